@@ -1,0 +1,77 @@
+/**
+ * Typed errors of Werkflow. Every error a user can cause carries a `code` from this list, a
+ * sentence that says what to do next, and — where it points into a request or a template — a
+ * `path` to the offending part (`data.email`, `conditions.all[2].field`).
+ *
+ * The API maps codes to HTTP statuses in one place (src/api/error-handler.ts), and its
+ * exhaustive switch makes the compiler name every place a new code must be handled.
+ */
+export const ERROR_CODES = [
+  'validation_failed',
+  'not_found',
+  'version_conflict',
+  'precondition_required',
+  'already_exists',
+  'unauthenticated',
+  'forbidden',
+  'rate_limited',
+  'schema_too_new',
+  'invalid_state',
+  'configuration',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorDetail {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class WerkflowError extends Error {
+  readonly code: ErrorCode;
+  /** Where in the input the problem is; empty when the problem is the request as a whole. */
+  readonly path: string;
+  /** Further problems of the same request, when more than one was found. */
+  readonly details: readonly ErrorDetail[];
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { path?: string; details?: readonly ErrorDetail[]; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WerkflowError';
+    this.code = code;
+    this.path = options.path ?? '';
+    this.details = options.details ?? [];
+  }
+}
+
+/** A validation error for one path; the most common error a user sees. */
+export function invalid(path: string, message: string, details?: readonly ErrorDetail[]): WerkflowError {
+  return new WerkflowError('validation_failed', message, { path, details: details ?? [{ path, message }] });
+}
+
+/** Raises the first of a list of problems, carrying all of them as details. */
+export function throwIfProblems(problems: readonly ErrorDetail[]): void {
+  const first = problems[0];
+  if (first) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+    throw new WerkflowError('validation_failed', first.message + more, { path: first.path, details: problems });
+  }
+}
+
+/**
+ * Wraps anything thrown into a WerkflowError, keeping the original as `cause`, so callers
+ * handle one type.
+ */
+export function coerceError(thrown: unknown): WerkflowError {
+  if (thrown instanceof WerkflowError) return thrown;
+  const message = thrown instanceof Error ? thrown.message : String(thrown);
+  return new WerkflowError('internal', `Unexpected error: ${message}`, { cause: thrown });
+}
+
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`Unhandled ${what}: ${JSON.stringify(value)}`);
+}

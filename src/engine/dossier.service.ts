@@ -1,0 +1,316 @@
+import type { Clock } from '../domain/clock.js';
+import type { Dossier, DossierData, ReferenceToCheck } from '../domain/dossier.js';
+import { diffData, requireValidWrite, validateDossierWrite } from '../domain/dossier.js';
+import type { DossierType, DossierTypeCatalog } from '../domain/dossier-type.js';
+import { type ErrorDetail, WerkflowError, throwIfProblems } from '../domain/errors.js';
+import { newId } from '../domain/id.js';
+import type { Db, Store } from '../store/database.js';
+import type { DossierFilter } from '../store/dossier.repository.js';
+import { DossierRepository } from '../store/dossier.repository.js';
+import type { NewDossierEvent } from '../store/event.repository.js';
+import { EventRepository } from '../store/event.repository.js';
+import { UserRepository } from '../store/user.repository.js';
+
+export interface UpsertItem {
+  readonly externalId: string;
+  readonly data: DossierData;
+}
+
+export interface UpsertResult {
+  readonly created: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly ids: string[];
+}
+
+/** Called inside the write transaction with the events it wrote (the engine stamps actions here). */
+export type AfterWriteHook = (db: Db, events: readonly NewDossierEvent[]) => Promise<void>;
+
+/**
+ * Writes dossiers: validates against the dossier type, checks references, and writes the
+ * dossier and its event in one transaction — both commit or neither does.
+ */
+export class DossierService {
+  readonly dossiers: DossierRepository;
+  readonly events: EventRepository;
+  readonly users: UserRepository;
+  private readonly afterWrite: AfterWriteHook[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: () => DossierTypeCatalog,
+    private readonly clock: Clock,
+  ) {
+    this.dossiers = new DossierRepository(store);
+    this.events = new EventRepository(store);
+    this.users = new UserRepository(store);
+  }
+
+  /** Registers a hook run in the write transaction after the events are appended. */
+  onAfterWrite(hook: AfterWriteHook): void {
+    this.afterWrite.push(hook);
+  }
+
+  /** The dossier type named `key`, or a not-found error that lists the known types. */
+  typeOf(key: string): DossierType {
+    const type = this.catalog().get(key);
+    if (!type) {
+      const known = this.catalog()
+        .all()
+        .map((t) => t.key)
+        .join(', ');
+      throw new WerkflowError('not_found', `There is no dossier type "${key}". Known types: ${known}.`, { path: 'type' });
+    }
+    return type;
+  }
+
+  async get(typeKey: string, id: string): Promise<Dossier> {
+    const type = this.typeOf(typeKey);
+    const dossier = await this.dossiers.get(id);
+    if (!dossier || dossier.type !== type.key) {
+      throw new WerkflowError('not_found', `There is no ${type.label.en.toLowerCase()} with id "${id}".`, { path: 'id' });
+    }
+    return dossier;
+  }
+
+  async list(filter: DossierFilter): Promise<Dossier[]> {
+    const type = this.typeOf(filter.type);
+    const problems: ErrorDetail[] = [];
+    for (const key of Object.keys(filter.fields ?? {})) {
+      if (!type.fields.some((f) => f.key === key)) {
+        problems.push({ path: `query.${key}`, message: `Cannot filter on "${key}": ${type.key} has no such field.` });
+      }
+    }
+    for (const s of filter.statuses ?? []) {
+      if (!type.statuses.some((st) => st.code === s)) {
+        problems.push({ path: 'query.status', message: `Unknown status "${s}" for ${type.key}.` });
+      }
+    }
+    throwIfProblems(problems);
+    return this.dossiers.list(filter);
+  }
+
+  private async checkReferences(db: Db, refs: readonly ReferenceToCheck[]): Promise<void> {
+    const byType = new Map<string, ReferenceToCheck[]>();
+    for (const ref of refs) {
+      const list = byType.get(ref.refType) ?? [];
+      list.push(ref);
+      byType.set(ref.refType, list);
+    }
+    const problems: ErrorDetail[] = [];
+    for (const [refType, list] of byType) {
+      const ids = [...new Set(list.map((r) => r.id))];
+      const kind = list[0]!.refKind;
+      const found =
+        kind === 'user'
+          ? await this.users.existingIds(ids, db)
+          : kind === 'team'
+            ? await this.users.existingTeamIds(ids, db)
+            : await this.dossiers.existingIds(refType, ids, db);
+      for (const ref of list) {
+        if (!found.has(ref.id)) {
+          const field = ref.path.slice(ref.path.lastIndexOf('.') + 1);
+          problems.push({ path: ref.path, message: `"${field}" refers to ${refType} "${ref.id}", which does not exist.` });
+        }
+      }
+    }
+    throwIfProblems(problems);
+  }
+
+  private async runAfterWrite(db: Db, events: readonly NewDossierEvent[]): Promise<void> {
+    await this.events.append(db, events);
+    for (const hook of this.afterWrite) await hook(db, events);
+  }
+
+  async create(typeKey: string, input: { data: unknown; externalId?: string | null }, actor: string | null): Promise<Dossier> {
+    const type = this.typeOf(typeKey);
+    const write = requireValidWrite(type, input.data, 'create');
+    const now = this.clock.now();
+    const dossier: Dossier = {
+      id: newId(now),
+      type: type.key,
+      externalId: input.externalId ?? null,
+      status: write.status,
+      data: write.data,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    return this.store.db.transaction().execute(async (trx) => {
+      await this.checkReferences(trx, write.references);
+      if (dossier.externalId !== null) {
+        const [existing] = await this.dossiers.getByExternalIds(type.key, [dossier.externalId], trx);
+        if (existing) {
+          throw new WerkflowError(
+            'already_exists',
+            `A ${type.key} with externalId "${dossier.externalId}" exists already (id ${existing.id}). Use PUT /api/dossiers/${type.key}/by-external-id/${encodeURIComponent(dossier.externalId)} to update it.`,
+            { path: 'externalId' },
+          );
+        }
+      }
+      await this.dossiers.insert(dossier, trx);
+      await this.runAfterWrite(trx, [eventOf(dossier, 'created', {}, actor, now)]);
+      return dossier;
+    });
+  }
+
+  /**
+   * Changes some fields of a dossier. `expectedVersion` is the version the client read: when
+   * the dossier changed since, nothing is written and a version conflict is raised.
+   */
+  async patch(typeKey: string, id: string, data: unknown, expectedVersion: number, actor: string | null): Promise<Dossier> {
+    const type = this.typeOf(typeKey);
+    return this.store.db.transaction().execute(async (trx) => {
+      const current = await this.dossiers.get(id, trx);
+      if (!current || current.type !== type.key) {
+        throw new WerkflowError('not_found', `There is no ${type.label.en.toLowerCase()} with id "${id}".`, { path: 'id' });
+      }
+      if (current.version !== expectedVersion) throw versionConflict(current, expectedVersion);
+      const write = requireValidWrite(type, data, 'patch', current.data);
+      const changes = diffData(current.data, write.data);
+      if (Object.keys(changes).length === 0) return current;
+      const changedRefs = write.references.filter((r) => changes[r.path.slice('data.'.length)] !== undefined);
+      await this.checkReferences(trx, changedRefs);
+      const now = this.clock.now();
+      const next: Dossier = { ...current, data: write.data, status: write.status, version: current.version + 1, updatedAt: now };
+      if (!(await this.dossiers.updateIfVersion(next, expectedVersion, trx))) {
+        const latest = await this.dossiers.get(id, trx);
+        throw versionConflict(latest ?? current, expectedVersion);
+      }
+      await this.runAfterWrite(trx, [eventOf(next, 'updated', changes, actor, now)]);
+      return next;
+    });
+  }
+
+  /** Deletes a dossier unless other dossiers still refer to it. */
+  async delete(typeKey: string, id: string, expectedVersion: number | undefined, actor: string | null): Promise<void> {
+    const type = this.typeOf(typeKey);
+    await this.store.db.transaction().execute(async (trx) => {
+      const current = await this.dossiers.get(id, trx);
+      if (!current || current.type !== type.key) {
+        throw new WerkflowError('not_found', `There is no ${type.label.en.toLowerCase()} with id "${id}".`, { path: 'id' });
+      }
+      if (expectedVersion !== undefined && current.version !== expectedVersion) throw versionConflict(current, expectedVersion);
+      for (const other of this.catalog().all()) {
+        for (const field of other.fields) {
+          if (field.kind !== 'reference' || field.refType !== type.key) continue;
+          const refs = await this.dossiers.referencing(other.key, field.key, id, 3, trx);
+          if (refs.length > 0) {
+            throw new WerkflowError(
+              'invalid_state',
+              `This ${type.key} cannot be deleted: ${other.key} ${refs.map((r) => r.id).join(', ')} still refer${refs.length === 1 ? 's' : ''} to it through "${field.key}". Delete or re-link those first.`,
+              { path: 'id' },
+            );
+          }
+        }
+      }
+      await this.dossiers.delete(id, trx);
+      await this.runAfterWrite(trx, [eventOf(current, 'deleted', {}, actor, this.clock.now())]);
+    });
+  }
+
+  /**
+   * Creates or updates dossiers of one type by the id the feeding CRM gives them, all in one
+   * transaction: either every item is written, or — when one is invalid — none is, and the error
+   * names the item (`items[12].data.email`). Unchanged items write nothing and cause no event.
+   */
+  async upsertByExternalId(typeKey: string, items: readonly UpsertItem[], actor: string | null): Promise<UpsertResult> {
+    const type = this.typeOf(typeKey);
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      if (typeof item.externalId !== 'string' || item.externalId.length === 0) {
+        throw new WerkflowError('validation_failed', `Item ${i} has no externalId.`, { path: `items[${i}].externalId` });
+      }
+      const before = seen.get(item.externalId);
+      if (before !== undefined) {
+        throw new WerkflowError('validation_failed', `externalId "${item.externalId}" appears twice: items ${before} and ${i}.`, {
+          path: `items[${i}].externalId`,
+        });
+      }
+      seen.set(item.externalId, i);
+    });
+    return this.store.db.transaction().execute(async (trx) => {
+      const existing = new Map(
+        (await this.dossiers.getByExternalIds(type.key, [...seen.keys()], trx, true)).map((d) => [d.externalId!, d]),
+      );
+      const now = this.clock.now();
+      const writes: Dossier[] = [];
+      const events: NewDossierEvent[] = [];
+      const refs: ReferenceToCheck[] = [];
+      const problems: ErrorDetail[] = [];
+      let created = 0;
+      let updated = 0;
+      let unchanged = 0;
+      const ids: string[] = [];
+      items.forEach((item, i) => {
+        const current = existing.get(item.externalId);
+        const result = validateDossierWrite(type, item.data, current ? 'patch' : 'create', current?.data);
+        if (!result.ok) {
+          for (const p of result.problems) problems.push({ path: `items[${i}].${p.path}`, message: `Item ${i} (externalId ${item.externalId}): ${p.message}` });
+          return;
+        }
+        const { write } = result;
+        for (const r of write.references) refs.push({ ...r, path: `items[${i}].${r.path}` });
+        if (current) {
+          ids.push(current.id);
+          const changes = diffData(current.data, write.data);
+          if (Object.keys(changes).length === 0) {
+            unchanged++;
+            return;
+          }
+          const next: Dossier = { ...current, data: write.data, status: write.status, version: current.version + 1, updatedAt: now };
+          writes.push(next);
+          events.push(eventOf(next, 'updated', changes, actor, now));
+          updated++;
+        } else {
+          const dossier: Dossier = {
+            id: newId(now),
+            type: type.key,
+            externalId: item.externalId,
+            status: write.status,
+            data: write.data,
+            version: 1,
+            createdAt: now,
+            updatedAt: now,
+          };
+          ids.push(dossier.id);
+          writes.push(dossier);
+          events.push(eventOf(dossier, 'created', {}, actor, now));
+          created++;
+        }
+      });
+      throwIfProblems(problems);
+      await this.checkReferences(trx, refs);
+      await this.dossiers.upsertMany(writes, trx);
+      await this.runAfterWrite(trx, events);
+      return { created, updated, unchanged, ids };
+    });
+  }
+}
+
+function eventOf(
+  dossier: Dossier,
+  kind: NewDossierEvent['kind'],
+  changes: NewDossierEvent['changes'],
+  actor: string | null,
+  at: number,
+): NewDossierEvent {
+  return {
+    dossierId: dossier.id,
+    dossierType: dossier.type,
+    kind,
+    changes,
+    data: dossier.data,
+    status: dossier.status,
+    actor,
+    occurredAt: at,
+  };
+}
+
+function versionConflict(current: Dossier, expected: number): WerkflowError {
+  return new WerkflowError(
+    'version_conflict',
+    `This dossier was changed by someone else: you read version ${expected}, it is now at version ${current.version}. Reload it, apply your change again and send If-Match: ${current.version}.`,
+    { path: 'If-Match' },
+  );
+}

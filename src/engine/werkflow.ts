@@ -1,0 +1,172 @@
+import type { Clock } from '../domain/clock.js';
+import { type DossierType, type DossierTypeCatalog, catalogOf, checkDossierTypes } from '../domain/dossier-type.js';
+import { WerkflowError } from '../domain/errors.js';
+import { newId } from '../domain/id.js';
+import { PRESETS, type DemoDossier, presetByKey } from '../domain/presets/index.js';
+import { type Store, type StoreConfig, openStore } from '../store/database.js';
+import { DossierTypeRepository } from '../store/dossier-type.repository.js';
+import { type MigrationReport, migrate } from '../store/migrator.js';
+import { DossierService } from './dossier.service.js';
+import { systemClock } from './clock.js';
+
+export interface WerkflowOptions extends StoreConfig {
+  readonly clock?: Clock;
+  /** Install this preset's dossier types when the database has none yet. */
+  readonly preset?: string;
+}
+
+export interface SeedProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface SeedReport {
+  readonly users: number;
+  readonly dossiers: number;
+  readonly byType: Record<string, number>;
+}
+
+/**
+ * The composition root: one open database with its services. The API, the CLI and the worker
+ * all start from `Werkflow.open` and call only these services.
+ */
+export class Werkflow {
+  readonly dossiers: DossierService;
+  private readonly dossierTypeRepo: DossierTypeRepository;
+  private catalogCache: DossierTypeCatalog = catalogOf([]);
+
+  private constructor(
+    readonly store: Store,
+    readonly clock: Clock,
+    readonly migration: MigrationReport,
+  ) {
+    this.dossierTypeRepo = new DossierTypeRepository(store);
+    this.dossiers = new DossierService(store, () => this.catalogCache, clock);
+  }
+
+  /** Opens (and migrates) the database, installing `options.preset` into an empty one. */
+  static async open(options: WerkflowOptions): Promise<Werkflow> {
+    const clock = options.clock ?? systemClock;
+    const store = await openStore(options);
+    try {
+      const report = await migrate(store, clock);
+      const werkflow = new Werkflow(store, clock, report);
+      await werkflow.reloadDossierTypes();
+      if (werkflow.catalog.all().length === 0 && options.preset) await werkflow.installPreset(options.preset);
+      return werkflow;
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+
+  get catalog(): DossierTypeCatalog {
+    return this.catalogCache;
+  }
+
+  async reloadDossierTypes(): Promise<void> {
+    this.catalogCache = catalogOf(await this.dossierTypeRepo.list());
+  }
+
+  /** Installs (or updates) the dossier types of a preset. */
+  async installPreset(key: string): Promise<void> {
+    const preset = presetByKey(key);
+    if (!preset) {
+      throw new WerkflowError('validation_failed', `Unknown preset "${key}". Choose one of: ${PRESETS.map((p) => p.key).join(', ')}.`, {
+        path: 'preset',
+      });
+    }
+    await this.saveDossierTypes(preset.dossierTypes, preset.key);
+    await this.store.db
+      .insertInto('settings')
+      .values({ key: 'preset', value: JSON.stringify(preset.key) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(preset.key) }))
+      .execute();
+  }
+
+  async saveDossierTypes(types: readonly DossierType[], preset: string | null): Promise<void> {
+    const merged = new Map(this.catalog.all().map((t) => [t.key, t]));
+    for (const t of types) merged.set(t.key, t);
+    const problems = checkDossierTypes([...merged.values()]);
+    if (problems.length > 0) {
+      throw new WerkflowError('validation_failed', problems[0]!.message, { path: problems[0]!.path, details: problems });
+    }
+    await this.dossierTypeRepo.upsertMany(types, preset, this.clock.now());
+    await this.reloadDossierTypes();
+  }
+
+  /** The installed preset's key, or null when dossier types were set up by hand. */
+  async presetKey(): Promise<string | null> {
+    const row = await this.store.db.selectFrom('settings').select('value').where('key', '=', 'preset').executeTakeFirst();
+    return row ? this.store.adapter.fromJson<string>(row.value) : null;
+  }
+
+  /**
+   * Fills the database with the demo data of the installed preset: users, teams and `count`
+   * main dossiers (contacts or participants) with everything around them. Re-running with the
+   * same seed updates the same dossiers instead of adding new ones (they carry external ids).
+   */
+  async seedDemo(options: { count: number; seed?: number; onProgress?: (p: SeedProgress) => void }): Promise<SeedReport> {
+    const key = (await this.presetKey()) ?? PRESETS[0]!.key;
+    const preset = presetByKey(key)!;
+    const today = new Date(this.clock.now()).toISOString().slice(0, 10);
+    const demo = preset.demoData({ count: options.count, seed: options.seed ?? 1, today });
+    const total = demo.users.length + demo.dossiers.length;
+    let done = 0;
+    const report = (n: number) => {
+      done += n;
+      options.onProgress?.({ done, total });
+    };
+    // People first: they are referenced by user and team fields.
+    const people = new Map<string, string>();
+    const teamIds = new Map<string, string>();
+    for (const name of demo.teams) {
+      const existing = (await this.dossiers.users.listTeams()).find((t) => t.name === name);
+      const id = existing?.id ?? newId(this.clock.now());
+      if (!existing) await this.dossiers.users.insertTeam({ id, name, createdAt: this.clock.now() });
+      teamIds.set(name, id);
+      people.set(name, id);
+    }
+    for (const u of demo.users) {
+      const existing = await this.dossiers.users.getByEmail(u.email);
+      const id = existing?.id ?? newId(this.clock.now());
+      if (!existing) {
+        await this.dossiers.users.insert({ id, name: u.name, email: u.email, phone: u.phone, jobTitle: u.jobTitle, active: true, createdAt: this.clock.now() });
+      }
+      for (const t of u.teams) await this.dossiers.users.addMember(teamIds.get(t)!, id);
+      people.set(u.key, id);
+      report(1);
+    }
+    // Dossiers in waves: each wave holds those whose links are all created, written in bulk per type.
+    const ids = new Map<string, string>();
+    const byType: Record<string, number> = {};
+    let remaining: DemoDossier[] = [...demo.dossiers];
+    while (remaining.length > 0) {
+      const ready = remaining.filter((d) => Object.values(d.links ?? {}).every((ref) => ids.has(ref)));
+      if (ready.length === 0) throw new Error(`Demo data has links that cannot be resolved: ${remaining[0]!.ref}`);
+      remaining = remaining.filter((d) => !ready.includes(d));
+      const groups = new Map<string, DemoDossier[]>();
+      for (const d of ready) groups.set(d.type, [...(groups.get(d.type) ?? []), d]);
+      for (const [type, list] of groups) {
+        for (let i = 0; i < list.length; i += 1000) {
+          const chunk = list.slice(i, i + 1000);
+          const items = chunk.map((d) => {
+            const data: Record<string, unknown> = { ...d.data };
+            for (const [field, ref] of Object.entries(d.links ?? {})) data[field] = ids.get(ref);
+            for (const [field, person] of Object.entries(d.people ?? {})) data[field] = people.get(person);
+            return { externalId: `demo:${d.ref}`, data };
+          });
+          const result = await this.dossiers.upsertByExternalId(type, items, 'seed');
+          chunk.forEach((d, j) => ids.set(d.ref, result.ids[j]!));
+          byType[type] = (byType[type] ?? 0) + chunk.length;
+          report(chunk.length);
+        }
+      }
+    }
+    return { users: demo.users.length, dossiers: demo.dossiers.length, byType };
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+}

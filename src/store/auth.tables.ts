@@ -1,0 +1,3 @@
+/** Table row types of the auth migrations (see migrations/). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface AuthTables {}

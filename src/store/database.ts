@@ -1,0 +1,169 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { type ColumnType, type Generated, Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { type DialectAdapter, postgresAdapter, sqliteAdapter } from './dialect-adapter.js';
+import { ImmediateSqliteDialect } from './sqlite-driver.js';
+import type { EngineTables } from './engine.tables.js';
+import type { EmailTables } from './email.tables.js';
+import type { AuthTables } from './auth.tables.js';
+
+/** JSON columns: text on SQLite, jsonb on PostgreSQL; written as text, read through the adapter. */
+export type Json = ColumnType<unknown, string, string>;
+
+export interface MigrationTable {
+  id: number;
+  name: string;
+  applied_at: number;
+}
+
+export interface DossierTypeTable {
+  key: string;
+  definition: Json;
+  preset: string | null;
+  updated_at: number;
+}
+
+export interface DossierTable {
+  id: string;
+  type: string;
+  external_id: string | null;
+  status: string | null;
+  data: Json;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventTable {
+  id: Generated<number>;
+  dossier_id: string;
+  dossier_type: string;
+  kind: string;
+  /** Changed fields with old and new values; empty object for created/deleted. */
+  changes: Json;
+  /** The dossier's data after the write (before it, for a delete). */
+  data: Json;
+  status: string | null;
+  actor: string | null;
+  occurred_at: number;
+}
+
+export interface SettingTable {
+  key: string;
+  value: Json;
+}
+
+export interface UserTable {
+  id: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  job_title: string | null;
+  /** 1 or 0 (portable boolean). */
+  active: number;
+  created_at: number;
+}
+
+export interface TeamTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface TeamMemberTable {
+  team_id: string;
+  user_id: string;
+}
+
+export interface CoreTables {
+  users: UserTable;
+  teams: TeamTable;
+  team_members: TeamMemberTable;
+  werkflow_migrations: MigrationTable;
+  dossier_types: DossierTypeTable;
+  dossiers: DossierTable;
+  events: EventTable;
+  settings: SettingTable;
+}
+
+export interface Database extends CoreTables, EngineTables, EmailTables, AuthTables {}
+
+export type Db = Kysely<Database>;
+
+export interface Store {
+  readonly db: Db;
+  readonly adapter: DialectAdapter;
+  /** A description safe to print: the file, or the PostgreSQL URL without its password. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export interface StoreConfig {
+  /** `postgres://…` for PostgreSQL; anything else is a SQLite file path (or `:memory:`). */
+  readonly url: string;
+  /** PostgreSQL only: the schema to use (created if missing); tests get one each. */
+  readonly schema?: string;
+  /** PostgreSQL only: pool size. */
+  readonly poolSize?: number;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+/** Opens the database named by `config.url`; does not migrate (see migrator.ts). */
+export async function openStore(config: StoreConfig): Promise<Store> {
+  if (isPostgresUrl(config.url)) {
+    const schema = config.schema;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
+      throw new Error(`PostgreSQL schema name "${schema}" must be lower-case letters, digits and underscores.`);
+    }
+    if (schema) {
+      const setup = new pg.Client({ connectionString: config.url });
+      await setup.connect();
+      try {
+        await setup.query(`create schema if not exists ${schema}`);
+      } finally {
+        await setup.end();
+      }
+    }
+    const pool = new pg.Pool({
+      connectionString: config.url,
+      max: config.poolSize ?? 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      // bigint (int8) columns hold epoch milliseconds and counters, all within 2^53.
+      types: {
+        getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+          oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+      },
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      adapter: postgresAdapter,
+      description: redact(config.url) + (schema ? ` (schema ${schema})` : ''),
+      close: () => db.destroy(),
+    };
+  }
+  if (config.url !== ':memory:') mkdirSync(dirname(config.url), { recursive: true });
+  const sqlite = new BetterSqlite3(config.url);
+  sqlite.pragma('journal_mode = WAL');
+  // NORMAL keeps WAL durable against a crashed process (not against power loss of the OS).
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  return { db, adapter: sqliteAdapter, description: config.url, close: () => db.destroy() };
+}

@@ -1,0 +1,172 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { Dossier, DossierData } from '../domain/dossier.js';
+import type { Db, DossierTable, Store } from './database.js';
+
+export interface DossierFilter {
+  readonly type: string;
+  readonly statuses?: readonly string[];
+  /** Field equals value; values are compared as text (numbers and booleans as their JSON text). */
+  readonly fields?: Readonly<Record<string, string>>;
+  /** Return dossiers with an id after this one (the cursor). */
+  readonly after?: string;
+  readonly limit: number;
+}
+
+/** One aggregate, one repository: every SQL statement on `dossiers` lives here. */
+export class DossierRepository {
+  constructor(private readonly store: Store) {}
+
+  private toDomain(row: Selectable<DossierTable>): Dossier {
+    return {
+      id: row.id,
+      type: row.type,
+      externalId: row.external_id,
+      status: row.status,
+      data: this.store.adapter.fromJson<DossierData>(row.data),
+      version: Number(row.version),
+      createdAt: Number(row.created_at),
+      updatedAt: Number(row.updated_at),
+    };
+  }
+
+  private toRow(d: Dossier): Insertable<DossierTable> {
+    return {
+      id: d.id,
+      type: d.type,
+      external_id: d.externalId,
+      status: d.status,
+      data: this.store.adapter.toJson(d.data) as string,
+      version: d.version,
+      created_at: d.createdAt,
+      updated_at: d.updatedAt,
+    };
+  }
+
+  async get(id: string, db: Db = this.store.db): Promise<Dossier | undefined> {
+    const row = await db.selectFrom('dossiers').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? this.toDomain(row) : undefined;
+  }
+
+  /** Dossiers by id, in no particular order; missing ids are simply absent. */
+  async getMany(ids: readonly string[], db: Db = this.store.db): Promise<Dossier[]> {
+    const out: Dossier[] = [];
+    const chunk = 500;
+    for (let i = 0; i < ids.length; i += chunk) {
+      const rows = await db
+        .selectFrom('dossiers')
+        .selectAll()
+        .where('id', 'in', ids.slice(i, i + chunk))
+        .execute();
+      for (const r of rows) out.push(this.toDomain(r));
+    }
+    return out;
+  }
+
+  /**
+   * Dossiers of one type by external id. With `lock`, the rows are locked for the rest of the
+   * transaction where the database locks rows (PostgreSQL), so a read-modify-write cannot lose
+   * a concurrent update.
+   */
+  async getByExternalIds(type: string, externalIds: readonly string[], db: Db, lock = false): Promise<Dossier[]> {
+    const out: Dossier[] = [];
+    const chunk = 500;
+    for (let i = 0; i < externalIds.length; i += chunk) {
+      let q = db
+        .selectFrom('dossiers')
+        .selectAll()
+        .where('type', '=', type)
+        .where('external_id', 'in', externalIds.slice(i, i + chunk));
+      if (lock && this.store.adapter.rowLocking) q = q.forUpdate();
+      for (const r of await q.execute()) out.push(this.toDomain(r));
+    }
+    return out;
+  }
+
+  /** The ids among `ids` that exist as dossiers of `type`. */
+  async existingIds(type: string, ids: readonly string[], db: Db = this.store.db): Promise<Set<string>> {
+    const found = new Set<string>();
+    const chunk = 500;
+    for (let i = 0; i < ids.length; i += chunk) {
+      const rows = await db
+        .selectFrom('dossiers')
+        .select('id')
+        .where('type', '=', type)
+        .where('id', 'in', ids.slice(i, i + chunk))
+        .execute();
+      for (const r of rows) found.add(r.id);
+    }
+    return found;
+  }
+
+  /** Inserts new dossiers, or replaces existing ones by id (bulk upsert); chunked to fit the dialect. */
+  async upsertMany(dossiers: readonly Dossier[], db: Db): Promise<void> {
+    const chunk = Math.floor(this.store.adapter.maxParameters / 8);
+    for (let i = 0; i < dossiers.length; i += chunk) {
+      await db
+        .insertInto('dossiers')
+        .values(dossiers.slice(i, i + chunk).map((d) => this.toRow(d)))
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => ({
+            status: eb.ref('excluded.status'),
+            data: eb.ref('excluded.data'),
+            version: eb.ref('excluded.version'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async insert(dossier: Dossier, db: Db): Promise<void> {
+    await db.insertInto('dossiers').values(this.toRow(dossier)).execute();
+  }
+
+  /** Writes a new version if the stored one is still `expectedVersion`; false when it is not. */
+  async updateIfVersion(dossier: Dossier, expectedVersion: number, db: Db): Promise<boolean> {
+    const row = this.toRow(dossier);
+    const result = await db
+      .updateTable('dossiers')
+      .set({ status: row.status, data: row.data, version: row.version, updated_at: row.updated_at, external_id: row.external_id })
+      .where('id', '=', dossier.id)
+      .where('version', '=', expectedVersion)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async delete(id: string, db: Db): Promise<void> {
+    await db.deleteFrom('dossiers').where('id', '=', id).execute();
+  }
+
+  /** Up to `limit` dossiers of `type` whose field `field` holds `id` (a reference to it). */
+  async referencing(type: string, field: string, id: string, limit: number, db: Db = this.store.db): Promise<Dossier[]> {
+    const rows = await db
+      .selectFrom('dossiers')
+      .selectAll()
+      .where('type', '=', type)
+      .where(this.store.adapter.jsonText('data', field), '=', id)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => this.toDomain(r));
+  }
+
+  /** A page of dossiers of one type, ordered by id (creation time); filter by status and fields. */
+  async list(filter: DossierFilter, db: Db = this.store.db): Promise<Dossier[]> {
+    let q = db.selectFrom('dossiers').selectAll().where('type', '=', filter.type);
+    if (filter.statuses && filter.statuses.length > 0) q = q.where('status', 'in', [...filter.statuses]);
+    for (const [key, value] of Object.entries(filter.fields ?? {})) {
+      q = q.where(this.store.adapter.jsonText('data', key), '=', value);
+    }
+    if (filter.after !== undefined) q = q.where('id', '>', filter.after);
+    const rows = await q.orderBy('id').limit(filter.limit).execute();
+    return rows.map((r) => this.toDomain(r));
+  }
+
+  async count(type: string, db: Db = this.store.db): Promise<number> {
+    const row = await db
+      .selectFrom('dossiers')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('type', '=', type)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+}

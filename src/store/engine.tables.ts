@@ -1,0 +1,3 @@
+/** Table row types of the engine migrations (see migrations/). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface EngineTables {}

@@ -1,0 +1,8 @@
+import type { Migration } from '../migrator.js';
+import { coreMigration } from './001-core.js';
+import { engineMigration } from './002-engine.js';
+import { emailMigration } from './003-email.js';
+import { authMigration } from './004-auth.js';
+
+/** Every migration, in order. Append only: a released migration is never edited. */
+export const MIGRATIONS: readonly Migration[] = [coreMigration, engineMigration, emailMigration, authMigration];
