@@ -109,28 +109,44 @@ export function checkDossierTypes(types: readonly DossierType[]): { path: string
   types.forEach((type, ti) => {
     const at = `dossierTypes[${ti}]`;
     if (!KEY_PATTERN.test(type.key)) {
-      problems.push({ path: `${at}.key`, message: `Dossier type key "${type.key}" must be camelCase letters and digits.` });
+      problems.push({
+        path: `${at}.key`,
+        message: `Dossier type key "${type.key}" must be camelCase letters and digits.`,
+      });
     }
-    if (keys.has(type.key)) problems.push({ path: `${at}.key`, message: `Dossier type "${type.key}" is defined twice.` });
+    if (keys.has(type.key))
+      problems.push({ path: `${at}.key`, message: `Dossier type "${type.key}" is defined twice.` });
     keys.add(type.key);
     const fieldKeys = new Set<string>();
     type.fields.forEach((field, fi) => {
       const fat = `${at}.fields[${fi}]`;
       if (!KEY_PATTERN.test(field.key)) {
-        problems.push({ path: `${fat}.key`, message: `Field key "${field.key}" of "${type.key}" must be camelCase.` });
+        problems.push({
+          path: `${fat}.key`,
+          message: `Field key "${field.key}" of "${type.key}" must be camelCase.`,
+        });
       }
       if (fieldKeys.has(field.key)) {
-        problems.push({ path: `${fat}.key`, message: `Field "${field.key}" of "${type.key}" is defined twice.` });
+        problems.push({
+          path: `${fat}.key`,
+          message: `Field "${field.key}" of "${type.key}" is defined twice.`,
+        });
       }
       fieldKeys.add(field.key);
       if (field.kind === 'status' && field.key !== STATUS_FIELD) {
         problems.push({ path: `${fat}.key`, message: `A status field must be called "${STATUS_FIELD}".` });
       }
       if (field.kind === 'status' && type.statuses.length === 0) {
-        problems.push({ path: `${at}.statuses`, message: `"${type.key}" has a status field but no statuses.` });
+        problems.push({
+          path: `${at}.statuses`,
+          message: `"${type.key}" has a status field but no statuses.`,
+        });
       }
       if (field.kind === 'enum' && field.options.length === 0) {
-        problems.push({ path: `${fat}.options`, message: `Enum field "${field.key}" of "${type.key}" has no options.` });
+        problems.push({
+          path: `${fat}.options`,
+          message: `Enum field "${field.key}" of "${type.key}" has no options.`,
+        });
       }
     });
     const codes = new Set<string>();
@@ -142,13 +158,19 @@ export function checkDossierTypes(types: readonly DossierType[]): { path: string
         });
       }
       if (codes.has(status.code)) {
-        problems.push({ path: `${at}.statuses[${si}].code`, message: `Status "${status.code}" is defined twice.` });
+        problems.push({
+          path: `${at}.statuses[${si}].code`,
+          message: `Status "${status.code}" is defined twice.`,
+        });
       }
       codes.add(status.code);
     });
     for (const key of [type.titleField, type.categoryField]) {
       if (key !== undefined && !fieldKeys.has(key)) {
-        problems.push({ path: at, message: `"${type.key}" names field "${key}" as title or category, but has no such field.` });
+        problems.push({
+          path: at,
+          message: `"${type.key}" names field "${key}" as title or category, but has no such field.`,
+        });
       }
     }
   });

@@ -69,23 +69,29 @@ function checkValue(
     case 'longText': {
       if (typeof value !== 'string') return { problem: `${name} must be text, not ${describe(value)}.` };
       const limit = field.kind === 'text' ? 1000 : 100_000;
-      if (value.length > limit) return { problem: `${name} is ${value.length} characters long; at most ${limit} fit.` };
+      if (value.length > limit)
+        return { problem: `${name} is ${value.length} characters long; at most ${limit} fit.` };
       return { value };
     }
     case 'email': {
-      if (typeof value !== 'string') return { problem: `${name} must be an e-mail address, not ${describe(value)}.` };
+      if (typeof value !== 'string')
+        return { problem: `${name} must be an e-mail address, not ${describe(value)}.` };
       const trimmed = value.trim();
-      if (!EMAIL.test(trimmed)) return { problem: `${name} is not an e-mail address: "${value}". Use the form name@example.nl.` };
+      if (!EMAIL.test(trimmed))
+        return { problem: `${name} is not an e-mail address: "${value}". Use the form name@example.nl.` };
       return { value: trimmed };
     }
     case 'phone': {
       if (typeof value !== 'string' || !PHONE.test(value.trim())) {
-        return { problem: `${name} must be a phone number such as "+31 6 12345678", not ${describe(value)}.` };
+        return {
+          problem: `${name} must be a phone number such as "+31 6 12345678", not ${describe(value)}.`,
+        };
       }
       return { value: value.trim() };
     }
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return { problem: `${name} must be a number, not ${describe(value)}.` };
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        return { problem: `${name} must be a number, not ${describe(value)}.` };
       return { value };
     case 'money': {
       const n = typeof value === 'string' && /^-?\d+(\.\d{1,2})?$/.test(value) ? Number(value) : value;
@@ -96,21 +102,28 @@ function checkValue(
       return { value: n };
     }
     case 'boolean':
-      if (typeof value !== 'boolean') return { problem: `${name} must be true or false, not ${describe(value)}.` };
+      if (typeof value !== 'boolean')
+        return { problem: `${name} must be true or false, not ${describe(value)}.` };
       return { value };
     case 'date':
       if (typeof value !== 'string' || !isRealDate(value)) {
-        return { problem: `${name} must be a date written as YYYY-MM-DD (for example 2027-02-03), not ${describe(value)}.` };
+        return {
+          problem: `${name} must be a date written as YYYY-MM-DD (for example 2027-02-03), not ${describe(value)}.`,
+        };
       }
       return { value };
     case 'datetime': {
-      if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+      if (
+        typeof value !== 'string' ||
+        !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
+      ) {
         return {
           problem: `${name} must be a date and time with a zone, such as 2027-02-03T09:30:00+01:00, not ${describe(value)}.`,
         };
       }
       const ms = Date.parse(value);
-      if (Number.isNaN(ms) || !isRealDate(value.slice(0, 10))) return { problem: `${name} is not a real moment: "${value}".` };
+      if (Number.isNaN(ms) || !isRealDate(value.slice(0, 10)))
+        return { problem: `${name} is not a real moment: "${value}".` };
       return { value: new Date(ms).toISOString() };
     }
     case 'enum': {
@@ -133,7 +146,9 @@ function checkValue(
     case 'user':
     case 'team':
       if (typeof value !== 'string' || value.length === 0 || value.length > 100) {
-        return { problem: `${name} must be the id of a ${field.kind === 'reference' ? field.refType : field.kind}, not ${describe(value)}.` };
+        return {
+          problem: `${name} must be the id of a ${field.kind === 'reference' ? field.refType : field.kind}, not ${describe(value)}.`,
+        };
       }
       void path;
       return { value };
@@ -154,7 +169,10 @@ export function validateDossierWrite(
 ): { ok: true; write: ValidatedWrite } | { ok: false; problems: ErrorDetail[] } {
   const problems: ErrorDetail[] = [];
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return { ok: false, problems: [{ path: 'data', message: 'The dossier data must be a JSON object of field values.' }] };
+    return {
+      ok: false,
+      problems: [{ path: 'data', message: 'The dossier data must be a JSON object of field values.' }],
+    };
   }
   const data: DossierData = mode === 'patch' && previous ? { ...previous } : {};
   const references: ReferenceToCheck[] = [];
@@ -163,7 +181,10 @@ export function validateDossierWrite(
     const field = fieldOf(type, key);
     if (!field) {
       const known = type.fields.map((f) => f.key).join(', ');
-      problems.push({ path, message: `Unknown field "${key}" for ${type.label.en.toLowerCase()}. Known fields: ${known}.` });
+      problems.push({
+        path,
+        message: `Unknown field "${key}" for ${type.label.en.toLowerCase()}. Known fields: ${known}.`,
+      });
       continue;
     }
     if (value === undefined) continue;
@@ -174,7 +195,8 @@ export function validateDossierWrite(
     }
     data[key] = checked.value;
     if (typeof checked.value === 'string') {
-      if (field.kind === 'reference') references.push({ path, refType: field.refType, refKind: 'dossier', id: checked.value });
+      if (field.kind === 'reference')
+        references.push({ path, refType: field.refType, refKind: 'dossier', id: checked.value });
       if (field.kind === 'user' || field.kind === 'team') {
         references.push({ path, refType: field.kind, refKind: field.kind, id: checked.value });
       }
@@ -183,7 +205,10 @@ export function validateDossierWrite(
   for (const field of type.fields) {
     const v = data[field.key];
     if (field.required && (v === undefined || v === null || v === '')) {
-      problems.push({ path: `data.${field.key}`, message: `"${field.key}" (${field.label.en}) is required.` });
+      problems.push({
+        path: `data.${field.key}`,
+        message: `"${field.key}" (${field.label.en}) is required.`,
+      });
     }
   }
   if (problems.length > 0) return { ok: false, problems };
@@ -192,7 +217,10 @@ export function validateDossierWrite(
 }
 
 /** The fields whose values differ between two versions of a dossier, with old and new values. */
-export function diffData(before: DossierData, after: DossierData): Record<string, { old: unknown; new: unknown }> {
+export function diffData(
+  before: DossierData,
+  after: DossierData,
+): Record<string, { old: unknown; new: unknown }> {
   const changes: Record<string, { old: unknown; new: unknown }> = {};
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   for (const key of keys) {

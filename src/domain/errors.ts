@@ -57,8 +57,14 @@ export function invalid(path: string, message: string, details?: readonly ErrorD
 export function throwIfProblems(problems: readonly ErrorDetail[]): void {
   const first = problems[0];
   if (first) {
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-    throw new WerkflowError('validation_failed', first.message + more, { path: first.path, details: problems });
+    const more =
+      problems.length > 1
+        ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})`
+        : '';
+    throw new WerkflowError('validation_failed', first.message + more, {
+      path: first.path,
+      details: problems,
+    });
   }
 }
 

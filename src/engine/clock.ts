@@ -34,7 +34,12 @@ export class SandboxClock implements Clock {
 /** Parses a duration such as "3d", "2h", "90m", "1w" or "45s" into milliseconds. */
 export function parseDuration(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(w|d|h|m|s)\s*$/i.exec(text);
-  if (!m) throw new Error(`"${text}" is not a duration: write a number and a unit, such as 3d, 2h, 90m, 1w or 45s.`);
-  const unit = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[m[2]!.toLowerCase() as 'w' | 'd' | 'h' | 'm' | 's'];
+  if (!m)
+    throw new Error(
+      `"${text}" is not a duration: write a number and a unit, such as 3d, 2h, 90m, 1w or 45s.`,
+    );
+  const unit = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[
+    m[2]!.toLowerCase() as 'w' | 'd' | 'h' | 'm' | 's'
+  ];
   return Math.round(Number(m[1]) * unit);
 }

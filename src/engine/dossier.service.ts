@@ -59,7 +59,9 @@ export class DossierService {
         .all()
         .map((t) => t.key)
         .join(', ');
-      throw new WerkflowError('not_found', `There is no dossier type "${key}". Known types: ${known}.`, { path: 'type' });
+      throw new WerkflowError('not_found', `There is no dossier type "${key}". Known types: ${known}.`, {
+        path: 'type',
+      });
     }
     return type;
   }
@@ -68,7 +70,9 @@ export class DossierService {
     const type = this.typeOf(typeKey);
     const dossier = await this.dossiers.get(id);
     if (!dossier || dossier.type !== type.key) {
-      throw new WerkflowError('not_found', `There is no ${type.label.en.toLowerCase()} with id "${id}".`, { path: 'id' });
+      throw new WerkflowError('not_found', `There is no ${type.label.en.toLowerCase()} with id "${id}".`, {
+        path: 'id',
+      });
     }
     return dossier;
   }
@@ -78,7 +82,10 @@ export class DossierService {
     const problems: ErrorDetail[] = [];
     for (const key of Object.keys(filter.fields ?? {})) {
       if (!type.fields.some((f) => f.key === key)) {
-        problems.push({ path: `query.${key}`, message: `Cannot filter on "${key}": ${type.key} has no such field.` });
+        problems.push({
+          path: `query.${key}`,
+          message: `Cannot filter on "${key}": ${type.key} has no such field.`,
+        });
       }
     }
     for (const s of filter.statuses ?? []) {
@@ -110,7 +117,10 @@ export class DossierService {
       for (const ref of list) {
         if (!found.has(ref.id)) {
           const field = ref.path.slice(ref.path.lastIndexOf('.') + 1);
-          problems.push({ path: ref.path, message: `"${field}" refers to ${refType} "${ref.id}", which does not exist.` });
+          problems.push({
+            path: ref.path,
+            message: `"${field}" refers to ${refType} "${ref.id}", which does not exist.`,
+          });
         }
       }
     }
@@ -122,7 +132,11 @@ export class DossierService {
     for (const hook of this.afterWrite) await hook(db, events);
   }
 
-  async create(typeKey: string, input: { data: unknown; externalId?: string | null }, actor: string | null): Promise<Dossier> {
+  async create(
+    typeKey: string,
+    input: { data: unknown; externalId?: string | null },
+    actor: string | null,
+  ): Promise<Dossier> {
     const type = this.typeOf(typeKey);
     const write = requireValidWrite(type, input.data, 'create');
     const now = this.clock.now();
@@ -158,12 +172,20 @@ export class DossierService {
    * Changes some fields of a dossier. `expectedVersion` is the version the client read: when
    * the dossier changed since, nothing is written and a version conflict is raised.
    */
-  async patch(typeKey: string, id: string, data: unknown, expectedVersion: number, actor: string | null): Promise<Dossier> {
+  async patch(
+    typeKey: string,
+    id: string,
+    data: unknown,
+    expectedVersion: number,
+    actor: string | null,
+  ): Promise<Dossier> {
     const type = this.typeOf(typeKey);
     return this.store.db.transaction().execute(async (trx) => {
       const current = await this.dossiers.get(id, trx);
       if (!current || current.type !== type.key) {
-        throw new WerkflowError('not_found', `There is no ${type.label.en.toLowerCase()} with id "${id}".`, { path: 'id' });
+        throw new WerkflowError('not_found', `There is no ${type.label.en.toLowerCase()} with id "${id}".`, {
+          path: 'id',
+        });
       }
       if (current.version !== expectedVersion) throw versionConflict(current, expectedVersion);
       const write = requireValidWrite(type, data, 'patch', current.data);
@@ -172,7 +194,13 @@ export class DossierService {
       const changedRefs = write.references.filter((r) => changes[r.path.slice('data.'.length)] !== undefined);
       await this.checkReferences(trx, changedRefs);
       const now = this.clock.now();
-      const next: Dossier = { ...current, data: write.data, status: write.status, version: current.version + 1, updatedAt: now };
+      const next: Dossier = {
+        ...current,
+        data: write.data,
+        status: write.status,
+        version: current.version + 1,
+        updatedAt: now,
+      };
       if (!(await this.dossiers.updateIfVersion(next, expectedVersion, trx))) {
         const latest = await this.dossiers.get(id, trx);
         throw versionConflict(latest ?? current, expectedVersion);
@@ -183,14 +211,22 @@ export class DossierService {
   }
 
   /** Deletes a dossier unless other dossiers still refer to it. */
-  async delete(typeKey: string, id: string, expectedVersion: number | undefined, actor: string | null): Promise<void> {
+  async delete(
+    typeKey: string,
+    id: string,
+    expectedVersion: number | undefined,
+    actor: string | null,
+  ): Promise<void> {
     const type = this.typeOf(typeKey);
     await this.store.db.transaction().execute(async (trx) => {
       const current = await this.dossiers.get(id, trx);
       if (!current || current.type !== type.key) {
-        throw new WerkflowError('not_found', `There is no ${type.label.en.toLowerCase()} with id "${id}".`, { path: 'id' });
+        throw new WerkflowError('not_found', `There is no ${type.label.en.toLowerCase()} with id "${id}".`, {
+          path: 'id',
+        });
       }
-      if (expectedVersion !== undefined && current.version !== expectedVersion) throw versionConflict(current, expectedVersion);
+      if (expectedVersion !== undefined && current.version !== expectedVersion)
+        throw versionConflict(current, expectedVersion);
       for (const other of this.catalog().all()) {
         for (const field of other.fields) {
           if (field.kind !== 'reference' || field.refType !== type.key) continue;
@@ -214,24 +250,37 @@ export class DossierService {
    * transaction: either every item is written, or — when one is invalid — none is, and the error
    * names the item (`items[12].data.email`). Unchanged items write nothing and cause no event.
    */
-  async upsertByExternalId(typeKey: string, items: readonly UpsertItem[], actor: string | null): Promise<UpsertResult> {
+  async upsertByExternalId(
+    typeKey: string,
+    items: readonly UpsertItem[],
+    actor: string | null,
+  ): Promise<UpsertResult> {
     const type = this.typeOf(typeKey);
     const seen = new Map<string, number>();
     items.forEach((item, i) => {
       if (typeof item.externalId !== 'string' || item.externalId.length === 0) {
-        throw new WerkflowError('validation_failed', `Item ${i} has no externalId.`, { path: `items[${i}].externalId` });
+        throw new WerkflowError('validation_failed', `Item ${i} has no externalId.`, {
+          path: `items[${i}].externalId`,
+        });
       }
       const before = seen.get(item.externalId);
       if (before !== undefined) {
-        throw new WerkflowError('validation_failed', `externalId "${item.externalId}" appears twice: items ${before} and ${i}.`, {
-          path: `items[${i}].externalId`,
-        });
+        throw new WerkflowError(
+          'validation_failed',
+          `externalId "${item.externalId}" appears twice: items ${before} and ${i}.`,
+          {
+            path: `items[${i}].externalId`,
+          },
+        );
       }
       seen.set(item.externalId, i);
     });
     return this.store.db.transaction().execute(async (trx) => {
       const existing = new Map(
-        (await this.dossiers.getByExternalIds(type.key, [...seen.keys()], trx, true)).map((d) => [d.externalId!, d]),
+        (await this.dossiers.getByExternalIds(type.key, [...seen.keys()], trx, true)).map((d) => [
+          d.externalId!,
+          d,
+        ]),
       );
       const now = this.clock.now();
       const writes: Dossier[] = [];
@@ -246,7 +295,11 @@ export class DossierService {
         const current = existing.get(item.externalId);
         const result = validateDossierWrite(type, item.data, current ? 'patch' : 'create', current?.data);
         if (!result.ok) {
-          for (const p of result.problems) problems.push({ path: `items[${i}].${p.path}`, message: `Item ${i} (externalId ${item.externalId}): ${p.message}` });
+          for (const p of result.problems)
+            problems.push({
+              path: `items[${i}].${p.path}`,
+              message: `Item ${i} (externalId ${item.externalId}): ${p.message}`,
+            });
           return;
         }
         const { write } = result;
@@ -258,7 +311,13 @@ export class DossierService {
             unchanged++;
             return;
           }
-          const next: Dossier = { ...current, data: write.data, status: write.status, version: current.version + 1, updatedAt: now };
+          const next: Dossier = {
+            ...current,
+            data: write.data,
+            status: write.status,
+            version: current.version + 1,
+            updatedAt: now,
+          };
           writes.push(next);
           events.push(eventOf(next, 'updated', changes, actor, now));
           updated++;

@@ -1,5 +1,10 @@
 import type { Clock } from '../domain/clock.js';
-import { type DossierType, type DossierTypeCatalog, catalogOf, checkDossierTypes } from '../domain/dossier-type.js';
+import {
+  type DossierType,
+  type DossierTypeCatalog,
+  catalogOf,
+  checkDossierTypes,
+} from '../domain/dossier-type.js';
 import { WerkflowError } from '../domain/errors.js';
 import { newId } from '../domain/id.js';
 import { PRESETS, type DemoDossier, presetByKey } from '../domain/presets/index.js';
@@ -72,9 +77,13 @@ export class Werkflow {
   async installPreset(key: string): Promise<void> {
     const preset = presetByKey(key);
     if (!preset) {
-      throw new WerkflowError('validation_failed', `Unknown preset "${key}". Choose one of: ${PRESETS.map((p) => p.key).join(', ')}.`, {
-        path: 'preset',
-      });
+      throw new WerkflowError(
+        'validation_failed',
+        `Unknown preset "${key}". Choose one of: ${PRESETS.map((p) => p.key).join(', ')}.`,
+        {
+          path: 'preset',
+        },
+      );
     }
     await this.saveDossierTypes(preset.dossierTypes, preset.key);
     await this.store.db
@@ -89,7 +98,10 @@ export class Werkflow {
     for (const t of types) merged.set(t.key, t);
     const problems = checkDossierTypes([...merged.values()]);
     if (problems.length > 0) {
-      throw new WerkflowError('validation_failed', problems[0]!.message, { path: problems[0]!.path, details: problems });
+      throw new WerkflowError('validation_failed', problems[0]!.message, {
+        path: problems[0]!.path,
+        details: problems,
+      });
     }
     await this.dossierTypeRepo.upsertMany(types, preset, this.clock.now());
     await this.reloadDossierTypes();
@@ -97,7 +109,11 @@ export class Werkflow {
 
   /** The installed preset's key, or null when dossier types were set up by hand. */
   async presetKey(): Promise<string | null> {
-    const row = await this.store.db.selectFrom('settings').select('value').where('key', '=', 'preset').executeTakeFirst();
+    const row = await this.store.db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', 'preset')
+      .executeTakeFirst();
     return row ? this.store.adapter.fromJson<string>(row.value) : null;
   }
 
@@ -106,7 +122,11 @@ export class Werkflow {
    * main dossiers (contacts or participants) with everything around them. Re-running with the
    * same seed updates the same dossiers instead of adding new ones (they carry external ids).
    */
-  async seedDemo(options: { count: number; seed?: number; onProgress?: (p: SeedProgress) => void }): Promise<SeedReport> {
+  async seedDemo(options: {
+    count: number;
+    seed?: number;
+    onProgress?: (p: SeedProgress) => void;
+  }): Promise<SeedReport> {
     const key = (await this.presetKey()) ?? PRESETS[0]!.key;
     const preset = presetByKey(key)!;
     const today = new Date(this.clock.now()).toISOString().slice(0, 10);
@@ -131,7 +151,15 @@ export class Werkflow {
       const existing = await this.dossiers.users.getByEmail(u.email);
       const id = existing?.id ?? newId(this.clock.now());
       if (!existing) {
-        await this.dossiers.users.insert({ id, name: u.name, email: u.email, phone: u.phone, jobTitle: u.jobTitle, active: true, createdAt: this.clock.now() });
+        await this.dossiers.users.insert({
+          id,
+          name: u.name,
+          email: u.email,
+          phone: u.phone,
+          jobTitle: u.jobTitle,
+          active: true,
+          createdAt: this.clock.now(),
+        });
       }
       for (const t of u.teams) await this.dossiers.users.addMember(teamIds.get(t)!, id);
       people.set(u.key, id);
@@ -143,7 +171,8 @@ export class Werkflow {
     let remaining: DemoDossier[] = [...demo.dossiers];
     while (remaining.length > 0) {
       const ready = remaining.filter((d) => Object.values(d.links ?? {}).every((ref) => ids.has(ref)));
-      if (ready.length === 0) throw new Error(`Demo data has links that cannot be resolved: ${remaining[0]!.ref}`);
+      if (ready.length === 0)
+        throw new Error(`Demo data has links that cannot be resolved: ${remaining[0]!.ref}`);
       remaining = remaining.filter((d) => !ready.includes(d));
       const groups = new Map<string, DemoDossier[]>();
       for (const d of ready) groups.set(d.type, [...(groups.get(d.type) ?? []), d]);

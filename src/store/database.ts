@@ -128,7 +128,9 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   if (isPostgresUrl(config.url)) {
     const schema = config.schema;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
-      throw new Error(`PostgreSQL schema name "${schema}" must be lower-case letters, digits and underscores.`);
+      throw new Error(
+        `PostgreSQL schema name "${schema}" must be lower-case letters, digits and underscores.`,
+      );
     }
     if (schema) {
       const setup = new pg.Client({ connectionString: config.url });

@@ -11,7 +11,12 @@ export class DossierTypeRepository {
   }
 
   /** Inserts or replaces the given types (used when a preset is installed). */
-  async upsertMany(types: readonly DossierType[], preset: string | null, now: number, db: Db = this.store.db): Promise<void> {
+  async upsertMany(
+    types: readonly DossierType[],
+    preset: string | null,
+    now: number,
+    db: Db = this.store.db,
+  ): Promise<void> {
     for (const type of types) {
       const definition = this.store.adapter.toJson(type) as string;
       await db

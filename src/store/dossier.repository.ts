@@ -67,7 +67,12 @@ export class DossierRepository {
    * transaction where the database locks rows (PostgreSQL), so a read-modify-write cannot lose
    * a concurrent update.
    */
-  async getByExternalIds(type: string, externalIds: readonly string[], db: Db, lock = false): Promise<Dossier[]> {
+  async getByExternalIds(
+    type: string,
+    externalIds: readonly string[],
+    db: Db,
+    lock = false,
+  ): Promise<Dossier[]> {
     const out: Dossier[] = [];
     const chunk = 500;
     for (let i = 0; i < externalIds.length; i += chunk) {
@@ -126,7 +131,13 @@ export class DossierRepository {
     const row = this.toRow(dossier);
     const result = await db
       .updateTable('dossiers')
-      .set({ status: row.status, data: row.data, version: row.version, updated_at: row.updated_at, external_id: row.external_id })
+      .set({
+        status: row.status,
+        data: row.data,
+        version: row.version,
+        updated_at: row.updated_at,
+        external_id: row.external_id,
+      })
       .where('id', '=', dossier.id)
       .where('version', '=', expectedVersion)
       .executeTakeFirst();
@@ -138,7 +149,13 @@ export class DossierRepository {
   }
 
   /** Up to `limit` dossiers of `type` whose field `field` holds `id` (a reference to it). */
-  async referencing(type: string, field: string, id: string, limit: number, db: Db = this.store.db): Promise<Dossier[]> {
+  async referencing(
+    type: string,
+    field: string,
+    id: string,
+    limit: number,
+    db: Db = this.store.db,
+  ): Promise<Dossier[]> {
     const rows = await db
       .selectFrom('dossiers')
       .selectAll()

@@ -46,7 +46,10 @@ export class EventRepository {
   }
 
   /** Events of one dossier, newest first, paged by event id. */
-  async listForDossier(dossierId: string, options: { limit: number; before?: number }): Promise<DossierEvent[]> {
+  async listForDossier(
+    dossierId: string,
+    options: { limit: number; before?: number },
+  ): Promise<DossierEvent[]> {
     let q = this.store.db.selectFrom('events').selectAll().where('dossier_id', '=', dossierId);
     if (options.before !== undefined) q = q.where('id', '<', options.before);
     const rows = await q.orderBy('id', 'desc').limit(options.limit).execute();
@@ -55,12 +58,21 @@ export class EventRepository {
 
   /** Events after a given id, oldest first: the matcher's feed. */
   async listAfter(afterId: number, limit: number, db: Db = this.store.db): Promise<DossierEvent[]> {
-    const rows = await db.selectFrom('events').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute();
+    const rows = await db
+      .selectFrom('events')
+      .selectAll()
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
     return rows.map((r) => this.toDomain(r));
   }
 
   async lastId(db: Db = this.store.db): Promise<number> {
-    const row = await db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+    const row = await db
+      .selectFrom('events')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .executeTakeFirst();
     return Number(row?.id ?? 0);
   }
 

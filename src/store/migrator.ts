@@ -53,7 +53,8 @@ export async function migrate(store: Store, clock: Clock, migrations = MIGRATION
   await ensureMigrationTable(db, store.adapter);
   const known = migrations.length === 0 ? 0 : migrations[migrations.length - 1]!.id;
   migrations.forEach((m, i) => {
-    if (m.id !== i + 1) throw new Error(`Migration list is out of order at ${m.name}: expected number ${i + 1}.`);
+    if (m.id !== i + 1)
+      throw new Error(`Migration list is out of order at ${m.name}: expected number ${i + 1}.`);
   });
   const from = await schemaVersion(store);
   if (from > known) throw schemaTooNew(from, known);
@@ -62,7 +63,9 @@ export async function migrate(store: Store, clock: Clock, migrations = MIGRATION
     if (migration.id <= from) continue;
     await db.transaction().execute(async (trx) => {
       await store.adapter.lockForMigration(trx);
-      const current = await sql<{ v: number | null }>`select max(id) as v from werkflow_migrations`.execute(trx);
+      const current = await sql<{ v: number | null }>`select max(id) as v from werkflow_migrations`.execute(
+        trx,
+      );
       const version = Number(current.rows[0]?.v ?? 0);
       if (version > known) throw schemaTooNew(version, known);
       if (version >= migration.id) return; // another process applied it while we waited

@@ -52,16 +52,30 @@ export class UserRepository {
 
   async existingIds(ids: readonly string[], db: Db = this.store.db): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await db.selectFrom('users').select('id').where('id', 'in', [...ids]).execute();
+    const rows = await db
+      .selectFrom('users')
+      .select('id')
+      .where('id', 'in', [...ids])
+      .execute();
     return new Set(rows.map((r) => r.id));
   }
 
-  async insertTeam(team: { id: string; name: string; createdAt: number }, db: Db = this.store.db): Promise<void> {
-    await db.insertInto('teams').values({ id: team.id, name: team.name, created_at: team.createdAt }).execute();
+  async insertTeam(
+    team: { id: string; name: string; createdAt: number },
+    db: Db = this.store.db,
+  ): Promise<void> {
+    await db
+      .insertInto('teams')
+      .values({ id: team.id, name: team.name, created_at: team.createdAt })
+      .execute();
   }
 
   async addMember(teamId: string, userId: string, db: Db = this.store.db): Promise<void> {
-    await db.insertInto('team_members').values({ team_id: teamId, user_id: userId }).onConflict((oc) => oc.doNothing()).execute();
+    await db
+      .insertInto('team_members')
+      .values({ team_id: teamId, user_id: userId })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 
   async getTeam(id: string, db: Db = this.store.db): Promise<Team | undefined> {
@@ -74,12 +88,20 @@ export class UserRepository {
   async listTeams(db: Db = this.store.db): Promise<Team[]> {
     const teams = await db.selectFrom('teams').selectAll().orderBy('name').execute();
     const members = await db.selectFrom('team_members').selectAll().execute();
-    return teams.map((t) => ({ id: t.id, name: t.name, memberIds: members.filter((m) => m.team_id === t.id).map((m) => m.user_id) }));
+    return teams.map((t) => ({
+      id: t.id,
+      name: t.name,
+      memberIds: members.filter((m) => m.team_id === t.id).map((m) => m.user_id),
+    }));
   }
 
   async existingTeamIds(ids: readonly string[], db: Db = this.store.db): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await db.selectFrom('teams').select('id').where('id', 'in', [...ids]).execute();
+    const rows = await db
+      .selectFrom('teams')
+      .select('id')
+      .where('id', 'in', [...ids])
+      .execute();
     return new Set(rows.map((r) => r.id));
   }
 }

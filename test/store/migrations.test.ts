@@ -45,7 +45,9 @@ describe.each(BACKENDS)('migrations on $name', (backend) => {
     const store = await openStore(backend.fresh());
     try {
       await migrate(store, new TestClock());
-      await sql`insert into werkflow_migrations (id, name, applied_at) values (${MIGRATIONS.length + 1}, 'from-the-future', 0)`.execute(store.db);
+      await sql`insert into werkflow_migrations (id, name, applied_at) values (${MIGRATIONS.length + 1}, 'from-the-future', 0)`.execute(
+        store.db,
+      );
       const error = await migrate(store, new TestClock()).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(WerkflowError);
       expect((error as WerkflowError).code).toBe('schema_too_new');

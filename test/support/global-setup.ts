@@ -11,7 +11,9 @@ export default async function setup(): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like 'wft\\_%'`);
+    const { rows } = await client.query<{ nspname: string }>(
+      `select nspname from pg_namespace where nspname like 'wft\\_%'`,
+    );
     for (const { nspname } of rows) await client.query(`drop schema if exists ${nspname} cascade`);
   } finally {
     await client.end();

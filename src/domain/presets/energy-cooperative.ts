@@ -2,7 +2,17 @@ import type { DossierType } from '../dossier-type.js';
 import type { DemoDossier, DemoUser, Preset } from './preset.js';
 import { f, l, options, slug, statuses } from './preset-builders.js';
 import {
-  CITIES, COMPANY_KINDS, COMPANY_WORDS, FIRST_NAMES, STREETS, SURNAMES, addDaysIso, emailFor, phoneFor, picker, postalCode,
+  CITIES,
+  COMPANY_KINDS,
+  COMPANY_WORDS,
+  FIRST_NAMES,
+  STREETS,
+  SURNAMES,
+  addDaysIso,
+  emailFor,
+  phoneFor,
+  picker,
+  postalCode,
 } from './dutch-demo-names.js';
 
 /** The task types of Econobis; each can carry the three task workflows (new, expired, completed). */
@@ -92,7 +102,16 @@ const INTAKE_STATUSES = statuses([
 ]);
 
 const contactFields = [
-  f.enum('kind', options([['Persoon', 'Person'], ['Organisatie', 'Organisation']]), 'Soort', 'Kind', true),
+  f.enum(
+    'kind',
+    options([
+      ['Persoon', 'Person'],
+      ['Organisatie', 'Organisation'],
+    ]),
+    'Soort',
+    'Kind',
+    true,
+  ),
   f.simple('name', 'text', 'Naam', 'Name', true),
   f.simple('firstName', 'text', 'Voornaam', 'First name'),
   f.simple('lastName', 'text', 'Achternaam', 'Last name'),
@@ -106,7 +125,13 @@ const contactFields = [
 ];
 
 /** A kansactie (opportunity action) type: an action on an opportunity with its own status list. */
-function opportunityAction(key: string, label: [string, string], plural: [string, string], st: ReturnType<typeof statuses>, extra: DossierType['fields']): DossierType {
+function opportunityAction(
+  key: string,
+  label: [string, string],
+  plural: [string, string],
+  st: ReturnType<typeof statuses>,
+  extra: DossierType['fields'],
+): DossierType {
   return {
     key,
     label: l(...label),
@@ -127,13 +152,24 @@ function opportunityAction(key: string, label: [string, string], plural: [string
 }
 
 export const ENERGY_COOPERATIVE_TYPES: readonly DossierType[] = [
-  { key: 'contact', label: l('Contact', 'Contact'), pluralLabel: l('Contacten', 'Contacts'), titleField: 'name', statuses: [], fields: contactFields },
+  {
+    key: 'contact',
+    label: l('Contact', 'Contact'),
+    pluralLabel: l('Contacten', 'Contacts'),
+    titleField: 'name',
+    statuses: [],
+    fields: contactFields,
+  },
   {
     key: 'campaign',
     label: l('Campagne', 'Campaign'),
     pluralLabel: l('Campagnes', 'Campaigns'),
     titleField: 'name',
-    statuses: statuses([['Gepland', 'Planned'], ['Actief', 'Active'], ['Afgerond', 'Finished']]),
+    statuses: statuses([
+      ['Gepland', 'Planned'],
+      ['Actief', 'Active'],
+      ['Afgerond', 'Finished'],
+    ]),
     fields: [
       f.simple('name', 'text', 'Naam', 'Name', true),
       f.status(false),
@@ -186,18 +222,34 @@ export const ENERGY_COOPERATIVE_TYPES: readonly DossierType[] = [
       f.simple('note', 'longText', 'Opmerking', 'Note'),
     ],
   },
-  opportunityAction('quotationRequest', ['Offerteverzoek', 'Quotation request'], ['Offerteverzoeken', 'Quotation requests'], QUOTATION_REQUEST_STATUSES, [
-    f.simple('dateRequested', 'date', 'Datum aangevraagd', 'Date requested'),
-    f.simple('datePlanned', 'date', 'Datum afspraak', 'Date planned'),
-    f.simple('quotationAmount', 'money', 'Offertebedrag', 'Quotation amount'),
-  ]),
+  opportunityAction(
+    'quotationRequest',
+    ['Offerteverzoek', 'Quotation request'],
+    ['Offerteverzoeken', 'Quotation requests'],
+    QUOTATION_REQUEST_STATUSES,
+    [
+      f.simple('dateRequested', 'date', 'Datum aangevraagd', 'Date requested'),
+      f.simple('datePlanned', 'date', 'Datum afspraak', 'Date planned'),
+      f.simple('quotationAmount', 'money', 'Offertebedrag', 'Quotation amount'),
+    ],
+  ),
   opportunityAction('visit', ['Bezoek', 'Visit'], ['Bezoeken', 'Visits'], VISIT_STATUSES, [
     f.simple('appointmentAt', 'datetime', 'Afspraak', 'Appointment'),
   ]),
-  opportunityAction('budgetRequest', ['Budgetaanvraag', 'Budget request'], ['Budgetaanvragen', 'Budget requests'], BUDGET_REQUEST_STATUSES, [
-    f.simple('amount', 'money', 'Bedrag', 'Amount'),
-  ]),
-  opportunityAction('referral', ['Doorverwijzing', 'Referral'], ['Doorverwijzingen', 'Referrals'], REFERRAL_STATUSES, []),
+  opportunityAction(
+    'budgetRequest',
+    ['Budgetaanvraag', 'Budget request'],
+    ['Budgetaanvragen', 'Budget requests'],
+    BUDGET_REQUEST_STATUSES,
+    [f.simple('amount', 'money', 'Bedrag', 'Amount')],
+  ),
+  opportunityAction(
+    'referral',
+    ['Doorverwijzing', 'Referral'],
+    ['Doorverwijzingen', 'Referrals'],
+    REFERRAL_STATUSES,
+    [],
+  ),
   {
     key: 'task',
     label: l('Taak', 'Task'),
@@ -221,29 +273,93 @@ export const ENERGY_COOPERATIVE_TYPES: readonly DossierType[] = [
   },
 ];
 
-const MEASURES = ['Spouwmuurisolatie', 'Dakisolatie', 'Vloerisolatie', 'Zonnepanelen', 'Warmtepomp', 'HR++ glas', 'Ventilatie', 'Energiescan'];
+const MEASURES = [
+  'Spouwmuurisolatie',
+  'Dakisolatie',
+  'Vloerisolatie',
+  'Zonnepanelen',
+  'Warmtepomp',
+  'HR++ glas',
+  'Ventilatie',
+  'Energiescan',
+];
 
 function demoData({ count, seed, today }: { count: number; seed: number; today: string }) {
   const p = picker(seed);
   const users: DemoUser[] = [
-    { key: 'anja', name: 'Anja Kramer', email: 'anja.kramer@energie-coop.example.nl', phone: '+31 6 11111111', jobTitle: 'Energiecoach', teams: ['Coaches'] },
-    { key: 'bert', name: 'Bert Hofman', email: 'bert.hofman@energie-coop.example.nl', phone: '+31 6 22222222', jobTitle: 'Projectleider', teams: ['Backoffice'] },
-    { key: 'carla', name: 'Carla Wouters', email: 'carla.wouters@energie-coop.example.nl', phone: '+31 6 33333333', jobTitle: 'Administratie', teams: ['Backoffice'] },
+    {
+      key: 'anja',
+      name: 'Anja Kramer',
+      email: 'anja.kramer@energie-coop.example.nl',
+      phone: '+31 6 11111111',
+      jobTitle: 'Energiecoach',
+      teams: ['Coaches'],
+    },
+    {
+      key: 'bert',
+      name: 'Bert Hofman',
+      email: 'bert.hofman@energie-coop.example.nl',
+      phone: '+31 6 22222222',
+      jobTitle: 'Projectleider',
+      teams: ['Backoffice'],
+    },
+    {
+      key: 'carla',
+      name: 'Carla Wouters',
+      email: 'carla.wouters@energie-coop.example.nl',
+      phone: '+31 6 33333333',
+      jobTitle: 'Administratie',
+      teams: ['Backoffice'],
+    },
   ];
   const out: DemoDossier[] = [];
-  out.push({ type: 'campaign', ref: 'campaign-1', data: { name: 'Buurtaanpak Noord 2026', status: 'actief', startDate: addDaysIso(today, -120), endDate: addDaysIso(today, 240) } });
-  out.push({ type: 'campaign', ref: 'campaign-2', data: { name: 'Zon op elk dak', status: 'actief', startDate: addDaysIso(today, -30), endDate: addDaysIso(today, 330) } });
+  out.push({
+    type: 'campaign',
+    ref: 'campaign-1',
+    data: {
+      name: 'Buurtaanpak Noord 2026',
+      status: 'actief',
+      startDate: addDaysIso(today, -120),
+      endDate: addDaysIso(today, 240),
+    },
+  });
+  out.push({
+    type: 'campaign',
+    ref: 'campaign-2',
+    data: {
+      name: 'Zon op elk dak',
+      status: 'actief',
+      startDate: addDaysIso(today, -30),
+      endDate: addDaysIso(today, 330),
+    },
+  });
   MEASURES.forEach((name, i) => out.push({ type: 'measureCategory', ref: `measure-${i}`, data: { name } }));
   const suppliers = Math.max(2, Math.round(count / 50));
   for (let i = 0; i < suppliers; i++) {
     const name = `${p.pick(COMPANY_WORDS)} ${p.pick(COMPANY_KINDS)} B.V.`;
-    out.push({ type: 'contact', ref: `org-${i}`, data: { kind: 'organisatie', name, email: `info${i}@${slug(name)}.example.nl`, phone: phoneFor(p) } });
+    out.push({
+      type: 'contact',
+      ref: `org-${i}`,
+      data: { kind: 'organisatie', name, email: `info${i}@${slug(name)}.example.nl`, phone: phoneFor(p) },
+    });
   }
   const coaches = Math.max(2, Math.round(count / 80));
   for (let i = 0; i < coaches; i++) {
     const first = p.pick(FIRST_NAMES);
     const last = p.pick(SURNAMES);
-    out.push({ type: 'contact', ref: `coach-${i}`, data: { kind: 'persoon', name: `${first} ${last}`, firstName: first, lastName: last, email: emailFor(first, last, i, 'coaches.example.nl'), phone: phoneFor(p), isCoach: true } });
+    out.push({
+      type: 'contact',
+      ref: `coach-${i}`,
+      data: {
+        kind: 'persoon',
+        name: `${first} ${last}`,
+        firstName: first,
+        lastName: last,
+        email: emailFor(first, last, i, 'coaches.example.nl'),
+        phone: phoneFor(p),
+        isCoach: true,
+      },
+    });
   }
   const userKeys = users.map((u) => u.key);
   for (let i = 0; i < count; i++) {
@@ -255,42 +371,80 @@ function demoData({ count, seed, today }: { count: number; seed: number; today: 
     out.push({
       type: 'contact',
       ref: `contact-${i}`,
-      data: { kind: 'persoon', name: `${first} ${last}`, firstName: first, lastName: last, email: emailFor(first, last, i), phone: phoneFor(p), street, houseNumber: house, postalCode: postalCode(p, pc), city },
+      data: {
+        kind: 'persoon',
+        name: `${first} ${last}`,
+        firstName: first,
+        lastName: last,
+        email: emailFor(first, last, i),
+        phone: phoneFor(p),
+        street,
+        houseNumber: house,
+        postalCode: postalCode(p, pc),
+        city,
+      },
     });
     if (!p.chance(0.6)) continue;
     const measure = p.int(0, MEASURES.length - 1);
     out.push({
       type: 'intake',
       ref: `intake-${i}`,
-      data: { status: p.pick(['open', 'in-behandeling', 'afgesloten-met-kans']), address: `${street} ${house}, ${city}` },
-      links: { contact: `contact-${i}`, campaign: p.pick(['campaign-1', 'campaign-2']), measureCategory: `measure-${measure}` },
+      data: {
+        status: p.pick(['open', 'in-behandeling', 'afgesloten-met-kans']),
+        address: `${street} ${house}, ${city}`,
+      },
+      links: {
+        contact: `contact-${i}`,
+        campaign: p.pick(['campaign-1', 'campaign-2']),
+        measureCategory: `measure-${measure}`,
+      },
       people: { responsibleUser: p.pick(userKeys) },
     });
     out.push({
       type: 'opportunity',
       ref: `opportunity-${i}`,
-      data: { name: `${MEASURES[measure]} ${street} ${house}`, status: p.pick(['actief', 'in-afwachting', 'opdracht', 'in-uitvoering']), desiredDate: addDaysIso(today, p.int(10, 120)) },
+      data: {
+        name: `${MEASURES[measure]} ${street} ${house}`,
+        status: p.pick(['actief', 'in-afwachting', 'opdracht', 'in-uitvoering']),
+        desiredDate: addDaysIso(today, p.int(10, 120)),
+      },
       links: { intake: `intake-${i}`, measureCategory: `measure-${measure}` },
       people: { responsibleUser: p.pick(userKeys) },
     });
     out.push({
       type: 'quotationRequest',
       ref: `qr-${i}`,
-      data: { status: p.pick(['offerte-nog-niet-aangevraagd', 'offerte-aangevraagd', 'in-overweging-bij-bewoner']), description: `Offerte ${MEASURES[measure]}`, dateRequested: addDaysIso(today, -p.int(0, 20)) },
-      links: { opportunity: `opportunity-${i}`, organisation: `org-${p.int(0, suppliers - 1)}`, coach: `coach-${p.int(0, coaches - 1)}` },
+      data: {
+        status: p.pick(['offerte-nog-niet-aangevraagd', 'offerte-aangevraagd', 'in-overweging-bij-bewoner']),
+        description: `Offerte ${MEASURES[measure]}`,
+        dateRequested: addDaysIso(today, -p.int(0, 20)),
+      },
+      links: {
+        opportunity: `opportunity-${i}`,
+        organisation: `org-${p.int(0, suppliers - 1)}`,
+        coach: `coach-${p.int(0, coaches - 1)}`,
+      },
     });
     if (p.chance(0.4)) {
       out.push({
         type: 'visit',
         ref: `visit-${i}`,
-        data: { status: p.pick(['geen-afspraak-gemaakt', 'afspraak-gemaakt']), description: 'Huisbezoek energiecoach' },
+        data: {
+          status: p.pick(['geen-afspraak-gemaakt', 'afspraak-gemaakt']),
+          description: 'Huisbezoek energiecoach',
+        },
         links: { opportunity: `opportunity-${i}`, coach: `coach-${p.int(0, coaches - 1)}` },
       });
     }
     out.push({
       type: 'task',
       ref: `task-${i}`,
-      data: { taskType: slug(p.pick(TASK_TYPES)[0]), description: `Terugbellen over ${MEASURES[measure]}`, plannedFinishDate: addDaysIso(today, p.int(-5, 14)), finished: false },
+      data: {
+        taskType: slug(p.pick(TASK_TYPES)[0]),
+        description: `Terugbellen over ${MEASURES[measure]}`,
+        plannedFinishDate: addDaysIso(today, p.int(-5, 14)),
+        finished: false,
+      },
       links: { contact: `contact-${i}`, opportunity: `opportunity-${i}` },
       people: { responsibleUser: p.pick(userKeys) },
     });

@@ -22,10 +22,26 @@ export function options(pairs: readonly (readonly [string, string])[]): EnumOpti
   return pairs.map(([nl, en]) => ({ code: slug(nl), label: l(nl, en) }));
 }
 
-type Simple = 'text' | 'longText' | 'email' | 'phone' | 'boolean' | 'date' | 'datetime' | 'number' | 'money' | 'user' | 'team';
+type Simple =
+  | 'text'
+  | 'longText'
+  | 'email'
+  | 'phone'
+  | 'boolean'
+  | 'date'
+  | 'datetime'
+  | 'number'
+  | 'money'
+  | 'user'
+  | 'team';
 
 export const f = {
-  simple: (key: string, kind: Simple, nl: string, en: string, required = false): FieldDef => ({ key, kind, label: l(nl, en), required }),
+  simple: (key: string, kind: Simple, nl: string, en: string, required = false): FieldDef => ({
+    key,
+    kind,
+    label: l(nl, en),
+    required,
+  }),
   ref: (key: string, refType: string, nl: string, en: string, required = false): FieldDef => ({
     key,
     kind: 'reference',
@@ -40,5 +56,10 @@ export const f = {
     label: l(nl, en),
     required,
   }),
-  status: (required = true): FieldDef => ({ key: 'status', kind: 'status', label: l('Status', 'Status'), required }),
+  status: (required = true): FieldDef => ({
+    key: 'status',
+    kind: 'status',
+    label: l('Status', 'Status'),
+    required,
+  }),
 };

@@ -1,7 +1,18 @@
 import type { DossierType } from '../dossier-type.js';
 import type { DemoDossier, DemoUser, Preset } from './preset.js';
 import { f, l, slug, statuses } from './preset-builders.js';
-import { CITIES, COMPANY_KINDS, COMPANY_WORDS, FIRST_NAMES, STREETS, SURNAMES, addDaysIso, emailFor, phoneFor, picker } from './dutch-demo-names.js';
+import {
+  CITIES,
+  COMPANY_KINDS,
+  COMPANY_WORDS,
+  FIRST_NAMES,
+  STREETS,
+  SURNAMES,
+  addDaysIso,
+  emailFor,
+  phoneFor,
+  picker,
+} from './dutch-demo-names.js';
 
 const TRAINING_STATUSES = statuses([
   ['Te starten', 'To start'],
@@ -69,7 +80,11 @@ export const TRAINING_INSTITUTE_TYPES: readonly DossierType[] = [
     pluralLabel: l('Locaties', 'Locations'),
     titleField: 'name',
     statuses: [],
-    fields: [f.simple('name', 'text', 'Naam', 'Name', true), f.simple('address', 'text', 'Adres', 'Address'), f.simple('city', 'text', 'Plaats', 'City')],
+    fields: [
+      f.simple('name', 'text', 'Naam', 'Name', true),
+      f.simple('address', 'text', 'Adres', 'Address'),
+      f.simple('city', 'text', 'Plaats', 'City'),
+    ],
   },
   {
     key: 'teacher',
@@ -77,7 +92,11 @@ export const TRAINING_INSTITUTE_TYPES: readonly DossierType[] = [
     pluralLabel: l('Docenten', 'Teachers'),
     titleField: 'name',
     statuses: [],
-    fields: [f.simple('name', 'text', 'Naam', 'Name', true), f.simple('email', 'email', 'E-mail', 'E-mail'), f.simple('phone', 'phone', 'Telefoon', 'Phone')],
+    fields: [
+      f.simple('name', 'text', 'Naam', 'Name', true),
+      f.simple('email', 'email', 'E-mail', 'E-mail'),
+      f.simple('phone', 'phone', 'Telefoon', 'Phone'),
+    ],
   },
   {
     key: 'training',
@@ -105,7 +124,13 @@ export const TRAINING_INSTITUTE_TYPES: readonly DossierType[] = [
     label: l('Opleidingsdeelnemer', 'Participant'),
     pluralLabel: l('Opleidingsdeelnemers', 'Participants'),
     titleField: 'status',
-    statuses: statuses([['Aangemeld', 'Registered'], ['Geplaatst', 'Placed'], ['Afgemeld', 'Withdrawn'], ['Geslaagd', 'Passed'], ['Niet geslaagd', 'Failed']]),
+    statuses: statuses([
+      ['Aangemeld', 'Registered'],
+      ['Geplaatst', 'Placed'],
+      ['Afgemeld', 'Withdrawn'],
+      ['Geslaagd', 'Passed'],
+      ['Niet geslaagd', 'Failed'],
+    ]),
     fields: [
       f.ref('training', 'training', 'Opleiding', 'Training', true),
       f.ref('person', 'person', 'Persoon', 'Person', true),
@@ -119,7 +144,12 @@ export const TRAINING_INSTITUTE_TYPES: readonly DossierType[] = [
     pluralLabel: l('Aanvragen', 'Requests'),
     titleField: 'description',
     categoryField: 'trainingType',
-    statuses: statuses([['Offerte', 'Quotation'], ['Opdracht', 'Order'], ['Factuur', 'Invoice'], ['Afgewezen', 'Declined']]),
+    statuses: statuses([
+      ['Offerte', 'Quotation'],
+      ['Opdracht', 'Order'],
+      ['Factuur', 'Invoice'],
+      ['Afgewezen', 'Declined'],
+    ]),
     fields: [
       f.simple('description', 'text', 'Omschrijving', 'Description', true),
       f.ref('organisation', 'organisation', 'Bedrijf', 'Organisation', true),
@@ -135,7 +165,13 @@ export const TRAINING_INSTITUTE_TYPES: readonly DossierType[] = [
     label: l('Factuur', 'Invoice'),
     pluralLabel: l('Facturen', 'Invoices'),
     titleField: 'number',
-    statuses: statuses([['Concept', 'Draft'], ['Definitief', 'Final'], ['Verstuurd', 'Sent'], ['Betaald', 'Paid'], ['Herinnering', 'Reminder']]),
+    statuses: statuses([
+      ['Concept', 'Draft'],
+      ['Definitief', 'Final'],
+      ['Verstuurd', 'Sent'],
+      ['Betaald', 'Paid'],
+      ['Herinnering', 'Reminder'],
+    ]),
     fields: [
       f.simple('number', 'text', 'Factuurnummer', 'Invoice number', true),
       f.ref('request', 'request', 'Aanvraag', 'Request'),
@@ -152,7 +188,11 @@ export const TRAINING_INSTITUTE_TYPES: readonly DossierType[] = [
     pluralLabel: l('Webaanvragen', 'Web requests'),
     titleField: 'name',
     categoryField: 'trainingType',
-    statuses: statuses([['Nieuw', 'New'], ['In behandeling', 'In progress'], ['Verwerkt', 'Processed']]),
+    statuses: statuses([
+      ['Nieuw', 'New'],
+      ['In behandeling', 'In progress'],
+      ['Verwerkt', 'Processed'],
+    ]),
     fields: [
       f.simple('name', 'text', 'Naam', 'Name', true),
       f.simple('email', 'email', 'E-mail', 'E-mail', true),
@@ -167,7 +207,10 @@ export const TRAINING_INSTITUTE_TYPES: readonly DossierType[] = [
     label: l('Evaluatie', 'Evaluation'),
     pluralLabel: l('Evaluaties', 'Evaluations'),
     titleField: 'comment',
-    statuses: statuses([['Uitgenodigd', 'Invited'], ['Ingevuld', 'Completed']]),
+    statuses: statuses([
+      ['Uitgenodigd', 'Invited'],
+      ['Ingevuld', 'Completed'],
+    ]),
     fields: [
       f.ref('training', 'training', 'Opleiding', 'Training', true),
       f.ref('participant', 'participant', 'Deelnemer', 'Participant'),
@@ -178,31 +221,98 @@ export const TRAINING_INSTITUTE_TYPES: readonly DossierType[] = [
   },
 ];
 
-const TRAINING_TYPES = ['BHV Basis', 'VCA Basis', 'Leidinggeven in de praktijk', 'Excel gevorderd', 'Timemanagement', 'Heftruckcertificaat'];
+const TRAINING_TYPES = [
+  'BHV Basis',
+  'VCA Basis',
+  'Leidinggeven in de praktijk',
+  'Excel gevorderd',
+  'Timemanagement',
+  'Heftruckcertificaat',
+];
 
 function demoData({ count, seed, today }: { count: number; seed: number; today: string }) {
   const p = picker(seed);
   const users: DemoUser[] = [
-    { key: 'dirk', name: 'Dirk van Dam', email: 'dirk.vandam@opleidingen.example.nl', phone: '+31 6 44444444', jobTitle: 'Opleidingscoördinator', teams: ['Planning'] },
-    { key: 'esmee', name: 'Esmee Koster', email: 'esmee.koster@opleidingen.example.nl', phone: '+31 6 55555555', jobTitle: 'Accountmanager', teams: ['Verkoop'] },
+    {
+      key: 'dirk',
+      name: 'Dirk van Dam',
+      email: 'dirk.vandam@opleidingen.example.nl',
+      phone: '+31 6 44444444',
+      jobTitle: 'Opleidingscoördinator',
+      teams: ['Planning'],
+    },
+    {
+      key: 'esmee',
+      name: 'Esmee Koster',
+      email: 'esmee.koster@opleidingen.example.nl',
+      phone: '+31 6 55555555',
+      jobTitle: 'Accountmanager',
+      teams: ['Verkoop'],
+    },
   ];
   const out: DemoDossier[] = [];
-  TRAINING_TYPES.forEach((name, i) => out.push({ type: 'trainingType', ref: `tt-${i}`, data: { name, code: slug(name).slice(0, 8).toUpperCase() } }));
-  CITIES.slice(0, 4).forEach(([city], i) => out.push({ type: 'location', ref: `loc-${i}`, data: { name: `Opleidingscentrum ${city}`, address: `${p.pick(STREETS)} ${p.int(1, 90)}`, city } }));
+  TRAINING_TYPES.forEach((name, i) =>
+    out.push({
+      type: 'trainingType',
+      ref: `tt-${i}`,
+      data: { name, code: slug(name).slice(0, 8).toUpperCase() },
+    }),
+  );
+  CITIES.slice(0, 4).forEach(([city], i) =>
+    out.push({
+      type: 'location',
+      ref: `loc-${i}`,
+      data: { name: `Opleidingscentrum ${city}`, address: `${p.pick(STREETS)} ${p.int(1, 90)}`, city },
+    }),
+  );
   for (let i = 0; i < 4; i++) {
     const first = p.pick(FIRST_NAMES);
     const last = p.pick(SURNAMES);
-    out.push({ type: 'teacher', ref: `teacher-${i}`, data: { name: `${first} ${last}`, email: emailFor(first, last, i, 'docenten.example.nl'), phone: phoneFor(p) } });
+    out.push({
+      type: 'teacher',
+      ref: `teacher-${i}`,
+      data: {
+        name: `${first} ${last}`,
+        email: emailFor(first, last, i, 'docenten.example.nl'),
+        phone: phoneFor(p),
+      },
+    });
   }
   const orgs = Math.max(3, Math.round(count / 20));
   for (let i = 0; i < orgs; i++) {
     const name = `${p.pick(COMPANY_WORDS)} ${p.pick(COMPANY_KINDS)} B.V.`;
     const [city] = p.pick(CITIES);
-    out.push({ type: 'organisation', ref: `org-${i}`, data: { name, email: `info${i}@${slug(name)}.example.nl`, phone: phoneFor(p), city, kvkNumber: String(p.int(10000000, 99999999)) } });
+    out.push({
+      type: 'organisation',
+      ref: `org-${i}`,
+      data: {
+        name,
+        email: `info${i}@${slug(name)}.example.nl`,
+        phone: phoneFor(p),
+        city,
+        kvkNumber: String(p.int(10000000, 99999999)),
+      },
+    });
     const first = p.pick(FIRST_NAMES);
     const last = p.pick(SURNAMES);
-    out.push({ type: 'person', ref: `cp-person-${i}`, data: { name: `${first} ${last}`, firstName: first, lastName: last, email: emailFor(first, last, i, 'klant.example.nl'), city }, links: { organisation: `org-${i}` } });
-    out.push({ type: 'contactPerson', ref: `cp-${i}`, data: { role: 'HR-adviseur' }, links: { person: `cp-person-${i}`, organisation: `org-${i}` } });
+    out.push({
+      type: 'person',
+      ref: `cp-person-${i}`,
+      data: {
+        name: `${first} ${last}`,
+        firstName: first,
+        lastName: last,
+        email: emailFor(first, last, i, 'klant.example.nl'),
+        city,
+      },
+      links: { organisation: `org-${i}` },
+    });
+    out.push({
+      type: 'contactPerson',
+      ref: `cp-${i}`,
+      data: { role: 'HR-adviseur' },
+      links: { person: `cp-person-${i}`, organisation: `org-${i}` },
+    });
   }
   const trainings = Math.max(2, Math.round(count / 10));
   for (let i = 0; i < trainings; i++) {
@@ -211,8 +321,20 @@ function demoData({ count, seed, today }: { count: number; seed: number; today: 
     out.push({
       type: 'training',
       ref: `training-${i}`,
-      data: { name: `${TRAINING_TYPES[t]} ${start.slice(0, 7)}`, status: p.pick(['te-starten', 'definitief']), startDate: start, endDate: addDaysIso(start, p.int(0, 2)), maxParticipants: 12, price: p.pick([295, 450, 895.5]) },
-      links: { trainingType: `tt-${t}`, location: `loc-${p.int(0, 3)}`, teacher: `teacher-${p.int(0, 3)}`, contactPerson: `cp-${p.int(0, orgs - 1)}` },
+      data: {
+        name: `${TRAINING_TYPES[t]} ${start.slice(0, 7)}`,
+        status: p.pick(['te-starten', 'definitief']),
+        startDate: start,
+        endDate: addDaysIso(start, p.int(0, 2)),
+        maxParticipants: 12,
+        price: p.pick([295, 450, 895.5]),
+      },
+      links: {
+        trainingType: `tt-${t}`,
+        location: `loc-${p.int(0, 3)}`,
+        teacher: `teacher-${p.int(0, 3)}`,
+        contactPerson: `cp-${p.int(0, orgs - 1)}`,
+      },
       people: { coach: p.pick(['dirk', 'esmee']) },
     });
   }
@@ -220,13 +342,54 @@ function demoData({ count, seed, today }: { count: number; seed: number; today: 
     const first = p.pick(FIRST_NAMES);
     const last = p.pick(SURNAMES);
     const org = p.int(0, orgs - 1);
-    out.push({ type: 'person', ref: `person-${i}`, data: { name: `${first} ${last}`, firstName: first, lastName: last, email: emailFor(first, last, i), phone: phoneFor(p) }, links: { organisation: `org-${org}` } });
-    out.push({ type: 'participant', ref: `participant-${i}`, data: { status: p.pick(['aangemeld', 'geplaatst']) }, links: { training: `training-${i % trainings}`, person: `person-${i}` } });
+    out.push({
+      type: 'person',
+      ref: `person-${i}`,
+      data: {
+        name: `${first} ${last}`,
+        firstName: first,
+        lastName: last,
+        email: emailFor(first, last, i),
+        phone: phoneFor(p),
+      },
+      links: { organisation: `org-${org}` },
+    });
+    out.push({
+      type: 'participant',
+      ref: `participant-${i}`,
+      data: { status: p.pick(['aangemeld', 'geplaatst']) },
+      links: { training: `training-${i % trainings}`, person: `person-${i}` },
+    });
   }
   for (let i = 0; i < Math.max(2, Math.round(count / 25)); i++) {
     const org = p.int(0, orgs - 1);
-    out.push({ type: 'request', ref: `request-${i}`, data: { description: `Incompany ${p.pick(TRAINING_TYPES)}`, status: p.pick(['offerte', 'opdracht']), amount: p.int(1500, 9000) }, links: { organisation: `org-${org}`, contactPerson: `cp-${org}`, trainingType: `tt-${p.int(0, TRAINING_TYPES.length - 1)}` }, people: { owner: 'esmee' } });
-    out.push({ type: 'invoice', ref: `invoice-${i}`, data: { number: `2026-${String(1000 + i)}`, status: p.pick(['concept', 'verstuurd', 'betaald']), amount: p.int(1500, 9000), invoiceDate: addDaysIso(today, -p.int(0, 30)), dueDate: addDaysIso(today, p.int(-10, 30)) }, links: { request: `request-${i}`, organisation: `org-${org}` } });
+    out.push({
+      type: 'request',
+      ref: `request-${i}`,
+      data: {
+        description: `Incompany ${p.pick(TRAINING_TYPES)}`,
+        status: p.pick(['offerte', 'opdracht']),
+        amount: p.int(1500, 9000),
+      },
+      links: {
+        organisation: `org-${org}`,
+        contactPerson: `cp-${org}`,
+        trainingType: `tt-${p.int(0, TRAINING_TYPES.length - 1)}`,
+      },
+      people: { owner: 'esmee' },
+    });
+    out.push({
+      type: 'invoice',
+      ref: `invoice-${i}`,
+      data: {
+        number: `2026-${String(1000 + i)}`,
+        status: p.pick(['concept', 'verstuurd', 'betaald']),
+        amount: p.int(1500, 9000),
+        invoiceDate: addDaysIso(today, -p.int(0, 30)),
+        dueDate: addDaysIso(today, p.int(-10, 30)),
+      },
+      links: { request: `request-${i}`, organisation: `org-${org}` },
+    });
   }
   return { users, teams: ['Planning', 'Verkoop'], dossiers: out };
 }

@@ -50,7 +50,9 @@ export const coreMigration: Migration = {
       created_at bigint not null
     )`.execute(trx);
     await sql`create unique index users_email on users (email)`.execute(trx);
-    await sql`create table teams (id text primary key, name text not null, created_at bigint not null)`.execute(trx);
+    await sql`create table teams (id text primary key, name text not null, created_at bigint not null)`.execute(
+      trx,
+    );
     await sql`create unique index teams_name on teams (name)`.execute(trx);
     await sql`create table team_members (
       team_id text not null references teams (id) on delete cascade,

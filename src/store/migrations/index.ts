@@ -5,4 +5,9 @@ import { emailMigration } from './003-email.js';
 import { authMigration } from './004-auth.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [coreMigration, engineMigration, emailMigration, authMigration];
+export const MIGRATIONS: readonly Migration[] = [
+  coreMigration,
+  engineMigration,
+  emailMigration,
+  authMigration,
+];

@@ -1,0 +1,32 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Werkflow } from '../../engine/werkflow.js';
+import { errorResponses } from '../schemas.js';
+
+export function dossierTypeRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+  app.get(
+    '/api/dossier-types',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['dossier types'],
+        summary: 'The dossier types (data groups) with their fields and statuses',
+        response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }) },
+      },
+    },
+    async () => ({ items: [...werkflow.catalog.all()] }),
+  );
+  app.get(
+    '/api/dossier-types/:type',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['dossier types'],
+        summary: 'One dossier type',
+        params: Type.Object({ type: Type.String() }),
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
+    },
+    async (request) => werkflow.dossiers.typeOf((request.params as { type: string }).type),
+  );
+}

@@ -1,0 +1,72 @@
+import { type Static, Type } from '@sinclair/typebox';
+import type { Dossier } from '../domain/dossier.js';
+
+/** Request and response schemas shared by routes; the OpenAPI document is generated from them. */
+
+export const ErrorBodySchema = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable error code, e.g. validation_failed, version_conflict.' }),
+      message: Type.String({ description: 'What is wrong and what to do next.' }),
+      path: Type.String({ description: 'Where in the request the problem is, e.g. data.email.' }),
+      details: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    }),
+  },
+  { $id: 'ErrorBody' },
+);
+
+export const errorResponses = {
+  401: Type.Ref('ErrorBody'),
+  403: Type.Ref('ErrorBody'),
+  404: Type.Ref('ErrorBody'),
+  409: Type.Ref('ErrorBody'),
+  422: Type.Ref('ErrorBody'),
+  428: Type.Ref('ErrorBody'),
+};
+
+export const LabelSchema = Type.Object({ nl: Type.String(), en: Type.String() });
+
+export const DossierSchema = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.String(),
+    externalId: Type.Union([Type.String(), Type.Null()]),
+    status: Type.Union([Type.String(), Type.Null()]),
+    version: Type.Integer(),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+    data: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { $id: 'Dossier' },
+);
+export type DossierBody = Static<typeof DossierSchema>;
+
+export function dossierBody(d: Dossier): DossierBody {
+  return {
+    id: d.id,
+    type: d.type,
+    externalId: d.externalId,
+    status: d.status,
+    version: d.version,
+    createdAt: new Date(d.createdAt).toISOString(),
+    updatedAt: new Date(d.updatedAt).toISOString(),
+    data: d.data,
+  };
+}
+
+export function pageOf<T>(items: T[], nextCursor: string | null) {
+  return { items, nextCursor };
+}
+
+export const CursorQuery = {
+  cursor: Type.Optional(Type.String({ description: 'Opaque cursor from the previous page.' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+};
+
+export function encodeCursor(value: string | number): string {
+  return Buffer.from(String(value)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  return cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString();
+}

@@ -1,0 +1,60 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import './fastify-types.js';
+import type { Werkflow } from '../engine/werkflow.js';
+import { installErrorHandler } from './error-handler.js';
+import { DossierSchema, ErrorBodySchema } from './schemas.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { dossierTypeRoutes } from './routes/dossier-types.routes.js';
+import { dossierRoutes } from './routes/dossiers.routes.js';
+
+export interface ServerOptions {
+  readonly logger?: boolean;
+}
+
+/** Route modules, each `(app, werkflow) => void`; one place lists them all. */
+export type RouteModule = (app: FastifyInstance, werkflow: Werkflow) => void;
+const ROUTES: RouteModule[] = [healthRoutes, dossierTypeRoutes, dossierRoutes];
+
+/**
+ * Builds the HTTP server: JSON API under /api, OpenAPI at /api/openapi.json, readable docs at
+ * /api/docs. The routes only call the engine's services; none of them talks SQL.
+ */
+export async function buildServer(werkflow: Werkflow, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ? { level: 'info' } : false,
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+  });
+  app.decorateRequest('actor', null);
+  installErrorHandler(app);
+  app.addSchema(ErrorBodySchema);
+  app.addSchema(DossierSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Werkflow API',
+        version: '0.1.0',
+        description:
+          'Workflow and action engine for CRM dossiers. Errors are `{ "error": { "code", "message", "path" } }`.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (see /api/tokens).' },
+          session: { type: 'apiKey', in: 'cookie', name: 'werkflow_session' },
+        },
+      },
+    },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+  for (const routes of ROUTES) routes(app, werkflow);
+  return app;
+}
