@@ -21,3 +21,13 @@ export const PERMISSIONS = [
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
+
+/** Who is acting, and with which rights: what services check. */
+export interface Principal {
+  /** A user id, `token:<id>`, or a system actor such as `scheduler`. */
+  readonly id: string | null;
+  readonly permissions: ReadonlySet<Permission>;
+}
+
+/** The engine itself and the command line: all rights. */
+export const SYSTEM_PRINCIPAL: Principal = { id: 'system', permissions: new Set(PERMISSIONS) };

@@ -1,4 +1,4 @@
-import { type Kysely, type RawBuilder, type Transaction, sql } from 'kysely';
+import { type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction, sql } from 'kysely';
 
 /**
  * Every difference between SQLite and PostgreSQL that the repositories meet has a name here, in
@@ -26,6 +26,20 @@ export interface DialectAdapter {
   jsonText(column: string, key: string): RawBuilder<string | null>;
   /** A JSON document's top-level key as a number (`null` when absent or not a number). */
   jsonNumber(column: string, key: string): RawBuilder<number | null>;
+  /** A JSON document's top-level key when it holds a JSON string (`null` when absent or of another JSON type). */
+  jsonString(column: string, key: string): RawBuilder<string | null>;
+  /** A JSON document's top-level key when it holds a JSON boolean, as an SQL boolean (`null` otherwise). */
+  jsonBoolean(column: string, key: string): RawBuilder<SqlBool | null>;
+  /**
+   * The 1-based position of `needle` (bound as a parameter) in `haystack`, 0 when it does not
+   * occur: case-sensitive and without wildcards, unlike LIKE (SQLite's LIKE ignores ASCII case).
+   */
+  textPosition(haystack: Expression<string | null>, needle: string): RawBuilder<number | null>;
+  /**
+   * Text compared in byte (code point) order whatever the database's collation: what makes `<`
+   * on ISO dates agree with JavaScript's string comparison.
+   */
+  binaryText(text: Expression<string | null>): RawBuilder<string | null>;
   /**
    * Serialises migrations between processes that start at the same time; called first thing
    * inside the migration transaction.
@@ -46,9 +60,23 @@ export const sqliteAdapter: DialectAdapter = {
   // json_extract returns SQL values typed as in the document; cast so comparisons are textual,
   // as they are with PostgreSQL's ->> operator. Booleans read as 'true'/'false' on both.
   jsonText: (column, key) =>
-    sql<string | null>`(case json_type(${sql.ref(column)}, ${'$.' + key}) when 'true' then 'true' when 'false' then 'false' else cast(json_extract(${sql.ref(column)}, ${'$.' + key}) as text) end)`,
+    sql<
+      string | null
+    >`(case json_type(${sql.ref(column)}, ${'$.' + key}) when 'true' then 'true' when 'false' then 'false' else cast(json_extract(${sql.ref(column)}, ${'$.' + key}) as text) end)`,
   jsonNumber: (column, key) =>
-    sql<number | null>`(case when json_type(${sql.ref(column)}, ${'$.' + key}) in ('integer', 'real') then json_extract(${sql.ref(column)}, ${'$.' + key}) end)`,
+    sql<
+      number | null
+    >`(case when json_type(${sql.ref(column)}, ${'$.' + key}) in ('integer', 'real') then json_extract(${sql.ref(column)}, ${'$.' + key}) end)`,
+  jsonString: (column, key) =>
+    sql<
+      string | null
+    >`(case when json_type(${sql.ref(column)}, ${'$.' + key}) = 'text' then json_extract(${sql.ref(column)}, ${'$.' + key}) end)`,
+  // SQLite has no boolean type: 1 and 0 are its true and false, and WHERE and NOT treat them so.
+  jsonBoolean: (column, key) =>
+    sql<SqlBool | null>`(case json_type(${sql.ref(column)}, ${'$.' + key}) when 'true' then 1 when 'false' then 0 end)`,
+  textPosition: (haystack, needle) => sql<number | null>`instr(${haystack}, ${needle})`,
+  // BINARY is SQLite's default; naming it keeps a declared column collation (NOCASE) out of it.
+  binaryText: (text) => sql<string | null>`(${text} collate binary)`,
   // The connection opens every transaction with BEGIN IMMEDIATE (see sqlite-driver.ts), which
   // already takes SQLite's single write lock; other processes wait on busy_timeout.
   lockForMigration: async () => {},
@@ -69,7 +97,18 @@ export const postgresAdapter: DialectAdapter = {
   fromJson: <T>(raw: unknown) => (typeof raw === 'string' ? (JSON.parse(raw) as T) : (raw as T)),
   jsonText: (column, key) => sql<string | null>`(${sql.ref(column)} ->> ${key})`,
   jsonNumber: (column, key) =>
-    sql<number | null>`(case when jsonb_typeof(${sql.ref(column)} -> ${key}) = 'number' then (${sql.ref(column)} ->> ${key})::double precision end)`,
+    sql<
+      number | null
+    >`(case when jsonb_typeof(${sql.ref(column)} -> ${key}) = 'number' then (${sql.ref(column)} ->> ${key})::double precision end)`,
+  jsonString: (column, key) =>
+    sql<
+      string | null
+    >`(case when jsonb_typeof(${sql.ref(column)} -> ${key}) = 'string' then ${sql.ref(column)} ->> ${key} end)`,
+  jsonBoolean: (column, key) =>
+    sql<SqlBool | null>`(case when jsonb_typeof(${sql.ref(column)} -> ${key}) = 'boolean' then (${sql.ref(column)} ->> ${key})::boolean end)`,
+  textPosition: (haystack, needle) => sql<number | null>`strpos(${haystack}, ${needle})`,
+  // The database's collation (en_US.UTF-8, say) orders punctuation and case its own way; "C" is byte order.
+  binaryText: (text) => sql<string | null>`(${text} collate "C")`,
   lockForMigration: async (trx) => {
     await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
   },

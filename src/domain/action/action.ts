@@ -1,0 +1,83 @@
+/**
+ * Actions: one stamped instance of a template on one dossier (Coachview "actie").
+ *
+ * Status machine:
+ *   pending ──(due time reached; manual/semi-automatic)──► due ──(person completes/executes)──► done
+ *   pending ──(due time reached; automatic: claimed)──► running ──► done | failed
+ *   waiting ──(conditions hold again)──► pending            ("create always": stamped but waiting)
+ *   pending | due | waiting ──► cancelled (conditions no longer hold, person, superseded)
+ *   pending | due | waiting ──► expired  (expiry date passed)
+ *   failed ──(execute again after fixing the cause)──► running
+ *   running ──(worker died; the sweeper)──► pending
+ */
+import type { ExecutionMode } from '../template/action-template.js';
+
+export const ACTION_STATUSES = ['waiting', 'pending', 'due', 'running', 'done', 'failed', 'cancelled', 'expired'] as const;
+export type ActionStatus = (typeof ACTION_STATUSES)[number];
+
+/** Statuses from which an action can still do something. */
+export const OPEN_STATUSES: readonly ActionStatus[] = ['waiting', 'pending', 'due', 'running', 'failed'];
+
+const TRANSITIONS: Readonly<Record<ActionStatus, readonly ActionStatus[]>> = {
+  waiting: ['pending', 'cancelled', 'expired'],
+  pending: ['due', 'running', 'waiting', 'cancelled', 'expired', 'done'],
+  due: ['running', 'done', 'cancelled', 'expired', 'pending', 'waiting'],
+  running: ['done', 'failed', 'pending', 'due'],
+  failed: ['running', 'cancelled', 'done'],
+  done: [],
+  cancelled: [],
+  expired: [],
+};
+
+export function canTransition(from: ActionStatus, to: ActionStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export type ActionKind = 'main' | 'reminder';
+
+export interface Action {
+  readonly id: string;
+  readonly templateId: string;
+  readonly templateVersion: number;
+  readonly dossierId: string;
+  readonly dossierType: string;
+  readonly kind: ActionKind;
+  readonly title: string;
+  readonly process: string | null;
+  readonly idempotencyKey: string;
+  readonly status: ActionStatus;
+  readonly executionMode: ExecutionMode;
+  readonly priority: 'low' | 'normal' | 'high';
+  /** Null while waiting for conditions that do not hold yet. */
+  readonly dueAt: number | null;
+  readonly expiresAt: number | null;
+  readonly assigneeUserId: string | null;
+  readonly assigneeTeamId: string | null;
+  readonly attempts: number;
+  readonly nextAttemptAt: number | null;
+  readonly lockedBy: string | null;
+  readonly lockedAt: number | null;
+  readonly result: unknown;
+  readonly error: string | null;
+  /** Why the action is in its status, in words ("status is no longer Offerte aangevraagd"). */
+  readonly statusReason: string | null;
+  readonly triggerEventId: number | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly completedAt: number | null;
+}
+
+export interface ActionHistoryEntry {
+  readonly id: number;
+  readonly actionId: string;
+  readonly at: number;
+  readonly actor: string | null;
+  readonly fromStatus: ActionStatus | null;
+  readonly toStatus: ActionStatus;
+  readonly note: string | null;
+}
+
+/** Retry delay after the n-th failed attempt: exponential from 30 s, capped at 6 hours. */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(30_000 * 2 ** Math.max(0, attempt - 1), 6 * 3_600_000);
+}

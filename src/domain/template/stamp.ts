@@ -1,0 +1,26 @@
+import type { Calendar } from '../timing/index.js';
+import { computeDueTime, computeExpiry } from '../timing/index.js';
+import type { ActiveTemplate, TemplateDefinition } from './action-template.js';
+
+/**
+ * The idempotency key of an action: stamping the same template (version) on the same dossier for
+ * the same trigger twice yields the same key, and the unique index refuses the second.
+ * - once: one per template and dossier, whatever the version or event.
+ * - everyTime: one per template version, dossier and trigger (an event id, a date value, a
+ *   manual start, a completed action).
+ */
+export function idempotencyKey(t: ActiveTemplate, dossierId: string, trigger: string, kind: 'main' | 'reminder' = 'main'): string {
+  const base = t.definition.repeat === 'once' ? `${t.templateId}|${dossierId}|once` : `${t.templateId}|v${t.version}|${dossierId}|${trigger}`;
+  return kind === 'main' ? base : `${base}|reminder`;
+}
+
+/** When the action is due; null when its anchor date field is empty. */
+export function dueTimeOf(d: TemplateDefinition, input: { eventAt: number; data: Readonly<Record<string, unknown>> }, calendar: Calendar): number | null {
+  const anchor = d.timing.anchor;
+  const fieldValue = anchor.type === 'field' ? input.data[anchor.field] : undefined;
+  return computeDueTime(d.timing, { eventAt: input.eventAt, fieldValue: typeof fieldValue === 'string' ? fieldValue : fieldValue == null ? null : String(fieldValue) }, calendar);
+}
+
+export function expiryOf(d: TemplateDefinition, startAt: number, calendar: Calendar): number | null {
+  return computeExpiry(startAt, d.expiry, calendar);
+}

@@ -1,0 +1,244 @@
+import { validateCondition } from '../condition/index.js';
+import { type DossierType, type DossierTypeCatalog, STATUS_FIELD, fieldOf, statusOf } from '../dossier-type.js';
+import type { ErrorDetail } from '../errors.js';
+import { validateExpiry, validateTiming } from '../timing/index.js';
+import { EXECUTION_MODES, type TemplateDefinition } from './action-template.js';
+
+type Problems = ErrorDetail[];
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Follows a path of reference fields from `type`; the last segment is returned as a field. */
+export function resolvePath(type: DossierType, catalog: DossierTypeCatalog, path: string): { field?: ReturnType<typeof fieldOf>; owner?: DossierType; problem?: string } {
+  const segments = path.split('.');
+  let current: DossierType = type;
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    const field = fieldOf(current, seg);
+    if (!field) {
+      return { problem: `"${segments.slice(0, i + 1).join('.')}" is not a field of ${current.key}. Known fields: ${current.fields.map((f) => f.key).join(', ')}.` };
+    }
+    if (i === segments.length - 1) return { field, owner: current };
+    if (field.kind !== 'reference') return { problem: `"${seg}" of ${current.key} is not a reference, so "${path}" cannot go further.` };
+    const next = catalog.get(field.refType);
+    if (!next) return { problem: `"${seg}" refers to unknown dossier type ${field.refType}.` };
+    current = next;
+  }
+  return { problem: `"${path}" is empty.` };
+}
+
+function checkEvent(def: TemplateDefinition, type: DossierType, problems: Problems): void {
+  const e = def.event as unknown;
+  const at = 'event';
+  if (!isObject(e) || typeof e.type !== 'string') {
+    problems.push({ path: at, message: 'The event is missing: say when the template applies, e.g. { "type": "statusSet", "to": ["offerte-aangevraagd"] }.' });
+    return;
+  }
+  switch (e.type) {
+    case 'created':
+    case 'deleted':
+    case 'manual':
+      return;
+    case 'fieldChanged':
+    case 'dateReached': {
+      const field = typeof e.field === 'string' ? fieldOf(type, e.field) : undefined;
+      if (!field) {
+        problems.push({ path: `${at}.field`, message: `The event needs a field of ${type.key}; "${String(e.field)}" is not one. Known fields: ${type.fields.map((f) => f.key).join(', ')}.` });
+      } else if (e.type === 'dateReached' && field.kind !== 'date' && field.kind !== 'datetime') {
+        problems.push({ path: `${at}.field`, message: `"A date is reached" needs a date field; "${field.key}" is a ${field.kind} field.` });
+      }
+      return;
+    }
+    case 'statusSet': {
+      if (type.statuses.length === 0) {
+        problems.push({ path: at, message: `${type.key} has no statuses, so "status set" cannot apply. Choose another event.` });
+        return;
+      }
+      for (const key of ['to', 'from'] as const) {
+        const list = e[key];
+        if (list === undefined && key === 'from') continue;
+        if (!Array.isArray(list) || (key === 'to' && list.length === 0)) {
+          problems.push({ path: `${at}.${key}`, message: `"${key}" must be a list of status codes of ${type.key}.` });
+          continue;
+        }
+        list.forEach((code, i) => {
+          if (typeof code !== 'string' || !statusOf(type, code)) {
+            problems.push({ path: `${at}.${key}[${i}]`, message: `Unknown status "${String(code)}" for ${type.key}. Known statuses: ${type.statuses.map((s) => s.code).join(', ')}.` });
+          }
+        });
+      }
+      return;
+    }
+    case 'actionCompleted':
+    case 'actionExpired':
+      if (typeof e.templateId !== 'string' || e.templateId.length === 0) {
+        problems.push({ path: `${at}.templateId`, message: 'Name the template whose action must be completed or expired first.' });
+      }
+      return;
+    default:
+      problems.push({
+        path: `${at}.type`,
+        message: `Unknown event "${e.type}". Choose created, fieldChanged, statusSet, deleted, dateReached, actionCompleted, actionExpired or manual.`,
+      });
+  }
+}
+
+function checkAssignee(rule: unknown, at: string, type: DossierType, catalog: DossierTypeCatalog, problems: Problems): void {
+  if (!isObject(rule) || typeof rule.type !== 'string') {
+    problems.push({ path: at, message: 'Say who the action is for: { "type": "none" }, a user, a team, or a field.' });
+    return;
+  }
+  if (rule.type === 'none') return;
+  if (rule.type === 'user' && typeof rule.userId === 'string') return;
+  if (rule.type === 'team' && typeof rule.teamId === 'string') return;
+  if (rule.type === 'field' && typeof rule.path === 'string') {
+    const r = resolvePath(type, catalog, rule.path);
+    if (r.problem) problems.push({ path: `${at}.path`, message: r.problem });
+    else if (r.field && r.field.kind !== 'user' && r.field.kind !== 'team') {
+      problems.push({ path: `${at}.path`, message: `"${rule.path}" is a ${r.field.kind} field; the assignee must come from a user or team field.` });
+    }
+    return;
+  }
+  problems.push({ path: `${at}.type`, message: `The assignee "${String(rule.type)}" is incomplete: give userId, teamId or path.` });
+}
+
+function checkEffect(def: TemplateDefinition, type: DossierType, catalog: DossierTypeCatalog, problems: Problems): void {
+  const e = def.effect as unknown;
+  const at = 'effect';
+  if (!isObject(e) || typeof e.type !== 'string') {
+    problems.push({ path: at, message: 'Say what the action does: { "type": "none" } for a to-do, or sendEmail, createTask, createDossier, setField, setStatus, webhook.' });
+    return;
+  }
+  switch (e.type) {
+    case 'none':
+      return;
+    case 'sendEmail':
+      // The e-mail template and the recipients are checked by the e-mail service (it reads the
+      // e-mail template table); here only the shape.
+      if (typeof e.templateId !== 'string' || e.templateId.length === 0) {
+        problems.push({ path: `${at}.templateId`, message: 'Choose the e-mail template to send.' });
+      }
+      if (!Array.isArray(e.to) || e.to.length === 0) problems.push({ path: `${at}.to`, message: 'Say who receives the e-mail ("to" is empty).' });
+      return;
+    case 'createTask': {
+      const task = catalog.get('task');
+      if (!task) {
+        problems.push({ path: at, message: 'There is no dossier type "task" to create tasks in; use createDossier instead.' });
+        return;
+      }
+      const tt = fieldOf(task, 'taskType');
+      if (tt?.kind === 'enum' && !tt.options.some((o) => o.code === e.taskType)) {
+        problems.push({ path: `${at}.taskType`, message: `Unknown task type "${String(e.taskType)}". Known: ${tt.options.map((o) => o.code).join(', ')}.` });
+      }
+      if (typeof e.description !== 'string' || e.description.trim() === '') problems.push({ path: `${at}.description`, message: 'The task needs a description.' });
+      if (typeof e.plannedInDays !== 'number' || !Number.isInteger(e.plannedInDays) || e.plannedInDays < 0) {
+        problems.push({ path: `${at}.plannedInDays`, message: 'plannedInDays must be a whole number of days, 0 or more.' });
+      }
+      checkAssignee(e.responsible, `${at}.responsible`, type, catalog, problems);
+      return;
+    }
+    case 'createDossier': {
+      const target = typeof e.dossierType === 'string' ? catalog.get(e.dossierType) : undefined;
+      if (!target) {
+        problems.push({ path: `${at}.dossierType`, message: `Unknown dossier type "${String(e.dossierType)}". Known: ${catalog.all().map((t) => t.key).join(', ')}.` });
+        return;
+      }
+      if (!isObject(e.fields)) {
+        problems.push({ path: `${at}.fields`, message: 'Give the fields of the new dossier as an object.' });
+        return;
+      }
+      for (const [key, mapping] of Object.entries(e.fields)) {
+        if (!fieldOf(target, key)) problems.push({ path: `${at}.fields.${key}`, message: `"${key}" is not a field of ${target.key}.` });
+        else if (isObject(mapping) && typeof mapping.from === 'string') {
+          const r = mapping.from === 'id' ? {} : resolvePath(type, catalog, mapping.from);
+          if (r.problem) problems.push({ path: `${at}.fields.${key}.from`, message: r.problem });
+        } else if (!isObject(mapping) || !('value' in mapping)) {
+          problems.push({ path: `${at}.fields.${key}`, message: 'Each field needs { "value": … } or { "from": "<field or path>" } ("from": "id" is this dossier).' });
+        }
+      }
+      return;
+    }
+    case 'setField': {
+      const field = typeof e.field === 'string' ? fieldOf(type, e.field) : undefined;
+      if (!field) problems.push({ path: `${at}.field`, message: `"${String(e.field)}" is not a field of ${type.key}.` });
+      else if (field.key === STATUS_FIELD) problems.push({ path: `${at}.field`, message: 'Use setStatus to change the status.' });
+      return;
+    }
+    case 'setStatus':
+      if (typeof e.status !== 'string' || !statusOf(type, e.status)) {
+        problems.push({ path: `${at}.status`, message: `Unknown status "${String(e.status)}" for ${type.key}. Known: ${type.statuses.map((s) => s.code).join(', ')}.` });
+      }
+      return;
+    case 'webhook': {
+      let ok = false;
+      try {
+        const u = new URL(String(e.url));
+        ok = u.protocol === 'https:' || u.protocol === 'http:';
+      } catch {
+        ok = false;
+      }
+      if (!ok) problems.push({ path: `${at}.url`, message: `"${String(e.url)}" is not a web address; use https://….` });
+      return;
+    }
+    default:
+      problems.push({ path: `${at}.type`, message: `Unknown effect "${e.type}". Choose none, sendEmail, createTask, createDossier, setField, setStatus or webhook.` });
+  }
+}
+
+/**
+ * Checks a template definition against the dossier types. Returns every problem with the path
+ * of the offending part and a sentence a CRM administrator understands; empty when valid.
+ */
+export function validateTemplateDefinition(input: unknown, catalog: DossierTypeCatalog): Problems {
+  const problems: Problems = [];
+  if (!isObject(input)) return [{ path: '', message: 'A template must be a JSON object.' }];
+  const def = input as unknown as TemplateDefinition;
+  if (typeof def.name !== 'string' || def.name.trim() === '') problems.push({ path: 'name', message: 'Give the template a name.' });
+  else if (def.name.length > 200) problems.push({ path: 'name', message: 'The name is longer than 200 characters.' });
+  const type = typeof def.dossierType === 'string' ? catalog.get(def.dossierType) : undefined;
+  if (!type) {
+    problems.push({ path: 'dossierType', message: `Unknown dossier type "${String(def.dossierType)}". Known: ${catalog.all().map((t) => t.key).join(', ')}.` });
+    return problems;
+  }
+  checkEvent(def, type, problems);
+  problems.push(...validateCondition(def.conditions, type, catalog, 'conditions'));
+  const dateFields = type.fields.filter((f) => f.kind === 'date' || f.kind === 'datetime').map((f) => f.key);
+  problems.push(...validateTiming(def.timing, 'timing', dateFields));
+  if (def.event?.type === 'dateReached' && isObject(def.timing) && isObject(def.timing.anchor) && def.timing.anchor.type !== 'field') {
+    problems.push({ path: 'timing.anchor', message: `"A date is reached" counts from the date field: set timing.anchor to { "type": "field", "field": "${String((def.event as { field?: unknown }).field)}" }.` });
+  }
+  if (def.expiry !== undefined) problems.push(...validateExpiry(def.expiry, 'expiry'));
+  if (!EXECUTION_MODES.includes(def.executionMode)) {
+    problems.push({ path: 'executionMode', message: `Execution must be one of ${EXECUTION_MODES.join(', ')}.` });
+  }
+  checkEffect(def, type, catalog, problems);
+  if (def.executionMode === 'manual' && def.effect?.type !== 'none' && def.effect?.type !== undefined) {
+    problems.push({ path: 'effect', message: 'A manual action is done by a person: its effect must be "none". Choose semiAutomatic to let a person press Execute.' });
+  }
+  checkAssignee(def.assignee, 'assignee', type, catalog, problems);
+  if (def.repeat !== 'once' && def.repeat !== 'everyTime') problems.push({ path: 'repeat', message: 'repeat must be "once" or "everyTime".' });
+  if (typeof def.recheckAtDue !== 'boolean') problems.push({ path: 'recheckAtDue', message: 'recheckAtDue must be true or false.' });
+  if (def.whenConditionsFail !== 'cancel' && def.whenConditionsFail !== 'wait') {
+    problems.push({ path: 'whenConditionsFail', message: 'whenConditionsFail must be "cancel" or "wait".' });
+  }
+  if (!Array.isArray(def.categories)) problems.push({ path: 'categories', message: 'categories must be a list (empty for every dossier).' });
+  else if (def.categories.length > 0 && !type.categoryField) {
+    problems.push({ path: 'categories', message: `${type.key} has no category field, so the template cannot be linked to categories.` });
+  }
+  if (def.fanOut !== undefined) {
+    const related = catalog.get(def.fanOut.dossierType);
+    const field = related ? fieldOf(related, def.fanOut.field) : undefined;
+    if (!related || !field || field.kind !== 'reference' || field.refType !== type.key) {
+      problems.push({ path: 'fanOut', message: `fanOut needs a dossier type with a reference field to ${type.key} (e.g. participant.training).` });
+    }
+  }
+  if (def.reminder !== undefined) {
+    if (def.effect?.type !== 'sendEmail') problems.push({ path: 'reminder', message: 'A reminder repeats an e-mail: the effect must be sendEmail.' });
+    problems.push(...validateExpiry(def.reminder.after, 'reminder.after'));
+  }
+  if (!['low', 'normal', 'high'].includes(def.priority)) problems.push({ path: 'priority', message: 'priority must be low, normal or high.' });
+  if (def.skipIfLateHours !== undefined && (typeof def.skipIfLateHours !== 'number' || def.skipIfLateHours <= 0)) {
+    problems.push({ path: 'skipIfLateHours', message: 'skipIfLateHours must be a positive number of hours.' });
+  }
+  return problems;
+}

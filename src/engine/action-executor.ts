@@ -1,0 +1,227 @@
+import { sql } from 'kysely';
+import type { Clock } from '../domain/clock.js';
+import { type Action, type ActionStatus, retryDelayMs } from '../domain/action/action.js';
+import { evaluateCondition, referencePaths } from '../domain/condition/index.js';
+import type { Dossier } from '../domain/dossier.js';
+import type { DossierTypeCatalog } from '../domain/dossier-type.js';
+import { WerkflowError, coerceError } from '../domain/errors.js';
+import type { Effect, TemplateDefinition } from '../domain/template/action-template.js';
+import { effectiveCondition } from '../domain/template/template-index.js';
+import { addLocalDays } from '../domain/timing/index.js';
+import type { Db, Store } from '../store/database.js';
+import type { ActionEngine } from './action-engine.js';
+import { withoutChanged } from './action-engine.js';
+import type { DossierService } from './dossier.service.js';
+import type { EmailPort, WebhookPort } from './effect-ports.js';
+import { DossierGraph } from './reference-loader.js';
+
+/** How often an automatic action is tried before it stays failed for a person to look at. */
+export const MAX_ATTEMPTS = 5;
+
+type Outcome =
+  | { readonly kind: 'done'; readonly result: unknown }
+  | { readonly kind: 'skip'; readonly reason: string; readonly wait: boolean }
+  | { readonly kind: 'error'; readonly message: string; readonly retry: boolean };
+
+/** Effects that cannot fail once their inputs are loaded: no savepoint needed around them. */
+const SAFE_EFFECTS = new Set<Effect['type']>(['none']);
+
+function localDate(ms: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+}
+
+/**
+ * Executes claimed actions: re-checks conditions, performs the effect inside the transaction
+ * that completes the action (an e-mail becomes an outbox row, a status change a dossier write),
+ * so an action is done exactly when its effect is. Webhooks are the exception: they are called
+ * before that transaction, with the action id as idempotency key for the receiver.
+ */
+export class ActionExecutor {
+  email: EmailPort | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly engine: ActionEngine,
+    private readonly dossierService: DossierService,
+    private readonly catalog: () => DossierTypeCatalog,
+    private readonly clock: Clock,
+    private readonly webhook: WebhookPort,
+  ) {}
+
+  /** Runs actions that are `running` (claimed by `actor`); records every outcome. */
+  async run(actions: readonly Action[], actor: string): Promise<{ done: number; failed: number; skipped: number }> {
+    const defs = new Map<string, TemplateDefinition>();
+    for (const a of actions) {
+      const def = await this.engine.definitionOf(a.templateId, a.templateVersion);
+      if (def) defs.set(a.id, def);
+    }
+    // Webhooks first, outside the transaction: a network call must not hold the write lock.
+    const external = new Map<string, Outcome>();
+    for (const a of actions) {
+      const def = defs.get(a.id);
+      if (def?.effect.type !== 'webhook') continue;
+      const dossier = await this.dossierService.dossiers.get(a.dossierId);
+      if (!dossier) continue; // reported as "dossier deleted" below
+      try {
+        const r = await this.webhook.post({ url: def.effect.url, secret: def.effect.secret, actionId: a.id, body: { action: { id: a.id, title: a.title, templateId: a.templateId }, dossier } });
+        external.set(a.id, { kind: 'done', result: { webhookStatus: r.status } });
+      } catch (error) {
+        external.set(a.id, { kind: 'error', message: coerceError(error).message, retry: true });
+      }
+    }
+    const counts = { done: 0, failed: 0, skipped: 0 };
+    await this.store.db.transaction().execute(async (db) => {
+      const now = this.clock.now();
+      const graph = new DossierGraph(this.dossierService.dossiers, db, this.catalog());
+      await graph.load(actions.map((a) => a.dossierId));
+      const doneIds: string[] = [];
+      const finished: Action[] = [];
+      for (const [i, action] of actions.entries()) {
+        const def = defs.get(action.id);
+        let outcome: Outcome;
+        if (!def) outcome = { kind: 'error', message: `Template version ${action.templateVersion} of ${action.templateId} is gone.`, retry: false };
+        else if (def.skipIfLateHours !== undefined && action.dueAt !== null && now - action.dueAt > def.skipIfLateHours * 3_600_000) {
+          outcome = { kind: 'skip', reason: `skipped: it was more than ${def.skipIfLateHours} hours late`, wait: false };
+        } else if (external.has(action.id)) outcome = external.get(action.id)!;
+        else {
+          const guarded = !SAFE_EFFECTS.has(def.effect.type);
+          if (guarded) await sql`savepoint ${sql.raw(`a${i}`)}`.execute(db);
+          try {
+            outcome = await this.perform(db, action, def, graph, actor);
+            if (guarded) await sql`release savepoint ${sql.raw(`a${i}`)}`.execute(db);
+          } catch (error) {
+            if (guarded) await sql`rollback to savepoint ${sql.raw(`a${i}`)}`.execute(db);
+            const e = coerceError(error);
+            // A person must fix validation and state problems; infrastructure hiccups are retried.
+            outcome = { kind: 'error', message: e.message, retry: e.code === 'internal' };
+          }
+        }
+        switch (outcome.kind) {
+          case 'done':
+            doneIds.push(action.id);
+            if (outcome.result !== undefined && outcome.result !== null) await this.engine.actions.setResult(action.id, outcome.result, db);
+            finished.push(action);
+            counts.done++;
+            break;
+          case 'skip':
+            counts.skipped++;
+            if (outcome.wait) {
+              await this.engine.actions.transition([{ id: action.id, from: 'running', to: 'waiting', note: outcome.reason }], actor, now, db, { locked_by: null, locked_at: null });
+            } else {
+              await this.engine.actions.cancel([{ id: action.id, from: 'running', reason: outcome.reason }], actor, now, db);
+            }
+            break;
+          case 'error': {
+            counts.failed++;
+            const again = outcome.retry && action.executionMode === 'automatic' && action.attempts < MAX_ATTEMPTS;
+            const to: ActionStatus = again ? 'pending' : 'failed';
+            const note = again ? `attempt ${action.attempts} failed, retrying: ${outcome.message}` : outcome.message;
+            await this.engine.actions.transition([{ id: action.id, from: 'running', to, note }], actor, now, db, {
+              error: outcome.message,
+              locked_by: null,
+              locked_at: null,
+              ...(again ? { due_at: now + retryDelayMs(action.attempts) } : {}),
+            });
+            break;
+          }
+        }
+      }
+      await this.engine.actions.completeMany(doneIds, actor, now, db);
+      for (const a of finished) await this.engine.afterActionFinished(db, a, 'done', actor);
+    });
+    return counts;
+  }
+
+  /** Re-checks and performs one action's effect inside `db`. */
+  private async perform(db: Db, action: Action, def: TemplateDefinition, graph: DossierGraph, actor: string): Promise<Outcome> {
+    const dossier = graph.get(action.dossierId);
+    if (!dossier) return { kind: 'skip', reason: 'the dossier was deleted', wait: false };
+    if (def.recheckAtDue) {
+      const root = def.fanOut ? graph.get(String(dossier.data[def.fanOut.field] ?? '')) ?? (await this.loadRoot(graph, dossier, def.fanOut.field)) : dossier;
+      if (!root) return { kind: 'skip', reason: 'the dossier it was planned for is gone', wait: false };
+      const holds = await this.conditionsHold(def, root, graph);
+      if (!holds) return { kind: 'skip', reason: 'the conditions no longer held when it was due', wait: def.whenConditionsFail === 'wait' };
+    }
+    return { kind: 'done', result: await this.applyEffect(db, action, def, dossier, graph, actor) };
+  }
+
+  private async loadRoot(graph: DossierGraph, dossier: Dossier, field: string): Promise<Dossier | undefined> {
+    const id = dossier.data[field];
+    if (typeof id !== 'string') return undefined;
+    await graph.load([id]);
+    return graph.get(id);
+  }
+
+  private async conditionsHold(def: TemplateDefinition, root: Dossier, graph: DossierGraph): Promise<boolean> {
+    const catalog = this.catalog();
+    const type = catalog.get(def.dossierType);
+    if (!type) return false;
+    const condition = withoutChanged(effectiveCondition(def));
+    await graph.preload([root], referencePaths(condition));
+    const calendar = await this.engine.calendar();
+    return evaluateCondition(condition, { type, catalog, data: root.data, resolve: graph.resolverFor(root), now: this.clock.now(), timeZone: calendar.timeZone });
+  }
+
+  private async applyEffect(db: Db, action: Action, def: TemplateDefinition, dossier: Dossier, graph: DossierGraph, actor: string): Promise<unknown> {
+    const effect = def.effect;
+    switch (effect.type) {
+      case 'none':
+        return null;
+      case 'webhook':
+        return null; // called before the transaction (see run)
+      case 'sendEmail': {
+        if (!this.email) throw new WerkflowError('configuration', 'E-mail is not set up in this Werkflow: add a mailbox under Settings → Mailboxes.');
+        const templateId = action.kind === 'reminder' && def.reminder?.emailTemplateId ? def.reminder.emailTemplateId : effect.templateId;
+        const r = await this.email.enqueue(db, { actionId: action.id, effect: { ...effect, templateId }, dossier });
+        return { outboxId: r.outboxId, to: r.to, subject: r.subject };
+      }
+      case 'setStatus':
+      case 'setField': {
+        const data = effect.type === 'setStatus' ? { status: effect.status } : { [effect.field]: effect.value };
+        const updated = await this.dossierService.patch(dossier.type, dossier.id, data, dossier.version, actor, db);
+        graph.add([updated]);
+        return { dossierVersion: updated.version };
+      }
+      case 'createTask': {
+        const taskType = this.catalog().get('task');
+        if (!taskType) throw new WerkflowError('configuration', 'There is no dossier type "task" to create the task in.');
+        const calendar = await this.engine.calendar();
+        const data: Record<string, unknown> = {
+          taskType: effect.taskType,
+          description: effect.description,
+          plannedFinishDate: addLocalDays(localDate(this.clock.now(), calendar.timeZone), effect.plannedInDays),
+          finished: false,
+        };
+        // Link the task to this dossier where the task type has a reference to its type.
+        for (const f of taskType.fields) {
+          if (f.kind === 'reference' && f.refType === dossier.type) data[f.key] = dossier.id;
+          if (f.kind === 'reference' && f.refType === 'contact' && typeof dossier.data.contact === 'string') data[f.key] ??= dossier.data.contact;
+        }
+        const r = effect.responsible;
+        if (r.type === 'user') data.responsibleUser = r.userId;
+        if (r.type === 'team') data.responsibleTeam = r.teamId;
+        if (r.type === 'field') {
+          const v = dossier.data[r.path];
+          if (typeof v === 'string') data.responsibleUser = v;
+        }
+        const task = await this.dossierService.create('task', { data }, actor, db);
+        return { createdDossier: { type: 'task', id: task.id } };
+      }
+      case 'createDossier': {
+        const data: Record<string, unknown> = {};
+        for (const [key, mapping] of Object.entries(effect.fields)) {
+          if ('value' in mapping) data[key] = mapping.value;
+          else if (mapping.from === 'id') data[key] = dossier.id;
+          else {
+            const segments = mapping.from.split('.');
+            const chain = segments.slice(0, -1);
+            await graph.preload([dossier], [chain]);
+            data[key] = graph.follow(dossier, chain)?.data[segments[segments.length - 1]!] ?? null;
+          }
+        }
+        const created = await this.dossierService.create(effect.dossierType, { data }, actor, db);
+        return { createdDossier: { type: effect.dossierType, id: created.id } };
+      }
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import type { Clock } from '../domain/clock.js';
+import { type Action, type ActionHistoryEntry, type ActionStatus, canTransition } from '../domain/action/action.js';
+import { WerkflowError } from '../domain/errors.js';
+import type { Principal } from '../domain/permissions.js';
+import type { Store } from '../store/database.js';
+import type { ActionFilter } from '../store/action.repository.js';
+import type { ActionEngine } from './action-engine.js';
+import type { ActionExecutor } from './action-executor.js';
+import type { DossierService } from './dossier.service.js';
+import type { EmailPort } from './effect-ports.js';
+
+/** What people do with actions: their to-do list, executing, completing, rescheduling, cancelling. */
+export class ActionService {
+  email: EmailPort | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly engine: ActionEngine,
+    private readonly executor: ActionExecutor,
+    private readonly dossiers: DossierService,
+    private readonly clock: Clock,
+  ) {}
+
+  list(filter: ActionFilter): Promise<Action[]> {
+    return this.engine.actions.list(filter);
+  }
+
+  async get(id: string): Promise<Action & { history: ActionHistoryEntry[] }> {
+    const action = await this.engine.actions.get(id);
+    if (!action) throw new WerkflowError('not_found', `There is no action with id "${id}".`, { path: 'id' });
+    return { ...action, history: await this.engine.actions.history(id) };
+  }
+
+  private refuse(action: Action, what: string): never {
+    throw new WerkflowError('invalid_state', `This action is ${action.status}${action.statusReason ? ` (${action.statusReason})` : ''}; it cannot be ${what}.`, { path: 'status' });
+  }
+
+  /** What executing would do (the semi-automatic "preview"): the rendered e-mail, or the effect. */
+  async preview(id: string): Promise<unknown> {
+    const action = await this.get(id);
+    const def = await this.engine.definitionOf(action.templateId, action.templateVersion);
+    if (!def) throw new WerkflowError('not_found', 'The template version of this action is gone.');
+    const dossier = await this.dossiers.dossiers.get(action.dossierId);
+    if (!dossier) throw new WerkflowError('invalid_state', 'The dossier of this action was deleted.');
+    if (def.effect.type === 'sendEmail' && this.email) {
+      return { effect: 'sendEmail', email: await this.email.preview(this.store.db, { effect: def.effect, dossier }) };
+    }
+    return { effect: def.effect.type, details: def.effect, dossier: { id: dossier.id, type: dossier.type } };
+  }
+
+  /**
+   * Executes an action now: the semi-automatic "Execute" button, or running a failed action again
+   * after its cause was fixed. Returns the action afterwards (done, failed or cancelled).
+   */
+  async execute(id: string, principal: Principal): Promise<Action> {
+    const action = await this.get(id);
+    if (action.executionMode === 'manual') {
+      throw new WerkflowError('invalid_state', 'A manual action has nothing to execute: do it, then mark it done (POST …/complete).');
+    }
+    if (!['pending', 'due', 'failed'].includes(action.status)) this.refuse(action, 'executed');
+    const now = this.clock.now();
+    const claimed = await this.store.db.transaction().execute(async (db) => {
+      const moved = await this.engine.actions.transition([{ id, from: action.status, to: 'running', note: 'executed by hand' }], principal.id, now, db, {
+        locked_by: `user:${principal.id ?? '?'}`,
+        locked_at: now,
+        attempts: action.attempts + 1,
+      });
+      return moved.length === 1;
+    });
+    if (!claimed) throw new WerkflowError('version_conflict', 'Someone else is executing or changed this action right now; reload it.');
+    await this.executor.run([{ ...action, status: 'running', attempts: action.attempts + 1 }], principal.id ?? 'user');
+    return (await this.engine.actions.get(id))!;
+  }
+
+  /** Marks an action done (manual work, or a to-do handled outside Werkflow). */
+  async complete(id: string, principal: Principal, note?: string): Promise<Action> {
+    const action = await this.get(id);
+    if (!canTransition(action.status, 'done') || action.status === 'running') this.refuse(action, 'marked done');
+    await this.store.db.transaction().execute(async (db) => {
+      const now = this.clock.now();
+      const moved = await this.engine.actions.transition([{ id, from: action.status, to: 'done', note: note ?? 'marked done' }], principal.id, now, db, {
+        completed_at: now,
+        ...(note ? { result: JSON.stringify({ note }) } : {}),
+      });
+      if (moved.length === 0) throw new WerkflowError('version_conflict', 'The action changed in the meantime; reload it.');
+      await this.engine.afterActionFinished(db, action, 'done', principal.id);
+    });
+    return (await this.engine.actions.get(id))!;
+  }
+
+  /** Moves an open action to another due time. */
+  async reschedule(id: string, dueAt: number, principal: Principal): Promise<Action> {
+    const action = await this.get(id);
+    if (!['waiting', 'pending', 'due', 'failed'].includes(action.status)) this.refuse(action, 'rescheduled');
+    if (!Number.isFinite(dueAt)) throw new WerkflowError('validation_failed', 'dueAt must be a date and time.', { path: 'dueAt' });
+    const to: ActionStatus = action.status === 'waiting' ? 'waiting' : 'pending';
+    await this.store.db.transaction().execute(async (db) => {
+      const now = this.clock.now();
+      if (to === action.status) {
+        await db.updateTable('actions').set({ due_at: dueAt, updated_at: now }).where('id', '=', id).execute();
+        await this.engine.actions.appendHistory([{ actionId: id, at: now, actor: principal.id, fromStatus: action.status, toStatus: to, note: `rescheduled to ${new Date(dueAt).toISOString()}` }], db);
+      } else {
+        await this.engine.actions.transition([{ id, from: action.status, to, note: `rescheduled to ${new Date(dueAt).toISOString()}` }], principal.id, now, db, { due_at: dueAt, error: null });
+      }
+    });
+    this.engine.onStamped(dueAt);
+    return (await this.engine.actions.get(id))!;
+  }
+
+  async cancel(id: string, principal: Principal, reason?: string): Promise<Action> {
+    const action = await this.get(id);
+    if (!canTransition(action.status, 'cancelled')) this.refuse(action, 'cancelled');
+    await this.store.db.transaction().execute(async (db) => {
+      const moved = await this.engine.actions.cancel([{ id, from: action.status, reason: reason ?? 'cancelled by a person' }], principal.id, this.clock.now(), db);
+      if (moved.length === 0) throw new WerkflowError('version_conflict', 'The action changed in the meantime; reload it.');
+    });
+    return (await this.engine.actions.get(id))!;
+  }
+}

@@ -1,0 +1,160 @@
+import { hostname } from 'node:os';
+import type { Clock } from '../domain/clock.js';
+import { newId } from '../domain/id.js';
+import type { Store } from '../store/database.js';
+import type { ActionEngine } from './action-engine.js';
+import type { ActionExecutor } from './action-executor.js';
+
+export interface SchedulerOptions {
+  /** Actions claimed and completed per batch. */
+  readonly batchSize?: number;
+  /** How long a claim lasts before the sweeper gives the action to another worker. */
+  readonly leaseMs?: number;
+  /** Longest sleep: even without known work, look again after this (other processes stamp too). */
+  readonly maxSleepMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface TickReport {
+  readonly executed: number;
+  readonly markedDue: number;
+  readonly expired: number;
+  readonly swept: number;
+}
+
+/**
+ * The scheduler wakes at the earliest due time (a timer, not a fixed poll), then:
+ * 1. sweeps actions whose worker died (lease expired) back to pending;
+ * 2. moves manual and semi-automatic actions whose time has come to `due` (the to-do list);
+ * 3. expires open actions past their expiry;
+ * 4. claims due automatic actions in batches and executes them.
+ * It is woken early when new actions are stamped or the sandbox clock moves. On PostgreSQL
+ * several processes may run one each: claims use FOR UPDATE SKIP LOCKED.
+ */
+export class Scheduler {
+  readonly workerId = `${hostname()}:${process.pid}:${newId(0).slice(-8)}`;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private again = false;
+  private stopped = true;
+  /** Set by stop(): a tick in progress finishes its batch and claims no more. */
+  private stopRequested = false;
+  private idle: Promise<void> = Promise.resolve();
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private readonly maxSleepMs: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly engine: ActionEngine,
+    private readonly executor: ActionExecutor,
+    private readonly clock: Clock,
+    private readonly options: SchedulerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.leaseMs = options.leaseMs ?? 5 * 60_000;
+    this.maxSleepMs = options.maxSleepMs ?? 30_000;
+  }
+
+  /** Starts the loop. With `recoverAll` (one process owns the database, as with SQLite) every running action is recovered at once. */
+  start(options: { recoverAll?: boolean } = {}): void {
+    this.stopped = false;
+    this.stopRequested = false;
+    this.idle = this.store.db
+      .transaction()
+      .execute((db) => this.engine.actions.sweep(options.recoverAll ? this.clock.now() + 1 : this.clock.now() - this.leaseMs, this.clock.now(), db))
+      .then(() => this.wake())
+      .catch((e: unknown) => this.options.onError?.(e));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopRequested = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.idle;
+    while (this.running) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /** Runs a tick soon (new actions, a moved clock). Coalesces: a tick already running runs once more. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.plannedAt = undefined;
+    this.timer = setTimeout(() => void this.loop(), 0);
+  }
+
+  /** Called with a new action's due time: runs now when it is due, else plans the wake-up for it. */
+  notifyDue(dueAt: number): void {
+    if (this.stopped) return;
+    const due = dueAt <= this.clock.now();
+    if (this.running) {
+      // The running loop reads the next wake-up from the database when it ends.
+      if (due) this.again = true;
+      return;
+    }
+    if (due) this.wake();
+    else this.planWake(dueAt);
+  }
+
+  private plannedAt: number | undefined;
+
+  private planWake(at: number): void {
+    if (this.stopped || this.running) return;
+    if (this.plannedAt !== undefined && this.plannedAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.plannedAt = at;
+    this.timer = setTimeout(() => void this.loop(), Math.max(0, Math.min(at - this.clock.now(), this.maxSleepMs)));
+  }
+
+  private async loop(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    this.timer = undefined;
+    this.plannedAt = undefined;
+    try {
+      do {
+        this.again = false;
+        await this.tick();
+      } while (this.again && !this.stopped);
+    } catch (error) {
+      this.options.onError?.(error);
+    } finally {
+      this.running = false;
+    }
+    if (this.stopped) return;
+    const next = await this.engine.actions.nextWakeAt().catch(() => null);
+    this.planWake(next ?? this.clock.now() + this.maxSleepMs);
+  }
+
+  /** One round of work; also callable directly (tests, `werkflow worker --once`). */
+  async tick(): Promise<TickReport> {
+    const now = this.clock.now();
+    const { swept, markedDue, expired } = await this.store.db.transaction().execute(async (db) => {
+      const swept = await this.engine.actions.sweep(now - this.leaseMs, now, db);
+      const markedDue = await this.engine.actions.markDue(now, db);
+      const expiring = await this.engine.actions.expiring(now, 1000, db);
+      const expired = await this.engine.actions.cancel(
+        expiring.map((a) => ({ id: a.id, from: a.status, reason: 'its end date passed before it was done' })),
+        'scheduler',
+        now,
+        db,
+        'expired',
+      );
+      for (const a of expiring.filter((x) => expired.includes(x.id))) await this.engine.afterActionFinished(db, a, 'expired', 'scheduler');
+      return { swept, markedDue, expired: expired.length };
+    });
+    let executed = 0;
+    for (;;) {
+      if (this.stopRequested) break;
+      const claimed = await this.store.db.transaction().execute((db) => this.engine.actions.claimDue(this.workerId, this.clock.now(), this.batchSize, db));
+      if (claimed.length === 0) break;
+      await this.executor.run(claimed, `worker:${this.workerId}`);
+      executed += claimed.length;
+    }
+    return { executed, markedDue, expired, swept };
+  }
+}

@@ -1,0 +1,249 @@
+import type { Clock } from '../domain/clock.js';
+import type { Action } from '../domain/action/action.js';
+import type { Dossier } from '../domain/dossier.js';
+import type { DossierTypeCatalog } from '../domain/dossier-type.js';
+import { type ErrorDetail, WerkflowError, throwIfProblems } from '../domain/errors.js';
+import { newId } from '../domain/id.js';
+import type { Permission, Principal } from '../domain/permissions.js';
+import {
+  type ActionTemplate,
+  type ActiveTemplate,
+  type ExecutionMode,
+  type TemplateDefinition,
+  type TemplateVersion,
+  withDefaults,
+} from '../domain/template/action-template.js';
+import { dueTimeOf } from '../domain/template/stamp.js';
+import { effectiveCondition } from '../domain/template/template-index.js';
+import { validateTemplateDefinition } from '../domain/template/validate-template.js';
+import { compileCondition } from '../store/condition-sql.js';
+import type { Db, Store } from '../store/database.js';
+import type { ActionEngine } from './action-engine.js';
+import { withoutChanged } from './action-engine.js';
+import type { DossierService } from './dossier.service.js';
+import type { EmailPort } from './effect-ports.js';
+
+/** The right a template's execution mode needs (Coachview: module "Automatische workflow"). */
+export function permissionForMode(mode: ExecutionMode): Permission {
+  return mode === 'manual' ? 'templates.manual' : 'workflows.automatic';
+}
+
+/** The one check: may this principal create, edit or publish a template with this mode? */
+export function assertMayManage(principal: Principal, mode: ExecutionMode): void {
+  const needed = permissionForMode(mode);
+  if (!principal.permissions.has(needed)) {
+    const what = mode === 'manual' ? 'manual action templates' : `${mode === 'automatic' ? 'automatic' : 'semi-automatic'} action templates`;
+    throw new WerkflowError(
+      'forbidden',
+      `You need the right ${needed}${needed === 'workflows.automatic' ? ' (Automatische workflow)' : ''} to set up ${what}; ask an administrator.`,
+    );
+  }
+}
+
+export interface SimulatedAction {
+  readonly dossier: Dossier;
+  readonly dueAt: number | null;
+  readonly effect: unknown;
+}
+
+export interface CategoryPlan {
+  readonly toStamp: number;
+  readonly toRemove: number;
+  readonly applied: boolean;
+}
+
+/** Writes an audit entry in the caller's transaction (set by the composition root when auth is present). */
+export type AuditHook = (db: Db, entry: { actor: string | null; action: string; entityType: string; entityId: string; before: unknown; after: unknown }) => Promise<void>;
+
+/**
+ * Action templates: drafts, publishing immutable versions, activation, simulation, manual
+ * start and retroactive linking to categories. Every change is checked against the dossier
+ * types and the principal's rights, and audited.
+ */
+export class TemplateService {
+  audit: AuditHook = async () => {};
+  email: EmailPort | undefined;
+  /** Extra validation of effects that needs I/O (e-mail templates exist, recipients resolve). */
+  validateEffect: (def: TemplateDefinition, catalog: DossierTypeCatalog) => Promise<ErrorDetail[]> = async () => [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly engine: ActionEngine,
+    private readonly dossiers: DossierService,
+    private readonly catalog: () => DossierTypeCatalog,
+    private readonly clock: Clock,
+  ) {}
+
+  private async validate(input: unknown): Promise<TemplateDefinition> {
+    const catalog = this.catalog();
+    const problems = validateTemplateDefinition(input, catalog);
+    throwIfProblems(problems);
+    const def = input as TemplateDefinition;
+    throwIfProblems(await this.validateEffect(def, catalog));
+    return def;
+  }
+
+  /** Fills in defaults for a partial definition as a client sends it. */
+  normalise(input: unknown): unknown {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+    return withDefaults(input as Parameters<typeof withDefaults>[0]);
+  }
+
+  async get(id: string): Promise<ActionTemplate & { versions: TemplateVersion[] }> {
+    const t = await this.engine.templates.get(id);
+    if (!t) throw new WerkflowError('not_found', `There is no action template with id "${id}".`, { path: 'id' });
+    return { ...t, versions: await this.engine.templates.versions(id) };
+  }
+
+  list(filter: { dossierType?: string; process?: string; active?: boolean } = {}): Promise<ActionTemplate[]> {
+    return this.engine.templates.list(filter);
+  }
+
+  /** Creates a template from a definition; publishes it at once when `publish` is set. */
+  async create(input: unknown, principal: Principal, options: { publish?: boolean; active?: boolean } = {}): Promise<ActionTemplate> {
+    const def = await this.validate(this.normalise(input));
+    assertMayManage(principal, def.executionMode);
+    const now = this.clock.now();
+    const template: ActionTemplate = { id: newId(now), active: options.active ?? true, draft: def, publishedVersion: null, createdAt: now, updatedAt: now };
+    await this.store.db.transaction().execute(async (db) => {
+      await this.engine.templates.insert(template, principal.id, db);
+      await this.audit(db, { actor: principal.id, action: 'template.create', entityType: 'actionTemplate', entityId: template.id, before: null, after: def });
+      if (options.publish) await this.engine.templates.publish(template.id, def, principal.id, now, db);
+    });
+    if (options.publish) await this.engine.reloadTemplates();
+    return (await this.engine.templates.get(template.id))!;
+  }
+
+  async updateDraft(id: string, input: unknown, principal: Principal): Promise<ActionTemplate> {
+    const current = await this.get(id);
+    const def = await this.validate(this.normalise(input));
+    assertMayManage(principal, current.draft.executionMode);
+    assertMayManage(principal, def.executionMode);
+    await this.store.db.transaction().execute(async (db) => {
+      await this.engine.templates.updateDraft(id, def, this.clock.now(), db);
+      await this.audit(db, { actor: principal.id, action: 'template.updateDraft', entityType: 'actionTemplate', entityId: id, before: current.draft, after: def });
+    });
+    return (await this.engine.templates.get(id))!;
+  }
+
+  /** Freezes the draft as a new version; new actions are stamped from it, existing ones keep theirs. */
+  async publish(id: string, principal: Principal): Promise<{ version: number }> {
+    const current = await this.get(id);
+    const def = await this.validate(current.draft);
+    assertMayManage(principal, def.executionMode);
+    const version = await this.store.db.transaction().execute(async (db) => {
+      const v = await this.engine.templates.publish(id, def, principal.id, this.clock.now(), db);
+      await this.audit(db, { actor: principal.id, action: 'template.publish', entityType: 'actionTemplate', entityId: id, before: null, after: { version: v, definition: def } });
+      return v;
+    });
+    await this.engine.reloadTemplates();
+    return { version };
+  }
+
+  async setActive(id: string, active: boolean, principal: Principal): Promise<ActionTemplate> {
+    const current = await this.get(id);
+    assertMayManage(principal, current.draft.executionMode);
+    await this.store.db.transaction().execute(async (db) => {
+      await this.engine.templates.setActive(id, active, this.clock.now(), db);
+      await this.audit(db, { actor: principal.id, action: active ? 'template.activate' : 'template.deactivate', entityType: 'actionTemplate', entityId: id, before: { active: current.active }, after: { active } });
+    });
+    await this.engine.reloadTemplates();
+    return (await this.engine.templates.get(id))!;
+  }
+
+  private async published(id: string): Promise<ActiveTemplate> {
+    const t = await this.get(id);
+    if (t.publishedVersion === null) throw new WerkflowError('invalid_state', `Template "${t.draft.name}" has not been published yet: publish it first.`);
+    const def = await this.engine.definitionOf(id, t.publishedVersion);
+    return { templateId: id, version: t.publishedVersion, definition: def! };
+  }
+
+  /** Dossiers of the template's type that meet its conditions and categories now (SQL), up to `limit`. */
+  private async matchingDossiers(def: TemplateDefinition, limit: number, db: Db = this.store.db): Promise<Dossier[]> {
+    const catalog = this.catalog();
+    const type = catalog.get(def.dossierType)!;
+    const calendar = await this.engine.calendar();
+    let q = db
+      .selectFrom('dossiers as d')
+      .select('d.id')
+      .where('d.type', '=', def.dossierType)
+      .where(compileCondition(withoutChanged(effectiveCondition(def)), { type, catalog, adapter: this.store.adapter, now: this.clock.now(), timeZone: calendar.timeZone }));
+    if (def.categories.length > 0 && type.categoryField) q = q.where(this.store.adapter.jsonText('d.data', type.categoryField), 'in', [...def.categories]);
+    const ids = (await q.orderBy('d.id').limit(limit).execute()).map((r) => r.id);
+    return this.dossiers.dossiers.getMany(ids, db);
+  }
+
+  /**
+   * What a (draft) template would do now, without writing anything: which dossiers meet its
+   * conditions and categories, with due times (event time = now) and the rendered effect.
+   */
+  async simulate(id: string, options: { limit?: number; draft?: unknown } = {}): Promise<{ total: number; items: SimulatedAction[] }> {
+    const def = options.draft !== undefined ? await this.validate(this.normalise(options.draft)) : (await this.get(id)).draft;
+    const limit = Math.min(options.limit ?? 50, 500);
+    const calendar = await this.engine.calendar();
+    const now = this.clock.now();
+    const matches = await this.matchingDossiers(def, limit);
+    const items: SimulatedAction[] = [];
+    for (const dossier of matches) {
+      let effect: unknown = def.effect;
+      if (def.effect.type === 'sendEmail' && this.email) {
+        try {
+          effect = await this.email.preview(this.store.db, { effect: def.effect, dossier });
+        } catch (error) {
+          effect = { error: (error as Error).message };
+        }
+      }
+      items.push({ dossier, dueAt: dueTimeOf(def, { eventAt: now, data: dossier.data }, calendar), effect });
+    }
+    return { total: items.length, items };
+  }
+
+  /** Starts a published template on chosen dossiers by hand. */
+  async start(id: string, dossierIds: readonly string[], principal: Principal): Promise<Action[]> {
+    const template = await this.published(id);
+    if (template.definition.executionMode !== 'manual' && !principal.permissions.has('actions.handle')) {
+      throw new WerkflowError('forbidden', 'You need the right actions.handle to start templates on dossiers.');
+    }
+    const found = await this.dossiers.dossiers.getMany(dossierIds);
+    const missing = dossierIds.filter((d) => !found.some((f) => f.id === d && f.type === template.definition.dossierType));
+    if (missing.length > 0) {
+      throw new WerkflowError('validation_failed', `These are not ${template.definition.dossierType} dossiers: ${missing.slice(0, 5).join(', ')}.`, { path: 'dossierIds' });
+    }
+    return this.store.db.transaction().execute((db) => this.engine.startManually(db, template, found, newId(this.clock.now()), principal.id));
+  }
+
+  /**
+   * Applies the template's categories to existing dossiers: stamps it on dossiers of a linked
+   * category that meet its conditions and have no action of it yet, and removes its open actions
+   * from dossiers that are no longer in a linked category. With `dryRun`, only counts.
+   */
+  async applyCategories(id: string, principal: Principal, options: { dryRun: boolean }): Promise<CategoryPlan> {
+    const template = await this.published(id);
+    const def = template.definition;
+    assertMayManage(principal, def.executionMode);
+    const type = this.catalog().get(def.dossierType)!;
+    if (!type.categoryField) throw new WerkflowError('invalid_state', `${type.key} has no category field; there is nothing to apply.`);
+    return this.store.db.transaction().execute(async (db) => {
+      const candidates = def.categories.length === 0 ? [] : await this.matchingDossiers(def, 100_000, db);
+      const existing = await this.engine.actions.list({ templateId: id, limit: 1_000_000 }, db);
+      const withAction = new Set(existing.map((a) => a.dossierId));
+      const toStamp = candidates.filter((d) => !withAction.has(d.id));
+      const field = type.categoryField!;
+      const openActions = existing.filter((a) => ['waiting', 'pending', 'due'].includes(a.status));
+      const dossiersOfOpen = await this.dossiers.dossiers.getMany([...new Set(openActions.map((a) => a.dossierId))], db);
+      const outside = new Set(dossiersOfOpen.filter((d) => !def.categories.includes(String(d.data[field] ?? ''))).map((d) => d.id));
+      const toRemove = openActions.filter((a) => outside.has(a.dossierId));
+      if (!options.dryRun) {
+        await this.engine.startManually(db, template, toStamp, `categories:${this.clock.now()}`, principal.id);
+        await this.engine.actions.cancel(
+          toRemove.map((a) => ({ id: a.id, from: a.status, reason: 'the dossier is no longer in a category linked to the template' })),
+          principal.id,
+          this.clock.now(),
+          db,
+        );
+        await this.audit(db, { actor: principal.id, action: 'template.applyCategories', entityType: 'actionTemplate', entityId: id, before: null, after: { stamped: toStamp.length, removed: toRemove.length } });
+      }
+      return { toStamp: toStamp.length, toRemove: toRemove.length, applied: !options.dryRun };
+    });
+  }
+}
