@@ -55,7 +55,9 @@ function toPath(instancePath: string, missing?: string): string {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err.validation) {
-      const where = err.validationContext ?? 'body';
+      // `query.limit`, as the services name query parameters (`query.city`), not `querystring.limit`.
+      const context = err.validationContext ?? 'body';
+      const where = context === 'querystring' ? 'query' : context;
       const details = err.validation.map((v) => {
         const missing = (v.params as { missingProperty?: string }).missingProperty;
         const path = [where === 'body' ? '' : where, toPath(v.instancePath, missing)]

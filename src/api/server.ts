@@ -8,6 +8,13 @@ import { DossierSchema, ErrorBodySchema } from './schemas.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { dossierTypeRoutes } from './routes/dossier-types.routes.js';
 import { dossierRoutes } from './routes/dossiers.routes.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { templateRoutes } from './routes/templates.routes.js';
+import { actionRoutes } from './routes/actions.routes.js';
+import { systemRoutes } from './routes/system.routes.js';
+import { workflowRoutes } from './routes/workflows.routes.js';
+import { emailRoutes } from './routes/email.routes.js';
+import { installAuth, openApiTransform } from './auth.hook.js';
 
 export interface ServerOptions {
   readonly logger?: boolean;
@@ -15,7 +22,17 @@ export interface ServerOptions {
 
 /** Route modules, each `(app, werkflow) => void`; one place lists them all. */
 export type RouteModule = (app: FastifyInstance, werkflow: Werkflow) => void;
-const ROUTES: RouteModule[] = [healthRoutes, dossierTypeRoutes, dossierRoutes];
+const ROUTES: RouteModule[] = [
+  healthRoutes,
+  dossierTypeRoutes,
+  dossierRoutes,
+  authRoutes,
+  templateRoutes,
+  actionRoutes,
+  systemRoutes,
+  workflowRoutes,
+  emailRoutes,
+];
 
 /**
  * Builds the HTTP server: JSON API under /api, OpenAPI at /api/openapi.json, readable docs at
@@ -28,6 +45,8 @@ export async function buildServer(werkflow: Werkflow, options: ServerOptions = {
   });
   app.decorateRequest('actor', null);
   installErrorHandler(app);
+  // Before any route: refuses routes without a permission at start-up, checks rights per request.
+  installAuth(app, werkflow);
   app.addSchema(ErrorBodySchema);
   app.addSchema(DossierSchema);
   await app.register(swagger, {
@@ -46,6 +65,7 @@ export async function buildServer(werkflow: Werkflow, options: ServerOptions = {
         },
       },
     },
+    transform: openApiTransform,
     refResolver: {
       buildLocalReference: (json, _base, _fragment, i) =>
         typeof json.$id === 'string' ? json.$id : `def-${i}`,

@@ -2,9 +2,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { WerkflowError } from '../domain/errors.js';
 import { DEFAULT_PRESET, PRESETS } from '../domain/presets/index.js';
 import { Werkflow } from '../engine/werkflow.js';
+import { SandboxClock, parseDuration } from '../engine/clock.js';
+import { copySqliteDatabase, isPostgresUrl, sqliteFileExists } from '../store/database.js';
+import { join, resolve } from 'node:path';
 import { buildServer } from '../api/server.js';
 import { databaseUrl, defaultDataDir, defaultPort } from './config.js';
 import { progressReporter } from './progress.js';
+import { ROLES, generatePassword, passwordResetLink } from '../domain/auth/index.js';
 
 const program = new Command();
 
@@ -44,12 +48,58 @@ async function openWerkflow(opts: { dataDir: string; preset?: string }): Promise
   return Werkflow.open({ url: databaseUrl(opts.dataDir), preset: opts.preset });
 }
 
+/**
+ * Sandbox mode: the server runs on a fresh copy of the SQLite database with a clock an
+ * administrator moves forward, so workflows can be watched over the coming days without
+ * touching the real database or sending real mail to real people.
+ */
+async function openSandbox(opts: { dataDir: string; preset?: string }): Promise<Werkflow> {
+  const url = databaseUrl(opts.dataDir);
+  if (isPostgresUrl(url)) {
+    throw new WerkflowError(
+      'configuration',
+      'Sandbox mode copies a SQLite database. With PostgreSQL, restore a copy of your database and point DATABASE_URL at it, then start with --sandbox.',
+    );
+  }
+  const copy = join(resolve(opts.dataDir), 'sandbox', 'werkflow.db');
+  if (sqliteFileExists(url)) copySqliteDatabase(url, copy);
+  console.log(`Sandbox: working on a copy of ${url} at ${copy}.`);
+  return Werkflow.open({ url: copy, preset: opts.preset, clock: new SandboxClock() });
+}
+
+function startScheduler(werkflow: Werkflow): void {
+  // With SQLite one process owns the database, so actions left running by a crash are ours to retry.
+  werkflow.scheduler.start({ recoverAll: werkflow.store.adapter.name === 'sqlite' });
+}
+
 async function seed(werkflow: Werkflow, count: number): Promise<void> {
   const bar = progressReporter('Seeding demo data');
   const report = await werkflow.seedDemo({ count, onProgress: (p) => bar.update(p.done, p.total) });
   bar.stop();
   const parts = Object.entries(report.byType).map(([t, n]) => `${n} ${t}`);
   console.log(`Seeded ${report.users} users and ${report.dossiers} dossiers: ${parts.join(', ')}.`);
+}
+
+/**
+ * Who can log in: in demo mode a demo administrator with a fresh printed password; otherwise a
+ * hint when there is no administrator yet. Reset links are printed while no mailbox sends them.
+ */
+async function announceLogin(werkflow: Werkflow, demo: boolean, publicUrl: string): Promise<void> {
+  werkflow.auth.onPasswordResetRequested(({ user, token }) => {
+    console.log(
+      `Password reset requested for ${user.email}: ${passwordResetLink(publicUrl, token)} (valid for an hour; printed here because no mailbox sends it yet).`,
+    );
+  });
+  if (demo) {
+    const login = await werkflow.auth.ensureDemoAdministrator();
+    console.log(
+      `Demo login: ${login.email} / ${login.password} (administrator; a new password at every start).`,
+    );
+  } else if (!(await werkflow.auth.hasAdministrator())) {
+    console.log(
+      'No administrator yet: create one with `werkflow user create --admin --email you@example.nl --name "Your Name"`.',
+    );
+  }
 }
 
 program
@@ -62,6 +112,8 @@ program
   .addOption(dataDirOption())
   .addOption(presetOption())
   .option('--demo', 'seed demo data into an empty database', false)
+  .option('--sandbox', 'run on a copy of the database with a clock you move forward (werkflow clock advance 3d)', false)
+  .option('--no-scheduler', 'do not execute due actions in this process (run `werkflow worker` instead)')
   .addOption(
     new Option('--count <n>', 'how many demo contacts or participants').argParser(positiveInt).default(200),
   )
@@ -72,9 +124,11 @@ program
       dataDir: string;
       preset: string;
       demo: boolean;
+      sandbox: boolean;
+      scheduler: boolean;
       count: number;
     }) => {
-      const werkflow = await openWerkflow(opts);
+      const werkflow = opts.sandbox ? await openSandbox(opts) : await openWerkflow(opts);
       if (
         opts.demo &&
         (await werkflow.dossiers.dossiers.count(werkflow.catalog.all()[0]?.key ?? 'contact')) === 0
@@ -85,6 +139,11 @@ program
       const address = await app.listen({ port: opts.port, host: opts.host });
       console.log(`Werkflow is running on ${address} (database: ${werkflow.store.description}).`);
       console.log(`API docs: ${address}/api/docs`);
+      await announceLogin(werkflow, opts.demo, process.env.WERKFLOW_PUBLIC_URL ?? address);
+      if (opts.sandbox) {
+        console.log('Sandbox mode: a copy of your database and a clock you move with `werkflow clock advance 3d`.');
+      }
+      if (opts.scheduler) startScheduler(werkflow);
       const stop = async () => {
         await app.close();
         await werkflow.close();
@@ -94,6 +153,69 @@ program
       process.once('SIGTERM', stop);
     },
   );
+
+program
+  .command('worker')
+  .description('Execute due actions (PostgreSQL: run several on several machines; they share the work)')
+  .addOption(dataDirOption())
+  .option('--once', 'run what is due now, then exit', false)
+  .action(async (opts: { dataDir: string; once: boolean }) => {
+    const werkflow = await openWerkflow(opts);
+    if (opts.once) {
+      const r = await werkflow.scheduler.tick();
+      console.log(`Executed ${r.executed} actions; ${r.markedDue} became due for a person; ${r.expired} expired; ${r.swept} recovered from a stopped worker.`);
+      await werkflow.close();
+      return;
+    }
+    startScheduler(werkflow);
+    console.log(`Worker ${werkflow.scheduler.workerId} is running on ${werkflow.store.description}. Stop with Ctrl+C.`);
+    const stop = async () => {
+      await werkflow.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program
+  .command('clock')
+  .description('Move the clock of a server in sandbox mode')
+  .command('advance <duration>')
+  .description('Move the sandbox clock forward, e.g. 3d, 12h, 1w, and run what falls due')
+  .option('--url <url>', 'the sandbox server', `http://127.0.0.1:${defaultPort()}`)
+  .option('--token <token>', 'an API token with the workflows.automatic right (env WERKFLOW_TOKEN)', process.env.WERKFLOW_TOKEN)
+  .action(async (duration: string, opts: { url: string; token?: string }) => {
+    parseDuration(duration); // fail early, with the same message as the server
+    if (!opts.token) throw new WerkflowError('unauthenticated', 'Give an API token with --token or WERKFLOW_TOKEN (create one under /api/tokens).');
+    const response = await fetch(`${opts.url}/api/sandbox/clock/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
+      body: JSON.stringify({ duration }),
+    }).catch((error: unknown) => {
+      throw new WerkflowError('configuration', `No sandbox server answers at ${opts.url} (${(error as Error).message}). Start one with \`werkflow serve --sandbox\`.`);
+    });
+    const body = (await response.json()) as { now?: string; executed?: number; error?: { message: string } };
+    if (!response.ok) throw new WerkflowError('invalid_state', body.error?.message ?? `The server answered ${response.status}.`);
+    console.log(`The sandbox clock is now ${body.now}; ${body.executed} actions were executed.`);
+  });
+
+program
+  .command('simulate <templateId>')
+  .description('Show which dossiers a template would stamp now, with due times; writes nothing')
+  .addOption(dataDirOption())
+  .option('--limit <n>', 'at most this many dossiers', '20')
+  .action(async (templateId: string, opts: { dataDir: string; limit: string }) => {
+    const werkflow = await openWerkflow(opts);
+    try {
+      const r = await werkflow.templates.simulate(templateId, { limit: Number(opts.limit) });
+      console.log(`${r.total} dossier(s) would get an action:`);
+      for (const item of r.items) {
+        console.log(`- ${item.dossier.type} ${item.dossier.id}: due ${item.dueAt === null ? 'never (no date)' : new Date(item.dueAt).toISOString()}`);
+      }
+    } finally {
+      await werkflow.close();
+    }
+  });
 
 program
   .command('migrate')
@@ -122,6 +244,73 @@ program
     const werkflow = await openWerkflow(opts);
     try {
       await seed(werkflow, opts.count);
+    } finally {
+      await werkflow.close();
+    }
+  });
+
+const user = program.command('user').description('Users and their log-in: create one, reset a password');
+
+user
+  .command('create')
+  .description('Create a user (the first administrator: `werkflow user create --admin`)')
+  .addOption(dataDirOption())
+  .requiredOption('--email <email>', 'e-mail address (the log-in name)')
+  .requiredOption('--name <name>', 'full name')
+  .option('--admin', 'make the user an administrator (same as --role administrator)', false)
+  .addOption(new Option('--role <role>', 'the role to give').choices([...ROLES]).default('staff'))
+  .option('--password <password>', 'the password (at least 12 characters); without it one is generated and printed')
+  .option('--phone <phone>', 'phone number')
+  .option('--job-title <title>', 'function, e.g. Energiecoach')
+  .action(
+    async (opts: {
+      dataDir: string;
+      email: string;
+      name: string;
+      admin: boolean;
+      role: string;
+      password?: string;
+      phone?: string;
+      jobTitle?: string;
+    }) => {
+      const werkflow = await openWerkflow(opts);
+      try {
+        const password = opts.password ?? generatePassword();
+        const created = await werkflow.auth.createUser(
+          {
+            name: opts.name,
+            email: opts.email,
+            phone: opts.phone ?? null,
+            jobTitle: opts.jobTitle ?? null,
+            roles: [opts.admin ? 'administrator' : opts.role],
+            password,
+          },
+          'cli',
+        );
+        console.log(`Created ${created.name} <${created.email}> with role ${created.roles.join(', ')}.`);
+        if (opts.password === undefined) console.log(`Password: ${password}  (shown once; change it after logging in)`);
+      } finally {
+        await werkflow.close();
+      }
+    },
+  );
+
+user
+  .command('reset-password')
+  .description('Print a one-time link (and token) to set a new password; using it also lifts a lock')
+  .addOption(dataDirOption())
+  .requiredOption('--email <email>', "the user's e-mail address")
+  .option('--url <url>', 'where people reach Werkflow (env WERKFLOW_PUBLIC_URL)', process.env.WERKFLOW_PUBLIC_URL)
+  .action(async (opts: { dataDir: string; email: string; url?: string }) => {
+    const werkflow = await openWerkflow(opts);
+    try {
+      const found = await werkflow.auth.getUserByEmail(opts.email);
+      if (!found) throw new WerkflowError('not_found', `There is no user with e-mail address ${opts.email}.`);
+      const { token, expiresAt } = await werkflow.auth.issuePasswordReset(found.id, 'cli', 24 * 3_600_000);
+      const base = opts.url ?? `http://localhost:${defaultPort()}`;
+      console.log(`Reset link for ${found.name} <${found.email}>, valid until ${new Date(expiresAt).toISOString()}:`);
+      console.log(passwordResetLink(base, token));
+      console.log(`Token (for POST /api/auth/password-reset/confirm): ${token}`);
     } finally {
       await werkflow.close();
     }

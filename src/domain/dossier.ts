@@ -35,15 +35,53 @@ export interface ValidatedWrite {
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATETIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** RFC 5321's limit; also keeps the EMAIL pattern (quadratic on long input) fast. */
+const EMAIL_MAX_LENGTH = 254;
 const PHONE = /^\+?[0-9 ()-]{6,20}$/;
+/** Half of a UTF-16 surrogate pair; with NUL, what PostgreSQL text and jsonb refuse. */
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/**
+ * Whether a text can be stored as it is on every backend. PostgreSQL refuses NUL characters and
+ * unpaired surrogates (SQLite would keep them), so they are refused on input on both, alike.
+ */
+export function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && !UNPAIRED_SURROGATE.test(text);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** A calendar date YYYY-MM-DD that exists (proleptic Gregorian, years 0000–9999). */
 function isRealDate(text: string): boolean {
   const m = DATE.exec(text);
   if (!m) return false;
+  // Arithmetic rather than Date.UTC, which maps the years 0–99 to 1900–1999.
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
+}
+
+/** The first and last instants whose UTC ISO form has a four-digit year (0000–9999). */
+const FIRST_INSTANT = Date.parse('0000-01-01T00:00:00.000Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * A date and time with a zone (RFC 3339: hours 00–23, no leap second) on a real calendar date,
+ * as epoch milliseconds; undefined when it is not one.
+ */
+function realMoment(text: string): number | undefined {
+  const m = DATETIME.exec(text);
+  if (!m || !isRealDate(m[1]!)) return undefined;
+  const [hour, minute, second] = [Number(m[2]), Number(m[3]), Number(m[4] ?? 0)];
+  const [offsetHour, offsetMinute] = [Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  if (hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) return undefined;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms) || ms < FIRST_INSTANT || ms > LAST_INSTANT) return undefined;
+  return ms;
 }
 
 function describe(value: unknown): string {
@@ -64,6 +102,11 @@ function checkValue(
 ): { value: unknown } | { problem: string } {
   if (value === null) return { value: null };
   const name = `"${field.key}"`;
+  if (typeof value === 'string' && !isStorableText(value)) {
+    return {
+      problem: `${name} contains a character that cannot be stored (a NUL character or half of a surrogate pair); remove it.`,
+    };
+  }
   switch (field.kind) {
     case 'text':
     case 'longText': {
@@ -77,8 +120,12 @@ function checkValue(
       if (typeof value !== 'string')
         return { problem: `${name} must be an e-mail address, not ${describe(value)}.` };
       const trimmed = value.trim();
+      if (trimmed.length > EMAIL_MAX_LENGTH)
+        return {
+          problem: `${name} is ${trimmed.length} characters long; an e-mail address has at most ${EMAIL_MAX_LENGTH}.`,
+        };
       if (!EMAIL.test(trimmed))
-        return { problem: `${name} is not an e-mail address: "${value}". Use the form name@example.nl.` };
+        return { problem: `${name} is not an e-mail address: "${trimmed}". Use the form name@example.nl.` };
       return { value: trimmed };
     }
     case 'phone': {
@@ -113,17 +160,13 @@ function checkValue(
       }
       return { value };
     case 'datetime': {
-      if (
-        typeof value !== 'string' ||
-        !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
-      ) {
+      if (typeof value !== 'string' || !DATETIME.test(value)) {
         return {
           problem: `${name} must be a date and time with a zone, such as 2027-02-03T09:30:00+01:00, not ${describe(value)}.`,
         };
       }
-      const ms = Date.parse(value);
-      if (Number.isNaN(ms) || !isRealDate(value.slice(0, 10)))
-        return { problem: `${name} is not a real moment: "${value}".` };
+      const ms = realMoment(value);
+      if (ms === undefined) return { problem: `${name} is not a real moment: "${value}".` };
       return { value: new Date(ms).toISOString() };
     }
     case 'enum': {
@@ -137,7 +180,7 @@ function checkValue(
       if (typeof value !== 'string' || !statusOf(type, value)) {
         const allowed = type.statuses.map((s) => s.code).join(', ');
         return {
-          problem: `Unknown status ${describe(value)} for ${type.label.en.toLowerCase()}. Known statuses: ${allowed}.`,
+          problem: `Unknown status ${typeof value === 'string' && value.length <= 40 ? `"${value}"` : describe(value)} for ${type.label.en.toLowerCase()}: ${name} must be one of ${allowed}.`,
         };
       }
       return { value };
@@ -176,6 +219,7 @@ export function validateDossierWrite(
   }
   const data: DossierData = mode === 'patch' && previous ? { ...previous } : {};
   const references: ReferenceToCheck[] = [];
+  const refused = new Set<string>();
   for (const [key, value] of Object.entries(input)) {
     const path = `data.${key}`;
     const field = fieldOf(type, key);
@@ -191,6 +235,7 @@ export function validateDossierWrite(
     const checked = checkValue(type, field, value, path);
     if ('problem' in checked) {
       problems.push({ path, message: checked.problem });
+      refused.add(key);
       continue;
     }
     data[key] = checked.value;
@@ -204,7 +249,8 @@ export function validateDossierWrite(
   }
   for (const field of type.fields) {
     const v = data[field.key];
-    if (field.required && (v === undefined || v === null || v === '')) {
+    // A refused value is reported once, not again as missing.
+    if (field.required && !refused.has(field.key) && (v === undefined || v === null || v === '')) {
       problems.push({
         path: `data.${field.key}`,
         message: `"${field.key}" (${field.label.en}) is required.`,

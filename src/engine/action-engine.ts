@@ -235,15 +235,18 @@ export class ActionEngine {
   private async recheckOpenActions(db: Db, events: readonly DossierEvent[], graph: DossierGraph): Promise<void> {
     const changed = events.filter((e) => e.kind !== 'created');
     if (changed.length === 0) return;
+    const now = this.clock.now();
+    const actor = e0Actor(events);
+    const cancels: { id: string; from: ActionStatus; reason: string }[] = await this.movedFanOutActions(db, changed);
     const open = await this.actions.openForDossiers([...new Set(changed.map((e) => e.dossierId))], OPEN_FOR_RECHECK, db);
-    if (open.length === 0) return;
+    if (open.length === 0) {
+      if (cancels.length > 0) await this.actions.cancel(cancels, actor, now, db);
+      return;
+    }
     const lastEvent = new Map<string, DossierEvent>();
     for (const e of changed) lastEvent.set(e.dossierId, e);
     const catalog = this.catalog();
     const calendar = await this.calendar();
-    const now = this.clock.now();
-    const actor = e0Actor(events);
-    const cancels: { id: string; from: ActionStatus; reason: string }[] = [];
     const toWaiting: { id: string; from: ActionStatus; note: string }[] = [];
     const toPending: { id: string; from: ActionStatus; note: string }[] = [];
     const checks: { action: Action; def: TemplateDefinition; dossier: Dossier }[] = [];
@@ -297,6 +300,38 @@ export class ActionEngine {
       await this.actions.transition(toPending.map((m) => ({ ...m, to: 'pending' as const })), actor, now, db);
       this.onStamped(now);
     }
+  }
+
+  /**
+   * Fan-out actions live on the related dossiers (one per participant), not on the dossier whose
+   * date moved: find them through the reference, and replace them like the dossier's own
+   * date-based actions, so none is left at the old time ("2 working days before the start date").
+   */
+  private async movedFanOutActions(db: Db, changed: readonly DossierEvent[]): Promise<{ id: string; from: ActionStatus; reason: string }[]> {
+    const out: { id: string; from: ActionStatus; reason: string }[] = [];
+    for (const e of changed) {
+      if (e.kind !== 'updated') continue;
+      for (const field of Object.keys(e.changes)) {
+        for (const t of this.index.onDate(e.dossierType, field)) {
+          const fanOut = t.definition.fanOut;
+          if (!fanOut) continue;
+          const related = await this.dossiers.referencing(fanOut.dossierType, fanOut.field, e.dossierId, 10_000, db);
+          if (related.length === 0) continue;
+          const open = await this.actions.openForDossiers(
+            related.map((r) => r.id),
+            OPEN_FOR_RECHECK,
+            db,
+          );
+          for (const a of open) {
+            if (a.templateId !== t.templateId || a.kind !== 'main') continue;
+            const def = await this.definitionOf(a.templateId, a.templateVersion, db);
+            if (def?.event.type !== 'dateReached' || def.event.field !== field || !def.fanOut) continue;
+            out.push({ id: a.id, from: a.status, reason: `${field} changed to ${String(e.data[field] ?? 'empty')}; planned again` });
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /**

@@ -18,6 +18,8 @@ import { DossierGraph } from './reference-loader.js';
 /** How often an automatic action is tried before it stays failed for a person to look at. */
 export const MAX_ATTEMPTS = 5;
 
+type Counts = { done: number; failed: number; skipped: number };
+
 type Outcome =
   | { readonly kind: 'done'; readonly result: unknown }
   | { readonly kind: 'skip'; readonly reason: string; readonly wait: boolean }
@@ -49,12 +51,8 @@ export class ActionExecutor {
   ) {}
 
   /** Runs actions that are `running` (claimed by `actor`); records every outcome. */
-  async run(actions: readonly Action[], actor: string): Promise<{ done: number; failed: number; skipped: number }> {
-    const defs = new Map<string, TemplateDefinition>();
-    for (const a of actions) {
-      const def = await this.engine.definitionOf(a.templateId, a.templateVersion);
-      if (def) defs.set(a.id, def);
-    }
+  async run(actions: readonly Action[], actor: string): Promise<Counts> {
+    const defs = await this.definitions(actions, this.store.db);
     // Webhooks first, outside the transaction: a network call must not hold the write lock.
     const external = new Map<string, Outcome>();
     for (const a of actions) {
@@ -70,66 +68,93 @@ export class ActionExecutor {
       }
     }
     const counts = { done: 0, failed: 0, skipped: 0 };
-    await this.store.db.transaction().execute(async (db) => {
-      const now = this.clock.now();
-      const graph = new DossierGraph(this.dossierService.dossiers, db, this.catalog());
-      await graph.load(actions.map((a) => a.dossierId));
-      const doneIds: string[] = [];
-      const finished: Action[] = [];
-      for (const [i, action] of actions.entries()) {
-        const def = defs.get(action.id);
-        let outcome: Outcome;
-        if (!def) outcome = { kind: 'error', message: `Template version ${action.templateVersion} of ${action.templateId} is gone.`, retry: false };
-        else if (def.skipIfLateHours !== undefined && action.dueAt !== null && now - action.dueAt > def.skipIfLateHours * 3_600_000) {
-          outcome = { kind: 'skip', reason: `skipped: it was more than ${def.skipIfLateHours} hours late`, wait: false };
-        } else if (external.has(action.id)) outcome = external.get(action.id)!;
-        else {
-          const guarded = !SAFE_EFFECTS.has(def.effect.type);
-          if (guarded) await sql`savepoint ${sql.raw(`a${i}`)}`.execute(db);
-          try {
-            outcome = await this.perform(db, action, def, graph, actor);
-            if (guarded) await sql`release savepoint ${sql.raw(`a${i}`)}`.execute(db);
-          } catch (error) {
-            if (guarded) await sql`rollback to savepoint ${sql.raw(`a${i}`)}`.execute(db);
-            const e = coerceError(error);
-            // A person must fix validation and state problems; infrastructure hiccups are retried.
-            outcome = { kind: 'error', message: e.message, retry: e.code === 'internal' };
-          }
-        }
-        switch (outcome.kind) {
-          case 'done':
-            doneIds.push(action.id);
-            if (outcome.result !== undefined && outcome.result !== null) await this.engine.actions.setResult(action.id, outcome.result, db);
-            finished.push(action);
-            counts.done++;
-            break;
-          case 'skip':
-            counts.skipped++;
-            if (outcome.wait) {
-              await this.engine.actions.transition([{ id: action.id, from: 'running', to: 'waiting', note: outcome.reason }], actor, now, db, { locked_by: null, locked_at: null });
-            } else {
-              await this.engine.actions.cancel([{ id: action.id, from: 'running', reason: outcome.reason }], actor, now, db);
-            }
-            break;
-          case 'error': {
-            counts.failed++;
-            const again = outcome.retry && action.executionMode === 'automatic' && action.attempts < MAX_ATTEMPTS;
-            const to: ActionStatus = again ? 'pending' : 'failed';
-            const note = again ? `attempt ${action.attempts} failed, retrying: ${outcome.message}` : outcome.message;
-            await this.engine.actions.transition([{ id: action.id, from: 'running', to, note }], actor, now, db, {
-              error: outcome.message,
-              locked_by: null,
-              locked_at: null,
-              ...(again ? { due_at: now + retryDelayMs(action.attempts) } : {}),
-            });
-            break;
-          }
+    await this.store.db.transaction().execute((db) => this.complete(db, actions, defs, external, actor, counts));
+    return counts;
+  }
+
+  /**
+   * Runs claimed actions inside the caller's transaction — the one that claimed them — so claim,
+   * effect and completion commit together: half the writes of claiming first, and a crash leaves
+   * the actions pending as if never claimed. Actions whose effect must not run inside a
+   * transaction (webhooks: a network call) are left running and returned, for `run` after commit.
+   */
+  async runInTransaction(db: Db, actions: readonly Action[], actor: string): Promise<{ counts: Counts; outside: Action[] }> {
+    const defs = await this.definitions(actions, db);
+    const outside = actions.filter((a) => defs.get(a.id)?.effect.type === 'webhook');
+    const inside = outside.length === 0 ? actions : actions.filter((a) => defs.get(a.id)?.effect.type !== 'webhook');
+    const counts = { done: 0, failed: 0, skipped: 0 };
+    if (inside.length > 0) await this.complete(db, inside, defs, new Map(), actor, counts);
+    return { counts, outside };
+  }
+
+  private async definitions(actions: readonly Action[], db: Db): Promise<Map<string, TemplateDefinition>> {
+    const defs = new Map<string, TemplateDefinition>();
+    for (const a of actions) {
+      const def = await this.engine.definitionOf(a.templateId, a.templateVersion, db);
+      if (def) defs.set(a.id, def);
+    }
+    return defs;
+  }
+
+  /** Performs the effects and records the outcomes of running actions inside `db`. */
+  private async complete(db: Db, actions: readonly Action[], defs: ReadonlyMap<string, TemplateDefinition>, external: ReadonlyMap<string, Outcome>, actor: string, counts: Counts): Promise<void> {
+    const now = this.clock.now();
+    const graph = new DossierGraph(this.dossierService.dossiers, db, this.catalog());
+    await graph.load(actions.map((a) => a.dossierId));
+    const doneIds: string[] = [];
+    const finished: Action[] = [];
+    for (const [i, action] of actions.entries()) {
+      const def = defs.get(action.id);
+      let outcome: Outcome;
+      if (!def) outcome = { kind: 'error', message: `Template version ${action.templateVersion} of ${action.templateId} is gone.`, retry: false };
+      else if (def.skipIfLateHours !== undefined && action.dueAt !== null && now - action.dueAt > def.skipIfLateHours * 3_600_000) {
+        outcome = { kind: 'skip', reason: `skipped: it was more than ${def.skipIfLateHours} hours late`, wait: false };
+      } else if (external.has(action.id)) outcome = external.get(action.id)!;
+      else {
+        const guarded = !SAFE_EFFECTS.has(def.effect.type);
+        if (guarded) await sql`savepoint ${sql.raw(`a${i}`)}`.execute(db);
+        try {
+          outcome = await this.perform(db, action, def, graph, actor);
+          if (guarded) await sql`release savepoint ${sql.raw(`a${i}`)}`.execute(db);
+        } catch (error) {
+          if (guarded) await sql`rollback to savepoint ${sql.raw(`a${i}`)}`.execute(db);
+          const e = coerceError(error);
+          // A person must fix validation and state problems; infrastructure hiccups are retried.
+          outcome = { kind: 'error', message: e.message, retry: e.code === 'internal' };
         }
       }
-      await this.engine.actions.completeMany(doneIds, actor, now, db);
-      for (const a of finished) await this.engine.afterActionFinished(db, a, 'done', actor);
-    });
-    return counts;
+      switch (outcome.kind) {
+        case 'done':
+          doneIds.push(action.id);
+          if (outcome.result !== undefined && outcome.result !== null) await this.engine.actions.setResult(action.id, outcome.result, db);
+          finished.push(action);
+          counts.done++;
+          break;
+        case 'skip':
+          counts.skipped++;
+          if (outcome.wait) {
+            await this.engine.actions.transition([{ id: action.id, from: 'running', to: 'waiting', note: outcome.reason }], actor, now, db, { locked_by: null, locked_at: null });
+          } else {
+            await this.engine.actions.cancel([{ id: action.id, from: 'running', reason: outcome.reason }], actor, now, db);
+          }
+          break;
+        case 'error': {
+          counts.failed++;
+          const again = outcome.retry && action.executionMode === 'automatic' && action.attempts < MAX_ATTEMPTS;
+          const to: ActionStatus = again ? 'pending' : 'failed';
+          const note = again ? `attempt ${action.attempts} failed, retrying: ${outcome.message}` : outcome.message;
+          await this.engine.actions.transition([{ id: action.id, from: 'running', to, note }], actor, now, db, {
+            error: outcome.message,
+            locked_by: null,
+            locked_at: null,
+            ...(again ? { due_at: now + retryDelayMs(action.attempts) } : {}),
+          });
+          break;
+        }
+      }
+    }
+    await this.engine.actions.completeMany(doneIds, actor, now, db);
+    for (const a of finished) await this.engine.afterActionFinished(db, a, 'done', actor);
   }
 
   /** Re-checks and performs one action's effect inside `db`. */

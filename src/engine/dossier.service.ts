@@ -1,13 +1,13 @@
 import type { Clock } from '../domain/clock.js';
 import type { Dossier, DossierData, ReferenceToCheck } from '../domain/dossier.js';
-import { diffData, requireValidWrite, validateDossierWrite } from '../domain/dossier.js';
+import { diffData, isStorableText, requireValidWrite, validateDossierWrite } from '../domain/dossier.js';
 import type { DossierType, DossierTypeCatalog } from '../domain/dossier-type.js';
 import { type ErrorDetail, WerkflowError, throwIfProblems } from '../domain/errors.js';
 import { newId } from '../domain/id.js';
 import type { Db, Store } from '../store/database.js';
 import type { DossierFilter } from '../store/dossier.repository.js';
 import { DossierRepository } from '../store/dossier.repository.js';
-import type { NewDossierEvent } from '../store/event.repository.js';
+import type { DossierEvent, NewDossierEvent } from '../store/event.repository.js';
 import { EventRepository } from '../store/event.repository.js';
 import { UserRepository } from '../store/user.repository.js';
 
@@ -24,7 +24,7 @@ export interface UpsertResult {
 }
 
 /** Called inside the write transaction with the events it wrote (the engine stamps actions here). */
-export type AfterWriteHook = (db: Db, events: readonly NewDossierEvent[]) => Promise<void>;
+export type AfterWriteHook = (db: Db, events: readonly DossierEvent[]) => Promise<void>;
 
 /**
  * Writes dossiers: validates against the dossier type, checks references, and writes the
@@ -68,12 +68,8 @@ export class DossierService {
 
   async get(typeKey: string, id: string): Promise<Dossier> {
     const type = this.typeOf(typeKey);
-    const dossier = await this.dossiers.get(id);
-    if (!dossier || dossier.type !== type.key) {
-      throw new WerkflowError('not_found', `There is no ${type.label.en.toLowerCase()} with id "${id}".`, {
-        path: 'id',
-      });
-    }
+    const dossier = isStorableText(id) ? await this.dossiers.get(id) : undefined;
+    if (!dossier || dossier.type !== type.key) throw notFound(type, id);
     return dossier;
   }
 
@@ -93,21 +89,38 @@ export class DossierService {
         problems.push({ path: 'query.status', message: `Unknown status "${s}" for ${type.key}.` });
       }
     }
+    // PostgreSQL refuses such text outright; no stored value can contain it, so say so here.
+    for (const [key, value] of Object.entries(filter.fields ?? {})) {
+      if (!isStorableText(value)) {
+        problems.push({
+          path: `query.${key}`,
+          message: `The filter on "${key}" contains a NUL character or half a surrogate pair; no value does.`,
+        });
+      }
+    }
+    if (filter.after !== undefined && !isStorableText(filter.after)) {
+      problems.push({
+        path: 'query.cursor',
+        message: 'The cursor is not one this API gave out; start again without it.',
+      });
+    }
     throwIfProblems(problems);
     return this.dossiers.list(filter);
   }
 
   private async checkReferences(db: Db, refs: readonly ReferenceToCheck[]): Promise<void> {
+    // Grouped by kind and type: a dossier type may itself be called "user" or "team".
     const byType = new Map<string, ReferenceToCheck[]>();
     for (const ref of refs) {
-      const list = byType.get(ref.refType) ?? [];
+      const group = `${ref.refKind}:${ref.refType}`;
+      const list = byType.get(group) ?? [];
       list.push(ref);
-      byType.set(ref.refType, list);
+      byType.set(group, list);
     }
     const problems: ErrorDetail[] = [];
-    for (const [refType, list] of byType) {
+    for (const list of byType.values()) {
       const ids = [...new Set(list.map((r) => r.id))];
-      const kind = list[0]!.refKind;
+      const { refKind: kind, refType } = list[0]!;
       const found =
         kind === 'user'
           ? await this.users.existingIds(ids, db)
@@ -128,29 +141,37 @@ export class DossierService {
   }
 
   private async runAfterWrite(db: Db, events: readonly NewDossierEvent[]): Promise<void> {
-    await this.events.append(db, events);
-    for (const hook of this.afterWrite) await hook(db, events);
+    const written = await this.events.append(db, events);
+    for (const hook of this.afterWrite) await hook(db, written);
+  }
+
+  /** Runs `fn` in the caller's transaction when given one, else in a new transaction. */
+  private tx<T>(outer: Db | undefined, fn: (db: Db) => Promise<T>): Promise<T> {
+    return outer ? fn(outer) : this.store.db.transaction().execute(fn);
   }
 
   async create(
     typeKey: string,
     input: { data: unknown; externalId?: string | null },
     actor: string | null,
+    outer?: Db,
   ): Promise<Dossier> {
     const type = this.typeOf(typeKey);
+    const externalId = input.externalId ?? null;
+    if (externalId !== null) checkExternalId(externalId, 'externalId');
     const write = requireValidWrite(type, input.data, 'create');
     const now = this.clock.now();
     const dossier: Dossier = {
       id: newId(now),
       type: type.key,
-      externalId: input.externalId ?? null,
+      externalId,
       status: write.status,
       data: write.data,
       version: 1,
       createdAt: now,
       updatedAt: now,
     };
-    return this.store.db.transaction().execute(async (trx) => {
+    return this.tx(outer, async (trx) => {
       await this.checkReferences(trx, write.references);
       if (dossier.externalId !== null) {
         const [existing] = await this.dossiers.getByExternalIds(type.key, [dossier.externalId], trx);
@@ -178,15 +199,12 @@ export class DossierService {
     data: unknown,
     expectedVersion: number,
     actor: string | null,
+    outer?: Db,
   ): Promise<Dossier> {
     const type = this.typeOf(typeKey);
-    return this.store.db.transaction().execute(async (trx) => {
-      const current = await this.dossiers.get(id, trx);
-      if (!current || current.type !== type.key) {
-        throw new WerkflowError('not_found', `There is no ${type.label.en.toLowerCase()} with id "${id}".`, {
-          path: 'id',
-        });
-      }
+    return this.tx(outer, async (trx) => {
+      const current = isStorableText(id) ? await this.dossiers.get(id, trx) : undefined;
+      if (!current || current.type !== type.key) throw notFound(type, id);
       if (current.version !== expectedVersion) throw versionConflict(current, expectedVersion);
       const write = requireValidWrite(type, data, 'patch', current.data);
       const changes = diffData(current.data, write.data);
@@ -219,12 +237,8 @@ export class DossierService {
   ): Promise<void> {
     const type = this.typeOf(typeKey);
     await this.store.db.transaction().execute(async (trx) => {
-      const current = await this.dossiers.get(id, trx);
-      if (!current || current.type !== type.key) {
-        throw new WerkflowError('not_found', `There is no ${type.label.en.toLowerCase()} with id "${id}".`, {
-          path: 'id',
-        });
-      }
+      const current = isStorableText(id) ? await this.dossiers.get(id, trx) : undefined;
+      if (!current || current.type !== type.key) throw notFound(type, id);
       if (expectedVersion !== undefined && current.version !== expectedVersion)
         throw versionConflict(current, expectedVersion);
       for (const other of this.catalog().all()) {
@@ -254,6 +268,7 @@ export class DossierService {
     typeKey: string,
     items: readonly UpsertItem[],
     actor: string | null,
+    outer?: Db,
   ): Promise<UpsertResult> {
     const type = this.typeOf(typeKey);
     const seen = new Map<string, number>();
@@ -263,6 +278,7 @@ export class DossierService {
           path: `items[${i}].externalId`,
         });
       }
+      checkExternalId(item.externalId, `items[${i}].externalId`);
       const before = seen.get(item.externalId);
       if (before !== undefined) {
         throw new WerkflowError(
@@ -275,7 +291,7 @@ export class DossierService {
       }
       seen.set(item.externalId, i);
     });
-    return this.store.db.transaction().execute(async (trx) => {
+    return this.tx(outer, async (trx) => {
       const existing = new Map(
         (await this.dossiers.getByExternalIds(type.key, [...seen.keys()], trx, true)).map((d) => [
           d.externalId!,
@@ -283,7 +299,8 @@ export class DossierService {
         ]),
       );
       const now = this.clock.now();
-      const writes: Dossier[] = [];
+      const inserts: Dossier[] = [];
+      const updates: Dossier[] = [];
       const events: NewDossierEvent[] = [];
       const refs: ReferenceToCheck[] = [];
       const problems: ErrorDetail[] = [];
@@ -318,7 +335,7 @@ export class DossierService {
             version: current.version + 1,
             updatedAt: now,
           };
-          writes.push(next);
+          updates.push(next);
           events.push(eventOf(next, 'updated', changes, actor, now));
           updated++;
         } else {
@@ -333,14 +350,23 @@ export class DossierService {
             updatedAt: now,
           };
           ids.push(dossier.id);
-          writes.push(dossier);
+          inserts.push(dossier);
           events.push(eventOf(dossier, 'created', {}, actor, now));
           created++;
         }
       });
       throwIfProblems(problems);
       await this.checkReferences(trx, refs);
-      await this.dossiers.upsertMany(writes, trx);
+      if ((await this.dossiers.insertMany(inserts, trx)) !== inserts.length) {
+        // Another transaction created some of these external ids after we looked (PostgreSQL,
+        // concurrent upserts); throwing rolls ours back whole. A retry will update them.
+        throw new WerkflowError(
+          'version_conflict',
+          `Another request created ${type.key} dossiers with some of these externalIds at the same moment, so nothing was written. Send the request again: those dossiers will then be updated.`,
+          { path: 'items' },
+        );
+      }
+      await this.dossiers.upsertMany(updates, trx);
       await this.runAfterWrite(trx, events);
       return { created, updated, unchanged, ids };
     });
@@ -364,6 +390,28 @@ function eventOf(
     actor,
     occurredAt: at,
   };
+}
+
+function notFound(type: DossierType, id: string): WerkflowError {
+  return new WerkflowError('not_found', `There is no ${type.label.en.toLowerCase()} with id "${id}".`, {
+    path: 'id',
+  });
+}
+
+/** An external id is text of 1 to 200 characters that every backend can store (isStorableText). */
+function checkExternalId(externalId: string, path: string): void {
+  if (externalId.length === 0 || externalId.length > 200) {
+    throw new WerkflowError('validation_failed', 'The externalId must be text of 1 to 200 characters.', {
+      path,
+    });
+  }
+  if (!isStorableText(externalId)) {
+    throw new WerkflowError(
+      'validation_failed',
+      'The externalId contains a NUL character or half a surrogate pair; remove it.',
+      { path },
+    );
+  }
 }
 
 function versionConflict(current: Dossier, expected: number): WerkflowError {

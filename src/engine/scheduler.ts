@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { Action } from '../domain/action/action.js';
 import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/id.js';
 import type { Store } from '../store/database.js';
@@ -150,11 +151,38 @@ export class Scheduler {
     let executed = 0;
     for (;;) {
       if (this.stopRequested) break;
-      const claimed = await this.store.db.transaction().execute((db) => this.engine.actions.claimDue(this.workerId, this.clock.now(), this.batchSize, db));
-      if (claimed.length === 0) break;
-      await this.executor.run(claimed, `worker:${this.workerId}`);
-      executed += claimed.length;
+      const n = await this.claimAndRun();
+      if (n === 0) break;
+      executed += n;
     }
     return { executed, markedDue, expired, swept };
+  }
+
+  /**
+   * Claims a batch of due automatic actions and runs it in the claiming transaction, so claim,
+   * effects and completion commit together (half the writes of two transactions; a crash rolls
+   * the claim back too). Webhook actions stay claimed and run after the commit, outside any
+   * transaction. Should the combined transaction fail, the batch is claimed on its own and run
+   * as before: a batch that keeps failing then waits for its lease instead of being retried at
+   * once, again and again. Returns how many actions were claimed.
+   */
+  private async claimAndRun(): Promise<number> {
+    const actor = `worker:${this.workerId}`;
+    let outside: Action[] = [];
+    let claimed = 0;
+    try {
+      await this.store.db.transaction().execute(async (db) => {
+        const batch = await this.engine.actions.claimDue(this.workerId, this.clock.now(), this.batchSize, db);
+        claimed = batch.length;
+        if (batch.length > 0) outside = (await this.executor.runInTransaction(db, batch, actor)).outside;
+      });
+    } catch (error) {
+      this.options.onError?.(error);
+      const batch = await this.store.db.transaction().execute((db) => this.engine.actions.claimDue(this.workerId, this.clock.now(), this.batchSize, db));
+      if (batch.length > 0) await this.executor.run(batch, actor);
+      return batch.length;
+    }
+    if (outside.length > 0) await this.executor.run(outside, actor);
+    return claimed;
   }
 }

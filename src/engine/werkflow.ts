@@ -12,12 +12,26 @@ import { type Store, type StoreConfig, openStore } from '../store/database.js';
 import { DossierTypeRepository } from '../store/dossier-type.repository.js';
 import { type MigrationReport, migrate } from '../store/migrator.js';
 import { DossierService } from './dossier.service.js';
+import { AuditService } from './audit.service.js';
+import { AuthService } from './auth.service.js';
 import { systemClock } from './clock.js';
+import { ActionEngine } from './action-engine.js';
+import { ActionExecutor } from './action-executor.js';
+import { ActionService } from './action.service.js';
+import { CalendarService } from './calendar.service.js';
+import { Scheduler, type SchedulerOptions } from './scheduler.js';
+import { TemplateService } from './template.service.js';
+import { EconobisWorkflowService } from './econobis-workflows.service.js';
+import { fetchWebhookPort } from './webhook.client.js';
+import { EmailService, type EmailOptions, emailOptionsFromEnv } from './email.service.js';
 
 export interface WerkflowOptions extends StoreConfig {
   readonly clock?: Clock;
   /** Install this preset's dossier types when the database has none yet. */
   readonly preset?: string;
+  readonly scheduler?: SchedulerOptions;
+  /** E-mail configuration; read from the environment (WERKFLOW_SECRET_KEY, WERKFLOW_MAIL_*) when absent. */
+  readonly email?: EmailOptions;
 }
 
 export interface SeedProgress {
@@ -37,6 +51,22 @@ export interface SeedReport {
  */
 export class Werkflow {
   readonly dossiers: DossierService;
+  /** The append-only audit log; other services call `audit.record(trx, entry)` in their transactions. */
+  readonly audit: AuditService;
+  /** Users, teams, roles, log-in, sessions and API tokens. */
+  readonly auth: AuthService;
+  /** The organisation's time zone and working days. */
+  readonly calendar: CalendarService;
+  /** Matching and stamping: dossier events → actions. */
+  readonly engine: ActionEngine;
+  readonly executor: ActionExecutor;
+  readonly scheduler: Scheduler;
+  readonly templates: TemplateService;
+  readonly actions: ActionService;
+  /** The Econobis workflow screens, as views onto templates. */
+  readonly econobis: EconobisWorkflowService;
+  /** E-mail templates, mailboxes, the outbox and its mailer, the demo mail sink. */
+  readonly email: EmailService;
   private readonly dossierTypeRepo: DossierTypeRepository;
   private catalogCache: DossierTypeCatalog = catalogOf([]);
 
@@ -44,9 +74,36 @@ export class Werkflow {
     readonly store: Store,
     readonly clock: Clock,
     readonly migration: MigrationReport,
+    schedulerOptions: SchedulerOptions = {},
+    emailOptions: EmailOptions = {},
   ) {
     this.dossierTypeRepo = new DossierTypeRepository(store);
     this.dossiers = new DossierService(store, () => this.catalogCache, clock);
+    this.audit = new AuditService(store, clock);
+    this.auth = new AuthService(store, clock, this.audit);
+    this.calendar = new CalendarService(store, clock);
+    const catalog = () => this.catalogCache;
+    this.engine = new ActionEngine(store, catalog, this.dossiers.dossiers, this.calendar, clock);
+    this.executor = new ActionExecutor(store, this.engine, this.dossiers, catalog, clock, fetchWebhookPort);
+    this.scheduler = new Scheduler(store, this.engine, this.executor, clock, schedulerOptions);
+    this.templates = new TemplateService(store, this.engine, this.dossiers, catalog, clock);
+    this.actions = new ActionService(store, this.engine, this.executor, this.dossiers, clock);
+    this.econobis = new EconobisWorkflowService(this.templates, catalog);
+    this.email = new EmailService({
+      store,
+      clock,
+      catalog,
+      dossiers: this.dossiers.dossiers,
+      users: this.dossiers.users,
+      options: emailOptions,
+    });
+    this.executor.email = this.email;
+    this.templates.email = this.email;
+    this.actions.email = this.email;
+    // A dossier, its event and the actions it stamps commit in one transaction.
+    this.dossiers.onAfterWrite((db, events) => this.engine.onDossierEvents(db, events));
+    this.engine.onStamped = (dueAt) => this.scheduler.notifyDue(dueAt);
+    this.templates.audit = (db, e) => this.audit.record(db, e);
   }
 
   /** Opens (and migrates) the database, installing `options.preset` into an empty one. */
@@ -55,8 +112,10 @@ export class Werkflow {
     const store = await openStore(options);
     try {
       const report = await migrate(store, clock);
-      const werkflow = new Werkflow(store, clock, report);
+      const werkflow = new Werkflow(store, clock, report, options.scheduler, options.email ?? emailOptionsFromEnv());
       await werkflow.reloadDossierTypes();
+      await werkflow.engine.reloadTemplates();
+      await werkflow.calendar.load();
       if (werkflow.catalog.all().length === 0 && options.preset) await werkflow.installPreset(options.preset);
       return werkflow;
     } catch (error) {
@@ -160,6 +219,8 @@ export class Werkflow {
           active: true,
           createdAt: this.clock.now(),
         });
+        // Demo colleagues handle actions and dossiers; they log in after a password reset.
+        await this.dossiers.users.setRoles(id, ['staff']);
       }
       for (const t of u.teams) await this.dossiers.users.addMember(teamIds.get(t)!, id);
       people.set(u.key, id);
@@ -196,6 +257,8 @@ export class Werkflow {
   }
 
   async close(): Promise<void> {
+    await this.scheduler.stop();
+    await this.email.close();
     await this.store.close();
   }
 }

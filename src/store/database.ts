@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type ColumnType, type Generated, Kysely, PostgresDialect } from 'kysely';
@@ -168,4 +168,24 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   return { db, adapter: sqliteAdapter, description: config.url, close: () => db.destroy() };
+}
+
+/**
+ * Copies a SQLite database file to `dest` (replacing it), consistently even while another
+ * process writes (VACUUM INTO reads one snapshot). Used by sandbox mode.
+ */
+export function copySqliteDatabase(source: string, dest: string): void {
+  mkdirSync(dirname(dest), { recursive: true });
+  rmSync(dest, { force: true });
+  for (const suffix of ['-wal', '-shm']) rmSync(dest + suffix, { force: true });
+  const db = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
+  try {
+    db.prepare('vacuum into ?').run(dest);
+  } finally {
+    db.close();
+  }
+}
+
+export function sqliteFileExists(path: string): boolean {
+  return existsSync(path);
 }

@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Dossier, DossierData } from '../domain/dossier.js';
+import { WerkflowError } from '../domain/errors.js';
 import type { Db, DossierTable, Store } from './database.js';
 
 export interface DossierFilter {
@@ -122,8 +123,33 @@ export class DossierRepository {
     }
   }
 
+  /**
+   * Inserts one new dossier. When another transaction wrote a dossier of the same type with the
+   * same external id first (two concurrent creates on PostgreSQL), nothing is inserted and an
+   * `already_exists` error is raised instead of the database's unique violation.
+   */
   async insert(dossier: Dossier, db: Db): Promise<void> {
-    await db.insertInto('dossiers').values(this.toRow(dossier)).execute();
+    if ((await this.insertMany([dossier], db)) !== 1) throw externalIdTaken(dossier);
+  }
+
+  /**
+   * Inserts new dossiers, skipping any whose (type, external id) another transaction has taken
+   * meanwhile; returns how many were inserted, so the caller can tell (and roll back).
+   * `ON CONFLICT … DO NOTHING` waits for the other transaction and then skips, on both dialects,
+   * where a plain INSERT would fail with a dialect-specific unique-violation error.
+   */
+  async insertMany(dossiers: readonly Dossier[], db: Db): Promise<number> {
+    const chunk = Math.floor(this.store.adapter.maxParameters / 8);
+    let inserted = 0;
+    for (let i = 0; i < dossiers.length; i += chunk) {
+      const result = await db
+        .insertInto('dossiers')
+        .values(dossiers.slice(i, i + chunk).map((d) => this.toRow(d)))
+        .onConflict((oc) => oc.columns(['type', 'external_id']).doNothing())
+        .executeTakeFirst();
+      inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+    }
+    return inserted;
   }
 
   /** Writes a new version if the stored one is still `expectedVersion`; false when it is not. */
@@ -186,4 +212,12 @@ export class DossierRepository {
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
+}
+
+function externalIdTaken(dossier: Dossier): WerkflowError {
+  return new WerkflowError(
+    'already_exists',
+    `A ${dossier.type} with externalId "${dossier.externalId}" was created by another request at the same moment. Read it, or update it by its externalId.`,
+    { path: 'externalId' },
+  );
 }

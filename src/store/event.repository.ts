@@ -21,16 +21,18 @@ export type NewDossierEvent = Omit<DossierEvent, 'id'>;
 export class EventRepository {
   constructor(private readonly store: Store) {}
 
-  /** Appends events; call with the transaction that writes the dossiers. */
-  async append(db: Db, events: readonly NewDossierEvent[]): Promise<void> {
+  /** Appends events; call with the transaction that writes the dossiers. Returns them with their ids. */
+  async append(db: Db, events: readonly NewDossierEvent[]): Promise<DossierEvent[]> {
     const { adapter } = this.store;
     const perRow = 8;
     const chunk = Math.floor(adapter.maxParameters / perRow);
+    const out: DossierEvent[] = [];
     for (let i = 0; i < events.length; i += chunk) {
-      await db
+      const part = events.slice(i, i + chunk);
+      const rows = await db
         .insertInto('events')
         .values(
-          events.slice(i, i + chunk).map((e) => ({
+          part.map((e) => ({
             dossier_id: e.dossierId,
             dossier_type: e.dossierType,
             kind: e.kind,
@@ -41,8 +43,13 @@ export class EventRepository {
             occurred_at: e.occurredAt,
           })),
         )
+        .returning('id')
         .execute();
+      // Ids are assigned ascending in VALUES order; RETURNING's row order is not promised, so sort.
+      const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+      part.forEach((e, j) => out.push({ ...e, id: ids[j]! }));
     }
+    return out;
   }
 
   /** Events of one dossier, newest first, paged by event id. */

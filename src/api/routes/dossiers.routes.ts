@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WerkflowError } from '../../domain/errors.js';
+import { isStorableText } from '../../domain/dossier.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { actorOf } from '../request-context.js';
 import { CursorQuery, decodeCursor, dossierBody, encodeCursor, errorResponses } from '../schemas.js';
@@ -209,12 +210,24 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       const { type, id } = request.params as { type: string; id: string };
       const query = request.query as { cursor?: string; limit?: number };
       const limit = query.limit ?? 100;
-      const before = decodeCursor(query.cursor);
-      const events = await service.events.listForDossier(id, {
-        limit: limit + 1,
-        before: before === undefined ? undefined : Number(before),
-      });
+      const dossierType = service.typeOf(type);
+      const decoded = decodeCursor(query.cursor);
+      const before = decoded === undefined ? undefined : Number(decoded);
+      if (before !== undefined && !(Number.isSafeInteger(before) && before > 0)) {
+        throw new WerkflowError(
+          'validation_failed',
+          'The cursor is not one this API gave out; start again without it.',
+          {
+            path: 'query.cursor',
+          },
+        );
+      }
+      // A dossier's events outlive it (history of a deleted dossier stays readable), so the
+      // events themselves say whether the id is one of this type; without any, ask the dossier.
+      if (!isStorableText(id)) await service.get(type, id); // 404
+      const events = await service.events.listForDossier(id, { limit: limit + 1, before });
       if (events.length === 0 && before === undefined) await service.get(type, id); // 404 for unknown dossiers
+      if (events.length > 0 && events[0]!.dossierType !== dossierType.key) await service.get(type, id); // 404
       const page = events.slice(0, limit);
       return {
         items: page.map((e) => ({

@@ -98,6 +98,11 @@ export interface FanOut {
   readonly field: string;
 }
 
+/** The seed screen a template belongs to (see TemplateDefinition.view). */
+export type TemplateView =
+  | { readonly kind: 'econobisStatus'; readonly dossierType: string; readonly status: string }
+  | { readonly kind: 'econobisTaskType'; readonly taskType: string; readonly workflow: 'new' | 'expired' | 'completed' };
+
 /** The definition a draft holds and a version freezes. */
 export interface TemplateDefinition {
   readonly name: string;
@@ -124,6 +129,11 @@ export interface TemplateDefinition {
   readonly fanOut?: FanOut;
   readonly reminder?: Reminder;
   readonly priority: 'low' | 'normal' | 'high';
+  /**
+   * Set when the template was made through a seed-specific screen (the Econobis workflow
+   * settings): that screen finds its template by this key. Templates made by hand have none.
+   */
+  readonly view?: TemplateView;
   /** Skip (cancel) an automatic action that is found due more than this many hours late. */
   readonly skipIfLateHours?: number;
 }

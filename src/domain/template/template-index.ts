@@ -14,16 +14,69 @@ export interface MatchEvent {
   readonly occurredAt: number;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 const isEmpty = (v: unknown) => v === null || v === undefined || v === '';
+/** The key two values are compared by (a value and `null` are the same as absent). */
+const valueKey = (v: unknown): string => JSON.stringify(v ?? null);
+/** A key's own value: field keys such as "constructor" must not reach Object.prototype. */
+const own = (record: Readonly<Record<string, unknown>>, key: string): unknown => (Object.hasOwn(record, key) ? record[key] : undefined);
+
+/** A template in a bucket, with what is left to check once the bucket is found. */
+interface Entry {
+  readonly template: ActiveTemplate;
+  /** fieldChanged: the `from` value's key; statusSet: the `from` statuses. Undefined = any. */
+  readonly from?: string | readonly string[];
+}
+
+/** Templates of one (dossier type, event, field or value), split by the category they are linked to. */
+class Bucket {
+  /** Templates linked to no category: every dossier. */
+  readonly anyCategory: Entry[] = [];
+  readonly byCategory = new Map<string, Entry[]>();
+
+  add(entry: Entry, categories: readonly string[]): void {
+    if (categories.length === 0) {
+      this.anyCategory.push(entry);
+      return;
+    }
+    for (const c of new Set(categories)) {
+      const list = this.byCategory.get(c);
+      if (list) list.push(entry);
+      else this.byCategory.set(c, [entry]);
+    }
+  }
+}
+
+/** The buckets of one dossier type. */
+class TypeIndex {
+  readonly created = new Bucket();
+  readonly deleted = new Bucket();
+  /** fieldChanged without `to`, by field. */
+  readonly fieldChangedAny = new Map<string, Bucket>();
+  /** fieldChanged with `to`, by field, then by the `to` value's key. */
+  readonly fieldChangedTo = new Map<string, Map<string, Bucket>>();
+  readonly statusSet = new Map<string, Bucket>();
+  readonly dateReached = new Map<string, Bucket>();
+
+  constructor(readonly categoryField: string | undefined) {}
+}
+
+function bucketIn<K>(map: Map<K, Bucket>, key: K): Bucket {
+  let b = map.get(key);
+  if (!b) map.set(key, (b = new Bucket()));
+  return b;
+}
 
 /**
- * Templates indexed by (dossier type, event kind, field or status), so matching an event costs
- * the same whether there are 10 or 10,000 templates that cannot match it.
+ * Templates indexed by dossier type, event, field or status, the value a field changes to, and
+ * the category they are linked to, so that matching an event only visits templates that can
+ * match it: its cost is the same whether there are 10 or 10,000 templates that cannot.
  */
 export class TemplateIndex {
-  private readonly byKey = new Map<string, ActiveTemplate[]>();
+  private readonly byType = new Map<string, TypeIndex>();
   private readonly types = new Set<string>();
+  private readonly byId = new Map<string, ActiveTemplate>();
+  private readonly chains = new Map<string, ActiveTemplate[]>();
+  private readonly dates = new Map<string, ActiveTemplate[]>();
   readonly size: number;
 
   constructor(
@@ -33,13 +86,51 @@ export class TemplateIndex {
     this.size = templates.length;
     for (const t of templates) {
       const d = t.definition;
+      this.byId.set(t.templateId, t);
       this.types.add(d.dossierType);
       if (d.fanOut) this.types.add(d.fanOut.dossierType);
-      for (const key of keysOf(d)) {
-        const list = this.byKey.get(key) ?? [];
-        list.push(t);
-        this.byKey.set(key, list);
+      this.add(t);
+    }
+  }
+
+  private add(t: ActiveTemplate): void {
+    const d = t.definition;
+    const e = d.event;
+    if (e.type === 'actionCompleted' || e.type === 'actionExpired') {
+      listIn(this.chains, `${e.type}|${e.templateId}`).push(t);
+      return;
+    }
+    if (e.type === 'dateReached') listIn(this.dates, `${d.dossierType}|${e.field}`).push(t);
+    if (e.type === 'manual') return; // only started by a person
+    const categoryField = this.catalog.get(d.dossierType)?.categoryField;
+    // Linked to categories of a type without a category field: no dossier can be in one.
+    if (d.categories.length > 0 && categoryField === undefined) return;
+    let ti = this.byType.get(d.dossierType);
+    if (!ti) this.byType.set(d.dossierType, (ti = new TypeIndex(categoryField)));
+    switch (e.type) {
+      case 'created':
+        ti.created.add({ template: t }, d.categories);
+        return;
+      case 'deleted':
+        ti.deleted.add({ template: t }, d.categories);
+        return;
+      case 'fieldChanged': {
+        const entry: Entry = { template: t, ...(e.from !== undefined ? { from: valueKey(e.from) } : {}) };
+        if (e.to === undefined) bucketIn(ti.fieldChangedAny, e.field).add(entry, d.categories);
+        else {
+          let byValue = ti.fieldChangedTo.get(e.field);
+          if (!byValue) ti.fieldChangedTo.set(e.field, (byValue = new Map()));
+          bucketIn(byValue, valueKey(e.to)).add(entry, d.categories);
+        }
+        return;
       }
+      case 'statusSet':
+        // Once per status: a status listed twice must not match (and stamp) the template twice.
+        for (const status of new Set(e.to)) bucketIn(ti.statusSet, status).add({ template: t, ...(e.from !== undefined ? { from: e.from } : {}) }, d.categories);
+        return;
+      case 'dateReached':
+        bucketIn(ti.dateReached, e.field).add({ template: t }, d.categories);
+        return;
     }
   }
 
@@ -50,75 +141,76 @@ export class TemplateIndex {
 
   /** Templates chained to an action of `templateId` being completed or expired. */
   chained(kind: 'actionCompleted' | 'actionExpired', templateId: string): ActiveTemplate[] {
-    return this.byKey.get(`*|${kind}|${templateId}`) ?? [];
+    return this.chains.get(`${kind}|${templateId}`) ?? [];
+  }
+
+  /** Templates counting from a date field of this dossier type ("a date is reached"), whatever its value. */
+  onDate(dossierType: string, field: string): readonly ActiveTemplate[] {
+    return this.dates.get(`${dossierType}|${field}`) ?? [];
   }
 
   get(templateId: string): ActiveTemplate | undefined {
-    for (const list of this.byKey.values()) {
-      const t = list.find((x) => x.templateId === templateId);
-      if (t) return t;
-    }
-    return undefined;
+    return this.byId.get(templateId);
   }
 
   /** The templates this event triggers, before conditions: event kind, field, values and categories match. */
   match(event: MatchEvent): ActiveTemplate[] {
-    if (!this.types.has(event.dossierType)) return [];
-    const t = event.dossierType;
+    const ti = this.byType.get(event.dossierType);
+    if (!ti) return [];
+    const category = ti.categoryField === undefined ? undefined : String(own(event.data, ti.categoryField) ?? '');
     const found: ActiveTemplate[] = [];
-    const consider = (key: string, accept: (d: TemplateDefinition) => boolean) => {
-      for (const tpl of this.byKey.get(key) ?? []) if (accept(tpl.definition) && this.inCategory(tpl.definition, event.data)) found.push(tpl);
-    };
     if (event.kind === 'created') {
-      consider(`${t}|created`, () => true);
-      if (event.status !== null) consider(`${t}|statusSet|${event.status}`, (d) => d.event.type === 'statusSet' && d.event.from === undefined);
-      for (const [field, value] of Object.entries(event.data)) {
-        if (!isEmpty(value)) consider(`${t}|dateReached|${field}`, () => true);
+      take(ti.created, category, found);
+      if (event.status !== null) {
+        const b = ti.statusSet.get(event.status);
+        if (b) takeIf(b, category, found, (entry) => entry.from === undefined);
       }
+      for (const [field, b] of ti.dateReached) if (!isEmpty(own(event.data, field))) take(b, category, found);
     } else if (event.kind === 'updated') {
-      for (const [field, change] of Object.entries(event.changes)) {
-        consider(`${t}|fieldChanged|${field}`, (d) => {
-          const e = d.event as { from?: unknown; to?: unknown };
-          return ('from' in e && e.from !== undefined ? same(e.from, change.old) : true) && ('to' in e && e.to !== undefined ? same(e.to, change.new) : true);
-        });
-        if (!isEmpty(change.new)) consider(`${t}|dateReached|${field}`, () => true);
+      for (const field of Object.keys(event.changes)) {
+        const change = event.changes[field]!;
+        let oldKey: string | undefined;
+        const fromHolds = (entry: Entry) => entry.from === undefined || entry.from === (oldKey ??= valueKey(change.old));
+        const any = ti.fieldChangedAny.get(field);
+        if (any) takeIf(any, category, found, fromHolds);
+        const to = ti.fieldChangedTo.get(field)?.get(valueKey(change.new));
+        if (to) takeIf(to, category, found, fromHolds);
+        if (!isEmpty(change.new)) {
+          const b = ti.dateReached.get(field);
+          if (b) take(b, category, found);
+        }
       }
-      const status = event.changes.status;
+      const status = own(event.changes, 'status') as { old: unknown; new: unknown } | undefined;
       if (status && typeof status.new === 'string') {
-        consider(`${t}|statusSet|${status.new}`, (d) => d.event.type === 'statusSet' && (d.event.from === undefined || d.event.from.includes(String(status.old))));
+        const b = ti.statusSet.get(status.new);
+        if (b) takeIf(b, category, found, (entry) => entry.from === undefined || (entry.from as readonly string[]).includes(String(status.old)));
       }
     } else {
-      consider(`${t}|deleted`, () => true);
+      take(ti.deleted, category, found);
     }
     return found;
   }
-
-  private inCategory(d: TemplateDefinition, data: Readonly<Record<string, unknown>>): boolean {
-    if (d.categories.length === 0) return true;
-    const field = this.catalog.get(d.dossierType)?.categoryField;
-    return field !== undefined && d.categories.includes(String(data[field] ?? ''));
-  }
 }
 
-function keysOf(d: TemplateDefinition): string[] {
-  const t = d.dossierType;
-  const e = d.event;
-  switch (e.type) {
-    case 'created':
-    case 'deleted':
-      return [`${t}|${e.type}`];
-    case 'fieldChanged':
-      return [`${t}|fieldChanged|${e.field}`];
-    case 'dateReached':
-      return [`${t}|dateReached|${e.field}`];
-    case 'statusSet':
-      return e.to.map((s) => `${t}|statusSet|${s}`);
-    case 'actionCompleted':
-    case 'actionExpired':
-      return [`*|${e.type}|${e.templateId}`];
-    case 'manual':
-      return [`${t}|manual`];
-  }
+function listIn<T>(map: Map<string, T[]>, key: string): T[] {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  return list;
+}
+
+/** Adds the bucket's templates for every dossier and for the dossier's category. */
+function take(b: Bucket, category: string | undefined, out: ActiveTemplate[]): void {
+  for (const e of b.anyCategory) out.push(e.template);
+  if (category === undefined || b.byCategory.size === 0) return;
+  const linked = b.byCategory.get(category);
+  if (linked) for (const e of linked) out.push(e.template);
+}
+
+function takeIf(b: Bucket, category: string | undefined, out: ActiveTemplate[], accept: (e: Entry) => boolean): void {
+  for (const e of b.anyCategory) if (accept(e)) out.push(e.template);
+  if (category === undefined || b.byCategory.size === 0) return;
+  const linked = b.byCategory.get(category);
+  if (linked) for (const e of linked) if (accept(e)) out.push(e.template);
 }
 
 /**

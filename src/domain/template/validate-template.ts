@@ -211,7 +211,10 @@ export function validateTemplateDefinition(input: unknown, catalog: DossierTypeC
   if (!EXECUTION_MODES.includes(def.executionMode)) {
     problems.push({ path: 'executionMode', message: `Execution must be one of ${EXECUTION_MODES.join(', ')}.` });
   }
-  checkEffect(def, type, catalog, problems);
+  // A fan-out template stamps its actions on the related dossiers (one per participant), and the
+  // effect runs on each of those: its fields and statuses are the related type's.
+  const fanOutType = isObject(def.fanOut) && typeof def.fanOut.dossierType === 'string' ? catalog.get(def.fanOut.dossierType) : undefined;
+  checkEffect(def, fanOutType ?? type, catalog, problems);
   if (def.executionMode === 'manual' && def.effect?.type !== 'none' && def.effect?.type !== undefined) {
     problems.push({ path: 'effect', message: 'A manual action is done by a person: its effect must be "none". Choose semiAutomatic to let a person press Execute.' });
   }
@@ -226,15 +229,22 @@ export function validateTemplateDefinition(input: unknown, catalog: DossierTypeC
     problems.push({ path: 'categories', message: `${type.key} has no category field, so the template cannot be linked to categories.` });
   }
   if (def.fanOut !== undefined) {
-    const related = catalog.get(def.fanOut.dossierType);
-    const field = related ? fieldOf(related, def.fanOut.field) : undefined;
+    const fanOut: Record<string, unknown> = isObject(def.fanOut) ? def.fanOut : {};
+    const related = typeof fanOut.dossierType === 'string' ? catalog.get(fanOut.dossierType) : undefined;
+    const field = related && typeof fanOut.field === 'string' ? fieldOf(related, fanOut.field) : undefined;
     if (!related || !field || field.kind !== 'reference' || field.refType !== type.key) {
       problems.push({ path: 'fanOut', message: `fanOut needs a dossier type with a reference field to ${type.key} (e.g. participant.training).` });
     }
   }
   if (def.reminder !== undefined) {
+    const reminder: Record<string, unknown> = isObject(def.reminder) ? def.reminder : {};
     if (def.effect?.type !== 'sendEmail') problems.push({ path: 'reminder', message: 'A reminder repeats an e-mail: the effect must be sendEmail.' });
-    problems.push(...validateExpiry(def.reminder.after, 'reminder.after'));
+    if (reminder.after === undefined) {
+      problems.push({ path: 'reminder.after', message: 'Say how long after the first e-mail the reminder goes out, e.g. { "offset": 7, "unit": "days" }.' });
+    } else problems.push(...validateExpiry(reminder.after, 'reminder.after'));
+    if (reminder.emailTemplateId !== undefined && (typeof reminder.emailTemplateId !== 'string' || reminder.emailTemplateId.length === 0)) {
+      problems.push({ path: 'reminder.emailTemplateId', message: 'Choose the e-mail template of the reminder, or leave it out to send the first e-mail again.' });
+    }
   }
   if (!['low', 'normal', 'high'].includes(def.priority)) problems.push({ path: 'priority', message: 'priority must be low, normal or high.' });
   if (def.skipIfLateHours !== undefined && (typeof def.skipIfLateHours !== 'number' || def.skipIfLateHours <= 0)) {

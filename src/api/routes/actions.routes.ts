@@ -1,0 +1,157 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { ACTION_STATUSES, type Action, type ActionHistoryEntry, type ActionStatus } from '../../domain/action/action.js';
+import { WerkflowError } from '../../domain/errors.js';
+import type { Werkflow } from '../../engine/werkflow.js';
+import { principalOf } from '../auth.hook.js';
+import { enginePrincipal } from '../principal.js';
+import { CursorQuery, decodeCursor, encodeCursor, errorResponses } from '../schemas.js';
+
+const Params = Type.Object({ id: Type.String() });
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function actionBody(a: Action & { history?: ActionHistoryEntry[] }) {
+  return {
+    id: a.id,
+    title: a.title,
+    process: a.process,
+    templateId: a.templateId,
+    templateVersion: a.templateVersion,
+    dossierId: a.dossierId,
+    dossierType: a.dossierType,
+    kind: a.kind,
+    status: a.status,
+    statusReason: a.statusReason,
+    executionMode: a.executionMode,
+    priority: a.priority,
+    dueAt: iso(a.dueAt),
+    expiresAt: iso(a.expiresAt),
+    assigneeUserId: a.assigneeUserId,
+    assigneeTeamId: a.assigneeTeamId,
+    attempts: a.attempts,
+    result: a.result,
+    error: a.error,
+    createdAt: iso(a.createdAt),
+    updatedAt: iso(a.updatedAt),
+    completedAt: iso(a.completedAt),
+    ...(a.history
+      ? { history: a.history.map((h) => ({ at: iso(h.at), actor: h.actor, from: h.fromStatus, to: h.toStatus, note: h.note })) }
+      : {}),
+  };
+}
+
+/** Actions: the to-do list and what people do with it. */
+export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+  const service = werkflow.actions;
+  app.get(
+    '/api/actions',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['actions'],
+        summary: 'List actions: mine, my team’s, overdue, failed, by process, by dossier, by template',
+        querystring: Type.Object({
+          ...CursorQuery,
+          status: Type.Optional(Type.String({ description: `Comma-separated: ${ACTION_STATUSES.join(', ')}` })),
+          mine: Type.Optional(Type.Boolean({ description: 'Assigned to me or to one of my teams' })),
+          overdue: Type.Optional(Type.Boolean()),
+          process: Type.Optional(Type.String()),
+          dossierId: Type.Optional(Type.String()),
+          templateId: Type.Optional(Type.String()),
+          assigneeUserId: Type.Optional(Type.String()),
+        }),
+        response: { 200: Type.Object({ items: Type.Array(Type.Unknown()), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query as Record<string, string | boolean | number | undefined>;
+      const limit = Number(q.limit ?? 100);
+      const statuses = typeof q.status === 'string' ? (q.status.split(',') as ActionStatus[]) : undefined;
+      const unknown = statuses?.find((s) => !ACTION_STATUSES.includes(s));
+      if (unknown) throw new WerkflowError('validation_failed', `Unknown action status "${unknown}". Known: ${ACTION_STATUSES.join(', ')}.`, { path: 'query.status' });
+      let assigneeUserId = typeof q.assigneeUserId === 'string' ? q.assigneeUserId : undefined;
+      let assigneeTeamIds: string[] | undefined;
+      if (q.mine === true) {
+        const me = principalOf(request).user;
+        assigneeUserId = me.id;
+        assigneeTeamIds = (await werkflow.dossiers.users.listTeams()).filter((t) => t.memberIds.includes(me.id)).map((t) => t.id);
+      }
+      const items = await service.list({
+        statuses,
+        assigneeUserId,
+        assigneeTeamIds,
+        overdueAt: q.overdue === true ? werkflow.clock.now() : undefined,
+        process: typeof q.process === 'string' ? q.process : undefined,
+        dossierId: typeof q.dossierId === 'string' ? q.dossierId : undefined,
+        templateId: typeof q.templateId === 'string' ? q.templateId : undefined,
+        after: decodeCursor(typeof q.cursor === 'string' ? q.cursor : undefined),
+        limit: limit + 1,
+      });
+      const page = items.slice(0, limit);
+      return { items: page.map((a) => actionBody(a)), nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null };
+    },
+  );
+  app.get(
+    '/api/actions/:id',
+    { config: { permission: 'dossiers.read' }, schema: { tags: ['actions'], summary: 'An action with its history', params: Params, response: { 200: Type.Unknown(), ...errorResponses } } },
+    async (request) => actionBody(await service.get((request.params as { id: string }).id)),
+  );
+  app.get(
+    '/api/actions/:id/preview',
+    {
+      config: { permission: 'actions.handle' },
+      schema: { tags: ['actions'], summary: 'What executing the action would do (the rendered e-mail)', params: Params, response: { 200: Type.Unknown(), ...errorResponses } },
+    },
+    async (request) => service.preview((request.params as { id: string }).id),
+  );
+  app.post(
+    '/api/actions/:id/execute',
+    {
+      config: { permission: 'actions.handle' },
+      schema: { tags: ['actions'], summary: 'Execute now (semi-automatic "Execute", or again after a failure)', params: Params, response: { 200: Type.Unknown(), ...errorResponses } },
+    },
+    async (request) => actionBody(await service.execute((request.params as { id: string }).id, enginePrincipal(request))),
+  );
+  app.post(
+    '/api/actions/:id/complete',
+    {
+      config: { permission: 'actions.handle' },
+      schema: {
+        tags: ['actions'],
+        summary: 'Mark done (manual actions and to-dos)',
+        params: Params,
+        body: Type.Optional(Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) })),
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
+    },
+    async (request) => actionBody(await service.complete((request.params as { id: string }).id, enginePrincipal(request), (request.body as { note?: string } | undefined)?.note)),
+  );
+  app.post(
+    '/api/actions/:id/reschedule',
+    {
+      config: { permission: 'actions.handle' },
+      schema: {
+        tags: ['actions'],
+        summary: 'Move the due time',
+        params: Params,
+        body: Type.Object({ dueAt: Type.String({ format: 'date-time' }) }),
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
+    },
+    async (request) => actionBody(await service.reschedule((request.params as { id: string }).id, Date.parse((request.body as { dueAt: string }).dueAt), enginePrincipal(request))),
+  );
+  app.post(
+    '/api/actions/:id/cancel',
+    {
+      config: { permission: 'actions.handle' },
+      schema: {
+        tags: ['actions'],
+        summary: 'Cancel an open action',
+        params: Params,
+        body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) })),
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
+    },
+    async (request) => actionBody(await service.cancel((request.params as { id: string }).id, enginePrincipal(request), (request.body as { reason?: string } | undefined)?.reason)),
+  );
+}

@@ -1,0 +1,148 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { ActionTemplate, TemplateVersion } from '../../domain/template/action-template.js';
+import type { Werkflow } from '../../engine/werkflow.js';
+import { enginePrincipal } from '../principal.js';
+import { dossierBody, errorResponses } from '../schemas.js';
+
+const Params = Type.Object({ id: Type.String() });
+const Definition = Type.Record(Type.String(), Type.Unknown(), {
+  description:
+    'A template definition: name, process, dossierType, event, conditions, timing, expiry, executionMode, effect, assignee, repeat, recheckAtDue, whenConditionsFail, categories, fanOut, reminder, priority, skipIfLateHours. Omitted optional parts get defaults. See docs/engine.md.',
+});
+
+function templateBody(t: ActionTemplate & { versions?: TemplateVersion[] }) {
+  return {
+    id: t.id,
+    active: t.active,
+    publishedVersion: t.publishedVersion,
+    draft: t.draft,
+    createdAt: new Date(t.createdAt).toISOString(),
+    updatedAt: new Date(t.updatedAt).toISOString(),
+    ...(t.versions
+      ? { versions: t.versions.map((v) => ({ version: v.version, publishedAt: new Date(v.publishedAt).toISOString(), publishedBy: v.publishedBy, definition: v.definition })) }
+      : {}),
+  };
+}
+
+/** Action templates: drafts, publishing, activation, simulation, manual start, categories. */
+export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+  const service = werkflow.templates;
+  app.get(
+    '/api/templates',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['templates'],
+        summary: 'List action templates',
+        querystring: Type.Object({ dossierType: Type.Optional(Type.String()), process: Type.Optional(Type.String()), active: Type.Optional(Type.Boolean()) }),
+        response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ items: (await service.list(request.query as { dossierType?: string; process?: string; active?: boolean })).map((t) => templateBody(t)) }),
+  );
+  app.post(
+    '/api/templates',
+    {
+      config: { permission: 'templates.manual' },
+      schema: {
+        tags: ['templates'],
+        summary: 'Create an action template (a draft; publish=true publishes it at once)',
+        description: 'Automatic and semi-automatic templates need the right workflows.automatic (Automatische workflow); manual ones templates.manual.',
+        querystring: Type.Object({ publish: Type.Optional(Type.Boolean()) }),
+        body: Definition,
+        response: { 201: Type.Unknown(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const t = await service.create(request.body, enginePrincipal(request), { publish: (request.query as { publish?: boolean }).publish ?? false });
+      return reply.status(201).header('Location', `/api/templates/${t.id}`).send(templateBody(t));
+    },
+  );
+  app.get(
+    '/api/templates/:id',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: { tags: ['templates'], summary: 'A template with its draft and published versions', params: Params, response: { 200: Type.Unknown(), ...errorResponses } },
+    },
+    async (request) => templateBody(await service.get((request.params as { id: string }).id)),
+  );
+  app.put(
+    '/api/templates/:id/draft',
+    {
+      config: { permission: 'templates.manual' },
+      schema: { tags: ['templates'], summary: 'Replace the draft (checked against the dossier types when saved)', params: Params, body: Definition, response: { 200: Type.Unknown(), ...errorResponses } },
+    },
+    async (request) => templateBody(await service.updateDraft((request.params as { id: string }).id, request.body, enginePrincipal(request))),
+  );
+  app.post(
+    '/api/templates/:id/publish',
+    {
+      config: { permission: 'templates.manual' },
+      schema: {
+        tags: ['templates'],
+        summary: 'Publish the draft as a new immutable version',
+        params: Params,
+        response: { 200: Type.Object({ version: Type.Integer() }), ...errorResponses },
+      },
+    },
+    async (request) => service.publish((request.params as { id: string }).id, enginePrincipal(request)),
+  );
+  app.post(
+    '/api/templates/:id/active',
+    {
+      config: { permission: 'templates.manual' },
+      schema: { tags: ['templates'], summary: 'Switch a template on or off', params: Params, body: Type.Object({ active: Type.Boolean() }), response: { 200: Type.Unknown(), ...errorResponses } },
+    },
+    async (request) => templateBody(await service.setActive((request.params as { id: string }).id, (request.body as { active: boolean }).active, enginePrincipal(request))),
+  );
+  app.post(
+    '/api/templates/:id/simulate',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['templates'],
+        summary: 'What the template (or a given draft) would stamp now, with due times and rendered effects; writes nothing',
+        params: Params,
+        body: Type.Optional(Type.Object({ draft: Type.Optional(Definition), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) })),
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const body = (request.body ?? {}) as { draft?: unknown; limit?: number };
+      const r = await service.simulate((request.params as { id: string }).id, body);
+      return { total: r.total, items: r.items.map((i) => ({ dossier: dossierBody(i.dossier), dueAt: i.dueAt === null ? null : new Date(i.dueAt).toISOString(), effect: i.effect })) };
+    },
+  );
+  app.post(
+    '/api/templates/:id/start',
+    {
+      config: { permission: 'actions.handle' },
+      schema: {
+        tags: ['templates'],
+        summary: 'Start the published template on chosen dossiers by hand',
+        params: Params,
+        body: Type.Object({ dossierIds: Type.Array(Type.String(), { minItems: 1, maxItems: 10_000 }) }),
+        response: { 200: Type.Object({ stamped: Type.Integer(), actionIds: Type.Array(Type.String()) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const actions = await service.start((request.params as { id: string }).id, (request.body as { dossierIds: string[] }).dossierIds, enginePrincipal(request));
+      return { stamped: actions.length, actionIds: actions.map((a) => a.id) };
+    },
+  );
+  app.post(
+    '/api/templates/:id/apply-categories',
+    {
+      config: { permission: 'templates.manual' },
+      schema: {
+        tags: ['templates'],
+        summary: 'Apply the linked categories to existing dossiers (dryRun: only count)',
+        params: Params,
+        body: Type.Object({ dryRun: Type.Boolean({ default: true }) }),
+        response: { 200: Type.Object({ toStamp: Type.Integer(), toRemove: Type.Integer(), applied: Type.Boolean() }), ...errorResponses },
+      },
+    },
+    async (request) => service.applyCategories((request.params as { id: string }).id, enginePrincipal(request), { dryRun: (request.body as { dryRun: boolean }).dryRun }),
+  );
+}

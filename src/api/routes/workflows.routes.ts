@@ -1,0 +1,77 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Werkflow } from '../../engine/werkflow.js';
+import { enginePrincipal } from '../principal.js';
+import { errorResponses } from '../schemas.js';
+
+const Part = Type.Object({ enabled: Type.Boolean(), emailTemplateId: Type.Optional(Type.String()) });
+
+/** The Econobis "Workflows" screens: status workflows and task-type workflows, backed by templates. */
+export function workflowRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+  app.get(
+    '/api/workflows/statuses',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['econobis workflows'],
+        summary: 'Workflows on opportunity and opportunity-action statuses (Actief, Verstuur herinnering)',
+        response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }) },
+      },
+    },
+    async () => ({ items: await werkflow.econobis.statusWorkflows() }),
+  );
+  app.put(
+    '/api/workflows/statuses/:dossierType/:status',
+    {
+      config: { permission: 'workflows.automatic' },
+      schema: {
+        tags: ['econobis workflows'],
+        summary: 'Which status change sends which e-mail template after how many days (and a reminder)',
+        params: Type.Object({ dossierType: Type.String(), status: Type.String() }),
+        body: Type.Object({
+          active: Type.Boolean(),
+          emailTemplateId: Type.String(),
+          numberOfDays: Type.Integer({ minimum: 0, maximum: 3650 }),
+          sendReminder: Type.Boolean(),
+          reminderDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+          recipients: Type.Optional(Type.Array(Type.Union([Type.Literal('resident'), Type.Literal('coach')]), { minItems: 1 })),
+        }),
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { dossierType, status } = request.params as { dossierType: string; status: string };
+      return werkflow.econobis.saveStatusWorkflow(dossierType, status, request.body as never, enginePrincipal(request));
+    },
+  );
+  app.get(
+    '/api/workflows/task-types',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['econobis workflows'],
+        summary: 'The new / expired / completed workflows of every task type',
+        response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }) },
+      },
+    },
+    async () => ({ items: await werkflow.econobis.taskTypeWorkflows() }),
+  );
+  app.put(
+    '/api/workflows/task-types/:taskType',
+    {
+      config: { permission: 'workflows.automatic' },
+      schema: {
+        tags: ['econobis workflows'],
+        summary: 'Set the task workflows of one task type',
+        params: Type.Object({ taskType: Type.String() }),
+        body: Type.Object({
+          new: Type.Optional(Part),
+          expired: Type.Optional(Part),
+          completed: Type.Optional(Type.Object({ enabled: Type.Boolean(), emailTemplateId: Type.Optional(Type.String()), numberOfDays: Type.Optional(Type.Integer({ minimum: 0 })) })),
+        }),
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
+    },
+    async (request) => werkflow.econobis.saveTaskTypeWorkflows((request.params as { taskType: string }).taskType, request.body as never, enginePrincipal(request)),
+  );
+}

@@ -1,0 +1,268 @@
+import { WerkflowError } from '../domain/errors.js';
+import type { Principal } from '../domain/permissions.js';
+import type { ActionTemplate, TemplateDefinition, TemplateView } from '../domain/template/action-template.js';
+import { fieldOf } from '../domain/dossier-type.js';
+import type { DossierTypeCatalog } from '../domain/dossier-type.js';
+import type { TemplateService } from './template.service.js';
+
+/**
+ * The Econobis "Workflows" screens as views onto action templates: one row per
+ * (opportunity or opportunity-action type, status) — "which status change, which e-mail
+ * template, after how many days", with "Actief" and "Verstuur herinnering" — and per task type
+ * the three task workflows (new task → responsible user; expired task → responsible user, once;
+ * completed task → the task's contact after N days). Saving a row creates or updates, publishes
+ * and (de)activates the template behind it; nothing is stored besides templates.
+ */
+
+/** The dossier types whose statuses have workflows (kans and kansacties). */
+export const STATUS_WORKFLOW_TYPES = ['opportunity', 'quotationRequest', 'visit', 'budgetRequest', 'referral'] as const;
+
+export interface StatusWorkflow {
+  readonly dossierType: string;
+  readonly status: string;
+  /** "Offerteverzoek - Offerte aangevraagd" */
+  readonly description: { nl: string; en: string };
+  readonly active: boolean;
+  readonly emailTemplateId: string | null;
+  readonly numberOfDays: number;
+  readonly sendReminder: boolean;
+  readonly reminderDays: number | null;
+  /** Who gets the mail: the resident (contact of the intake), the coach, or both. */
+  readonly recipients: readonly ('resident' | 'coach')[];
+  readonly templateId: string | null;
+}
+
+export interface TaskTypeWorkflows {
+  readonly taskType: string;
+  readonly label: { nl: string; en: string };
+  readonly new: { enabled: boolean; emailTemplateId: string | null };
+  readonly expired: { enabled: boolean; emailTemplateId: string | null };
+  readonly completed: { enabled: boolean; emailTemplateId: string | null; numberOfDays: number };
+}
+
+const sameView = (a: TemplateView | undefined, b: TemplateView) => JSON.stringify(a) === JSON.stringify(b);
+
+export class EconobisWorkflowService {
+  constructor(
+    private readonly templates: TemplateService,
+    private readonly catalog: () => DossierTypeCatalog,
+  ) {}
+
+  private async byView(view: TemplateView): Promise<ActionTemplate | undefined> {
+    return (await this.templates.list()).find((t) => sameView(t.draft.view, view));
+  }
+
+  /** Every status row of kans and kansactie types, as the Econobis list shows them. */
+  async statusWorkflows(): Promise<StatusWorkflow[]> {
+    const all = await this.templates.list();
+    const rows: StatusWorkflow[] = [];
+    for (const key of STATUS_WORKFLOW_TYPES) {
+      const type = this.catalog().get(key);
+      if (!type) continue;
+      for (const status of type.statuses) {
+        const view: TemplateView = { kind: 'econobisStatus', dossierType: key, status: status.code };
+        const t = all.find((x) => sameView(x.draft.view, view));
+        const d = t?.draft;
+        const email = d?.effect.type === 'sendEmail' ? d.effect : undefined;
+        const recipients: ('resident' | 'coach')[] = [];
+        for (const r of email?.to ?? []) {
+          if (r.type === 'field' && r.path.endsWith('coach.email')) recipients.push('coach');
+          else if (r.type === 'field') recipients.push('resident');
+        }
+        rows.push({
+          dossierType: key,
+          status: status.code,
+          description: { nl: `${type.label.nl} - ${status.label.nl}`, en: `${type.label.en} - ${status.label.en}` },
+          active: t?.active === true && t.publishedVersion !== null,
+          emailTemplateId: email?.templateId ?? null,
+          numberOfDays: d?.timing.offset ?? 0,
+          sendReminder: d?.reminder !== undefined,
+          reminderDays: d?.reminder?.after.offset ?? null,
+          recipients: recipients.length > 0 ? recipients : ['resident'],
+          templateId: t?.id ?? null,
+        });
+      }
+    }
+    return rows;
+  }
+
+  /** Saves one status row: creates or updates the template behind it, publishes it, (de)activates it. */
+  async saveStatusWorkflow(
+    dossierType: string,
+    status: string,
+    input: { active: boolean; emailTemplateId: string; numberOfDays: number; sendReminder: boolean; reminderDays?: number; recipients?: readonly ('resident' | 'coach')[] },
+    principal: Principal,
+  ): Promise<StatusWorkflow> {
+    const type = this.catalog().get(dossierType);
+    if (!type || !(STATUS_WORKFLOW_TYPES as readonly string[]).includes(dossierType)) {
+      throw new WerkflowError('not_found', `There are no status workflows for "${dossierType}". Choose one of: ${STATUS_WORKFLOW_TYPES.join(', ')}.`, { path: 'dossierType' });
+    }
+    const st = type.statuses.find((s) => s.code === status);
+    if (!st) throw new WerkflowError('not_found', `Unknown status "${status}" for ${dossierType}.`, { path: 'status' });
+    if (input.sendReminder && !(input.reminderDays && input.reminderDays > 0)) {
+      throw new WerkflowError('validation_failed', 'Say after how many days the reminder is sent (reminderDays, 1 or more).', { path: 'reminderDays' });
+    }
+    // The resident is the contact of the intake; from an opportunity action that is one step further.
+    const prefix = dossierType === 'opportunity' ? '' : 'opportunity.';
+    const recipients = input.recipients && input.recipients.length > 0 ? input.recipients : ['resident' as const];
+    const to = recipients.map((r) =>
+      r === 'coach' ? { type: 'field' as const, path: 'coach.email' } : { type: 'field' as const, path: `${prefix}intake.contact.email` },
+    );
+    if (recipients.includes('coach') && !fieldOf(type, 'coach')) {
+      throw new WerkflowError('validation_failed', `${type.label.en} has no coach to mail.`, { path: 'recipients' });
+    }
+    const view: TemplateView = { kind: 'econobisStatus', dossierType, status };
+    const def: TemplateDefinition = {
+      name: `Workflow: ${type.label.nl} - ${st.label.nl}`,
+      process: 'Econobis workflows',
+      dossierType,
+      event: { type: 'statusSet', to: [status] },
+      conditions: { type: 'all', conditions: [] },
+      timing: { anchor: { type: 'event' }, offset: input.numberOfDays, unit: 'days' },
+      executionMode: 'automatic',
+      effect: { type: 'sendEmail', templateId: input.emailTemplateId, to },
+      assignee: { type: 'none' },
+      repeat: 'everyTime',
+      recheckAtDue: true,
+      whenConditionsFail: 'cancel',
+      categories: [],
+      priority: 'normal',
+      view,
+      ...(input.sendReminder ? { reminder: { after: { offset: input.reminderDays!, unit: 'days' as const } } } : {}),
+    };
+    await this.upsert(view, def, input.active, principal);
+    return (await this.statusWorkflows()).find((r) => r.dossierType === dossierType && r.status === status)!;
+  }
+
+  /** The three workflows of every task type. */
+  async taskTypeWorkflows(): Promise<TaskTypeWorkflows[]> {
+    const task = this.catalog().get('task');
+    const field = task ? fieldOf(task, 'taskType') : undefined;
+    if (!task || field?.kind !== 'enum') return [];
+    const all = await this.templates.list();
+    const find = (taskType: string, workflow: 'new' | 'expired' | 'completed') =>
+      all.find((t) => sameView(t.draft.view, { kind: 'econobisTaskType', taskType, workflow }));
+    const emailOf = (t: ActionTemplate | undefined) => (t?.draft.effect.type === 'sendEmail' ? t.draft.effect.templateId : null);
+    const on = (t: ActionTemplate | undefined) => t?.active === true && t.publishedVersion !== null;
+    return field.options.map((o) => {
+      const n = find(o.code, 'new');
+      const e = find(o.code, 'expired');
+      const c = find(o.code, 'completed');
+      return {
+        taskType: o.code,
+        label: o.label,
+        new: { enabled: on(n), emailTemplateId: emailOf(n) },
+        expired: { enabled: on(e), emailTemplateId: emailOf(e) },
+        completed: { enabled: on(c), emailTemplateId: emailOf(c), numberOfDays: c?.draft.timing.offset ?? 0 },
+      };
+    });
+  }
+
+  /** Saves the three workflows of one task type. */
+  async saveTaskTypeWorkflows(
+    taskType: string,
+    input: {
+      new?: { enabled: boolean; emailTemplateId?: string };
+      expired?: { enabled: boolean; emailTemplateId?: string };
+      completed?: { enabled: boolean; emailTemplateId?: string; numberOfDays?: number };
+    },
+    principal: Principal,
+  ): Promise<TaskTypeWorkflows> {
+    const rows = await this.taskTypeWorkflows();
+    const row = rows.find((r) => r.taskType === taskType);
+    if (!row) throw new WerkflowError('not_found', `Unknown task type "${taskType}". Known: ${rows.map((r) => r.taskType).join(', ')}.`, { path: 'taskType' });
+    const base = {
+      process: 'Econobis workflows',
+      dossierType: 'task',
+      executionMode: 'automatic' as const,
+      assignee: { type: 'field' as const, path: 'responsibleUser' },
+      recheckAtDue: true,
+      whenConditionsFail: 'cancel' as const,
+      categories: [taskType],
+      priority: 'normal' as const,
+    };
+    const need = (part: { enabled: boolean; emailTemplateId?: string } | undefined, name: string): string | undefined => {
+      if (!part?.enabled) return part?.emailTemplateId;
+      if (!part.emailTemplateId) throw new WerkflowError('validation_failed', `Choose the e-mail template for the ${name} task workflow.`, { path: `${name}.emailTemplateId` });
+      return part.emailTemplateId;
+    };
+    if (input.new) {
+      const emailTemplateId = need(input.new, 'new');
+      if (emailTemplateId) {
+        await this.upsert(
+          { kind: 'econobisTaskType', taskType, workflow: 'new' },
+          {
+            ...base,
+            name: `Workflow nieuwe taak: ${row.label.nl}`,
+            event: { type: 'created' },
+            conditions: { type: 'all', conditions: [] },
+            timing: { anchor: { type: 'event' }, offset: 0, unit: 'minutes' },
+            effect: { type: 'sendEmail', templateId: emailTemplateId, to: [{ type: 'user', field: 'responsibleUser' }, { type: 'team', field: 'responsibleTeam' }] },
+            repeat: 'once',
+            view: { kind: 'econobisTaskType', taskType, workflow: 'new' },
+          },
+          input.new.enabled,
+          principal,
+        );
+      }
+    }
+    if (input.expired) {
+      const emailTemplateId = need(input.expired, 'expired');
+      if (emailTemplateId) {
+        await this.upsert(
+          { kind: 'econobisTaskType', taskType, workflow: 'expired' },
+          {
+            ...base,
+            name: `Workflow verlopen taak: ${row.label.nl}`,
+            // "Verlopen": the day after the planned finish date, if the task is still open. Once.
+            event: { type: 'dateReached', field: 'plannedFinishDate' },
+            conditions: { type: 'not', condition: { type: 'compare', field: 'finished', op: 'eq', value: true } },
+            timing: { anchor: { type: 'field', field: 'plannedFinishDate' }, offset: 1, unit: 'days', atTime: '08:00' },
+            effect: { type: 'sendEmail', templateId: emailTemplateId, to: [{ type: 'user', field: 'responsibleUser' }, { type: 'team', field: 'responsibleTeam' }] },
+            repeat: 'once',
+            view: { kind: 'econobisTaskType', taskType, workflow: 'expired' },
+          },
+          input.expired.enabled,
+          principal,
+        );
+      }
+    }
+    if (input.completed) {
+      const emailTemplateId = need(input.completed, 'completed');
+      const days = input.completed.numberOfDays ?? 0;
+      if (!Number.isInteger(days) || days < 0) throw new WerkflowError('validation_failed', 'numberOfDays must be a whole number, 0 or more.', { path: 'completed.numberOfDays' });
+      if (emailTemplateId) {
+        await this.upsert(
+          { kind: 'econobisTaskType', taskType, workflow: 'completed' },
+          {
+            ...base,
+            name: `Workflow afgehandelde taak: ${row.label.nl}`,
+            event: { type: 'fieldChanged', field: 'finished', to: true },
+            conditions: { type: 'all', conditions: [] },
+            timing: { anchor: { type: 'event' }, offset: days, unit: 'days' },
+            effect: { type: 'sendEmail', templateId: emailTemplateId, to: [{ type: 'field', path: 'contact.email' }] },
+            assignee: { type: 'none' },
+            repeat: 'once',
+            view: { kind: 'econobisTaskType', taskType, workflow: 'completed' },
+          },
+          input.completed.enabled,
+          principal,
+        );
+      }
+    }
+    return (await this.taskTypeWorkflows()).find((r) => r.taskType === taskType)!;
+  }
+
+  private async upsert(view: TemplateView, def: TemplateDefinition, active: boolean, principal: Principal): Promise<void> {
+    const existing = await this.byView(view);
+    if (!existing) {
+      await this.templates.create(def, principal, { publish: true, active });
+      return;
+    }
+    if (JSON.stringify(existing.draft) !== JSON.stringify(def) || existing.publishedVersion === null) {
+      await this.templates.updateDraft(existing.id, def, principal);
+      await this.templates.publish(existing.id, principal);
+    }
+    if (existing.active !== active) await this.templates.setActive(existing.id, active, principal);
+  }
+}

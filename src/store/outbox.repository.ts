@@ -1,0 +1,455 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { Db, Store } from './database.js';
+import type { EmailOutboxTable } from './email.tables.js';
+import type { EmailAttachment } from './email-template.repository.js';
+
+/**
+ * Outbox states. `queued → sending → sent | failed | in_doubt`; a person moves `failed` and
+ * `in_doubt` on: resend (back to `queued`, same Message-ID) or dismiss (`dismissed`).
+ */
+export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed', 'in_doubt', 'dismissed'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+/** A rendered message in the outbox, without its bodies (for lists). */
+export interface OutboxSummary {
+  readonly id: string;
+  readonly actionId: string | null;
+  readonly dossierId: string | null;
+  readonly dossierType: string | null;
+  readonly templateId: string | null;
+  readonly mailboxId: string;
+  readonly messageId: string;
+  readonly fromName: string;
+  readonly fromAddress: string;
+  readonly replyTo: string | null;
+  readonly to: readonly string[];
+  readonly cc: readonly string[];
+  readonly bcc: readonly string[];
+  readonly subject: string;
+  readonly status: OutboxStatus;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly lockedBy: string | null;
+  readonly lockedAt: number | null;
+  readonly lastReply: string | null;
+  readonly redirectedTo: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly sentAt: number | null;
+  readonly resolution: 'resent' | 'dismissed' | null;
+  readonly resolvedBy: string | null;
+  readonly resolvedAt: number | null;
+}
+
+export interface OutboxMessage extends OutboxSummary {
+  readonly htmlBody: string;
+  readonly textBody: string;
+  readonly attachments: readonly EmailAttachment[];
+}
+
+/** What the mailer learnt about one message it tried to send. */
+export type DeliveryResult =
+  | { readonly id: string; readonly outcome: 'sent'; readonly reply: string; readonly redirectedTo: string | null }
+  | { readonly id: string; readonly outcome: 'retry'; readonly reply: string; readonly nextAttemptAt: number }
+  | { readonly id: string; readonly outcome: 'failed'; readonly reply: string };
+
+export interface OutboxFilter {
+  readonly statuses?: readonly OutboxStatus[];
+  readonly dossierId?: string;
+  /** Rows with an id before this one (the cursor; the list is newest first). */
+  readonly before?: string;
+  readonly limit: number;
+}
+
+const SUMMARY_COLUMNS = [
+  'id',
+  'action_id',
+  'dossier_id',
+  'dossier_type',
+  'template_id',
+  'mailbox_id',
+  'message_id',
+  'from_name',
+  'from_address',
+  'reply_to',
+  'to_addresses',
+  'cc_addresses',
+  'bcc_addresses',
+  'subject',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'locked_by',
+  'locked_at',
+  'last_reply',
+  'redirected_to',
+  'created_at',
+  'updated_at',
+  'sent_at',
+  'resolution',
+  'resolved_by',
+  'resolved_at',
+] as const;
+
+type SummaryRow = Pick<Selectable<EmailOutboxTable>, (typeof SUMMARY_COLUMNS)[number]>;
+
+/** Every SQL statement on `email_outbox` and `email_outbox_dossiers`. */
+export class OutboxRepository {
+  constructor(private readonly store: Store) {}
+
+  private toSummary(row: SummaryRow): OutboxSummary {
+    const json = this.store.adapter;
+    return {
+      id: row.id,
+      actionId: row.action_id,
+      dossierId: row.dossier_id,
+      dossierType: row.dossier_type,
+      templateId: row.template_id,
+      mailboxId: row.mailbox_id,
+      messageId: row.message_id,
+      fromName: row.from_name,
+      fromAddress: row.from_address,
+      replyTo: row.reply_to,
+      to: json.fromJson<string[]>(row.to_addresses),
+      cc: json.fromJson<string[]>(row.cc_addresses),
+      bcc: json.fromJson<string[]>(row.bcc_addresses),
+      subject: row.subject,
+      status: row.status as OutboxStatus,
+      attempts: Number(row.attempts),
+      nextAttemptAt: Number(row.next_attempt_at),
+      lockedBy: row.locked_by,
+      lockedAt: row.locked_at === null ? null : Number(row.locked_at),
+      lastReply: row.last_reply,
+      redirectedTo: row.redirected_to,
+      createdAt: Number(row.created_at),
+      updatedAt: Number(row.updated_at),
+      sentAt: row.sent_at === null ? null : Number(row.sent_at),
+      resolution: row.resolution === 'resent' || row.resolution === 'dismissed' ? row.resolution : null,
+      resolvedBy: row.resolved_by,
+      resolvedAt: row.resolved_at === null ? null : Number(row.resolved_at),
+    };
+  }
+
+  private toMessage(row: Selectable<EmailOutboxTable>): OutboxMessage {
+    return {
+      ...this.toSummary(row),
+      htmlBody: row.html_body,
+      textBody: row.text_body,
+      attachments:
+        row.attachments === null ? [] : this.store.adapter.fromJson<EmailAttachment[]>(row.attachments),
+    };
+  }
+
+  private toRow(m: OutboxMessage): Insertable<EmailOutboxTable> {
+    const json = this.store.adapter;
+    return {
+      id: m.id,
+      action_id: m.actionId,
+      dossier_id: m.dossierId,
+      dossier_type: m.dossierType,
+      template_id: m.templateId,
+      mailbox_id: m.mailboxId,
+      message_id: m.messageId,
+      from_name: m.fromName,
+      from_address: m.fromAddress,
+      reply_to: m.replyTo,
+      to_addresses: json.toJson(m.to) as string,
+      cc_addresses: json.toJson(m.cc) as string,
+      bcc_addresses: json.toJson(m.bcc) as string,
+      subject: m.subject,
+      html_body: m.htmlBody,
+      text_body: m.textBody,
+      attachments: m.attachments.length === 0 ? null : (json.toJson(m.attachments) as string),
+      status: m.status,
+      attempts: m.attempts,
+      next_attempt_at: m.nextAttemptAt,
+      locked_by: m.lockedBy,
+      locked_at: m.lockedAt,
+      last_reply: m.lastReply,
+      redirected_to: m.redirectedTo,
+      created_at: m.createdAt,
+      updated_at: m.updatedAt,
+      sent_at: m.sentAt,
+      resolution: m.resolution,
+      resolved_by: m.resolvedBy,
+      resolved_at: m.resolvedAt,
+    };
+  }
+
+  /**
+   * Writes a message and its dossier links unless a row for the same action exists already;
+   * true when this call wrote it. `ON CONFLICT DO NOTHING` makes a concurrent second writer
+   * wait for the first and then write nothing, on both databases.
+   */
+  async insertIfNew(message: OutboxMessage, dossierIds: readonly string[], db: Db): Promise<boolean> {
+    const inserted = await db
+      .insertInto('email_outbox')
+      .values(this.toRow(message))
+      .onConflict((oc) => oc.column('action_id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) return false;
+    const links = [...new Set(dossierIds)].map((dossier_id) => ({ outbox_id: message.id, dossier_id }));
+    if (links.length > 0) {
+      await db
+        .insertInto('email_outbox_dossiers')
+        .values(links)
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+    return true;
+  }
+
+  /** Inserts many messages at once (bench and bulk sends); no action ids, no conflicts. */
+  async insertMany(messages: readonly OutboxMessage[], db: Db = this.store.db): Promise<void> {
+    const chunk = Math.floor(this.store.adapter.maxParameters / 32);
+    for (let i = 0; i < messages.length; i += chunk) {
+      await db
+        .insertInto('email_outbox')
+        .values(messages.slice(i, i + chunk).map((m) => this.toRow(m)))
+        .execute();
+    }
+  }
+
+  async get(id: string, db: Db = this.store.db): Promise<OutboxMessage | undefined> {
+    const row = await db.selectFrom('email_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? this.toMessage(row) : undefined;
+  }
+
+  async getByActionId(actionId: string, db: Db = this.store.db): Promise<OutboxMessage | undefined> {
+    const row = await db
+      .selectFrom('email_outbox')
+      .selectAll()
+      .where('action_id', '=', actionId)
+      .executeTakeFirst();
+    return row ? this.toMessage(row) : undefined;
+  }
+
+  /**
+   * Up to `limit` queued messages due at `now`, oldest due first. On PostgreSQL the rows are
+   * locked `FOR UPDATE SKIP LOCKED`: workers on other machines claim other rows instead of
+   * waiting. SQLite has one writer at a time (BEGIN IMMEDIATE), which serialises claims.
+   * Call inside the claim transaction.
+   */
+  async selectDue(now: number, limit: number, db: Db): Promise<OutboxMessage[]> {
+    let q = db
+      .selectFrom('email_outbox')
+      .selectAll()
+      .where('status', '=', 'queued')
+      .where('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .orderBy('id')
+      .limit(limit);
+    if (this.store.adapter.supportsSkipLocked) q = q.forUpdate().skipLocked();
+    return (await q.execute()).map((r) => this.toMessage(r));
+  }
+
+  /** Marks claimed messages `sending` under this worker's lock and counts the attempt. */
+  async markSending(ids: readonly string[], workerId: string, now: number, db: Db): Promise<void> {
+    if (ids.length === 0) return;
+    await db
+      .updateTable('email_outbox')
+      .set((eb) => ({
+        status: 'sending',
+        locked_by: workerId,
+        locked_at: now,
+        attempts: eb('attempts', '+', 1),
+        updated_at: now,
+      }))
+      .where('id', 'in', [...ids])
+      .execute();
+  }
+
+  /** Moves queued messages to a later time without counting an attempt (rate limit). */
+  async defer(ids: readonly string[], until: number, now: number, db: Db): Promise<void> {
+    if (ids.length === 0) return;
+    await db
+      .updateTable('email_outbox')
+      .set({ next_attempt_at: until, updated_at: now })
+      .where('id', 'in', [...ids])
+      .where('status', '=', 'queued')
+      .execute();
+  }
+
+  /**
+   * Records what the SMTP server said. Only rows this worker still holds are changed; a row the
+   * sweeper declared in doubt meanwhile gets its real outcome, since it is now known.
+   */
+  async recordResults(results: readonly DeliveryResult[], workerId: string, now: number, db: Db): Promise<void> {
+    const sent = results.filter((r) => r.outcome === 'sent');
+    for (const r of results) {
+      const base = db
+        .updateTable('email_outbox')
+        .where('id', '=', r.id)
+        .where('locked_by', '=', workerId)
+        .where('status', 'in', ['sending', 'in_doubt']);
+      switch (r.outcome) {
+        case 'sent':
+          // Sent rows are updated in one statement below when their reply is shared.
+          if (sent.length > 1) continue;
+          await base
+            .set({
+              status: 'sent',
+              sent_at: now,
+              last_reply: r.reply,
+              redirected_to: r.redirectedTo,
+              locked_by: null,
+              locked_at: null,
+              updated_at: now,
+            })
+            .execute();
+          break;
+        case 'retry':
+          await base
+            .set({
+              status: 'queued',
+              next_attempt_at: r.nextAttemptAt,
+              last_reply: r.reply,
+              locked_by: null,
+              locked_at: null,
+              updated_at: now,
+            })
+            .execute();
+          break;
+        case 'failed':
+          await base
+            .set({ status: 'failed', last_reply: r.reply, locked_by: null, locked_at: null, updated_at: now })
+            .execute();
+          break;
+      }
+    }
+    if (sent.length > 1) {
+      // Group by (reply, redirect) so a batch to one server is a handful of statements.
+      const groups = new Map<string, { reply: string; redirectedTo: string | null; ids: string[] }>();
+      for (const r of sent) {
+        if (r.outcome !== 'sent') continue;
+        const key = `${r.redirectedTo ?? ''}\u0000${r.reply}`;
+        const g = groups.get(key) ?? { reply: r.reply, redirectedTo: r.redirectedTo, ids: [] };
+        g.ids.push(r.id);
+        groups.set(key, g);
+      }
+      for (const g of groups.values()) {
+        await db
+          .updateTable('email_outbox')
+          .set({
+            status: 'sent',
+            sent_at: now,
+            last_reply: g.reply,
+            redirected_to: g.redirectedTo,
+            locked_by: null,
+            locked_at: null,
+            updated_at: now,
+          })
+          .where('id', 'in', g.ids)
+          .where('locked_by', '=', workerId)
+          .where('status', 'in', ['sending', 'in_doubt'])
+          .execute();
+      }
+    }
+  }
+
+  /**
+   * The sweeper: messages left `sending` by a worker whose lease ran out (it crashed, or was
+   * killed, between claiming and recording the SMTP result) become `in_doubt`. They are never
+   * resent by themselves: the server may have accepted them. A person decides.
+   */
+  async markExpiredInDoubt(lockedBefore: number, now: number, db: Db = this.store.db): Promise<number> {
+    const result = await db
+      .updateTable('email_outbox')
+      .set({
+        status: 'in_doubt',
+        last_reply:
+          'Werkflow stopped while this message was being sent; the SMTP server may or may not have accepted it.',
+        updated_at: now,
+      })
+      .where('status', '=', 'sending')
+      .where('locked_at', '<', lockedBefore)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** The earliest time a queued message is due, or null when none is queued. */
+  async earliestDueAt(db: Db = this.store.db): Promise<number | null> {
+    const row = await db
+      .selectFrom('email_outbox')
+      .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+      .where('status', '=', 'queued')
+      .executeTakeFirst();
+    return row?.at === null || row?.at === undefined ? null : Number(row.at);
+  }
+
+  /** A page of messages, newest first, by status and/or dossier (through the dossier links). */
+  async list(filter: OutboxFilter, db: Db = this.store.db): Promise<OutboxSummary[]> {
+    let q = db.selectFrom('email_outbox').select(SUMMARY_COLUMNS.map((c) => `email_outbox.${c}` as const));
+    if (filter.dossierId !== undefined) {
+      q = q
+        .innerJoin('email_outbox_dossiers', 'email_outbox_dossiers.outbox_id', 'email_outbox.id')
+        .where('email_outbox_dossiers.dossier_id', '=', filter.dossierId);
+    }
+    if (filter.statuses && filter.statuses.length > 0) q = q.where('status', 'in', [...filter.statuses]);
+    if (filter.before !== undefined) q = q.where('email_outbox.id', '<', filter.before);
+    const rows = await q.orderBy('email_outbox.id', 'desc').limit(filter.limit).execute();
+    return rows.map((r) => this.toSummary(r));
+  }
+
+  /** How many messages are in each status. */
+  async countByStatus(db: Db = this.store.db): Promise<Record<OutboxStatus, number>> {
+    const rows = await db
+      .selectFrom('email_outbox')
+      .select(['status', (eb) => eb.fn.countAll().as('n')])
+      .groupBy('status')
+      .execute();
+    const counts = Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
+    for (const r of rows) counts[r.status as OutboxStatus] = Number(r.n);
+    return counts;
+  }
+
+  /** A person's decision on a failed or in-doubt message; false when it is in another state now. */
+  async resolve(
+    id: string,
+    decision: 'resent' | 'dismissed',
+    actor: string | null,
+    now: number,
+    db: Db = this.store.db,
+  ): Promise<boolean> {
+    const result = await db
+      .updateTable('email_outbox')
+      .set(
+        decision === 'resent'
+          ? {
+              status: 'queued',
+              attempts: 0,
+              next_attempt_at: now,
+              locked_by: null,
+              locked_at: null,
+              resolution: 'resent',
+              resolved_by: actor,
+              resolved_at: now,
+              updated_at: now,
+            }
+          : {
+              status: 'dismissed',
+              locked_by: null,
+              locked_at: null,
+              resolution: 'dismissed',
+              resolved_by: actor,
+              resolved_at: now,
+              updated_at: now,
+            },
+      )
+      .where('id', '=', id)
+      .where('status', 'in', ['failed', 'in_doubt'])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** The dossiers a message is linked to. */
+  async dossierIdsOf(id: string, db: Db = this.store.db): Promise<string[]> {
+    const rows = await db
+      .selectFrom('email_outbox_dossiers')
+      .select('dossier_id')
+      .where('outbox_id', '=', id)
+      .execute();
+    return rows.map((r) => r.dossier_id);
+  }
+}

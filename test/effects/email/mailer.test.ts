@@ -1,0 +1,237 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Werkflow } from '../../../src/engine/werkflow.js';
+import type { Mailbox } from '../../../src/store/mailbox.repository.js';
+import { BACKENDS, TestClock } from '../../support/backends.js';
+import { type EmailWorld, addMailbox, addTemplate, enqueue, openEmailWerkflow, seedEmailWorld } from './support/email-fixtures.js';
+import { TestSmtpServer, waitFor } from './support/smtp-test-server.js';
+
+describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
+  let w: Werkflow;
+  let clock: TestClock;
+  let smtp: TestSmtpServer;
+  let mailbox: Mailbox;
+  let world: EmailWorld;
+  let templateId: string;
+  let n = 0;
+
+  const send = async (dossier = world.opportunity, extra?: Record<string, unknown>) =>
+    enqueue(w, {
+      actionId: `mailer-${++n}`,
+      effect: { type: 'sendEmail', templateId, to: [{ type: 'field', path: 'intake.contact.email' }], cc: [{ type: 'address', address: 'archief@coop.example.nl' }] },
+      dossier,
+      extra,
+    });
+
+  beforeAll(async () => {
+    clock = new TestClock();
+    smtp = new TestSmtpServer();
+    await smtp.start(0);
+    w = await openEmailWerkflow(backend, { clock, mailer: { maxAttempts: 4, backoff: { baseMs: 60_000, maxMs: 3_600_000 }, random: undefined } });
+    mailbox = await addMailbox(w, smtp.port, { username: 'coop', password: 'geheim wachtwoord' });
+    world = await seedEmailWorld(w, { name: '<script>alert("x")</script>', firstName: '{{ 7*7 }}' });
+    templateId = (
+      await addTemplate(w, {
+        subject: 'Uw aanvraag {{ opportunity.name }} voor {{ opportunity.intake.contact.firstName }}',
+        htmlBody: '<p>Beste {{ opportunity.intake.contact.firstName }} ({{ opportunity.intake.contact.name }}),</p><p>{{ opportunity.amount | money }} op {{ opportunity.desiredDate | date: "long" }}</p>',
+      })
+    ).id;
+  });
+  afterAll(async () => {
+    await w?.close();
+    await smtp?.stop();
+  });
+  beforeEach(() => {
+    smtp.received.length = 0;
+    smtp.verdict = () => ({ accept: true });
+  });
+  afterEach(async () => {
+    // Leave nothing due for the next test.
+    await w.email.mailer.runUntilIdle();
+  });
+
+  it('delivers with the right headers and merge fields, escaped and unevaluated', async () => {
+    const r = await send();
+    const report = await w.email.mailer.drainOnce();
+    expect(report).toMatchObject({ claimed: 1, sent: 1 });
+    expect(smtp.received).toHaveLength(1);
+    const mail = smtp.received[0]!;
+    const row = await w.email.getOutboxMessage(r.outboxId);
+    expect(mail.messageId).toBe(row.messageId);
+    expect(mail.envelopeFrom).toBe('info@coop.example.nl');
+    expect(mail.envelopeTo.sort()).toEqual(['archief@coop.example.nl', 'jan@example.nl']);
+    expect(mail.parsed.from?.text).toBe('Energie Coöperatie <info@coop.example.nl>');
+    expect(mail.parsed.subject).toBe('Uw aanvraag Spouwmuurisolatie voor {{ 7*7 }}');
+    expect(mail.parsed.headers.get('x-werkflow-outbox-id')).toBe(r.outboxId);
+    expect(mail.parsed.headers.get('auto-submitted')).toBe('auto-generated');
+    expect(mail.parsed.html).toContain('Beste {{ 7*7 }} (&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;)');
+    expect(mail.parsed.html).not.toContain('<script>');
+    expect(mail.parsed.html).not.toContain('49');
+    expect(mail.parsed.html).toContain('€\u00a01.250,50 op 3 februari 2027');
+    expect(mail.parsed.text).toContain('Beste {{ 7*7 }} (<script>alert("x")</script>)');
+    expect(row).toMatchObject({ status: 'sent', attempts: 1, lastReply: expect.stringMatching(/^250 OK queued as test-/), lockedBy: null });
+    expect(row.sentAt).toBe(clock.now());
+  });
+
+  it('retries a 4xx with back-off and delivers once', async () => {
+    smtp.verdict = (i) => (i % 2 === 1 ? { accept: false, code: 451, message: 'Greylisted, try again later' } : { accept: true });
+    const r = await send();
+    expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, retried: 1 });
+    let row = await w.email.getOutboxMessage(r.outboxId);
+    expect(row).toMatchObject({ status: 'queued', attempts: 1, lastReply: expect.stringContaining('451 Greylisted') });
+    // Not due yet: back-off of 30 to 60 s after the first attempt.
+    expect(row.nextAttemptAt).toBeGreaterThanOrEqual(clock.now() + 30_000);
+    expect(row.nextAttemptAt).toBeLessThanOrEqual(clock.now() + 60_000);
+    expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 0 });
+    clock.advance(60_000);
+    expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, sent: 1 });
+    row = await w.email.getOutboxMessage(r.outboxId);
+    expect(row).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(smtp.countByMessageId().get(row.messageId)).toBe(1);
+  });
+
+  it('fails a 5xx at once with the server reply', async () => {
+    smtp.verdict = () => ({ accept: false, code: 550, message: 'Mailbox unavailable: no such user' });
+    const r = await send();
+    expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, failed: 1 });
+    const row = await w.email.getOutboxMessage(r.outboxId);
+    expect(row).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(row.lastReply).toContain('550 Mailbox unavailable: no such user');
+    expect(smtp.received).toHaveLength(0);
+    expect((await w.email.listOutbox({ statuses: ['failed'], limit: 100 })).map((m) => m.id)).toContain(r.outboxId);
+  });
+
+  it('gives up after the last attempt, saying so', async () => {
+    smtp.verdict = () => ({ accept: false, code: 421, message: 'Too busy' });
+    const r = await send();
+    for (let i = 0; i < 4; i++) {
+      await w.email.mailer.drainOnce();
+      clock.advance(3_600_000);
+    }
+    const row = await w.email.getOutboxMessage(r.outboxId);
+    expect(row).toMatchObject({ status: 'failed', attempts: 4 });
+    expect(row.lastReply).toMatch(/^Gave up after 4 attempts\. Last answer: 421 Too busy/);
+  });
+
+  it('retries while the server is down and delivers when it comes back', async () => {
+    await smtp.stop();
+    try {
+      const ids = [(await send()).outboxId, (await send()).outboxId];
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 2, retried: 2 });
+      const row = await w.email.getOutboxMessage(ids[0]!);
+      expect(row.status).toBe('queued');
+      expect(row.lastReply).toMatch(/ECONNECTION|ECONNREFUSED|connect/i);
+      clock.advance(60_000);
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 2, retried: 2 });
+      await smtp.start();
+      clock.advance(120_000);
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 2, sent: 2 });
+      for (const id of ids) {
+        const m = await w.email.getOutboxMessage(id);
+        expect(m).toMatchObject({ status: 'sent', attempts: 3 });
+        expect(smtp.countByMessageId().get(m.messageId)).toBe(1);
+      }
+    } finally {
+      if (smtp.port && !(await isListening(smtp))) await smtp.start();
+    }
+  });
+
+  it('marks a message in doubt when its sender died, and lets a person resend or dismiss it', async () => {
+    const a = await send();
+    const b = await send();
+    // A mailer that claimed both and died before it could record anything.
+    await w.email.outbox.markSending([a.outboxId, b.outboxId], 'dead-worker', clock.now(), w.store.db);
+    clock.advance(w.email.mailer.config.leaseMs - 1);
+    expect(await w.email.mailer.sweep()).toBe(0);
+    clock.advance(2);
+    expect(await w.email.mailer.sweep()).toBe(2);
+    const inDoubt = await w.email.listOutbox({ statuses: ['in_doubt'], limit: 10 });
+    expect(inDoubt.map((m) => m.id).sort()).toEqual([a.outboxId, b.outboxId].sort());
+    expect(inDoubt[0]!.lastReply).toMatch(/may or may not have accepted it/);
+    // Never resent by itself.
+    expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 0 });
+    expect(smtp.received).toHaveLength(0);
+    await w.email.resend(a.outboxId, 'user-1');
+    await w.email.dismiss(b.outboxId, 'user-1');
+    expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, sent: 1 });
+    const resent = await w.email.getOutboxMessage(a.outboxId);
+    expect(resent).toMatchObject({ status: 'sent', resolution: 'resent', resolvedBy: 'user-1' });
+    expect(smtp.received.map((m) => m.messageId)).toEqual([resent.messageId]);
+    expect(await w.email.getOutboxMessage(b.outboxId)).toMatchObject({ status: 'dismissed', resolution: 'dismissed' });
+    await expect(w.email.resend(a.outboxId, 'user-1')).rejects.toThrow(/Only a failed or in-doubt message can be resent; this one is sent/);
+  });
+
+  it('redirects everything to one address in test mode', async () => {
+    await w.email.updateSettings({ email: { redirectAllTo: 'tester@coop.example.nl' } });
+    try {
+      const r = await send();
+      await w.email.mailer.drainOnce();
+      const mail = smtp.received[0]!;
+      expect(mail.envelopeTo).toEqual(['tester@coop.example.nl']);
+      expect(mail.parsed.subject).toMatch(/^\[TEST\] Uw aanvraag/);
+      expect(mail.parsed.headers.get('x-werkflow-original-to')).toBe('jan@example.nl');
+      expect(mail.parsed.headers.get('x-werkflow-original-cc')).toBe('archief@coop.example.nl');
+      expect(await w.email.getOutboxMessage(r.outboxId)).toMatchObject({ status: 'sent', redirectedTo: 'tester@coop.example.nl', to: ['jan@example.nl'] });
+    } finally {
+      await w.email.updateSettings({ email: { redirectAllTo: null } });
+    }
+  });
+
+  it('keeps to the mailbox rate limit by deferring, without counting attempts', async () => {
+    await w.email.updateMailbox(mailbox.id, { ...mailboxInput(mailbox), ratePerMinute: 12 });
+    try {
+      for (let i = 0; i < 4; i++) await send();
+      const first = await w.email.mailer.drainOnce();
+      expect(first).toMatchObject({ claimed: 2, sent: 2, deferred: 2 });
+      const queued = await w.email.listOutbox({ statuses: ['queued'], limit: 10 });
+      expect(queued).toHaveLength(2);
+      for (const m of queued) expect(m).toMatchObject({ attempts: 0, nextAttemptAt: clock.now() + 5000 });
+      clock.advance(10_000);
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 2, sent: 2 });
+    } finally {
+      mailbox = await w.email.updateMailbox(mailbox.id, { ...mailboxInput(mailbox), ratePerMinute: null });
+    }
+  });
+
+  it('wakes by itself at the next attempt time, and on kick()', async () => {
+    // A mailer on the real clock with a short back-off: no polling, the timer brings the retry.
+    const live = await openEmailWerkflow(backend, {
+      clock: { now: () => Date.now() },
+      mailer: { backoff: { baseMs: 200, maxMs: 400 }, idlePollMs: 60_000 },
+    });
+    try {
+      await addMailbox(live, smtp.port);
+      const liveWorld = await seedEmailWorld(live);
+      const t = await addTemplate(live);
+      await live.email.startMailer();
+      smtp.verdict = (i) => (i === 1 ? { accept: false, code: 452, message: 'Insufficient storage, later' } : { accept: true });
+      const r = await live.store.db.transaction().execute((trx) =>
+        live.email.enqueueForAction(trx, {
+          actionId: 'live-1',
+          effect: { type: 'sendEmail', templateId: t.id, to: [{ type: 'field', path: 'intake.contact.email' }] },
+          dossier: liveWorld.opportunity,
+        }),
+      );
+      live.email.kick();
+      await waitFor(async () => (await live.email.getOutboxMessage(r.outboxId)).status === 'sent', 20_000, 'the retried message');
+      expect((await live.email.getOutboxMessage(r.outboxId)).attempts).toBe(2);
+    } finally {
+      await live.close();
+    }
+  });
+});
+
+function mailboxInput(m: Mailbox) {
+  return { name: m.name, host: m.host, port: m.port, security: m.security, fromName: m.fromName, fromAddress: m.fromAddress };
+}
+
+async function isListening(server: TestSmtpServer): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port: server.port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,99 @@
+import { type ParsedMail, simpleParser } from 'mailparser';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+
+/** One message the test server accepted. */
+export interface ReceivedMail {
+  readonly messageId: string | undefined;
+  readonly envelopeFrom: string | null;
+  readonly envelopeTo: string[];
+  readonly raw: string;
+  readonly parsed: ParsedMail;
+}
+
+/** What the server answers to a message's DATA: accept, or an SMTP error with code and text. */
+export type Verdict = { accept: true } | { accept: false; code: number; message: string };
+
+/**
+ * A real SMTP server on 127.0.0.1 (random port) for tests: it records what it accepts and can
+ * be told to answer 4xx or 5xx, to be slow, or to go away and come back on the same port.
+ */
+export class TestSmtpServer {
+  readonly received: ReceivedMail[] = [];
+  /** Decides each DATA; `n` counts DATA commands from 1. */
+  verdict: (n: number) => Verdict = () => ({ accept: true });
+  /** Milliseconds to wait before answering DATA. */
+  delayMs = 0;
+  private dataCount = 0;
+  private server: SMTPServer | null = null;
+  port = 0;
+
+  constructor(private readonly options: Partial<SMTPServerOptions> = {}) {}
+
+  async start(port = this.port): Promise<number> {
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      disableReverseLookup: true,
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const n = ++this.dataCount;
+          const raw = Buffer.concat(chunks).toString('utf8');
+          void (async () => {
+            if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+            const v = this.verdict(n);
+            if (!v.accept) {
+              callback(Object.assign(new Error(v.message), { responseCode: v.code }));
+              return;
+            }
+            const parsed = await simpleParser(raw);
+            this.received.push({
+              messageId: parsed.messageId,
+              envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
+              envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+              raw,
+              parsed,
+            });
+            callback(null, `OK queued as test-${n}`);
+          })();
+        });
+      },
+      ...this.options,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      const net = server.listen(port, '127.0.0.1', () => {
+        const a = net.address();
+        this.port = typeof a === 'object' && a ? a.port : 0;
+        resolve();
+      });
+    });
+    server.on('error', () => {});
+    this.server = server;
+    return this.port;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  /** How often each Message-ID arrived. */
+  countByMessageId(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const m of this.received) counts.set(m.messageId ?? '', (counts.get(m.messageId ?? '') ?? 0) + 1);
+    return counts;
+  }
+}
+
+/** Waits until `check` holds, polling; for conditions another process or a timer brings about. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > until) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,549 @@
+/**
+ * The Coachview action templates of ../shared/seeds/coachview-action-templates.nl.txt as
+ * end-to-end scenarios on the training-institute preset: templates linked to a training type,
+ * one action per participant, the three execution modes, "2 working days before the start date"
+ * across weekends, holidays and DST, expiry, reschedule, cancel, "create always" (wait),
+ * simulation, retroactive categories and the automatic-workflow right.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Action } from '../../src/domain/action/action.js';
+import type { Dossier } from '../../src/domain/dossier.js';
+import { WerkflowError } from '../../src/domain/errors.js';
+import { type Principal, SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
+import type { Werkflow } from '../../src/engine/werkflow.js';
+import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+/** A colleague with the right to handle actions but not to set up automatic workflows. */
+const PLANNER: Principal = { id: 'u1', permissions: new Set(['dossiers.read', 'dossiers.write', 'actions.handle', 'templates.manual']) };
+
+async function patch(w: Werkflow, type: string, id: string, data: Record<string, unknown>): Promise<Dossier> {
+  const current = await w.dossiers.get(type, id);
+  return w.dossiers.patch(type, id, data, current.version, 'tester');
+}
+
+async function actionsOf(w: Werkflow, dossierId: string): Promise<Action[]> {
+  return w.actions.list({ dossierId, limit: 100 });
+}
+
+async function catching(p: Promise<unknown>): Promise<WerkflowError> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof WerkflowError) return error;
+    throw error;
+  }
+  throw new Error('expected a WerkflowError');
+}
+
+async function rowCounts(w: Werkflow): Promise<Record<string, number>> {
+  const count = async (table: 'actions' | 'action_history' | 'events' | 'dossiers' | 'template_versions' | 'audit_log') =>
+    Number((await w.store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  return {
+    actions: await count('actions'),
+    history: await count('action_history'),
+    events: await count('events'),
+    dossiers: await count('dossiers'),
+    versions: await count('template_versions'),
+    audit: await count('audit_log'),
+  };
+}
+
+describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
+  let wf: Werkflow | undefined;
+  let clock: TestClock;
+  afterEach(async () => {
+    await wf?.close();
+    wf = undefined;
+  });
+
+  async function open(start = '2026-10-01T10:00:00+02:00'): Promise<Werkflow> {
+    clock = new TestClock(start);
+    wf = await openTestWerkflow(backend, { preset: 'training-institute', clock });
+    return wf;
+  }
+
+  async function trainingType(w: Werkflow, name: string): Promise<Dossier> {
+    return w.dossiers.create('trainingType', { data: { name } }, null);
+  }
+
+  async function training(w: Werkflow, type: Dossier, data: Record<string, unknown> = {}): Promise<Dossier> {
+    return w.dossiers.create(
+      'training',
+      { data: { name: `${String(type.data.name)} ${String(data.startDate ?? '2026-12-01')}`, trainingType: type.id, status: 'te-starten', startDate: '2026-12-01', ...data } },
+      null,
+    );
+  }
+
+  async function participant(w: Werkflow, t: Dossier, name: string): Promise<Dossier> {
+    const person = await w.dossiers.create('person', { data: { name, email: `${name.toLowerCase().replace(/ /g, '.')}@example.nl` } }, null);
+    return w.dossiers.create('participant', { data: { training: t.id, person: person.id, status: 'aangemeld' } }, null);
+  }
+
+  it('a template linked to a training type stamps its actions when a training of that type is created, not for other types', async () => {
+    const w = await open();
+    const bhv = await trainingType(w, 'BHV Basis');
+    const vca = await trainingType(w, 'VCA Basis');
+    await w.templates.create(
+      {
+        name: 'Reserveer lokaal',
+        process: 'Planning',
+        dossierType: 'training',
+        event: { type: 'created' },
+        categories: [bhv.id],
+        executionMode: 'manual',
+        effect: { type: 'none' },
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    const a = await training(w, bhv);
+    const b = await training(w, vca);
+    expect(await actionsOf(w, a.id)).toEqual([expect.objectContaining({ title: 'Reserveer lokaal', process: 'Planning', status: 'due' })]);
+    expect(await actionsOf(w, b.id)).toEqual([]);
+    expect(await w.actions.list({ process: 'Planning', limit: 10 })).toHaveLength(1);
+  });
+
+  describe('one action per participant (fanOut)', () => {
+    async function setup(w: Werkflow, repeat: 'once' | 'everyTime' = 'everyTime') {
+      const bhv = await trainingType(w, 'BHV Basis');
+      const tpl = await w.templates.create(
+        {
+          name: 'Plaats deelnemer',
+          dossierType: 'training',
+          event: { type: 'statusSet', to: ['definitief'] },
+          categories: [bhv.id],
+          fanOut: { dossierType: 'participant', field: 'training' },
+          timing: { anchor: { type: 'event' }, offset: 1, unit: 'days' },
+          repeat,
+          // The effect works on each participant: its status is a participant status.
+          effect: { type: 'setStatus', status: 'geplaatst' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      return { bhv, tpl };
+    }
+
+    it('stamps one per participant registered when the event happens; the effect runs on each participant', async () => {
+      const w = await open();
+      const { bhv, tpl } = await setup(w);
+      // Participants refer to their training, so the training exists first: when it is created
+      // there is nobody to fan out to yet, and a "created" fan-out would stamp nothing.
+      const t = await training(w, bhv);
+      const people = [await participant(w, t, 'Piet de Vries'), await participant(w, t, 'Sanne Bakker'), await participant(w, t, 'Kees Smit')];
+      expect(await w.actions.list({ templateId: tpl.id, limit: 10 })).toEqual([]);
+      await patch(w, 'training', t.id, { status: 'definitief' });
+      const stamped = await w.actions.list({ templateId: tpl.id, limit: 10 });
+      expect(stamped.map((a) => a.dossierId).sort()).toEqual(people.map((p) => p.id).sort());
+      expect(stamped.every((a) => a.dossierType === 'participant' && a.status === 'pending')).toBe(true);
+      // A participant registered after the event gets no action from this template.
+      const late = await participant(w, t, 'Laat Aangemeld');
+      clock.advance(DAY);
+      expect((await w.scheduler.tick()).executed).toBe(3);
+      for (const p of people) expect((await w.dossiers.get('participant', p.id)).status).toBe('geplaatst');
+      expect((await w.dossiers.get('participant', late.id)).status).toBe('aangemeld');
+      // The status set again (everyTime): a new round for everybody registered now.
+      await patch(w, 'training', t.id, { status: 'te-starten' });
+      await patch(w, 'training', t.id, { status: 'definitief' });
+      expect(await w.actions.list({ templateId: tpl.id, statuses: ['pending'], limit: 10 })).toHaveLength(4);
+    });
+
+    it('with repeat once, one per participant ever', async () => {
+      const w = await open();
+      const { bhv, tpl } = await setup(w, 'once');
+      const t = await training(w, bhv);
+      await participant(w, t, 'Piet de Vries');
+      await participant(w, t, 'Sanne Bakker');
+      await patch(w, 'training', t.id, { status: 'definitief' });
+      await patch(w, 'training', t.id, { status: 'te-starten' });
+      await patch(w, 'training', t.id, { status: 'definitief' });
+      expect(await w.actions.list({ templateId: tpl.id, limit: 10 })).toHaveLength(2);
+    });
+
+    it.each(['once', 'everyTime'] as const)(
+      '"2 working days before the start date" per participant moves with the start date (repeat %s)',
+      async (repeat) => {
+        const w = await open();
+        const bhv = await trainingType(w, 'BHV Basis');
+        const tpl = await w.templates.create(
+          {
+            name: 'Stuur deelnemers de presentielijst',
+            dossierType: 'training',
+            event: { type: 'dateReached', field: 'startDate' },
+            fanOut: { dossierType: 'participant', field: 'training' },
+            timing: { anchor: { type: 'field', field: 'startDate' }, offset: -2, unit: 'workingDays', atTime: '09:00' },
+            repeat,
+            effect: { type: 'none' },
+          },
+          SYSTEM_PRINCIPAL,
+          { publish: true },
+        );
+        // Created with its start date: no participants yet, so nothing is stamped.
+        const t = await training(w, bhv, { startDate: '2026-12-01' });
+        const people = [await participant(w, t, 'Piet de Vries'), await participant(w, t, 'Sanne Bakker')];
+        expect(await w.actions.list({ templateId: tpl.id, limit: 10 })).toEqual([]);
+        // The date is set (or moved) once they are registered: one action each.
+        await patch(w, 'training', t.id, { startDate: '2026-12-08' });
+        let open_ = await w.actions.list({ templateId: tpl.id, statuses: ['pending'], limit: 10 });
+        expect(open_.map((a) => a.dossierId).sort()).toEqual(people.map((p) => p.id).sort());
+        expect(new Set(open_.map((a) => a.dueAt))).toEqual(new Set([Date.parse('2026-12-04T09:00:00+01:00')]));
+        // Moved again: the participants' actions move along, none is left at the old time.
+        await patch(w, 'training', t.id, { startDate: '2026-12-29' });
+        open_ = await w.actions.list({ templateId: tpl.id, statuses: ['pending'], limit: 10 });
+        expect(open_).toHaveLength(2);
+        expect(new Set(open_.map((a) => a.dueAt))).toEqual(new Set([Date.parse('2026-12-24T09:00:00+01:00')]));
+        const cancelled = await w.actions.list({ templateId: tpl.id, statuses: ['cancelled'], limit: 10 });
+        expect(cancelled.map((a) => a.statusReason)).toEqual(['startDate changed to 2026-12-29; planned again', 'startDate changed to 2026-12-29; planned again']);
+        clock.set('2026-12-24T09:00:00+01:00');
+        expect((await w.scheduler.tick()).executed).toBe(2);
+      },
+    );
+
+    it('re-checks the training when due: cancelled when it was no longer definitief', async () => {
+      const w = await open();
+      const { bhv, tpl } = await setup(w);
+      const t = await training(w, bhv);
+      const p = await participant(w, t, 'Piet de Vries');
+      await patch(w, 'training', t.id, { status: 'definitief' });
+      await patch(w, 'training', t.id, { status: 'geannuleerd' });
+      clock.advance(DAY);
+      await w.scheduler.tick();
+      const [action] = await w.actions.list({ templateId: tpl.id, limit: 10 });
+      expect(action).toMatchObject({ dossierId: p.id, status: 'cancelled', statusReason: 'the conditions no longer held when it was due' });
+      expect((await w.dossiers.get('participant', p.id)).status).toBe('aangemeld');
+    });
+  });
+
+  describe('execution modes', () => {
+    it('a semi-automatic action waits for Execute and is not run by the scheduler', async () => {
+      const w = await open();
+      const bhv = await trainingType(w, 'BHV Basis');
+      await w.templates.create(
+        {
+          name: 'Bevestig opleiding',
+          dossierType: 'training',
+          event: { type: 'created' },
+          timing: { anchor: { type: 'event' }, offset: 1, unit: 'days' },
+          executionMode: 'semiAutomatic',
+          effect: { type: 'setStatus', status: 'definitief' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const t = await training(w, bhv);
+      const [action] = await actionsOf(w, t.id);
+      expect(action).toMatchObject({ status: 'pending', executionMode: 'semiAutomatic' });
+      clock.advance(DAY);
+      expect(await w.scheduler.tick()).toMatchObject({ executed: 0, markedDue: 1 });
+      clock.advance(10 * DAY);
+      expect((await w.scheduler.tick()).executed).toBe(0);
+      expect((await w.actions.get(action!.id)).status).toBe('due');
+      expect((await w.dossiers.get('training', t.id)).status).toBe('te-starten');
+      const preview = (await w.actions.preview(action!.id)) as { effect: string };
+      expect(preview.effect).toBe('setStatus');
+      const done = await w.actions.execute(action!.id, PLANNER);
+      expect(done.status).toBe('done');
+      expect((await w.dossiers.get('training', t.id)).status).toBe('definitief');
+      const history = (await w.actions.get(action!.id)).history;
+      expect(history.map((h) => [h.toStatus, h.actor])).toEqual([
+        ['pending', null],
+        ['due', 'scheduler'],
+        ['running', 'u1'],
+        ['done', 'u1'],
+      ]);
+    });
+
+    it('an automatic one runs when due; a manual one is completed by a person', async () => {
+      const w = await open();
+      const bhv = await trainingType(w, 'BHV Basis');
+      await w.templates.create(
+        {
+          name: 'Start opleiding',
+          dossierType: 'training',
+          event: { type: 'dateReached', field: 'startDate' },
+          timing: { anchor: { type: 'field', field: 'startDate' }, offset: 0, unit: 'days', atTime: '08:00' },
+          effect: { type: 'setStatus', status: 'gestart' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      await w.templates.create(
+        {
+          name: 'Bel docent',
+          dossierType: 'training',
+          event: { type: 'created' },
+          executionMode: 'manual',
+          effect: { type: 'none' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const t = await training(w, bhv, { startDate: '2026-10-05' });
+      const actions = await actionsOf(w, t.id);
+      const auto = actions.find((a) => a.executionMode === 'automatic')!;
+      const manual = actions.find((a) => a.executionMode === 'manual')!;
+      expect(auto).toMatchObject({ status: 'pending', dueAt: Date.parse('2026-10-05T08:00:00+02:00') });
+      expect(manual.status).toBe('due');
+      clock.set('2026-10-05T07:59:00+02:00');
+      expect((await w.scheduler.tick()).executed).toBe(0);
+      clock.set('2026-10-05T08:00:00+02:00');
+      expect((await w.scheduler.tick()).executed).toBe(1);
+      expect((await w.dossiers.get('training', t.id)).status).toBe('gestart');
+      // The scheduler never runs a manual action; "execute" has nothing to run.
+      expect((await w.actions.get(manual.id)).status).toBe('due');
+      expect((await catching(w.actions.execute(manual.id, PLANNER))).code).toBe('invalid_state');
+      const completed = await w.actions.complete(manual.id, PLANNER, 'docent gebeld');
+      expect(completed).toMatchObject({ status: 'done', result: { note: 'docent gebeld' } });
+      expect((await catching(w.actions.complete(manual.id, PLANNER))).code).toBe('invalid_state');
+    });
+  });
+
+  describe('"2 working days before the start date" at 09:00', () => {
+    const cases: [start: string, due: string, why: string][] = [
+      ['2026-12-01', '2026-11-27T09:00:00+01:00', 'Tuesday → the Friday before (weekend)'],
+      ['2026-12-29', '2026-12-24T09:00:00+01:00', 'Tuesday after Christmas → Thursday 24 December (both Christmas days and the weekend)'],
+      ['2027-01-04', '2026-12-30T09:00:00+01:00', "Monday after New Year's Day → Wednesday 30 December"],
+      ['2027-03-31', '2027-03-25T09:00:00+01:00', 'Wednesday after Easter → Thursday before Good Friday, in winter time (DST starts 28 March)'],
+      ['2027-04-29', '2027-04-26T09:00:00+02:00', 'Thursday after Koningsdag → Monday 26 April'],
+      ['2026-10-27', '2026-10-23T09:00:00+02:00', 'Tuesday after the clocks go back → Friday, still summer time'],
+      ['2026-10-28', '2026-10-26T09:00:00+01:00', 'Wednesday → Monday, winter time'],
+    ];
+
+    it.each(cases)('start %s → due %s (%s)', async (start, due) => {
+      const w = await open();
+      const bhv = await trainingType(w, 'BHV Basis');
+      await w.templates.create(
+        {
+          name: 'Stuur presentielijst',
+          dossierType: 'training',
+          event: { type: 'dateReached', field: 'startDate' },
+          timing: { anchor: { type: 'field', field: 'startDate' }, offset: -2, unit: 'workingDays', atTime: '09:00' },
+          effect: { type: 'none' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const t = await training(w, bhv, { startDate: start });
+      const [action] = await actionsOf(w, t.id);
+      expect(new Date(action!.dueAt!).toISOString()).toBe(new Date(due).toISOString());
+      clock.set(Date.parse(due) - 1);
+      expect((await w.scheduler.tick()).executed).toBe(0);
+      clock.set(due);
+      expect((await w.scheduler.tick()).executed).toBe(1);
+    });
+
+    it('moves with the start date', async () => {
+      const w = await open();
+      const bhv = await trainingType(w, 'BHV Basis');
+      await w.templates.create(
+        {
+          name: 'Stuur presentielijst',
+          dossierType: 'training',
+          event: { type: 'dateReached', field: 'startDate' },
+          timing: { anchor: { type: 'field', field: 'startDate' }, offset: -2, unit: 'workingDays', atTime: '09:00' },
+          effect: { type: 'none' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const t = await training(w, bhv, { startDate: '2026-12-01' });
+      await patch(w, 'training', t.id, { startDate: '2026-12-29' });
+      const open_ = (await actionsOf(w, t.id)).filter((a) => a.status === 'pending');
+      expect(open_.map((a) => a.dueAt)).toEqual([Date.parse('2026-12-24T09:00:00+01:00')]);
+    });
+  });
+
+  it('expiry: an action not done by its end date expires', async () => {
+    const w = await open('2026-12-23T10:00:00+01:00'); // Wednesday before Christmas
+    const bhv = await trainingType(w, 'BHV Basis');
+    await w.templates.create(
+      {
+        name: 'Bel contactpersoon',
+        dossierType: 'training',
+        event: { type: 'created' },
+        executionMode: 'manual',
+        effect: { type: 'none' },
+        expiry: { offset: 2, unit: 'workingDays' },
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    const t = await training(w, bhv, { startDate: '2027-01-11' });
+    const [action] = await actionsOf(w, t.id);
+    // Thursday 24th, then Christmas, Boxing Day and the weekend do not count: Monday 28th.
+    expect(action!.expiresAt).toBe(Date.parse('2026-12-28T10:00:00+01:00'));
+    clock.set('2026-12-28T09:59:00+01:00');
+    expect((await w.scheduler.tick()).expired).toBe(0);
+    clock.set('2026-12-28T10:00:00+01:00');
+    expect((await w.scheduler.tick()).expired).toBe(1);
+    expect(await w.actions.get(action!.id)).toMatchObject({ status: 'expired', statusReason: 'its end date passed before it was done' });
+    expect((await catching(w.actions.complete(action!.id, PLANNER))).code).toBe('invalid_state');
+  });
+
+  it('reschedule and cancel', async () => {
+    const w = await open();
+    const bhv = await trainingType(w, 'BHV Basis');
+    await w.templates.create(
+      {
+        name: 'Bevestig',
+        dossierType: 'training',
+        event: { type: 'created' },
+        timing: { anchor: { type: 'event' }, offset: 1, unit: 'days' },
+        effect: { type: 'setStatus', status: 'definitief' },
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    const t1 = await training(w, bhv);
+    const t2 = await training(w, bhv, { startDate: '2026-12-08' });
+    const [a1] = await actionsOf(w, t1.id);
+    const [a2] = await actionsOf(w, t2.id);
+    const later = clock.now() + 3 * DAY;
+    expect((await w.actions.reschedule(a1!.id, later, PLANNER)).dueAt).toBe(later);
+    expect((await w.actions.cancel(a2!.id, PLANNER, 'opleiding gaat niet door')).statusReason).toBe('opleiding gaat niet door');
+    clock.advance(DAY);
+    expect((await w.scheduler.tick()).executed).toBe(0);
+    clock.advance(2 * DAY);
+    expect((await w.scheduler.tick()).executed).toBe(1);
+    expect((await w.dossiers.get('training', t1.id)).status).toBe('definitief');
+    expect((await w.dossiers.get('training', t2.id)).status).toBe('te-starten');
+    expect((await w.actions.get(a1!.id)).history.map((h) => h.note)).toContain(`rescheduled to ${new Date(later).toISOString()}`);
+    expect((await catching(w.actions.cancel(a1!.id, PLANNER))).code).toBe('invalid_state');
+    expect((await catching(w.actions.reschedule(a2!.id, later, PLANNER))).code).toBe('invalid_state');
+  });
+
+  it('"create always" (whenConditionsFail: wait): stamped as waiting, pending once the conditions hold', async () => {
+    const w = await open();
+    const bhv = await trainingType(w, 'BHV Basis');
+    const coach = (await w.auth.createUser({ name: 'Dirk van Dam', email: 'dirk@opleidingen.example.nl', roles: ['staff'] }, 'test')).id;
+    await w.templates.create(
+      {
+        name: 'Coach bevestigt',
+        dossierType: 'training',
+        event: { type: 'created' },
+        conditions: { type: 'compare', field: 'coach', op: 'isNotEmpty' },
+        whenConditionsFail: 'wait',
+        assignee: { type: 'field', path: 'coach' },
+        effect: { type: 'setStatus', status: 'definitief' },
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    const t = await training(w, bhv);
+    const [action] = await actionsOf(w, t.id);
+    expect(action).toMatchObject({ status: 'waiting', statusReason: 'waiting until the conditions hold' });
+    clock.advance(DAY);
+    expect((await w.scheduler.tick()).executed).toBe(0);
+    await patch(w, 'training', t.id, { coach });
+    expect((await w.actions.get(action!.id)).status).toBe('pending');
+    expect((await w.scheduler.tick()).executed).toBe(1);
+    expect((await w.dossiers.get('training', t.id)).status).toBe('definitief');
+
+    // Pending, then the conditions fail: back to waiting (not cancelled), and pending again.
+    const t2 = await training(w, bhv, { coach });
+    const [a2] = await actionsOf(w, t2.id);
+    expect(a2!.status).toBe('pending');
+    await patch(w, 'training', t2.id, { coach: null });
+    expect((await w.actions.get(a2!.id)).status).toBe('waiting');
+    await patch(w, 'training', t2.id, { coach });
+    expect((await w.actions.get(a2!.id)).status).toBe('pending');
+  });
+
+  it('simulation shows what a draft would stamp and writes nothing', async () => {
+    const w = await open();
+    const bhv = await trainingType(w, 'BHV Basis');
+    const vca = await trainingType(w, 'VCA Basis');
+    await training(w, bhv, { startDate: '2026-12-01' });
+    await training(w, bhv, { startDate: '2026-12-29' });
+    await training(w, vca);
+    const tpl = await w.templates.create(
+      {
+        name: 'Stuur presentielijst',
+        dossierType: 'training',
+        event: { type: 'dateReached', field: 'startDate' },
+        categories: [bhv.id],
+        timing: { anchor: { type: 'field', field: 'startDate' }, offset: -2, unit: 'workingDays', atTime: '09:00' },
+        effect: { type: 'none' },
+      },
+      SYSTEM_PRINCIPAL,
+    );
+    const before = await rowCounts(w);
+    const sim = await w.templates.simulate(tpl.id);
+    expect(sim.total).toBe(2);
+    expect(sim.items.map((i) => i.dueAt).sort()).toEqual([Date.parse('2026-11-27T09:00:00+01:00'), Date.parse('2026-12-24T09:00:00+01:00')]);
+    expect(await rowCounts(w)).toEqual(before);
+    expect(await w.actions.list({ templateId: tpl.id, limit: 10 })).toEqual([]);
+  });
+
+  it('retroactive categories: a dry run counts, applying stamps, applying again stamps nothing new', async () => {
+    const w = await open();
+    const bhv = await trainingType(w, 'BHV Basis');
+    const vca = await trainingType(w, 'VCA Basis');
+    const existing = [await training(w, bhv), await training(w, bhv, { startDate: '2026-12-08' }), await training(w, bhv, { startDate: '2026-12-15', status: 'geannuleerd' })];
+    const other = await training(w, vca);
+    const tpl = await w.templates.create(
+      {
+        name: 'Reserveer lokaal',
+        dossierType: 'training',
+        event: { type: 'created' },
+        categories: [bhv.id],
+        conditions: { type: 'compare', field: 'status', op: 'ne', value: 'geannuleerd' },
+        executionMode: 'manual',
+        effect: { type: 'none' },
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    // A training created after linking is stamped by its event.
+    const fresh = await training(w, bhv, { startDate: '2027-01-12' });
+    expect(await actionsOf(w, fresh.id)).toHaveLength(1);
+    const before = await rowCounts(w);
+    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: true })).toEqual({ toStamp: 2, toRemove: 0, applied: false });
+    expect(await rowCounts(w)).toEqual(before);
+
+    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: false })).toEqual({ toStamp: 2, toRemove: 0, applied: true });
+    expect(await actionsOf(w, existing[0]!.id)).toHaveLength(1);
+    expect(await actionsOf(w, existing[1]!.id)).toHaveLength(1);
+    expect(await actionsOf(w, existing[2]!.id)).toHaveLength(0); // conditions do not hold
+    expect(await actionsOf(w, other.id)).toHaveLength(0);
+
+    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: true })).toEqual({ toStamp: 0, toRemove: 0, applied: false });
+    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: false })).toEqual({ toStamp: 0, toRemove: 0, applied: true });
+    expect(await w.actions.list({ templateId: tpl.id, limit: 100 })).toHaveLength(3);
+
+    // Linked to VCA instead: the open BHV actions would be removed, the VCA training stamped.
+    await w.templates.updateDraft(tpl.id, { ...(await w.templates.get(tpl.id)).draft, categories: [vca.id] }, SYSTEM_PRINCIPAL);
+    await w.templates.publish(tpl.id, SYSTEM_PRINCIPAL);
+    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: true })).toEqual({ toStamp: 1, toRemove: 3, applied: false });
+    await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: false });
+    const all = await w.actions.list({ templateId: tpl.id, limit: 100 });
+    expect(all.filter((a) => a.status === 'cancelled')).toHaveLength(3);
+    expect(all.filter((a) => a.status === 'due').map((a) => a.dossierId)).toEqual([other.id]);
+    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: true })).toEqual({ toStamp: 0, toRemove: 0, applied: false });
+  });
+
+  it('only principals with workflows.automatic may create or publish automatic and semi-automatic templates', async () => {
+    const w = await open();
+    const base = { dossierType: 'training', event: { type: 'created' }, effect: { type: 'none' } };
+    for (const executionMode of ['automatic', 'semiAutomatic']) {
+      const error = await catching(w.templates.create({ ...base, name: `Auto ${executionMode}`, executionMode }, PLANNER, { publish: true }));
+      expect(error.code).toBe('forbidden');
+      expect(error.message).toContain('workflows.automatic');
+    }
+    expect(await w.templates.list()).toEqual([]);
+    // Manual templates are theirs to make.
+    const manual = await w.templates.create({ ...base, name: 'Handmatig', executionMode: 'manual' }, PLANNER, { publish: true });
+    expect(manual.publishedVersion).toBe(1);
+    // Nor may they turn a manual template automatic, or publish an automatic draft someone else made.
+    const toAuto = await catching(w.templates.updateDraft(manual.id, { ...manual.draft, executionMode: 'automatic' }, PLANNER));
+    expect(toAuto.code).toBe('forbidden');
+    const draft = await w.templates.create({ ...base, name: 'Automatisch concept', executionMode: 'automatic' }, SYSTEM_PRINCIPAL);
+    const publish = await catching(w.templates.publish(draft.id, PLANNER));
+    expect(publish.code).toBe('forbidden');
+    expect(publish.message).toContain('workflows.automatic');
+    expect((await w.templates.get(draft.id)).publishedVersion).toBeNull();
+  });
+});

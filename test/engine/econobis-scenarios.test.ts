@@ -1,0 +1,532 @@
+/**
+ * The Econobis workflows of ../shared/seeds/econobis-workflows.nl.txt as end-to-end scenarios on
+ * the energy-cooperative preset: kansactie status workflows (with "Verstuur herinnering"), the
+ * three task-type workflows (new, expired, completed + N days), templates linked to a campaign,
+ * and chaining. Each runs on SQLite and PostgreSQL with a test clock moved by hand.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Action } from '../../src/domain/action/action.js';
+import type { Dossier } from '../../src/domain/dossier.js';
+import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
+import type { EmailPort } from '../../src/engine/effect-ports.js';
+import type { Werkflow } from '../../src/engine/werkflow.js';
+import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+/** Reads the current version, then patches: scenarios change dossiers as a person in the UI would. */
+async function patch(w: Werkflow, type: string, id: string, data: Record<string, unknown>): Promise<Dossier> {
+  const current = await w.dossiers.get(type, id);
+  return w.dossiers.patch(type, id, data, current.version, 'tester');
+}
+
+async function actionsOf(w: Werkflow, dossierId: string): Promise<Action[]> {
+  return w.actions.list({ dossierId, limit: 100 });
+}
+
+async function statusesOf(w: Werkflow, actionId: string): Promise<string[]> {
+  return (await w.actions.get(actionId)).history.map((h) => h.toStatus);
+}
+
+/**
+ * A stand-in for the e-mail part where it is not wired in: records what the executor asks to
+ * send, so the engine's side of e-mail workflows (reminders, once-only) can be checked on its own.
+ */
+function recordingEmail(): EmailPort & { sent: { actionId: string; templateId: string; dossierId: string }[] } {
+  const sent: { actionId: string; templateId: string; dossierId: string }[] = [];
+  return {
+    sent,
+    enqueue: async (_db, input) => {
+      sent.push({ actionId: input.actionId, templateId: input.effect.templateId, dossierId: input.dossier.id });
+      return { outboxId: `fake-${sent.length}`, to: ['fake@example.nl'], subject: 'fake' };
+    },
+    preview: async () => ({ to: ['fake@example.nl'], cc: [], bcc: [], subject: 'fake', html: '', text: '' }),
+  };
+}
+
+describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
+  let wf: Werkflow | undefined;
+  let clock: TestClock;
+  afterEach(async () => {
+    await wf?.close();
+    wf = undefined;
+  });
+
+  async function open(start = '2026-11-23T10:00:00+01:00'): Promise<Werkflow> {
+    clock = new TestClock(start);
+    wf = await openTestWerkflow(backend, { preset: 'energy-cooperative', clock });
+    return wf;
+  }
+
+  /** Resident, coach, intake, opportunity and a kansactie (quotation request) as Econobis has them. */
+  async function household(w: Werkflow, options: { campaign?: string; responsibleUser?: string } = {}) {
+    const resident = await w.dossiers.create(
+      'contact',
+      { data: { kind: 'persoon', name: 'Jan Jansen', email: 'jan.jansen@example.nl' } },
+      null,
+    );
+    const coach = await w.dossiers.create(
+      'contact',
+      { data: { kind: 'persoon', name: 'Carla Coach', email: 'carla@coaches.example.nl', isCoach: true } },
+      null,
+    );
+    const measure = await w.dossiers.create('measureCategory', { data: { name: 'Zonnepanelen' } }, null);
+    const intake = await w.dossiers.create(
+      'intake',
+      { data: { contact: resident.id, status: 'open', ...(options.campaign ? { campaign: options.campaign } : {}) } },
+      null,
+    );
+    const opportunity = await w.dossiers.create(
+      'opportunity',
+      { data: { name: 'Zon op het dak', intake: intake.id, measureCategory: measure.id, status: 'actief' } },
+      null,
+    );
+    const quotationRequest = await w.dossiers.create(
+      'quotationRequest',
+      {
+        data: {
+          opportunity: opportunity.id,
+          coach: coach.id,
+          status: 'offerte-nog-niet-aangevraagd',
+          ...(options.responsibleUser ? { responsibleUser: options.responsibleUser } : {}),
+        },
+      },
+      null,
+    );
+    return { resident, coach, intake, opportunity, quotationRequest };
+  }
+
+  async function user(w: Werkflow, name: string, email: string): Promise<string> {
+    return (await w.auth.createUser({ name, email, roles: ['staff'] }, 'test')).id;
+  }
+
+  describe('kansactie status workflow', () => {
+    it.each([0, 3])('status set to Offerte aangevraagd → the effect runs after %i days', async (days) => {
+      const w = await open();
+      await w.templates.create(
+        {
+          name: `Offerteverzoek - Offerte aangevraagd (+${days})`,
+          dossierType: 'quotationRequest',
+          event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
+          timing: { anchor: { type: 'event' }, offset: days, unit: 'days' },
+          effect: { type: 'setField', field: 'note', value: 'bewoner gemaild' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const { quotationRequest: qr } = await household(w);
+      expect(await actionsOf(w, qr.id)).toEqual([]); // created in another status: nothing yet
+      await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+      const [action] = await actionsOf(w, qr.id);
+      expect(action).toMatchObject({ status: 'pending', executionMode: 'automatic', dueAt: clock.now() + days * DAY });
+      if (days > 0) {
+        clock.advance(days * DAY - MINUTE);
+        expect((await w.scheduler.tick()).executed).toBe(0);
+        clock.advance(MINUTE);
+      }
+      expect((await w.scheduler.tick()).executed).toBe(1);
+      expect((await w.dossiers.get('quotationRequest', qr.id)).data.note).toBe('bewoner gemaild');
+      expect(await statusesOf(w, action!.id)).toEqual(['pending', 'running', 'done']);
+      // Nothing runs twice.
+      clock.advance(10 * DAY);
+      expect((await w.scheduler.tick()).executed).toBe(0);
+    });
+
+    it('only from the given statuses when "from" is set', async () => {
+      const w = await open();
+      await w.templates.create(
+        {
+          name: 'Pas na behandeling',
+          dossierType: 'quotationRequest',
+          event: { type: 'statusSet', to: ['offerte-aangevraagd'], from: ['offerte-aanvraag-in-behandeling'] },
+          effect: { type: 'none' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const a = await household(w);
+      await patch(w, 'quotationRequest', a.quotationRequest.id, { status: 'offerte-aangevraagd' });
+      expect(await actionsOf(w, a.quotationRequest.id)).toHaveLength(0);
+      const b = await household(w);
+      await patch(w, 'quotationRequest', b.quotationRequest.id, { status: 'offerte-aanvraag-in-behandeling' });
+      await patch(w, 'quotationRequest', b.quotationRequest.id, { status: 'offerte-aangevraagd' });
+      expect(await actionsOf(w, b.quotationRequest.id)).toHaveLength(1);
+    });
+
+    it('nothing happens when the status moves on before the effect is due', async () => {
+      const w = await open();
+      await w.templates.create(
+        {
+          name: 'Offerte aangevraagd',
+          dossierType: 'quotationRequest',
+          event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
+          timing: { anchor: { type: 'event' }, offset: 3, unit: 'days' },
+          effect: { type: 'setField', field: 'note', value: 'gemaild' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const { quotationRequest: qr } = await household(w);
+      await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+      clock.advance(DAY);
+      await patch(w, 'quotationRequest', qr.id, { status: 'bewoner-is-akkoord' });
+      const [action] = await actionsOf(w, qr.id);
+      expect(action).toMatchObject({ status: 'cancelled', statusReason: 'status is no longer Quotation requested' });
+      clock.advance(5 * DAY);
+      expect((await w.scheduler.tick()).executed).toBe(0);
+      expect((await w.dossiers.get('quotationRequest', qr.id)).data.note).toBeUndefined();
+      // Set to the status again: a new action, counted from the new event.
+      await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+      const open2 = (await actionsOf(w, qr.id)).filter((a) => a.status === 'pending');
+      expect(open2).toHaveLength(1);
+      expect(open2[0]!.dueAt).toBe(clock.now() + 3 * DAY);
+    });
+  });
+
+  describe('reminder ("Verstuur herinnering")', () => {
+    /** The e-mail workflow with a reminder M days after the first mail while the status is still the same. */
+    async function reminderTemplate(w: Werkflow, n: number, m: number) {
+      return w.templates.create(
+        {
+          name: 'Offerte aangevraagd + herinnering',
+          dossierType: 'quotationRequest',
+          event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
+          timing: { anchor: { type: 'event' }, offset: n, unit: 'days' },
+          effect: { type: 'sendEmail', templateId: 'et-offerte', to: [{ type: 'field', path: 'opportunity.intake.contact.email' }] },
+          reminder: { after: { offset: m, unit: 'days' }, emailTemplateId: 'et-herinnering' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+    }
+
+    it('is sent M days after the first e-mail while the status is still the same', async () => {
+      const w = await open();
+      const email = recordingEmail();
+      w.executor.email = email;
+      await reminderTemplate(w, 2, 5);
+      const { quotationRequest: qr } = await household(w);
+      await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+      clock.advance(2 * DAY);
+      expect((await w.scheduler.tick()).executed).toBe(1);
+      expect(email.sent).toEqual([expect.objectContaining({ templateId: 'et-offerte', dossierId: qr.id })]);
+      const reminder = (await actionsOf(w, qr.id)).find((a) => a.kind === 'reminder');
+      expect(reminder).toMatchObject({ status: 'pending', dueAt: clock.now() + 5 * DAY });
+      clock.advance(5 * DAY - MINUTE);
+      expect((await w.scheduler.tick()).executed).toBe(0);
+      clock.advance(MINUTE);
+      expect((await w.scheduler.tick()).executed).toBe(1);
+      expect(email.sent.map((s) => s.templateId)).toEqual(['et-offerte', 'et-herinnering']);
+      expect((await w.actions.get(reminder!.id)).status).toBe('done');
+      // A reminder has no reminder of its own.
+      clock.advance(30 * DAY);
+      expect((await w.scheduler.tick()).executed).toBe(0);
+      expect(await actionsOf(w, qr.id)).toHaveLength(2);
+    });
+
+    it('is not sent when the status changed in between', async () => {
+      const w = await open();
+      const email = recordingEmail();
+      w.executor.email = email;
+      await reminderTemplate(w, 0, 5);
+      const { quotationRequest: qr } = await household(w);
+      await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+      await w.scheduler.tick();
+      clock.advance(2 * DAY);
+      await patch(w, 'quotationRequest', qr.id, { status: 'in-overweging-bij-bewoner' });
+      const reminder = (await actionsOf(w, qr.id)).find((a) => a.kind === 'reminder');
+      expect(reminder).toMatchObject({ status: 'cancelled', statusReason: 'status is no longer Quotation requested' });
+      clock.advance(10 * DAY);
+      expect((await w.scheduler.tick()).executed).toBe(0);
+      expect(email.sent).toHaveLength(1);
+    });
+
+    it('is not sent when the status left and came back only after the reminder was due (re-checked when due)', async () => {
+      const w = await open();
+      const email = recordingEmail();
+      w.executor.email = email;
+      await reminderTemplate(w, 0, 5);
+      const { quotationRequest: qr } = await household(w);
+      await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+      await w.scheduler.tick();
+      // The status is changed behind the engine's back (no event): the check at due time still stops it.
+      await w.store.db
+        .updateTable('dossiers')
+        .set({ status: 'uitgevoerd', data: w.store.adapter.toJson({ ...qr.data, status: 'uitgevoerd' }) as string })
+        .where('id', '=', qr.id)
+        .execute();
+      clock.advance(5 * DAY);
+      await w.scheduler.tick();
+      const reminder = (await actionsOf(w, qr.id)).find((a) => a.kind === 'reminder');
+      expect(reminder).toMatchObject({ status: 'cancelled', statusReason: 'the conditions no longer held when it was due' });
+      expect(email.sent).toHaveLength(1);
+    });
+  });
+
+  describe('task type workflows', () => {
+    it('new task → an action for the responsible user', async () => {
+      const w = await open();
+      const anja = await user(w, 'Anja Kramer', 'anja.kramer@energie-coop.example.nl');
+      await w.templates.create(
+        {
+          name: 'Bellen - nieuwe taak',
+          dossierType: 'task',
+          event: { type: 'created' },
+          categories: ['bellen'],
+          assignee: { type: 'field', path: 'responsibleUser' },
+          effect: { type: 'none' },
+          executionMode: 'manual',
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const task = await w.dossiers.create(
+        'task',
+        { data: { taskType: 'bellen', description: 'Bel bewoner', responsibleUser: anja, plannedFinishDate: '2026-11-30' } },
+        null,
+      );
+      const other = await w.dossiers.create('task', { data: { taskType: 'e-mail', description: 'Mail', responsibleUser: anja } }, null);
+      const [action] = await actionsOf(w, task.id);
+      expect(action).toMatchObject({ status: 'due', assigneeUserId: anja, title: 'Bellen - nieuwe taak' });
+      expect(await actionsOf(w, other.id)).toEqual([]); // another task type
+      expect((await w.actions.list({ assigneeUserId: anja, limit: 10 })).map((a) => a.id)).toEqual([action!.id]);
+      // Saving the task again stamps nothing new.
+      await patch(w, 'task', task.id, { description: 'Bel bewoner terug' });
+      expect(await actionsOf(w, task.id)).toHaveLength(1);
+      const done = await w.actions.complete(action!.id, { id: anja, permissions: new Set(['actions.handle']) }, 'gebeld');
+      expect(done.status).toBe('done');
+    });
+
+    it('expired task → exactly once, also when saved again, and moved with the planned date', async () => {
+      const w = await open('2026-11-23T10:00:00+01:00');
+      const anja = await user(w, 'Anja Kramer', 'anja.kramer@energie-coop.example.nl');
+      await w.templates.create(
+        {
+          name: 'Bellen - verlopen taak',
+          dossierType: 'task',
+          categories: ['bellen'],
+          event: { type: 'dateReached', field: 'plannedFinishDate' },
+          timing: { anchor: { type: 'field', field: 'plannedFinishDate' }, offset: 1, unit: 'days' },
+          conditions: { type: 'compare', field: 'finished', op: 'ne', value: true },
+          repeat: 'once',
+          assignee: { type: 'field', path: 'responsibleUser' },
+          effect: { type: 'setField', field: 'note', value: 'verantwoordelijke gemaild' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const task = await w.dossiers.create(
+        'task',
+        { data: { taskType: 'bellen', description: 'Bel bewoner', responsibleUser: anja, plannedFinishDate: '2026-11-25', finished: false } },
+        null,
+      );
+      let [action] = await actionsOf(w, task.id);
+      expect(action).toMatchObject({ status: 'pending', assigneeUserId: anja, dueAt: Date.parse('2026-11-26T00:00:00+01:00') });
+
+      // Saved again without changing the date: still the one action.
+      await patch(w, 'task', task.id, { description: 'Bel bewoner over offerte' });
+      expect(await actionsOf(w, task.id)).toHaveLength(1);
+
+      // The planned date moves: the action moves with it (the old one is replaced, with the reason).
+      await patch(w, 'task', task.id, { plannedFinishDate: '2026-11-27' });
+      const after = await actionsOf(w, task.id);
+      expect(after.find((a) => a.id === action!.id)).toMatchObject({ status: 'cancelled', statusReason: 'plannedFinishDate changed to 2026-11-27; planned again' });
+      action = after.find((a) => a.status === 'pending');
+      expect(action?.dueAt).toBe(Date.parse('2026-11-28T00:00:00+01:00'));
+
+      clock.set('2026-11-27T23:59:00+01:00');
+      expect((await w.scheduler.tick()).executed).toBe(0);
+      clock.set('2026-11-28T00:00:00+01:00');
+      expect((await w.scheduler.tick()).executed).toBe(1);
+      expect((await w.dossiers.get('task', task.id)).data.note).toBe('verantwoordelijke gemaild');
+
+      // Saved again, even with a new date, after it ran: never a second time (repeat once).
+      await patch(w, 'task', task.id, { description: 'Nog steeds niet gebeld' });
+      await patch(w, 'task', task.id, { plannedFinishDate: '2026-12-01' });
+      clock.set('2026-12-05T10:00:00+01:00');
+      expect((await w.scheduler.tick()).executed).toBe(0);
+      const all = await actionsOf(w, task.id);
+      expect(all.filter((a) => a.status === 'done')).toHaveLength(1);
+      expect(all.filter((a) => a.status === 'pending' || a.status === 'running')).toHaveLength(0);
+    });
+
+    it('expired task: none when the task is finished in time', async () => {
+      const w = await open();
+      await w.templates.create(
+        {
+          name: 'Bellen - verlopen taak',
+          dossierType: 'task',
+          event: { type: 'dateReached', field: 'plannedFinishDate' },
+          timing: { anchor: { type: 'field', field: 'plannedFinishDate' }, offset: 1, unit: 'days' },
+          conditions: { type: 'compare', field: 'finished', op: 'ne', value: true },
+          repeat: 'once',
+          effect: { type: 'setField', field: 'note', value: 'verlopen' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const task = await w.dossiers.create('task', { data: { taskType: 'bellen', description: 'Bel', plannedFinishDate: '2026-11-25' } }, null);
+      await patch(w, 'task', task.id, { finished: true });
+      const [action] = await actionsOf(w, task.id);
+      expect(action).toMatchObject({ status: 'cancelled', statusReason: 'the conditions of the template no longer hold' });
+      clock.advance(10 * DAY);
+      expect((await w.scheduler.tick()).executed).toBe(0);
+      // A task without a planned date has nothing to expire.
+      const undated = await w.dossiers.create('task', { data: { taskType: 'bellen', description: 'Ooit' } }, null);
+      expect(await actionsOf(w, undated.id)).toEqual([]);
+    });
+
+    it('completed task → an action N days later', async () => {
+      const w = await open();
+      await w.templates.create(
+        {
+          name: 'Bellen - afgehandelde taak',
+          dossierType: 'task',
+          categories: ['bellen'],
+          event: { type: 'fieldChanged', field: 'finished', to: true },
+          timing: { anchor: { type: 'event' }, offset: 4, unit: 'days' },
+          repeat: 'once',
+          effect: { type: 'setField', field: 'note', value: 'contact gemaild' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const task = await w.dossiers.create('task', { data: { taskType: 'bellen', description: 'Bel', finished: false } }, null);
+      await patch(w, 'task', task.id, { description: 'Bel nog eens' });
+      expect(await actionsOf(w, task.id)).toEqual([]);
+      const completedAt = clock.now() + 2 * 3_600_000;
+      clock.set(completedAt);
+      await patch(w, 'task', task.id, { finished: true, finishedAt: new Date(completedAt).toISOString() });
+      const [action] = await actionsOf(w, task.id);
+      expect(action).toMatchObject({ status: 'pending', dueAt: completedAt + 4 * DAY });
+      clock.advance(4 * DAY);
+      expect((await w.scheduler.tick()).executed).toBe(1);
+      expect((await w.dossiers.get('task', task.id)).data.note).toBe('contact gemaild');
+      // Re-opened and completed again: once per task.
+      await patch(w, 'task', task.id, { finished: false });
+      await patch(w, 'task', task.id, { finished: true });
+      expect(await actionsOf(w, task.id)).toHaveLength(1);
+    });
+  });
+
+  it('a template linked to a campaign stamps only for intakes of that campaign', async () => {
+    const w = await open();
+    const noord = await w.dossiers.create('campaign', { data: { name: 'Buurtaanpak Noord', status: 'actief' } }, null);
+    const zon = await w.dossiers.create('campaign', { data: { name: 'Zon op elk dak', status: 'actief' } }, null);
+    await w.templates.create(
+      {
+        name: 'Welkom Buurtaanpak Noord',
+        dossierType: 'intake',
+        event: { type: 'created' },
+        categories: [noord.id],
+        timing: { anchor: { type: 'event' }, offset: 1, unit: 'days' },
+        effect: { type: 'setField', field: 'note', value: 'welkom' },
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    const inNoord = await household(w, { campaign: noord.id });
+    const inZon = await household(w, { campaign: zon.id });
+    const without = await household(w);
+    expect(await actionsOf(w, inNoord.intake.id)).toHaveLength(1);
+    expect(await actionsOf(w, inZon.intake.id)).toHaveLength(0);
+    expect(await actionsOf(w, without.intake.id)).toHaveLength(0);
+    clock.advance(DAY);
+    expect((await w.scheduler.tick()).executed).toBe(1);
+    expect((await w.dossiers.get('intake', inNoord.intake.id)).data.note).toBe('welkom');
+  });
+
+  describe('chaining (actionCompleted, actionExpired)', () => {
+    it('stamps the follow-up when the first action is done, by a person or by the engine', async () => {
+      const w = await open();
+      const call = await w.templates.create(
+        {
+          name: 'Bel bewoner over offerte',
+          dossierType: 'quotationRequest',
+          event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
+          executionMode: 'manual',
+          effect: { type: 'none' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const followUp = await w.templates.create(
+        {
+          name: 'Vraag na of de offerte binnen is',
+          dossierType: 'quotationRequest',
+          event: { type: 'actionCompleted', templateId: call.id },
+          timing: { anchor: { type: 'event' }, offset: 2, unit: 'days' },
+          effect: { type: 'setField', field: 'note', value: 'nagevraagd' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const afterFollowUp = await w.templates.create(
+        {
+          name: 'Na het navragen',
+          dossierType: 'quotationRequest',
+          event: { type: 'actionCompleted', templateId: followUp.id },
+          effect: { type: 'setStatus', status: 'offerte-aanvraag-in-behandeling' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const { quotationRequest: qr } = await household(w);
+      await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+      const [first] = await actionsOf(w, qr.id);
+      expect(first).toMatchObject({ templateId: call.id, status: 'due' });
+      expect((await actionsOf(w, qr.id)).filter((a) => a.templateId === followUp.id)).toHaveLength(0);
+
+      await w.actions.complete(first!.id, SYSTEM_PRINCIPAL, 'gebeld');
+      const second = (await actionsOf(w, qr.id)).find((a) => a.templateId === followUp.id);
+      expect(second).toMatchObject({ status: 'pending', dueAt: clock.now() + 2 * DAY });
+
+      clock.advance(2 * DAY);
+      // The engine completes the follow-up; its chained template is stamped in the same
+      // transaction and runs in the same tick.
+      expect((await w.scheduler.tick()).executed).toBe(2);
+      const third = (await actionsOf(w, qr.id)).find((a) => a.templateId === afterFollowUp.id);
+      expect(third?.status).toBe('done');
+      const after = await w.dossiers.get('quotationRequest', qr.id);
+      expect(after).toMatchObject({ status: 'offerte-aanvraag-in-behandeling', data: { note: 'nagevraagd' } });
+    });
+
+    it('stamps on expiry of the first action', async () => {
+      const w = await open();
+      const call = await w.templates.create(
+        {
+          name: 'Bel bewoner',
+          dossierType: 'quotationRequest',
+          event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
+          executionMode: 'manual',
+          effect: { type: 'none' },
+          expiry: { offset: 2, unit: 'workingDays' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const escalate = await w.templates.create(
+        {
+          name: 'Escaleer niet gebelde bewoner',
+          dossierType: 'quotationRequest',
+          event: { type: 'actionExpired', templateId: call.id },
+          effect: { type: 'setField', field: 'note', value: 'geëscaleerd' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const { quotationRequest: qr } = await household(w);
+      await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' }); // Monday 10:00
+      const [first] = await actionsOf(w, qr.id);
+      expect(first?.expiresAt).toBe(Date.parse('2026-11-25T10:00:00+01:00'));
+      clock.set('2026-11-25T10:00:00+01:00');
+      const report = await w.scheduler.tick();
+      expect(report.expired).toBe(1);
+      expect(await w.actions.get(first!.id)).toMatchObject({ status: 'expired', statusReason: 'its end date passed before it was done' });
+      const chained = (await actionsOf(w, qr.id)).find((a) => a.templateId === escalate.id);
+      expect(chained?.status).toBe('done');
+      expect((await w.dossiers.get('quotationRequest', qr.id)).data.note).toBe('geëscaleerd');
+    });
+  });
+});
