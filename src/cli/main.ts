@@ -9,6 +9,7 @@ import { buildServer } from '../api/server.js';
 import { databaseUrl, defaultDataDir, defaultPort } from './config.js';
 import { progressReporter } from './progress.js';
 import { ROLES, generatePassword, passwordResetLink } from '../domain/auth/index.js';
+import { type EmailOptions, emailOptionsFromEnv } from '../engine/email.service.js';
 
 const program = new Command();
 
@@ -44,8 +45,36 @@ program
     '\nDatabase: SQLite in --data-dir by default; set DATABASE_URL=postgres://… for PostgreSQL.\n',
   );
 
+/**
+ * E-mail settings from the environment; without WERKFLOW_SECRET_KEY, mailbox passwords are
+ * encrypted with a key kept in the data dir (`secret.key`, created on first use) — for demo and
+ * development. With NODE_ENV=production no key file is created: set WERKFLOW_SECRET_KEY.
+ */
+function emailOptions(dataDir: string): EmailOptions {
+  return {
+    ...emailOptionsFromEnv(),
+    secretKeyFile: join(resolve(dataDir), 'secret.key'),
+    generateSecretKey: process.env.NODE_ENV !== 'production',
+  };
+}
+
+/** Demo and sandbox: a local SMTP sink catches every message; prints where to read them. */
+async function startMailViewer(werkflow: Werkflow, address: string): Promise<void> {
+  const wanted = Number(process.env.WERKFLOW_MAIL_SINK_PORT ?? 2525);
+  const at = await werkflow.email
+    .captureAllMail({ port: wanted })
+    .catch(() => werkflow.email.captureAllMail({ port: 0 })); // 2525 taken: any free port
+  console.log(
+    `Mail viewer: ${address}/api/mail-viewer/messages — every e-mail goes to the local SMTP sink on ${at.host}:${at.port}; nothing leaves this machine.`,
+  );
+}
+
 async function openWerkflow(opts: { dataDir: string; preset?: string }): Promise<Werkflow> {
-  return Werkflow.open({ url: databaseUrl(opts.dataDir), preset: opts.preset });
+  return Werkflow.open({
+    url: databaseUrl(opts.dataDir),
+    preset: opts.preset,
+    email: emailOptions(opts.dataDir),
+  });
 }
 
 /**
@@ -64,7 +93,12 @@ async function openSandbox(opts: { dataDir: string; preset?: string }): Promise<
   const copy = join(resolve(opts.dataDir), 'sandbox', 'werkflow.db');
   if (sqliteFileExists(url)) copySqliteDatabase(url, copy);
   console.log(`Sandbox: working on a copy of ${url} at ${copy}.`);
-  return Werkflow.open({ url: copy, preset: opts.preset, clock: new SandboxClock() });
+  return Werkflow.open({
+    url: copy,
+    preset: opts.preset,
+    clock: new SandboxClock(),
+    email: emailOptions(opts.dataDir),
+  });
 }
 
 function startScheduler(werkflow: Werkflow): void {
@@ -144,6 +178,8 @@ program
         console.log('Sandbox mode: a copy of your database and a clock you move with `werkflow clock advance 3d`.');
       }
       if (opts.scheduler) startScheduler(werkflow);
+      if (opts.demo || opts.sandbox) await startMailViewer(werkflow, address);
+      if (opts.scheduler) await werkflow.email.startMailer();
       const stop = async () => {
         await app.close();
         await werkflow.close();
@@ -164,10 +200,16 @@ program
     if (opts.once) {
       const r = await werkflow.scheduler.tick();
       console.log(`Executed ${r.executed} actions; ${r.markedDue} became due for a person; ${r.expired} expired; ${r.swept} recovered from a stopped worker.`);
+      const inDoubt = await werkflow.email.mailer.sweep();
+      const mail = await werkflow.email.mailer.runUntilIdle();
+      console.log(
+        `Mail: ${mail.sent} sent, ${mail.retried} to retry, ${mail.failed} failed${inDoubt > 0 ? `, ${inDoubt} marked in doubt` : ''}.`,
+      );
       await werkflow.close();
       return;
     }
     startScheduler(werkflow);
+    await werkflow.email.startMailer();
     console.log(`Worker ${werkflow.scheduler.workerId} is running on ${werkflow.store.description}. Stop with Ctrl+C.`);
     const stop = async () => {
       await werkflow.close();

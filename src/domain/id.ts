@@ -4,8 +4,17 @@ import { randomBytes } from 'node:crypto';
  * A UUID version 7: 48 bits of milliseconds then random bits. Time-ordered, so ids sort by
  * creation and make good cursor keys and B-tree keys on both databases.
  */
+// Random bytes are drawn from the OS in blocks: one call per id cost ~10% of a bulk insert.
+const POOL_IDS = 256;
+let pool = randomBytes(16 * POOL_IDS);
+let next = 0;
+
 export function newId(nowMs: number): string {
-  const bytes = randomBytes(16);
+  if (next === POOL_IDS) {
+    pool = randomBytes(16 * POOL_IDS);
+    next = 0;
+  }
+  const bytes = Buffer.from(pool.subarray(next * 16, ++next * 16));
   let ms = BigInt(nowMs);
   for (let i = 5; i >= 0; i--) {
     bytes[i] = Number(ms & 0xffn);

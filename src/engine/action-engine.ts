@@ -317,11 +317,7 @@ export class ActionEngine {
           if (!fanOut) continue;
           const related = await this.dossiers.referencing(fanOut.dossierType, fanOut.field, e.dossierId, 10_000, db);
           if (related.length === 0) continue;
-          const open = await this.actions.openForDossiers(
-            related.map((r) => r.id),
-            OPEN_FOR_RECHECK,
-            db,
-          );
+          const open = await this.actions.openForDossiers(related.map((r) => r.id), OPEN_FOR_RECHECK, db);
           for (const a of open) {
             if (a.templateId !== t.templateId || a.kind !== 'main') continue;
             const def = await this.definitionOf(a.templateId, a.templateVersion, db);

@@ -69,8 +69,12 @@ export class ActionExecutor {
     }
     const counts = { done: 0, failed: 0, skipped: 0 };
     await this.store.db.transaction().execute((db) => this.complete(db, actions, defs, external, actor, counts));
+    this.afterCommit();
     return counts;
   }
+
+  /** Called after a transaction that completed actions has committed (the mailer sends the new outbox rows). */
+  afterCommit: () => void = () => {};
 
   /**
    * Runs claimed actions inside the caller's transaction — the one that claimed them — so claim,

@@ -13,7 +13,12 @@ import {
 } from '../store/email-settings.repository.js';
 import { type EmailTemplate, EmailTemplateRepository } from '../store/email-template.repository.js';
 import { MailSinkRepository, type SinkMessage } from '../store/mail-sink.repository.js';
-import { MAILBOX_SECURITIES, type Mailbox, MailboxRepository, type MailboxSecurity } from '../store/mailbox.repository.js';
+import {
+  MAILBOX_SECURITIES,
+  type Mailbox,
+  MailboxRepository,
+  type MailboxSecurity,
+} from '../store/mailbox.repository.js';
 import {
   type OutboxFilter,
   type OutboxMessage,
@@ -62,7 +67,8 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new WerkflowError('configuration', `${name} must be a whole number, not "${raw}".`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new WerkflowError('configuration', `${name} must be a whole number, not "${raw}".`);
   return n;
 }
 
@@ -74,7 +80,10 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
 export function emailOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmailOptions {
   const redirect = env.WERKFLOW_MAIL_REDIRECT_TO?.trim();
   if (redirect && !isEmailAddress(redirect)) {
-    throw new WerkflowError('configuration', `WERKFLOW_MAIL_REDIRECT_TO must be one e-mail address, not "${redirect}".`);
+    throw new WerkflowError(
+      'configuration',
+      `WERKFLOW_MAIL_REDIRECT_TO must be one e-mail address, not "${redirect}".`,
+    );
   }
   const base = envInt(env, 'WERKFLOW_MAIL_RETRY_BASE_MS') ?? DEFAULT_MAILER_CONFIG.backoff.baseMs;
   const max = envInt(env, 'WERKFLOW_MAIL_RETRY_MAX_MS') ?? DEFAULT_MAILER_CONFIG.backoff.maxMs;
@@ -195,7 +204,11 @@ export class EmailService {
   private box(): SecretBox | null {
     if (this.secretBox === undefined) {
       const o = this.params.options ?? {};
-      this.secretBox = loadSecretBox({ envKey: o.secretKey, keyFile: o.secretKeyFile, generate: o.generateSecretKey });
+      this.secretBox = loadSecretBox({
+        envKey: o.secretKey,
+        keyFile: o.secretKeyFile,
+        generate: o.generateSecretKey,
+      });
     }
     return this.secretBox;
   }
@@ -217,12 +230,18 @@ export class EmailService {
     return enqueueEmailForAction(this.deps, db, input);
   }
 
-  previewForAction(db: Db, input: { effect: SendEmailEffect; dossier: Dossier; extra?: Record<string, unknown> }) {
+  previewForAction(
+    db: Db,
+    input: { effect: SendEmailEffect; dossier: Dossier; extra?: Record<string, unknown> },
+  ) {
     return previewEmailForAction(this.deps, db, input);
   }
 
   /** The engine's EmailPort (src/engine/effect-ports.ts): enqueue = enqueueForAction. */
-  enqueue(db: Db, input: { actionId: string; effect: SendEmailEffect; dossier: Dossier; extra?: Record<string, unknown> }) {
+  enqueue(
+    db: Db,
+    input: { actionId: string; effect: SendEmailEffect; dossier: Dossier; extra?: Record<string, unknown> },
+  ) {
     return this.enqueueForAction(db, input);
   }
 
@@ -250,7 +269,8 @@ export class EmailService {
 
   async getTemplate(id: string): Promise<EmailTemplate> {
     const t = await this.templates.get(id);
-    if (!t) throw new WerkflowError('not_found', `There is no e-mail template with id "${id}".`, { path: 'id' });
+    if (!t)
+      throw new WerkflowError('not_found', `There is no e-mail template with id "${id}".`, { path: 'id' });
     return t;
   }
 
@@ -284,7 +304,10 @@ export class EmailService {
     return problems;
   }
 
-  private async requireValidTemplate(input: EmailTemplateInput, current?: EmailTemplate): Promise<EmailTemplateDraft> {
+  private async requireValidTemplate(
+    input: EmailTemplateInput,
+    current?: EmailTemplate,
+  ): Promise<EmailTemplateDraft> {
     const problems = await this.validateTemplate(input, current);
     throwIfProblems(toErrorDetails(problems));
     return this.draftOf(input, current);
@@ -293,9 +316,13 @@ export class EmailService {
   async createTemplate(input: EmailTemplateInput): Promise<EmailTemplate> {
     const draft = await this.requireValidTemplate(input);
     if (await this.templates.getByName(draft.name)) {
-      throw new WerkflowError('already_exists', `An e-mail template named "${draft.name}" exists already; choose another name.`, {
-        path: 'name',
-      });
+      throw new WerkflowError(
+        'already_exists',
+        `An e-mail template named "${draft.name}" exists already; choose another name.`,
+        {
+          path: 'name',
+        },
+      );
     }
     const now = this.clock.now();
     const template: EmailTemplate = { id: newId(now), ...draft, version: 1, createdAt: now, updatedAt: now };
@@ -304,18 +331,31 @@ export class EmailService {
   }
 
   /** Replaces a template; with `expectedVersion`, only if nobody changed it since. */
-  async updateTemplate(id: string, input: EmailTemplateInput, expectedVersion?: number): Promise<EmailTemplate> {
+  async updateTemplate(
+    id: string,
+    input: EmailTemplateInput,
+    expectedVersion?: number,
+  ): Promise<EmailTemplate> {
     const current = await this.getTemplate(id);
     const draft = await this.requireValidTemplate(input, current);
     const sameName = await this.templates.getByName(draft.name);
     if (sameName && sameName.id !== id) {
-      throw new WerkflowError('already_exists', `An e-mail template named "${draft.name}" exists already; choose another name.`, {
-        path: 'name',
-      });
+      throw new WerkflowError(
+        'already_exists',
+        `An e-mail template named "${draft.name}" exists already; choose another name.`,
+        {
+          path: 'name',
+        },
+      );
     }
     const base = expectedVersion ?? current.version;
     if (base !== current.version) throw versionConflict('e-mail template', base, current.version);
-    const next: EmailTemplate = { ...current, ...draft, version: current.version + 1, updatedAt: this.clock.now() };
+    const next: EmailTemplate = {
+      ...current,
+      ...draft,
+      version: current.version + 1,
+      updatedAt: this.clock.now(),
+    };
     if (!(await this.templates.updateIfVersion(next, base))) {
       const latest = await this.getTemplate(id);
       throw versionConflict('e-mail template', base, latest.version);
@@ -348,13 +388,18 @@ export class EmailService {
     } else if (input.draft) {
       draft = this.draftOf(input.draft);
     } else {
-      throw new WerkflowError('validation_failed', 'Give a templateId or a template to preview.', { path: 'templateId' });
+      throw new WerkflowError('validation_failed', 'Give a templateId or a template to preview.', {
+        path: 'templateId',
+      });
     }
     const problems = validateEmailTemplate(draft, this.params.catalog(), this.renderer.engines);
     const blocking = problems.filter((p) => p.part !== 'name' && p.part !== 'attachment');
     throwIfProblems(toErrorDetails(blocking));
     const dossier = await this.params.dossiers.get(input.dossierId);
-    if (!dossier) throw new WerkflowError('not_found', `There is no dossier with id "${input.dossierId}".`, { path: 'dossierId' });
+    if (!dossier)
+      throw new WerkflowError('not_found', `There is no dossier with id "${input.dossierId}".`, {
+        path: 'dossierId',
+      });
     if (dossier.type !== draft.rootType) {
       throw new WerkflowError(
         'validation_failed',
@@ -363,7 +408,11 @@ export class EmailService {
       );
     }
     const db = this.params.store.db;
-    const loader = new MergeLoader({ dossiers: this.params.dossiers, users: this.params.users }, db, this.params.catalog());
+    const loader = new MergeLoader(
+      { dossiers: this.params.dossiers, users: this.params.users },
+      db,
+      this.params.catalog(),
+    );
     const scope = buildMergeScope({
       dossier,
       loader,
@@ -381,14 +430,17 @@ export class EmailService {
   importEconobis(input: { rootType: string; subject: string; htmlBody: string }): EconobisImportResult {
     const type = this.params.catalog().get(input.rootType);
     if (!type) {
-      throw new WerkflowError('validation_failed', `There is no dossier type "${input.rootType}".`, { path: 'rootType' });
+      throw new WerkflowError('validation_failed', `There is no dossier type "${input.rootType}".`, {
+        path: 'rootType',
+      });
     }
     return importEconobisTemplate(input, type, this.params.catalog());
   }
 
   mergeFields(rootType: string): MergeFieldInfo[] {
     const type = this.params.catalog().get(rootType);
-    if (!type) throw new WerkflowError('not_found', `There is no dossier type "${rootType}".`, { path: 'rootType' });
+    if (!type)
+      throw new WerkflowError('not_found', `There is no dossier type "${rootType}".`, { path: 'rootType' });
     return mergeFieldsOf(type, this.params.catalog());
   }
 
@@ -409,16 +461,31 @@ export class EmailService {
     const add = (path: string, message: string) => problems.push({ path, message });
     if (!input.name || input.name.trim() === '') add('name', 'Give the mailbox a name.');
     if (!HOST.test(input.host)) add('host', `"${input.host}" is not a host name such as smtp.provider.nl.`);
-    if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535) add('port', 'The port is a number from 1 to 65535 (587, 465 or 25).');
-    if (!MAILBOX_SECURITIES.includes(input.security)) add('security', 'Security is "tls", "starttls" or "none".');
-    if (!isEmailAddress(input.fromAddress)) add('fromAddress', `"${input.fromAddress}" is not an e-mail address.`);
-    if (!input.fromName || input.fromName.trim() === '' || /[\r\n]/.test(input.fromName)) add('fromName', 'Give the sender name, on one line.');
-    if (input.replyTo && !isEmailAddress(input.replyTo)) add('replyTo', `"${input.replyTo}" is not an e-mail address.`);
+    if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535)
+      add('port', 'The port is a number from 1 to 65535 (587, 465 or 25).');
+    if (!MAILBOX_SECURITIES.includes(input.security))
+      add('security', 'Security is "tls", "starttls" or "none".');
+    if (!isEmailAddress(input.fromAddress))
+      add('fromAddress', `"${input.fromAddress}" is not an e-mail address.`);
+    if (!input.fromName || input.fromName.trim() === '' || /[\r\n]/.test(input.fromName))
+      add('fromName', 'Give the sender name, on one line.');
+    if (input.replyTo && !isEmailAddress(input.replyTo))
+      add('replyTo', `"${input.replyTo}" is not an e-mail address.`);
     if (input.password && !input.username) add('username', 'A password needs a user name.');
-    if (input.ratePerMinute !== undefined && input.ratePerMinute !== null && (!Number.isInteger(input.ratePerMinute) || input.ratePerMinute < 1)) {
-      add('ratePerMinute', 'The rate limit is a whole number of messages a minute (1 or more), or empty for none.');
+    if (
+      input.ratePerMinute !== undefined &&
+      input.ratePerMinute !== null &&
+      (!Number.isInteger(input.ratePerMinute) || input.ratePerMinute < 1)
+    ) {
+      add(
+        'ratePerMinute',
+        'The rate limit is a whole number of messages a minute (1 or more), or empty for none.',
+      );
     }
-    if (input.maxConnections !== undefined && (!Number.isInteger(input.maxConnections) || input.maxConnections < 1 || input.maxConnections > 50)) {
+    if (
+      input.maxConnections !== undefined &&
+      (!Number.isInteger(input.maxConnections) || input.maxConnections < 1 || input.maxConnections > 50)
+    ) {
       add('maxConnections', 'maxConnections is from 1 to 50.');
     }
     throwIfProblems(problems);
@@ -433,7 +500,9 @@ export class EmailService {
   async createMailbox(input: MailboxInput): Promise<Mailbox> {
     this.checkMailbox(input);
     if (await this.mailboxes.getByName(input.name.trim())) {
-      throw new WerkflowError('already_exists', `A mailbox named "${input.name}" exists already.`, { path: 'name' });
+      throw new WerkflowError('already_exists', `A mailbox named "${input.name}" exists already.`, {
+        path: 'name',
+      });
     }
     const now = this.clock.now();
     const first = (await this.mailboxes.list()).length === 0;
@@ -466,12 +535,17 @@ export class EmailService {
 
   async updateMailbox(id: string, input: MailboxInput, expectedVersion?: number): Promise<Mailbox> {
     const current = await this.getMailbox(id);
-    this.checkMailbox({ ...input, username: input.username === undefined ? current.username : input.username });
+    this.checkMailbox({
+      ...input,
+      username: input.username === undefined ? current.username : input.username,
+    });
     const base = expectedVersion ?? current.version;
     if (base !== current.version) throw versionConflict('mailbox', base, current.version);
     const sameName = await this.mailboxes.getByName(input.name.trim());
     if (sameName && sameName.id !== id) {
-      throw new WerkflowError('already_exists', `A mailbox named "${input.name}" exists already.`, { path: 'name' });
+      throw new WerkflowError('already_exists', `A mailbox named "${input.name}" exists already.`, {
+        path: 'name',
+      });
     }
     const next: Mailbox = {
       ...current,
@@ -481,7 +555,11 @@ export class EmailService {
       security: input.security,
       username: input.username === undefined ? current.username : input.username,
       passwordEncrypted:
-        input.password === undefined ? current.passwordEncrypted : input.password === null ? null : this.encrypt(input.password),
+        input.password === undefined
+          ? current.passwordEncrypted
+          : input.password === null
+            ? null
+            : this.encrypt(input.password),
       fromName: input.fromName.trim(),
       fromAddress: input.fromAddress.trim(),
       replyTo: input.replyTo === undefined ? current.replyTo : input.replyTo,
@@ -494,7 +572,8 @@ export class EmailService {
       updatedAt: this.clock.now(),
     };
     await this.params.store.db.transaction().execute(async (trx) => {
-      if (!(await this.mailboxes.updateIfVersion(next, base, trx))) throw versionConflict('mailbox', base, base + 1);
+      if (!(await this.mailboxes.updateIfVersion(next, base, trx)))
+        throw versionConflict('mailbox', base, base + 1);
       if (next.isDefault) await this.mailboxes.makeDefault(next.id, trx);
     });
     return next;
@@ -517,7 +596,10 @@ export class EmailService {
   async testMailbox(input: { id?: string; settings?: MailboxInput }): Promise<ConnectionTestResult> {
     const saved = input.id !== undefined ? await this.getMailbox(input.id) : null;
     const s = input.settings;
-    if (!saved && !s) throw new WerkflowError('validation_failed', 'Give a mailbox id or the settings to test.', { path: 'id' });
+    if (!saved && !s)
+      throw new WerkflowError('validation_failed', 'Give a mailbox id or the settings to test.', {
+        path: 'id',
+      });
     const password = s?.password !== undefined ? s.password : saved ? this.passwordOf(saved) : null;
     return testSmtpConnection({
       host: s?.host ?? saved!.host,
@@ -538,7 +620,10 @@ export class EmailService {
 
   async getOutboxMessage(id: string): Promise<OutboxMessage & { dossierIds: string[] }> {
     const m = await this.outbox.get(id);
-    if (!m) throw new WerkflowError('not_found', `There is no message with id "${id}" in the outbox.`, { path: 'id' });
+    if (!m)
+      throw new WerkflowError('not_found', `There is no message with id "${id}" in the outbox.`, {
+        path: 'id',
+      });
     return { ...m, dossierIds: await this.outbox.dossierIdsOf(id) };
   }
 
@@ -546,7 +631,11 @@ export class EmailService {
     return this.outbox.countByStatus();
   }
 
-  private async decide(id: string, decision: 'resent' | 'dismissed', actor: string | null): Promise<OutboxMessage> {
+  private async decide(
+    id: string,
+    decision: 'resent' | 'dismissed',
+    actor: string | null,
+  ): Promise<OutboxMessage> {
     const current = await this.getOutboxMessage(id);
     if (!(await this.outbox.resolve(id, decision, actor, this.clock.now()))) {
       throw new WerkflowError(
@@ -576,7 +665,11 @@ export class EmailService {
 
   // ── settings ──────────────────────────────────────────────────────────────────────────────
 
-  async getSettings(): Promise<{ organisation: OrganisationSettings; email: EmailSettings; testModeFromEnvironment: string | null }> {
+  async getSettings(): Promise<{
+    organisation: OrganisationSettings;
+    email: EmailSettings;
+    testModeFromEnvironment: string | null;
+  }> {
     return {
       organisation: await this.settings.getOrganisation(),
       email: await this.settings.getEmailSettings(),
@@ -584,18 +677,30 @@ export class EmailService {
     };
   }
 
-  async updateSettings(input: { organisation?: Partial<OrganisationSettings>; email?: Partial<EmailSettings> }): Promise<void> {
+  async updateSettings(input: {
+    organisation?: Partial<OrganisationSettings>;
+    email?: Partial<EmailSettings>;
+  }): Promise<void> {
     const problems: ErrorDetail[] = [];
     if (input.email?.redirectAllTo && !isEmailAddress(input.email.redirectAllTo)) {
-      problems.push({ path: 'email.redirectAllTo', message: `"${input.email.redirectAllTo}" is not an e-mail address.` });
+      problems.push({
+        path: 'email.redirectAllTo',
+        message: `"${input.email.redirectAllTo}" is not an e-mail address.`,
+      });
     }
     for (const [i, d] of (input.email?.blockedDomains ?? []).entries()) {
       if (!/^@?[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/.test(d.trim())) {
-        problems.push({ path: `email.blockedDomains[${i}]`, message: `"${d}" is not a domain such as example.com.` });
+        problems.push({
+          path: `email.blockedDomains[${i}]`,
+          message: `"${d}" is not a domain such as example.com.`,
+        });
       }
     }
     if (input.organisation?.email && !isEmailAddress(input.organisation.email)) {
-      problems.push({ path: 'organisation.email', message: `"${input.organisation.email}" is not an e-mail address.` });
+      problems.push({
+        path: 'organisation.email',
+        message: `"${input.organisation.email}" is not an e-mail address.`,
+      });
     }
     throwIfProblems(problems);
     if (input.organisation) {
@@ -610,8 +715,11 @@ export class EmailService {
     if (input.email) {
       const current = await this.settings.getEmailSettings();
       await this.settings.setEmailSettings({
-        blockedDomains: (input.email.blockedDomains ?? current.blockedDomains).map((d) => d.trim().replace(/^@/, '').toLowerCase()),
-        redirectAllTo: input.email.redirectAllTo === undefined ? current.redirectAllTo : input.email.redirectAllTo || null,
+        blockedDomains: (input.email.blockedDomains ?? current.blockedDomains).map((d) =>
+          d.trim().replace(/^@/, '').toLowerCase(),
+        ),
+        redirectAllTo:
+          input.email.redirectAllTo === undefined ? current.redirectAllTo : input.email.redirectAllTo || null,
       });
     }
   }
@@ -624,7 +732,8 @@ export class EmailService {
 
   /** Starts the local SMTP sink on loopback; demo mode points a mailbox at it. */
   async startSink(options: MailSinkOptions = {}): Promise<{ host: string; port: number }> {
-    if (!this.sinkInstance) this.sinkInstance = new MailSink(this.sinkMessages, this.clock, options);
+    if (!this.sinkInstance?.isRunning)
+      this.sinkInstance = new MailSink(this.sinkMessages, this.clock, options);
     return this.sinkInstance.start();
   }
 
@@ -634,7 +743,8 @@ export class EmailService {
    */
   async ensureDemoMailbox(): Promise<Mailbox> {
     const sink = this.sinkInstance;
-    if (!sink?.isRunning) throw new WerkflowError('invalid_state', 'Start the mail sink before creating the demo mailbox.');
+    if (!sink?.isRunning)
+      throw new WerkflowError('invalid_state', 'Start the mail sink before creating the demo mailbox.');
     const org = await this.settings.getOrganisation();
     const input: MailboxInput = {
       name: 'Demo (local mail viewer)',
@@ -647,7 +757,21 @@ export class EmailService {
       maxConnections: 10,
     };
     const existing = await this.mailboxes.getByName(input.name);
-    return existing ? this.updateMailbox(existing.id, { ...input, username: null, password: null }) : this.createMailbox(input);
+    return existing
+      ? this.updateMailbox(existing.id, { ...input, username: null, password: null })
+      : this.createMailbox(input);
+  }
+
+  /**
+   * Demo and sandbox: starts the sink (when needed), makes the demo mailbox the default, and
+   * sends every message to the sink whatever mailbox it was written for. Nothing leaves the
+   * machine. Returns the sink's address.
+   */
+  async captureAllMail(options: MailSinkOptions = {}): Promise<{ host: string; port: number }> {
+    const at = await this.startSink(options);
+    await this.ensureDemoMailbox();
+    this.mailer.captureAllAt(at.host, at.port);
+    return at;
   }
 
   listSinkMessages(options: { limit: number; before?: number; to?: string }): Promise<SinkMessage[]> {

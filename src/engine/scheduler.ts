@@ -182,6 +182,7 @@ export class Scheduler {
       if (batch.length > 0) await this.executor.run(batch, actor);
       return batch.length;
     }
+    if (claimed > 0) this.executor.afterCommit();
     if (outside.length > 0) await this.executor.run(outside, actor);
     return claimed;
   }

@@ -98,6 +98,11 @@ export class Werkflow {
       options: emailOptions,
     });
     this.executor.email = this.email;
+    this.executor.afterCommit = () => this.email.kick();
+    // E-mail effects are checked when a template is saved: the e-mail template exists and is
+    // written for the dossier type the mail is rendered for (the fan-out target, if any).
+    this.templates.validateEffect = async (def) =>
+      def.effect.type === 'sendEmail' ? this.email.validateEffect(def.effect, def.fanOut?.dossierType ?? def.dossierType) : [];
     this.templates.email = this.email;
     this.actions.email = this.email;
     // A dossier, its event and the actions it stamps commit in one transaction.
@@ -112,7 +117,13 @@ export class Werkflow {
     const store = await openStore(options);
     try {
       const report = await migrate(store, clock);
-      const werkflow = new Werkflow(store, clock, report, options.scheduler, options.email ?? emailOptionsFromEnv());
+      const werkflow = new Werkflow(
+        store,
+        clock,
+        report,
+        options.scheduler,
+        options.email ?? emailOptionsFromEnv(),
+      );
       await werkflow.reloadDossierTypes();
       await werkflow.engine.reloadTemplates();
       await werkflow.calendar.load();

@@ -94,7 +94,8 @@ export const postgresAdapter: DialectAdapter = {
   rowLocking: true,
   maxParameters: 60_000,
   toJson: (value) => JSON.stringify(value),
-  fromJson: <T>(raw: unknown) => (typeof raw === 'string' ? (JSON.parse(raw) as T) : (raw as T)),
+  // pg parses jsonb itself: a top-level JSON string arrives as a JS string, not as JSON text.
+  fromJson: <T>(raw: unknown) => raw as T,
   jsonText: (column, key) => sql<string | null>`(${sql.ref(column)} ->> ${key})`,
   jsonNumber: (column, key) =>
     sql<

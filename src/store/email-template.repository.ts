@@ -42,7 +42,8 @@ export class EmailTemplateRepository {
       htmlBody: row.html_body,
       textBody: row.text_body,
       mailboxId: row.mailbox_id,
-      attachment: row.attachment === null ? null : this.store.adapter.fromJson<EmailAttachment>(row.attachment),
+      attachment:
+        row.attachment === null ? null : this.store.adapter.fromJson<EmailAttachment>(row.attachment),
       version: Number(row.version),
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),
@@ -72,7 +73,11 @@ export class EmailTemplateRepository {
   }
 
   async getByName(name: string, db: Db = this.store.db): Promise<EmailTemplate | undefined> {
-    const row = await db.selectFrom('email_templates').selectAll().where('name', '=', name).executeTakeFirst();
+    const row = await db
+      .selectFrom('email_templates')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row ? this.toDomain(row) : undefined;
   }
 
@@ -86,7 +91,11 @@ export class EmailTemplateRepository {
   }
 
   /** Writes a new version if the stored one is still `expectedVersion`; false when it is not. */
-  async updateIfVersion(template: EmailTemplate, expectedVersion: number, db: Db = this.store.db): Promise<boolean> {
+  async updateIfVersion(
+    template: EmailTemplate,
+    expectedVersion: number,
+    db: Db = this.store.db,
+  ): Promise<boolean> {
     const { id: _id, created_at: _created, ...row } = this.toRow(template);
     const result = await db
       .updateTable('email_templates')
@@ -104,7 +113,11 @@ export class EmailTemplateRepository {
 
   /** Templates that send from `mailboxId` (a mailbox in use cannot be deleted). */
   async usingMailbox(mailboxId: string, db: Db = this.store.db): Promise<EmailTemplate[]> {
-    const rows = await db.selectFrom('email_templates').selectAll().where('mailbox_id', '=', mailboxId).execute();
+    const rows = await db
+      .selectFrom('email_templates')
+      .selectAll()
+      .where('mailbox_id', '=', mailboxId)
+      .execute();
     return rows.map((r) => this.toDomain(r));
   }
 }

@@ -49,7 +49,12 @@ export interface OutboxMessage extends OutboxSummary {
 
 /** What the mailer learnt about one message it tried to send. */
 export type DeliveryResult =
-  | { readonly id: string; readonly outcome: 'sent'; readonly reply: string; readonly redirectedTo: string | null }
+  | {
+      readonly id: string;
+      readonly outcome: 'sent';
+      readonly reply: string;
+      readonly redirectedTo: string | null;
+    }
   | { readonly id: string; readonly outcome: 'retry'; readonly reply: string; readonly nextAttemptAt: number }
   | { readonly id: string; readonly outcome: 'failed'; readonly reply: string };
 
@@ -275,7 +280,12 @@ export class OutboxRepository {
    * Records what the SMTP server said. Only rows this worker still holds are changed; a row the
    * sweeper declared in doubt meanwhile gets its real outcome, since it is now known.
    */
-  async recordResults(results: readonly DeliveryResult[], workerId: string, now: number, db: Db): Promise<void> {
+  async recordResults(
+    results: readonly DeliveryResult[],
+    workerId: string,
+    now: number,
+    db: Db,
+  ): Promise<void> {
     const sent = results.filter((r) => r.outcome === 'sent');
     for (const r of results) {
       const base = db

@@ -142,13 +142,7 @@ describe.each(BACKENDS)('werkflow seed and migrate on $name', (backend) => {
   }
 
   let seeded = 0;
-  /**
-   * KNOWN BUG on PostgreSQL: `werkflow seed` dies with `"energy-cooperative" is not valid JSON`.
-   * postgresAdapter.fromJson (src/store/dialect-adapter.ts) JSON.parses every string, but pg has
-   * already parsed jsonb, so a stored JSON string (the `preset` setting) is parsed twice. Once
-   * fromJson returns pg's value as it is, vitest reports these as "expected to fail": use `it`.
-   */
-  const seedIt = backend.name === 'postgres' ? it.fails : it;
+  const seedIt = it;
 
   it('migrate on an empty database applies every migration and says so', async () => {
     const run = await werkflow(['migrate', '--data-dir', dataDir], env);

@@ -13,11 +13,13 @@ import { type Principal, SYSTEM_PRINCIPAL } from '../../src/domain/permissions.j
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
 
-const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 /** A colleague with the right to handle actions but not to set up automatic workflows. */
-const PLANNER: Principal = { id: 'u1', permissions: new Set(['dossiers.read', 'dossiers.write', 'actions.handle', 'templates.manual']) };
+const PLANNER: Principal = {
+  id: 'u1',
+  permissions: new Set(['dossiers.read', 'dossiers.write', 'actions.handle', 'templates.manual']),
+};
 
 async function patch(w: Werkflow, type: string, id: string, data: Record<string, unknown>): Promise<Dossier> {
   const current = await w.dossiers.get(type, id);
@@ -39,8 +41,17 @@ async function catching(p: Promise<unknown>): Promise<WerkflowError> {
 }
 
 async function rowCounts(w: Werkflow): Promise<Record<string, number>> {
-  const count = async (table: 'actions' | 'action_history' | 'events' | 'dossiers' | 'template_versions' | 'audit_log') =>
-    Number((await w.store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const count = async (
+    table: 'actions' | 'action_history' | 'events' | 'dossiers' | 'template_versions' | 'audit_log',
+  ) =>
+    Number(
+      (
+        await w.store.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   return {
     actions: await count('actions'),
     history: await count('action_history'),
@@ -72,14 +83,30 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
   async function training(w: Werkflow, type: Dossier, data: Record<string, unknown> = {}): Promise<Dossier> {
     return w.dossiers.create(
       'training',
-      { data: { name: `${String(type.data.name)} ${String(data.startDate ?? '2026-12-01')}`, trainingType: type.id, status: 'te-starten', startDate: '2026-12-01', ...data } },
+      {
+        data: {
+          name: `${String(type.data.name)} ${String(data.startDate ?? '2026-12-01')}`,
+          trainingType: type.id,
+          status: 'te-starten',
+          startDate: '2026-12-01',
+          ...data,
+        },
+      },
       null,
     );
   }
 
   async function participant(w: Werkflow, t: Dossier, name: string): Promise<Dossier> {
-    const person = await w.dossiers.create('person', { data: { name, email: `${name.toLowerCase().replace(/ /g, '.')}@example.nl` } }, null);
-    return w.dossiers.create('participant', { data: { training: t.id, person: person.id, status: 'aangemeld' } }, null);
+    const person = await w.dossiers.create(
+      'person',
+      { data: { name, email: `${name.toLowerCase().replace(/ /g, '.')}@example.nl` } },
+      null,
+    );
+    return w.dossiers.create(
+      'participant',
+      { data: { training: t.id, person: person.id, status: 'aangemeld' } },
+      null,
+    );
   }
 
   it('a template linked to a training type stamps its actions when a training of that type is created, not for other types', async () => {
@@ -101,7 +128,9 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
     );
     const a = await training(w, bhv);
     const b = await training(w, vca);
-    expect(await actionsOf(w, a.id)).toEqual([expect.objectContaining({ title: 'Reserveer lokaal', process: 'Planning', status: 'due' })]);
+    expect(await actionsOf(w, a.id)).toEqual([
+      expect.objectContaining({ title: 'Reserveer lokaal', process: 'Planning', status: 'due' }),
+    ]);
     expect(await actionsOf(w, b.id)).toEqual([]);
     expect(await w.actions.list({ process: 'Planning', limit: 10 })).toHaveLength(1);
   });
@@ -133,7 +162,11 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
       // Participants refer to their training, so the training exists first: when it is created
       // there is nobody to fan out to yet, and a "created" fan-out would stamp nothing.
       const t = await training(w, bhv);
-      const people = [await participant(w, t, 'Piet de Vries'), await participant(w, t, 'Sanne Bakker'), await participant(w, t, 'Kees Smit')];
+      const people = [
+        await participant(w, t, 'Piet de Vries'),
+        await participant(w, t, 'Sanne Bakker'),
+        await participant(w, t, 'Kees Smit'),
+      ];
       expect(await w.actions.list({ templateId: tpl.id, limit: 10 })).toEqual([]);
       await patch(w, 'training', t.id, { status: 'definitief' });
       const stamped = await w.actions.list({ templateId: tpl.id, limit: 10 });
@@ -174,7 +207,12 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
             dossierType: 'training',
             event: { type: 'dateReached', field: 'startDate' },
             fanOut: { dossierType: 'participant', field: 'training' },
-            timing: { anchor: { type: 'field', field: 'startDate' }, offset: -2, unit: 'workingDays', atTime: '09:00' },
+            timing: {
+              anchor: { type: 'field', field: 'startDate' },
+              offset: -2,
+              unit: 'workingDays',
+              atTime: '09:00',
+            },
             repeat,
             effect: { type: 'none' },
           },
@@ -189,18 +227,75 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
         await patch(w, 'training', t.id, { startDate: '2026-12-08' });
         let open_ = await w.actions.list({ templateId: tpl.id, statuses: ['pending'], limit: 10 });
         expect(open_.map((a) => a.dossierId).sort()).toEqual(people.map((p) => p.id).sort());
-        expect(new Set(open_.map((a) => a.dueAt))).toEqual(new Set([Date.parse('2026-12-04T09:00:00+01:00')]));
+        expect(new Set(open_.map((a) => a.dueAt))).toEqual(
+          new Set([Date.parse('2026-12-04T09:00:00+01:00')]),
+        );
         // Moved again: the participants' actions move along, none is left at the old time.
         await patch(w, 'training', t.id, { startDate: '2026-12-29' });
         open_ = await w.actions.list({ templateId: tpl.id, statuses: ['pending'], limit: 10 });
         expect(open_).toHaveLength(2);
-        expect(new Set(open_.map((a) => a.dueAt))).toEqual(new Set([Date.parse('2026-12-24T09:00:00+01:00')]));
+        expect(new Set(open_.map((a) => a.dueAt))).toEqual(
+          new Set([Date.parse('2026-12-24T09:00:00+01:00')]),
+        );
         const cancelled = await w.actions.list({ templateId: tpl.id, statuses: ['cancelled'], limit: 10 });
-        expect(cancelled.map((a) => a.statusReason)).toEqual(['startDate changed to 2026-12-29; planned again', 'startDate changed to 2026-12-29; planned again']);
+        expect(cancelled.map((a) => a.statusReason)).toEqual([
+          'startDate changed to 2026-12-29; planned again',
+          'startDate changed to 2026-12-29; planned again',
+        ]);
         clock.set('2026-12-24T09:00:00+01:00');
         expect((await w.scheduler.tick()).executed).toBe(2);
       },
     );
+
+    it('two working days before the start, every participant gets the attendance list by e-mail (one outbox row each)', async () => {
+      const w = await open();
+      await w.email.createMailbox({
+        name: 'Opleidingen',
+        host: '127.0.0.1',
+        port: 2525,
+        security: 'none',
+        fromName: 'Opleidingsinstituut',
+        fromAddress: 'planning@opleidingen.example.nl',
+      });
+      const list = await w.email.createTemplate({
+        name: 'Presentielijst',
+        rootType: 'participant',
+        subject: 'Presentielijst {{ participant.training.name }}',
+        htmlBody: '<p>Beste {{ participant.person.name }}, tot {{ participant.training.startDate }}.</p>',
+      });
+      const bhv = await trainingType(w, 'BHV Basis');
+      await w.templates.create(
+        {
+          name: 'Stuur deelnemers de presentielijst',
+          dossierType: 'training',
+          event: { type: 'dateReached', field: 'startDate' },
+          categories: [bhv.id],
+          fanOut: { dossierType: 'participant', field: 'training' },
+          timing: {
+            anchor: { type: 'field', field: 'startDate' },
+            offset: -2,
+            unit: 'workingDays',
+            atTime: '09:00',
+          },
+          effect: { type: 'sendEmail', templateId: list.id, to: [{ type: 'field', path: 'person.email' }] },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const t = await training(w, bhv, { name: 'BHV december', startDate: '2026-11-30' });
+      await participant(w, t, 'Piet de Vries');
+      await participant(w, t, 'Sanne Bakker');
+      await patch(w, 'training', t.id, { startDate: '2026-12-29' });
+      clock.set('2026-12-24T08:59:00+01:00');
+      expect((await w.scheduler.tick()).executed).toBe(0);
+      clock.set('2026-12-24T09:00:00+01:00');
+      expect((await w.scheduler.tick()).executed).toBe(2);
+      const mails = await w.email.listOutbox({ limit: 10 });
+      expect(mails.map((m) => [m.dossierType, m.subject, m.to]).sort()).toEqual([
+        ['participant', 'Presentielijst BHV december', ['piet.de.vries@example.nl']],
+        ['participant', 'Presentielijst BHV december', ['sanne.bakker@example.nl']],
+      ]);
+    });
 
     it('re-checks the training when due: cancelled when it was no longer definitief', async () => {
       const w = await open();
@@ -212,7 +307,11 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
       clock.advance(DAY);
       await w.scheduler.tick();
       const [action] = await w.actions.list({ templateId: tpl.id, limit: 10 });
-      expect(action).toMatchObject({ dossierId: p.id, status: 'cancelled', statusReason: 'the conditions no longer held when it was due' });
+      expect(action).toMatchObject({
+        dossierId: p.id,
+        status: 'cancelled',
+        statusReason: 'the conditions no longer held when it was due',
+      });
       expect((await w.dossiers.get('participant', p.id)).status).toBe('aangemeld');
     });
   });
@@ -304,11 +403,23 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
   describe('"2 working days before the start date" at 09:00', () => {
     const cases: [start: string, due: string, why: string][] = [
       ['2026-12-01', '2026-11-27T09:00:00+01:00', 'Tuesday → the Friday before (weekend)'],
-      ['2026-12-29', '2026-12-24T09:00:00+01:00', 'Tuesday after Christmas → Thursday 24 December (both Christmas days and the weekend)'],
+      [
+        '2026-12-29',
+        '2026-12-24T09:00:00+01:00',
+        'Tuesday after Christmas → Thursday 24 December (both Christmas days and the weekend)',
+      ],
       ['2027-01-04', '2026-12-30T09:00:00+01:00', "Monday after New Year's Day → Wednesday 30 December"],
-      ['2027-03-31', '2027-03-25T09:00:00+01:00', 'Wednesday after Easter → Thursday before Good Friday, in winter time (DST starts 28 March)'],
+      [
+        '2027-03-31',
+        '2027-03-25T09:00:00+01:00',
+        'Wednesday after Easter → Thursday before Good Friday, in winter time (DST starts 28 March)',
+      ],
       ['2027-04-29', '2027-04-26T09:00:00+02:00', 'Thursday after Koningsdag → Monday 26 April'],
-      ['2026-10-27', '2026-10-23T09:00:00+02:00', 'Tuesday after the clocks go back → Friday, still summer time'],
+      [
+        '2026-10-27',
+        '2026-10-23T09:00:00+02:00',
+        'Tuesday after the clocks go back → Friday, still summer time',
+      ],
       ['2026-10-28', '2026-10-26T09:00:00+01:00', 'Wednesday → Monday, winter time'],
     ];
 
@@ -320,7 +431,12 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
           name: 'Stuur presentielijst',
           dossierType: 'training',
           event: { type: 'dateReached', field: 'startDate' },
-          timing: { anchor: { type: 'field', field: 'startDate' }, offset: -2, unit: 'workingDays', atTime: '09:00' },
+          timing: {
+            anchor: { type: 'field', field: 'startDate' },
+            offset: -2,
+            unit: 'workingDays',
+            atTime: '09:00',
+          },
           effect: { type: 'none' },
         },
         SYSTEM_PRINCIPAL,
@@ -343,7 +459,12 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
           name: 'Stuur presentielijst',
           dossierType: 'training',
           event: { type: 'dateReached', field: 'startDate' },
-          timing: { anchor: { type: 'field', field: 'startDate' }, offset: -2, unit: 'workingDays', atTime: '09:00' },
+          timing: {
+            anchor: { type: 'field', field: 'startDate' },
+            offset: -2,
+            unit: 'workingDays',
+            atTime: '09:00',
+          },
           effect: { type: 'none' },
         },
         SYSTEM_PRINCIPAL,
@@ -379,7 +500,10 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
     expect((await w.scheduler.tick()).expired).toBe(0);
     clock.set('2026-12-28T10:00:00+01:00');
     expect((await w.scheduler.tick()).expired).toBe(1);
-    expect(await w.actions.get(action!.id)).toMatchObject({ status: 'expired', statusReason: 'its end date passed before it was done' });
+    expect(await w.actions.get(action!.id)).toMatchObject({
+      status: 'expired',
+      statusReason: 'its end date passed before it was done',
+    });
     expect((await catching(w.actions.complete(action!.id, PLANNER))).code).toBe('invalid_state');
   });
 
@@ -403,14 +527,18 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
     const [a2] = await actionsOf(w, t2.id);
     const later = clock.now() + 3 * DAY;
     expect((await w.actions.reschedule(a1!.id, later, PLANNER)).dueAt).toBe(later);
-    expect((await w.actions.cancel(a2!.id, PLANNER, 'opleiding gaat niet door')).statusReason).toBe('opleiding gaat niet door');
+    expect((await w.actions.cancel(a2!.id, PLANNER, 'opleiding gaat niet door')).statusReason).toBe(
+      'opleiding gaat niet door',
+    );
     clock.advance(DAY);
     expect((await w.scheduler.tick()).executed).toBe(0);
     clock.advance(2 * DAY);
     expect((await w.scheduler.tick()).executed).toBe(1);
     expect((await w.dossiers.get('training', t1.id)).status).toBe('definitief');
     expect((await w.dossiers.get('training', t2.id)).status).toBe('te-starten');
-    expect((await w.actions.get(a1!.id)).history.map((h) => h.note)).toContain(`rescheduled to ${new Date(later).toISOString()}`);
+    expect((await w.actions.get(a1!.id)).history.map((h) => h.note)).toContain(
+      `rescheduled to ${new Date(later).toISOString()}`,
+    );
     expect((await catching(w.actions.cancel(a1!.id, PLANNER))).code).toBe('invalid_state');
     expect((await catching(w.actions.reschedule(a2!.id, later, PLANNER))).code).toBe('invalid_state');
   });
@@ -418,7 +546,12 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
   it('"create always" (whenConditionsFail: wait): stamped as waiting, pending once the conditions hold', async () => {
     const w = await open();
     const bhv = await trainingType(w, 'BHV Basis');
-    const coach = (await w.auth.createUser({ name: 'Dirk van Dam', email: 'dirk@opleidingen.example.nl', roles: ['staff'] }, 'test')).id;
+    const coach = (
+      await w.auth.createUser(
+        { name: 'Dirk van Dam', email: 'dirk@opleidingen.example.nl', roles: ['staff'] },
+        'test',
+      )
+    ).id;
     await w.templates.create(
       {
         name: 'Coach bevestigt',
@@ -465,7 +598,12 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
         dossierType: 'training',
         event: { type: 'dateReached', field: 'startDate' },
         categories: [bhv.id],
-        timing: { anchor: { type: 'field', field: 'startDate' }, offset: -2, unit: 'workingDays', atTime: '09:00' },
+        timing: {
+          anchor: { type: 'field', field: 'startDate' },
+          offset: -2,
+          unit: 'workingDays',
+          atTime: '09:00',
+        },
         effect: { type: 'none' },
       },
       SYSTEM_PRINCIPAL,
@@ -473,7 +611,10 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
     const before = await rowCounts(w);
     const sim = await w.templates.simulate(tpl.id);
     expect(sim.total).toBe(2);
-    expect(sim.items.map((i) => i.dueAt).sort()).toEqual([Date.parse('2026-11-27T09:00:00+01:00'), Date.parse('2026-12-24T09:00:00+01:00')]);
+    expect(sim.items.map((i) => i.dueAt).sort()).toEqual([
+      Date.parse('2026-11-27T09:00:00+01:00'),
+      Date.parse('2026-12-24T09:00:00+01:00'),
+    ]);
     expect(await rowCounts(w)).toEqual(before);
     expect(await w.actions.list({ templateId: tpl.id, limit: 10 })).toEqual([]);
   });
@@ -482,7 +623,11 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
     const w = await open();
     const bhv = await trainingType(w, 'BHV Basis');
     const vca = await trainingType(w, 'VCA Basis');
-    const existing = [await training(w, bhv), await training(w, bhv, { startDate: '2026-12-08' }), await training(w, bhv, { startDate: '2026-12-15', status: 'geannuleerd' })];
+    const existing = [
+      await training(w, bhv),
+      await training(w, bhv, { startDate: '2026-12-08' }),
+      await training(w, bhv, { startDate: '2026-12-15', status: 'geannuleerd' }),
+    ];
     const other = await training(w, vca);
     const tpl = await w.templates.create(
       {
@@ -501,46 +646,87 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
     const fresh = await training(w, bhv, { startDate: '2027-01-12' });
     expect(await actionsOf(w, fresh.id)).toHaveLength(1);
     const before = await rowCounts(w);
-    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: true })).toEqual({ toStamp: 2, toRemove: 0, applied: false });
+    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: true })).toEqual({
+      toStamp: 2,
+      toRemove: 0,
+      applied: false,
+    });
     expect(await rowCounts(w)).toEqual(before);
 
-    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: false })).toEqual({ toStamp: 2, toRemove: 0, applied: true });
+    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: false })).toEqual({
+      toStamp: 2,
+      toRemove: 0,
+      applied: true,
+    });
     expect(await actionsOf(w, existing[0]!.id)).toHaveLength(1);
     expect(await actionsOf(w, existing[1]!.id)).toHaveLength(1);
     expect(await actionsOf(w, existing[2]!.id)).toHaveLength(0); // conditions do not hold
     expect(await actionsOf(w, other.id)).toHaveLength(0);
 
-    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: true })).toEqual({ toStamp: 0, toRemove: 0, applied: false });
-    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: false })).toEqual({ toStamp: 0, toRemove: 0, applied: true });
+    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: true })).toEqual({
+      toStamp: 0,
+      toRemove: 0,
+      applied: false,
+    });
+    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: false })).toEqual({
+      toStamp: 0,
+      toRemove: 0,
+      applied: true,
+    });
     expect(await w.actions.list({ templateId: tpl.id, limit: 100 })).toHaveLength(3);
 
     // Linked to VCA instead: the open BHV actions would be removed, the VCA training stamped.
-    await w.templates.updateDraft(tpl.id, { ...(await w.templates.get(tpl.id)).draft, categories: [vca.id] }, SYSTEM_PRINCIPAL);
+    await w.templates.updateDraft(
+      tpl.id,
+      { ...(await w.templates.get(tpl.id)).draft, categories: [vca.id] },
+      SYSTEM_PRINCIPAL,
+    );
     await w.templates.publish(tpl.id, SYSTEM_PRINCIPAL);
-    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: true })).toEqual({ toStamp: 1, toRemove: 3, applied: false });
+    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: true })).toEqual({
+      toStamp: 1,
+      toRemove: 3,
+      applied: false,
+    });
     await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: false });
     const all = await w.actions.list({ templateId: tpl.id, limit: 100 });
     expect(all.filter((a) => a.status === 'cancelled')).toHaveLength(3);
     expect(all.filter((a) => a.status === 'due').map((a) => a.dossierId)).toEqual([other.id]);
-    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: true })).toEqual({ toStamp: 0, toRemove: 0, applied: false });
+    expect(await w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun: true })).toEqual({
+      toStamp: 0,
+      toRemove: 0,
+      applied: false,
+    });
   });
 
   it('only principals with workflows.automatic may create or publish automatic and semi-automatic templates', async () => {
     const w = await open();
     const base = { dossierType: 'training', event: { type: 'created' }, effect: { type: 'none' } };
     for (const executionMode of ['automatic', 'semiAutomatic']) {
-      const error = await catching(w.templates.create({ ...base, name: `Auto ${executionMode}`, executionMode }, PLANNER, { publish: true }));
+      const error = await catching(
+        w.templates.create({ ...base, name: `Auto ${executionMode}`, executionMode }, PLANNER, {
+          publish: true,
+        }),
+      );
       expect(error.code).toBe('forbidden');
       expect(error.message).toContain('workflows.automatic');
     }
     expect(await w.templates.list()).toEqual([]);
     // Manual templates are theirs to make.
-    const manual = await w.templates.create({ ...base, name: 'Handmatig', executionMode: 'manual' }, PLANNER, { publish: true });
+    const manual = await w.templates.create(
+      { ...base, name: 'Handmatig', executionMode: 'manual' },
+      PLANNER,
+      { publish: true },
+    );
     expect(manual.publishedVersion).toBe(1);
     // Nor may they turn a manual template automatic, or publish an automatic draft someone else made.
-    const toAuto = await catching(w.templates.updateDraft(manual.id, { ...manual.draft, executionMode: 'automatic' }, PLANNER));
+    const toAuto = await catching(
+      w.templates.updateDraft(manual.id, { ...manual.draft, executionMode: 'automatic' }, PLANNER),
+    );
     expect(toAuto.code).toBe('forbidden');
-    const draft = await w.templates.create({ ...base, name: 'Automatisch concept', executionMode: 'automatic' }, SYSTEM_PRINCIPAL);
+    const draft = await w.templates.create(
+      { ...base, name: 'Automatisch concept', executionMode: 'automatic' },
+      SYSTEM_PRINCIPAL,
+    );
     const publish = await catching(w.templates.publish(draft.id, PLANNER));
     expect(publish.code).toBe('forbidden');
     expect(publish.message).toContain('workflows.automatic');

@@ -30,15 +30,22 @@ async function statusesOf(w: Werkflow, actionId: string): Promise<string[]> {
 }
 
 /**
- * A stand-in for the e-mail part where it is not wired in: records what the executor asks to
- * send, so the engine's side of e-mail workflows (reminders, once-only) can be checked on its own.
+ * A stand-in for the e-mail part: records what the executor asks to send, so the engine's side of
+ * e-mail workflows (reminders, re-checks at due time) is checked on its own, without mailboxes or
+ * e-mail templates. The scenarios with real outbox rows are under "with the e-mail part".
  */
-function recordingEmail(): EmailPort & { sent: { actionId: string; templateId: string; dossierId: string }[] } {
+function recordingEmail(): EmailPort & {
+  sent: { actionId: string; templateId: string; dossierId: string }[];
+} {
   const sent: { actionId: string; templateId: string; dossierId: string }[] = [];
   return {
     sent,
     enqueue: async (_db, input) => {
-      sent.push({ actionId: input.actionId, templateId: input.effect.templateId, dossierId: input.dossier.id });
+      sent.push({
+        actionId: input.actionId,
+        templateId: input.effect.templateId,
+        dossierId: input.dossier.id,
+      });
       return { outboxId: `fake-${sent.length}`, to: ['fake@example.nl'], subject: 'fake' };
     },
     preview: async () => ({ to: ['fake@example.nl'], cc: [], bcc: [], subject: 'fake', html: '', text: '' }),
@@ -74,7 +81,13 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
     const measure = await w.dossiers.create('measureCategory', { data: { name: 'Zonnepanelen' } }, null);
     const intake = await w.dossiers.create(
       'intake',
-      { data: { contact: resident.id, status: 'open', ...(options.campaign ? { campaign: options.campaign } : {}) } },
+      {
+        data: {
+          contact: resident.id,
+          status: 'open',
+          ...(options.campaign ? { campaign: options.campaign } : {}),
+        },
+      },
       null,
     );
     const opportunity = await w.dossiers.create(
@@ -119,7 +132,11 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       expect(await actionsOf(w, qr.id)).toEqual([]); // created in another status: nothing yet
       await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
       const [action] = await actionsOf(w, qr.id);
-      expect(action).toMatchObject({ status: 'pending', executionMode: 'automatic', dueAt: clock.now() + days * DAY });
+      expect(action).toMatchObject({
+        status: 'pending',
+        executionMode: 'automatic',
+        dueAt: clock.now() + days * DAY,
+      });
       if (days > 0) {
         clock.advance(days * DAY - MINUTE);
         expect((await w.scheduler.tick()).executed).toBe(0);
@@ -139,7 +156,11 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
         {
           name: 'Pas na behandeling',
           dossierType: 'quotationRequest',
-          event: { type: 'statusSet', to: ['offerte-aangevraagd'], from: ['offerte-aanvraag-in-behandeling'] },
+          event: {
+            type: 'statusSet',
+            to: ['offerte-aangevraagd'],
+            from: ['offerte-aanvraag-in-behandeling'],
+          },
           effect: { type: 'none' },
         },
         SYSTEM_PRINCIPAL,
@@ -149,9 +170,38 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       await patch(w, 'quotationRequest', a.quotationRequest.id, { status: 'offerte-aangevraagd' });
       expect(await actionsOf(w, a.quotationRequest.id)).toHaveLength(0);
       const b = await household(w);
-      await patch(w, 'quotationRequest', b.quotationRequest.id, { status: 'offerte-aanvraag-in-behandeling' });
+      await patch(w, 'quotationRequest', b.quotationRequest.id, {
+        status: 'offerte-aanvraag-in-behandeling',
+      });
       await patch(w, 'quotationRequest', b.quotationRequest.id, { status: 'offerte-aangevraagd' });
       expect(await actionsOf(w, b.quotationRequest.id)).toHaveLength(1);
+    });
+
+    it('stamping is idempotent: the same event handled again stamps no second action', async () => {
+      const w = await open();
+      await w.templates.create(
+        {
+          name: 'Offerte aangevraagd',
+          dossierType: 'quotationRequest',
+          event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
+          timing: { anchor: { type: 'event' }, offset: 3, unit: 'days' },
+          effect: { type: 'none' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const { quotationRequest: qr } = await household(w);
+      await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+      const [event] = await w.dossiers.events.listForDossier(qr.id, { limit: 1 });
+      expect(event?.changes.status).toEqual({
+        old: 'offerte-nog-niet-aangevraagd',
+        new: 'offerte-aangevraagd',
+      });
+      for (let i = 0; i < 3; i++)
+        await w.store.db.transaction().execute((db) => w.engine.onDossierEvents(db, [event!]));
+      const actions = await actionsOf(w, qr.id);
+      expect(actions).toHaveLength(1);
+      expect(actions[0]!.idempotencyKey).toContain(`|e${event!.id}`);
     });
 
     it('nothing happens when the status moves on before the effect is due', async () => {
@@ -172,7 +222,10 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       clock.advance(DAY);
       await patch(w, 'quotationRequest', qr.id, { status: 'bewoner-is-akkoord' });
       const [action] = await actionsOf(w, qr.id);
-      expect(action).toMatchObject({ status: 'cancelled', statusReason: 'status is no longer Quotation requested' });
+      expect(action).toMatchObject({
+        status: 'cancelled',
+        statusReason: 'status is no longer Quotation requested',
+      });
       clock.advance(5 * DAY);
       expect((await w.scheduler.tick()).executed).toBe(0);
       expect((await w.dossiers.get('quotationRequest', qr.id)).data.note).toBeUndefined();
@@ -193,7 +246,11 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
           dossierType: 'quotationRequest',
           event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
           timing: { anchor: { type: 'event' }, offset: n, unit: 'days' },
-          effect: { type: 'sendEmail', templateId: 'et-offerte', to: [{ type: 'field', path: 'opportunity.intake.contact.email' }] },
+          effect: {
+            type: 'sendEmail',
+            templateId: 'et-offerte',
+            to: [{ type: 'field', path: 'opportunity.intake.contact.email' }],
+          },
           reminder: { after: { offset: m, unit: 'days' }, emailTemplateId: 'et-herinnering' },
         },
         SYSTEM_PRINCIPAL,
@@ -205,6 +262,8 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       const w = await open();
       const email = recordingEmail();
       w.executor.email = email;
+      // A recording e-mail port with made-up template ids: skip the e-mail template check.
+      w.templates.validateEffect = async () => [];
       await reminderTemplate(w, 2, 5);
       const { quotationRequest: qr } = await household(w);
       await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
@@ -229,6 +288,8 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       const w = await open();
       const email = recordingEmail();
       w.executor.email = email;
+      // A recording e-mail port with made-up template ids: skip the e-mail template check.
+      w.templates.validateEffect = async () => [];
       await reminderTemplate(w, 0, 5);
       const { quotationRequest: qr } = await household(w);
       await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
@@ -236,7 +297,10 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       clock.advance(2 * DAY);
       await patch(w, 'quotationRequest', qr.id, { status: 'in-overweging-bij-bewoner' });
       const reminder = (await actionsOf(w, qr.id)).find((a) => a.kind === 'reminder');
-      expect(reminder).toMatchObject({ status: 'cancelled', statusReason: 'status is no longer Quotation requested' });
+      expect(reminder).toMatchObject({
+        status: 'cancelled',
+        statusReason: 'status is no longer Quotation requested',
+      });
       clock.advance(10 * DAY);
       expect((await w.scheduler.tick()).executed).toBe(0);
       expect(email.sent).toHaveLength(1);
@@ -246,6 +310,8 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       const w = await open();
       const email = recordingEmail();
       w.executor.email = email;
+      // A recording e-mail port with made-up template ids: skip the e-mail template check.
+      w.templates.validateEffect = async () => [];
       await reminderTemplate(w, 0, 5);
       const { quotationRequest: qr } = await household(w);
       await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
@@ -253,14 +319,224 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       // The status is changed behind the engine's back (no event): the check at due time still stops it.
       await w.store.db
         .updateTable('dossiers')
-        .set({ status: 'uitgevoerd', data: w.store.adapter.toJson({ ...qr.data, status: 'uitgevoerd' }) as string })
+        .set({
+          status: 'uitgevoerd',
+          data: w.store.adapter.toJson({ ...qr.data, status: 'uitgevoerd' }) as string,
+        })
         .where('id', '=', qr.id)
         .execute();
       clock.advance(5 * DAY);
       await w.scheduler.tick();
       const reminder = (await actionsOf(w, qr.id)).find((a) => a.kind === 'reminder');
-      expect(reminder).toMatchObject({ status: 'cancelled', statusReason: 'the conditions no longer held when it was due' });
+      expect(reminder).toMatchObject({
+        status: 'cancelled',
+        statusReason: 'the conditions no longer held when it was due',
+      });
       expect(email.sent).toHaveLength(1);
+    });
+  });
+
+  describe('with the e-mail part: each e-mail is an outbox row', () => {
+    /** A mailbox (never contacted: the mailer is not started) and the e-mail templates of the scenarios. */
+    async function emailSetup(w: Werkflow) {
+      await w.email.createMailbox({
+        name: 'Energie Coöperatie',
+        host: '127.0.0.1',
+        port: 2525,
+        security: 'none',
+        fromName: 'Energie Coöperatie',
+        fromAddress: 'info@coop.example.nl',
+      });
+      const template = (name: string, rootType: string, subject: string) =>
+        w.email.createTemplate({
+          name,
+          rootType,
+          subject,
+          htmlBody: `<p>${subject}</p><p>Met vriendelijke groet, de energiecoöperatie</p>`,
+        });
+      return {
+        offerte: await template(
+          'Offerte aangevraagd',
+          'quotationRequest',
+          'Uw offerte voor {{ quotationRequest.opportunity.name }} is aangevraagd',
+        ),
+        herinnering: await template(
+          'Herinnering offerte',
+          'quotationRequest',
+          'Herinnering: offerte voor {{ quotationRequest.opportunity.name }}',
+        ),
+        nieuweTaak: await template('Nieuwe taak', 'task', 'Nieuwe taak: {{ task.description }}'),
+        verlopenTaak: await template('Verlopen taak', 'task', 'Verlopen: {{ task.description }}'),
+        afgehandeldeTaak: await template('Afgehandelde taak', 'task', 'Afgehandeld: {{ task.description }}'),
+      };
+    }
+
+    async function outboxOf(w: Werkflow, dossierId: string) {
+      const rows = await w.store.db
+        .selectFrom('email_outbox')
+        .select('action_id')
+        .where('dossier_id', '=', dossierId)
+        .orderBy('created_at')
+        .execute();
+      return Promise.all(rows.map(async (r) => (await w.email.outbox.getByActionId(r.action_id!))!));
+    }
+
+    it.each([0, 3])(
+      'kansactie set to Offerte aangevraagd → e-mail to the resident and the coach after %i days',
+      async (days) => {
+        const w = await open();
+        const t = await emailSetup(w);
+        await w.templates.create(
+          {
+            name: 'Offerteverzoek - Offerte aangevraagd',
+            dossierType: 'quotationRequest',
+            event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
+            timing: { anchor: { type: 'event' }, offset: days, unit: 'days' },
+            effect: {
+              type: 'sendEmail',
+              templateId: t.offerte.id,
+              to: [
+                { type: 'field', path: 'opportunity.intake.contact.email' },
+                { type: 'field', path: 'coach.email' },
+              ],
+            },
+          },
+          SYSTEM_PRINCIPAL,
+          { publish: true },
+        );
+        const { quotationRequest: qr } = await household(w);
+        await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+        clock.advance(days * DAY);
+        expect((await w.scheduler.tick()).executed).toBe(1);
+        const [action] = await actionsOf(w, qr.id);
+        expect(action?.status).toBe('done');
+        const [mail, ...more] = await outboxOf(w, qr.id);
+        expect(more).toEqual([]);
+        expect(mail).toMatchObject({
+          actionId: action!.id,
+          status: 'queued',
+          to: ['jan.jansen@example.nl', 'carla@coaches.example.nl'],
+          subject: 'Uw offerte voor Zon op het dak is aangevraagd',
+          fromAddress: 'info@coop.example.nl',
+        });
+        expect(action!.result).toMatchObject({ outboxId: mail!.id });
+      },
+    );
+
+    it('reminder after M days while still Offerte aangevraagd; none when the status changed', async () => {
+      const w = await open();
+      const t = await emailSetup(w);
+      await w.templates.create(
+        {
+          name: 'Offerteverzoek - Offerte aangevraagd (herinnering)',
+          dossierType: 'quotationRequest',
+          event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
+          timing: { anchor: { type: 'event' }, offset: 1, unit: 'days' },
+          effect: {
+            type: 'sendEmail',
+            templateId: t.offerte.id,
+            to: [{ type: 'field', path: 'opportunity.intake.contact.email' }],
+          },
+          reminder: { after: { offset: 7, unit: 'days' }, emailTemplateId: t.herinnering.id },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const still = (await household(w)).quotationRequest;
+      const moved = (await household(w)).quotationRequest;
+      await patch(w, 'quotationRequest', still.id, { status: 'offerte-aangevraagd' });
+      await patch(w, 'quotationRequest', moved.id, { status: 'offerte-aangevraagd' });
+      clock.advance(DAY);
+      expect((await w.scheduler.tick()).executed).toBe(2);
+      clock.advance(3 * DAY);
+      await patch(w, 'quotationRequest', moved.id, { status: 'bewoner-is-akkoord' });
+      clock.advance(4 * DAY);
+      expect((await w.scheduler.tick()).executed).toBe(1);
+      expect((await outboxOf(w, still.id)).map((m) => [m.subject, m.to])).toEqual([
+        ['Uw offerte voor Zon op het dak is aangevraagd', ['jan.jansen@example.nl']],
+        ['Herinnering: offerte voor Zon op het dak', ['jan.jansen@example.nl']],
+      ]);
+      expect((await outboxOf(w, moved.id)).map((m) => m.subject)).toEqual([
+        'Uw offerte voor Zon op het dak is aangevraagd',
+      ]);
+    });
+
+    it('task workflows: new → the responsible user, expired → once, completed → the contact N days later', async () => {
+      const w = await open();
+      const t = await emailSetup(w);
+      const anja = await user(w, 'Anja Kramer', 'anja.kramer@energie-coop.example.nl');
+      const responsible = [{ type: 'user' as const, field: 'responsibleUser' }];
+      const base = { dossierType: 'task', categories: ['bellen'] };
+      await w.templates.create(
+        {
+          ...base,
+          name: 'Bellen - nieuwe taak',
+          event: { type: 'created' },
+          effect: { type: 'sendEmail', templateId: t.nieuweTaak.id, to: responsible },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      await w.templates.create(
+        {
+          ...base,
+          name: 'Bellen - verlopen taak',
+          event: { type: 'dateReached', field: 'plannedFinishDate' },
+          timing: { anchor: { type: 'field', field: 'plannedFinishDate' }, offset: 1, unit: 'days' },
+          conditions: { type: 'compare', field: 'finished', op: 'ne', value: true },
+          repeat: 'once',
+          effect: { type: 'sendEmail', templateId: t.verlopenTaak.id, to: responsible },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      await w.templates.create(
+        {
+          ...base,
+          name: 'Bellen - afgehandelde taak',
+          event: { type: 'fieldChanged', field: 'finished', to: true },
+          timing: { anchor: { type: 'event' }, offset: 2, unit: 'days' },
+          repeat: 'once',
+          effect: {
+            type: 'sendEmail',
+            templateId: t.afgehandeldeTaak.id,
+            to: [{ type: 'field', path: 'contact.email' }],
+          },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const { resident } = await household(w);
+      const task = await w.dossiers.create(
+        'task',
+        {
+          data: {
+            taskType: 'bellen',
+            description: 'Bel Jan',
+            contact: resident.id,
+            responsibleUser: anja,
+            plannedFinishDate: '2026-11-25',
+            finished: false,
+          },
+        },
+        null,
+      );
+      expect((await w.scheduler.tick()).executed).toBe(1); // the new-task mail, at once
+      clock.set('2026-11-26T00:00:00+01:00');
+      expect((await w.scheduler.tick()).executed).toBe(1); // expired
+      await patch(w, 'task', task.id, { description: 'Bel Jan nog eens' });
+      await patch(w, 'task', task.id, { plannedFinishDate: '2026-11-27' });
+      clock.set('2026-11-28T12:00:00+01:00');
+      expect((await w.scheduler.tick()).executed).toBe(0); // expired mails once per task
+      await patch(w, 'task', task.id, { finished: true });
+      clock.advance(2 * DAY);
+      expect((await w.scheduler.tick()).executed).toBe(1);
+      const mails = await outboxOf(w, task.id);
+      expect(mails.map((m) => [m.subject, m.to])).toEqual([
+        ['Nieuwe taak: Bel Jan', ['anja.kramer@energie-coop.example.nl']],
+        ['Verlopen: Bel Jan', ['anja.kramer@energie-coop.example.nl']],
+        ['Afgehandeld: Bel Jan nog eens', ['jan.jansen@example.nl']],
+      ]);
     });
   });
 
@@ -283,18 +559,35 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       );
       const task = await w.dossiers.create(
         'task',
-        { data: { taskType: 'bellen', description: 'Bel bewoner', responsibleUser: anja, plannedFinishDate: '2026-11-30' } },
+        {
+          data: {
+            taskType: 'bellen',
+            description: 'Bel bewoner',
+            responsibleUser: anja,
+            plannedFinishDate: '2026-11-30',
+          },
+        },
         null,
       );
-      const other = await w.dossiers.create('task', { data: { taskType: 'e-mail', description: 'Mail', responsibleUser: anja } }, null);
+      const other = await w.dossiers.create(
+        'task',
+        { data: { taskType: 'e-mail', description: 'Mail', responsibleUser: anja } },
+        null,
+      );
       const [action] = await actionsOf(w, task.id);
       expect(action).toMatchObject({ status: 'due', assigneeUserId: anja, title: 'Bellen - nieuwe taak' });
       expect(await actionsOf(w, other.id)).toEqual([]); // another task type
-      expect((await w.actions.list({ assigneeUserId: anja, limit: 10 })).map((a) => a.id)).toEqual([action!.id]);
+      expect((await w.actions.list({ assigneeUserId: anja, limit: 10 })).map((a) => a.id)).toEqual([
+        action!.id,
+      ]);
       // Saving the task again stamps nothing new.
       await patch(w, 'task', task.id, { description: 'Bel bewoner terug' });
       expect(await actionsOf(w, task.id)).toHaveLength(1);
-      const done = await w.actions.complete(action!.id, { id: anja, permissions: new Set(['actions.handle']) }, 'gebeld');
+      const done = await w.actions.complete(
+        action!.id,
+        { id: anja, permissions: new Set(['actions.handle']) },
+        'gebeld',
+      );
       expect(done.status).toBe('done');
     });
 
@@ -318,11 +611,23 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       );
       const task = await w.dossiers.create(
         'task',
-        { data: { taskType: 'bellen', description: 'Bel bewoner', responsibleUser: anja, plannedFinishDate: '2026-11-25', finished: false } },
+        {
+          data: {
+            taskType: 'bellen',
+            description: 'Bel bewoner',
+            responsibleUser: anja,
+            plannedFinishDate: '2026-11-25',
+            finished: false,
+          },
+        },
         null,
       );
       let [action] = await actionsOf(w, task.id);
-      expect(action).toMatchObject({ status: 'pending', assigneeUserId: anja, dueAt: Date.parse('2026-11-26T00:00:00+01:00') });
+      expect(action).toMatchObject({
+        status: 'pending',
+        assigneeUserId: anja,
+        dueAt: Date.parse('2026-11-26T00:00:00+01:00'),
+      });
 
       // Saved again without changing the date: still the one action.
       await patch(w, 'task', task.id, { description: 'Bel bewoner over offerte' });
@@ -331,7 +636,10 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       // The planned date moves: the action moves with it (the old one is replaced, with the reason).
       await patch(w, 'task', task.id, { plannedFinishDate: '2026-11-27' });
       const after = await actionsOf(w, task.id);
-      expect(after.find((a) => a.id === action!.id)).toMatchObject({ status: 'cancelled', statusReason: 'plannedFinishDate changed to 2026-11-27; planned again' });
+      expect(after.find((a) => a.id === action!.id)).toMatchObject({
+        status: 'cancelled',
+        statusReason: 'plannedFinishDate changed to 2026-11-27; planned again',
+      });
       action = after.find((a) => a.status === 'pending');
       expect(action?.dueAt).toBe(Date.parse('2026-11-28T00:00:00+01:00'));
 
@@ -366,14 +674,25 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
         SYSTEM_PRINCIPAL,
         { publish: true },
       );
-      const task = await w.dossiers.create('task', { data: { taskType: 'bellen', description: 'Bel', plannedFinishDate: '2026-11-25' } }, null);
+      const task = await w.dossiers.create(
+        'task',
+        { data: { taskType: 'bellen', description: 'Bel', plannedFinishDate: '2026-11-25' } },
+        null,
+      );
       await patch(w, 'task', task.id, { finished: true });
       const [action] = await actionsOf(w, task.id);
-      expect(action).toMatchObject({ status: 'cancelled', statusReason: 'the conditions of the template no longer hold' });
+      expect(action).toMatchObject({
+        status: 'cancelled',
+        statusReason: 'the conditions of the template no longer hold',
+      });
       clock.advance(10 * DAY);
       expect((await w.scheduler.tick()).executed).toBe(0);
       // A task without a planned date has nothing to expire.
-      const undated = await w.dossiers.create('task', { data: { taskType: 'bellen', description: 'Ooit' } }, null);
+      const undated = await w.dossiers.create(
+        'task',
+        { data: { taskType: 'bellen', description: 'Ooit' } },
+        null,
+      );
       expect(await actionsOf(w, undated.id)).toEqual([]);
     });
 
@@ -392,7 +711,11 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
         SYSTEM_PRINCIPAL,
         { publish: true },
       );
-      const task = await w.dossiers.create('task', { data: { taskType: 'bellen', description: 'Bel', finished: false } }, null);
+      const task = await w.dossiers.create(
+        'task',
+        { data: { taskType: 'bellen', description: 'Bel', finished: false } },
+        null,
+      );
       await patch(w, 'task', task.id, { description: 'Bel nog eens' });
       expect(await actionsOf(w, task.id)).toEqual([]);
       const completedAt = clock.now() + 2 * 3_600_000;
@@ -412,8 +735,16 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
 
   it('a template linked to a campaign stamps only for intakes of that campaign', async () => {
     const w = await open();
-    const noord = await w.dossiers.create('campaign', { data: { name: 'Buurtaanpak Noord', status: 'actief' } }, null);
-    const zon = await w.dossiers.create('campaign', { data: { name: 'Zon op elk dak', status: 'actief' } }, null);
+    const noord = await w.dossiers.create(
+      'campaign',
+      { data: { name: 'Buurtaanpak Noord', status: 'actief' } },
+      null,
+    );
+    const zon = await w.dossiers.create(
+      'campaign',
+      { data: { name: 'Zon op elk dak', status: 'actief' } },
+      null,
+    );
     await w.templates.create(
       {
         name: 'Welkom Buurtaanpak Noord',
@@ -489,7 +820,10 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       const third = (await actionsOf(w, qr.id)).find((a) => a.templateId === afterFollowUp.id);
       expect(third?.status).toBe('done');
       const after = await w.dossiers.get('quotationRequest', qr.id);
-      expect(after).toMatchObject({ status: 'offerte-aanvraag-in-behandeling', data: { note: 'nagevraagd' } });
+      expect(after).toMatchObject({
+        status: 'offerte-aanvraag-in-behandeling',
+        data: { note: 'nagevraagd' },
+      });
     });
 
     it('stamps on expiry of the first action', async () => {
@@ -523,7 +857,10 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       clock.set('2026-11-25T10:00:00+01:00');
       const report = await w.scheduler.tick();
       expect(report.expired).toBe(1);
-      expect(await w.actions.get(first!.id)).toMatchObject({ status: 'expired', statusReason: 'its end date passed before it was done' });
+      expect(await w.actions.get(first!.id)).toMatchObject({
+        status: 'expired',
+        statusReason: 'its end date passed before it was done',
+      });
       const chained = (await actionsOf(w, qr.id)).find((a) => a.templateId === escalate.id);
       expect(chained?.status).toBe('done');
       expect((await w.dossiers.get('quotationRequest', qr.id)).data.note).toBe('geëscaleerd');

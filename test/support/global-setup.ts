@@ -14,8 +14,23 @@ export default async function setup(): Promise<void> {
     const { rows } = await client.query<{ nspname: string }>(
       `select nspname from pg_namespace where nspname like 'wft\\_%'`,
     );
-    for (const { nspname } of rows) await client.query(`drop schema if exists ${nspname} cascade`);
+    for (const { nspname } of rows) {
+      // Schemas are named wft_<pid>_<random>: keep those of a test process still running
+      // (another run of the suite on this machine), drop the rest.
+      const pid = Number(/^wft_(\d+)_/.exec(nspname)?.[1]);
+      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
+      await client.query(`drop schema if exists ${nspname} cascade`);
+    }
   } finally {
     await client.end();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

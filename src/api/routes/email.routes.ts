@@ -6,7 +6,12 @@ import type { Werkflow } from '../../engine/werkflow.js';
 import type { EmailTemplate } from '../../store/email-template.repository.js';
 import type { SinkMessage } from '../../store/mail-sink.repository.js';
 import type { Mailbox } from '../../store/mailbox.repository.js';
-import { OUTBOX_STATUSES, type OutboxMessage, type OutboxStatus, type OutboxSummary } from '../../store/outbox.repository.js';
+import {
+  OUTBOX_STATUSES,
+  type OutboxMessage,
+  type OutboxStatus,
+  type OutboxSummary,
+} from '../../store/outbox.repository.js';
 import { actorOf } from '../request-context.js';
 import { decodeCursor, encodeCursor, errorResponses } from '../schemas.js';
 
@@ -23,13 +28,21 @@ const AttachmentInput = Type.Object({
 
 const TemplateInput = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
-  rootType: Type.String({ description: 'The dossier type the template is about; merge fields are checked against it.' }),
+  rootType: Type.String({
+    description: 'The dossier type the template is about; merge fields are checked against it.',
+  }),
   language: Type.Optional(Type.Union([Type.Literal('nl'), Type.Literal('en')], { default: 'nl' })),
   subject: Type.String({ description: 'Liquid, one line: "Uw offerte voor {{ opportunity.name }}".' }),
   htmlBody: Type.String({ description: 'Liquid; every value is HTML-escaped.' }),
-  textBody: Type.Optional(Nullable(Type.String({ description: 'Liquid; generated from the HTML when empty.' }))),
+  textBody: Type.Optional(
+    Nullable(Type.String({ description: 'Liquid; generated from the HTML when empty.' })),
+  ),
   mailboxId: Type.Optional(Nullable(Type.String())),
-  attachment: Type.Optional(Type.Union([AttachmentInput, Type.Null()], { description: 'Absent keeps the current one, null removes it.' })),
+  attachment: Type.Optional(
+    Type.Union([AttachmentInput, Type.Null()], {
+      description: 'Absent keeps the current one, null removes it.',
+    }),
+  ),
 });
 
 const TemplateBody = Type.Object(
@@ -99,12 +112,22 @@ const MailboxInputSchema = Type.Object({
     description: 'tls: TLS from the start (465); starttls: upgrade required (587); none: local relays only.',
   }),
   username: Type.Optional(Nullable(Type.String())),
-  password: Type.Optional(Nullable(Type.String({ description: 'Write-only: stored encrypted, never returned. Absent keeps it, null clears it.' }))),
+  password: Type.Optional(
+    Nullable(
+      Type.String({
+        description: 'Write-only: stored encrypted, never returned. Absent keeps it, null clears it.',
+      }),
+    ),
+  ),
   fromName: Type.String({ minLength: 1, maxLength: 200 }),
   fromAddress: Type.String(),
   replyTo: Type.Optional(Nullable(Type.String())),
   isDefault: Type.Optional(Type.Boolean()),
-  categories: Type.Optional(Type.Array(Type.String(), { description: 'Category values (campaign id, training type) whose mails this mailbox sends.' })),
+  categories: Type.Optional(
+    Type.Array(Type.String(), {
+      description: 'Category values (campaign id, training type) whose mails this mailbox sends.',
+    }),
+  ),
   ratePerMinute: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
   maxConnections: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
   allowInvalidCertificates: Type.Optional(Type.Boolean()),
@@ -159,35 +182,44 @@ function mailboxBody(m: Mailbox): Static<typeof MailboxBody> {
 
 const ConnectionTest = Type.Object({
   ok: Type.Boolean(),
-  failedStep: Type.Union([Type.Literal('dns'), Type.Literal('connect'), Type.Literal('tls'), Type.Literal('auth'), Type.Literal('smtp'), Type.Null()]),
+  failedStep: Type.Union([
+    Type.Literal('dns'),
+    Type.Literal('connect'),
+    Type.Literal('tls'),
+    Type.Literal('auth'),
+    Type.Literal('smtp'),
+    Type.Null(),
+  ]),
   message: Type.String(),
   steps: Type.Array(Type.Object({ step: Type.String(), ok: Type.Boolean(), message: Type.String() })),
 });
 
 const outboxProps = {
-    id: Type.String(),
-    actionId: Nullable(Type.String()),
-    dossierId: Nullable(Type.String()),
-    dossierType: Nullable(Type.String()),
-    templateId: Nullable(Type.String()),
-    mailboxId: Type.String(),
-    messageId: Type.String(),
-    from: Type.String(),
-    replyTo: Nullable(Type.String()),
-    to: Type.Array(Type.String()),
-    cc: Type.Array(Type.String()),
-    bcc: Type.Array(Type.String()),
-    subject: Type.String(),
-    status: Type.String({ description: 'queued, sending, sent, failed, in_doubt or dismissed' }),
-    attempts: Type.Integer(),
-    nextAttemptAt: Type.Union([Time, Type.Null()]),
-    lastReply: Nullable(Type.String({ description: "The SMTP server's last answer, or what went wrong reaching it." })),
-    redirectedTo: Nullable(Type.String({ description: 'Test mode: where the message went instead.' })),
-    createdAt: Time,
-    sentAt: Type.Union([Time, Type.Null()]),
-    resolution: Nullable(Type.String()),
-    resolvedBy: Nullable(Type.String()),
-    resolvedAt: Type.Union([Time, Type.Null()]),
+  id: Type.String(),
+  actionId: Nullable(Type.String()),
+  dossierId: Nullable(Type.String()),
+  dossierType: Nullable(Type.String()),
+  templateId: Nullable(Type.String()),
+  mailboxId: Type.String(),
+  messageId: Type.String(),
+  from: Type.String(),
+  replyTo: Nullable(Type.String()),
+  to: Type.Array(Type.String()),
+  cc: Type.Array(Type.String()),
+  bcc: Type.Array(Type.String()),
+  subject: Type.String(),
+  status: Type.String({ description: 'queued, sending, sent, failed, in_doubt or dismissed' }),
+  attempts: Type.Integer(),
+  nextAttemptAt: Type.Union([Time, Type.Null()]),
+  lastReply: Nullable(
+    Type.String({ description: "The SMTP server's last answer, or what went wrong reaching it." }),
+  ),
+  redirectedTo: Nullable(Type.String({ description: 'Test mode: where the message went instead.' })),
+  createdAt: Time,
+  sentAt: Type.Union([Time, Type.Null()]),
+  resolution: Nullable(Type.String()),
+  resolvedBy: Nullable(Type.String()),
+  resolvedAt: Type.Union([Time, Type.Null()]),
 };
 
 const OutboxItem = Type.Object(outboxProps, { $id: 'OutboxMessage' });
@@ -197,7 +229,9 @@ const OutboxDetail = Type.Object({
   html: Type.String(),
   text: Type.String(),
   attachments: Type.Array(Type.Object({ filename: Type.String(), contentType: Type.String() })),
-  dossierIds: Type.Array(Type.String({ description: 'The dossiers this message is linked to (mail history).' })),
+  dossierIds: Type.Array(
+    Type.String({ description: 'The dossiers this message is linked to (mail history).' }),
+  ),
 });
 
 function outboxItem(m: OutboxSummary): Static<typeof OutboxItem> {
@@ -238,7 +272,10 @@ function outboxDetail(m: OutboxMessage & { dossierIds: string[] }): Static<typeo
   };
 }
 
-const OutboxPage = Type.Object({ items: Type.Array(Type.Ref('OutboxMessage')), nextCursor: Nullable(Type.String()) });
+const OutboxPage = Type.Object({
+  items: Type.Array(Type.Ref('OutboxMessage')),
+  nextCursor: Nullable(Type.String()),
+});
 
 const sinkProps = {
   id: Type.Integer(),
@@ -293,8 +330,12 @@ const Organisation = Type.Object({
 });
 
 const EmailSettingsSchema = Type.Object({
-  blockedDomains: Type.Optional(Type.Array(Type.String(), { description: 'Mail to these domains (and subdomains) is refused.' })),
-  redirectAllTo: Type.Optional(Nullable(Type.String({ description: 'Test mode: every message goes to this address instead.' }))),
+  blockedDomains: Type.Optional(
+    Type.Array(Type.String(), { description: 'Mail to these domains (and subdomains) is refused.' }),
+  ),
+  redirectAllTo: Type.Optional(
+    Nullable(Type.String({ description: 'Test mode: every message goes to this address instead.' })),
+  ),
 });
 
 /** The version a client read, from If-Match ("3" or W/"3"); undefined when absent. */
@@ -303,9 +344,13 @@ function ifMatch(request: FastifyRequest): number | undefined {
   if (raw === undefined) return undefined;
   const m = /^(?:W\/)?"?(\d+)"?$/.exec(String(raw).trim());
   if (!m) {
-    throw new WerkflowError('validation_failed', `If-Match must hold a version number such as "3", not ${String(raw)}.`, {
-      path: 'If-Match',
-    });
+    throw new WerkflowError(
+      'validation_failed',
+      `If-Match must hold a version number such as "3", not ${String(raw)}.`,
+      {
+        path: 'If-Match',
+      },
+    );
   }
   return Number(m[1]);
 }
@@ -315,9 +360,13 @@ function parseStatuses(raw: string | undefined): OutboxStatus[] | undefined {
   const list = raw.split(',').map((s) => s.trim());
   for (const s of list) {
     if (!(OUTBOX_STATUSES as readonly string[]).includes(s)) {
-      throw new WerkflowError('validation_failed', `Unknown status "${s}". Use ${OUTBOX_STATUSES.join(', ')}.`, {
-        path: 'query.status',
-      });
+      throw new WerkflowError(
+        'validation_failed',
+        `Unknown status "${s}". Use ${OUTBOX_STATUSES.join(', ')}.`,
+        {
+          path: 'query.status',
+        },
+      );
     }
   }
   return list as OutboxStatus[];
@@ -349,7 +398,9 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     async (request) => {
       const { rootType } = request.query as { rootType?: string };
       const all = await email.listTemplates();
-      return { items: all.filter((t) => rootType === undefined || t.rootType === rootType).map(templateBody) };
+      return {
+        items: all.filter((t) => rootType === undefined || t.rootType === rootType).map(templateBody),
+      };
     },
   );
 
@@ -368,7 +419,11 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     },
     async (request, reply) => {
       const t = await email.createTemplate(request.body as EmailTemplateInput);
-      return reply.status(201).header('ETag', `"${t.version}"`).header('Location', `/api/email-templates/${t.id}`).send(templateBody(t));
+      return reply
+        .status(201)
+        .header('ETag', `"${t.version}"`)
+        .header('Location', `/api/email-templates/${t.id}`)
+        .send(templateBody(t));
     },
   );
 
@@ -380,7 +435,10 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         tags: ['email'],
         summary: 'Check a template without saving it',
         body: TemplateInput,
-        response: { 200: Type.Object({ valid: Type.Boolean(), problems: Type.Array(Problem) }), ...errorResponses },
+        response: {
+          200: Type.Object({ valid: Type.Boolean(), problems: Type.Array(Problem) }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
@@ -405,7 +463,11 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const body = request.body as { template: EmailTemplateInput; dossierId: string; extra?: Record<string, unknown> };
+      const body = request.body as {
+        template: EmailTemplateInput;
+        dossierId: string;
+        extra?: Record<string, unknown>;
+      };
       return email.previewTemplate({ draft: body.template, dossierId: body.dossierId, extra: body.extra });
     },
   );
@@ -417,16 +479,25 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       schema: {
         tags: ['email'],
         summary: 'Convert an Econobis template ({kans_naam}, @als{…}…als@) to Liquid, with a report',
-        description: 'Nothing is saved: review the result and the notes, then POST it to /api/email-templates.',
+        description:
+          'Nothing is saved: review the result and the notes, then POST it to /api/email-templates.',
         body: Type.Object({
-          rootType: Type.String({ description: 'The dossier type the template is about (e.g. quotationRequest).' }),
+          rootType: Type.String({
+            description: 'The dossier type the template is about (e.g. quotationRequest).',
+          }),
           name: Type.Optional(Type.String()),
           subject: Type.String(),
           htmlBody: Type.String(),
         }),
         response: {
           200: Type.Object({
-            template: Type.Object({ name: Type.String(), rootType: Type.String(), language: Type.String(), subject: Type.String(), htmlBody: Type.String() }),
+            template: Type.Object({
+              name: Type.String(),
+              rootType: Type.String(),
+              language: Type.String(),
+              subject: Type.String(),
+              htmlBody: Type.String(),
+            }),
             converted: Type.Integer(),
             notes: Type.Array(
               Type.Object({
@@ -447,8 +518,19 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     async (request) => {
       const body = request.body as { rootType: string; name?: string; subject: string; htmlBody: string };
       const result = email.importEconobis(body);
-      const template = { name: body.name ?? 'Imported from Econobis', rootType: body.rootType, language: 'nl' as const, subject: result.subject, htmlBody: result.htmlBody };
-      return { template, converted: result.converted, notes: result.notes, problems: await email.validateTemplate(template) };
+      const template = {
+        name: body.name ?? 'Imported from Econobis',
+        rootType: body.rootType,
+        language: 'nl' as const,
+        subject: result.subject,
+        htmlBody: result.htmlBody,
+      };
+      return {
+        template,
+        converted: result.converted,
+        notes: result.notes,
+        problems: await email.validateTemplate(template),
+      };
     },
   );
 
@@ -462,7 +544,13 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         querystring: Type.Object({ rootType: Type.String() }),
         response: {
           200: Type.Object({
-            items: Type.Array(Type.Object({ path: Type.String(), label: Type.Object({ nl: Type.String(), en: Type.String() }), kind: Type.String() })),
+            items: Type.Array(
+              Type.Object({
+                path: Type.String(),
+                label: Type.Object({ nl: Type.String(), en: Type.String() }),
+                kind: Type.String(),
+              }),
+            ),
           }),
           ...errorResponses,
         },
@@ -475,7 +563,12 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/email-templates/:id',
     {
       config: { permission: 'dossiers.read' },
-      schema: { tags: ['email'], summary: 'An e-mail template (ETag = version)', params: IdParams, response: { 200: Type.Ref('EmailTemplate'), ...errorResponses } },
+      schema: {
+        tags: ['email'],
+        summary: 'An e-mail template (ETag = version)',
+        params: IdParams,
+        response: { 200: Type.Ref('EmailTemplate'), ...errorResponses },
+      },
     },
     async (request, reply) => {
       const t = await email.getTemplate((request.params as { id: string }).id);
@@ -497,7 +590,11 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const t = await email.updateTemplate((request.params as { id: string }).id, request.body as EmailTemplateInput, ifMatch(request));
+      const t = await email.updateTemplate(
+        (request.params as { id: string }).id,
+        request.body as EmailTemplateInput,
+        ifMatch(request),
+      );
       return reply.header('ETag', `"${t.version}"`).send(templateBody(t));
     },
   );
@@ -506,7 +603,12 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/email-templates/:id',
     {
       config: { permission: 'workflows.automatic' },
-      schema: { tags: ['email'], summary: 'Delete an e-mail template', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+      schema: {
+        tags: ['email'],
+        summary: 'Delete an e-mail template',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
     },
     async (request, reply) => {
       await email.deleteTemplate((request.params as { id: string }).id);
@@ -522,13 +624,20 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         tags: ['email'],
         summary: 'Render a saved template against a dossier',
         params: IdParams,
-        body: Type.Object({ dossierId: Type.String(), extra: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
+        body: Type.Object({
+          dossierId: Type.String(),
+          extra: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+        }),
         response: { 200: Rendered, ...errorResponses },
       },
     },
     async (request) => {
       const body = request.body as { dossierId: string; extra?: Record<string, unknown> };
-      return email.previewTemplate({ templateId: (request.params as { id: string }).id, dossierId: body.dossierId, extra: body.extra });
+      return email.previewTemplate({
+        templateId: (request.params as { id: string }).id,
+        dossierId: body.dossierId,
+        extra: body.extra,
+      });
     },
   );
 
@@ -537,7 +646,11 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/mailboxes',
     {
       config: { permission: 'workflows.automatic' },
-      schema: { tags: ['email'], summary: 'List mailboxes (passwords are never returned)', response: { 200: Type.Object({ items: Type.Array(Type.Ref('Mailbox')) }), ...errorResponses } },
+      schema: {
+        tags: ['email'],
+        summary: 'List mailboxes (passwords are never returned)',
+        response: { 200: Type.Object({ items: Type.Array(Type.Ref('Mailbox')) }), ...errorResponses },
+      },
     },
     async () => ({ items: (await email.listMailboxes()).map(mailboxBody) }),
   );
@@ -556,7 +669,11 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     },
     async (request, reply) => {
       const m = await email.createMailbox(request.body as MailboxInput);
-      return reply.status(201).header('ETag', `"${m.version}"`).header('Location', `/api/mailboxes/${m.id}`).send(mailboxBody(m));
+      return reply
+        .status(201)
+        .header('ETag', `"${m.version}"`)
+        .header('Location', `/api/mailboxes/${m.id}`)
+        .send(mailboxBody(m));
     },
   );
 
@@ -578,7 +695,12 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/mailboxes/:id',
     {
       config: { permission: 'workflows.automatic' },
-      schema: { tags: ['email'], summary: 'A mailbox', params: IdParams, response: { 200: Type.Ref('Mailbox'), ...errorResponses } },
+      schema: {
+        tags: ['email'],
+        summary: 'A mailbox',
+        params: IdParams,
+        response: { 200: Type.Ref('Mailbox'), ...errorResponses },
+      },
     },
     async (request, reply) => {
       const m = await email.getMailbox((request.params as { id: string }).id);
@@ -600,7 +722,11 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const m = await email.updateMailbox((request.params as { id: string }).id, request.body as MailboxInput, ifMatch(request));
+      const m = await email.updateMailbox(
+        (request.params as { id: string }).id,
+        request.body as MailboxInput,
+        ifMatch(request),
+      );
       return reply.header('ETag', `"${m.version}"`).send(mailboxBody(m));
     },
   );
@@ -609,7 +735,12 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/mailboxes/:id',
     {
       config: { permission: 'workflows.automatic' },
-      schema: { tags: ['email'], summary: 'Delete a mailbox no template uses', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+      schema: {
+        tags: ['email'],
+        summary: 'Delete a mailbox no template uses',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
     },
     async (request, reply) => {
       await email.deleteMailbox((request.params as { id: string }).id);
@@ -638,7 +769,8 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       config: { permission: 'dossiers.read' },
       schema: {
         tags: ['email'],
-        summary: 'Messages in the outbox, newest first; filter by status (status=failed,in_doubt) and dossier',
+        summary:
+          'Messages in the outbox, newest first; filter by status (status=failed,in_doubt) and dossier',
         querystring: Type.Object({
           status: Type.Optional(Type.String()),
           dossierId: Type.Optional(Type.String()),
@@ -651,9 +783,17 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     async (request) => {
       const q = request.query as { status?: string; dossierId?: string; cursor?: string; limit?: number };
       const limit = q.limit ?? 100;
-      const items = await email.listOutbox({ statuses: parseStatuses(q.status), dossierId: q.dossierId, before: decodeCursor(q.cursor), limit: limit + 1 });
+      const items = await email.listOutbox({
+        statuses: parseStatuses(q.status),
+        dossierId: q.dossierId,
+        before: decodeCursor(q.cursor),
+        limit: limit + 1,
+      });
       const page = items.slice(0, limit);
-      return { items: page.map(outboxItem), nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null };
+      return {
+        items: page.map(outboxItem),
+        nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
+      };
     },
   );
 
@@ -674,7 +814,12 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/email/outbox/:id',
     {
       config: { permission: 'dossiers.read' },
-      schema: { tags: ['email'], summary: 'One message with its bodies and the dossiers it is linked to', params: IdParams, response: { 200: OutboxDetail, ...errorResponses } },
+      schema: {
+        tags: ['email'],
+        summary: 'One message with its bodies and the dossiers it is linked to',
+        params: IdParams,
+        response: { 200: OutboxDetail, ...errorResponses },
+      },
     },
     async (request) => outboxDetail(await email.getOutboxMessage((request.params as { id: string }).id)),
   );
@@ -735,7 +880,10 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       const limit = q.limit ?? 100;
       const items = await email.history(id, { before: decodeCursor(q.cursor), limit: limit + 1 });
       const page = items.slice(0, limit);
-      return { items: page.map(outboxItem), nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null };
+      return {
+        items: page.map(outboxItem),
+        nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
+      };
     },
   );
 
@@ -750,8 +898,13 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: {
           200: Type.Object({
             organisation: Organisation,
-            email: Type.Object({ blockedDomains: Type.Array(Type.String()), redirectAllTo: Nullable(Type.String()) }),
-            testModeFromEnvironment: Nullable(Type.String({ description: 'WERKFLOW_MAIL_REDIRECT_TO; wins over email.redirectAllTo.' })),
+            email: Type.Object({
+              blockedDomains: Type.Array(Type.String()),
+              redirectAllTo: Nullable(Type.String()),
+            }),
+            testModeFromEnvironment: Nullable(
+              Type.String({ description: 'WERKFLOW_MAIL_REDIRECT_TO; wins over email.redirectAllTo.' }),
+            ),
           }),
           ...errorResponses,
         },
@@ -767,7 +920,10 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       schema: {
         tags: ['email'],
         summary: 'Change the organisation, blocked domains or test mode (parts left out stay)',
-        body: Type.Object({ organisation: Type.Optional(Organisation), email: Type.Optional(EmailSettingsSchema) }),
+        body: Type.Object({
+          organisation: Type.Optional(Organisation),
+          email: Type.Optional(EmailSettingsSchema),
+        }),
         response: { 204: Type.Null(), ...errorResponses },
       },
     },
@@ -805,7 +961,11 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       const q = request.query as { to?: string; cursor?: string; limit?: number };
       const limit = q.limit ?? 50;
       const before = decodeCursor(q.cursor);
-      const items = await email.listSinkMessages({ limit: limit + 1, before: before === undefined ? undefined : Number(before), to: q.to });
+      const items = await email.listSinkMessages({
+        limit: limit + 1,
+        before: before === undefined ? undefined : Number(before),
+        to: q.to,
+      });
       const page = items.slice(0, limit);
       const sink = email.sink;
       return {

@@ -9,6 +9,7 @@
  *   pending | due | waiting ──► expired  (expiry date passed)
  *   failed ──(execute again after fixing the cause)──► running
  *   running ──(worker died; the sweeper)──► pending
+ *   running ──(conditions failed when due)──► cancelled, or waiting ("create always")
  */
 import type { ExecutionMode } from '../template/action-template.js';
 
@@ -22,7 +23,7 @@ const TRANSITIONS: Readonly<Record<ActionStatus, readonly ActionStatus[]>> = {
   waiting: ['pending', 'cancelled', 'expired'],
   pending: ['due', 'running', 'waiting', 'cancelled', 'expired', 'done'],
   due: ['running', 'done', 'cancelled', 'expired', 'pending', 'waiting'],
-  running: ['done', 'failed', 'pending', 'due'],
+  running: ['done', 'failed', 'pending', 'due', 'waiting', 'cancelled'],
   failed: ['running', 'cancelled', 'done'],
   done: [],
   cancelled: [],

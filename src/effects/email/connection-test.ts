@@ -51,14 +51,18 @@ function tcpConnect(host: string, port: number, timeoutMs: number): Promise<void
   });
 }
 
-const TLS_HINT = /ssl|tls|certificate|handshake|wrong version|self[- ]signed|alert|starttls|cert_|unable to verify/i;
+const TLS_HINT =
+  /ssl|tls|certificate|handshake|wrong version|self[- ]signed|alert|starttls|cert_|unable to verify/i;
 
 /**
  * Tries a mailbox's settings step by step and says precisely what failed: the name does not
  * resolve (DNS), nothing answers on the port (connect), encryption cannot be set up (TLS), the
  * user name or password is refused (auth), or the server answers wrongly (smtp). Nothing is sent.
  */
-export async function testSmtpConnection(settings: SmtpSettings, timeoutMs = SMTP_TIMEOUTS.connectionTimeout): Promise<ConnectionTestResult> {
+export async function testSmtpConnection(
+  settings: SmtpSettings,
+  timeoutMs = SMTP_TIMEOUTS.connectionTimeout,
+): Promise<ConnectionTestResult> {
   const steps: StepResult[] = [];
   const { host, port } = settings;
   let address = host;
@@ -100,13 +104,23 @@ export async function testSmtpConnection(settings: SmtpSettings, timeoutMs = SMT
     });
     return done(steps);
   }
-  const transport = nodemailer.createTransport({ ...smtpOptions(settings), connectionTimeout: timeoutMs, greetingTimeout: timeoutMs });
+  const transport = nodemailer.createTransport({
+    ...smtpOptions(settings),
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+  });
   try {
     await transport.verify();
     const security =
-      settings.security === 'tls' ? 'with TLS' : settings.security === 'starttls' ? 'with STARTTLS' : 'without encryption';
-    if (settings.security !== 'none') steps.push({ step: 'tls', ok: true, message: `Encryption set up ${security}.` });
-    if (settings.username) steps.push({ step: 'auth', ok: true, message: `Logged in as ${settings.username}.` });
+      settings.security === 'tls'
+        ? 'with TLS'
+        : settings.security === 'starttls'
+          ? 'with STARTTLS'
+          : 'without encryption';
+    if (settings.security !== 'none')
+      steps.push({ step: 'tls', ok: true, message: `Encryption set up ${security}.` });
+    if (settings.username)
+      steps.push({ step: 'auth', ok: true, message: `Logged in as ${settings.username}.` });
     steps.push({
       step: 'smtp',
       ok: true,

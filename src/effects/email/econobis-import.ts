@@ -122,7 +122,12 @@ function snake(text: string): string {
 }
 
 function fieldNames(field: FieldDef): string[] {
-  return [field.key.toLowerCase(), snake(field.key.replace(/([A-Z])/g, ' $1')), snake(field.label.nl), snake(field.label.en)];
+  return [
+    field.key.toLowerCase(),
+    snake(field.key.replace(/([A-Z])/g, ' $1')),
+    snake(field.label.nl),
+    snake(field.label.en),
+  ];
 }
 
 function fieldByName(type: DossierType, name: string): FieldDef | undefined {
@@ -177,7 +182,13 @@ function referencePath(from: DossierType, to: DossierType, catalog: DossierTypeC
 }
 
 /** Resolves a field name (`contact_naam`, `gewenste_datum`) inside `type`, following references. */
-function resolveIn(type: DossierType, name: string, base: string, catalog: DossierTypeCatalog, depth: number): Resolved {
+function resolveIn(
+  type: DossierType,
+  name: string,
+  base: string,
+  catalog: DossierTypeCatalog,
+  depth: number,
+): Resolved {
   if (name === 'adres') {
     const street = type.fields.find((f) => f.key === 'street');
     if (street) {
@@ -219,7 +230,8 @@ function resolveIn(type: DossierType, name: string, base: string, catalog: Dossi
 function resolveVariable(name: string, rootType: DossierType, catalog: DossierTypeCatalog): Resolved {
   const lower = name.toLowerCase();
   if (lower === 'huidige_datum_kort') return { literal: '{{ "now" | date: "short" }}' };
-  if (lower === 'huidige_datum_lang' || lower === 'huidige_datum') return { literal: '{{ "now" | date: "long" }}' };
+  if (lower === 'huidige_datum_lang' || lower === 'huidige_datum')
+    return { literal: '{{ "now" | date: "long" }}' };
   const words = lower.split('_');
   const root = (RESERVED_ROOTS as readonly string[]).includes(rootType.key) ? 'dossier' : rootType.key;
   for (let i = words.length - 1; i >= 1; i--) {
@@ -227,8 +239,12 @@ function resolveVariable(name: string, rootType: DossierType, catalog: DossierTy
     const rest = words.slice(i).join('_');
     if (prefix === 'ik' || prefix === 'gebruiker') {
       const member = USER_ALIASES[rest];
-      if (!member) return { problem: `"${rest}" is not a field of the responsible user (ik_): use naam, voornaam, achternaam, email, telefoon or functie` };
-      if (!responsibleUserField(rootType)) return { problem: `${rootType.label.en.toLowerCase()} has no responsible user for ik_ fields` };
+      if (!member)
+        return {
+          problem: `"${rest}" is not a field of the responsible user (ik_): use naam, voornaam, achternaam, email, telefoon or functie`,
+        };
+      if (!responsibleUserField(rootType))
+        return { problem: `${rootType.label.en.toLowerCase()} has no responsible user for ik_ fields` };
       return { path: `me.${member}`, kind: 'text' };
     }
     if (prefix === 'cooperatie' || prefix === 'coöperatie') {
@@ -256,7 +272,9 @@ function resolveVariable(name: string, rootType: DossierType, catalog: DossierTy
 function output(r: Resolved): string {
   if ('literal' in r) return r.literal;
   if ('address' in r) {
-    return r.address.houseNumber ? `{{ ${r.address.street} }} {{ ${r.address.houseNumber} }}` : `{{ ${r.address.street} }}`;
+    return r.address.houseNumber
+      ? `{{ ${r.address.street} }} {{ ${r.address.houseNumber} }}`
+      : `{{ ${r.address.street} }}`;
   }
   if ('problem' in r) return '';
   switch (r.kind) {
@@ -354,7 +372,12 @@ function convertPart(
   out += escapeLiquidText(source.slice(last));
   for (const kind of open.reverse()) {
     out += '{% endif %}';
-    note(source.length, kind === 'als' ? '@als{…}' : '@alsniet{…}', '{% endif %}', `A block opened with @${kind}{…} is not closed; it now ends at the end of the ${part === 'subject' ? 'subject' : 'message'}.`);
+    note(
+      source.length,
+      kind === 'als' ? '@als{…}' : '@alsniet{…}',
+      '{% endif %}',
+      `A block opened with @${kind}{…} is not closed; it now ends at the end of the ${part === 'subject' ? 'subject' : 'message'}.`,
+    );
   }
   return { text: out, converted, notes };
 }

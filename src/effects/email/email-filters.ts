@@ -62,7 +62,12 @@ export function toDateTime(value: unknown, settings: FilterSettings): DateTime |
  * `{{ value | date: "long" }}`: a named format (short, long, full, time, datetime, weekday,
  * month, iso) or Luxon tokens ("d MMMM yyyy"); the second argument overrides the language.
  */
-export function formatDate(value: unknown, format: unknown, language: unknown, settings: FilterSettings): string {
+export function formatDate(
+  value: unknown,
+  format: unknown,
+  language: unknown,
+  settings: FilterSettings,
+): string {
   const moment = toDateTime(value, settings);
   if (moment === null) return '';
   const lang = languageOf(language, settings);
@@ -83,12 +88,18 @@ function toNumber(value: unknown, filter: string): number | null {
 const moneyFormats = new Map<string, Intl.NumberFormat>();
 
 /** `{{ quotation.amount | money }}` → "€ 1.250,50" (nl) or "€1,250.50" (en). */
-export function formatMoney(value: unknown, currency: unknown, language: unknown, settings: FilterSettings): string {
+export function formatMoney(
+  value: unknown,
+  currency: unknown,
+  language: unknown,
+  settings: FilterSettings,
+): string {
   const n = toNumber(value, 'money');
   if (n === null) return '';
   const lang = languageOf(language, settings);
   const code = currency === undefined || currency === null ? 'EUR' : String(currency).toUpperCase();
-  if (!/^[A-Z]{3}$/.test(code)) throw new FilterValueError(`money: "${code}" is not a currency code such as EUR.`);
+  if (!/^[A-Z]{3}$/.test(code))
+    throw new FilterValueError(`money: "${code}" is not a currency code such as EUR.`);
   const key = `${lang}:${code}`;
   let format = moneyFormats.get(key);
   if (!format) {
@@ -99,7 +110,12 @@ export function formatMoney(value: unknown, currency: unknown, language: unknown
 }
 
 /** `{{ x | number: 2 }}` → "1.250,50" (nl) or "1,250.50" (en). */
-export function formatNumber(value: unknown, decimals: unknown, language: unknown, settings: FilterSettings): string {
+export function formatNumber(
+  value: unknown,
+  decimals: unknown,
+  language: unknown,
+  settings: FilterSettings,
+): string {
   const n = toNumber(value, 'number');
   if (n === null) return '';
   const d = decimals === undefined || decimals === null ? undefined : Number(decimals);
@@ -149,7 +165,9 @@ function capitalise(word: string): string {
   // Hyphenated and apostrophe names: "jansen-de vries", "o'brien".
   return word
     .split(/(-|')/)
-    .map((part) => (part === '-' || part === "'" ? part : part.charAt(0).toLocaleUpperCase('nl') + part.slice(1)))
+    .map((part) =>
+      part === '-' || part === "'" ? part : part.charAt(0).toLocaleUpperCase('nl') + part.slice(1),
+    )
     .join('');
 }
 

@@ -27,7 +27,12 @@ export interface RenderedEmail {
 export class EmailRenderer {
   constructor(readonly engines = new LiquidEngines()) {}
 
-  private parse(template: RenderableTemplate, part: TemplatePart, source: string, mode: 'html' | 'text'): ParsedPart {
+  private parse(
+    template: RenderableTemplate,
+    part: TemplatePart,
+    source: string,
+    mode: 'html' | 'text',
+  ): ParsedPart {
     try {
       return template.cacheKey
         ? this.engines.parseCached(`${template.cacheKey}:${part}`, mode, source)
@@ -73,7 +78,13 @@ export class EmailRenderer {
 function renderError(template: RenderableTemplate, part: TemplatePart, error: unknown): WerkflowError {
   if (error instanceof WerkflowError) return error;
   const at = liquidErrorPosition(error);
-  const problem = describeProblem({ part, line: at.line, column: at.column, field: null, message: at.message });
+  const problem = describeProblem({
+    part,
+    line: at.line,
+    column: at.column,
+    field: null,
+    message: at.message,
+  });
   return new WerkflowError(
     'invalid_state',
     `The e-mail template "${template.name}" cannot be filled in for this dossier (${problem}). Correct the template and try again.`,

@@ -27,7 +27,15 @@ export type RenderMode = 'html' | 'text';
 export const RENDER_SETTINGS = Symbol('werkflow.renderSettings');
 
 /** Filters this engine adds (or replaces, for `date`); listed in docs/email.md. */
-export const EMAIL_FILTERS = ['date', 'money', 'number', 'name', 'surname', 'initials', 'first_name'] as const;
+export const EMAIL_FILTERS = [
+  'date',
+  'money',
+  'number',
+  'name',
+  'surname',
+  'initials',
+  'first_name',
+] as const;
 
 export const BLOCKED_TAGS = ['include', 'render', 'layout', 'block'] as const;
 
@@ -77,9 +85,12 @@ export function createLiquid(mode: RenderMode): Liquid {
   liquid.registerFilter('money', function (this: FilterImpl, v: unknown, currency?: unknown, lang?: unknown) {
     return formatMoney(v, currency, lang, settingsOf(this));
   });
-  liquid.registerFilter('number', function (this: FilterImpl, v: unknown, decimals?: unknown, lang?: unknown) {
-    return formatNumber(v, decimals, lang, settingsOf(this));
-  });
+  liquid.registerFilter(
+    'number',
+    function (this: FilterImpl, v: unknown, decimals?: unknown, lang?: unknown) {
+      return formatNumber(v, decimals, lang, settingsOf(this));
+    },
+  );
   liquid.registerFilter('name', (v: unknown) => properName(v));
   liquid.registerFilter('surname', (v: unknown) => surname(v));
   liquid.registerFilter('initials', (v: unknown) => initials(v));

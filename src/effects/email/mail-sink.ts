@@ -95,7 +95,11 @@ export class MailSink {
     await this.flushing;
   }
 
-  private async receive(stream: SMTPServerDataStream, session: SMTPServerSession, limit: number): Promise<void> {
+  private async receive(
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    limit: number,
+  ): Promise<void> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of stream as AsyncIterable<Buffer>) {

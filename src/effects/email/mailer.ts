@@ -34,6 +34,11 @@ export interface MailerConfig {
   /** Written to `locked_by`; unique per process. */
   readonly workerId: string;
   readonly batchSize: number;
+  /**
+   * Batches out at the same time: while one batch is being sent, the next is claimed and sent,
+   * so the connections do not idle while results are recorded.
+   */
+  readonly batchesInFlight: number;
   /** Attempts before a temporarily failing message is given up (`failed`). */
   readonly maxAttempts: number;
   readonly backoff: BackoffPolicy;
@@ -43,6 +48,11 @@ export interface MailerConfig {
   readonly idlePollMs: number;
   /** Test mode from the environment (WERKFLOW_MAIL_REDIRECT_TO); wins over the setting. */
   readonly redirectAllTo: string | null;
+  /**
+   * Demo and sandbox: deliver every message to this SMTP server (the local sink) instead of its
+   * mailbox's server, whatever the mailboxes say. Nothing leaves the machine.
+   */
+  readonly captureAt: { readonly host: string; readonly port: number } | null;
 }
 
 export function defaultWorkerId(): string {
@@ -51,11 +61,13 @@ export function defaultWorkerId(): string {
 
 export const DEFAULT_MAILER_CONFIG: Omit<MailerConfig, 'workerId'> = {
   batchSize: 100,
+  batchesInFlight: 2,
   maxAttempts: 8,
   backoff: { baseMs: 60_000, maxMs: 2 * 60 * 60_000 },
   leaseMs: 120_000,
   idlePollMs: 30_000,
   redirectAllTo: null,
+  captureAt: null,
 };
 
 export interface MailerDeps {
@@ -82,7 +94,7 @@ export interface DrainReport {
 const EMPTY: DrainReport = { claimed: 0, sent: 0, retried: 0, failed: 0, deferred: 0 };
 
 export class Mailer {
-  readonly config: MailerConfig;
+  config: MailerConfig;
   private readonly limiter = new RateLimiter();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -99,6 +111,11 @@ export class Mailer {
     // A sandbox clock moved forward makes retries due: look at once.
     const clock = deps.clock as Clock & { onAdvance?: (listener: () => void) => void };
     if (typeof clock.onAdvance === 'function') clock.onAdvance(() => this.kick());
+  }
+
+  /** Sends everything to one local SMTP server from now on (see MailerConfig.captureAt). */
+  captureAllAt(host: string, port: number): void {
+    this.config = { ...this.config, captureAt: { host, port } };
   }
 
   get isRunning(): boolean {
@@ -148,7 +165,7 @@ export class Mailer {
         if (this.stopped) return;
         if (this.deps.clock.now() - this.lastSweepAt >= this.config.leaseMs / 2) await this.sweep();
         this.again = false;
-        const report = await this.drainOnce();
+        const report = await this.drainUntilIdle();
         if (report.claimed === 0 && !this.again) break;
       }
       const earliest = await this.deps.outbox.earliestDueAt();
@@ -159,6 +176,7 @@ export class Mailer {
     }
     if (this.stopped) return;
     delay = Math.min(delay, this.config.idlePollMs, this.config.leaseMs / 2);
+    if (this.again) delay = 0; // a kick came in after the last pass looked
     this.timer = setTimeout(() => this.kick(), delay);
     this.timer.unref();
   }
@@ -184,13 +202,18 @@ export class Mailer {
       const due = await outbox.selectDue(now, this.config.batchSize, trx);
       if (due.length === 0) return null;
       const mailboxes = new Map(
-        (await this.deps.mailboxes.getMany([...new Set(due.map((m) => m.mailboxId))], trx)).map((m) => [m.id, m]),
+        (await this.deps.mailboxes.getMany([...new Set(due.map((m) => m.mailboxId))], trx)).map((m) => [
+          m.id,
+          m,
+        ]),
       );
       const take: OutboxMessage[] = [];
       const later = new Map<number, string[]>();
       for (const message of due) {
         const mailbox = mailboxes.get(message.mailboxId);
-        const slot = mailbox ? this.limiter.take(mailbox.id, mailbox.ratePerMinute, now) : { ok: true as const };
+        const slot = mailbox
+          ? this.limiter.take(mailbox.id, mailbox.ratePerMinute, now)
+          : { ok: true as const };
         if (slot.ok) take.push(message);
         else later.set(slot.retryAt, [...(later.get(slot.retryAt) ?? []), message.id]);
       }
@@ -212,13 +235,15 @@ export class Mailer {
     heartbeat.unref();
     let results: DeliveryResult[];
     try {
-      results = await Promise.all(claim.take.map((m) => this.sendOne(m, claim.mailboxes.get(m.mailboxId), redirect)));
+      results = await Promise.all(
+        claim.take.map((m) => this.sendOne(m, claim.mailboxes.get(m.mailboxId), redirect)),
+      );
     } finally {
       clearInterval(heartbeat);
     }
-    await store.db.transaction().execute((trx) =>
-      outbox.recordResults(results, this.config.workerId, this.deps.clock.now(), trx),
-    );
+    await store.db
+      .transaction()
+      .execute((trx) => outbox.recordResults(results, this.config.workerId, this.deps.clock.now(), trx));
     return {
       claimed: claim.take.length,
       sent: results.filter((r) => r.outcome === 'sent').length,
@@ -229,17 +254,32 @@ export class Mailer {
   }
 
   /** Drains until nothing is due now; for tests, the bench and the CLI. */
-  async runUntilIdle(): Promise<DrainReport> {
+  runUntilIdle(): Promise<DrainReport> {
+    return this.drainUntilIdle();
+  }
+
+  /** `batchesInFlight` lanes, each claiming and sending batches until none is left. */
+  private async drainUntilIdle(): Promise<DrainReport> {
     const total = { claimed: 0, sent: 0, retried: 0, failed: 0, deferred: 0 };
-    for (;;) {
-      const r = await this.drainOnce();
-      total.claimed += r.claimed;
-      total.sent += r.sent;
-      total.retried += r.retried;
-      total.failed += r.failed;
-      total.deferred += r.deferred;
-      if (r.claimed === 0) return total;
-    }
+    const lane = async () => {
+      for (;;) {
+        if (this.stopped && this.started) return;
+        const r = await this.drainOnce();
+        total.claimed += r.claimed;
+        total.sent += r.sent;
+        total.retried += r.retried;
+        total.failed += r.failed;
+        total.deferred += r.deferred;
+        if (r.claimed === 0) return;
+      }
+    };
+    // allSettled: when one lane fails, the others still finish before the caller moves on.
+    const lanes = await Promise.allSettled(
+      Array.from({ length: Math.max(1, this.config.batchesInFlight) }, lane),
+    );
+    const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (failed) throw failed.reason;
+    return total;
   }
 
   private async renewLease(ids: readonly string[]): Promise<void> {
@@ -253,7 +293,11 @@ export class Mailer {
       .execute();
   }
 
-  private async sendOne(message: OutboxMessage, mailbox: Mailbox | undefined, redirect: string | null): Promise<DeliveryResult> {
+  private async sendOne(
+    message: OutboxMessage,
+    mailbox: Mailbox | undefined,
+    redirect: string | null,
+  ): Promise<DeliveryResult> {
     const attempt = message.attempts + 1;
     if (!mailbox) {
       return {
@@ -262,21 +306,32 @@ export class Mailer {
         reply: `The mailbox this message was to be sent from (${message.mailboxId}) was deleted. Add it again, or dismiss this message.`,
       };
     }
-    let password: string | null;
+    const capture = this.config.captureAt;
+    let password: string | null = null;
     try {
-      password = this.deps.passwordOf(mailbox);
+      if (!capture) password = this.deps.passwordOf(mailbox);
     } catch (error) {
       return { id: message.id, outcome: 'failed', reply: coerceError(error).message };
     }
-    const transport = this.deps.transports.get(mailbox.id, `${mailbox.version}:${mailbox.updatedAt}`, {
-      host: mailbox.host,
-      port: mailbox.port,
-      security: mailbox.security,
-      username: mailbox.username,
-      password,
-      allowInvalidCertificates: mailbox.allowInvalidCertificates,
-      maxConnections: mailbox.maxConnections,
-    });
+    const transport = capture
+      ? this.deps.transports.get('capture', `${capture.host}:${capture.port}`, {
+          host: capture.host,
+          port: capture.port,
+          security: 'none',
+          username: null,
+          password: null,
+          allowInvalidCertificates: false,
+          maxConnections: 10,
+        })
+      : this.deps.transports.get(mailbox.id, `${mailbox.version}:${mailbox.updatedAt}`, {
+          host: mailbox.host,
+          port: mailbox.port,
+          security: mailbox.security,
+          username: mailbox.username,
+          password,
+          allowInvalidCertificates: mailbox.allowInvalidCertificates,
+          maxConnections: mailbox.maxConnections,
+        });
     const headers: Record<string, string> = {
       'X-Werkflow-Outbox-Id': message.id,
       // RFC 3834: out-of-office robots must not answer automatic mail.
@@ -327,7 +382,12 @@ export class Mailer {
         };
       }
       const wait = retryDelay(attempt, this.config.backoff, (this.deps.random ?? Math.random)());
-      return { id: message.id, outcome: 'retry', reply: failure.reply, nextAttemptAt: this.deps.clock.now() + wait };
+      return {
+        id: message.id,
+        outcome: 'retry',
+        reply: failure.reply,
+        nextAttemptAt: this.deps.clock.now() + wait,
+      };
     }
   }
 }

@@ -10,7 +10,7 @@ import { ORGANISATION_FIELDS } from '../../store/email-settings.repository.js';
 import type { Team, User, UserRepository } from '../../store/user.repository.js';
 import type { FilterSettings } from './email-filters.js';
 import { RENDER_SETTINGS } from './liquid-engine.js';
-import { DOSSIER_META, RESERVED_ROOTS, responsibleUserField } from './merge-fields.js';
+import { type DOSSIER_META, RESERVED_ROOTS, responsibleUserField } from './merge-fields.js';
 
 /**
  * Loads what a render needs, through the caller's transaction, each dossier, user and team at

@@ -28,15 +28,14 @@ export const OPTION_MEMBERS = ['code', 'label'] as const;
 export const DOSSIER_META = ['id', 'externalId', 'title'] as const;
 /** Organisation members: the settings plus the composed address line. */
 export const ORGANISATION_MEMBERS = [...ORGANISATION_FIELDS, 'address'] as const;
-/** Members Liquid gives every text and list. */
-const SCALAR_MEMBERS = ['size'] as const;
 
 /** How deep reference paths are followed in lists of merge fields (checking has no limit). */
 const LIST_DEPTH = 3;
 
 export type Segment = string | number | readonly Segment[];
 
-export type MergePathCheck = { readonly ok: true } | { readonly ok: false; readonly message: string; readonly field: string };
+export type MergePathCheck =
+  { readonly ok: true } | { readonly ok: false; readonly message: string; readonly field: string };
 
 /** The user field `me.*` stands for: `responsibleUser`, else the type's first user field. */
 export function responsibleUserField(type: DossierType): FieldDef | undefined {
@@ -59,7 +58,11 @@ function distance(a: string, b: string): number {
     d[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const tmp = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      d[j] = Math.min(
+        d[j]! + 1,
+        d[j - 1]! + 1,
+        prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
+      );
       prev = tmp;
     }
   }
@@ -68,9 +71,7 @@ function distance(a: string, b: string): number {
 
 /** " Did you mean firstName?" when a known name is close, else the list of known names. */
 export function suggestion(name: string, known: readonly string[]): string {
-  const best = known
-    .map((k) => ({ k, d: distance(name, k) }))
-    .sort((x, y) => x.d - y.d)[0];
+  const best = known.map((k) => ({ k, d: distance(name, k) })).sort((x, y) => x.d - y.d)[0];
   if (best && best.d <= Math.max(2, Math.floor(name.length / 3))) return ` Did you mean "${best.k}"?`;
   return known.length > 0 ? ` Known: ${known.join(', ')}.` : '';
 }
@@ -78,7 +79,9 @@ export function suggestion(name: string, known: readonly string[]): string {
 function pathText(segments: readonly Segment[], upTo: number): string {
   return segments
     .slice(0, upTo + 1)
-    .map((s, i) => (typeof s === 'number' ? `[${s}]` : Array.isArray(s) ? '[…]' : i === 0 ? s : `.${String(s)}`))
+    .map((s, i) =>
+      typeof s === 'number' ? `[${s}]` : Array.isArray(s) ? '[…]' : i === 0 ? s : `.${String(s)}`,
+    )
     .join('');
 }
 
@@ -105,11 +108,16 @@ function checkMembers(
   return checkScalarTail(segments, at + 1);
 }
 
+/** A single value has no parts, except `size`, which Liquid gives every text. */
 function checkScalarTail(segments: readonly Segment[], at: number): MergePathCheck {
   const seg = segments[at];
   if (seg === undefined) return { ok: true };
   if (seg === 'size' && at === segments.length - 1) return { ok: true };
-  return fail(segments, at, `"${pathText(segments, at - 1)}" is a single value; it has no part "${String(seg)}".`);
+  return fail(
+    segments,
+    at,
+    `"${pathText(segments, at - 1)}" is a single value; it has no part "${String(seg)}".`,
+  );
 }
 
 function checkDossierPath(
@@ -140,7 +148,12 @@ function checkDossierPath(
   switch (field.kind) {
     case 'reference': {
       const target = catalog.get(field.refType);
-      if (!target) return fail(segments, at, `"${seg}" refers to dossier type "${field.refType}", which does not exist.`);
+      if (!target)
+        return fail(
+          segments,
+          at,
+          `"${seg}" refers to dossier type "${field.refType}", which does not exist.`,
+        );
       return checkDossierPath(target, segments, at + 1, catalog);
     }
     case 'user':
@@ -207,7 +220,12 @@ export interface MergeFieldInfo {
 export function mergeFieldsOf(rootType: DossierType, catalog: DossierTypeCatalog): MergeFieldInfo[] {
   const out: MergeFieldInfo[] = [];
   const root = (RESERVED_ROOTS as readonly string[]).includes(rootType.key) ? 'dossier' : rootType.key;
-  const visit = (type: DossierType, prefix: string, label: { nl: string; en: string } | null, depth: number) => {
+  const visit = (
+    type: DossierType,
+    prefix: string,
+    label: { nl: string; en: string } | null,
+    depth: number,
+  ) => {
     const join = (l: { nl: string; en: string }) =>
       label ? { nl: `${label.nl} › ${l.nl}`, en: `${label.en} › ${l.en}` } : l;
     for (const f of type.fields) {
@@ -220,7 +238,11 @@ export function mergeFieldsOf(rootType: DossierType, catalog: DossierTypeCatalog
       if (f.kind === 'user' || f.kind === 'team') {
         for (const m of f.kind === 'user' ? USER_MEMBERS : TEAM_MEMBERS) {
           if (m === 'id') continue;
-          out.push({ path: `${path}.${m}`, label: join({ nl: `${f.label.nl} ${m}`, en: `${f.label.en} ${m}` }), kind: 'text' });
+          out.push({
+            path: `${path}.${m}`,
+            label: join({ nl: `${f.label.nl} ${m}`, en: `${f.label.en} ${m}` }),
+            kind: 'text',
+          });
         }
         continue;
       }
@@ -234,7 +256,11 @@ export function mergeFieldsOf(rootType: DossierType, catalog: DossierTypeCatalog
     }
   }
   for (const m of ORGANISATION_MEMBERS) {
-    out.push({ path: `organisation.${m}`, label: { nl: `Organisatie: ${m}`, en: `Organisation: ${m}` }, kind: 'text' });
+    out.push({
+      path: `organisation.${m}`,
+      label: { nl: `Organisatie: ${m}`, en: `Organisation: ${m}` },
+      kind: 'text',
+    });
   }
   return out;
 }

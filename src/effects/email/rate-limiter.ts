@@ -8,7 +8,11 @@ export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   /** Takes a token for `key`; when none is left, says when the next one comes. */
-  take(key: string, ratePerMinute: number | null, now: number): { ok: true } | { ok: false; retryAt: number } {
+  take(
+    key: string,
+    ratePerMinute: number | null,
+    now: number,
+  ): { ok: true } | { ok: false; retryAt: number } {
     if (ratePerMinute === null || ratePerMinute <= 0) return { ok: true };
     const perMs = ratePerMinute / 60_000;
     const capacity = Math.max(1, Math.ceil(ratePerMinute / 6));

@@ -40,7 +40,12 @@ function describe(dossier: Dossier, type: DossierType | undefined): string {
  * Checks recipient specs against the dossier types (the shape and the paths), without I/O:
  * `field` paths must end in an e-mail field, `user` and `team` must name such fields.
  */
-export function checkRecipientSpecs(specs: unknown, rootType: DossierType, catalog: DossierTypeCatalog, path: string): ErrorDetail[] {
+export function checkRecipientSpecs(
+  specs: unknown,
+  rootType: DossierType,
+  catalog: DossierTypeCatalog,
+  path: string,
+): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   if (specs === undefined) return problems;
   if (!Array.isArray(specs)) return [{ path, message: 'Recipients must be a list.' }];
@@ -48,13 +53,19 @@ export function checkRecipientSpecs(specs: unknown, rootType: DossierType, catal
     const at = `${path}[${i}]`;
     const s = spec as Partial<Record<string, unknown>> | null;
     if (typeof s !== 'object' || s === null) {
-      problems.push({ path: at, message: 'A recipient is an object such as { "type": "field", "path": "contact.email" }.' });
+      problems.push({
+        path: at,
+        message: 'A recipient is an object such as { "type": "field", "path": "contact.email" }.',
+      });
       return;
     }
     switch (s.type) {
       case 'field': {
         if (typeof s.path !== 'string' || s.path === '') {
-          problems.push({ path: `${at}.path`, message: 'Give the path of an e-mail field, such as "contact.email".' });
+          problems.push({
+            path: `${at}.path`,
+            message: 'Give the path of an e-mail field, such as "contact.email".',
+          });
           return;
         }
         let type: DossierType | undefined = rootType;
@@ -104,7 +115,10 @@ export function checkRecipientSpecs(specs: unknown, rootType: DossierType, catal
       }
       case 'address':
         if (typeof s.address !== 'string' || !isEmailAddress(s.address.trim())) {
-          problems.push({ path: `${at}.address`, message: `"${String(s.address)}" is not an e-mail address.` });
+          problems.push({
+            path: `${at}.address`,
+            message: `"${String(s.address)}" is not an e-mail address.`,
+          });
         }
         return;
       default:
@@ -142,7 +156,8 @@ async function addressesOfField(
       };
     }
     const next = await loader.dossier(value);
-    if (!next) return { problem: `"${key}" of ${describe(dossier, type)} refers to a dossier that no longer exists.` };
+    if (!next)
+      return { problem: `"${key}" of ${describe(dossier, type)} refers to a dossier that no longer exists.` };
     trail.push(key);
     dossier = next;
   }
@@ -168,21 +183,32 @@ async function addressesOf(
         };
       }
       const user = await loader.user(id);
-      if (!user) return { problem: `The user "${id}" in "${spec.field}" of ${describe(root, rootType)} no longer exists.` };
-      if (!user.email) return { problem: `${user.name} has no e-mail address. Add one under Settings → Users.` };
+      if (!user)
+        return {
+          problem: `The user "${id}" in "${spec.field}" of ${describe(root, rootType)} no longer exists.`,
+        };
+      if (!user.email)
+        return { problem: `${user.name} has no e-mail address. Add one under Settings → Users.` };
       return { addresses: [user.email] };
     }
     case 'team': {
       const id = root.data[spec.field];
       if (typeof id !== 'string') {
-        return { problem: `${describe(root, rootType)} has no team in "${spec.field}". Assign one, or change who receives this e-mail.` };
+        return {
+          problem: `${describe(root, rootType)} has no team in "${spec.field}". Assign one, or change who receives this e-mail.`,
+        };
       }
       const team = await loader.team(id);
-      if (!team) return { problem: `The team "${id}" in "${spec.field}" of ${describe(root, rootType)} no longer exists.` };
+      if (!team)
+        return {
+          problem: `The team "${id}" in "${spec.field}" of ${describe(root, rootType)} no longer exists.`,
+        };
       const members = await Promise.all(team.memberIds.map((m) => loader.user(m)));
       const addresses = members.filter((u) => u?.active && u.email).map((u) => u!.email);
       if (addresses.length === 0) {
-        return { problem: `The team "${team.name}" has no active member with an e-mail address. Add one under Settings → Teams.` };
+        return {
+          problem: `The team "${team.name}" has no active member with an e-mail address. Add one under Settings → Teams.`,
+        };
       }
       return { addresses };
     }
@@ -195,7 +221,11 @@ async function addressesOf(
  * sees all that is missing at once.
  */
 export async function resolveRecipients(
-  specs: { readonly to: readonly RecipientSpec[]; readonly cc?: readonly RecipientSpec[]; readonly bcc?: readonly RecipientSpec[] },
+  specs: {
+    readonly to: readonly RecipientSpec[];
+    readonly cc?: readonly RecipientSpec[];
+    readonly bcc?: readonly RecipientSpec[];
+  },
   root: Dossier,
   loader: MergeLoader,
   blockedDomains: readonly string[],

@@ -43,13 +43,22 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return ['v1', this.keyId, iv.toString('base64url'), tag.toString('base64url'), ct.toString('base64url')].join('.');
+    return [
+      'v1',
+      this.keyId,
+      iv.toString('base64url'),
+      tag.toString('base64url'),
+      ct.toString('base64url'),
+    ].join('.');
   }
 
   decrypt(stored: string): string {
     const [version, keyId, iv, tag, ct] = stored.split('.');
     if (version !== 'v1' || !keyId || iv === undefined || tag === undefined || ct === undefined) {
-      throw new WerkflowError('configuration', 'A stored mailbox password is damaged; enter the password again.');
+      throw new WerkflowError(
+        'configuration',
+        'A stored mailbox password is damaged; enter the password again.',
+      );
     }
     if (keyId !== this.keyId) {
       throw new WerkflowError(
@@ -60,11 +69,17 @@ export class SecretBox {
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     try {
-      return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString(
+        'utf8',
+      );
     } catch (cause) {
-      throw new WerkflowError('configuration', 'A stored mailbox password could not be decrypted; enter it again.', {
-        cause,
-      });
+      throw new WerkflowError(
+        'configuration',
+        'A stored mailbox password could not be decrypted; enter it again.',
+        {
+          cause,
+        },
+      );
     }
   }
 }

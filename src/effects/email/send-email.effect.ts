@@ -70,7 +70,10 @@ export async function validateSendEmailEffect(
     });
   }
   if (e.mailboxId !== undefined && !(await deps.mailboxes.get(e.mailboxId, conn))) {
-    problems.push({ path: `${path}.mailboxId`, message: `There is no mailbox "${e.mailboxId}". Choose one under Settings → Mailboxes.` });
+    problems.push({
+      path: `${path}.mailboxId`,
+      message: `There is no mailbox "${e.mailboxId}". Choose one under Settings → Mailboxes.`,
+    });
   }
   const { blockedDomains } = await deps.settings.getEmailSettings(conn);
   for (const list of ['to', 'cc', 'bcc'] as const) {
@@ -78,7 +81,10 @@ export async function validateSendEmailEffect(
       if (spec.type !== 'address') return;
       const blocked = blockedDomainOf(spec.address, blockedDomains);
       if (blocked) {
-        problems.push({ path: `${path}.${list}[${i}].address`, message: `${spec.address} is at a blocked domain (${blocked}).` });
+        problems.push({
+          path: `${path}.${list}[${i}].address`,
+          message: `${spec.address} is at a blocked domain (${blocked}).`,
+        });
       }
     });
   }
@@ -86,24 +92,37 @@ export async function validateSendEmailEffect(
 }
 
 /** The pure part of validateSendEmailEffect: shape and recipient paths. */
-export function checkSendEmailEffect(effect: unknown, rootType: DossierType, catalog: DossierTypeCatalog, path: string): ErrorDetail[] {
+export function checkSendEmailEffect(
+  effect: unknown,
+  rootType: DossierType,
+  catalog: DossierTypeCatalog,
+  path: string,
+): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   const e = effect as Partial<Record<string, unknown>> | null;
   if (typeof e !== 'object' || e === null || e.type !== 'sendEmail') {
-    return [{ path, message: 'A send-e-mail effect is { "type": "sendEmail", "templateId": …, "to": [ … ] }.' }];
+    return [
+      { path, message: 'A send-e-mail effect is { "type": "sendEmail", "templateId": …, "to": [ … ] }.' },
+    ];
   }
   if (typeof e.templateId !== 'string' || e.templateId === '') {
     problems.push({ path: `${path}.templateId`, message: 'Choose the e-mail template to send.' });
   }
   if (!Array.isArray(e.to) || e.to.length === 0) {
-    problems.push({ path: `${path}.to`, message: 'Say who receives the e-mail: "to" needs at least one recipient.' });
+    problems.push({
+      path: `${path}.to`,
+      message: 'Say who receives the e-mail: "to" needs at least one recipient.',
+    });
   } else {
     problems.push(...checkRecipientSpecs(e.to, rootType, catalog, `${path}.to`));
   }
   problems.push(...checkRecipientSpecs(e.cc, rootType, catalog, `${path}.cc`));
   problems.push(...checkRecipientSpecs(e.bcc, rootType, catalog, `${path}.bcc`));
   if (e.mailboxId !== undefined && (typeof e.mailboxId !== 'string' || e.mailboxId === '')) {
-    problems.push({ path: `${path}.mailboxId`, message: 'mailboxId must be the id of a mailbox, or left out.' });
+    problems.push({
+      path: `${path}.mailboxId`,
+      message: 'mailboxId must be the id of a mailbox, or left out.',
+    });
   }
   return problems;
 }
@@ -188,7 +207,12 @@ async function prepare(
     extra: input.extra,
     now: deps.clock.now(),
   });
-  const { recipients, problems } = await resolveRecipients(effect, dossier, loader, emailSettings.blockedDomains);
+  const { recipients, problems } = await resolveRecipients(
+    effect,
+    dossier,
+    loader,
+    emailSettings.blockedDomains,
+  );
   if (problems.length > 0 || recipients.to.length + recipients.cc.length + recipients.bcc.length === 0) {
     const what = `${(type?.label.en ?? dossier.type).toLowerCase()} "${dossierTitle(dossier, type)}"`;
     throw new WerkflowError(
@@ -276,5 +300,12 @@ export async function previewEmailForAction(
   input: { effect: SendEmailEffect; dossier: Dossier; extra?: Record<string, unknown> },
 ): Promise<{ to: string[]; cc: string[]; bcc: string[]; subject: string; html: string; text: string }> {
   const p = await prepare(deps, db, input);
-  return { to: p.to, cc: p.cc, bcc: p.bcc, subject: p.rendered.subject, html: p.rendered.html, text: p.rendered.text };
+  return {
+    to: p.to,
+    cc: p.cc,
+    bcc: p.bcc,
+    subject: p.rendered.subject,
+    html: p.rendered.html,
+    text: p.rendered.text,
+  };
 }

@@ -6,7 +6,8 @@ import type { LiquidEngines, RenderMode } from './liquid-engine.js';
 import { checkMergePath, type Segment } from './merge-fields.js';
 
 /** The parts of an e-mail template a problem can point at. */
-export type TemplatePart = 'name' | 'rootType' | 'language' | 'subject' | 'htmlBody' | 'textBody' | 'mailboxId' | 'attachment';
+export type TemplatePart =
+  'name' | 'rootType' | 'language' | 'subject' | 'htmlBody' | 'textBody' | 'mailboxId' | 'attachment';
 
 /** One thing wrong with a template: where (part, line, column), which merge field, and what to do. */
 export interface TemplateProblem {
@@ -33,7 +34,11 @@ export interface EmailTemplateDraft {
 export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
 
 /** Where a Liquid error is, and its message without Liquid's ", line:1, col:4" suffix. */
-export function liquidErrorPosition(error: unknown): { line: number | null; column: number | null; message: string } {
+export function liquidErrorPosition(error: unknown): {
+  line: number | null;
+  column: number | null;
+  message: string;
+} {
   const e = error as { message?: string; token?: { getPosition?: () => [number, number] } };
   const raw = typeof e.message === 'string' ? e.message : String(error);
   const position = typeof e.token?.getPosition === 'function' ? e.token.getPosition() : null;
@@ -44,7 +49,7 @@ export function liquidErrorPosition(error: unknown): { line: number | null; colu
   if (undefinedFilter) {
     message =
       undefinedFilter[1] === 'raw'
-        ? 'the raw filter is not allowed: it would put a dossier\'s text into the mail as HTML. Values are always escaped.'
+        ? "the raw filter is not allowed: it would put a dossier's text into the mail as HTML. Values are always escaped."
         : `there is no filter "${undefinedFilter[1]}"`;
   }
   return { line: position?.[0] ?? null, column: position?.[1] ?? null, message };
@@ -73,12 +78,18 @@ function lineColumn(source: string, offset: number): { line: number; column: num
  */
 const UNSAFE_HTML: readonly { pattern: RegExp; message: string }[] = [
   { pattern: /<\s*script\b/i, message: 'remove the <script> element: e-mail clients do not run scripts.' },
-  { pattern: /\bjavascript\s*:/i, message: 'remove the javascript: link: e-mail clients do not run scripts.' },
+  {
+    pattern: /\bjavascript\s*:/i,
+    message: 'remove the javascript: link: e-mail clients do not run scripts.',
+  },
   {
     pattern: /<[^>]*\son[a-z]+\s*=/i,
     message: 'remove the event attribute (onclick, onload, …): e-mail clients do not run scripts.',
   },
-  { pattern: /<\s*(iframe|object|embed|form)\b/i, message: 'remove the <$1> element: e-mail clients block it.' },
+  {
+    pattern: /<\s*(iframe|object|embed|form)\b/i,
+    message: 'remove the <$1> element: e-mail clients block it.',
+  },
 ];
 
 function checkPart(
@@ -109,7 +120,13 @@ function checkPart(
     parsed = engines.parse(mode, source);
   } catch (error) {
     const at = liquidErrorPosition(error);
-    problems.push({ part, line: at.line, column: at.column, field: null, message: `${at.message}.`.replace(/\.\.$/, '.') });
+    problems.push({
+      part,
+      line: at.line,
+      column: at.column,
+      field: null,
+      message: `${at.message}.`.replace(/\.\.$/, '.'),
+    });
     return;
   }
   const rootType = catalog.get(draft.rootType);
@@ -151,9 +168,13 @@ export function validateEmailTemplate(
       .all()
       .map((t) => t.key)
       .join(', ');
-    at('rootType', `There is no dossier type "${draft.rootType}". Choose the type the template is about: ${known}.`);
+    at(
+      'rootType',
+      `There is no dossier type "${draft.rootType}". Choose the type the template is about: ${known}.`,
+    );
   }
-  if (draft.language !== 'nl' && draft.language !== 'en') at('language', 'The language must be "nl" or "en".');
+  if (draft.language !== 'nl' && draft.language !== 'en')
+    at('language', 'The language must be "nl" or "en".');
   if (draft.subject.trim() === '') at('subject', 'The subject is empty.');
   else if (/[\r\n]/.test(draft.subject)) at('subject', 'The subject must be one line.');
   else if (draft.subject.length > 1000) at('subject', 'The subject is longer than 1000 characters.');
@@ -171,9 +192,13 @@ export function validateEmailTemplate(
     if (!/^[\w.+-]+\/[\w.+-]+$/.test(a.contentType)) {
       at('attachment', `"${a.contentType}" is not a content type such as application/pdf.`);
     }
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(a.contentBase64)) at('attachment', 'The attachment content must be base64.');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(a.contentBase64))
+      at('attachment', 'The attachment content must be base64.');
     else if ((a.contentBase64.length * 3) / 4 > MAX_ATTACHMENT_BYTES) {
-      at('attachment', `The attachment is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB; link to the file instead.`);
+      at(
+        'attachment',
+        `The attachment is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB; link to the file instead.`,
+      );
     }
   }
   return problems;

@@ -10,7 +10,13 @@ function template(repeat: 'once' | 'everyTime', templateId = 'tpl', version = 1)
   return {
     templateId,
     version,
-    definition: withDefaults({ name: 'x', dossierType: 'task', event: { type: 'created' }, effect: { type: 'none' }, repeat }),
+    definition: withDefaults({
+      name: 'x',
+      dossierType: 'task',
+      event: { type: 'created' },
+      effect: { type: 'none' },
+      repeat,
+    }),
   };
 }
 
@@ -31,14 +37,28 @@ describe('idempotencyKey', () => {
 
   it('once: one key per template and dossier, whatever the version or the trigger', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 50 }), fc.string(), fc.string(), (v1, v2, trigger1, trigger2) => {
-        expect(idempotencyKey(template('once', 'tpl', v1), 'd1', trigger1)).toBe(idempotencyKey(template('once', 'tpl', v2), 'd1', trigger2));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.string(),
+        fc.string(),
+        (v1, v2, trigger1, trigger2) => {
+          expect(idempotencyKey(template('once', 'tpl', v1), 'd1', trigger1)).toBe(
+            idempotencyKey(template('once', 'tpl', v2), 'd1', trigger2),
+          );
+        },
+      ),
     );
-    expect(idempotencyKey(template('once'), 'd1', 'e1')).not.toBe(idempotencyKey(template('once'), 'd2', 'e1'));
-    expect(idempotencyKey(template('once'), 'd1', 'e1')).not.toBe(idempotencyKey(template('once', 'other'), 'd1', 'e1'));
+    expect(idempotencyKey(template('once'), 'd1', 'e1')).not.toBe(
+      idempotencyKey(template('once'), 'd2', 'e1'),
+    );
+    expect(idempotencyKey(template('once'), 'd1', 'e1')).not.toBe(
+      idempotencyKey(template('once', 'other'), 'd1', 'e1'),
+    );
     // The reminder of a once-template is a different action from the template's own.
-    expect(idempotencyKey(template('once'), 'd1', 'e1', 'reminder')).not.toBe(idempotencyKey(template('once'), 'd1', 'e1'));
+    expect(idempotencyKey(template('once'), 'd1', 'e1', 'reminder')).not.toBe(
+      idempotencyKey(template('once'), 'd1', 'e1'),
+    );
   });
 
   it('distinct inputs give distinct keys (no two stampings collide by accident)', () => {
@@ -68,8 +88,12 @@ describe('dueTimeOf and expiryOf', () => {
   });
 
   it('counts from the date field, in the organisation’s time zone', () => {
-    expect(dueTimeOf(def, { eventAt: 0, data: { plannedFinishDate: '2026-12-24' } }, calendar)).toBe(Date.parse('2026-12-25T00:00:00+01:00'));
-    expect(expiryOf(def, Date.parse('2026-12-24T09:00:00+01:00'), calendar)).toBe(Date.parse('2026-12-29T09:00:00+01:00'));
+    expect(dueTimeOf(def, { eventAt: 0, data: { plannedFinishDate: '2026-12-24' } }, calendar)).toBe(
+      Date.parse('2026-12-25T00:00:00+01:00'),
+    );
+    expect(expiryOf(def, Date.parse('2026-12-24T09:00:00+01:00'), calendar)).toBe(
+      Date.parse('2026-12-29T09:00:00+01:00'),
+    );
   });
 
   it('is null while the date field is empty: nothing to plan yet', () => {
@@ -79,7 +103,11 @@ describe('dueTimeOf and expiryOf', () => {
   });
 
   it('counts from the event time for event timings', () => {
-    const fromEvent = { ...def, event: { type: 'created' as const }, timing: { anchor: { type: 'event' as const }, offset: 3, unit: 'hours' as const } };
+    const fromEvent = {
+      ...def,
+      event: { type: 'created' as const },
+      timing: { anchor: { type: 'event' as const }, offset: 3, unit: 'hours' as const },
+    };
     const at = Date.parse('2026-03-29T00:30:00+01:00'); // the night the clocks go forward
     expect(dueTimeOf(fromEvent, { eventAt: at, data: {} }, calendar)).toBe(at + 3 * 3_600_000);
   });

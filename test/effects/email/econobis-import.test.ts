@@ -13,14 +13,26 @@ const convert = (htmlBody: string, rootType = 'quotationRequest', subject = 'x')
 
 function validate(result: { subject: string; htmlBody: string }, rootType = 'quotationRequest') {
   return validateEmailTemplate(
-    { name: 'imported', rootType, language: 'nl', subject: result.subject, htmlBody: result.htmlBody, textBody: null, mailboxId: null, attachment: null },
+    {
+      name: 'imported',
+      rootType,
+      language: 'nl',
+      subject: result.subject,
+      htmlBody: result.htmlBody,
+      textBody: null,
+      mailboxId: null,
+      attachment: null,
+    },
     catalog,
     engines,
   );
 }
 
 async function renderText(source: string, scope: Record<string, unknown> = {}): Promise<string> {
-  return engines.render(engines.parse('text', source), { ...scope, [RENDER_SETTINGS]: { language: 'nl', timeZone: 'Europe/Amsterdam', now: 0 } });
+  return engines.render(engines.parse('text', source), {
+    ...scope,
+    [RENDER_SETTINGS]: { language: 'nl', timeZone: 'Europe/Amsterdam', now: 0 },
+  });
 }
 
 describe('Econobis template import', () => {
@@ -46,7 +58,10 @@ describe('Econobis template import', () => {
   });
 
   it('converts @als and @alsniet blocks to conditions', () => {
-    const r = convert('@als{contact_telefoonnummer}Bel ons terug op {contact_telefoonnummer}.als@@alsniet{contact_email}Geen e-mail bekend.alsniet@', 'opportunity');
+    const r = convert(
+      '@als{contact_telefoonnummer}Bel ons terug op {contact_telefoonnummer}.als@@alsniet{contact_email}Geen e-mail bekend.alsniet@',
+      'opportunity',
+    );
     expect(r.htmlBody).toBe(
       '{% if opportunity.intake.contact.phone != blank %}Bel ons terug op {{ opportunity.intake.contact.phone }}.{% endif %}' +
         '{% if opportunity.intake.contact.email == blank %}Geen e-mail bekend.{% endif %}',
@@ -55,7 +70,9 @@ describe('Econobis template import', () => {
   });
 
   it('reports, with line and column, what it could not convert', () => {
-    const r = convert('<p>Hallo</p>\n<p>{contact_schoenmaat} en {vrije_tekst_1}</p>\n@als{project_naam}weg als@ alsniet@\n@als{contact_naam}open');
+    const r = convert(
+      '<p>Hallo</p>\n<p>{contact_schoenmaat} en {vrije_tekst_1}</p>\n@als{project_naam}weg als@ alsniet@\n@als{contact_naam}open',
+    );
     expect(r.notes.map((n) => [n.line, n.column, n.original])).toEqual([
       [2, 4, '{contact_schoenmaat}'],
       [2, 28, '{vrije_tekst_1}'],
@@ -73,17 +90,24 @@ describe('Econobis template import', () => {
     const r = convert('Prijs: {{ 7*7 }} en {% include "x" %} en {{kans_naam}}');
     expect(validate(r)).toEqual([]);
     expect(r.htmlBody).toContain('{{ quotationRequest.opportunity.name }}');
-    expect(await renderText(escapeLiquidText('Prijs: {{ 7*7 }} en {% include "x" %} {'))).toBe('Prijs: {{ 7*7 }} en {% include "x" %} {');
+    expect(await renderText(escapeLiquidText('Prijs: {{ 7*7 }} en {% include "x" %} {'))).toBe(
+      'Prijs: {{ 7*7 }} en {% include "x" %} {',
+    );
   });
 
   it('renders any text without merge fields to itself (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: fc.constantFrom('{', '}', '%', '@', 'a', ' ', '\n', '"', '{{', '{%', '%}', '}}', 'als@', 'é') }), async (text) => {
-        const plain = text.replace(/\{[A-Za-z0-9_]+\}|@als(niet)?\{[^{}\s]*\}|als@|alsniet@/g, '');
-        fc.pre(plain === text);
-        const r = convert(text);
-        expect(await renderText(r.htmlBody)).toBe(text);
-      }),
+      fc.asyncProperty(
+        fc.string({
+          unit: fc.constantFrom('{', '}', '%', '@', 'a', ' ', '\n', '"', '{{', '{%', '%}', '}}', 'als@', 'é'),
+        }),
+        async (text) => {
+          const plain = text.replace(/\{[A-Za-z0-9_]+\}|@als(niet)?\{[^{}\s]*\}|als@|alsniet@/g, '');
+          fc.pre(plain === text);
+          const r = convert(text);
+          expect(await renderText(r.htmlBody)).toBe(text);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -111,10 +135,14 @@ describe('Econobis template import', () => {
       '\n',
     );
     fc.assert(
-      fc.property(fc.array(token, { maxLength: 40 }), fc.constantFrom('quotationRequest', 'opportunity', 'task', 'contact'), (parts, root) => {
-        const r = convert(`<p>${parts.join('')}`, root);
-        expect(validate(r, root)).toEqual([]);
-      }),
+      fc.property(
+        fc.array(token, { maxLength: 40 }),
+        fc.constantFrom('quotationRequest', 'opportunity', 'task', 'contact'),
+        (parts, root) => {
+          const r = convert(`<p>${parts.join('')}`, root);
+          expect(validate(r, root)).toEqual([]);
+        },
+      ),
       { numRuns: 300 },
     );
   });

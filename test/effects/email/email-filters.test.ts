@@ -11,7 +11,11 @@ import {
   surname,
 } from '../../../src/effects/email/email-filters.js';
 
-const nl: FilterSettings = { language: 'nl', timeZone: 'Europe/Amsterdam', now: Date.parse('2026-11-23T08:00:00Z') };
+const nl: FilterSettings = {
+  language: 'nl',
+  timeZone: 'Europe/Amsterdam',
+  now: Date.parse('2026-11-23T08:00:00Z'),
+};
 const en: FilterSettings = { ...nl, language: 'en' };
 
 describe('date filter', () => {

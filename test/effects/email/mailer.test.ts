@@ -2,7 +2,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Werkflow } from '../../../src/engine/werkflow.js';
 import type { Mailbox } from '../../../src/store/mailbox.repository.js';
 import { BACKENDS, TestClock } from '../../support/backends.js';
-import { type EmailWorld, addMailbox, addTemplate, enqueue, openEmailWerkflow, seedEmailWorld } from './support/email-fixtures.js';
+import {
+  type EmailWorld,
+  addMailbox,
+  addTemplate,
+  enqueue,
+  openEmailWerkflow,
+  seedEmailWorld,
+} from './support/email-fixtures.js';
 import { TestSmtpServer, waitFor } from './support/smtp-test-server.js';
 
 describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
@@ -17,22 +24,35 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
   const send = async (dossier = world.opportunity, extra?: Record<string, unknown>) =>
     enqueue(w, {
       actionId: `mailer-${++n}`,
-      effect: { type: 'sendEmail', templateId, to: [{ type: 'field', path: 'intake.contact.email' }], cc: [{ type: 'address', address: 'archief@coop.example.nl' }] },
+      effect: {
+        type: 'sendEmail',
+        templateId,
+        to: [{ type: 'field', path: 'intake.contact.email' }],
+        cc: [{ type: 'address', address: 'archief@coop.example.nl' }],
+      },
       dossier,
       extra,
     });
 
+  let sameDatabase: ReturnType<typeof backend.fresh>;
+
   beforeAll(async () => {
     clock = new TestClock();
+    sameDatabase = backend.fresh();
     smtp = new TestSmtpServer();
+    smtp.credentials = { user: 'coop', pass: 'geheim wachtwoord' };
     await smtp.start(0);
-    w = await openEmailWerkflow(backend, { clock, mailer: { maxAttempts: 4, backoff: { baseMs: 60_000, maxMs: 3_600_000 }, random: undefined } });
+    w = await openEmailWerkflow(
+      { ...backend, fresh: () => ({ ...sameDatabase }) },
+      { clock, mailer: { maxAttempts: 4, backoff: { baseMs: 60_000, maxMs: 3_600_000 } } },
+    );
     mailbox = await addMailbox(w, smtp.port, { username: 'coop', password: 'geheim wachtwoord' });
     world = await seedEmailWorld(w, { name: '<script>alert("x")</script>', firstName: '{{ 7*7 }}' });
     templateId = (
       await addTemplate(w, {
         subject: 'Uw aanvraag {{ opportunity.name }} voor {{ opportunity.intake.contact.firstName }}',
-        htmlBody: '<p>Beste {{ opportunity.intake.contact.firstName }} ({{ opportunity.intake.contact.name }}),</p><p>{{ opportunity.amount | money }} op {{ opportunity.desiredDate | date: "long" }}</p>',
+        htmlBody:
+          '<p>Beste {{ opportunity.intake.contact.firstName }} ({{ opportunity.intake.contact.name }}),</p><p>{{ opportunity.amount | money }} op {{ opportunity.desiredDate | date: "long" }}</p>',
       })
     ).id;
   });
@@ -59,7 +79,9 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     expect(mail.messageId).toBe(row.messageId);
     expect(mail.envelopeFrom).toBe('info@coop.example.nl');
     expect(mail.envelopeTo.sort()).toEqual(['archief@coop.example.nl', 'jan@example.nl']);
-    expect(mail.parsed.from?.text).toBe('Energie Coöperatie <info@coop.example.nl>');
+    expect(mail.parsed.from?.value).toEqual([
+      { name: 'Energie Coöperatie', address: 'info@coop.example.nl' },
+    ]);
     expect(mail.parsed.subject).toBe('Uw aanvraag Spouwmuurisolatie voor {{ 7*7 }}');
     expect(mail.parsed.headers.get('x-werkflow-outbox-id')).toBe(r.outboxId);
     expect(mail.parsed.headers.get('auto-submitted')).toBe('auto-generated');
@@ -68,16 +90,36 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     expect(mail.parsed.html).not.toContain('49');
     expect(mail.parsed.html).toContain('€\u00a01.250,50 op 3 februari 2027');
     expect(mail.parsed.text).toContain('Beste {{ 7*7 }} (<script>alert("x")</script>)');
-    expect(row).toMatchObject({ status: 'sent', attempts: 1, lastReply: expect.stringMatching(/^250 OK queued as test-/), lockedBy: null });
+    expect(row).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      lastReply: expect.stringMatching(/^250 OK queued as test-/),
+      lockedBy: null,
+    });
     expect(row.sentAt).toBe(clock.now());
+    // The password was stored encrypted and decrypted for the login.
+    expect(smtp.logins).toContain('coop');
+    const stored = await w.store.db
+      .selectFrom('mailboxes')
+      .select('password_encrypted')
+      .where('id', '=', mailbox.id)
+      .executeTakeFirst();
+    expect(stored?.password_encrypted).toMatch(/^v1\./);
+    expect(stored?.password_encrypted).not.toContain('geheim');
   });
 
   it('retries a 4xx with back-off and delivers once', async () => {
-    smtp.verdict = (i) => (i % 2 === 1 ? { accept: false, code: 451, message: 'Greylisted, try again later' } : { accept: true });
+    let calls = 0;
+    smtp.verdict = () =>
+      ++calls === 1 ? { accept: false, code: 451, message: 'Greylisted, try again later' } : { accept: true };
     const r = await send();
     expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, retried: 1 });
     let row = await w.email.getOutboxMessage(r.outboxId);
-    expect(row).toMatchObject({ status: 'queued', attempts: 1, lastReply: expect.stringContaining('451 Greylisted') });
+    expect(row).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      lastReply: expect.stringContaining('451 Greylisted'),
+    });
     // Not due yet: back-off of 30 to 60 s after the first attempt.
     expect(row.nextAttemptAt).toBeGreaterThanOrEqual(clock.now() + 30_000);
     expect(row.nextAttemptAt).toBeLessThanOrEqual(clock.now() + 60_000);
@@ -97,7 +139,9 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     expect(row).toMatchObject({ status: 'failed', attempts: 1 });
     expect(row.lastReply).toContain('550 Mailbox unavailable: no such user');
     expect(smtp.received).toHaveLength(0);
-    expect((await w.email.listOutbox({ statuses: ['failed'], limit: 100 })).map((m) => m.id)).toContain(r.outboxId);
+    expect((await w.email.listOutbox({ statuses: ['failed'], limit: 100 })).map((m) => m.id)).toContain(
+      r.outboxId,
+    );
   });
 
   it('gives up after the last attempt, saying so', async () => {
@@ -156,8 +200,13 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     const resent = await w.email.getOutboxMessage(a.outboxId);
     expect(resent).toMatchObject({ status: 'sent', resolution: 'resent', resolvedBy: 'user-1' });
     expect(smtp.received.map((m) => m.messageId)).toEqual([resent.messageId]);
-    expect(await w.email.getOutboxMessage(b.outboxId)).toMatchObject({ status: 'dismissed', resolution: 'dismissed' });
-    await expect(w.email.resend(a.outboxId, 'user-1')).rejects.toThrow(/Only a failed or in-doubt message can be resent; this one is sent/);
+    expect(await w.email.getOutboxMessage(b.outboxId)).toMatchObject({
+      status: 'dismissed',
+      resolution: 'dismissed',
+    });
+    await expect(w.email.resend(a.outboxId, 'user-1')).rejects.toThrow(
+      /Only a failed or in-doubt message can be resent; this one is sent/,
+    );
   });
 
   it('redirects everything to one address in test mode', async () => {
@@ -170,7 +219,11 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
       expect(mail.parsed.subject).toMatch(/^\[TEST\] Uw aanvraag/);
       expect(mail.parsed.headers.get('x-werkflow-original-to')).toBe('jan@example.nl');
       expect(mail.parsed.headers.get('x-werkflow-original-cc')).toBe('archief@coop.example.nl');
-      expect(await w.email.getOutboxMessage(r.outboxId)).toMatchObject({ status: 'sent', redirectedTo: 'tester@coop.example.nl', to: ['jan@example.nl'] });
+      expect(await w.email.getOutboxMessage(r.outboxId)).toMatchObject({
+        status: 'sent',
+        redirectedTo: 'tester@coop.example.nl',
+        to: ['jan@example.nl'],
+      });
     } finally {
       await w.email.updateSettings({ email: { redirectAllTo: null } });
     }
@@ -192,6 +245,51 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     }
   });
 
+  it('sends the template attachment with the message', async () => {
+    const pdf = Buffer.from('%PDF-1.4 algemene voorwaarden').toString('base64');
+    const t = await addTemplate(w, {
+      attachment: { filename: 'voorwaarden.pdf', contentType: 'application/pdf', contentBase64: pdf },
+    });
+    await enqueue(w, {
+      actionId: `attachment-${++n}`,
+      effect: { type: 'sendEmail', templateId: t.id, to: [{ type: 'field', path: 'intake.contact.email' }] },
+      dossier: world.opportunity,
+    });
+    await w.email.mailer.drainOnce();
+    const [attachment] = smtp.received[0]!.parsed.attachments;
+    expect(attachment).toMatchObject({ filename: 'voorwaarden.pdf', contentType: 'application/pdf' });
+    expect(attachment!.content.toString()).toBe('%PDF-1.4 algemene voorwaarden');
+  });
+
+  // PostgreSQL only: SQLite has one writer, and Werkflow runs one mailer per SQLite database.
+  it.skipIf(backend.name === 'sqlite')(
+    'shares the outbox between two mailers without sending anything twice',
+    async () => {
+      const open = () =>
+        openEmailWerkflow(
+          { ...backend, fresh: () => ({ ...sameDatabase }) },
+          { clock, mailer: { batchSize: 5 } },
+        );
+      const [one, two] = [await open(), await open()];
+      try {
+        const ids: string[] = [];
+        for (let i = 0; i < 60; i++) ids.push((await send()).outboxId);
+        const [a, b] = await Promise.all([one.email.mailer.runUntilIdle(), two.email.mailer.runUntilIdle()]);
+        expect(a.sent + b.sent).toBe(60);
+        expect(Math.min(a.sent, b.sent)).toBeGreaterThan(0); // both took part
+        const counts = smtp.countByMessageId();
+        for (const id of ids) {
+          const m = await w.email.getOutboxMessage(id);
+          expect(m.status).toBe('sent');
+          expect(counts.get(m.messageId)).toBe(1);
+        }
+      } finally {
+        await one.close();
+        await two.close();
+      }
+    },
+  );
+
   it('wakes by itself at the next attempt time, and on kick()', async () => {
     // A mailer on the real clock with a short back-off: no polling, the timer brings the retry.
     const live = await openEmailWerkflow(backend, {
@@ -203,16 +301,28 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
       const liveWorld = await seedEmailWorld(live);
       const t = await addTemplate(live);
       await live.email.startMailer();
-      smtp.verdict = (i) => (i === 1 ? { accept: false, code: 452, message: 'Insufficient storage, later' } : { accept: true });
+      let calls = 0;
+      smtp.verdict = () =>
+        ++calls === 1
+          ? { accept: false, code: 452, message: 'Insufficient storage, later' }
+          : { accept: true };
       const r = await live.store.db.transaction().execute((trx) =>
         live.email.enqueueForAction(trx, {
           actionId: 'live-1',
-          effect: { type: 'sendEmail', templateId: t.id, to: [{ type: 'field', path: 'intake.contact.email' }] },
+          effect: {
+            type: 'sendEmail',
+            templateId: t.id,
+            to: [{ type: 'field', path: 'intake.contact.email' }],
+          },
           dossier: liveWorld.opportunity,
         }),
       );
       live.email.kick();
-      await waitFor(async () => (await live.email.getOutboxMessage(r.outboxId)).status === 'sent', 20_000, 'the retried message');
+      await waitFor(
+        async () => (await live.email.getOutboxMessage(r.outboxId)).status === 'sent',
+        20_000,
+        'the retried message',
+      );
       expect((await live.email.getOutboxMessage(r.outboxId)).attempts).toBe(2);
     } finally {
       await live.close();
@@ -221,7 +331,14 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
 });
 
 function mailboxInput(m: Mailbox) {
-  return { name: m.name, host: m.host, port: m.port, security: m.security, fromName: m.fromName, fromAddress: m.fromAddress };
+  return {
+    name: m.name,
+    host: m.host,
+    port: m.port,
+    security: m.security,
+    fromName: m.fromName,
+    fromAddress: m.fromAddress,
+  };
 }
 
 async function isListening(server: TestSmtpServer): Promise<boolean> {

@@ -10,22 +10,32 @@ describe('retry back-off', () => {
 
   it('waits between half and all of the exponential step, never more than the maximum (property)', () => {
     fc.assert(
-      fc.property(policy, fc.integer({ min: 1, max: 200 }), fc.double({ min: 0, max: 1, noNaN: true }), (p, attempt, r) => {
-        const step = Math.min(p.maxMs, p.baseMs * 2 ** (attempt - 1));
-        const d = retryDelay(attempt, p, r);
-        expect(Number.isFinite(d)).toBe(true);
-        expect(d).toBeGreaterThanOrEqual(Math.floor(step / 2));
-        expect(d).toBeLessThanOrEqual(Math.ceil(step));
-        expect(d).toBeLessThanOrEqual(p.maxMs);
-      }),
+      fc.property(
+        policy,
+        fc.integer({ min: 1, max: 200 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (p, attempt, r) => {
+          const step = Math.min(p.maxMs, p.baseMs * 2 ** (attempt - 1));
+          const d = retryDelay(attempt, p, r);
+          expect(Number.isFinite(d)).toBe(true);
+          expect(d).toBeGreaterThanOrEqual(Math.floor(step / 2));
+          expect(d).toBeLessThanOrEqual(Math.ceil(step));
+          expect(d).toBeLessThanOrEqual(p.maxMs);
+        },
+      ),
     );
   });
 
   it('never waits less after a later attempt than the earliest wait of an earlier one (property)', () => {
     fc.assert(
-      fc.property(policy, fc.integer({ min: 1, max: 60 }), fc.double({ min: 0, max: 1, noNaN: true }), (p, attempt, r) => {
-        expect(retryDelay(attempt + 1, p, r)).toBeGreaterThanOrEqual(retryDelay(attempt, p, 0));
-      }),
+      fc.property(
+        policy,
+        fc.integer({ min: 1, max: 60 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (p, attempt, r) => {
+          expect(retryDelay(attempt + 1, p, r)).toBeGreaterThanOrEqual(retryDelay(attempt, p, 0));
+        },
+      ),
     );
   });
 
@@ -52,17 +62,21 @@ describe('rate limiter', () => {
 
   it('never lets more through than the rate allows over a minute (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 600 }), fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 300 }), (rate, gaps) => {
-        const limiter = new RateLimiter();
-        let now = 0;
-        let passed = 0;
-        for (const g of gaps) {
-          now += g;
-          if (limiter.take('m', rate, now).ok) passed++;
-        }
-        const allowed = Math.max(1, Math.ceil(rate / 6)) + (now * rate) / 60_000;
-        expect(passed).toBeLessThanOrEqual(Math.floor(allowed) + 1);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 600 }),
+        fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 300 }),
+        (rate, gaps) => {
+          const limiter = new RateLimiter();
+          let now = 0;
+          let passed = 0;
+          for (const g of gaps) {
+            now += g;
+            if (limiter.take('m', rate, now).ok) passed++;
+          }
+          const allowed = Math.max(1, Math.ceil(rate / 6)) + (now * rate) / 60_000;
+          expect(passed).toBeLessThanOrEqual(Math.floor(allowed) + 1);
+        },
+      ),
     );
   });
 });

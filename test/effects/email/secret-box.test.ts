@@ -28,7 +28,9 @@ describe('mailbox password encryption', () => {
   it('says which key is needed when the key changed, and refuses tampering', () => {
     const stored = SecretBox.fromText(HEX_KEY).encrypt('geheim');
     const other = SecretBox.fromText('b'.repeat(64));
-    expect(() => other.decrypt(stored)).toThrow(/stored with another secret key .*enter the mailbox password again/);
+    expect(() => other.decrypt(stored)).toThrow(
+      /stored with another secret key .*enter the mailbox password again/,
+    );
     const parts = stored.split('.');
     parts[4] = Buffer.from('x').toString('base64url') + parts[4]!.slice(2);
     expect(() => SecretBox.fromText(HEX_KEY).decrypt(parts.join('.'))).toThrow(WerkflowError);
@@ -37,7 +39,11 @@ describe('mailbox password encryption', () => {
   it('accepts a hex key, a base64 key and a long passphrase; refuses a short one', () => {
     const base64 = Buffer.alloc(32, 7).toString('base64');
     expect(SecretBox.fromText(base64).keyId).toBe(new SecretBox(Buffer.alloc(32, 7)).keyId);
-    expect(SecretBox.fromText('correct horse battery staple').decrypt(SecretBox.fromText('correct horse battery staple').encrypt('x'))).toBe('x');
+    expect(
+      SecretBox.fromText('correct horse battery staple').decrypt(
+        SecretBox.fromText('correct horse battery staple').encrypt('x'),
+      ),
+    ).toBe('x');
     expect(() => SecretBox.fromText('kort')).toThrow(/too short/);
   });
 

@@ -79,11 +79,15 @@ describe('e-mail template validation', () => {
       ['htmlBody', 2, 'me.salary'],
       ['htmlBody', 3, 'organisation.ceo'],
     ]);
-    expect(ps[0]!.message).toMatch(/starts its merge fields with quotationRequest, dossier, me, responsibleUser, organisation, extra/);
+    expect(ps[0]!.message).toMatch(
+      /starts its merge fields with quotationRequest, dossier, me, responsibleUser, organisation, extra/,
+    );
   });
 
   it('refuses computed lookups and me.* on a type without a responsible user', () => {
-    expect(problems({ htmlBody: '{{ quotationRequest[extra.field] }}' })[0]!.message).toMatch(/computed lookups are not allowed/);
+    expect(problems({ htmlBody: '{{ quotationRequest[extra.field] }}' })[0]!.message).toMatch(
+      /computed lookups are not allowed/,
+    );
     const [p] = problems({ rootType: 'measureCategory', subject: 'x', htmlBody: '{{ me.name }}' });
     expect(p!.message).toMatch(/measure category has no user field/);
   });
@@ -106,10 +110,14 @@ describe('e-mail template validation', () => {
     const script = problems({ htmlBody: '<p>Hoi</p>\n  <SCRIPT>alert(1)</script>' });
     expect(script[0]).toMatchObject({ line: 2, column: 3 });
     expect(script[0]!.message).toMatch(/remove the <script> element/);
-    expect(problems({ htmlBody: '<a href="javascript:alert(1)">x</a>' })[0]!.message).toMatch(/javascript: link/);
+    expect(problems({ htmlBody: '<a href="javascript:alert(1)">x</a>' })[0]!.message).toMatch(
+      /javascript: link/,
+    );
     expect(problems({ htmlBody: '<img src="x" onerror="alert(1)">' })[0]!.message).toMatch(/event attribute/);
     expect(problems({ htmlBody: '<iframe src="https://x"></iframe>' })[0]!.message).toMatch(/<iframe>/);
-    expect(problems({ htmlBody: '{{ quotationRequest.description | nope }}' })[0]!.message).toMatch(/no filter "nope"/);
+    expect(problems({ htmlBody: '{{ quotationRequest.description | nope }}' })[0]!.message).toMatch(
+      /no filter "nope"/,
+    );
   });
 
   it('checks the name, the root type, the language, the subject and the attachment', () => {
@@ -121,21 +129,46 @@ describe('e-mail template validation', () => {
       htmlBody: ' ',
       attachment: { filename: '../etc/passwd', contentType: 'pdf', contentBase64: '@@@' },
     });
-    expect(ps.map((p) => p.part)).toEqual(['name', 'rootType', 'language', 'subject', 'htmlBody', 'attachment', 'attachment', 'attachment']);
+    expect(ps.map((p) => p.part)).toEqual([
+      'name',
+      'rootType',
+      'language',
+      'subject',
+      'htmlBody',
+      'attachment',
+      'attachment',
+      'attachment',
+    ]);
     expect(ps[1]!.message).toContain('There is no dossier type "offerte"');
   });
 
   it('reaches a type named like a reserved root through dossier.* (training preset)', () => {
-    const ok = problems({ rootType: 'organisation', subject: 'Hallo {{ dossier.name }}', htmlBody: '{{ dossier.kvkNumber }} {{ organisation.name }}' }, training);
+    const ok = problems(
+      {
+        rootType: 'organisation',
+        subject: 'Hallo {{ dossier.name }}',
+        htmlBody: '{{ dossier.kvkNumber }} {{ organisation.name }}',
+      },
+      training,
+    );
     expect(ok).toEqual([]);
-    const bad = problems({ rootType: 'organisation', subject: 'x', htmlBody: '{{ organisation.kvkNumber }}' }, training);
+    const bad = problems(
+      { rootType: 'organisation', subject: 'x', htmlBody: '{{ organisation.kvkNumber }}' },
+      training,
+    );
     expect(bad[0]!.field).toBe('organisation.kvkNumber');
   });
 
   it('lists the merge fields a template can use, each of which validates', () => {
     const type = energy.get('quotationRequest')!;
     const fields = mergeFieldsOf(type, energy);
-    expect(fields.map((f) => f.path)).toEqual(expect.arrayContaining(['quotationRequest.opportunity.intake.contact.email', 'me.email', 'organisation.city']));
+    expect(fields.map((f) => f.path)).toEqual(
+      expect.arrayContaining([
+        'quotationRequest.opportunity.intake.contact.email',
+        'me.email',
+        'organisation.city',
+      ]),
+    );
     const body = fields.map((f) => `{{ ${f.path} }}`).join('\n');
     expect(problems({ htmlBody: body })).toEqual([]);
   });

@@ -73,7 +73,11 @@ export async function seedEmailWorld(
   return { contact, intake, opportunity, category, userId, teamId };
 }
 
-export async function addMailbox(w: Werkflow, port: number, extra: Partial<Parameters<Werkflow['email']['createMailbox']>[0]> = {}): Promise<Mailbox> {
+export async function addMailbox(
+  w: Werkflow,
+  port: number,
+  extra: Partial<Parameters<Werkflow['email']['createMailbox']>[0]> = {},
+): Promise<Mailbox> {
   return w.email.createMailbox({
     name: `Test ${port} ${Math.random().toString(36).slice(2, 6)}`,
     host: '127.0.0.1',

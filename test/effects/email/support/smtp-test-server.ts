@@ -23,6 +23,10 @@ export class TestSmtpServer {
   verdict: (n: number) => Verdict = () => ({ accept: true });
   /** Milliseconds to wait before answering DATA. */
   delayMs = 0;
+  /** When set, AUTH must give exactly these; otherwise any credentials are accepted. */
+  credentials: { user: string; pass: string } | null = null;
+  /** The user names that logged in. */
+  readonly logins: string[] = [];
   private dataCount = 0;
   private server: SMTPServer | null = null;
   port = 0;
@@ -35,6 +39,15 @@ export class TestSmtpServer {
       disabledCommands: ['STARTTLS'],
       logger: false,
       disableReverseLookup: true,
+      onAuth: (auth, _session, callback) => {
+        const c = this.credentials;
+        if (c && (auth.username !== c.user || auth.password !== c.pass)) {
+          callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+          return;
+        }
+        this.logins.push(auth.username ?? '');
+        callback(null, { user: auth.username });
+      },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
@@ -90,7 +103,11 @@ export class TestSmtpServer {
 }
 
 /** Waits until `check` holds, polling; for conditions another process or a timer brings about. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<void> {
   const until = performance.now() + timeoutMs;
   while (!(await check())) {
     if (performance.now() > until) throw new Error(`Timed out waiting for ${what}`);

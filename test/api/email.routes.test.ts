@@ -1,0 +1,291 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Werkflow } from '../../src/engine/werkflow.js';
+import { BACKENDS, TestClock } from '../support/backends.js';
+import { type ApiClient, apiAs } from '../support/api-client.js';
+import {
+  type EmailWorld,
+  enqueue,
+  openEmailWerkflow,
+  seedEmailWorld,
+} from '../effects/email/support/email-fixtures.js';
+
+interface Problem {
+  part: string;
+  line: number | null;
+  column: number | null;
+  field: string | null;
+  message: string;
+}
+
+const template = (over: Record<string, unknown> = {}) => ({
+  name: 'Offerte aangevraagd',
+  rootType: 'opportunity',
+  language: 'nl',
+  subject: 'Uw kans {{ opportunity.name }}',
+  htmlBody:
+    '<p>Beste {{ opportunity.intake.contact.firstName }},</p>\n<p>{{ opportunity.desiredDate | date: "long" }}</p>',
+  ...over,
+});
+
+const mailbox = (over: Record<string, unknown> = {}) => ({
+  name: 'Hoofdpostbus',
+  host: '127.0.0.1',
+  port: 2525,
+  security: 'none',
+  username: 'coop',
+  password: 'Zeer-Geheim-42',
+  fromName: 'Energie Coöperatie',
+  fromAddress: 'info@coop.example.nl',
+  ...over,
+});
+
+describe.each(BACKENDS)('e-mail API on $name', (backend) => {
+  let w: Werkflow;
+  let clock: TestClock;
+  let manager: ApiClient;
+  let staff: ApiClient;
+  let reader: ApiClient;
+  let world: EmailWorld;
+
+  beforeAll(async () => {
+    clock = new TestClock();
+    w = await openEmailWerkflow(backend, { clock });
+    [manager, staff, reader] = await Promise.all([
+      apiAs(w, 'workflowManager'),
+      apiAs(w, 'staff'),
+      apiAs(w, 'readOnly'),
+    ]);
+    world = await seedEmailWorld(w, { name: '<b>Jan</b>', firstName: '{{ 7*7 }}' });
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('creates, reads, replaces and deletes templates; only with the automatic-workflow right', async () => {
+    expect((await staff.request('POST', '/api/email-templates', template())).statusCode).toBe(403);
+    const created = await manager.request('POST', '/api/email-templates', template());
+    expect(created.statusCode, created.body).toBe(201);
+    const t = created.json<{ id: string; version: number; attachment: unknown }>();
+    expect(created.headers.etag).toBe('"1"');
+    expect(t.attachment).toBeNull();
+    const list = await reader.request('GET', '/api/email-templates?rootType=opportunity');
+    expect(list.json<{ items: { id: string }[] }>().items.map((i) => i.id)).toContain(t.id);
+    const stale = await manager.request(
+      'PUT',
+      `/api/email-templates/${t.id}`,
+      template({ subject: 'Nieuw' }),
+      { 'if-match': '"7"' },
+    );
+    expect(stale.statusCode).toBe(409);
+    const put = await manager.request(
+      'PUT',
+      `/api/email-templates/${t.id}`,
+      template({ subject: 'Nieuw {{ me.name }}' }),
+      { 'if-match': '"1"' },
+    );
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json()).toMatchObject({ version: 2, subject: 'Nieuw {{ me.name }}' });
+    const dup = await manager.request('POST', '/api/email-templates', template());
+    expect(dup.statusCode).toBe(409);
+    expect((await manager.request('DELETE', `/api/email-templates/${t.id}`)).statusCode).toBe(204);
+    expect((await reader.request('GET', `/api/email-templates/${t.id}`)).statusCode).toBe(404);
+  });
+
+  it('refuses an invalid template with the part, line, column and field of each problem', async () => {
+    const bad = template({
+      name: 'Fout',
+      htmlBody:
+        '<p>Beste {{ opportunity.intake.contact.fristName }},</p>\n<script>x</script>\n{{ opportunity.name | raw }}',
+    });
+    const res = await manager.request('POST', '/api/email-templates', bad);
+    expect(res.statusCode).toBe(422);
+    const body = res.json<{
+      error: { code: string; path: string; message: string; details: { path: string; message: string }[] };
+    }>();
+    expect(body.error).toMatchObject({ code: 'validation_failed', path: 'htmlBody' });
+    expect(body.error.message).toMatch(/^htmlBody, line 2, column 1: remove the <script> element/);
+    expect(body.error.details.map((d) => d.message)).toEqual([
+      expect.stringMatching(/^htmlBody, line 2, column 1: remove the <script>/),
+      expect.stringMatching(/^htmlBody, line 3, column 1: the raw filter is not allowed/),
+    ]);
+    const v = await manager.request(
+      'POST',
+      '/api/email-templates/validate',
+      template({ htmlBody: '<p>{{ opportunity.intake.contact.fristName }}</p>' }),
+    );
+    expect(v.statusCode).toBe(200);
+    const result = v.json<{ valid: boolean; problems: Problem[] }>();
+    expect(result.valid).toBe(false);
+    expect(result.problems).toEqual([
+      {
+        part: 'htmlBody',
+        line: 1,
+        column: 7,
+        field: 'opportunity.intake.contact.fristName',
+        message: expect.stringContaining('Did you mean "firstName"?'),
+      },
+    ]);
+  });
+
+  it('previews a template against a dossier, escaping what the dossier holds', async () => {
+    const res = await manager.request('POST', '/api/email-templates/preview', {
+      template: template({
+        htmlBody: '<p>{{ opportunity.intake.contact.firstName }} {{ opportunity.intake.contact.name }}</p>',
+      }),
+      dossierId: world.opportunity.id,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      subject: 'Uw kans Spouwmuurisolatie',
+      html: '<p>{{ 7*7 }} &lt;b&gt;Jan&lt;/b&gt;</p>',
+      text: '{{ 7*7 }} <b>Jan</b>',
+      problems: [],
+    });
+    const wrongType = await manager.request('POST', '/api/email-templates/preview', {
+      template: template(),
+      dossierId: world.contact.id,
+    });
+    expect(wrongType.statusCode).toBe(422);
+    expect(wrongType.json()).toMatchObject({ error: { path: 'dossierId' } });
+    const fields = await reader.request('GET', '/api/email-templates/merge-fields?rootType=opportunity');
+    expect(fields.json<{ items: { path: string }[] }>().items.map((f) => f.path)).toContain(
+      'opportunity.intake.contact.email',
+    );
+  });
+
+  it('imports an Econobis template with a report', async () => {
+    const res = await manager.request('POST', '/api/email-templates/import-econobis', {
+      rootType: 'opportunity',
+      subject: 'Kans {kans_naam}',
+      htmlBody: '<p>Beste {contact_voornaam},</p>\n<p>{contact_schoenmaat}</p>',
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json<{
+      template: { subject: string; htmlBody: string };
+      converted: number;
+      notes: { line: number; original: string }[];
+      problems: Problem[];
+    }>();
+    expect(body.template.subject).toBe('Kans {{ opportunity.name }}');
+    expect(body.converted).toBe(2);
+    expect(body.notes).toEqual([expect.objectContaining({ line: 2, original: '{contact_schoenmaat}' })]);
+    expect(body.problems).toEqual([]);
+  });
+
+  it('never returns a mailbox password, keeps it when left out, and tests a connection', async () => {
+    expect((await staff.request('POST', '/api/mailboxes', mailbox())).statusCode).toBe(403);
+    const created = await manager.request('POST', '/api/mailboxes', mailbox());
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.body).not.toContain('Zeer-Geheim-42');
+    const m = created.json<{ id: string; hasPassword: boolean; isDefault: boolean }>();
+    expect(m).toMatchObject({ hasPassword: true, isDefault: true });
+    expect(m).not.toHaveProperty('password');
+    const list = await manager.request('GET', '/api/mailboxes');
+    expect(list.body).not.toContain('Zeer-Geheim-42');
+    const put = await manager.request('PUT', `/api/mailboxes/${m.id}`, {
+      ...mailbox({ fromName: 'Coöperatie' }),
+      password: undefined,
+    });
+    expect(put.json()).toMatchObject({ hasPassword: true, fromName: 'Coöperatie', version: 2 });
+    const badInput = await manager.request(
+      'POST',
+      '/api/mailboxes',
+      mailbox({ name: 'Fout', fromAddress: 'geen adres', host: 'smtp..x' }),
+    );
+    expect(badInput.statusCode).toBe(422);
+    expect(
+      badInput.json<{ error: { details: { path: string }[] } }>().error.details.map((d) => d.path),
+    ).toEqual(['host', 'fromAddress']);
+    const tested = await manager.request(
+      'POST',
+      '/api/mailboxes/test',
+      mailbox({ host: 'smtp.no-such-host.invalid' }),
+    );
+    expect(tested.statusCode).toBe(200);
+    expect(tested.json()).toMatchObject({ ok: false, failedStep: 'dns' });
+    expect((await manager.request('POST', '/api/mailboxes/no-such-id/test')).statusCode).toBe(404);
+  });
+
+  it('lists the outbox and the mail history; resend and dismiss need actions.handle', async () => {
+    const t = await w.email.createTemplate(template({ name: 'Voor de outbox' }) as never);
+    const r = await enqueue(w, {
+      actionId: 'api-outbox-1',
+      effect: { type: 'sendEmail', templateId: t.id, to: [{ type: 'field', path: 'intake.contact.email' }] },
+      dossier: world.opportunity,
+    });
+    await w.email.outbox.markSending([r.outboxId], 'dead-worker', clock.now(), w.store.db);
+    clock.advance(w.email.mailer.config.leaseMs + 1);
+    await w.email.mailer.sweep();
+
+    const page = await reader.request('GET', '/api/email/outbox?status=in_doubt,failed');
+    expect(page.statusCode, page.body).toBe(200);
+    expect(page.json<{ items: { id: string; status: string }[] }>().items).toEqual([
+      expect.objectContaining({ id: r.outboxId, status: 'in_doubt' }),
+    ]);
+    expect((await reader.request('GET', '/api/email/outbox?status=lost')).statusCode).toBe(422);
+    expect((await reader.request('GET', '/api/email/outbox/counts')).json()).toMatchObject({ in_doubt: 1 });
+    const detail = await reader.request('GET', `/api/email/outbox/${r.outboxId}`);
+    expect(detail.json()).toMatchObject({
+      html: expect.stringContaining('{{ 7*7 }}'),
+      dossierIds: expect.arrayContaining([world.contact.id]),
+    });
+
+    const history = await reader.request('GET', `/api/dossiers/contact/${world.contact.id}/emails`);
+    expect(history.json<{ items: { id: string }[] }>().items.map((i) => i.id)).toContain(r.outboxId);
+    expect((await reader.request('GET', '/api/dossiers/contact/no-such-id/emails')).statusCode).toBe(404);
+
+    expect((await reader.request('POST', `/api/email/outbox/${r.outboxId}/resend`)).statusCode).toBe(403);
+    const resent = await staff.request('POST', `/api/email/outbox/${r.outboxId}/resend`);
+    expect(resent.statusCode, resent.body).toBe(200);
+    expect(resent.json()).toMatchObject({
+      status: 'queued',
+      resolution: 'resent',
+      resolvedBy: expect.stringMatching(/.+/),
+    });
+    const dismissQueued = await staff.request('POST', `/api/email/outbox/${r.outboxId}/dismiss`);
+    expect(dismissQueued.statusCode).toBe(409);
+    expect(dismissQueued.json()).toMatchObject({ error: { code: 'invalid_state' } });
+  });
+
+  it('shows what the local sink received (mail viewer), and the e-mail settings', async () => {
+    const before = await reader.request('GET', '/api/mail-viewer/messages');
+    expect(before.json()).toMatchObject({ running: false, smtp: null, items: [] });
+    await w.email.startSink({ port: 0 });
+    await w.email.ensureDemoMailbox();
+    const t = await w.email.createTemplate(template({ name: 'Voor de viewer' }) as never);
+    await enqueue(w, {
+      actionId: 'api-viewer-1',
+      effect: { type: 'sendEmail', templateId: t.id, to: [{ type: 'field', path: 'intake.contact.email' }] },
+      dossier: world.opportunity,
+    });
+    await w.email.mailer.runUntilIdle();
+    const list = await reader.request('GET', '/api/mail-viewer/messages?to=jan@example.nl');
+    const body = list.json<{ running: boolean; smtp: string; items: { id: number; subject: string }[] }>();
+    expect(body.running).toBe(true);
+    expect(body.smtp).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(body.items.map((i) => i.subject)).toContain('Uw kans Spouwmuurisolatie');
+    const one = await reader.request('GET', `/api/mail-viewer/messages/${body.items[0]!.id}`);
+    expect(one.json()).toMatchObject({
+      html: expect.stringContaining('{{ 7*7 }}'),
+      headers: expect.objectContaining({ 'message-id': expect.any(String) }),
+    });
+    expect((await reader.request('DELETE', '/api/mail-viewer/messages')).statusCode).toBe(403);
+    expect((await manager.request('DELETE', '/api/mail-viewer/messages')).json()).toMatchObject({
+      deleted: expect.any(Number),
+    });
+
+    const put = await manager.request('PUT', '/api/email/settings', {
+      organisation: { name: 'Energie Coöperatie Zwolle', city: 'Zwolle' },
+      email: { blockedDomains: ['@Spam.example'] },
+    });
+    expect(put.statusCode, put.body).toBe(204);
+    expect((await manager.request('GET', '/api/email/settings')).json()).toMatchObject({
+      organisation: { name: 'Energie Coöperatie Zwolle', city: 'Zwolle', email: null },
+      email: { blockedDomains: ['spam.example'], redirectAllTo: null },
+    });
+    const bad = await manager.request('PUT', '/api/email/settings', {
+      email: { redirectAllTo: 'niet-een-adres' },
+    });
+    expect(bad.statusCode).toBe(422);
+  });
+});

@@ -1,0 +1,93 @@
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Werkflow } from '../../../src/engine/werkflow.js';
+import { BACKENDS } from '../../support/backends.js';
+import { addTemplate, enqueue, openEmailWerkflow, seedEmailWorld } from './support/email-fixtures.js';
+
+describe.each(BACKENDS)('local mail sink on $name', (backend) => {
+  let w: Werkflow;
+
+  beforeAll(async () => {
+    w = await openEmailWerkflow(backend);
+    await w.email.startSink({ port: 0 });
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('listens on loopback and stores what it receives, newest first', async () => {
+    const sink = w.email.sink!;
+    expect(sink.host).toBe('127.0.0.1');
+    expect(sink.port).toBeGreaterThan(0);
+    const transport = nodemailer.createTransport({
+      host: sink.host,
+      port: sink.port,
+      secure: false,
+      ignoreTLS: true,
+      auth: { user: 'any', pass: 'thing' },
+    });
+    try {
+      for (const i of [1, 2]) {
+        await transport.sendMail({
+          from: 'a@example.nl',
+          to: 'b@example.nl',
+          cc: 'c@example.nl',
+          subject: `Bericht ${i}`,
+          html: `<p>${i}</p>`,
+          text: `${i}`,
+          messageId: `<m${i}@example.nl>`,
+        });
+      }
+    } finally {
+      transport.close();
+    }
+    const list = await w.email.listSinkMessages({ limit: 10 });
+    expect(list.map((m) => m.subject)).toEqual(['Bericht 2', 'Bericht 1']);
+    const one = await w.email.getSinkMessage(list[1]!.id);
+    expect(one).toMatchObject({
+      messageId: '<m1@example.nl>',
+      envelopeFrom: 'a@example.nl',
+      htmlBody: '<p>1</p>',
+      textBody: '1',
+      cc: 'c@example.nl',
+    });
+    expect([...one.envelopeTo].sort()).toEqual(['b@example.nl', 'c@example.nl']);
+    expect(one.headers['subject']).toBe('Bericht 1');
+    expect(await w.email.clearSink()).toBe(2);
+  });
+
+  it('receives the demo mailbox mail: a hostile contact arrives escaped and unevaluated', async () => {
+    const mailbox = await w.email.ensureDemoMailbox();
+    expect(mailbox).toMatchObject({
+      host: '127.0.0.1',
+      port: w.email.sink!.port,
+      security: 'none',
+      isDefault: true,
+    });
+    expect((await w.email.ensureDemoMailbox()).id).toBe(mailbox.id);
+    const world = await seedEmailWorld(w, {
+      name: '<script>alert(document.cookie)</script>',
+      firstName: '{{ 7*7 }}{% raw %}',
+    });
+    const t = await addTemplate(w, {
+      subject: 'Voor {{ opportunity.intake.contact.firstName }}',
+      htmlBody:
+        '<p>Beste {{ opportunity.intake.contact.firstName }}, {{ opportunity.intake.contact.name }}</p>',
+    });
+    const r = await enqueue(w, {
+      actionId: 'sink-1',
+      effect: { type: 'sendEmail', templateId: t.id, to: [{ type: 'field', path: 'intake.contact.email' }] },
+      dossier: world.opportunity,
+    });
+    expect(await w.email.mailer.runUntilIdle()).toMatchObject({ sent: 1 });
+    const [received] = await w.email.listSinkMessages({ limit: 1 });
+    const m = await w.email.getSinkMessage(received!.id);
+    expect(m.messageId).toBe((await w.email.getOutboxMessage(r.outboxId)).messageId);
+    expect(m.subject).toBe('Voor {{ 7*7 }}{% raw %}');
+    expect(m.htmlBody).toContain(
+      'Beste {{ 7*7 }}{% raw %}, &lt;script&gt;alert(document.cookie)&lt;/script&gt;',
+    );
+    expect(m.htmlBody).not.toMatch(/<script|49/);
+    expect(m.headers['x-werkflow-outbox-id']).toBe(r.outboxId);
+  });
+});
