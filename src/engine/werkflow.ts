@@ -22,6 +22,7 @@ import { CalendarService } from './calendar.service.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { TemplateService } from './template.service.js';
 import { EconobisWorkflowService } from './econobis-workflows.service.js';
+import { installDemoWorkflows } from './demo-workflows.js';
 import { fetchWebhookPort } from './webhook.client.js';
 import { EmailService, type EmailOptions, emailOptionsFromEnv } from './email.service.js';
 
@@ -237,6 +238,8 @@ export class Werkflow {
       people.set(u.key, id);
       report(1);
     }
+    // Example e-mail templates and workflows first, so the demo dossiers trigger them.
+    await installDemoWorkflows(this, key);
     // Dossiers in waves: each wave holds those whose links are all created, written in bulk per type.
     const ids = new Map<string, string>();
     const byType: Record<string, number> = {};

@@ -1,0 +1,116 @@
+import { SYSTEM_PRINCIPAL } from '../domain/permissions.js';
+import type { Werkflow } from './werkflow.js';
+
+/**
+ * Example e-mail templates and workflows that come with the demo data, so that `npm start`
+ * shows mail flowing into the local mail viewer at once. Installed once per database: nothing
+ * is added when an e-mail template of the same name exists.
+ */
+export async function installDemoWorkflows(werkflow: Werkflow, preset: string): Promise<number> {
+  const existing = new Set((await werkflow.email.listTemplates()).map((t) => t.name));
+  const template = async (input: Parameters<Werkflow['email']['createTemplate']>[0]) =>
+    existing.has(input.name) ? undefined : werkflow.email.createTemplate(input);
+  let installed = 0;
+  if (preset === 'energy-cooperative') {
+    const requested = await template({
+      name: 'Offerte aangevraagd',
+      rootType: 'quotationRequest',
+      subject: 'Uw offerte voor {{ quotationRequest.opportunity.measureCategory.name }} is aangevraagd',
+      htmlBody: `<p>Beste {{ quotationRequest.opportunity.intake.contact.firstName }},</p>
+<p>Wij hebben voor u een offerte aangevraagd voor <strong>{{ quotationRequest.opportunity.measureCategory.name }}</strong>{% if quotationRequest.organisation %} bij {{ quotationRequest.organisation.name }}{% endif %}.
+U hoort binnen twee weken van ons.</p>
+<p>Met vriendelijke groet,<br>{{ organisation.name }}</p>`,
+    });
+    const reminder = await template({
+      name: 'Herinnering offerte',
+      rootType: 'quotationRequest',
+      subject: 'Herinnering: uw offerte voor {{ quotationRequest.opportunity.measureCategory.name }}',
+      htmlBody: `<p>Beste {{ quotationRequest.opportunity.intake.contact.firstName }},</p>
+<p>Heeft u de offerte voor {{ quotationRequest.opportunity.measureCategory.name }} al kunnen bekijken? Laat het ons weten.</p>
+<p>Met vriendelijke groet,<br>{{ organisation.name }}</p>`,
+    });
+    if (requested && reminder) {
+      await werkflow.econobis.saveStatusWorkflow(
+        'quotationRequest',
+        'offerte-aangevraagd',
+        { active: true, emailTemplateId: requested.id, numberOfDays: 0, sendReminder: true, reminderDays: 7 },
+        SYSTEM_PRINCIPAL,
+      );
+      installed++;
+    }
+    const newTask = await template({
+      name: 'Nieuwe taak',
+      rootType: 'task',
+      subject: 'Nieuwe taak: {{ task.description }}',
+      htmlBody: '<p>Hallo {{ me.name }},</p><p>Er staat een nieuwe taak voor je klaar: <strong>{{ task.description }}</strong>, gepland gereed op {{ task.plannedFinishDate | date: "long" }}.</p>',
+    });
+    const expiredTask = await template({
+      name: 'Verlopen taak',
+      rootType: 'task',
+      subject: 'Verlopen taak: {{ task.description }}',
+      htmlBody: '<p>Hallo {{ me.name }},</p><p>De taak <strong>{{ task.description }}</strong> had op {{ task.plannedFinishDate | date: "long" }} klaar moeten zijn.</p>',
+    });
+    const doneTask = await template({
+      name: 'Afgehandelde taak',
+      rootType: 'task',
+      subject: 'Wij hebben uw vraag afgehandeld',
+      htmlBody: '<p>Beste {{ task.contact.firstName }},</p><p>Wij hebben uw vraag afgehandeld. Heeft u nog vragen? Bel ons gerust.</p><p>{{ organisation.name }}</p>',
+    });
+    if (newTask && expiredTask && doneTask) {
+      await werkflow.econobis.saveTaskTypeWorkflows(
+        'bellen',
+        {
+          new: { enabled: true, emailTemplateId: newTask.id },
+          expired: { enabled: true, emailTemplateId: expiredTask.id },
+          completed: { enabled: true, emailTemplateId: doneTask.id, numberOfDays: 2 },
+        },
+        SYSTEM_PRINCIPAL,
+      );
+      installed++;
+    }
+  }
+  if (preset === 'training-institute') {
+    const list = await template({
+      name: 'Deelnemersinformatie',
+      rootType: 'participant',
+      subject: 'Over twee dagen: {{ participant.training.name }}',
+      htmlBody: `<p>Beste {{ participant.person.firstName }},</p>
+<p>Op {{ participant.training.startDate | date: "full" }} begint <strong>{{ participant.training.name }}</strong>{% if participant.training.location %} in {{ participant.training.location.name }}, {{ participant.training.location.city }}{% endif %}.</p>
+<p>Tot dan!</p>`,
+    });
+    if (list) {
+      await werkflow.templates.create(
+        {
+          name: 'Deelnemers informeren (2 werkdagen voor de start)',
+          process: 'Uitvoering opleiding',
+          dossierType: 'training',
+          event: { type: 'statusSet', to: ['definitief'] },
+          timing: { anchor: { type: 'field', field: 'startDate' }, offset: -2, unit: 'workingDays', atTime: '09:00' },
+          executionMode: 'semiAutomatic',
+          effect: { type: 'sendEmail', templateId: list.id, to: [{ type: 'field', path: 'person.email' }] },
+          fanOut: { dossierType: 'participant', field: 'training' },
+          assignee: { type: 'field', path: 'coach' },
+          repeat: 'once',
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      await werkflow.templates.create(
+        {
+          name: 'Webaanvraag terugbellen',
+          process: 'Inschrijving',
+          dossierType: 'webRequest',
+          event: { type: 'created' },
+          timing: { anchor: { type: 'event' }, offset: 1, unit: 'workingDays' },
+          executionMode: 'manual',
+          effect: { type: 'none' },
+          repeat: 'once',
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      installed++;
+    }
+  }
+  return installed;
+}
