@@ -78,8 +78,33 @@ export class ActionEngine {
   }
 
   /** Rebuilds the template index from the active published versions (after publish/activate). */
-  async reloadTemplates(): Promise<void> {
-    this.index = new TemplateIndex(await this.templates.listActive(), this.catalog());
+  async reloadTemplates(db: Db = this.store.db): Promise<void> {
+    this.templateStamp = await this.templates.changeStamp(db);
+    this.stampCheckedAt = this.clock.now();
+    this.index = new TemplateIndex(await this.templates.listActive(db), this.catalog());
+  }
+
+  private templateStamp = '';
+  private stampCheckedAt = Number.NEGATIVE_INFINITY;
+  /** How often a process looks whether another process changed the templates. */
+  static readonly TEMPLATE_REFRESH_MS = 1000;
+
+  /**
+   * Reloads the template index when another process (an API server, another worker) published,
+   * switched or deleted a template; looks at most once a second. `db` may be the caller's
+   * transaction (the check is one small query through it).
+   */
+  async refreshTemplates(db: Db = this.store.db): Promise<void> {
+    const now = this.clock.now();
+    if (now - this.stampCheckedAt < ActionEngine.TEMPLATE_REFRESH_MS && now >= this.stampCheckedAt) return;
+    this.stampCheckedAt = now;
+    const stamp = await this.templates.changeStamp(db);
+    if (stamp !== this.templateStamp) await this.reloadTemplates(db);
+  }
+
+  /** Whether finishing this action stamps anything (chained templates, a reminder). */
+  hasFollowUps(action: Action, def: TemplateDefinition): boolean {
+    return (action.kind === 'main' && (def.reminder !== undefined || this.index.chained('actionCompleted', action.templateId).length > 0));
   }
 
   get templateIndex(): TemplateIndex {
@@ -102,6 +127,7 @@ export class ActionEngine {
 
   /** The after-write hook: stamp for new events, re-check open actions of changed dossiers. */
   async onDossierEvents(db: Db, events: readonly DossierEvent[]): Promise<void> {
+    await this.refreshTemplates(db);
     const relevant = events.filter((e) => this.index.hasTemplatesFor(e.dossierType));
     if (relevant.length === 0) return;
     const graph = new DossierGraph(this.dossiers, db, this.catalog());
@@ -201,7 +227,8 @@ export class ActionEngine {
       }
     }
     const inserted = await this.actions.insertMany(toInsert, actor, db);
-    const earliest = Math.min(...inserted.filter((a) => a.status === 'pending' && a.dueAt !== null).map((a) => a.dueAt!));
+    // reduce, not Math.min(...): a spread of 100,000+ values overflows the call stack.
+    const earliest = inserted.reduce((min, a) => (a.status === 'pending' && a.dueAt !== null && a.dueAt < min ? a.dueAt : min), Number.POSITIVE_INFINITY);
     if (Number.isFinite(earliest)) this.onStamped(earliest);
     return inserted;
   }
@@ -334,11 +361,13 @@ export class ActionEngine {
    * After an action is done or expired: stamp chained templates ("when the intake call is done,
    * stamp the follow-up") and, for a done e-mail action with a reminder, the reminder.
    */
-  async afterActionFinished(db: Db, action: Action, outcome: 'done' | 'expired', actor: string | null): Promise<void> {
+  async afterActionFinished(db: Db, action: Action, outcome: 'done' | 'expired', actor: string | null, options: { performed?: boolean } = {}): Promise<void> {
     const kind = outcome === 'done' ? 'actionCompleted' : 'actionExpired';
-    const chained = this.index.chained(kind, action.templateId);
+    // A reminder finishing is no new occasion for the chain: its main action already was.
+    const chained = action.kind === 'main' ? this.index.chained(kind, action.templateId) : [];
     const def = await this.definitionOf(action.templateId, action.templateVersion, db);
-    const needsReminder = outcome === 'done' && action.kind === 'main' && def?.reminder !== undefined;
+    // A reminder follows an e-mail the engine sent, not work a person marked done by hand.
+    const needsReminder = outcome === 'done' && options.performed === true && action.kind === 'main' && def?.reminder !== undefined;
     if (chained.length === 0 && !needsReminder) return;
     const dossier = await this.dossiers.get(action.dossierId, db);
     if (!dossier) return;
@@ -381,6 +410,51 @@ export class ActionEngine {
       const inserted = await this.actions.insertMany([reminder], actor, db);
       if (inserted.length > 0) this.onStamped(due);
     }
+  }
+
+  /**
+   * Waiting actions ("create always") whose conditions may have come true without their own
+   * dossier changing — a referenced dossier changed, time passed ("now ± N days"), or the
+   * fan-out root changed: re-checks a batch, least recently checked first, and wakes those whose
+   * conditions hold. Returns how many woke.
+   */
+  async recheckWaiting(db: Db, limit = 200): Promise<number> {
+    const waiting = await this.actions.waitingBatch(limit, db);
+    if (waiting.length === 0) return 0;
+    const catalog = this.catalog();
+    const calendar = await this.calendar();
+    const now = this.clock.now();
+    const graph = new DossierGraph(this.dossiers, db, catalog);
+    await graph.load(waiting.map((a) => a.dossierId));
+    const wake: { id: string; from: ActionStatus; note: string }[] = [];
+    const still: string[] = [];
+    for (const action of waiting) {
+      const def = await this.definitionOf(action.templateId, action.templateVersion, db);
+      const dossier = graph.get(action.dossierId);
+      const type = def ? catalog.get(def.dossierType) : undefined;
+      if (!def || !dossier || !type) {
+        still.push(action.id);
+        continue;
+      }
+      let root: Dossier | undefined = dossier;
+      if (def.fanOut) {
+        const rootId = dossier.data[def.fanOut.field];
+        if (typeof rootId === 'string') await graph.load([rootId]);
+        root = typeof rootId === 'string' ? graph.get(rootId) : undefined;
+      }
+      if (!root) {
+        still.push(action.id);
+        continue;
+      }
+      const condition = withoutChanged(effectiveCondition(def));
+      await graph.preload([root], referencePaths(condition));
+      const holds = evaluateCondition(condition, { type, catalog, data: root.data, resolve: graph.resolverFor(root), now, timeZone: calendar.timeZone });
+      if (holds) wake.push({ id: action.id, from: 'waiting', note: 'the conditions hold again' });
+      else still.push(action.id);
+    }
+    if (wake.length > 0) await this.actions.transition(wake.map((m) => ({ ...m, to: 'pending' as const })), 'scheduler', now, db);
+    await this.actions.touch(still, now, db);
+    return wake.length;
   }
 
   /** Stamps a template on chosen dossiers by hand ("manual start"), skipping its event and conditions. */

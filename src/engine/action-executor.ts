@@ -50,14 +50,18 @@ export class ActionExecutor {
     private readonly webhook: WebhookPort,
   ) {}
 
-  /** Runs actions that are `running` (claimed by `actor`); records every outcome. */
-  async run(actions: readonly Action[], actor: string): Promise<Counts> {
+  /**
+   * Runs actions that are `running` (claimed); records every outcome. `byPerson`: a person pressed
+   * Execute (then "skip if late" does not apply: the person chose to run it now).
+   */
+  async run(actions: readonly Action[], actor: string, options: { byPerson?: boolean } = {}): Promise<Counts> {
     const defs = await this.definitions(actions, this.store.db);
     // Webhooks first, outside the transaction: a network call must not hold the write lock.
     const external = new Map<string, Outcome>();
-    for (const a of actions) {
-      const def = defs.get(a.id);
-      if (def?.effect.type !== 'webhook') continue;
+    const webhooks = actions.filter((a) => defs.get(a.id)?.effect.type === 'webhook');
+    for (const [i, a] of webhooks.entries()) {
+      const def = defs.get(a.id)!;
+      if (def.effect.type !== 'webhook') continue;
       const dossier = await this.dossierService.dossiers.get(a.dossierId);
       if (!dossier) continue; // reported as "dossier deleted" below
       try {
@@ -66,9 +70,16 @@ export class ActionExecutor {
       } catch (error) {
         external.set(a.id, { kind: 'error', message: coerceError(error).message, retry: true });
       }
+      // Keep the claim on the rest alive: slow receivers must not let the lease run out, or
+      // another worker would take the remaining actions over and call them a second time.
+      const rest = webhooks.slice(i + 1).filter((w) => w.lockedBy !== null);
+      if (rest.length > 0) {
+        const owner = rest[0]!.lockedBy!;
+        await this.engine.actions.renewLease(rest.map((w) => w.id), owner, this.clock.now(), this.store.db);
+      }
     }
     const counts = { done: 0, failed: 0, skipped: 0 };
-    await this.store.db.transaction().execute((db) => this.complete(db, actions, defs, external, actor, counts));
+    await this.store.db.transaction().execute((db) => this.complete(db, actions, defs, external, actor, counts, options.byPerson === true));
     this.afterCommit();
     return counts;
   }
@@ -87,7 +98,7 @@ export class ActionExecutor {
     const outside = actions.filter((a) => defs.get(a.id)?.effect.type === 'webhook');
     const inside = outside.length === 0 ? actions : actions.filter((a) => defs.get(a.id)?.effect.type !== 'webhook');
     const counts = { done: 0, failed: 0, skipped: 0 };
-    if (inside.length > 0) await this.complete(db, inside, defs, new Map(), actor, counts);
+    if (inside.length > 0) await this.complete(db, inside, defs, new Map(), actor, counts, false);
     return { counts, outside };
   }
 
@@ -101,8 +112,20 @@ export class ActionExecutor {
   }
 
   /** Performs the effects and records the outcomes of running actions inside `db`. */
-  private async complete(db: Db, actions: readonly Action[], defs: ReadonlyMap<string, TemplateDefinition>, external: ReadonlyMap<string, Outcome>, actor: string, counts: Counts): Promise<void> {
+  private async complete(
+    db: Db,
+    claimed: readonly Action[],
+    defs: ReadonlyMap<string, TemplateDefinition>,
+    external: ReadonlyMap<string, Outcome>,
+    actor: string,
+    counts: Counts,
+    byPerson: boolean,
+  ): Promise<void> {
     const now = this.clock.now();
+    // Only actions still running under our claim: a person may have cancelled one meanwhile, or
+    // (after a lease ran out) another worker may have taken it over. Their outcome is not ours.
+    const owned = await this.engine.actions.stillClaimed(claimed, db);
+    const actions = claimed.filter((a) => owned.has(a.id));
     const graph = new DossierGraph(this.dossierService.dossiers, db, this.catalog());
     await graph.load(actions.map((a) => a.dossierId));
     const doneIds: string[] = [];
@@ -111,14 +134,20 @@ export class ActionExecutor {
       const def = defs.get(action.id);
       let outcome: Outcome;
       if (!def) outcome = { kind: 'error', message: `Template version ${action.templateVersion} of ${action.templateId} is gone.`, retry: false };
-      else if (def.skipIfLateHours !== undefined && action.dueAt !== null && now - action.dueAt > def.skipIfLateHours * 3_600_000) {
+      else if (!byPerson && def.skipIfLateHours !== undefined && action.dueAt !== null && now - action.dueAt > def.skipIfLateHours * 3_600_000) {
         outcome = { kind: 'skip', reason: `skipped: it was more than ${def.skipIfLateHours} hours late`, wait: false };
       } else if (external.has(action.id)) outcome = external.get(action.id)!;
       else {
-        const guarded = !SAFE_EFFECTS.has(def.effect.type);
+        // The savepoint also covers what completing stamps (chained templates, a reminder), so a
+        // failure there fails this action alone instead of the whole batch.
+        const guarded = !SAFE_EFFECTS.has(def.effect.type) || this.engine.hasFollowUps(action, def);
         if (guarded) await sql`savepoint ${sql.raw(`a${i}`)}`.execute(db);
         try {
           outcome = await this.perform(db, action, def, graph, actor);
+          if (outcome.kind === 'done') {
+            if (outcome.result !== undefined && outcome.result !== null) await this.engine.actions.setResult(action.id, outcome.result, db);
+            await this.engine.afterActionFinished(db, action, 'done', actor, { performed: true });
+          }
           if (guarded) await sql`release savepoint ${sql.raw(`a${i}`)}`.execute(db);
         } catch (error) {
           if (guarded) await sql`rollback to savepoint ${sql.raw(`a${i}`)}`.execute(db);
@@ -130,8 +159,10 @@ export class ActionExecutor {
       switch (outcome.kind) {
         case 'done':
           doneIds.push(action.id);
-          if (outcome.result !== undefined && outcome.result !== null) await this.engine.actions.setResult(action.id, outcome.result, db);
-          finished.push(action);
+          if (external.has(action.id)) {
+            if (outcome.result !== undefined && outcome.result !== null) await this.engine.actions.setResult(action.id, outcome.result, db);
+            finished.push(action);
+          }
           counts.done++;
           break;
         case 'skip':
@@ -158,7 +189,8 @@ export class ActionExecutor {
       }
     }
     await this.engine.actions.completeMany(doneIds, actor, now, db);
-    for (const a of finished) await this.engine.afterActionFinished(db, a, 'done', actor);
+    // Webhook actions ran before this transaction; what they stamp is stamped here.
+    for (const a of finished) await this.engine.afterActionFinished(db, a, 'done', actor, { performed: true });
   }
 
   /** Re-checks and performs one action's effect inside `db`. */

@@ -64,8 +64,12 @@ export class Scheduler {
     this.idle = this.store.db
       .transaction()
       .execute((db) => this.engine.actions.sweep(options.recoverAll ? this.clock.now() + 1 : this.clock.now() - this.leaseMs, this.clock.now(), db))
-      .then(() => this.wake())
-      .catch((e: unknown) => this.options.onError?.(e));
+      .then(
+        () => undefined,
+        (e: unknown) => this.options.onError?.(e),
+      )
+      // Wake whether or not the sweep worked: a failed start-up sweep must not leave a worker idle for good.
+      .then(() => this.wake());
   }
 
   async stop(): Promise<void> {
@@ -84,7 +88,8 @@ export class Scheduler {
       return;
     }
     if (this.timer) clearTimeout(this.timer);
-    this.plannedAt = undefined;
+    // Mark the immediate run as planned, so a later, later-dated plan cannot replace it.
+    this.plannedAt = this.clock.now();
     this.timer = setTimeout(() => void this.loop(), 0);
   }
 
@@ -102,6 +107,7 @@ export class Scheduler {
   }
 
   private plannedAt: number | undefined;
+  private idleRounds = 0;
 
   private planWake(at: number): void {
     if (this.stopped || this.running) return;
@@ -116,10 +122,11 @@ export class Scheduler {
     this.running = true;
     this.timer = undefined;
     this.plannedAt = undefined;
+    let executed = 0;
     try {
       do {
         this.again = false;
-        await this.tick();
+        executed += (await this.tick()).executed;
       } while (this.again && !this.stopped);
     } catch (error) {
       this.options.onError?.(error);
@@ -127,15 +134,22 @@ export class Scheduler {
       this.running = false;
     }
     if (this.stopped) return;
-    const next = await this.engine.actions.nextWakeAt().catch(() => null);
-    this.planWake(next ?? this.clock.now() + this.maxSleepMs);
+    const now = this.clock.now();
+    const next = (await this.engine.actions.nextWakeAt().catch(() => null)) ?? now + this.maxSleepMs;
+    // Work that is due but could not be claimed belongs to another worker (its rows are locked,
+    // or it waits for a retry): back off instead of spinning on it, 50 ms doubling to maxSleep.
+    this.idleRounds = executed === 0 && next <= now ? this.idleRounds + 1 : 0;
+    const backoff = this.idleRounds === 0 ? 0 : Math.min(50 * 2 ** (this.idleRounds - 1), this.maxSleepMs);
+    this.planWake(Math.max(next, now + backoff));
   }
 
   /** One round of work; also callable directly (tests, `werkflow worker --once`). */
   async tick(): Promise<TickReport> {
     const now = this.clock.now();
+    await this.engine.refreshTemplates();
     const { swept, markedDue, expired } = await this.store.db.transaction().execute(async (db) => {
       const swept = await this.engine.actions.sweep(now - this.leaseMs, now, db);
+      await this.engine.recheckWaiting(db);
       const markedDue = await this.engine.actions.markDue(now, db);
       const expiring = await this.engine.actions.expiring(now, 1000, db);
       const expired = await this.engine.actions.cancel(
@@ -179,7 +193,24 @@ export class Scheduler {
     } catch (error) {
       this.options.onError?.(error);
       const batch = await this.store.db.transaction().execute((db) => this.engine.actions.claimDue(this.workerId, this.clock.now(), this.batchSize, db));
-      if (batch.length > 0) await this.executor.run(batch, actor);
+      if (batch.length === 0) return 0;
+      try {
+        await this.executor.run(batch, actor);
+      } catch (again) {
+        // The batch fails as a whole even on its own: record that on every action, so they
+        // show up as failed with the reason instead of circling through leases for ever.
+        this.options.onError?.(again);
+        const message = `Could not be executed: ${(again as Error).message}`;
+        await this.store.db.transaction().execute((db) =>
+          this.engine.actions.transition(
+            batch.map((a) => ({ id: a.id, from: 'running' as const, to: 'failed' as const, note: message })),
+            actor,
+            this.clock.now(),
+            db,
+            { error: message, locked_by: null, locked_at: null },
+          ),
+        );
+      }
       return batch.length;
     }
     if (claimed > 0) this.executor.afterCommit();

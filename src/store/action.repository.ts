@@ -327,6 +327,46 @@ export class ActionRepository {
     await this.appendHistory(ids.map((id) => ({ actionId: id, at: now, actor, fromStatus: 'running', toStatus: 'done', note: null })), db);
   }
 
+  /**
+   * The ids among `actions` that are still running under the claim they were read with: a person
+   * may not have cancelled them meanwhile, and no other worker may have taken them over after a
+   * lease ran out. Locks those rows for the rest of the transaction where rows can be locked.
+   */
+  async stillClaimed(actions: readonly { id: string; lockedBy: string | null }[], db: Db): Promise<Set<string>> {
+    const owned = new Set<string>();
+    for (let i = 0; i < actions.length; i += CHUNK) {
+      const part = actions.slice(i, i + CHUNK);
+      let q = db.selectFrom('actions').select(['id', 'locked_by']).where('id', 'in', part.map((a) => a.id)).where('status', '=', 'running');
+      if (this.store.adapter.rowLocking) q = q.forUpdate();
+      const rows = new Map((await q.execute()).map((r) => [r.id, r.locked_by]));
+      for (const a of part) {
+        if (!rows.has(a.id)) continue;
+        if (a.lockedBy === null || rows.get(a.id) === a.lockedBy) owned.add(a.id);
+      }
+    }
+    return owned;
+  }
+
+  /** Extends the claim of running actions (a slow batch of webhooks must not lose its lease). */
+  async renewLease(ids: readonly string[], lockedBy: string, now: number, db: Db): Promise<void> {
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      await db.updateTable('actions').set({ locked_at: now }).where('id', 'in', ids.slice(i, i + CHUNK)).where('status', '=', 'running').where('locked_by', '=', lockedBy).execute();
+    }
+  }
+
+  /** Waiting actions, least recently looked at first: the scheduler re-checks their conditions. */
+  async waitingBatch(limit: number, db: Db): Promise<Action[]> {
+    const rows = await db.selectFrom('actions').selectAll().where('status', '=', 'waiting').orderBy('updated_at').limit(limit).execute();
+    return rows.map((r) => this.toDomain(r));
+  }
+
+  /** Marks actions as looked at, so the next batch of waiting actions holds others. */
+  async touch(ids: readonly string[], now: number, db: Db): Promise<void> {
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      await db.updateTable('actions').set({ updated_at: now }).where('id', 'in', ids.slice(i, i + CHUNK)).execute();
+    }
+  }
+
   async setResult(id: string, result: unknown, db: Db): Promise<void> {
     await db.updateTable('actions').set({ result: this.store.adapter.toJson(result) as string }).where('id', '=', id).execute();
   }

@@ -102,6 +102,15 @@ export class TemplateRepository {
     return row ? this.store.adapter.fromJson<TemplateDefinition>(row.definition) : undefined;
   }
 
+  /** Changes whenever any template is created, edited, published, switched or deleted. */
+  async changeStamp(db: Db = this.store.db): Promise<string> {
+    const row = await db
+      .selectFrom('action_templates')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('updated_at').as('t')])
+      .executeTakeFirst();
+    return `${Number(row?.n ?? 0)}|${Number(row?.t ?? 0)}`;
+  }
+
   /** The newest published version of every active template. */
   async listActive(db: Db = this.store.db): Promise<ActiveTemplate[]> {
     const rows = await db
