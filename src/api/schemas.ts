@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { Dossier } from '../domain/dossier.js';
+import { type Dossier, isStorableText } from '../domain/dossier.js';
+import { WerkflowError } from '../domain/errors.js';
 
 /** Request and response schemas shared by routes; the OpenAPI document is generated from them. */
 
@@ -67,6 +68,19 @@ export function encodeCursor(value: string | number): string {
   return Buffer.from(String(value)).toString('base64url');
 }
 
+/**
+ * The value of a cursor this API gave out. Anything else — text that is not base64url of what we
+ * encode, or that decodes to a NUL (which PostgreSQL refuses to compare with) — is refused with a
+ * 422, so a made-up cursor never reaches a query.
+ */
 export function decodeCursor(cursor: string | undefined): string | undefined {
-  return cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString();
+  // An empty cursor (`?cursor=`) is no cursor: the first page.
+  if (cursor === undefined || cursor === '') return undefined;
+  const value = Buffer.from(cursor, 'base64url').toString();
+  if (encodeCursor(value) !== cursor || !isStorableText(value)) {
+    throw new WerkflowError('validation_failed', 'This cursor is not valid: start again without it.', {
+      path: 'query.cursor',
+    });
+  }
+  return value;
 }

@@ -29,6 +29,9 @@ interface StampRequest {
   readonly force?: boolean;
 }
 
+/** The channel on which stamping wakes the schedulers of other processes. */
+export const ACTIONS_CHANNEL = 'werkflow_actions';
+
 const OPEN_FOR_RECHECK: readonly ActionStatus[] = ['waiting', 'pending', 'due'];
 
 /** Replaces `changed` comparisons by "true": they speak of the triggering event, which a re-check does not have. */
@@ -229,7 +232,11 @@ export class ActionEngine {
     const inserted = await this.actions.insertMany(toInsert, actor, db);
     // reduce, not Math.min(...): a spread of 100,000+ values overflows the call stack.
     const earliest = inserted.reduce((min, a) => (a.status === 'pending' && a.dueAt !== null && a.dueAt < min ? a.dueAt : min), Number.POSITIVE_INFINITY);
-    if (Number.isFinite(earliest)) this.onStamped(earliest);
+    if (Number.isFinite(earliest)) {
+      this.onStamped(earliest);
+      // Other worker processes learn of it when this transaction commits (PostgreSQL NOTIFY).
+      await this.store.notify(db, ACTIONS_CHANNEL, String(earliest));
+    }
     return inserted;
   }
 

@@ -1,6 +1,12 @@
 import type { Clock } from '../domain/clock.js';
-import { type Action, type ActionHistoryEntry, type ActionStatus, canTransition } from '../domain/action/action.js';
-import { WerkflowError } from '../domain/errors.js';
+import {
+  type Action,
+  type ActionHistoryEntry,
+  type ActionStatus,
+  canTransition,
+} from '../domain/action/action.js';
+import { isStorableText } from '../domain/dossier.js';
+import { type ErrorDetail, WerkflowError, throwIfProblems } from '../domain/errors.js';
 import type { Principal } from '../domain/permissions.js';
 import type { Store } from '../store/database.js';
 import type { ActionFilter } from '../store/action.repository.js';
@@ -22,17 +28,40 @@ export class ActionService {
   ) {}
 
   list(filter: ActionFilter): Promise<Action[]> {
+    // PostgreSQL refuses to compare with text holding a NUL or half a surrogate pair; no stored
+    // value holds one, so such a filter is the client's mistake, not ours.
+    const problems: ErrorDetail[] = [];
+    const texts: [string, unknown][] = [
+      ['query.process', filter.process],
+      ['query.dossierId', filter.dossierId],
+      ['query.templateId', filter.templateId],
+      ['query.assigneeUserId', filter.assigneeUserId],
+      ['query.cursor', filter.after],
+    ];
+    for (const [path, value] of texts) {
+      if (value !== undefined && (typeof value !== 'string' || !isStorableText(value))) {
+        problems.push({
+          path,
+          message: `The filter ${path.slice('query.'.length)} contains a NUL character or half a surrogate pair; no action has such a value.`,
+        });
+      }
+    }
+    throwIfProblems(problems);
     return this.engine.actions.list(filter);
   }
 
   async get(id: string): Promise<Action & { history: ActionHistoryEntry[] }> {
-    const action = await this.engine.actions.get(id);
+    const action = isStorableText(id) ? await this.engine.actions.get(id) : undefined;
     if (!action) throw new WerkflowError('not_found', `There is no action with id "${id}".`, { path: 'id' });
     return { ...action, history: await this.engine.actions.history(id) };
   }
 
   private refuse(action: Action, what: string): never {
-    throw new WerkflowError('invalid_state', `This action is ${action.status}${action.statusReason ? ` (${action.statusReason})` : ''}; it cannot be ${what}.`, { path: 'status' });
+    throw new WerkflowError(
+      'invalid_state',
+      `This action is ${action.status}${action.statusReason ? ` (${action.statusReason})` : ''}; it cannot be ${what}.`,
+      { path: 'status' },
+    );
   }
 
   /** What executing would do (the semi-automatic "preview"): the rendered e-mail, or the effect. */
@@ -43,7 +72,10 @@ export class ActionService {
     const dossier = await this.dossiers.dossiers.get(action.dossierId);
     if (!dossier) throw new WerkflowError('invalid_state', 'The dossier of this action was deleted.');
     if (def.effect.type === 'sendEmail' && this.email) {
-      return { effect: 'sendEmail', email: await this.email.preview(this.store.db, { effect: def.effect, dossier }) };
+      return {
+        effect: 'sendEmail',
+        email: await this.email.preview(this.store.db, { effect: def.effect, dossier }),
+      };
     }
     return { effect: def.effect.type, details: def.effect, dossier: { id: dossier.id, type: dossier.type } };
   }
@@ -55,34 +87,82 @@ export class ActionService {
   async execute(id: string, principal: Principal): Promise<Action> {
     const action = await this.get(id);
     if (action.executionMode === 'manual') {
-      throw new WerkflowError('invalid_state', 'A manual action has nothing to execute: do it, then mark it done (POST …/complete).');
+      throw new WerkflowError(
+        'invalid_state',
+        'A manual action has nothing to execute: do it, then mark it done (POST …/complete).',
+      );
     }
     if (!['pending', 'due', 'failed'].includes(action.status)) this.refuse(action, 'executed');
     const now = this.clock.now();
     const claimed = await this.store.db.transaction().execute(async (db) => {
-      const moved = await this.engine.actions.transition([{ id, from: action.status, to: 'running', note: 'executed by hand' }], principal.id, now, db, {
-        locked_by: `user:${principal.id ?? '?'}`,
-        locked_at: now,
-        attempts: action.attempts + 1,
-      });
+      const moved = await this.engine.actions.transition(
+        [{ id, from: action.status, to: 'running', note: 'executed by hand' }],
+        principal.id,
+        now,
+        db,
+        {
+          locked_by: `user:${principal.id ?? '?'}`,
+          locked_at: now,
+          attempts: action.attempts + 1,
+        },
+      );
       return moved.length === 1;
     });
-    if (!claimed) throw new WerkflowError('version_conflict', 'Someone else is executing or changed this action right now; reload it.');
-    await this.executor.run([{ ...action, status: 'running', attempts: action.attempts + 1 }], principal.id ?? 'user');
+    if (!claimed)
+      throw new WerkflowError(
+        'version_conflict',
+        'Someone else is executing or changed this action right now; reload it.',
+      );
+    // A person pressed Execute: "skip if late" is for the scheduler, not for them.
+    await this.executor.run(
+      [{ ...action, status: 'running', attempts: action.attempts + 1 }],
+      principal.id ?? 'user',
+      { byPerson: true },
+    );
     return (await this.engine.actions.get(id))!;
   }
 
-  /** Marks an action done (manual work, or a to-do handled outside Werkflow). */
+  /**
+   * Marks an action done: manual work, a semi-automatic action handled outside Werkflow, or
+   * automatic work that failed and was then done by hand. An automatic action that has not failed
+   * is the engine's to perform: marking it done would skip its effect (cancel it to stop it), and
+   * a running one may be half-way.
+   */
   async complete(id: string, principal: Principal, note?: string): Promise<Action> {
     const action = await this.get(id);
-    if (!canTransition(action.status, 'done') || action.status === 'running') this.refuse(action, 'marked done');
+    if (action.status === 'running') {
+      throw new WerkflowError(
+        'invalid_state',
+        'This action cannot be marked done: it is being executed right now; wait for it to finish.',
+        { path: 'status' },
+      );
+    }
+    if (
+      action.executionMode === 'automatic' &&
+      action.status !== 'failed' &&
+      canTransition(action.status, 'done')
+    ) {
+      throw new WerkflowError(
+        'invalid_state',
+        `This automatic action is ${action.status}: the engine performs it when it falls due. Cancel it to stop it; only a failed automatic action can be marked done by hand.`,
+        { path: 'status' },
+      );
+    }
+    if (!canTransition(action.status, 'done')) this.refuse(action, 'marked done');
     await this.store.db.transaction().execute(async (db) => {
       const now = this.clock.now();
-      const moved = await this.engine.actions.transition([{ id, from: action.status, to: 'done', note: note ?? 'marked done' }], principal.id, now, db, {
-        completed_at: now,
-        ...(note ? { result: JSON.stringify({ note }) } : {}),
-      });
-      if (moved.length === 0) throw new WerkflowError('version_conflict', 'The action changed in the meantime; reload it.');
+      const moved = await this.engine.actions.transition(
+        [{ id, from: action.status, to: 'done', note: note ?? 'marked done' }],
+        principal.id,
+        now,
+        db,
+        {
+          completed_at: now,
+          ...(note ? { result: JSON.stringify({ note }) } : {}),
+        },
+      );
+      if (moved.length === 0)
+        throw new WerkflowError('version_conflict', 'The action changed in the meantime; reload it.');
       await this.engine.afterActionFinished(db, action, 'done', principal.id);
     });
     return (await this.engine.actions.get(id))!;
@@ -92,27 +172,64 @@ export class ActionService {
   async reschedule(id: string, dueAt: number, principal: Principal): Promise<Action> {
     const action = await this.get(id);
     if (!['waiting', 'pending', 'due', 'failed'].includes(action.status)) this.refuse(action, 'rescheduled');
-    if (!Number.isFinite(dueAt)) throw new WerkflowError('validation_failed', 'dueAt must be a date and time.', { path: 'dueAt' });
+    if (!Number.isFinite(dueAt))
+      throw new WerkflowError('validation_failed', 'dueAt must be a date and time.', { path: 'dueAt' });
     const to: ActionStatus = action.status === 'waiting' ? 'waiting' : 'pending';
     await this.store.db.transaction().execute(async (db) => {
       const now = this.clock.now();
       if (to === action.status) {
-        await db.updateTable('actions').set({ due_at: dueAt, updated_at: now }).where('id', '=', id).execute();
-        await this.engine.actions.appendHistory([{ actionId: id, at: now, actor: principal.id, fromStatus: action.status, toStatus: to, note: `rescheduled to ${new Date(dueAt).toISOString()}` }], db);
+        await db
+          .updateTable('actions')
+          .set({ due_at: dueAt, updated_at: now })
+          .where('id', '=', id)
+          .execute();
+        await this.engine.actions.appendHistory(
+          [
+            {
+              actionId: id,
+              at: now,
+              actor: principal.id,
+              fromStatus: action.status,
+              toStatus: to,
+              note: `rescheduled to ${new Date(dueAt).toISOString()}`,
+            },
+          ],
+          db,
+        );
       } else {
-        await this.engine.actions.transition([{ id, from: action.status, to, note: `rescheduled to ${new Date(dueAt).toISOString()}` }], principal.id, now, db, { due_at: dueAt, error: null });
+        await this.engine.actions.transition(
+          [{ id, from: action.status, to, note: `rescheduled to ${new Date(dueAt).toISOString()}` }],
+          principal.id,
+          now,
+          db,
+          { due_at: dueAt, error: null },
+        );
       }
     });
     this.engine.onStamped(dueAt);
     return (await this.engine.actions.get(id))!;
   }
 
+  /** Cancels an open action that is not being executed (a running one's effect may be under way). */
   async cancel(id: string, principal: Principal, reason?: string): Promise<Action> {
     const action = await this.get(id);
+    if (action.status === 'running') {
+      throw new WerkflowError(
+        'invalid_state',
+        'This action cannot be cancelled: it is being executed right now; wait for it to finish.',
+        { path: 'status' },
+      );
+    }
     if (!canTransition(action.status, 'cancelled')) this.refuse(action, 'cancelled');
     await this.store.db.transaction().execute(async (db) => {
-      const moved = await this.engine.actions.cancel([{ id, from: action.status, reason: reason ?? 'cancelled by a person' }], principal.id, this.clock.now(), db);
-      if (moved.length === 0) throw new WerkflowError('version_conflict', 'The action changed in the meantime; reload it.');
+      const moved = await this.engine.actions.cancel(
+        [{ id, from: action.status, reason: reason ?? 'cancelled by a person' }],
+        principal.id,
+        this.clock.now(),
+        db,
+      );
+      if (moved.length === 0)
+        throw new WerkflowError('version_conflict', 'The action changed in the meantime; reload it.');
     });
     return (await this.engine.actions.get(id))!;
   }

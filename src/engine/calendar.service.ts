@@ -1,5 +1,7 @@
+import { IANAZone } from 'luxon';
 import type { Clock } from '../domain/clock.js';
-import { DEFAULT_TIME_ZONE, holidayCalendar, type Calendar } from '../domain/timing/index.js';
+import { type ErrorDetail, throwIfProblems } from '../domain/errors.js';
+import { DEFAULT_TIME_ZONE, holidayCalendar, isLocalDate, type Calendar } from '../domain/timing/index.js';
 import type { Store } from '../store/database.js';
 
 export interface CalendarSettings {
@@ -10,7 +12,40 @@ export interface CalendarSettings {
   readonly removedHolidays: readonly string[];
 }
 
-export const DEFAULT_CALENDAR_SETTINGS: CalendarSettings = { timeZone: DEFAULT_TIME_ZONE, extraHolidays: [], removedHolidays: [] };
+export const DEFAULT_CALENDAR_SETTINGS: CalendarSettings = {
+  timeZone: DEFAULT_TIME_ZONE,
+  extraHolidays: [],
+  removedHolidays: [],
+};
+
+/** What is wrong with calendar settings, each with the path of the setting to fix; empty when valid. */
+export function calendarProblems(settings: CalendarSettings): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  if (typeof settings.timeZone !== 'string' || !IANAZone.isValidZone(settings.timeZone)) {
+    problems.push({
+      path: 'timeZone',
+      message: `Unknown time zone "${String(settings.timeZone)}": use an IANA name such as ${DEFAULT_TIME_ZONE}.`,
+    });
+  }
+  for (const key of ['extraHolidays', 'removedHolidays'] as const) {
+    const list: unknown = settings[key];
+    if (!Array.isArray(list)) {
+      problems.push({
+        path: key,
+        message: `${key} must be a list of dates written as YYYY-MM-DD, such as 2026-12-31.`,
+      });
+      continue;
+    }
+    const wrong: unknown = list.find((date: unknown) => typeof date !== 'string' || !isLocalDate(date));
+    if (wrong !== undefined) {
+      problems.push({
+        path: key,
+        message: `"${String(wrong)}" in ${key} is not a date: write each as YYYY-MM-DD, such as 2026-12-31.`,
+      });
+    }
+  }
+  return problems;
+}
 
 /** The organisation's calendar (time zone and working days), read from settings and cached. */
 export class CalendarService {
@@ -22,13 +57,26 @@ export class CalendarService {
   ) {}
 
   async settings(): Promise<CalendarSettings> {
-    const row = await this.store.db.selectFrom('settings').select('value').where('key', '=', 'calendar').executeTakeFirst();
-    return row ? { ...DEFAULT_CALENDAR_SETTINGS, ...this.store.adapter.fromJson<Partial<CalendarSettings>>(row.value) } : DEFAULT_CALENDAR_SETTINGS;
+    const row = await this.store.db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', 'calendar')
+      .executeTakeFirst();
+    return row
+      ? { ...DEFAULT_CALENDAR_SETTINGS, ...this.store.adapter.fromJson<Partial<CalendarSettings>>(row.value) }
+      : DEFAULT_CALENDAR_SETTINGS;
   }
 
   async save(settings: CalendarSettings): Promise<void> {
-    // Building the calendar validates the zone and the dates, with a message that says what to fix.
-    holidayCalendar(settings.timeZone, { from: 2000, to: 2001 }, settings.extraHolidays, settings.removedHolidays);
+    // What an administrator sends is checked as input (422 with the path to fix), not as the
+    // configuration error a stored bad zone is when the engine reads it.
+    throwIfProblems(calendarProblems(settings));
+    holidayCalendar(
+      settings.timeZone,
+      { from: 2000, to: 2001 },
+      settings.extraHolidays,
+      settings.removedHolidays,
+    );
     const value = JSON.stringify(settings);
     await this.store.db
       .insertInto('settings')
@@ -55,7 +103,12 @@ export class CalendarService {
     const year = new Date(this.clock.now()).getUTCFullYear();
     if (this.cached && this.cached.year === year) return this.cached.calendar;
     const settings = this.loaded ?? DEFAULT_CALENDAR_SETTINGS;
-    const calendar = holidayCalendar(settings.timeZone, { from: year - 1, to: year + 10 }, settings.extraHolidays, settings.removedHolidays);
+    const calendar = holidayCalendar(
+      settings.timeZone,
+      { from: year - 1, to: year + 10 },
+      settings.extraHolidays,
+      settings.removedHolidays,
+    );
     this.cached = { settings, calendar, year };
     return calendar;
   }

@@ -1,6 +1,12 @@
+import { isStorableText } from '../domain/dossier.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { Principal } from '../domain/permissions.js';
-import type { ActionTemplate, TemplateDefinition, TemplateView } from '../domain/template/action-template.js';
+import {
+  type ActionTemplate,
+  type TemplateDefinition,
+  type TemplateView,
+  canonicalJson,
+} from '../domain/template/action-template.js';
 import { fieldOf } from '../domain/dossier-type.js';
 import type { DossierTypeCatalog } from '../domain/dossier-type.js';
 import type { TemplateService } from './template.service.js';
@@ -15,7 +21,13 @@ import type { TemplateService } from './template.service.js';
  */
 
 /** The dossier types whose statuses have workflows (kans and kansacties). */
-export const STATUS_WORKFLOW_TYPES = ['opportunity', 'quotationRequest', 'visit', 'budgetRequest', 'referral'] as const;
+export const STATUS_WORKFLOW_TYPES = [
+  'opportunity',
+  'quotationRequest',
+  'visit',
+  'budgetRequest',
+  'referral',
+] as const;
 
 export interface StatusWorkflow {
   readonly dossierType: string;
@@ -40,7 +52,20 @@ export interface TaskTypeWorkflows {
   readonly completed: { enabled: boolean; emailTemplateId: string | null; numberOfDays: number };
 }
 
-const sameView = (a: TemplateView | undefined, b: TemplateView) => JSON.stringify(a) === JSON.stringify(b);
+// Canonical JSON: PostgreSQL's jsonb hands the stored view back with its keys in another order.
+/** An e-mail template id a client sends: text PostgreSQL can compare with (no NUL, no half surrogate pair). */
+function requireStorableId(id: string | undefined, path: string): void {
+  if (id !== undefined && !isStorableText(id)) {
+    throw new WerkflowError(
+      'validation_failed',
+      'The e-mail template id contains a NUL character or half a surrogate pair; choose an existing e-mail template.',
+      { path },
+    );
+  }
+}
+
+const sameView = (a: TemplateView | undefined, b: TemplateView) =>
+  a !== undefined && canonicalJson(a) === canonicalJson(b);
 
 export class EconobisWorkflowService {
   constructor(
@@ -72,7 +97,10 @@ export class EconobisWorkflowService {
         rows.push({
           dossierType: key,
           status: status.code,
-          description: { nl: `${type.label.nl} - ${status.label.nl}`, en: `${type.label.en} - ${status.label.en}` },
+          description: {
+            nl: `${type.label.nl} - ${status.label.nl}`,
+            en: `${type.label.en} - ${status.label.en}`,
+          },
           active: t?.active === true && t.publishedVersion !== null,
           emailTemplateId: email?.templateId ?? null,
           numberOfDays: d?.timing.offset ?? 0,
@@ -90,26 +118,50 @@ export class EconobisWorkflowService {
   async saveStatusWorkflow(
     dossierType: string,
     status: string,
-    input: { active: boolean; emailTemplateId: string; numberOfDays: number; sendReminder: boolean; reminderDays?: number; recipients?: readonly ('resident' | 'coach')[] },
+    input: {
+      active: boolean;
+      emailTemplateId: string;
+      numberOfDays: number;
+      sendReminder: boolean;
+      reminderDays?: number;
+      recipients?: readonly ('resident' | 'coach')[];
+    },
     principal: Principal,
   ): Promise<StatusWorkflow> {
     const type = this.catalog().get(dossierType);
     if (!type || !(STATUS_WORKFLOW_TYPES as readonly string[]).includes(dossierType)) {
-      throw new WerkflowError('not_found', `There are no status workflows for "${dossierType}". Choose one of: ${STATUS_WORKFLOW_TYPES.join(', ')}.`, { path: 'dossierType' });
+      throw new WerkflowError(
+        'not_found',
+        `There are no status workflows for "${dossierType}". Choose one of: ${STATUS_WORKFLOW_TYPES.join(', ')}.`,
+        { path: 'dossierType' },
+      );
     }
     const st = type.statuses.find((s) => s.code === status);
-    if (!st) throw new WerkflowError('not_found', `Unknown status "${status}" for ${dossierType}.`, { path: 'status' });
+    if (!st)
+      throw new WerkflowError('not_found', `Unknown status "${status}" for ${dossierType}.`, {
+        path: 'status',
+      });
+    requireStorableId(input.emailTemplateId, 'emailTemplateId');
     if (input.sendReminder && !(input.reminderDays && input.reminderDays > 0)) {
-      throw new WerkflowError('validation_failed', 'Say after how many days the reminder is sent (reminderDays, 1 or more).', { path: 'reminderDays' });
+      throw new WerkflowError(
+        'validation_failed',
+        'Say after how many days the reminder is sent (reminderDays, 1 or more).',
+        { path: 'reminderDays' },
+      );
     }
     // The resident is the contact of the intake; from an opportunity action that is one step further.
     const prefix = dossierType === 'opportunity' ? '' : 'opportunity.';
-    const recipients = input.recipients && input.recipients.length > 0 ? input.recipients : ['resident' as const];
+    const recipients =
+      input.recipients && input.recipients.length > 0 ? input.recipients : ['resident' as const];
     const to = recipients.map((r) =>
-      r === 'coach' ? { type: 'field' as const, path: 'coach.email' } : { type: 'field' as const, path: `${prefix}intake.contact.email` },
+      r === 'coach'
+        ? { type: 'field' as const, path: 'coach.email' }
+        : { type: 'field' as const, path: `${prefix}intake.contact.email` },
     );
     if (recipients.includes('coach') && !fieldOf(type, 'coach')) {
-      throw new WerkflowError('validation_failed', `${type.label.en} has no coach to mail.`, { path: 'recipients' });
+      throw new WerkflowError('validation_failed', `${type.label.en} has no coach to mail.`, {
+        path: 'recipients',
+      });
     }
     const view: TemplateView = { kind: 'econobisStatus', dossierType, status };
     const def: TemplateDefinition = {
@@ -128,7 +180,9 @@ export class EconobisWorkflowService {
       categories: [],
       priority: 'normal',
       view,
-      ...(input.sendReminder ? { reminder: { after: { offset: input.reminderDays!, unit: 'days' as const } } } : {}),
+      ...(input.sendReminder
+        ? { reminder: { after: { offset: input.reminderDays!, unit: 'days' as const } } }
+        : {}),
     };
     await this.upsert(view, def, input.active, principal);
     return (await this.statusWorkflows()).find((r) => r.dossierType === dossierType && r.status === status)!;
@@ -142,7 +196,8 @@ export class EconobisWorkflowService {
     const all = await this.templates.list();
     const find = (taskType: string, workflow: 'new' | 'expired' | 'completed') =>
       all.find((t) => sameView(t.draft.view, { kind: 'econobisTaskType', taskType, workflow }));
-    const emailOf = (t: ActionTemplate | undefined) => (t?.draft.effect.type === 'sendEmail' ? t.draft.effect.templateId : null);
+    const emailOf = (t: ActionTemplate | undefined) =>
+      t?.draft.effect.type === 'sendEmail' ? t.draft.effect.templateId : null;
     const on = (t: ActionTemplate | undefined) => t?.active === true && t.publishedVersion !== null;
     return field.options.map((o) => {
       const n = find(o.code, 'new');
@@ -170,7 +225,12 @@ export class EconobisWorkflowService {
   ): Promise<TaskTypeWorkflows> {
     const rows = await this.taskTypeWorkflows();
     const row = rows.find((r) => r.taskType === taskType);
-    if (!row) throw new WerkflowError('not_found', `Unknown task type "${taskType}". Known: ${rows.map((r) => r.taskType).join(', ')}.`, { path: 'taskType' });
+    if (!row)
+      throw new WerkflowError(
+        'not_found',
+        `Unknown task type "${taskType}". Known: ${rows.map((r) => r.taskType).join(', ')}.`,
+        { path: 'taskType' },
+      );
     const base = {
       process: 'Econobis workflows',
       dossierType: 'task',
@@ -181,13 +241,40 @@ export class EconobisWorkflowService {
       categories: [taskType],
       priority: 'normal' as const,
     };
-    const need = (part: { enabled: boolean; emailTemplateId?: string } | undefined, name: string): string | undefined => {
+    const need = (
+      part: { enabled: boolean; emailTemplateId?: string } | undefined,
+      name: string,
+    ): string | undefined => {
       if (!part?.enabled) return part?.emailTemplateId;
-      if (!part.emailTemplateId) throw new WerkflowError('validation_failed', `Choose the e-mail template for the ${name} task workflow.`, { path: `${name}.emailTemplateId` });
+      if (!part.emailTemplateId)
+        throw new WerkflowError(
+          'validation_failed',
+          `Choose the e-mail template for the ${name} task workflow.`,
+          { path: `${name}.emailTemplateId` },
+        );
       return part.emailTemplateId;
     };
+    // Every part is checked before anything is written.
+    const emailTemplateIds = {
+      new: need(input.new, 'new'),
+      expired: need(input.expired, 'expired'),
+      completed: need(input.completed, 'completed'),
+    };
+    for (const [name, id] of Object.entries(emailTemplateIds))
+      requireStorableId(id, `${name}.emailTemplateId`);
+    const days = input.completed?.numberOfDays ?? 0;
+    if (!Number.isInteger(days) || days < 0)
+      throw new WerkflowError('validation_failed', 'numberOfDays must be a whole number, 0 or more.', {
+        path: 'completed.numberOfDays',
+      });
+    // { enabled: false } without an e-mail template: switch the workflow off, when there is one.
+    for (const workflow of ['new', 'expired', 'completed'] as const) {
+      const part = input[workflow];
+      if (part && !part.enabled && !part.emailTemplateId)
+        await this.switchOff({ kind: 'econobisTaskType', taskType, workflow }, principal);
+    }
     if (input.new) {
-      const emailTemplateId = need(input.new, 'new');
+      const emailTemplateId = emailTemplateIds.new;
       if (emailTemplateId) {
         await this.upsert(
           { kind: 'econobisTaskType', taskType, workflow: 'new' },
@@ -197,7 +284,14 @@ export class EconobisWorkflowService {
             event: { type: 'created' },
             conditions: { type: 'all', conditions: [] },
             timing: { anchor: { type: 'event' }, offset: 0, unit: 'minutes' },
-            effect: { type: 'sendEmail', templateId: emailTemplateId, to: [{ type: 'user', field: 'responsibleUser' }, { type: 'team', field: 'responsibleTeam' }] },
+            effect: {
+              type: 'sendEmail',
+              templateId: emailTemplateId,
+              to: [
+                { type: 'user', field: 'responsibleUser' },
+                { type: 'team', field: 'responsibleTeam' },
+              ],
+            },
             repeat: 'once',
             view: { kind: 'econobisTaskType', taskType, workflow: 'new' },
           },
@@ -207,7 +301,7 @@ export class EconobisWorkflowService {
       }
     }
     if (input.expired) {
-      const emailTemplateId = need(input.expired, 'expired');
+      const emailTemplateId = emailTemplateIds.expired;
       if (emailTemplateId) {
         await this.upsert(
           { kind: 'econobisTaskType', taskType, workflow: 'expired' },
@@ -216,9 +310,24 @@ export class EconobisWorkflowService {
             name: `Workflow verlopen taak: ${row.label.nl}`,
             // "Verlopen": the day after the planned finish date, if the task is still open. Once.
             event: { type: 'dateReached', field: 'plannedFinishDate' },
-            conditions: { type: 'not', condition: { type: 'compare', field: 'finished', op: 'eq', value: true } },
-            timing: { anchor: { type: 'field', field: 'plannedFinishDate' }, offset: 1, unit: 'days', atTime: '08:00' },
-            effect: { type: 'sendEmail', templateId: emailTemplateId, to: [{ type: 'user', field: 'responsibleUser' }, { type: 'team', field: 'responsibleTeam' }] },
+            conditions: {
+              type: 'not',
+              condition: { type: 'compare', field: 'finished', op: 'eq', value: true },
+            },
+            timing: {
+              anchor: { type: 'field', field: 'plannedFinishDate' },
+              offset: 1,
+              unit: 'days',
+              atTime: '08:00',
+            },
+            effect: {
+              type: 'sendEmail',
+              templateId: emailTemplateId,
+              to: [
+                { type: 'user', field: 'responsibleUser' },
+                { type: 'team', field: 'responsibleTeam' },
+              ],
+            },
             repeat: 'once',
             view: { kind: 'econobisTaskType', taskType, workflow: 'expired' },
           },
@@ -228,9 +337,7 @@ export class EconobisWorkflowService {
       }
     }
     if (input.completed) {
-      const emailTemplateId = need(input.completed, 'completed');
-      const days = input.completed.numberOfDays ?? 0;
-      if (!Number.isInteger(days) || days < 0) throw new WerkflowError('validation_failed', 'numberOfDays must be a whole number, 0 or more.', { path: 'completed.numberOfDays' });
+      const emailTemplateId = emailTemplateIds.completed;
       if (emailTemplateId) {
         await this.upsert(
           { kind: 'econobisTaskType', taskType, workflow: 'completed' },
@@ -240,7 +347,11 @@ export class EconobisWorkflowService {
             event: { type: 'fieldChanged', field: 'finished', to: true },
             conditions: { type: 'all', conditions: [] },
             timing: { anchor: { type: 'event' }, offset: days, unit: 'days' },
-            effect: { type: 'sendEmail', templateId: emailTemplateId, to: [{ type: 'field', path: 'contact.email' }] },
+            effect: {
+              type: 'sendEmail',
+              templateId: emailTemplateId,
+              to: [{ type: 'field', path: 'contact.email' }],
+            },
             assignee: { type: 'none' },
             repeat: 'once',
             view: { kind: 'econobisTaskType', taskType, workflow: 'completed' },
@@ -253,16 +364,30 @@ export class EconobisWorkflowService {
     return (await this.taskTypeWorkflows()).find((r) => r.taskType === taskType)!;
   }
 
-  private async upsert(view: TemplateView, def: TemplateDefinition, active: boolean, principal: Principal): Promise<void> {
+  /** Switches off the template behind a row, if there is one; a row without one is off already. */
+  private async switchOff(view: TemplateView, principal: Principal): Promise<void> {
+    const existing = await this.byView(view);
+    if (existing?.active) await this.templates.setActive(existing.id, false, principal);
+  }
+
+  private async upsert(
+    view: TemplateView,
+    def: TemplateDefinition,
+    active: boolean,
+    principal: Principal,
+  ): Promise<void> {
     const existing = await this.byView(view);
     if (!existing) {
-      await this.templates.create(def, principal, { publish: true, active });
+      // Only these screens may set a template's view (TemplateWriteOptions.allowView).
+      await this.templates.create(def, principal, { publish: true, active, allowView: true });
       return;
     }
-    if (JSON.stringify(existing.draft) !== JSON.stringify(def) || existing.publishedVersion === null) {
-      await this.templates.updateDraft(existing.id, def, principal);
+    // Switched off first, so the new version is never at work while the row is being switched off.
+    if (!active && existing.active) await this.templates.setActive(existing.id, false, principal);
+    if (canonicalJson(existing.draft) !== canonicalJson(def) || existing.publishedVersion === null) {
+      await this.templates.updateDraft(existing.id, def, principal, { allowView: true });
       await this.templates.publish(existing.id, principal);
     }
-    if (existing.active !== active) await this.templates.setActive(existing.id, active, principal);
+    if (active && !existing.active) await this.templates.setActive(existing.id, true, principal);
   }
 }

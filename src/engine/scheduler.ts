@@ -3,7 +3,7 @@ import type { Action } from '../domain/action/action.js';
 import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/id.js';
 import type { Store } from '../store/database.js';
-import type { ActionEngine } from './action-engine.js';
+import { ACTIONS_CHANNEL, type ActionEngine } from './action-engine.js';
 import type { ActionExecutor } from './action-executor.js';
 
 export interface SchedulerOptions {
@@ -61,6 +61,16 @@ export class Scheduler {
   start(options: { recoverAll?: boolean } = {}): void {
     this.stopped = false;
     this.stopRequested = false;
+    // PostgreSQL: actions stamped by other processes (the API, other workers) wake this one.
+    this.unlisten = this.store
+      .listen(ACTIONS_CHANNEL, (payload) => {
+        const dueAt = Number(payload);
+        if (Number.isFinite(dueAt)) this.notifyDue(dueAt);
+      })
+      .catch((e: unknown) => {
+        this.options.onError?.(e);
+        return async () => {};
+      });
     this.idle = this.store.db
       .transaction()
       .execute((db) => this.engine.actions.sweep(options.recoverAll ? this.clock.now() + 1 : this.clock.now() - this.leaseMs, this.clock.now(), db))
@@ -76,6 +86,7 @@ export class Scheduler {
     this.stopped = true;
     this.stopRequested = true;
     if (this.timer) clearTimeout(this.timer);
+    await (await this.unlisten)();
     await this.idle;
     while (this.running) await new Promise((r) => setTimeout(r, 10));
   }
@@ -108,6 +119,7 @@ export class Scheduler {
 
   private plannedAt: number | undefined;
   private idleRounds = 0;
+  private unlisten: Promise<() => Promise<void>> = Promise.resolve(async () => {});
 
   private planWake(at: number): void {
     if (this.stopped || this.running) return;

@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock.js';
 import type { Action } from '../domain/action/action.js';
-import type { Dossier } from '../domain/dossier.js';
+import { type Dossier, isStorableText } from '../domain/dossier.js';
 import type { DossierTypeCatalog } from '../domain/dossier-type.js';
 import { type ErrorDetail, WerkflowError, throwIfProblems } from '../domain/errors.js';
 import { newId } from '../domain/id.js';
@@ -11,6 +11,7 @@ import {
   type ExecutionMode,
   type TemplateDefinition,
   type TemplateVersion,
+  canonicalJson,
   withDefaults,
 } from '../domain/template/action-template.js';
 import { dueTimeOf } from '../domain/template/stamp.js';
@@ -32,7 +33,10 @@ export function permissionForMode(mode: ExecutionMode): Permission {
 export function assertMayManage(principal: Principal, mode: ExecutionMode): void {
   const needed = permissionForMode(mode);
   if (!principal.permissions.has(needed)) {
-    const what = mode === 'manual' ? 'manual action templates' : `${mode === 'automatic' ? 'automatic' : 'semi-automatic'} action templates`;
+    const what =
+      mode === 'manual'
+        ? 'manual action templates'
+        : `${mode === 'automatic' ? 'automatic' : 'semi-automatic'} action templates`;
     throw new WerkflowError(
       'forbidden',
       `You need the right ${needed}${needed === 'workflows.automatic' ? ' (Automatische workflow)' : ''} to set up ${what}; ask an administrator.`,
@@ -52,8 +56,26 @@ export interface CategoryPlan {
   readonly applied: boolean;
 }
 
+/**
+ * Options only the engine's own callers pass: `allowView` lets the Econobis workflow screens
+ * (EconobisWorkflowService) set a template's `view`, which a client may not.
+ */
+export interface TemplateWriteOptions {
+  readonly allowView?: boolean;
+}
+
 /** Writes an audit entry in the caller's transaction (set by the composition root when auth is present). */
-export type AuditHook = (db: Db, entry: { actor: string | null; action: string; entityType: string; entityId: string; before: unknown; after: unknown }) => Promise<void>;
+export type AuditHook = (
+  db: Db,
+  entry: {
+    actor: string | null;
+    action: string;
+    entityType: string;
+    entityId: string;
+    before: unknown;
+    after: unknown;
+  },
+) => Promise<void>;
 
 /**
  * Action templates: drafts, publishing immutable versions, activation, simulation, manual
@@ -64,7 +86,8 @@ export class TemplateService {
   audit: AuditHook = async () => {};
   email: EmailPort | undefined;
   /** Extra validation of effects that needs I/O (e-mail templates exist, recipients resolve). */
-  validateEffect: (def: TemplateDefinition, catalog: DossierTypeCatalog) => Promise<ErrorDetail[]> = async () => [];
+  validateEffect: (def: TemplateDefinition, catalog: DossierTypeCatalog) => Promise<ErrorDetail[]> =
+    async () => [];
 
   constructor(
     private readonly store: Store,
@@ -74,9 +97,9 @@ export class TemplateService {
     private readonly clock: Clock,
   ) {}
 
-  private async validate(input: unknown): Promise<TemplateDefinition> {
+  private async validate(input: unknown, options: TemplateWriteOptions = {}): Promise<TemplateDefinition> {
     const catalog = this.catalog();
-    const problems = validateTemplateDefinition(input, catalog);
+    const problems = validateTemplateDefinition(input, catalog, { allowView: options.allowView ?? false });
     throwIfProblems(problems);
     const def = input as TemplateDefinition;
     throwIfProblems(await this.validateEffect(def, catalog));
@@ -90,38 +113,96 @@ export class TemplateService {
   }
 
   async get(id: string): Promise<ActionTemplate & { versions: TemplateVersion[] }> {
-    const t = await this.engine.templates.get(id);
-    if (!t) throw new WerkflowError('not_found', `There is no action template with id "${id}".`, { path: 'id' });
+    // No template id holds a NUL or half a surrogate pair, and PostgreSQL refuses to compare with one.
+    const t = isStorableText(id) ? await this.engine.templates.get(id) : undefined;
+    if (!t)
+      throw new WerkflowError('not_found', `There is no action template with id "${id}".`, { path: 'id' });
     return { ...t, versions: await this.engine.templates.versions(id) };
   }
 
   list(filter: { dossierType?: string; process?: string; active?: boolean } = {}): Promise<ActionTemplate[]> {
+    const problems: ErrorDetail[] = [];
+    for (const key of ['dossierType', 'process'] as const) {
+      const value = filter[key];
+      if (value !== undefined && (typeof value !== 'string' || !isStorableText(value))) {
+        problems.push({
+          path: `query.${key}`,
+          message: `The filter on ${key} contains a NUL character or half a surrogate pair; no template has such a value.`,
+        });
+      }
+    }
+    throwIfProblems(problems);
     return this.engine.templates.list(filter);
   }
 
   /** Creates a template from a definition; publishes it at once when `publish` is set. */
-  async create(input: unknown, principal: Principal, options: { publish?: boolean; active?: boolean } = {}): Promise<ActionTemplate> {
-    const def = await this.validate(this.normalise(input));
+  async create(
+    input: unknown,
+    principal: Principal,
+    options: { publish?: boolean; active?: boolean } & TemplateWriteOptions = {},
+  ): Promise<ActionTemplate> {
+    const def = await this.validate(this.normalise(input), options);
     assertMayManage(principal, def.executionMode);
     const now = this.clock.now();
-    const template: ActionTemplate = { id: newId(now), active: options.active ?? true, draft: def, publishedVersion: null, createdAt: now, updatedAt: now };
+    const template: ActionTemplate = {
+      id: newId(now),
+      active: options.active ?? true,
+      draft: def,
+      publishedVersion: null,
+      createdAt: now,
+      updatedAt: now,
+    };
     await this.store.db.transaction().execute(async (db) => {
       await this.engine.templates.insert(template, principal.id, db);
-      await this.audit(db, { actor: principal.id, action: 'template.create', entityType: 'actionTemplate', entityId: template.id, before: null, after: def });
+      await this.audit(db, {
+        actor: principal.id,
+        action: 'template.create',
+        entityType: 'actionTemplate',
+        entityId: template.id,
+        before: null,
+        after: def,
+      });
       if (options.publish) await this.engine.templates.publish(template.id, def, principal.id, now, db);
     });
     if (options.publish) await this.engine.reloadTemplates();
     return (await this.engine.templates.get(template.id))!;
   }
 
-  async updateDraft(id: string, input: unknown, principal: Principal): Promise<ActionTemplate> {
+  async updateDraft(
+    id: string,
+    input: unknown,
+    principal: Principal,
+    options: TemplateWriteOptions = {},
+  ): Promise<ActionTemplate> {
     const current = await this.get(id);
-    const def = await this.validate(this.normalise(input));
+    let candidate = this.normalise(input);
+    let allowView = options.allowView ?? false;
+    if (
+      !allowView &&
+      current.draft.view !== undefined &&
+      typeof candidate === 'object' &&
+      candidate !== null &&
+      !Array.isArray(candidate)
+    ) {
+      // The view of a template made by the Econobis screens is theirs: a client that sends the
+      // draft back with the view unchanged, or without it, keeps it; changing it is refused.
+      const sent = (candidate as { view?: unknown }).view;
+      if (sent === undefined) candidate = { ...candidate, view: current.draft.view };
+      allowView = sent === undefined || canonicalJson(sent) === canonicalJson(current.draft.view);
+    }
+    const def = await this.validate(candidate, { allowView });
     assertMayManage(principal, current.draft.executionMode);
     assertMayManage(principal, def.executionMode);
     await this.store.db.transaction().execute(async (db) => {
       await this.engine.templates.updateDraft(id, def, this.clock.now(), db);
-      await this.audit(db, { actor: principal.id, action: 'template.updateDraft', entityType: 'actionTemplate', entityId: id, before: current.draft, after: def });
+      await this.audit(db, {
+        actor: principal.id,
+        action: 'template.updateDraft',
+        entityType: 'actionTemplate',
+        entityId: id,
+        before: current.draft,
+        after: def,
+      });
     });
     return (await this.engine.templates.get(id))!;
   }
@@ -129,11 +210,19 @@ export class TemplateService {
   /** Freezes the draft as a new version; new actions are stamped from it, existing ones keep theirs. */
   async publish(id: string, principal: Principal): Promise<{ version: number }> {
     const current = await this.get(id);
-    const def = await this.validate(current.draft);
+    // The stored draft passed the checks when it was saved, its view included.
+    const def = await this.validate(current.draft, { allowView: true });
     assertMayManage(principal, def.executionMode);
     const version = await this.store.db.transaction().execute(async (db) => {
       const v = await this.engine.templates.publish(id, def, principal.id, this.clock.now(), db);
-      await this.audit(db, { actor: principal.id, action: 'template.publish', entityType: 'actionTemplate', entityId: id, before: null, after: { version: v, definition: def } });
+      await this.audit(db, {
+        actor: principal.id,
+        action: 'template.publish',
+        entityType: 'actionTemplate',
+        entityId: id,
+        before: null,
+        after: { version: v, definition: def },
+      });
       return v;
     });
     await this.engine.reloadTemplates();
@@ -143,9 +232,21 @@ export class TemplateService {
   async setActive(id: string, active: boolean, principal: Principal): Promise<ActionTemplate> {
     const current = await this.get(id);
     assertMayManage(principal, current.draft.executionMode);
+    if (active && current.publishedVersion !== null) {
+      // Switching on puts the published version to work, not the draft: its mode needs the right too.
+      const published = await this.engine.definitionOf(id, current.publishedVersion);
+      if (published) assertMayManage(principal, published.executionMode);
+    }
     await this.store.db.transaction().execute(async (db) => {
       await this.engine.templates.setActive(id, active, this.clock.now(), db);
-      await this.audit(db, { actor: principal.id, action: active ? 'template.activate' : 'template.deactivate', entityType: 'actionTemplate', entityId: id, before: { active: current.active }, after: { active } });
+      await this.audit(db, {
+        actor: principal.id,
+        action: active ? 'template.activate' : 'template.deactivate',
+        entityType: 'actionTemplate',
+        entityId: id,
+        before: { active: current.active },
+        after: { active },
+      });
     });
     await this.engine.reloadTemplates();
     return (await this.engine.templates.get(id))!;
@@ -153,13 +254,21 @@ export class TemplateService {
 
   private async published(id: string): Promise<ActiveTemplate> {
     const t = await this.get(id);
-    if (t.publishedVersion === null) throw new WerkflowError('invalid_state', `Template "${t.draft.name}" has not been published yet: publish it first.`);
+    if (t.publishedVersion === null)
+      throw new WerkflowError(
+        'invalid_state',
+        `Template "${t.draft.name}" has not been published yet: publish it first.`,
+      );
     const def = await this.engine.definitionOf(id, t.publishedVersion);
     return { templateId: id, version: t.publishedVersion, definition: def! };
   }
 
   /** Dossiers of the template's type that meet its conditions and categories now (SQL), up to `limit`. */
-  private async matchingDossiers(def: TemplateDefinition, limit: number, db: Db = this.store.db): Promise<Dossier[]> {
+  private async matchingDossiers(
+    def: TemplateDefinition,
+    limit: number,
+    db: Db = this.store.db,
+  ): Promise<Dossier[]> {
     const catalog = this.catalog();
     const type = catalog.get(def.dossierType)!;
     const calendar = await this.engine.calendar();
@@ -167,8 +276,17 @@ export class TemplateService {
       .selectFrom('dossiers as d')
       .select('d.id')
       .where('d.type', '=', def.dossierType)
-      .where(compileCondition(withoutChanged(effectiveCondition(def)), { type, catalog, adapter: this.store.adapter, now: this.clock.now(), timeZone: calendar.timeZone }));
-    if (def.categories.length > 0 && type.categoryField) q = q.where(this.store.adapter.jsonText('d.data', type.categoryField), 'in', [...def.categories]);
+      .where(
+        compileCondition(withoutChanged(effectiveCondition(def)), {
+          type,
+          catalog,
+          adapter: this.store.adapter,
+          now: this.clock.now(),
+          timeZone: calendar.timeZone,
+        }),
+      );
+    if (def.categories.length > 0 && type.categoryField)
+      q = q.where(this.store.adapter.jsonText('d.data', type.categoryField), 'in', [...def.categories]);
     const ids = (await q.orderBy('d.id').limit(limit).execute()).map((r) => r.id);
     return this.dossiers.dossiers.getMany(ids, db);
   }
@@ -177,8 +295,15 @@ export class TemplateService {
    * What a (draft) template would do now, without writing anything: which dossiers meet its
    * conditions and categories, with due times (event time = now) and the rendered effect.
    */
-  async simulate(id: string, options: { limit?: number; draft?: unknown } = {}): Promise<{ total: number; items: SimulatedAction[] }> {
-    const def = options.draft !== undefined ? await this.validate(this.normalise(options.draft)) : (await this.get(id)).draft;
+  async simulate(
+    id: string,
+    options: { limit?: number; draft?: unknown } = {},
+  ): Promise<{ total: number; items: SimulatedAction[] }> {
+    // A simulated draft is not stored: the view a client copied from a template may stay in it.
+    const def =
+      options.draft !== undefined
+        ? await this.validate(this.normalise(options.draft), { allowView: true })
+        : (await this.get(id)).draft;
     const limit = Math.min(options.limit ?? 50, 500);
     const calendar = await this.engine.calendar();
     const now = this.clock.now();
@@ -202,14 +327,35 @@ export class TemplateService {
   async start(id: string, dossierIds: readonly string[], principal: Principal): Promise<Action[]> {
     const template = await this.published(id);
     if (template.definition.executionMode !== 'manual' && !principal.permissions.has('actions.handle')) {
-      throw new WerkflowError('forbidden', 'You need the right actions.handle to start templates on dossiers.');
+      throw new WerkflowError(
+        'forbidden',
+        'You need the right actions.handle to start templates on dossiers.',
+      );
+    }
+    const unstorable = dossierIds.findIndex((d) => typeof d !== 'string' || !isStorableText(d));
+    if (unstorable >= 0) {
+      throw new WerkflowError(
+        'validation_failed',
+        'A dossier id contains a NUL character or half a surrogate pair; no dossier has such an id.',
+        {
+          path: `dossierIds[${unstorable}]`,
+        },
+      );
     }
     const found = await this.dossiers.dossiers.getMany(dossierIds);
-    const missing = dossierIds.filter((d) => !found.some((f) => f.id === d && f.type === template.definition.dossierType));
+    const missing = dossierIds.filter(
+      (d) => !found.some((f) => f.id === d && f.type === template.definition.dossierType),
+    );
     if (missing.length > 0) {
-      throw new WerkflowError('validation_failed', `These are not ${template.definition.dossierType} dossiers: ${missing.slice(0, 5).join(', ')}.`, { path: 'dossierIds' });
+      throw new WerkflowError(
+        'validation_failed',
+        `These are not ${template.definition.dossierType} dossiers: ${missing.slice(0, 5).join(', ')}.`,
+        { path: 'dossierIds' },
+      );
     }
-    return this.store.db.transaction().execute((db) => this.engine.startManually(db, template, found, newId(this.clock.now()), principal.id));
+    return this.store.db
+      .transaction()
+      .execute((db) => this.engine.startManually(db, template, found, newId(this.clock.now()), principal.id));
   }
 
   /**
@@ -217,31 +363,68 @@ export class TemplateService {
    * category that meet its conditions and have no action of it yet, and removes its open actions
    * from dossiers that are no longer in a linked category. With `dryRun`, only counts.
    */
-  async applyCategories(id: string, principal: Principal, options: { dryRun: boolean }): Promise<CategoryPlan> {
+  async applyCategories(
+    id: string,
+    principal: Principal,
+    options: { dryRun: boolean },
+  ): Promise<CategoryPlan> {
     const template = await this.published(id);
     const def = template.definition;
     assertMayManage(principal, def.executionMode);
     const type = this.catalog().get(def.dossierType)!;
-    if (!type.categoryField) throw new WerkflowError('invalid_state', `${type.key} has no category field; there is nothing to apply.`);
+    if (!type.categoryField)
+      throw new WerkflowError(
+        'invalid_state',
+        `${type.key} has no category field; there is nothing to apply.`,
+      );
+    if (def.categories.length === 0) {
+      // Not "remove it from every dossier outside its categories": it has none, so it is everyone's.
+      throw new WerkflowError(
+        'invalid_state',
+        'The template is linked to no category: it applies to every dossier, so there is nothing to apply.',
+      );
+    }
     return this.store.db.transaction().execute(async (db) => {
-      const candidates = def.categories.length === 0 ? [] : await this.matchingDossiers(def, 100_000, db);
+      const candidates = await this.matchingDossiers(def, 100_000, db);
       const existing = await this.engine.actions.list({ templateId: id, limit: 1_000_000 }, db);
       const withAction = new Set(existing.map((a) => a.dossierId));
       const toStamp = candidates.filter((d) => !withAction.has(d.id));
       const field = type.categoryField!;
       const openActions = existing.filter((a) => ['waiting', 'pending', 'due'].includes(a.status));
-      const dossiersOfOpen = await this.dossiers.dossiers.getMany([...new Set(openActions.map((a) => a.dossierId))], db);
-      const outside = new Set(dossiersOfOpen.filter((d) => !def.categories.includes(String(d.data[field] ?? ''))).map((d) => d.id));
+      const dossiersOfOpen = await this.dossiers.dossiers.getMany(
+        [...new Set(openActions.map((a) => a.dossierId))],
+        db,
+      );
+      const outside = new Set(
+        dossiersOfOpen.filter((d) => !def.categories.includes(String(d.data[field] ?? ''))).map((d) => d.id),
+      );
       const toRemove = openActions.filter((a) => outside.has(a.dossierId));
       if (!options.dryRun) {
-        await this.engine.startManually(db, template, toStamp, `categories:${this.clock.now()}`, principal.id);
+        await this.engine.startManually(
+          db,
+          template,
+          toStamp,
+          `categories:${this.clock.now()}`,
+          principal.id,
+        );
         await this.engine.actions.cancel(
-          toRemove.map((a) => ({ id: a.id, from: a.status, reason: 'the dossier is no longer in a category linked to the template' })),
+          toRemove.map((a) => ({
+            id: a.id,
+            from: a.status,
+            reason: 'the dossier is no longer in a category linked to the template',
+          })),
           principal.id,
           this.clock.now(),
           db,
         );
-        await this.audit(db, { actor: principal.id, action: 'template.applyCategories', entityType: 'actionTemplate', entityId: id, before: null, after: { stamped: toStamp.length, removed: toRemove.length } });
+        await this.audit(db, {
+          actor: principal.id,
+          action: 'template.applyCategories',
+          entityType: 'actionTemplate',
+          entityId: id,
+          before: null,
+          after: { stamped: toStamp.length, removed: toRemove.length },
+        });
       }
       return { toStamp: toStamp.length, toRemove: toRemove.length, applied: !options.dryRun };
     });

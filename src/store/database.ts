@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { type ColumnType, type Generated, Kysely, PostgresDialect } from 'kysely';
+import { type ColumnType, type Generated, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { type DialectAdapter, postgresAdapter, sqliteAdapter } from './dialect-adapter.js';
 import { ImmediateSqliteDialect } from './sqlite-driver.js';
@@ -97,6 +97,13 @@ export interface Store {
   readonly adapter: DialectAdapter;
   /** A description safe to print: the file, or the PostgreSQL URL without its password. */
   readonly description: string;
+  /**
+   * Wakes other processes: `notify` inside a transaction is delivered when it commits, `listen`
+   * subscribes (PostgreSQL LISTEN/NOTIFY on a dedicated connection). SQLite has one process per
+   * database, so both do nothing there.
+   */
+  notify(db: Db, channel: string, payload: string): Promise<void>;
+  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -152,10 +159,28 @@ export async function openStore(config: StoreConfig): Promise<Store> {
       },
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    // Channels are per schema, so test schemas (and several installations in one database) do not wake each other.
+    const channelOf = (channel: string) => `${schema ?? 'public'}_${channel}`;
     return {
       db,
       adapter: postgresAdapter,
       description: redact(config.url) + (schema ? ` (schema ${schema})` : ''),
+      notify: async (trx, channel, payload) => {
+        await sql`select pg_notify(${channelOf(channel)}, ${payload})`.execute(trx);
+      },
+      listen: async (channel, handler) => {
+        const client = new pg.Client({ connectionString: config.url });
+        await client.connect();
+        client.on('notification', (m) => {
+          if (m.channel === channelOf(channel)) handler(m.payload ?? '');
+        });
+        // A broken listening connection must not crash the process; the scheduler's timer still runs.
+        client.on('error', () => {});
+        await client.query(`listen "${channelOf(channel)}"`);
+        return async () => {
+          await client.end().catch(() => {});
+        };
+      },
       close: () => db.destroy(),
     };
   }
@@ -167,7 +192,14 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
-  return { db, adapter: sqliteAdapter, description: config.url, close: () => db.destroy() };
+  return {
+    db,
+    adapter: sqliteAdapter,
+    description: config.url,
+    notify: async () => {},
+    listen: async () => async () => {},
+    close: () => db.destroy(),
+  };
 }
 
 /**

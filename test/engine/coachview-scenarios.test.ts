@@ -732,4 +732,136 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
     expect(publish.message).toContain('workflows.automatic');
     expect((await w.templates.get(draft.id)).publishedVersion).toBeNull();
   });
+
+  it('switching a template on checks the right for its published version, not only for its draft', async () => {
+    const w = await open();
+    const base = { dossierType: 'training', event: { type: 'created' }, effect: { type: 'none' } };
+    // Published automatic and switched off; then the draft was made manual (not published).
+    const tpl = await w.templates.create(
+      { ...base, name: 'Automatisch, uitgezet', executionMode: 'automatic' },
+      SYSTEM_PRINCIPAL,
+      { publish: true, active: false },
+    );
+    await w.templates.updateDraft(tpl.id, { ...tpl.draft, executionMode: 'manual' }, SYSTEM_PRINCIPAL);
+    expect((await w.templates.get(tpl.id)).draft.executionMode).toBe('manual');
+    const on = await catching(w.templates.setActive(tpl.id, true, PLANNER));
+    expect(on.code).toBe('forbidden');
+    expect(on.message).toContain('workflows.automatic');
+    expect((await w.templates.get(tpl.id)).active).toBe(false);
+    // Someone with the right may; and a manual template stays the planner's to switch.
+    expect((await w.templates.setActive(tpl.id, true, SYSTEM_PRINCIPAL)).active).toBe(true);
+    const manual = await w.templates.create(
+      { ...base, name: 'Handmatig', executionMode: 'manual' },
+      PLANNER,
+      {
+        publish: true,
+        active: false,
+      },
+    );
+    expect((await w.templates.setActive(manual.id, true, PLANNER)).active).toBe(true);
+  });
+
+  it('applying categories refuses a template linked to no category (it applies to every dossier)', async () => {
+    const w = await open();
+    const bhv = await trainingType(w, 'BHV Basis');
+    const tpl = await w.templates.create(
+      {
+        name: 'Voor elke opleiding',
+        dossierType: 'training',
+        event: { type: 'created' },
+        categories: [],
+        executionMode: 'manual',
+        effect: { type: 'none' },
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    const t = await training(w, bhv);
+    const [action] = await actionsOf(w, t.id);
+    expect(action?.status).toBe('due');
+    for (const dryRun of [true, false]) {
+      const error = await catching(w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun }));
+      expect(error.code).toBe('invalid_state');
+      expect(error.message).toBe(
+        'The template is linked to no category: it applies to every dossier, so there is nothing to apply.',
+      );
+    }
+    expect((await w.actions.get(action!.id)).status).toBe('due');
+  });
+
+  describe('what a person may do with an action in each status', () => {
+    async function setup(w: Werkflow) {
+      const bhv = await trainingType(w, 'BHV Basis');
+      await w.templates.create(
+        {
+          name: 'Bevestig',
+          dossierType: 'training',
+          event: { type: 'created' },
+          timing: { anchor: { type: 'event' }, offset: 1, unit: 'days' },
+          effect: { type: 'setStatus', status: 'definitief' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      await w.templates.create(
+        {
+          name: 'Bevestig met de knop',
+          dossierType: 'training',
+          event: { type: 'created' },
+          timing: { anchor: { type: 'event' }, offset: 1, unit: 'days' },
+          executionMode: 'semiAutomatic',
+          effect: { type: 'setStatus', status: 'definitief' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const t = await training(w, bhv);
+      const actions = await actionsOf(w, t.id);
+      return {
+        t,
+        auto: actions.find((a) => a.executionMode === 'automatic')!,
+        semi: actions.find((a) => a.executionMode === 'semiAutomatic')!,
+      };
+    }
+    /** Puts an action in a status as the engine would (the scheduler claims, an effect fails). */
+    async function force(w: Werkflow, id: string, status: 'running' | 'failed') {
+      await w.store.db
+        .updateTable('actions')
+        .set({
+          status,
+          ...(status === 'running' ? { locked_by: 'worker:test', locked_at: clock.now() } : {}),
+        })
+        .where('id', '=', id)
+        .execute();
+    }
+
+    it('a running action cannot be cancelled: its effect may be under way', async () => {
+      const w = await open();
+      const { auto, semi } = await setup(w);
+      for (const a of [auto, semi]) {
+        await force(w, a.id, 'running');
+        const error = await catching(w.actions.cancel(a.id, PLANNER, 'toch niet'));
+        expect(error.code).toBe('invalid_state');
+        expect(error.message).toMatch(/it is being executed right now; wait for it to finish/);
+        expect((await w.actions.get(a.id)).status).toBe('running');
+      }
+    });
+
+    it('an automatic action is completed by the engine; a person completes it only after it failed', async () => {
+      const w = await open();
+      const { auto, semi } = await setup(w);
+      // Pending automatic work: the engine does it when due; marking it done would skip its effect.
+      const pending = await catching(w.actions.complete(auto.id, PLANNER, 'al gedaan'));
+      expect(pending.code).toBe('invalid_state');
+      expect(pending.message).toMatch(/automatic/);
+      expect((await w.actions.get(auto.id)).status).toBe('pending');
+      await force(w, auto.id, 'running');
+      expect((await catching(w.actions.complete(auto.id, PLANNER))).code).toBe('invalid_state');
+      // Failed: a person may fix the cause by hand and mark it done.
+      await force(w, auto.id, 'failed');
+      expect((await w.actions.complete(auto.id, PLANNER, 'met de hand gedaan')).status).toBe('done');
+      // Semi-automatic work is a person's: pending may be marked done (handled outside Werkflow).
+      expect((await w.actions.complete(semi.id, PLANNER, 'buiten Werkflow bevestigd')).status).toBe('done');
+    });
+  });
 });

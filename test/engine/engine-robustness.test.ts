@@ -152,4 +152,29 @@ describe.each(BACKENDS)('engine robustness on $name', (backend) => {
     expect(sent).toHaveLength(2);
     expect((await w.actions.list({ dossierId: b.opportunity.id, limit: 10 })).filter((x) => x.title === 'Daarna bellen')).toHaveLength(1);
   });
+
+  it.runIf(backend.name === 'postgres')('an action stamped by one process wakes the scheduler of another at once (NOTIFY)', async () => {
+    clock = new TestClock();
+    const options = backend.fresh();
+    const api = await start(options);
+    const worker = await Werkflow.open({ ...options, preset: 'energy-cooperative', clock, scheduler: { maxSleepMs: 60_000 } });
+    open.push(worker);
+    await api.templates.create(
+      { name: 'Direct', dossierType: 'opportunity', event: { type: 'statusSet', to: ['opdracht'] }, effect: { type: 'setField', field: 'note', value: 'gedaan' } },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    const { opportunity } = await household(api);
+    worker.scheduler.start();
+    // Let the worker go to sleep (nothing is due), then stamp from the other process.
+    await new Promise((r) => setTimeout(r, 300));
+    clock.advance(2000); // past the template refresh interval, so the worker sees the new template
+    await patch(api, 'opportunity', opportunity.id, { status: 'opdracht' });
+    let note: unknown;
+    for (let i = 0; i < 100 && note !== 'gedaan'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      note = (await api.dossiers.get('opportunity', opportunity.id)).data.note;
+    }
+    expect(note).toBe('gedaan');
+  });
 });

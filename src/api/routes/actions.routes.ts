@@ -1,6 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { ACTION_STATUSES, type Action, type ActionHistoryEntry, type ActionStatus } from '../../domain/action/action.js';
+import {
+  ACTION_STATUSES,
+  type Action,
+  type ActionHistoryEntry,
+  type ActionStatus,
+} from '../../domain/action/action.js';
 import { WerkflowError } from '../../domain/errors.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { principalOf } from '../auth.hook.js';
@@ -35,7 +40,15 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }) {
     updatedAt: iso(a.updatedAt),
     completedAt: iso(a.completedAt),
     ...(a.history
-      ? { history: a.history.map((h) => ({ at: iso(h.at), actor: h.actor, from: h.fromStatus, to: h.toStatus, note: h.note })) }
+      ? {
+          history: a.history.map((h) => ({
+            at: iso(h.at),
+            actor: h.actor,
+            from: h.fromStatus,
+            to: h.toStatus,
+            note: h.note,
+          })),
+        }
       : {}),
   };
 }
@@ -52,7 +65,9 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         summary: 'List actions: mine, my team’s, overdue, failed, by process, by dossier, by template',
         querystring: Type.Object({
           ...CursorQuery,
-          status: Type.Optional(Type.String({ description: `Comma-separated: ${ACTION_STATUSES.join(', ')}` })),
+          status: Type.Optional(
+            Type.String({ description: `Comma-separated: ${ACTION_STATUSES.join(', ')}` }),
+          ),
           mine: Type.Optional(Type.Boolean({ description: 'Assigned to me or to one of my teams' })),
           overdue: Type.Optional(Type.Boolean()),
           process: Type.Optional(Type.String()),
@@ -60,7 +75,13 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           templateId: Type.Optional(Type.String()),
           assigneeUserId: Type.Optional(Type.String()),
         }),
-        response: { 200: Type.Object({ items: Type.Array(Type.Unknown()), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
+        response: {
+          200: Type.Object({
+            items: Type.Array(Type.Unknown()),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
@@ -68,13 +89,20 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       const limit = Number(q.limit ?? 100);
       const statuses = typeof q.status === 'string' ? (q.status.split(',') as ActionStatus[]) : undefined;
       const unknown = statuses?.find((s) => !ACTION_STATUSES.includes(s));
-      if (unknown) throw new WerkflowError('validation_failed', `Unknown action status "${unknown}". Known: ${ACTION_STATUSES.join(', ')}.`, { path: 'query.status' });
+      if (unknown)
+        throw new WerkflowError(
+          'validation_failed',
+          `Unknown action status "${unknown}". Known: ${ACTION_STATUSES.join(', ')}.`,
+          { path: 'query.status' },
+        );
       let assigneeUserId = typeof q.assigneeUserId === 'string' ? q.assigneeUserId : undefined;
       let assigneeTeamIds: string[] | undefined;
       if (q.mine === true) {
         const me = principalOf(request).user;
         assigneeUserId = me.id;
-        assigneeTeamIds = (await werkflow.dossiers.users.listTeams()).filter((t) => t.memberIds.includes(me.id)).map((t) => t.id);
+        assigneeTeamIds = (await werkflow.dossiers.users.listTeams())
+          .filter((t) => t.memberIds.includes(me.id))
+          .map((t) => t.id);
       }
       const items = await service.list({
         statuses,
@@ -88,19 +116,35 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         limit: limit + 1,
       });
       const page = items.slice(0, limit);
-      return { items: page.map((a) => actionBody(a)), nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null };
+      return {
+        items: page.map((a) => actionBody(a)),
+        nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
+      };
     },
   );
   app.get(
     '/api/actions/:id',
-    { config: { permission: 'dossiers.read' }, schema: { tags: ['actions'], summary: 'An action with its history', params: Params, response: { 200: Type.Unknown(), ...errorResponses } } },
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['actions'],
+        summary: 'An action with its history',
+        params: Params,
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
+    },
     async (request) => actionBody(await service.get((request.params as { id: string }).id)),
   );
   app.get(
     '/api/actions/:id/preview',
     {
       config: { permission: 'actions.handle' },
-      schema: { tags: ['actions'], summary: 'What executing the action would do (the rendered e-mail)', params: Params, response: { 200: Type.Unknown(), ...errorResponses } },
+      schema: {
+        tags: ['actions'],
+        summary: 'What executing the action would do (the rendered e-mail)',
+        params: Params,
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
     },
     async (request) => service.preview((request.params as { id: string }).id),
   );
@@ -108,9 +152,15 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/actions/:id/execute',
     {
       config: { permission: 'actions.handle' },
-      schema: { tags: ['actions'], summary: 'Execute now (semi-automatic "Execute", or again after a failure)', params: Params, response: { 200: Type.Unknown(), ...errorResponses } },
+      schema: {
+        tags: ['actions'],
+        summary: 'Execute now (semi-automatic "Execute", or again after a failure)',
+        params: Params,
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
     },
-    async (request) => actionBody(await service.execute((request.params as { id: string }).id, enginePrincipal(request))),
+    async (request) =>
+      actionBody(await service.execute((request.params as { id: string }).id, enginePrincipal(request))),
   );
   app.post(
     '/api/actions/:id/complete',
@@ -119,12 +169,21 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       schema: {
         tags: ['actions'],
         summary: 'Mark done (manual actions and to-dos)',
+        description:
+          'For manual and semi-automatic actions, and for automatic actions that failed (done by hand instead). A pending automatic action is the engine’s to perform: cancel it to stop it. A running action cannot be marked done or cancelled until it finishes.',
         params: Params,
         body: Type.Optional(Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) })),
         response: { 200: Type.Unknown(), ...errorResponses },
       },
     },
-    async (request) => actionBody(await service.complete((request.params as { id: string }).id, enginePrincipal(request), (request.body as { note?: string } | undefined)?.note)),
+    async (request) =>
+      actionBody(
+        await service.complete(
+          (request.params as { id: string }).id,
+          enginePrincipal(request),
+          (request.body as { note?: string } | undefined)?.note,
+        ),
+      ),
   );
   app.post(
     '/api/actions/:id/reschedule',
@@ -138,7 +197,14 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Unknown(), ...errorResponses },
       },
     },
-    async (request) => actionBody(await service.reschedule((request.params as { id: string }).id, Date.parse((request.body as { dueAt: string }).dueAt), enginePrincipal(request))),
+    async (request) =>
+      actionBody(
+        await service.reschedule(
+          (request.params as { id: string }).id,
+          Date.parse((request.body as { dueAt: string }).dueAt),
+          enginePrincipal(request),
+        ),
+      ),
   );
   app.post(
     '/api/actions/:id/cancel',
@@ -152,6 +218,13 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Unknown(), ...errorResponses },
       },
     },
-    async (request) => actionBody(await service.cancel((request.params as { id: string }).id, enginePrincipal(request), (request.body as { reason?: string } | undefined)?.reason)),
+    async (request) =>
+      actionBody(
+        await service.cancel(
+          (request.params as { id: string }).id,
+          enginePrincipal(request),
+          (request.body as { reason?: string } | undefined)?.reason,
+        ),
+      ),
   );
 }

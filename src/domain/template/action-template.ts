@@ -77,7 +77,11 @@ export type Effect =
       readonly plannedInDays: number;
     }
   /** Create a dossier of any type with fields mapped from this one (Econobis intake measures). */
-  | { readonly type: 'createDossier'; readonly dossierType: string; readonly fields: Readonly<Record<string, FieldMapping>> }
+  | {
+      readonly type: 'createDossier';
+      readonly dossierType: string;
+      readonly fields: Readonly<Record<string, FieldMapping>>;
+    }
   | { readonly type: 'setField'; readonly field: string; readonly value: unknown }
   | { readonly type: 'setStatus'; readonly status: string }
   /** POST JSON to a URL, signed with HMAC-SHA256 (header X-Werkflow-Signature). */
@@ -101,7 +105,11 @@ export interface FanOut {
 /** The seed screen a template belongs to (see TemplateDefinition.view). */
 export type TemplateView =
   | { readonly kind: 'econobisStatus'; readonly dossierType: string; readonly status: string }
-  | { readonly kind: 'econobisTaskType'; readonly taskType: string; readonly workflow: 'new' | 'expired' | 'completed' };
+  | {
+      readonly kind: 'econobisTaskType';
+      readonly taskType: string;
+      readonly workflow: 'new' | 'expired' | 'completed';
+    };
 
 /** The definition a draft holds and a version freezes. */
 export interface TemplateDefinition {
@@ -157,7 +165,9 @@ export interface TemplateVersion {
 }
 
 /** Defaults for the optional parts, so a minimal definition is complete. */
-export function withDefaults(input: Partial<TemplateDefinition> & Pick<TemplateDefinition, 'name' | 'dossierType' | 'event' | 'effect'>): TemplateDefinition {
+export function withDefaults(
+  input: Partial<TemplateDefinition> & Pick<TemplateDefinition, 'name' | 'dossierType' | 'event' | 'effect'>,
+): TemplateDefinition {
   return {
     conditions: { type: 'all', conditions: [] },
     timing: { anchor: { type: 'event' }, offset: 0, unit: 'minutes' },
@@ -177,4 +187,25 @@ export interface ActiveTemplate {
   readonly templateId: string;
   readonly version: number;
   readonly definition: TemplateDefinition;
+}
+
+/**
+ * JSON with the keys of every object sorted: two definitions (or views) are the same exactly when
+ * their canonical JSON is. Plain JSON.stringify is not enough: PostgreSQL's jsonb hands documents
+ * back with their keys reordered.
+ */
+export function canonicalJson(value: unknown): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (typeof v === 'object' && v !== null) {
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+          .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify(sorted(value)) ?? 'undefined';
 }

@@ -1,7 +1,7 @@
 import { analyzeSync } from 'liquidjs';
 import type { DossierTypeCatalog } from '../../domain/dossier-type.js';
 import type { ErrorDetail } from '../../domain/errors.js';
-import type { EmailAttachment, EmailLanguage } from '../../store/email-template.repository.js';
+import type { EmailTemplate } from '../../store/email-template.repository.js';
 import type { LiquidEngines, RenderMode } from './liquid-engine.js';
 import { checkMergePath, type Segment } from './merge-fields.js';
 
@@ -19,17 +19,8 @@ export interface TemplateProblem {
   readonly message: string;
 }
 
-/** What an administrator saves. */
-export interface EmailTemplateDraft {
-  readonly name: string;
-  readonly rootType: string;
-  readonly language: EmailLanguage;
-  readonly subject: string;
-  readonly htmlBody: string;
-  readonly textBody: string | null;
-  readonly mailboxId: string | null;
-  readonly attachment: EmailAttachment | null;
-}
+/** What an administrator saves: a stored template without its identity and bookkeeping. */
+export type EmailTemplateDraft = Omit<EmailTemplate, 'id' | 'version' | 'createdAt' | 'updatedAt'>;
 
 export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
 

@@ -361,3 +361,79 @@ describe('validateTemplateDefinition refuses, with a path and a sentence', () =>
     ]);
   });
 });
+
+describe('validateTemplateDefinition: what later reaches storage', () => {
+  const task = (change: Record<string, unknown>) =>
+    validateTemplateDefinition(
+      withDefaults({
+        name: 'Bellen - nieuwe taak',
+        dossierType: 'task',
+        event: { type: 'created' },
+        categories: ['bellen'],
+        effect: { type: 'none' },
+        ...change,
+      }),
+      energy,
+    );
+
+  it('process is text of at most 100 characters (it is stamped into every action)', () => {
+    expectProblems(problemsOf({ process: true }), ['process'], /process/);
+    expectProblems(problemsOf({ process: 7 }), ['process']);
+    expectProblems(problemsOf({ process: { nl: 'Offertes' } }), ['process']);
+    expectProblems(problemsOf({ process: 'p'.repeat(101) }), ['process'], /100/);
+    expect(problemsOf({ process: 'p'.repeat(100) })).toEqual([]);
+    expect(problemsOf({ process: undefined })).toEqual([]);
+  });
+
+  it('description is text of at most 2000 characters', () => {
+    expectProblems(problemsOf({ description: false }), ['description']);
+    expectProblems(problemsOf({ description: ['x'] }), ['description']);
+    expectProblems(problemsOf({ description: 'd'.repeat(2001) }), ['description'], /2000/);
+    expect(problemsOf({ description: 'd'.repeat(2000) })).toEqual([]);
+  });
+
+  it('each category is a non-empty string; an option code when the category field is an enum', () => {
+    expect(task({})).toEqual([]);
+    expectProblems(task({ categories: [''] }), ['categories[0]']);
+    expectProblems(task({ categories: ['bellen', 3] }), ['categories[1]']);
+    expectProblems(task({ categories: [null] }), ['categories[0]']);
+    expectProblems(task({ categories: ['faxen'] }), ['categories[0]'], /Unknown task type|"faxen".*bellen/);
+    // A reference category field (training type) takes any id.
+    const onTraining = (categories: unknown[]) =>
+      validateTemplateDefinition(
+        withDefaults({
+          name: 'x',
+          dossierType: 'training',
+          event: { type: 'created' },
+          effect: { type: 'none' },
+          categories: categories as string[],
+        }),
+        training,
+      );
+    expect(onTraining(['01JABCDEF'])).toEqual([]);
+    expectProblems(onTraining(['']), ['categories[0]']);
+    expectProblems(onTraining([{ id: 'x' }]), ['categories[0]']);
+  });
+
+  it('view is set by the Econobis workflow screens only', () => {
+    const view = { kind: 'econobisStatus', dossierType: 'quotationRequest', status: 'offerte-aangevraagd' };
+    expectProblems(problemsOf({ view }), ['view'], /Econobis workflow screens/);
+    expect(validateTemplateDefinition({ ...valid, view }, energy, { allowView: true })).toEqual([]);
+    expect(validateTemplateDefinition({ ...valid, view }, energy, {})).toHaveLength(1);
+  });
+
+  it('no text anywhere holds a NUL character or half a surrogate pair (PostgreSQL refuses it)', () => {
+    expectProblems(problemsOf({ name: 'Bel\u0000 bewoner' }), ['name'], /NUL/);
+    expectProblems(
+      problemsOf({
+        effect: { type: 'sendEmail', templateId: 'et\u0000', to: [{ type: 'field', path: 'coach.email' }] },
+      }),
+      ['effect.templateId'],
+    );
+    expectProblems(problemsOf({ assignee: { type: 'user', userId: '\ud800' } }), ['assignee.userId']);
+    expectProblems(
+      problemsOf({ conditions: { type: 'compare', field: 'note', op: 'eq', value: 'a\u0000' } }),
+      ['conditions.value'],
+    );
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * The organisation calendar through the API: what an administrator sends wrong is a 422 that
+ * points at the setting to fix, not the 503 of a configuration error.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Werkflow } from '../../src/engine/werkflow.js';
+import { type ApiClient, apiAs } from '../support/api-client.js';
+import { BACKENDS, openTestWerkflow } from '../support/backends.js';
+
+describe.each(BACKENDS)('calendar settings on $name', (backend) => {
+  let werkflow: Werkflow;
+  let admin: ApiClient;
+
+  beforeAll(async () => {
+    werkflow = await openTestWerkflow(backend);
+    admin = await apiAs(werkflow, 'admin');
+  });
+  afterAll(async () => {
+    await admin?.app.close();
+    await werkflow?.close();
+  });
+
+  const put = (body: Record<string, unknown>) =>
+    admin.request('PUT', '/api/settings/calendar', {
+      timeZone: 'Europe/Amsterdam',
+      extraHolidays: [],
+      removedHolidays: [],
+      ...body,
+    });
+
+  it.each([
+    [{ timeZone: 'Mars/Olympus_Mons' }, 'timeZone', /Unknown time zone "Mars\/Olympus_Mons"/],
+    [{ timeZone: '' }, 'timeZone', /IANA/],
+    [
+      { extraHolidays: ['2026-12-31', '2026-02-30'] },
+      'extraHolidays',
+      /"2026-02-30" in extraHolidays is not a date/,
+    ],
+    [{ removedHolidays: ['2026-13-01'] }, 'removedHolidays', /"2026-13-01" in removedHolidays/],
+  ])('%j is a 422 on %s', async (body, path, message) => {
+    const before = await werkflow.calendar.settings();
+    const res = await put(body);
+    expect(res.statusCode, res.body).toBe(422);
+    const error = res.json<{ error: { code: string; path: string; message: string } }>().error;
+    expect(error).toMatchObject({ code: 'validation_failed', path });
+    expect(error.message).toMatch(message);
+    expect(await werkflow.calendar.settings()).toEqual(before);
+  });
+
+  it('valid settings are saved', async () => {
+    const res = await put({
+      timeZone: 'Europe/Brussels',
+      extraHolidays: ['2026-12-31'],
+      removedHolidays: ['2026-05-05'],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({
+      timeZone: 'Europe/Brussels',
+      extraHolidays: ['2026-12-31'],
+      removedHolidays: ['2026-05-05'],
+    });
+    expect((await werkflow.calendar.calendar()).timeZone).toBe('Europe/Brussels');
+  });
+});
