@@ -15,6 +15,7 @@ import { systemRoutes } from './routes/system.routes.js';
 import { workflowRoutes } from './routes/workflows.routes.js';
 import { emailRoutes } from './routes/email.routes.js';
 import { installAuth, openApiTransform } from './auth.hook.js';
+import { webRoutes } from '../web/web.routes.js';
 
 export interface ServerOptions {
   readonly logger?: boolean;
@@ -32,6 +33,7 @@ const ROUTES: RouteModule[] = [
   systemRoutes,
   workflowRoutes,
   emailRoutes,
+  webRoutes,
 ];
 
 /**

@@ -146,7 +146,11 @@ program
   .addOption(dataDirOption())
   .addOption(presetOption())
   .option('--demo', 'seed demo data into an empty database', false)
-  .option('--sandbox', 'run on a copy of the database with a clock you move forward (werkflow clock advance 3d)', false)
+  .option(
+    '--sandbox',
+    'run on a copy of the database with a clock you move forward (werkflow clock advance 3d)',
+    false,
+  )
   .option('--no-scheduler', 'do not execute due actions in this process (run `werkflow worker` instead)')
   .addOption(
     new Option('--count <n>', 'how many demo contacts or participants').argParser(positiveInt).default(200),
@@ -175,7 +179,9 @@ program
       console.log(`API docs: ${address}/api/docs`);
       await announceLogin(werkflow, opts.demo, process.env.WERKFLOW_PUBLIC_URL ?? address);
       if (opts.sandbox) {
-        console.log('Sandbox mode: a copy of your database and a clock you move with `werkflow clock advance 3d`.');
+        console.log(
+          'Sandbox mode: a copy of your database and a clock you move with `werkflow clock advance 3d`.',
+        );
       }
       if (opts.scheduler) startScheduler(werkflow);
       if (opts.demo || opts.sandbox) await startMailViewer(werkflow, address);
@@ -199,7 +205,9 @@ program
     const werkflow = await openWerkflow(opts);
     if (opts.once) {
       const r = await werkflow.scheduler.tick();
-      console.log(`Executed ${r.executed} actions; ${r.markedDue} became due for a person; ${r.expired} expired; ${r.swept} recovered from a stopped worker.`);
+      console.log(
+        `Executed ${r.executed} actions; ${r.markedDue} became due for a person; ${r.expired} expired; ${r.swept} recovered from a stopped worker.`,
+      );
       const inDoubt = await werkflow.email.mailer.sweep();
       const mail = await werkflow.email.mailer.runUntilIdle();
       console.log(
@@ -210,7 +218,9 @@ program
     }
     startScheduler(werkflow);
     await werkflow.email.startMailer();
-    console.log(`Worker ${werkflow.scheduler.workerId} is running on ${werkflow.store.description}. Stop with Ctrl+C.`);
+    console.log(
+      `Worker ${werkflow.scheduler.workerId} is running on ${werkflow.store.description}. Stop with Ctrl+C.`,
+    );
     const stop = async () => {
       await werkflow.close();
       process.exit(0);
@@ -225,19 +235,34 @@ program
   .command('advance <duration>')
   .description('Move the sandbox clock forward, e.g. 3d, 12h, 1w, and run what falls due')
   .option('--url <url>', 'the sandbox server', `http://127.0.0.1:${defaultPort()}`)
-  .option('--token <token>', 'an API token with the workflows.automatic right (env WERKFLOW_TOKEN)', process.env.WERKFLOW_TOKEN)
+  .option(
+    '--token <token>',
+    'an API token with the workflows.automatic right (env WERKFLOW_TOKEN)',
+    process.env.WERKFLOW_TOKEN,
+  )
   .action(async (duration: string, opts: { url: string; token?: string }) => {
     parseDuration(duration); // fail early, with the same message as the server
-    if (!opts.token) throw new WerkflowError('unauthenticated', 'Give an API token with --token or WERKFLOW_TOKEN (create one under /api/tokens).');
+    if (!opts.token)
+      throw new WerkflowError(
+        'unauthenticated',
+        'Give an API token with --token or WERKFLOW_TOKEN (create one under /api/tokens).',
+      );
     const response = await fetch(`${opts.url}/api/sandbox/clock/advance`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
       body: JSON.stringify({ duration }),
     }).catch((error: unknown) => {
-      throw new WerkflowError('configuration', `No sandbox server answers at ${opts.url} (${(error as Error).message}). Start one with \`werkflow serve --sandbox\`.`);
+      throw new WerkflowError(
+        'configuration',
+        `No sandbox server answers at ${opts.url} (${(error as Error).message}). Start one with \`werkflow serve --sandbox\`.`,
+      );
     });
     const body = (await response.json()) as { now?: string; executed?: number; error?: { message: string } };
-    if (!response.ok) throw new WerkflowError('invalid_state', body.error?.message ?? `The server answered ${response.status}.`);
+    if (!response.ok)
+      throw new WerkflowError(
+        'invalid_state',
+        body.error?.message ?? `The server answered ${response.status}.`,
+      );
     console.log(`The sandbox clock is now ${body.now}; ${body.executed} actions were executed.`);
   });
 
@@ -252,7 +277,9 @@ program
       const r = await werkflow.templates.simulate(templateId, { limit: Number(opts.limit) });
       console.log(`${r.total} dossier(s) would get an action:`);
       for (const item of r.items) {
-        console.log(`- ${item.dossier.type} ${item.dossier.id}: due ${item.dueAt === null ? 'never (no date)' : new Date(item.dueAt).toISOString()}`);
+        console.log(
+          `- ${item.dossier.type} ${item.dossier.id}: due ${item.dueAt === null ? 'never (no date)' : new Date(item.dueAt).toISOString()}`,
+        );
       }
     } finally {
       await werkflow.close();
@@ -301,7 +328,10 @@ user
   .requiredOption('--name <name>', 'full name')
   .option('--admin', 'make the user an administrator (same as --role administrator)', false)
   .addOption(new Option('--role <role>', 'the role to give').choices([...ROLES]).default('staff'))
-  .option('--password <password>', 'the password (at least 12 characters); without it one is generated and printed')
+  .option(
+    '--password <password>',
+    'the password (at least 12 characters); without it one is generated and printed',
+  )
   .option('--phone <phone>', 'phone number')
   .option('--job-title <title>', 'function, e.g. Energiecoach')
   .action(
@@ -330,7 +360,8 @@ user
           'cli',
         );
         console.log(`Created ${created.name} <${created.email}> with role ${created.roles.join(', ')}.`);
-        if (opts.password === undefined) console.log(`Password: ${password}  (shown once; change it after logging in)`);
+        if (opts.password === undefined)
+          console.log(`Password: ${password}  (shown once; change it after logging in)`);
       } finally {
         await werkflow.close();
       }
@@ -342,7 +373,11 @@ user
   .description('Print a one-time link (and token) to set a new password; using it also lifts a lock')
   .addOption(dataDirOption())
   .requiredOption('--email <email>', "the user's e-mail address")
-  .option('--url <url>', 'where people reach Werkflow (env WERKFLOW_PUBLIC_URL)', process.env.WERKFLOW_PUBLIC_URL)
+  .option(
+    '--url <url>',
+    'where people reach Werkflow (env WERKFLOW_PUBLIC_URL)',
+    process.env.WERKFLOW_PUBLIC_URL,
+  )
   .action(async (opts: { dataDir: string; email: string; url?: string }) => {
     const werkflow = await openWerkflow(opts);
     try {
@@ -350,7 +385,9 @@ user
       if (!found) throw new WerkflowError('not_found', `There is no user with e-mail address ${opts.email}.`);
       const { token, expiresAt } = await werkflow.auth.issuePasswordReset(found.id, 'cli', 24 * 3_600_000);
       const base = opts.url ?? `http://localhost:${defaultPort()}`;
-      console.log(`Reset link for ${found.name} <${found.email}>, valid until ${new Date(expiresAt).toISOString()}:`);
+      console.log(
+        `Reset link for ${found.name} <${found.email}>, valid until ${new Date(expiresAt).toISOString()}:`,
+      );
       console.log(passwordResetLink(base, token));
       console.log(`Token (for POST /api/auth/password-reset/confirm): ${token}`);
     } finally {

@@ -41,7 +41,9 @@ export function withoutChanged(c: Condition): Condition {
     case 'any':
       return { ...c, conditions: c.conditions.map(withoutChanged) };
     case 'not':
-      return c.condition.type === 'compare' && c.condition.op === 'changed' ? { type: 'all', conditions: [] } : { ...c, condition: withoutChanged(c.condition) };
+      return c.condition.type === 'compare' && c.condition.op === 'changed'
+        ? { type: 'all', conditions: [] }
+        : { ...c, condition: withoutChanged(c.condition) };
     case 'compare':
       return c.op === 'changed' ? { type: 'all', conditions: [] } : c;
   }
@@ -107,7 +109,10 @@ export class ActionEngine {
 
   /** Whether finishing this action stamps anything (chained templates, a reminder). */
   hasFollowUps(action: Action, def: TemplateDefinition): boolean {
-    return (action.kind === 'main' && (def.reminder !== undefined || this.index.chained('actionCompleted', action.templateId).length > 0));
+    return (
+      action.kind === 'main' &&
+      (def.reminder !== undefined || this.index.chained('actionCompleted', action.templateId).length > 0)
+    );
   }
 
   get templateIndex(): TemplateIndex {
@@ -115,7 +120,11 @@ export class ActionEngine {
   }
 
   /** The definition of a template version, cached (versions are immutable). */
-  async definitionOf(templateId: string, version: number, db: Db = this.store.db): Promise<TemplateDefinition | undefined> {
+  async definitionOf(
+    templateId: string,
+    version: number,
+    db: Db = this.store.db,
+  ): Promise<TemplateDefinition | undefined> {
     const key = `${templateId}@${version}`;
     const cached = this.versionCache.get(key);
     if (cached) return cached;
@@ -153,7 +162,14 @@ export class ActionEngine {
       for (const template of matched) {
         const ev = template.definition.event;
         const trigger = ev.type === 'dateReached' ? `date:${String(e.data[ev.field])}` : `e${e.id}`;
-        requests.push({ template, dossier, trigger, eventAt: e.occurredAt, eventId: e.id, changes: e.changes });
+        requests.push({
+          template,
+          dossier,
+          trigger,
+          eventAt: e.occurredAt,
+          eventId: e.id,
+          changes: e.changes,
+        });
       }
     }
     if (requests.length > 0) await this.stamp(db, requests, graph, e0Actor(events));
@@ -164,7 +180,12 @@ export class ActionEngine {
    * batches), computes due time, expiry and assignee, fans out, and inserts idempotently.
    * Returns the actions inserted.
    */
-  async stamp(db: Db, requests: readonly StampRequest[], graph: DossierGraph, actor: string | null): Promise<Action[]> {
+  async stamp(
+    db: Db,
+    requests: readonly StampRequest[],
+    graph: DossierGraph,
+    actor: string | null,
+  ): Promise<Action[]> {
     const catalog = this.catalog();
     const calendar = await this.calendar();
     const now = this.clock.now();
@@ -195,9 +216,15 @@ export class ActionEngine {
       const due = dueTimeOf(def, { eventAt: r.eventAt, data: r.dossier.data }, calendar);
       if (due === null) continue; // the anchor date is empty: nothing to plan yet
       const assignee = this.resolveAssignee(def.assignee, r.dossier, graph);
-      const targets = def.fanOut ? await this.dossiers.referencing(def.fanOut.dossierType, def.fanOut.field, r.dossier.id, 10_000, db) : [r.dossier];
+      const targets = def.fanOut
+        ? await this.dossiers.referencing(def.fanOut.dossierType, def.fanOut.field, r.dossier.id, 10_000, db)
+        : [r.dossier];
       for (const target of targets) {
-        const status: ActionStatus = !holds ? 'waiting' : def.executionMode !== 'automatic' && due <= now ? 'due' : 'pending';
+        const status: ActionStatus = !holds
+          ? 'waiting'
+          : def.executionMode !== 'automatic' && due <= now
+            ? 'due'
+            : 'pending';
         toInsert.push({
           id: newId(now),
           templateId: r.template.templateId,
@@ -231,7 +258,10 @@ export class ActionEngine {
     }
     const inserted = await this.actions.insertMany(toInsert, actor, db);
     // reduce, not Math.min(...): a spread of 100,000+ values overflows the call stack.
-    const earliest = inserted.reduce((min, a) => (a.status === 'pending' && a.dueAt !== null && a.dueAt < min ? a.dueAt : min), Number.POSITIVE_INFINITY);
+    const earliest = inserted.reduce(
+      (min, a) => (a.status === 'pending' && a.dueAt !== null && a.dueAt < min ? a.dueAt : min),
+      Number.POSITIVE_INFINITY,
+    );
     if (Number.isFinite(earliest)) {
       this.onStamped(earliest);
       // Other worker processes learn of it when this transaction commits (PostgreSQL NOTIFY).
@@ -240,7 +270,11 @@ export class ActionEngine {
     return inserted;
   }
 
-  private resolveAssignee(rule: AssigneeRule, dossier: Dossier, graph: DossierGraph): { userId: string | null; teamId: string | null } {
+  private resolveAssignee(
+    rule: AssigneeRule,
+    dossier: Dossier,
+    graph: DossierGraph,
+  ): { userId: string | null; teamId: string | null } {
     switch (rule.type) {
       case 'none':
         return { userId: null, teamId: null };
@@ -266,13 +300,24 @@ export class ActionEngine {
    * (or park them as waiting, when the template says "create always"), wake waiting ones whose
    * conditions hold again, and supersede date-based ones whose date moved.
    */
-  private async recheckOpenActions(db: Db, events: readonly DossierEvent[], graph: DossierGraph): Promise<void> {
+  private async recheckOpenActions(
+    db: Db,
+    events: readonly DossierEvent[],
+    graph: DossierGraph,
+  ): Promise<void> {
     const changed = events.filter((e) => e.kind !== 'created');
     if (changed.length === 0) return;
     const now = this.clock.now();
     const actor = e0Actor(events);
-    const cancels: { id: string; from: ActionStatus; reason: string }[] = await this.movedFanOutActions(db, changed);
-    const open = await this.actions.openForDossiers([...new Set(changed.map((e) => e.dossierId))], OPEN_FOR_RECHECK, db);
+    const cancels: { id: string; from: ActionStatus; reason: string }[] = await this.movedFanOutActions(
+      db,
+      changed,
+    );
+    const open = await this.actions.openForDossiers(
+      [...new Set(changed.map((e) => e.dossierId))],
+      OPEN_FOR_RECHECK,
+      db,
+    );
     if (open.length === 0) {
       if (cancels.length > 0) await this.actions.cancel(cancels, actor, now, db);
       return;
@@ -289,17 +334,31 @@ export class ActionEngine {
       const def = await this.definitionOf(action.templateId, action.templateVersion, db);
       if (!def) continue;
       if (e.kind === 'deleted') {
-        if (def.event.type !== 'deleted') cancels.push({ id: action.id, from: action.status, reason: 'the dossier was deleted' });
+        if (def.event.type !== 'deleted')
+          cancels.push({ id: action.id, from: action.status, reason: 'the dossier was deleted' });
         continue;
       }
       const dateMoved = def.event.type === 'dateReached' && def.event.field in e.changes;
       if (dateMoved && action.kind === 'main' && !def.fanOut) {
         const ev = def.event as { field: string };
-        cancels.push({ id: action.id, from: action.status, reason: `${ev.field} changed to ${String(e.data[ev.field] ?? 'empty')}; planned again` });
+        cancels.push({
+          id: action.id,
+          from: action.status,
+          reason: `${ev.field} changed to ${String(e.data[ev.field] ?? 'empty')}; planned again`,
+        });
         continue;
       }
       if (def.fanOut) continue; // conditions speak of the fan-out root; they are checked when due
-      const dossier: Dossier = { id: e.dossierId, type: e.dossierType, externalId: null, status: e.status, data: e.data, version: 0, createdAt: 0, updatedAt: 0 };
+      const dossier: Dossier = {
+        id: e.dossierId,
+        type: e.dossierType,
+        externalId: null,
+        status: e.status,
+        data: e.data,
+        version: 0,
+        createdAt: 0,
+        updatedAt: 0,
+      };
       checks.push({ action, def, dossier });
     }
     if (checks.length > 0) {
@@ -321,17 +380,30 @@ export class ActionEngine {
         now,
         timeZone: calendar.timeZone,
       });
-      if (holds && action.status === 'waiting') toPending.push({ id: action.id, from: 'waiting', note: 'the conditions hold again' });
+      if (holds && action.status === 'waiting')
+        toPending.push({ id: action.id, from: 'waiting', note: 'the conditions hold again' });
       if (!holds && action.status !== 'waiting') {
         const reason = reasonConditionsFail(def, dossier, type.statuses);
-        if (def.whenConditionsFail === 'wait') toWaiting.push({ id: action.id, from: action.status, note: reason });
+        if (def.whenConditionsFail === 'wait')
+          toWaiting.push({ id: action.id, from: action.status, note: reason });
         else cancels.push({ id: action.id, from: action.status, reason });
       }
     }
     if (cancels.length > 0) await this.actions.cancel(cancels, actor, now, db);
-    if (toWaiting.length > 0) await this.actions.transition(toWaiting.map((m) => ({ ...m, to: 'waiting' as const })), actor, now, db);
+    if (toWaiting.length > 0)
+      await this.actions.transition(
+        toWaiting.map((m) => ({ ...m, to: 'waiting' as const })),
+        actor,
+        now,
+        db,
+      );
     if (toPending.length > 0) {
-      await this.actions.transition(toPending.map((m) => ({ ...m, to: 'pending' as const })), actor, now, db);
+      await this.actions.transition(
+        toPending.map((m) => ({ ...m, to: 'pending' as const })),
+        actor,
+        now,
+        db,
+      );
       this.onStamped(now);
     }
   }
@@ -341,7 +413,10 @@ export class ActionEngine {
    * date moved: find them through the reference, and replace them like the dossier's own
    * date-based actions, so none is left at the old time ("2 working days before the start date").
    */
-  private async movedFanOutActions(db: Db, changed: readonly DossierEvent[]): Promise<{ id: string; from: ActionStatus; reason: string }[]> {
+  private async movedFanOutActions(
+    db: Db,
+    changed: readonly DossierEvent[],
+  ): Promise<{ id: string; from: ActionStatus; reason: string }[]> {
     const out: { id: string; from: ActionStatus; reason: string }[] = [];
     for (const e of changed) {
       if (e.kind !== 'updated') continue;
@@ -349,14 +424,28 @@ export class ActionEngine {
         for (const t of this.index.onDate(e.dossierType, field)) {
           const fanOut = t.definition.fanOut;
           if (!fanOut) continue;
-          const related = await this.dossiers.referencing(fanOut.dossierType, fanOut.field, e.dossierId, 10_000, db);
+          const related = await this.dossiers.referencing(
+            fanOut.dossierType,
+            fanOut.field,
+            e.dossierId,
+            10_000,
+            db,
+          );
           if (related.length === 0) continue;
-          const open = await this.actions.openForDossiers(related.map((r) => r.id), OPEN_FOR_RECHECK, db);
+          const open = await this.actions.openForDossiers(
+            related.map((r) => r.id),
+            OPEN_FOR_RECHECK,
+            db,
+          );
           for (const a of open) {
             if (a.templateId !== t.templateId || a.kind !== 'main') continue;
             const def = await this.definitionOf(a.templateId, a.templateVersion, db);
             if (def?.event.type !== 'dateReached' || def.event.field !== field || !def.fanOut) continue;
-            out.push({ id: a.id, from: a.status, reason: `${field} changed to ${String(e.data[field] ?? 'empty')}; planned again` });
+            out.push({
+              id: a.id,
+              from: a.status,
+              reason: `${field} changed to ${String(e.data[field] ?? 'empty')}; planned again`,
+            });
           }
         }
       }
@@ -368,13 +457,23 @@ export class ActionEngine {
    * After an action is done or expired: stamp chained templates ("when the intake call is done,
    * stamp the follow-up") and, for a done e-mail action with a reminder, the reminder.
    */
-  async afterActionFinished(db: Db, action: Action, outcome: 'done' | 'expired', actor: string | null, options: { performed?: boolean } = {}): Promise<void> {
+  async afterActionFinished(
+    db: Db,
+    action: Action,
+    outcome: 'done' | 'expired',
+    actor: string | null,
+    options: { performed?: boolean } = {},
+  ): Promise<void> {
     const kind = outcome === 'done' ? 'actionCompleted' : 'actionExpired';
     // A reminder finishing is no new occasion for the chain: its main action already was.
     const chained = action.kind === 'main' ? this.index.chained(kind, action.templateId) : [];
     const def = await this.definitionOf(action.templateId, action.templateVersion, db);
     // A reminder follows an e-mail the engine sent, not work a person marked done by hand.
-    const needsReminder = outcome === 'done' && options.performed === true && action.kind === 'main' && def?.reminder !== undefined;
+    const needsReminder =
+      outcome === 'done' &&
+      options.performed === true &&
+      action.kind === 'main' &&
+      def?.reminder !== undefined;
     if (chained.length === 0 && !needsReminder) return;
     const dossier = await this.dossiers.get(action.dossierId, db);
     if (!dossier) return;
@@ -385,7 +484,13 @@ export class ActionEngine {
         db,
         chained
           .filter((t) => t.definition.dossierType === dossier.type)
-          .map((template) => ({ template, dossier, trigger: `after:${action.id}`, eventAt: now, eventId: null })),
+          .map((template) => ({
+            template,
+            dossier,
+            trigger: `after:${action.id}`,
+            eventAt: now,
+            eventId: null,
+          })),
         graph,
         actor,
       );
@@ -393,7 +498,11 @@ export class ActionEngine {
     if (needsReminder && def?.reminder) {
       const calendar = await this.calendar();
       const due = shiftInstant(now, def.reminder.after.offset, def.reminder.after.unit, calendar);
-      const template: ActiveTemplate = { templateId: action.templateId, version: action.templateVersion, definition: def };
+      const template: ActiveTemplate = {
+        templateId: action.templateId,
+        version: action.templateVersion,
+        definition: def,
+      };
       const reminder: Action = {
         ...action,
         id: newId(now),
@@ -455,22 +564,48 @@ export class ActionEngine {
       }
       const condition = withoutChanged(effectiveCondition(def));
       await graph.preload([root], referencePaths(condition));
-      const holds = evaluateCondition(condition, { type, catalog, data: root.data, resolve: graph.resolverFor(root), now, timeZone: calendar.timeZone });
+      const holds = evaluateCondition(condition, {
+        type,
+        catalog,
+        data: root.data,
+        resolve: graph.resolverFor(root),
+        now,
+        timeZone: calendar.timeZone,
+      });
       if (holds) wake.push({ id: action.id, from: 'waiting', note: 'the conditions hold again' });
       else still.push(action.id);
     }
-    if (wake.length > 0) await this.actions.transition(wake.map((m) => ({ ...m, to: 'pending' as const })), 'scheduler', now, db);
+    if (wake.length > 0)
+      await this.actions.transition(
+        wake.map((m) => ({ ...m, to: 'pending' as const })),
+        'scheduler',
+        now,
+        db,
+      );
     await this.actions.touch(still, now, db);
     return wake.length;
   }
 
   /** Stamps a template on chosen dossiers by hand ("manual start"), skipping its event and conditions. */
-  async startManually(db: Db, template: ActiveTemplate, dossiers: readonly Dossier[], startId: string, actor: string | null): Promise<Action[]> {
+  async startManually(
+    db: Db,
+    template: ActiveTemplate,
+    dossiers: readonly Dossier[],
+    startId: string,
+    actor: string | null,
+  ): Promise<Action[]> {
     const graph = new DossierGraph(this.dossiers, db, this.catalog());
     const now = this.clock.now();
     return this.stamp(
       db,
-      dossiers.map((dossier) => ({ template, dossier, trigger: `manual:${startId}`, eventAt: now, eventId: null, force: true })),
+      dossiers.map((dossier) => ({
+        template,
+        dossier,
+        trigger: `manual:${startId}`,
+        eventAt: now,
+        eventId: null,
+        force: true,
+      })),
       graph,
       actor,
     );
@@ -482,7 +617,11 @@ function e0Actor(events: readonly DossierEvent[]): string | null {
 }
 
 /** Why an action no longer applies, in words a person understands. */
-function reasonConditionsFail(def: TemplateDefinition, dossier: Dossier, statuses: readonly { code: string; label: { en: string } }[]): string {
+function reasonConditionsFail(
+  def: TemplateDefinition,
+  dossier: Dossier,
+  statuses: readonly { code: string; label: { en: string } }[],
+): string {
   if (def.event.type === 'statusSet' && !def.event.to.includes(String(dossier.status))) {
     const labels = def.event.to.map((c) => statuses.find((s) => s.code === c)?.label.en ?? c).join(' or ');
     return `status is no longer ${labels}`;

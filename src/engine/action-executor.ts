@@ -29,7 +29,12 @@ type Outcome =
 const SAFE_EFFECTS = new Set<Effect['type']>(['none']);
 
 function localDate(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(ms);
 }
 
 /**
@@ -54,7 +59,11 @@ export class ActionExecutor {
    * Runs actions that are `running` (claimed); records every outcome. `byPerson`: a person pressed
    * Execute (then "skip if late" does not apply: the person chose to run it now).
    */
-  async run(actions: readonly Action[], actor: string, options: { byPerson?: boolean } = {}): Promise<Counts> {
+  async run(
+    actions: readonly Action[],
+    actor: string,
+    options: { byPerson?: boolean } = {},
+  ): Promise<Counts> {
     const defs = await this.definitions(actions, this.store.db);
     // Webhooks first, outside the transaction: a network call must not hold the write lock.
     const external = new Map<string, Outcome>();
@@ -65,7 +74,12 @@ export class ActionExecutor {
       const dossier = await this.dossierService.dossiers.get(a.dossierId);
       if (!dossier) continue; // reported as "dossier deleted" below
       try {
-        const r = await this.webhook.post({ url: def.effect.url, secret: def.effect.secret, actionId: a.id, body: { action: { id: a.id, title: a.title, templateId: a.templateId }, dossier } });
+        const r = await this.webhook.post({
+          url: def.effect.url,
+          secret: def.effect.secret,
+          actionId: a.id,
+          body: { action: { id: a.id, title: a.title, templateId: a.templateId }, dossier },
+        });
         external.set(a.id, { kind: 'done', result: { webhookStatus: r.status } });
       } catch (error) {
         external.set(a.id, { kind: 'error', message: coerceError(error).message, retry: true });
@@ -75,11 +89,18 @@ export class ActionExecutor {
       const rest = webhooks.slice(i + 1).filter((w) => w.lockedBy !== null);
       if (rest.length > 0) {
         const owner = rest[0]!.lockedBy!;
-        await this.engine.actions.renewLease(rest.map((w) => w.id), owner, this.clock.now(), this.store.db);
+        await this.engine.actions.renewLease(
+          rest.map((w) => w.id),
+          owner,
+          this.clock.now(),
+          this.store.db,
+        );
       }
     }
     const counts = { done: 0, failed: 0, skipped: 0 };
-    await this.store.db.transaction().execute((db) => this.complete(db, actions, defs, external, actor, counts, options.byPerson === true));
+    await this.store.db
+      .transaction()
+      .execute((db) => this.complete(db, actions, defs, external, actor, counts, options.byPerson === true));
     this.afterCommit();
     return counts;
   }
@@ -93,10 +114,15 @@ export class ActionExecutor {
    * the actions pending as if never claimed. Actions whose effect must not run inside a
    * transaction (webhooks: a network call) are left running and returned, for `run` after commit.
    */
-  async runInTransaction(db: Db, actions: readonly Action[], actor: string): Promise<{ counts: Counts; outside: Action[] }> {
+  async runInTransaction(
+    db: Db,
+    actions: readonly Action[],
+    actor: string,
+  ): Promise<{ counts: Counts; outside: Action[] }> {
     const defs = await this.definitions(actions, db);
     const outside = actions.filter((a) => defs.get(a.id)?.effect.type === 'webhook');
-    const inside = outside.length === 0 ? actions : actions.filter((a) => defs.get(a.id)?.effect.type !== 'webhook');
+    const inside =
+      outside.length === 0 ? actions : actions.filter((a) => defs.get(a.id)?.effect.type !== 'webhook');
     const counts = { done: 0, failed: 0, skipped: 0 };
     if (inside.length > 0) await this.complete(db, inside, defs, new Map(), actor, counts, false);
     return { counts, outside };
@@ -133,9 +159,23 @@ export class ActionExecutor {
     for (const [i, action] of actions.entries()) {
       const def = defs.get(action.id);
       let outcome: Outcome;
-      if (!def) outcome = { kind: 'error', message: `Template version ${action.templateVersion} of ${action.templateId} is gone.`, retry: false };
-      else if (!byPerson && def.skipIfLateHours !== undefined && action.dueAt !== null && now - action.dueAt > def.skipIfLateHours * 3_600_000) {
-        outcome = { kind: 'skip', reason: `skipped: it was more than ${def.skipIfLateHours} hours late`, wait: false };
+      if (!def)
+        outcome = {
+          kind: 'error',
+          message: `Template version ${action.templateVersion} of ${action.templateId} is gone.`,
+          retry: false,
+        };
+      else if (
+        !byPerson &&
+        def.skipIfLateHours !== undefined &&
+        action.dueAt !== null &&
+        now - action.dueAt > def.skipIfLateHours * 3_600_000
+      ) {
+        outcome = {
+          kind: 'skip',
+          reason: `skipped: it was more than ${def.skipIfLateHours} hours late`,
+          wait: false,
+        };
       } else if (external.has(action.id)) outcome = external.get(action.id)!;
       else {
         // The savepoint also covers what completing stamps (chained templates, a reminder), so a
@@ -145,7 +185,8 @@ export class ActionExecutor {
         try {
           outcome = await this.perform(db, action, def, graph, actor);
           if (outcome.kind === 'done') {
-            if (outcome.result !== undefined && outcome.result !== null) await this.engine.actions.setResult(action.id, outcome.result, db);
+            if (outcome.result !== undefined && outcome.result !== null)
+              await this.engine.actions.setResult(action.id, outcome.result, db);
             await this.engine.afterActionFinished(db, action, 'done', actor, { performed: true });
           }
           if (guarded) await sql`release savepoint ${sql.raw(`a${i}`)}`.execute(db);
@@ -160,7 +201,8 @@ export class ActionExecutor {
         case 'done':
           doneIds.push(action.id);
           if (external.has(action.id)) {
-            if (outcome.result !== undefined && outcome.result !== null) await this.engine.actions.setResult(action.id, outcome.result, db);
+            if (outcome.result !== undefined && outcome.result !== null)
+              await this.engine.actions.setResult(action.id, outcome.result, db);
             finished.push(action);
           }
           counts.done++;
@@ -168,40 +210,75 @@ export class ActionExecutor {
         case 'skip':
           counts.skipped++;
           if (outcome.wait) {
-            await this.engine.actions.transition([{ id: action.id, from: 'running', to: 'waiting', note: outcome.reason }], actor, now, db, { locked_by: null, locked_at: null });
+            await this.engine.actions.transition(
+              [{ id: action.id, from: 'running', to: 'waiting', note: outcome.reason }],
+              actor,
+              now,
+              db,
+              { locked_by: null, locked_at: null },
+            );
           } else {
-            await this.engine.actions.cancel([{ id: action.id, from: 'running', reason: outcome.reason }], actor, now, db);
+            await this.engine.actions.cancel(
+              [{ id: action.id, from: 'running', reason: outcome.reason }],
+              actor,
+              now,
+              db,
+            );
           }
           break;
         case 'error': {
           counts.failed++;
-          const again = outcome.retry && action.executionMode === 'automatic' && action.attempts < MAX_ATTEMPTS;
+          const again =
+            outcome.retry && action.executionMode === 'automatic' && action.attempts < MAX_ATTEMPTS;
           const to: ActionStatus = again ? 'pending' : 'failed';
-          const note = again ? `attempt ${action.attempts} failed, retrying: ${outcome.message}` : outcome.message;
-          await this.engine.actions.transition([{ id: action.id, from: 'running', to, note }], actor, now, db, {
-            error: outcome.message,
-            locked_by: null,
-            locked_at: null,
-            ...(again ? { due_at: now + retryDelayMs(action.attempts) } : {}),
-          });
+          const note = again
+            ? `attempt ${action.attempts} failed, retrying: ${outcome.message}`
+            : outcome.message;
+          await this.engine.actions.transition(
+            [{ id: action.id, from: 'running', to, note }],
+            actor,
+            now,
+            db,
+            {
+              error: outcome.message,
+              locked_by: null,
+              locked_at: null,
+              ...(again ? { due_at: now + retryDelayMs(action.attempts) } : {}),
+            },
+          );
           break;
         }
       }
     }
     await this.engine.actions.completeMany(doneIds, actor, now, db);
     // Webhook actions ran before this transaction; what they stamp is stamped here.
-    for (const a of finished) await this.engine.afterActionFinished(db, a, 'done', actor, { performed: true });
+    for (const a of finished)
+      await this.engine.afterActionFinished(db, a, 'done', actor, { performed: true });
   }
 
   /** Re-checks and performs one action's effect inside `db`. */
-  private async perform(db: Db, action: Action, def: TemplateDefinition, graph: DossierGraph, actor: string): Promise<Outcome> {
+  private async perform(
+    db: Db,
+    action: Action,
+    def: TemplateDefinition,
+    graph: DossierGraph,
+    actor: string,
+  ): Promise<Outcome> {
     const dossier = graph.get(action.dossierId);
     if (!dossier) return { kind: 'skip', reason: 'the dossier was deleted', wait: false };
     if (def.recheckAtDue) {
-      const root = def.fanOut ? graph.get(String(dossier.data[def.fanOut.field] ?? '')) ?? (await this.loadRoot(graph, dossier, def.fanOut.field)) : dossier;
+      const root = def.fanOut
+        ? (graph.get(String(dossier.data[def.fanOut.field] ?? '')) ??
+          (await this.loadRoot(graph, dossier, def.fanOut.field)))
+        : dossier;
       if (!root) return { kind: 'skip', reason: 'the dossier it was planned for is gone', wait: false };
       const holds = await this.conditionsHold(def, root, graph);
-      if (!holds) return { kind: 'skip', reason: 'the conditions no longer held when it was due', wait: def.whenConditionsFail === 'wait' };
+      if (!holds)
+        return {
+          kind: 'skip',
+          reason: 'the conditions no longer held when it was due',
+          wait: def.whenConditionsFail === 'wait',
+        };
     }
     return { kind: 'done', result: await this.applyEffect(db, action, def, dossier, graph, actor) };
   }
@@ -213,17 +290,35 @@ export class ActionExecutor {
     return graph.get(id);
   }
 
-  private async conditionsHold(def: TemplateDefinition, root: Dossier, graph: DossierGraph): Promise<boolean> {
+  private async conditionsHold(
+    def: TemplateDefinition,
+    root: Dossier,
+    graph: DossierGraph,
+  ): Promise<boolean> {
     const catalog = this.catalog();
     const type = catalog.get(def.dossierType);
     if (!type) return false;
     const condition = withoutChanged(effectiveCondition(def));
     await graph.preload([root], referencePaths(condition));
     const calendar = await this.engine.calendar();
-    return evaluateCondition(condition, { type, catalog, data: root.data, resolve: graph.resolverFor(root), now: this.clock.now(), timeZone: calendar.timeZone });
+    return evaluateCondition(condition, {
+      type,
+      catalog,
+      data: root.data,
+      resolve: graph.resolverFor(root),
+      now: this.clock.now(),
+      timeZone: calendar.timeZone,
+    });
   }
 
-  private async applyEffect(db: Db, action: Action, def: TemplateDefinition, dossier: Dossier, graph: DossierGraph, actor: string): Promise<unknown> {
+  private async applyEffect(
+    db: Db,
+    action: Action,
+    def: TemplateDefinition,
+    dossier: Dossier,
+    graph: DossierGraph,
+    actor: string,
+  ): Promise<unknown> {
     const effect = def.effect;
     switch (effect.type) {
       case 'none':
@@ -231,32 +326,56 @@ export class ActionExecutor {
       case 'webhook':
         return null; // called before the transaction (see run)
       case 'sendEmail': {
-        if (!this.email) throw new WerkflowError('configuration', 'E-mail is not set up in this Werkflow: add a mailbox under Settings → Mailboxes.');
-        const templateId = action.kind === 'reminder' && def.reminder?.emailTemplateId ? def.reminder.emailTemplateId : effect.templateId;
-        const r = await this.email.enqueue(db, { actionId: action.id, effect: { ...effect, templateId }, dossier });
+        if (!this.email)
+          throw new WerkflowError(
+            'configuration',
+            'E-mail is not set up in this Werkflow: add a mailbox under Settings → Mailboxes.',
+          );
+        const templateId =
+          action.kind === 'reminder' && def.reminder?.emailTemplateId
+            ? def.reminder.emailTemplateId
+            : effect.templateId;
+        const r = await this.email.enqueue(db, {
+          actionId: action.id,
+          effect: { ...effect, templateId },
+          dossier,
+        });
         return { outboxId: r.outboxId, to: r.to, subject: r.subject };
       }
       case 'setStatus':
       case 'setField': {
-        const data = effect.type === 'setStatus' ? { status: effect.status } : { [effect.field]: effect.value };
-        const updated = await this.dossierService.patch(dossier.type, dossier.id, data, dossier.version, actor, db);
+        const data =
+          effect.type === 'setStatus' ? { status: effect.status } : { [effect.field]: effect.value };
+        const updated = await this.dossierService.patch(
+          dossier.type,
+          dossier.id,
+          data,
+          dossier.version,
+          actor,
+          db,
+        );
         graph.add([updated]);
         return { dossierVersion: updated.version };
       }
       case 'createTask': {
         const taskType = this.catalog().get('task');
-        if (!taskType) throw new WerkflowError('configuration', 'There is no dossier type "task" to create the task in.');
+        if (!taskType)
+          throw new WerkflowError('configuration', 'There is no dossier type "task" to create the task in.');
         const calendar = await this.engine.calendar();
         const data: Record<string, unknown> = {
           taskType: effect.taskType,
           description: effect.description,
-          plannedFinishDate: addLocalDays(localDate(this.clock.now(), calendar.timeZone), effect.plannedInDays),
+          plannedFinishDate: addLocalDays(
+            localDate(this.clock.now(), calendar.timeZone),
+            effect.plannedInDays,
+          ),
           finished: false,
         };
         // Link the task to this dossier where the task type has a reference to its type.
         for (const f of taskType.fields) {
           if (f.kind === 'reference' && f.refType === dossier.type) data[f.key] = dossier.id;
-          if (f.kind === 'reference' && f.refType === 'contact' && typeof dossier.data.contact === 'string') data[f.key] ??= dossier.data.contact;
+          if (f.kind === 'reference' && f.refType === 'contact' && typeof dossier.data.contact === 'string')
+            data[f.key] ??= dossier.data.contact;
         }
         const r = effect.responsible;
         if (r.type === 'user') data.responsibleUser = r.userId;

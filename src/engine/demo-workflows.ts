@@ -42,19 +42,22 @@ U hoort binnen twee weken van ons.</p>
       name: 'Nieuwe taak',
       rootType: 'task',
       subject: 'Nieuwe taak: {{ task.description }}',
-      htmlBody: '<p>Hallo {{ me.name }},</p><p>Er staat een nieuwe taak voor je klaar: <strong>{{ task.description }}</strong>, gepland gereed op {{ task.plannedFinishDate | date: "long" }}.</p>',
+      htmlBody:
+        '<p>Hallo {{ me.name }},</p><p>Er staat een nieuwe taak voor je klaar: <strong>{{ task.description }}</strong>, gepland gereed op {{ task.plannedFinishDate | date: "long" }}.</p>',
     });
     const expiredTask = await template({
       name: 'Verlopen taak',
       rootType: 'task',
       subject: 'Verlopen taak: {{ task.description }}',
-      htmlBody: '<p>Hallo {{ me.name }},</p><p>De taak <strong>{{ task.description }}</strong> had op {{ task.plannedFinishDate | date: "long" }} klaar moeten zijn.</p>',
+      htmlBody:
+        '<p>Hallo {{ me.name }},</p><p>De taak <strong>{{ task.description }}</strong> had op {{ task.plannedFinishDate | date: "long" }} klaar moeten zijn.</p>',
     });
     const doneTask = await template({
       name: 'Afgehandelde taak',
       rootType: 'task',
       subject: 'Wij hebben uw vraag afgehandeld',
-      htmlBody: '<p>Beste {{ task.contact.firstName }},</p><p>Wij hebben uw vraag afgehandeld. Heeft u nog vragen? Bel ons gerust.</p><p>{{ organisation.name }}</p>',
+      htmlBody:
+        '<p>Beste {{ task.contact.firstName }},</p><p>Wij hebben uw vraag afgehandeld. Heeft u nog vragen? Bel ons gerust.</p><p>{{ organisation.name }}</p>',
     });
     if (newTask && expiredTask && doneTask) {
       await werkflow.econobis.saveTaskTypeWorkflows(
@@ -85,7 +88,12 @@ U hoort binnen twee weken van ons.</p>
           process: 'Uitvoering opleiding',
           dossierType: 'training',
           event: { type: 'statusSet', to: ['definitief'] },
-          timing: { anchor: { type: 'field', field: 'startDate' }, offset: -2, unit: 'workingDays', atTime: '09:00' },
+          timing: {
+            anchor: { type: 'field', field: 'startDate' },
+            offset: -2,
+            unit: 'workingDays',
+            atTime: '09:00',
+          },
           executionMode: 'semiAutomatic',
           effect: { type: 'sendEmail', templateId: list.id, to: [{ type: 'field', path: 'person.email' }] },
           fanOut: { dossierType: 'participant', field: 'training' },

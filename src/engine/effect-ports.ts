@@ -7,8 +7,14 @@ import type { Db } from '../store/database.js';
  * action and put it in the outbox inside the completing transaction, or only preview it.
  */
 export interface EmailPort {
-  enqueue(db: Db, input: { actionId: string; effect: SendEmailEffect; dossier: Dossier }): Promise<{ outboxId: string; to: string[]; subject: string }>;
-  preview(db: Db, input: { effect: SendEmailEffect; dossier: Dossier }): Promise<{ to: string[]; cc: string[]; bcc: string[]; subject: string; html: string; text: string }>;
+  enqueue(
+    db: Db,
+    input: { actionId: string; effect: SendEmailEffect; dossier: Dossier },
+  ): Promise<{ outboxId: string; to: string[]; subject: string }>;
+  preview(
+    db: Db,
+    input: { effect: SendEmailEffect; dossier: Dossier },
+  ): Promise<{ to: string[]; cc: string[]; bcc: string[]; subject: string; html: string; text: string }>;
 }
 
 /** What the executor needs to call a webhook: a POST with a signature, outside any transaction. */

@@ -73,7 +73,13 @@ export class Scheduler {
       });
     this.idle = this.store.db
       .transaction()
-      .execute((db) => this.engine.actions.sweep(options.recoverAll ? this.clock.now() + 1 : this.clock.now() - this.leaseMs, this.clock.now(), db))
+      .execute((db) =>
+        this.engine.actions.sweep(
+          options.recoverAll ? this.clock.now() + 1 : this.clock.now() - this.leaseMs,
+          this.clock.now(),
+          db,
+        ),
+      )
       .then(
         () => undefined,
         (e: unknown) => this.options.onError?.(e),
@@ -86,7 +92,9 @@ export class Scheduler {
     this.stopped = true;
     this.stopRequested = true;
     if (this.timer) clearTimeout(this.timer);
-    await (await this.unlisten)();
+    await (
+      await this.unlisten
+    )();
     await this.idle;
     while (this.running) await new Promise((r) => setTimeout(r, 10));
   }
@@ -126,7 +134,10 @@ export class Scheduler {
     if (this.plannedAt !== undefined && this.plannedAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
     this.plannedAt = at;
-    this.timer = setTimeout(() => void this.loop(), Math.max(0, Math.min(at - this.clock.now(), this.maxSleepMs)));
+    this.timer = setTimeout(
+      () => void this.loop(),
+      Math.max(0, Math.min(at - this.clock.now(), this.maxSleepMs)),
+    );
   }
 
   private async loop(): Promise<void> {
@@ -171,7 +182,8 @@ export class Scheduler {
         db,
         'expired',
       );
-      for (const a of expiring.filter((x) => expired.includes(x.id))) await this.engine.afterActionFinished(db, a, 'expired', 'scheduler');
+      for (const a of expiring.filter((x) => expired.includes(x.id)))
+        await this.engine.afterActionFinished(db, a, 'expired', 'scheduler');
       return { swept, markedDue, expired: expired.length };
     });
     let executed = 0;
@@ -204,7 +216,9 @@ export class Scheduler {
       });
     } catch (error) {
       this.options.onError?.(error);
-      const batch = await this.store.db.transaction().execute((db) => this.engine.actions.claimDue(this.workerId, this.clock.now(), this.batchSize, db));
+      const batch = await this.store.db
+        .transaction()
+        .execute((db) => this.engine.actions.claimDue(this.workerId, this.clock.now(), this.batchSize, db));
       if (batch.length === 0) return 0;
       try {
         await this.executor.run(batch, actor);

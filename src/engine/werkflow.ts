@@ -103,7 +103,9 @@ export class Werkflow {
     // E-mail effects are checked when a template is saved: the e-mail template exists and is
     // written for the dossier type the mail is rendered for (the fan-out target, if any).
     this.templates.validateEffect = async (def) =>
-      def.effect.type === 'sendEmail' ? this.email.validateEffect(def.effect, def.fanOut?.dossierType ?? def.dossierType) : [];
+      def.effect.type === 'sendEmail'
+        ? this.email.validateEffect(def.effect, def.fanOut?.dossierType ?? def.dossierType)
+        : [];
     this.templates.email = this.email;
     this.actions.email = this.email;
     // A dossier, its event and the actions it stamps commit in one transaction.

@@ -113,7 +113,14 @@ export class ActionRepository {
       inserted.push(...part.filter((a) => ids.has(a.id)));
     }
     await this.appendHistory(
-      inserted.map((a) => ({ actionId: a.id, at: a.createdAt, actor, fromStatus: null, toStatus: a.status, note: a.statusReason ?? 'stamped' })),
+      inserted.map((a) => ({
+        actionId: a.id,
+        at: a.createdAt,
+        actor,
+        fromStatus: null,
+        toStatus: a.status,
+        note: a.statusReason ?? 'stamped',
+      })),
       db,
     );
     return inserted;
@@ -143,7 +150,12 @@ export class ActionRepository {
   }
 
   async history(id: string, db: Db = this.store.db): Promise<ActionHistoryEntry[]> {
-    const rows = await db.selectFrom('action_history').selectAll().where('action_id', '=', id).orderBy('id').execute();
+    const rows = await db
+      .selectFrom('action_history')
+      .selectAll()
+      .where('action_id', '=', id)
+      .orderBy('id')
+      .execute();
     return rows.map((r) => ({
       id: Number(r.id),
       actionId: r.action_id,
@@ -182,7 +194,11 @@ export class ActionRepository {
   }
 
   /** Open actions of these dossiers (to re-check when the dossiers change). */
-  async openForDossiers(dossierIds: readonly string[], statuses: readonly ActionStatus[], db: Db): Promise<Action[]> {
+  async openForDossiers(
+    dossierIds: readonly string[],
+    statuses: readonly ActionStatus[],
+    db: Db,
+  ): Promise<Action[]> {
     const out: Action[] = [];
     for (let i = 0; i < dossierIds.length; i += CHUNK) {
       const rows = await db
@@ -200,7 +216,11 @@ export class ActionRepository {
   async existingKeys(keys: readonly string[], db: Db): Promise<Set<string>> {
     const found = new Set<string>();
     for (let i = 0; i < keys.length; i += CHUNK) {
-      const rows = await db.selectFrom('actions').select('idempotency_key').where('idempotency_key', 'in', keys.slice(i, i + CHUNK)).execute();
+      const rows = await db
+        .selectFrom('actions')
+        .select('idempotency_key')
+        .where('idempotency_key', 'in', keys.slice(i, i + CHUNK))
+        .execute();
       for (const r of rows) found.add(r.idempotency_key);
     }
     return found;
@@ -232,12 +252,26 @@ export class ActionRepository {
       const set: Record<string, unknown> = { status: m.to, updated_at: now, ...extra };
       if ('note' in m && extra.status_reason === undefined) set.status_reason = m.note ?? null;
       if (extra.idempotency_key !== undefined) set.idempotency_key = `${extra.idempotency_key}`;
-      const r = await db.updateTable('actions').set(set).where('id', '=', m.id).where('status', '=', m.from).executeTakeFirst();
+      const r = await db
+        .updateTable('actions')
+        .set(set)
+        .where('id', '=', m.id)
+        .where('status', '=', m.from)
+        .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 1) moved.push(m.id);
     }
     const movedSet = new Set(moved);
     await this.appendHistory(
-      moves.filter((m) => movedSet.has(m.id)).map((m) => ({ actionId: m.id, at: now, actor, fromStatus: m.from, toStatus: m.to, note: m.note ?? null })),
+      moves
+        .filter((m) => movedSet.has(m.id))
+        .map((m) => ({
+          actionId: m.id,
+          at: now,
+          actor,
+          fromStatus: m.from,
+          toStatus: m.to,
+          note: m.note ?? null,
+        })),
       db,
     );
     return moved;
@@ -247,7 +281,13 @@ export class ActionRepository {
    * Cancels actions and frees their idempotency key (suffixing it), so that a later event may
    * stamp the template again: "once" means once executed, not once attempted.
    */
-  async cancel(actions: readonly { id: string; from: ActionStatus; reason: string }[], actor: string | null, now: number, db: Db, to: 'cancelled' | 'expired' = 'cancelled'): Promise<string[]> {
+  async cancel(
+    actions: readonly { id: string; from: ActionStatus; reason: string }[],
+    actor: string | null,
+    now: number,
+    db: Db,
+    to: 'cancelled' | 'expired' = 'cancelled',
+  ): Promise<string[]> {
     const moved: string[] = [];
     for (const a of actions) {
       const r = await db
@@ -266,7 +306,9 @@ export class ActionRepository {
     }
     const set = new Set(moved);
     await this.appendHistory(
-      actions.filter((a) => set.has(a.id)).map((a) => ({ actionId: a.id, at: now, actor, fromStatus: a.from, toStatus: to, note: a.reason })),
+      actions
+        .filter((a) => set.has(a.id))
+        .map((a) => ({ actionId: a.id, at: now, actor, fromStatus: a.from, toStatus: to, note: a.reason })),
       db,
     );
     return moved;
@@ -297,7 +339,13 @@ export class ActionRepository {
     for (let i = 0; i < ids.length; i += CHUNK) {
       const r = await db
         .updateTable('actions')
-        .set((eb) => ({ status: 'running', locked_by: workerId, locked_at: now, updated_at: now, attempts: eb('attempts', '+', 1) }))
+        .set((eb) => ({
+          status: 'running',
+          locked_by: workerId,
+          locked_at: now,
+          updated_at: now,
+          attempts: eb('attempts', '+', 1),
+        }))
         .where('id', 'in', ids.slice(i, i + CHUNK))
         .where('status', '=', 'pending')
         .executeTakeFirst();
@@ -305,9 +353,33 @@ export class ActionRepository {
     }
     const rows =
       updated === picked.length
-        ? picked.map((r) => ({ ...r, status: 'running', locked_by: workerId, locked_at: now, updated_at: now, attempts: Number(r.attempts) + 1 }))
-        : await db.selectFrom('actions').selectAll().where('id', 'in', ids).where('status', '=', 'running').where('locked_by', '=', workerId).where('locked_at', '=', now).execute();
-    await this.appendHistory(rows.map((r) => ({ actionId: r.id, at: now, actor: `worker:${workerId}`, fromStatus: 'pending', toStatus: 'running', note: null })), db);
+        ? picked.map((r) => ({
+            ...r,
+            status: 'running',
+            locked_by: workerId,
+            locked_at: now,
+            updated_at: now,
+            attempts: Number(r.attempts) + 1,
+          }))
+        : await db
+            .selectFrom('actions')
+            .selectAll()
+            .where('id', 'in', ids)
+            .where('status', '=', 'running')
+            .where('locked_by', '=', workerId)
+            .where('locked_at', '=', now)
+            .execute();
+    await this.appendHistory(
+      rows.map((r) => ({
+        actionId: r.id,
+        at: now,
+        actor: `worker:${workerId}`,
+        fromStatus: 'pending',
+        toStatus: 'running',
+        note: null,
+      })),
+      db,
+    );
     return rows.map((r) => this.toDomain(r));
   }
 
@@ -319,12 +391,30 @@ export class ActionRepository {
     for (let i = 0; i < ids.length; i += CHUNK) {
       await db
         .updateTable('actions')
-        .set({ status: 'done', completed_at: now, updated_at: now, locked_by: null, locked_at: null, status_reason: null, error: null })
+        .set({
+          status: 'done',
+          completed_at: now,
+          updated_at: now,
+          locked_by: null,
+          locked_at: null,
+          status_reason: null,
+          error: null,
+        })
         .where('id', 'in', ids.slice(i, i + CHUNK))
         .where('status', '=', 'running')
         .execute();
     }
-    await this.appendHistory(ids.map((id) => ({ actionId: id, at: now, actor, fromStatus: 'running', toStatus: 'done', note: null })), db);
+    await this.appendHistory(
+      ids.map((id) => ({
+        actionId: id,
+        at: now,
+        actor,
+        fromStatus: 'running',
+        toStatus: 'done',
+        note: null,
+      })),
+      db,
+    );
   }
 
   /**
@@ -332,11 +422,22 @@ export class ActionRepository {
    * may not have cancelled them meanwhile, and no other worker may have taken them over after a
    * lease ran out. Locks those rows for the rest of the transaction where rows can be locked.
    */
-  async stillClaimed(actions: readonly { id: string; lockedBy: string | null }[], db: Db): Promise<Set<string>> {
+  async stillClaimed(
+    actions: readonly { id: string; lockedBy: string | null }[],
+    db: Db,
+  ): Promise<Set<string>> {
     const owned = new Set<string>();
     for (let i = 0; i < actions.length; i += CHUNK) {
       const part = actions.slice(i, i + CHUNK);
-      let q = db.selectFrom('actions').select(['id', 'locked_by']).where('id', 'in', part.map((a) => a.id)).where('status', '=', 'running');
+      let q = db
+        .selectFrom('actions')
+        .select(['id', 'locked_by'])
+        .where(
+          'id',
+          'in',
+          part.map((a) => a.id),
+        )
+        .where('status', '=', 'running');
       if (this.store.adapter.rowLocking) q = q.forUpdate();
       const rows = new Map((await q.execute()).map((r) => [r.id, r.locked_by]));
       for (const a of part) {
@@ -350,25 +451,45 @@ export class ActionRepository {
   /** Extends the claim of running actions (a slow batch of webhooks must not lose its lease). */
   async renewLease(ids: readonly string[], lockedBy: string, now: number, db: Db): Promise<void> {
     for (let i = 0; i < ids.length; i += CHUNK) {
-      await db.updateTable('actions').set({ locked_at: now }).where('id', 'in', ids.slice(i, i + CHUNK)).where('status', '=', 'running').where('locked_by', '=', lockedBy).execute();
+      await db
+        .updateTable('actions')
+        .set({ locked_at: now })
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where('status', '=', 'running')
+        .where('locked_by', '=', lockedBy)
+        .execute();
     }
   }
 
   /** Waiting actions, least recently looked at first: the scheduler re-checks their conditions. */
   async waitingBatch(limit: number, db: Db): Promise<Action[]> {
-    const rows = await db.selectFrom('actions').selectAll().where('status', '=', 'waiting').orderBy('updated_at').limit(limit).execute();
+    const rows = await db
+      .selectFrom('actions')
+      .selectAll()
+      .where('status', '=', 'waiting')
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
     return rows.map((r) => this.toDomain(r));
   }
 
   /** Marks actions as looked at, so the next batch of waiting actions holds others. */
   async touch(ids: readonly string[], now: number, db: Db): Promise<void> {
     for (let i = 0; i < ids.length; i += CHUNK) {
-      await db.updateTable('actions').set({ updated_at: now }).where('id', 'in', ids.slice(i, i + CHUNK)).execute();
+      await db
+        .updateTable('actions')
+        .set({ updated_at: now })
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .execute();
     }
   }
 
   async setResult(id: string, result: unknown, db: Db): Promise<void> {
-    await db.updateTable('actions').set({ result: this.store.adapter.toJson(result) as string }).where('id', '=', id).execute();
+    await db
+      .updateTable('actions')
+      .set({ result: this.store.adapter.toJson(result) as string })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Manual and semi-automatic actions whose due time has come: pending → due (the to-do list). */
@@ -383,9 +504,24 @@ export class ActionRepository {
       .execute();
     const ids = rows.map((r) => r.id);
     for (let i = 0; i < ids.length; i += CHUNK) {
-      await db.updateTable('actions').set({ status: 'due', updated_at: now }).where('id', 'in', ids.slice(i, i + CHUNK)).where('status', '=', 'pending').execute();
+      await db
+        .updateTable('actions')
+        .set({ status: 'due', updated_at: now })
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where('status', '=', 'pending')
+        .execute();
     }
-    await this.appendHistory(ids.map((id) => ({ actionId: id, at: now, actor: 'scheduler', fromStatus: 'pending', toStatus: 'due', note: null })), db);
+    await this.appendHistory(
+      ids.map((id) => ({
+        actionId: id,
+        at: now,
+        actor: 'scheduler',
+        fromStatus: 'pending',
+        toStatus: 'due',
+        note: null,
+      })),
+      db,
+    );
     return ids.length;
   }
 
@@ -406,12 +542,29 @@ export class ActionRepository {
    * pending again (their effect ran in the completing transaction, which never committed).
    */
   async sweep(leaseExpiredBefore: number, now: number, db: Db): Promise<number> {
-    const rows = await db.selectFrom('actions').select(['id', 'locked_by']).where('status', '=', 'running').where('locked_at', '<', leaseExpiredBefore).execute();
+    const rows = await db
+      .selectFrom('actions')
+      .select(['id', 'locked_by'])
+      .where('status', '=', 'running')
+      .where('locked_at', '<', leaseExpiredBefore)
+      .execute();
     for (const r of rows) {
-      await db.updateTable('actions').set({ status: 'pending', locked_by: null, locked_at: null, updated_at: now }).where('id', '=', r.id).where('status', '=', 'running').execute();
+      await db
+        .updateTable('actions')
+        .set({ status: 'pending', locked_by: null, locked_at: null, updated_at: now })
+        .where('id', '=', r.id)
+        .where('status', '=', 'running')
+        .execute();
     }
     await this.appendHistory(
-      rows.map((r) => ({ actionId: r.id, at: now, actor: 'sweeper', fromStatus: 'running', toStatus: 'pending', note: `worker ${r.locked_by ?? '?'} stopped before finishing; will run again` })),
+      rows.map((r) => ({
+        actionId: r.id,
+        at: now,
+        actor: 'sweeper',
+        fromStatus: 'running',
+        toStatus: 'pending',
+        note: `worker ${r.locked_by ?? '?'} stopped before finishing; will run again`,
+      })),
       db,
     );
     return rows.length;
@@ -419,7 +572,11 @@ export class ActionRepository {
 
   /** The earliest moment the scheduler has work: a due time of pending work, or an expiry. */
   async nextWakeAt(db: Db = this.store.db): Promise<number | null> {
-    const due = await db.selectFrom('actions').select((eb) => eb.fn.min('due_at').as('t')).where('status', '=', 'pending').executeTakeFirst();
+    const due = await db
+      .selectFrom('actions')
+      .select((eb) => eb.fn.min('due_at').as('t'))
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
     const exp = await db
       .selectFrom('actions')
       .select((eb) => eb.fn.min('expires_at').as('t'))
@@ -430,7 +587,11 @@ export class ActionRepository {
   }
 
   async countByStatus(db: Db = this.store.db): Promise<Record<string, number>> {
-    const rows = await db.selectFrom('actions').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute();
+    const rows = await db
+      .selectFrom('actions')
+      .select(['status', sql<number>`count(*)`.as('n')])
+      .groupBy('status')
+      .execute();
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 }

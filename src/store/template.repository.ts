@@ -1,5 +1,10 @@
 import type { Selectable } from 'kysely';
-import type { ActionTemplate, ActiveTemplate, TemplateDefinition, TemplateVersion } from '../domain/template/action-template.js';
+import type {
+  ActionTemplate,
+  ActiveTemplate,
+  TemplateDefinition,
+  TemplateVersion,
+} from '../domain/template/action-template.js';
 import type { Db, Store } from './database.js';
 import type { ActionTemplateTable } from './engine.tables.js';
 
@@ -48,12 +53,18 @@ export class TemplateRepository {
   async list(filter: TemplateFilter = {}, db: Db = this.store.db): Promise<ActionTemplate[]> {
     let q = db.selectFrom('action_templates').selectAll();
     if (filter.active !== undefined) q = q.where('active', '=', filter.active ? 1 : 0);
-    if (filter.dossierType) q = q.where(this.store.adapter.jsonText('draft', 'dossierType'), '=', filter.dossierType);
+    if (filter.dossierType)
+      q = q.where(this.store.adapter.jsonText('draft', 'dossierType'), '=', filter.dossierType);
     if (filter.process) q = q.where(this.store.adapter.jsonText('draft', 'process'), '=', filter.process);
     return (await q.orderBy('created_at').execute()).map((r) => this.toDomain(r));
   }
 
-  async updateDraft(id: string, draft: TemplateDefinition, now: number, db: Db = this.store.db): Promise<void> {
+  async updateDraft(
+    id: string,
+    draft: TemplateDefinition,
+    now: number,
+    db: Db = this.store.db,
+  ): Promise<void> {
     await db
       .updateTable('action_templates')
       .set({ draft: this.store.adapter.toJson(draft) as string, updated_at: now })
@@ -62,7 +73,11 @@ export class TemplateRepository {
   }
 
   async setActive(id: string, active: boolean, now: number, db: Db = this.store.db): Promise<void> {
-    await db.updateTable('action_templates').set({ active: active ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
+    await db
+      .updateTable('action_templates')
+      .set({ active: active ? 1 : 0, updated_at: now })
+      .where('id', '=', id)
+      .execute();
   }
 
   async delete(id: string, db: Db = this.store.db): Promise<void> {
@@ -70,19 +85,44 @@ export class TemplateRepository {
   }
 
   /** Freezes the draft as the next version; returns its number. */
-  async publish(id: string, definition: TemplateDefinition, by: string | null, now: number, db: Db): Promise<number> {
-    const row = await db.selectFrom('template_versions').select((eb) => eb.fn.max('version').as('v')).where('template_id', '=', id).executeTakeFirst();
+  async publish(
+    id: string,
+    definition: TemplateDefinition,
+    by: string | null,
+    now: number,
+    db: Db,
+  ): Promise<number> {
+    const row = await db
+      .selectFrom('template_versions')
+      .select((eb) => eb.fn.max('version').as('v'))
+      .where('template_id', '=', id)
+      .executeTakeFirst();
     const version = Number(row?.v ?? 0) + 1;
     await db
       .insertInto('template_versions')
-      .values({ template_id: id, version, definition: this.store.adapter.toJson(definition) as string, published_at: now, published_by: by })
+      .values({
+        template_id: id,
+        version,
+        definition: this.store.adapter.toJson(definition) as string,
+        published_at: now,
+        published_by: by,
+      })
       .execute();
-    await db.updateTable('action_templates').set({ published_version: version, updated_at: now }).where('id', '=', id).execute();
+    await db
+      .updateTable('action_templates')
+      .set({ published_version: version, updated_at: now })
+      .where('id', '=', id)
+      .execute();
     return version;
   }
 
   async versions(id: string, db: Db = this.store.db): Promise<TemplateVersion[]> {
-    const rows = await db.selectFrom('template_versions').selectAll().where('template_id', '=', id).orderBy('version', 'desc').execute();
+    const rows = await db
+      .selectFrom('template_versions')
+      .selectAll()
+      .where('template_id', '=', id)
+      .orderBy('version', 'desc')
+      .execute();
     return rows.map((r) => ({
       templateId: r.template_id,
       version: Number(r.version),
@@ -92,7 +132,11 @@ export class TemplateRepository {
     }));
   }
 
-  async version(id: string, version: number, db: Db = this.store.db): Promise<TemplateDefinition | undefined> {
+  async version(
+    id: string,
+    version: number,
+    db: Db = this.store.db,
+  ): Promise<TemplateDefinition | undefined> {
     const row = await db
       .selectFrom('template_versions')
       .select('definition')
@@ -115,10 +159,16 @@ export class TemplateRepository {
   async listActive(db: Db = this.store.db): Promise<ActiveTemplate[]> {
     const rows = await db
       .selectFrom('action_templates as t')
-      .innerJoin('template_versions as v', (j) => j.onRef('v.template_id', '=', 't.id').onRef('v.version', '=', 't.published_version'))
+      .innerJoin('template_versions as v', (j) =>
+        j.onRef('v.template_id', '=', 't.id').onRef('v.version', '=', 't.published_version'),
+      )
       .select(['t.id', 'v.version', 'v.definition'])
       .where('t.active', '=', 1)
       .execute();
-    return rows.map((r) => ({ templateId: r.id, version: Number(r.version), definition: this.store.adapter.fromJson<TemplateDefinition>(r.definition) }));
+    return rows.map((r) => ({
+      templateId: r.id,
+      version: Number(r.version),
+      definition: this.store.adapter.fromJson<TemplateDefinition>(r.definition),
+    }));
   }
 }

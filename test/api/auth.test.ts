@@ -455,17 +455,15 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
 
   it('the audit log refuses UPDATE and DELETE in the database itself', async () => {
     const w = await open();
-    await w.store.db
-      .transaction()
-      .execute((trx) =>
-        w.audit.record(trx, {
-          actor: 'test',
-          action: 'mailbox.created',
-          entityType: 'mailbox',
-          entityId: 'm1',
-          after: { smtpPassword: 'hunter2' },
-        }),
-      );
+    await w.store.db.transaction().execute((trx) =>
+      w.audit.record(trx, {
+        actor: 'test',
+        action: 'mailbox.created',
+        entityType: 'mailbox',
+        entityId: 'm1',
+        after: { smtpPassword: 'hunter2' },
+      }),
+    );
     const stored = await w.audit.query({ entityType: 'mailbox', limit: 10 });
     expect(stored.items[0]!.after).toEqual({ smtpPassword: '***' });
     await expect(sql`update audit_log set actor = 'someone else'`.execute(w.store.db)).rejects.toThrow(

@@ -23,15 +23,28 @@ describe.each(BACKENDS)('engine robustness on $name', (backend) => {
     open.push(w);
     return w;
   }
-  async function patch(w: Werkflow, type: string, id: string, data: Record<string, unknown>): Promise<Dossier> {
+  async function patch(
+    w: Werkflow,
+    type: string,
+    id: string,
+    data: Record<string, unknown>,
+  ): Promise<Dossier> {
     const current = await w.dossiers.get(type, id);
     return w.dossiers.patch(type, id, data, current.version, 'tester');
   }
   async function household(w: Werkflow, email: string | null = 'jan@example.nl') {
-    const contact = await w.dossiers.create('contact', { data: { kind: 'persoon', name: 'Jan', ...(email ? { email } : {}) } }, null);
+    const contact = await w.dossiers.create(
+      'contact',
+      { data: { kind: 'persoon', name: 'Jan', ...(email ? { email } : {}) } },
+      null,
+    );
     const measure = await w.dossiers.create('measureCategory', { data: { name: 'Zon' } }, null);
     const intake = await w.dossiers.create('intake', { data: { contact: contact.id, status: 'open' } }, null);
-    const opportunity = await w.dossiers.create('opportunity', { data: { name: 'Zon', intake: intake.id, measureCategory: measure.id, status: 'actief' } }, null);
+    const opportunity = await w.dossiers.create(
+      'opportunity',
+      { data: { name: 'Zon', intake: intake.id, measureCategory: measure.id, status: 'actief' } },
+      null,
+    );
     return { contact, intake, opportunity };
   }
 
@@ -42,13 +55,21 @@ describe.each(BACKENDS)('engine robustness on $name', (backend) => {
     const worker = await start(options);
     const { opportunity } = await household(worker);
     await api.templates.create(
-      { name: 'Na uitvoering', dossierType: 'opportunity', event: { type: 'statusSet', to: ['uitgevoerd'] }, executionMode: 'manual', effect: { type: 'none' } },
+      {
+        name: 'Na uitvoering',
+        dossierType: 'opportunity',
+        event: { type: 'statusSet', to: ['uitgevoerd'] },
+        executionMode: 'manual',
+        effect: { type: 'none' },
+      },
       SYSTEM_PRINCIPAL,
       { publish: true },
     );
     clock.advance(2000);
     await patch(worker, 'opportunity', opportunity.id, { status: 'uitgevoerd' });
-    expect((await worker.actions.list({ dossierId: opportunity.id, limit: 10 })).map((a) => a.title)).toEqual(['Na uitvoering']);
+    expect((await worker.actions.list({ dossierId: opportunity.id, limit: 10 })).map((a) => a.title)).toEqual(
+      ['Na uitvoering'],
+    );
   });
 
   it('a waiting action wakes when a referenced dossier comes to meet the conditions', async () => {
@@ -120,14 +141,24 @@ describe.each(BACKENDS)('engine robustness on $name', (backend) => {
         dossierType: 'opportunity',
         event: { type: 'statusSet', to: ['in-afwachting'] },
         executionMode: 'semiAutomatic',
-        effect: { type: 'sendEmail', templateId: 'et', to: [{ type: 'field', path: 'intake.contact.email' }] },
+        effect: {
+          type: 'sendEmail',
+          templateId: 'et',
+          to: [{ type: 'field', path: 'intake.contact.email' }],
+        },
         reminder: { after: { offset: 3, unit: 'days' } },
       },
       SYSTEM_PRINCIPAL,
       { publish: true },
     );
     await w.templates.create(
-      { name: 'Daarna bellen', dossierType: 'opportunity', event: { type: 'actionCompleted', templateId: main.id }, executionMode: 'manual', effect: { type: 'none' } },
+      {
+        name: 'Daarna bellen',
+        dossierType: 'opportunity',
+        event: { type: 'actionCompleted', templateId: main.id },
+        executionMode: 'manual',
+        effect: { type: 'none' },
+      },
       SYSTEM_PRINCIPAL,
       { publish: true },
     );
@@ -136,7 +167,11 @@ describe.each(BACKENDS)('engine robustness on $name', (backend) => {
     await patch(w, 'opportunity', a.opportunity.id, { status: 'in-afwachting' });
     const [handAction] = await w.actions.list({ dossierId: a.opportunity.id, limit: 10 });
     await w.actions.complete(handAction!.id, SYSTEM_PRINCIPAL);
-    expect((await w.actions.list({ dossierId: a.opportunity.id, limit: 10 })).map((x) => `${x.title}:${x.kind}`).sort()).toEqual(['Daarna bellen:main', 'Mail:main']);
+    expect(
+      (await w.actions.list({ dossierId: a.opportunity.id, limit: 10 }))
+        .map((x) => `${x.title}:${x.kind}`)
+        .sort(),
+    ).toEqual(['Daarna bellen:main', 'Mail:main']);
     // Executed: a reminder, which when sent does not fire the chain a second time.
     const b = await household(w);
     await patch(w, 'opportunity', b.opportunity.id, { status: 'in-afwachting' });
@@ -150,31 +185,48 @@ describe.each(BACKENDS)('engine robustness on $name', (backend) => {
     const reminderNow = await w.actions.get(reminder!.id);
     if (reminderNow.status === 'due') await w.actions.execute(reminder!.id, SYSTEM_PRINCIPAL);
     expect(sent).toHaveLength(2);
-    expect((await w.actions.list({ dossierId: b.opportunity.id, limit: 10 })).filter((x) => x.title === 'Daarna bellen')).toHaveLength(1);
+    expect(
+      (await w.actions.list({ dossierId: b.opportunity.id, limit: 10 })).filter(
+        (x) => x.title === 'Daarna bellen',
+      ),
+    ).toHaveLength(1);
   });
 
-  it.runIf(backend.name === 'postgres')('an action stamped by one process wakes the scheduler of another at once (NOTIFY)', async () => {
-    clock = new TestClock();
-    const options = backend.fresh();
-    const api = await start(options);
-    const worker = await Werkflow.open({ ...options, preset: 'energy-cooperative', clock, scheduler: { maxSleepMs: 60_000 } });
-    open.push(worker);
-    await api.templates.create(
-      { name: 'Direct', dossierType: 'opportunity', event: { type: 'statusSet', to: ['opdracht'] }, effect: { type: 'setField', field: 'note', value: 'gedaan' } },
-      SYSTEM_PRINCIPAL,
-      { publish: true },
-    );
-    const { opportunity } = await household(api);
-    worker.scheduler.start();
-    // Let the worker go to sleep (nothing is due), then stamp from the other process.
-    await new Promise((r) => setTimeout(r, 300));
-    clock.advance(2000); // past the template refresh interval, so the worker sees the new template
-    await patch(api, 'opportunity', opportunity.id, { status: 'opdracht' });
-    let note: unknown;
-    for (let i = 0; i < 100 && note !== 'gedaan'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      note = (await api.dossiers.get('opportunity', opportunity.id)).data.note;
-    }
-    expect(note).toBe('gedaan');
-  });
+  it.runIf(backend.name === 'postgres')(
+    'an action stamped by one process wakes the scheduler of another at once (NOTIFY)',
+    async () => {
+      clock = new TestClock();
+      const options = backend.fresh();
+      const api = await start(options);
+      const worker = await Werkflow.open({
+        ...options,
+        preset: 'energy-cooperative',
+        clock,
+        scheduler: { maxSleepMs: 60_000 },
+      });
+      open.push(worker);
+      await api.templates.create(
+        {
+          name: 'Direct',
+          dossierType: 'opportunity',
+          event: { type: 'statusSet', to: ['opdracht'] },
+          effect: { type: 'setField', field: 'note', value: 'gedaan' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const { opportunity } = await household(api);
+      worker.scheduler.start();
+      // Let the worker go to sleep (nothing is due), then stamp from the other process.
+      await new Promise((r) => setTimeout(r, 300));
+      clock.advance(2000); // past the template refresh interval, so the worker sees the new template
+      await patch(api, 'opportunity', opportunity.id, { status: 'opdracht' });
+      let note: unknown;
+      for (let i = 0; i < 100 && note !== 'gedaan'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        note = (await api.dossiers.get('opportunity', opportunity.id)).data.note;
+      }
+      expect(note).toBe('gedaan');
+    },
+  );
 });

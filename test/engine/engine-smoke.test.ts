@@ -13,11 +13,23 @@ describe.each(BACKENDS)('engine basics on $name', (backend) => {
   });
 
   async function quotationRequest(w: Werkflow) {
-    const contact = await w.dossiers.create('contact', { data: { kind: 'persoon', name: 'Jan Jansen', email: 'jan@example.nl' } }, null);
+    const contact = await w.dossiers.create(
+      'contact',
+      { data: { kind: 'persoon', name: 'Jan Jansen', email: 'jan@example.nl' } },
+      null,
+    );
     const measure = await w.dossiers.create('measureCategory', { data: { name: 'Zonnepanelen' } }, null);
     const intake = await w.dossiers.create('intake', { data: { contact: contact.id, status: 'open' } }, null);
-    const opp = await w.dossiers.create('opportunity', { data: { name: 'Zon', intake: intake.id, measureCategory: measure.id, status: 'actief' } }, null);
-    return w.dossiers.create('quotationRequest', { data: { opportunity: opp.id, status: 'offerte-nog-niet-aangevraagd' } }, null);
+    const opp = await w.dossiers.create(
+      'opportunity',
+      { data: { name: 'Zon', intake: intake.id, measureCategory: measure.id, status: 'actief' } },
+      null,
+    );
+    return w.dossiers.create(
+      'quotationRequest',
+      { data: { opportunity: opp.id, status: 'offerte-nog-niet-aangevraagd' } },
+      null,
+    );
   }
 
   it('stamps on a status change, executes when due, and cancels when the status moves on first', async () => {

@@ -465,13 +465,11 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         (request.params as { id: string }).id,
         actorOf(request),
       );
-      return reply
-        .status(201)
-        .send({
-          token,
-          link: passwordResetLink(publicUrl(request), token),
-          expiresAt: new Date(expiresAt).toISOString(),
-        });
+      return reply.status(201).send({
+        token,
+        link: passwordResetLink(publicUrl(request), token),
+        expiresAt: new Date(expiresAt).toISOString(),
+      });
     },
   );
 

@@ -7,22 +7,38 @@ import { errorResponses } from '../schemas.js';
 
 const CalendarBody = Type.Object({
   timeZone: Type.String({ description: 'IANA time zone, default Europe/Amsterdam' }),
-  extraHolidays: Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), { description: 'Extra non-working days' }),
-  removedHolidays: Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), { description: 'Dutch public holidays worked on' }),
+  extraHolidays: Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), {
+    description: 'Extra non-working days',
+  }),
+  removedHolidays: Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), {
+    description: 'Dutch public holidays worked on',
+  }),
 });
 
 /** Organisation calendar (time zone, working days) and the sandbox clock. */
 export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
   app.get(
     '/api/settings/calendar',
-    { config: { permission: 'dossiers.read' }, schema: { tags: ['settings'], summary: 'Time zone and working days used for timing', response: { 200: CalendarBody } } },
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['settings'],
+        summary: 'Time zone and working days used for timing',
+        response: { 200: CalendarBody },
+      },
+    },
     async () => werkflow.calendar.settings(),
   );
   app.put(
     '/api/settings/calendar',
     {
       config: { permission: 'admin' },
-      schema: { tags: ['settings'], summary: 'Change the time zone and working days', body: CalendarBody, response: { 200: CalendarBody, ...errorResponses } },
+      schema: {
+        tags: ['settings'],
+        summary: 'Change the time zone and working days',
+        body: CalendarBody,
+        response: { 200: CalendarBody, ...errorResponses },
+      },
     },
     async (request) => {
       const body = request.body as { timeZone: string; extraHolidays: string[]; removedHolidays: string[] };
@@ -37,10 +53,15 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       schema: {
         tags: ['sandbox'],
         summary: 'Whether this server runs in sandbox mode, and its clock',
-        response: { 200: Type.Object({ sandbox: Type.Boolean(), now: Type.String({ format: 'date-time' }) }) },
+        response: {
+          200: Type.Object({ sandbox: Type.Boolean(), now: Type.String({ format: 'date-time' }) }),
+        },
       },
     },
-    async () => ({ sandbox: werkflow.clock instanceof SandboxClock, now: new Date(werkflow.clock.now()).toISOString() }),
+    async () => ({
+      sandbox: werkflow.clock instanceof SandboxClock,
+      now: new Date(werkflow.clock.now()).toISOString(),
+    }),
   );
   app.post(
     '/api/sandbox/clock/advance',
@@ -50,13 +71,24 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         tags: ['sandbox'],
         summary: 'Move the sandbox clock forward (e.g. "3d", "2h") and run what falls due',
         body: Type.Object({ duration: Type.String({ examples: ['3d', '12h', '1w'] }) }),
-        response: { 200: Type.Object({ now: Type.String({ format: 'date-time' }), executed: Type.Integer(), markedDue: Type.Integer(), expired: Type.Integer() }), ...errorResponses },
+        response: {
+          200: Type.Object({
+            now: Type.String({ format: 'date-time' }),
+            executed: Type.Integer(),
+            markedDue: Type.Integer(),
+            expired: Type.Integer(),
+          }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
       const clock = werkflow.clock;
       if (!(clock instanceof SandboxClock)) {
-        throw new WerkflowError('invalid_state', 'This server does not run in sandbox mode; start it with `werkflow serve --sandbox` to move the clock.');
+        throw new WerkflowError(
+          'invalid_state',
+          'This server does not run in sandbox mode; start it with `werkflow serve --sandbox` to move the clock.',
+        );
       }
       let ms: number;
       try {
@@ -66,7 +98,12 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       }
       clock.advance(ms);
       const report = await werkflow.scheduler.tick();
-      return { now: new Date(clock.now()).toISOString(), executed: report.executed, markedDue: report.markedDue, expired: report.expired };
+      return {
+        now: new Date(clock.now()).toISOString(),
+        executed: report.executed,
+        markedDue: report.markedDue,
+        expired: report.expired,
+      };
     },
   );
 }

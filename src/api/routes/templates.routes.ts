@@ -20,7 +20,14 @@ function templateBody(t: ActionTemplate & { versions?: TemplateVersion[] }) {
     createdAt: new Date(t.createdAt).toISOString(),
     updatedAt: new Date(t.updatedAt).toISOString(),
     ...(t.versions
-      ? { versions: t.versions.map((v) => ({ version: v.version, publishedAt: new Date(v.publishedAt).toISOString(), publishedBy: v.publishedBy, definition: v.definition })) }
+      ? {
+          versions: t.versions.map((v) => ({
+            version: v.version,
+            publishedAt: new Date(v.publishedAt).toISOString(),
+            publishedBy: v.publishedBy,
+            definition: v.definition,
+          })),
+        }
       : {}),
   };
 }
@@ -35,11 +42,19 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       schema: {
         tags: ['templates'],
         summary: 'List action templates',
-        querystring: Type.Object({ dossierType: Type.Optional(Type.String()), process: Type.Optional(Type.String()), active: Type.Optional(Type.Boolean()) }),
+        querystring: Type.Object({
+          dossierType: Type.Optional(Type.String()),
+          process: Type.Optional(Type.String()),
+          active: Type.Optional(Type.Boolean()),
+        }),
         response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }), ...errorResponses },
       },
     },
-    async (request) => ({ items: (await service.list(request.query as { dossierType?: string; process?: string; active?: boolean })).map((t) => templateBody(t)) }),
+    async (request) => ({
+      items: (
+        await service.list(request.query as { dossierType?: string; process?: string; active?: boolean })
+      ).map((t) => templateBody(t)),
+    }),
   );
   app.post(
     '/api/templates',
@@ -48,14 +63,17 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       schema: {
         tags: ['templates'],
         summary: 'Create an action template (a draft; publish=true publishes it at once)',
-        description: 'Automatic and semi-automatic templates need the right workflows.automatic (Automatische workflow); manual ones templates.manual.',
+        description:
+          'Automatic and semi-automatic templates need the right workflows.automatic (Automatische workflow); manual ones templates.manual.',
         querystring: Type.Object({ publish: Type.Optional(Type.Boolean()) }),
         body: Definition,
         response: { 201: Type.Unknown(), ...errorResponses },
       },
     },
     async (request, reply) => {
-      const t = await service.create(request.body, enginePrincipal(request), { publish: (request.query as { publish?: boolean }).publish ?? false });
+      const t = await service.create(request.body, enginePrincipal(request), {
+        publish: (request.query as { publish?: boolean }).publish ?? false,
+      });
       return reply.status(201).header('Location', `/api/templates/${t.id}`).send(templateBody(t));
     },
   );
@@ -63,7 +81,12 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id',
     {
       config: { permission: 'dossiers.read' },
-      schema: { tags: ['templates'], summary: 'A template with its draft and published versions', params: Params, response: { 200: Type.Unknown(), ...errorResponses } },
+      schema: {
+        tags: ['templates'],
+        summary: 'A template with its draft and published versions',
+        params: Params,
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
     },
     async (request) => templateBody(await service.get((request.params as { id: string }).id)),
   );
@@ -71,9 +94,22 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id/draft',
     {
       config: { permission: 'templates.manual' },
-      schema: { tags: ['templates'], summary: 'Replace the draft (checked against the dossier types when saved)', params: Params, body: Definition, response: { 200: Type.Unknown(), ...errorResponses } },
+      schema: {
+        tags: ['templates'],
+        summary: 'Replace the draft (checked against the dossier types when saved)',
+        params: Params,
+        body: Definition,
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
     },
-    async (request) => templateBody(await service.updateDraft((request.params as { id: string }).id, request.body, enginePrincipal(request))),
+    async (request) =>
+      templateBody(
+        await service.updateDraft(
+          (request.params as { id: string }).id,
+          request.body,
+          enginePrincipal(request),
+        ),
+      ),
   );
   app.post(
     '/api/templates/:id/publish',
@@ -92,9 +128,22 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id/active',
     {
       config: { permission: 'templates.manual' },
-      schema: { tags: ['templates'], summary: 'Switch a template on or off', params: Params, body: Type.Object({ active: Type.Boolean() }), response: { 200: Type.Unknown(), ...errorResponses } },
+      schema: {
+        tags: ['templates'],
+        summary: 'Switch a template on or off',
+        params: Params,
+        body: Type.Object({ active: Type.Boolean() }),
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
     },
-    async (request) => templateBody(await service.setActive((request.params as { id: string }).id, (request.body as { active: boolean }).active, enginePrincipal(request))),
+    async (request) =>
+      templateBody(
+        await service.setActive(
+          (request.params as { id: string }).id,
+          (request.body as { active: boolean }).active,
+          enginePrincipal(request),
+        ),
+      ),
   );
   app.post(
     '/api/templates/:id/simulate',
@@ -102,16 +151,29 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       config: { permission: 'dossiers.read' },
       schema: {
         tags: ['templates'],
-        summary: 'What the template (or a given draft) would stamp now, with due times and rendered effects; writes nothing',
+        summary:
+          'What the template (or a given draft) would stamp now, with due times and rendered effects; writes nothing',
         params: Params,
-        body: Type.Optional(Type.Object({ draft: Type.Optional(Definition), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) })),
+        body: Type.Optional(
+          Type.Object({
+            draft: Type.Optional(Definition),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          }),
+        ),
         response: { 200: Type.Unknown(), ...errorResponses },
       },
     },
     async (request) => {
       const body = (request.body ?? {}) as { draft?: unknown; limit?: number };
       const r = await service.simulate((request.params as { id: string }).id, body);
-      return { total: r.total, items: r.items.map((i) => ({ dossier: dossierBody(i.dossier), dueAt: i.dueAt === null ? null : new Date(i.dueAt).toISOString(), effect: i.effect })) };
+      return {
+        total: r.total,
+        items: r.items.map((i) => ({
+          dossier: dossierBody(i.dossier),
+          dueAt: i.dueAt === null ? null : new Date(i.dueAt).toISOString(),
+          effect: i.effect,
+        })),
+      };
     },
   );
   app.post(
@@ -123,11 +185,18 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         summary: 'Start the published template on chosen dossiers by hand',
         params: Params,
         body: Type.Object({ dossierIds: Type.Array(Type.String(), { minItems: 1, maxItems: 10_000 }) }),
-        response: { 200: Type.Object({ stamped: Type.Integer(), actionIds: Type.Array(Type.String()) }), ...errorResponses },
+        response: {
+          200: Type.Object({ stamped: Type.Integer(), actionIds: Type.Array(Type.String()) }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
-      const actions = await service.start((request.params as { id: string }).id, (request.body as { dossierIds: string[] }).dossierIds, enginePrincipal(request));
+      const actions = await service.start(
+        (request.params as { id: string }).id,
+        (request.body as { dossierIds: string[] }).dossierIds,
+        enginePrincipal(request),
+      );
       return { stamped: actions.length, actionIds: actions.map((a) => a.id) };
     },
   );
@@ -140,9 +209,15 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         summary: 'Apply the linked categories to existing dossiers (dryRun: only count)',
         params: Params,
         body: Type.Object({ dryRun: Type.Boolean({ default: true }) }),
-        response: { 200: Type.Object({ toStamp: Type.Integer(), toRemove: Type.Integer(), applied: Type.Boolean() }), ...errorResponses },
+        response: {
+          200: Type.Object({ toStamp: Type.Integer(), toRemove: Type.Integer(), applied: Type.Boolean() }),
+          ...errorResponses,
+        },
       },
     },
-    async (request) => service.applyCategories((request.params as { id: string }).id, enginePrincipal(request), { dryRun: (request.body as { dryRun: boolean }).dryRun }),
+    async (request) =>
+      service.applyCategories((request.params as { id: string }).id, enginePrincipal(request), {
+        dryRun: (request.body as { dryRun: boolean }).dryRun,
+      }),
   );
 }

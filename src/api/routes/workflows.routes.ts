@@ -34,14 +34,21 @@ export function workflowRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           numberOfDays: Type.Integer({ minimum: 0, maximum: 3650 }),
           sendReminder: Type.Boolean(),
           reminderDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
-          recipients: Type.Optional(Type.Array(Type.Union([Type.Literal('resident'), Type.Literal('coach')]), { minItems: 1 })),
+          recipients: Type.Optional(
+            Type.Array(Type.Union([Type.Literal('resident'), Type.Literal('coach')]), { minItems: 1 }),
+          ),
         }),
         response: { 200: Type.Unknown(), ...errorResponses },
       },
     },
     async (request) => {
       const { dossierType, status } = request.params as { dossierType: string; status: string };
-      return werkflow.econobis.saveStatusWorkflow(dossierType, status, request.body as never, enginePrincipal(request));
+      return werkflow.econobis.saveStatusWorkflow(
+        dossierType,
+        status,
+        request.body as never,
+        enginePrincipal(request),
+      );
     },
   );
   app.get(
@@ -67,11 +74,22 @@ export function workflowRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         body: Type.Object({
           new: Type.Optional(Part),
           expired: Type.Optional(Part),
-          completed: Type.Optional(Type.Object({ enabled: Type.Boolean(), emailTemplateId: Type.Optional(Type.String()), numberOfDays: Type.Optional(Type.Integer({ minimum: 0 })) })),
+          completed: Type.Optional(
+            Type.Object({
+              enabled: Type.Boolean(),
+              emailTemplateId: Type.Optional(Type.String()),
+              numberOfDays: Type.Optional(Type.Integer({ minimum: 0 })),
+            }),
+          ),
         }),
         response: { 200: Type.Unknown(), ...errorResponses },
       },
     },
-    async (request) => werkflow.econobis.saveTaskTypeWorkflows((request.params as { taskType: string }).taskType, request.body as never, enginePrincipal(request)),
+    async (request) =>
+      werkflow.econobis.saveTaskTypeWorkflows(
+        (request.params as { taskType: string }).taskType,
+        request.body as never,
+        enginePrincipal(request),
+      ),
   );
 }

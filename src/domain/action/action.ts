@@ -13,7 +13,16 @@
  */
 import type { ExecutionMode } from '../template/action-template.js';
 
-export const ACTION_STATUSES = ['waiting', 'pending', 'due', 'running', 'done', 'failed', 'cancelled', 'expired'] as const;
+export const ACTION_STATUSES = [
+  'waiting',
+  'pending',
+  'due',
+  'running',
+  'done',
+  'failed',
+  'cancelled',
+  'expired',
+] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
 /** Statuses from which an action can still do something. */

@@ -9,16 +9,36 @@ import type { ActiveTemplate, TemplateDefinition } from './action-template.js';
  * - everyTime: one per template version, dossier and trigger (an event id, a date value, a
  *   manual start, a completed action).
  */
-export function idempotencyKey(t: ActiveTemplate, dossierId: string, trigger: string, kind: 'main' | 'reminder' = 'main'): string {
-  const base = t.definition.repeat === 'once' ? `${t.templateId}|${dossierId}|once` : `${t.templateId}|v${t.version}|${dossierId}|${trigger}`;
+export function idempotencyKey(
+  t: ActiveTemplate,
+  dossierId: string,
+  trigger: string,
+  kind: 'main' | 'reminder' = 'main',
+): string {
+  const base =
+    t.definition.repeat === 'once'
+      ? `${t.templateId}|${dossierId}|once`
+      : `${t.templateId}|v${t.version}|${dossierId}|${trigger}`;
   return kind === 'main' ? base : `${base}|reminder`;
 }
 
 /** When the action is due; null when its anchor date field is empty. */
-export function dueTimeOf(d: TemplateDefinition, input: { eventAt: number; data: Readonly<Record<string, unknown>> }, calendar: Calendar): number | null {
+export function dueTimeOf(
+  d: TemplateDefinition,
+  input: { eventAt: number; data: Readonly<Record<string, unknown>> },
+  calendar: Calendar,
+): number | null {
   const anchor = d.timing.anchor;
   const fieldValue = anchor.type === 'field' ? input.data[anchor.field] : undefined;
-  return computeDueTime(d.timing, { eventAt: input.eventAt, fieldValue: typeof fieldValue === 'string' ? fieldValue : fieldValue == null ? null : String(fieldValue) }, calendar);
+  return computeDueTime(
+    d.timing,
+    {
+      eventAt: input.eventAt,
+      fieldValue:
+        typeof fieldValue === 'string' ? fieldValue : fieldValue == null ? null : String(fieldValue),
+    },
+    calendar,
+  );
 }
 
 export function expiryOf(d: TemplateDefinition, startAt: number, calendar: Calendar): number | null {

@@ -18,7 +18,8 @@ const isEmpty = (v: unknown) => v === null || v === undefined || v === '';
 /** The key two values are compared by (a value and `null` are the same as absent). */
 const valueKey = (v: unknown): string => JSON.stringify(v ?? null);
 /** A key's own value: field keys such as "constructor" must not reach Object.prototype. */
-const own = (record: Readonly<Record<string, unknown>>, key: string): unknown => (Object.hasOwn(record, key) ? record[key] : undefined);
+const own = (record: Readonly<Record<string, unknown>>, key: string): unknown =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
 
 /** A template in a bucket, with what is left to check once the bucket is found. */
 interface Entry {
@@ -126,7 +127,11 @@ export class TemplateIndex {
       }
       case 'statusSet':
         // Once per status: a status listed twice must not match (and stamp) the template twice.
-        for (const status of new Set(e.to)) bucketIn(ti.statusSet, status).add({ template: t, ...(e.from !== undefined ? { from: e.from } : {}) }, d.categories);
+        for (const status of new Set(e.to))
+          bucketIn(ti.statusSet, status).add(
+            { template: t, ...(e.from !== undefined ? { from: e.from } : {}) },
+            d.categories,
+          );
         return;
       case 'dateReached':
         bucketIn(ti.dateReached, e.field).add({ template: t }, d.categories);
@@ -157,7 +162,8 @@ export class TemplateIndex {
   match(event: MatchEvent): ActiveTemplate[] {
     const ti = this.byType.get(event.dossierType);
     if (!ti) return [];
-    const category = ti.categoryField === undefined ? undefined : String(own(event.data, ti.categoryField) ?? '');
+    const category =
+      ti.categoryField === undefined ? undefined : String(own(event.data, ti.categoryField) ?? '');
     const found: ActiveTemplate[] = [];
     if (event.kind === 'created') {
       take(ti.created, category, found);
@@ -170,7 +176,8 @@ export class TemplateIndex {
       for (const field of Object.keys(event.changes)) {
         const change = event.changes[field]!;
         let oldKey: string | undefined;
-        const fromHolds = (entry: Entry) => entry.from === undefined || entry.from === (oldKey ??= valueKey(change.old));
+        const fromHolds = (entry: Entry) =>
+          entry.from === undefined || entry.from === (oldKey ??= valueKey(change.old));
         const any = ti.fieldChangedAny.get(field);
         if (any) takeIf(any, category, found, fromHolds);
         const to = ti.fieldChangedTo.get(field)?.get(valueKey(change.new));
@@ -183,7 +190,14 @@ export class TemplateIndex {
       const status = own(event.changes, 'status') as { old: unknown; new: unknown } | undefined;
       if (status && typeof status.new === 'string') {
         const b = ti.statusSet.get(status.new);
-        if (b) takeIf(b, category, found, (entry) => entry.from === undefined || (entry.from as readonly string[]).includes(String(status.old)));
+        if (b)
+          takeIf(
+            b,
+            category,
+            found,
+            (entry) =>
+              entry.from === undefined || (entry.from as readonly string[]).includes(String(status.old)),
+          );
       }
     } else {
       take(ti.deleted, category, found);
@@ -206,7 +220,12 @@ function take(b: Bucket, category: string | undefined, out: ActiveTemplate[]): v
   if (linked) for (const e of linked) out.push(e.template);
 }
 
-function takeIf(b: Bucket, category: string | undefined, out: ActiveTemplate[], accept: (e: Entry) => boolean): void {
+function takeIf(
+  b: Bucket,
+  category: string | undefined,
+  out: ActiveTemplate[],
+  accept: (e: Entry) => boolean,
+): void {
   for (const e of b.anyCategory) if (accept(e)) out.push(e.template);
   if (category === undefined || b.byCategory.size === 0) return;
   const linked = b.byCategory.get(category);
