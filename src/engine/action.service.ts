@@ -14,10 +14,13 @@ import type { ActionEngine } from './action-engine.js';
 import type { ActionExecutor } from './action-executor.js';
 import type { DossierService } from './dossier.service.js';
 import type { EmailPort } from './effect-ports.js';
+import type { AuditHook } from './template.service.js';
 
 /** What people do with actions: their to-do list, executing, completing, rescheduling, cancelling. */
 export class ActionService {
   email: EmailPort | undefined;
+  /** Records who executed, completed, rescheduled or cancelled which action (set by the composition root). */
+  audit: AuditHook = async () => {};
 
   constructor(
     private readonly store: Store,
@@ -106,6 +109,16 @@ export class ActionService {
           attempts: action.attempts + 1,
         },
       );
+      if (moved.length === 1) {
+        await this.audit(db, {
+          actor: principal.id,
+          action: 'action.execute',
+          entityType: 'action',
+          entityId: id,
+          before: { status: action.status, dueAt: action.dueAt },
+          after: { status: 'running' },
+        });
+      }
       return moved.length === 1;
     });
     if (!claimed)
@@ -115,7 +128,14 @@ export class ActionService {
       );
     // A person pressed Execute: "skip if late" is for the scheduler, not for them.
     await this.executor.run(
-      [{ ...action, status: 'running', attempts: action.attempts + 1 }],
+      [
+        {
+          ...action,
+          status: 'running',
+          attempts: action.attempts + 1,
+          lockedBy: `user:${principal.id ?? '?'}`,
+        },
+      ],
       principal.id ?? 'user',
       { byPerson: true },
     );
@@ -150,6 +170,14 @@ export class ActionService {
     }
     if (!canTransition(action.status, 'done')) this.refuse(action, 'marked done');
     await this.store.db.transaction().execute(async (db) => {
+      await this.audit(db, {
+        actor: principal.id,
+        action: 'action.complete',
+        entityType: 'action',
+        entityId: id,
+        before: { status: action.status, dueAt: action.dueAt },
+        after: { status: 'done', note: note ?? null },
+      });
       const now = this.clock.now();
       const moved = await this.engine.actions.transition(
         [{ id, from: action.status, to: 'done', note: note ?? 'marked done' }],
@@ -176,6 +204,14 @@ export class ActionService {
       throw new WerkflowError('validation_failed', 'dueAt must be a date and time.', { path: 'dueAt' });
     const to: ActionStatus = action.status === 'waiting' ? 'waiting' : 'pending';
     await this.store.db.transaction().execute(async (db) => {
+      await this.audit(db, {
+        actor: principal.id,
+        action: 'action.reschedule',
+        entityType: 'action',
+        entityId: id,
+        before: { status: action.status, dueAt: action.dueAt },
+        after: { dueAt },
+      });
       const now = this.clock.now();
       if (to === action.status) {
         await db
@@ -222,6 +258,14 @@ export class ActionService {
     }
     if (!canTransition(action.status, 'cancelled')) this.refuse(action, 'cancelled');
     await this.store.db.transaction().execute(async (db) => {
+      await this.audit(db, {
+        actor: principal.id,
+        action: 'action.cancel',
+        entityType: 'action',
+        entityId: id,
+        before: { status: action.status, dueAt: action.dueAt },
+        after: { status: 'cancelled', reason: reason ?? null },
+      });
       const moved = await this.engine.actions.cancel(
         [{ id, from: action.status, reason: reason ?? 'cancelled by a person' }],
         principal.id,

@@ -147,6 +147,23 @@ const HOST = /^(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}$|^\[?[0-9a
  * the API, the CLI and the engine call for e-mail. `deps` is what the send-e-mail effect needs.
  */
 export class EmailService {
+  /**
+   * Records changes to e-mail templates, mailboxes and settings in the audit log (set by the
+   * composition root). Mailbox passwords are never recorded: the audit log masks every key that
+   * names a password or secret.
+   */
+  audit: (
+    entry: {
+      actor: string | null;
+      action: string;
+      entityType: string;
+      entityId: string;
+      before: unknown;
+      after: unknown;
+    },
+    db?: Db,
+  ) => Promise<void> = async () => {};
+
   readonly deps: EmailDeps;
   readonly mailer: Mailer;
   readonly templates: EmailTemplateRepository;
@@ -313,7 +330,7 @@ export class EmailService {
     return this.draftOf(input, current);
   }
 
-  async createTemplate(input: EmailTemplateInput): Promise<EmailTemplate> {
+  async createTemplate(input: EmailTemplateInput, actor: string | null = null): Promise<EmailTemplate> {
     const draft = await this.requireValidTemplate(input);
     if (await this.templates.getByName(draft.name)) {
       throw new WerkflowError(
@@ -327,6 +344,14 @@ export class EmailService {
     const now = this.clock.now();
     const template: EmailTemplate = { id: newId(now), ...draft, version: 1, createdAt: now, updatedAt: now };
     await this.templates.insert(template);
+    await this.audit({
+      actor,
+      action: 'emailTemplate.create',
+      entityType: 'emailTemplate',
+      entityId: template.id,
+      before: null,
+      after: template,
+    });
     return template;
   }
 
@@ -335,6 +360,7 @@ export class EmailService {
     id: string,
     input: EmailTemplateInput,
     expectedVersion?: number,
+    actor: string | null = null,
   ): Promise<EmailTemplate> {
     const current = await this.getTemplate(id);
     const draft = await this.requireValidTemplate(input, current);
@@ -360,13 +386,30 @@ export class EmailService {
       const latest = await this.getTemplate(id);
       throw versionConflict('e-mail template', base, latest.version);
     }
+    await this.audit({
+      actor,
+      action: 'emailTemplate.update',
+      entityType: 'emailTemplate',
+      entityId: id,
+      before: current,
+      after: next,
+    });
     return next;
   }
 
-  async deleteTemplate(id: string): Promise<void> {
+  async deleteTemplate(id: string, actor: string | null = null): Promise<void> {
+    const before = await this.templates.get(id);
     if (!(await this.templates.delete(id))) {
       throw new WerkflowError('not_found', `There is no e-mail template with id "${id}".`, { path: 'id' });
     }
+    await this.audit({
+      actor,
+      action: 'emailTemplate.delete',
+      entityType: 'emailTemplate',
+      entityId: id,
+      before,
+      after: null,
+    });
   }
 
   /**
@@ -497,7 +540,7 @@ export class EmailService {
     return box.encrypt(password);
   }
 
-  async createMailbox(input: MailboxInput): Promise<Mailbox> {
+  async createMailbox(input: MailboxInput, actor: string | null = null): Promise<Mailbox> {
     this.checkMailbox(input);
     if (await this.mailboxes.getByName(input.name.trim())) {
       throw new WerkflowError('already_exists', `A mailbox named "${input.name}" exists already.`, {
@@ -529,11 +572,27 @@ export class EmailService {
     await this.params.store.db.transaction().execute(async (trx) => {
       await this.mailboxes.insert(mailbox, trx);
       if (mailbox.isDefault) await this.mailboxes.makeDefault(mailbox.id, trx);
+      await this.audit(
+        {
+          actor,
+          action: 'mailbox.create',
+          entityType: 'mailbox',
+          entityId: mailbox.id,
+          before: null,
+          after: mailbox,
+        },
+        trx,
+      );
     });
     return mailbox;
   }
 
-  async updateMailbox(id: string, input: MailboxInput, expectedVersion?: number): Promise<Mailbox> {
+  async updateMailbox(
+    id: string,
+    input: MailboxInput,
+    expectedVersion?: number,
+    actor: string | null = null,
+  ): Promise<Mailbox> {
     const current = await this.getMailbox(id);
     this.checkMailbox({
       ...input,
@@ -575,11 +634,22 @@ export class EmailService {
       if (!(await this.mailboxes.updateIfVersion(next, base, trx)))
         throw versionConflict('mailbox', base, base + 1);
       if (next.isDefault) await this.mailboxes.makeDefault(next.id, trx);
+      await this.audit(
+        {
+          actor,
+          action: 'mailbox.update',
+          entityType: 'mailbox',
+          entityId: id,
+          before: current,
+          after: next,
+        },
+        trx,
+      );
     });
     return next;
   }
 
-  async deleteMailbox(id: string): Promise<void> {
+  async deleteMailbox(id: string, actor: string | null = null): Promise<void> {
     const mailbox = await this.getMailbox(id);
     const users = await this.templates.usingMailbox(id);
     if (users.length > 0) {
@@ -590,6 +660,14 @@ export class EmailService {
       );
     }
     await this.mailboxes.delete(id);
+    await this.audit({
+      actor,
+      action: 'mailbox.delete',
+      entityType: 'mailbox',
+      entityId: id,
+      before: mailbox,
+      after: null,
+    });
   }
 
   /** Tests a saved mailbox, or unsaved settings (a password in `input` wins over the stored one). */
@@ -677,10 +755,21 @@ export class EmailService {
     };
   }
 
-  async updateSettings(input: {
-    organisation?: Partial<OrganisationSettings>;
-    email?: Partial<EmailSettings>;
-  }): Promise<void> {
+  async updateSettings(
+    input: {
+      organisation?: Partial<OrganisationSettings>;
+      email?: Partial<EmailSettings>;
+    },
+    actor: string | null = null,
+  ): Promise<void> {
+    await this.audit({
+      actor,
+      action: 'emailSettings.update',
+      entityType: 'settings',
+      entityId: 'email',
+      before: null,
+      after: input,
+    });
     const problems: ErrorDetail[] = [];
     if (input.email?.redirectAllTo && !isEmailAddress(input.email.redirectAllTo)) {
       problems.push({

@@ -112,6 +112,8 @@ export class Werkflow {
     this.dossiers.onAfterWrite((db, events) => this.engine.onDossierEvents(db, events));
     this.engine.onStamped = (dueAt) => this.scheduler.notifyDue(dueAt);
     this.templates.audit = (db, e) => this.audit.record(db, e);
+    this.actions.audit = (db, e) => this.audit.record(db, e);
+    this.email.audit = (e, db) => this.audit.record(db ?? store.db, e);
   }
 
   /** Opens (and migrates) the database, installing `options.preset` into an empty one. */

@@ -418,7 +418,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const t = await email.createTemplate(request.body as EmailTemplateInput);
+      const t = await email.createTemplate(request.body as EmailTemplateInput, actorOf(request));
       return reply
         .status(201)
         .header('ETag', `"${t.version}"`)
@@ -594,6 +594,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         (request.params as { id: string }).id,
         request.body as EmailTemplateInput,
         ifMatch(request),
+        actorOf(request),
       );
       return reply.header('ETag', `"${t.version}"`).send(templateBody(t));
     },
@@ -611,7 +612,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      await email.deleteTemplate((request.params as { id: string }).id);
+      await email.deleteTemplate((request.params as { id: string }).id, actorOf(request));
       return reply.status(204).send();
     },
   );
@@ -668,7 +669,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const m = await email.createMailbox(request.body as MailboxInput);
+      const m = await email.createMailbox(request.body as MailboxInput, actorOf(request));
       return reply
         .status(201)
         .header('ETag', `"${m.version}"`)
@@ -726,6 +727,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         (request.params as { id: string }).id,
         request.body as MailboxInput,
         ifMatch(request),
+        actorOf(request),
       );
       return reply.header('ETag', `"${m.version}"`).send(mailboxBody(m));
     },
@@ -743,7 +745,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      await email.deleteMailbox((request.params as { id: string }).id);
+      await email.deleteMailbox((request.params as { id: string }).id, actorOf(request));
       return reply.status(204).send();
     },
   );
@@ -928,7 +930,10 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      await email.updateSettings(request.body as Parameters<typeof email.updateSettings>[0]);
+      await email.updateSettings(
+        request.body as Parameters<typeof email.updateSettings>[0],
+        actorOf(request),
+      );
       return reply.status(204).send();
     },
   );
