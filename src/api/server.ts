@@ -15,6 +15,7 @@ import { systemRoutes } from './routes/system.routes.js';
 import { workflowRoutes } from './routes/workflows.routes.js';
 import { emailRoutes } from './routes/email.routes.js';
 import { installAuth, openApiTransform } from './auth.hook.js';
+import { installStorableTextCheck } from './storable-text.js';
 import { webRoutes } from '../web/web.routes.js';
 
 export interface ServerOptions {
@@ -49,6 +50,8 @@ export async function buildServer(werkflow: Werkflow, options: ServerOptions = {
   installErrorHandler(app);
   // Before any route: refuses routes without a permission at start-up, checks rights per request.
   installAuth(app, werkflow);
+  // No NUL or half surrogate pair in params, query or body (PostgreSQL refuses them): 422.
+  installStorableTextCheck(app);
   app.addSchema(ErrorBodySchema);
   app.addSchema(DossierSchema);
   await app.register(swagger, {

@@ -5,6 +5,7 @@ import {
   ACCOUNT_POLICY,
   ADDRESS_POLICY,
   API_TOKEN_PREFIX,
+  RESET_POLICY,
   type Right,
   ROLES,
   type ThrottlePolicy,
@@ -95,6 +96,8 @@ export interface AuthOptions {
   readonly passwordResetMs?: number;
   readonly accountPolicy?: ThrottlePolicy;
   readonly addressPolicy?: ThrottlePolicy;
+  /** Password reset requests per e-mail address. */
+  readonly resetPolicy?: ThrottlePolicy;
 }
 
 const HOUR = 3_600_000;
@@ -121,6 +124,8 @@ export class AuthService {
   readonly tokens: ApiTokenRepository;
   private readonly options: Required<AuthOptions>;
   private readonly resetListeners: ((reset: { user: User; token: string; expiresAt: number }) => void)[] = [];
+  /** Password reset requests still being handled after their answer went out. */
+  private readonly pendingResets = new Set<Promise<void>>();
 
   constructor(
     private readonly store: Store,
@@ -138,6 +143,7 @@ export class AuthService {
       passwordResetMs: options.passwordResetMs ?? HOUR,
       accountPolicy: options.accountPolicy ?? ACCOUNT_POLICY,
       addressPolicy: options.addressPolicy ?? ADDRESS_POLICY,
+      resetPolicy: options.resetPolicy ?? RESET_POLICY,
     };
   }
 
@@ -275,23 +281,41 @@ export class AuthService {
     });
   }
 
-  /** A user changes their own password, proving they know the current one. */
+  /**
+   * A user changes their own password, proving they know the current one. Only in a session: an
+   * API token must not be able to take over its user's account. Wrong current passwords count
+   * against the account like wrong log-ins, and while the account is locked even the right one
+   * is refused (LoginLockedError).
+   */
   async changePassword(principal: Principal, current: string, next: string): Promise<void> {
+    if (principal.kind !== 'session')
+      throw new WerkflowError(
+        'forbidden',
+        'Change your password in a signed-in session, not with an API token.',
+      );
+    const accountKey = `account:${principal.user.email}`;
+    this.refuseIfLocked(await this.credentials.throttles([accountKey]), accountKey, this.clock.now());
     const hash = await this.credentials.passwordHash(principal.user.id);
-    if (hash === undefined || !(await verifyPassword(current, hash)))
-      throw invalid('currentPassword', 'The current password is wrong.');
+    const matches = await verifyPassword(current, hash ?? (await decoyHash()));
+    const now = this.clock.now();
+    if (!matches || hash === undefined) {
+      const locked = await this.countWrongPassword([accountKey], accountKey, now, principal.user.id, null);
+      throw invalid(
+        'currentPassword',
+        'The current password is wrong.' +
+          (locked === null
+            ? ''
+            : ` After too many wrong passwords this account is locked for ${minutes(locked - now)} minutes.`),
+      );
+    }
     throwIfProblems(
       checkPassword(next, { email: principal.user.email, name: principal.user.name }, 'newPassword'),
     );
     const nextHash = await hashPassword(next);
     await this.store.db.transaction().execute(async (trx) => {
-      await this.storePassword(
-        principal.user,
-        nextHash,
-        principal.actor,
-        trx,
-        principal.kind === 'session' ? principal.session.id : undefined,
-      );
+      await this.refuseIfLockedNow([accountKey], accountKey, now, trx);
+      await this.credentials.clearThrottle(accountKey, trx);
+      await this.storePassword(principal.user, nextHash, principal.actor, trx, principal.session.id);
     });
   }
 
@@ -426,26 +450,7 @@ export class AuthService {
     const matches = await verifyPassword(input.password, hash ?? (await decoyHash()));
     const now = this.clock.now();
     if (!matches || hash === undefined || !user) {
-      const locked = await this.store.db.transaction().execute(async (trx) => {
-        let accountLocked: number | null = null;
-        for (const key of keys) {
-          const policy = key === accountKey ? this.options.accountPolicy : this.options.addressPolicy;
-          const before = await this.credentials.throttleForUpdate(key, trx);
-          const after = afterFailure(before, now, policy);
-          await this.credentials.saveThrottle(key, after, trx);
-          const newlyLocked = lockedUntil(after, now) !== null && lockedUntil(before, now) === null;
-          if (key === accountKey && newlyLocked) accountLocked = after.lockedUntil;
-        }
-        if (accountLocked !== null && user)
-          await this.audit.record(trx, {
-            actor: null,
-            action: 'user.locked',
-            entityType: 'user',
-            entityId: user.id,
-            after: { lockedUntil: new Date(accountLocked).toISOString(), address: input.address },
-          });
-        return accountLocked;
-      });
+      const locked = await this.countWrongPassword(keys, accountKey, now, user?.id ?? null, input.address);
       throw new WerkflowError(
         'unauthenticated',
         'The e-mail address or password is wrong. Forgot your password? Request a reset link.' +
@@ -468,6 +473,9 @@ export class AuthService {
       userAgent: input.userAgent?.slice(0, 500) ?? null,
     };
     await this.store.db.transaction().execute(async (trx) => {
+      // The lock was read before the (slow) password check; concurrent wrong guesses may have
+      // locked the account since. Re-read it, locking the rows, before clearing it.
+      await this.refuseIfLockedNow(keys, accountKey, now, trx);
       await this.credentials.clearThrottle(accountKey, trx);
       await this.sessions.insert(session, hashSecret(secret), trx);
     });
@@ -573,18 +581,46 @@ export class AuthService {
   }
 
   /**
-   * Someone asks for a reset link for `email`. Returns nothing either way (the API must not tell
-   * which addresses have accounts); the token goes to the registered listeners.
+   * Someone asks for a reset link for `email`. Returns at once, before any work is done, so the
+   * answer (and its timing) cannot tell which addresses have accounts: the work runs afterwards
+   * (setImmediate). It counts the request against `reset:<e-mail>` (RESET_POLICY: beyond 5 an
+   * hour nothing happens), then, for an active account, issues a token (voiding older ones) and
+   * hands it to the registered listeners. `whenIdle()` waits for it; failures are logged.
    */
-  async requestPasswordReset(email: string): Promise<void> {
-    const user = await this.users.getByEmail(normalizeEmail(email));
-    if (!user?.active) return;
+  requestPasswordReset(email: string): void {
+    const work = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.handlePasswordResetRequest(email))
+      .catch((error: unknown) => {
+        console.error('werkflow: handling a password reset request failed', error);
+      })
+      .finally(() => this.pendingResets.delete(work));
+    this.pendingResets.add(work);
+  }
+
+  /** Resolves once the password reset requests made so far have been handled. */
+  async whenIdle(): Promise<void> {
+    while (this.pendingResets.size > 0) await Promise.all([...this.pendingResets]);
+  }
+
+  private async handlePasswordResetRequest(email: string): Promise<void> {
+    const normalized = normalizeEmail(email);
+    const key = `reset:${normalized}`;
+    const now = this.clock.now();
+    const allowed = await this.store.db.transaction().execute(async (trx) => {
+      const before = await this.credentials.throttleForUpdate(key, trx, { createAt: now });
+      if (lockedUntil(before, now) !== null) return false;
+      await this.credentials.saveThrottle(key, afterFailure(before, now, this.options.resetPolicy), trx);
+      return true;
+    });
+    const user = await this.users.getByEmail(normalized);
+    if (!allowed || !user?.active) return;
     const { token, expiresAt } = await this.issuePasswordReset(user.id, null, this.options.passwordResetMs);
     for (const listener of this.resetListeners) listener({ user, token, expiresAt });
   }
 
   /**
    * Issues a one-time reset token for a user (an administrator, or `werkflow user reset-password`).
+   * A user has at most one live reset token: issuing one voids the older ones.
    *
    * @returns the token (shown once) and when it expires
    */
@@ -604,6 +640,7 @@ export class AuthService {
     const token = newSecret();
     const expiresAt = now + validForMs;
     await this.store.db.transaction().execute(async (trx) => {
+      await this.credentials.voidPasswordResets(userId, now, trx);
       await this.credentials.insertPasswordReset(
         { tokenHash: hashSecret(token), userId, createdAt: now, expiresAt, usedAt: null },
         trx,
@@ -647,12 +684,19 @@ export class AuthService {
 
   /**
    * Creates an API token for the principal's user. The secret is returned once; only its SHA-256
-   * is kept. A credential cannot create a token that could do more than itself.
+   * is kept. Only a signed-in session may create tokens: a token that could mint tokens could
+   * outlive its own revocation or expiry through them. A credential cannot create a token that
+   * could do more than itself.
    */
   async createToken(
     principal: Principal,
     input: { name: string; scopes: readonly string[]; expiresAt?: number | null },
   ): Promise<{ token: ApiToken; secret: string }> {
+    if (principal.kind !== 'session')
+      throw new WerkflowError(
+        'forbidden',
+        'An API token cannot create API tokens. Sign in (POST /api/auth/login, or the web app) and create it in your session.',
+      );
     const name = input.name.trim();
     const problems: ErrorDetail[] = [];
     if (name.length === 0 || name.length > 100)
@@ -811,6 +855,62 @@ export class AuthService {
   }
 
   // ----- internals ----------------------------------------------------------------------------
+
+  /**
+   * Counts one wrong password against each of `keys` in one transaction, the rows locked (where
+   * the dialect locks rows), and records a new lock of the account in the audit log.
+   *
+   * @returns when the account's lock, set by this very attempt, ends; null when it set none
+   * @throws LoginLockedError when a key was already locked: once locked, right and wrong
+   *   passwords get the same answer
+   */
+  private async countWrongPassword(
+    keys: readonly string[],
+    accountKey: string,
+    now: number,
+    userId: string | null,
+    address: string | null,
+  ): Promise<number | null> {
+    const { accountLocked, before } = await this.store.db.transaction().execute(async (trx) => {
+      let accountLocked: number | null = null;
+      const before = new Map<string, ThrottleState>();
+      for (const key of keys) {
+        const policy = key === accountKey ? this.options.accountPolicy : this.options.addressPolicy;
+        const state = await this.credentials.throttleForUpdate(key, trx, { createAt: now });
+        if (state) before.set(key, state);
+        const after = afterFailure(state, now, policy);
+        await this.credentials.saveThrottle(key, after, trx);
+        const newlyLocked = lockedUntil(after, now) !== null && lockedUntil(state, now) === null;
+        if (key === accountKey && newlyLocked) accountLocked = after.lockedUntil;
+      }
+      if (accountLocked !== null && userId !== null)
+        await this.audit.record(trx, {
+          actor: null,
+          action: 'user.locked',
+          entityType: 'user',
+          entityId: userId,
+          after: { lockedUntil: new Date(accountLocked).toISOString(), address },
+        });
+      return { accountLocked, before };
+    });
+    this.refuseIfLocked(before, accountKey, now);
+    return accountLocked;
+  }
+
+  /** Re-reads the throttle rows inside `trx`, locking them, and refuses while one is locked. */
+  private async refuseIfLockedNow(
+    keys: readonly string[],
+    accountKey: string,
+    now: number,
+    trx: Db,
+  ): Promise<void> {
+    const states = new Map<string, ThrottleState>();
+    for (const key of keys) {
+      const state = await this.credentials.throttleForUpdate(key, trx);
+      if (state) states.set(key, state);
+    }
+    this.refuseIfLocked(states, accountKey, now);
+  }
 
   private refuseIfLocked(states: ReadonlyMap<string, ThrottleState>, accountKey: string, now: number): void {
     for (const [key, state] of states) {

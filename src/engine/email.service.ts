@@ -23,7 +23,7 @@ import {
   type OutboxFilter,
   type OutboxMessage,
   OutboxRepository,
-  type OutboxStatus,
+  type OutboxCounts,
   type OutboxSummary,
 } from '../store/outbox.repository.js';
 import type { UserRepository } from '../store/user.repository.js';
@@ -85,14 +85,28 @@ export function emailOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Email
       `WERKFLOW_MAIL_REDIRECT_TO must be one e-mail address, not "${redirect}".`,
     );
   }
+  const batchSize = envInt(env, 'WERKFLOW_MAIL_BATCH_SIZE');
+  if (batchSize !== undefined && batchSize < 1) {
+    throw new WerkflowError(
+      'configuration',
+      `WERKFLOW_MAIL_BATCH_SIZE must be 1 or more (messages claimed at a time), not ${batchSize}.`,
+    );
+  }
+  const leaseMs = envInt(env, 'WERKFLOW_MAIL_LEASE_MS');
+  if (leaseMs !== undefined && leaseMs < 10_000) {
+    throw new WerkflowError(
+      'configuration',
+      `WERKFLOW_MAIL_LEASE_MS must be at least 10000 (10 seconds; SMTP timeouts must fit in a lease), not ${leaseMs}.`,
+    );
+  }
   const base = envInt(env, 'WERKFLOW_MAIL_RETRY_BASE_MS') ?? DEFAULT_MAILER_CONFIG.backoff.baseMs;
   const max = envInt(env, 'WERKFLOW_MAIL_RETRY_MAX_MS') ?? DEFAULT_MAILER_CONFIG.backoff.maxMs;
   const mailer: Partial<MailerConfig> = {
     redirectAllTo: redirect || null,
     maxAttempts: envInt(env, 'WERKFLOW_MAIL_MAX_ATTEMPTS') ?? DEFAULT_MAILER_CONFIG.maxAttempts,
     backoff: { baseMs: base, maxMs: Math.max(base, max) },
-    leaseMs: envInt(env, 'WERKFLOW_MAIL_LEASE_MS') ?? DEFAULT_MAILER_CONFIG.leaseMs,
-    batchSize: envInt(env, 'WERKFLOW_MAIL_BATCH_SIZE') ?? DEFAULT_MAILER_CONFIG.batchSize,
+    leaseMs: leaseMs ?? DEFAULT_MAILER_CONFIG.leaseMs,
+    batchSize: batchSize ?? DEFAULT_MAILER_CONFIG.batchSize,
   };
   return { secretKey: env.WERKFLOW_SECRET_KEY, mailer };
 }
@@ -343,14 +357,19 @@ export class EmailService {
     }
     const now = this.clock.now();
     const template: EmailTemplate = { id: newId(now), ...draft, version: 1, createdAt: now, updatedAt: now };
-    await this.templates.insert(template);
-    await this.audit({
-      actor,
-      action: 'emailTemplate.create',
-      entityType: 'emailTemplate',
-      entityId: template.id,
-      before: null,
-      after: template,
+    await this.params.store.db.transaction().execute(async (trx) => {
+      await this.templates.insert(template, trx);
+      await this.audit(
+        {
+          actor,
+          action: 'emailTemplate.create',
+          entityType: 'emailTemplate',
+          entityId: template.id,
+          before: null,
+          after: templateForAudit(template),
+        },
+        trx,
+      );
     });
     return template;
   }
@@ -382,33 +401,43 @@ export class EmailService {
       version: current.version + 1,
       updatedAt: this.clock.now(),
     };
-    if (!(await this.templates.updateIfVersion(next, base))) {
-      const latest = await this.getTemplate(id);
-      throw versionConflict('e-mail template', base, latest.version);
-    }
-    await this.audit({
-      actor,
-      action: 'emailTemplate.update',
-      entityType: 'emailTemplate',
-      entityId: id,
-      before: current,
-      after: next,
+    await this.params.store.db.transaction().execute(async (trx) => {
+      if (!(await this.templates.updateIfVersion(next, base, trx))) {
+        const latest = await this.templates.get(id, trx);
+        throw versionConflict('e-mail template', base, latest?.version ?? base + 1);
+      }
+      await this.audit(
+        {
+          actor,
+          action: 'emailTemplate.update',
+          entityType: 'emailTemplate',
+          entityId: id,
+          before: templateForAudit(current),
+          after: templateForAudit(next),
+        },
+        trx,
+      );
     });
     return next;
   }
 
   async deleteTemplate(id: string, actor: string | null = null): Promise<void> {
-    const before = await this.templates.get(id);
-    if (!(await this.templates.delete(id))) {
-      throw new WerkflowError('not_found', `There is no e-mail template with id "${id}".`, { path: 'id' });
-    }
-    await this.audit({
-      actor,
-      action: 'emailTemplate.delete',
-      entityType: 'emailTemplate',
-      entityId: id,
-      before,
-      after: null,
+    await this.params.store.db.transaction().execute(async (trx) => {
+      const before = await this.templates.get(id, trx);
+      if (!before || !(await this.templates.delete(id, trx))) {
+        throw new WerkflowError('not_found', `There is no e-mail template with id "${id}".`, { path: 'id' });
+      }
+      await this.audit(
+        {
+          actor,
+          action: 'emailTemplate.delete',
+          entityType: 'emailTemplate',
+          entityId: id,
+          before: templateForAudit(before),
+          after: null,
+        },
+        trx,
+      );
     });
   }
 
@@ -598,6 +627,7 @@ export class EmailService {
       ...input,
       username: input.username === undefined ? current.username : input.username,
     });
+    requirePasswordForNewServer(current, input);
     const base = expectedVersion ?? current.version;
     if (base !== current.version) throw versionConflict('mailbox', base, current.version);
     const sameName = await this.mailboxes.getByName(input.name.trim());
@@ -659,14 +689,19 @@ export class EmailService {
         { path: 'id' },
       );
     }
-    await this.mailboxes.delete(id);
-    await this.audit({
-      actor,
-      action: 'mailbox.delete',
-      entityType: 'mailbox',
-      entityId: id,
-      before: mailbox,
-      after: null,
+    await this.params.store.db.transaction().execute(async (trx) => {
+      await this.mailboxes.delete(id, trx);
+      await this.audit(
+        {
+          actor,
+          action: 'mailbox.delete',
+          entityType: 'mailbox',
+          entityId: id,
+          before: mailbox,
+          after: null,
+        },
+        trx,
+      );
     });
   }
 
@@ -678,6 +713,7 @@ export class EmailService {
       throw new WerkflowError('validation_failed', 'Give a mailbox id or the settings to test.', {
         path: 'id',
       });
+    if (saved && s) requirePasswordForNewServer(saved, s);
     const password = s?.password !== undefined ? s.password : saved ? this.passwordOf(saved) : null;
     return testSmtpConnection({
       host: s?.host ?? saved!.host,
@@ -705,7 +741,7 @@ export class EmailService {
     return { ...m, dossierIds: await this.outbox.dossierIdsOf(id) };
   }
 
-  countOutbox(): Promise<Record<OutboxStatus, number>> {
+  countOutbox(): Promise<OutboxCounts> {
     return this.outbox.countByStatus();
   }
 
@@ -731,7 +767,10 @@ export class EmailService {
     return this.decide(id, 'resent', actor);
   }
 
-  /** Closes a failed or in-doubt message without sending it. */
+  /**
+   * Closes a failed or in-doubt message without sending it; on a sent message that needs
+   * attention (refused recipients), marks it seen.
+   */
   dismiss(id: string, actor: string | null): Promise<OutboxMessage> {
     return this.decide(id, 'dismissed', actor);
   }
@@ -762,14 +801,6 @@ export class EmailService {
     },
     actor: string | null = null,
   ): Promise<void> {
-    await this.audit({
-      actor,
-      action: 'emailSettings.update',
-      entityType: 'settings',
-      entityId: 'email',
-      before: null,
-      after: input,
-    });
     const problems: ErrorDetail[] = [];
     if (input.email?.redirectAllTo && !isEmailAddress(input.email.redirectAllTo)) {
       problems.push({
@@ -792,25 +823,41 @@ export class EmailService {
       });
     }
     throwIfProblems(problems);
-    if (input.organisation) {
-      const current = await this.settings.getOrganisation();
-      const next = { ...current } as Record<string, string | null>;
-      for (const f of ORGANISATION_FIELDS) {
-        const v = input.organisation[f];
-        if (v !== undefined) next[f] = v === null || v === '' ? null : String(v);
+    // Only a change that was accepted is audited, in the transaction that makes it.
+    await this.params.store.db.transaction().execute(async (trx) => {
+      const before: Record<string, unknown> = {};
+      const after: Record<string, unknown> = {};
+      if (input.organisation) {
+        const current = await this.settings.getOrganisation(trx);
+        const next = { ...current } as Record<string, string | null>;
+        for (const f of ORGANISATION_FIELDS) {
+          const v = input.organisation[f];
+          if (v !== undefined) next[f] = v === null || v === '' ? null : String(v);
+        }
+        await this.settings.setOrganisation(next as unknown as OrganisationSettings, trx);
+        before.organisation = current;
+        after.organisation = next;
       }
-      await this.settings.setOrganisation(next as unknown as OrganisationSettings);
-    }
-    if (input.email) {
-      const current = await this.settings.getEmailSettings();
-      await this.settings.setEmailSettings({
-        blockedDomains: (input.email.blockedDomains ?? current.blockedDomains).map((d) =>
-          d.trim().replace(/^@/, '').toLowerCase(),
-        ),
-        redirectAllTo:
-          input.email.redirectAllTo === undefined ? current.redirectAllTo : input.email.redirectAllTo || null,
-      });
-    }
+      if (input.email) {
+        const current = await this.settings.getEmailSettings(trx);
+        const next: EmailSettings = {
+          blockedDomains: (input.email.blockedDomains ?? current.blockedDomains).map((d) =>
+            d.trim().replace(/^@/, '').toLowerCase(),
+          ),
+          redirectAllTo:
+            input.email.redirectAllTo === undefined
+              ? current.redirectAllTo
+              : input.email.redirectAllTo || null,
+        };
+        await this.settings.setEmailSettings(next, trx);
+        before.email = current;
+        after.email = next;
+      }
+      await this.audit(
+        { actor, action: 'emailSettings.update', entityType: 'settings', entityId: 'email', before, after },
+        trx,
+      );
+    });
   }
 
   // ── the local mail sink (demo) ────────────────────────────────────────────────────────────
@@ -896,4 +943,40 @@ function versionConflict(what: string, expected: number, actual: number): Werkfl
     `This ${what} was changed by someone else: you read version ${expected}, it is now at version ${actual}. Reload it and apply your change again.`,
     { path: 'If-Match' },
   );
+}
+
+/**
+ * The stored password of a mailbox is only ever sent to the server it was given for: a change of
+ * host, port, security or user name without the password entered again is refused (otherwise
+ * whoever may edit a mailbox could point it at their own server and receive the password).
+ */
+function requirePasswordForNewServer(
+  current: Mailbox,
+  input: Pick<MailboxInput, 'host' | 'port' | 'security' | 'username' | 'password'>,
+): void {
+  if (input.password !== undefined || current.passwordEncrypted === null) return;
+  const changed =
+    (input.host !== undefined && input.host !== current.host) ||
+    (input.port !== undefined && input.port !== current.port) ||
+    (input.security !== undefined && input.security !== current.security) ||
+    (input.username !== undefined && input.username !== current.username);
+  if (changed) {
+    throw new WerkflowError(
+      'validation_failed',
+      'Enter the password again: it is only sent to the server it was given for.',
+      { path: 'password' },
+    );
+  }
+}
+
+/** A template as the audit log records it: the attachment by name and size, not its content. */
+function templateForAudit(t: EmailTemplate): Omit<EmailTemplate, 'attachment'> & {
+  attachment: { filename: string; bytes: number } | null;
+} {
+  return {
+    ...t,
+    attachment: t.attachment
+      ? { filename: t.attachment.filename, bytes: Buffer.byteLength(t.attachment.contentBase64, 'base64') }
+      : null,
+  };
 }

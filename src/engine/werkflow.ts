@@ -275,6 +275,7 @@ export class Werkflow {
   }
 
   async close(): Promise<void> {
+    await this.auth.whenIdle();
     await this.scheduler.stop();
     await this.email.close();
     await this.store.close();

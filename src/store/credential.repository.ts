@@ -52,8 +52,22 @@ export class CredentialRepository {
   /**
    * Reads a throttle key's state, locking its row against concurrent log-ins on PostgreSQL (call
    * inside a transaction; SQLite's transactions already serialise writers).
+   *
+   * With `createAt`, a missing row is first created empty (no failures, window starting then), so
+   * there is a row to lock: otherwise concurrent first failures would each read "no row" and
+   * overwrite one another's count.
    */
-  async throttleForUpdate(key: string, db: Db): Promise<ThrottleState | undefined> {
+  async throttleForUpdate(
+    key: string,
+    db: Db,
+    options: { createAt?: number } = {},
+  ): Promise<ThrottleState | undefined> {
+    if (options.createAt !== undefined && this.adapter.rowLocking)
+      await db
+        .insertInto('login_throttles')
+        .values({ key, failures: 0, window_started_at: options.createAt, locked_until: null })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
     let query = db.selectFrom('login_throttles').selectAll().where('key', '=', key);
     if (this.adapter.rowLocking) query = query.forUpdate();
     const row = await query.executeTakeFirst();

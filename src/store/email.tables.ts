@@ -92,6 +92,11 @@ export interface EmailOutboxTable {
   resolution: string | null;
   resolved_by: string | null;
   resolved_at: number | null;
+  /**
+   * 1 when a person should look at the message although it was sent: the server refused some of
+   * its recipients (named in `last_reply`). Cleared when a person dismisses it.
+   */
+  needs_attention: Generated<number>;
 }
 
 /** Links a message to every dossier it was about (mail history per dossier). */

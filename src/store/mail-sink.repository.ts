@@ -21,11 +21,35 @@ export interface SinkMessage {
 
 export type NewSinkMessage = Omit<SinkMessage, 'id'>;
 
+/** How many received messages the sink keeps; older ones are pruned after each insert. */
+export const SINK_KEEP_MESSAGES = 10_000;
+
+/** The columns of a message in a list: everything but the bodies and the headers. */
+const SUMMARY_COLUMNS = [
+  'id',
+  'message_id',
+  'envelope_from',
+  'envelope_to',
+  'from_header',
+  'to_header',
+  'cc_header',
+  'subject',
+  'size',
+  'received_at',
+] as const;
+
 /** Every SQL statement on `mail_sink_messages`. */
 export class MailSinkRepository {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** The newest messages kept (the rest is pruned after inserts). */
+    private readonly keep: number = SINK_KEEP_MESSAGES,
+  ) {}
 
-  private toDomain(row: Selectable<MailSinkMessageTable>): SinkMessage {
+  private toDomain(
+    row: Pick<Selectable<MailSinkMessageTable>, (typeof SUMMARY_COLUMNS)[number]> &
+      Partial<Pick<Selectable<MailSinkMessageTable>, 'html_body' | 'text_body' | 'headers'>>,
+  ): SinkMessage {
     return {
       id: Number(row.id),
       messageId: row.message_id,
@@ -35,9 +59,10 @@ export class MailSinkRepository {
       to: row.to_header,
       cc: row.cc_header,
       subject: row.subject,
-      htmlBody: row.html_body,
-      textBody: row.text_body,
-      headers: this.store.adapter.fromJson<Record<string, string>>(row.headers),
+      htmlBody: row.html_body ?? null,
+      textBody: row.text_body ?? null,
+      headers:
+        row.headers === undefined ? {} : this.store.adapter.fromJson<Record<string, string>>(row.headers),
       size: Number(row.size),
       receivedAt: Number(row.received_at),
     };
@@ -69,14 +94,32 @@ export class MailSinkRepository {
         .values(messages.slice(i, i + chunk).map((m) => this.toRow(m)))
         .execute();
     }
+    if (messages.length > 0) await this.prune(db);
   }
 
-  /** Newest first, without bodies; page with `before` (an id). */
+  /** Deletes all but the newest `keep` messages; returns how many went. */
+  async prune(db: Db = this.store.db): Promise<number> {
+    const oldestKept = await db
+      .selectFrom('mail_sink_messages')
+      .select('id')
+      .orderBy('id', 'desc')
+      .offset(this.keep - 1)
+      .limit(1)
+      .executeTakeFirst();
+    if (!oldestKept) return 0;
+    const result = await db
+      .deleteFrom('mail_sink_messages')
+      .where('id', '<', oldestKept.id)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** Newest first, without bodies or headers (`htmlBody`/`textBody` null); page with `before` (an id). */
   async list(
     options: { limit: number; before?: number; to?: string },
     db: Db = this.store.db,
   ): Promise<SinkMessage[]> {
-    let q = db.selectFrom('mail_sink_messages').selectAll();
+    let q = db.selectFrom('mail_sink_messages').select([...SUMMARY_COLUMNS]);
     if (options.before !== undefined) q = q.where('id', '<', options.before);
     if (options.to !== undefined) q = q.where('to_header', 'like', `%${options.to.replace(/[%_]/g, '')}%`);
     const rows = await q.orderBy('id', 'desc').limit(options.limit).execute();

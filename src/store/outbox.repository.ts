@@ -10,6 +10,10 @@ import type { EmailAttachment } from './email-template.repository.js';
 export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed', 'in_doubt', 'dismissed'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 
+export type OutboxCounts = Record<OutboxStatus | 'needs_attention', number>;
+
+const partlyRefused = (r: DeliveryResult) => r.outcome === 'sent' && (r.refused?.length ?? 0) > 0;
+
 /** A rendered message in the outbox, without its bodies (for lists). */
 export interface OutboxSummary {
   readonly id: string;
@@ -39,6 +43,11 @@ export interface OutboxSummary {
   readonly resolution: 'resent' | 'dismissed' | null;
   readonly resolvedBy: string | null;
   readonly resolvedAt: number | null;
+  /**
+   * Sent, but a person should look: the server refused some of the recipients (they are named in
+   * `lastReply`). Dismissing the message clears it.
+   */
+  readonly needsAttention: boolean;
 }
 
 export interface OutboxMessage extends OutboxSummary {
@@ -54,13 +63,19 @@ export type DeliveryResult =
       readonly outcome: 'sent';
       readonly reply: string;
       readonly redirectedTo: string | null;
+      /** Recipients the server refused while accepting the others: the row needs attention. */
+      readonly refused?: readonly string[];
     }
   | { readonly id: string; readonly outcome: 'retry'; readonly reply: string; readonly nextAttemptAt: number }
-  | { readonly id: string; readonly outcome: 'failed'; readonly reply: string };
+  | { readonly id: string; readonly outcome: 'failed'; readonly reply: string }
+  /** The connection was lost mid-send: the server may have it. A person decides. */
+  | { readonly id: string; readonly outcome: 'in_doubt'; readonly reply: string };
 
 export interface OutboxFilter {
   readonly statuses?: readonly OutboxStatus[];
   readonly dossierId?: string;
+  /** Only messages that need a person's attention although sent (refused recipients). */
+  readonly attention?: boolean;
   /** Rows with an id before this one (the cursor; the list is newest first). */
   readonly before?: string;
   readonly limit: number;
@@ -94,6 +109,7 @@ const SUMMARY_COLUMNS = [
   'resolution',
   'resolved_by',
   'resolved_at',
+  'needs_attention',
 ] as const;
 
 type SummaryRow = Pick<Selectable<EmailOutboxTable>, (typeof SUMMARY_COLUMNS)[number]>;
@@ -132,6 +148,7 @@ export class OutboxRepository {
       resolution: row.resolution === 'resent' || row.resolution === 'dismissed' ? row.resolution : null,
       resolvedBy: row.resolved_by,
       resolvedAt: row.resolved_at === null ? null : Number(row.resolved_at),
+      needsAttention: Number(row.needs_attention) === 1,
     };
   }
 
@@ -178,6 +195,7 @@ export class OutboxRepository {
       resolution: m.resolution,
       resolved_by: m.resolvedBy,
       resolved_at: m.resolvedAt,
+      needs_attention: m.needsAttention ? 1 : 0,
     };
   }
 
@@ -296,13 +314,14 @@ export class OutboxRepository {
       switch (r.outcome) {
         case 'sent':
           // Sent rows are updated in one statement below when their reply is shared.
-          if (sent.length > 1) continue;
+          if (sent.length > 1 && !partlyRefused(r)) continue;
           await base
             .set({
               status: 'sent',
               sent_at: now,
               last_reply: r.reply,
               redirected_to: r.redirectedTo,
+              needs_attention: partlyRefused(r) ? 1 : 0,
               locked_by: null,
               locked_at: null,
               updated_at: now,
@@ -326,13 +345,24 @@ export class OutboxRepository {
             .set({ status: 'failed', last_reply: r.reply, locked_by: null, locked_at: null, updated_at: now })
             .execute();
           break;
+        case 'in_doubt':
+          await base
+            .set({
+              status: 'in_doubt',
+              last_reply: r.reply,
+              locked_by: null,
+              locked_at: null,
+              updated_at: now,
+            })
+            .execute();
+          break;
       }
     }
     if (sent.length > 1) {
       // Group by (reply, redirect) so a batch to one server is a handful of statements.
       const groups = new Map<string, { reply: string; redirectedTo: string | null; ids: string[] }>();
       for (const r of sent) {
-        if (r.outcome !== 'sent') continue;
+        if (r.outcome !== 'sent' || partlyRefused(r)) continue;
         const key = `${r.redirectedTo ?? ''}\u0000${r.reply}`;
         const g = groups.get(key) ?? { reply: r.reply, redirectedTo: r.redirectedTo, ids: [] };
         g.ids.push(r.id);
@@ -397,20 +427,29 @@ export class OutboxRepository {
         .where('email_outbox_dossiers.dossier_id', '=', filter.dossierId);
     }
     if (filter.statuses && filter.statuses.length > 0) q = q.where('status', 'in', [...filter.statuses]);
+    if (filter.attention !== undefined) q = q.where('needs_attention', '=', filter.attention ? 1 : 0);
     if (filter.before !== undefined) q = q.where('email_outbox.id', '<', filter.before);
     const rows = await q.orderBy('email_outbox.id', 'desc').limit(filter.limit).execute();
     return rows.map((r) => this.toSummary(r));
   }
 
-  /** How many messages are in each status. */
-  async countByStatus(db: Db = this.store.db): Promise<Record<OutboxStatus, number>> {
+  /**
+   * How many messages are in each status, and how many need attention although sent
+   * (`needs_attention`: refused recipients).
+   */
+  async countByStatus(db: Db = this.store.db): Promise<OutboxCounts> {
     const rows = await db
       .selectFrom('email_outbox')
-      .select(['status', (eb) => eb.fn.countAll().as('n')])
-      .groupBy('status')
+      .select(['status', 'needs_attention', (eb) => eb.fn.countAll().as('n')])
+      .groupBy(['status', 'needs_attention'])
       .execute();
-    const counts = Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
-    for (const r of rows) counts[r.status as OutboxStatus] = Number(r.n);
+    const counts = Object.fromEntries(
+      [...OUTBOX_STATUSES, 'needs_attention'].map((s) => [s, 0]),
+    ) as OutboxCounts;
+    for (const r of rows) {
+      counts[r.status as OutboxStatus] += Number(r.n);
+      if (Number(r.needs_attention) === 1) counts.needs_attention += Number(r.n);
+    }
     return counts;
   }
 
@@ -450,7 +489,23 @@ export class OutboxRepository {
       .where('id', '=', id)
       .where('status', 'in', ['failed', 'in_doubt'])
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    if (Number(result.numUpdatedRows) === 1) return true;
+    if (decision !== 'dismissed') return false;
+    // A sent message that needs attention (refused recipients): a person has seen it.
+    const seen = await db
+      .updateTable('email_outbox')
+      .set({
+        needs_attention: 0,
+        resolution: 'dismissed',
+        resolved_by: actor,
+        resolved_at: now,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'sent')
+      .where('needs_attention', '=', 1)
+      .executeTakeFirst();
+    return Number(seen.numUpdatedRows) === 1;
   }
 
   /** The dossiers a message is linked to. */

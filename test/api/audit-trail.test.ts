@@ -87,4 +87,55 @@ describe.each(BACKENDS)('audit trail on $name', (backend) => {
     expect(byAction('action.complete')?.actor).not.toBe(managerActor);
     expect(byAction('action.complete')?.after).toMatchObject({ status: 'done', note: 'gebeld' });
   });
+
+  it('audits only accepted settings changes, and template attachments by name and size', async () => {
+    wf = await WerkflowClass.open({
+      ...backend.fresh(),
+      preset: 'energy-cooperative',
+      clock: new TestClock(),
+      email: { secretKey: 'f'.repeat(64), log: () => {} },
+    });
+    const manager = await apiAs(wf, 'workflowManager');
+    const admin = await apiAs(wf, 'admin');
+    const audited = async (action: string) =>
+      (
+        (await admin.request('GET', '/api/audit-log?limit=100')).json() as {
+          items: { action: string; before: unknown; after: unknown }[];
+        }
+      ).items.filter((i) => i.action === action);
+
+    const refused = await manager.request('PUT', '/api/email/settings', {
+      email: { redirectAllTo: 'niet-een-adres' },
+    });
+    expect(refused.statusCode).toBe(422);
+    expect(await audited('emailSettings.update')).toEqual([]);
+    const accepted = await manager.request('PUT', '/api/email/settings', {
+      email: { redirectAllTo: 'test@coop.example.nl' },
+    });
+    expect(accepted.statusCode, accepted.body).toBe(204);
+    const [entry, ...more] = await audited('emailSettings.update');
+    expect(more).toEqual([]);
+    expect(entry).toMatchObject({
+      before: { email: { redirectAllTo: null } },
+      after: { email: { redirectAllTo: 'test@coop.example.nl' } },
+    });
+
+    const pdf = Buffer.from('%PDF-1.4 algemene voorwaarden').toString('base64');
+    const created = await manager.request('POST', '/api/email-templates', {
+      name: 'Met bijlage',
+      rootType: 'contact',
+      subject: 'Welkom {{ contact.name }}',
+      htmlBody: '<p>Hallo {{ contact.firstName }}</p>',
+      attachment: { filename: 'voorwaarden.pdf', contentType: 'application/pdf', contentBase64: pdf },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json<{ id: string }>().id;
+    expect((await manager.request('DELETE', `/api/email-templates/${id}`)).statusCode).toBe(204);
+    const [create] = await audited('emailTemplate.create');
+    const [remove] = await audited('emailTemplate.delete');
+    const attachment = { filename: 'voorwaarden.pdf', bytes: 29 };
+    expect(create?.after).toMatchObject({ attachment });
+    expect(remove?.before).toMatchObject({ attachment });
+    expect(JSON.stringify([create, remove])).not.toContain(pdf);
+  });
 });

@@ -14,7 +14,14 @@ import {
 } from '../../src/domain/auth/index.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
-import { anonymousApi, apiAs, apiWithToken, serverFor, userWithToken } from '../support/api-client.js';
+import {
+  anonymousApi,
+  apiAs,
+  apiWithToken,
+  serverFor,
+  sessionApi,
+  userWithToken,
+} from '../support/api-client.js';
 
 const MINUTE = 60_000;
 const PASSWORD = 'paarse olifant fietst naar Zwolle';
@@ -174,7 +181,8 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
   it('tokens record their last use, are stored hashed and shown once', async () => {
     const clock = new TestClock();
     const w = await open('energy-cooperative', clock);
-    const admin = await apiAs(w, 'admin');
+    await userWithPassword(w, 'beheer@example.nl', ['administrator']);
+    const admin = await sessionApi(w, 'beheer@example.nl', PASSWORD);
     const created = await admin.request('POST', '/api/tokens', {
       name: 'Econobis sync',
       scopes: ['dossiers.write'],
@@ -210,7 +218,36 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
     expect((await machine.request('GET', '/api/users')).statusCode).toBe(403);
     const wider = await machine.request('POST', '/api/tokens', { name: 'escalate', scopes: ['all'] });
     expect(wider.statusCode).toBe(403);
-    expect(wider.json<ErrorBody>().error.message).toMatch(/cannot do more than the credential/);
+    expect(wider.json<ErrorBody>().error.message).toMatch(/cannot create API tokens/);
+  });
+
+  it('only a signed-in session creates tokens: a token cannot mint one that outlives it', async () => {
+    const w = await open();
+    const user = await userWithPassword(w, 'beheer@example.nl', ['administrator']);
+    const parent = await w.auth.createTokenForUser(user.id, {
+      name: 'parent',
+      scopes: ['all'],
+      expiresAt: w.clock.now() + 60 * MINUTE,
+    });
+    const machine = await apiWithToken(w, parent.secret);
+    for (const body of [
+      { name: 'child', scopes: ['read'] },
+      { name: 'child', scopes: ['all'], expiresAt: null },
+    ]) {
+      const res = await machine.request('POST', '/api/tokens', body);
+      expect(res.statusCode, res.body).toBe(403);
+      const error = res.json<ErrorBody>().error;
+      expect(error.code).toBe('forbidden');
+      expect(error.message).toMatch(/cannot create API tokens.*Sign in/);
+    }
+    expect((await w.auth.tokens.list({ userId: user.id })).map((t) => t.name)).toEqual(['parent']);
+    // Revoking the parent ends all machine access of it.
+    await w.auth.revokeToken(await w.auth.authenticateToken(parent.secret), parent.token.id);
+    expect((await machine.request('GET', '/api/auth/me')).statusCode).toBe(401);
+    // In a session it works.
+    const session = await sessionApi(w, 'beheer@example.nl', PASSWORD);
+    const made = await session.request('POST', '/api/tokens', { name: 'child', scopes: ['read'] });
+    expect(made.statusCode, made.body).toBe(201);
   });
 
   it('a session cookie needs the CSRF token on state-changing requests', async () => {
@@ -304,6 +341,94 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
     expect(audit.items).toHaveLength(1);
   });
 
+  it('40 concurrent wrong guesses (mixed case) then the right one: refused until the lock expires', async () => {
+    const clock = new TestClock();
+    const w = await open('energy-cooperative', clock);
+    await userWithPassword(w, 'anna@example.nl');
+    const anon = await anonymousApi(w);
+    const login = (email: string, password: string) =>
+      anon.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email, password },
+        remoteAddress: '192.0.2.10',
+      });
+    const spellings = ['anna@example.nl', 'ANNA@example.nl', 'Anna@Example.NL', ' anna@EXAMPLE.nl '];
+    const results = await Promise.all([
+      ...Array.from({ length: 40 }, (_, i) => login(spellings[i % spellings.length]!, `wrong guess ${i}`)),
+      login('Anna@example.NL', PASSWORD),
+    ]);
+    const right = results.at(-1)!;
+    expect(right.statusCode, right.body).toBe(429);
+    expect(right.json<ErrorBody>().error.code).toBe('rate_limited');
+    expect(right.headers['retry-after']).toBeDefined();
+    // Every wrong guess was refused; once locked, wrong guesses get the same 429 as the right one.
+    for (const res of results.slice(0, -1)) expect([401, 429]).toContain(res.statusCode);
+    expect(results.filter((r) => r.statusCode === 429).length).toBeGreaterThan(1);
+    expect(await w.store.db.selectFrom('sessions').selectAll().execute()).toEqual([]);
+    // The lock holds, for right and wrong passwords alike, until it expires.
+    expect((await login('anna@example.nl', PASSWORD)).statusCode).toBe(429);
+    expect((await login('anna@example.nl', 'wrong again')).statusCode).toBe(429);
+    clock.advance(14 * MINUTE);
+    expect((await login('anna@example.nl', PASSWORD)).statusCode).toBe(429);
+    clock.advance(MINUTE);
+    const opened = await login('anna@example.nl', PASSWORD);
+    expect(opened.statusCode, opened.body).toBe(200);
+  });
+
+  it('changing the password: wrong current passwords count against the account lock', async () => {
+    const clock = new TestClock();
+    const w = await open('energy-cooperative', clock);
+    await userWithPassword(w, 'anna@example.nl');
+    const anna = await sessionApi(w, 'anna@example.nl', PASSWORD);
+    const next = 'groene kikker springt over de sloot';
+    const change = (currentPassword: string) =>
+      anna.request('PUT', '/api/auth/password', { currentPassword, newPassword: next });
+    for (let i = 1; i <= 20; i++) {
+      const res = await change(`wrong password ${i}`);
+      expect(res.statusCode, res.body).toBe(422);
+      expect(res.json<ErrorBody>().error.path).toBe('currentPassword');
+      if (i === 20) expect(res.json<ErrorBody>().error.message).toMatch(/locked for 15 minutes/);
+      clock.advance(1000);
+    }
+    // Locked: the right current password is refused too, and so is logging in.
+    const locked = await change(PASSWORD);
+    expect(locked.statusCode, locked.body).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(14 * 60);
+    const anon = await anonymousApi(w);
+    expect(
+      (await anon.request('POST', '/api/auth/login', { email: 'anna@example.nl', password: PASSWORD }))
+        .statusCode,
+    ).toBe(429);
+    clock.advance(15 * MINUTE);
+    const changed = await change(PASSWORD);
+    expect(changed.statusCode, changed.body).toBe(204);
+    expect(
+      (await anon.request('POST', '/api/auth/login', { email: 'anna@example.nl', password: next }))
+        .statusCode,
+    ).toBe(200);
+  });
+
+  it('an API token cannot change its user’s password', async () => {
+    const w = await open();
+    const user = await userWithPassword(w, 'anna@example.nl');
+    const { secret } = await w.auth.createTokenForUser(user.id, { name: 'script', scopes: ['all'] });
+    const machine = await apiWithToken(w, secret);
+    const res = await machine.request('PUT', '/api/auth/password', {
+      currentPassword: PASSWORD,
+      newPassword: 'groene kikker springt over de sloot',
+    });
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json<ErrorBody>().error.message).toBe(
+      'Change your password in a signed-in session, not with an API token.',
+    );
+    const anon = await anonymousApi(w);
+    expect(
+      (await anon.request('POST', '/api/auth/login', { email: 'anna@example.nl', password: PASSWORD }))
+        .statusCode,
+    ).toBe(200);
+  });
+
   it('an unknown address and a wrong password get the same answer', async () => {
     const w = await open();
     await userWithPassword(w, 'anna@example.nl');
@@ -347,10 +472,12 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
     expect(
       (await anon.request('POST', '/api/auth/password-reset', { email: 'nobody@example.nl' })).statusCode,
     ).toBe(202);
+    await w.auth.whenIdle();
     expect(delivered).toHaveLength(0);
     expect(
       (await anon.request('POST', '/api/auth/password-reset', { email: 'anna@example.nl' })).statusCode,
     ).toBe(202);
+    await w.auth.whenIdle();
     expect(delivered).toHaveLength(1);
     const weak = await anon.request('POST', '/api/auth/password-reset/confirm', {
       token: delivered[0],
@@ -378,6 +505,75 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
     const issued = await admin.request('POST', `/api/users/${user.id}/password-reset`);
     expect(issued.statusCode).toBe(201);
     expect(issued.json<{ link: string }>().link).toMatch(/\/reset-password\?token=/);
+  });
+
+  it('password reset requests are throttled per address, and only the newest link works', async () => {
+    const clock = new TestClock();
+    const w = await open('energy-cooperative', clock);
+    const user = await userWithPassword(w, 'anna@example.nl');
+    const delivered: string[] = [];
+    w.auth.onPasswordResetRequested(({ token }) => delivered.push(token));
+    const anon = await anonymousApi(w);
+    const spellings = ['anna@example.nl', 'ANNA@example.nl', ' Anna@Example.nl'];
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        anon.request('POST', '/api/auth/password-reset', { email: spellings[i % spellings.length] }),
+      ),
+    );
+    await w.auth.whenIdle();
+    expect(new Set(answers.map((a) => `${a.statusCode} ${a.body}`)).size).toBe(1);
+    expect(answers[0]!.statusCode).toBe(202);
+    const resets = await w.store.db
+      .selectFrom('password_resets')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .execute();
+    expect(resets).toHaveLength(5);
+    expect(resets.filter((r) => r.used_at === null)).toHaveLength(1);
+    const issued = await w.audit.query({
+      entityType: 'user',
+      entityId: user.id,
+      action: 'user.password_reset_issued',
+      limit: 100,
+    });
+    expect(issued.items).toHaveLength(5);
+    expect(delivered).toHaveLength(5);
+    // Only the newest link works; an older one was voided when the next was issued.
+    const live = resets.find((r) => r.used_at === null)!;
+    const newest = delivered.find((t) => createHash('sha256').update(t).digest('hex') === live.token_hash)!;
+    const older = delivered.find((t) => t !== newest)!;
+    const next = 'groene kikker springt over de sloot';
+    expect(
+      (await anon.request('POST', '/api/auth/password-reset/confirm', { token: older, password: next }))
+        .statusCode,
+    ).toBe(422);
+    expect(
+      (await anon.request('POST', '/api/auth/password-reset/confirm', { token: newest, password: next }))
+        .statusCode,
+    ).toBe(204);
+    // An hour after the lock began, requests work again.
+    clock.advance(60 * MINUTE);
+    await anon.request('POST', '/api/auth/password-reset', { email: 'anna@example.nl' });
+    await w.auth.whenIdle();
+    expect(delivered).toHaveLength(6);
+  });
+
+  it('a password reset request gets the same answer for known and unknown addresses', async () => {
+    const w = await open();
+    await userWithPassword(w, 'anna@example.nl');
+    const delivered: string[] = [];
+    w.auth.onPasswordResetRequested(({ token }) => delivered.push(token));
+    const anon = await anonymousApi(w);
+    const ask = (email: string) => anon.request('POST', '/api/auth/password-reset', { email });
+    const answers = [await ask('anna@example.nl'), await ask('nobody@example.nl'), await ask('x@y.z')];
+    const shape = (res: LightMyRequestResponse) => {
+      const { date: _date, ...headers } = res.headers;
+      return { status: res.statusCode, headers, body: res.body };
+    };
+    expect(shape(answers[1]!)).toEqual(shape(answers[0]!));
+    expect(shape(answers[2]!)).toEqual(shape(answers[0]!));
+    await w.auth.whenIdle();
+    expect(delivered).toHaveLength(1);
   });
 
   it('administrators manage users, roles and teams; every change is in the audit log', async () => {

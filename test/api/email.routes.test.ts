@@ -127,6 +127,22 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     ]);
   });
 
+  it('refuses a template body over 512 KB or a subject over 1,000 characters with 422', async () => {
+    for (const [over, path] of [
+      [{ htmlBody: 'x'.repeat(512 * 1024 + 1) }, 'htmlBody'],
+      [{ textBody: 'x'.repeat(512 * 1024 + 1) }, 'textBody'],
+      [{ subject: 'x'.repeat(1001) }, 'subject'],
+    ] as const) {
+      for (const url of ['/api/email-templates', '/api/email-templates/validate']) {
+        const res = await manager.request('POST', url, template({ name: `Te groot ${path}`, ...over }));
+        expect(res.statusCode, `${url} ${path}`).toBe(422);
+        expect(res.json()).toMatchObject({
+          error: { path, message: expect.stringMatching(/must NOT have more than \d+ characters/) },
+        });
+      }
+    }
+  });
+
   it('previews a template against a dossier, escaping what the dossier holds', async () => {
     const res = await manager.request('POST', '/api/email-templates/preview', {
       template: template({
@@ -206,6 +222,45 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     expect((await manager.request('POST', '/api/mailboxes/no-such-id/test')).statusCode).toBe(404);
   });
 
+  it('refuses to keep a stored password when the server or user name changes', async () => {
+    const created = await manager.request('POST', '/api/mailboxes', mailbox({ name: 'Tweede postbus' }));
+    expect(created.statusCode, created.body).toBe(201);
+    const m = created.json<{ id: string }>();
+    const input = mailbox({ name: 'Tweede postbus', password: undefined });
+    for (const change of [
+      { host: 'smtp.attacker.example' },
+      { port: 2526 },
+      { security: 'tls' },
+      { username: 'someone-else' },
+    ]) {
+      const res = await manager.request('PUT', `/api/mailboxes/${m.id}`, { ...input, ...change });
+      expect(res.statusCode, JSON.stringify(change)).toBe(422);
+      expect(res.json()).toMatchObject({
+        error: {
+          path: 'password',
+          message: 'Enter the password again: it is only sent to the server it was given for.',
+        },
+      });
+    }
+    const stored = await w.email.getMailbox(m.id);
+    expect(stored).toMatchObject({
+      host: '127.0.0.1',
+      port: 2525,
+      security: 'none',
+      username: 'coop',
+      version: 1,
+    });
+    // With the password entered again the change is made.
+    const moved = await manager.request('PUT', `/api/mailboxes/${m.id}`, {
+      ...input,
+      host: 'smtp.elders.example',
+      password: 'Nieuw-Geheim-7',
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(moved.json()).toMatchObject({ host: 'smtp.elders.example', hasPassword: true, version: 2 });
+    await w.email.deleteMailbox(m.id);
+  });
+
   it('lists the outbox and the mail history; resend and dismiss need actions.handle', async () => {
     const t = await w.email.createTemplate(template({ name: 'Voor de outbox' }) as never);
     const r = await enqueue(w, {
@@ -245,6 +300,48 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     const dismissQueued = await staff.request('POST', `/api/email/outbox/${r.outboxId}/dismiss`);
     expect(dismissQueued.statusCode).toBe(409);
     expect(dismissQueued.json()).toMatchObject({ error: { code: 'invalid_state' } });
+  });
+
+  it('lists and counts sent messages with refused recipients as needing attention', async () => {
+    const t = await w.email.createTemplate(template({ name: 'Voor de aandacht' }) as never);
+    const r = await enqueue(w, {
+      actionId: 'api-attention-1',
+      effect: { type: 'sendEmail', templateId: t.id, to: [{ type: 'field', path: 'intake.contact.email' }] },
+      dossier: world.opportunity,
+    });
+    await w.email.outbox.markSending([r.outboxId], 'worker-a', clock.now(), w.store.db);
+    await w.email.outbox.recordResults(
+      [
+        {
+          id: r.outboxId,
+          outcome: 'sent',
+          reply: '250 OK; but the server refused this recipient: x@example.nl',
+          redirectedTo: null,
+          refused: ['x@example.nl'],
+        },
+      ],
+      'worker-a',
+      clock.now(),
+      w.store.db,
+    );
+    const page = await reader.request('GET', '/api/email/outbox?attention=true');
+    expect(page.statusCode, page.body).toBe(200);
+    expect(page.json<{ items: { id: string }[] }>().items).toEqual([
+      expect.objectContaining({ id: r.outboxId, status: 'sent', needsAttention: true }),
+    ]);
+    expect((await reader.request('GET', '/api/email/outbox/counts')).json()).toMatchObject({
+      needs_attention: 1,
+    });
+    expect((await staff.request('POST', `/api/email/outbox/${r.outboxId}/dismiss`)).json()).toMatchObject({
+      status: 'sent',
+      needsAttention: false,
+    });
+    expect(
+      (await reader.request('GET', '/api/email/outbox?attention=true')).json<{ items: unknown[] }>().items,
+    ).toEqual([]);
+    expect((await reader.request('GET', '/api/email/outbox/counts')).json()).toMatchObject({
+      needs_attention: 0,
+    });
   });
 
   it('shows what the local sink received (mail viewer), and the e-mail settings', async () => {

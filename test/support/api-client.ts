@@ -62,7 +62,12 @@ export function serverFor(werkflow: Werkflow): Promise<FastifyInstance> {
   return server;
 }
 
-function client(app: FastifyInstance, token: string | undefined, userId: string | undefined): ApiClient {
+function client(
+  app: FastifyInstance,
+  token: string | undefined,
+  userId: string | undefined,
+  defaultHeaders: Record<string, string> = {},
+): ApiClient {
   return {
     app,
     token,
@@ -71,7 +76,7 @@ function client(app: FastifyInstance, token: string | undefined, userId: string 
       const options: InjectOptions = {
         method,
         url,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...defaultHeaders, ...headers },
       };
       if (body !== undefined) {
         options.payload = typeof body === 'string' ? body : JSON.stringify(body);
@@ -116,4 +121,27 @@ export async function anonymousApi(werkflow: Werkflow): Promise<ApiClient> {
 /** A client that sends a given bearer token (e.g. one made with narrower scopes). */
 export async function apiWithToken(werkflow: Werkflow, token: string): Promise<ApiClient> {
   return client(await serverFor(werkflow), token, undefined);
+}
+
+/**
+ * A client that logs in with an e-mail address and password, as a browser does, and sends the
+ * session cookie and its CSRF token with every request.
+ */
+export async function sessionApi(
+  werkflow: Werkflow,
+  email: string,
+  password: string,
+): Promise<ApiClient & { readonly cookie: string; readonly csrfToken: string }> {
+  const app = await serverFor(werkflow);
+  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
+  if (login.statusCode !== 200)
+    throw new Error(`log-in as ${email} failed: ${login.statusCode} ${login.body}`);
+  const header = login.headers['set-cookie'];
+  const cookie = (Array.isArray(header) ? header[0]! : String(header)).split(';')[0]!;
+  const { csrfToken, user } = login.json<{ csrfToken: string; user: { id: string } }>();
+  return {
+    ...client(app, undefined, user.id, { cookie, 'x-csrf-token': csrfToken }),
+    cookie,
+    csrfToken,
+  };
 }

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WerkflowError } from '../../domain/errors.js';
 import {
   RIGHTS,
@@ -140,6 +140,24 @@ function parseTime(value: string | undefined, path: string): number | undefined 
   return ms;
 }
 
+/** Runs `work`; when it refuses because of a lock, tells the client when to retry (Retry-After). */
+async function withRetryAfter<T>(
+  reply: FastifyReply,
+  werkflow: Werkflow,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof LoginLockedError)
+      reply.header(
+        'Retry-After',
+        String(Math.max(1, Math.ceil((error.lockedUntil - werkflow.clock.now()) / 1000))),
+      );
+    throw error;
+  }
+}
+
 /** Log-in, sessions, password resets, users, teams, roles, API tokens and the audit log. */
 export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
   const auth = werkflow.auth;
@@ -167,24 +185,17 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     },
     async (request, reply) => {
       const body = request.body as { email: string; password: string };
-      try {
-        const { secret, principal } = await auth.login({
+      const { secret, principal } = await withRetryAfter(reply, werkflow, () =>
+        auth.login({
           email: body.email,
           password: body.password,
           address: request.ip ?? null,
           userAgent: request.headers['user-agent'] ?? null,
-        });
-        setSessionCookie(request, reply, secret, auth.sessionMaxMs);
-        request.actor = principal.actor;
-        return reply.send(await meBody(werkflow, principal));
-      } catch (error) {
-        if (error instanceof LoginLockedError)
-          reply.header(
-            'Retry-After',
-            String(Math.max(1, Math.ceil((error.lockedUntil - werkflow.clock.now()) / 1000))),
-          );
-        throw error;
-      }
+        }),
+      );
+      setSessionCookie(request, reply, secret, auth.sessionMaxMs);
+      request.actor = principal.actor;
+      return reply.send(await meBody(werkflow, principal));
     },
   );
 
@@ -226,13 +237,17 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       schema: {
         tags: ['auth'],
         summary: 'Change your own password (ends your other sessions)',
+        description:
+          'Only in a signed-in session (403 with an API token). Wrong current passwords count against the account like wrong log-ins; while it is locked this answers 429 with Retry-After.',
         body: Type.Object({ currentPassword: Type.String(), newPassword: Type.String() }),
-        response: { 204: Type.Null(), ...errorResponses },
+        response: { 204: Type.Null(), 429: Type.Ref('ErrorBody'), ...errorResponses },
       },
     },
     async (request, reply) => {
       const body = request.body as { currentPassword: string; newPassword: string };
-      await auth.changePassword(principalOf(request), body.currentPassword, body.newPassword);
+      await withRetryAfter(reply, werkflow, () =>
+        auth.changePassword(principalOf(request), body.currentPassword, body.newPassword),
+      );
       return reply.status(204).send();
     },
   );
@@ -245,13 +260,14 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         tags: ['auth'],
         summary: 'Ask for a password reset link',
         description:
-          'Always answers 202, whether or not the address has an account. The link goes out by e-mail once a mailbox is configured; until then the server prints it on its console (and `werkflow user reset-password` prints one).',
+          'Always answers 202 at once, whether or not the address has an account; the work happens after the answer. At most 5 requests per address an hour do anything, and a new link voids older ones. The link goes out by e-mail once a mailbox is configured; until then the server prints it on its console (and `werkflow user reset-password` prints one).',
         body: Type.Object({ email: Type.String({ maxLength: 320 }) }),
         response: { 202: Type.Object({ message: Type.String() }), ...errorResponses },
       },
     },
     async (request, reply) => {
-      await auth.requestPasswordReset((request.body as { email: string }).email);
+      // Returns before doing any work, so known and unknown addresses get the same answer in the same time.
+      auth.requestPasswordReset((request.body as { email: string }).email);
       return reply.status(202).send({
         message: 'If this address has an account, a reset link is on its way. It is valid for an hour.',
       });
@@ -708,7 +724,8 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       };
       const cursor = decodeCursor(q.cursor);
       const beforeId = cursor === undefined ? undefined : Number(cursor);
-      if (beforeId !== undefined && !Number.isInteger(beforeId))
+      // Only ids the log can have: 1e300 or 2^60 would overflow a bigint comparison (a 500).
+      if (beforeId !== undefined && (!Number.isSafeInteger(beforeId) || beforeId > 2 ** 53))
         throw new WerkflowError(
           'validation_failed',
           'The cursor is not one this API gave out; start without it.',

@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WerkflowError } from '../../domain/errors.js';
+import { MAX_BODY_CHARS, MAX_SUBJECT_CHARS } from '../../effects/email/template-validation.js';
 import type { EmailTemplateInput, MailboxInput } from '../../engine/email.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import type { EmailTemplate } from '../../store/email-template.repository.js';
@@ -32,10 +33,21 @@ const TemplateInput = Type.Object({
     description: 'The dossier type the template is about; merge fields are checked against it.',
   }),
   language: Type.Optional(Type.Union([Type.Literal('nl'), Type.Literal('en')], { default: 'nl' })),
-  subject: Type.String({ description: 'Liquid, one line: "Uw offerte voor {{ opportunity.name }}".' }),
-  htmlBody: Type.String({ description: 'Liquid; every value is HTML-escaped.' }),
+  subject: Type.String({
+    maxLength: MAX_SUBJECT_CHARS,
+    description: 'Liquid, one line: "Uw offerte voor {{ opportunity.name }}". At most 1,000 characters.',
+  }),
+  htmlBody: Type.String({
+    maxLength: MAX_BODY_CHARS,
+    description: 'Liquid; every value is HTML-escaped. At most 512 KB (524,288 characters).',
+  }),
   textBody: Type.Optional(
-    Nullable(Type.String({ description: 'Liquid; generated from the HTML when empty.' })),
+    Nullable(
+      Type.String({
+        maxLength: MAX_BODY_CHARS,
+        description: 'Liquid; generated from the HTML when empty. At most 512 KB (524,288 characters).',
+      }),
+    ),
   ),
   mailboxId: Type.Optional(Nullable(Type.String())),
   attachment: Type.Optional(
@@ -220,6 +232,10 @@ const outboxProps = {
   resolution: Nullable(Type.String()),
   resolvedBy: Nullable(Type.String()),
   resolvedAt: Type.Union([Time, Type.Null()]),
+  needsAttention: Type.Boolean({
+    description:
+      'Sent, but a person should look: the server refused some recipients (named in lastReply). Dismissing clears it.',
+  }),
 };
 
 const OutboxItem = Type.Object(outboxProps, { $id: 'OutboxMessage' });
@@ -259,6 +275,7 @@ function outboxItem(m: OutboxSummary): Static<typeof OutboxItem> {
     resolution: m.resolution,
     resolvedBy: m.resolvedBy,
     resolvedAt: iso(m.resolvedAt),
+    needsAttention: m.needsAttention,
   };
 }
 
@@ -486,8 +503,8 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
             description: 'The dossier type the template is about (e.g. quotationRequest).',
           }),
           name: Type.Optional(Type.String()),
-          subject: Type.String(),
-          htmlBody: Type.String(),
+          subject: Type.String({ maxLength: MAX_SUBJECT_CHARS }),
+          htmlBody: Type.String({ maxLength: MAX_BODY_CHARS }),
         }),
         response: {
           200: Type.Object({
@@ -772,9 +789,12 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       schema: {
         tags: ['email'],
         summary:
-          'Messages in the outbox, newest first; filter by status (status=failed,in_doubt) and dossier',
+          'Messages in the outbox, newest first; filter by status (status=failed,in_doubt), dossier, and attention (attention=true: sent, but some recipients were refused)',
         querystring: Type.Object({
           status: Type.Optional(Type.String()),
+          attention: Type.Optional(
+            Type.Boolean({ description: 'true: only messages that need attention although sent.' }),
+          ),
           dossierId: Type.Optional(Type.String()),
           cursor: Type.Optional(Type.String()),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
@@ -783,10 +803,17 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const q = request.query as { status?: string; dossierId?: string; cursor?: string; limit?: number };
+      const q = request.query as {
+        status?: string;
+        attention?: boolean;
+        dossierId?: string;
+        cursor?: string;
+        limit?: number;
+      };
       const limit = q.limit ?? 100;
       const items = await email.listOutbox({
         statuses: parseStatuses(q.status),
+        attention: q.attention,
         dossierId: q.dossierId,
         before: decodeCursor(q.cursor),
         limit: limit + 1,
@@ -805,7 +832,8 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       config: { permission: 'dossiers.read' },
       schema: {
         tags: ['email'],
-        summary: 'How many messages are in each state (in_doubt and failed need a person)',
+        summary:
+          'How many messages are in each state (in_doubt and failed need a person), and needs_attention: sent, but some recipients were refused',
         response: { 200: Type.Record(Type.String(), Type.Integer()), ...errorResponses },
       },
     },

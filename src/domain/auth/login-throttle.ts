@@ -36,6 +36,13 @@ export const ADDRESS_POLICY: ThrottlePolicy = {
   lockMs: 15 * MINUTE,
 };
 
+/**
+ * Password reset requests per e-mail address (`reset:<e-mail>`, whether or not it has an
+ * account), counted like failures: the fifth within an hour locks the key for an hour, during
+ * which further requests are answered as always but do nothing.
+ */
+export const RESET_POLICY: ThrottlePolicy = { maxFailures: 5, windowMs: 60 * MINUTE, lockMs: 60 * MINUTE };
+
 /** The time until which `state` refuses log-ins, or null when it does not. */
 export function lockedUntil(state: ThrottleState | undefined, now: number): number | null {
   return state?.lockedUntil != null && state.lockedUntil > now ? state.lockedUntil : null;

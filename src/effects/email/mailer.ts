@@ -20,8 +20,10 @@ import { type TransportPool, classifySmtpError } from './smtp-transport.js';
  *    SMTP traffic: from here on, a crash leaves evidence.
  * 2. Send the batch over pooled connections, concurrently.
  * 3. Record every result in one transaction: `sent` with the server's reply; a temporary failure
- *    (4xx, refused, timeout) back to `queued` with exponential back-off and jitter, until
- *    `maxAttempts`, then `failed`; a permanent failure (5xx) `failed` at once with the reply.
+ *    before anything of the message was transmitted (4xx, refused, DNS, greeting/TLS failure)
+ *    back to `queued` with exponential back-off and jitter, until `maxAttempts`, then `failed`;
+ *    a permanent failure (5xx) `failed` at once with the reply; a drop, timeout or reset once
+ *    the transaction was under way `in_doubt` with the error (the server may have it).
  *
  * While a batch is out, its lease is renewed. Rows whose lease ran out while `sending` — their
  * mailer died between 1 and 3 — are swept to `in_doubt`: the server may have accepted them, so
@@ -88,10 +90,12 @@ export interface DrainReport {
   readonly sent: number;
   readonly retried: number;
   readonly failed: number;
+  /** Lost mid-send (the server may have them): left for a person to resend or dismiss. */
+  readonly inDoubt: number;
   readonly deferred: number;
 }
 
-const EMPTY: DrainReport = { claimed: 0, sent: 0, retried: 0, failed: 0, deferred: 0 };
+const EMPTY: DrainReport = { claimed: 0, sent: 0, retried: 0, failed: 0, inDoubt: 0, deferred: 0 };
 
 export class Mailer {
   config: MailerConfig;
@@ -249,6 +253,7 @@ export class Mailer {
       sent: results.filter((r) => r.outcome === 'sent').length,
       retried: results.filter((r) => r.outcome === 'retry').length,
       failed: results.filter((r) => r.outcome === 'failed').length,
+      inDoubt: results.filter((r) => r.outcome === 'in_doubt').length,
       deferred: claim.deferred,
     };
   }
@@ -260,7 +265,7 @@ export class Mailer {
 
   /** `batchesInFlight` lanes, each claiming and sending batches until none is left. */
   private async drainUntilIdle(): Promise<DrainReport> {
-    const total = { claimed: 0, sent: 0, retried: 0, failed: 0, deferred: 0 };
+    const total = { claimed: 0, sent: 0, retried: 0, failed: 0, inDoubt: 0, deferred: 0 };
     const lane = async () => {
       for (;;) {
         if (this.stopped && this.started) return;
@@ -269,6 +274,7 @@ export class Mailer {
         total.sent += r.sent;
         total.retried += r.retried;
         total.failed += r.failed;
+        total.inDoubt += r.inDoubt;
         total.deferred += r.deferred;
         if (r.claimed === 0) return;
       }
@@ -366,13 +372,19 @@ export class Mailer {
       mail.bcc = undefined;
       mail.subject = `[TEST] ${message.subject}`;
     }
+    const transports = this.deps.transports;
+    transports.forgetTransaction(message.messageId);
     try {
       const info = await transport.sendMail(mail);
-      const rejected: string[] = info.rejected ?? [];
-      const reply = `${info.response ?? 'accepted'}${rejected.length > 0 ? `; refused recipients: ${rejected.join(', ')}` : ''}`;
-      return { id: message.id, outcome: 'sent', reply, redirectedTo: redirect };
+      const rejected = (info.rejected ?? []).map(String);
+      const reply =
+        rejected.length > 0
+          ? `${info.response ?? 'accepted'}; but the server refused ${rejected.length === 1 ? 'this recipient' : 'these recipients'}, who did not get the message: ${rejected.join(', ')}`
+          : (info.response ?? 'accepted');
+      return { id: message.id, outcome: 'sent', reply, redirectedTo: redirect, refused: rejected };
     } catch (error) {
-      const failure = classifySmtpError(error);
+      const failure = classifySmtpError(error, transports.transactionStarted(message.messageId));
+      if (failure.inDoubt) return { id: message.id, outcome: 'in_doubt', reply: failure.reply };
       if (failure.permanent) return { id: message.id, outcome: 'failed', reply: failure.reply };
       if (attempt >= this.config.maxAttempts) {
         return {
@@ -388,6 +400,8 @@ export class Mailer {
         reply: failure.reply,
         nextAttemptAt: this.deps.clock.now() + wait,
       };
+    } finally {
+      transports.forgetTransaction(message.messageId);
     }
   }
 }

@@ -282,6 +282,7 @@ export async function enqueueEmailForAction(
     resolution: null,
     resolvedBy: null,
     resolvedAt: null,
+    needsAttention: false,
   };
   const inserted = await deps.outbox.insertIfNew(message, prepared.loader.loadedDossierIds(), db);
   if (!inserted) {

@@ -87,16 +87,58 @@ export function connectWithoutDelay(
  */
 export class TransportPool {
   private readonly pools = new Map<string, { version: string; transport: SmtpTransporter }>();
+  /**
+   * Message-IDs (without angle brackets) whose SMTP transaction began: the pool had a connected,
+   * logged-in connection and handed the message to it (MAIL FROM onwards). A connection that
+   * drops after this point may have delivered the message.
+   */
+  private readonly underway = new Set<string>();
+
+  /** Forgets what was known about a message's transaction (before a new try, and after it). */
+  forgetTransaction(messageId: string): void {
+    this.underway.delete(bareMessageId(messageId));
+  }
+
+  /** True once the message's SMTP transaction began on a connection (see `underway`). */
+  transactionStarted(messageId: string): boolean {
+    return this.underway.has(bareMessageId(messageId));
+  }
+
+  /**
+   * nodemailer's pool logs `tnx: 'send'` with the Message-ID right before it hands a message to
+   * a connected (and logged-in) connection: the first byte of the transaction (MAIL FROM).
+   */
+  private logger(): SMTPPool.Options['logger'] {
+    const note = (entry: unknown) => {
+      const e = entry as { tnx?: unknown; messageId?: unknown } | null;
+      if (e && e.tnx === 'send' && typeof e.messageId === 'string')
+        this.underway.add(bareMessageId(e.messageId));
+    };
+    const ignore = () => {};
+    return {
+      level: ignore,
+      trace: ignore,
+      debug: ignore,
+      info: note,
+      warn: ignore,
+      error: ignore,
+      fatal: ignore,
+    } as unknown as SMTPPool.Options['logger'];
+  }
 
   get(mailboxId: string, version: string, settings: SmtpSettings): SmtpTransporter {
     const hit = this.pools.get(mailboxId);
     if (hit && hit.version === version) return hit.transport;
     hit?.transport.close();
-    const options: SMTPPool.Options = {
+    const options: SMTPPool.Options & { maxRequeues: number } = {
       ...(smtpOptions(settings) as Omit<SMTPPool.Options, 'pool'>),
       pool: true,
       maxConnections: settings.maxConnections,
       maxMessages: 1000,
+      // Never let the pool resend a message by itself when a connection closes mid-send: the
+      // server may have it. The error comes back to the mailer, which decides (in doubt).
+      maxRequeues: 0,
+      logger: this.logger(),
       getSocket: connectWithoutDelay as SMTPPool.Options['getSocket'],
     };
     const transport = nodemailer.createTransport(options);
@@ -113,7 +155,12 @@ export class TransportPool {
   closeAll(): void {
     for (const { transport } of this.pools.values()) transport.close();
     this.pools.clear();
+    this.underway.clear();
   }
+}
+
+function bareMessageId(id: string): string {
+  return id.trim().replace(/^</, '').replace(/>$/, '');
 }
 
 /** What a failed send means for the message. */
@@ -124,6 +171,12 @@ export interface SmtpFailure {
   readonly reply: string;
   /** The connection itself failed: the pool should be reopened. */
   readonly connection: boolean;
+  /**
+   * The connection dropped, timed out or was reset once the message's transaction was under
+   * way: the server may have accepted it (its reply lost). Never retried by itself: a person
+   * resends or dismisses it.
+   */
+  readonly inDoubt: boolean;
 }
 
 const CONNECTION_CODES = new Set([
@@ -139,11 +192,27 @@ const CONNECTION_CODES = new Set([
 ]);
 
 /**
- * Sorts an error from nodemailer: an SMTP reply 5xx is permanent, 4xx temporary; connection
- * problems (refused, timeout, DNS, TLS) are temporary — the server may be back later; a message
- * nodemailer cannot build or address is permanent.
+ * Failures that happen before anything of a message is transmitted, whenever they occur: the
+ * server could not be reached, named, or spoken to securely.
  */
-export function classifySmtpError(error: unknown): SmtpFailure {
+const BEFORE_TRANSMISSION_CODES = new Set([
+  'EDNS',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETLS',
+]);
+
+/**
+ * Sorts an error from nodemailer: an SMTP reply 5xx is permanent, 4xx temporary; connection
+ * problems before the message's transaction began (refused, DNS, greeting or TLS failure,
+ * timeout while connecting) are temporary — the server may be back later; a drop, timeout or
+ * reset once the transaction was under way (`transactionStarted`) is in doubt — the server may
+ * have the message; a message nodemailer cannot build or address is permanent.
+ */
+export function classifySmtpError(error: unknown, transactionStarted = false): SmtpFailure {
   const e = error as {
     code?: string;
     responseCode?: number;
@@ -153,21 +222,31 @@ export function classifySmtpError(error: unknown): SmtpFailure {
   };
   const text = (e.response ?? e.message ?? String(error)).trim();
   const code = typeof e.responseCode === 'number' ? e.responseCode : null;
-  if (code !== null && code >= 500) return { permanent: true, reply: text, connection: false };
-  if (code !== null && code >= 400) return { permanent: false, reply: text, connection: false };
+  if (code !== null && code >= 500)
+    return { permanent: true, reply: text, connection: false, inDoubt: false };
+  if (code !== null && code >= 400)
+    return { permanent: false, reply: text, connection: false, inDoubt: false };
   if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE')
-    return { permanent: true, reply: text, connection: false };
+    return { permanent: true, reply: text, connection: false, inDoubt: false };
   if (e.code === 'EAUTH') {
     return {
       permanent: true,
       reply: `The mail server refused the mailbox's user name or password: ${text}`,
       connection: true,
+      inDoubt: false,
     };
   }
   const connection = e.code !== undefined && CONNECTION_CODES.has(e.code);
-  return {
-    permanent: false,
-    reply: e.code ? `${e.code}: ${text}` : text,
-    connection: connection || e.code === undefined,
-  };
+  const reply = e.code ? `${e.code}: ${text}` : text;
+  // After MAIL FROM, anything but a reply from the server (or a failure that means nothing was
+  // ever sent) leaves the message's fate unknown.
+  if (transactionStarted && !(e.code !== undefined && BEFORE_TRANSMISSION_CODES.has(e.code))) {
+    return {
+      permanent: false,
+      reply: `The connection to the mail server was lost while this message was being sent, so the server may or may not have accepted it (${reply}).`,
+      connection: true,
+      inDoubt: true,
+    };
+  }
+  return { permanent: false, reply, connection: connection || e.code === undefined, inDoubt: false };
 }

@@ -73,7 +73,8 @@ export const emailMigration: Migration = {
       sent_at bigint,
       resolution text,
       resolved_by text,
-      resolved_at bigint
+      resolved_at bigint,
+      needs_attention integer not null default 0
     )`.execute(trx);
     // NULLs never collide in a unique index (both databases), so rows without an action are fine.
     await sql`create unique index email_outbox_action on email_outbox (action_id)`.execute(trx);

@@ -1,6 +1,8 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emailOptionsFromEnv } from '../../../src/engine/email.service.js';
 import type { Werkflow } from '../../../src/engine/werkflow.js';
+import { MailSinkRepository, type NewSinkMessage } from '../../../src/store/mail-sink.repository.js';
 import { BACKENDS } from '../../support/backends.js';
 import { addTemplate, enqueue, openEmailWerkflow, seedEmailWorld } from './support/email-fixtures.js';
 
@@ -89,5 +91,46 @@ describe.each(BACKENDS)('local mail sink on $name', (backend) => {
     );
     expect(m.htmlBody).not.toMatch(/<script|49/);
     expect(m.headers['x-werkflow-outbox-id']).toBe(r.outboxId);
+  });
+
+  it('lists summaries without bodies, and keeps only the newest messages', async () => {
+    await w.email.clearSink();
+    const repo = new MailSinkRepository(w.store, 3);
+    const message = (i: number): NewSinkMessage => ({
+      messageId: `<p${i}@example.nl>`,
+      envelopeFrom: 'a@example.nl',
+      envelopeTo: ['b@example.nl'],
+      from: 'a@example.nl',
+      to: 'b@example.nl',
+      cc: null,
+      subject: `Bericht ${i}`,
+      htmlBody: `<p>${'x'.repeat(1000)} ${i}</p>`,
+      textBody: `tekst ${i}`,
+      headers: { subject: `Bericht ${i}` },
+      size: 1000,
+      receivedAt: i,
+    });
+    await repo.insertMany([1, 2].map(message));
+    await repo.insertMany([3, 4, 5].map(message));
+    expect(await repo.count()).toBe(3);
+    const list = await repo.list({ limit: 10 });
+    expect(list.map((m) => m.subject)).toEqual(['Bericht 5', 'Bericht 4', 'Bericht 3']);
+    for (const m of list) expect(m).toMatchObject({ htmlBody: null, textBody: null, headers: {} });
+    expect(await repo.get(list[0]!.id)).toMatchObject({ htmlBody: expect.stringContaining(' 5</p>') });
+    expect(await w.email.clearSink()).toBe(3);
+  });
+});
+
+describe('e-mail options from the environment', () => {
+  it('refuses a batch size under 1 and a lease under 10 seconds, naming the variable', () => {
+    expect(() => emailOptionsFromEnv({ WERKFLOW_MAIL_BATCH_SIZE: '0' })).toThrow(
+      /WERKFLOW_MAIL_BATCH_SIZE must be 1 or more/,
+    );
+    expect(() => emailOptionsFromEnv({ WERKFLOW_MAIL_LEASE_MS: '9999' })).toThrow(
+      /WERKFLOW_MAIL_LEASE_MS must be at least 10000/,
+    );
+    expect(
+      emailOptionsFromEnv({ WERKFLOW_MAIL_BATCH_SIZE: '1', WERKFLOW_MAIL_LEASE_MS: '10000' }).mailer,
+    ).toMatchObject({ batchSize: 1, leaseMs: 10_000 });
   });
 });

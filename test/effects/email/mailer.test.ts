@@ -63,6 +63,8 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
   beforeEach(() => {
     smtp.received.length = 0;
     smtp.verdict = () => ({ accept: true });
+    smtp.dropAfterData = () => false;
+    smtp.refusedRecipients.clear();
   });
   afterEach(async () => {
     // Leave nothing due for the next test.
@@ -177,6 +179,61 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     } finally {
       if (smtp.port && !(await isListening(smtp))) await smtp.start();
     }
+  });
+
+  it('marks a message in doubt, never resending it, when the connection drops after its data was sent', async () => {
+    smtp.dropAfterData = () => true;
+    const r = await send();
+    expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, inDoubt: 1, retried: 0 });
+    smtp.dropAfterData = () => false;
+    const row = await w.email.getOutboxMessage(r.outboxId);
+    expect(row).toMatchObject({ status: 'in_doubt', attempts: 1, lockedBy: null });
+    expect(row.lastReply).toMatch(/may or may not have accepted it/);
+    expect(row.lastReply).toMatch(/ECONNECTION|ESOCKET|ECONNRESET|closed/i);
+    // Nothing resends it by itself: not the mailer later, not nodemailer's pool.
+    clock.advance(3_600_000);
+    await w.email.mailer.runUntilIdle();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(smtp.countByMessageId().get(row.messageId)).toBe(1);
+    expect(smtp.received).toHaveLength(1);
+    expect(await w.email.getOutboxMessage(r.outboxId)).toMatchObject({ status: 'in_doubt' });
+    expect((await w.email.listOutbox({ statuses: ['in_doubt'], limit: 10 })).map((m) => m.id)).toContain(
+      r.outboxId,
+    );
+    await w.email.dismiss(r.outboxId, 'user-1');
+  });
+
+  it('marks a message sent to only some of its recipients as needing attention', async () => {
+    smtp.refusedRecipients.add('archief@coop.example.nl');
+    const partial = await send();
+    const whole = await send();
+    expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 2, sent: 2 });
+    const row = await w.email.getOutboxMessage(partial.outboxId);
+    expect(row).toMatchObject({ status: 'sent', needsAttention: true });
+    expect(row.lastReply).toMatch(
+      /refused this recipient, who did not get the message: archief@coop\.example\.nl/,
+    );
+    const attention = await w.email.listOutbox({ attention: true, limit: 10 });
+    expect(attention.map((m) => m.id)).toContain(partial.outboxId);
+    expect(attention.map((m) => m.id)).toContain(whole.outboxId); // the same cc was refused there too
+    expect((await w.email.countOutbox()).needs_attention).toBeGreaterThanOrEqual(2);
+    // A person has seen it: dismissing clears the marker and the message stays sent.
+    for (const id of [partial.outboxId, whole.outboxId]) await w.email.dismiss(id, 'user-1');
+    expect(await w.email.getOutboxMessage(partial.outboxId)).toMatchObject({
+      status: 'sent',
+      needsAttention: false,
+      resolution: 'dismissed',
+    });
+    expect(await w.email.listOutbox({ attention: true, limit: 10 })).toEqual([]);
+    // Accepted for every recipient: nothing to look at.
+    smtp.refusedRecipients.clear();
+    const fine = await send();
+    await w.email.mailer.drainOnce();
+    expect(await w.email.getOutboxMessage(fine.outboxId)).toMatchObject({
+      status: 'sent',
+      needsAttention: false,
+    });
+    expect((await w.email.countOutbox()).needs_attention).toBe(0);
   });
 
   it('marks a message in doubt when its sender died, and lets a person resend or dismiss it', async () => {

@@ -120,6 +120,38 @@ describe('e-mail template validation', () => {
     );
   });
 
+  it('finds event attributes however a tag is written, and only in tags', () => {
+    const event = (htmlBody: string) =>
+      problems({ htmlBody }).filter((p) => /event attribute/.test(p.message));
+    expect(event('<p>Hoi</p>\n<a title="a > b" onclick="x()">y</a>')[0]).toMatchObject({
+      line: 2,
+      column: 1,
+    });
+    expect(event('<img/src="x"/onerror=alert(1)>')).toHaveLength(1);
+    expect(event("<div\n  data-x='on=1'\n  ONMOUSEOVER = 'x'>")).toHaveLength(1);
+    expect(event('<p>Kom op on=tijd, bel ons</p><a title="onclick=x">y</a>')).toEqual([]);
+  });
+
+  it(
+    'checks an adversarial HTML body in linear time, and refuses one over 512 KB',
+    { timeout: 10_000 },
+    () => {
+      // Quadratic for the former /<[^>]*\son[a-z]+\s*=/i: every "<" scanned to the end.
+      const adversarial = '< onx'.repeat(50_000); // 250 KB
+      expect(adversarial.length).toBe(250_000);
+      const ps = problems({ htmlBody: adversarial });
+      expect(ps.filter((p) => /event attribute/.test(p.message))).toEqual([]);
+      for (const body of ['<a onx'.repeat(50_000), '<a b=1 onx'.repeat(30_000), '<p\t'.repeat(80_000)]) {
+        expect(Array.isArray(problems({ htmlBody: body }))).toBe(true);
+      }
+      const big = problems({ htmlBody: 'x'.repeat(512 * 1024 + 1), textBody: 'y'.repeat(512 * 1024 + 1) });
+      expect(big.map((p) => [p.part, p.message])).toEqual([
+        ['htmlBody', expect.stringMatching(/longer than 512 KB/)],
+        ['textBody', expect.stringMatching(/longer than 512 KB/)],
+      ]);
+    },
+  );
+
   it('checks the name, the root type, the language, the subject and the attachment', () => {
     const ps = problems({
       name: ' ',

@@ -21,6 +21,13 @@ export class TestSmtpServer {
   readonly received: ReceivedMail[] = [];
   /** Decides each DATA; `n` counts DATA commands from 1. */
   verdict: (n: number) => Verdict = () => ({ accept: true });
+  /**
+   * When it returns true for a DATA (`n` from 1), the server keeps the message (it counts as
+   * received) and then drops the connection without answering: the client's 250 is lost.
+   */
+  dropAfterData: (n: number) => boolean = () => false;
+  /** Recipients the server answers RCPT TO with 550 (the others are accepted). */
+  readonly refusedRecipients = new Set<string>();
   /** Milliseconds to wait before answering DATA. */
   delayMs = 0;
   /** When set, AUTH must give exactly these; otherwise any credentials are accepted. */
@@ -48,6 +55,13 @@ export class TestSmtpServer {
         this.logins.push(auth.username ?? '');
         callback(null, { user: auth.username });
       },
+      onRcptTo: (address, _session, callback) => {
+        if (this.refusedRecipients.has(address.address.toLowerCase())) {
+          callback(Object.assign(new Error('No such user here'), { responseCode: 550 }));
+          return;
+        }
+        callback();
+      },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
@@ -69,6 +83,15 @@ export class TestSmtpServer {
               raw,
               parsed,
             });
+            if (this.dropAfterData(n)) {
+              const connections = (
+                this.server as unknown as {
+                  connections: Set<{ session: { id: string }; _socket: { destroy(): void } }>;
+                }
+              ).connections;
+              for (const c of connections) if (c.session.id === session.id) c._socket.destroy();
+              return;
+            }
             callback(null, `OK queued as test-${n}`);
           })();
         });
