@@ -65,7 +65,7 @@ async function startMailViewer(werkflow: Werkflow, address: string): Promise<voi
     .captureAllMail({ port: wanted })
     .catch(() => werkflow.email.captureAllMail({ port: 0 })); // 2525 taken: any free port
   console.log(
-    `Mail viewer: ${address}/api/mail-viewer/messages — every e-mail goes to the local SMTP sink on ${at.host}:${at.port}; nothing leaves this machine.`,
+    `Mail viewer: ${address}/mail (API: ${address}/api/mail-viewer/messages) — every e-mail goes to the local SMTP sink on ${at.host}:${at.port}; nothing leaves this machine.`,
   );
 }
 
@@ -175,7 +175,9 @@ program
       }
       const app = await buildServer(werkflow, { logger: false });
       const address = await app.listen({ port: opts.port, host: opts.host });
-      console.log(`Werkflow is running on ${address} (database: ${werkflow.store.description}).`);
+      console.log(
+        `Werkflow is running on ${address} — open it in your browser (database: ${werkflow.store.description}).`,
+      );
       console.log(`API docs: ${address}/api/docs`);
       await announceLogin(werkflow, opts.demo, process.env.WERKFLOW_PUBLIC_URL ?? address);
       if (opts.sandbox) {

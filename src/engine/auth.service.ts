@@ -640,6 +640,8 @@ export class AuthService {
     const token = newSecret();
     const expiresAt = now + validForMs;
     await this.store.db.transaction().execute(async (trx) => {
+      // One live link per user, also when several requests arrive at once.
+      await this.credentials.lockUser(userId, trx);
       await this.credentials.voidPasswordResets(userId, now, trx);
       await this.credentials.insertPasswordReset(
         { tokenHash: hashSecret(token), userId, createdAt: now, expiresAt, usedAt: null },

@@ -159,6 +159,16 @@ export class CredentialRepository {
     return toReset(row);
   }
 
+  /**
+   * Locks the user's row for the rest of the transaction (PostgreSQL), so that concurrent
+   * password changes or reset requests for one user happen one after the other. SQLite's
+   * BEGIN IMMEDIATE already serialises writers.
+   */
+  async lockUser(userId: string, db: Db): Promise<void> {
+    if (!this.store.adapter.rowLocking) return;
+    await db.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+  }
+
   /** Voids a user's outstanding reset tokens (after a password change). */
   async voidPasswordResets(userId: string, now: number, db: Db = this.store.db): Promise<void> {
     await db
