@@ -4,6 +4,7 @@ import type { Principal } from '../domain/permissions.js';
 import {
   type ActionTemplate,
   type TemplateDefinition,
+  type SendEmailEffect,
   type TemplateView,
   canonicalJson,
 } from '../domain/template/action-template.js';
@@ -273,93 +274,66 @@ export class EconobisWorkflowService {
       if (part && !part.enabled && !part.emailTemplateId)
         await this.switchOff({ kind: 'econobisTaskType', taskType, workflow }, principal);
     }
-    if (input.new) {
-      const emailTemplateId = emailTemplateIds.new;
-      if (emailTemplateId) {
-        await this.upsert(
-          { kind: 'econobisTaskType', taskType, workflow: 'new' },
-          {
-            ...base,
-            name: `Workflow nieuwe taak: ${row.label.nl}`,
-            event: { type: 'created' },
-            conditions: { type: 'all', conditions: [] },
-            timing: { anchor: { type: 'event' }, offset: 0, unit: 'minutes' },
-            effect: {
-              type: 'sendEmail',
-              templateId: emailTemplateId,
-              to: [
-                { type: 'user', field: 'responsibleUser' },
-                { type: 'team', field: 'responsibleTeam' },
-              ],
-            },
-            repeat: 'once',
-            view: { kind: 'econobisTaskType', taskType, workflow: 'new' },
-          },
-          input.new.enabled,
-          principal,
-        );
+    // What differs between the three task workflows; the rest of each template is `base`.
+    const toResponsible = [
+      { type: 'user' as const, field: 'responsibleUser' },
+      { type: 'team' as const, field: 'responsibleTeam' },
+    ];
+    const parts: Record<
+      'new' | 'expired' | 'completed',
+      Omit<TemplateDefinition, keyof typeof base | 'effect' | 'repeat' | 'view'> & {
+        to: SendEmailEffect['to'];
+        extra?: Partial<TemplateDefinition>;
       }
-    }
-    if (input.expired) {
-      const emailTemplateId = emailTemplateIds.expired;
-      if (emailTemplateId) {
-        await this.upsert(
-          { kind: 'econobisTaskType', taskType, workflow: 'expired' },
-          {
-            ...base,
-            name: `Workflow verlopen taak: ${row.label.nl}`,
-            // "Verlopen": the day after the planned finish date, if the task is still open. Once.
-            event: { type: 'dateReached', field: 'plannedFinishDate' },
-            conditions: {
-              type: 'not',
-              condition: { type: 'compare', field: 'finished', op: 'eq', value: true },
-            },
-            timing: {
-              anchor: { type: 'field', field: 'plannedFinishDate' },
-              offset: 1,
-              unit: 'days',
-              atTime: '08:00',
-            },
-            effect: {
-              type: 'sendEmail',
-              templateId: emailTemplateId,
-              to: [
-                { type: 'user', field: 'responsibleUser' },
-                { type: 'team', field: 'responsibleTeam' },
-              ],
-            },
-            repeat: 'once',
-            view: { kind: 'econobisTaskType', taskType, workflow: 'expired' },
-          },
-          input.expired.enabled,
-          principal,
-        );
-      }
-    }
-    if (input.completed) {
-      const emailTemplateId = emailTemplateIds.completed;
-      if (emailTemplateId) {
-        await this.upsert(
-          { kind: 'econobisTaskType', taskType, workflow: 'completed' },
-          {
-            ...base,
-            name: `Workflow afgehandelde taak: ${row.label.nl}`,
-            event: { type: 'fieldChanged', field: 'finished', to: true },
-            conditions: { type: 'all', conditions: [] },
-            timing: { anchor: { type: 'event' }, offset: days, unit: 'days' },
-            effect: {
-              type: 'sendEmail',
-              templateId: emailTemplateId,
-              to: [{ type: 'field', path: 'contact.email' }],
-            },
-            assignee: { type: 'none' },
-            repeat: 'once',
-            view: { kind: 'econobisTaskType', taskType, workflow: 'completed' },
-          },
-          input.completed.enabled,
-          principal,
-        );
-      }
+    > = {
+      new: {
+        name: `Workflow nieuwe taak: ${row.label.nl}`,
+        event: { type: 'created' },
+        conditions: { type: 'all', conditions: [] },
+        timing: { anchor: { type: 'event' }, offset: 0, unit: 'minutes' },
+        to: toResponsible,
+      },
+      expired: {
+        name: `Workflow verlopen taak: ${row.label.nl}`,
+        // "Verlopen": the day after the planned finish date, if the task is still open. Once.
+        event: { type: 'dateReached', field: 'plannedFinishDate' },
+        conditions: { type: 'not', condition: { type: 'compare', field: 'finished', op: 'eq', value: true } },
+        timing: {
+          anchor: { type: 'field', field: 'plannedFinishDate' },
+          offset: 1,
+          unit: 'days',
+          atTime: '08:00',
+        },
+        to: toResponsible,
+      },
+      completed: {
+        name: `Workflow afgehandelde taak: ${row.label.nl}`,
+        event: { type: 'fieldChanged', field: 'finished', to: true },
+        conditions: { type: 'all', conditions: [] },
+        timing: { anchor: { type: 'event' }, offset: days, unit: 'days' },
+        to: [{ type: 'field', path: 'contact.email' }],
+        extra: { assignee: { type: 'none' } },
+      },
+    };
+    for (const workflow of ['new', 'expired', 'completed'] as const) {
+      const part = input[workflow];
+      const emailTemplateId = emailTemplateIds[workflow];
+      if (!part || !emailTemplateId) continue;
+      const { to, extra, ...rest } = parts[workflow];
+      const view: TemplateView = { kind: 'econobisTaskType', taskType, workflow };
+      await this.upsert(
+        view,
+        {
+          ...base,
+          ...rest,
+          ...extra,
+          effect: { type: 'sendEmail', templateId: emailTemplateId, to },
+          repeat: 'once',
+          view,
+        },
+        part.enabled,
+        principal,
+      );
     }
     return (await this.taskTypeWorkflows()).find((r) => r.taskType === taskType)!;
   }
