@@ -186,4 +186,30 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
     await page.screenshot({ path: 'test-results/ui-actions.png', fullPage: false });
     expect(existsSync('test-results/ui-actions.png')).toBe(true);
   });
+
+  it('a reset link opens a page that sets a new password, which then logs in', async () => {
+    const user = await werkflow.auth.createUser(
+      {
+        name: 'Bram Visser',
+        email: 'bram.visser@test.werkflow.local',
+        roles: ['staff'],
+        password: 'oude-sleutel-onder-de-mat-7',
+      },
+      'test',
+    );
+    const { token } = await werkflow.auth.issuePasswordReset(user.id, 'test');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const fresh = await context.newPage();
+    fresh.setDefaultTimeout(15_000);
+    await fresh.goto(`${base}/reset-password?token=${encodeURIComponent(token)}`);
+    await fresh.getByRole('heading', { name: 'Nieuw wachtwoord', level: 1 }).waitFor();
+    await fresh.locator('#reset-password').fill('nieuwe-sleutel-in-de-brievenbus-8');
+    await fresh.getByRole('button', { name: 'Wachtwoord opslaan' }).click();
+    await fresh.getByRole('heading', { name: 'Inloggen', level: 1 }).waitFor();
+    await fresh.getByLabel('E-mailadres').fill('bram.visser@test.werkflow.local');
+    await fresh.getByLabel('Wachtwoord').fill('nieuwe-sleutel-in-de-brievenbus-8');
+    await fresh.getByRole('button', { name: 'Inloggen' }).click();
+    await fresh.getByRole('heading', { name: 'Mijn acties', level: 1 }).waitFor();
+    await context.close();
+  });
 });

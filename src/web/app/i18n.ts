@@ -46,6 +46,10 @@ const nl = {
 
   'login.title': 'Inloggen',
   'login.intro': 'Log in met je e-mailadres en wachtwoord.',
+  'reset.title': 'Nieuw wachtwoord',
+  'reset.intro': 'Kies een nieuw wachtwoord van minstens 12 tekens. Daarna log je ermee in.',
+  'reset.password': 'Nieuw wachtwoord',
+  'reset.submit': 'Wachtwoord opslaan',
   'login.email': 'E-mailadres',
   'login.password': 'Wachtwoord',
   'login.submit': 'Inloggen',
@@ -276,6 +280,10 @@ const en: Record<Key, string> = {
 
   'login.title': 'Log in',
   'login.intro': 'Log in with your e-mail address and password.',
+  'reset.title': 'New password',
+  'reset.intro': 'Choose a new password of at least 12 characters, then log in with it.',
+  'reset.password': 'New password',
+  'reset.submit': 'Save password',
   'login.email': 'E-mail address',
   'login.password': 'Password',
   'login.submit': 'Log in',

@@ -7,6 +7,7 @@ import type { Me } from './api-types.js';
 import { h } from './dom.js';
 import { lang, onLangChange, t } from './i18n.js';
 import { renderLogin } from './login.js';
+import { renderResetPassword } from './reset-password.js';
 import { notFound, route, stop } from './router.js';
 import { renderShell } from './shell.js';
 import { renderActionDetail, renderActions } from './actions.js';
@@ -55,6 +56,12 @@ onLangChange(() => (me ? showApp(me) : showLogin()));
 
 async function boot(): Promise<void> {
   document.documentElement.lang = lang();
+  const resetToken = new URLSearchParams(location.search).get('token');
+  if (location.pathname === '/reset-password' && resetToken) {
+    document.title = `${t('reset.title')} – ${t('app.title')}`;
+    renderResetPassword(root, resetToken, showLogin);
+    return;
+  }
   try {
     const user = await api<Me>('GET', '/api/auth/me');
     setCsrfToken(user.csrfToken);
