@@ -167,10 +167,8 @@ program
       count: number;
     }) => {
       const werkflow = opts.sandbox ? await openSandbox(opts) : await openWerkflow(opts);
-      if (
-        opts.demo &&
-        (await werkflow.dossiers.dossiers.count(werkflow.catalog.all()[0]?.key ?? 'contact')) === 0
-      ) {
+      // Demo data goes into an empty database only: a restart must not undo what someone changed.
+      if (opts.demo && (await werkflow.dossiers.dossiers.countAll()) === 0) {
         await seed(werkflow, opts.count);
       }
       const app = await buildServer(werkflow, { logger: false });

@@ -14,7 +14,7 @@ import { type MigrationReport, migrate } from '../store/migrator.js';
 import { DossierService } from './dossier.service.js';
 import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
-import { systemClock } from './clock.js';
+import { SandboxClock, systemClock } from './clock.js';
 import { ActionEngine } from './action-engine.js';
 import { ActionExecutor } from './action-executor.js';
 import { ActionService } from './action.service.js';
@@ -81,7 +81,8 @@ export class Werkflow {
     this.dossierTypeRepo = new DossierTypeRepository(store);
     this.dossiers = new DossierService(store, () => this.catalogCache, clock);
     this.audit = new AuditService(store, clock);
-    this.auth = new AuthService(store, clock, this.audit);
+    // Sessions, lock-outs and tokens expire in real time, also when a sandbox clock is moved on.
+    this.auth = new AuthService(store, clock instanceof SandboxClock ? systemClock : clock, this.audit);
     this.calendar = new CalendarService(store, clock);
     const catalog = () => this.catalogCache;
     this.engine = new ActionEngine(store, catalog, this.dossiers.dossiers, this.calendar, clock);

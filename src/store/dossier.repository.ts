@@ -204,6 +204,15 @@ export class DossierRepository {
     return rows.map((r) => this.toDomain(r));
   }
 
+  /** How many dossiers there are of any type (0: an empty database, e.g. for demo seeding). */
+  async countAll(db: Db = this.store.db): Promise<number> {
+    const row = await db
+      .selectFrom('dossiers')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async count(type: string, db: Db = this.store.db): Promise<number> {
     const row = await db
       .selectFrom('dossiers')
