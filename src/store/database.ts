@@ -143,6 +143,9 @@ export async function openStore(config: StoreConfig): Promise<Store> {
       const setup = new pg.Client({ connectionString: config.url });
       await setup.connect();
       try {
+        // Several processes may open a new schema at once; "if not exists" is not atomic in
+        // PostgreSQL, so serialise on an advisory lock (released when the session ends).
+        await setup.query('select pg_advisory_lock(hashtext($1))', [`werkflow-schema:${schema}`]);
         await setup.query(`create schema if not exists ${schema}`);
       } finally {
         await setup.end();
