@@ -6,18 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { LightMyRequestResponse } from 'fastify';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import { encodeCursor } from '../../src/api/schemas.js';
-import { type ApiClient, type HttpMethod, anonymousApi, apiAs } from '../support/api-client.js';
+import { type ApiClient, type HttpMethod, anonymousApi, apiAs, expectError } from '../support/api-client.js';
 import { BACKENDS, openTestWerkflow } from '../support/backends.js';
-
-function expectError(res: LightMyRequestResponse, status: number, code: string, path?: string): void {
-  expect(res.statusCode, res.body).toBe(status);
-  const body = res.json<{ error: { code: string; path: string; message: string } }>();
-  expect(body.error.code).toBe(code);
-  if (path !== undefined) expect(body.error.path).toBe(path);
-}
 
 describe.each(BACKENDS)('auth routes with odd input on $name', (backend) => {
   let werkflow: Werkflow;

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildServer } from '../../src/api/server.js';
 import type { Role } from '../../src/domain/auth/roles.js';
@@ -144,4 +145,12 @@ export async function sessionApi(
     cookie,
     csrfToken,
   };
+}
+
+/** Asserts an API error answer: its status, error code and (when given) the path it names. */
+export function expectError(res: LightMyRequestResponse, status: number, code: string, path?: string): void {
+  expect(res.statusCode, res.body).toBe(status);
+  const body = res.json<{ error: { code: string; path: string; message: string } }>();
+  expect(body.error.code).toBe(code);
+  if (path !== undefined) expect(body.error.path).toBe(path);
 }
