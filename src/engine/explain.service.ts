@@ -297,14 +297,16 @@ export class ExplainService {
       def.timing,
       {
         eventAt: matched?.at ?? now,
-        fieldValue: typeof fieldValue === 'string' ? fieldValue : fieldValue == null ? null : String(fieldValue),
+        fieldValue:
+          typeof fieldValue === 'string' ? fieldValue : fieldValue == null ? null : String(fieldValue),
       },
       env.calendar,
     );
 
     // 4. Why no action (or why the one made will not run).
     const reasons: Explained[] = [];
-    if (env.deleted) reasons.push(say('reason.dossierDeleted', { at: iso(env.deletedAt ?? dossier.updatedAt) }));
+    if (env.deleted)
+      reasons.push(say('reason.dossierDeleted', { at: iso(env.deletedAt ?? dossier.updatedAt) }));
     if (t.publishedVersion === null) reasons.push(say('reason.notPublished'));
     else if (!t.active) reasons.push(say('reason.inactive'));
     for (const a of own) {
@@ -327,20 +329,23 @@ export class ExplainService {
     const categoryOf = (data: Readonly<Record<string, unknown>>) =>
       categoryField === undefined ? '' : String(data[categoryField] ?? '');
     const outsideCategories = (data: Readonly<Record<string, unknown>>) =>
-      def.categories.length > 0 && (categoryField === undefined || !def.categories.includes(categoryOf(data)));
+      def.categories.length > 0 &&
+      (categoryField === undefined || !def.categories.includes(categoryOf(data)));
     const stampedForMatch =
       matched !== null &&
-      mains.some((a) =>
-        matched.event ? a.triggerEventId === matched.event.id : a.createdAt >= matched.at,
-      );
+      mains.some((a) => (matched.event ? a.triggerEventId === matched.event.id : a.createdAt >= matched.at));
     if (matched && !stampedForMatch && t.publishedVersion !== null) {
       const firstPublished = await this.firstPublishedAt(t.id);
       const data = matched.event?.data ?? dossier.data;
       const earlier = mains.find((a) => a.status !== 'cancelled');
       if (firstPublished !== null && firstPublished > matched.at)
-        reasons.push(say('reason.notLiveAtEvent', { eventAt: iso(matched.at), publishedAt: iso(firstPublished) }));
+        reasons.push(
+          say('reason.notLiveAtEvent', { eventAt: iso(matched.at), publishedAt: iso(firstPublished) }),
+        );
       else if (outsideCategories(data))
-        reasons.push(say('reason.wrongCategory', { category: categoryOf(data), linked: [...def.categories] }));
+        reasons.push(
+          say('reason.wrongCategory', { category: categoryOf(data), linked: [...def.categories] }),
+        );
       else if (def.repeat === 'once' && earlier)
         reasons.push(
           say('reason.repeatOnceUsed', {
@@ -358,7 +363,9 @@ export class ExplainService {
       else if (timing.dueAt === null && anchor.type === 'field')
         reasons.push(say('reason.anchorEmpty', { field: anchor.field }));
     } else if (!matched && outsideCategories(dossier.data)) {
-      reasons.push(say('reason.wrongCategory', { category: categoryOf(dossier.data), linked: [...def.categories] }));
+      reasons.push(
+        say('reason.wrongCategory', { category: categoryOf(dossier.data), linked: [...def.categories] }),
+      );
     }
     const open = mains
       .filter((a) => OPEN.has(a.status))
@@ -397,7 +404,11 @@ export class ExplainService {
       !outsideCategories(dossier.data) &&
       (def.repeat === 'everyTime' || !mains.some((a) => a.status !== 'cancelled'))
     )
-      next = say('next.onEvent', { event: eventText, eventType: def.event.type, conditionsHoldNow: holdsNow });
+      next = say('next.onEvent', {
+        event: eventText,
+        eventType: def.event.type,
+        conditionsHoldNow: holdsNow,
+      });
     else next = say('next.nothing');
 
     return {
@@ -428,7 +439,10 @@ export class ExplainService {
 
   private async firstPublishedAt(templateId: string): Promise<number | null> {
     const versions = await this.engine.templates.versions(templateId);
-    return versions.reduce<number | null>((min, v) => (min === null || v.publishedAt < min ? v.publishedAt : min), null);
+    return versions.reduce<number | null>(
+      (min, v) => (min === null || v.publishedAt < min ? v.publishedAt : min),
+      null,
+    );
   }
 
   /** The recipient problems an e-mail to this dossier would meet now (empty when it can be addressed). */

@@ -12,7 +12,8 @@ export function explainRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       config: { permission: 'dossiers.read' },
       schema: {
         tags: ['dossiers'],
-        summary: 'Why each template of the dossier type did or did not act on this dossier, and what comes next',
+        summary:
+          'Why each template of the dossier type did or did not act on this dossier, and what comes next',
         description:
           'Per template (or the one in `template`): the event (happened when, or awaited), each condition with its value and whether it held at the event and now, the due time step by step (weekends and holidays named), the reasons no action was made, and what happens next. Every item has a `code` and `params` for the UI, and `text` in the language of Accept-Language (nl or en; Dutch by default).',
         params: Type.Object({ type: Type.String(), id: Type.String() }),

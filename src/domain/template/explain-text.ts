@@ -96,8 +96,10 @@ export function describeEvent(event: TemplateEvent, ctx: TextContext): string {
       let text = nl
         ? `${fieldLabel(event.field, ctx)} is gewijzigd`
         : `${fieldLabel(event.field, ctx)} changed`;
-      if (event.from !== undefined) text += nl ? ` van ${showValue(event.from, 'nl')}` : ` from ${showValue(event.from, 'en')}`;
-      if (event.to !== undefined) text += nl ? ` naar ${showValue(event.to, 'nl')}` : ` to ${showValue(event.to, 'en')}`;
+      if (event.from !== undefined)
+        text += nl ? ` van ${showValue(event.from, 'nl')}` : ` from ${showValue(event.from, 'en')}`;
+      if (event.to !== undefined)
+        text += nl ? ` naar ${showValue(event.to, 'nl')}` : ` to ${showValue(event.to, 'en')}`;
       return text;
     }
     case 'statusSet': {
@@ -105,7 +107,12 @@ export function describeEvent(event: TemplateEvent, ctx: TextContext): string {
         event.to.map((s) => statusLabel(s, ctx)),
         ctx.lang,
       );
-      const from = event.from ? orList(event.from.map((s) => statusLabel(s, ctx)), ctx.lang) : undefined;
+      const from = event.from
+        ? orList(
+            event.from.map((s) => statusLabel(s, ctx)),
+            ctx.lang,
+          )
+        : undefined;
       return nl
         ? `de status is gezet op ${to}${from ? ` (vanuit ${from})` : ''}`
         : `the status was set to ${to}${from ? ` (from ${from})` : ''}`;
@@ -129,7 +136,8 @@ export function describeEvent(event: TemplateEvent, ctx: TextContext): string {
 
 type Params = Readonly<Record<string, unknown>>;
 const s = (p: Params, key: string): string => String(p[key] ?? '');
-const list = (p: Params, key: string): string[] => (Array.isArray(p[key]) ? (p[key] as unknown[]).map(String) : []);
+const list = (p: Params, key: string): string[] =>
+  Array.isArray(p[key]) ? (p[key] as unknown[]).map(String) : [];
 
 /** The sentence of one code in the reader's language. */
 export function sentence(item: Coded, ctx: TextContext): string {
@@ -218,13 +226,17 @@ export function sentence(item: Coded, ctx: TextContext): string {
         ? `Actie ${s(p, 'actionId')} wacht tot de voorwaarden gelden${list(p, 'failing').length ? `; nu niet: ${andList(list(p, 'failing'), 'nl')}` : ''}.`
         : `Action ${s(p, 'actionId')} waits until the conditions hold${list(p, 'failing').length ? `; not now: ${andList(list(p, 'failing'), 'en')}` : ''}.`;
     case 'next.running':
-      return nl ? `Actie ${s(p, 'actionId')} wordt nu uitgevoerd.` : `Action ${s(p, 'actionId')} is being executed now.`;
+      return nl
+        ? `Actie ${s(p, 'actionId')} wordt nu uitgevoerd.`
+        : `Action ${s(p, 'actionId')} is being executed now.`;
     case 'next.onEvent':
       return nl
         ? `Er komt een actie zodra ${s(p, 'event')}${p.conditionsHoldNow === false ? ' en de voorwaarden gelden' : ''}.`
         : `An action follows once ${s(p, 'event')}${p.conditionsHoldNow === false ? ' and the conditions hold' : ''}.`;
     case 'next.nothing':
-      return nl ? 'Als er niets verandert, gebeurt er niets meer.' : 'If nothing changes, nothing more happens.';
+      return nl
+        ? 'Als er niets verandert, gebeurt er niets meer.'
+        : 'If nothing changes, nothing more happens.';
     default:
       return timingSentence(item, ctx) ?? item.code;
   }

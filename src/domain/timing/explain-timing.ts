@@ -12,7 +12,10 @@ import { addLocalDays, isoWeekday, isWorkingDay } from './working-days.js';
 /** One step of the computation: a code and its values (dates 'YYYY-MM-DD', instants as ISO text). */
 export type TimingStep =
   | { readonly code: 'timing.anchorEvent'; readonly params: { readonly at: string } }
-  | { readonly code: 'timing.anchorField'; readonly params: { readonly field: string; readonly value: string } }
+  | {
+      readonly code: 'timing.anchorField';
+      readonly params: { readonly field: string; readonly value: string };
+    }
   | { readonly code: 'timing.anchorEmpty'; readonly params: { readonly field: string } }
   | {
       readonly code: 'timing.offset';
@@ -65,7 +68,8 @@ export function explainTiming(
     steps.push({ code: 'timing.anchorField', params: { field: anchor.field, value } });
   }
   if (dueAt === null) return { dueAt, steps };
-  if (timing.offset !== 0) steps.push({ code: 'timing.offset', params: { offset: timing.offset, unit: timing.unit } });
+  if (timing.offset !== 0)
+    steps.push({ code: 'timing.offset', params: { offset: timing.offset, unit: timing.unit } });
   if (timing.unit === 'workingDays' && timing.offset !== 0) {
     const anchorAt = computeDueTime({ anchor, offset: 0, unit: 'minutes' }, input, calendar)!;
     const from = localDate(anchorAt, calendar.timeZone);
@@ -73,7 +77,8 @@ export function explainTiming(
     const step = Math.sign(timing.offset);
     let weekend: string[] = [];
     const flush = () => {
-      if (weekend.length > 0) steps.push({ code: 'timing.skippedWeekend', params: { dates: weekend.sort() } });
+      if (weekend.length > 0)
+        steps.push({ code: 'timing.skippedWeekend', params: { dates: weekend.sort() } });
       weekend = [];
     };
     for (let day = addLocalDays(from, step); day !== to; day = addLocalDays(day, step)) {
