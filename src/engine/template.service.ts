@@ -64,6 +64,13 @@ export interface TemplateWriteOptions {
   readonly allowView?: boolean;
 }
 
+/** A warning in a save response: saved, but worth a look (two templates setting the same field). */
+export interface TemplateWarning {
+  readonly code: string;
+  readonly message: string;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
 /** Writes an audit entry in the caller's transaction (set by the composition root when auth is present). */
 export type AuditHook = (
   db: Db,
@@ -88,6 +95,11 @@ export class TemplateService {
   /** Extra validation of effects that needs I/O (e-mail templates exist, recipients resolve). */
   validateEffect: (def: TemplateDefinition, catalog: DossierTypeCatalog) => Promise<ErrorDetail[]> =
     async () => [];
+  /**
+   * The template among the active ones (src/domain/template/template-graph.ts): throws when it
+   * closes a loop, returns warnings for conflicts. Set by the composition root.
+   */
+  checkGraph: (id: string, def: TemplateDefinition) => Promise<TemplateWarning[]> = async () => [];
 
   constructor(
     private readonly store: Store,
@@ -140,12 +152,14 @@ export class TemplateService {
     input: unknown,
     principal: Principal,
     options: { publish?: boolean; active?: boolean } & TemplateWriteOptions = {},
-  ): Promise<ActionTemplate> {
+  ): Promise<ActionTemplate & { warnings: TemplateWarning[] }> {
     const def = await this.validate(this.normalise(input), options);
     assertMayManage(principal, def.executionMode);
     const now = this.clock.now();
+    const id = newId(now);
+    const warnings = await this.checkGraph(id, def);
     const template: ActionTemplate = {
-      id: newId(now),
+      id,
       active: options.active ?? true,
       draft: def,
       publishedVersion: null,
@@ -165,7 +179,7 @@ export class TemplateService {
       if (options.publish) await this.engine.templates.publish(template.id, def, principal.id, now, db);
     });
     if (options.publish) await this.engine.reloadTemplates();
-    return (await this.engine.templates.get(template.id))!;
+    return { ...(await this.engine.templates.get(template.id))!, warnings };
   }
 
   async updateDraft(
@@ -173,7 +187,7 @@ export class TemplateService {
     input: unknown,
     principal: Principal,
     options: TemplateWriteOptions = {},
-  ): Promise<ActionTemplate> {
+  ): Promise<ActionTemplate & { warnings: TemplateWarning[] }> {
     const current = await this.get(id);
     let candidate = this.normalise(input);
     let allowView = options.allowView ?? false;
@@ -193,6 +207,7 @@ export class TemplateService {
     const def = await this.validate(candidate, { allowView });
     assertMayManage(principal, current.draft.executionMode);
     assertMayManage(principal, def.executionMode);
+    const warnings = await this.checkGraph(id, def);
     await this.store.db.transaction().execute(async (db) => {
       await this.engine.templates.updateDraft(id, def, this.clock.now(), db);
       await this.audit(db, {
@@ -204,7 +219,7 @@ export class TemplateService {
         after: def,
       });
     });
-    return (await this.engine.templates.get(id))!;
+    return { ...(await this.engine.templates.get(id))!, warnings };
   }
 
   /** Freezes the draft as a new version; new actions are stamped from it, existing ones keep theirs. */
@@ -213,6 +228,7 @@ export class TemplateService {
     // The stored draft passed the checks when it was saved, its view included.
     const def = await this.validate(current.draft, { allowView: true });
     assertMayManage(principal, def.executionMode);
+    await this.checkGraph(id, def);
     const version = await this.store.db.transaction().execute(async (db) => {
       const v = await this.engine.templates.publish(id, def, principal.id, this.clock.now(), db);
       await this.audit(db, {
@@ -236,6 +252,7 @@ export class TemplateService {
       // Switching on puts the published version to work, not the draft: its mode needs the right too.
       const published = await this.engine.definitionOf(id, current.publishedVersion);
       if (published) assertMayManage(principal, published.executionMode);
+      if (published && !current.active) await this.checkGraph(id, published);
     }
     await this.store.db.transaction().execute(async (db) => {
       await this.engine.templates.setActive(id, active, this.clock.now(), db);

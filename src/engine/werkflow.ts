@@ -23,6 +23,7 @@ import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { TemplateService } from './template.service.js';
 import { EconobisWorkflowService } from './econobis-workflows.service.js';
 import { ExplainService } from './explain.service.js';
+import { TemplateGraphService } from './template-graph.service.js';
 import { installDemoWorkflows } from './demo-workflows.js';
 import { fetchWebhookPort } from './webhook.client.js';
 import { EmailService, type EmailOptions, emailOptionsFromEnv } from './email.service.js';
@@ -71,6 +72,8 @@ export class Werkflow {
   readonly email: EmailService;
   /** "Why did or didn't a template act on a dossier", impact of template changes, the process map. */
   readonly explain: ExplainService;
+  /** Templates as a graph: loops refused at save, conflicts warned about, the process map. */
+  readonly graph: TemplateGraphService;
   private readonly dossierTypeRepo: DossierTypeRepository;
   private catalogCache: DossierTypeCatalog = catalogOf([]);
 
@@ -113,6 +116,8 @@ export class Werkflow {
     this.templates.email = this.email;
     this.explain = new ExplainService(store, this.engine, this.dossiers, catalog, clock);
     this.explain.email = this.email;
+    this.graph = new TemplateGraphService(this.engine, catalog);
+    this.templates.checkGraph = (id, def) => this.graph.check(id, def);
     this.actions.email = this.email;
     // A dossier, its event and the actions it stamps commit in one transaction.
     this.dossiers.onAfterWrite((db, events) => this.engine.onDossierEvents(db, events));

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ActionTemplate, TemplateVersion } from '../../domain/template/action-template.js';
+import type { TemplateWarning } from '../../engine/template.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { enginePrincipal } from '../principal.js';
 import { dossierBody, errorResponses } from '../schemas.js';
@@ -8,11 +9,12 @@ import { dossierBody, errorResponses } from '../schemas.js';
 const Params = Type.Object({ id: Type.String() });
 const Definition = Type.Record(Type.String(), Type.Unknown(), {
   description:
-    'A template definition: name, process, dossierType, event, conditions, timing, expiry, executionMode, effect, assignee, repeat, recheckAtDue, whenConditionsFail, categories, fanOut, reminder, priority, skipIfLateHours. Omitted optional parts get defaults. See docs/engine.md.',
+    'A template definition: name, process, dossierType, event, conditions, timing, expiry, executionMode, effect, assignee, repeat, recheckAtDue, whenConditionsFail, categories, fanOut, reminder, priority, skipIfLateHours, maxDepth. Omitted optional parts get defaults. See docs/engine.md.',
 });
 
-function templateBody(t: ActionTemplate & { versions?: TemplateVersion[] }) {
+function templateBody(t: ActionTemplate & { versions?: TemplateVersion[]; warnings?: TemplateWarning[] }) {
   return {
+    ...(t.warnings && t.warnings.length > 0 ? { warnings: t.warnings } : {}),
     id: t.id,
     active: t.active,
     publishedVersion: t.publishedVersion,
