@@ -57,6 +57,7 @@ export class ActionRepository {
       error: r.error,
       statusReason: r.status_reason,
       triggerEventId: r.trigger_event_id === null ? null : Number(r.trigger_event_id),
+      chainDepth: Number(r.chain_depth ?? 0),
       createdAt: Number(r.created_at),
       updatedAt: Number(r.updated_at),
       completedAt: r.completed_at === null ? null : Number(r.completed_at),
@@ -69,7 +70,7 @@ export class ActionRepository {
    */
   async insertMany(actions: readonly Action[], actor: string | null, db: Db): Promise<Action[]> {
     const inserted: Action[] = [];
-    const perRow = 27;
+    const perRow = 28;
     const chunk = Math.min(CHUNK, Math.floor(this.store.adapter.maxParameters / perRow));
     for (let i = 0; i < actions.length; i += chunk) {
       const part = actions.slice(i, i + chunk);
@@ -101,6 +102,7 @@ export class ActionRepository {
             error: null,
             status_reason: a.statusReason,
             trigger_event_id: a.triggerEventId,
+            chain_depth: a.chainDepth ?? 0,
             created_at: a.createdAt,
             updated_at: a.updatedAt,
             completed_at: null,

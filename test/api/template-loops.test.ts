@@ -118,4 +118,37 @@ describe.each(BACKENDS)('template loops and conflicts on $name', (backend) => {
     expect(warnings.map((w) => w.code)).toEqual(['template.fieldConflict']);
     expect(warnings[0]!.message).toContain('"Notitie bij afronden" also sets note of task on the same event');
   });
+
+  it('at run time, a chain deeper than maxDepth stops with a failed action saying why', async () => {
+    const created = await post({
+      name: 'Taak maakt vervolgtaak',
+      dossierType: 'task',
+      event: { type: 'created' },
+      categories: ['nota-maken'],
+      maxDepth: 3,
+      effect: {
+        type: 'createTask',
+        taskType: 'nota-maken',
+        description: 'Vervolg',
+        responsible: { type: 'none' },
+        plannedInDays: 1,
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json<{ id: string }>().id;
+    await werkflow.dossiers.create('task', { data: { taskType: 'nota-maken', description: 'Begin' } }, null);
+    for (let i = 0; i < 8; i++) await werkflow.scheduler.tick();
+    const actions = (await werkflow.engine.actions.list({ templateId: id, limit: 100 })).sort(
+      (a, b) => a.chainDepth! - b.chainDepth!,
+    );
+    expect(actions.map((a) => [a.chainDepth, a.status])).toEqual([
+      [0, 'done'],
+      [1, 'done'],
+      [2, 'done'],
+      [3, 'failed'],
+    ]);
+    expect(actions[3]!.error).toBe(
+      'Stopped: this action is number 4 in a chain of actions that start each other, and "Taak maakt vervolgtaak" allows at most 3 (its maxDepth). Check the templates for a loop.',
+    );
+  });
 });
