@@ -24,6 +24,7 @@ import { TemplateService } from './template.service.js';
 import { EconobisWorkflowService } from './econobis-workflows.service.js';
 import { ExplainService } from './explain.service.js';
 import { TemplateGraphService } from './template-graph.service.js';
+import { ImpactService } from './impact.service.js';
 import { installDemoWorkflows } from './demo-workflows.js';
 import { fetchWebhookPort } from './webhook.client.js';
 import { EmailService, type EmailOptions, emailOptionsFromEnv } from './email.service.js';
@@ -118,6 +119,10 @@ export class Werkflow {
     this.explain.email = this.email;
     this.graph = new TemplateGraphService(this.engine, catalog);
     this.templates.checkGraph = (id, def) => this.graph.check(id, def);
+    const impact = new ImpactService(store, this.engine, this.dossiers, catalog, clock, (def, limit, db) =>
+      this.templates.matchingDossiers(def, limit, db),
+    );
+    this.templates.changeImpact = (db, input, actor) => impact.change(db, input, actor);
     this.actions.email = this.email;
     // A dossier, its event and the actions it stamps commit in one transaction.
     this.dossiers.onAfterWrite((db, events) => this.engine.onDossierEvents(db, events));

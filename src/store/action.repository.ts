@@ -317,6 +317,56 @@ export class ActionRepository {
   }
 
   /**
+   * Moves open actions to another version of their template (the administrator chose "move" when
+   * publishing): new version, due time and idempotency key, with a history entry. Only actions
+   * still in the status read are moved; returns their ids.
+   */
+  async moveToVersion(
+    moves: readonly {
+      id: string;
+      status: ActionStatus;
+      version: number;
+      dueAt: number | null;
+      idempotencyKey: string;
+      note: string;
+    }[],
+    actor: string | null,
+    now: number,
+    db: Db,
+  ): Promise<string[]> {
+    const moved: string[] = [];
+    for (const m of moves) {
+      const r = await db
+        .updateTable('actions')
+        .set({
+          template_version: m.version,
+          due_at: m.dueAt,
+          idempotency_key: m.idempotencyKey,
+          updated_at: now,
+        })
+        .where('id', '=', m.id)
+        .where('status', '=', m.status)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 1) moved.push(m.id);
+    }
+    const set = new Set(moved);
+    await this.appendHistory(
+      moves
+        .filter((m) => set.has(m.id))
+        .map((m) => ({
+          actionId: m.id,
+          at: now,
+          actor,
+          fromStatus: m.status,
+          toStatus: m.status,
+          note: m.note,
+        })),
+      db,
+    );
+    return moved;
+  }
+
+  /**
    * Claims up to `limit` due automatic actions for `workerId`: status → running with a lease.
    * PostgreSQL: FOR UPDATE SKIP LOCKED lets several workers claim side by side without waiting
    * on each other; SQLite has one writer at a time (BEGIN IMMEDIATE), so no row locks are needed.
