@@ -117,7 +117,7 @@ export class Werkflow {
     this.templates.email = this.email;
     this.explain = new ExplainService(store, this.engine, this.dossiers, catalog, clock);
     this.explain.email = this.email;
-    this.graph = new TemplateGraphService(this.engine, catalog);
+    this.graph = new TemplateGraphService(store, this.engine, catalog, clock);
     this.templates.checkGraph = (id, def) => this.graph.check(id, def);
     const impact = new ImpactService(store, this.engine, this.dossiers, catalog, clock, (def, limit, db) =>
       this.templates.matchingDossiers(def, limit, db),
