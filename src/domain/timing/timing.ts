@@ -266,7 +266,10 @@ export function shiftInstant(instant: number, offset: number, unit: TimingUnit, 
 // Validation and description, for the template editor.
 
 /** Unit names per language, singular and plural. */
-export const UNIT_WORDS: Record<'nl' | 'en', Record<TimingUnit, readonly [singular: string, plural: string]>> = {
+export const UNIT_WORDS: Record<
+  'nl' | 'en',
+  Record<TimingUnit, readonly [singular: string, plural: string]>
+> = {
   en: {
     minutes: ['minute', 'minutes'],
     hours: ['hour', 'hours'],
