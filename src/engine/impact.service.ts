@@ -7,6 +7,7 @@ import { WerkflowError } from '../domain/errors.js';
 import type { ActiveTemplate, TemplateDefinition } from '../domain/template/action-template.js';
 import { dueTimeOf, idempotencyKey } from '../domain/template/stamp.js';
 import { effectiveCondition } from '../domain/template/template-index.js';
+import type { VersionMove } from '../store/action.repository.js';
 import type { Db, Store } from '../store/database.js';
 import type { ActionEngine } from './action-engine.js';
 import { withoutChanged } from './action-engine.js';
@@ -66,14 +67,7 @@ const OPEN: readonly ActionStatus[] = ['waiting', 'pending', 'due'];
 interface Plan {
   readonly report: ImpactReport;
   readonly cancels: { id: string; from: ActionStatus; reason: string }[];
-  readonly moves: {
-    id: string;
-    status: ActionStatus;
-    version: number;
-    dueAt: number | null;
-    idempotencyKey: string;
-    note: string;
-  }[];
+  readonly moves: VersionMove[];
 }
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());

@@ -18,6 +18,16 @@ export interface ActionFilter {
   readonly limit: number;
 }
 
+/** An open action moved to another version of its template, re-timed (see moveToVersion). */
+export interface VersionMove {
+  readonly id: string;
+  readonly status: ActionStatus;
+  readonly version: number;
+  readonly dueAt: number | null;
+  readonly idempotencyKey: string;
+  readonly note: string;
+}
+
 export interface Transition {
   readonly id: string;
   readonly from: ActionStatus;
@@ -322,14 +332,7 @@ export class ActionRepository {
    * still in the status read are moved; returns their ids.
    */
   async moveToVersion(
-    moves: readonly {
-      id: string;
-      status: ActionStatus;
-      version: number;
-      dueAt: number | null;
-      idempotencyKey: string;
-      note: string;
-    }[],
+    moves: readonly VersionMove[],
     actor: string | null,
     now: number,
     db: Db,
