@@ -103,9 +103,11 @@ describe('template graph', () => {
         let frontier = edges.filter((e) => e.from === `n${start}`).map((e) => e.to);
         while (frontier.length > 0) {
           const next: string[] = [];
-          for (const n of frontier)
-            if (!reach.has(n))
-              (reach.add(n), next.push(...edges.filter((e) => e.from === n).map((e) => e.to)));
+          for (const n of frontier) {
+            if (reach.has(n)) continue;
+            reach.add(n);
+            next.push(...edges.filter((e) => e.from === n).map((e) => e.to));
+          }
           frontier = next;
         }
         const cycle = cycleThrough(`n${start}`, edges);
