@@ -156,6 +156,22 @@ describe.each(BACKENDS)('explain on $name', (backend) => {
     expect(codes((await explain('contact', contact, draft)).reasons)).toEqual(['reason.notPublished']);
   });
 
+  it('the event came before the template was published', async () => {
+    const contact = await dossier('contact', { kind: 'persoon', name: 'Eerder' });
+    clock.advance(60_000);
+    const id = await template({
+      name: 'Later gepubliceerd',
+      dossierType: 'contact',
+      event: { type: 'created' },
+    });
+    const r = await explain('contact', contact, id, 'en');
+    expect(r.event.code).toBe('event.happened');
+    expect(codes(r.reasons)).toEqual(['reason.notLiveAtEvent']);
+    expect(r.reasons[0]!.text).toMatch(
+      /^The event \(.*\) came before the template was first published \(.*\)\.$/,
+    );
+  });
+
   it('wrong category: the dossier is not in a category the template is linked to', async () => {
     const id = await template({
       name: 'Alleen voor belafspraken',
