@@ -250,6 +250,22 @@ describe.each(BACKENDS)('explain on $name', (backend) => {
     expect(r.next).toMatchObject({ code: 'next.onEvent', params: { conditionsHoldNow: false } });
   });
 
+  it('a waiting action ("create always") says which conditions it waits for', async () => {
+    const id = await template({
+      name: 'Wacht op een e-mailadres',
+      dossierType: 'contact',
+      event: { type: 'created' },
+      whenConditionsFail: 'wait',
+      conditions: { type: 'all', conditions: [{ type: 'compare', field: 'email', op: 'isNotEmpty' }] },
+    });
+    const contact = await dossier('contact', { kind: 'persoon', name: 'Wachtend' });
+    const r = await explain('contact', contact, id);
+    expect(r.actions.map((a) => a.status)).toEqual(['waiting']);
+    expect(r.reasons).toEqual([]);
+    expect(r.next).toMatchObject({ code: 'next.waiting', params: { failing: ['e-mail is niet leeg'] } });
+    expect(r.next.text).toMatch(/wacht tot de voorwaarden gelden; nu niet: e-mail is niet leeg\.$/);
+  });
+
   it('deleted dossier: explained from its last event', async () => {
     const id = await template({
       name: 'Nieuw contact bellen',
