@@ -163,8 +163,8 @@ export function describeEdge(
 export const MAX_CHAIN_DEPTH = 20;
 
 /**
- * The problems of saving `candidate` among the other active templates: a loop it closes (unless
- * it states `maxDepth`), with the loop named step by step.
+ * The problems of saving `candidate` among the other active templates: a loop through it on which
+ * no template states `maxDepth` (such a loop never stops), named step by step.
  */
 export function loopProblems(
   candidate: GraphTemplate,
@@ -173,7 +173,10 @@ export function loopProblems(
 ): ErrorDetail[] {
   if (candidate.definition.maxDepth !== undefined) return [];
   const all = [...others.filter((o) => o.id !== candidate.id), candidate];
-  const cycle = cycleThrough(candidate.id, templateEdges(all));
+  // A loop through a template that states maxDepth stops there: only loops without one count.
+  const bounded = new Set(all.filter((t) => t.definition.maxDepth !== undefined).map((t) => t.id));
+  const edges = templateEdges(all).filter((e) => !bounded.has(e.from) && !bounded.has(e.to));
+  const cycle = cycleThrough(candidate.id, edges);
   if (!cycle) return [];
   const byId = new Map(all.map((t) => [t.id, t.definition]));
   const name = (id: string) => byId.get(id)?.name ?? id;

@@ -71,6 +71,29 @@ describe('template graph', () => {
     expect(loopProblems(b, [], catalog)).toEqual([]);
   });
 
+  it('lets a template on a loop be saved when another template on that loop states maxDepth', () => {
+    const a = t('a', {
+      name: 'A',
+      event: { type: 'statusSet', to: ['actief'] },
+      effect: { type: 'setField', field: 'note', value: 'n' },
+      maxDepth: 3,
+    });
+    const b = t('b', {
+      name: 'B',
+      event: { type: 'fieldChanged', field: 'note' },
+      effect: { type: 'setStatus', status: 'actief' },
+    });
+    // A bounds the loop A → B → A: editing B must not be refused for a loop A already stops.
+    expect(loopProblems(b, [a], catalog)).toEqual([]);
+    // A second, unbounded loop through B is still refused: B → C → B.
+    const c = t('c', {
+      name: 'C',
+      event: { type: 'statusSet', to: ['actief'] },
+      effect: { type: 'setField', field: 'note', value: 'm' },
+    });
+    expect(loopProblems(b, [a, c], catalog)[0]!.message).toContain('"C" sets note to "m", which starts "B"');
+  });
+
   it('warns about two templates setting the same field on the same event, not on different events', () => {
     const one = t('one', {
       event: { type: 'created' },
