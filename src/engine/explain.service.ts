@@ -401,6 +401,8 @@ export class ExplainService {
       t.active &&
       t.publishedVersion !== null &&
       def.event.type !== 'manual' &&
+      // A dossier is created once: when that has happened, the event will not come again.
+      !(def.event.type === 'created' && matched) &&
       !outsideCategories(dossier.data) &&
       (def.repeat === 'everyTime' || !mains.some((a) => a.status !== 'cancelled'))
     )
