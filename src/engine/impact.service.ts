@@ -5,7 +5,7 @@ import type { Dossier } from '../domain/dossier.js';
 import type { DossierTypeCatalog } from '../domain/dossier-type.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { ActiveTemplate, TemplateDefinition } from '../domain/template/action-template.js';
-import { dueTimeOf, idempotencyKey } from '../domain/template/stamp.js';
+import { dueTimeOf, expiryOf, idempotencyKey } from '../domain/template/stamp.js';
 import { effectiveCondition } from '../domain/template/template-index.js';
 import type { VersionMove } from '../store/action.repository.js';
 import type { Db, Store } from '../store/database.js';
@@ -229,11 +229,25 @@ export class ImpactService {
           ? a.dueAt
           : dueTimeOf(next, { eventAt: a.createdAt, data: dossier.data }, calendar);
       const trigger = a.idempotencyKey.split('|').slice(3).join('|');
+      // The new version is what runs: its execution mode decides whether a person or the
+      // scheduler picks the action up, so a manual action already due on it is `due`.
+      const status: ActionStatus =
+        a.status === 'waiting'
+          ? 'waiting'
+          : next.executionMode !== 'automatic' && due !== null && due <= now
+            ? 'due'
+            : 'pending';
       out.moves.push({
         id: a.id,
-        status: a.status,
+        from: a.status,
+        status,
         version,
         dueAt: due,
+        expiresAt: due === null ? a.expiresAt : expiryOf(next, due, calendar),
+        executionMode: next.executionMode,
+        title: next.name,
+        priority: next.priority,
+        process: next.process ?? null,
         idempotencyKey:
           next.repeat === 'once'
             ? idempotencyKey(template, a.dossierId, trigger)

@@ -21,10 +21,19 @@ export interface ActionFilter {
 /** An open action moved to another version of its template, re-timed (see moveToVersion). */
 export interface VersionMove {
   readonly id: string;
+  /** The status read; the move happens only while the action is still in it. */
+  readonly from: ActionStatus;
+  /** The status after the move (a manual action already due on the new version is `due`). */
   readonly status: ActionStatus;
   readonly version: number;
   readonly dueAt: number | null;
+  readonly expiresAt: number | null;
   readonly idempotencyKey: string;
+  /** What the new version says the action is: how it runs, its title, priority and process. */
+  readonly executionMode: ExecutionMode;
+  readonly title: string;
+  readonly priority: Action['priority'];
+  readonly process: string | null;
   readonly note: string;
 }
 
@@ -343,12 +352,18 @@ export class ActionRepository {
         .updateTable('actions')
         .set({
           template_version: m.version,
+          status: m.status,
           due_at: m.dueAt,
+          expires_at: m.expiresAt,
           idempotency_key: m.idempotencyKey,
+          execution_mode: m.executionMode,
+          title: m.title,
+          priority: m.priority,
+          process: m.process,
           updated_at: now,
         })
         .where('id', '=', m.id)
-        .where('status', '=', m.status)
+        .where('status', '=', m.from)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 1) moved.push(m.id);
     }
@@ -360,7 +375,7 @@ export class ActionRepository {
           actionId: m.id,
           at: now,
           actor,
-          fromStatus: m.status,
+          fromStatus: m.from,
           toStatus: m.status,
           note: m.note,
         })),

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import type { ImpactReport } from '../../src/engine/impact.service.js';
 import { type ApiClient, apiAs, expectError } from '../support/api-client.js';
-import { BACKENDS, openTestWerkflow } from '../support/backends.js';
+import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
 
 const DAY = 86_400_000;
 
@@ -15,6 +15,7 @@ describe.each(BACKENDS)('template impact on $name', (backend) => {
   let werkflow: Werkflow;
   let api: ApiClient;
   let templateId: string;
+  let clock: TestClock;
   const tasks: Record<string, string> = {};
 
   const v1 = {
@@ -35,7 +36,8 @@ describe.each(BACKENDS)('template impact on $name', (backend) => {
   };
 
   beforeEach(async () => {
-    werkflow = await openTestWerkflow(backend);
+    clock = new TestClock();
+    werkflow = await openTestWerkflow(backend, { clock });
     api = await apiAs(werkflow, 'workflowManager');
     const created = await api.request('POST', '/api/templates?publish=true', v1);
     expect(created.statusCode, created.body).toBe(201);
@@ -125,6 +127,35 @@ describe.each(BACKENDS)('template impact on $name', (backend) => {
       version: 2,
       pendingActions: { pending: 'move', openActions: 3, cancelled: 1, retimed: 2, kept: 0, newDossiers: 1 },
     });
+  });
+
+  it('"move" takes the execution mode, name and priority along: the new version is what runs', async () => {
+    const v3 = {
+      ...v2,
+      name: 'Terugbellen (automatisch)',
+      executionMode: 'automatic',
+      priority: 'high',
+      effect: { type: 'setField', field: 'finished', value: true },
+    };
+    const draft = await api.request('PUT', `/api/templates/${templateId}/draft`, v3);
+    expect(draft.statusCode, draft.body).toBe(200);
+    await publish('', { pending: 'move' });
+    const moved = (await actions()).filter((a) => a.templateVersion === 2);
+    expect(moved).toHaveLength(2);
+    for (const a of moved)
+      expect(a).toMatchObject({
+        status: 'pending',
+        executionMode: 'automatic',
+        title: 'Terugbellen (automatisch)',
+        priority: 'high',
+      });
+    // Due in five days: the scheduler then performs the new version's effect by itself.
+    clock.advance(6 * DAY);
+    await werkflow.scheduler.tick();
+    for (const a of moved) {
+      const task = await werkflow.dossiers.dossiers.get(a.dossierId);
+      expect(task?.data.finished, a.dossierId).toBe(true);
+    }
   });
 
   it('publishing keeps planned actions on their version by default', async () => {
