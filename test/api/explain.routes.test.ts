@@ -361,4 +361,37 @@ describe.each(BACKENDS)('explain on $name', (backend) => {
       'validation_failed',
     );
   });
+
+  it('the OpenAPI document describes the answers of explain, the process map and the impact, not as unknown', async () => {
+    const doc = (await api.request('GET', '/api/openapi.json')).json<{
+      paths: Record<
+        string,
+        Record<
+          string,
+          { responses: Record<string, { content: Record<string, { schema: Record<string, unknown> }> }> }
+        >
+      >;
+    }>();
+    const ok = (path: string, method: string) =>
+      doc.paths[path]![method]!.responses['200']!.content['application/json']!.schema as {
+        properties?: Record<
+          string,
+          { properties?: Record<string, unknown>; items?: { properties?: Record<string, unknown> } }
+        >;
+      };
+    const explainSchema = ok('/api/dossiers/{type}/{id}/explain', 'get');
+    expect(Object.keys(explainSchema.properties!)).toEqual(['dossier', 'language', 'templates']);
+    expect(Object.keys(explainSchema.properties!.templates!.items!.properties!)).toContain('reasons');
+    expect(Object.keys(ok('/api/processes/{process}/map', 'get').properties!)).toEqual([
+      'process',
+      'from',
+      'to',
+      'nodes',
+      'edges',
+      'mermaid',
+    ]);
+    expect(Object.keys(ok('/api/templates/{id}/publish', 'post').properties!.impact!.properties!)).toContain(
+      'retimed',
+    );
+  });
 });

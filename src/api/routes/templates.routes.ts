@@ -5,6 +5,7 @@ import { type PendingChoice, pendingChoice } from '../../engine/impact.service.j
 import type { TemplateWarning } from '../../engine/template.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { enginePrincipal } from '../principal.js';
+import { ImpactReportSchema } from '../explain.schemas.js';
 import { dossierBody, errorResponses } from '../schemas.js';
 
 const Params = Type.Object({ id: Type.String() });
@@ -134,7 +135,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         params: Params,
         querystring: DryRunQuery,
         response: {
-          200: Type.Object({ version: Type.Integer(), impact: Type.Optional(Type.Unknown()) }),
+          200: Type.Object({ version: Type.Integer(), impact: Type.Optional(ImpactReportSchema) }),
           ...errorResponses,
         },
       },
