@@ -134,6 +134,26 @@ export class ActionEngine {
     return def;
   }
 
+  /** The definitions of many template versions, cached like definitionOf; the missing ones in one query. */
+  async definitionsOf(
+    pairs: readonly { id: string; version: number }[],
+    db: Db = this.store.db,
+  ): Promise<Map<string, TemplateDefinition>> {
+    const out = new Map<string, TemplateDefinition>();
+    const missing: { id: string; version: number }[] = [];
+    for (const p of pairs) {
+      const cached = this.versionCache.get(`${p.id}@${p.version}`);
+      if (cached) out.set(`${p.id}@${p.version}`, cached);
+      else missing.push(p);
+    }
+    if (missing.length === 0) return out;
+    for (const [key, def] of await this.templates.versionsMany(missing, db)) {
+      this.versionCache.set(key, def);
+      out.set(key, def);
+    }
+    return out;
+  }
+
   calendar(): Promise<Calendar> {
     return this.calendars.calendar();
   }
