@@ -264,7 +264,9 @@ describe.each(BACKENDS)('explain on $name', (backend) => {
     expect(r.actions.map((a) => a.status)).toEqual(['waiting']);
     expect(r.reasons).toEqual([]);
     expect(r.next).toMatchObject({ code: 'next.waiting', params: { failing: ['e-mail is niet leeg'] } });
-    expect(r.next.text).toMatch(/wacht tot de voorwaarden gelden; nu niet: e-mail is niet leeg\.$/);
+    expect(r.next.text).toMatch(
+      /wacht tot het dossier aan de voorwaarden voldoet; nu nog niet: e-mail is niet leeg\.$/,
+    );
   });
 
   it('deleted dossier: explained from its last event', async () => {
@@ -310,7 +312,7 @@ describe.each(BACKENDS)('explain on $name', (backend) => {
     const r = await explain('contact', contact, id, 'en');
     expect(r.actions.map((a) => a.status)).toEqual(['cancelled']);
     expect(r.reasons.map((x) => [x.code, x.params.hours])).toEqual([['reason.skippedTooLate', 2]]);
-    expect(r.reasons[0]!.text).toContain('more than 2 hours late');
+    expect(r.reasons[0]!.text).toContain('more than 2 hours after its due time');
   });
 
   it('recipient without an address', async () => {

@@ -4,7 +4,8 @@
  * a Kysely plugin on the store's connection, on SQLite and PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Kysely, KyselyPlugin } from 'kysely';
+import type { KyselyPlugin } from 'kysely';
+import type { Db } from '../../src/store/database.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
@@ -68,7 +69,7 @@ describe.each(BACKENDS)('explain queries on $name', (backend) => {
       },
       transformResult: async (args) => args.result,
     };
-    const store = werkflow.store as { db: Kysely<never> };
+    const store = werkflow.store as { db: Db };
     const original = store.db;
     store.db = original.withPlugin(counter);
     try {
