@@ -137,7 +137,19 @@ export class ImpactService {
     if (next) {
       const now = await this.matching(next, 100_000, db);
       const before = change === 'publish' && previous ? await this.matching(previous, 100_000, db) : [];
-      const had = new Set([...before.map((d) => d.id), ...open.map((a) => a.dossierId)]);
+      // "once" is used for good by an action that was not cancelled or expired (its key stays).
+      const used =
+        next.repeat === 'once'
+          ? await this.engine.actions.list(
+              { templateId: input.templateId, statuses: ['running', 'done', 'failed'], limit: 1_000_000 },
+              db,
+            )
+          : [];
+      const had = new Set([
+        ...before.map((d) => d.id),
+        ...open.map((a) => a.dossierId),
+        ...used.filter((a) => a.kind === 'main').map((a) => a.dossierId),
+      ]);
       const fresh = now.filter((d) => !had.has(d.id));
       newCount = fresh.length;
       newDossiers = fresh.slice(0, SAMPLE).map((d) => ({

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import type { ImpactReport } from '../../src/engine/impact.service.js';
+import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import { type ApiClient, apiAs, expectError } from '../support/api-client.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
 
@@ -194,5 +195,34 @@ describe.each(BACKENDS)('template impact on $name', (backend) => {
       active: false,
       pendingActions: { pending: 'cancel', cancelled: 3 },
     });
+  });
+
+  it('switching on counts as new only the dossiers that can still get an action ("once" already used does not)', async () => {
+    const once = await api.request('POST', '/api/templates?publish=true', {
+      ...v1,
+      name: 'Eenmalig terugbellen',
+      repeat: 'once',
+      conditions: { type: 'all', conditions: [] },
+    });
+    expect(once.statusCode, once.body).toBe(201);
+    const onceId = once.json<{ id: string }>().id;
+    const used = await werkflow.dossiers.create(
+      'task',
+      { data: { taskType: 'bellen', description: 'Al gebeld' } },
+      null,
+    );
+    const action = (
+      await werkflow.engine.actions.list({ templateId: onceId, dossierId: used.id, limit: 5 })
+    )[0]!;
+    await werkflow.actions.complete(action.id, SYSTEM_PRINCIPAL);
+    const off = await api.request('POST', `/api/templates/${onceId}/active`, { active: false });
+    expect(off.statusCode, off.body).toBe(200);
+    const dry = await api.request('POST', `/api/templates/${onceId}/active?dryRun=true`, { active: true });
+    expect(dry.statusCode, dry.body).toBe(200);
+    const impact = dry.json<{ impact: ImpactReport }>().impact;
+    // Every task meets the template, but the one whose "once" action is done never gets another.
+    expect(impact.samples.newDossiers.map((d) => d.dossierId)).not.toContain(used.id);
+    const all = await werkflow.dossiers.dossiers.count('task');
+    expect(impact.newDossiers).toBe(all - 1);
   });
 });
