@@ -225,4 +225,28 @@ describe.each(BACKENDS)('template impact on $name', (backend) => {
     const all = await werkflow.dossiers.dossiers.count('task');
     expect(impact.newDossiers).toBe(all - 1);
   });
+
+  it('a dry run needs the same rights as the change: staff may not look at the impact of an automatic template', async () => {
+    const auto = await api.request('PUT', `/api/templates/${templateId}/draft`, {
+      ...v2,
+      executionMode: 'automatic',
+      effect: { type: 'setField', field: 'finished', value: true },
+    });
+    expect(auto.statusCode, auto.body).toBe(200);
+    const staff = await apiAs(werkflow, 'staff');
+    try {
+      expectError(
+        await staff.request('POST', `/api/templates/${templateId}/publish?dryRun=true`, { pending: 'move' }),
+        403,
+        'forbidden',
+      );
+      // Switching checks the draft's mode too, in a dry run as for real.
+      const dry = await staff.request('POST', `/api/templates/${templateId}/active?dryRun=true`, {
+        active: false,
+      });
+      expect(dry.statusCode, dry.body).toBe(403);
+    } finally {
+      await staff.app.close();
+    }
+  });
 });
