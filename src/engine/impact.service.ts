@@ -1,6 +1,6 @@
 import type { Action, ActionStatus } from '../domain/action/action.js';
 import type { Clock } from '../domain/clock.js';
-import { evaluateCondition, referencePaths } from '../domain/condition/index.js';
+import { referencePaths } from '../domain/condition/index.js';
 import type { Dossier } from '../domain/dossier.js';
 import type { DossierTypeCatalog } from '../domain/dossier-type.js';
 import { WerkflowError } from '../domain/errors.js';
@@ -10,7 +10,7 @@ import { effectiveCondition } from '../domain/template/template-index.js';
 import type { VersionMove } from '../store/action.repository.js';
 import type { Db, Store } from '../store/database.js';
 import type { ActionEngine } from './action-engine.js';
-import { withoutChanged } from './action-engine.js';
+import { holdsWithoutEvent, withoutChanged } from './action-engine.js';
 import type { DossierService } from './dossier.service.js';
 import { DossierGraph } from './reference-loader.js';
 
@@ -202,9 +202,8 @@ export class ImpactService {
     const now = this.clock.now();
     const graph = new DossierGraph(this.dossiers.dossiers, db, catalog);
     await graph.load(open.map((a) => a.dossierId));
-    const condition = withoutChanged(effectiveCondition(next));
     const roots = open.map((a) => graph.get(a.dossierId)).filter((d): d is Dossier => d !== undefined);
-    await graph.preload(roots, referencePaths(condition));
+    await graph.preload(roots, referencePaths(withoutChanged(effectiveCondition(next))));
     const template: ActiveTemplate = { templateId: open[0]?.templateId ?? '', version, definition: next };
     for (const a of open) {
       const dossier = graph.get(a.dossierId);
@@ -222,11 +221,10 @@ export class ImpactService {
           out.cancel(a, 'the dossier is not in a category the new version is linked to');
           continue;
         }
-        const holds = evaluateCondition(condition, {
+        const holds = holdsWithoutEvent(next, dossier, {
           type,
           catalog,
-          data: dossier.data,
-          resolve: graph.resolverFor(dossier),
+          graph,
           now,
           timeZone: calendar.timeZone,
         });
