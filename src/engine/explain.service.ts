@@ -152,7 +152,19 @@ export class ExplainService {
       templates = await this.engine.templates.list({ dossierType: typeKey });
     }
 
-    const actions = await this.engine.actions.list({ dossierId: id, limit: 10_000 });
+    const own = await this.engine.actions.list({ dossierId: id, limit: 10_000 });
+    // A fan-out template's actions live on the related dossiers, stamped by this dossier's events.
+    const fanOutIds = new Set(templates.filter((t) => t.draft.fanOut !== undefined).map((t) => t.id));
+    const fannedOut =
+      fanOutIds.size > 0 && events.length > 0
+        ? (
+            await this.engine.actions.list({
+              triggerEventIds: events.map((e) => e.id),
+              limit: 10_000,
+            })
+          ).filter((a) => a.dossierId !== id && fanOutIds.has(a.templateId))
+        : [];
+    const actions = [...own, ...fannedOut];
     const calendar = await this.engine.calendar();
     const names = new Map(templates.map((t) => [t.id, t.draft.name]));
     const ctx: TextContext = {

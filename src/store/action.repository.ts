@@ -13,6 +13,8 @@ export interface ActionFilter {
   readonly process?: string;
   readonly dossierId?: string;
   readonly templateId?: string;
+  /** Actions stamped by one of these events (at most a few hundred ids). */
+  readonly triggerEventIds?: readonly number[];
   readonly executionMode?: ExecutionMode;
   readonly after?: string;
   readonly limit: number;
@@ -208,6 +210,11 @@ export class ActionRepository {
     if (filter.process) q = q.where('process', '=', filter.process);
     if (filter.dossierId) q = q.where('dossier_id', '=', filter.dossierId);
     if (filter.templateId) q = q.where('template_id', '=', filter.templateId);
+    if (filter.triggerEventIds)
+      q =
+        filter.triggerEventIds.length > 0
+          ? q.where('trigger_event_id', 'in', [...filter.triggerEventIds])
+          : q.where((eb) => eb.val(false));
     if (filter.executionMode) q = q.where('execution_mode', '=', filter.executionMode);
     if (filter.after) q = q.where('id', '>', filter.after);
     const rows = await q.orderBy('id').limit(filter.limit).execute();
