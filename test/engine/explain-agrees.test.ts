@@ -27,6 +27,7 @@ const NOTES = ['x', 'y', ''] as const;
 
 const eventArb = fc.oneof(
   fc.constant({ type: 'created' }),
+  fc.constant({ type: 'dateReached', field: 'plannedFinishDate' }),
   fc.constant({ type: 'fieldChanged', field: 'note' }),
   fc
     .constantFrom(...NOTES.filter((n) => n !== ''))
@@ -51,6 +52,7 @@ const patchArb = fc.record(
     taskType: fc.constantFrom(...TYPES),
     description: fc.constantFrom('a', 'b'),
     finished: fc.boolean(),
+    plannedFinishDate: fc.constantFrom('2027-01-12', '2027-01-14', null),
   },
   { requiredKeys: [] },
 );
@@ -61,7 +63,7 @@ const scenarioArb = fc.record({
     description: fc.constantFrom('a', 'b'),
     finished: fc.boolean(),
   }),
-  patches: fc.array(patchArb, { maxLength: 4 }),
+  patches: fc.array(patchArb, { maxLength: 5 }),
 });
 
 describe.each(BACKENDS)('explain agrees with the engine on $name', (backend) => {
@@ -88,6 +90,15 @@ describe.each(BACKENDS)('explain agrees with the engine on $name', (backend) => 
             executionMode: 'manual',
             effect: { type: 'none' },
             event: template.event,
+            ...(template.event.type === 'dateReached'
+              ? {
+                  timing: {
+                    anchor: { type: 'field', field: 'plannedFinishDate' },
+                    offset: -2,
+                    unit: 'workingDays',
+                  },
+                }
+              : {}),
             conditions: template.conditions,
             categories: template.categories,
             repeat: template.repeat,
@@ -135,6 +146,11 @@ describe.each(BACKENDS)('explain agrees with the engine on $name', (backend) => 
               d = await werkflow.dossiers.patch('task', d.id, { note: 'z' }, d.version, null);
             clock.advance(60_000);
             d = await werkflow.dossiers.patch('task', d.id, { note: ev.to ?? `n${n}` }, d.version, null);
+          }
+          if (ev.type === 'dateReached') {
+            clock.advance(60_000);
+            const date = d.data.plannedFinishDate === '2027-02-01' ? '2027-02-02' : '2027-02-01';
+            d = await werkflow.dossiers.patch('task', d.id, { plannedFinishDate: date }, d.version, null);
           }
           expect((await mainsNow()).length, story).toBeGreaterThan(mains.length);
         }

@@ -158,7 +158,7 @@ export function describeEvent(event: TemplateEvent, ctx: TextContext): string {
     case 'dateReached':
       return nl
         ? `${fieldLabel(event.field, ctx)} is ingevuld (er wordt vanaf die datum gerekend)`
-        : `${fieldLabel(event.field, ctx)} was filled in (the date counts)`;
+        : `${fieldLabel(event.field, ctx)} was filled in (counted from that date)`;
     case 'actionCompleted':
     case 'actionExpired': {
       const name = ctx.templateName(event.templateId);
