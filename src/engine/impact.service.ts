@@ -215,13 +215,15 @@ export class ImpactService {
         out.cancel(a, 'the dossier is gone');
         continue;
       }
+      // A fan-out action's conditions speak of its root: they are checked when it falls due.
+      let holds = a.status !== 'waiting';
       if (!next.fanOut) {
         const category = type.categoryField ? String(dossier.data[type.categoryField] ?? '') : '';
         if (next.categories.length > 0 && !next.categories.includes(category)) {
           out.cancel(a, 'the dossier is not in a category the new version is linked to');
           continue;
         }
-        const holds = holdsWithoutEvent(next, dossier, {
+        holds = holdsWithoutEvent(next, dossier, {
           type,
           catalog,
           graph,
@@ -234,19 +236,16 @@ export class ImpactService {
         }
       }
       // The event time the action was stamped at: the action is created in the event's transaction.
-      const due =
-        a.status === 'waiting'
-          ? a.dueAt
-          : dueTimeOf(next, { eventAt: a.createdAt, data: dossier.data }, calendar);
+      const due = dueTimeOf(next, { eventAt: a.createdAt, data: dossier.data }, calendar);
       const trigger = a.idempotencyKey.split('|').slice(3).join('|');
-      // The new version is what runs: its execution mode decides whether a person or the
-      // scheduler picks the action up, so a manual action already due on it is `due`.
-      const status: ActionStatus =
-        a.status === 'waiting'
-          ? 'waiting'
-          : next.executionMode !== 'automatic' && due !== null && due <= now
-            ? 'due'
-            : 'pending';
+      // Re-checked on the new version: waiting while its conditions fail ("wait"). The new version
+      // is what runs: its execution mode decides whether a person or the scheduler picks the
+      // action up, so a manual action already due on it is `due`.
+      const status: ActionStatus = !holds
+        ? 'waiting'
+        : next.executionMode !== 'automatic' && due !== null && due <= now
+          ? 'due'
+          : 'pending';
       out.moves.push({
         id: a.id,
         from: a.status,
