@@ -85,8 +85,13 @@ export function templateEdges(templates: readonly GraphTemplate[]): GraphEdge[] 
       }
       if (!w || b.definition.dossierType !== w.type) continue;
       if (w.creates) {
-        // A new dossier fires "created", and "status set" / "date reached" when it is born with them.
-        if (be.type === 'created' || be.type === 'statusSet' || be.type === 'dateReached')
+        // A new dossier fires "created", and "status set" (without a `from`: it had no status
+        // before) / "date reached" when it is born with them — as TemplateIndex.match does.
+        if (
+          be.type === 'created' ||
+          (be.type === 'statusSet' && be.from === undefined) ||
+          be.type === 'dateReached'
+        )
           edges.push({ from: a.id, to: b.id, via: { kind: 'createDossier', dossierType: w.type } });
       } else if (w.field !== undefined && writeTriggers(b.definition, w.field, w.value)) {
         edges.push({

@@ -53,6 +53,27 @@ describe('template graph', () => {
     );
   });
 
+  it('a created dossier starts "status set" templates only without a from-status, as the matcher does', () => {
+    const creates = t('creates', {
+      event: { type: 'created' },
+      effect: { type: 'createDossier', dossierType: 'task', fields: {} },
+    });
+    const edges = templateEdges([
+      creates,
+      t('anyStatus', {
+        dossierType: 'task',
+        event: { type: 'statusSet', to: ['open'] },
+        effect: { type: 'none' },
+      }),
+      t('fromStatus', {
+        dossierType: 'task',
+        event: { type: 'statusSet', to: ['open'], from: ['nieuw'] },
+        effect: { type: 'none' },
+      }),
+    ]);
+    expect(edges.map((e) => e.to)).toEqual(['anyStatus']);
+  });
+
   it('names a loop step by step, and lets a template with maxDepth close one', () => {
     const a = t('a', {
       name: 'A',
