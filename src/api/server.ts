@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import './fastify-types.js';
@@ -19,13 +20,15 @@ import { installStorableTextCheck } from './storable-text.js';
 import { webRoutes } from '../web/web.routes.js';
 
 export interface ServerOptions {
-  readonly logger?: boolean;
+  /** `true`: Fastify's own pino at level info; a logger: request logs go to it (the CLI's pino). */
+  readonly logger?: boolean | FastifyBaseLogger;
+  /** WERKFLOW_METRICS_TOKEN: `/metrics` on the API port for requests that carry it as a bearer token. */
+  readonly metricsToken?: string | null;
 }
 
 /** Route modules, each `(app, werkflow) => void`; one place lists them all. */
 export type RouteModule = (app: FastifyInstance, werkflow: Werkflow) => void;
 const ROUTES: RouteModule[] = [
-  healthRoutes,
   dossierTypeRoutes,
   dossierRoutes,
   authRoutes,
@@ -42,8 +45,14 @@ const ROUTES: RouteModule[] = [
  * /api/docs. The routes only call the engine's services; none of them talks SQL.
  */
 export async function buildServer(werkflow: Werkflow, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const logger = options.logger;
   const app = Fastify({
-    logger: options.logger ? { level: 'info' } : false,
+    ...(typeof logger === 'object'
+      ? { loggerInstance: logger }
+      : { logger: logger ? { level: 'info' } : false }),
+    // Every request log line carries reqId: the caller's X-Request-Id when it sends one, else a new UUID.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorateRequest('actor', null);
@@ -80,6 +89,7 @@ export async function buildServer(werkflow: Werkflow, options: ServerOptions = {
   app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
+  healthRoutes(app, werkflow, { metricsToken: options.metricsToken ?? null });
   for (const routes of ROUTES) routes(app, werkflow);
   return app;
 }

@@ -31,7 +31,12 @@ import { type ConnectionTestResult, testSmtpConnection } from '../effects/email/
 import { type EconobisImportResult, importEconobisTemplate } from '../effects/email/econobis-import.js';
 import { EmailRenderer, type RenderedEmail } from '../effects/email/email-renderer.js';
 import { MailSink, type MailSinkOptions } from '../effects/email/mail-sink.js';
-import { DEFAULT_MAILER_CONFIG, Mailer, type MailerConfig } from '../effects/email/mailer.js';
+import {
+  DEFAULT_MAILER_CONFIG,
+  Mailer,
+  type MailerConfig,
+  type MailerObserver,
+} from '../effects/email/mailer.js';
 import { MergeLoader, buildMergeScope } from '../effects/email/merge-context.js';
 import { type MergeFieldInfo, mergeFieldsOf } from '../effects/email/merge-fields.js';
 import { isEmailAddress } from '../effects/email/recipients.js';
@@ -61,6 +66,7 @@ export interface EmailOptions {
   readonly generateSecretKey?: boolean;
   readonly mailer?: Partial<MailerConfig>;
   readonly log?: (message: string) => void;
+  readonly mailerObserver?: MailerObserver;
 }
 
 function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -207,6 +213,7 @@ export class EmailService {
         transports: this.transports,
         passwordOf: (m) => this.passwordOf(m),
         log: params.options?.log,
+        observer: params.options?.mailerObserver,
       },
       params.options?.mailer,
     );

@@ -25,6 +25,10 @@ import { EconobisWorkflowService } from './econobis-workflows.service.js';
 import { installDemoWorkflows } from './demo-workflows.js';
 import { fetchWebhookPort } from './webhook.client.js';
 import { EmailService, type EmailOptions, emailOptionsFromEnv } from './email.service.js';
+import { type Logger, LoopHealth, type LoopName, Metrics, silentLogger } from './observability.js';
+import { MIGRATIONS } from '../store/migrations/index.js';
+import { schemaVersion } from '../store/migrator.js';
+import { coerceError } from '../domain/errors.js';
 
 export interface WerkflowOptions extends StoreConfig {
   readonly clock?: Clock;
@@ -33,6 +37,22 @@ export interface WerkflowOptions extends StoreConfig {
   readonly scheduler?: SchedulerOptions;
   /** E-mail configuration; read from the environment (WERKFLOW_SECRET_KEY, WERKFLOW_MAIL_*) when absent. */
   readonly email?: EmailOptions;
+  /** Where the background loops log their errors and recoveries (pino); silent when absent. */
+  readonly logger?: Logger;
+}
+
+/** The answer of `GET /api/ready`: ready when every check passes. */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly checks: {
+    readonly database: { readonly ok: boolean; readonly error?: string };
+    readonly migrations: { readonly ok: boolean; readonly current: number | null; readonly expected: number };
+    readonly scheduler: {
+      readonly ok: boolean;
+      readonly state: 'not_started' | 'alive' | 'stalled';
+      readonly failing: boolean;
+    };
+  };
 }
 
 export interface SeedProgress {
@@ -68,6 +88,13 @@ export class Werkflow {
   readonly econobis: EconobisWorkflowService;
   /** E-mail templates, mailboxes, the outbox and its mailer, the demo mail sink. */
   readonly email: EmailService;
+  /** Structured log of the background loops (pino in `serve`/`worker`). */
+  readonly log: Logger;
+  /** Prometheus series (`GET /metrics`). */
+  readonly metrics: Metrics;
+  /** Errors and recoveries of each background loop. */
+  readonly loops: Readonly<Record<LoopName, LoopHealth>>;
+  private schedulerRoundStartedAt: number | undefined;
   private readonly dossierTypeRepo: DossierTypeRepository;
   private catalogCache: DossierTypeCatalog = catalogOf([]);
 
@@ -77,7 +104,15 @@ export class Werkflow {
     readonly migration: MigrationReport,
     schedulerOptions: SchedulerOptions = {},
     emailOptions: EmailOptions = {},
+    logger: Logger = silentLogger,
   ) {
+    this.log = logger;
+    const now = () => clock.now();
+    const metrics = new Metrics(store, now);
+    this.metrics = metrics;
+    const loop = (name: LoopName) => new LoopHealth(name, logger, metrics, now);
+    this.loops = { scheduler: loop('scheduler'), listen: loop('listen'), mailer: loop('mailer') };
+    const loops = this.loops;
     this.dossierTypeRepo = new DossierTypeRepository(store);
     this.dossiers = new DossierService(store, () => this.catalogCache, clock);
     this.audit = new AuditService(store, clock);
@@ -87,7 +122,40 @@ export class Werkflow {
     const catalog = () => this.catalogCache;
     this.engine = new ActionEngine(store, catalog, this.dossiers.dossiers, this.calendar, clock);
     this.executor = new ActionExecutor(store, this.engine, this.dossiers, catalog, clock, fetchWebhookPort);
-    this.scheduler = new Scheduler(store, this.engine, this.executor, clock, schedulerOptions);
+    this.scheduler = new Scheduler(store, this.engine, this.executor, clock, {
+      ...schedulerOptions,
+      onError: (error) => {
+        loops.scheduler.error(error);
+        schedulerOptions.onError?.(error);
+      },
+      observer: {
+        woke: () => {
+          metrics.schedulerWakeups.inc();
+          this.schedulerRoundStartedAt = now();
+        },
+        // Errors arrive through onError (also those outside a round: the start-up sweep).
+        roundEnded: (error) => {
+          this.schedulerRoundStartedAt = undefined;
+          if (error === undefined) loops.scheduler.ok();
+        },
+        batch: (batch, claimMs, executeMs) => {
+          metrics.recordBatch(batch, claimMs, executeMs);
+          logger.info(
+            {
+              loop: 'scheduler',
+              actions: batch.length,
+              claimMs: Math.round(claimMs),
+              executeMs: Math.round(executeMs),
+            },
+            `executed a batch of ${batch.length} action${batch.length === 1 ? '' : 's'}`,
+          );
+        },
+        listen: {
+          error: (error) => loops.listen.error(error),
+          recovered: () => loops.listen.ok(),
+        },
+      },
+    });
     this.templates = new TemplateService(store, this.engine, this.dossiers, catalog, clock);
     this.actions = new ActionService(store, this.engine, this.executor, this.dossiers, clock);
     this.econobis = new EconobisWorkflowService(this.templates, catalog);
@@ -97,7 +165,22 @@ export class Werkflow {
       catalog,
       dossiers: this.dossiers.dossiers,
       users: this.dossiers.users,
-      options: emailOptions,
+      options: {
+        ...emailOptions,
+        // The mailer logs its own errors (and sweeps); the loop health counts them and logs the recovery.
+        log:
+          emailOptions.log ??
+          (logger === silentLogger ? undefined : (message) => logger.warn({ loop: 'mailer' }, message)),
+        mailerObserver: {
+          roundEnded: (error) => (error === undefined ? loops.mailer.ok() : loops.mailer.error(error, true)),
+          delivered: (result, ms) => {
+            metrics.recordDelivery(result, ms);
+            const fields = { loop: 'mailer', outbox: result.id, outcome: result.outcome, ms: Math.round(ms) };
+            if (result.outcome === 'sent') logger.debug(fields, 'e-mail sent');
+            else logger.warn({ ...fields, reply: result.reply }, `e-mail ${result.outcome}: ${result.reply}`);
+          },
+        },
+      },
     });
     this.executor.email = this.email;
     this.executor.afterCommit = () => this.email.kick();
@@ -129,6 +212,7 @@ export class Werkflow {
         report,
         options.scheduler,
         options.email ?? emailOptionsFromEnv(),
+        options.logger,
       );
       await werkflow.reloadDossierTypes();
       await werkflow.engine.reloadTemplates();
@@ -273,6 +357,33 @@ export class Werkflow {
       }
     }
     return { users: demo.users.length, dossiers: demo.dossiers.length, byType };
+  }
+
+  /**
+   * For orchestrators: the database answers, its schema is the one this code expects, and the
+   * scheduler loop (when started in this process) has finished a round recently or is in one.
+   */
+  async readiness(): Promise<Readiness> {
+    const expected = MIGRATIONS.length;
+    let database: Readiness['checks']['database'] = { ok: true };
+    let current: number | null = null;
+    try {
+      current = await schemaVersion(this.store);
+    } catch (error) {
+      database = { ok: false, error: coerceError(error).message };
+    }
+    const started = this.scheduler.isStarted;
+    const last = this.loops.scheduler.lastRoundAt;
+    const inRound = this.schedulerRoundStartedAt !== undefined;
+    // A round that ended within three of its longest sleeps means the timer still fires.
+    const recent = last !== undefined && this.clock.now() - last <= 3 * this.scheduler.maxSleepMs + 5_000;
+    const state = !started ? 'not_started' : inRound || recent || last === undefined ? 'alive' : 'stalled';
+    const checks: Readiness['checks'] = {
+      database,
+      migrations: { ok: current === expected, current, expected },
+      scheduler: { ok: state !== 'stalled', state, failing: this.loops.scheduler.failing },
+    };
+    return { ready: database.ok && checks.migrations.ok && checks.scheduler.ok, checks };
   }
 
   async close(): Promise<void> {
