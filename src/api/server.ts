@@ -56,6 +56,10 @@ export async function buildServer(werkflow: Werkflow, options: ServerOptions = {
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorateRequest('actor', null);
+  // The request id goes back to the caller, so a complaint can be matched to its log lines.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   installErrorHandler(app);
   // Before any route: refuses routes without a permission at start-up, checks rights per request.
   installAuth(app, werkflow);

@@ -186,8 +186,9 @@ export class Metrics {
       registers,
       async collect() {
         this.reset();
-        for (const r of await repo.actionsByTemplateAndStatus())
-          this.set({ template: r.templateId, status: r.status }, r.count);
+        // While the database is down these series are absent (werkflow_database_up says why).
+        const rows = await repo.actionsByTemplateAndStatus().catch(() => []);
+        for (const r of rows) this.set({ template: r.templateId, status: r.status }, r.count);
       },
     });
     new Gauge({
@@ -197,7 +198,20 @@ export class Metrics {
       registers,
       async collect() {
         this.reset();
-        for (const r of await repo.outboxByStatus()) this.set({ status: r.status }, r.count);
+        for (const r of await repo.outboxByStatus().catch(() => [])) this.set({ status: r.status }, r.count);
+      },
+    });
+    new Gauge({
+      name: 'werkflow_database_up',
+      help: '1 when the database answered at this scrape, 0 when it did not.',
+      registers,
+      async collect() {
+        this.set(
+          await repo.ping().then(
+            () => 1,
+            () => 0,
+          ),
+        );
       },
     });
     new Gauge({
