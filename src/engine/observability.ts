@@ -163,7 +163,7 @@ export class Metrics {
     });
     this.webhookErrors = new Counter({
       name: 'werkflow_webhook_errors_total',
-      help: 'Webhook calls that failed, by reason (status, timeout, network, refused, too_large).',
+      help: 'Webhook calls that failed, by reason (status, timeout, network, refused, redirect).',
       labelNames: ['reason'],
       registers,
     });

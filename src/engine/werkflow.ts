@@ -23,7 +23,8 @@ import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { TemplateService } from './template.service.js';
 import { EconobisWorkflowService } from './econobis-workflows.service.js';
 import { installDemoWorkflows } from './demo-workflows.js';
-import { fetchWebhookPort } from './webhook.client.js';
+import { createWebhookClient } from './webhook.client.js';
+import { WebhookSettingsService } from './webhook-settings.service.js';
 import { EmailService, type EmailOptions, emailOptionsFromEnv } from './email.service.js';
 import { type Logger, LoopHealth, type LoopName, Metrics, silentLogger } from './observability.js';
 import { MIGRATIONS } from '../store/migrations/index.js';
@@ -88,6 +89,8 @@ export class Werkflow {
   readonly econobis: EconobisWorkflowService;
   /** E-mail templates, mailboxes, the outbox and its mailer, the demo mail sink. */
   readonly email: EmailService;
+  /** Which internal hosts webhooks may call. */
+  readonly webhooks: WebhookSettingsService;
   /** Structured log of the background loops (pino in `serve`/`worker`). */
   readonly log: Logger;
   /** Prometheus series (`GET /metrics`). */
@@ -121,7 +124,15 @@ export class Werkflow {
     this.calendar = new CalendarService(store, clock);
     const catalog = () => this.catalogCache;
     this.engine = new ActionEngine(store, catalog, this.dossiers.dossiers, this.calendar, clock);
-    this.executor = new ActionExecutor(store, this.engine, this.dossiers, catalog, clock, fetchWebhookPort);
+    this.webhooks = new WebhookSettingsService(store, this.audit);
+    const webhookClient = createWebhookClient({
+      allowedHosts: async () => (await this.webhooks.get()).allowedHosts,
+      observer: {
+        called: (outcome, ms) => metrics.webhookDuration.observe({ outcome }, ms / 1000),
+        failed: (reason) => metrics.webhookErrors.inc({ reason }),
+      },
+    });
+    this.executor = new ActionExecutor(store, this.engine, this.dossiers, catalog, clock, webhookClient);
     this.scheduler = new Scheduler(store, this.engine, this.executor, clock, {
       ...schedulerOptions,
       onError: (error) => {
