@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import './fastify-types.js';
 import type { Werkflow } from '../engine/werkflow.js';
 import { installErrorHandler } from './error-handler.js';
+import { maskWebhookSecrets } from '../engine/webhook-secrets.js';
 import { DossierSchema, ErrorBodySchema } from './schemas.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { dossierTypeRoutes } from './routes/dossier-types.routes.js';
@@ -63,6 +64,8 @@ export async function buildServer(werkflow: Werkflow, options: ServerOptions = {
   installErrorHandler(app);
   // Before any route: refuses routes without a permission at start-up, checks rights per request.
   installAuth(app, werkflow);
+  // Webhook signing secrets never leave the server: every answer carries a mask instead.
+  app.addHook('preSerialization', async (_request, _reply, payload) => maskWebhookSecrets(payload));
   // No NUL or half surrogate pair in params, query or body (PostgreSQL refuses them): 422.
   installStorableTextCheck(app);
   app.addSchema(ErrorBodySchema);

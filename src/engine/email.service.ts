@@ -570,6 +570,18 @@ export class EmailService {
     throwIfProblems(problems);
   }
 
+  /** Seals a secret for storage with the secret key (mailbox passwords, webhook signing secrets). */
+  sealSecret(plain: string): string {
+    return this.encrypt(plain);
+  }
+
+  /** Opens what sealSecret stored. */
+  openSecret(sealed: string): string {
+    const box = this.box();
+    if (!box) throw missingKeyError();
+    return box.decrypt(sealed);
+  }
+
   private encrypt(password: string): string {
     const box = this.box();
     if (!box) throw missingKeyError();

@@ -53,6 +53,8 @@ export function isInternalAddress(address: string): boolean {
 export interface WebhookClientOptions {
   /** Hosts (names or IP addresses) an administrator allowed to be internal; read at every call. */
   readonly allowedHosts: () => Promise<readonly string[]>;
+  /** The signing secret from its stored (sealed) form. */
+  readonly openSecret?: (stored: string) => string;
   /** For each call: its outcome and time; for each failure: why. */
   readonly observer?: {
     readonly called?: (outcome: 'ok' | 'error', ms: number) => void;
@@ -95,15 +97,16 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookPort 
   return {
     async post({ url, secret, actionId, body }) {
       const payload = JSON.stringify(body);
+      // A secret that cannot be opened (another key) fails the call with the reason.
+      const key = secret && options.openSecret ? options.openSecret(secret) : secret;
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         'content-length': String(Buffer.byteLength(payload)),
         'idempotency-key': actionId,
         'user-agent': 'Werkflow',
       };
-      if (secret)
-        headers['x-werkflow-signature'] =
-          `sha256=${createHmac('sha256', secret).update(payload).digest('hex')}`;
+      if (key)
+        headers['x-werkflow-signature'] = `sha256=${createHmac('sha256', key).update(payload).digest('hex')}`;
       const started = performance.now();
       const deadline = AbortSignal.timeout(timeoutMs);
       const allowed = new Set((await options.allowedHosts()).map((h) => normaliseHost(h)));

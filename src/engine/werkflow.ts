@@ -25,6 +25,7 @@ import { EconobisWorkflowService } from './econobis-workflows.service.js';
 import { installDemoWorkflows } from './demo-workflows.js';
 import { createWebhookClient } from './webhook.client.js';
 import { WebhookSettingsService } from './webhook-settings.service.js';
+import { openWebhookSecret, sealWebhookSecret } from './webhook-secrets.js';
 import { EmailService, type EmailOptions, emailOptionsFromEnv } from './email.service.js';
 import { type Logger, LoopHealth, type LoopName, Metrics, silentLogger } from './observability.js';
 import { MIGRATIONS } from '../store/migrations/index.js';
@@ -127,6 +128,7 @@ export class Werkflow {
     this.webhooks = new WebhookSettingsService(store, this.audit);
     const webhookClient = createWebhookClient({
       allowedHosts: async () => (await this.webhooks.get()).allowedHosts,
+      openSecret: (stored) => openWebhookSecret(stored, (sealed) => this.email.openSecret(sealed)),
       observer: {
         called: (outcome, ms) => metrics.webhookDuration.observe({ outcome }, ms / 1000),
         failed: (reason) => metrics.webhookErrors.inc({ reason }),
@@ -202,6 +204,8 @@ export class Werkflow {
         ? this.email.validateEffect(def.effect, def.fanOut?.dossierType ?? def.dossierType)
         : [];
     this.templates.email = this.email;
+    this.templates.prepareForStorage = (def, previous) =>
+      sealWebhookSecret(def, previous, (plain) => this.email.sealSecret(plain));
     this.actions.email = this.email;
     // A dossier, its event and the actions it stamps commit in one transaction.
     this.dossiers.onAfterWrite((db, events) => this.engine.onDossierEvents(db, events));

@@ -9,10 +9,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import { retryDelayMs } from '../../src/domain/action/action.js';
-import type { Werkflow } from '../../src/engine/werkflow.js';
+import { Werkflow } from '../../src/engine/werkflow.js';
+import { SECRET_MASK, isSealed } from '../../src/engine/webhook-secrets.js';
 import { createWebhookClient, isInternalAddress } from '../../src/engine/webhook.client.js';
 import { apiAs } from '../support/api-client.js';
-import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+import { BACKENDS, type Backend, TestClock } from '../support/backends.js';
 
 const PORT = 3210;
 const DAY = 86_400_000;
@@ -166,6 +167,16 @@ describe('the webhook client', () => {
   });
 });
 
+/** With a secret key, as in production (WERKFLOW_SECRET_KEY), unless `secretKey` is null. */
+function openWerkflow(backend: Backend, clock = new TestClock(), secretKey: string | null = 'a'.repeat(64)) {
+  return Werkflow.open({
+    ...backend.fresh(),
+    preset: 'energy-cooperative',
+    clock,
+    email: secretKey ? { secretKey, log: () => {} } : { log: () => {} },
+  });
+}
+
 describe.each(BACKENDS)('webhook actions on $name', (backend) => {
   let wf: Werkflow | undefined;
   afterEach(async () => {
@@ -174,7 +185,11 @@ describe.each(BACKENDS)('webhook actions on $name', (backend) => {
   });
 
   async function webhookAction(w: Werkflow, clock: TestClock, url: string) {
-    await w.templates.create(
+    return (await webhookTemplate(w, clock, url)).action;
+  }
+
+  async function webhookTemplate(w: Werkflow, clock: TestClock, url: string) {
+    const template = await w.templates.create(
       {
         name: 'Meld nieuwe maatregel aan het CRM',
         dossierType: 'measureCategory',
@@ -188,12 +203,12 @@ describe.each(BACKENDS)('webhook actions on $name', (backend) => {
     const d = await w.dossiers.create('measureCategory', { data: { name: 'Warmtepomp' } }, null);
     clock.advance(DAY);
     const [action] = await w.actions.list({ dossierId: d.id, limit: 1 });
-    return action!;
+    return { template, action: action! };
   }
 
   it('signs the call, retries a 5xx with back-off under the same Idempotency-Key, then completes', async () => {
     const clock = new TestClock('2026-11-23T10:00:00+01:00');
-    wf = await openTestWerkflow(backend, { clock });
+    wf = await openWerkflow(backend, clock);
     const admin = await apiAs(wf, 'admin');
     const put = await admin.request('PUT', '/api/settings/webhooks', { allowedHosts: ['127.0.0.1'] });
     expect(put.statusCode, put.body).toBe(200);
@@ -233,7 +248,7 @@ describe.each(BACKENDS)('webhook actions on $name', (backend) => {
 
   it('refuses an internal address that is not allow-listed, and says how to allow it', async () => {
     const clock = new TestClock('2026-11-23T10:00:00+01:00');
-    wf = await openTestWerkflow(backend, { clock });
+    wf = await openWerkflow(backend, clock);
     const action = await webhookAction(wf, clock, `http://127.0.0.1:${PORT}/werkflow`);
     await wf.scheduler.tick();
     expect(received).toEqual([]);
@@ -243,7 +258,7 @@ describe.each(BACKENDS)('webhook actions on $name', (backend) => {
   });
 
   it('the allow-list takes host names and addresses only, and only administrators change it', async () => {
-    wf = await openTestWerkflow(backend);
+    wf = await openWerkflow(backend);
     const admin = await apiAs(wf, 'admin');
     const manager = await apiAs(wf, 'workflowManager');
     const bad = await admin.request('PUT', '/api/settings/webhooks', {
@@ -260,5 +275,74 @@ describe.each(BACKENDS)('webhook actions on $name', (backend) => {
     expect(ok.json()).toEqual({ allowedHosts: ['hooks.intern.example', '10.0.0.5', '::1'] });
     expect((await admin.request('GET', '/api/settings/webhooks')).json()).toEqual(ok.json());
     await admin.app.close();
+  });
+
+  it('stores the signing secret sealed, never shows it, keeps it when the mask comes back, and rotates it', async () => {
+    const clock = new TestClock('2026-11-23T10:00:00+01:00');
+    wf = await openWerkflow(backend, clock);
+    await wf.webhooks.save({ allowedHosts: ['127.0.0.1'] }, 'test');
+    const url = `http://127.0.0.1:${PORT}/werkflow`;
+    const { template, action } = await webhookTemplate(wf, clock, url);
+    const stored = (await wf.engine.templates.get(template.id))!.draft.effect as { secret: string };
+    expect(isSealed(stored.secret)).toBe(true);
+    expect(stored.secret).not.toContain('gedeeld-geheim');
+    // No answer carries it: not the template, its versions, or the list; not even for an administrator.
+    const readOnly = await apiAs(wf, 'readOnly');
+    const manager = await apiAs(wf, 'workflowManager');
+    for (const client of [readOnly, manager]) {
+      for (const path of [`/api/templates/${template.id}`, '/api/templates']) {
+        const res = await client.request('GET', path);
+        expect(res.statusCode).toBe(200);
+        expect(res.body).not.toContain('gedeeld-geheim');
+        expect(res.body).not.toContain(stored.secret);
+        expect(res.body).toContain(`"secret":"${SECRET_MASK}"`);
+      }
+    }
+    // The UI sends the draft back with the mask: the stored secret stays.
+    const shown = (await manager.request('GET', `/api/templates/${template.id}`)).json<{
+      draft: Record<string, unknown>;
+    }>().draft;
+    const kept = await manager.request('PUT', `/api/templates/${template.id}/draft`, {
+      ...shown,
+      name: 'Hernoemd',
+    });
+    expect(kept.statusCode, kept.body).toBe(200);
+    expect(((await wf.engine.templates.get(template.id))!.draft.effect as { secret: string }).secret).toBe(
+      stored.secret,
+    );
+    await wf.scheduler.tick();
+    const sign = (secret: string, body: string) =>
+      `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    expect(received[0]!.headers['x-werkflow-signature']).toBe(sign('gedeeld-geheim', received[0]!.body));
+    expect((await wf.actions.get(action.id)).status).toBe('done');
+    // Rotation: a new secret in the draft, published; the next call is signed with it.
+    const rotated = await manager.request('PUT', `/api/templates/${template.id}/draft`, {
+      ...shown,
+      effect: { type: 'webhook', url, secret: 'nieuw-geheim-2027' },
+    });
+    expect(rotated.statusCode, rotated.body).toBe(200);
+    expect((await manager.request('POST', `/api/templates/${template.id}/publish`)).statusCode).toBe(200);
+    await wf.dossiers.create('measureCategory', { data: { name: 'Zonneboiler' } }, null);
+    clock.advance(DAY);
+    await wf.scheduler.tick();
+    expect(received).toHaveLength(2);
+    expect(received[1]!.headers['x-werkflow-signature']).toBe(sign('nieuw-geheim-2027', received[1]!.body));
+    await readOnly.app.close();
+  });
+
+  it('without a secret key a webhook secret is refused, with what to set', async () => {
+    wf = await openWerkflow(backend, new TestClock(), null);
+    await expect(
+      wf.templates.create(
+        {
+          name: 'Ongetekend is niet de bedoeling',
+          dossierType: 'measureCategory',
+          event: { type: 'created' },
+          timing: { anchor: { type: 'event' }, offset: 0, unit: 'days' },
+          effect: { type: 'webhook', url: 'https://crm.example.nl/hook', secret: 'geheim' },
+        },
+        SYSTEM_PRINCIPAL,
+      ),
+    ).rejects.toThrow(/WERKFLOW_SECRET_KEY/);
   });
 });
