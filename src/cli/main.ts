@@ -115,6 +115,16 @@ function stopOnSignal(log: Logger, deadlineMs: number, stop: () => Promise<void>
   process.on('SIGTERM', onSignal);
 }
 
+/** `--metrics-port`: GET /metrics on a port of its own (the token too, when one is set). */
+function metricsPort(werkflow: Werkflow, opts: { metricsPort?: number; metricsHost: string }) {
+  if (opts.metricsPort === undefined) return Promise.resolve(null);
+  return startMetricsServer(werkflow, {
+    port: opts.metricsPort,
+    host: opts.metricsHost,
+    token: process.env.WERKFLOW_METRICS_TOKEN || null,
+  });
+}
+
 const shutdownOption = () =>
   new Option('--shutdown-timeout <ms>', 'how long a stop (SIGTERM/SIGINT) may take before exiting')
     .argParser(positiveInt)
@@ -238,14 +248,7 @@ program
       const metricsToken = process.env.WERKFLOW_METRICS_TOKEN || null;
       const app = await buildServer(werkflow, { logger: log, metricsToken });
       const address = await app.listen({ port: opts.port, host: opts.host });
-      const metrics =
-        opts.metricsPort === undefined
-          ? null
-          : await startMetricsServer(werkflow, {
-              port: opts.metricsPort,
-              host: opts.metricsHost,
-              token: metricsToken,
-            });
+      const metrics = await metricsPort(werkflow, opts);
       if (metrics) log.info({ address: metrics.address }, `Metrics: ${metrics.address}/metrics`);
       log.info(
         {},
@@ -308,14 +311,7 @@ program
       }
       startScheduler(werkflow);
       await werkflow.email.startMailer();
-      const metrics =
-        opts.metricsPort === undefined
-          ? null
-          : await startMetricsServer(werkflow, {
-              port: opts.metricsPort,
-              host: opts.metricsHost,
-              token: process.env.WERKFLOW_METRICS_TOKEN || null,
-            });
+      const metrics = await metricsPort(werkflow, opts);
       log!.info(
         {
           workerId: werkflow.scheduler.workerId,
