@@ -5,11 +5,11 @@
  * "an action follows once the event happens" (with the conditions holding now), making that event
  * happen does stamp one. Property test on SQLite and PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
-import type { Werkflow } from '../../src/engine/werkflow.js';
-import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+import { BACKENDS } from '../support/backends.js';
+import { sharedWerkflow } from '../support/shared-werkflow.js';
 
 /** Reasons that say the template's latest event made no action. */
 const BLOCKING = new Set([
@@ -67,15 +67,8 @@ const scenarioArb = fc.record({
 });
 
 describe.each(BACKENDS)('explain agrees with the engine on $name', (backend) => {
-  let werkflow: Werkflow;
-  const clock = new TestClock('2026-11-23T09:00:00+01:00');
-
-  beforeAll(async () => {
-    werkflow = await openTestWerkflow(backend, { clock });
-  });
-  afterAll(async () => {
-    await werkflow?.close();
-  });
+  const shared = sharedWerkflow(backend, { start: '2026-11-23T09:00:00+01:00' });
+  const clock = shared.clock;
 
   it('the verdict on the latest event, and "an action follows once …", match the real stamping', async () => {
     let n = 0;
@@ -83,7 +76,7 @@ describe.each(BACKENDS)('explain agrees with the engine on $name', (backend) => 
       fc.asyncProperty(scenarioArb, async ({ template, initial, patches }) => {
         n++;
         clock.advance(60_000);
-        const t = await werkflow.templates.create(
+        const t = await shared.werkflow.templates.create(
           {
             name: `Eigenschap ${n}`,
             dossierType: 'task',
@@ -108,17 +101,18 @@ describe.each(BACKENDS)('explain agrees with the engine on $name', (backend) => 
           { publish: true, active: template.active },
         );
         clock.advance(60_000);
-        let d = await werkflow.dossiers.create('task', { data: initial }, null);
+        let d = await shared.werkflow.dossiers.create('task', { data: initial }, null);
         for (const p of patches) {
           clock.advance(60_000);
-          d = await werkflow.dossiers.patch('task', d.id, p, d.version, null);
+          d = await shared.werkflow.dossiers.patch('task', d.id, p, d.version, null);
         }
         const explainNow = async () =>
-          (await werkflow.explain.explain('task', d.id, { templateId: t.id, lang: 'en' })).templates[0]!;
+          (await shared.werkflow.explain.explain('task', d.id, { templateId: t.id, lang: 'en' }))
+            .templates[0]!;
         const mainsNow = async () =>
-          (await werkflow.engine.actions.list({ dossierId: d.id, templateId: t.id, limit: 100 })).filter(
-            (a) => a.templateId === t.id && a.kind === 'main',
-          );
+          (
+            await shared.werkflow.engine.actions.list({ dossierId: d.id, templateId: t.id, limit: 100 })
+          ).filter((a) => a.templateId === t.id && a.kind === 'main');
         const r = await explainNow();
         const mains = await mainsNow();
         const story = JSON.stringify({
@@ -143,19 +137,31 @@ describe.each(BACKENDS)('explain agrees with the engine on $name', (backend) => 
           if (ev.type === 'fieldChanged') {
             clock.advance(60_000);
             if (ev.to !== undefined && d.data.note === ev.to)
-              d = await werkflow.dossiers.patch('task', d.id, { note: 'z' }, d.version, null);
+              d = await shared.werkflow.dossiers.patch('task', d.id, { note: 'z' }, d.version, null);
             clock.advance(60_000);
-            d = await werkflow.dossiers.patch('task', d.id, { note: ev.to ?? `n${n}` }, d.version, null);
+            d = await shared.werkflow.dossiers.patch(
+              'task',
+              d.id,
+              { note: ev.to ?? `n${n}` },
+              d.version,
+              null,
+            );
           }
           if (ev.type === 'dateReached') {
             clock.advance(60_000);
             const date = d.data.plannedFinishDate === '2027-02-01' ? '2027-02-02' : '2027-02-01';
-            d = await werkflow.dossiers.patch('task', d.id, { plannedFinishDate: date }, d.version, null);
+            d = await shared.werkflow.dossiers.patch(
+              'task',
+              d.id,
+              { plannedFinishDate: date },
+              d.version,
+              null,
+            );
           }
           expect((await mainsNow()).length, story).toBeGreaterThan(mains.length);
         }
         // Switched off, so the templates of earlier runs do not act on later dossiers.
-        await werkflow.templates.setActive(t.id, false, SYSTEM_PRINCIPAL);
+        await shared.werkflow.templates.setActive(t.id, false, SYSTEM_PRINCIPAL);
       }),
       { numRuns: 80 },
     );

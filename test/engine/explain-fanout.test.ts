@@ -3,26 +3,22 @@
  * dossiers, stamped by the root's event. Asked about the training, explain must show them and not
  * claim that no action was made; on SQLite and PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Dossier } from '../../src/domain/dossier.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
-import type { Werkflow } from '../../src/engine/werkflow.js';
-import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+import { BACKENDS } from '../support/backends.js';
+import { sharedWerkflow } from '../support/shared-werkflow.js';
 
 describe.each(BACKENDS)('explain for a fan-out template on $name', (backend) => {
-  let w: Werkflow;
-  const clock = new TestClock('2026-10-01T10:00:00+02:00');
-
-  beforeAll(async () => {
-    w = await openTestWerkflow(backend, { preset: 'training-institute', clock });
+  const shared = sharedWerkflow(backend, {
+    start: '2026-10-01T10:00:00+02:00',
+    preset: 'training-institute',
   });
-  afterAll(async () => {
-    await w?.close();
-  });
+  const clock = shared.clock;
 
   async function participant(t: Dossier, name: string): Promise<Dossier> {
-    const person = await w.dossiers.create('person', { data: { name } }, null);
-    return w.dossiers.create(
+    const person = await shared.werkflow.dossiers.create('person', { data: { name } }, null);
+    return shared.werkflow.dossiers.create(
       'participant',
       { data: { training: t.id, person: person.id, status: 'aangemeld' } },
       null,
@@ -30,7 +26,7 @@ describe.each(BACKENDS)('explain for a fan-out template on $name', (backend) => 
   }
 
   it("shows the actions made on the participants for the training's event, and what comes next", async () => {
-    const tpl = await w.templates.create(
+    const tpl = await shared.werkflow.templates.create(
       {
         name: 'Plaats deelnemer',
         dossierType: 'training',
@@ -42,8 +38,8 @@ describe.each(BACKENDS)('explain for a fan-out template on $name', (backend) => 
       SYSTEM_PRINCIPAL,
       { publish: true },
     );
-    const type = await w.dossiers.create('trainingType', { data: { name: 'BHV Basis' } }, null);
-    let t = await w.dossiers.create(
+    const type = await shared.werkflow.dossiers.create('trainingType', { data: { name: 'BHV Basis' } }, null);
+    let t = await shared.werkflow.dossiers.create(
       'training',
       {
         data: { name: 'BHV december', trainingType: type.id, status: 'te-starten', startDate: '2026-12-01' },
@@ -52,13 +48,14 @@ describe.each(BACKENDS)('explain for a fan-out template on $name', (backend) => 
     );
     const people = [await participant(t, 'Piet de Vries'), await participant(t, 'Sanne Bakker')];
     clock.advance(60_000);
-    t = await w.dossiers.patch('training', t.id, { status: 'definitief' }, t.version, null);
-    const r = (await w.explain.explain('training', t.id, { templateId: tpl.id, lang: 'en' })).templates[0]!;
+    t = await shared.werkflow.dossiers.patch('training', t.id, { status: 'definitief' }, t.version, null);
+    const r = (await shared.werkflow.explain.explain('training', t.id, { templateId: tpl.id, lang: 'en' }))
+      .templates[0]!;
     expect(r.event.code).toBe('event.happened');
     expect(r.actions.map((a) => a.status)).toEqual(['pending', 'pending']);
     expect(r.reasons).toEqual([]);
     expect(r.next.code).toBe('next.due');
-    const stamped = await w.engine.actions.list({ templateId: tpl.id, limit: 10 });
+    const stamped = await shared.werkflow.engine.actions.list({ templateId: tpl.id, limit: 10 });
     expect(stamped.map((a) => a.dossierId).sort()).toEqual(people.map((p) => p.id).sort());
     expect(r.actions.map((a) => a.id).sort()).toEqual(stamped.map((a) => a.id).sort());
   });

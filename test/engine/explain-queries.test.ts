@@ -3,12 +3,12 @@
  * type (issue 13: "a dossier with 20 templates stays fast"): no query per template. Counted with
  * a Kysely plugin on the store's connection, on SQLite and PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KyselyPlugin } from 'kysely';
 import type { Db } from '../../src/store/database.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
-import type { Werkflow } from '../../src/engine/werkflow.js';
-import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+import { BACKENDS } from '../support/backends.js';
+import { sharedWerkflow } from '../support/shared-werkflow.js';
 
 const EVENTS = [
   { type: 'created' },
@@ -18,20 +18,13 @@ const EVENTS = [
 ];
 
 describe.each(BACKENDS)('explain queries on $name', (backend) => {
-  let werkflow: Werkflow;
-  const clock = new TestClock('2026-11-23T09:00:00+01:00');
-
-  beforeAll(async () => {
-    werkflow = await openTestWerkflow(backend, { clock });
-  });
-  afterAll(async () => {
-    await werkflow?.close();
-  });
+  const shared = sharedWerkflow(backend, { start: '2026-11-23T09:00:00+01:00' });
+  const clock = shared.clock;
 
   async function addTemplates(from: number, to: number): Promise<void> {
     for (let i = from; i < to; i++) {
       const event = EVENTS[i % EVENTS.length]!;
-      await werkflow.templates.create(
+      await shared.werkflow.templates.create(
         {
           name: `Sjabloon ${i}`,
           dossierType: 'task',
@@ -69,11 +62,11 @@ describe.each(BACKENDS)('explain queries on $name', (backend) => {
       },
       transformResult: async (args) => args.result,
     };
-    const store = werkflow.store as { db: Db };
+    const store = shared.werkflow.store as { db: Db };
     const original = store.db;
     store.db = original.withPlugin(counter);
     try {
-      const r = await werkflow.explain.explain('task', dossierId, { lang: 'nl' });
+      const r = await shared.werkflow.explain.explain('task', dossierId, { lang: 'nl' });
       expect(r.templates.length).toBeGreaterThan(0);
     } finally {
       store.db = original;
@@ -83,14 +76,14 @@ describe.each(BACKENDS)('explain queries on $name', (backend) => {
 
   it('the same number of queries for 4 templates as for 20, events matched or not', async () => {
     await addTemplates(0, 4);
-    const contact = await werkflow.dossiers.create(
+    const contact = await shared.werkflow.dossiers.create(
       'contact',
       { data: { kind: 'persoon', name: 'Zonder' } },
       null,
     );
     const task = async () => {
       clock.advance(60_000);
-      let d = await werkflow.dossiers.create(
+      let d = await shared.werkflow.dossiers.create(
         'task',
         {
           data: {
@@ -104,7 +97,7 @@ describe.each(BACKENDS)('explain queries on $name', (backend) => {
       );
       for (const data of [{ note: 'een' }, { finished: true }]) {
         clock.advance(60_000);
-        d = await werkflow.dossiers.patch('task', d.id, data, d.version, null);
+        d = await shared.werkflow.dossiers.patch('task', d.id, data, d.version, null);
       }
       return d.id;
     };

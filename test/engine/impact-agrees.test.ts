@@ -3,11 +3,11 @@
  * run reports exactly what publishing then reports, and the actions afterwards are what the
  * report says — as many cancelled, moved and re-timed. Property test on SQLite and PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
-import type { Werkflow } from '../../src/engine/werkflow.js';
-import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+import { BACKENDS } from '../support/backends.js';
+import { sharedWerkflow } from '../support/shared-werkflow.js';
 
 const TYPES = ['bellen', 'e-mail', 'overige'] as const;
 
@@ -44,15 +44,8 @@ const scenarioArb = fc.record({
 });
 
 describe.each(BACKENDS)('impact agrees with the change on $name', (backend) => {
-  let werkflow: Werkflow;
-  const clock = new TestClock('2026-11-23T09:00:00+01:00');
-
-  beforeAll(async () => {
-    werkflow = await openTestWerkflow(backend, { clock });
-  });
-  afterAll(async () => {
-    await werkflow?.close();
-  });
+  const shared = sharedWerkflow(backend, { start: '2026-11-23T09:00:00+01:00' });
+  const clock = shared.clock;
 
   const definition = (n: number, v: Record<string, unknown>) => ({
     name: `Impact ${n}`,
@@ -75,31 +68,37 @@ describe.each(BACKENDS)('impact agrees with the change on $name', (backend) => {
       fc.asyncProperty(scenarioArb, async ({ v1, v2, pending, tasks, changes }) => {
         n++;
         clock.advance(3_600_000);
-        const t = await werkflow.templates.create(definition(n, v1), SYSTEM_PRINCIPAL, { publish: true });
+        const t = await shared.werkflow.templates.create(definition(n, v1), SYSTEM_PRINCIPAL, {
+          publish: true,
+        });
         const ids: string[] = [];
         for (const data of tasks) {
           clock.advance(60_000);
           ids.push(
-            (await werkflow.dossiers.create('task', { data: { description: 'Taak', ...data } }, null)).id,
+            (await shared.werkflow.dossiers.create('task', { data: { description: 'Taak', ...data } }, null))
+              .id,
           );
         }
         for (const [i, change] of changes.entries()) {
           const id = ids[i % ids.length]!;
-          const d = await werkflow.dossiers.dossiers.get(id);
+          const d = await shared.werkflow.dossiers.dossiers.get(id);
           clock.advance(60_000);
-          await werkflow.dossiers.patch('task', id, change, d!.version, null);
+          await shared.werkflow.dossiers.patch('task', id, change, d!.version, null);
         }
-        await werkflow.templates.updateDraft(t.id, definition(n, v2), SYSTEM_PRINCIPAL);
-        const before = await werkflow.engine.actions.list({ templateId: t.id, limit: 100 });
-        const dry = await werkflow.templates.publish(t.id, SYSTEM_PRINCIPAL, { pending, dryRun: true });
+        await shared.werkflow.templates.updateDraft(t.id, definition(n, v2), SYSTEM_PRINCIPAL);
+        const before = await shared.werkflow.engine.actions.list({ templateId: t.id, limit: 100 });
+        const dry = await shared.werkflow.templates.publish(t.id, SYSTEM_PRINCIPAL, {
+          pending,
+          dryRun: true,
+        });
         // Nothing written by the dry run.
-        expect(await werkflow.engine.actions.list({ templateId: t.id, limit: 100 })).toEqual(before);
-        const real = await werkflow.templates.publish(t.id, SYSTEM_PRINCIPAL, { pending });
+        expect(await shared.werkflow.engine.actions.list({ templateId: t.id, limit: 100 })).toEqual(before);
+        const real = await shared.werkflow.templates.publish(t.id, SYSTEM_PRINCIPAL, { pending });
         const story = JSON.stringify({ v1, v2, pending, tasks, changes, dry: dry.impact });
         expect(real.version, story).toBe(dry.version);
         expect({ ...real.impact!, dryRun: true }, story).toEqual(dry.impact);
         const after = new Map(
-          (await werkflow.engine.actions.list({ templateId: t.id, limit: 100 })).map((a) => [a.id, a]),
+          (await shared.werkflow.engine.actions.list({ templateId: t.id, limit: 100 })).map((a) => [a.id, a]),
         );
         const open = before.filter((a) => ['waiting', 'pending', 'due'].includes(a.status));
         const cancelled = open.filter((a) => after.get(a.id)!.status === 'cancelled');
@@ -112,13 +111,13 @@ describe.each(BACKENDS)('impact agrees with the change on $name', (backend) => {
         if (pending === 'keep') expect(moved, story).toEqual([]);
         // Moved means re-checked: waiting exactly when the new version's conditions fail now.
         for (const a of moved) {
-          const data = (await werkflow.dossiers.dossiers.get(a.dossierId))!.data;
+          const data = (await shared.werkflow.dossiers.dossiers.get(a.dossierId))!.data;
           const c = v2.conditions.conditions[0] as { field: string } | undefined;
           const holds =
             !c || (c.field === 'note' ? data.note !== '' && data.note != null : data.finished === true);
           expect(after.get(a.id)!.status === 'waiting', `${story} ${a.id}`).toBe(!holds);
         }
-        await werkflow.templates.setActive(t.id, false, SYSTEM_PRINCIPAL);
+        await shared.werkflow.templates.setActive(t.id, false, SYSTEM_PRINCIPAL);
       }),
       { numRuns: 40 },
     );

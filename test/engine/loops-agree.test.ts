@@ -5,12 +5,12 @@
  * than the number of templates, and none is stopped for being too deep. Property test on SQLite
  * and PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import { WerkflowError } from '../../src/domain/errors.js';
-import type { Werkflow } from '../../src/engine/werkflow.js';
-import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+import { BACKENDS } from '../support/backends.js';
+import { sharedWerkflow } from '../support/shared-werkflow.js';
 
 const eventArb = fc.oneof(
   fc.constant({ type: 'created' }),
@@ -33,15 +33,8 @@ const effectArb = fc.oneof(
 const setArb = fc.array(fc.record({ event: eventArb, effect: effectArb }), { minLength: 1, maxLength: 5 });
 
 describe.each(BACKENDS)('loops caught at save agree with the engine on $name', (backend) => {
-  let werkflow: Werkflow;
-  const clock = new TestClock('2026-11-23T09:00:00+01:00');
-
-  beforeAll(async () => {
-    werkflow = await openTestWerkflow(backend, { clock });
-  });
-  afterAll(async () => {
-    await werkflow?.close();
-  });
+  const shared = sharedWerkflow(backend, { start: '2026-11-23T09:00:00+01:00' });
+  const clock = shared.clock;
 
   it('templates the check accepts never chain deeper than there are templates', async () => {
     let n = 0;
@@ -56,7 +49,7 @@ describe.each(BACKENDS)('loops caught at save agree with the engine on $name', (
           const event =
             chainedTo !== undefined ? { type: 'actionCompleted', templateId: chainedTo } : s.event;
           try {
-            const t = await werkflow.templates.create(
+            const t = await shared.werkflow.templates.create(
               {
                 name: `Lus ${n}.${i}`,
                 dossierType: 'task',
@@ -74,17 +67,21 @@ describe.each(BACKENDS)('loops caught at save agree with the engine on $name', (
           }
         }
         const story = JSON.stringify(set);
-        await werkflow.dossiers.create('task', { data: { taskType: 'bellen', description: 'Begin' } }, null);
+        await shared.werkflow.dossiers.create(
+          'task',
+          { data: { taskType: 'bellen', description: 'Begin' } },
+          null,
+        );
         for (let tick = 0; tick < 3 * ids.length + 3; tick++) {
           clock.advance(3_600_000);
-          await werkflow.scheduler.tick();
+          await shared.werkflow.scheduler.tick();
         }
         for (const id of ids) {
-          for (const a of await werkflow.engine.actions.list({ templateId: id, limit: 1000 })) {
+          for (const a of await shared.werkflow.engine.actions.list({ templateId: id, limit: 1000 })) {
             expect(a.chainDepth!, story).toBeLessThan(ids.length);
             expect(a.error ?? '', story).not.toMatch(/^Stopped/);
           }
-          await werkflow.templates.setActive(id, false, SYSTEM_PRINCIPAL);
+          await shared.werkflow.templates.setActive(id, false, SYSTEM_PRINCIPAL);
         }
       }),
       { numRuns: 30 },
