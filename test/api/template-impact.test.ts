@@ -234,19 +234,15 @@ describe.each(BACKENDS)('template impact on $name', (backend) => {
     });
     expect(auto.statusCode, auto.body).toBe(200);
     const staff = await apiAs(werkflow, 'staff');
-    try {
-      expectError(
-        await staff.request('POST', `/api/templates/${templateId}/publish?dryRun=true`, { pending: 'move' }),
-        403,
-        'forbidden',
-      );
-      // Switching checks the draft's mode too, in a dry run as for real.
-      const dry = await staff.request('POST', `/api/templates/${templateId}/active?dryRun=true`, {
-        active: false,
-      });
-      expect(dry.statusCode, dry.body).toBe(403);
-    } finally {
-      await staff.app.close();
-    }
+    expectError(
+      await staff.request('POST', `/api/templates/${templateId}/publish?dryRun=true`, { pending: 'move' }),
+      403,
+      'forbidden',
+    );
+    // Switching checks the draft's mode too, in a dry run as for real.
+    const dry = await staff.request('POST', `/api/templates/${templateId}/active?dryRun=true`, {
+      active: false,
+    });
+    expect(dry.statusCode, dry.body).toBe(403);
   });
 });
