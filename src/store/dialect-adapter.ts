@@ -41,6 +41,13 @@ export interface DialectAdapter {
    */
   binaryText(text: Expression<string | null>): RawBuilder<string | null>;
   /**
+   * A column as SQL text that the planner does not use to choose an index, for the conditions of
+   * partial indexes (migration 005): SQLite plans without table statistics and would otherwise
+   * prefer any index on `status` over a partial index of a few open actions (unary `+`, its
+   * documented way to say so); PostgreSQL plans by statistics and needs no hint.
+   */
+  notIndexed(column: string): string;
+  /**
    * Serialises migrations between processes that start at the same time; called first thing
    * inside the migration transaction.
    */
@@ -77,6 +84,7 @@ export const sqliteAdapter: DialectAdapter = {
   textPosition: (haystack, needle) => sql<number | null>`instr(${haystack}, ${needle})`,
   // BINARY is SQLite's default; naming it keeps a declared column collation (NOCASE) out of it.
   binaryText: (text) => sql<string | null>`(${text} collate binary)`,
+  notIndexed: (column) => `+${column}`,
   // The connection opens every transaction with BEGIN IMMEDIATE (see sqlite-driver.ts), which
   // already takes SQLite's single write lock; other processes wait on busy_timeout.
   lockForMigration: async () => {},
@@ -110,6 +118,7 @@ export const postgresAdapter: DialectAdapter = {
   textPosition: (haystack, needle) => sql<number | null>`strpos(${haystack}, ${needle})`,
   // The database's collation (en_US.UTF-8, say) orders punctuation and case its own way; "C" is byte order.
   binaryText: (text) => sql<string | null>`(${text} collate "C")`,
+  notIndexed: (column) => column,
   lockForMigration: async (trx) => {
     await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
   },
