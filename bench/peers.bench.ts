@@ -293,9 +293,13 @@ function bareSqliteContender(): Contender {
         const next = nextDue.get() as { run_at: number } | undefined;
         plan(next ? next.run_at : Date.now() + 1_000);
       };
+      let plannedAt = Infinity;
+      /** Wakes at `at` unless an earlier wake-up is planned (what Werkflow's scheduler does too). */
       const plan = (at: number) => {
         if (stopped || running) return;
+        if (timer && plannedAt <= at) return;
         if (timer) clearTimeout(timer);
+        plannedAt = at;
         timer = setTimeout(loop, Math.max(0, at - Date.now()));
       };
       const inst: Instance = {

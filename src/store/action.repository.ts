@@ -416,7 +416,7 @@ export class ActionRepository {
           updated_at: now,
           attempts: eb('attempts', '+', 1),
         }))
-        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
         .where('status', '=', 'pending')
         .executeTakeFirst();
       updated += Number(r.numUpdatedRows);
@@ -470,7 +470,7 @@ export class ActionRepository {
           status_reason: null,
           error: null,
         })
-        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
         .where('status', '=', 'running')
         .execute();
     }
@@ -503,9 +503,10 @@ export class ActionRepository {
         .selectFrom('actions')
         .select(['id', 'locked_by'])
         .where(
-          'id',
-          'in',
-          part.map((a) => a.id),
+          this.store.adapter.textIn(
+            'id',
+            part.map((a) => a.id),
+          ),
         )
         .where('status', '=', 'running');
       if (this.store.adapter.rowLocking) q = q.forUpdate();
@@ -524,7 +525,7 @@ export class ActionRepository {
       await db
         .updateTable('actions')
         .set({ locked_at: now })
-        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
         .where('status', '=', 'running')
         .where('locked_by', '=', lockedBy)
         .execute();
@@ -549,7 +550,7 @@ export class ActionRepository {
       await db
         .updateTable('actions')
         .set({ updated_at: now })
-        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
         .execute();
     }
   }
@@ -577,7 +578,7 @@ export class ActionRepository {
       await db
         .updateTable('actions')
         .set({ status: 'due', updated_at: now })
-        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
         .where('status', '=', 'pending')
         .execute();
     }

@@ -28,10 +28,15 @@ export const actionIndexesMigration: Migration = {
     await sql`create index actions_overdue on actions (due_at, id)
       where ${status} in ('pending', 'due', 'failed')`.execute(trx);
     // mine and my team's, open work in id order.
+    // Only assigned work: most automatic actions have no assignee and need no entry here.
     await sql`create index actions_open_user on actions (assignee_user_id, id)
-      where ${status} in ('waiting', 'pending', 'due', 'running', 'failed')`.execute(trx);
+      where ${status} in ('waiting', 'pending', 'due', 'running', 'failed') and assignee_user_id is not null`.execute(
+      trx,
+    );
     await sql`create index actions_open_team on actions (assignee_team_id, id)
-      where ${status} in ('waiting', 'pending', 'due', 'running', 'failed')`.execute(trx);
+      where ${status} in ('waiting', 'pending', 'due', 'running', 'failed') and assignee_team_id is not null`.execute(
+      trx,
+    );
     // The outbox by status, newest first (failed and in-doubt mail).
     await sql`create index email_outbox_status_id on email_outbox (status, id)`.execute(trx);
   },
