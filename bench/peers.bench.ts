@@ -67,7 +67,7 @@ async function until(
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`peers bench: timed out waiting for ${what}`);
-    await sleep(5);
+    await sleep(25); // Werkflow counts in its database: polling must not crowd its one SQLite connection
   }
 }
 
