@@ -2,7 +2,8 @@
  * The benchmark harness (`npm run bench`): runs each bench module in turn, prints one table and
  * writes bench/results/latest.json and bench/results/latest.md (both overwritten; nothing is
  * appended). To add a module, add a `{ name, run }` to BENCHES; a module whose file may not exist
- * yet is loaded with `optional()`.
+ * yet is loaded with `optional()`. `--peers` and `--scale <n>` run one comparison instead and
+ * write `peers.*` or `scale.*` (see `selected()`).
  *
  * Figures are throughput (operations per second) unless the metric name says otherwise; compare
  * runs on the same machine only.
