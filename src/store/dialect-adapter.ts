@@ -48,7 +48,7 @@ export interface DialectAdapter {
   textIn(column: string, values: readonly string[]): RawBuilder<SqlBool>;
   /**
    * A column as SQL text that the planner does not use to choose an index, for the conditions of
-   * partial indexes (migration 005): SQLite plans without table statistics and would otherwise
+   * partial indexes (migration 006): SQLite plans without table statistics and would otherwise
    * prefer any index on `status` over a partial index of a few open actions (unary `+`, its
    * documented way to say so); PostgreSQL plans by statistics and needs no hint.
    */

@@ -12,8 +12,8 @@ import type { Migration } from '../migrator.js';
  * The statuses in each WHERE must stay in this order: SQLite matches the terms as written.
  */
 export const actionIndexesMigration: Migration = {
-  id: 5,
-  name: '005-action-indexes',
+  id: 6,
+  name: '006-action-indexes',
   async up(trx, adapter) {
     const status = sql.raw(adapter.notIndexed('status'));
     // Expiry: `expiring()` and the expiry half of `nextWakeAt()` (before this, both scanned the table).
