@@ -231,9 +231,11 @@ export class ActionRepository {
     let q = db.selectFrom('actions').selectAll();
     const statuses = filter.statuses ?? [];
     const assigned = filter.assigneeUserId !== undefined || filter.assigneeTeamIds !== undefined;
-    if (statuses.length > 0) {
-      // Alone, the statuses choose the index (status, id); beside an overdue or assignee range
-      // they only filter it.
+    if (statuses.length === 1 && statuses[0] === 'failed') {
+      q = q.where(statusIn(this.store.adapter, ['failed'])); // the partial index of failed work
+    } else if (statuses.length > 0) {
+      // Alone, the statuses choose an index on status; beside an overdue or assignee range they
+      // only filter it.
       const column = sql.raw(byDue || assigned ? this.store.adapter.notIndexed('status') : 'status');
       q = q.where(sql<boolean>`${column} in (${sql.join(statuses)})`);
     }

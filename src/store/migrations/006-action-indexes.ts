@@ -22,8 +22,8 @@ export const actionIndexesMigration: Migration = {
     // Waiting actions, least recently re-checked first (every scheduler tick reads a batch).
     await sql`create index actions_waiting on actions (updated_at) where ${status} = 'waiting'`.execute(trx);
     // The lists of the to-do screen, each in the order it pages by (keyset, no sort):
-    // by status ("Mislukt" and any one status) in id order;
-    await sql`create index actions_status_id on actions (status, id)`.execute(trx);
+    // failed work ("Mislukt") in id order (partial: a claim or completion does not write it);
+    await sql`create index actions_failed on actions (id) where ${status} = 'failed'`.execute(trx);
     // overdue ("Te laat"), the most overdue first;
     await sql`create index actions_overdue on actions (due_at, id)
       where ${status} in ('pending', 'due', 'failed')`.execute(trx);
