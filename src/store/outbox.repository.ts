@@ -276,6 +276,7 @@ export class OutboxRepository {
         status: 'sending',
         locked_by: workerId,
         locked_at: now,
+        data_sent_at: null,
         attempts: eb('attempts', '+', 1),
         updated_at: now,
       }))
@@ -389,12 +390,33 @@ export class OutboxRepository {
   }
 
   /**
-   * The sweeper: messages left `sending` by a worker whose lease ran out (it crashed, or was
-   * killed, between claiming and recording the SMTP result) become `in_doubt`. They are never
-   * resent by themselves: the server may have accepted them. A person decides.
+   * Records that these messages' content is about to go to the server (it answered DATA): from
+   * here on the server may accept them. Only rows this worker still holds.
    */
-  async markExpiredInDoubt(lockedBefore: number, now: number, db: Db = this.store.db): Promise<number> {
-    const result = await db
+  async markDataSent(ids: readonly string[], workerId: string, now: number, db: Db): Promise<void> {
+    if (ids.length === 0) return;
+    await db
+      .updateTable('email_outbox')
+      .set({ data_sent_at: now })
+      .where('id', 'in', [...ids])
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'sending')
+      .execute();
+  }
+
+  /**
+   * The sweeper: messages left `sending` by a worker whose lease ran out (it crashed, or was
+   * killed, between claiming and recording the SMTP result). A message whose content had gone
+   * out (`data_sent_at`) becomes `in_doubt`, never resent by itself: the server may have
+   * accepted it, and a person decides. One that never got that far is queued again: the server
+   * cannot have it.
+   */
+  async sweepExpired(
+    lockedBefore: number,
+    now: number,
+    db: Db = this.store.db,
+  ): Promise<{ inDoubt: number; requeued: number }> {
+    const inDoubt = await db
       .updateTable('email_outbox')
       .set({
         status: 'in_doubt',
@@ -404,8 +426,24 @@ export class OutboxRepository {
       })
       .where('status', '=', 'sending')
       .where('locked_at', '<', lockedBefore)
+      .where('data_sent_at', 'is not', null)
       .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    const requeued = await db
+      .updateTable('email_outbox')
+      .set({
+        status: 'queued',
+        next_attempt_at: now,
+        locked_by: null,
+        locked_at: null,
+        last_reply:
+          'Werkflow stopped before this message was handed to the SMTP server; it is sent again.',
+        updated_at: now,
+      })
+      .where('status', '=', 'sending')
+      .where('locked_at', '<', lockedBefore)
+      .where('data_sent_at', 'is', null)
+      .executeTakeFirst();
+    return { inDoubt: Number(inDoubt.numUpdatedRows), requeued: Number(requeued.numUpdatedRows) };
   }
 
   /** The earliest time a queued message is due, or null when none is queued. */

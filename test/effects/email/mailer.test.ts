@@ -236,11 +236,15 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     expect((await w.email.countOutbox()).needs_attention).toBe(0);
   });
 
-  it('marks a message in doubt when its sender died, and lets a person resend or dismiss it', async () => {
+  it('after its sender died, marks in doubt only a message whose content had gone out; queues the others again', async () => {
     const a = await send();
     const b = await send();
-    // A mailer that claimed both and died before it could record anything.
-    await w.email.outbox.markSending([a.outboxId, b.outboxId], 'dead-worker', clock.now(), w.store.db);
+    const c = await send();
+    // A mailer that claimed all three, got as far as DATA with a and b, and died before it could
+    // record a reply.
+    const all = [a.outboxId, b.outboxId, c.outboxId];
+    await w.email.outbox.markSending(all, 'dead-worker', clock.now(), w.store.db);
+    await w.email.outbox.markDataSent([a.outboxId, b.outboxId], 'dead-worker', clock.now(), w.store.db);
     clock.advance(w.email.mailer.config.leaseMs - 1);
     expect(await w.email.mailer.sweep()).toBe(0);
     clock.advance(2);
@@ -248,9 +252,13 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     const inDoubt = await w.email.listOutbox({ statuses: ['in_doubt'], limit: 10 });
     expect(inDoubt.map((m) => m.id).sort()).toEqual([a.outboxId, b.outboxId].sort());
     expect(inDoubt[0]!.lastReply).toMatch(/may or may not have accepted it/);
-    // Never resent by itself.
-    expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 0 });
-    expect(smtp.received).toHaveLength(0);
+    expect(await w.email.getOutboxMessage(c.outboxId)).toMatchObject({ status: 'queued', lockedBy: null });
+    // The one that never reached DATA is sent; the ones in doubt never by themselves.
+    expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, sent: 1 });
+    expect(smtp.received.map((m) => m.messageId)).toEqual([
+      (await w.email.getOutboxMessage(c.outboxId)).messageId,
+    ]);
+    smtp.received.length = 0;
     await w.email.resend(a.outboxId, 'user-1');
     await w.email.dismiss(b.outboxId, 'user-1');
     expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, sent: 1 });
