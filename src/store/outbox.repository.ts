@@ -435,8 +435,7 @@ export class OutboxRepository {
         next_attempt_at: now,
         locked_by: null,
         locked_at: null,
-        last_reply:
-          'Werkflow stopped before this message was handed to the SMTP server; it is sent again.',
+        last_reply: 'Werkflow stopped before this message was handed to the SMTP server; it is sent again.',
         updated_at: now,
       })
       .where('status', '=', 'sending')

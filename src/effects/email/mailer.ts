@@ -268,7 +268,10 @@ export class Mailer {
       if (open.length > 0) void this.renewLease(open).catch(() => {});
     }, this.config.leaseMs / 3);
     heartbeat.unref();
-    const watchdog = setInterval(() => this.detectStalls(sends), Math.min(1000, this.config.sendTimeoutMs / 4));
+    const watchdog = setInterval(
+      () => this.detectStalls(sends),
+      Math.min(1000, this.config.sendTimeoutMs / 4),
+    );
     watchdog.unref();
     let results: DeliveryResult[];
     try {
@@ -300,7 +303,8 @@ export class Mailer {
       if (p.settled) continue;
       const since = this.deps.transports.transactionStartedAt(p.message.messageId) ?? p.handedAt;
       if (now - since < this.config.sendTimeoutMs) continue;
-      const seconds = Math.round(this.config.sendTimeoutMs / 1000);
+      const ms = this.config.sendTimeoutMs;
+      const seconds = (ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1);
       p.stall(
         Object.assign(new Error(`The mail server did not finish the message within ${seconds} s`), {
           code: 'ETIMEDOUT',

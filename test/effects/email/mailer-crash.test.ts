@@ -14,7 +14,9 @@ import { TestSmtpServer, waitFor } from './support/smtp-test-server.js';
 
 const runTs = fileURLToPath(new URL('../../../bin/run-ts.js', import.meta.url));
 const LEASE_MS = 600;
-const MESSAGES = 60;
+const MESSAGES = 90;
+const KILLS = 3;
+const CONNECTIONS = 3;
 
 /** Starts the mailer in its own process; resolves once it says "started". */
 function startMailerChild(
@@ -56,7 +58,7 @@ describe.each(BACKENDS)('kill -9 of the mailer mid-batch on $name', (backend) =>
       { ...backend, fresh: () => options },
       { clock: { now: () => Date.now() }, mailer: { leaseMs: LEASE_MS } },
     );
-    await addMailbox(w, smtp.port, { maxConnections: 3 });
+    await addMailbox(w, smtp.port, { maxConnections: CONNECTIONS });
     const world = await seedEmailWorld(w);
     const t = await addTemplate(w);
     for (let i = 0; i < MESSAGES; i++) {
@@ -76,15 +78,19 @@ describe.each(BACKENDS)('kill -9 of the mailer mid-batch on $name', (backend) =>
     await smtp?.stop();
   });
 
-  it('delivers every message once or marks it in doubt; none is lost or sent twice', async () => {
-    const { child, exited } = await startMailerChild(options);
-    await waitFor(() => smtp.received.length >= 15, 30_000, 'the child to deliver part of the outbox');
-    child.kill('SIGKILL');
-    expect(await exited).toBeNull();
+  it('three kills: every message delivered once or in doubt, in doubt at most kills × connections; none lost or sent twice', async () => {
+    for (let kill = 1; kill <= KILLS; kill++) {
+      const { child, exited } = await startMailerChild(options);
+      const reach = kill * 20;
+      await waitFor(() => smtp.received.length >= reach, 30_000, `the child to deliver ${reach} messages`);
+      child.kill('SIGKILL');
+      expect(await exited).toBeNull();
+    }
 
-    // A new mailer: after the lease, claims the dead one left become in_doubt; the rest is sent.
+    // A new mailer: after the lease, claims the dead ones left are taken back (in doubt only
+    // when their content had gone out); the rest is sent.
     await new Promise((r) => setTimeout(r, LEASE_MS + 50));
-    const inDoubt = await w.email.mailer.sweep();
+    await w.email.mailer.sweep();
     await w.email.mailer.runUntilIdle();
     // Wait for answers the server gave to the dead process: they may still be arriving.
     await new Promise((r) => setTimeout(r, 100));
@@ -102,9 +108,9 @@ describe.each(BACKENDS)('kill -9 of the mailer mid-batch on $name', (backend) =>
       else expect(received, `in doubt ${row.messageId}`).toBeLessThanOrEqual(1);
       byStatus[row.status as 'sent' | 'in_doubt']++;
     }
-    expect(byStatus.in_doubt).toBe(inDoubt);
-    expect(inDoubt).toBeGreaterThan(0); // the kill landed mid-batch
-    expect(byStatus.sent).toBeGreaterThanOrEqual(15);
+    // Only messages whose content was going out when a mailer died: one per connection at most.
+    expect(byStatus.in_doubt).toBeLessThanOrEqual(KILLS * CONNECTIONS);
+    expect(byStatus.sent).toBeGreaterThanOrEqual(MESSAGES - KILLS * CONNECTIONS);
     for (const n of counts.values()) expect(n).toBe(1);
   });
 });

@@ -65,6 +65,8 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     smtp.verdict = () => ({ accept: true });
     smtp.dropAfterData = () => false;
     smtp.refusedRecipients.clear();
+    smtp.delayMs = 0;
+    smtp.rcptDelayMs = 0;
   });
   afterEach(async () => {
     // Leave nothing due for the next test.
@@ -178,6 +180,78 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
       }
     } finally {
       if (smtp.port && !(await isListening(smtp))) await smtp.start();
+    }
+  });
+
+  it('after an outage longer than the pool (more sends than connections), delivers every message once, without a restart', async () => {
+    // Each refused connection used to keep one of the pool's slots for good: with more messages
+    // than connections, the rest never settled and the batch hung.
+    await w.email.updateMailbox(mailbox.id, { ...mailboxInput(mailbox), maxConnections: 2 });
+    await smtp.stop();
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 9; i++) ids.push((await send()).outboxId);
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 9, retried: 9 });
+      clock.advance(60_000);
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 9, retried: 9 });
+      await smtp.start();
+      clock.advance(120_000);
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 9, sent: 9 });
+      const counts = smtp.countByMessageId();
+      for (const id of ids) {
+        const m = await w.email.getOutboxMessage(id);
+        expect(m).toMatchObject({ status: 'sent', attempts: 3 });
+        expect(counts.get(m.messageId)).toBe(1);
+      }
+    } finally {
+      if (smtp.port && !(await isListening(smtp))) await smtp.start();
+      await w.email.updateMailbox(mailbox.id, { ...mailboxInput(mailbox), maxConnections: 5 });
+    }
+  });
+
+  it('gives up a stalled send (no answer to its content) as in doubt, closing its connection; the batch does not wait', async () => {
+    const config = w.email.mailer.config;
+    w.email.mailer.config = { ...config, sendTimeoutMs: 400 };
+    smtp.delayMs = 3_000;
+    try {
+      const r = await send();
+      const started = performance.now();
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, inDoubt: 1 });
+      expect(performance.now() - started).toBeLessThan(2_500);
+      const row = await w.email.getOutboxMessage(r.outboxId);
+      expect(row).toMatchObject({ status: 'in_doubt', lockedBy: null });
+      expect(row.lastReply).toMatch(
+        /may or may not have accepted it .*did not finish the message within 0\.4 s/,
+      );
+      // The connection was closed, so the server never got to answer; nothing is resent.
+      smtp.delayMs = 0;
+      clock.advance(3_600_000);
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 0 });
+      await w.email.dismiss(r.outboxId, 'user-1');
+    } finally {
+      smtp.delayMs = 0;
+      w.email.mailer.config = config;
+    }
+  });
+
+  it('gives up a send stalled before its content (the server does not answer RCPT TO) and retries it', async () => {
+    const config = w.email.mailer.config;
+    w.email.mailer.config = { ...config, sendTimeoutMs: 400 };
+    smtp.rcptDelayMs = 3_000;
+    try {
+      const r = await send();
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, retried: 1 });
+      expect(await w.email.getOutboxMessage(r.outboxId)).toMatchObject({ status: 'queued', attempts: 1 });
+      smtp.rcptDelayMs = 0;
+      // Even if the stalled connection had gone on, its content was held back: one delivery.
+      await new Promise((resolve) => setTimeout(resolve, 3_200));
+      clock.advance(3_600_000);
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, sent: 1 });
+      const row = await w.email.getOutboxMessage(r.outboxId);
+      expect(smtp.countByMessageId().get(row.messageId)).toBe(1);
+    } finally {
+      smtp.rcptDelayMs = 0;
+      w.email.mailer.config = config;
     }
   });
 
