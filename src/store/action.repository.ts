@@ -387,7 +387,31 @@ export class ActionRepository {
    * Completes a batch of running actions in one statement per outcome (the fast path). `actor` is
    * written to the history as given (`worker:<id>` for the scheduler, a user id for Execute).
    */
-  async completeMany(ids: readonly string[], actor: string, now: number, db: Db): Promise<void> {
+  async completeMany(
+    ids: readonly string[],
+    actor: string,
+    now: number,
+    db: Db,
+    /** Actions completed with a result (a webhook's status), written in the same statement. */
+    withResult: ReadonlyMap<string, unknown> = new Map(),
+  ): Promise<void> {
+    for (const [id, result] of withResult) {
+      await db
+        .updateTable('actions')
+        .set({
+          status: 'done',
+          result: this.store.adapter.toJson(result) as string,
+          completed_at: now,
+          updated_at: now,
+          locked_by: null,
+          locked_at: null,
+          status_reason: null,
+          error: null,
+        })
+        .where('id', '=', id)
+        .where('status', '=', 'running')
+        .execute();
+    }
     for (let i = 0; i < ids.length; i += CHUNK) {
       await db
         .updateTable('actions')
@@ -405,7 +429,7 @@ export class ActionRepository {
         .execute();
     }
     await this.appendHistory(
-      ids.map((id) => ({
+      [...ids, ...withResult.keys()].map((id) => ({
         actionId: id,
         at: now,
         actor,
