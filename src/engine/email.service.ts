@@ -751,7 +751,12 @@ export class EmailService {
     actor: string | null,
   ): Promise<OutboxMessage> {
     const current = await this.getOutboxMessage(id);
-    if (!(await this.outbox.resolve(id, decision, actor, this.clock.now()))) {
+    const done = await this.params.store.db.transaction().execute(async (trx) => {
+      if (!(await this.outbox.resolve(id, decision, actor, this.clock.now(), trx))) return false;
+      await this.auditResolution(current, decision, actor, trx);
+      return true;
+    });
+    if (!done) {
       throw new WerkflowError(
         'invalid_state',
         `Only a failed or in-doubt message can be ${decision === 'resent' ? 'resent' : 'dismissed'}; this one is ${current.status.replace('_', ' ')}.`,
@@ -760,6 +765,66 @@ export class EmailService {
     }
     if (decision === 'resent') this.mailer.kick();
     return this.getOutboxMessage(id);
+  }
+
+  /** The audit entry for a person's decision on one outbox message, in the deciding transaction. */
+  private auditResolution(
+    m: OutboxSummary,
+    decision: 'resent' | 'dismissed',
+    actor: string | null,
+    db: Db,
+  ): Promise<void> {
+    return this.audit(
+      {
+        actor,
+        action: decision === 'resent' ? 'email.resent' : 'email.dismissed',
+        entityType: 'email',
+        entityId: m.id,
+        before: { status: m.status, lastReply: m.lastReply, messageId: m.messageId },
+        after: { status: decision === 'resent' ? 'queued' : m.status === 'sent' ? 'sent' : 'dismissed' },
+      },
+      db,
+    );
+  }
+
+  /**
+   * Resolves failed or in-doubt messages in bulk: the given `ids`, or every message matching
+   * `filter` (status, optionally mailbox and template). `resend` queues them again (same
+   * Message-ID); `markDelivered` closes them without sending (a person found they arrived), as
+   * the single dismiss does. Messages in another state meanwhile are passed over. Each
+   * resolution is audit-logged in the same transaction. Returns how many were resolved.
+   */
+  async resolveMany(
+    input: {
+      readonly resolution: 'resend' | 'markDelivered';
+      readonly ids?: readonly string[];
+      readonly filter?: {
+        readonly status: 'failed' | 'in_doubt';
+        readonly mailboxId?: string;
+        readonly templateId?: string;
+      };
+    },
+    actor: string | null,
+  ): Promise<number> {
+    if ((input.ids === undefined) === (input.filter === undefined)) {
+      throw new WerkflowError('validation_failed', 'Give either ids or filter, not both and not neither.', {
+        path: input.ids === undefined ? '' : 'filter',
+      });
+    }
+    const decision = input.resolution === 'resend' ? 'resent' : 'dismissed';
+    const resolved = await this.params.store.db.transaction().execute(async (trx) => {
+      const now = this.clock.now();
+      const rows = await this.outbox.resolvable(input.ids ? { ids: input.ids } : input.filter!, trx);
+      let n = 0;
+      for (const m of rows) {
+        if (!(await this.outbox.resolve(m.id, decision, actor, now, trx))) continue;
+        await this.auditResolution(m, decision, actor, trx);
+        n++;
+      }
+      return n;
+    });
+    if (resolved > 0 && decision === 'resent') this.mailer.kick();
+    return resolved;
   }
 
   /** Sends a failed or in-doubt message again (same Message-ID, so a recipient's client can spot a duplicate). */

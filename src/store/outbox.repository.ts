@@ -490,6 +490,39 @@ export class OutboxRepository {
     return counts;
   }
 
+  /**
+   * The failed or in-doubt messages a bulk resolution applies to: the given ids, or every
+   * message in `status` (optionally of one mailbox and/or template). Row-locked where the
+   * database can, so a concurrent resolution or mailer does not take them meanwhile.
+   */
+  async resolvable(
+    selection:
+      | { readonly ids: readonly string[] }
+      | { readonly status: 'failed' | 'in_doubt'; readonly mailboxId?: string; readonly templateId?: string },
+    db: Db,
+  ): Promise<OutboxSummary[]> {
+    const pick = (ids?: readonly string[]) => {
+      let q = db
+        .selectFrom('email_outbox')
+        .select(SUMMARY_COLUMNS)
+        .where('status', 'in', ['failed', 'in_doubt']);
+      if (ids) q = q.where('id', 'in', [...ids]);
+      if ('status' in selection) {
+        q = q.where('status', '=', selection.status);
+        if (selection.mailboxId !== undefined) q = q.where('mailbox_id', '=', selection.mailboxId);
+        if (selection.templateId !== undefined) q = q.where('template_id', '=', selection.templateId);
+      }
+      if (this.store.adapter.rowLocking) q = q.forUpdate();
+      return q.orderBy('id').execute();
+    };
+    if (!('ids' in selection)) return (await pick()).map((r) => this.toSummary(r));
+    const rows: SummaryRow[] = [];
+    const chunk = Math.floor(this.store.adapter.maxParameters / 2);
+    for (let i = 0; i < selection.ids.length; i += chunk)
+      rows.push(...(await pick(selection.ids.slice(i, i + chunk))));
+    return rows.map((r) => this.toSummary(r));
+  }
+
   /** A person's decision on a failed or in-doubt message; false when it is in another state now. */
   async resolve(
     id: string,
