@@ -74,8 +74,8 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 /**
  * Reads WERKFLOW_SECRET_KEY, WERKFLOW_MAIL_REDIRECT_TO (test mode), WERKFLOW_MAIL_MAX_ATTEMPTS,
- * WERKFLOW_MAIL_RETRY_BASE_MS, WERKFLOW_MAIL_RETRY_MAX_MS, WERKFLOW_MAIL_LEASE_MS and
- * WERKFLOW_MAIL_BATCH_SIZE (see docs/email.md).
+ * WERKFLOW_MAIL_RETRY_BASE_MS, WERKFLOW_MAIL_RETRY_MAX_MS, WERKFLOW_MAIL_LEASE_MS,
+ * WERKFLOW_MAIL_SEND_TIMEOUT_MS and WERKFLOW_MAIL_BATCH_SIZE (see docs/email.md).
  */
 export function emailOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmailOptions {
   const redirect = env.WERKFLOW_MAIL_REDIRECT_TO?.trim();
@@ -99,6 +99,13 @@ export function emailOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Email
       `WERKFLOW_MAIL_LEASE_MS must be at least 10000 (10 seconds; SMTP timeouts must fit in a lease), not ${leaseMs}.`,
     );
   }
+  const sendTimeoutMs = envInt(env, 'WERKFLOW_MAIL_SEND_TIMEOUT_MS');
+  if (sendTimeoutMs !== undefined && sendTimeoutMs < 1000) {
+    throw new WerkflowError(
+      'configuration',
+      `WERKFLOW_MAIL_SEND_TIMEOUT_MS must be at least 1000 (1 second; a send slower than this is given up), not ${sendTimeoutMs}.`,
+    );
+  }
   const base = envInt(env, 'WERKFLOW_MAIL_RETRY_BASE_MS') ?? DEFAULT_MAILER_CONFIG.backoff.baseMs;
   const max = envInt(env, 'WERKFLOW_MAIL_RETRY_MAX_MS') ?? DEFAULT_MAILER_CONFIG.backoff.maxMs;
   const mailer: Partial<MailerConfig> = {
@@ -106,6 +113,7 @@ export function emailOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Email
     maxAttempts: envInt(env, 'WERKFLOW_MAIL_MAX_ATTEMPTS') ?? DEFAULT_MAILER_CONFIG.maxAttempts,
     backoff: { baseMs: base, maxMs: Math.max(base, max) },
     leaseMs: leaseMs ?? DEFAULT_MAILER_CONFIG.leaseMs,
+    sendTimeoutMs: sendTimeoutMs ?? DEFAULT_MAILER_CONFIG.sendTimeoutMs,
     batchSize: batchSize ?? DEFAULT_MAILER_CONFIG.batchSize,
   };
   return { secretKey: env.WERKFLOW_SECRET_KEY, mailer };
