@@ -23,7 +23,8 @@ import { type GatedMail, type TransportPool, classifySmtpError } from './smtp-tr
  *    connection's next message reaches DATA only once the previous one's result is durable:
  *    `sent` with the server's reply; a temporary failure before the content went out (4xx,
  *    refused, DNS, greeting/TLS failure, a drop before DATA) back to `queued` with exponential
- *    back-off and jitter, until `maxAttempts`, then `failed`; a permanent failure (5xx) `failed`
+ *    back-off and jitter, until `maxAttempts`, then `failed` — except that an unreachable server
+ *    (an outage) never uses up the attempts and is tried again within `OUTAGE_RETRY_MS`; a permanent failure (5xx) `failed`
  *    at once with the reply; a drop, timeout or reset once the content was going out `in_doubt`
  *    with the error (the server may have it).
  *
@@ -68,6 +69,13 @@ export interface MailerConfig {
    */
   readonly captureAt: { readonly host: string; readonly port: number } | null;
 }
+
+/**
+ * The longest wait before trying again a message whose server could not be reached (refused,
+ * timed out, DNS, TLS): such failures do not use up its attempts, so an outage of any length
+ * ends with every message delivered within this long of the server coming back.
+ */
+export const OUTAGE_RETRY_MS = 30_000;
 
 export function defaultWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -452,14 +460,18 @@ export class Mailer {
       const failure = classifySmtpError(error, pending.contentSent);
       if (failure.inDoubt) return { id: message.id, outcome: 'in_doubt', reply: failure.reply };
       if (failure.permanent) return { id: message.id, outcome: 'failed', reply: failure.reply };
-      if (attempt >= this.config.maxAttempts) {
+      // The server could not be reached (an outage, whatever its length): keep the message and
+      // try again at most OUTAGE_RETRY_MS later, so it goes soon after the server is back.
+      const unreachable = failure.connection;
+      if (!unreachable && attempt >= this.config.maxAttempts) {
         return {
           id: message.id,
           outcome: 'failed',
           reply: `Gave up after ${attempt} attempts. Last answer: ${failure.reply}`,
         };
       }
-      const wait = retryDelay(attempt, this.config.backoff, (this.deps.random ?? Math.random)());
+      const backoff = retryDelay(attempt, this.config.backoff, (this.deps.random ?? Math.random)());
+      const wait = unreachable ? Math.min(backoff, OUTAGE_RETRY_MS) : backoff;
       return {
         id: message.id,
         outcome: 'retry',
