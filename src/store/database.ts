@@ -161,6 +161,9 @@ export async function openStore(config: StoreConfig): Promise<Store> {
           oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
       },
     });
+    // An idle connection the server ended (a restart, pg_terminate_backend) is dropped by the pool
+    // and replaced on next use; unhandled, its 'error' event would end the process.
+    pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     // Channels are per schema, so test schemas (and several installations in one database) do not wake each other.
     const channelOf = (channel: string) => `${schema ?? 'public'}_${channel}`;
