@@ -43,7 +43,7 @@ interface Worker {
 /** Starts bench/faults/worker-child.ts (scheduler and mailer); resolves once it runs. */
 async function startWorker(
   options: WerkflowOptions,
-  settings: { leaseMs: number; sweepEveryMs: number; mailer?: Partial<MailerConfig> },
+  settings: { leaseMs: number; sweepEveryMs: number; batchSize?: number; mailer?: Partial<MailerConfig> },
 ): Promise<Worker> {
   const child = spawn(
     process.execPath,
@@ -62,6 +62,11 @@ async function startWorker(
     void exited.then((how) => reject(new Error(`worker ended (${String(how)}) before starting: ${stderr}`)));
   });
   return { child, exited };
+}
+
+/** Workers with a short lease, a sweep every quarter lease, and batches of 50 actions. */
+function workerSettings(leaseMs: number) {
+  return { leaseMs, sweepEveryMs: Math.max(100, leaseMs / 4), batchSize: 50 };
 }
 
 async function kill9(worker: Worker): Promise<void> {
@@ -167,18 +172,28 @@ export async function webhookKills(
   await receiver.start();
   const options = fresh();
   const w = await webhookWorld(options, receiver.url, p.actions);
-  const settings = { leaseMs: p.leaseMs, sweepEveryMs: Math.max(100, p.leaseMs / 4) };
+  const settings = workerSettings(p.leaseMs);
   const workers: Worker[] = [];
   try {
     const started = performance.now();
-    const count = w.store.adapter.multiProcess ? p.workers : 1;
-    for (let i = 0; i < count; i++) workers.push(await startWorker(options, settings));
+    const multi = w.store.adapter.multiProcess;
+    workers.push(
+      ...(await Promise.all(
+        Array.from({ length: multi ? p.workers : 1 }, () => startWorker(options, settings)),
+      )),
+    );
+    const starting: Promise<void>[] = [];
     for (let k = 1; k <= p.kills; k++) {
       await until(`kill ${k}`, () => receiver.calls.size >= (p.actions * k) / (p.kills + 1));
-      const victim = workers.shift()!;
-      await kill9(victim);
-      workers.push(await startWorker(options, settings));
+      await until(`a worker to kill (${k})`, () => workers.length > 0);
+      await kill9(workers.shift()!);
+      // PostgreSQL: the others go on while a replacement starts. SQLite: one process owns the
+      // database, so the replacement (which takes every claim back at start) comes after the kill.
+      const next = startWorker(options, settings).then((started) => void workers.push(started));
+      if (multi) starting.push(next);
+      else await next;
     }
+    await Promise.all(starting);
     await until(
       'every action is done',
       async () => ((await w.engine.actions.countByStatus()).done ?? 0) === p.actions,
@@ -222,7 +237,7 @@ export async function pausedWorker(
   await receiver.start();
   const options = fresh();
   const w = await webhookWorld(options, receiver.url, p.actions);
-  const settings = { leaseMs: p.leaseMs, sweepEveryMs: Math.max(100, p.leaseMs / 4) };
+  const settings = workerSettings(p.leaseMs);
   const paused = await startWorker(options, settings);
   let other: Worker | undefined;
   try {
@@ -289,7 +304,7 @@ export async function terminateBackends(
   const app = `werkflow_faults_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const options = { ...base, url: `${base.url}${base.url.includes('?') ? '&' : '?'}application_name=${app}` };
   const w = await webhookWorld(base, receiver.url, p.actions);
-  const settings = { leaseMs: p.leaseMs, sweepEveryMs: Math.max(100, p.leaseMs / 4) };
+  const settings = workerSettings(p.leaseMs);
   const workers: Worker[] = [];
   let terminated = 0;
   try {
