@@ -16,6 +16,7 @@ import {
   smtpOutage,
   terminateBackends,
   webhookKills,
+  webhookThroughput,
 } from './scenarios.js';
 
 const quick = process.argv.includes('--quick');
@@ -50,6 +51,11 @@ function print(db: string, scenario: string, figures: object): void {
 
 console.log(`Werkflow fault suite (${quick ? 'quick' : 'full'}); data in ${root}`);
 for (const { name, fresh } of databases) {
+  print(
+    name,
+    'webhook throughput',
+    await webhookThroughput(fresh, { actions: Math.min(size.actions, 5_000) }),
+  );
   print(
     name,
     'webhook kill -9',

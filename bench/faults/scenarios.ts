@@ -217,6 +217,39 @@ export async function webhookKills(
   }
 }
 
+export interface ThroughputFigures extends ExactlyOnce {
+  readonly seconds: number;
+  readonly callsPerSecond: number;
+  readonly updatesPerAction: number | null;
+  readonly deadPerAction: number | null;
+}
+
+/** No fault: one scheduler calling a local receiver, for calls per second and row versions. */
+export async function webhookThroughput(
+  fresh: FreshDatabase,
+  p: { actions: number },
+): Promise<ThroughputFigures> {
+  const receiver = new WebhookReceiver();
+  await receiver.start();
+  const w = await webhookWorld({ ...fresh(), scheduler: { batchSize: 500 } }, receiver.url, p.actions);
+  try {
+    const started = performance.now();
+    while (((await w.engine.actions.countByStatus()).done ?? 0) < p.actions) await w.scheduler.tick();
+    const seconds = (performance.now() - started) / 1000;
+    const tuples = await deadTuples(w, p.actions);
+    return {
+      ...(await exactlyOnce(w, receiver)),
+      seconds,
+      callsPerSecond: p.actions / seconds,
+      updatesPerAction: tuples?.updatesPerAction ?? null,
+      deadPerAction: tuples?.deadPerAction ?? null,
+    };
+  } finally {
+    await w.close();
+    await receiver.stop();
+  }
+}
+
 export interface PauseFigures extends ExactlyOnce {
   /** From SIGSTOP until none of the paused worker's claims was left running under its name. */
   readonly claimsBackSeconds: number;

@@ -395,22 +395,32 @@ export class ActionRepository {
     /** Actions completed with a result (a webhook's status), written in the same statement. */
     withResult: ReadonlyMap<string, unknown> = new Map(),
   ): Promise<void> {
+    // Grouped by result (a batch of webhooks mostly answers the same status): one statement each.
+    const byResult = new Map<string, string[]>();
     for (const [id, result] of withResult) {
-      await db
-        .updateTable('actions')
-        .set({
-          status: 'done',
-          result: this.store.adapter.toJson(result) as string,
-          completed_at: now,
-          updated_at: now,
-          locked_by: null,
-          locked_at: null,
-          status_reason: null,
-          error: null,
-        })
-        .where('id', '=', id)
-        .where('status', '=', 'running')
-        .execute();
+      const json = JSON.stringify(result);
+      const ids = byResult.get(json);
+      if (ids) ids.push(id);
+      else byResult.set(json, [id]);
+    }
+    for (const [json, sameResult] of byResult) {
+      for (let i = 0; i < sameResult.length; i += CHUNK) {
+        await db
+          .updateTable('actions')
+          .set({
+            status: 'done',
+            result: this.store.adapter.toJson(JSON.parse(json)) as string,
+            completed_at: now,
+            updated_at: now,
+            locked_by: null,
+            locked_at: null,
+            status_reason: null,
+            error: null,
+          })
+          .where('id', 'in', sameResult.slice(i, i + CHUNK))
+          .where('status', '=', 'running')
+          .execute();
+      }
     }
     for (let i = 0; i < ids.length; i += CHUNK) {
       await db
