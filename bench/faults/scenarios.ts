@@ -54,7 +54,10 @@ async function startWorker(
     child.once('exit', (code, signal) => resolve(signal ?? code)),
   );
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (process.env.WERKFLOW_FAULTS_DEBUG) process.stderr.write(d);
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       if (d.toString().includes('started')) resolve();
@@ -160,6 +163,75 @@ export interface WebhookKillFigures extends ExactlyOnce {
   readonly deadPerAction: number | null;
 }
 
+/** Worker processes calling webhooks while `fault` strikes `faults` times, spread over the run. */
+interface WebhookRun {
+  readonly w: Werkflow;
+  readonly workers: Worker[];
+  readonly options: WerkflowOptions;
+  readonly settings: ReturnType<typeof workerSettings>;
+  /** Workers still starting; waited for (and killed) at the end. */
+  readonly starting: Promise<void>[];
+}
+
+async function webhookFaults(
+  fresh: FreshDatabase,
+  p: { actions: number; faults: number; workers: number; leaseMs: number },
+  fault: (run: WebhookRun, k: number) => Promise<void>,
+  workerOptions: (options: WerkflowOptions) => WerkflowOptions = (o) => o,
+): Promise<ExactlyOnce & { seconds: number; updatesPerAction: number | null; deadPerAction: number | null }> {
+  const receiver = new WebhookReceiver();
+  await receiver.start();
+  const base = fresh();
+  const w = await webhookWorld(base, receiver.url, p.actions);
+  const run: WebhookRun = {
+    w,
+    workers: [],
+    options: workerOptions(base),
+    settings: workerSettings(p.leaseMs),
+    starting: [],
+  };
+  try {
+    const started = performance.now();
+    run.workers.push(
+      ...(await Promise.all(
+        Array.from({ length: w.store.adapter.multiProcess ? p.workers : 1 }, () =>
+          startWorker(run.options, run.settings),
+        ),
+      )),
+    );
+    for (let k = 1; k <= p.faults; k++) {
+      await until(`fault ${k}`, () => receiver.calls.size >= (p.actions * k) / (p.faults + 1));
+      await fault(run, k);
+    }
+    await until(
+      'every action is done',
+      async () => ((await w.engine.actions.countByStatus()).done ?? 0) === p.actions,
+      120_000 + p.leaseMs * 2,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const tuples = await deadTuples(w, p.actions);
+    return {
+      ...(await exactlyOnce(w, receiver)),
+      seconds,
+      updatesPerAction: tuples?.updatesPerAction ?? null,
+      deadPerAction: tuples?.deadPerAction ?? null,
+    };
+  } finally {
+    await Promise.allSettled(run.starting);
+    for (const worker of run.workers) await kill9(worker);
+    await w.close();
+    await receiver.stop();
+  }
+}
+
+export interface WebhookKillFigures extends ExactlyOnce {
+  readonly kills: number;
+  readonly seconds: number;
+  readonly callsPerSecond: number;
+  readonly updatesPerAction: number | null;
+  readonly deadPerAction: number | null;
+}
+
 /**
  * kill -9 of workers while they call webhooks: `workers` worker processes (SQLite: one, the
  * only writer, restarted after each kill), one killed `kills` times spread over the run.
@@ -168,53 +240,16 @@ export async function webhookKills(
   fresh: FreshDatabase,
   p: { actions: number; kills: number; workers: number; leaseMs: number },
 ): Promise<WebhookKillFigures> {
-  const receiver = new WebhookReceiver();
-  await receiver.start();
-  const options = fresh();
-  const w = await webhookWorld(options, receiver.url, p.actions);
-  const settings = workerSettings(p.leaseMs);
-  const workers: Worker[] = [];
-  try {
-    const started = performance.now();
-    const multi = w.store.adapter.multiProcess;
-    workers.push(
-      ...(await Promise.all(
-        Array.from({ length: multi ? p.workers : 1 }, () => startWorker(options, settings)),
-      )),
-    );
-    const starting: Promise<void>[] = [];
-    for (let k = 1; k <= p.kills; k++) {
-      await until(`kill ${k}`, () => receiver.calls.size >= (p.actions * k) / (p.kills + 1));
-      await until(`a worker to kill (${k})`, () => workers.length > 0);
-      await kill9(workers.shift()!);
-      // PostgreSQL: the others go on while a replacement starts. SQLite: one process owns the
-      // database, so the replacement (which takes every claim back at start) comes after the kill.
-      const next = startWorker(options, settings).then((started) => void workers.push(started));
-      if (multi) starting.push(next);
-      else await next;
-    }
-    await Promise.all(starting);
-    await until(
-      'every action is done',
-      async () => ((await w.engine.actions.countByStatus()).done ?? 0) === p.actions,
-      120_000 + p.leaseMs * 2,
-    );
-    const seconds = (performance.now() - started) / 1000;
-    const figures = await exactlyOnce(w, receiver);
-    const tuples = await deadTuples(w, p.actions);
-    return {
-      ...figures,
-      kills: p.kills,
-      seconds,
-      callsPerSecond: p.actions / seconds,
-      updatesPerAction: tuples?.updatesPerAction ?? null,
-      deadPerAction: tuples?.deadPerAction ?? null,
-    };
-  } finally {
-    for (const worker of workers) await kill9(worker);
-    await w.close();
-    await receiver.stop();
-  }
+  const f = await webhookFaults(fresh, { ...p, faults: p.kills }, async (run, k) => {
+    await until(`a worker to kill (${k})`, () => run.workers.length > 0);
+    await kill9(run.workers.shift()!);
+    // PostgreSQL: the others go on while a replacement starts. SQLite: one process owns the
+    // database, so the replacement (which takes every claim back at start) comes after the kill.
+    const next = startWorker(run.options, run.settings).then((started) => void run.workers.push(started));
+    if (run.w.store.adapter.multiProcess) run.starting.push(next);
+    else await next;
+  });
+  return { ...f, kills: p.kills, callsPerSecond: p.actions / f.seconds };
 }
 
 export interface ThroughputFigures extends ExactlyOnce {
@@ -331,39 +366,20 @@ export async function terminateBackends(
   fresh: FreshDatabase,
   p: { actions: number; terminations: number; workers: number; leaseMs: number },
 ): Promise<TerminateFigures> {
-  const receiver = new WebhookReceiver();
-  await receiver.start();
-  const base = fresh();
   const app = `werkflow_faults_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const options = { ...base, url: `${base.url}${base.url.includes('?') ? '&' : '?'}application_name=${app}` };
-  const w = await webhookWorld(base, receiver.url, p.actions);
-  const settings = workerSettings(p.leaseMs);
-  const workers: Worker[] = [];
   let terminated = 0;
-  try {
-    for (let i = 0; i < p.workers; i++) workers.push(await startWorker(options, settings));
-    for (let k = 1; k <= p.terminations; k++) {
-      await until(`termination ${k}`, () => receiver.calls.size >= (p.actions * k) / (p.terminations + 1));
+  const f = await webhookFaults(
+    fresh,
+    { ...p, faults: p.terminations },
+    async ({ w }) => {
       const r = await sql<{ n: number }>`
         select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
         where application_name = ${app} and pid <> pg_backend_pid()`.execute(w.store.db);
       terminated += r.rows[0]?.n ?? 0;
-    }
-    await until(
-      'every action is done',
-      async () => ((await w.engine.actions.countByStatus()).done ?? 0) === p.actions,
-      120_000 + p.leaseMs * 2,
-    );
-    return {
-      ...(await exactlyOnce(w, receiver)),
-      terminations: p.terminations,
-      backendsTerminated: terminated,
-    };
-  } finally {
-    for (const worker of workers) await kill9(worker);
-    await w.close();
-    await receiver.stop();
-  }
+    },
+    (o) => ({ ...o, url: `${o.url!}${o.url!.includes('?') ? '&' : '?'}application_name=${app}` }),
+  );
+  return { ...f, terminations: p.terminations, backendsTerminated: terminated };
 }
 
 // ── e-mail ──────────────────────────────────────────────────────────────────────────────────

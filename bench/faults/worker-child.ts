@@ -16,7 +16,15 @@ const { options, leaseMs, sweepEveryMs, batchSize, mailer } = JSON.parse(process
 };
 const wf = await Werkflow.open({
   ...options,
-  scheduler: { leaseMs, sweepEveryMs, batchSize, maxSleepMs: 1_000, onError: () => {} },
+  scheduler: {
+    leaseMs,
+    sweepEveryMs,
+    batchSize,
+    maxSleepMs: 1_000,
+    onError: (e) => {
+      if (process.env.WERKFLOW_FAULTS_DEBUG) console.error('worker error:', e);
+    },
+  },
   email: { secretKey: 'f'.repeat(64), mailer: { redirectAllTo: null, ...mailer }, log: () => {} },
 });
 wf.scheduler.start({ recoverAll: wf.store.adapter.name === 'sqlite' });

@@ -395,6 +395,15 @@ export class ActionRepository {
     /** Actions completed with a result (a webhook's status), written in the same statement. */
     withResult: ReadonlyMap<string, unknown> = new Map(),
   ): Promise<void> {
+    const done = {
+      status: 'done',
+      completed_at: now,
+      updated_at: now,
+      locked_by: null,
+      locked_at: null,
+      status_reason: null,
+      error: null,
+    } as const;
     // Grouped by result (a batch of webhooks mostly answers the same status): one statement each.
     const byResult = new Map<string, string[]>();
     for (const [id, result] of withResult) {
@@ -407,16 +416,7 @@ export class ActionRepository {
       for (let i = 0; i < sameResult.length; i += CHUNK) {
         await db
           .updateTable('actions')
-          .set({
-            status: 'done',
-            result: this.store.adapter.toJson(JSON.parse(json)) as string,
-            completed_at: now,
-            updated_at: now,
-            locked_by: null,
-            locked_at: null,
-            status_reason: null,
-            error: null,
-          })
+          .set({ ...done, result: this.store.adapter.toJson(JSON.parse(json)) as string })
           .where('id', 'in', sameResult.slice(i, i + CHUNK))
           .where('status', '=', 'running')
           .execute();
@@ -425,15 +425,7 @@ export class ActionRepository {
     for (let i = 0; i < ids.length; i += CHUNK) {
       await db
         .updateTable('actions')
-        .set({
-          status: 'done',
-          completed_at: now,
-          updated_at: now,
-          locked_by: null,
-          locked_at: null,
-          status_reason: null,
-          error: null,
-        })
+        .set(done)
         .where('id', 'in', ids.slice(i, i + CHUNK))
         .where('status', '=', 'running')
         .execute();
