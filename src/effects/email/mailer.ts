@@ -24,9 +24,9 @@ import { type GatedMail, type TransportPool, classifySmtpError } from './smtp-tr
  *    `sent` with the server's reply; a temporary failure before the content went out (4xx,
  *    refused, DNS, greeting/TLS failure, a drop before DATA) back to `queued` with exponential
  *    back-off and jitter, until `maxAttempts`, then `failed` — except that an unreachable server
- *    (an outage) never uses up the attempts and is tried again within `OUTAGE_RETRY_MS`; a permanent failure (5xx) `failed`
- *    at once with the reply; a drop, timeout or reset once the content was going out `in_doubt`
- *    with the error (the server may have it).
+ *    (an outage) never uses up the attempts and is tried again within `OUTAGE_RETRY_MS`; a
+ *    permanent failure (5xx) `failed` at once with the reply; a drop, timeout or reset once the
+ *    content was going out `in_doubt` with the error (the server may have it).
  *
  * A send that stalls (`sendTimeoutMs`) is given up and its connection closed, so no batch waits
  * for ever. While a batch is out, the lease of its unsettled messages is renewed every lease/3.
@@ -218,7 +218,7 @@ export class Mailer {
     const now = this.deps.clock.now();
     this.lastSweepAt = now;
     const { inDoubt, requeued } = await this.deps.outbox.sweepExpired(
-      all ? Number.POSITIVE_INFINITY : now - this.config.leaseMs,
+      all ? Number.MAX_SAFE_INTEGER : now - this.config.leaseMs,
       now,
     );
     if (inDoubt > 0) {
