@@ -3,7 +3,8 @@ import { coreMigration } from './001-core.js';
 import { engineMigration } from './002-engine.js';
 import { emailMigration } from './003-email.js';
 import { authMigration } from './004-auth.js';
-import { outboxDataSentMigration } from './005-outbox-data-sent.js';
+import { chainDepthMigration } from './005-chain-depth.js';
+import { outboxDataSentMigration } from './006-outbox-data-sent.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -11,5 +12,6 @@ export const MIGRATIONS: readonly Migration[] = [
   engineMigration,
   emailMigration,
   authMigration,
+  chainDepthMigration,
   outboxDataSentMigration,
 ];
