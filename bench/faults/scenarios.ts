@@ -163,6 +163,29 @@ export interface WebhookKillFigures extends ExactlyOnce {
   readonly deadPerAction: number | null;
 }
 
+type RunFigures = ExactlyOnce & {
+  seconds: number;
+  updatesPerAction: number | null;
+  deadPerAction: number | null;
+};
+
+/** What a webhook run came to: exactly once, how long since `started`, row versions per action. */
+async function runFigures(
+  w: Werkflow,
+  receiver: WebhookReceiver,
+  actions: number,
+  started: number,
+): Promise<RunFigures> {
+  const seconds = (performance.now() - started) / 1000;
+  const tuples = await deadTuples(w, actions);
+  return {
+    ...(await exactlyOnce(w, receiver)),
+    seconds,
+    updatesPerAction: tuples?.updatesPerAction ?? null,
+    deadPerAction: tuples?.deadPerAction ?? null,
+  };
+}
+
 /** Worker processes calling webhooks while `fault` strikes `faults` times, spread over the run. */
 interface WebhookRun {
   readonly w: Werkflow;
@@ -178,7 +201,7 @@ async function webhookFaults(
   p: { actions: number; faults: number; workers: number; leaseMs: number },
   fault: (run: WebhookRun, k: number) => Promise<void>,
   workerOptions: (options: WerkflowOptions) => WerkflowOptions = (o) => o,
-): Promise<ExactlyOnce & { seconds: number; updatesPerAction: number | null; deadPerAction: number | null }> {
+): Promise<RunFigures> {
   const receiver = new WebhookReceiver();
   await receiver.start();
   const base = fresh();
@@ -208,14 +231,7 @@ async function webhookFaults(
       async () => ((await w.engine.actions.countByStatus()).done ?? 0) === p.actions,
       120_000 + p.leaseMs * 2,
     );
-    const seconds = (performance.now() - started) / 1000;
-    const tuples = await deadTuples(w, p.actions);
-    return {
-      ...(await exactlyOnce(w, receiver)),
-      seconds,
-      updatesPerAction: tuples?.updatesPerAction ?? null,
-      deadPerAction: tuples?.deadPerAction ?? null,
-    };
+    return await runFigures(w, receiver, p.actions, started);
   } finally {
     await Promise.allSettled(run.starting);
     for (const worker of run.workers) await kill9(worker);
@@ -270,15 +286,8 @@ export async function webhookThroughput(
   try {
     const started = performance.now();
     while (((await w.engine.actions.countByStatus()).done ?? 0) < p.actions) await w.scheduler.tick();
-    const seconds = (performance.now() - started) / 1000;
-    const tuples = await deadTuples(w, p.actions);
-    return {
-      ...(await exactlyOnce(w, receiver)),
-      seconds,
-      callsPerSecond: p.actions / seconds,
-      updatesPerAction: tuples?.updatesPerAction ?? null,
-      deadPerAction: tuples?.deadPerAction ?? null,
-    };
+    const f = await runFigures(w, receiver, p.actions, started);
+    return { ...f, callsPerSecond: p.actions / f.seconds };
   } finally {
     await w.close();
     await receiver.stop();
