@@ -39,6 +39,8 @@ describe.each(BACKENDS)('webhook scheduling on $name', (backend) => {
   /** A fresh database where every new contact stamps a webhook action due an hour later. */
   async function setup(n: number, scheduler: SchedulerOptions = {}): Promise<string[]> {
     w = await Werkflow.open({ ...backend.fresh(), preset: 'energy-cooperative', clock, scheduler });
+    // The receiver is on loopback, which webhooks may call only when allow-listed.
+    await w.webhooks.save({ allowedHosts: ['127.0.0.1'] }, 'test');
     await w.templates.create(
       {
         name: 'Meld nieuw contact',

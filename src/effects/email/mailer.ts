@@ -104,6 +104,16 @@ export interface MailerDeps {
   readonly passwordOf: (mailbox: Mailbox) => string | null;
   readonly random?: () => number;
   readonly log?: (message: string) => void;
+  /** Logs and metrics (set by the composition root). */
+  readonly observer?: MailerObserver;
+}
+
+/** What the mailer reports as it works, for logs and metrics. */
+export interface MailerObserver {
+  /** A round of the loop ended: `error` undefined when it worked. */
+  readonly roundEnded?: (error: unknown) => void;
+  /** One message went to its SMTP server (whatever the outcome), taking `ms`. */
+  readonly delivered?: (result: DeliveryResult, ms: number) => void;
 }
 
 export interface DrainReport {
@@ -198,8 +208,10 @@ export class Mailer {
       }
       const earliest = await this.deps.outbox.earliestDueAt();
       if (earliest !== null) delay = Math.max(0, earliest - this.deps.clock.now());
+      this.deps.observer?.roundEnded?.(undefined);
     } catch (error) {
       this.log(`werkflow mailer: ${coerceError(error).message}; trying again shortly.`);
+      this.deps.observer?.roundEnded?.(error);
       delay = Math.min(5_000, this.config.idlePollMs);
     }
     if (this.stopped) return;
@@ -285,7 +297,9 @@ export class Mailer {
     try {
       results = await Promise.all(
         sends.map(async (p) => {
+          const started = performance.now();
           const result = await this.sendOne(p, claim.mailboxes.get(p.message.mailboxId), redirect, writer);
+          this.deps.observer?.delivered?.(result, performance.now() - started);
           await writer.record(result);
           return result;
         }),
