@@ -4,7 +4,8 @@ import { engineMigration } from './002-engine.js';
 import { emailMigration } from './003-email.js';
 import { authMigration } from './004-auth.js';
 import { chainDepthMigration } from './005-chain-depth.js';
-import { outboxDataSentMigration } from './006-outbox-data-sent.js';
+import { actionIndexesMigration } from './006-action-indexes.js';
+import { outboxDataSentMigration } from './007-outbox-data-sent.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -13,5 +14,6 @@ export const MIGRATIONS: readonly Migration[] = [
   emailMigration,
   authMigration,
   chainDepthMigration,
+  actionIndexesMigration,
   outboxDataSentMigration,
 ];

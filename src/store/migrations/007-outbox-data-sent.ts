@@ -8,8 +8,8 @@ import type { Migration } from '../migrator.js';
  * server cannot have the message, and the sweeper queues it again.
  */
 export const outboxDataSentMigration: Migration = {
-  id: 6,
-  name: '006-outbox-data-sent',
+  id: 7,
+  name: '007-outbox-data-sent',
   async up(trx) {
     await sql`alter table email_outbox add column data_sent_at bigint`.execute(trx);
   },
