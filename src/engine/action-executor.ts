@@ -25,6 +25,12 @@ type Outcome =
   | { readonly kind: 'skip'; readonly reason: string; readonly wait: boolean }
   | { readonly kind: 'error'; readonly message: string; readonly retry: boolean };
 
+/** The notes an effect left on its result (recipient rules that yielded no address), as one line. */
+function notesOf(result: unknown): string | undefined {
+  const notes = (result as { notes?: unknown } | null)?.notes;
+  return Array.isArray(notes) && notes.length > 0 ? notes.join(' ') : undefined;
+}
+
 /** Effects that cannot fail once their inputs are loaded: no savepoint needed around them. */
 const SAFE_EFFECTS = new Set<Effect['type']>(['none']);
 
@@ -155,6 +161,7 @@ export class ActionExecutor {
     const graph = new DossierGraph(this.dossierService.dossiers, db, this.catalog());
     await graph.load(actions.map((a) => a.dossierId));
     const doneIds: string[] = [];
+    const doneNotes = new Map<string, string>();
     const finished: Action[] = [];
     for (const [i, action] of actions.entries()) {
       const def = defs.get(action.id);
@@ -200,6 +207,7 @@ export class ActionExecutor {
       switch (outcome.kind) {
         case 'done':
           doneIds.push(action.id);
+          if (notesOf(outcome.result)) doneNotes.set(action.id, notesOf(outcome.result)!);
           if (external.has(action.id)) {
             if (outcome.result !== undefined && outcome.result !== null)
               await this.engine.actions.setResult(action.id, outcome.result, db);
@@ -250,7 +258,7 @@ export class ActionExecutor {
         }
       }
     }
-    await this.engine.actions.completeMany(doneIds, actor, now, db);
+    await this.engine.actions.completeMany(doneIds, actor, now, db, doneNotes);
     // Webhook actions ran before this transaction; what they stamp is stamped here.
     for (const a of finished)
       await this.engine.afterActionFinished(db, a, 'done', actor, { performed: true });
@@ -340,7 +348,12 @@ export class ActionExecutor {
           effect: { ...effect, templateId },
           dossier,
         });
-        return { outboxId: r.outboxId, to: r.to, subject: r.subject };
+        return {
+          outboxId: r.outboxId,
+          to: r.to,
+          subject: r.subject,
+          ...(r.notes && r.notes.length > 0 ? { notes: r.notes } : {}),
+        };
       }
       case 'setStatus':
       case 'setField': {

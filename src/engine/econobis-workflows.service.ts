@@ -275,9 +275,15 @@ export class EconobisWorkflowService {
         await this.switchOff({ kind: 'econobisTaskType', taskType, workflow }, principal);
     }
     // What differs between the three task workflows; the rest of each template is `base`.
-    const toResponsible = [
-      { type: 'user' as const, field: 'responsibleUser' },
-      { type: 'team' as const, field: 'responsibleTeam' },
+    // "The responsible": the user, else every member of the team (Econobis assigns one of the two).
+    const toResponsible: SendEmailEffect['to'] = [
+      {
+        type: 'firstOf',
+        of: [
+          { type: 'user', field: 'responsibleUser' },
+          { type: 'team', field: 'responsibleTeam' },
+        ],
+      },
     ];
     const parts: Record<
       'new' | 'expired' | 'completed',

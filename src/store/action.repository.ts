@@ -385,9 +385,16 @@ export class ActionRepository {
 
   /**
    * Completes a batch of running actions in one statement per outcome (the fast path). `actor` is
-   * written to the history as given (`worker:<id>` for the scheduler, a user id for Execute).
+   * written to the history as given (`worker:<id>` for the scheduler, a user id for Execute);
+   * `notes` per action id become the history note and the status reason.
    */
-  async completeMany(ids: readonly string[], actor: string, now: number, db: Db): Promise<void> {
+  async completeMany(
+    ids: readonly string[],
+    actor: string,
+    now: number,
+    db: Db,
+    notes: ReadonlyMap<string, string> = new Map(),
+  ): Promise<void> {
     for (let i = 0; i < ids.length; i += CHUNK) {
       await db
         .updateTable('actions')
@@ -411,10 +418,13 @@ export class ActionRepository {
         actor,
         fromStatus: 'running',
         toStatus: 'done',
-        note: null,
+        note: notes.get(id) ?? null,
       })),
       db,
     );
+    // Done, with a note: the reason is shown on the action (a recipient rule that yielded nothing).
+    for (const [id, note] of notes)
+      await db.updateTable('actions').set({ status_reason: note }).where('id', '=', id).execute();
   }
 
   /**

@@ -52,6 +52,72 @@ function recordingEmail(): EmailPort & {
   };
 }
 
+/** A mailbox (never contacted: the mailer is not started) and the e-mail templates of the scenarios. */
+async function emailSetup(w: Werkflow) {
+  await w.email.createMailbox({
+    name: 'Energie Coöperatie',
+    host: '127.0.0.1',
+    port: 2525,
+    security: 'none',
+    fromName: 'Energie Coöperatie',
+    fromAddress: 'info@coop.example.nl',
+  });
+  const template = (name: string, rootType: string, subject: string) =>
+    w.email.createTemplate({
+      name,
+      rootType,
+      subject,
+      htmlBody: `<p>${subject}</p><p>Met vriendelijke groet, de energiecoöperatie</p>`,
+    });
+  return {
+    offerte: await template(
+      'Offerte aangevraagd',
+      'quotationRequest',
+      'Uw offerte voor {{ quotationRequest.opportunity.name }} is aangevraagd',
+    ),
+    herinnering: await template(
+      'Herinnering offerte',
+      'quotationRequest',
+      'Herinnering: offerte voor {{ quotationRequest.opportunity.name }}',
+    ),
+    nieuweTaak: await template('Nieuwe taak', 'task', 'Nieuwe taak: {{ task.description }}'),
+    verlopenTaak: await template('Verlopen taak', 'task', 'Verlopen: {{ task.description }}'),
+    afgehandeldeTaak: await template('Afgehandelde taak', 'task', 'Afgehandeld: {{ task.description }}'),
+  };
+}
+
+/** Kansactie set to Offerte aangevraagd → e-mail to the resident and the coach after `days`. */
+async function mailResidentAndCoach(w: Werkflow, emailTemplateId: string, days: number) {
+  await w.templates.create(
+    {
+      name: 'Offerteverzoek - Offerte aangevraagd',
+      dossierType: 'quotationRequest',
+      event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
+      timing: { anchor: { type: 'event' }, offset: days, unit: 'days' },
+      effect: {
+        type: 'sendEmail',
+        templateId: emailTemplateId,
+        to: [
+          { type: 'field', path: 'opportunity.intake.contact.email' },
+          { type: 'field', path: 'coach.email' },
+        ],
+      },
+    },
+    SYSTEM_PRINCIPAL,
+    { publish: true },
+  );
+}
+
+async function outboxOf(w: Werkflow, dossierId: string) {
+  const rows = await w.store.db
+    .selectFrom('email_outbox')
+    .select('action_id')
+    .where('dossier_id', '=', dossierId)
+    .orderBy('created_at')
+    .execute();
+  return Promise.all(rows.map(async (r) => (await w.email.outbox.getByActionId(r.action_id!))!));
+}
+
 describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
   let wf: Werkflow | undefined;
   let clock: TestClock;
@@ -337,73 +403,12 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
   });
 
   describe('with the e-mail part: each e-mail is an outbox row', () => {
-    /** A mailbox (never contacted: the mailer is not started) and the e-mail templates of the scenarios. */
-    async function emailSetup(w: Werkflow) {
-      await w.email.createMailbox({
-        name: 'Energie Coöperatie',
-        host: '127.0.0.1',
-        port: 2525,
-        security: 'none',
-        fromName: 'Energie Coöperatie',
-        fromAddress: 'info@coop.example.nl',
-      });
-      const template = (name: string, rootType: string, subject: string) =>
-        w.email.createTemplate({
-          name,
-          rootType,
-          subject,
-          htmlBody: `<p>${subject}</p><p>Met vriendelijke groet, de energiecoöperatie</p>`,
-        });
-      return {
-        offerte: await template(
-          'Offerte aangevraagd',
-          'quotationRequest',
-          'Uw offerte voor {{ quotationRequest.opportunity.name }} is aangevraagd',
-        ),
-        herinnering: await template(
-          'Herinnering offerte',
-          'quotationRequest',
-          'Herinnering: offerte voor {{ quotationRequest.opportunity.name }}',
-        ),
-        nieuweTaak: await template('Nieuwe taak', 'task', 'Nieuwe taak: {{ task.description }}'),
-        verlopenTaak: await template('Verlopen taak', 'task', 'Verlopen: {{ task.description }}'),
-        afgehandeldeTaak: await template('Afgehandelde taak', 'task', 'Afgehandeld: {{ task.description }}'),
-      };
-    }
-
-    async function outboxOf(w: Werkflow, dossierId: string) {
-      const rows = await w.store.db
-        .selectFrom('email_outbox')
-        .select('action_id')
-        .where('dossier_id', '=', dossierId)
-        .orderBy('created_at')
-        .execute();
-      return Promise.all(rows.map(async (r) => (await w.email.outbox.getByActionId(r.action_id!))!));
-    }
-
     it.each([0, 3])(
       'kansactie set to Offerte aangevraagd → e-mail to the resident and the coach after %i days',
       async (days) => {
         const w = await open();
         const t = await emailSetup(w);
-        await w.templates.create(
-          {
-            name: 'Offerteverzoek - Offerte aangevraagd',
-            dossierType: 'quotationRequest',
-            event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
-            timing: { anchor: { type: 'event' }, offset: days, unit: 'days' },
-            effect: {
-              type: 'sendEmail',
-              templateId: t.offerte.id,
-              to: [
-                { type: 'field', path: 'opportunity.intake.contact.email' },
-                { type: 'field', path: 'coach.email' },
-              ],
-            },
-          },
-          SYSTEM_PRINCIPAL,
-          { publish: true },
-        );
+        await mailResidentAndCoach(w, t.offerte.id, days);
         const { quotationRequest: qr } = await household(w);
         await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
         clock.advance(days * DAY);
@@ -539,6 +544,76 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       ]);
     });
   });
+
+  describe('recipients: whoever is responsible (issue 8, story 1)', () => {
+    it('the task workflows mail the responsible user, else every member of the team once; neither fails naming both', async () => {
+      const w = await open();
+      const t = await emailSetup(w);
+      const anja = await user(w, 'Anja Kramer', 'anja@coop.example.nl');
+      const bert = await user(w, 'Bert Bos', 'bert@coop.example.nl');
+      const team = await w.auth.createTeam({ name: 'Bellers', memberIds: [anja, bert] }, 'test');
+      await w.econobis.saveTaskTypeWorkflows(
+        'bellen',
+        { new: { enabled: true, emailTemplateId: t.nieuweTaak.id } },
+        SYSTEM_PRINCIPAL,
+      );
+      const task = (description: string, data: Record<string, unknown>) =>
+        w.dossiers.create(
+          'task',
+          { data: { taskType: 'bellen', description, finished: false, ...data } },
+          null,
+        );
+      const onUser = await task('Op Anja', { responsibleUser: anja });
+      const onTeam = await task('Op het team', { responsibleTeam: team.id });
+      const onBoth = await task('Op Bert en het team', { responsibleUser: bert, responsibleTeam: team.id });
+      const onNobody = await task('Op niemand', {});
+      await w.scheduler.tick();
+      const mails = async (id: string) => (await outboxOf(w, id)).map((m) => [...m.to].sort());
+      expect(await mails(onUser.id)).toEqual([['anja@coop.example.nl']]);
+      expect(await mails(onTeam.id)).toEqual([['anja@coop.example.nl', 'bert@coop.example.nl']]);
+      expect(await mails(onBoth.id)).toEqual([['bert@coop.example.nl']]);
+      expect(await mails(onNobody.id)).toEqual([]);
+      for (const d of [onUser, onTeam, onBoth]) expect((await actionsOf(w, d.id))[0]?.status).toBe('done');
+      const [failed] = await actionsOf(w, onNobody.id);
+      expect(failed?.status).toBe('failed');
+      expect(failed?.error).toContain('has no responsible user');
+      expect(failed?.error).toContain('has no team in "responsibleTeam"');
+    });
+
+    it('a rule that yields nothing is a note on the action when another rule yields an address', async () => {
+      const w = await open();
+      const t = await emailSetup(w);
+      await mailResidentAndCoach(w, t.offerte.id, 0);
+      const { quotationRequest: qr, coach } = await household(w);
+      await patch(w, 'contact', coach.id, { email: null });
+      await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+      await w.scheduler.tick();
+      const [action] = await actionsOf(w, qr.id);
+      expect(action?.status).toBe('done');
+      expect(action?.statusReason).toContain('has no e-mail address in "email"');
+      expect(action?.result).toMatchObject({ to: ['jan.jansen@example.nl'] });
+      expect((await statusesOf(w, action!.id)).at(-1)).toBe('done');
+      expect((await w.actions.get(action!.id)).history.at(-1)?.note).toContain('Carla Coach');
+    });
+  });
+
+  it.each(['energy-cooperative', 'training-institute'])(
+    'the demo data of %s with its workflows: eight days later, no failed action',
+    async (preset) => {
+      clock = new TestClock('2026-11-23T10:00:00+01:00');
+      wf = await openTestWerkflow(backend, { preset, clock });
+      await wf.email.captureAllMail({ port: 0 });
+      await wf.seedDemo({ count: 60 });
+      for (let i = 0; i < 8 * 4; i++) {
+        clock.advance(6 * 3_600_000);
+        await wf.scheduler.tick();
+      }
+      const counts = await wf.engine.actions.countByStatus();
+      const failed = await wf.actions.list({ statuses: ['failed'], limit: 10 });
+      expect(failed.map((a) => a.error)).toEqual([]);
+      if (preset === 'energy-cooperative') expect(counts.done).toBeGreaterThan(0);
+    },
+  );
 
   describe('task type workflows', () => {
     it('new task → an action for the responsible user', async () => {

@@ -52,7 +52,12 @@ export type RecipientSpec =
   | { readonly type: 'field'; readonly path: string }
   | { readonly type: 'user'; readonly field: string }
   | { readonly type: 'team'; readonly field: string }
-  | { readonly type: 'address'; readonly address: string };
+  | { readonly type: 'address'; readonly address: string }
+  /**
+   * The first of these rules that yields an address (Econobis "the responsible": the user, else
+   * every member of the team). The rules inside are of the four kinds above.
+   */
+  | { readonly type: 'firstOf'; readonly of: readonly RecipientSpec[] };
 
 export interface SendEmailEffect {
   readonly type: 'sendEmail';
