@@ -139,6 +139,13 @@ export interface TemplateDefinition {
   readonly whenConditionsFail: 'cancel' | 'wait';
   /** Values of the type's category field this template is linked to; empty = every dossier. */
   readonly categories: readonly string[];
+  /**
+   * Link through a reference: `categories` are values of the category field of the dossier this
+   * reference field points to (Coachview: a template on the participant data group linked to the
+   * training type, via "training"). A dossier joining such a dossier (created for it, or moved to
+   * it) gets the template's actions; leaving it cancels them.
+   */
+  readonly categoryVia?: string;
   readonly fanOut?: FanOut;
   readonly reminder?: Reminder;
   readonly priority: 'low' | 'normal' | 'high';

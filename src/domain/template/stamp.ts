@@ -22,14 +22,26 @@ export function idempotencyKey(
   return kind === 'main' ? base : `${base}|reminder`;
 }
 
-/** When the action is due; null when its anchor date field is empty. */
+/**
+ * When the action is due; null when its anchor date field is empty. An anchor one reference away
+ * ("training.startDate") is read with `read`, which the caller gives the loaded dossiers.
+ */
 export function dueTimeOf(
   d: TemplateDefinition,
-  input: { eventAt: number; data: Readonly<Record<string, unknown>> },
+  input: {
+    eventAt: number;
+    data: Readonly<Record<string, unknown>>;
+    read?: (path: string) => unknown;
+  },
   calendar: Calendar,
 ): number | null {
   const anchor = d.timing.anchor;
-  const fieldValue = anchor.type === 'field' ? input.data[anchor.field] : undefined;
+  const fieldValue =
+    anchor.type !== 'field'
+      ? undefined
+      : anchor.field.includes('.')
+        ? input.read?.(anchor.field)
+        : input.data[anchor.field];
   return computeDueTime(
     d.timing,
     {
