@@ -30,7 +30,7 @@ export class ActionService {
     private readonly clock: Clock,
   ) {}
 
-  list(filter: ActionFilter): Promise<Action[]> {
+  async list(filter: ActionFilter): Promise<Action[]> {
     // PostgreSQL refuses to compare with text holding a NUL or half a surrogate pair; no stored
     // value holds one, so such a filter is the client's mistake, not ours.
     const problems: ErrorDetail[] = [];
@@ -50,13 +50,21 @@ export class ActionService {
       }
     }
     throwIfProblems(problems);
-    return this.engine.actions.list(filter);
+    return this.withDelivery(await this.engine.actions.list(filter));
   }
 
   async get(id: string): Promise<Action & { history: ActionHistoryEntry[] }> {
     const action = isStorableText(id) ? await this.engine.actions.get(id) : undefined;
     if (!action) throw new WerkflowError('not_found', `There is no action with id "${id}".`, { path: 'id' });
-    return { ...action, history: await this.engine.actions.history(id) };
+    const [withDelivery] = await this.withDelivery([action]);
+    return { ...withDelivery!, history: await this.engine.actions.history(id) };
+  }
+
+  /** Adds where each action's mail is (send-e-mail actions that wrote one). */
+  private async withDelivery(actions: Action[]): Promise<Action[]> {
+    const deliveries = await this.engine.actions.deliveries(actions.map((a) => a.id));
+    if (deliveries.size === 0) return actions;
+    return actions.map((a) => (deliveries.has(a.id) ? { ...a, delivery: deliveries.get(a.id)! } : a));
   }
 
   private refuse(action: Action, what: string): never {
@@ -139,7 +147,7 @@ export class ActionService {
       principal.id ?? 'user',
       { byPerson: true },
     );
-    return (await this.engine.actions.get(id))!;
+    return (await this.withDelivery([(await this.engine.actions.get(id))!]))[0]!;
   }
 
   /**
@@ -193,7 +201,7 @@ export class ActionService {
         throw new WerkflowError('version_conflict', 'The action changed in the meantime; reload it.');
       await this.engine.afterActionFinished(db, action, 'done', principal.id);
     });
-    return (await this.engine.actions.get(id))!;
+    return (await this.withDelivery([(await this.engine.actions.get(id))!]))[0]!;
   }
 
   /** Moves an open action to another due time. */
@@ -243,7 +251,7 @@ export class ActionService {
       }
     });
     this.engine.onStamped(dueAt);
-    return (await this.engine.actions.get(id))!;
+    return (await this.withDelivery([(await this.engine.actions.get(id))!]))[0]!;
   }
 
   /** Cancels an open action that is not being executed (a running one's effect may be under way). */
@@ -275,6 +283,6 @@ export class ActionService {
       if (moved.length === 0)
         throw new WerkflowError('version_conflict', 'The action changed in the meantime; reload it.');
     });
-    return (await this.engine.actions.get(id))!;
+    return (await this.withDelivery([(await this.engine.actions.get(id))!]))[0]!;
   }
 }

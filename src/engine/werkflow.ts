@@ -101,6 +101,12 @@ export class Werkflow {
     });
     this.executor.email = this.email;
     this.executor.afterCommit = () => this.email.kick();
+    // An e-mail action follows its mail: refused for good → the action is failed, with the reply.
+    this.email.outbox.afterResults = async (results, db) => {
+      const idsOf = (outcome: string) => results.filter((r) => r.outcome === outcome).map((r) => r.id);
+      await this.engine.actions.mailRefused(idsOf('failed'), 'mailer', clock.now(), db);
+      await this.engine.actions.mailDelivered(idsOf('sent'), 'mailer', clock.now(), db);
+    };
     // E-mail effects are checked when a template is saved: the e-mail template exists and is
     // written for the dossier type the mail is rendered for (the fan-out target, if any).
     this.templates.validateEffect = async (def) =>

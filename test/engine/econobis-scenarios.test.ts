@@ -10,7 +10,9 @@ import type { Dossier } from '../../src/domain/dossier.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import type { EmailPort } from '../../src/engine/effect-ports.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
+import { apiAs } from '../support/api-client.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+import { TestSmtpServer } from '../effects/email/support/smtp-test-server.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -53,11 +55,11 @@ function recordingEmail(): EmailPort & {
 }
 
 /** A mailbox (never contacted: the mailer is not started) and the e-mail templates of the scenarios. */
-async function emailSetup(w: Werkflow) {
+async function emailSetup(w: Werkflow, smtpPort = 2525) {
   await w.email.createMailbox({
     name: 'Energie Coöperatie',
     host: '127.0.0.1',
-    port: 2525,
+    port: smtpPort,
     security: 'none',
     fromName: 'Energie Coöperatie',
     fromAddress: 'info@coop.example.nl',
@@ -594,6 +596,58 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       expect(action?.result).toMatchObject({ to: ['jan.jansen@example.nl'] });
       expect((await statusesOf(w, action!.id)).at(-1)).toBe('done');
       expect((await w.actions.get(action!.id)).history.at(-1)?.note).toContain('Carla Coach');
+    });
+  });
+
+  describe('an e-mail action follows its mail (issue 8, story 4)', () => {
+    it('refused → failed with the server’s words; Execute again after the fix delivers it once, with the same Message-ID', async () => {
+      const w = await open();
+      const server = new TestSmtpServer();
+      const port = await server.start();
+      try {
+        const t = await emailSetup(w, port);
+        await mailResidentAndCoach(w, t.offerte.id, 0);
+        const { quotationRequest: qr } = await household(w);
+        server.verdict = () => ({ accept: false, code: 550, message: 'Relaying denied for this sender' });
+        await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+        await w.scheduler.tick();
+        const staff = await apiAs(w, 'staff');
+        const [{ id }] = (await staff.request('GET', `/api/actions?dossierId=${qr.id}`)).json().items;
+        const read = async () => (await staff.request('GET', `/api/actions/${id}`)).json();
+        expect(await read()).toMatchObject({ status: 'done', delivery: { status: 'queued', reply: null } });
+        await w.email.mailer.drainOnce();
+        const refused = await read();
+        expect(refused).toMatchObject({ status: 'failed', delivery: { status: 'failed' } });
+        expect(refused.error).toContain('Relaying denied for this sender');
+        expect(refused.delivery.reply).toContain('550');
+        const failedList = (await staff.request('GET', '/api/actions?status=failed')).json().items;
+        expect(failedList.map((a: { id: string }) => a.id)).toEqual([id]);
+        // The cause is fixed; Execute again: the same outbox row goes out once more.
+        server.verdict = () => ({ accept: true });
+        const again = await staff.request('POST', `/api/actions/${id}/execute`);
+        expect(again.json()).toMatchObject({
+          status: 'done',
+          delivery: {
+            status: 'queued',
+            outboxId: refused.delivery.outboxId,
+            messageId: refused.delivery.messageId,
+          },
+        });
+        await w.email.mailer.drainOnce();
+        expect(await read()).toMatchObject({
+          status: 'done',
+          error: null,
+          delivery: { status: 'delivered' },
+        });
+        expect(server.received.map((m) => m.messageId)).toEqual([refused.delivery.messageId]);
+        // Done: executing again is refused, and nothing more is sent.
+        expect((await staff.request('POST', `/api/actions/${id}/execute`)).statusCode).toBe(409);
+        expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 0 });
+        expect(server.received).toHaveLength(1);
+        expect(await w.email.outbox.list({ limit: 10 })).toHaveLength(1);
+      } finally {
+        await server.stop();
+      }
     });
   });
 

@@ -243,7 +243,7 @@ async function prepare(
 /**
  * Renders and writes ONE outbox row inside `db` (the transaction that completes the action).
  * Unique per actionId: calling twice with the same actionId returns the existing row, never a
- * second mail. Throws WerkflowError('invalid_state', …) with a sentence a person understands
+ * second mail; a row the server refused is queued again (Execute again after fixing the cause). Throws WerkflowError('invalid_state', …) with a sentence a person understands
  * when no recipient address results, a recipient is at a blocked domain, the template cannot be
  * filled in, or no mailbox is configured.
  */
@@ -253,7 +253,15 @@ export async function enqueueEmailForAction(
   input: { actionId: string; effect: SendEmailEffect; dossier: Dossier; extra?: Record<string, unknown> },
 ): Promise<EnqueuedEmail> {
   const existing = await deps.outbox.getByActionId(input.actionId, db);
-  if (existing) return { outboxId: existing.id, to: [...existing.to], subject: existing.subject, notes: [] };
+  if (existing) {
+    // Executed again after the server refused it: the same row goes back to the queue (same
+    // Message-ID), so the outbox stays the one place that sends, and sends it once more.
+    if (existing.status === 'failed') {
+      await deps.outbox.resolve(existing.id, 'resent', null, deps.clock.now(), db);
+      deps.onEnqueued?.();
+    }
+    return { outboxId: existing.id, to: [...existing.to], subject: existing.subject, notes: [] };
+  }
   const prepared = await prepare(deps, db, input);
   const mailbox = await chooseMailbox(deps, db, {
     effectMailboxId: input.effect.mailboxId,
