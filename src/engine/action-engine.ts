@@ -728,27 +728,49 @@ export class ActionEngine {
     return wake.length;
   }
 
-  /** Stamps a template on chosen dossiers by hand ("manual start"), skipping its event and conditions. */
-  async startManually(
+  /**
+   * Stamps a template on dossiers the caller selected, skipping event and conditions: linking it
+   * to categories retroactively (`targets`: only these of a fan-out root, the participants that
+   * lack an action), or a manual start (every target). Returns the inserted actions.
+   */
+  async stampLinked(
     db: Db,
     template: ActiveTemplate,
-    dossiers: readonly Dossier[],
-    startId: string,
+    plan: readonly { root: Dossier; targets?: readonly Dossier[] }[],
+    trigger: string,
     actor: string | null,
   ): Promise<Action[]> {
     const graph = new DossierGraph(this.dossiers, db, this.catalog());
     const now = this.clock.now();
     return this.stamp(
       db,
-      dossiers.map((dossier) => ({
+      plan.map((p) => ({
         template,
-        dossier,
-        trigger: `manual:${startId}`,
+        dossier: p.root,
+        trigger,
         eventAt: now,
         eventId: null,
         force: true,
+        ...(p.targets ? { joined: { targets: p.targets } } : {}),
       })),
       graph,
+      actor,
+    );
+  }
+
+  /** Stamps a template on chosen dossiers by hand ("manual start"), skipping its event and conditions. */
+  startManually(
+    db: Db,
+    template: ActiveTemplate,
+    dossiers: readonly Dossier[],
+    startId: string,
+    actor: string | null,
+  ): Promise<Action[]> {
+    return this.stampLinked(
+      db,
+      template,
+      dossiers.map((root) => ({ root })),
+      `manual:${startId}`,
       actor,
     );
   }

@@ -734,6 +734,56 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
     expect(await w.actions.list({ templateId: tpl.id, limit: 10 })).toEqual([]);
   });
 
+  it('retroactive linking of a fan-out template counts actions (one per participant), applies exactly that, and again 0 / 0 without churn', async () => {
+    const w = await open();
+    const bhv = await trainingType(w, 'BHV Basis');
+    const vca = await trainingType(w, 'VCA Basis');
+    const first = await training(w, bhv, { status: 'definitief' });
+    const second = await training(w, bhv, { status: 'definitief', startDate: '2026-12-08' });
+    const vcaTraining = await training(w, vca, { status: 'definitief' });
+    for (const [t, names] of [
+      [first, ['Piet de Vries', 'Sanne Bakker', 'Kees Smit']],
+      [second, ['Anna Jansen', 'Bram Visser']],
+      [vcaTraining, ['Eva de Boer']],
+    ] as const)
+      for (const name of names) await participant(w, t, name);
+    const tpl = await w.templates.create(
+      {
+        name: 'Deelnemers informeren',
+        dossierType: 'training',
+        event: { type: 'statusSet', to: ['definitief'] },
+        fanOut: { dossierType: 'participant', field: 'training' },
+        categories: [bhv.id],
+        timing: { anchor: { type: 'field', field: 'startDate' }, offset: -2, unit: 'workingDays' },
+        executionMode: 'manual',
+        effect: { type: 'none' },
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    const plan = (dryRun: boolean) => w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun });
+    const before = await rowCounts(w);
+    expect(await plan(true)).toEqual({ toStamp: 5, toRemove: 0, applied: false });
+    expect(await rowCounts(w)).toEqual(before);
+    expect(await plan(false)).toEqual({ toStamp: 5, toRemove: 0, applied: true });
+    expect(await w.actions.list({ templateId: tpl.id, limit: 100 })).toHaveLength(5);
+    const after = await rowCounts(w);
+    expect(await plan(true)).toEqual({ toStamp: 0, toRemove: 0, applied: false });
+    expect(await plan(false)).toEqual({ toStamp: 0, toRemove: 0, applied: true });
+    // No cancel-and-restamp: the actions and their history are as they were (one audit entry more).
+    expect(await rowCounts(w)).toEqual({ ...after, audit: after.audit! + 1 });
+    // Linked to VCA instead: the five BHV participants' actions go, the VCA participant gets one.
+    await w.templates.updateDraft(
+      tpl.id,
+      { ...(await w.templates.get(tpl.id)).draft, categories: [vca.id] },
+      SYSTEM_PRINCIPAL,
+    );
+    await w.templates.publish(tpl.id, SYSTEM_PRINCIPAL);
+    expect(await plan(true)).toEqual({ toStamp: 1, toRemove: 5, applied: false });
+    expect(await plan(false)).toEqual({ toStamp: 1, toRemove: 5, applied: true });
+    expect(await plan(true)).toEqual({ toStamp: 0, toRemove: 0, applied: false });
+  });
+
   it('retroactive categories: a dry run counts, applying stamps, applying again stamps nothing new', async () => {
     const w = await open();
     const bhv = await trainingType(w, 'BHV Basis');
