@@ -5,7 +5,7 @@ import { evaluateCondition, referencePaths } from '../domain/condition/index.js'
 import type { Dossier } from '../domain/dossier.js';
 import type { DossierTypeCatalog } from '../domain/dossier-type.js';
 import { WerkflowError, coerceError } from '../domain/errors.js';
-import type { Effect, TemplateDefinition } from '../domain/template/action-template.js';
+import { type Effect, type TemplateDefinition, reminderEmail } from '../domain/template/action-template.js';
 import { effectiveCondition } from '../domain/template/template-index.js';
 import { addLocalDays } from '../domain/timing/index.js';
 import type { Db, Store } from '../store/database.js';
@@ -339,13 +339,13 @@ export class ActionExecutor {
             'configuration',
             'E-mail is not set up in this Werkflow: add a mailbox under Settings → Mailboxes.',
           );
-        const templateId =
-          action.kind === 'reminder' && def.reminder?.emailTemplateId
-            ? def.reminder.emailTemplateId
-            : effect.templateId;
+        // A reminder sends its own e-mail template to its own recipients, where it has them.
         const r = await this.email.enqueue(db, {
           actionId: action.id,
-          effect: { ...effect, templateId },
+          effect:
+            action.kind === 'reminder' && def.reminder
+              ? { ...effect, ...reminderEmail(def.reminder) }
+              : effect,
           dossier,
         });
         return {

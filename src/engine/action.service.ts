@@ -6,6 +6,7 @@ import {
   canTransition,
 } from '../domain/action/action.js';
 import { isStorableText } from '../domain/dossier.js';
+import { reminderEmail } from '../domain/template/action-template.js';
 import { type ErrorDetail, WerkflowError, throwIfProblems } from '../domain/errors.js';
 import type { Principal } from '../domain/permissions.js';
 import type { Store } from '../store/database.js';
@@ -85,7 +86,13 @@ export class ActionService {
     if (def.effect.type === 'sendEmail' && this.email) {
       return {
         effect: 'sendEmail',
-        email: await this.email.preview(this.store.db, { effect: def.effect, dossier }),
+        email: await this.email.preview(this.store.db, {
+          effect:
+            action.kind === 'reminder' && def.reminder
+              ? { ...def.effect, ...reminderEmail(def.reminder) }
+              : def.effect,
+          dossier,
+        }),
       };
     }
     return { effect: def.effect.type, details: def.effect, dossier: { id: dossier.id, type: dossier.type } };

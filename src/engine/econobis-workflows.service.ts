@@ -4,6 +4,7 @@ import type { Principal } from '../domain/permissions.js';
 import {
   type ActionTemplate,
   type TemplateDefinition,
+  type RecipientSpec,
   type SendEmailEffect,
   type TemplateView,
   canonicalJson,
@@ -41,8 +42,25 @@ export interface StatusWorkflow {
   readonly sendReminder: boolean;
   readonly reminderDays: number | null;
   /** Who gets the mail: the resident (contact of the intake), the coach, or both. */
-  readonly recipients: readonly ('resident' | 'coach')[];
+  readonly recipients: readonly Recipient[];
+  /** The reminder's own e-mail template; null: the first mail's. */
+  readonly reminderEmailTemplateId: string | null;
+  /** Who gets the reminder: the resident, the coach, or both (the first mail's when not set). */
+  readonly reminderRecipients: readonly Recipient[];
   readonly templateId: string | null;
+}
+
+export type Recipient = 'resident' | 'coach';
+
+/** The recipients a row names, read back from the template's recipient rules. */
+function recipientsOf(specs: readonly RecipientSpec[] | undefined): Recipient[] | undefined {
+  if (!specs) return undefined;
+  const out: Recipient[] = [];
+  for (const r of specs) {
+    if (r.type === 'field' && r.path.endsWith('coach.email')) out.push('coach');
+    else if (r.type === 'field') out.push('resident');
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 export interface TaskTypeWorkflows {
@@ -90,11 +108,7 @@ export class EconobisWorkflowService {
         const t = all.find((x) => sameView(x.draft.view, view));
         const d = t?.draft;
         const email = d?.effect.type === 'sendEmail' ? d.effect : undefined;
-        const recipients: ('resident' | 'coach')[] = [];
-        for (const r of email?.to ?? []) {
-          if (r.type === 'field' && r.path.endsWith('coach.email')) recipients.push('coach');
-          else if (r.type === 'field') recipients.push('resident');
-        }
+        const recipients = recipientsOf(email?.to) ?? ['resident'];
         rows.push({
           dossierType: key,
           status: status.code,
@@ -107,7 +121,9 @@ export class EconobisWorkflowService {
           numberOfDays: d?.timing.offset ?? 0,
           sendReminder: d?.reminder !== undefined,
           reminderDays: d?.reminder?.after.offset ?? null,
-          recipients: recipients.length > 0 ? recipients : ['resident'],
+          recipients,
+          reminderEmailTemplateId: d?.reminder?.emailTemplateId ?? null,
+          reminderRecipients: recipientsOf(d?.reminder?.to) ?? recipients,
           templateId: t?.id ?? null,
         });
       }
@@ -125,7 +141,9 @@ export class EconobisWorkflowService {
       numberOfDays: number;
       sendReminder: boolean;
       reminderDays?: number;
-      recipients?: readonly ('resident' | 'coach')[];
+      recipients?: readonly Recipient[];
+      reminderEmailTemplateId?: string;
+      reminderRecipients?: readonly Recipient[];
     },
     principal: Principal,
   ): Promise<StatusWorkflow> {
@@ -143,6 +161,7 @@ export class EconobisWorkflowService {
         path: 'status',
       });
     requireStorableId(input.emailTemplateId, 'emailTemplateId');
+    requireStorableId(input.reminderEmailTemplateId, 'reminderEmailTemplateId');
     if (input.sendReminder && !(input.reminderDays && input.reminderDays > 0)) {
       throw new WerkflowError(
         'validation_failed',
@@ -152,18 +171,23 @@ export class EconobisWorkflowService {
     }
     // The resident is the contact of the intake; from an opportunity action that is one step further.
     const prefix = dossierType === 'opportunity' ? '' : 'opportunity.';
+    const specsOf = (list: readonly Recipient[], path: string): RecipientSpec[] => {
+      if (list.includes('coach') && !fieldOf(type, 'coach')) {
+        throw new WerkflowError('validation_failed', `${type.label.en} has no coach to mail.`, { path });
+      }
+      return list.map((r) =>
+        r === 'coach'
+          ? { type: 'field' as const, path: 'coach.email' }
+          : { type: 'field' as const, path: `${prefix}intake.contact.email` },
+      );
+    };
     const recipients =
       input.recipients && input.recipients.length > 0 ? input.recipients : ['resident' as const];
-    const to = recipients.map((r) =>
-      r === 'coach'
-        ? { type: 'field' as const, path: 'coach.email' }
-        : { type: 'field' as const, path: `${prefix}intake.contact.email` },
-    );
-    if (recipients.includes('coach') && !fieldOf(type, 'coach')) {
-      throw new WerkflowError('validation_failed', `${type.label.en} has no coach to mail.`, {
-        path: 'recipients',
-      });
-    }
+    const to = specsOf(recipients, 'recipients');
+    const reminderTo =
+      input.reminderRecipients && input.reminderRecipients.length > 0
+        ? specsOf(input.reminderRecipients, 'reminderRecipients')
+        : undefined;
     const view: TemplateView = { kind: 'econobisStatus', dossierType, status };
     const def: TemplateDefinition = {
       name: `Workflow: ${type.label.nl} - ${st.label.nl}`,
@@ -182,7 +206,13 @@ export class EconobisWorkflowService {
       priority: 'normal',
       view,
       ...(input.sendReminder
-        ? { reminder: { after: { offset: input.reminderDays!, unit: 'days' as const } } }
+        ? {
+            reminder: {
+              after: { offset: input.reminderDays!, unit: 'days' as const },
+              ...(input.reminderEmailTemplateId ? { emailTemplateId: input.reminderEmailTemplateId } : {}),
+              ...(reminderTo ? { to: reminderTo } : {}),
+            },
+          }
         : {}),
     };
     await this.upsert(view, def, input.active, principal);

@@ -23,6 +23,7 @@ import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { TemplateService } from './template.service.js';
 import { EconobisWorkflowService } from './econobis-workflows.service.js';
 import { installDemoWorkflows } from './demo-workflows.js';
+import { reminderEmail } from '../domain/template/action-template.js';
 import { fetchWebhookPort } from './webhook.client.js';
 import { EmailService, type EmailOptions, emailOptionsFromEnv } from './email.service.js';
 
@@ -109,10 +110,22 @@ export class Werkflow {
     };
     // E-mail effects are checked when a template is saved: the e-mail template exists and is
     // written for the dossier type the mail is rendered for (the fan-out target, if any).
-    this.templates.validateEffect = async (def) =>
-      def.effect.type === 'sendEmail'
-        ? this.email.validateEffect(def.effect, def.fanOut?.dossierType ?? def.dossierType)
-        : [];
+    // A reminder is checked as the e-mail it sends: its own template and recipients, else the main's.
+    this.templates.validateEffect = async (def) => {
+      if (def.effect.type !== 'sendEmail') return [];
+      const root = def.fanOut?.dossierType ?? def.dossierType;
+      const problems = await this.email.validateEffect(def.effect, root);
+      if (def.reminder && (def.reminder.emailTemplateId !== undefined || def.reminder.to !== undefined)) {
+        const reminder = { ...def.effect, ...reminderEmail(def.reminder) };
+        problems.push(
+          ...(await this.email.validateEffect(reminder, root, 'reminder')).map((p) => ({
+            ...p,
+            path: p.path.replace(/^reminder\.templateId/, 'reminder.emailTemplateId'),
+          })),
+        );
+      }
+      return problems;
+    };
     this.templates.email = this.email;
     this.actions.email = this.email;
     // A dossier, its event and the actions it stamps commit in one transaction.

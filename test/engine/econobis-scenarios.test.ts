@@ -599,6 +599,53 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
     });
   });
 
+  it('a reminder has its own e-mail template and recipients, set in the Workflows view (issue 8, story 5)', async () => {
+    const w = await open();
+    const t = await emailSetup(w);
+    const manager = await apiAs(w, 'workflowManager');
+    const url = '/api/workflows/statuses/quotationRequest/offerte-aangevraagd';
+    const body = {
+      active: true,
+      emailTemplateId: t.offerte.id,
+      numberOfDays: 0,
+      sendReminder: true,
+      reminderDays: 7,
+      recipients: ['resident'],
+      reminderEmailTemplateId: t.herinnering.id,
+      reminderRecipients: ['resident', 'coach'],
+    };
+    const saved = await manager.request('PUT', url, body);
+    expect(saved.statusCode).toBe(200);
+    expect(saved.json()).toMatchObject({
+      recipients: ['resident'],
+      reminderEmailTemplateId: t.herinnering.id,
+      reminderRecipients: ['resident', 'coach'],
+    });
+    const row = (await manager.request('GET', '/api/workflows/statuses'))
+      .json()
+      .items.find(
+        (r: { status: string; dossierType: string }) =>
+          r.dossierType === 'quotationRequest' && r.status === 'offerte-aangevraagd',
+      );
+    expect(row).toMatchObject({
+      reminderEmailTemplateId: t.herinnering.id,
+      reminderRecipients: ['resident', 'coach'],
+    });
+    // A reminder template written for another dossier type is refused, naming the field.
+    const wrong = await manager.request('PUT', url, { ...body, reminderEmailTemplateId: t.nieuweTaak.id });
+    expect(wrong.statusCode).toBe(422);
+    expect(JSON.stringify(wrong.json())).toContain('reminder.emailTemplateId');
+    const { quotationRequest: qr } = await household(w);
+    await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+    await w.scheduler.tick();
+    clock.advance(7 * DAY);
+    await w.scheduler.tick();
+    expect((await outboxOf(w, qr.id)).map((m) => [m.subject, m.to])).toEqual([
+      ['Uw offerte voor Zon op het dak is aangevraagd', ['jan.jansen@example.nl']],
+      ['Herinnering: offerte voor Zon op het dak', ['jan.jansen@example.nl', 'carla@coaches.example.nl']],
+    ]);
+  });
+
   describe('an e-mail action follows its mail (issue 8, story 4)', () => {
     it('refused → failed with the server’s words; Execute again after the fix delivers it once, with the same Message-ID', async () => {
       const w = await open();

@@ -4,6 +4,10 @@ import type { Werkflow } from '../../engine/werkflow.js';
 import { enginePrincipal } from '../principal.js';
 import { errorResponses } from '../schemas.js';
 
+const Recipients = Type.Array(Type.Union([Type.Literal('resident'), Type.Literal('coach')]), {
+  minItems: 1,
+  description: 'Who gets the mail: the resident (contact of the intake), the coach, or both',
+});
 const Part = Type.Object({ enabled: Type.Boolean(), emailTemplateId: Type.Optional(Type.String()) });
 
 /** The Econobis "Workflows" screens: status workflows and task-type workflows, backed by templates. */
@@ -34,9 +38,11 @@ export function workflowRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           numberOfDays: Type.Integer({ minimum: 0, maximum: 3650 }),
           sendReminder: Type.Boolean(),
           reminderDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
-          recipients: Type.Optional(
-            Type.Array(Type.Union([Type.Literal('resident'), Type.Literal('coach')]), { minItems: 1 }),
+          recipients: Type.Optional(Recipients),
+          reminderEmailTemplateId: Type.Optional(
+            Type.String({ description: "The reminder's own e-mail template (default: the first mail's)" }),
           ),
+          reminderRecipients: Type.Optional(Recipients),
         }),
         response: { 200: Type.Unknown(), ...errorResponses },
       },

@@ -99,6 +99,16 @@ export interface Reminder {
   readonly after: Expiry;
   /** E-mail template for the reminder; the main effect's when absent. */
   readonly emailTemplateId?: string;
+  /** Who receives the reminder; the main e-mail's recipients when absent. */
+  readonly to?: readonly RecipientSpec[];
+}
+
+/** What a reminder changes in the main e-mail: its own template and recipients, where set. */
+export function reminderEmail(r: Reminder): { templateId?: string; to?: readonly RecipientSpec[] } {
+  return {
+    ...(r.emailTemplateId !== undefined ? { templateId: r.emailTemplateId } : {}),
+    ...(r.to !== undefined ? { to: r.to } : {}),
+  };
 }
 
 /** One action per related dossier: e.g. per participant (type participant, field training). */
