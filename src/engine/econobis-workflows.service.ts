@@ -1,4 +1,4 @@
-import { isStorableText } from '../domain/dossier.js';
+import { type Dossier, isStorableText } from '../domain/dossier.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { Principal } from '../domain/permissions.js';
 import {
@@ -48,6 +48,8 @@ export interface StatusWorkflow {
   /** Who gets the reminder: the resident, the coach, or both (the first mail's when not set). */
   readonly reminderRecipients: readonly Recipient[];
   readonly templateId: string | null;
+  /** The e-mail templates this row offers: those written for its dossier type. */
+  readonly emailTemplates: readonly EmailTemplateChoice[];
 }
 
 export type Recipient = 'resident' | 'coach';
@@ -69,6 +71,42 @@ export interface TaskTypeWorkflows {
   readonly new: { enabled: boolean; emailTemplateId: string | null };
   readonly expired: { enabled: boolean; emailTemplateId: string | null };
   readonly completed: { enabled: boolean; emailTemplateId: string | null; numberOfDays: number };
+  /** The e-mail templates these workflows offer: those written for tasks. */
+  readonly emailTemplates: readonly EmailTemplateChoice[];
+}
+
+/** The kinds of opportunity action an intake-measure workflow can make (kansacties). */
+export const OPPORTUNITY_ACTION_TYPES = ['quotationRequest', 'visit', 'budgetRequest', 'referral'] as const;
+export type OpportunityActionType = (typeof OPPORTUNITY_ACTION_TYPES)[number];
+
+/**
+ * Econobis "Workflows op intake maatregelen": when an intake gets a measure, make an opportunity
+ * for it with a chosen status, optionally an opportunity action of a chosen kind (a quotation
+ * request to a chosen organisation), and optionally a mail when the opportunity is made.
+ */
+export interface IntakeMeasureWorkflow {
+  readonly measureCategory: string;
+  /** The measure's name ("Zonnepanelen"). */
+  readonly label: string;
+  readonly active: boolean;
+  readonly opportunityStatus: string | null;
+  readonly opportunityAction: {
+    readonly dossierType: OpportunityActionType;
+    readonly status: string;
+    readonly organisationId: string | null;
+  } | null;
+  /** E-mail template (written for opportunity) sent to the resident when the opportunity is made. */
+  readonly emailTemplateId: string | null;
+  readonly templateIds: readonly string[];
+  /** The e-mail templates this row offers: those written for opportunities. */
+  readonly emailTemplates: readonly EmailTemplateChoice[];
+}
+
+/** An e-mail template a Workflows row offers: written for the row's dossier type. */
+export interface EmailTemplateChoice {
+  readonly id: string;
+  readonly name: string;
+  readonly rootType: string;
 }
 
 // Canonical JSON: PostgreSQL's jsonb hands the stored view back with its keys in another order.
@@ -90,7 +128,20 @@ export class EconobisWorkflowService {
   constructor(
     private readonly templates: TemplateService,
     private readonly catalog: () => DossierTypeCatalog,
+    /** The measure categories (dossiers of type measureCategory). */
+    private readonly measures: () => Promise<readonly Dossier[]> = async () => [],
+    /** The e-mail templates, for the choices each row offers. */
+    private readonly emailTemplates: () => Promise<readonly EmailTemplateChoice[]> = async () => [],
   ) {}
+
+  /** The e-mail templates written for one dossier type: the only ones a row on that type offers. */
+  private async choicesFor(): Promise<(rootType: string) => EmailTemplateChoice[]> {
+    const all = await this.emailTemplates();
+    return (rootType) =>
+      all
+        .filter((t) => t.rootType === rootType)
+        .map((t) => ({ id: t.id, name: t.name, rootType: t.rootType }));
+  }
 
   private async byView(view: TemplateView): Promise<ActionTemplate | undefined> {
     return (await this.templates.list()).find((t) => sameView(t.draft.view, view));
@@ -99,6 +150,7 @@ export class EconobisWorkflowService {
   /** Every status row of kans and kansactie types, as the Econobis list shows them. */
   async statusWorkflows(): Promise<StatusWorkflow[]> {
     const all = await this.templates.list();
+    const choices = await this.choicesFor();
     const rows: StatusWorkflow[] = [];
     for (const key of STATUS_WORKFLOW_TYPES) {
       const type = this.catalog().get(key);
@@ -125,6 +177,7 @@ export class EconobisWorkflowService {
           reminderEmailTemplateId: d?.reminder?.emailTemplateId ?? null,
           reminderRecipients: recipientsOf(d?.reminder?.to) ?? recipients,
           templateId: t?.id ?? null,
+          emailTemplates: choices(key),
         });
       }
     }
@@ -230,6 +283,7 @@ export class EconobisWorkflowService {
     const emailOf = (t: ActionTemplate | undefined) =>
       t?.draft.effect.type === 'sendEmail' ? t.draft.effect.templateId : null;
     const on = (t: ActionTemplate | undefined) => t?.active === true && t.publishedVersion !== null;
+    const emailTemplates = (await this.choicesFor())('task');
     return field.options.map((o) => {
       const n = find(o.code, 'new');
       const e = find(o.code, 'expired');
@@ -240,6 +294,7 @@ export class EconobisWorkflowService {
         new: { enabled: on(n), emailTemplateId: emailOf(n) },
         expired: { enabled: on(e), emailTemplateId: emailOf(e) },
         completed: { enabled: on(c), emailTemplateId: emailOf(c), numberOfDays: c?.draft.timing.offset ?? 0 },
+        emailTemplates,
       };
     });
   }
@@ -372,6 +427,201 @@ export class EconobisWorkflowService {
       );
     }
     return (await this.taskTypeWorkflows()).find((r) => r.taskType === taskType)!;
+  }
+
+  /** One row per measure category: what happens when an intake gets that measure. */
+  async intakeMeasureWorkflows(): Promise<IntakeMeasureWorkflow[]> {
+    const all = await this.templates.list();
+    const measures = await this.measures();
+    const emailTemplates = (await this.choicesFor())('opportunity');
+    return measures.map((m) => {
+      const find = (part: 'opportunity' | 'opportunityOnCreate' | 'action' | 'email') =>
+        all.find((t) =>
+          sameView(t.draft.view, { kind: 'econobisIntakeMeasure', measureCategory: m.id, part }),
+        );
+      const on = (t: ActionTemplate | undefined) => t?.active === true && t.publishedVersion !== null;
+      const opp = find('opportunity');
+      const action = find('action');
+      const email = find('email');
+      const fieldsOf = (t: ActionTemplate | undefined) =>
+        t?.draft.effect.type === 'createDossier' ? t.draft.effect : undefined;
+      const valueOf = (t: ActionTemplate | undefined, key: string): string | null => {
+        const mapping = fieldsOf(t)?.fields[key];
+        return mapping && 'value' in mapping && typeof mapping.value === 'string' ? mapping.value : null;
+      };
+      const actionType = fieldsOf(action)?.dossierType as OpportunityActionType | undefined;
+      return {
+        measureCategory: m.id,
+        label: String(m.data.name ?? m.id),
+        active: on(opp),
+        opportunityStatus: valueOf(opp, 'status'),
+        opportunityAction:
+          on(action) && actionType
+            ? {
+                dossierType: actionType,
+                status: valueOf(action, 'status') ?? '',
+                organisationId: valueOf(action, 'organisation'),
+              }
+            : null,
+        emailTemplateId:
+          on(email) && email!.draft.effect.type === 'sendEmail' ? email!.draft.effect.templateId : null,
+        templateIds: [opp, find('opportunityOnCreate'), action, email].filter((t) => t).map((t) => t!.id),
+        emailTemplates,
+      };
+    });
+  }
+
+  /** Saves one measure's workflow: the templates behind it are created, updated, switched on or off. */
+  async saveIntakeMeasureWorkflow(
+    measureCategory: string,
+    input: {
+      active: boolean;
+      opportunityStatus: string;
+      opportunityAction?: { dossierType: string; status: string; organisationId?: string } | null;
+      emailTemplateId?: string | null;
+    },
+    principal: Principal,
+  ): Promise<IntakeMeasureWorkflow> {
+    requireStorableId(measureCategory, 'measureCategory');
+    const measure = (await this.measures()).find((m) => m.id === measureCategory);
+    if (!measure)
+      throw new WerkflowError('not_found', `There is no measure category "${measureCategory}".`, {
+        path: 'measureCategory',
+      });
+    const catalog = this.catalog();
+    const statusOf = (typeKey: string, code: string, path: string) => {
+      if (!catalog.get(typeKey)?.statuses.some((st) => st.code === code))
+        throw new WerkflowError(
+          'validation_failed',
+          `Unknown status "${code}" for ${typeKey}. Known: ${catalog
+            .get(typeKey)
+            ?.statuses.map((st) => st.code)
+            .join(', ')}.`,
+          { path },
+        );
+    };
+    statusOf('opportunity', input.opportunityStatus, 'opportunityStatus');
+    const action = input.opportunityAction ?? null;
+    if (action) {
+      if (!(OPPORTUNITY_ACTION_TYPES as readonly string[]).includes(action.dossierType))
+        throw new WerkflowError(
+          'validation_failed',
+          `Choose the kind of opportunity action: ${OPPORTUNITY_ACTION_TYPES.join(', ')}.`,
+          { path: 'opportunityAction.dossierType' },
+        );
+      statusOf(action.dossierType, action.status, 'opportunityAction.status');
+      requireStorableId(action.organisationId, 'opportunityAction.organisationId');
+    }
+    requireStorableId(input.emailTemplateId ?? undefined, 'emailTemplateId');
+    const view = (part: 'opportunity' | 'opportunityOnCreate' | 'action' | 'email'): TemplateView => ({
+      kind: 'econobisIntakeMeasure',
+      measureCategory,
+      part,
+    });
+    const name = String(measure.data.name ?? measureCategory);
+    const base = {
+      process: 'Econobis workflows',
+      timing: { anchor: { type: 'event' as const }, offset: 0, unit: 'minutes' as const },
+      executionMode: 'automatic' as const,
+      assignee: { type: 'none' as const },
+      repeat: 'once' as const,
+      recheckAtDue: true,
+      whenConditionsFail: 'cancel' as const,
+      priority: 'normal' as const,
+    };
+    const opportunity = {
+      ...base,
+      dossierType: 'intake',
+      categories: [],
+      effect: {
+        type: 'createDossier' as const,
+        dossierType: 'opportunity',
+        fields: {
+          name: { from: 'measureCategory.name' },
+          intake: { from: 'id' },
+          measureCategory: { value: measureCategory },
+          status: { value: input.opportunityStatus },
+        },
+      },
+    };
+    const isMeasure = {
+      type: 'compare' as const,
+      field: 'measureCategory',
+      op: 'eq' as const,
+      value: measureCategory,
+    };
+    // The opportunity: when the intake's measure is set to this one, or the intake is created with it.
+    await this.upsert(
+      view('opportunity'),
+      {
+        ...opportunity,
+        name: `Workflow intake maatregel: ${name}`,
+        event: { type: 'fieldChanged', field: 'measureCategory', to: measureCategory },
+        conditions: { type: 'all', conditions: [] },
+        view: view('opportunity'),
+      },
+      input.active,
+      principal,
+    );
+    await this.upsert(
+      view('opportunityOnCreate'),
+      {
+        ...opportunity,
+        name: `Workflow intake maatregel: ${name} (nieuwe intake)`,
+        event: { type: 'created' },
+        conditions: isMeasure,
+        view: view('opportunityOnCreate'),
+      },
+      input.active,
+      principal,
+    );
+    // With the opportunity (a new opportunity of this measure): the opportunity action and the mail.
+    const onOpportunity = {
+      ...base,
+      dossierType: 'opportunity',
+      event: { type: 'created' as const },
+      conditions: { type: 'all' as const, conditions: [] },
+      categories: [measureCategory],
+    };
+    if (action) {
+      await this.upsert(
+        view('action'),
+        {
+          ...onOpportunity,
+          name: `Workflow intake maatregel: ${name} — ${catalog.get(action.dossierType)?.label.nl ?? action.dossierType}`,
+          effect: {
+            type: 'createDossier',
+            dossierType: action.dossierType,
+            fields: {
+              opportunity: { from: 'id' },
+              status: { value: action.status },
+              ...(action.organisationId ? { organisation: { value: action.organisationId } } : {}),
+            },
+          },
+          view: view('action'),
+        },
+        input.active,
+        principal,
+      );
+    } else await this.switchOff(view('action'), principal);
+    if (input.emailTemplateId) {
+      await this.upsert(
+        view('email'),
+        {
+          ...onOpportunity,
+          name: `Workflow intake maatregel: ${name} — e-mail`,
+          effect: {
+            type: 'sendEmail',
+            templateId: input.emailTemplateId,
+            to: [{ type: 'field', path: 'intake.contact.email' }],
+          },
+          view: view('email'),
+        },
+        input.active,
+        principal,
+      );
+    } else await this.switchOff(view('email'), principal);
+    return (await this.intakeMeasureWorkflows()).find((r) => r.measureCategory === measureCategory)!;
   }
 
   /** Switches off the template behind a row, if there is one; a row without one is off already. */

@@ -22,7 +22,7 @@ import { CalendarService } from './calendar.service.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { TemplateService } from './template.service.js';
 import { EconobisWorkflowService } from './econobis-workflows.service.js';
-import { installDemoWorkflows } from './demo-workflows.js';
+import { installDemoDossierWorkflows, installDemoWorkflows } from './demo-workflows.js';
 import { reminderEmail } from '../domain/template/action-template.js';
 import { fetchWebhookPort } from './webhook.client.js';
 import { EmailService, type EmailOptions, emailOptionsFromEnv } from './email.service.js';
@@ -91,7 +91,12 @@ export class Werkflow {
     this.scheduler = new Scheduler(store, this.engine, this.executor, clock, schedulerOptions);
     this.templates = new TemplateService(store, this.engine, this.dossiers, catalog, clock);
     this.actions = new ActionService(store, this.engine, this.executor, this.dossiers, clock);
-    this.econobis = new EconobisWorkflowService(this.templates, catalog);
+    this.econobis = new EconobisWorkflowService(
+      this.templates,
+      catalog,
+      () => this.dossiers.dossiers.list({ type: 'measureCategory', limit: 1000 }),
+      () => this.email.listTemplates(),
+    );
     this.email = new EmailService({
       store,
       clock,
@@ -291,6 +296,8 @@ export class Werkflow {
         }
       }
     }
+    // Workflows that name demo dossiers (the intake measures), once those exist.
+    await installDemoDossierWorkflows(this, key);
     return { users: demo.users.length, dossiers: demo.dossiers.length, byType };
   }
 

@@ -646,6 +646,104 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
     ]);
   });
 
+  it('intake-measure workflows: an intake that gets the measure gets an opportunity, a quotation request to the chosen supplier and a mail (issue 8, story 6)', async () => {
+    const w = await open();
+    await emailSetup(w);
+    const manager = await apiAs(w, 'workflowManager');
+    const solar = await w.dossiers.create('measureCategory', { data: { name: 'Zonnepanelen' } }, null);
+    const other = await w.dossiers.create('measureCategory', { data: { name: 'Isolatie' } }, null);
+    const supplier = await w.dossiers.create(
+      'contact',
+      { data: { kind: 'organisatie', name: 'Zon BV', email: 'offerte@zon.example.nl' } },
+      null,
+    );
+    const mail = await w.email.createTemplate({
+      name: 'Kans aangemaakt',
+      rootType: 'opportunity',
+      subject: 'Uw aanvraag voor {{ opportunity.measureCategory.name }}',
+      htmlBody: '<p>Beste {{ opportunity.intake.contact.name }}, wij gaan voor u aan de slag.</p>',
+    });
+    const setting = {
+      active: true,
+      opportunityStatus: 'actief',
+      opportunityAction: {
+        dossierType: 'quotationRequest',
+        status: 'offerte-aangevraagd',
+        organisationId: supplier.id,
+      },
+      emailTemplateId: mail.id,
+    };
+    const saved = await manager.request('PUT', `/api/workflows/intake-measures/${solar.id}`, setting);
+    expect(saved.statusCode).toBe(200);
+    const rows = (await manager.request('GET', '/api/workflows/intake-measures')).json().items;
+    // Rows in id order; two ids made in the same millisecond of the test clock may come either way.
+    expect(rows).toHaveLength(2);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ measureCategory: solar.id, label: 'Zonnepanelen', ...setting }),
+        expect.objectContaining({ measureCategory: other.id, active: false, opportunityAction: null }),
+      ]),
+    );
+    const resident = await w.dossiers.create(
+      'contact',
+      { data: { kind: 'persoon', name: 'Jan Jansen', email: 'jan.jansen@example.nl' } },
+      null,
+    );
+    const withMeasure = await w.dossiers.create(
+      'intake',
+      { data: { contact: resident.id, status: 'open', measureCategory: solar.id } },
+      null,
+    );
+    const later = await w.dossiers.create('intake', { data: { contact: resident.id, status: 'open' } }, null);
+    await patch(w, 'intake', later.id, { measureCategory: solar.id });
+    const isolation = await w.dossiers.create(
+      'intake',
+      { data: { contact: resident.id, status: 'open', measureCategory: other.id } },
+      null,
+    );
+    await w.scheduler.tick(); // the opportunities
+    await w.scheduler.tick(); // with them: the quotation requests and the mails
+    for (const intake of [withMeasure, later]) {
+      const [opportunity, ...more] = await w.dossiers.list({
+        type: 'opportunity',
+        fields: { intake: intake.id },
+        limit: 10,
+      });
+      expect(more).toEqual([]);
+      expect(opportunity).toMatchObject({
+        status: 'actief',
+        data: { name: 'Zonnepanelen', measureCategory: solar.id },
+      });
+      expect(
+        await w.dossiers.list({
+          type: 'quotationRequest',
+          fields: { opportunity: opportunity!.id },
+          limit: 10,
+        }),
+      ).toMatchObject([{ status: 'offerte-aangevraagd', data: { organisation: supplier.id } }]);
+      expect((await outboxOf(w, opportunity!.id)).map((m) => [m.subject, m.to])).toEqual([
+        ['Uw aanvraag voor Zonnepanelen', ['jan.jansen@example.nl']],
+      ]);
+    }
+    expect(
+      await w.dossiers.list({ type: 'opportunity', fields: { intake: isolation.id }, limit: 10 }),
+    ).toEqual([]);
+    // Switched off: a new intake with the measure gets nothing.
+    await manager.request('PUT', `/api/workflows/intake-measures/${solar.id}`, {
+      active: false,
+      opportunityStatus: 'actief',
+    });
+    const afterOff = await w.dossiers.create(
+      'intake',
+      { data: { contact: resident.id, status: 'open', measureCategory: solar.id } },
+      null,
+    );
+    await w.scheduler.tick();
+    expect(
+      await w.dossiers.list({ type: 'opportunity', fields: { intake: afterOff.id }, limit: 10 }),
+    ).toEqual([]);
+  });
+
   describe('an e-mail action follows its mail (issue 8, story 4)', () => {
     it('refused → failed with the server’s words; Execute again after the fix delivers it once, with the same Message-ID', async () => {
       const w = await open();
@@ -712,7 +810,24 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       const counts = await wf.engine.actions.countByStatus();
       const failed = await wf.actions.list({ statuses: ['failed'], limit: 10 });
       expect(failed.map((a) => a.error)).toEqual([]);
-      if (preset === 'energy-cooperative') expect(counts.done).toBeGreaterThan(0);
+      if (preset !== 'energy-cooperative') return;
+      expect(counts.done).toBeGreaterThan(0);
+      // Shipped: intake-measure workflows for two measures (story 6), and for every row of every
+      // Workflows view at least one e-mail template, each written for that row's type (story 7).
+      const measures = await wf.econobis.intakeMeasureWorkflows();
+      expect(measures.filter((m) => m.active && m.opportunityAction && m.emailTemplateId)).toHaveLength(2);
+      const statusRows = await wf.econobis.statusWorkflows();
+      const taskRows = await wf.econobis.taskTypeWorkflows();
+      for (const [rootType, rows] of [
+        ...statusRows.map((r) => [r.dossierType, [r]] as const),
+        ['task', taskRows],
+        ['opportunity', measures],
+      ] as const) {
+        for (const row of rows) {
+          expect(row.emailTemplates.length).toBeGreaterThan(0);
+          expect(row.emailTemplates.every((t) => t.rootType === rootType)).toBe(true);
+        }
+      }
     },
   );
 

@@ -98,4 +98,61 @@ export function workflowRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         enginePrincipal(request),
       ),
   );
+  app.get(
+    '/api/workflows/intake-measures',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['econobis workflows'],
+        summary:
+          'Workflows on intake measures: per measure category the opportunity, opportunity action and mail made when an intake gets it',
+        response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }) },
+      },
+    },
+    async () => ({ items: await werkflow.econobis.intakeMeasureWorkflows() }),
+  );
+  app.put(
+    '/api/workflows/intake-measures/:measureCategory',
+    {
+      config: { permission: 'workflows.automatic' },
+      schema: {
+        tags: ['econobis workflows'],
+        summary: 'When an intake gets this measure: the opportunity (status), an opportunity action, a mail',
+        params: Type.Object({
+          measureCategory: Type.String({ description: 'The measure category (dossier id)' }),
+        }),
+        body: Type.Object({
+          active: Type.Boolean(),
+          opportunityStatus: Type.String({ description: 'Status of the opportunity that is made' }),
+          opportunityAction: Type.Optional(
+            Type.Union([
+              Type.Object({
+                dossierType: Type.String({
+                  description: 'quotationRequest, visit, budgetRequest or referral',
+                }),
+                status: Type.String(),
+                organisationId: Type.Optional(
+                  Type.String({ description: 'e.g. the supplier asked for a quotation' }),
+                ),
+              }),
+              Type.Null(),
+            ]),
+          ),
+          emailTemplateId: Type.Optional(
+            Type.Union([
+              Type.String({ description: 'An e-mail template written for opportunity' }),
+              Type.Null(),
+            ]),
+          ),
+        }),
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
+    },
+    async (request) =>
+      werkflow.econobis.saveIntakeMeasureWorkflow(
+        (request.params as { measureCategory: string }).measureCategory,
+        request.body as never,
+        enginePrincipal(request),
+      ),
+  );
 }

@@ -124,6 +124,17 @@ export type TemplateView =
       readonly kind: 'econobisTaskType';
       readonly taskType: string;
       readonly workflow: 'new' | 'expired' | 'completed';
+    }
+  | {
+      readonly kind: 'econobisIntakeMeasure';
+      /** The measure category (dossier id). */
+      readonly measureCategory: string;
+      /**
+       * opportunity / opportunityOnCreate: the opportunity made when an intake gets the measure
+       * (changed to it, or created with it); action: the opportunity action made with it;
+       * email: the mail sent when the opportunity is made.
+       */
+      readonly part: 'opportunity' | 'opportunityOnCreate' | 'action' | 'email';
     };
 
 /** The definition a draft holds and a version freezes. */
