@@ -673,6 +673,40 @@ export class ActionEngine {
   }
 
   /**
+   * Evaluates, now, the conditions of open actions' templates on their dossiers (on the fan-out
+   * root for fan-out templates), with the dossiers of `actions` loaded in one batch. The checker
+   * returns undefined when the dossier, its root or its type is gone.
+   */
+  private async conditionChecker(
+    db: Db,
+    actions: readonly Action[],
+  ): Promise<(action: Action, def: TemplateDefinition) => Promise<boolean | undefined>> {
+    const catalog = this.catalog();
+    const calendar = await this.calendar();
+    const now = this.clock.now();
+    const graph = new DossierGraph(this.dossiers, db, catalog);
+    await graph.load(actions.map((a) => a.dossierId));
+    return async (action, def) => {
+      const dossier = graph.get(action.dossierId);
+      const rootId = def.fanOut ? dossier?.data[def.fanOut.field] : dossier?.id;
+      if (typeof rootId === 'string') await graph.load([rootId]);
+      const root = typeof rootId === 'string' ? graph.get(rootId) : undefined;
+      const type = catalog.get(def.dossierType);
+      if (!root || !type) return undefined;
+      const condition = withoutChanged(effectiveCondition(def));
+      await graph.preload([root], referencePaths(condition));
+      return evaluateCondition(condition, {
+        type,
+        catalog,
+        data: root.data,
+        resolve: graph.resolverFor(root),
+        now,
+        timeZone: calendar.timeZone,
+      });
+    };
+  }
+
+  /**
    * Waiting actions ("create always") whose conditions may have come true without their own
    * dossier changing — a referenced dossier changed, time passed ("now ± N days"), or the
    * fan-out root changed: re-checks a batch, least recently checked first, and wakes those whose
@@ -681,42 +715,14 @@ export class ActionEngine {
   async recheckWaiting(db: Db, limit = 200): Promise<number> {
     const waiting = await this.actions.waitingBatch(limit, db);
     if (waiting.length === 0) return 0;
-    const catalog = this.catalog();
-    const calendar = await this.calendar();
     const now = this.clock.now();
-    const graph = new DossierGraph(this.dossiers, db, catalog);
-    await graph.load(waiting.map((a) => a.dossierId));
+    const holdsNow = await this.conditionChecker(db, waiting);
     const wake: { id: string; from: ActionStatus; note: string }[] = [];
     const still: string[] = [];
     for (const action of waiting) {
       const def = await this.definitionOf(action.templateId, action.templateVersion, db);
-      const dossier = graph.get(action.dossierId);
-      const type = def ? catalog.get(def.dossierType) : undefined;
-      if (!def || !dossier || !type) {
-        still.push(action.id);
-        continue;
-      }
-      let root: Dossier | undefined = dossier;
-      if (def.fanOut) {
-        const rootId = dossier.data[def.fanOut.field];
-        if (typeof rootId === 'string') await graph.load([rootId]);
-        root = typeof rootId === 'string' ? graph.get(rootId) : undefined;
-      }
-      if (!root) {
-        still.push(action.id);
-        continue;
-      }
-      const condition = withoutChanged(effectiveCondition(def));
-      await graph.preload([root], referencePaths(condition));
-      const holds = evaluateCondition(condition, {
-        type,
-        catalog,
-        data: root.data,
-        resolve: graph.resolverFor(root),
-        now,
-        timeZone: calendar.timeZone,
-      });
-      if (holds) wake.push({ id: action.id, from: 'waiting', note: 'the conditions hold again' });
+      if (def && (await holdsNow(action, def)) === true)
+        wake.push({ id: action.id, from: 'waiting', note: 'the conditions hold again' });
       else still.push(action.id);
     }
     if (wake.length > 0)
@@ -758,6 +764,33 @@ export class ActionEngine {
       graph,
       actor,
     );
+  }
+
+  /**
+   * Manual and semi-automatic actions falling due are re-checked like automatic ones are when they
+   * run: one whose conditions no longer hold (a referenced dossier changed, time passed) is
+   * cancelled, or parked as waiting ("create always"), instead of being shown as due. Returns how
+   * many were stopped; the scheduler then marks the rest due.
+   */
+  async recheckFallingDue(db: Db, limit = 5000): Promise<number> {
+    const actions = await this.actions.fallingDue(this.clock.now(), limit, db);
+    if (actions.length === 0) return 0;
+    const now = this.clock.now();
+    const holdsNow = await this.conditionChecker(db, actions);
+    const cancels: { id: string; from: ActionStatus; reason: string }[] = [];
+    const parks: { id: string; from: ActionStatus; to: 'waiting'; note: string }[] = [];
+    const reason = 'the conditions no longer held when it was due';
+    for (const action of actions) {
+      const def = await this.definitionOf(action.templateId, action.templateVersion, db);
+      // Undefined: the dossier is gone (deleting it cancels its actions) or the type is unknown.
+      if (!def?.recheckAtDue || (await holdsNow(action, def)) !== false) continue;
+      if (def.whenConditionsFail === 'wait')
+        parks.push({ id: action.id, from: 'pending', to: 'waiting', note: reason });
+      else cancels.push({ id: action.id, from: 'pending', reason });
+    }
+    if (cancels.length > 0) await this.actions.cancel(cancels, 'scheduler', now, db);
+    if (parks.length > 0) await this.actions.transition(parks, 'scheduler', now, db);
+    return cancels.length + parks.length;
   }
 
   /** Stamps a template on chosen dossiers by hand ("manual start"), skipping its event and conditions. */

@@ -643,6 +643,19 @@ export class ActionRepository {
   }
 
   /** Manual and semi-automatic actions whose due time has come: pending → due (the to-do list). */
+  /** Pending manual and semi-automatic actions whose due time has come (to re-check before marking them due). */
+  async fallingDue(now: number, limit: number, db: Db): Promise<Action[]> {
+    const rows = await db
+      .selectFrom('actions')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('execution_mode', 'in', ['manual', 'semiAutomatic'])
+      .where('due_at', '<=', now)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => this.toDomain(r));
+  }
+
   async markDue(now: number, db: Db): Promise<number> {
     const rows = await db
       .selectFrom('actions')

@@ -744,6 +744,40 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
     ).toEqual([]);
   });
 
+  it.each(['manual', 'semiAutomatic'] as const)(
+    'a %s action whose conditions (through a reference) no longer hold when it falls due is cancelled, not shown as due (issue 8, story 9)',
+    async (executionMode) => {
+      const w = await open();
+      await w.templates.create(
+        {
+          name: 'Bel de bewoner over de offerte',
+          dossierType: 'quotationRequest',
+          event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
+          conditions: { type: 'compare', field: 'opportunity.intake.status', op: 'eq', value: 'open' },
+          timing: { anchor: { type: 'event' }, offset: 2, unit: 'days' },
+          executionMode,
+          effect:
+            executionMode === 'manual'
+              ? { type: 'none' }
+              : { type: 'setField', field: 'note', value: 'gebeld' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const closed = await household(w);
+      const open_ = await household(w);
+      for (const h of [closed, open_])
+        await patch(w, 'quotationRequest', h.quotationRequest.id, { status: 'offerte-aangevraagd' });
+      await patch(w, 'intake', closed.intake.id, { status: 'afgesloten-zonder-kans' });
+      clock.advance(2 * DAY);
+      await w.scheduler.tick();
+      expect(await actionsOf(w, closed.quotationRequest.id)).toMatchObject([
+        { status: 'cancelled', statusReason: 'the conditions no longer held when it was due' },
+      ]);
+      expect(await actionsOf(w, open_.quotationRequest.id)).toMatchObject([{ status: 'due' }]);
+    },
+  );
+
   describe('an e-mail action follows its mail (issue 8, story 4)', () => {
     it('refused → failed with the server’s words; Execute again after the fix delivers it once, with the same Message-ID', async () => {
       const w = await open();
