@@ -1,19 +1,42 @@
 /**
- * The browser UI: `/` (index.html), `/app.js` (the TypeScript under src/web/app, bundled in-process
- * with esbuild at server start and kept in memory) and `/app.css`. Every other GET outside /api
+ * The browser UI: `/` (index.html), `/app.js` (the TypeScript under src/web/app: bundled by
+ * `npm run build` into dist/web/static/app.js, or — running from source — in-process with esbuild
+ * at server start and kept in memory) and `/app.css`. Every other GET outside /api
  * answers index.html, so the UI's deep links (`/actions`, `/templates/…`) survive a reload;
  * unknown /api routes keep their JSON 404.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { WerkflowError } from '../domain/errors.js';
 import type { Werkflow } from '../engine/werkflow.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const ENTRY = here('./app/main.ts');
-const STATIC = { html: here('./static/index.html'), css: here('./static/app.css') };
+const STATIC = {
+  html: here('./static/index.html'),
+  css: here('./static/app.css'),
+  js: here('./static/app.js'),
+};
+
+/**
+ * Bundles the browser code (src/web/app) into one minified ES module; `npm run build` writes it
+ * to dist/web/static/app.js. esbuild is a development dependency: it is loaded only here.
+ */
+export async function bundleBrowserApp(entry: string = ENTRY): Promise<string> {
+  const { build } = await import('esbuild');
+  const bundle = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    logLevel: 'silent',
+  });
+  return bundle.outputFiles[0]!.text;
+}
 
 interface Assets {
   readonly html: string;
@@ -26,20 +49,13 @@ let assets: Promise<Assets> | undefined;
 /** Bundles the browser code once per process; later servers (tests) share the result. */
 function loadAssets(): Promise<Assets> {
   assets ??= (async () => {
-    const [html, css, bundle] = await Promise.all([
+    const [html, css, js] = await Promise.all([
       readFile(STATIC.html, 'utf8'),
       readFile(STATIC.css, 'utf8'),
-      build({
-        entryPoints: [ENTRY],
-        bundle: true,
-        write: false,
-        format: 'esm',
-        target: 'es2022',
-        minify: true,
-        logLevel: 'silent',
-      }),
+      // Compiled (dist/): the bundle made by the build; from source: bundled now.
+      existsSync(STATIC.js) ? readFile(STATIC.js, 'utf8') : bundleBrowserApp(),
     ]);
-    return { html, css, js: bundle.outputFiles[0]!.text };
+    return { html, css, js };
   })();
   // A failed build is retried by the next request instead of being cached for good.
   assets.catch(() => (assets = undefined));

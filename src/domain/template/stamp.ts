@@ -23,6 +23,16 @@ export function idempotencyKey(
 }
 
 /**
+ * The last due time computed per timing: a bulk write stamps thousands of actions of one template
+ * for one event time, and the time-zone arithmetic was a tenth of that. Keyed by the timing and
+ * calendar objects (template versions and calendars are immutable once loaded) and the inputs.
+ */
+const lastDue = new WeakMap<
+  TemplateDefinition['timing'],
+  { calendar: Calendar; eventAt: number; fieldValue: string | null; due: number | null }
+>();
+
+/**
  * When the action is due; null when its anchor date field is empty. An anchor one reference away
  * ("training.startDate") is read with `read`, which the caller gives the loaded dossiers.
  */
@@ -36,21 +46,25 @@ export function dueTimeOf(
   calendar: Calendar,
 ): number | null {
   const anchor = d.timing.anchor;
-  const fieldValue =
+  const raw =
     anchor.type !== 'field'
       ? undefined
       : anchor.field.includes('.')
         ? input.read?.(anchor.field)
         : input.data[anchor.field];
-  return computeDueTime(
-    d.timing,
-    {
-      eventAt: input.eventAt,
-      fieldValue:
-        typeof fieldValue === 'string' ? fieldValue : fieldValue == null ? null : String(fieldValue),
-    },
-    calendar,
-  );
+  const fieldValue = typeof raw === 'string' ? raw : raw == null ? null : String(raw);
+  const last = lastDue.get(d.timing);
+  if (
+    last !== undefined &&
+    last.calendar === calendar &&
+    last.eventAt === input.eventAt &&
+    last.fieldValue === fieldValue
+  ) {
+    return last.due;
+  }
+  const due = computeDueTime(d.timing, { eventAt: input.eventAt, fieldValue }, calendar);
+  lastDue.set(d.timing, { calendar, eventAt: input.eventAt, fieldValue, due });
+  return due;
 }
 
 export function expiryOf(d: TemplateDefinition, startAt: number, calendar: Calendar): number | null {
