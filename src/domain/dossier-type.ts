@@ -58,6 +58,11 @@ export interface StatusDef {
   readonly label: Label;
   readonly order: number;
   readonly active: boolean;
+  /**
+   * The dossier dropped out (a participant "Afgemeld"): its open actions are cancelled, except
+   * those of templates that react to this very status.
+   */
+  readonly withdrawn?: boolean;
 }
 
 export interface DossierType {

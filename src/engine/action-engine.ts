@@ -28,6 +28,12 @@ interface StampRequest {
   readonly changes?: MatchEvent['changes'];
   /** Skip conditions (a person started the template by hand on chosen dossiers). */
   readonly force?: boolean;
+  /**
+   * A dossier joining later (a participant added to a training): the fan-out targets are these
+   * instead of every related dossier, the root's category is checked here (no index did), and
+   * `changed` comparisons do not apply (the root's event happened before).
+   */
+  readonly joined?: { readonly targets: readonly Dossier[] };
 }
 
 /** The channel on which stamping wakes the schedulers of other processes. */
@@ -80,8 +86,28 @@ function chainsOf(d: TemplateDefinition): string[][] {
   const chains = referencePaths(effectiveCondition(d));
   const assigneePath = d.assignee.type === 'field' ? d.assignee.path.split('.') : [];
   if (assigneePath.length > 1) chains.push(assigneePath.slice(0, -1));
+  const anchor = d.timing.anchor.type === 'field' ? d.timing.anchor.field.split('.') : [];
+  if (anchor.length > 1) chains.push(anchor.slice(0, -1));
+  if (d.categoryVia) chains.push([d.categoryVia]);
   return chains;
 }
+
+/** A dossier as the matcher sees it in an event. */
+function dossierOfEvent(e: DossierEvent): Dossier {
+  return {
+    id: e.dossierId,
+    type: e.dossierType,
+    externalId: null,
+    status: e.status,
+    data: e.data,
+    version: 0,
+    createdAt: e.occurredAt,
+    updatedAt: e.occurredAt,
+  };
+}
+
+/** Events of a root a dossier can join later: they describe a state that still holds, not a moment. */
+const JOINABLE_EVENTS = new Set(['created', 'statusSet', 'dateReached']);
 
 /**
  * Matching and stamping: turns dossier events into actions, cancels (or parks) open actions
@@ -195,16 +221,7 @@ export class ActionEngine {
       if (e.kind === 'deleted') continue; // nothing can be stamped on a dossier that is gone
       const matched = this.index.match(e);
       if (matched.length === 0) continue;
-      const dossier: Dossier = {
-        id: e.dossierId,
-        type: e.dossierType,
-        externalId: null,
-        status: e.status,
-        data: e.data,
-        version: 0,
-        createdAt: e.occurredAt,
-        updatedAt: e.occurredAt,
-      };
+      const dossier = dossierOfEvent(e);
       for (const template of matched) {
         const ev = template.definition.event;
         const trigger = ev.type === 'dateReached' ? `date:${String(e.data[ev.field])}` : `e${e.id}`;
@@ -218,7 +235,46 @@ export class ActionEngine {
         });
       }
     }
+    requests.push(...(await this.joinRequests(relevant, graph)));
+    requests.push(...(await this.replanTimedThrough(db, relevant, graph)));
     if (requests.length > 0) await this.stamp(db, requests, graph, e0Actor(events));
+  }
+
+  /**
+   * Dossiers that join another one by a reference (a participant created for, or moved to, a
+   * training): the fan-out templates of that training and the templates linked to its category
+   * via the reference stamp their actions for the joining dossier, as if it had been there when
+   * the training's event happened.
+   */
+  private async joinRequests(events: readonly DossierEvent[], graph: DossierGraph): Promise<StampRequest[]> {
+    const joins: { e: DossierEvent; field: string; rootId: string }[] = [];
+    for (const e of events) {
+      if (e.kind === 'deleted') continue;
+      for (const field of this.index.joinFields(e.dossierType)) {
+        const rootId = e.kind === 'created' ? e.data[field] : e.changes[field]?.new;
+        if (typeof rootId === 'string') joins.push({ e, field, rootId });
+      }
+    }
+    if (joins.length === 0) return [];
+    await graph.load(joins.map((j) => j.rootId));
+    const requests: StampRequest[] = [];
+    for (const { e, field, rootId } of joins) {
+      const root = graph.get(rootId);
+      if (!root) continue;
+      const joining = dossierOfEvent(e);
+      for (const template of this.index.joinedBy(e.dossierType, field)) {
+        const d = template.definition;
+        const base = { template, trigger: `join:${rootId}`, eventAt: e.occurredAt, eventId: e.id };
+        if (d.fanOut) {
+          if (JOINABLE_EVENTS.has(d.event.type) && root.type === d.dossierType)
+            requests.push({ ...base, dossier: root, joined: { targets: [joining] } });
+        } else if (e.kind === 'updated' && d.event.type === 'created') {
+          // Created ones were matched by their own event; a dossier moved here joins now.
+          requests.push({ ...base, dossier: joining });
+        }
+      }
+    }
+    return requests;
   }
 
   /**
@@ -246,9 +302,11 @@ export class ActionEngine {
       const def = r.template.definition;
       const type = catalog.get(def.dossierType);
       if (!type) continue;
+      if (!r.force && !this.inLinkedCategory(def, r, graph)) continue;
       let holds = true;
       if (!r.force) {
-        holds = evaluateCondition(effectiveCondition(def), {
+        const condition = effectiveCondition(def);
+        holds = evaluateCondition(r.joined ? withoutChanged(condition) : condition, {
           type,
           catalog,
           data: r.dossier.data,
@@ -259,12 +317,31 @@ export class ActionEngine {
         });
         if (!holds && def.whenConditionsFail === 'cancel') continue;
       }
-      const due = dueTimeOf(def, { eventAt: r.eventAt, data: r.dossier.data }, calendar);
+      const due = dueTimeOf(
+        def,
+        {
+          eventAt: r.eventAt,
+          data: r.dossier.data,
+          read: (path) => {
+            const chain = path.split('.');
+            return graph.follow(r.dossier, chain.slice(0, -1))?.data[chain[chain.length - 1]!];
+          },
+        },
+        calendar,
+      );
       if (due === null) continue; // the anchor date is empty: nothing to plan yet
       const assignee = this.resolveAssignee(def.assignee, r.dossier, graph);
-      const targets = def.fanOut
-        ? await this.dossiers.referencing(def.fanOut.dossierType, def.fanOut.field, r.dossier.id, 10_000, db)
-        : [r.dossier];
+      const targets = r.joined
+        ? r.joined.targets
+        : def.fanOut
+          ? await this.dossiers.referencing(
+              def.fanOut.dossierType,
+              def.fanOut.field,
+              r.dossier.id,
+              10_000,
+              db,
+            )
+          : [r.dossier];
       for (const target of targets) {
         const status: ActionStatus = !holds
           ? 'waiting'
@@ -315,6 +392,19 @@ export class ActionEngine {
       await this.store.notify(db, ACTIONS_CHANNEL, String(earliest));
     }
     return inserted;
+  }
+
+  /**
+   * Whether the dossier is in a category the template is linked to, where the index could not
+   * tell: templates linked via a reference (the training's type, for a participant), and joins
+   * (the root of a fan-out template was never looked up by category for this dossier).
+   */
+  private inLinkedCategory(def: TemplateDefinition, r: StampRequest, graph: DossierGraph): boolean {
+    if (def.categories.length === 0 || (!def.categoryVia && !r.joined)) return true;
+    const owner = def.categoryVia ? graph.follow(r.dossier, [def.categoryVia]) : r.dossier;
+    const field = owner ? this.catalog().get(owner.type)?.categoryField : undefined;
+    const value = field ? owner?.data[field] : undefined;
+    return typeof value === 'string' && def.categories.includes(value);
   }
 
   private resolveAssignee(
@@ -385,6 +475,11 @@ export class ActionEngine {
           cancels.push({ id: action.id, from: action.status, reason: 'the dossier was deleted' });
         continue;
       }
+      const left = leftReason(def, e, catalog);
+      if (left !== null) {
+        cancels.push({ id: action.id, from: action.status, reason: left });
+        continue;
+      }
       const dateMoved = def.event.type === 'dateReached' && def.event.field in e.changes;
       if (dateMoved && action.kind === 'main' && !def.fanOut) {
         const ev = def.event as { field: string };
@@ -396,17 +491,7 @@ export class ActionEngine {
         continue;
       }
       if (def.fanOut) continue; // conditions speak of the fan-out root; they are checked when due
-      const dossier: Dossier = {
-        id: e.dossierId,
-        type: e.dossierType,
-        externalId: null,
-        status: e.status,
-        data: e.data,
-        version: 0,
-        createdAt: 0,
-        updatedAt: 0,
-      };
-      checks.push({ action, def, dossier });
+      checks.push({ action, def, dossier: dossierOfEvent(e) });
     }
     if (checks.length > 0) {
       const chains = new Map<string, string[]>();
@@ -452,6 +537,63 @@ export class ActionEngine {
       );
       this.onStamped(now);
     }
+  }
+
+  /**
+   * A date moved on a dossier that other dossiers' actions are timed from ("2 working days before
+   * the start of the training", on each participant): their open actions are cancelled with the
+   * reason and stamped again at the new time (returned as requests).
+   */
+  private async replanTimedThrough(
+    db: Db,
+    events: readonly DossierEvent[],
+    graph: DossierGraph,
+  ): Promise<StampRequest[]> {
+    const requests: StampRequest[] = [];
+    const cancels: { id: string; from: ActionStatus; reason: string }[] = [];
+    for (const e of events) {
+      if (e.kind !== 'updated') continue;
+      for (const field of Object.keys(e.changes)) {
+        for (const { template, via } of this.index.timedFrom(e.dossierType, field)) {
+          const related = await this.dossiers.referencing(
+            template.definition.dossierType,
+            via,
+            e.dossierId,
+            10_000,
+            db,
+          );
+          if (related.length === 0) continue;
+          graph.add(related);
+          const open = await this.actions.openForDossiers(
+            related.map((r) => r.id),
+            OPEN_FOR_RECHECK,
+            db,
+          );
+          const replanned = new Set<string>();
+          for (const a of open) {
+            if (a.templateId !== template.templateId || a.kind !== 'main') continue;
+            replanned.add(a.dossierId);
+            const label = this.catalog().get(e.dossierType)?.label.en.toLowerCase() ?? e.dossierType;
+            cancels.push({
+              id: a.id,
+              from: a.status,
+              reason: `${field} of the ${label} changed to ${String(e.data[field] ?? 'empty')}; planned again`,
+            });
+          }
+          for (const d of related)
+            if (replanned.has(d.id))
+              requests.push({
+                template,
+                dossier: d,
+                trigger: `join:${e.dossierId}`,
+                eventAt: e.occurredAt,
+                eventId: e.id,
+              });
+        }
+      }
+    }
+    if (cancels.length > 0) await this.actions.cancel(cancels, e0Actor(events), this.clock.now(), db);
+    return requests;
   }
 
   /**
@@ -575,6 +717,32 @@ export class ActionEngine {
   }
 
   /**
+   * Evaluates, now, the conditions of open actions' templates on their dossiers (on the fan-out
+   * root for fan-out templates), with the dossiers of `actions` loaded in one batch. The checker
+   * returns undefined when the dossier, its root or its type is gone.
+   */
+  private async conditionChecker(
+    db: Db,
+    actions: readonly Action[],
+  ): Promise<(action: Action, def: TemplateDefinition) => Promise<boolean | undefined>> {
+    const catalog = this.catalog();
+    const calendar = await this.calendar();
+    const now = this.clock.now();
+    const graph = new DossierGraph(this.dossiers, db, catalog);
+    await graph.load(actions.map((a) => a.dossierId));
+    return async (action, def) => {
+      const dossier = graph.get(action.dossierId);
+      const rootId = def.fanOut ? dossier?.data[def.fanOut.field] : dossier?.id;
+      if (typeof rootId === 'string') await graph.load([rootId]);
+      const root = typeof rootId === 'string' ? graph.get(rootId) : undefined;
+      const type = catalog.get(def.dossierType);
+      if (!root || !type) return undefined;
+      await graph.preload([root], referencePaths(withoutChanged(effectiveCondition(def))));
+      return holdsWithoutEvent(def, root, { type, catalog, graph, now, timeZone: calendar.timeZone });
+    };
+  }
+
+  /**
    * Waiting actions ("create always") whose conditions may have come true without their own
    * dossier changing — a referenced dossier changed, time passed ("now ± N days"), or the
    * fan-out root changed: re-checks a batch, least recently checked first, and wakes those whose
@@ -583,34 +751,14 @@ export class ActionEngine {
   async recheckWaiting(db: Db, limit = 200): Promise<number> {
     const waiting = await this.actions.waitingBatch(limit, db);
     if (waiting.length === 0) return 0;
-    const catalog = this.catalog();
-    const calendar = await this.calendar();
     const now = this.clock.now();
-    const graph = new DossierGraph(this.dossiers, db, catalog);
-    await graph.load(waiting.map((a) => a.dossierId));
+    const holdsNow = await this.conditionChecker(db, waiting);
     const wake: { id: string; from: ActionStatus; note: string }[] = [];
     const still: string[] = [];
     for (const action of waiting) {
       const def = await this.definitionOf(action.templateId, action.templateVersion, db);
-      const dossier = graph.get(action.dossierId);
-      const type = def ? catalog.get(def.dossierType) : undefined;
-      if (!def || !dossier || !type) {
-        still.push(action.id);
-        continue;
-      }
-      let root: Dossier | undefined = dossier;
-      if (def.fanOut) {
-        const rootId = dossier.data[def.fanOut.field];
-        if (typeof rootId === 'string') await graph.load([rootId]);
-        root = typeof rootId === 'string' ? graph.get(rootId) : undefined;
-      }
-      if (!root) {
-        still.push(action.id);
-        continue;
-      }
-      await graph.preload([root], referencePaths(withoutChanged(effectiveCondition(def))));
-      const holds = holdsWithoutEvent(def, root, { type, catalog, graph, now, timeZone: calendar.timeZone });
-      if (holds) wake.push({ id: action.id, from: 'waiting', note: 'the conditions hold again' });
+      if (def && (await holdsNow(action, def)) === true)
+        wake.push({ id: action.id, from: 'waiting', note: 'the conditions hold again' });
       else still.push(action.id);
     }
     if (wake.length > 0)
@@ -624,27 +772,76 @@ export class ActionEngine {
     return wake.length;
   }
 
-  /** Stamps a template on chosen dossiers by hand ("manual start"), skipping its event and conditions. */
-  async startManually(
+  /**
+   * Stamps a template on dossiers the caller selected, skipping event and conditions: linking it
+   * to categories retroactively (`targets`: only these of a fan-out root, the participants that
+   * lack an action), or a manual start (every target). Returns the inserted actions.
+   */
+  async stampLinked(
     db: Db,
     template: ActiveTemplate,
-    dossiers: readonly Dossier[],
-    startId: string,
+    plan: readonly { root: Dossier; targets?: readonly Dossier[] }[],
+    trigger: string,
     actor: string | null,
   ): Promise<Action[]> {
     const graph = new DossierGraph(this.dossiers, db, this.catalog());
     const now = this.clock.now();
     return this.stamp(
       db,
-      dossiers.map((dossier) => ({
+      plan.map((p) => ({
         template,
-        dossier,
-        trigger: `manual:${startId}`,
+        dossier: p.root,
+        trigger,
         eventAt: now,
         eventId: null,
         force: true,
+        ...(p.targets ? { joined: { targets: p.targets } } : {}),
       })),
       graph,
+      actor,
+    );
+  }
+
+  /**
+   * Manual and semi-automatic actions falling due are re-checked like automatic ones are when they
+   * run: one whose conditions no longer hold (a referenced dossier changed, time passed) is
+   * cancelled, or parked as waiting ("create always"), instead of being shown as due. Returns how
+   * many were stopped; the scheduler then marks the rest due.
+   */
+  async recheckFallingDue(db: Db, limit = 5000): Promise<number> {
+    const actions = await this.actions.fallingDue(this.clock.now(), limit, db);
+    if (actions.length === 0) return 0;
+    const now = this.clock.now();
+    const holdsNow = await this.conditionChecker(db, actions);
+    const cancels: { id: string; from: ActionStatus; reason: string }[] = [];
+    const parks: { id: string; from: ActionStatus; to: 'waiting'; note: string }[] = [];
+    const reason = 'the conditions no longer held when it was due';
+    for (const action of actions) {
+      const def = await this.definitionOf(action.templateId, action.templateVersion, db);
+      // Undefined: the dossier is gone (deleting it cancels its actions) or the type is unknown.
+      if (!def?.recheckAtDue || (await holdsNow(action, def)) !== false) continue;
+      if (def.whenConditionsFail === 'wait')
+        parks.push({ id: action.id, from: 'pending', to: 'waiting', note: reason });
+      else cancels.push({ id: action.id, from: 'pending', reason });
+    }
+    if (cancels.length > 0) await this.actions.cancel(cancels, 'scheduler', now, db);
+    if (parks.length > 0) await this.actions.transition(parks, 'scheduler', now, db);
+    return cancels.length + parks.length;
+  }
+
+  /** Stamps a template on chosen dossiers by hand ("manual start"), skipping its event and conditions. */
+  startManually(
+    db: Db,
+    template: ActiveTemplate,
+    dossiers: readonly Dossier[],
+    startId: string,
+    actor: string | null,
+  ): Promise<Action[]> {
+    return this.stampLinked(
+      db,
+      template,
+      dossiers.map((root) => ({ root })),
+      `manual:${startId}`,
       actor,
     );
   }
@@ -652,6 +849,26 @@ export class ActionEngine {
 
 function e0Actor(events: readonly DossierEvent[]): string | null {
   return events[0]?.actor ?? null;
+}
+
+/**
+ * Why an open action of a dossier ends because the dossier left what it was stamped for: it moved
+ * to another training (the fan-out or categoryVia reference changed), or it withdrew (a status
+ * marked `withdrawn`, unless the template reacts to that very status). Null when it did not.
+ */
+function leftReason(def: TemplateDefinition, e: DossierEvent, catalog: DossierTypeCatalog): string | null {
+  if (e.kind !== 'updated') return null;
+  const type = catalog.get(e.dossierType);
+  const via = def.fanOut?.dossierType === e.dossierType ? def.fanOut.field : def.categoryVia;
+  if (via !== undefined && via in e.changes) {
+    const label = (type?.fields.find((f) => f.key === via)?.label.en ?? via).toLowerCase();
+    return e.data[via] == null ? `no longer linked to a ${label}` : `moved to another ${label}`;
+  }
+  const status = e.changes.status?.new;
+  const def_ = typeof status === 'string' ? type?.statuses.find((s) => s.code === status) : undefined;
+  if (!def_?.withdrawn) return null;
+  if (def.event.type === 'statusSet' && def.event.to.includes(def_.code)) return null;
+  return `withdrawn: status set to ${def_.label.en}`;
 }
 
 /** Why an action no longer applies, in words a person understands. */

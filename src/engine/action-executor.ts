@@ -5,7 +5,7 @@ import { evaluateCondition, referencePaths } from '../domain/condition/index.js'
 import type { Dossier } from '../domain/dossier.js';
 import type { DossierTypeCatalog } from '../domain/dossier-type.js';
 import { WerkflowError, coerceError } from '../domain/errors.js';
-import type { Effect, TemplateDefinition } from '../domain/template/action-template.js';
+import { type Effect, type TemplateDefinition, reminderEmail } from '../domain/template/action-template.js';
 import { effectiveCondition } from '../domain/template/template-index.js';
 import { addLocalDays } from '../domain/timing/index.js';
 import type { Db, Store } from '../store/database.js';
@@ -67,6 +67,12 @@ type Outcome =
   | { readonly kind: 'done'; readonly result: unknown }
   | { readonly kind: 'skip'; readonly reason: string; readonly wait: boolean }
   | { readonly kind: 'error'; readonly message: string; readonly retry: boolean };
+
+/** The notes an effect left on its result (recipient rules that yielded no address), as one line. */
+function notesOf(result: unknown): string | undefined {
+  const notes = (result as { notes?: unknown } | null)?.notes;
+  return Array.isArray(notes) && notes.length > 0 ? notes.join(' ') : undefined;
+}
 
 /** Effects that cannot fail once their inputs are loaded: no savepoint needed around them. */
 const SAFE_EFFECTS = new Set<Effect['type']>(['none']);
@@ -236,6 +242,7 @@ export class ActionExecutor {
     await graph.load(actions.map((a) => a.dossierId));
     const doneIds: string[] = [];
     const doneWithResult = new Map<string, unknown>();
+    const doneNotes = new Map<string, string>();
     const finished: Action[] = [];
     for (const [i, action] of actions.entries()) {
       const def = defs.get(action.id);
@@ -275,6 +282,7 @@ export class ActionExecutor {
       }
       switch (outcome.kind) {
         case 'done':
+          if (notesOf(outcome.result)) doneNotes.set(action.id, notesOf(outcome.result)!);
           if (external.has(action.id)) {
             // Completed with its result in one statement: one row version per action, not two.
             if (outcome.result !== undefined && outcome.result !== null)
@@ -327,7 +335,7 @@ export class ActionExecutor {
         }
       }
     }
-    await this.engine.actions.completeMany(doneIds, actor, now, db, doneWithResult);
+    await this.engine.actions.completeMany(doneIds, actor, now, db, doneWithResult, doneNotes);
     // Webhook actions ran before this transaction; what they stamp is stamped here.
     for (const a of finished)
       await asCausedBy(a, () => this.engine.afterActionFinished(db, a, 'done', actor, { performed: true }));
@@ -408,16 +416,21 @@ export class ActionExecutor {
             'configuration',
             'E-mail is not set up in this Werkflow: add a mailbox under Settings → Mailboxes.',
           );
-        const templateId =
-          action.kind === 'reminder' && def.reminder?.emailTemplateId
-            ? def.reminder.emailTemplateId
-            : effect.templateId;
+        // A reminder sends its own e-mail template to its own recipients, where it has them.
         const r = await this.email.enqueue(db, {
           actionId: action.id,
-          effect: { ...effect, templateId },
+          effect:
+            action.kind === 'reminder' && def.reminder
+              ? { ...effect, ...reminderEmail(def.reminder) }
+              : effect,
           dossier,
         });
-        return { outboxId: r.outboxId, to: r.to, subject: r.subject };
+        return {
+          outboxId: r.outboxId,
+          to: r.to,
+          subject: r.subject,
+          ...(r.notes && r.notes.length > 0 ? { notes: r.notes } : {}),
+        };
       }
       case 'setStatus':
       case 'setField': {

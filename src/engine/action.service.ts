@@ -6,6 +6,7 @@ import {
   canTransition,
 } from '../domain/action/action.js';
 import { isStorableText } from '../domain/dossier.js';
+import { reminderEmail } from '../domain/template/action-template.js';
 import { type ErrorDetail, WerkflowError, throwIfProblems } from '../domain/errors.js';
 import type { Principal } from '../domain/permissions.js';
 import type { Store } from '../store/database.js';
@@ -30,7 +31,7 @@ export class ActionService {
     private readonly clock: Clock,
   ) {}
 
-  list(filter: ActionFilter): Promise<Action[]> {
+  async list(filter: ActionFilter): Promise<Action[]> {
     // PostgreSQL refuses to compare with text holding a NUL or half a surrogate pair; no stored
     // value holds one, so such a filter is the client's mistake, not ours.
     const problems: ErrorDetail[] = [];
@@ -50,7 +51,7 @@ export class ActionService {
       }
     }
     throwIfProblems(problems);
-    return this.engine.actions.list(filter);
+    return this.withDelivery(await this.engine.actions.list(filter));
   }
 
   /** The cursor of the next page after `action` (the overdue list pages by due time). */
@@ -61,7 +62,15 @@ export class ActionService {
   async get(id: string): Promise<Action & { history: ActionHistoryEntry[] }> {
     const action = isStorableText(id) ? await this.engine.actions.get(id) : undefined;
     if (!action) throw new WerkflowError('not_found', `There is no action with id "${id}".`, { path: 'id' });
-    return { ...action, history: await this.engine.actions.history(id) };
+    const [withDelivery] = await this.withDelivery([action]);
+    return { ...withDelivery!, history: await this.engine.actions.history(id) };
+  }
+
+  /** Adds where each action's mail is (send-e-mail actions that wrote one). */
+  private async withDelivery(actions: Action[]): Promise<Action[]> {
+    const deliveries = await this.engine.actions.deliveries(actions.map((a) => a.id));
+    if (deliveries.size === 0) return actions;
+    return actions.map((a) => (deliveries.has(a.id) ? { ...a, delivery: deliveries.get(a.id)! } : a));
   }
 
   private refuse(action: Action, what: string): never {
@@ -82,7 +91,13 @@ export class ActionService {
     if (def.effect.type === 'sendEmail' && this.email) {
       return {
         effect: 'sendEmail',
-        email: await this.email.preview(this.store.db, { effect: def.effect, dossier }),
+        email: await this.email.preview(this.store.db, {
+          effect:
+            action.kind === 'reminder' && def.reminder
+              ? { ...def.effect, ...reminderEmail(def.reminder) }
+              : def.effect,
+          dossier,
+        }),
       };
     }
     return { effect: def.effect.type, details: def.effect, dossier: { id: dossier.id, type: dossier.type } };
@@ -144,7 +159,7 @@ export class ActionService {
       principal.id ?? 'user',
       { byPerson: true },
     );
-    return (await this.engine.actions.get(id))!;
+    return (await this.withDelivery([(await this.engine.actions.get(id))!]))[0]!;
   }
 
   /**
@@ -198,7 +213,7 @@ export class ActionService {
         throw new WerkflowError('version_conflict', 'The action changed in the meantime; reload it.');
       await this.engine.afterActionFinished(db, action, 'done', principal.id);
     });
-    return (await this.engine.actions.get(id))!;
+    return (await this.withDelivery([(await this.engine.actions.get(id))!]))[0]!;
   }
 
   /** Moves an open action to another due time. */
@@ -248,7 +263,7 @@ export class ActionService {
       }
     });
     this.engine.onStamped(dueAt);
-    return (await this.engine.actions.get(id))!;
+    return (await this.withDelivery([(await this.engine.actions.get(id))!]))[0]!;
   }
 
   /** Cancels an open action that is not being executed (a running one's effect may be under way). */
@@ -280,6 +295,6 @@ export class ActionService {
       if (moved.length === 0)
         throw new WerkflowError('version_conflict', 'The action changed in the meantime; reload it.');
     });
-    return (await this.engine.actions.get(id))!;
+    return (await this.withDelivery([(await this.engine.actions.get(id))!]))[0]!;
   }
 }

@@ -122,3 +122,68 @@ U hoort binnen twee weken van ons.</p>
   }
   return installed;
 }
+
+/**
+ * Workflows that need demo dossiers (run after they are written): the intake-measure workflows of
+ * the energy cooperative for its first two measures — an opportunity, a quotation request to the
+ * first supplier, and a mail to the resident — and a fitting e-mail template for every kind of
+ * Workflows row (kans, each kansactie kind, task), so every row can be switched on. Installed once.
+ */
+export async function installDemoDossierWorkflows(werkflow: Werkflow, preset: string): Promise<number> {
+  if (preset !== 'energy-cooperative') return 0;
+  const existing = new Set((await werkflow.email.listTemplates()).map((t) => t.name));
+  if (existing.has('Kans aangemaakt')) return 0;
+  const greeting = (path: string) => `<p>Beste {{ ${path}.firstName }},</p>`;
+  const signature = '<p>Met vriendelijke groet,<br>{{ organisation.name }}</p>';
+  const opportunityMail = await werkflow.email.createTemplate({
+    name: 'Kans aangemaakt',
+    rootType: 'opportunity',
+    subject: 'Wij gaan aan de slag met {{ opportunity.measureCategory.name }}',
+    htmlBody: `${greeting('opportunity.intake.contact')}
+<p>Bedankt voor uw interesse in <strong>{{ opportunity.measureCategory.name }}</strong>. Wij nemen binnenkort contact met u op.</p>
+${signature}`,
+  });
+  const actionMails: [string, string, string][] = [
+    ['visit', 'Bezoek', 'Uw afspraak voor {{ visit.opportunity.measureCategory.name }}'],
+    [
+      'budgetRequest',
+      'Budgetaanvraag',
+      'Uw budgetaanvraag voor {{ budgetRequest.opportunity.measureCategory.name }}',
+    ],
+    ['referral', 'Doorverwijzing', 'Doorverwijzing voor {{ referral.opportunity.measureCategory.name }}'],
+  ];
+  for (const [rootType, label, subject] of actionMails) {
+    if (existing.has(label)) continue;
+    await werkflow.email.createTemplate({
+      name: label,
+      rootType,
+      subject,
+      htmlBody: `${greeting(`${rootType}.opportunity.intake.contact`)}
+<p>${label}: wij houden u op de hoogte van de voortgang.</p>
+${signature}`,
+    });
+  }
+  const measures = await werkflow.dossiers.list({ type: 'measureCategory', limit: 2 });
+  const [supplier] = await werkflow.dossiers.list({
+    type: 'contact',
+    fields: { kind: 'organisatie' },
+    limit: 1,
+  });
+  for (const m of measures) {
+    await werkflow.econobis.saveIntakeMeasureWorkflow(
+      m.id,
+      {
+        active: true,
+        opportunityStatus: 'actief',
+        opportunityAction: {
+          dossierType: 'quotationRequest',
+          status: 'offerte-nog-niet-aangevraagd',
+          ...(supplier ? { organisationId: supplier.id } : {}),
+        },
+        emailTemplateId: opportunityMail.id,
+      },
+      SYSTEM_PRINCIPAL,
+    );
+  }
+  return measures.length;
+}

@@ -1,9 +1,10 @@
-import { isStorableText } from '../domain/dossier.js';
+import { type Dossier, isStorableText } from '../domain/dossier.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { Principal } from '../domain/permissions.js';
 import {
   type ActionTemplate,
   type TemplateDefinition,
+  type RecipientSpec,
   type SendEmailEffect,
   type TemplateView,
   canonicalJson,
@@ -41,8 +42,27 @@ export interface StatusWorkflow {
   readonly sendReminder: boolean;
   readonly reminderDays: number | null;
   /** Who gets the mail: the resident (contact of the intake), the coach, or both. */
-  readonly recipients: readonly ('resident' | 'coach')[];
+  readonly recipients: readonly Recipient[];
+  /** The reminder's own e-mail template; null: the first mail's. */
+  readonly reminderEmailTemplateId: string | null;
+  /** Who gets the reminder: the resident, the coach, or both (the first mail's when not set). */
+  readonly reminderRecipients: readonly Recipient[];
   readonly templateId: string | null;
+  /** The e-mail templates this row offers: those written for its dossier type. */
+  readonly emailTemplates: readonly EmailTemplateChoice[];
+}
+
+export type Recipient = 'resident' | 'coach';
+
+/** The recipients a row names, read back from the template's recipient rules. */
+function recipientsOf(specs: readonly RecipientSpec[] | undefined): Recipient[] | undefined {
+  if (!specs) return undefined;
+  const out: Recipient[] = [];
+  for (const r of specs) {
+    if (r.type === 'field' && r.path.endsWith('coach.email')) out.push('coach');
+    else if (r.type === 'field') out.push('resident');
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 export interface TaskTypeWorkflows {
@@ -51,6 +71,42 @@ export interface TaskTypeWorkflows {
   readonly new: { enabled: boolean; emailTemplateId: string | null };
   readonly expired: { enabled: boolean; emailTemplateId: string | null };
   readonly completed: { enabled: boolean; emailTemplateId: string | null; numberOfDays: number };
+  /** The e-mail templates these workflows offer: those written for tasks. */
+  readonly emailTemplates: readonly EmailTemplateChoice[];
+}
+
+/** The kinds of opportunity action an intake-measure workflow can make (kansacties). */
+export const OPPORTUNITY_ACTION_TYPES = ['quotationRequest', 'visit', 'budgetRequest', 'referral'] as const;
+export type OpportunityActionType = (typeof OPPORTUNITY_ACTION_TYPES)[number];
+
+/**
+ * Econobis "Workflows op intake maatregelen": when an intake gets a measure, make an opportunity
+ * for it with a chosen status, optionally an opportunity action of a chosen kind (a quotation
+ * request to a chosen organisation), and optionally a mail when the opportunity is made.
+ */
+export interface IntakeMeasureWorkflow {
+  readonly measureCategory: string;
+  /** The measure's name ("Zonnepanelen"). */
+  readonly label: string;
+  readonly active: boolean;
+  readonly opportunityStatus: string | null;
+  readonly opportunityAction: {
+    readonly dossierType: OpportunityActionType;
+    readonly status: string;
+    readonly organisationId: string | null;
+  } | null;
+  /** E-mail template (written for opportunity) sent to the resident when the opportunity is made. */
+  readonly emailTemplateId: string | null;
+  readonly templateIds: readonly string[];
+  /** The e-mail templates this row offers: those written for opportunities. */
+  readonly emailTemplates: readonly EmailTemplateChoice[];
+}
+
+/** An e-mail template a Workflows row offers: written for the row's dossier type. */
+export interface EmailTemplateChoice {
+  readonly id: string;
+  readonly name: string;
+  readonly rootType: string;
 }
 
 // Canonical JSON: PostgreSQL's jsonb hands the stored view back with its keys in another order.
@@ -72,7 +128,20 @@ export class EconobisWorkflowService {
   constructor(
     private readonly templates: TemplateService,
     private readonly catalog: () => DossierTypeCatalog,
+    /** The measure categories (dossiers of type measureCategory). */
+    private readonly measures: () => Promise<readonly Dossier[]> = async () => [],
+    /** The e-mail templates, for the choices each row offers. */
+    private readonly emailTemplates: () => Promise<readonly EmailTemplateChoice[]> = async () => [],
   ) {}
+
+  /** The e-mail templates written for one dossier type: the only ones a row on that type offers. */
+  private async choicesFor(): Promise<(rootType: string) => EmailTemplateChoice[]> {
+    const all = await this.emailTemplates();
+    return (rootType) =>
+      all
+        .filter((t) => t.rootType === rootType)
+        .map((t) => ({ id: t.id, name: t.name, rootType: t.rootType }));
+  }
 
   private async byView(view: TemplateView): Promise<ActionTemplate | undefined> {
     return (await this.templates.list()).find((t) => sameView(t.draft.view, view));
@@ -81,6 +150,7 @@ export class EconobisWorkflowService {
   /** Every status row of kans and kansactie types, as the Econobis list shows them. */
   async statusWorkflows(): Promise<StatusWorkflow[]> {
     const all = await this.templates.list();
+    const choices = await this.choicesFor();
     const rows: StatusWorkflow[] = [];
     for (const key of STATUS_WORKFLOW_TYPES) {
       const type = this.catalog().get(key);
@@ -90,11 +160,7 @@ export class EconobisWorkflowService {
         const t = all.find((x) => sameView(x.draft.view, view));
         const d = t?.draft;
         const email = d?.effect.type === 'sendEmail' ? d.effect : undefined;
-        const recipients: ('resident' | 'coach')[] = [];
-        for (const r of email?.to ?? []) {
-          if (r.type === 'field' && r.path.endsWith('coach.email')) recipients.push('coach');
-          else if (r.type === 'field') recipients.push('resident');
-        }
+        const recipients = recipientsOf(email?.to) ?? ['resident'];
         rows.push({
           dossierType: key,
           status: status.code,
@@ -107,8 +173,11 @@ export class EconobisWorkflowService {
           numberOfDays: d?.timing.offset ?? 0,
           sendReminder: d?.reminder !== undefined,
           reminderDays: d?.reminder?.after.offset ?? null,
-          recipients: recipients.length > 0 ? recipients : ['resident'],
+          recipients,
+          reminderEmailTemplateId: d?.reminder?.emailTemplateId ?? null,
+          reminderRecipients: recipientsOf(d?.reminder?.to) ?? recipients,
           templateId: t?.id ?? null,
+          emailTemplates: choices(key),
         });
       }
     }
@@ -125,7 +194,9 @@ export class EconobisWorkflowService {
       numberOfDays: number;
       sendReminder: boolean;
       reminderDays?: number;
-      recipients?: readonly ('resident' | 'coach')[];
+      recipients?: readonly Recipient[];
+      reminderEmailTemplateId?: string;
+      reminderRecipients?: readonly Recipient[];
     },
     principal: Principal,
   ): Promise<StatusWorkflow> {
@@ -143,6 +214,7 @@ export class EconobisWorkflowService {
         path: 'status',
       });
     requireStorableId(input.emailTemplateId, 'emailTemplateId');
+    requireStorableId(input.reminderEmailTemplateId, 'reminderEmailTemplateId');
     if (input.sendReminder && !(input.reminderDays && input.reminderDays > 0)) {
       throw new WerkflowError(
         'validation_failed',
@@ -152,18 +224,23 @@ export class EconobisWorkflowService {
     }
     // The resident is the contact of the intake; from an opportunity action that is one step further.
     const prefix = dossierType === 'opportunity' ? '' : 'opportunity.';
+    const specsOf = (list: readonly Recipient[], path: string): RecipientSpec[] => {
+      if (list.includes('coach') && !fieldOf(type, 'coach')) {
+        throw new WerkflowError('validation_failed', `${type.label.en} has no coach to mail.`, { path });
+      }
+      return list.map((r) =>
+        r === 'coach'
+          ? { type: 'field' as const, path: 'coach.email' }
+          : { type: 'field' as const, path: `${prefix}intake.contact.email` },
+      );
+    };
     const recipients =
       input.recipients && input.recipients.length > 0 ? input.recipients : ['resident' as const];
-    const to = recipients.map((r) =>
-      r === 'coach'
-        ? { type: 'field' as const, path: 'coach.email' }
-        : { type: 'field' as const, path: `${prefix}intake.contact.email` },
-    );
-    if (recipients.includes('coach') && !fieldOf(type, 'coach')) {
-      throw new WerkflowError('validation_failed', `${type.label.en} has no coach to mail.`, {
-        path: 'recipients',
-      });
-    }
+    const to = specsOf(recipients, 'recipients');
+    const reminderTo =
+      input.reminderRecipients && input.reminderRecipients.length > 0
+        ? specsOf(input.reminderRecipients, 'reminderRecipients')
+        : undefined;
     const view: TemplateView = { kind: 'econobisStatus', dossierType, status };
     const def: TemplateDefinition = {
       name: `Workflow: ${type.label.nl} - ${st.label.nl}`,
@@ -182,7 +259,13 @@ export class EconobisWorkflowService {
       priority: 'normal',
       view,
       ...(input.sendReminder
-        ? { reminder: { after: { offset: input.reminderDays!, unit: 'days' as const } } }
+        ? {
+            reminder: {
+              after: { offset: input.reminderDays!, unit: 'days' as const },
+              ...(input.reminderEmailTemplateId ? { emailTemplateId: input.reminderEmailTemplateId } : {}),
+              ...(reminderTo ? { to: reminderTo } : {}),
+            },
+          }
         : {}),
     };
     await this.upsert(view, def, input.active, principal);
@@ -200,6 +283,7 @@ export class EconobisWorkflowService {
     const emailOf = (t: ActionTemplate | undefined) =>
       t?.draft.effect.type === 'sendEmail' ? t.draft.effect.templateId : null;
     const on = (t: ActionTemplate | undefined) => t?.active === true && t.publishedVersion !== null;
+    const emailTemplates = (await this.choicesFor())('task');
     return field.options.map((o) => {
       const n = find(o.code, 'new');
       const e = find(o.code, 'expired');
@@ -210,6 +294,7 @@ export class EconobisWorkflowService {
         new: { enabled: on(n), emailTemplateId: emailOf(n) },
         expired: { enabled: on(e), emailTemplateId: emailOf(e) },
         completed: { enabled: on(c), emailTemplateId: emailOf(c), numberOfDays: c?.draft.timing.offset ?? 0 },
+        emailTemplates,
       };
     });
   }
@@ -275,9 +360,15 @@ export class EconobisWorkflowService {
         await this.switchOff({ kind: 'econobisTaskType', taskType, workflow }, principal);
     }
     // What differs between the three task workflows; the rest of each template is `base`.
-    const toResponsible = [
-      { type: 'user' as const, field: 'responsibleUser' },
-      { type: 'team' as const, field: 'responsibleTeam' },
+    // "The responsible": the user, else every member of the team (Econobis assigns one of the two).
+    const toResponsible: SendEmailEffect['to'] = [
+      {
+        type: 'firstOf',
+        of: [
+          { type: 'user', field: 'responsibleUser' },
+          { type: 'team', field: 'responsibleTeam' },
+        ],
+      },
     ];
     const parts: Record<
       'new' | 'expired' | 'completed',
@@ -336,6 +427,201 @@ export class EconobisWorkflowService {
       );
     }
     return (await this.taskTypeWorkflows()).find((r) => r.taskType === taskType)!;
+  }
+
+  /** One row per measure category: what happens when an intake gets that measure. */
+  async intakeMeasureWorkflows(): Promise<IntakeMeasureWorkflow[]> {
+    const all = await this.templates.list();
+    const measures = await this.measures();
+    const emailTemplates = (await this.choicesFor())('opportunity');
+    return measures.map((m) => {
+      const find = (part: 'opportunity' | 'opportunityOnCreate' | 'action' | 'email') =>
+        all.find((t) =>
+          sameView(t.draft.view, { kind: 'econobisIntakeMeasure', measureCategory: m.id, part }),
+        );
+      const on = (t: ActionTemplate | undefined) => t?.active === true && t.publishedVersion !== null;
+      const opp = find('opportunity');
+      const action = find('action');
+      const email = find('email');
+      const fieldsOf = (t: ActionTemplate | undefined) =>
+        t?.draft.effect.type === 'createDossier' ? t.draft.effect : undefined;
+      const valueOf = (t: ActionTemplate | undefined, key: string): string | null => {
+        const mapping = fieldsOf(t)?.fields[key];
+        return mapping && 'value' in mapping && typeof mapping.value === 'string' ? mapping.value : null;
+      };
+      const actionType = fieldsOf(action)?.dossierType as OpportunityActionType | undefined;
+      return {
+        measureCategory: m.id,
+        label: String(m.data.name ?? m.id),
+        active: on(opp),
+        opportunityStatus: valueOf(opp, 'status'),
+        opportunityAction:
+          on(action) && actionType
+            ? {
+                dossierType: actionType,
+                status: valueOf(action, 'status') ?? '',
+                organisationId: valueOf(action, 'organisation'),
+              }
+            : null,
+        emailTemplateId:
+          on(email) && email!.draft.effect.type === 'sendEmail' ? email!.draft.effect.templateId : null,
+        templateIds: [opp, find('opportunityOnCreate'), action, email].filter((t) => t).map((t) => t!.id),
+        emailTemplates,
+      };
+    });
+  }
+
+  /** Saves one measure's workflow: the templates behind it are created, updated, switched on or off. */
+  async saveIntakeMeasureWorkflow(
+    measureCategory: string,
+    input: {
+      active: boolean;
+      opportunityStatus: string;
+      opportunityAction?: { dossierType: string; status: string; organisationId?: string } | null;
+      emailTemplateId?: string | null;
+    },
+    principal: Principal,
+  ): Promise<IntakeMeasureWorkflow> {
+    requireStorableId(measureCategory, 'measureCategory');
+    const measure = (await this.measures()).find((m) => m.id === measureCategory);
+    if (!measure)
+      throw new WerkflowError('not_found', `There is no measure category "${measureCategory}".`, {
+        path: 'measureCategory',
+      });
+    const catalog = this.catalog();
+    const statusOf = (typeKey: string, code: string, path: string) => {
+      if (!catalog.get(typeKey)?.statuses.some((st) => st.code === code))
+        throw new WerkflowError(
+          'validation_failed',
+          `Unknown status "${code}" for ${typeKey}. Known: ${catalog
+            .get(typeKey)
+            ?.statuses.map((st) => st.code)
+            .join(', ')}.`,
+          { path },
+        );
+    };
+    statusOf('opportunity', input.opportunityStatus, 'opportunityStatus');
+    const action = input.opportunityAction ?? null;
+    if (action) {
+      if (!(OPPORTUNITY_ACTION_TYPES as readonly string[]).includes(action.dossierType))
+        throw new WerkflowError(
+          'validation_failed',
+          `Choose the kind of opportunity action: ${OPPORTUNITY_ACTION_TYPES.join(', ')}.`,
+          { path: 'opportunityAction.dossierType' },
+        );
+      statusOf(action.dossierType, action.status, 'opportunityAction.status');
+      requireStorableId(action.organisationId, 'opportunityAction.organisationId');
+    }
+    requireStorableId(input.emailTemplateId ?? undefined, 'emailTemplateId');
+    const view = (part: 'opportunity' | 'opportunityOnCreate' | 'action' | 'email'): TemplateView => ({
+      kind: 'econobisIntakeMeasure',
+      measureCategory,
+      part,
+    });
+    const name = String(measure.data.name ?? measureCategory);
+    const base = {
+      process: 'Econobis workflows',
+      timing: { anchor: { type: 'event' as const }, offset: 0, unit: 'minutes' as const },
+      executionMode: 'automatic' as const,
+      assignee: { type: 'none' as const },
+      repeat: 'once' as const,
+      recheckAtDue: true,
+      whenConditionsFail: 'cancel' as const,
+      priority: 'normal' as const,
+    };
+    const opportunity = {
+      ...base,
+      dossierType: 'intake',
+      categories: [],
+      effect: {
+        type: 'createDossier' as const,
+        dossierType: 'opportunity',
+        fields: {
+          name: { from: 'measureCategory.name' },
+          intake: { from: 'id' },
+          measureCategory: { value: measureCategory },
+          status: { value: input.opportunityStatus },
+        },
+      },
+    };
+    const isMeasure = {
+      type: 'compare' as const,
+      field: 'measureCategory',
+      op: 'eq' as const,
+      value: measureCategory,
+    };
+    // The opportunity: when the intake's measure is set to this one, or the intake is created with it.
+    await this.upsert(
+      view('opportunity'),
+      {
+        ...opportunity,
+        name: `Workflow intake maatregel: ${name}`,
+        event: { type: 'fieldChanged', field: 'measureCategory', to: measureCategory },
+        conditions: { type: 'all', conditions: [] },
+        view: view('opportunity'),
+      },
+      input.active,
+      principal,
+    );
+    await this.upsert(
+      view('opportunityOnCreate'),
+      {
+        ...opportunity,
+        name: `Workflow intake maatregel: ${name} (nieuwe intake)`,
+        event: { type: 'created' },
+        conditions: isMeasure,
+        view: view('opportunityOnCreate'),
+      },
+      input.active,
+      principal,
+    );
+    // With the opportunity (a new opportunity of this measure): the opportunity action and the mail.
+    const onOpportunity = {
+      ...base,
+      dossierType: 'opportunity',
+      event: { type: 'created' as const },
+      conditions: { type: 'all' as const, conditions: [] },
+      categories: [measureCategory],
+    };
+    if (action) {
+      await this.upsert(
+        view('action'),
+        {
+          ...onOpportunity,
+          name: `Workflow intake maatregel: ${name} — ${catalog.get(action.dossierType)?.label.nl ?? action.dossierType}`,
+          effect: {
+            type: 'createDossier',
+            dossierType: action.dossierType,
+            fields: {
+              opportunity: { from: 'id' },
+              status: { value: action.status },
+              ...(action.organisationId ? { organisation: { value: action.organisationId } } : {}),
+            },
+          },
+          view: view('action'),
+        },
+        input.active,
+        principal,
+      );
+    } else await this.switchOff(view('action'), principal);
+    if (input.emailTemplateId) {
+      await this.upsert(
+        view('email'),
+        {
+          ...onOpportunity,
+          name: `Workflow intake maatregel: ${name} — e-mail`,
+          effect: {
+            type: 'sendEmail',
+            templateId: input.emailTemplateId,
+            to: [{ type: 'field', path: 'intake.contact.email' }],
+          },
+          view: view('email'),
+        },
+        input.active,
+        principal,
+      );
+    } else await this.switchOff(view('email'), principal);
+    return (await this.intakeMeasureWorkflows()).find((r) => r.measureCategory === measureCategory)!;
   }
 
   /** Switches off the template behind a row, if there is one; a row without one is off already. */

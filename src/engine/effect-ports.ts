@@ -5,12 +5,13 @@ import type { Db } from '../store/database.js';
 /**
  * What the executor needs from the e-mail part (src/effects/email): render an e-mail for an
  * action and put it in the outbox inside the completing transaction, or only preview it.
+ * `notes`: recipient rules that yielded no address while others did (shown on the action).
  */
 export interface EmailPort {
   enqueue(
     db: Db,
     input: { actionId: string; effect: SendEmailEffect; dossier: Dossier },
-  ): Promise<{ outboxId: string; to: string[]; subject: string }>;
+  ): Promise<{ outboxId: string; to: string[]; subject: string; notes?: readonly string[] }>;
   preview(
     db: Db,
     input: { effect: SendEmailEffect; dossier: Dossier },

@@ -44,6 +44,7 @@ import { type SecretBox, loadSecretBox, missingKeyError } from '../effects/email
 import {
   type EmailDeps,
   type SendEmailEffect,
+  type EnqueuedEmail,
   enqueueEmailForAction,
   previewEmailForAction,
   validateSendEmailEffect,
@@ -272,7 +273,7 @@ export class EmailService {
   enqueueForAction(
     db: Db,
     input: { actionId: string; effect: SendEmailEffect; dossier: Dossier; extra?: Record<string, unknown> },
-  ): Promise<{ outboxId: string; to: string[]; subject: string }> {
+  ): Promise<EnqueuedEmail> {
     return enqueueEmailForAction(this.deps, db, input);
   }
 

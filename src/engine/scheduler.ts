@@ -232,6 +232,7 @@ export class Scheduler {
     const { swept, markedDue, expired } = await this.store.db.transaction().execute(async (db) => {
       const swept = await this.engine.actions.sweep(now - this.leaseMs, now, db);
       await this.engine.recheckWaiting(db);
+      await this.engine.recheckFallingDue(db);
       const markedDue = await this.engine.actions.markDue(now, db);
       const expiring = await this.engine.actions.expiring(now, 1000, db);
       const expired = await this.engine.actions.cancel(

@@ -1,7 +1,7 @@
 import type { Clock } from '../domain/clock.js';
 import type { Action } from '../domain/action/action.js';
 import { type Dossier, isStorableText } from '../domain/dossier.js';
-import type { DossierTypeCatalog } from '../domain/dossier-type.js';
+import { type DossierTypeCatalog, fieldOf } from '../domain/dossier-type.js';
 import { type ErrorDetail, WerkflowError, throwIfProblems } from '../domain/errors.js';
 import { newId } from '../domain/id.js';
 import type { Permission, Principal } from '../domain/permissions.js';
@@ -464,9 +464,11 @@ export class TemplateService {
   }
 
   /**
-   * Applies the template's categories to existing dossiers: stamps it on dossiers of a linked
-   * category that meet its conditions and have no action of it yet, and removes its open actions
-   * from dossiers that are no longer in a linked category. With `dryRun`, only counts.
+   * Links a template's categories retroactively: stamps its actions on the dossiers in those
+   * categories that meet its conditions and have none yet (for a fan-out template: on each of
+   * their related dossiers that has none), and cancels the open actions of dossiers outside them.
+   * The counts are of actions, and exact: a dry run does the same work in a transaction that is
+   * rolled back. Applying twice stamps and cancels nothing the second time.
    */
   async applyCategories(
     id: string,
@@ -476,8 +478,15 @@ export class TemplateService {
     const template = await this.published(id);
     const def = template.definition;
     assertMayManage(principal, def.executionMode);
-    const type = this.catalog().get(def.dossierType)!;
-    if (!type.categoryField)
+    const catalog = this.catalog();
+    const type = catalog.get(def.dossierType)!;
+    const viaField = def.categoryVia ? fieldOf(type, def.categoryVia) : undefined;
+    const ownerType = !def.categoryVia
+      ? type
+      : viaField?.kind === 'reference'
+        ? catalog.get(viaField.refType)
+        : undefined;
+    if (!ownerType?.categoryField)
       throw new WerkflowError(
         'invalid_state',
         `${type.key} has no category field; there is nothing to apply.`,
@@ -489,49 +498,100 @@ export class TemplateService {
         'The template is linked to no category: it applies to every dossier, so there is nothing to apply.',
       );
     }
-    return this.store.db.transaction().execute(async (db) => {
-      const candidates = await this.matchingDossiers(def, 100_000, db);
-      const existing = await this.engine.actions.list({ templateId: id, limit: 1_000_000 }, db);
-      const withAction = new Set(existing.map((a) => a.dossierId));
-      const toStamp = candidates.filter((d) => !withAction.has(d.id));
-      const field = type.categoryField!;
-      const openActions = existing.filter((a) => ['waiting', 'pending', 'due'].includes(a.status));
-      const dossiersOfOpen = await this.dossiers.dossiers.getMany(
-        [...new Set(openActions.map((a) => a.dossierId))],
-        db,
-      );
-      const outside = new Set(
-        dossiersOfOpen.filter((d) => !def.categories.includes(String(d.data[field] ?? ''))).map((d) => d.id),
-      );
-      const toRemove = openActions.filter((a) => outside.has(a.dossierId));
-      if (!options.dryRun) {
-        await this.engine.startManually(
-          db,
-          template,
-          toStamp,
-          `categories:${this.clock.now()}`,
-          principal.id,
-        );
-        await this.engine.actions.cancel(
-          toRemove.map((a) => ({
-            id: a.id,
-            from: a.status,
-            reason: 'the dossier is no longer in a category linked to the template',
-          })),
-          principal.id,
-          this.clock.now(),
-          db,
-        );
-        await this.audit(db, {
-          actor: principal.id,
-          action: 'template.applyCategories',
-          entityType: 'actionTemplate',
-          entityId: id,
-          before: null,
-          after: { stamped: toStamp.length, removed: toRemove.length },
-        });
+    const rollback = new Error('dry run');
+    let plan: CategoryPlan | undefined;
+    try {
+      await this.store.db.transaction().execute(async (db) => {
+        plan = await this.linkCategories(template, principal, options.dryRun, db);
+        if (options.dryRun) throw rollback;
+      });
+    } catch (error) {
+      if (error !== rollback) throw error;
+    }
+    return plan!;
+  }
+
+  private async linkCategories(
+    template: ActiveTemplate,
+    principal: Principal,
+    dryRun: boolean,
+    db: Db,
+  ): Promise<CategoryPlan> {
+    const def = template.definition;
+    const catalog = this.catalog();
+    const repo = this.dossiers.dossiers;
+    // The category of a dossier the template works on: its own, or the referenced one's (categoryVia).
+    const categoryOf = async (dossiers: readonly Dossier[]): Promise<Map<string, string>> => {
+      const owners = def.categoryVia
+        ? await repo.getMany(
+            dossiers.map((d) => d.data[def.categoryVia!]).filter((v): v is string => typeof v === 'string'),
+            db,
+          )
+        : dossiers;
+      const ownerById = new Map(owners.map((o) => [o.id, o]));
+      const out = new Map<string, string>();
+      for (const d of dossiers) {
+        const owner = def.categoryVia ? ownerById.get(String(d.data[def.categoryVia])) : d;
+        const field = owner ? catalog.get(owner.type)?.categoryField : undefined;
+        const value = field ? owner!.data[field] : undefined;
+        if (typeof value === 'string') out.set(d.id, value);
       }
-      return { toStamp: toStamp.length, toRemove: toRemove.length, applied: !options.dryRun };
-    });
+      return out;
+    };
+    const linked = (category: string | undefined) =>
+      category !== undefined && def.categories.includes(category);
+    let roots = await this.matchingDossiers(def, 100_000, db);
+    if (def.categoryVia) {
+      const categories = await categoryOf(roots);
+      roots = roots.filter((r) => linked(categories.get(r.id)));
+    }
+    const existing = await this.engine.actions.list(
+      { templateId: template.templateId, limit: 1_000_000 },
+      db,
+    );
+    // A cancelled action does not count: linking again stamps a new one.
+    const withAction = new Set(existing.filter((a) => a.status !== 'cancelled').map((a) => a.dossierId));
+    const plan: { root: Dossier; targets: Dossier[] }[] = [];
+    for (const root of roots) {
+      const targets = def.fanOut
+        ? await repo.referencing(def.fanOut.dossierType, def.fanOut.field, root.id, 10_000, db)
+        : [root];
+      const missing = targets.filter((t) => !withAction.has(t.id));
+      if (missing.length > 0) plan.push({ root, targets: missing });
+    }
+    // Open actions whose dossier (for fan-out: its root) is outside the linked categories.
+    const open = existing.filter((a) => ['waiting', 'pending', 'due'].includes(a.status));
+    const targetsOfOpen = await repo.getMany([...new Set(open.map((a) => a.dossierId))], db);
+    const rootOf = new Map<string, string>();
+    let ownersOfOpen = targetsOfOpen;
+    if (def.fanOut) {
+      for (const t of targetsOfOpen) rootOf.set(t.id, String(t.data[def.fanOut.field] ?? ''));
+      ownersOfOpen = await repo.getMany([...new Set(rootOf.values())], db);
+    }
+    const categories = await categoryOf(ownersOfOpen);
+    const toRemove = open.filter((a) => !linked(categories.get(rootOf.get(a.dossierId) ?? a.dossierId)));
+    const now = this.clock.now();
+    const stamped = await this.engine.stampLinked(db, template, plan, `categories:${now}`, principal.id);
+    const removed = await this.engine.actions.cancel(
+      toRemove.map((a) => ({
+        id: a.id,
+        from: a.status,
+        reason: 'the dossier is no longer in a category linked to the template',
+      })),
+      principal.id,
+      now,
+      db,
+    );
+    if (!dryRun) {
+      await this.audit(db, {
+        actor: principal.id,
+        action: 'template.applyCategories',
+        entityType: 'actionTemplate',
+        entityId: template.templateId,
+        before: null,
+        after: { stamped: stamped.length, removed: removed.length },
+      });
+    }
+    return { toStamp: stamped.length, toRemove: removed.length, applied: !dryRun };
   }
 }

@@ -22,10 +22,11 @@ import { CalendarService } from './calendar.service.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { TemplateService } from './template.service.js';
 import { EconobisWorkflowService } from './econobis-workflows.service.js';
+import { installDemoDossierWorkflows, installDemoWorkflows } from './demo-workflows.js';
+import { reminderEmail } from '../domain/template/action-template.js';
 import { ExplainService } from './explain.service.js';
 import { TemplateGraphService } from './template-graph.service.js';
 import { ImpactService } from './impact.service.js';
-import { installDemoWorkflows } from './demo-workflows.js';
 import { createWebhookClient } from './webhook.client.js';
 import { WebhookSettingsService } from './webhook-settings.service.js';
 import { openWebhookSecret, sealWebhookSecret } from './webhook-secrets.js';
@@ -178,7 +179,12 @@ export class Werkflow {
     });
     this.templates = new TemplateService(store, this.engine, this.dossiers, catalog, clock);
     this.actions = new ActionService(store, this.engine, this.executor, this.dossiers, clock);
-    this.econobis = new EconobisWorkflowService(this.templates, catalog);
+    this.econobis = new EconobisWorkflowService(
+      this.templates,
+      catalog,
+      () => this.dossiers.dossiers.list({ type: 'measureCategory', limit: 1000 }),
+      () => this.email.listTemplates(),
+    );
     this.email = new EmailService({
       store,
       clock,
@@ -204,12 +210,30 @@ export class Werkflow {
     });
     this.executor.email = this.email;
     this.executor.afterCommit = () => this.email.kick();
+    // An e-mail action follows its mail: refused for good → the action is failed, with the reply.
+    this.email.outbox.afterResults = async (results, db) => {
+      const idsOf = (outcome: string) => results.filter((r) => r.outcome === outcome).map((r) => r.id);
+      await this.engine.actions.mailRefused(idsOf('failed'), 'mailer', clock.now(), db);
+      await this.engine.actions.mailDelivered(idsOf('sent'), 'mailer', clock.now(), db);
+    };
     // E-mail effects are checked when a template is saved: the e-mail template exists and is
     // written for the dossier type the mail is rendered for (the fan-out target, if any).
-    this.templates.validateEffect = async (def) =>
-      def.effect.type === 'sendEmail'
-        ? this.email.validateEffect(def.effect, def.fanOut?.dossierType ?? def.dossierType)
-        : [];
+    // A reminder is checked as the e-mail it sends: its own template and recipients, else the main's.
+    this.templates.validateEffect = async (def) => {
+      if (def.effect.type !== 'sendEmail') return [];
+      const root = def.fanOut?.dossierType ?? def.dossierType;
+      const problems = await this.email.validateEffect(def.effect, root);
+      if (def.reminder && (def.reminder.emailTemplateId !== undefined || def.reminder.to !== undefined)) {
+        const reminder = { ...def.effect, ...reminderEmail(def.reminder) };
+        problems.push(
+          ...(await this.email.validateEffect(reminder, root, 'reminder')).map((p) => ({
+            ...p,
+            path: p.path.replace(/^reminder\.templateId/, 'reminder.emailTemplateId'),
+          })),
+        );
+      }
+      return problems;
+    };
     this.templates.email = this.email;
     this.templates.prepareForStorage = (def, previous) =>
       sealWebhookSecret(def, previous, (plain) => this.email.sealSecret(plain));
@@ -386,6 +410,8 @@ export class Werkflow {
         }
       }
     }
+    // Workflows that name demo dossiers (the intake measures), once those exist.
+    await installDemoDossierWorkflows(this, key);
     return { users: demo.users.length, dossiers: demo.dossiers.length, byType };
   }
 

@@ -1,5 +1,5 @@
 import { type Selectable, sql } from 'kysely';
-import type { Action, ActionHistoryEntry, ActionStatus } from '../domain/action/action.js';
+import type { Action, ActionHistoryEntry, ActionStatus, Delivery } from '../domain/action/action.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { ExecutionMode } from '../domain/template/action-template.js';
 import type { Db, Store } from './database.js';
@@ -532,9 +532,95 @@ export class ActionRepository {
     return rows.map((r) => this.toDomain(r));
   }
 
+  /** Where the mail of each of these actions is (only actions that wrote one are in the map). */
+  async deliveries(actionIds: readonly string[], db: Db = this.store.db): Promise<Map<string, Delivery>> {
+    const out = new Map<string, Delivery>();
+    for (let i = 0; i < actionIds.length; i += CHUNK) {
+      const rows = await db
+        .selectFrom('email_outbox')
+        .select(['id', 'action_id', 'status', 'last_reply', 'message_id', 'attempts', 'sent_at'])
+        .where('action_id', 'in', actionIds.slice(i, i + CHUNK))
+        .execute();
+      for (const r of rows) {
+        const status = r.status === 'sent' ? 'delivered' : r.status === 'sending' ? 'queued' : r.status;
+        out.set(r.action_id!, {
+          status: status as Delivery['status'],
+          reply: r.last_reply,
+          outboxId: r.id,
+          messageId: r.message_id,
+          attempts: Number(r.attempts),
+          sentAt: r.sent_at === null ? null : Number(r.sent_at),
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The mail server refused the mail of these outbox rows for good: their actions, done when the
+   * mail was written, become failed with the server's words. Returns the action ids that moved.
+   */
+  async mailRefused(outboxIds: readonly string[], actor: string, now: number, db: Db): Promise<string[]> {
+    if (outboxIds.length === 0) return [];
+    const rows = await db
+      .selectFrom('email_outbox')
+      .select(['action_id', 'last_reply'])
+      .where('id', 'in', [...outboxIds])
+      .where('status', '=', 'failed')
+      .where('action_id', 'is not', null)
+      .execute();
+    const moved: string[] = [];
+    for (const r of rows) {
+      const error = `The mail server refused the e-mail: ${r.last_reply ?? 'no reply'}`;
+      moved.push(
+        ...(await this.transition(
+          [{ id: r.action_id!, from: 'done', to: 'failed', note: error }],
+          actor,
+          now,
+          db,
+          {
+            error,
+            completed_at: null,
+          },
+        )),
+      );
+    }
+    return moved;
+  }
+
+  /**
+   * The mail of these outbox rows was delivered after all (resent from the outbox after it had
+   * been refused): actions failed by that refusal are done again.
+   */
+  async mailDelivered(outboxIds: readonly string[], actor: string, now: number, db: Db): Promise<void> {
+    for (let i = 0; i < outboxIds.length; i += CHUNK) {
+      const rows = await db
+        .selectFrom('actions')
+        .innerJoin('email_outbox', 'email_outbox.action_id', 'actions.id')
+        .select('actions.id')
+        .where('email_outbox.id', 'in', outboxIds.slice(i, i + CHUNK))
+        .where('email_outbox.status', '=', 'sent')
+        .where('actions.status', '=', 'failed')
+        .execute();
+      await this.transition(
+        rows.map((r) => ({
+          id: r.id,
+          from: 'failed' as const,
+          to: 'done' as const,
+          note: 'the e-mail was delivered',
+        })),
+        actor,
+        now,
+        db,
+        { error: null, completed_at: now },
+      );
+    }
+  }
+
   /**
    * Completes a batch of running actions in one statement per outcome (the fast path). `actor` is
-   * written to the history as given (`worker:<id>` for the scheduler, a user id for Execute).
+   * written to the history as given (`worker:<id>` for the scheduler, a user id for Execute);
+   * `notes` per action id become the history note and the status reason.
    */
   async completeMany(
     ids: readonly string[],
@@ -543,6 +629,7 @@ export class ActionRepository {
     db: Db,
     /** Actions completed with a result (a webhook's status), written in the same statement. */
     withResult: ReadonlyMap<string, unknown> = new Map(),
+    notes: ReadonlyMap<string, string> = new Map(),
   ): Promise<void> {
     const done = {
       status: 'done',
@@ -586,10 +673,13 @@ export class ActionRepository {
         actor,
         fromStatus: 'running',
         toStatus: 'done',
-        note: null,
+        note: notes.get(id) ?? null,
       })),
       db,
     );
+    // Done, with a note: the reason is shown on the action (a recipient rule that yielded nothing).
+    for (const [id, note] of notes)
+      await db.updateTable('actions').set({ status_reason: note }).where('id', '=', id).execute();
   }
 
   /**
@@ -669,6 +759,19 @@ export class ActionRepository {
   }
 
   /** Manual and semi-automatic actions whose due time has come: pending → due (the to-do list). */
+  /** Pending manual and semi-automatic actions whose due time has come (to re-check before marking them due). */
+  async fallingDue(now: number, limit: number, db: Db): Promise<Action[]> {
+    const rows = await db
+      .selectFrom('actions')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('execution_mode', 'in', ['manual', 'semiAutomatic'])
+      .where('due_at', '<=', now)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => this.toDomain(r));
+  }
+
   async markDue(now: number, db: Db): Promise<number> {
     const rows = await db
       .selectFrom('actions')

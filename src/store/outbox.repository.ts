@@ -305,6 +305,24 @@ export class OutboxRepository {
     now: number,
     db: Db,
   ): Promise<void> {
+    await this.writeResults(results, workerId, now, db);
+    // In the same transaction: the actions that wrote these rows follow their mail.
+    await this.afterResults(results, db);
+  }
+
+  /**
+   * Called with every batch of results inside the transaction that records them; the composition
+   * root points it at the engine, so an e-mail action's status follows its mail (a refused mail
+   * puts the action in the failed list).
+   */
+  afterResults: (results: readonly DeliveryResult[], db: Db) => Promise<void> = async () => {};
+
+  private async writeResults(
+    results: readonly DeliveryResult[],
+    workerId: string,
+    now: number,
+    db: Db,
+  ): Promise<void> {
     const sent = results.filter((r) => r.outcome === 'sent');
     for (const r of results) {
       const base = db

@@ -172,16 +172,39 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
       const stamped = await w.actions.list({ templateId: tpl.id, limit: 10 });
       expect(stamped.map((a) => a.dossierId).sort()).toEqual(people.map((p) => p.id).sort());
       expect(stamped.every((a) => a.dossierType === 'participant' && a.status === 'pending')).toBe(true);
-      // A participant registered after the event gets no action from this template.
+      // A participant registered after the event gets its action too: it joins the training.
       const late = await participant(w, t, 'Laat Aangemeld');
+      const [joined] = await actionsOf(w, late.id);
+      expect(joined).toMatchObject({ templateId: tpl.id, status: 'pending', dueAt: clock.now() + DAY });
       clock.advance(DAY);
-      expect((await w.scheduler.tick()).executed).toBe(3);
-      for (const p of people) expect((await w.dossiers.get('participant', p.id)).status).toBe('geplaatst');
-      expect((await w.dossiers.get('participant', late.id)).status).toBe('aangemeld');
+      expect((await w.scheduler.tick()).executed).toBe(4);
+      for (const p of [...people, late])
+        expect((await w.dossiers.get('participant', p.id)).status).toBe('geplaatst');
       // The status set again (everyTime): a new round for everybody registered now.
       await patch(w, 'training', t.id, { status: 'te-starten' });
       await patch(w, 'training', t.id, { status: 'definitief' });
       expect(await w.actions.list({ templateId: tpl.id, statuses: ['pending'], limit: 10 })).toHaveLength(4);
+    });
+
+    it('a participant moved to another training or withdrawn has its pending action cancelled with the reason; one of another training type gets none', async () => {
+      const w = await open();
+      const { bhv, tpl } = await setup(w);
+      const vca = await trainingType(w, 'VCA Basis');
+      const t = await training(w, bhv, { status: 'definitief' });
+      const other = await training(w, vca, { status: 'definitief' });
+      const mover = await participant(w, t, 'Piet de Vries');
+      const quitter = await participant(w, t, 'Sanne Bakker');
+      expect(await w.actions.list({ templateId: tpl.id, limit: 10 })).toHaveLength(2);
+      expect(await actionsOf(w, (await participant(w, other, 'Kees Smit')).id)).toEqual([]);
+      await patch(w, 'participant', mover.id, { training: other.id });
+      await patch(w, 'participant', quitter.id, { status: 'afgemeld' });
+      const [moved] = await actionsOf(w, mover.id);
+      const [quit] = await actionsOf(w, quitter.id);
+      expect(moved).toMatchObject({ status: 'cancelled', statusReason: 'moved to another training' });
+      expect(quit).toMatchObject({ status: 'cancelled', statusReason: 'withdrawn: status set to Withdrawn' });
+      // Back to the BHV training: its action again.
+      await patch(w, 'participant', mover.id, { training: t.id });
+      expect((await actionsOf(w, mover.id)).map((a) => a.status).sort()).toEqual(['cancelled', 'pending']);
     });
 
     it('with repeat once, one per participant ever', async () => {
@@ -219,11 +242,16 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
           SYSTEM_PRINCIPAL,
           { publish: true },
         );
-        // Created with its start date: no participants yet, so nothing is stamped.
+        // Created with its start date: no participants yet; each one registered joins it.
         const t = await training(w, bhv, { startDate: '2026-12-01' });
         const people = [await participant(w, t, 'Piet de Vries'), await participant(w, t, 'Sanne Bakker')];
-        expect(await w.actions.list({ templateId: tpl.id, limit: 10 })).toEqual([]);
-        // The date is set (or moved) once they are registered: one action each.
+        expect(
+          (await w.actions.list({ templateId: tpl.id, limit: 10 })).map((a) => [a.status, a.dueAt]),
+        ).toEqual([
+          ['pending', Date.parse('2026-11-27T09:00:00+01:00')],
+          ['pending', Date.parse('2026-11-27T09:00:00+01:00')],
+        ]);
+        // The date is moved once they are registered: one action each, at the new time.
         await patch(w, 'training', t.id, { startDate: '2026-12-08' });
         let open_ = await w.actions.list({ templateId: tpl.id, statuses: ['pending'], limit: 10 });
         expect(open_.map((a) => a.dossierId).sort()).toEqual(people.map((p) => p.id).sort());
@@ -238,7 +266,9 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
           new Set([Date.parse('2026-12-24T09:00:00+01:00')]),
         );
         const cancelled = await w.actions.list({ templateId: tpl.id, statuses: ['cancelled'], limit: 10 });
-        expect(cancelled.map((a) => a.statusReason)).toEqual([
+        expect(cancelled.map((a) => a.statusReason).sort()).toEqual([
+          'startDate changed to 2026-12-08; planned again',
+          'startDate changed to 2026-12-08; planned again',
           'startDate changed to 2026-12-29; planned again',
           'startDate changed to 2026-12-29; planned again',
         ]);
@@ -313,6 +343,91 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
         statusReason: 'the conditions no longer held when it was due',
       });
       expect((await w.dossiers.get('participant', p.id)).status).toBe('aangemeld');
+    });
+  });
+
+  describe('templates on the participant linked to the training type (categoryVia)', () => {
+    it('participants added later get the actions, timed from the training; moved or withdrawn cancels them', async () => {
+      const w = await open();
+      const bhv = await trainingType(w, 'BHV Basis');
+      const vca = await trainingType(w, 'VCA Basis');
+      const tpl = await w.templates.create(
+        {
+          name: 'Deelnemer bellen (2 werkdagen voor de start)',
+          dossierType: 'participant',
+          event: { type: 'created' },
+          categoryVia: 'training',
+          categories: [bhv.id],
+          timing: {
+            anchor: { type: 'field', field: 'training.startDate' },
+            offset: -2,
+            unit: 'workingDays',
+            atTime: '09:00',
+          },
+          executionMode: 'manual',
+          effect: { type: 'none' },
+          repeat: 'once',
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const first = await training(w, bhv, { startDate: '2026-12-01' });
+      const later = await training(w, bhv, { startDate: '2026-12-15' });
+      const vcaTraining = await training(w, vca);
+      const piet = await participant(w, first, 'Piet de Vries');
+      const sanne = await participant(w, vcaTraining, 'Sanne Bakker');
+      const kees = await participant(w, first, 'Kees Smit');
+      expect(await actionsOf(w, piet.id)).toMatchObject([
+        { templateId: tpl.id, status: 'pending', dueAt: Date.parse('2026-11-27T09:00:00+01:00') },
+      ]);
+      expect(await actionsOf(w, sanne.id)).toEqual([]);
+      // Moved to a BHV training: the action, timed from that training's start.
+      await patch(w, 'participant', sanne.id, { training: later.id });
+      expect(await actionsOf(w, sanne.id)).toMatchObject([
+        { status: 'pending', dueAt: Date.parse('2026-12-11T09:00:00+01:00') },
+      ]);
+      // The training moves: the participant's action moves along.
+      await patch(w, 'training', later.id, { startDate: '2026-12-22' });
+      expect((await actionsOf(w, sanne.id)).map((a) => [a.status, a.dueAt, a.statusReason]).sort()).toEqual([
+        [
+          'cancelled',
+          Date.parse('2026-12-11T09:00:00+01:00'),
+          'startDate of the training changed to 2026-12-22; planned again',
+        ],
+        ['pending', Date.parse('2026-12-18T09:00:00+01:00'), null],
+      ]);
+      // Moved to a VCA training: cancelled with the reason, nothing new.
+      await patch(w, 'participant', piet.id, { training: vcaTraining.id });
+      expect(await actionsOf(w, piet.id)).toMatchObject([
+        { status: 'cancelled', statusReason: 'moved to another training' },
+      ]);
+      await patch(w, 'participant', kees.id, { status: 'afgemeld' });
+      expect(await actionsOf(w, kees.id)).toMatchObject([
+        { status: 'cancelled', statusReason: 'withdrawn: status set to Withdrawn' },
+      ]);
+    });
+
+    it('categoryVia must lead to a dossier with categories', async () => {
+      const w = await open();
+      const e = await catching(
+        w.templates.create(
+          {
+            name: 'Fout gekoppeld',
+            dossierType: 'participant',
+            event: { type: 'created' },
+            categoryVia: 'person',
+            categories: ['x'],
+            executionMode: 'manual',
+            effect: { type: 'none' },
+          },
+          SYSTEM_PRINCIPAL,
+        ),
+      );
+      expect(e.details).toContainEqual({
+        path: 'categoryVia',
+        message:
+          'categoryVia must be a reference field of participant to a dossier with categories: training.',
+      });
     });
   });
 
@@ -617,6 +732,56 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
     ]);
     expect(await rowCounts(w)).toEqual(before);
     expect(await w.actions.list({ templateId: tpl.id, limit: 10 })).toEqual([]);
+  });
+
+  it('retroactive linking of a fan-out template counts actions (one per participant), applies exactly that, and again 0 / 0 without churn', async () => {
+    const w = await open();
+    const bhv = await trainingType(w, 'BHV Basis');
+    const vca = await trainingType(w, 'VCA Basis');
+    const first = await training(w, bhv, { status: 'definitief' });
+    const second = await training(w, bhv, { status: 'definitief', startDate: '2026-12-08' });
+    const vcaTraining = await training(w, vca, { status: 'definitief' });
+    for (const [t, names] of [
+      [first, ['Piet de Vries', 'Sanne Bakker', 'Kees Smit']],
+      [second, ['Anna Jansen', 'Bram Visser']],
+      [vcaTraining, ['Eva de Boer']],
+    ] as const)
+      for (const name of names) await participant(w, t, name);
+    const tpl = await w.templates.create(
+      {
+        name: 'Deelnemers informeren',
+        dossierType: 'training',
+        event: { type: 'statusSet', to: ['definitief'] },
+        fanOut: { dossierType: 'participant', field: 'training' },
+        categories: [bhv.id],
+        timing: { anchor: { type: 'field', field: 'startDate' }, offset: -2, unit: 'workingDays' },
+        executionMode: 'manual',
+        effect: { type: 'none' },
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    const plan = (dryRun: boolean) => w.templates.applyCategories(tpl.id, SYSTEM_PRINCIPAL, { dryRun });
+    const before = await rowCounts(w);
+    expect(await plan(true)).toEqual({ toStamp: 5, toRemove: 0, applied: false });
+    expect(await rowCounts(w)).toEqual(before);
+    expect(await plan(false)).toEqual({ toStamp: 5, toRemove: 0, applied: true });
+    expect(await w.actions.list({ templateId: tpl.id, limit: 100 })).toHaveLength(5);
+    const after = await rowCounts(w);
+    expect(await plan(true)).toEqual({ toStamp: 0, toRemove: 0, applied: false });
+    expect(await plan(false)).toEqual({ toStamp: 0, toRemove: 0, applied: true });
+    // No cancel-and-restamp: the actions and their history are as they were (one audit entry more).
+    expect(await rowCounts(w)).toEqual({ ...after, audit: after.audit! + 1 });
+    // Linked to VCA instead: the five BHV participants' actions go, the VCA participant gets one.
+    await w.templates.updateDraft(
+      tpl.id,
+      { ...(await w.templates.get(tpl.id)).draft, categories: [vca.id] },
+      SYSTEM_PRINCIPAL,
+    );
+    await w.templates.publish(tpl.id, SYSTEM_PRINCIPAL);
+    expect(await plan(true)).toEqual({ toStamp: 1, toRemove: 5, applied: false });
+    expect(await plan(false)).toEqual({ toStamp: 1, toRemove: 5, applied: true });
+    expect(await plan(true)).toEqual({ toStamp: 0, toRemove: 0, applied: false });
   });
 
   it('retroactive categories: a dry run counts, applying stamps, applying again stamps nothing new', async () => {

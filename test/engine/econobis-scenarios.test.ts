@@ -10,7 +10,9 @@ import type { Dossier } from '../../src/domain/dossier.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import type { EmailPort } from '../../src/engine/effect-ports.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
+import { apiAs } from '../support/api-client.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+import { TestSmtpServer } from '../effects/email/support/smtp-test-server.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -50,6 +52,72 @@ function recordingEmail(): EmailPort & {
     },
     preview: async () => ({ to: ['fake@example.nl'], cc: [], bcc: [], subject: 'fake', html: '', text: '' }),
   };
+}
+
+/** A mailbox (never contacted: the mailer is not started) and the e-mail templates of the scenarios. */
+async function emailSetup(w: Werkflow, smtpPort = 2525) {
+  await w.email.createMailbox({
+    name: 'Energie Coöperatie',
+    host: '127.0.0.1',
+    port: smtpPort,
+    security: 'none',
+    fromName: 'Energie Coöperatie',
+    fromAddress: 'info@coop.example.nl',
+  });
+  const template = (name: string, rootType: string, subject: string) =>
+    w.email.createTemplate({
+      name,
+      rootType,
+      subject,
+      htmlBody: `<p>${subject}</p><p>Met vriendelijke groet, de energiecoöperatie</p>`,
+    });
+  return {
+    offerte: await template(
+      'Offerte aangevraagd',
+      'quotationRequest',
+      'Uw offerte voor {{ quotationRequest.opportunity.name }} is aangevraagd',
+    ),
+    herinnering: await template(
+      'Herinnering offerte',
+      'quotationRequest',
+      'Herinnering: offerte voor {{ quotationRequest.opportunity.name }}',
+    ),
+    nieuweTaak: await template('Nieuwe taak', 'task', 'Nieuwe taak: {{ task.description }}'),
+    verlopenTaak: await template('Verlopen taak', 'task', 'Verlopen: {{ task.description }}'),
+    afgehandeldeTaak: await template('Afgehandelde taak', 'task', 'Afgehandeld: {{ task.description }}'),
+  };
+}
+
+/** Kansactie set to Offerte aangevraagd → e-mail to the resident and the coach after `days`. */
+async function mailResidentAndCoach(w: Werkflow, emailTemplateId: string, days: number) {
+  await w.templates.create(
+    {
+      name: 'Offerteverzoek - Offerte aangevraagd',
+      dossierType: 'quotationRequest',
+      event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
+      timing: { anchor: { type: 'event' }, offset: days, unit: 'days' },
+      effect: {
+        type: 'sendEmail',
+        templateId: emailTemplateId,
+        to: [
+          { type: 'field', path: 'opportunity.intake.contact.email' },
+          { type: 'field', path: 'coach.email' },
+        ],
+      },
+    },
+    SYSTEM_PRINCIPAL,
+    { publish: true },
+  );
+}
+
+async function outboxOf(w: Werkflow, dossierId: string) {
+  const rows = await w.store.db
+    .selectFrom('email_outbox')
+    .select('action_id')
+    .where('dossier_id', '=', dossierId)
+    .orderBy('created_at')
+    .execute();
+  return Promise.all(rows.map(async (r) => (await w.email.outbox.getByActionId(r.action_id!))!));
 }
 
 describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
@@ -337,73 +405,12 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
   });
 
   describe('with the e-mail part: each e-mail is an outbox row', () => {
-    /** A mailbox (never contacted: the mailer is not started) and the e-mail templates of the scenarios. */
-    async function emailSetup(w: Werkflow) {
-      await w.email.createMailbox({
-        name: 'Energie Coöperatie',
-        host: '127.0.0.1',
-        port: 2525,
-        security: 'none',
-        fromName: 'Energie Coöperatie',
-        fromAddress: 'info@coop.example.nl',
-      });
-      const template = (name: string, rootType: string, subject: string) =>
-        w.email.createTemplate({
-          name,
-          rootType,
-          subject,
-          htmlBody: `<p>${subject}</p><p>Met vriendelijke groet, de energiecoöperatie</p>`,
-        });
-      return {
-        offerte: await template(
-          'Offerte aangevraagd',
-          'quotationRequest',
-          'Uw offerte voor {{ quotationRequest.opportunity.name }} is aangevraagd',
-        ),
-        herinnering: await template(
-          'Herinnering offerte',
-          'quotationRequest',
-          'Herinnering: offerte voor {{ quotationRequest.opportunity.name }}',
-        ),
-        nieuweTaak: await template('Nieuwe taak', 'task', 'Nieuwe taak: {{ task.description }}'),
-        verlopenTaak: await template('Verlopen taak', 'task', 'Verlopen: {{ task.description }}'),
-        afgehandeldeTaak: await template('Afgehandelde taak', 'task', 'Afgehandeld: {{ task.description }}'),
-      };
-    }
-
-    async function outboxOf(w: Werkflow, dossierId: string) {
-      const rows = await w.store.db
-        .selectFrom('email_outbox')
-        .select('action_id')
-        .where('dossier_id', '=', dossierId)
-        .orderBy('created_at')
-        .execute();
-      return Promise.all(rows.map(async (r) => (await w.email.outbox.getByActionId(r.action_id!))!));
-    }
-
     it.each([0, 3])(
       'kansactie set to Offerte aangevraagd → e-mail to the resident and the coach after %i days',
       async (days) => {
         const w = await open();
         const t = await emailSetup(w);
-        await w.templates.create(
-          {
-            name: 'Offerteverzoek - Offerte aangevraagd',
-            dossierType: 'quotationRequest',
-            event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
-            timing: { anchor: { type: 'event' }, offset: days, unit: 'days' },
-            effect: {
-              type: 'sendEmail',
-              templateId: t.offerte.id,
-              to: [
-                { type: 'field', path: 'opportunity.intake.contact.email' },
-                { type: 'field', path: 'coach.email' },
-              ],
-            },
-          },
-          SYSTEM_PRINCIPAL,
-          { publish: true },
-        );
+        await mailResidentAndCoach(w, t.offerte.id, days);
         const { quotationRequest: qr } = await household(w);
         await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
         clock.advance(days * DAY);
@@ -539,6 +546,324 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       ]);
     });
   });
+
+  describe('recipients: whoever is responsible (issue 8, story 1)', () => {
+    it('the task workflows mail the responsible user, else every member of the team once; neither fails naming both', async () => {
+      const w = await open();
+      const t = await emailSetup(w);
+      const anja = await user(w, 'Anja Kramer', 'anja@coop.example.nl');
+      const bert = await user(w, 'Bert Bos', 'bert@coop.example.nl');
+      const team = await w.auth.createTeam({ name: 'Bellers', memberIds: [anja, bert] }, 'test');
+      await w.econobis.saveTaskTypeWorkflows(
+        'bellen',
+        { new: { enabled: true, emailTemplateId: t.nieuweTaak.id } },
+        SYSTEM_PRINCIPAL,
+      );
+      const task = (description: string, data: Record<string, unknown>) =>
+        w.dossiers.create(
+          'task',
+          { data: { taskType: 'bellen', description, finished: false, ...data } },
+          null,
+        );
+      const onUser = await task('Op Anja', { responsibleUser: anja });
+      const onTeam = await task('Op het team', { responsibleTeam: team.id });
+      const onBoth = await task('Op Bert en het team', { responsibleUser: bert, responsibleTeam: team.id });
+      const onNobody = await task('Op niemand', {});
+      await w.scheduler.tick();
+      const mails = async (id: string) => (await outboxOf(w, id)).map((m) => [...m.to].sort());
+      expect(await mails(onUser.id)).toEqual([['anja@coop.example.nl']]);
+      expect(await mails(onTeam.id)).toEqual([['anja@coop.example.nl', 'bert@coop.example.nl']]);
+      expect(await mails(onBoth.id)).toEqual([['bert@coop.example.nl']]);
+      expect(await mails(onNobody.id)).toEqual([]);
+      for (const d of [onUser, onTeam, onBoth]) expect((await actionsOf(w, d.id))[0]?.status).toBe('done');
+      const [failed] = await actionsOf(w, onNobody.id);
+      expect(failed?.status).toBe('failed');
+      expect(failed?.error).toContain('has no responsible user');
+      expect(failed?.error).toContain('has no team in "responsibleTeam"');
+    });
+
+    it('a rule that yields nothing is a note on the action when another rule yields an address', async () => {
+      const w = await open();
+      const t = await emailSetup(w);
+      await mailResidentAndCoach(w, t.offerte.id, 0);
+      const { quotationRequest: qr, coach } = await household(w);
+      await patch(w, 'contact', coach.id, { email: null });
+      await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+      await w.scheduler.tick();
+      const [action] = await actionsOf(w, qr.id);
+      expect(action?.status).toBe('done');
+      expect(action?.statusReason).toContain('has no e-mail address in "email"');
+      expect(action?.result).toMatchObject({ to: ['jan.jansen@example.nl'] });
+      expect((await statusesOf(w, action!.id)).at(-1)).toBe('done');
+      expect((await w.actions.get(action!.id)).history.at(-1)?.note).toContain('Carla Coach');
+    });
+  });
+
+  it('a reminder has its own e-mail template and recipients, set in the Workflows view (issue 8, story 5)', async () => {
+    const w = await open();
+    const t = await emailSetup(w);
+    const manager = await apiAs(w, 'workflowManager');
+    const url = '/api/workflows/statuses/quotationRequest/offerte-aangevraagd';
+    const body = {
+      active: true,
+      emailTemplateId: t.offerte.id,
+      numberOfDays: 0,
+      sendReminder: true,
+      reminderDays: 7,
+      recipients: ['resident'],
+      reminderEmailTemplateId: t.herinnering.id,
+      reminderRecipients: ['resident', 'coach'],
+    };
+    const saved = await manager.request('PUT', url, body);
+    expect(saved.statusCode).toBe(200);
+    expect(saved.json()).toMatchObject({
+      recipients: ['resident'],
+      reminderEmailTemplateId: t.herinnering.id,
+      reminderRecipients: ['resident', 'coach'],
+    });
+    const row = (await manager.request('GET', '/api/workflows/statuses'))
+      .json()
+      .items.find(
+        (r: { status: string; dossierType: string }) =>
+          r.dossierType === 'quotationRequest' && r.status === 'offerte-aangevraagd',
+      );
+    expect(row).toMatchObject({
+      reminderEmailTemplateId: t.herinnering.id,
+      reminderRecipients: ['resident', 'coach'],
+    });
+    // A reminder template written for another dossier type is refused, naming the field.
+    const wrong = await manager.request('PUT', url, { ...body, reminderEmailTemplateId: t.nieuweTaak.id });
+    expect(wrong.statusCode).toBe(422);
+    expect(JSON.stringify(wrong.json())).toContain('reminder.emailTemplateId');
+    const { quotationRequest: qr } = await household(w);
+    await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+    await w.scheduler.tick();
+    clock.advance(7 * DAY);
+    await w.scheduler.tick();
+    expect((await outboxOf(w, qr.id)).map((m) => [m.subject, m.to])).toEqual([
+      ['Uw offerte voor Zon op het dak is aangevraagd', ['jan.jansen@example.nl']],
+      ['Herinnering: offerte voor Zon op het dak', ['jan.jansen@example.nl', 'carla@coaches.example.nl']],
+    ]);
+  });
+
+  it('intake-measure workflows: an intake that gets the measure gets an opportunity, a quotation request to the chosen supplier and a mail (issue 8, story 6)', async () => {
+    const w = await open();
+    await emailSetup(w);
+    const manager = await apiAs(w, 'workflowManager');
+    const solar = await w.dossiers.create('measureCategory', { data: { name: 'Zonnepanelen' } }, null);
+    const other = await w.dossiers.create('measureCategory', { data: { name: 'Isolatie' } }, null);
+    const supplier = await w.dossiers.create(
+      'contact',
+      { data: { kind: 'organisatie', name: 'Zon BV', email: 'offerte@zon.example.nl' } },
+      null,
+    );
+    const mail = await w.email.createTemplate({
+      name: 'Kans aangemaakt',
+      rootType: 'opportunity',
+      subject: 'Uw aanvraag voor {{ opportunity.measureCategory.name }}',
+      htmlBody: '<p>Beste {{ opportunity.intake.contact.name }}, wij gaan voor u aan de slag.</p>',
+    });
+    const setting = {
+      active: true,
+      opportunityStatus: 'actief',
+      opportunityAction: {
+        dossierType: 'quotationRequest',
+        status: 'offerte-aangevraagd',
+        organisationId: supplier.id,
+      },
+      emailTemplateId: mail.id,
+    };
+    const saved = await manager.request('PUT', `/api/workflows/intake-measures/${solar.id}`, setting);
+    expect(saved.statusCode).toBe(200);
+    const rows = (await manager.request('GET', '/api/workflows/intake-measures')).json().items;
+    // Rows in id order; two ids made in the same millisecond of the test clock may come either way.
+    expect(rows).toHaveLength(2);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ measureCategory: solar.id, label: 'Zonnepanelen', ...setting }),
+        expect.objectContaining({ measureCategory: other.id, active: false, opportunityAction: null }),
+      ]),
+    );
+    const resident = await w.dossiers.create(
+      'contact',
+      { data: { kind: 'persoon', name: 'Jan Jansen', email: 'jan.jansen@example.nl' } },
+      null,
+    );
+    const withMeasure = await w.dossiers.create(
+      'intake',
+      { data: { contact: resident.id, status: 'open', measureCategory: solar.id } },
+      null,
+    );
+    const later = await w.dossiers.create('intake', { data: { contact: resident.id, status: 'open' } }, null);
+    await patch(w, 'intake', later.id, { measureCategory: solar.id });
+    const isolation = await w.dossiers.create(
+      'intake',
+      { data: { contact: resident.id, status: 'open', measureCategory: other.id } },
+      null,
+    );
+    await w.scheduler.tick(); // the opportunities
+    await w.scheduler.tick(); // with them: the quotation requests and the mails
+    for (const intake of [withMeasure, later]) {
+      const [opportunity, ...more] = await w.dossiers.list({
+        type: 'opportunity',
+        fields: { intake: intake.id },
+        limit: 10,
+      });
+      expect(more).toEqual([]);
+      expect(opportunity).toMatchObject({
+        status: 'actief',
+        data: { name: 'Zonnepanelen', measureCategory: solar.id },
+      });
+      expect(
+        await w.dossiers.list({
+          type: 'quotationRequest',
+          fields: { opportunity: opportunity!.id },
+          limit: 10,
+        }),
+      ).toMatchObject([{ status: 'offerte-aangevraagd', data: { organisation: supplier.id } }]);
+      expect((await outboxOf(w, opportunity!.id)).map((m) => [m.subject, m.to])).toEqual([
+        ['Uw aanvraag voor Zonnepanelen', ['jan.jansen@example.nl']],
+      ]);
+    }
+    expect(
+      await w.dossiers.list({ type: 'opportunity', fields: { intake: isolation.id }, limit: 10 }),
+    ).toEqual([]);
+    // Switched off: a new intake with the measure gets nothing.
+    await manager.request('PUT', `/api/workflows/intake-measures/${solar.id}`, {
+      active: false,
+      opportunityStatus: 'actief',
+    });
+    const afterOff = await w.dossiers.create(
+      'intake',
+      { data: { contact: resident.id, status: 'open', measureCategory: solar.id } },
+      null,
+    );
+    await w.scheduler.tick();
+    expect(
+      await w.dossiers.list({ type: 'opportunity', fields: { intake: afterOff.id }, limit: 10 }),
+    ).toEqual([]);
+  });
+
+  it.each(['manual', 'semiAutomatic'] as const)(
+    'a %s action whose conditions (through a reference) no longer hold when it falls due is cancelled, not shown as due (issue 8, story 9)',
+    async (executionMode) => {
+      const w = await open();
+      await w.templates.create(
+        {
+          name: 'Bel de bewoner over de offerte',
+          dossierType: 'quotationRequest',
+          event: { type: 'statusSet', to: ['offerte-aangevraagd'] },
+          conditions: { type: 'compare', field: 'opportunity.intake.status', op: 'eq', value: 'open' },
+          timing: { anchor: { type: 'event' }, offset: 2, unit: 'days' },
+          executionMode,
+          effect:
+            executionMode === 'manual'
+              ? { type: 'none' }
+              : { type: 'setField', field: 'note', value: 'gebeld' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const closed = await household(w);
+      const open_ = await household(w);
+      for (const h of [closed, open_])
+        await patch(w, 'quotationRequest', h.quotationRequest.id, { status: 'offerte-aangevraagd' });
+      await patch(w, 'intake', closed.intake.id, { status: 'afgesloten-zonder-kans' });
+      clock.advance(2 * DAY);
+      await w.scheduler.tick();
+      expect(await actionsOf(w, closed.quotationRequest.id)).toMatchObject([
+        { status: 'cancelled', statusReason: 'the conditions no longer held when it was due' },
+      ]);
+      expect(await actionsOf(w, open_.quotationRequest.id)).toMatchObject([{ status: 'due' }]);
+    },
+  );
+
+  describe('an e-mail action follows its mail (issue 8, story 4)', () => {
+    it('refused → failed with the server’s words; Execute again after the fix delivers it once, with the same Message-ID', async () => {
+      const w = await open();
+      const server = new TestSmtpServer();
+      const port = await server.start();
+      try {
+        const t = await emailSetup(w, port);
+        await mailResidentAndCoach(w, t.offerte.id, 0);
+        const { quotationRequest: qr } = await household(w);
+        server.verdict = () => ({ accept: false, code: 550, message: 'Relaying denied for this sender' });
+        await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+        await w.scheduler.tick();
+        const staff = await apiAs(w, 'staff');
+        const [{ id }] = (await staff.request('GET', `/api/actions?dossierId=${qr.id}`)).json().items;
+        const read = async () => (await staff.request('GET', `/api/actions/${id}`)).json();
+        expect(await read()).toMatchObject({ status: 'done', delivery: { status: 'queued', reply: null } });
+        await w.email.mailer.drainOnce();
+        const refused = await read();
+        expect(refused).toMatchObject({ status: 'failed', delivery: { status: 'failed' } });
+        expect(refused.error).toContain('Relaying denied for this sender');
+        expect(refused.delivery.reply).toContain('550');
+        const failedList = (await staff.request('GET', '/api/actions?status=failed')).json().items;
+        expect(failedList.map((a: { id: string }) => a.id)).toEqual([id]);
+        // The cause is fixed; Execute again: the same outbox row goes out once more.
+        server.verdict = () => ({ accept: true });
+        const again = await staff.request('POST', `/api/actions/${id}/execute`);
+        expect(again.json()).toMatchObject({
+          status: 'done',
+          delivery: {
+            status: 'queued',
+            outboxId: refused.delivery.outboxId,
+            messageId: refused.delivery.messageId,
+          },
+        });
+        await w.email.mailer.drainOnce();
+        expect(await read()).toMatchObject({
+          status: 'done',
+          error: null,
+          delivery: { status: 'delivered' },
+        });
+        expect(server.received.map((m) => m.messageId)).toEqual([refused.delivery.messageId]);
+        // Done: executing again is refused, and nothing more is sent.
+        expect((await staff.request('POST', `/api/actions/${id}/execute`)).statusCode).toBe(409);
+        expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 0 });
+        expect(server.received).toHaveLength(1);
+        expect(await w.email.outbox.list({ limit: 10 })).toHaveLength(1);
+      } finally {
+        await server.stop();
+      }
+    });
+  });
+
+  it.each(['energy-cooperative', 'training-institute'])(
+    'the demo data of %s with its workflows: eight days later, no failed action',
+    async (preset) => {
+      clock = new TestClock('2026-11-23T10:00:00+01:00');
+      wf = await openTestWerkflow(backend, { preset, clock });
+      await wf.email.captureAllMail({ port: 0 });
+      await wf.seedDemo({ count: 60 });
+      for (let i = 0; i < 8 * 4; i++) {
+        clock.advance(6 * 3_600_000);
+        await wf.scheduler.tick();
+      }
+      const counts = await wf.engine.actions.countByStatus();
+      const failed = await wf.actions.list({ statuses: ['failed'], limit: 10 });
+      expect(failed.map((a) => a.error)).toEqual([]);
+      if (preset !== 'energy-cooperative') return;
+      expect(counts.done).toBeGreaterThan(0);
+      // Shipped: intake-measure workflows for two measures (story 6), and for every row of every
+      // Workflows view at least one e-mail template, each written for that row's type (story 7).
+      const measures = await wf.econobis.intakeMeasureWorkflows();
+      expect(measures.filter((m) => m.active && m.opportunityAction && m.emailTemplateId)).toHaveLength(2);
+      const statusRows = await wf.econobis.statusWorkflows();
+      const taskRows = await wf.econobis.taskTypeWorkflows();
+      for (const [rootType, rows] of [
+        ...statusRows.map((r) => [r.dossierType, [r]] as const),
+        ['task', taskRows],
+        ['opportunity', measures],
+      ] as const) {
+        for (const row of rows) {
+          expect(row.emailTemplates.length).toBeGreaterThan(0);
+          expect(row.emailTemplates.every((t) => t.rootType === rootType)).toBe(true);
+        }
+      }
+    },
+  );
 
   describe('task type workflows', () => {
     it('new task → an action for the responsible user', async () => {

@@ -39,6 +39,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }) {
     createdAt: iso(a.createdAt),
     updatedAt: iso(a.updatedAt),
     completedAt: iso(a.completedAt),
+    ...(a.delivery ? { delivery: { ...a.delivery, sentAt: iso(a.delivery.sentAt) } } : {}),
     ...(a.history
       ? {
           history: a.history.map((h) => ({

@@ -237,6 +237,8 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       schema: {
         tags: ['templates'],
         summary: 'Apply the linked categories to existing dossiers (dryRun: only count)',
+        description:
+          'toStamp and toRemove count actions (a fan-out template: one per related dossier). A dry run does the same work and rolls it back, so applying does exactly what it reported; applying again reports and does 0 / 0.',
         params: Params,
         body: Type.Object({ dryRun: Type.Boolean({ default: true }) }),
         response: {

@@ -4,6 +4,10 @@ import type { Werkflow } from '../../engine/werkflow.js';
 import { enginePrincipal } from '../principal.js';
 import { errorResponses } from '../schemas.js';
 
+const Recipients = Type.Array(Type.Union([Type.Literal('resident'), Type.Literal('coach')]), {
+  minItems: 1,
+  description: 'Who gets the mail: the resident (contact of the intake), the coach, or both',
+});
 const Part = Type.Object({ enabled: Type.Boolean(), emailTemplateId: Type.Optional(Type.String()) });
 
 /** The Econobis "Workflows" screens: status workflows and task-type workflows, backed by templates. */
@@ -34,9 +38,11 @@ export function workflowRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           numberOfDays: Type.Integer({ minimum: 0, maximum: 3650 }),
           sendReminder: Type.Boolean(),
           reminderDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
-          recipients: Type.Optional(
-            Type.Array(Type.Union([Type.Literal('resident'), Type.Literal('coach')]), { minItems: 1 }),
+          recipients: Type.Optional(Recipients),
+          reminderEmailTemplateId: Type.Optional(
+            Type.String({ description: "The reminder's own e-mail template (default: the first mail's)" }),
           ),
+          reminderRecipients: Type.Optional(Recipients),
         }),
         response: { 200: Type.Unknown(), ...errorResponses },
       },
@@ -88,6 +94,63 @@ export function workflowRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     async (request) =>
       werkflow.econobis.saveTaskTypeWorkflows(
         (request.params as { taskType: string }).taskType,
+        request.body as never,
+        enginePrincipal(request),
+      ),
+  );
+  app.get(
+    '/api/workflows/intake-measures',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['econobis workflows'],
+        summary:
+          'Workflows on intake measures: per measure category the opportunity, opportunity action and mail made when an intake gets it',
+        response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }) },
+      },
+    },
+    async () => ({ items: await werkflow.econobis.intakeMeasureWorkflows() }),
+  );
+  app.put(
+    '/api/workflows/intake-measures/:measureCategory',
+    {
+      config: { permission: 'workflows.automatic' },
+      schema: {
+        tags: ['econobis workflows'],
+        summary: 'When an intake gets this measure: the opportunity (status), an opportunity action, a mail',
+        params: Type.Object({
+          measureCategory: Type.String({ description: 'The measure category (dossier id)' }),
+        }),
+        body: Type.Object({
+          active: Type.Boolean(),
+          opportunityStatus: Type.String({ description: 'Status of the opportunity that is made' }),
+          opportunityAction: Type.Optional(
+            Type.Union([
+              Type.Object({
+                dossierType: Type.String({
+                  description: 'quotationRequest, visit, budgetRequest or referral',
+                }),
+                status: Type.String(),
+                organisationId: Type.Optional(
+                  Type.String({ description: 'e.g. the supplier asked for a quotation' }),
+                ),
+              }),
+              Type.Null(),
+            ]),
+          ),
+          emailTemplateId: Type.Optional(
+            Type.Union([
+              Type.String({ description: 'An e-mail template written for opportunity' }),
+              Type.Null(),
+            ]),
+          ),
+        }),
+        response: { 200: Type.Unknown(), ...errorResponses },
+      },
+    },
+    async (request) =>
+      werkflow.econobis.saveIntakeMeasureWorkflow(
+        (request.params as { measureCategory: string }).measureCategory,
         request.body as never,
         enginePrincipal(request),
       ),

@@ -10,6 +10,7 @@
  *   failed ──(execute again after fixing the cause)──► running
  *   running ──(worker died; the sweeper)──► pending
  *   running ──(conditions failed when due)──► cancelled, or waiting ("create always")
+ *   done ──(its e-mail was refused by the mail server)──► failed
  */
 import type { ExecutionMode } from '../template/action-template.js';
 
@@ -34,7 +35,8 @@ const TRANSITIONS: Readonly<Record<ActionStatus, readonly ActionStatus[]>> = {
   due: ['running', 'done', 'cancelled', 'expired', 'pending', 'waiting'],
   running: ['done', 'failed', 'pending', 'due', 'waiting', 'cancelled'],
   failed: ['running', 'cancelled', 'done'],
-  done: [],
+  // An e-mail action's mail was refused by the server after the action was done.
+  done: ['failed'],
   cancelled: [],
   expired: [],
 };
@@ -44,6 +46,20 @@ export function canTransition(from: ActionStatus, to: ActionStatus): boolean {
 }
 
 export type ActionKind = 'main' | 'reminder';
+
+/**
+ * Where the e-mail of a send-e-mail action is: `queued` (in the outbox, or being sent),
+ * `delivered` (the server accepted it), `failed` (refused), `in_doubt` (the outcome is unknown: a
+ * person decides), `dismissed` (a person decided not to send it). `reply`: the server's words.
+ */
+export interface Delivery {
+  readonly status: 'queued' | 'delivered' | 'failed' | 'in_doubt' | 'dismissed';
+  readonly reply: string | null;
+  readonly outboxId: string;
+  readonly messageId: string;
+  readonly attempts: number;
+  readonly sentAt: number | null;
+}
 
 export interface Action {
   readonly id: string;
@@ -77,6 +93,8 @@ export interface Action {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly completedAt: number | null;
+  /** For a send-e-mail action that wrote its mail: where that mail is (read with the action). */
+  readonly delivery?: Delivery;
 }
 
 export interface ActionHistoryEntry {

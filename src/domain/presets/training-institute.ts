@@ -130,7 +130,7 @@ export const TRAINING_INSTITUTE_TYPES: readonly DossierType[] = [
       ['Afgemeld', 'Withdrawn'],
       ['Geslaagd', 'Passed'],
       ['Niet geslaagd', 'Failed'],
-    ]),
+    ]).map((s) => (s.code === 'afgemeld' ? { ...s, withdrawn: true } : s)),
     fields: [
       f.ref('training', 'training', 'Opleiding', 'Training', true),
       f.ref('person', 'person', 'Persoon', 'Person', true),

@@ -52,7 +52,12 @@ export type RecipientSpec =
   | { readonly type: 'field'; readonly path: string }
   | { readonly type: 'user'; readonly field: string }
   | { readonly type: 'team'; readonly field: string }
-  | { readonly type: 'address'; readonly address: string };
+  | { readonly type: 'address'; readonly address: string }
+  /**
+   * The first of these rules that yields an address (Econobis "the responsible": the user, else
+   * every member of the team). The rules inside are of the four kinds above.
+   */
+  | { readonly type: 'firstOf'; readonly of: readonly RecipientSpec[] };
 
 export interface SendEmailEffect {
   readonly type: 'sendEmail';
@@ -94,6 +99,16 @@ export interface Reminder {
   readonly after: Expiry;
   /** E-mail template for the reminder; the main effect's when absent. */
   readonly emailTemplateId?: string;
+  /** Who receives the reminder; the main e-mail's recipients when absent. */
+  readonly to?: readonly RecipientSpec[];
+}
+
+/** What a reminder changes in the main e-mail: its own template and recipients, where set. */
+export function reminderEmail(r: Reminder): { templateId?: string; to?: readonly RecipientSpec[] } {
+  return {
+    ...(r.emailTemplateId !== undefined ? { templateId: r.emailTemplateId } : {}),
+    ...(r.to !== undefined ? { to: r.to } : {}),
+  };
 }
 
 /** One action per related dossier: e.g. per participant (type participant, field training). */
@@ -109,6 +124,17 @@ export type TemplateView =
       readonly kind: 'econobisTaskType';
       readonly taskType: string;
       readonly workflow: 'new' | 'expired' | 'completed';
+    }
+  | {
+      readonly kind: 'econobisIntakeMeasure';
+      /** The measure category (dossier id). */
+      readonly measureCategory: string;
+      /**
+       * opportunity / opportunityOnCreate: the opportunity made when an intake gets the measure
+       * (changed to it, or created with it); action: the opportunity action made with it;
+       * email: the mail sent when the opportunity is made.
+       */
+      readonly part: 'opportunity' | 'opportunityOnCreate' | 'action' | 'email';
     };
 
 /** The definition a draft holds and a version freezes. */
@@ -134,6 +160,13 @@ export interface TemplateDefinition {
   readonly whenConditionsFail: 'cancel' | 'wait';
   /** Values of the type's category field this template is linked to; empty = every dossier. */
   readonly categories: readonly string[];
+  /**
+   * Link through a reference: `categories` are values of the category field of the dossier this
+   * reference field points to (Coachview: a template on the participant data group linked to the
+   * training type, via "training"). A dossier joining such a dossier (created for it, or moved to
+   * it) gets the template's actions; leaving it cancels them.
+   */
+  readonly categoryVia?: string;
   readonly fanOut?: FanOut;
   readonly reminder?: Reminder;
   readonly priority: 'low' | 'normal' | 'high';

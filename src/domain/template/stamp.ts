@@ -32,14 +32,26 @@ const lastDue = new WeakMap<
   { calendar: Calendar; eventAt: number; fieldValue: string | null; due: number | null }
 >();
 
-/** When the action is due; null when its anchor date field is empty. */
+/**
+ * When the action is due; null when its anchor date field is empty. An anchor one reference away
+ * ("training.startDate") is read with `read`, which the caller gives the loaded dossiers.
+ */
 export function dueTimeOf(
   d: TemplateDefinition,
-  input: { eventAt: number; data: Readonly<Record<string, unknown>> },
+  input: {
+    eventAt: number;
+    data: Readonly<Record<string, unknown>>;
+    read?: (path: string) => unknown;
+  },
   calendar: Calendar,
 ): number | null {
   const anchor = d.timing.anchor;
-  const raw = anchor.type === 'field' ? input.data[anchor.field] : undefined;
+  const raw =
+    anchor.type !== 'field'
+      ? undefined
+      : anchor.field.includes('.')
+        ? input.read?.(anchor.field)
+        : input.data[anchor.field];
   const fieldValue = typeof raw === 'string' ? raw : raw == null ? null : String(raw);
   const last = lastDue.get(d.timing);
   if (

@@ -78,6 +78,11 @@ export class TemplateIndex {
   private readonly byId = new Map<string, ActiveTemplate>();
   private readonly chains = new Map<string, ActiveTemplate[]>();
   private readonly dates = new Map<string, ActiveTemplate[]>();
+  /** Templates a dossier joins by a reference field: fan-out ones, and those linked via the reference. */
+  private readonly joins = new Map<string, ActiveTemplate[]>();
+  private readonly joinFieldsByType = new Map<string, Set<string>>();
+  /** Templates timed from a date one reference away ("training.startDate"), by (referenced type, field). */
+  private readonly anchoredThrough = new Map<string, { template: ActiveTemplate; via: string }[]>();
   readonly size: number;
 
   constructor(
@@ -90,6 +95,13 @@ export class TemplateIndex {
       this.byId.set(t.templateId, t);
       this.types.add(d.dossierType);
       if (d.fanOut) this.types.add(d.fanOut.dossierType);
+      const anchor = d.timing.anchor.type === 'field' ? d.timing.anchor.field.split('.') : [];
+      const ref =
+        anchor.length === 2 ? catalog.get(d.dossierType)?.fields.find((f) => f.key === anchor[0]) : undefined;
+      if (ref?.kind === 'reference' && d.event.type !== 'manual') {
+        this.types.add(ref.refType);
+        listIn(this.anchoredThrough, `${ref.refType}|${anchor[1]!}`).push({ template: t, via: ref.key });
+      }
       this.add(t);
     }
   }
@@ -103,25 +115,36 @@ export class TemplateIndex {
     }
     if (e.type === 'dateReached') listIn(this.dates, `${d.dossierType}|${e.field}`).push(t);
     if (e.type === 'manual') return; // only started by a person
+    const join =
+      d.fanOut ?? (d.categoryVia ? { dossierType: d.dossierType, field: d.categoryVia } : undefined);
+    if (join) {
+      listIn(this.joins, `${join.dossierType}|${join.field}`).push(t);
+      let fields = this.joinFieldsByType.get(join.dossierType);
+      if (!fields) this.joinFieldsByType.set(join.dossierType, (fields = new Set()));
+      fields.add(join.field);
+    }
+    // Linked through a reference: the category is the referenced dossier's, which the engine
+    // reads when stamping; here the template stands for every category.
+    const categories = d.categoryVia ? [] : d.categories;
     const categoryField = this.catalog.get(d.dossierType)?.categoryField;
     // Linked to categories of a type without a category field: no dossier can be in one.
-    if (d.categories.length > 0 && categoryField === undefined) return;
+    if (categories.length > 0 && categoryField === undefined) return;
     let ti = this.byType.get(d.dossierType);
     if (!ti) this.byType.set(d.dossierType, (ti = new TypeIndex(categoryField)));
     switch (e.type) {
       case 'created':
-        ti.created.add({ template: t }, d.categories);
+        ti.created.add({ template: t }, categories);
         return;
       case 'deleted':
-        ti.deleted.add({ template: t }, d.categories);
+        ti.deleted.add({ template: t }, categories);
         return;
       case 'fieldChanged': {
         const entry: Entry = { template: t, ...(e.from !== undefined ? { from: valueKey(e.from) } : {}) };
-        if (e.to === undefined) bucketIn(ti.fieldChangedAny, e.field).add(entry, d.categories);
+        if (e.to === undefined) bucketIn(ti.fieldChangedAny, e.field).add(entry, categories);
         else {
           let byValue = ti.fieldChangedTo.get(e.field);
           if (!byValue) ti.fieldChangedTo.set(e.field, (byValue = new Map()));
-          bucketIn(byValue, valueKey(e.to)).add(entry, d.categories);
+          bucketIn(byValue, valueKey(e.to)).add(entry, categories);
         }
         return;
       }
@@ -130,11 +153,11 @@ export class TemplateIndex {
         for (const status of new Set(e.to))
           bucketIn(ti.statusSet, status).add(
             { template: t, ...(e.from !== undefined ? { from: e.from } : {}) },
-            d.categories,
+            categories,
           );
         return;
       case 'dateReached':
-        bucketIn(ti.dateReached, e.field).add({ template: t }, d.categories);
+        bucketIn(ti.dateReached, e.field).add({ template: t }, categories);
         return;
     }
   }
@@ -152,6 +175,24 @@ export class TemplateIndex {
   /** Templates counting from a date field of this dossier type ("a date is reached"), whatever its value. */
   onDate(dossierType: string, field: string): readonly ActiveTemplate[] {
     return this.dates.get(`${dossierType}|${field}`) ?? [];
+  }
+
+  /**
+   * Templates a dossier of this type joins when `field` (a reference) is set: fan-out templates
+   * on the referenced dossier ("one per participant"), and templates linked to a category via it.
+   */
+  joinedBy(dossierType: string, field: string): readonly ActiveTemplate[] {
+    return this.joins.get(`${dossierType}|${field}`) ?? [];
+  }
+
+  /** The reference fields of this type that dossiers join templates by. */
+  joinFields(dossierType: string): ReadonlySet<string> {
+    return this.joinFieldsByType.get(dossierType) ?? new Set();
+  }
+
+  /** Templates timed from this date field of a referenced dossier, with the reference they go through. */
+  timedFrom(dossierType: string, field: string): readonly { template: ActiveTemplate; via: string }[] {
+    return this.anchoredThrough.get(`${dossierType}|${field}`) ?? [];
   }
 
   get(templateId: string): ActiveTemplate | undefined {

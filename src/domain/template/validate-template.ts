@@ -325,7 +325,38 @@ function checkStorableText(value: unknown, at: string, problems: Problems, depth
   }
 }
 
-function checkCategories(def: TemplateDefinition, type: DossierType, problems: Problems): void {
+/** The type whose category field a template's categories are values of: its own, or the one `categoryVia` leads to. */
+function categoryOwner(
+  def: TemplateDefinition,
+  type: DossierType,
+  catalog: DossierTypeCatalog,
+  problems: Problems,
+): DossierType | undefined {
+  const via = def.categoryVia as unknown;
+  if (via === undefined) return type;
+  const field = typeof via === 'string' ? fieldOf(type, via) : undefined;
+  const target = field?.kind === 'reference' ? catalog.get(field.refType) : undefined;
+  if (!target?.categoryField) {
+    const candidates = type.fields
+      .filter((f) => f.kind === 'reference' && catalog.get(f.refType)?.categoryField)
+      .map((f) => f.key);
+    problems.push({
+      path: 'categoryVia',
+      message: `categoryVia must be a reference field of ${type.key} to a dossier with categories${candidates.length > 0 ? `: ${candidates.join(' or ')}` : `; ${type.key} has none`}.`,
+    });
+    return undefined;
+  }
+  return target;
+}
+
+function checkCategories(
+  def: TemplateDefinition,
+  ownType: DossierType,
+  catalog: DossierTypeCatalog,
+  problems: Problems,
+): void {
+  const type = categoryOwner(def, ownType, catalog, problems);
+  if (!type) return;
   const categories = def.categories as unknown;
   if (!Array.isArray(categories)) {
     problems.push({ path: 'categories', message: 'categories must be a list (empty for every dossier).' });
@@ -416,7 +447,16 @@ export function validateTemplateDefinition(
   }
   checkEvent(def, type, problems);
   problems.push(...validateCondition(def.conditions, type, catalog, 'conditions'));
-  const dateFields = type.fields.filter((f) => f.kind === 'date' || f.kind === 'datetime').map((f) => f.key);
+  // Own date fields, and those one reference away ("training.startDate" for a participant).
+  const datesOf = (t: DossierType) =>
+    t.fields.filter((f) => f.kind === 'date' || f.kind === 'datetime').map((f) => f.key);
+  const dateFields = [
+    ...datesOf(type),
+    ...type.fields.flatMap((f) => {
+      const target = f.kind === 'reference' ? catalog.get(f.refType) : undefined;
+      return target ? datesOf(target).map((d) => `${f.key}.${d}`) : [];
+    }),
+  ];
   problems.push(...validateTiming(def.timing, 'timing', dateFields));
   if (
     def.event?.type === 'dateReached' &&
@@ -458,7 +498,7 @@ export function validateTemplateDefinition(
   if (def.whenConditionsFail !== 'cancel' && def.whenConditionsFail !== 'wait') {
     problems.push({ path: 'whenConditionsFail', message: 'whenConditionsFail must be "cancel" or "wait".' });
   }
-  checkCategories(def, type, problems);
+  checkCategories(def, type, catalog, problems);
   if (def.fanOut !== undefined) {
     const fanOut: Record<string, unknown> = isObject(def.fanOut) ? def.fanOut : {};
     const related = typeof fanOut.dossierType === 'string' ? catalog.get(fanOut.dossierType) : undefined;

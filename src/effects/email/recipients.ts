@@ -6,9 +6,11 @@ import type { RecipientSpec } from '../../domain/template/action-template.js';
 import { type MergeLoader, dossierTitle } from './merge-context.js';
 
 /**
- * Who receives a message. Every recipient spec must yield at least one address: a person the
- * template names who would not get the mail is a failure with a reason, never a silent skip
- * (Econobis skips a missing address without a word).
+ * Who receives a message. The "to" rules together must yield at least one address; a rule that
+ * yields nothing (no responsible team, a contact without e-mail) is reported as a note on the
+ * action, never skipped without a word (Econobis skips a missing address silently). Only when no
+ * "to" rule yields an address is the e-mail not sent, with a sentence per rule saying what it
+ * lacked.
  */
 export interface ResolvedRecipients {
   readonly to: string[];
@@ -51,6 +53,19 @@ export function checkRecipientSpecs(
   if (!Array.isArray(specs)) return [{ path, message: 'Recipients must be a list.' }];
   specs.forEach((spec: unknown, i) => {
     const at = `${path}[${i}]`;
+    const nested = spec as { type?: unknown; of?: unknown } | null;
+    if (typeof nested === 'object' && nested !== null && nested.type === 'firstOf') {
+      if (!Array.isArray(nested.of) || nested.of.length === 0) {
+        problems.push({
+          path: `${at}.of`,
+          message:
+            'List the rules to try in order, such as [{ "type": "user", "field": "responsibleUser" }, { "type": "team", "field": "responsibleTeam" }].',
+        });
+        return;
+      }
+      problems.push(...checkRecipientSpecs(nested.of, rootType, catalog, `${at}.of`));
+      return;
+    }
     const s = spec as Partial<Record<string, unknown>> | null;
     if (typeof s !== 'object' || s === null) {
       problems.push({
@@ -124,7 +139,7 @@ export function checkRecipientSpecs(
       default:
         problems.push({
           path: `${at}.type`,
-          message: `Unknown recipient type "${String(s.type)}": use field, user, team or address.`,
+          message: `Unknown recipient type "${String(s.type)}": use field, user, team, address or firstOf.`,
         });
     }
   });
@@ -165,7 +180,7 @@ async function addressesOfField(
 }
 
 async function addressesOf(
-  spec: RecipientSpec,
+  spec: Exclude<RecipientSpec, { type: 'firstOf' }>,
   root: Dossier,
   loader: MergeLoader,
 ): Promise<{ addresses: string[] } | { problem: string }> {
@@ -215,10 +230,53 @@ async function addressesOf(
   }
 }
 
+/** What one rule yields: the usable addresses, and a sentence for each that it lacked or refused. */
+interface RuleOutcome {
+  readonly addresses: string[];
+  readonly problems: string[];
+}
+
+async function outcomeOf(
+  spec: RecipientSpec,
+  root: Dossier,
+  loader: MergeLoader,
+  blockedDomains: readonly string[],
+): Promise<RuleOutcome> {
+  if (spec.type === 'firstOf') {
+    // The first rule that yields an address wins; the ones before it lacked one, which is expected.
+    const lacked: string[] = [];
+    for (const inner of spec.of) {
+      const r = await outcomeOf(inner, root, loader, blockedDomains);
+      if (r.addresses.length > 0) return r;
+      lacked.push(...r.problems);
+    }
+    return {
+      addresses: [],
+      problems: [`None of the ${spec.of.length} alternatives has an address: ${lacked.join(' ')}`],
+    };
+  }
+  const result = await addressesOf(spec, root, loader);
+  if ('problem' in result) return { addresses: [], problems: [result.problem] };
+  const addresses: string[] = [];
+  const problems: string[] = [];
+  for (const address of result.addresses) {
+    const blocked = isEmailAddress(address) ? blockedDomainOf(address, blockedDomains) : null;
+    if (!isEmailAddress(address))
+      problems.push(`"${address}" is not a valid e-mail address; correct it in the dossier.`);
+    else if (blocked)
+      problems.push(
+        `${address} is at a blocked domain (${blocked}); mail to it is refused. Change the address, or remove ${blocked} from the blocked domains under Settings → E-mail.`,
+      );
+    else addresses.push(address);
+  }
+  return { addresses, problems };
+}
+
 /**
  * Resolves to, cc and bcc for one dossier. Addresses are deduplicated (case-insensitively) and
- * an address in `to` is not repeated in cc or bcc. Returns every problem found, so a person
- * sees all that is missing at once.
+ * an address in `to` is not repeated in cc or bcc. When the "to" rules yield no address at all,
+ * `problems` holds a sentence for every rule that yielded nothing (the e-mail must not be sent);
+ * otherwise those sentences are `notes`, to be shown on the action.
  */
 export async function resolveRecipients(
   specs: {
@@ -229,29 +287,15 @@ export async function resolveRecipients(
   root: Dossier,
   loader: MergeLoader,
   blockedDomains: readonly string[],
-): Promise<{ recipients: ResolvedRecipients; problems: string[] }> {
-  const problems: string[] = [];
+): Promise<{ recipients: ResolvedRecipients; problems: string[]; notes: string[] }> {
+  const found: string[] = [];
   const seen = new Set<string>();
   const collect = async (list: readonly RecipientSpec[] | undefined): Promise<string[]> => {
     const out: string[] = [];
     for (const spec of list ?? []) {
-      const result = await addressesOf(spec, root, loader);
-      if ('problem' in result) {
-        problems.push(result.problem);
-        continue;
-      }
-      for (const address of result.addresses) {
-        if (!isEmailAddress(address)) {
-          problems.push(`"${address}" is not a valid e-mail address; correct it in the dossier.`);
-          continue;
-        }
-        const blocked = blockedDomainOf(address, blockedDomains);
-        if (blocked) {
-          problems.push(
-            `${address} is at a blocked domain (${blocked}); mail to it is refused. Change the address, or remove ${blocked} from the blocked domains under Settings → E-mail.`,
-          );
-          continue;
-        }
+      const r = await outcomeOf(spec, root, loader, blockedDomains);
+      found.push(...r.problems);
+      for (const address of r.addresses) {
         const key = address.toLowerCase();
         if (seen.has(key)) continue;
         seen.add(key);
@@ -263,5 +307,12 @@ export async function resolveRecipients(
   const to = await collect(specs.to);
   const cc = await collect(specs.cc);
   const bcc = await collect(specs.bcc);
-  return { recipients: { to, cc, bcc }, problems };
+  if (to.length === 0) {
+    return {
+      recipients: { to, cc, bcc },
+      problems: found.length > 0 ? found : ['it has no recipients.'],
+      notes: [],
+    };
+  }
+  return { recipients: { to, cc, bcc }, problems: [], notes: found };
 }

@@ -23,6 +23,14 @@ import { blockedDomainOf, checkRecipientSpecs, resolveRecipients } from './recip
  */
 export type { RecipientSpec, SendEmailEffect };
 
+/** The outbox row written for an action, and the recipient rules that yielded nothing (notes). */
+export interface EnqueuedEmail {
+  readonly outboxId: string;
+  readonly to: string[];
+  readonly subject: string;
+  readonly notes: string[];
+}
+
 /** What the effect needs; `EmailService.deps` is one. */
 export interface EmailDeps {
   readonly store: Store;
@@ -77,16 +85,18 @@ export async function validateSendEmailEffect(
   }
   const { blockedDomains } = await deps.settings.getEmailSettings(conn);
   for (const list of ['to', 'cc', 'bcc'] as const) {
-    (e[list] ?? []).forEach((spec, i) => {
+    const check = (spec: RecipientSpec, at: string): void => {
+      if (spec.type === 'firstOf') spec.of.forEach((inner, j) => check(inner, `${at}.of[${j}]`));
       if (spec.type !== 'address') return;
       const blocked = blockedDomainOf(spec.address, blockedDomains);
       if (blocked) {
         problems.push({
-          path: `${path}.${list}[${i}].address`,
+          path: `${at}.address`,
           message: `${spec.address} is at a blocked domain (${blocked}).`,
         });
       }
-    });
+    };
+    (e[list] ?? []).forEach((spec, i) => check(spec, `${path}.${list}[${i}]`));
   }
   return problems;
 }
@@ -167,6 +177,8 @@ interface Prepared {
   readonly to: string[];
   readonly cc: string[];
   readonly bcc: string[];
+  /** Recipient rules that yielded no address while others did: shown on the action. */
+  readonly notes: string[];
   readonly rendered: RenderedEmail;
   readonly loader: MergeLoader;
 }
@@ -207,17 +219,17 @@ async function prepare(
     extra: input.extra,
     now: deps.clock.now(),
   });
-  const { recipients, problems } = await resolveRecipients(
+  const { recipients, problems, notes } = await resolveRecipients(
     effect,
     dossier,
     loader,
     emailSettings.blockedDomains,
   );
-  if (problems.length > 0 || recipients.to.length + recipients.cc.length + recipients.bcc.length === 0) {
+  if (problems.length > 0) {
     const what = `${(type?.label.en ?? dossier.type).toLowerCase()} "${dossierTitle(dossier, type)}"`;
     throw new WerkflowError(
       'invalid_state',
-      `The e-mail "${template.name}" for the ${what} was not sent: ${problems.join(' ') || 'it has no recipients.'}`,
+      `The e-mail "${template.name}" for the ${what} was not sent: ${problems.join(' ')}`,
       { details: problems.map((message) => ({ path: 'effect.to', message })) },
     );
   }
@@ -225,13 +237,13 @@ async function prepare(
     { ...template, cacheKey: `${template.id}:${template.version}` },
     scope,
   );
-  return { template, ...recipients, rendered, loader };
+  return { template, ...recipients, notes, rendered, loader };
 }
 
 /**
  * Renders and writes ONE outbox row inside `db` (the transaction that completes the action).
  * Unique per actionId: calling twice with the same actionId returns the existing row, never a
- * second mail. Throws WerkflowError('invalid_state', …) with a sentence a person understands
+ * second mail; a row the server refused is queued again (Execute again after fixing the cause). Throws WerkflowError('invalid_state', …) with a sentence a person understands
  * when no recipient address results, a recipient is at a blocked domain, the template cannot be
  * filled in, or no mailbox is configured.
  */
@@ -239,9 +251,17 @@ export async function enqueueEmailForAction(
   deps: EmailDeps,
   db: Db,
   input: { actionId: string; effect: SendEmailEffect; dossier: Dossier; extra?: Record<string, unknown> },
-): Promise<{ outboxId: string; to: string[]; subject: string }> {
+): Promise<EnqueuedEmail> {
   const existing = await deps.outbox.getByActionId(input.actionId, db);
-  if (existing) return { outboxId: existing.id, to: [...existing.to], subject: existing.subject };
+  if (existing) {
+    // Executed again after the server refused it: the same row goes back to the queue (same
+    // Message-ID), so the outbox stays the one place that sends, and sends it once more.
+    if (existing.status === 'failed') {
+      await deps.outbox.resolve(existing.id, 'resent', null, deps.clock.now(), db);
+      deps.onEnqueued?.();
+    }
+    return { outboxId: existing.id, to: [...existing.to], subject: existing.subject, notes: [] };
+  }
   const prepared = await prepare(deps, db, input);
   const mailbox = await chooseMailbox(deps, db, {
     effectMailboxId: input.effect.mailboxId,
@@ -288,10 +308,10 @@ export async function enqueueEmailForAction(
   if (!inserted) {
     // Another transaction wrote the row for this action between our read and our insert.
     const winner = await deps.outbox.getByActionId(input.actionId, db);
-    if (winner) return { outboxId: winner.id, to: [...winner.to], subject: winner.subject };
+    if (winner) return { outboxId: winner.id, to: [...winner.to], subject: winner.subject, notes: [] };
   }
   deps.onEnqueued?.();
-  return { outboxId: id, to: prepared.to, subject: prepared.rendered.subject };
+  return { outboxId: id, to: prepared.to, subject: prepared.rendered.subject, notes: prepared.notes };
 }
 
 /** The same rendering without writing (simulation, and the semi-automatic "preview"). */
