@@ -1,6 +1,6 @@
 /**
- * The browser UI: `/` (index.html), `/app.js` (the TypeScript under src/web/app, bundled in-process
- * with esbuild at server start and kept in memory) and `/app.css`. Every other GET outside /api
+ * The browser UI: `/` (index.html), `/app.js` and `/app.css` (the React/TSX app under src/web/app
+ * with Mantine's styles, bundled in-process with esbuild at server start and kept in memory). Every other GET outside /api
  * answers index.html, so the UI's deep links (`/actions`, `/templates/…`) survive a reload;
  * unknown /api routes keep their JSON 404.
  */
@@ -12,8 +12,8 @@ import { WerkflowError } from '../domain/errors.js';
 import type { Werkflow } from '../engine/werkflow.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const ENTRY = here('./app/main.ts');
-const STATIC = { html: here('./static/index.html'), css: here('./static/app.css') };
+const ENTRY = here('./app/main.tsx');
+const HTML = here('./static/index.html');
 
 interface Assets {
   readonly html: string;
@@ -26,20 +26,24 @@ let assets: Promise<Assets> | undefined;
 /** Bundles the browser code once per process; later servers (tests) share the result. */
 function loadAssets(): Promise<Assets> {
   assets ??= (async () => {
-    const [html, css, bundle] = await Promise.all([
-      readFile(STATIC.html, 'utf8'),
-      readFile(STATIC.css, 'utf8'),
+    const [html, bundle] = await Promise.all([
+      readFile(HTML, 'utf8'),
       build({
         entryPoints: [ENTRY],
         bundle: true,
         write: false,
+        // Not written: `outdir` only names the two outputs (main.js and the CSS it imports).
+        outdir: '/werkflow-ui',
         format: 'esm',
         target: 'es2022',
+        jsx: 'automatic',
         minify: true,
+        define: { 'process.env.NODE_ENV': '"production"' },
         logLevel: 'silent',
       }),
     ]);
-    return { html, css, js: bundle.outputFiles[0]!.text };
+    const output = (ext: string) => bundle.outputFiles.find((f) => f.path.endsWith(ext))?.text ?? '';
+    return { html, css: output('.css'), js: output('.js') };
   })();
   // A failed build is retried by the next request instead of being cached for good.
   assets.catch(() => (assets = undefined));

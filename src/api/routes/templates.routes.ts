@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ActionTemplate, TemplateVersion } from '../../domain/template/action-template.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { enginePrincipal } from '../principal.js';
+import { plainJson } from '../contract-schemas.js';
 import { dossierBody, errorResponses } from '../schemas.js';
 
 const Params = Type.Object({ id: Type.String() });
@@ -39,6 +40,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates',
     {
       config: { permission: 'dossiers.read' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary: 'List action templates',
@@ -47,7 +49,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           process: Type.Optional(Type.String()),
           active: Type.Optional(Type.Boolean()),
         }),
-        response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }), ...errorResponses },
+        response: { 200: Type.Object({ items: Type.Array(Type.Ref('Template')) }), ...errorResponses },
       },
     },
     async (request) => ({
@@ -60,6 +62,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates',
     {
       config: { permission: 'templates.manual' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary: 'Create an action template (a draft; publish=true publishes it at once)',
@@ -67,7 +70,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           'Automatic and semi-automatic templates need the right workflows.automatic (Automatische workflow); manual ones templates.manual.',
         querystring: Type.Object({ publish: Type.Optional(Type.Boolean()) }),
         body: Definition,
-        response: { 201: Type.Unknown(), ...errorResponses },
+        response: { 201: Type.Ref('Template'), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -81,11 +84,12 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id',
     {
       config: { permission: 'dossiers.read' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary: 'A template with its draft and published versions',
         params: Params,
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: Type.Ref('Template'), ...errorResponses },
       },
     },
     async (request) => templateBody(await service.get((request.params as { id: string }).id)),
@@ -94,12 +98,13 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id/draft',
     {
       config: { permission: 'templates.manual' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary: 'Replace the draft (checked against the dossier types when saved)',
         params: Params,
         body: Definition,
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: Type.Ref('Template'), ...errorResponses },
       },
     },
     async (request) =>
@@ -115,6 +120,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id/publish',
     {
       config: { permission: 'templates.manual' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary: 'Publish the draft as a new immutable version',
@@ -128,12 +134,13 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id/active',
     {
       config: { permission: 'templates.manual' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary: 'Switch a template on or off',
         params: Params,
         body: Type.Object({ active: Type.Boolean() }),
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: Type.Ref('Template'), ...errorResponses },
       },
     },
     async (request) =>
@@ -149,6 +156,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id/simulate',
     {
       config: { permission: 'dossiers.read' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary:
@@ -160,7 +168,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
           }),
         ),
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: Type.Ref('Simulation'), ...errorResponses },
       },
     },
     async (request) => {
@@ -204,6 +212,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id/apply-categories',
     {
       config: { permission: 'templates.manual' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary: 'Apply the linked categories to existing dossiers (dryRun: only count)',
