@@ -190,24 +190,24 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
     await context.close();
   });
 
-  it('every screen passes axe, fits 1280 and 390 px, and is photographed in Dutch and English', async () => {
-    const action = (await server.werkflow.actions.list({ limit: 1 }))[0]!;
-    const quotation = (await server.werkflow.dossiers.list({ type: 'quotationRequest', limit: 1 }))[0]!;
-    const emailTemplate = (await server.werkflow.email.listTemplates())[0]!;
-    const screens: [string, string][] = [
-      ['actions', '/actions?filter=all'],
-      ['action', `/actions/${action.id}`],
-      ['workflows', '/workflows/opportunity-actions'],
-      ['workflows-task-types', '/workflows/task-types'],
-      ['templates', '/templates'],
-      ['email-templates', '/email-templates'],
-      ['email-template', `/email-templates/${emailTemplate.id}`],
-      ['dossiers', '/dossiers/quotationRequest'],
-      ['dossier', `/dossiers/quotationRequest/${quotation.id}`],
-      ['mail', '/mail'],
-    ];
-    for (const lang of ['nl', 'en'] as const) {
-      for (const width of [1280, 390]) {
+  for (const lang of ['nl', 'en'] as const) {
+    for (const width of [1280, 390]) {
+      it(`every screen passes axe, fits ${width} px and is photographed (${lang})`, async () => {
+        const action = (await server.werkflow.actions.list({ limit: 1 }))[0]!;
+        const quotation = (await server.werkflow.dossiers.list({ type: 'quotationRequest', limit: 1 }))[0]!;
+        const emailTemplate = (await server.werkflow.email.listTemplates())[0]!;
+        const screens: [string, string][] = [
+          ['actions', '/actions?filter=all'],
+          ['action', `/actions/${action.id}`],
+          ['workflows', '/workflows/opportunity-actions'],
+          ['workflows-task-types', '/workflows/task-types'],
+          ['templates', '/templates'],
+          ['email-templates', '/email-templates'],
+          ['email-template', `/email-templates/${emailTemplate.id}`],
+          ['dossiers', '/dossiers/quotationRequest'],
+          ['dossier', `/dossiers/quotationRequest/${quotation.id}`],
+          ['mail', '/mail'],
+        ];
         const { context, page: p } = await newPage(browser, { lang, width });
         await logIn(p, server.base, EMAIL);
         for (const [name, path] of screens) {
@@ -219,7 +219,7 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
           await screenshot(p, `econobis-${name}-${lang}-${width}`);
         }
         await context.close();
-      }
+      });
     }
-  });
+  }
 });

@@ -114,7 +114,7 @@ export function DataTable({
       </Text>
     );
   return (
-    <Table.ScrollContainer minWidth={560}>
+    <ScrollBox minWidth={Math.min(640, head.length * 110)}>
       <Table className={className} striped highlightOnHover verticalSpacing="xs">
         <Table.Thead>
           <Table.Tr>
@@ -135,7 +135,20 @@ export function DataTable({
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollBox>
+  );
+}
+
+/**
+ * A box that scrolls sideways inside itself on a narrow screen (so the page never gets wider
+ * than the window); focusable, so it can be scrolled with the keyboard.
+ */
+export function ScrollBox({ minWidth, children }: { minWidth: number; children: ReactNode }) {
+  const { t } = useI18n();
+  return (
+    <div className="scroll-box" tabIndex={0} role="region" aria-label={t('table.scroll')}>
+      <div style={{ minWidth }}>{children}</div>
+    </div>
   );
 }
 
