@@ -11,11 +11,12 @@ import {
   Text,
   Title,
 } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import type { UseQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link } from 'wouter';
 import { ErrorAlert } from './errors.js';
-import { setLang, useI18n } from './i18n.js';
+import { lang, setLang, translate, useI18n } from './i18n.js';
 
 /** A link inside the app (no page reload). */
 export function AppLink({ href, children, strong }: { href: string; children: ReactNode; strong?: boolean }) {
@@ -220,4 +221,13 @@ export function RouteTabs<V extends string>({
       ))}
     </Tabs>
   );
+}
+
+/** A short confirmation in the corner ("Concept opgeslagen."), closable by keyboard and by name. */
+export function notify(message: string): void {
+  notifications.show({
+    color: 'brand',
+    message,
+    closeButtonProps: { 'aria-label': translate(lang(), 'close') },
+  });
 }

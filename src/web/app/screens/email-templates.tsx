@@ -22,7 +22,6 @@ import {
   Title,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { Link, useLocation } from 'wouter';
@@ -31,7 +30,7 @@ import { dossierTitle, useDossierTypes } from '../dossier-types.js';
 import { ErrorAlert } from '../errors.js';
 import { type I18n, useI18n } from '../i18n.js';
 import { useCan } from '../session.js';
-import { AppLink, BackLink, DataTable, MailFrame, PageHead, Query } from '../ui.js';
+import { AppLink, BackLink, DataTable, MailFrame, PageHead, Query, notify } from '../ui.js';
 
 export type EmailTemplate = Schemas['EmailTemplate'];
 
@@ -278,7 +277,7 @@ export function EmailTemplateForm({
     onSuccess: (saved) => {
       client.setQueryData(['email-templates', saved.id], saved);
       void client.invalidateQueries({ queryKey: ['email-templates'] });
-      notifications.show({ color: 'brand', message: t('email.saved', { name: saved.name }) });
+      notify(t('email.saved', { name: saved.name }));
       onSaved(saved);
     },
   });

@@ -89,6 +89,11 @@ export function sectionOf(path: string): [string, Key] | undefined {
   );
 }
 
+/** The option with the shortest path (the dossier's own field before one further away), if any. */
+function nearest(options: { value: string; label: string }[]): { value: string; label: string }[] {
+  return [...options].sort((a, b) => a.value.split('.').length - b.value.split('.').length).slice(0, 1);
+}
+
 /** A starting definition for a new template on a dossier type. */
 export function starter(dossierType: string): Def {
   return {
@@ -618,9 +623,7 @@ function EffectEditor({
         return {
           type: kind,
           templateId: '',
-          to: pathOptions(paths, ['email'])
-            .slice(0, 1)
-            .map((p) => ({ type: 'field', path: p.value })),
+          to: nearest(pathOptions(paths, ['email'])).map((p) => ({ type: 'field', path: p.value })),
         };
       case 'createTask':
         return { type: kind, taskType: '', description: '', responsible: { type: 'none' }, plannedInDays: 2 };
@@ -852,7 +855,7 @@ function AssigneeEditor({
               : v === 'team'
                 ? { type: 'team', teamId: '' }
                 : v === 'field'
-                  ? { type: 'field', path: pathOptions(paths, ['user', 'team'])[0]?.value ?? '' }
+                  ? { type: 'field', path: nearest(pathOptions(paths, ['user', 'team']))[0]?.value ?? '' }
                   : { type: 'none' },
           )
         }

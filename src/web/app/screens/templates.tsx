@@ -6,16 +6,15 @@
  */
 import { Alert, Badge, Button, Grid, Group, Paper, Stack, Switch, Table, Text, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { type Simulation, type Template, type TemplateDefinition, api, apiPath } from '../api.js';
-import { dossierTitle, useDossierTypes } from '../dossier-types.js';
+import { dossierTitle, statusLabel, useDossierTypes } from '../dossier-types.js';
 import { ErrorAlert, fieldErrors } from '../errors.js';
 import { type I18n, useFormats, useI18n } from '../i18n.js';
 import { useCan } from '../session.js';
-import { AppLink, BackLink, DataTable, MailFrame, PageHead, Query, ScrollBox, YesNo } from '../ui.js';
+import { AppLink, BackLink, DataTable, MailFrame, PageHead, Query, ScrollBox, YesNo, notify } from '../ui.js';
 import { sectionOf, starter, TemplateForm, useTemplatesList } from './template-form.js';
 import { describeTiming } from '../../../domain/timing/timing.js';
 
@@ -132,7 +131,7 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
         : api<Template>('POST', '/api/templates', draft),
     onSuccess: (saved) => {
       refresh(saved);
-      notifications.show({ color: 'brand', message: t('templates.saved') });
+      notify(t('templates.saved'));
       if (!template) navigate(`/templates/${encodeURIComponent(saved.id)}`, { replace: true });
     },
   });
@@ -143,7 +142,7 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
     },
     onSuccess: (r) => {
       refresh();
-      notifications.show({ color: 'brand', message: t('templates.published', { version: r.version }) });
+      notify(t('templates.published', { version: r.version }));
     },
   });
   const activate = useMutation({
@@ -305,7 +304,8 @@ function SimulationPanel({
   loading: boolean;
   rootType: string;
 }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const f = useFormats();
   const types = useDossierTypes();
   const type = types.data?.find((x) => x.key === rootType);
@@ -336,7 +336,11 @@ function SimulationPanel({
               >
                 {dossierTitle(types.data?.find((x) => x.key === i.dossier.type) ?? type, i.dossier)}
               </AppLink>,
-              i.dossier.status ?? '',
+              statusLabel(
+                i18n,
+                types.data?.find((x) => x.key === i.dossier.type),
+                i.dossier.status,
+              ),
               f.dateTime(i.dueAt),
             ])}
           />
