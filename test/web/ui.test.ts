@@ -209,6 +209,11 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
           ['mail', '/mail'],
         ];
         const { context, page: p } = await newPage(browser, { lang, width });
+        await p.goto(`${server.base}/login`);
+        await p.locator('main h1').first().waitFor();
+        await expectAccessible(p, `login (${lang}, ${width}px)`);
+        await expectNoOverflow(p, `login (${lang}, ${width}px)`);
+        await screenshot(p, `econobis-login-${lang}-${width}`);
         await logIn(p, server.base, EMAIL);
         for (const [name, path] of screens) {
           await p.goto(`${server.base}${path}`);

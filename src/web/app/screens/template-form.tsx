@@ -874,44 +874,58 @@ function AssigneeEditor({
         />
       ) : null}
       {value.type === 'user' ? (
-        users ? (
-          <Select
-            label={t('tpl.assignee.user')}
-            searchable
-            value={value.userId || null}
-            error={error}
-            onChange={(v) => onChange({ type: 'user', userId: v ?? '' })}
-            data={users}
-          />
-        ) : (
-          <TextInput
-            label={t('tpl.assignee.userId')}
-            value={value.userId}
-            error={error}
-            onChange={(e) => onChange({ type: 'user', userId: e.currentTarget.value })}
-          />
-        )
+        <PersonPicker
+          kind="user"
+          options={users}
+          value={value.userId}
+          error={error}
+          onChange={(userId) => onChange({ type: 'user', userId })}
+        />
       ) : null}
       {value.type === 'team' ? (
-        teams ? (
-          <Select
-            label={t('tpl.assignee.team')}
-            searchable
-            value={value.teamId || null}
-            error={error}
-            onChange={(v) => onChange({ type: 'team', teamId: v ?? '' })}
-            data={teams}
-          />
-        ) : (
-          <TextInput
-            label={t('tpl.assignee.teamId')}
-            value={value.teamId}
-            error={error}
-            onChange={(e) => onChange({ type: 'team', teamId: e.currentTarget.value })}
-          />
-        )
+        <PersonPicker
+          kind="team"
+          options={teams}
+          value={value.teamId}
+          error={error}
+          onChange={(teamId) => onChange({ type: 'team', teamId })}
+        />
       ) : null}
     </Stack>
+  );
+}
+
+/** A user or team by name; by id when this user may not list them. */
+function PersonPicker({
+  kind,
+  options,
+  value,
+  error,
+  onChange,
+}: {
+  kind: 'user' | 'team';
+  options: { value: string; label: string }[] | null;
+  value: string;
+  error?: string;
+  onChange: (id: string) => void;
+}) {
+  const { t } = useI18n();
+  return options ? (
+    <Select
+      label={t(`tpl.assignee.${kind}`)}
+      searchable
+      value={value || null}
+      error={error}
+      onChange={(v) => onChange(v ?? '')}
+      data={options}
+    />
+  ) : (
+    <TextInput
+      label={t(kind === 'user' ? 'tpl.assignee.userId' : 'tpl.assignee.teamId')}
+      value={value}
+      error={error}
+      onChange={(e) => onChange(e.currentTarget.value)}
+    />
   );
 }
 

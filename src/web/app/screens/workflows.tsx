@@ -113,6 +113,40 @@ function RowButton({ onClick, children }: { onClick: () => void; children: React
   );
 }
 
+/** "Resultaten: N" and the table: Omschrijving (opens the row's form) and yes/no columns. */
+function WorkflowRows<R>({
+  className,
+  rows,
+  head,
+  describe,
+  cells,
+  onOpen,
+}: {
+  className: string;
+  rows: R[];
+  head: string[];
+  describe: (row: R) => string;
+  cells: (row: R) => boolean[];
+  onOpen: (row: R) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      <Results count={rows.length} />
+      <DataTable
+        className={className}
+        head={[t('workflows.col.description'), ...head]}
+        rows={rows.map((row) => [
+          <RowButton key="d" onClick={() => onOpen(row)}>
+            {describe(row)}
+          </RowButton>,
+          ...cells(row).map((value, i) => <YesNo key={i} value={value} />),
+        ])}
+      />
+    </>
+  );
+}
+
 function StatusView({ opportunities }: { opportunities: boolean }) {
   const { t, label } = useI18n();
   const [open, setOpen] = useState<StatusWorkflow | null>(null);
@@ -129,29 +163,16 @@ function StatusView({ opportunities }: { opportunities: boolean }) {
         {t('workflows.statuses.intro')}
       </Text>
       <Query query={rows}>
-        {(all) => {
-          const shown = all.filter((r) => isOpportunity(r) === opportunities);
-          return (
-            <>
-              <Results count={shown.length} />
-              <DataTable
-                className="workflow-table"
-                head={[
-                  t('workflows.col.description'),
-                  t('workflows.col.active'),
-                  t('workflows.col.reminder'),
-                ]}
-                rows={shown.map((row) => [
-                  <RowButton key="d" onClick={() => setOpen(row)}>
-                    {label(row.description)}
-                  </RowButton>,
-                  <YesNo key="a" value={row.active} />,
-                  <YesNo key="r" value={row.sendReminder} />,
-                ])}
-              />
-            </>
-          );
-        }}
+        {(all) => (
+          <WorkflowRows
+            className="workflow-table"
+            rows={all.filter((r) => isOpportunity(r) === opportunities)}
+            head={[t('workflows.col.active'), t('workflows.col.reminder')]}
+            describe={(row) => label(row.description)}
+            cells={(row) => [row.active, row.sendReminder]}
+            onOpen={setOpen}
+          />
+        )}
       </Query>
       {open ? <StatusForm row={open} onClose={() => setOpen(null)} /> : null}
     </section>
@@ -269,10 +290,11 @@ function StatusForm({ row, onClose }: { row: StatusWorkflow; onClose: () => void
         onSubmit={(event) => {
           event.preventDefault();
           if (active && !templateId) return setMissing(true);
+          // Off and never given a template: there is nothing to save.
+          if (!active && !templateId) return onClose();
           save.mutate({
             active,
-            // Switched off without a template: the saved row keeps its template (or none is needed).
-            emailTemplateId: templateId ?? '',
+            emailTemplateId: templateId,
             numberOfDays: Number(days) || 0,
             sendReminder: active && reminder,
             ...(active && reminder ? { reminderDays: Number(reminderDays) || 1 } : {}),
@@ -366,26 +388,14 @@ function TaskTypesView() {
       </Text>
       <Query query={rows}>
         {(all) => (
-          <>
-            <Results count={all.length} />
-            <DataTable
-              className="task-type-table"
-              head={[
-                t('workflows.col.description'),
-                t('workflows.tasks.new'),
-                t('workflows.tasks.expired'),
-                t('workflows.tasks.completed'),
-              ]}
-              rows={all.map((row) => [
-                <RowButton key="d" onClick={() => setOpen(row)}>
-                  {label(row.label)}
-                </RowButton>,
-                <YesNo key="n" value={row.new.enabled} />,
-                <YesNo key="e" value={row.expired.enabled} />,
-                <YesNo key="c" value={row.completed.enabled} />,
-              ])}
-            />
-          </>
+          <WorkflowRows
+            className="task-type-table"
+            rows={all}
+            head={[t('workflows.tasks.new'), t('workflows.tasks.expired'), t('workflows.tasks.completed')]}
+            describe={(row) => label(row.label)}
+            cells={(row) => [row.new.enabled, row.expired.enabled, row.completed.enabled]}
+            onOpen={setOpen}
+          />
         )}
       </Query>
       {open ? <TaskTypeForm row={open} onClose={() => setOpen(null)} /> : null}
