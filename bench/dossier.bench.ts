@@ -25,7 +25,7 @@ import type { UpsertItem } from '../src/engine/dossier.service.js';
 const SINGLE_COUNT = 2_000;
 const BULK_TOTAL = 20_000;
 const BULK_BATCH = 1_000;
-const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 const CITIES = ['Zwolle', 'Utrecht', 'Groningen', 'Arnhem', 'Leiden', 'Deventer', 'Haarlem'];
 
@@ -125,7 +125,7 @@ async function measure(
   }
 }
 
-async function postgresReachable(url: string): Promise<string | null> {
+export async function postgresReachable(url: string): Promise<string | null> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
@@ -138,7 +138,7 @@ async function postgresReachable(url: string): Promise<string | null> {
   }
 }
 
-async function dropSchema(url: string, schema: string): Promise<void> {
+export async function dropSchema(url: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -40,6 +40,7 @@ export const BENCHES: readonly BenchModule[] = [
   { name: 'dossier', run: dossierBench },
   optional('email', './email.bench.ts', 'emailBench'),
   optional('engine', './engine.bench.ts', 'engineBench'),
+  optional('explain', './explain.bench.ts', 'explainBench'),
 ].filter((b): b is BenchModule => b !== null);
 
 interface ModuleResult {

@@ -142,6 +142,7 @@ export const TemplateDefinitionSchema = Type.Object(
     priority: literals(['low', 'normal', 'high'] as const),
     view: Type.Optional(View),
     skipIfLateHours: Type.Optional(Type.Integer()),
+    maxDepth: Type.Optional(Type.Integer({ description: 'How deep a chain of templates may go.' })),
   },
   { $id: 'TemplateDefinition' },
 );
@@ -154,6 +155,15 @@ export const TemplateSchema = Type.Object(
     draft: Type.Ref('TemplateDefinition'),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
+    warnings: Type.Optional(
+      Type.Array(
+        Type.Object({
+          code: Type.String(),
+          message: Type.String(),
+          params: Type.Record(Type.String(), Type.Unknown()),
+        }),
+      ),
+    ),
     versions: Type.Optional(
       Type.Array(
         Type.Object({

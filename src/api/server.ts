@@ -15,6 +15,7 @@ import { actionRoutes } from './routes/actions.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { workflowRoutes } from './routes/workflows.routes.js';
 import { emailRoutes } from './routes/email.routes.js';
+import { explainRoutes } from './routes/explain.routes.js';
 import { installAuth, openApiTransform } from './auth.hook.js';
 import { installStorableTextCheck } from './storable-text.js';
 import { webRoutes } from '../web/web.routes.js';
@@ -35,6 +36,7 @@ const ROUTES: RouteModule[] = [
   systemRoutes,
   workflowRoutes,
   emailRoutes,
+  explainRoutes,
   webRoutes,
 ];
 

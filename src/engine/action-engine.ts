@@ -16,6 +16,7 @@ import type { DossierEvent } from '../store/event.repository.js';
 import { TemplateRepository } from '../store/template.repository.js';
 import type { CalendarService } from './calendar.service.js';
 import { DossierGraph } from './reference-loader.js';
+import { stampDepth } from './chain-depth.js';
 
 /** One thing to stamp: a template on a dossier, for a trigger. */
 interface StampRequest {
@@ -250,6 +251,7 @@ export class ActionEngine {
           error: null,
           statusReason: !holds ? 'waiting until the conditions hold' : null,
           triggerEventId: r.eventId,
+          chainDepth: stampDepth(),
           createdAt: now,
           updatedAt: now,
           completedAt: null,

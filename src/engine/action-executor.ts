@@ -14,6 +14,7 @@ import { withoutChanged } from './action-engine.js';
 import type { DossierService } from './dossier.service.js';
 import type { EmailPort, WebhookPort } from './effect-ports.js';
 import { DossierGraph } from './reference-loader.js';
+import { asCausedBy, chainTooDeep } from './chain-depth.js';
 
 /** How often an automatic action is tried before it stays failed for a person to look at. */
 export const MAX_ATTEMPTS = 5;
@@ -176,6 +177,8 @@ export class ActionExecutor {
           reason: `skipped: it was more than ${def.skipIfLateHours} hours late`,
           wait: false,
         };
+      } else if (chainTooDeep(action, def) !== undefined) {
+        outcome = { kind: 'error', message: chainTooDeep(action, def)!, retry: false };
       } else if (external.has(action.id)) outcome = external.get(action.id)!;
       else {
         // The savepoint also covers what completing stamps (chained templates, a reminder), so a
@@ -183,12 +186,16 @@ export class ActionExecutor {
         const guarded = !SAFE_EFFECTS.has(def.effect.type) || this.engine.hasFollowUps(action, def);
         if (guarded) await sql`savepoint ${sql.raw(`a${i}`)}`.execute(db);
         try {
-          outcome = await this.perform(db, action, def, graph, actor);
-          if (outcome.kind === 'done') {
-            if (outcome.result !== undefined && outcome.result !== null)
-              await this.engine.actions.setResult(action.id, outcome.result, db);
-            await this.engine.afterActionFinished(db, action, 'done', actor, { performed: true });
-          }
+          // What the effect and the completion stamp is one step deeper in the chain.
+          outcome = await asCausedBy(action, async () => {
+            const result = await this.perform(db, action, def, graph, actor);
+            if (result.kind === 'done') {
+              if (result.result !== undefined && result.result !== null)
+                await this.engine.actions.setResult(action.id, result.result, db);
+              await this.engine.afterActionFinished(db, action, 'done', actor, { performed: true });
+            }
+            return result;
+          });
           if (guarded) await sql`release savepoint ${sql.raw(`a${i}`)}`.execute(db);
         } catch (error) {
           if (guarded) await sql`rollback to savepoint ${sql.raw(`a${i}`)}`.execute(db);
@@ -253,7 +260,7 @@ export class ActionExecutor {
     await this.engine.actions.completeMany(doneIds, actor, now, db);
     // Webhook actions ran before this transaction; what they stamp is stamped here.
     for (const a of finished)
-      await this.engine.afterActionFinished(db, a, 'done', actor, { performed: true });
+      await asCausedBy(a, () => this.engine.afterActionFinished(db, a, 'done', actor, { performed: true }));
   }
 
   /** Re-checks and performs one action's effect inside `db`. */

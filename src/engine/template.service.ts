@@ -23,6 +23,12 @@ import type { ActionEngine } from './action-engine.js';
 import { withoutChanged } from './action-engine.js';
 import type { DossierService } from './dossier.service.js';
 import type { EmailPort } from './effect-ports.js';
+import {
+  type ImpactReport,
+  type PendingChoice,
+  type TemplateChange,
+  impactCounts,
+} from './impact.service.js';
 
 /** The right a template's execution mode needs (Coachview: module "Automatische workflow"). */
 export function permissionForMode(mode: ExecutionMode): Permission {
@@ -64,6 +70,24 @@ export interface TemplateWriteOptions {
   readonly allowView?: boolean;
 }
 
+/** A template change as the impact planner sees it. */
+export interface ChangeImpactInput {
+  readonly templateId: string;
+  readonly change: TemplateChange;
+  readonly pending: PendingChoice;
+  readonly dryRun: boolean;
+  readonly previous: TemplateDefinition | undefined;
+  readonly next: TemplateDefinition | undefined;
+  readonly nextVersion: number | null;
+}
+
+/** A warning in a save response: saved, but worth a look (two templates setting the same field). */
+export interface TemplateWarning {
+  readonly code: string;
+  readonly message: string;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
 /** Writes an audit entry in the caller's transaction (set by the composition root when auth is present). */
 export type AuditHook = (
   db: Db,
@@ -88,6 +112,20 @@ export class TemplateService {
   /** Extra validation of effects that needs I/O (e-mail templates exist, recipients resolve). */
   validateEffect: (def: TemplateDefinition, catalog: DossierTypeCatalog) => Promise<ErrorDetail[]> =
     async () => [];
+  /**
+   * The template among the active ones (src/domain/template/template-graph.ts): throws when it
+   * closes a loop, returns warnings for conflicts. Set by the composition root.
+   */
+  checkGraph: (id: string, def: TemplateDefinition) => Promise<TemplateWarning[]> = async () => [];
+  /**
+   * What publishing or switching does to live data (src/engine/impact.service.ts): plans it, and
+   * unless `dryRun` applies the choice for actions already planned, in the change's transaction.
+   */
+  changeImpact: (
+    db: Db,
+    input: ChangeImpactInput,
+    actor: string | null,
+  ) => Promise<ImpactReport | undefined> = async () => undefined;
 
   constructor(
     private readonly store: Store,
@@ -140,12 +178,14 @@ export class TemplateService {
     input: unknown,
     principal: Principal,
     options: { publish?: boolean; active?: boolean } & TemplateWriteOptions = {},
-  ): Promise<ActionTemplate> {
+  ): Promise<ActionTemplate & { warnings: TemplateWarning[] }> {
     const def = await this.validate(this.normalise(input), options);
     assertMayManage(principal, def.executionMode);
     const now = this.clock.now();
+    const id = newId(now);
+    const warnings = await this.checkGraph(id, def);
     const template: ActionTemplate = {
-      id: newId(now),
+      id,
       active: options.active ?? true,
       draft: def,
       publishedVersion: null,
@@ -165,7 +205,7 @@ export class TemplateService {
       if (options.publish) await this.engine.templates.publish(template.id, def, principal.id, now, db);
     });
     if (options.publish) await this.engine.reloadTemplates();
-    return (await this.engine.templates.get(template.id))!;
+    return { ...(await this.engine.templates.get(template.id))!, warnings };
   }
 
   async updateDraft(
@@ -173,7 +213,7 @@ export class TemplateService {
     input: unknown,
     principal: Principal,
     options: TemplateWriteOptions = {},
-  ): Promise<ActionTemplate> {
+  ): Promise<ActionTemplate & { warnings: TemplateWarning[] }> {
     const current = await this.get(id);
     let candidate = this.normalise(input);
     let allowView = options.allowView ?? false;
@@ -193,6 +233,7 @@ export class TemplateService {
     const def = await this.validate(candidate, { allowView });
     assertMayManage(principal, current.draft.executionMode);
     assertMayManage(principal, def.executionMode);
+    const warnings = await this.checkGraph(id, def);
     await this.store.db.transaction().execute(async (db) => {
       await this.engine.templates.updateDraft(id, def, this.clock.now(), db);
       await this.audit(db, {
@@ -204,52 +245,114 @@ export class TemplateService {
         after: def,
       });
     });
-    return (await this.engine.templates.get(id))!;
+    return { ...(await this.engine.templates.get(id))!, warnings };
   }
 
-  /** Freezes the draft as a new version; new actions are stamped from it, existing ones keep theirs. */
-  async publish(id: string, principal: Principal): Promise<{ version: number }> {
+  /**
+   * Freezes the draft as a new version; new actions are stamped from it. Actions already planned
+   * keep their version (`pending: keep`), move to the new one (re-checked and re-timed) or are
+   * cancelled. With `dryRun` nothing is written: the answer says what would happen.
+   */
+  async publish(
+    id: string,
+    principal: Principal,
+    options: { pending?: PendingChoice; dryRun?: boolean } = {},
+  ): Promise<{ version: number; impact?: ImpactReport }> {
     const current = await this.get(id);
     // The stored draft passed the checks when it was saved, its view included.
     const def = await this.validate(current.draft, { allowView: true });
     assertMayManage(principal, def.executionMode);
-    const version = await this.store.db.transaction().execute(async (db) => {
+    await this.checkGraph(id, def);
+    const previous =
+      current.publishedVersion === null
+        ? undefined
+        : await this.engine.definitionOf(id, current.publishedVersion);
+    const impactOf = (db: Db, version: number, dryRun: boolean) =>
+      this.changeImpact(
+        db,
+        {
+          templateId: id,
+          change: 'publish',
+          pending: options.pending ?? 'keep',
+          dryRun,
+          previous,
+          next: def,
+          nextVersion: version,
+        },
+        principal.id,
+      );
+    if (options.dryRun) {
+      const version = (current.versions[0]?.version ?? 0) + 1;
+      const impact = await impactOf(this.store.db, version, true);
+      return { version, ...(impact ? { impact } : {}) };
+    }
+    const result = await this.store.db.transaction().execute(async (db) => {
       const v = await this.engine.templates.publish(id, def, principal.id, this.clock.now(), db);
+      const impact = await impactOf(db, v, false);
       await this.audit(db, {
         actor: principal.id,
         action: 'template.publish',
         entityType: 'actionTemplate',
         entityId: id,
         before: null,
-        after: { version: v, definition: def },
+        after: { version: v, definition: def, ...(impact ? { pendingActions: impactCounts(impact) } : {}) },
       });
-      return v;
+      return { version: v, ...(impact ? { impact } : {}) };
     });
     await this.engine.reloadTemplates();
-    return { version };
+    return result;
   }
 
-  async setActive(id: string, active: boolean, principal: Principal): Promise<ActionTemplate> {
+  async setActive(
+    id: string,
+    active: boolean,
+    principal: Principal,
+    options: { pending?: PendingChoice; dryRun?: boolean } = {},
+  ): Promise<ActionTemplate & { impact?: ImpactReport }> {
     const current = await this.get(id);
     assertMayManage(principal, current.draft.executionMode);
-    if (active && current.publishedVersion !== null) {
+    const published =
+      current.publishedVersion === null
+        ? undefined
+        : await this.engine.definitionOf(id, current.publishedVersion);
+    if (active && published) {
       // Switching on puts the published version to work, not the draft: its mode needs the right too.
-      const published = await this.engine.definitionOf(id, current.publishedVersion);
-      if (published) assertMayManage(principal, published.executionMode);
+      assertMayManage(principal, published.executionMode);
+      if (!current.active) await this.checkGraph(id, published);
     }
-    await this.store.db.transaction().execute(async (db) => {
+    const impactOf = (db: Db, dryRun: boolean) =>
+      this.changeImpact(
+        db,
+        {
+          templateId: id,
+          change: active ? 'activate' : 'deactivate',
+          pending: options.pending ?? 'keep',
+          dryRun,
+          previous: published,
+          next: active ? published : undefined,
+          nextVersion: current.publishedVersion,
+        },
+        principal.id,
+      );
+    if (options.dryRun) {
+      const impact = await impactOf(this.store.db, true);
+      return { ...current, ...(impact ? { impact } : {}) };
+    }
+    const impact = await this.store.db.transaction().execute(async (db) => {
       await this.engine.templates.setActive(id, active, this.clock.now(), db);
+      const impact = await impactOf(db, false);
       await this.audit(db, {
         actor: principal.id,
         action: active ? 'template.activate' : 'template.deactivate',
         entityType: 'actionTemplate',
         entityId: id,
         before: { active: current.active },
-        after: { active },
+        after: { active, ...(impact ? { pendingActions: impactCounts(impact) } : {}) },
       });
+      return impact;
     });
     await this.engine.reloadTemplates();
-    return (await this.engine.templates.get(id))!;
+    return { ...(await this.engine.templates.get(id))!, ...(impact ? { impact } : {}) };
   }
 
   private async published(id: string): Promise<ActiveTemplate> {
@@ -264,11 +367,7 @@ export class TemplateService {
   }
 
   /** Dossiers of the template's type that meet its conditions and categories now (SQL), up to `limit`. */
-  private async matchingDossiers(
-    def: TemplateDefinition,
-    limit: number,
-    db: Db = this.store.db,
-  ): Promise<Dossier[]> {
+  async matchingDossiers(def: TemplateDefinition, limit: number, db: Db = this.store.db): Promise<Dossier[]> {
     const catalog = this.catalog();
     const type = catalog.get(def.dossierType)!;
     const calendar = await this.engine.calendar();

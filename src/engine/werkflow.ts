@@ -22,6 +22,9 @@ import { CalendarService } from './calendar.service.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { TemplateService } from './template.service.js';
 import { EconobisWorkflowService } from './econobis-workflows.service.js';
+import { ExplainService } from './explain.service.js';
+import { TemplateGraphService } from './template-graph.service.js';
+import { ImpactService } from './impact.service.js';
 import { installDemoWorkflows } from './demo-workflows.js';
 import { fetchWebhookPort } from './webhook.client.js';
 import { EmailService, type EmailOptions, emailOptionsFromEnv } from './email.service.js';
@@ -68,6 +71,10 @@ export class Werkflow {
   readonly econobis: EconobisWorkflowService;
   /** E-mail templates, mailboxes, the outbox and its mailer, the demo mail sink. */
   readonly email: EmailService;
+  /** "Why did or didn't a template act on a dossier", impact of template changes, the process map. */
+  readonly explain: ExplainService;
+  /** Templates as a graph: loops refused at save, conflicts warned about, the process map. */
+  readonly graph: TemplateGraphService;
   private readonly dossierTypeRepo: DossierTypeRepository;
   private catalogCache: DossierTypeCatalog = catalogOf([]);
 
@@ -108,6 +115,14 @@ export class Werkflow {
         ? this.email.validateEffect(def.effect, def.fanOut?.dossierType ?? def.dossierType)
         : [];
     this.templates.email = this.email;
+    this.explain = new ExplainService(store, this.engine, this.dossiers, catalog, clock);
+    this.explain.email = this.email;
+    this.graph = new TemplateGraphService(store, this.engine, catalog, clock);
+    this.templates.checkGraph = (id, def) => this.graph.check(id, def);
+    const impact = new ImpactService(store, this.engine, this.dossiers, catalog, clock, (def, limit, db) =>
+      this.templates.matchingDossiers(def, limit, db),
+    );
+    this.templates.changeImpact = (db, input, actor) => impact.change(db, input, actor);
     this.actions.email = this.email;
     // A dossier, its event and the actions it stamps commit in one transaction.
     this.dossiers.onAfterWrite((db, events) => this.engine.onDossierEvents(db, events));

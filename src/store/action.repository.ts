@@ -18,6 +18,16 @@ export interface ActionFilter {
   readonly limit: number;
 }
 
+/** An open action moved to another version of its template, re-timed (see moveToVersion). */
+export interface VersionMove {
+  readonly id: string;
+  readonly status: ActionStatus;
+  readonly version: number;
+  readonly dueAt: number | null;
+  readonly idempotencyKey: string;
+  readonly note: string;
+}
+
 export interface Transition {
   readonly id: string;
   readonly from: ActionStatus;
@@ -57,6 +67,7 @@ export class ActionRepository {
       error: r.error,
       statusReason: r.status_reason,
       triggerEventId: r.trigger_event_id === null ? null : Number(r.trigger_event_id),
+      chainDepth: Number(r.chain_depth ?? 0),
       createdAt: Number(r.created_at),
       updatedAt: Number(r.updated_at),
       completedAt: r.completed_at === null ? null : Number(r.completed_at),
@@ -69,7 +80,7 @@ export class ActionRepository {
    */
   async insertMany(actions: readonly Action[], actor: string | null, db: Db): Promise<Action[]> {
     const inserted: Action[] = [];
-    const perRow = 27;
+    const perRow = 28;
     const chunk = Math.min(CHUNK, Math.floor(this.store.adapter.maxParameters / perRow));
     for (let i = 0; i < actions.length; i += chunk) {
       const part = actions.slice(i, i + chunk);
@@ -101,6 +112,7 @@ export class ActionRepository {
             error: null,
             status_reason: a.statusReason,
             trigger_event_id: a.triggerEventId,
+            chain_depth: a.chainDepth ?? 0,
             created_at: a.createdAt,
             updated_at: a.updatedAt,
             completed_at: null,
@@ -309,6 +321,49 @@ export class ActionRepository {
       actions
         .filter((a) => set.has(a.id))
         .map((a) => ({ actionId: a.id, at: now, actor, fromStatus: a.from, toStatus: to, note: a.reason })),
+      db,
+    );
+    return moved;
+  }
+
+  /**
+   * Moves open actions to another version of their template (the administrator chose "move" when
+   * publishing): new version, due time and idempotency key, with a history entry. Only actions
+   * still in the status read are moved; returns their ids.
+   */
+  async moveToVersion(
+    moves: readonly VersionMove[],
+    actor: string | null,
+    now: number,
+    db: Db,
+  ): Promise<string[]> {
+    const moved: string[] = [];
+    for (const m of moves) {
+      const r = await db
+        .updateTable('actions')
+        .set({
+          template_version: m.version,
+          due_at: m.dueAt,
+          idempotency_key: m.idempotencyKey,
+          updated_at: now,
+        })
+        .where('id', '=', m.id)
+        .where('status', '=', m.status)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 1) moved.push(m.id);
+    }
+    const set = new Set(moved);
+    await this.appendHistory(
+      moves
+        .filter((m) => set.has(m.id))
+        .map((m) => ({
+          actionId: m.id,
+          at: now,
+          actor,
+          fromStatus: m.status,
+          toStatus: m.status,
+          note: m.note,
+        })),
       db,
     );
     return moved;

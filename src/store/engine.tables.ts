@@ -46,6 +46,8 @@ export interface ActionTable {
   error: string | null;
   status_reason: string | null;
   trigger_event_id: number | null;
+  /** Migration 005: actions in a row that led to this one. */
+  chain_depth: Generated<number>;
   created_at: number;
   updated_at: number;
   completed_at: number | null;

@@ -1,19 +1,30 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ActionTemplate, TemplateVersion } from '../../domain/template/action-template.js';
+import { type PendingChoice, pendingChoice } from '../../engine/impact.service.js';
+import type { TemplateWarning } from '../../engine/template.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { enginePrincipal } from '../principal.js';
 import { plainJson } from '../contract-schemas.js';
 import { dossierBody, errorResponses } from '../schemas.js';
 
 const Params = Type.Object({ id: Type.String() });
+const DryRunQuery = Type.Object({ dryRun: Type.Optional(Type.Boolean()) });
+const PendingBody = Type.Object({
+  pending: Type.Optional(
+    Type.Union([Type.Literal('keep'), Type.Literal('move'), Type.Literal('cancel')], {
+      description: 'What happens to actions already planned from the old version; default keep.',
+    }),
+  ),
+});
 const Definition = Type.Record(Type.String(), Type.Unknown(), {
   description:
-    'A template definition: name, process, dossierType, event, conditions, timing, expiry, executionMode, effect, assignee, repeat, recheckAtDue, whenConditionsFail, categories, fanOut, reminder, priority, skipIfLateHours. Omitted optional parts get defaults. See docs/engine.md.',
+    'A template definition: name, process, dossierType, event, conditions, timing, expiry, executionMode, effect, assignee, repeat, recheckAtDue, whenConditionsFail, categories, fanOut, reminder, priority, skipIfLateHours, maxDepth. Omitted optional parts get defaults. See docs/engine.md.',
 });
 
-function templateBody(t: ActionTemplate & { versions?: TemplateVersion[] }) {
+function templateBody(t: ActionTemplate & { versions?: TemplateVersion[]; warnings?: TemplateWarning[] }) {
   return {
+    ...(t.warnings && t.warnings.length > 0 ? { warnings: t.warnings } : {}),
     id: t.id,
     active: t.active,
     publishedVersion: t.publishedVersion,
@@ -123,12 +134,22 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       ...plainJson,
       schema: {
         tags: ['templates'],
-        summary: 'Publish the draft as a new immutable version',
+        summary: 'Publish the draft as a new immutable version (dryRun=true: only show the impact)',
+        description:
+          'Body (optional): `{ "pending": "keep" | "move" | "cancel" }`. The answer has `impact`: open actions of the template cancelled / kept / re-timed (with new due times), dossiers that newly meet the template, and a sample of each with the reason. `pending` chooses what happens to actions already planned: keep them on their version (default), move them to the new one (re-checked and re-timed), or cancel them. The choice and the counts go into the audit log.',
         params: Params,
-        response: { 200: Type.Object({ version: Type.Integer() }), ...errorResponses },
+        querystring: DryRunQuery,
+        response: {
+          200: Type.Object({ version: Type.Integer(), impact: Type.Optional(Type.Unknown()) }),
+          ...errorResponses,
+        },
       },
     },
-    async (request) => service.publish((request.params as { id: string }).id, enginePrincipal(request)),
+    async (request) =>
+      service.publish((request.params as { id: string }).id, enginePrincipal(request), {
+        pending: pendingChoice(request.body),
+        dryRun: (request.query as { dryRun?: boolean }).dryRun ?? false,
+      }),
   );
   app.post(
     '/api/templates/:id/active',
@@ -137,20 +158,31 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       ...plainJson,
       schema: {
         tags: ['templates'],
-        summary: 'Switch a template on or off',
+        summary: 'Switch a template on or off (dryRun=true: only show the impact)',
+        description:
+          'The answer has `impact` as for publishing; `pending` (keep, move, cancel) chooses what happens to actions already planned.',
         params: Params,
-        body: Type.Object({ active: Type.Boolean() }),
-        response: { 200: Type.Ref('Template'), ...errorResponses },
+        querystring: DryRunQuery,
+        body: Type.Object({ active: Type.Boolean(), pending: Type.Optional(PendingBody.properties.pending) }),
+        response: {
+          200: Type.Intersect([Type.Ref('Template'), Type.Object({ impact: Type.Optional(Type.Unknown()) })]),
+          ...errorResponses,
+        },
       },
     },
-    async (request) =>
-      templateBody(
-        await service.setActive(
-          (request.params as { id: string }).id,
-          (request.body as { active: boolean }).active,
-          enginePrincipal(request),
-        ),
-      ),
+    async (request) => {
+      const body = request.body as { active: boolean; pending?: PendingChoice };
+      const t = await service.setActive(
+        (request.params as { id: string }).id,
+        body.active,
+        enginePrincipal(request),
+        {
+          pending: body.pending ?? 'keep',
+          dryRun: (request.query as { dryRun?: boolean }).dryRun ?? false,
+        },
+      );
+      return { ...templateBody(t), ...(t.impact ? { impact: t.impact } : {}) };
+    },
   );
   app.post(
     '/api/templates/:id/simulate',

@@ -72,6 +72,8 @@ export interface Action {
   /** Why the action is in its status, in words ("status is no longer Offerte aangevraagd"). */
   readonly statusReason: string | null;
   readonly triggerEventId: number | null;
+  /** How many actions in a row led to this one (0: stamped by a person, an API write, the clock). */
+  readonly chainDepth?: number;
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly completedAt: number | null;

@@ -144,6 +144,11 @@ export interface TemplateDefinition {
   readonly view?: TemplateView;
   /** Skip (cancel) an automatic action that is found due more than this many hours late. */
   readonly skipIfLateHours?: number;
+  /**
+   * The deepest chain of actions started by actions this template may be part of (see
+   * template-graph.ts): stating it allows a template that closes a loop, which then stops there.
+   */
+  readonly maxDepth?: number;
 }
 
 export interface ActionTemplate {

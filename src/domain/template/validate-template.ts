@@ -10,6 +10,7 @@ import {
 import type { ErrorDetail } from '../errors.js';
 import { validateExpiry, validateTiming } from '../timing/index.js';
 import { EXECUTION_MODES, type TemplateDefinition } from './action-template.js';
+import { MAX_CHAIN_DEPTH } from './template-graph.js';
 
 type Problems = ErrorDetail[];
 
@@ -503,6 +504,15 @@ export function validateTemplateDefinition(
     problems.push({
       path: 'skipIfLateHours',
       message: 'skipIfLateHours must be a positive number of hours.',
+    });
+  }
+  if (
+    def.maxDepth !== undefined &&
+    (!Number.isInteger(def.maxDepth) || def.maxDepth < 1 || def.maxDepth > MAX_CHAIN_DEPTH)
+  ) {
+    problems.push({
+      path: 'maxDepth',
+      message: `maxDepth must be a whole number from 1 to ${MAX_CHAIN_DEPTH}: how many actions may start each other in a row.`,
     });
   }
   return problems;

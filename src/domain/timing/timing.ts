@@ -265,7 +265,11 @@ export function shiftInstant(instant: number, offset: number, unit: TimingUnit, 
 // ---------------------------------------------------------------------------------------------
 // Validation and description, for the template editor.
 
-const UNIT_WORDS: Record<'nl' | 'en', Record<TimingUnit, readonly [singular: string, plural: string]>> = {
+/** Unit names per language, singular and plural. */
+export const UNIT_WORDS: Record<
+  'nl' | 'en',
+  Record<TimingUnit, readonly [singular: string, plural: string]>
+> = {
   en: {
     minutes: ['minute', 'minutes'],
     hours: ['hour', 'hours'],

@@ -3,6 +3,7 @@ import { coreMigration } from './001-core.js';
 import { engineMigration } from './002-engine.js';
 import { emailMigration } from './003-email.js';
 import { authMigration } from './004-auth.js';
+import { chainDepthMigration } from './005-chain-depth.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -10,4 +11,5 @@ export const MIGRATIONS: readonly Migration[] = [
   engineMigration,
   emailMigration,
   authMigration,
+  chainDepthMigration,
 ];

@@ -2257,6 +2257,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dossiers/{type}/{id}/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Why each template of the dossier type did or did not act on this dossier, and what comes next
+         * @description Per template (or the one in `template`): the event (happened when, or awaited), each condition with its value and whether it held at the event and now, the due time step by step (weekends and holidays named), the reasons no action was made, and what happens next. Every item has a `code` and `params` for the UI, and `text` in the language of Accept-Language (nl or en; Dutch by default).
+         *
+         *     Needs the right `dossiers.read` (Dossiers inzien).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    template?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    type: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dossiers/{type}/bulk-upsert": {
         parameters: {
             query?: never;
@@ -5518,6 +5618,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/processes/{process}/map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The process map: events → conditions → actions → follow-ups, with action counts per node
+         * @description Nodes (`event`, `conditions`, `action`, `reminder`, `creates`) and edges (`flow` within a template, `trigger` from one template's action to the event of another) of the templates whose process is `process`; action and reminder nodes count the actions created in [from, to) by status (default: the last 30 days). `mermaid` holds the same graph as Mermaid flowchart text. Labels follow Accept-Language (nl or en).
+         *
+         *     Needs the right `dossiers.read` (Dossiers inzien).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    process: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/roles": {
         parameters: {
             query?: never;
@@ -6569,7 +6769,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            /** @description A template definition: name, process, dossierType, event, conditions, timing, expiry, executionMode, effect, assignee, repeat, recheckAtDue, whenConditionsFail, categories, fanOut, reminder, priority, skipIfLateHours. Omitted optional parts get defaults. See docs/engine.md. */
+            /** @description A template definition: name, process, dossierType, event, conditions, timing, expiry, executionMode, effect, assignee, repeat, recheckAtDue, whenConditionsFail, categories, fanOut, reminder, priority, skipIfLateHours, maxDepth. Omitted optional parts get defaults. See docs/engine.md. */
             requestBody: {
                 content: {
                     "application/json": {
@@ -6754,12 +6954,16 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Switch a template on or off
-         * @description Needs the right `templates.manual` (Handmatige actie-templates).
+         * Switch a template on or off (dryRun=true: only show the impact)
+         * @description The answer has `impact` as for publishing; `pending` (keep, move, cancel) chooses what happens to actions already planned.
+         *
+         *     Needs the right `templates.manual` (Handmatige actie-templates).
          */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    dryRun?: boolean;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -6770,6 +6974,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         active: boolean;
+                        /** @description What happens to actions already planned from the old version; default keep. */
+                        pending?: "keep" | "move" | "cancel";
                     };
                 };
             };
@@ -6780,7 +6986,9 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Template"];
+                        "application/json": components["schemas"]["Template"] & {
+                            impact?: unknown;
+                        };
                     };
                 };
                 /** @description Default Response */
@@ -6972,7 +7180,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            /** @description A template definition: name, process, dossierType, event, conditions, timing, expiry, executionMode, effect, assignee, repeat, recheckAtDue, whenConditionsFail, categories, fanOut, reminder, priority, skipIfLateHours. Omitted optional parts get defaults. See docs/engine.md. */
+            /** @description A template definition: name, process, dossierType, event, conditions, timing, expiry, executionMode, effect, assignee, repeat, recheckAtDue, whenConditionsFail, categories, fanOut, reminder, priority, skipIfLateHours, maxDepth. Omitted optional parts get defaults. See docs/engine.md. */
             requestBody: {
                 content: {
                     "application/json": {
@@ -7063,12 +7271,16 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Publish the draft as a new immutable version
-         * @description Needs the right `templates.manual` (Handmatige actie-templates).
+         * Publish the draft as a new immutable version (dryRun=true: only show the impact)
+         * @description Body (optional): `{ "pending": "keep" | "move" | "cancel" }`. The answer has `impact`: open actions of the template cancelled / kept / re-timed (with new due times), dossiers that newly meet the template, and a sample of each with the reason. `pending` chooses what happens to actions already planned: keep them on their version (default), move them to the new one (re-checked and re-timed), or cancel them. The choice and the counts go into the audit log.
+         *
+         *     Needs the right `templates.manual` (Handmatige actie-templates).
          */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    dryRun?: boolean;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -7084,6 +7296,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            impact?: unknown;
                             version: number;
                         };
                     };
@@ -7175,7 +7388,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description A template definition: name, process, dossierType, event, conditions, timing, expiry, executionMode, effect, assignee, repeat, recheckAtDue, whenConditionsFail, categories, fanOut, reminder, priority, skipIfLateHours. Omitted optional parts get defaults. See docs/engine.md. */
+                        /** @description A template definition: name, process, dossierType, event, conditions, timing, expiry, executionMode, effect, assignee, repeat, recheckAtDue, whenConditionsFail, categories, fanOut, reminder, priority, skipIfLateHours, maxDepth. Omitted optional parts get defaults. See docs/engine.md. */
                         draft?: {
                             [key: string]: unknown;
                         };
@@ -8844,6 +9057,13 @@ export interface components {
                 publishedBy: string | null;
                 version: number;
             }[];
+            warnings?: {
+                code: string;
+                message: string;
+                params: {
+                    [key: string]: unknown;
+                };
+            }[];
         };
         TemplateDefinition: {
             assignee: {
@@ -9016,6 +9236,8 @@ export interface components {
                 dossierType: string;
                 field: string;
             };
+            /** @description How deep a chain of templates may go. */
+            maxDepth?: number;
             name: string;
             priority: "low" | "normal" | "high";
             process?: string;

@@ -1,0 +1,279 @@
+import type { Action, ActionStatus } from '../domain/action/action.js';
+import type { Clock } from '../domain/clock.js';
+import { evaluateCondition, referencePaths } from '../domain/condition/index.js';
+import type { Dossier } from '../domain/dossier.js';
+import type { DossierTypeCatalog } from '../domain/dossier-type.js';
+import { WerkflowError } from '../domain/errors.js';
+import type { ActiveTemplate, TemplateDefinition } from '../domain/template/action-template.js';
+import { dueTimeOf, idempotencyKey } from '../domain/template/stamp.js';
+import { effectiveCondition } from '../domain/template/template-index.js';
+import type { VersionMove } from '../store/action.repository.js';
+import type { Db, Store } from '../store/database.js';
+import type { ActionEngine } from './action-engine.js';
+import { withoutChanged } from './action-engine.js';
+import type { DossierService } from './dossier.service.js';
+import { DossierGraph } from './reference-loader.js';
+
+/** What happens to actions already planned from the old version (issue 13): keep (default), move, cancel. */
+export const PENDING_CHOICES = ['keep', 'move', 'cancel'] as const;
+export type PendingChoice = (typeof PENDING_CHOICES)[number];
+
+export type TemplateChange = 'publish' | 'activate' | 'deactivate';
+
+export interface ImpactSample {
+  readonly actionId?: string;
+  readonly dossierId: string;
+  readonly dueAt?: string | null;
+  readonly newDueAt?: string | null;
+  readonly reason: string;
+}
+
+/** The effect of a template change on live data: counts, and a sample of each with the reason. */
+export interface ImpactReport {
+  readonly change: TemplateChange;
+  readonly pending: PendingChoice;
+  readonly dryRun: boolean;
+  /** Open (waiting, pending, due) actions of the template before the change. */
+  readonly openActions: number;
+  readonly cancelled: number;
+  readonly kept: number;
+  /** Moved to the new version with another due time (only with `pending: "move"`). */
+  readonly retimed: number;
+  /** Dossiers that meet the new version now and not the old one: they get an action at their next event. */
+  readonly newDossiers: number;
+  readonly samples: {
+    readonly cancelled: readonly ImpactSample[];
+    readonly kept: readonly ImpactSample[];
+    readonly retimed: readonly ImpactSample[];
+    readonly newDossiers: readonly ImpactSample[];
+  };
+}
+
+/** The counts the audit log keeps. */
+export function impactCounts(r: ImpactReport) {
+  return {
+    pending: r.pending,
+    openActions: r.openActions,
+    cancelled: r.cancelled,
+    kept: r.kept,
+    retimed: r.retimed,
+    newDossiers: r.newDossiers,
+  };
+}
+
+const SAMPLE = 10;
+const OPEN: readonly ActionStatus[] = ['waiting', 'pending', 'due'];
+
+interface Plan {
+  readonly report: ImpactReport;
+  readonly cancels: { id: string; from: ActionStatus; reason: string }[];
+  readonly moves: VersionMove[];
+}
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+/**
+ * Impact before publishing or switching a template: computed from the open actions and the
+ * dossiers as they are, with the engine's own condition, category and timing code. `plan` writes
+ * nothing; `apply` carries out the administrator's choice for the actions already planned.
+ */
+export class ImpactService {
+  constructor(
+    private readonly store: Store,
+    private readonly engine: ActionEngine,
+    private readonly dossiers: DossierService,
+    private readonly catalog: () => DossierTypeCatalog,
+    private readonly clock: Clock,
+    /** Dossiers meeting a definition's conditions and categories now (TemplateService.matchingDossiers). */
+    private readonly matching: (def: TemplateDefinition, limit: number, db: Db) => Promise<Dossier[]>,
+  ) {}
+
+  /**
+   * The plan of a change. `next` is the definition that will be live afterwards (the draft being
+   * published, the version being switched on), undefined when switching off; `nextVersion` its
+   * number (for "move").
+   */
+  async plan(
+    db: Db,
+    input: {
+      templateId: string;
+      change: TemplateChange;
+      pending: PendingChoice;
+      dryRun: boolean;
+      previous: TemplateDefinition | undefined;
+      next: TemplateDefinition | undefined;
+      nextVersion: number | null;
+    },
+  ): Promise<Plan> {
+    const { templateId, change, previous, next } = input;
+    // Switching off leaves nothing to move to: "move" keeps the actions on their version.
+    const pending: PendingChoice = input.pending === 'move' && !next ? 'keep' : input.pending;
+    const open = await this.engine.actions.list({ templateId, statuses: OPEN, limit: 1_000_000 }, db);
+    const cancels: Plan['cancels'] = [];
+    const moves: Plan['moves'] = [];
+    const cancelled: ImpactSample[] = [];
+    const kept: ImpactSample[] = [];
+    const retimed: ImpactSample[] = [];
+    const sample = (a: Action, reason: string, newDueAt?: number | null): ImpactSample => ({
+      actionId: a.id,
+      dossierId: a.dossierId,
+      dueAt: iso(a.dueAt),
+      ...(newDueAt !== undefined ? { newDueAt: iso(newDueAt) } : {}),
+      reason,
+    });
+    const cancel = (a: Action, reason: string) => {
+      cancels.push({ id: a.id, from: a.status, reason });
+      cancelled.push(sample(a, reason));
+    };
+    if (pending === 'cancel') {
+      for (const a of open) cancel(a, `cancelled on ${change} of the template, as chosen`);
+    } else if (pending === 'keep' || !next || input.nextVersion === null) {
+      for (const a of open) kept.push(sample(a, `stays on version ${a.templateVersion}`));
+    } else {
+      await this.planMove(db, open, next, input.nextVersion, { cancel, moves, kept, retimed, sample });
+    }
+    let newDossiers: ImpactSample[] = [];
+    let newCount = 0;
+    if (next) {
+      const now = await this.matching(next, 100_000, db);
+      const before = change === 'publish' && previous ? await this.matching(previous, 100_000, db) : [];
+      const had = new Set([...before.map((d) => d.id), ...open.map((a) => a.dossierId)]);
+      const fresh = now.filter((d) => !had.has(d.id));
+      newCount = fresh.length;
+      newDossiers = fresh.slice(0, SAMPLE).map((d) => ({
+        dossierId: d.id,
+        reason:
+          change === 'publish' && previous
+            ? 'meets the new version now and not the old one: gets an action at its next event'
+            : 'meets the template now: gets an action at its next event',
+      }));
+    }
+    return {
+      cancels,
+      moves,
+      report: {
+        change,
+        pending,
+        dryRun: input.dryRun,
+        openActions: open.length,
+        cancelled: cancelled.length,
+        kept: kept.length,
+        retimed: retimed.length,
+        newDossiers: newCount,
+        samples: {
+          cancelled: cancelled.slice(0, SAMPLE),
+          kept: kept.slice(0, SAMPLE),
+          retimed: retimed.slice(0, SAMPLE),
+          newDossiers,
+        },
+      },
+    };
+  }
+
+  /** "Move": re-check each open action against the new version (conditions, categories) and re-time it. */
+  private async planMove(
+    db: Db,
+    open: readonly Action[],
+    next: TemplateDefinition,
+    version: number,
+    out: {
+      cancel: (a: Action, reason: string) => void;
+      moves: Plan['moves'];
+      kept: ImpactSample[];
+      retimed: ImpactSample[];
+      sample: (a: Action, reason: string, newDueAt?: number | null) => ImpactSample;
+    },
+  ): Promise<void> {
+    const catalog = this.catalog();
+    const type = catalog.get(next.dossierType);
+    const calendar = await this.engine.calendar();
+    const now = this.clock.now();
+    const graph = new DossierGraph(this.dossiers.dossiers, db, catalog);
+    await graph.load(open.map((a) => a.dossierId));
+    const condition = withoutChanged(effectiveCondition(next));
+    const roots = open.map((a) => graph.get(a.dossierId)).filter((d): d is Dossier => d !== undefined);
+    await graph.preload(roots, referencePaths(condition));
+    const template: ActiveTemplate = { templateId: open[0]?.templateId ?? '', version, definition: next };
+    for (const a of open) {
+      const dossier = graph.get(a.dossierId);
+      if (a.kind === 'reminder') {
+        out.kept.push(out.sample(a, `a reminder stays on version ${a.templateVersion}`));
+        continue;
+      }
+      if (!dossier || !type) {
+        out.cancel(a, 'the dossier is gone');
+        continue;
+      }
+      if (!next.fanOut) {
+        const category = type.categoryField ? String(dossier.data[type.categoryField] ?? '') : '';
+        if (next.categories.length > 0 && !next.categories.includes(category)) {
+          out.cancel(a, 'the dossier is not in a category the new version is linked to');
+          continue;
+        }
+        const holds = evaluateCondition(condition, {
+          type,
+          catalog,
+          data: dossier.data,
+          resolve: graph.resolverFor(dossier),
+          now,
+          timeZone: calendar.timeZone,
+        });
+        if (!holds && next.whenConditionsFail === 'cancel') {
+          out.cancel(a, 'the conditions of the new version do not hold');
+          continue;
+        }
+      }
+      // The event time the action was stamped at: the action is created in the event's transaction.
+      const due =
+        a.status === 'waiting'
+          ? a.dueAt
+          : dueTimeOf(next, { eventAt: a.createdAt, data: dossier.data }, calendar);
+      const trigger = a.idempotencyKey.split('|').slice(3).join('|');
+      out.moves.push({
+        id: a.id,
+        status: a.status,
+        version,
+        dueAt: due,
+        idempotencyKey:
+          next.repeat === 'once'
+            ? idempotencyKey(template, a.dossierId, trigger)
+            : idempotencyKey(template, a.dossierId, trigger || a.id),
+        note: `moved to version ${version}${due !== a.dueAt ? ', re-timed' : ''}`,
+      });
+      if (due !== a.dueAt)
+        out.retimed.push(out.sample(a, `moved to version ${version} with a new due time`, due));
+      else out.kept.push(out.sample(a, `moved to version ${version}; due time unchanged`));
+    }
+  }
+
+  /** Plans a change and, unless it is a dry run, carries out the choice inside `db` (the change's transaction). */
+  async change(
+    db: Db,
+    input: Parameters<ImpactService['plan']>[1],
+    actor: string | null,
+  ): Promise<ImpactReport> {
+    const plan = await this.plan(db, input);
+    if (!input.dryRun) await this.apply(db, plan, actor);
+    return plan.report;
+  }
+
+  private async apply(db: Db, plan: Plan, actor: string | null): Promise<void> {
+    const now = this.clock.now();
+    if (plan.cancels.length > 0) await this.engine.actions.cancel(plan.cancels, actor, now, db);
+    if (plan.moves.length > 0) await this.engine.actions.moveToVersion(plan.moves, actor, now, db);
+  }
+}
+
+/** Reads `pending` from a request body (which may be absent): keep, move or cancel; keep when absent. */
+export function pendingChoice(body: unknown): PendingChoice {
+  const value =
+    typeof body === 'object' && body !== null ? (body as { pending?: unknown }).pending : undefined;
+  if (value === undefined) return 'keep';
+  if (typeof value === 'string' && (PENDING_CHOICES as readonly string[]).includes(value))
+    return value as PendingChoice;
+  throw new WerkflowError(
+    'validation_failed',
+    'pending must be "keep" (actions already planned stay on their version), "move" (re-checked and re-timed on the new version) or "cancel".',
+    { path: 'pending' },
+  );
+}

@@ -1,0 +1,167 @@
+/**
+ * Impact before publishing or switching (issue 13, part 2): the same numbers in a dry run as the
+ * change then has, the choice for actions already planned (keep, move, cancel) applied for real,
+ * and the choice and counts in the audit log; on SQLite and PostgreSQL.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Werkflow } from '../../src/engine/werkflow.js';
+import type { ImpactReport } from '../../src/engine/impact.service.js';
+import { type ApiClient, apiAs, expectError } from '../support/api-client.js';
+import { BACKENDS, openTestWerkflow } from '../support/backends.js';
+
+const DAY = 86_400_000;
+
+describe.each(BACKENDS)('template impact on $name', (backend) => {
+  let werkflow: Werkflow;
+  let api: ApiClient;
+  let templateId: string;
+  const tasks: Record<string, string> = {};
+
+  const v1 = {
+    name: 'Terugbellen',
+    dossierType: 'task',
+    event: { type: 'created' },
+    executionMode: 'manual',
+    effect: { type: 'none' },
+    conditions: { type: 'all', conditions: [{ type: 'compare', field: 'note', op: 'isNotEmpty' }] },
+    timing: { anchor: { type: 'event' }, offset: 2, unit: 'days' },
+  };
+  // Version 2: only for calls, without the note condition, five days instead of two.
+  const v2 = {
+    ...v1,
+    conditions: { type: 'all', conditions: [] },
+    categories: ['bellen'],
+    timing: { anchor: { type: 'event' }, offset: 5, unit: 'days' },
+  };
+
+  beforeEach(async () => {
+    werkflow = await openTestWerkflow(backend);
+    api = await apiAs(werkflow, 'workflowManager');
+    const created = await api.request('POST', '/api/templates?publish=true', v1);
+    expect(created.statusCode, created.body).toBe(201);
+    templateId = created.json<{ id: string }>().id;
+    for (const [key, data] of Object.entries({
+      call1: { taskType: 'bellen', description: 'Bel 1', note: 'x' },
+      call2: { taskType: 'bellen', description: 'Bel 2', note: 'y' },
+      mail: { taskType: 'e-mail', description: 'Mail', note: 'z' },
+      callWithoutNote: { taskType: 'bellen', description: 'Bel 3' },
+    })) {
+      tasks[key] = (await werkflow.dossiers.create('task', { data }, null)).id;
+    }
+    const draft = await api.request('PUT', `/api/templates/${templateId}/draft`, v2);
+    expect(draft.statusCode, draft.body).toBe(200);
+  });
+  afterEach(async () => {
+    await api?.app.close();
+    await werkflow?.close();
+  });
+
+  const actions = () => werkflow.engine.actions.list({ templateId, limit: 100 });
+  const publish = async (query: string, body?: unknown) => {
+    const res = await api.request('POST', `/api/templates/${templateId}/publish${query}`, body);
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json<{ version: number; impact: ImpactReport }>();
+  };
+
+  it('a dry run shows per choice what publishing would do, and writes nothing', async () => {
+    const before = await actions();
+    expect(before).toHaveLength(3);
+
+    const keep = await publish('?dryRun=true');
+    expect(keep.version).toBe(2);
+    expect(keep.impact).toMatchObject({
+      change: 'publish',
+      pending: 'keep',
+      dryRun: true,
+      openActions: 3,
+      kept: 3,
+      cancelled: 0,
+      retimed: 0,
+      newDossiers: 1,
+    });
+    expect(keep.impact.samples.newDossiers).toEqual([
+      { dossierId: tasks.callWithoutNote, reason: expect.stringContaining('meets the new version now') },
+    ]);
+
+    const move = (await publish('?dryRun=true', { pending: 'move' })).impact;
+    expect(move).toMatchObject({ pending: 'move', openActions: 3, cancelled: 1, retimed: 2, kept: 0 });
+    expect(move.samples.cancelled).toEqual([
+      expect.objectContaining({
+        dossierId: tasks.mail,
+        reason: 'the dossier is not in a category the new version is linked to',
+      }),
+    ]);
+    for (const r of move.samples.retimed) {
+      const action = before.find((a) => a.id === r.actionId)!;
+      expect(r.newDueAt).toBe(new Date(action.createdAt + 5 * DAY).toISOString());
+    }
+
+    const cancel = (await publish('?dryRun=true', { pending: 'cancel' })).impact;
+    expect(cancel).toMatchObject({ pending: 'cancel', cancelled: 3, kept: 0, retimed: 0 });
+
+    expect(await actions()).toEqual(before);
+    expect((await werkflow.templates.get(templateId)).publishedVersion).toBe(1);
+    expectError(
+      await api.request('POST', `/api/templates/${templateId}/publish?dryRun=true`, { pending: 'later' }),
+      422,
+      'validation_failed',
+    );
+  });
+
+  it('publishing with "move" re-checks and re-times the planned actions, as the dry run said, and audits it', async () => {
+    const planned = (await publish('?dryRun=true', { pending: 'move' })).impact;
+    const done = await publish('', { pending: 'move' });
+    expect(done.version).toBe(2);
+    expect({ ...done.impact, dryRun: true }).toEqual(planned);
+    const after = await actions();
+    const byDossier = new Map(after.map((a) => [a.dossierId, a]));
+    expect(byDossier.get(tasks.mail!)).toMatchObject({ status: 'cancelled', templateVersion: 1 });
+    for (const key of ['call1', 'call2']) {
+      const a = byDossier.get(tasks[key]!)!;
+      expect(a).toMatchObject({ status: 'pending', templateVersion: 2, dueAt: a.createdAt + 5 * DAY });
+    }
+    const audit = await werkflow.audit.query({ entityId: templateId, action: 'template.publish', limit: 5 });
+    expect(audit.items[0]!.after).toMatchObject({
+      version: 2,
+      pendingActions: { pending: 'move', openActions: 3, cancelled: 1, retimed: 2, kept: 0, newDossiers: 1 },
+    });
+  });
+
+  it('publishing keeps planned actions on their version by default', async () => {
+    await publish('');
+    expect((await actions()).map((a) => [a.status, a.templateVersion])).toEqual([
+      ['pending', 1],
+      ['pending', 1],
+      ['pending', 1],
+    ]);
+  });
+
+  it('switching off with "cancel": dry run, then for real, audited', async () => {
+    const dry = await api.request('POST', `/api/templates/${templateId}/active?dryRun=true`, {
+      active: false,
+      pending: 'cancel',
+    });
+    expect(dry.statusCode, dry.body).toBe(200);
+    expect(dry.json<{ active: boolean; impact: ImpactReport }>()).toMatchObject({
+      active: true,
+      impact: { change: 'deactivate', pending: 'cancel', cancelled: 3, newDossiers: 0 },
+    });
+    expect((await actions()).every((a) => a.status === 'pending')).toBe(true);
+    const real = await api.request('POST', `/api/templates/${templateId}/active`, {
+      active: false,
+      pending: 'cancel',
+    });
+    expect(real.statusCode, real.body).toBe(200);
+    expect(real.json<{ active: boolean }>().active).toBe(false);
+    expect((await actions()).map((a) => a.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    const audit = await werkflow.audit.query({
+      entityId: templateId,
+      action: 'template.deactivate',
+      limit: 5,
+    });
+    expect(audit.items[0]!.after).toMatchObject({
+      active: false,
+      pendingActions: { pending: 'cancel', cancelled: 3 },
+    });
+  });
+});
