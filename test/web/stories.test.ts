@@ -98,6 +98,10 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
       const activate = page.getByRole('button', { name: 'Activeren', exact: true });
       if ((await activate.count()) > 0) await activate.click();
       await page.getByRole('button', { name: 'Deactiveren', exact: true }).waitFor();
+      // "Why (not)?" for one training: the published template's own explanation, in Dutch.
+      await choose(page, /Kies een dossier om te zien waarom/, /VCA Basis/);
+      await page.getByTestId('why-not').waitFor();
+      expect((await page.getByTestId('why-not').textContent())!.length).toBeGreaterThan(10);
       await settled(page);
       await expectAccessible(page, 'template editor');
       await expectNoOverflow(page, 'template editor');

@@ -6,6 +6,7 @@
  * The shapes come from the generated src/web/app/api-schema.d.ts (`npm run api-types`).
  */
 import type { components, paths } from './api-schema.js';
+import { lang } from './i18n.js';
 
 export type Schemas = components['schemas'];
 export type Action = Schemas['Action'];
@@ -81,7 +82,8 @@ export function apiPath(...parts: string[]): string {
 
 /** Calls the API; resolves with the parsed JSON (undefined for 204) or rejects with ApiError. */
 export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  // Texts the server writes for people (explanations, reasons) come in the user's language.
+  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': lang() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let response: Response;

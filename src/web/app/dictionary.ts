@@ -496,6 +496,9 @@ export const nl = {
   'templates.diff.before': 'Was',
   'templates.diff.after': 'Wordt',
   'table.scroll': 'Tabel (schuift opzij op een smal scherm)',
+  'templates.whyNot': 'Waarom (niet)?',
+  'templates.whyNot.dossier':
+    'Kies een dossier om te zien waarom het template er wel of geen actie voor maakte',
 };
 
 export type Key = keyof typeof nl;
@@ -985,4 +988,6 @@ export const en: Record<Key, string> = {
   'templates.diff.before': 'Was',
   'templates.diff.after': 'Becomes',
   'table.scroll': 'Table (scrolls sideways on a narrow screen)',
+  'templates.whyNot': 'Why (not)?',
+  'templates.whyNot.dossier': 'Choose a dossier to see why the template did or did not make an action for it',
 };
