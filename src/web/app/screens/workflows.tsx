@@ -55,7 +55,11 @@ interface TaskTypeWorkflows {
   readonly completed: Part & { numberOfDays: number };
 }
 
-const VIEWS = ['task-types', 'opportunity-actions', 'opportunities', 'intake-measures'] as const;
+/**
+ * Econobis has a fourth view, Intake maatregelen; it comes when the server offers
+ * `GET /api/workflows/intake-measures`.
+ */
+const VIEWS = ['task-types', 'opportunity-actions', 'opportunities'] as const;
 type View = (typeof VIEWS)[number];
 
 /** Kans statussen are the opportunity's own; every other status workflow is a kansactie's. */
@@ -83,13 +87,7 @@ export function WorkflowsPage({ params }: { params?: { view?: string } }) {
         tabs={VIEWS.map((v) => ({ value: v, label: t(`workflows.view.${v}`) }))}
         onChange={(v) => navigate(`/workflows/${v}`)}
       >
-        {view === 'task-types' ? (
-          <TaskTypesView />
-        ) : view === 'intake-measures' ? (
-          <IntakeMeasuresView />
-        ) : (
-          <StatusView opportunities={view === 'opportunities'} />
-        )}
+        {view === 'task-types' ? <TaskTypesView /> : <StatusView opportunities={view === 'opportunities'} />}
       </RouteTabs>
     </>
   );
@@ -479,27 +477,5 @@ function TaskTypeForm({ row, onClose }: { row: TaskTypeWorkflows; onClose: () =>
         </fieldset>
       </form>
     </Modal>
-  );
-}
-
-/** Intake maatregelen: shown when the server offers `GET /api/workflows/intake-measures`. */
-function IntakeMeasuresView() {
-  const { t } = useI18n();
-  const rows = useQuery({
-    queryKey: ['workflows', 'intake-measures'],
-    queryFn: async () => (await api<{ items: unknown[] }>('GET', '/api/workflows/intake-measures')).items,
-    retry: false,
-  });
-  return (
-    <section>
-      <Title order={2} size="h3" mb="xs">
-        {t('workflows.on.intakeMeasures')}
-      </Title>
-      {rows.isError ? (
-        <Alert color="gray">{t('workflows.intake.unavailable')}</Alert>
-      ) : (
-        <Query query={rows}>{(all) => <Results count={all.length} />}</Query>
-      )}
-    </section>
   );
 }
