@@ -93,6 +93,13 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
       // The live simulation answers for the saved draft; then publish and switch it on.
       await page.getByTestId('simulation-count').waitFor();
       await page.getByRole('button', { name: 'Publiceren' }).click();
+      // The dialog shows what publishing changes (the server's dry run) before it happens.
+      const publishDialog = page.getByRole('dialog', { name: 'Publiceren: wat verandert er?' });
+      await publishDialog.getByTestId('publish-impact').waitFor();
+      expect(await publishDialog.getByTestId('publish-impact').textContent()).toContain('Open acties: 0');
+      await expectAccessible(page, 'publish dialog');
+      await publishDialog.getByRole('button', { name: 'Nu publiceren' }).click();
+      await publishDialog.waitFor({ state: 'detached' });
       await page.getByText('v1', { exact: true }).first().waitFor();
       // Publishing may switch a new template on at once; otherwise switch it on here.
       const activate = page.getByRole('button', { name: 'Activeren', exact: true });
@@ -207,6 +214,7 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
         await page.getByRole('button', { name: target.description[lang], exact: true }).click();
         const dialog = page.getByRole('dialog');
         await dialog.getByRole('switch', { name: nl ? 'Actief' : 'Active' }).check();
+        await expectAccessible(page, `workflow form (${lang})`);
         await screenshot(page, `econobis-workflow-form-${lang}-1280`);
         await dialog
           .getByRole('button', { name: nl ? 'Nieuw e-mailtemplate' : 'New e-mail template' })
@@ -232,6 +240,7 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
           .filter({ hasText: nl ? 'Het template klopt.' : 'The template is valid.' })
           .waitFor();
         await form.locator('iframe.mail-frame').waitFor();
+        await expectAccessible(page, `e-mail template made in place (${lang})`);
         await screenshot(page, `econobis-email-template-in-place-${lang}-1280`);
         await form.getByRole('button', { name: nl ? 'Opslaan' : 'Save' }).click();
         await form.waitFor({ state: 'detached' });

@@ -496,6 +496,14 @@ export const nl = {
   'templates.whyNot': 'Waarom (niet)?',
   'templates.whyNot.dossier':
     'Kies een dossier om te zien waarom het template er wel of geen actie voor maakte',
+  'templates.publish.title': 'Publiceren: wat verandert er?',
+  'templates.publish.pending': 'Acties die al gepland staan',
+  'templates.publish.keep': 'laten staan op hun versie',
+  'templates.publish.move': 'meenemen naar de nieuwe versie (opnieuw gecontroleerd en gepland)',
+  'templates.publish.cancel': 'annuleren',
+  'templates.publish.impact':
+    'Open acties: {open}; blijven staan: {kept}; geannuleerd: {cancelled}; opnieuw gepland: {retimed}; dossiers die er nu bij komen: {fresh}.',
+  'templates.publish.confirm': 'Nu publiceren',
 };
 
 export type Key = keyof typeof nl;
@@ -984,4 +992,12 @@ export const en: Record<Key, string> = {
   'table.scroll': 'Table (scrolls sideways on a narrow screen)',
   'templates.whyNot': 'Why (not)?',
   'templates.whyNot.dossier': 'Choose a dossier to see why the template did or did not make an action for it',
+  'templates.publish.title': 'Publish: what changes?',
+  'templates.publish.pending': 'Actions already planned',
+  'templates.publish.keep': 'keep them on their version',
+  'templates.publish.move': 'move them to the new version (checked and timed again)',
+  'templates.publish.cancel': 'cancel them',
+  'templates.publish.impact':
+    'Open actions: {open}; kept: {kept}; cancelled: {cancelled}; timed again: {retimed}; dossiers that now come in: {fresh}.',
+  'templates.publish.confirm': 'Publish now',
 };

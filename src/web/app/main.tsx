@@ -10,11 +10,11 @@ import './app.css';
 import { createTheme, MantineProvider, type MantineColorsTuple } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { StrictMode } from 'react';
+import { type ReactNode, StrictMode, useMemo } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiError, whenUnauthenticated } from './api.js';
 import { App } from './app.js';
-import { lang } from './i18n.js';
+import { lang, useI18n } from './i18n.js';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -46,22 +46,38 @@ const brand: MantineColorsTuple = [
   '#06402e',
 ];
 
-const theme = createTheme({
-  colors: { brand },
-  primaryColor: 'brand',
-  primaryShade: 6,
-  fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'DejaVu Sans', sans-serif",
-  defaultRadius: 'md',
-});
+/** The theme; close buttons of dialogs and notifications are named in the user's language. */
+const themeFor = (close: string) =>
+  createTheme({
+    colors: { brand },
+    primaryColor: 'brand',
+    primaryShade: 6,
+    components: {
+      Modal: { defaultProps: { closeButtonProps: { 'aria-label': close } } },
+      Notification: { defaultProps: { closeButtonProps: { 'aria-label': close } } },
+    },
+    fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'DejaVu Sans', sans-serif",
+    defaultRadius: 'md',
+  });
+
+function Themed({ children }: { children: ReactNode }) {
+  const { t } = useI18n();
+  const theme = useMemo(() => themeFor(t('close')), [t]);
+  return (
+    <MantineProvider theme={theme} defaultColorScheme="light">
+      {children}
+    </MantineProvider>
+  );
+}
 
 document.documentElement.lang = lang();
 createRoot(document.getElementById('app')!).render(
   <StrictMode>
-    <MantineProvider theme={theme} defaultColorScheme="light">
+    <Themed>
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
         <App />
       </QueryClientProvider>
-    </MantineProvider>
+    </Themed>
   </StrictMode>,
 );

@@ -10,7 +10,9 @@ import {
   Button,
   Grid,
   Group,
+  Modal,
   Paper,
+  Radio,
   Select,
   Stack,
   Switch,
@@ -149,15 +151,13 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
       if (!template) navigate(`/templates/${encodeURIComponent(saved.id)}`, { replace: true });
     },
   });
-  const publish = useMutation({
+  const [publishing, setPublishing] = useState(false);
+  // Publishing first saves the draft, then shows what it would change (a dry run) in a dialog.
+  const prepare = useMutation({
     mutationFn: async () => {
-      if (dirty) await api<Template>('PUT', `${apiPath('templates', template!.id)}/draft`, draft);
-      return api<{ version: number }>('POST', `${apiPath('templates', template!.id)}/publish`);
+      if (dirty) refresh(await api<Template>('PUT', `${apiPath('templates', template!.id)}/draft`, draft));
     },
-    onSuccess: (r) => {
-      refresh();
-      notify(t('templates.published', { version: r.version }));
-    },
+    onSuccess: () => setPublishing(true),
   });
   const activate = useMutation({
     mutationFn: (active: boolean) =>
@@ -177,7 +177,7 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
     retry: false,
     placeholderData: (previous) => previous,
   });
-  const problem = save.error ?? publish.error ?? (simulation.isError ? simulation.error : null);
+  const problem = save.error ?? prepare.error ?? (simulation.isError ? simulation.error : null);
   const errors = fieldErrors(i18n, problem, namer);
   return (
     <>
@@ -226,8 +226,8 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
                     <>
                       <Button
                         variant="default"
-                        onClick={() => publish.mutate()}
-                        loading={publish.isPending}
+                        onClick={() => prepare.mutate()}
+                        loading={prepare.isPending}
                         disabled={!mayEdit}
                       >
                         {t('templates.publish')}
@@ -275,7 +275,92 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
           </Stack>
         </Grid.Col>
       </Grid>
+      {publishing && template ? (
+        <PublishDialog
+          templateId={template.id}
+          onClose={() => setPublishing(false)}
+          onPublished={(version) => {
+            setPublishing(false);
+            refresh();
+            notify(t('templates.published', { version }));
+          }}
+        />
+      ) : null}
     </>
+  );
+}
+
+interface Impact {
+  readonly openActions: number;
+  readonly kept: number;
+  readonly cancelled: number;
+  readonly retimed: number;
+  readonly newDossiers: number;
+}
+
+type Pending = 'keep' | 'move' | 'cancel';
+
+/** What publishing would change (the server's dry run), the choice for planned actions, publish. */
+function PublishDialog({
+  templateId,
+  onClose,
+  onPublished,
+}: {
+  templateId: string;
+  onClose: () => void;
+  onPublished: (version: number) => void;
+}) {
+  const { t } = useI18n();
+  const [pending, setPending] = useState<Pending>('keep');
+  const path = `${apiPath('templates', templateId)}/publish`;
+  const impact = useQuery({
+    queryKey: ['templates', templateId, 'publish-impact', pending],
+    queryFn: () => api<{ impact?: Impact }>('POST', `${path}?dryRun=true`, { pending }),
+    gcTime: 0,
+    retry: false,
+  });
+  const publish = useMutation({
+    mutationFn: () => api<{ version: number }>('POST', path, { pending }),
+    onSuccess: (r) => onPublished(r.version),
+  });
+  const x = impact.data?.impact;
+  return (
+    <Modal opened onClose={onClose} title={t('templates.publish.title')} size="lg">
+      <Stack>
+        <Radio.Group
+          label={t('templates.publish.pending')}
+          value={pending}
+          onChange={(v) => setPending(v as Pending)}
+        >
+          <Stack gap={6} mt={4}>
+            {(['keep', 'move', 'cancel'] as const).map((p) => (
+              <Radio key={p} value={p} label={t(`templates.publish.${p}`)} />
+            ))}
+          </Stack>
+        </Radio.Group>
+        {impact.isError ? <ErrorAlert error={impact.error} /> : null}
+        {x ? (
+          <Text role="status" data-testid="publish-impact">
+            {t('templates.publish.impact', {
+              open: x.openActions,
+              kept: x.kept,
+              cancelled: x.cancelled,
+              retimed: x.retimed,
+              fresh: x.newDossiers,
+            })}
+          </Text>
+        ) : null}
+        <ErrorAlert error={publish.error} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            {t('cancel')}
+          </Button>
+          <Button onClick={() => publish.mutate()} loading={publish.isPending}>
+            {t('templates.publish.confirm')}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
   );
 }
 
