@@ -25,8 +25,9 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { Link, useLocation } from 'wouter';
-import { type Dossier, type Page, type Schemas, api, apiPath, withQuery } from '../api.js';
-import { dossierTitle, useDossierTypes } from '../dossier-types.js';
+import { type Schemas, api, apiPath, withQuery } from '../api.js';
+import { useDossierTypes } from '../dossier-types.js';
+import { DossierSelect, useDossierOptions } from './fields.js';
 import { ErrorAlert } from '../errors.js';
 import { type I18n, useI18n } from '../i18n.js';
 import { useCan } from '../session.js';
@@ -446,15 +447,10 @@ export function EmailTemplateForm({
 /** The draft rendered against a chosen dossier of its type. */
 function Preview({ draft }: { draft: Draft }) {
   const { t } = useI18n();
-  const types = useDossierTypes();
   const canEdit = useCan('workflows.automatic');
-  const type = types.data?.find((d) => d.key === draft.rootType);
   const [dossierId, setDossierId] = useState<string | null>(null);
-  const dossiers = useQuery({
-    queryKey: ['dossiers', draft.rootType, 'list', 'preview'],
-    queryFn: () => api<Page<Dossier>>('GET', withQuery(apiPath('dossiers', draft.rootType), { limit: 100 })),
-  });
-  const chosen = dossierId ?? dossiers.data?.items[0]?.id ?? null;
+  const options = useDossierOptions(draft.rootType);
+  const chosen = dossierId ?? options[0]?.value ?? null;
   const [debounced] = useDebouncedValue(draft, 500);
   const rendered = useQuery({
     queryKey: ['email-templates', 'preview', debounced, chosen],
@@ -472,13 +468,11 @@ function Preview({ draft }: { draft: Draft }) {
       <Title order={2} size="h4" mb="xs">
         {t('email.preview')}
       </Title>
-      <Select
+      <DossierSelect
+        type={draft.rootType}
         label={t('email.preview.dossier')}
-        searchable
         value={chosen}
         onChange={setDossierId}
-        data={(dossiers.data?.items ?? []).map((d) => ({ value: d.id, label: dossierTitle(type, d) }))}
-        nothingFoundMessage={t('empty')}
         mb="sm"
       />
       {rendered.data ? (

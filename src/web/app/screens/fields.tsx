@@ -168,3 +168,31 @@ export function ValueInput({
     />
   );
 }
+
+/** A dossier of a type, chosen by its title (the first 200). */
+export function DossierSelect({
+  type,
+  label,
+  value,
+  onChange,
+  mb,
+}: {
+  type: string;
+  label: string;
+  value: string | null;
+  onChange: (id: string | null) => void;
+  mb?: string;
+}) {
+  const { t } = useI18n();
+  return (
+    <Select
+      label={label}
+      searchable
+      value={value}
+      onChange={onChange}
+      data={useDossierOptions(type)}
+      nothingFoundMessage={t('empty')}
+      mb={mb}
+    />
+  );
+}

@@ -13,7 +13,6 @@ import {
   Modal,
   Paper,
   Radio,
-  Select,
   Stack,
   Switch,
   Table,
@@ -30,7 +29,7 @@ import { ErrorAlert, fieldErrors } from '../errors.js';
 import { type I18n, useFormats, useI18n } from '../i18n.js';
 import { useCan } from '../session.js';
 import { AppLink, BackLink, DataTable, MailFrame, PageHead, Query, ScrollBox, YesNo, notify } from '../ui.js';
-import { useDossierOptions } from './fields.js';
+import { DossierSelect } from './fields.js';
 import { sectionOf, starter, TemplateForm, useTemplatesList } from './template-form.js';
 import { describeTiming } from '../../../domain/timing/timing.js';
 
@@ -581,7 +580,6 @@ interface Explanation {
 /** "Waarom niet?": for one chosen dossier, why the published template did or did not act on it. */
 function WhyNot({ templateId, rootType }: { templateId: string; rootType: string }) {
   const { t } = useI18n();
-  const options = useDossierOptions(rootType);
   const [dossierId, setDossierId] = useState<string | null>(null);
   const explanation = useQuery({
     queryKey: ['explain', rootType, dossierId, templateId],
@@ -599,13 +597,11 @@ function WhyNot({ templateId, rootType }: { templateId: string; rootType: string
       <Title order={2} size="h4" mb="xs">
         {t('templates.whyNot')}
       </Title>
-      <Select
+      <DossierSelect
+        type={rootType}
         label={t('templates.whyNot.dossier')}
-        searchable
         value={dossierId}
         onChange={setDossierId}
-        data={options}
-        nothingFoundMessage={t('empty')}
       />
       {explanation.isError ? <ErrorAlert error={explanation.error} /> : null}
       {x ? (
