@@ -196,12 +196,15 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
         const action = (await server.werkflow.actions.list({ limit: 1 }))[0]!;
         const quotation = (await server.werkflow.dossiers.list({ type: 'quotationRequest', limit: 1 }))[0]!;
         const emailTemplate = (await server.werkflow.email.listTemplates())[0]!;
+        const actionTemplate = (await server.werkflow.templates.list())[0]!;
         const screens: [string, string][] = [
           ['actions', '/actions?filter=all'],
           ['action', `/actions/${action.id}`],
           ['workflows', '/workflows/opportunity-actions'],
           ['workflows-task-types', '/workflows/task-types'],
           ['templates', '/templates'],
+          ['template', `/templates/${actionTemplate.id}`],
+          ['template-new', '/templates/new'],
           ['email-templates', '/email-templates'],
           ['email-template', `/email-templates/${emailTemplate.id}`],
           ['dossiers', '/dossiers/quotationRequest'],

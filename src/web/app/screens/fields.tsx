@@ -17,8 +17,8 @@ export interface FieldPath {
   readonly owner: DossierType;
 }
 
-/** The fields of `root` and, following references up to `depth` links, of the dossiers it points at. */
-export function fieldPaths(types: readonly DossierType[], root: string, i18n: I18n, depth = 2): FieldPath[] {
+/** The fields of `root` and, following references up to `depth` links (Econobis mails reach `opportunity.intake.contact.email`), of the dossiers it points at. */
+export function fieldPaths(types: readonly DossierType[], root: string, i18n: I18n, depth = 3): FieldPath[] {
   const out: FieldPath[] = [];
   const walk = (typeKey: string, prefix: string, labelPrefix: string, left: number) => {
     const type = types.find((t) => t.key === typeKey);
@@ -34,7 +34,7 @@ export function fieldPaths(types: readonly DossierType[], root: string, i18n: I1
   return out;
 }
 
-export function useFieldPaths(root: string | undefined, depth = 2): FieldPath[] {
+export function useFieldPaths(root: string | undefined, depth = 3): FieldPath[] {
   const i18n = useI18n();
   const types = useDossierTypes();
   if (!root || !types.data) return [];
