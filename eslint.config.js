@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'bench/results/', 'src/web/static/vendor/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', 'bench/results/', 'src/web/static/vendor/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,12 +19,52 @@ export default tseslint.config(
       ],
     },
   },
+  // The layers of docs/architecture.md: imports point only downwards (api/web/cli → engine →
+  // effects → store → domain). One block per layer, naming the folders above it.
+  ...layerRules({
+    'src/domain/**': ['store', 'effects', 'engine', 'api', 'web', 'cli'],
+    'src/store/**': ['effects', 'engine', 'api', 'web', 'cli'],
+    'src/effects/**': ['engine', 'api', 'web', 'cli'],
+    'src/engine/**': ['api', 'web', 'cli'],
+  }),
+  {
+    // The top layers call services; SQL stays in store/.
+    files: ['src/api/**', 'src/web/**', 'src/cli/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'kysely', message: 'Routes and commands call services; SQL lives in src/store/.' }],
+        },
+      ],
+    },
+  },
   {
     files: ['bin/**/*.js', 'eslint.config.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {
     files: ['test/**', 'bench/**', 'src/cli/**', 'src/engine/clock.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );
+
+/** `no-restricted-imports` for each layer: no import path may go through a folder above it. */
+function layerRules(forbidden) {
+  return Object.entries(forbidden).map(([files, above]) => ({
+    files: [files],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `(^|/)(${above.join('|')})/`,
+              message: `${files.split('/')[1]}/ may not import from ${above.join(', ')} (layers: docs/architecture.md).`,
+            },
+          ],
+        },
+      ],
+    },
+  }));
+}

@@ -1,9 +1,11 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import './fastify-types.js';
 import type { Werkflow } from '../engine/werkflow.js';
 import { installErrorHandler } from './error-handler.js';
+import { maskWebhookSecrets } from '../engine/webhook-secrets.js';
 import { DossierSchema, ErrorBodySchema } from './schemas.js';
 import { CONTRACT_SCHEMAS } from './contract-schemas.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -21,13 +23,15 @@ import { installStorableTextCheck } from './storable-text.js';
 import { webRoutes } from '../web/web.routes.js';
 
 export interface ServerOptions {
-  readonly logger?: boolean;
+  /** `true`: Fastify's own pino at level info; a logger: request logs go to it (the CLI's pino). */
+  readonly logger?: boolean | FastifyBaseLogger;
+  /** WERKFLOW_METRICS_TOKEN: `/metrics` on the API port for requests that carry it as a bearer token. */
+  readonly metricsToken?: string | null;
 }
 
 /** Route modules, each `(app, werkflow) => void`; one place lists them all. */
 export type RouteModule = (app: FastifyInstance, werkflow: Werkflow) => void;
 const ROUTES: RouteModule[] = [
-  healthRoutes,
   dossierTypeRoutes,
   dossierRoutes,
   authRoutes,
@@ -45,14 +49,26 @@ const ROUTES: RouteModule[] = [
  * /api/docs. The routes only call the engine's services; none of them talks SQL.
  */
 export async function buildServer(werkflow: Werkflow, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const logger = options.logger;
   const app = Fastify({
-    logger: options.logger ? { level: 'info' } : false,
+    ...(typeof logger === 'object'
+      ? { loggerInstance: logger }
+      : { logger: logger ? { level: 'info' } : false }),
+    // Every request log line carries reqId: the caller's X-Request-Id when it sends one, else a new UUID.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorateRequest('actor', null);
+  // The request id goes back to the caller, so a complaint can be matched to its log lines.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   installErrorHandler(app);
   // Before any route: refuses routes without a permission at start-up, checks rights per request.
   installAuth(app, werkflow);
+  // Webhook signing secrets never leave the server: every answer carries a mask instead.
+  app.addHook('preSerialization', async (_request, _reply, payload) => maskWebhookSecrets(payload));
   // No NUL or half surrogate pair in params, query or body (PostgreSQL refuses them): 422.
   installStorableTextCheck(app);
   app.addSchema(ErrorBodySchema);
@@ -84,6 +100,7 @@ export async function buildServer(werkflow: Werkflow, options: ServerOptions = {
   app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
+  healthRoutes(app, werkflow, { metricsToken: options.metricsToken ?? null });
   for (const routes of ROUTES) routes(app, werkflow);
   return app;
 }

@@ -10,6 +10,9 @@ import { databaseUrl, defaultDataDir, defaultPort } from './config.js';
 import { progressReporter } from './progress.js';
 import { ROLES, generatePassword, passwordResetLink } from '../domain/auth/index.js';
 import { type EmailOptions, emailOptionsFromEnv } from '../engine/email.service.js';
+import type { Logger } from '../engine/observability.js';
+import { startMetricsServer } from '../api/metrics-endpoint.js';
+import { createLogger } from './logger.js';
 
 const program = new Command();
 
@@ -59,30 +62,81 @@ function emailOptions(dataDir: string): EmailOptions {
 }
 
 /** Demo and sandbox: a local SMTP sink catches every message; prints where to read them. */
-async function startMailViewer(werkflow: Werkflow, address: string): Promise<void> {
+async function startMailViewer(werkflow: Werkflow, address: string, log: Logger): Promise<void> {
   const wanted = Number(process.env.WERKFLOW_MAIL_SINK_PORT ?? 2525);
   const at = await werkflow.email
     .captureAllMail({ port: wanted })
     .catch(() => werkflow.email.captureAllMail({ port: 0 })); // 2525 taken: any free port
-  console.log(
+  log.info(
+    {},
     `Mail viewer: ${address}/mail (API: ${address}/api/mail-viewer/messages) — every e-mail goes to the local SMTP sink on ${at.host}:${at.port}; nothing leaves this machine.`,
   );
 }
 
-async function openWerkflow(opts: { dataDir: string; preset?: string }): Promise<Werkflow> {
+async function openWerkflow(opts: { dataDir: string; preset?: string }, logger?: Logger): Promise<Werkflow> {
   return Werkflow.open({
     url: databaseUrl(opts.dataDir),
     preset: opts.preset,
     email: emailOptions(opts.dataDir),
+    logger,
   });
 }
+
+/**
+ * Stops on SIGTERM or SIGINT: `stop` stops claiming, lets the batch in hand finish, closes the
+ * mailer's connections and the database. Past the deadline the process exits anyway (what was
+ * claimed stays leased and is picked up again after its lease); a second signal exits at once.
+ */
+function stopOnSignal(log: Logger, deadlineMs: number, stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal, deadlineMs }, `${signal}: shutting down`);
+    setTimeout(() => {
+      log.error({ deadlineMs }, `did not stop within ${deadlineMs} ms; exiting`);
+      process.exit(1);
+    }, deadlineMs).unref();
+    stop().then(
+      () => {
+        log.info({}, 'stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/** `--metrics-port`: GET /metrics on a port of its own (the token too, when one is set). */
+function metricsPort(werkflow: Werkflow, opts: { metricsPort?: number; metricsHost: string }) {
+  if (opts.metricsPort === undefined) return Promise.resolve(null);
+  return startMetricsServer(werkflow, {
+    port: opts.metricsPort,
+    host: opts.metricsHost,
+    token: process.env.WERKFLOW_METRICS_TOKEN || null,
+  });
+}
+
+const shutdownOption = () =>
+  new Option('--shutdown-timeout <ms>', 'how long a stop (SIGTERM/SIGINT) may take before exiting')
+    .argParser(positiveInt)
+    .env('WERKFLOW_SHUTDOWN_TIMEOUT')
+    .default(25_000);
 
 /**
  * Sandbox mode: the server runs on a fresh copy of the SQLite database with a clock an
  * administrator moves forward, so workflows can be watched over the coming days without
  * touching the real database or sending real mail to real people.
  */
-async function openSandbox(opts: { dataDir: string; preset?: string }): Promise<Werkflow> {
+async function openSandbox(opts: { dataDir: string; preset?: string }, log: Logger): Promise<Werkflow> {
   const url = databaseUrl(opts.dataDir);
   if (isPostgresUrl(url)) {
     throw new WerkflowError(
@@ -92,12 +146,13 @@ async function openSandbox(opts: { dataDir: string; preset?: string }): Promise<
   }
   const copy = join(resolve(opts.dataDir), 'sandbox', 'werkflow.db');
   if (sqliteFileExists(url)) copySqliteDatabase(url, copy);
-  console.log(`Sandbox: working on a copy of ${url} at ${copy}.`);
+  log.info({}, `Sandbox: working on a copy of ${url} at ${copy}.`);
   return Werkflow.open({
     url: copy,
     preset: opts.preset,
     clock: new SandboxClock(),
     email: emailOptions(opts.dataDir),
+    logger: log,
   });
 }
 
@@ -118,19 +173,27 @@ async function seed(werkflow: Werkflow, count: number): Promise<void> {
  * Who can log in: in demo mode a demo administrator with a fresh printed password; otherwise a
  * hint when there is no administrator yet. Reset links are printed while no mailbox sends them.
  */
-async function announceLogin(werkflow: Werkflow, demo: boolean, publicUrl: string): Promise<void> {
+async function announceLogin(
+  werkflow: Werkflow,
+  demo: boolean,
+  publicUrl: string,
+  log: Logger,
+): Promise<void> {
   werkflow.auth.onPasswordResetRequested(({ user, token }) => {
-    console.log(
+    log.info(
+      {},
       `Password reset requested for ${user.email}: ${passwordResetLink(publicUrl, token)} (valid for an hour; printed here because no mailbox sends it yet).`,
     );
   });
   if (demo) {
     const login = await werkflow.auth.ensureDemoAdministrator();
-    console.log(
+    log.info(
+      {},
       `Demo login: ${login.email} / ${login.password} (administrator; a new password at every start).`,
     );
   } else if (!(await werkflow.auth.hasAdministrator())) {
-    console.log(
+    log.info(
+      {},
       'No administrator yet: create one with `werkflow user create --admin --email you@example.nl --name "Your Name"`.',
     );
   }
@@ -153,6 +216,13 @@ program
   )
   .option('--no-scheduler', 'do not execute due actions in this process (run `werkflow worker` instead)')
   .addOption(
+    new Option('--metrics-port <port>', 'serve GET /metrics on this port too, without the API')
+      .argParser(portNumber)
+      .env('WERKFLOW_METRICS_PORT'),
+  )
+  .option('--metrics-host <host>', 'address of the metrics port', '127.0.0.1')
+  .addOption(shutdownOption())
+  .addOption(
     new Option('--count <n>', 'how many demo contacts or participants').argParser(positiveInt).default(200),
   )
   .action(
@@ -165,34 +235,42 @@ program
       sandbox: boolean;
       scheduler: boolean;
       count: number;
+      metricsPort?: number;
+      metricsHost: string;
+      shutdownTimeout: number;
     }) => {
-      const werkflow = opts.sandbox ? await openSandbox(opts) : await openWerkflow(opts);
+      const log = await createLogger();
+      const werkflow = opts.sandbox ? await openSandbox(opts, log) : await openWerkflow(opts, log);
       // Demo data goes into an empty database only: a restart must not undo what someone changed.
       if (opts.demo && (await werkflow.dossiers.dossiers.countAll()) === 0) {
         await seed(werkflow, opts.count);
       }
-      const app = await buildServer(werkflow, { logger: false });
+      const metricsToken = process.env.WERKFLOW_METRICS_TOKEN || null;
+      const app = await buildServer(werkflow, { logger: log, metricsToken });
       const address = await app.listen({ port: opts.port, host: opts.host });
-      console.log(
+      const metrics = await metricsPort(werkflow, opts);
+      if (metrics) log.info({ address: metrics.address }, `Metrics: ${metrics.address}/metrics`);
+      log.info(
+        {},
         `Werkflow is running on ${address} — open it in your browser (database: ${werkflow.store.description}).`,
       );
-      console.log(`API docs: ${address}/api/docs`);
-      await announceLogin(werkflow, opts.demo, process.env.WERKFLOW_PUBLIC_URL ?? address);
+      log.info({}, `API docs: ${address}/api/docs`);
+      await announceLogin(werkflow, opts.demo, process.env.WERKFLOW_PUBLIC_URL ?? address, log);
       if (opts.sandbox) {
-        console.log(
+        log.info(
+          {},
           'Sandbox mode: a copy of your database and a clock you move with `werkflow clock advance 3d`.',
         );
       }
       if (opts.scheduler) startScheduler(werkflow);
-      if (opts.demo || opts.sandbox) await startMailViewer(werkflow, address);
+      if (opts.demo || opts.sandbox) await startMailViewer(werkflow, address, log);
       if (opts.scheduler) await werkflow.email.startMailer();
-      const stop = async () => {
-        await app.close();
+      stopOnSignal(log, opts.shutdownTimeout, async () => {
+        // No new requests and no new claims; the requests and the batch in hand finish.
+        await Promise.all([app.close(), werkflow.scheduler.stop()]);
+        await new Promise((r) => (metrics ? metrics.server.close(r) : r(undefined)));
         await werkflow.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      });
     },
   );
 
@@ -201,33 +279,53 @@ program
   .description('Execute due actions (PostgreSQL: run several on several machines; they share the work)')
   .addOption(dataDirOption())
   .option('--once', 'run what is due now, then exit', false)
-  .action(async (opts: { dataDir: string; once: boolean }) => {
-    const werkflow = await openWerkflow(opts);
-    if (opts.once) {
-      const r = await werkflow.scheduler.tick();
-      console.log(
-        `Executed ${r.executed} actions; ${r.markedDue} became due for a person; ${r.expired} expired; ${r.swept} recovered from a stopped worker.`,
+  .addOption(
+    new Option('--metrics-port <port>', 'serve GET /metrics on this port')
+      .argParser(portNumber)
+      .env('WERKFLOW_METRICS_PORT'),
+  )
+  .option('--metrics-host <host>', 'address of the metrics port', '127.0.0.1')
+  .addOption(shutdownOption())
+  .action(
+    async (opts: {
+      dataDir: string;
+      once: boolean;
+      metricsPort?: number;
+      metricsHost: string;
+      shutdownTimeout: number;
+    }) => {
+      const log = opts.once ? undefined : await createLogger();
+      const werkflow = await openWerkflow(opts, log);
+      if (opts.once) {
+        const r = await werkflow.scheduler.tick();
+        console.log(
+          `Executed ${r.executed} actions; ${r.markedDue} became due for a person; ${r.expired} expired; ${r.swept} recovered from a stopped worker.`,
+        );
+        const inDoubt = await werkflow.email.mailer.sweep();
+        const mail = await werkflow.email.mailer.runUntilIdle();
+        console.log(
+          `Mail: ${mail.sent} sent, ${mail.retried} to retry, ${mail.failed} failed${inDoubt > 0 ? `, ${inDoubt} marked in doubt` : ''}.`,
+        );
+        await werkflow.close();
+        return;
+      }
+      startScheduler(werkflow);
+      await werkflow.email.startMailer();
+      const metrics = await metricsPort(werkflow, opts);
+      log!.info(
+        {
+          workerId: werkflow.scheduler.workerId,
+          database: werkflow.store.description,
+          metrics: metrics?.address,
+        },
+        `Worker ${werkflow.scheduler.workerId} is running on ${werkflow.store.description}. Stop with Ctrl+C.`,
       );
-      const inDoubt = await werkflow.email.mailer.sweep();
-      const mail = await werkflow.email.mailer.runUntilIdle();
-      console.log(
-        `Mail: ${mail.sent} sent, ${mail.retried} to retry, ${mail.failed} failed${inDoubt > 0 ? `, ${inDoubt} marked in doubt` : ''}.`,
-      );
-      await werkflow.close();
-      return;
-    }
-    startScheduler(werkflow);
-    await werkflow.email.startMailer();
-    console.log(
-      `Worker ${werkflow.scheduler.workerId} is running on ${werkflow.store.description}. Stop with Ctrl+C.`,
-    );
-    const stop = async () => {
-      await werkflow.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+      stopOnSignal(log!, opts.shutdownTimeout, async () => {
+        await new Promise((r) => (metrics ? metrics.server.close(r) : r(undefined)));
+        await werkflow.close();
+      });
+    },
+  );
 
 program
   .command('clock')

@@ -31,7 +31,12 @@ import { type ConnectionTestResult, testSmtpConnection } from '../effects/email/
 import { type EconobisImportResult, importEconobisTemplate } from '../effects/email/econobis-import.js';
 import { EmailRenderer, type RenderedEmail } from '../effects/email/email-renderer.js';
 import { MailSink, type MailSinkOptions } from '../effects/email/mail-sink.js';
-import { DEFAULT_MAILER_CONFIG, Mailer, type MailerConfig } from '../effects/email/mailer.js';
+import {
+  DEFAULT_MAILER_CONFIG,
+  Mailer,
+  type MailerConfig,
+  type MailerObserver,
+} from '../effects/email/mailer.js';
 import { MergeLoader, buildMergeScope } from '../effects/email/merge-context.js';
 import { type MergeFieldInfo, mergeFieldsOf } from '../effects/email/merge-fields.js';
 import { isEmailAddress } from '../effects/email/recipients.js';
@@ -61,6 +66,7 @@ export interface EmailOptions {
   readonly generateSecretKey?: boolean;
   readonly mailer?: Partial<MailerConfig>;
   readonly log?: (message: string) => void;
+  readonly mailerObserver?: MailerObserver;
 }
 
 function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -207,6 +213,7 @@ export class EmailService {
         transports: this.transports,
         passwordOf: (m) => this.passwordOf(m),
         log: params.options?.log,
+        observer: params.options?.mailerObserver,
       },
       params.options?.mailer,
     );
@@ -561,6 +568,18 @@ export class EmailService {
       add('maxConnections', 'maxConnections is from 1 to 50.');
     }
     throwIfProblems(problems);
+  }
+
+  /** Seals a secret for storage with the secret key (mailbox passwords, webhook signing secrets). */
+  sealSecret(plain: string): string {
+    return this.encrypt(plain);
+  }
+
+  /** Opens what sealSecret stored. */
+  openSecret(sealed: string): string {
+    const box = this.box();
+    if (!box) throw missingKeyError();
+    return box.decrypt(sealed);
   }
 
   private encrypt(password: string): string {

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Action } from '../domain/action/action.js';
 import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/id.js';
-import type { Store } from '../store/database.js';
+import type { ListenEvents, Store } from '../store/database.js';
 import { ACTIONS_CHANNEL, type ActionEngine } from './action-engine.js';
 import type { ActionExecutor } from './action-executor.js';
 
@@ -14,6 +14,20 @@ export interface SchedulerOptions {
   /** Longest sleep: even without known work, look again after this (other processes stamp too). */
   readonly maxSleepMs?: number;
   readonly onError?: (error: unknown) => void;
+  /** Logs and metrics (set by the composition root). */
+  readonly observer?: SchedulerObserver;
+}
+
+/** What the scheduler reports as it works, for logs and metrics. */
+export interface SchedulerObserver {
+  /** A round of the loop begins (timer, wake-up or notification). */
+  readonly woke?: () => void;
+  /** A round of the loop ended: `error` undefined when it worked. */
+  readonly roundEnded?: (error: unknown) => void;
+  /** A batch was claimed and executed (committed), with the time each step took. */
+  readonly batch?: (batch: readonly Action[], claimMs: number, executeMs: number) => void;
+  /** The LISTEN connection (PostgreSQL) failed or came back. */
+  readonly listen?: ListenEvents;
 }
 
 export interface TickReport {
@@ -43,7 +57,7 @@ export class Scheduler {
   private idle: Promise<void> = Promise.resolve();
   private readonly batchSize: number;
   private readonly leaseMs: number;
-  private readonly maxSleepMs: number;
+  readonly maxSleepMs: number;
 
   constructor(
     private readonly store: Store,
@@ -63,10 +77,14 @@ export class Scheduler {
     this.stopRequested = false;
     // PostgreSQL: actions stamped by other processes (the API, other workers) wake this one.
     this.unlisten = this.store
-      .listen(ACTIONS_CHANNEL, (payload) => {
-        const dueAt = Number(payload);
-        if (Number.isFinite(dueAt)) this.notifyDue(dueAt);
-      })
+      .listen(
+        ACTIONS_CHANNEL,
+        (payload) => {
+          const dueAt = Number(payload);
+          if (Number.isFinite(dueAt)) this.notifyDue(dueAt);
+        },
+        this.options.observer?.listen,
+      )
       .catch((e: unknown) => {
         this.options.onError?.(e);
         return async () => {};
@@ -86,6 +104,11 @@ export class Scheduler {
       )
       // Wake whether or not the sweep worked: a failed start-up sweep must not leave a worker idle for good.
       .then(() => this.wake());
+  }
+
+  /** Between start() and stop(). */
+  get isStarted(): boolean {
+    return !this.stopped;
   }
 
   async stop(): Promise<void> {
@@ -145,14 +168,17 @@ export class Scheduler {
     this.running = true;
     this.timer = undefined;
     this.plannedAt = undefined;
+    this.options.observer?.woke?.();
     let executed = 0;
     try {
       do {
         this.again = false;
         executed += (await this.tick()).executed;
       } while (this.again && !this.stopped);
+      this.options.observer?.roundEnded?.(undefined);
     } catch (error) {
       this.options.onError?.(error);
+      this.options.observer?.roundEnded?.(error);
     } finally {
       this.running = false;
     }
@@ -207,11 +233,13 @@ export class Scheduler {
   private async claimAndRun(): Promise<number> {
     const actor = `worker:${this.workerId}`;
     let outside: Action[] = [];
-    let claimed = 0;
+    let claimed: Action[] = [];
+    const times = { start: performance.now(), claimed: 0 };
     try {
       await this.store.db.transaction().execute(async (db) => {
         const batch = await this.engine.actions.claimDue(this.workerId, this.clock.now(), this.batchSize, db);
-        claimed = batch.length;
+        times.claimed = performance.now();
+        claimed = batch;
         if (batch.length > 0) outside = (await this.executor.runInTransaction(db, batch, actor)).outside;
       });
     } catch (error) {
@@ -239,8 +267,10 @@ export class Scheduler {
       }
       return batch.length;
     }
-    if (claimed > 0) this.executor.afterCommit();
+    if (claimed.length > 0) this.executor.afterCommit();
     if (outside.length > 0) await this.executor.run(outside, actor);
-    return claimed;
+    if (claimed.length > 0)
+      this.options.observer?.batch?.(claimed, times.claimed - times.start, performance.now() - times.claimed);
+    return claimed.length;
   }
 }

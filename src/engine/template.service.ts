@@ -144,6 +144,12 @@ export class TemplateService {
     return def;
   }
 
+  /** Prepares a valid definition for storage (webhook secrets sealed; set by the composition root). */
+  prepareForStorage: (
+    def: TemplateDefinition,
+    previous: TemplateDefinition | undefined,
+  ) => TemplateDefinition = (def) => def;
+
   /** Fills in defaults for a partial definition as a client sends it. */
   normalise(input: unknown): unknown {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
@@ -179,7 +185,7 @@ export class TemplateService {
     principal: Principal,
     options: { publish?: boolean; active?: boolean } & TemplateWriteOptions = {},
   ): Promise<ActionTemplate & { warnings: TemplateWarning[] }> {
-    const def = await this.validate(this.normalise(input), options);
+    const def = this.prepareForStorage(await this.validate(this.normalise(input), options), undefined);
     assertMayManage(principal, def.executionMode);
     const now = this.clock.now();
     const id = newId(now);
@@ -230,7 +236,7 @@ export class TemplateService {
       if (sent === undefined) candidate = { ...candidate, view: current.draft.view };
       allowView = sent === undefined || canonicalJson(sent) === canonicalJson(current.draft.view);
     }
-    const def = await this.validate(candidate, { allowView });
+    const def = this.prepareForStorage(await this.validate(candidate, { allowView }), current.draft);
     assertMayManage(principal, current.draft.executionMode);
     assertMayManage(principal, def.executionMode);
     const warnings = await this.checkGraph(id, def);

@@ -26,8 +26,14 @@ import { ExplainService } from './explain.service.js';
 import { TemplateGraphService } from './template-graph.service.js';
 import { ImpactService } from './impact.service.js';
 import { installDemoWorkflows } from './demo-workflows.js';
-import { fetchWebhookPort } from './webhook.client.js';
+import { createWebhookClient } from './webhook.client.js';
+import { WebhookSettingsService } from './webhook-settings.service.js';
+import { openWebhookSecret, sealWebhookSecret } from './webhook-secrets.js';
 import { EmailService, type EmailOptions, emailOptionsFromEnv } from './email.service.js';
+import { type Logger, LoopHealth, type LoopName, Metrics, silentLogger } from './observability.js';
+import { MIGRATIONS } from '../store/migrations/index.js';
+import { schemaVersion } from '../store/migrator.js';
+import { coerceError } from '../domain/errors.js';
 
 export interface WerkflowOptions extends StoreConfig {
   readonly clock?: Clock;
@@ -36,6 +42,22 @@ export interface WerkflowOptions extends StoreConfig {
   readonly scheduler?: SchedulerOptions;
   /** E-mail configuration; read from the environment (WERKFLOW_SECRET_KEY, WERKFLOW_MAIL_*) when absent. */
   readonly email?: EmailOptions;
+  /** Where the background loops log their errors and recoveries (pino); silent when absent. */
+  readonly logger?: Logger;
+}
+
+/** The answer of `GET /api/ready`: ready when every check passes. */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly checks: {
+    readonly database: { readonly ok: boolean; readonly error?: string };
+    readonly migrations: { readonly ok: boolean; readonly current: number | null; readonly expected: number };
+    readonly scheduler: {
+      readonly ok: boolean;
+      readonly state: 'not_started' | 'alive' | 'stalled';
+      readonly failing: boolean;
+    };
+  };
 }
 
 export interface SeedProgress {
@@ -71,6 +93,15 @@ export class Werkflow {
   readonly econobis: EconobisWorkflowService;
   /** E-mail templates, mailboxes, the outbox and its mailer, the demo mail sink. */
   readonly email: EmailService;
+  /** Which internal hosts webhooks may call. */
+  readonly webhooks: WebhookSettingsService;
+  /** Structured log of the background loops (pino in `serve`/`worker`). */
+  readonly log: Logger;
+  /** Prometheus series (`GET /metrics`). */
+  readonly metrics: Metrics;
+  /** Errors and recoveries of each background loop. */
+  readonly loops: Readonly<Record<LoopName, LoopHealth>>;
+  private schedulerRoundStartedAt: number | undefined;
   /** "Why did or didn't a template act on a dossier", impact of template changes, the process map. */
   readonly explain: ExplainService;
   /** Templates as a graph: loops refused at save, conflicts warned about, the process map. */
@@ -84,7 +115,15 @@ export class Werkflow {
     readonly migration: MigrationReport,
     schedulerOptions: SchedulerOptions = {},
     emailOptions: EmailOptions = {},
+    logger: Logger = silentLogger,
   ) {
+    this.log = logger;
+    const now = () => clock.now();
+    const metrics = new Metrics(store, now);
+    this.metrics = metrics;
+    const loop = (name: LoopName) => new LoopHealth(name, logger, metrics, now);
+    this.loops = { scheduler: loop('scheduler'), listen: loop('listen'), mailer: loop('mailer') };
+    const loops = this.loops;
     this.dossierTypeRepo = new DossierTypeRepository(store);
     this.dossiers = new DossierService(store, () => this.catalogCache, clock);
     this.audit = new AuditService(store, clock);
@@ -93,8 +132,50 @@ export class Werkflow {
     this.calendar = new CalendarService(store, clock);
     const catalog = () => this.catalogCache;
     this.engine = new ActionEngine(store, catalog, this.dossiers.dossiers, this.calendar, clock);
-    this.executor = new ActionExecutor(store, this.engine, this.dossiers, catalog, clock, fetchWebhookPort);
-    this.scheduler = new Scheduler(store, this.engine, this.executor, clock, schedulerOptions);
+    this.webhooks = new WebhookSettingsService(store, this.audit);
+    const webhookClient = createWebhookClient({
+      allowedHosts: async () => (await this.webhooks.get()).allowedHosts,
+      openSecret: (stored) => openWebhookSecret(stored, (sealed) => this.email.openSecret(sealed)),
+      observer: {
+        called: (outcome, ms) => metrics.webhookDuration.observe({ outcome }, ms / 1000),
+        failed: (reason) => metrics.webhookErrors.inc({ reason }),
+      },
+    });
+    this.executor = new ActionExecutor(store, this.engine, this.dossiers, catalog, clock, webhookClient);
+    this.scheduler = new Scheduler(store, this.engine, this.executor, clock, {
+      ...schedulerOptions,
+      onError: (error) => {
+        loops.scheduler.error(error);
+        schedulerOptions.onError?.(error);
+      },
+      observer: {
+        woke: () => {
+          metrics.schedulerWakeups.inc();
+          this.schedulerRoundStartedAt = now();
+        },
+        // Errors arrive through onError (also those outside a round: the start-up sweep).
+        roundEnded: (error) => {
+          this.schedulerRoundStartedAt = undefined;
+          if (error === undefined) loops.scheduler.ok();
+        },
+        batch: (batch, claimMs, executeMs) => {
+          metrics.recordBatch(batch, claimMs, executeMs);
+          logger.info(
+            {
+              loop: 'scheduler',
+              actions: batch.length,
+              claimMs: Math.round(claimMs),
+              executeMs: Math.round(executeMs),
+            },
+            `executed a batch of ${batch.length} action${batch.length === 1 ? '' : 's'}`,
+          );
+        },
+        listen: {
+          error: (error) => loops.listen.error(error),
+          recovered: () => loops.listen.ok(),
+        },
+      },
+    });
     this.templates = new TemplateService(store, this.engine, this.dossiers, catalog, clock);
     this.actions = new ActionService(store, this.engine, this.executor, this.dossiers, clock);
     this.econobis = new EconobisWorkflowService(this.templates, catalog);
@@ -104,7 +185,22 @@ export class Werkflow {
       catalog,
       dossiers: this.dossiers.dossiers,
       users: this.dossiers.users,
-      options: emailOptions,
+      options: {
+        ...emailOptions,
+        // The mailer logs its own errors (and sweeps); the loop health counts them and logs the recovery.
+        log:
+          emailOptions.log ??
+          (logger === silentLogger ? undefined : (message) => logger.warn({ loop: 'mailer' }, message)),
+        mailerObserver: {
+          roundEnded: (error) => (error === undefined ? loops.mailer.ok() : loops.mailer.error(error, true)),
+          delivered: (result, ms) => {
+            metrics.recordDelivery(result, ms);
+            const fields = { loop: 'mailer', outbox: result.id, outcome: result.outcome, ms: Math.round(ms) };
+            if (result.outcome === 'sent') logger.debug(fields, 'e-mail sent');
+            else logger.warn({ ...fields, reply: result.reply }, `e-mail ${result.outcome}: ${result.reply}`);
+          },
+        },
+      },
     });
     this.executor.email = this.email;
     this.executor.afterCommit = () => this.email.kick();
@@ -115,6 +211,8 @@ export class Werkflow {
         ? this.email.validateEffect(def.effect, def.fanOut?.dossierType ?? def.dossierType)
         : [];
     this.templates.email = this.email;
+    this.templates.prepareForStorage = (def, previous) =>
+      sealWebhookSecret(def, previous, (plain) => this.email.sealSecret(plain));
     this.explain = new ExplainService(store, this.engine, this.dossiers, catalog, clock);
     this.explain.email = this.email;
     this.graph = new TemplateGraphService(store, this.engine, catalog, clock);
@@ -144,6 +242,7 @@ export class Werkflow {
         report,
         options.scheduler,
         options.email ?? emailOptionsFromEnv(),
+        options.logger,
       );
       await werkflow.reloadDossierTypes();
       await werkflow.engine.reloadTemplates();
@@ -288,6 +387,33 @@ export class Werkflow {
       }
     }
     return { users: demo.users.length, dossiers: demo.dossiers.length, byType };
+  }
+
+  /**
+   * For orchestrators: the database answers, its schema is the one this code expects, and the
+   * scheduler loop (when started in this process) has finished a round recently or is in one.
+   */
+  async readiness(): Promise<Readiness> {
+    const expected = MIGRATIONS.length;
+    let database: Readiness['checks']['database'] = { ok: true };
+    let current: number | null = null;
+    try {
+      current = await schemaVersion(this.store);
+    } catch (error) {
+      database = { ok: false, error: coerceError(error).message };
+    }
+    const started = this.scheduler.isStarted;
+    const last = this.loops.scheduler.lastRoundAt;
+    const inRound = this.schedulerRoundStartedAt !== undefined;
+    // A round that ended within three of its longest sleeps means the timer still fires.
+    const recent = last !== undefined && this.clock.now() - last <= 3 * this.scheduler.maxSleepMs + 5_000;
+    const state = !started ? 'not_started' : inRound || recent || last === undefined ? 'alive' : 'stalled';
+    const checks: Readiness['checks'] = {
+      database,
+      migrations: { ok: current === expected, current, expected },
+      scheduler: { ok: state !== 'stalled', state, failing: this.loops.scheduler.failing },
+    };
+    return { ready: database.ok && checks.migrations.ok && checks.scheduler.ok, checks };
   }
 
   async close(): Promise<void> {

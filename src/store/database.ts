@@ -103,8 +103,31 @@ export interface Store {
    * database, so both do nothing there.
    */
   notify(db: Db, channel: string, payload: string): Promise<void>;
-  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * A lost LISTEN connection is reconnected with back-off (`events.error` for each failure,
+   * `events.recovered` once it listens again, followed by one empty notification: what was sent
+   * meanwhile was missed). Resolves once the first attempt is made, connected or not.
+   */
+  listen(
+    channel: string,
+    handler: (payload: string) => void,
+    events?: ListenEvents,
+  ): Promise<() => Promise<void>>;
+  /** PostgreSQL: the connection pool's use; undefined for SQLite (one connection). */
+  poolStats?(): PoolStats;
   close(): Promise<void>;
+}
+
+export interface ListenEvents {
+  readonly error?: (error: unknown) => void;
+  readonly recovered?: () => void;
+}
+
+export interface PoolStats {
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
+  readonly max: number;
 }
 
 export interface StoreConfig {
@@ -171,19 +194,14 @@ export async function openStore(config: StoreConfig): Promise<Store> {
       notify: async (trx, channel, payload) => {
         await sql`select pg_notify(${channelOf(channel)}, ${payload})`.execute(trx);
       },
-      listen: async (channel, handler) => {
-        const client = new pg.Client({ connectionString: config.url });
-        await client.connect();
-        client.on('notification', (m) => {
-          if (m.channel === channelOf(channel)) handler(m.payload ?? '');
-        });
-        // A broken listening connection must not crash the process; the scheduler's timer still runs.
-        client.on('error', () => {});
-        await client.query(`listen "${channelOf(channel)}"`);
-        return async () => {
-          await client.end().catch(() => {});
-        };
-      },
+      listen: (channel, handler, events = {}) =>
+        listenWithReconnect(config.url, channelOf(channel), handler, events),
+      poolStats: () => ({
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+        max: config.poolSize ?? 10,
+      }),
       close: () => db.destroy(),
     };
   }
@@ -202,6 +220,71 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     notify: async () => {},
     listen: async () => async () => {},
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * LISTEN on a dedicated connection that comes back after PostgreSQL restarts or the network
+ * drops: each failure is reported and retried after 0.5 s, doubling to 30 s.
+ */
+async function listenWithReconnect(
+  url: string,
+  channel: string,
+  handler: (payload: string) => void,
+  events: ListenEvents,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null;
+  let closed = false;
+  let failures = 0;
+  let retry: NodeJS.Timeout | undefined;
+  const lost = (c: pg.Client, error: unknown) => {
+    if (closed || client !== c) return;
+    client = null;
+    void c.end().catch(() => {});
+    events.error?.(error);
+    schedule();
+  };
+  const schedule = () => {
+    retry = setTimeout(() => void attempt(true), Math.min(30_000, 500 * 2 ** failures));
+    retry.unref();
+  };
+  const attempt = async (reconnect: boolean) => {
+    if (closed) return;
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', (m) => {
+      if (m.channel === channel) handler(m.payload ?? '');
+    });
+    // A broken connection must not crash the process: it is reported and reconnected.
+    c.on('error', (e) => lost(c, e));
+    c.on('end', () => lost(c, new Error('The LISTEN connection to PostgreSQL closed.')));
+    try {
+      await c.connect();
+      await c.query(`listen "${channel}"`);
+    } catch (error) {
+      void c.end().catch(() => {});
+      failures += 1;
+      events.error?.(error);
+      schedule();
+      return;
+    }
+    if (closed) {
+      await c.end().catch(() => {});
+      return;
+    }
+    client = c;
+    failures = 0;
+    if (reconnect) {
+      events.recovered?.();
+      handler('');
+    }
+  };
+  await attempt(false);
+  return async () => {
+    closed = true;
+    clearTimeout(retry);
+    const c = client;
+    client = null;
+    await c?.end().catch(() => {});
   };
 }
 

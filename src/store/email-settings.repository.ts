@@ -1,4 +1,5 @@
 import type { Db, Store } from './database.js';
+import { SettingsRepository } from './settings.repository.js';
 
 /**
  * The organisation that sends the mail: the `{{ organisation.* }}` merge fields. Kept in the
@@ -53,20 +54,18 @@ function emptyOrganisation(): OrganisationSettings {
 
 /** Reads and writes the `organisation` and `email` rows of the `settings` table. */
 export class EmailSettingsRepository {
-  constructor(private readonly store: Store) {}
-
-  private async read<T>(key: string, db: Db): Promise<T | undefined> {
-    const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
-    return row ? this.store.adapter.fromJson<T>(row.value) : undefined;
+  constructor(private readonly store: Store) {
+    this.settings = new SettingsRepository(store);
   }
 
-  private async write(key: string, value: unknown, db: Db): Promise<void> {
-    const json = this.store.adapter.toJson(value) as string;
-    await db
-      .insertInto('settings')
-      .values({ key, value: json })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: json }))
-      .execute();
+  private readonly settings: SettingsRepository;
+
+  private read<T>(key: string, db: Db): Promise<T | undefined> {
+    return this.settings.get<T>(key, db);
+  }
+
+  private write(key: string, value: unknown, db: Db): Promise<void> {
+    return this.settings.set(key, value, db);
   }
 
   async getOrganisation(db: Db = this.store.db): Promise<OrganisationSettings> {

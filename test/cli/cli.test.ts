@@ -25,7 +25,8 @@ function werkflow(args: string[], env: Record<string, string> = {}): Promise<Run
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, 'bin/werkflow.js'), ...args], {
       cwd: root,
-      env: { ...base, ...env },
+      // The sources under test, not a dist/ an earlier build left behind.
+      env: { ...base, WERKFLOW_FROM_SOURCE: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -4,6 +4,15 @@ import { WerkflowError } from '../../domain/errors.js';
 import { SandboxClock, parseDuration } from '../../engine/clock.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { errorResponses } from '../schemas.js';
+import { actorOf } from '../request-context.js';
+
+const WebhookSettingsBody = Type.Object({
+  allowedHosts: Type.Array(Type.String({ maxLength: 253 }), {
+    maxItems: 100,
+    description:
+      'Hosts (names or IP addresses, nothing else) webhooks may call although they resolve to a loopback, private or link-local address',
+  }),
+});
 
 const CalendarBody = Type.Object({
   timeZone: Type.String({ description: 'IANA time zone, default Europe/Amsterdam' }),
@@ -45,6 +54,32 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       await werkflow.calendar.save(body);
       return werkflow.calendar.settings();
     },
+  );
+  app.get(
+    '/api/settings/webhooks',
+    {
+      config: { permission: 'admin' },
+      schema: {
+        tags: ['settings'],
+        summary: 'Internal hosts webhooks may call',
+        response: { 200: WebhookSettingsBody, ...errorResponses },
+      },
+    },
+    async () => werkflow.webhooks.get(),
+  );
+  app.put(
+    '/api/settings/webhooks',
+    {
+      config: { permission: 'admin' },
+      schema: {
+        tags: ['settings'],
+        summary: 'Allow webhooks to call these internal hosts (all others stay refused)',
+        body: WebhookSettingsBody,
+        response: { 200: WebhookSettingsBody, ...errorResponses },
+      },
+    },
+    async (request) =>
+      werkflow.webhooks.save(request.body as { allowedHosts: string[] }, actorOf(request) ?? 'api'),
   );
   app.get(
     '/api/sandbox',

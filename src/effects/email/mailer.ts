@@ -83,6 +83,16 @@ export interface MailerDeps {
   readonly passwordOf: (mailbox: Mailbox) => string | null;
   readonly random?: () => number;
   readonly log?: (message: string) => void;
+  /** Logs and metrics (set by the composition root). */
+  readonly observer?: MailerObserver;
+}
+
+/** What the mailer reports as it works, for logs and metrics. */
+export interface MailerObserver {
+  /** A round of the loop ended: `error` undefined when it worked. */
+  readonly roundEnded?: (error: unknown) => void;
+  /** One message went to its SMTP server (whatever the outcome), taking `ms`. */
+  readonly delivered?: (result: DeliveryResult, ms: number) => void;
 }
 
 export interface DrainReport {
@@ -174,8 +184,10 @@ export class Mailer {
       }
       const earliest = await this.deps.outbox.earliestDueAt();
       if (earliest !== null) delay = Math.max(0, earliest - this.deps.clock.now());
+      this.deps.observer?.roundEnded?.(undefined);
     } catch (error) {
       this.log(`werkflow mailer: ${coerceError(error).message}; trying again shortly.`);
+      this.deps.observer?.roundEnded?.(error);
       delay = Math.min(5_000, this.config.idlePollMs);
     }
     if (this.stopped) return;
@@ -240,7 +252,12 @@ export class Mailer {
     let results: DeliveryResult[];
     try {
       results = await Promise.all(
-        claim.take.map((m) => this.sendOne(m, claim.mailboxes.get(m.mailboxId), redirect)),
+        claim.take.map(async (m) => {
+          const started = performance.now();
+          const result = await this.sendOne(m, claim.mailboxes.get(m.mailboxId), redirect);
+          this.deps.observer?.delivered?.(result, performance.now() - started);
+          return result;
+        }),
       );
     } finally {
       clearInterval(heartbeat);
