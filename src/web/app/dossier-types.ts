@@ -50,6 +50,7 @@ export function valueText(
   if (field?.kind === 'enum')
     return i18n.label(field.options?.find((o) => o.code === value)?.label, String(value));
   if (field?.kind === 'datetime' && typeof value === 'string') return f.dateTime(value);
+  if (field?.kind === 'date' && typeof value === 'string') return f.day(value);
   if (field?.kind === 'money' && typeof value === 'number') return f.money(value);
   if (field?.kind === 'number' && typeof value === 'number') return f.number(value);
   if (typeof value === 'object') return JSON.stringify(value);

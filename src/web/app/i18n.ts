@@ -133,6 +133,8 @@ export interface Formats {
   readonly timeZone: string;
   dateTime(iso: string | null | undefined): string;
   date(iso: string | null | undefined): string;
+  /** A calendar date `YYYY-MM-DD` (no time, no zone), written the language's way. */
+  day(localDate: string): string;
   number(value: number): string;
   money(value: number): string;
 }
@@ -162,6 +164,16 @@ export function useFormats(): Formats {
         minute: '2-digit',
       }),
       date: format({ weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }),
+      day: (localDate) =>
+        /^\d{4}-\d{2}-\d{2}$/.test(localDate)
+          ? new Intl.DateTimeFormat(locale, {
+              timeZone: 'UTC',
+              weekday: 'short',
+              day: 'numeric',
+              month: 'short',
+              year: 'numeric',
+            }).format(new Date(`${localDate}T00:00:00Z`))
+          : localDate,
       number: (value) => new Intl.NumberFormat(locale).format(value),
       money: (value) => new Intl.NumberFormat(locale, { style: 'currency', currency: 'EUR' }).format(value),
     }),
