@@ -2,7 +2,8 @@
  * The benchmark harness (`npm run bench`): runs each bench module in turn, prints one table and
  * writes bench/results/latest.json and bench/results/latest.md (both overwritten; nothing is
  * appended). To add a module, add a `{ name, run }` to BENCHES; a module whose file may not exist
- * yet is loaded with `optional()`.
+ * yet is loaded with `optional()`. `--peers` and `--scale <n>` run one comparison instead and
+ * write `peers.*` or `scale.*` (see `selected()`).
  *
  * Figures are throughput (operations per second) unless the metric name says otherwise; compare
  * runs on the same machine only.
@@ -42,6 +43,31 @@ export const BENCHES: readonly BenchModule[] = [
   optional('engine', './engine.bench.ts', 'engineBench'),
   optional('explain', './explain.bench.ts', 'explainBench'),
 ].filter((b): b is BenchModule => b !== null);
+
+/**
+ * `--peers`: only the side-by-side comparison with graphile-worker, pg-boss and a bare SQLite
+ * loop (bench/peers.bench.ts); `--scale <n>`: only the scale table at n pending actions
+ * (bench/scale.bench.ts). Each writes its own results file (`peers.md`, `scale.md`).
+ */
+function selected(args: readonly string[]): { benches: readonly BenchModule[]; file: string } {
+  if (args.includes('--peers')) {
+    return {
+      benches: [{ name: 'peers', run: async () => (await import('./peers.bench.js')).peersBench() }],
+      file: 'peers',
+    };
+  }
+  const i = args.indexOf('--scale');
+  if (i >= 0) {
+    const n = Number(args[i + 1]);
+    if (!Number.isInteger(n) || n < 1_000)
+      throw new Error('--scale needs a number of actions (at least 1000).');
+    return {
+      benches: [{ name: 'scale', run: async () => (await import('./scale.bench.js')).scaleBench(n) }],
+      file: 'scale',
+    };
+  }
+  return { benches: BENCHES, file: 'latest' };
+}
 
 interface ModuleResult {
   readonly name: string;
@@ -109,10 +135,11 @@ function markdown(info: ReturnType<typeof machine>, results: readonly ModuleResu
 }
 
 async function main(): Promise<void> {
+  const { benches, file } = selected(process.argv.slice(2));
   const info = machine();
   console.log(`Werkflow benchmarks on ${info.cpuModel} (${info.cores} cores), Node ${info.node}\n`);
   const results: ModuleResult[] = [];
-  for (const bench of BENCHES) {
+  for (const bench of benches) {
     process.stderr.write(`running ${bench.name}…\n`);
     const start = performance.now();
     try {
@@ -142,9 +169,9 @@ async function main(): Promise<void> {
       ]),
     ),
   };
-  writeFileSync(`${dir}latest.json`, JSON.stringify(json, null, 2) + '\n');
-  writeFileSync(`${dir}latest.md`, markdown(info, results));
-  console.log(`\nWritten to bench/results/latest.json and bench/results/latest.md.`);
+  writeFileSync(`${dir}${file}.json`, JSON.stringify(json, null, 2) + '\n');
+  writeFileSync(`${dir}${file}.md`, markdown(info, results));
+  console.log(`\nWritten to bench/results/${file}.json and bench/results/${file}.md.`);
   if (results.some((r) => r.error !== undefined)) process.exitCode = 1;
 }
 

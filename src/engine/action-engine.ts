@@ -3,7 +3,7 @@ import type { Action, ActionStatus } from '../domain/action/action.js';
 import type { Condition } from '../domain/condition/index.js';
 import { evaluateCondition, referencePaths } from '../domain/condition/index.js';
 import type { Dossier } from '../domain/dossier.js';
-import type { DossierTypeCatalog } from '../domain/dossier-type.js';
+import type { DossierType, DossierTypeCatalog } from '../domain/dossier-type.js';
 import { newId } from '../domain/id.js';
 import type { ActiveTemplate, AssigneeRule, TemplateDefinition } from '../domain/template/action-template.js';
 import { dueTimeOf, expiryOf, idempotencyKey } from '../domain/template/stamp.js';
@@ -48,6 +48,31 @@ export function withoutChanged(c: Condition): Condition {
     case 'compare':
       return c.op === 'changed' ? { type: 'all', conditions: [] } : c;
   }
+}
+
+/**
+ * Whether a template's conditions (its status included) hold on a dossier now, `changed`
+ * comparisons aside: what re-checks and moves use, which have no triggering event.
+ */
+export function holdsWithoutEvent(
+  def: TemplateDefinition,
+  dossier: Dossier,
+  env: {
+    readonly type: DossierType;
+    readonly catalog: DossierTypeCatalog;
+    readonly graph: DossierGraph;
+    readonly now: number;
+    readonly timeZone: string;
+  },
+): boolean {
+  return evaluateCondition(withoutChanged(effectiveCondition(def)), {
+    type: env.type,
+    catalog: env.catalog,
+    data: dossier.data,
+    resolve: env.graph.resolverFor(dossier),
+    now: env.now,
+    timeZone: env.timeZone,
+  });
 }
 
 /** Chains a template's conditions and assignee read through, to load before evaluating. */
@@ -132,6 +157,26 @@ export class ActionEngine {
     const def = await this.templates.version(templateId, version, db);
     if (def) this.versionCache.set(key, def);
     return def;
+  }
+
+  /** The definitions of many template versions, cached like definitionOf; the missing ones in one query. */
+  async definitionsOf(
+    pairs: readonly { id: string; version: number }[],
+    db: Db = this.store.db,
+  ): Promise<Map<string, TemplateDefinition>> {
+    const out = new Map<string, TemplateDefinition>();
+    const missing: { id: string; version: number }[] = [];
+    for (const p of pairs) {
+      const cached = this.versionCache.get(`${p.id}@${p.version}`);
+      if (cached) out.set(`${p.id}@${p.version}`, cached);
+      else missing.push(p);
+    }
+    if (missing.length === 0) return out;
+    for (const [key, def] of await this.templates.versionsMany(missing, db)) {
+      this.versionCache.set(key, def);
+      out.set(key, def);
+    }
+    return out;
   }
 
   calendar(): Promise<Calendar> {
@@ -374,11 +419,10 @@ export class ActionEngine {
     for (const { action, def, dossier } of checks) {
       const type = catalog.get(def.dossierType);
       if (!type) continue;
-      const holds = evaluateCondition(withoutChanged(effectiveCondition(def)), {
+      const holds = holdsWithoutEvent(def, dossier, {
         type,
         catalog,
-        data: dossier.data,
-        resolve: graph.resolverFor(dossier),
+        graph,
         now,
         timeZone: calendar.timeZone,
       });
@@ -564,16 +608,8 @@ export class ActionEngine {
         still.push(action.id);
         continue;
       }
-      const condition = withoutChanged(effectiveCondition(def));
-      await graph.preload([root], referencePaths(condition));
-      const holds = evaluateCondition(condition, {
-        type,
-        catalog,
-        data: root.data,
-        resolve: graph.resolverFor(root),
-        now,
-        timeZone: calendar.timeZone,
-      });
+      await graph.preload([root], referencePaths(withoutChanged(effectiveCondition(def))));
+      const holds = holdsWithoutEvent(def, root, { type, catalog, graph, now, timeZone: calendar.timeZone });
       if (holds) wake.push({ id: action.id, from: 'waiting', note: 'the conditions hold again' });
       else still.push(action.id);
     }

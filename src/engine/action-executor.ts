@@ -16,6 +16,31 @@ import type { EmailPort, WebhookPort } from './effect-ports.js';
 import { DossierGraph } from './reference-loader.js';
 import { asCausedBy, chainTooDeep } from './chain-depth.js';
 
+/**
+ * Why an action must not perform its effect, as its outcome: found too late (skipIfLateHours; not
+ * when a person pressed Execute) or too deep in a chain of actions (maxDepth). Undefined when it may.
+ */
+function stopBeforeEffect(
+  action: Action,
+  def: TemplateDefinition,
+  now: number,
+  byPerson: boolean,
+): Outcome | undefined {
+  if (
+    !byPerson &&
+    def.skipIfLateHours !== undefined &&
+    action.dueAt !== null &&
+    now - action.dueAt > def.skipIfLateHours * 3_600_000
+  )
+    return {
+      kind: 'skip',
+      reason: `skipped: it was more than ${def.skipIfLateHours} hours late`,
+      wait: false,
+    };
+  const tooDeep = chainTooDeep(action, def);
+  return tooDeep === undefined ? undefined : { kind: 'error', message: tooDeep, retry: false };
+}
+
 /** How often an automatic action is tried before it stays failed for a person to look at. */
 export const MAX_ATTEMPTS = 5;
 
@@ -72,6 +97,8 @@ export class ActionExecutor {
     for (const [i, a] of webhooks.entries()) {
       const def = defs.get(a.id)!;
       if (def.effect.type !== 'webhook') continue;
+      // Too late or too deep in a chain: not called; complete() records why.
+      if (stopBeforeEffect(a, def, this.clock.now(), options.byPerson === true)) continue;
       const dossier = await this.dossierService.dossiers.get(a.dossierId);
       if (!dossier) continue; // reported as "dossier deleted" below
       try {
@@ -166,20 +193,9 @@ export class ActionExecutor {
           message: `Template version ${action.templateVersion} of ${action.templateId} is gone.`,
           retry: false,
         };
-      else if (
-        !byPerson &&
-        def.skipIfLateHours !== undefined &&
-        action.dueAt !== null &&
-        now - action.dueAt > def.skipIfLateHours * 3_600_000
-      ) {
-        outcome = {
-          kind: 'skip',
-          reason: `skipped: it was more than ${def.skipIfLateHours} hours late`,
-          wait: false,
-        };
-      } else if (chainTooDeep(action, def) !== undefined) {
-        outcome = { kind: 'error', message: chainTooDeep(action, def)!, retry: false };
-      } else if (external.has(action.id)) outcome = external.get(action.id)!;
+      else if (stopBeforeEffect(action, def, now, byPerson))
+        outcome = stopBeforeEffect(action, def, now, byPerson)!;
+      else if (external.has(action.id)) outcome = external.get(action.id)!;
       else {
         // The savepoint also covers what completing stamps (chained templates, a reminder), so a
         // failure there fails this action alone instead of the whole batch.

@@ -53,6 +53,11 @@ export class ActionService {
     return this.engine.actions.list(filter);
   }
 
+  /** The cursor of the next page after `action` (the overdue list pages by due time). */
+  cursorAfter(filter: Pick<ActionFilter, 'overdueAt'>, action: Action): string {
+    return this.engine.actions.cursorAfter(filter, action);
+  }
+
   async get(id: string): Promise<Action & { history: ActionHistoryEntry[] }> {
     const action = isStorableText(id) ? await this.engine.actions.get(id) : undefined;
     if (!action) throw new WerkflowError('not_found', `There is no action with id "${id}".`, { path: 'id' });

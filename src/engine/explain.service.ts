@@ -152,7 +152,19 @@ export class ExplainService {
       templates = await this.engine.templates.list({ dossierType: typeKey });
     }
 
-    const actions = await this.engine.actions.list({ dossierId: id, limit: 10_000 });
+    const own = await this.engine.actions.list({ dossierId: id, limit: 10_000 });
+    // A fan-out template's actions live on the related dossiers, stamped by this dossier's events.
+    const fanOutIds = new Set(templates.filter((t) => t.draft.fanOut !== undefined).map((t) => t.id));
+    const fannedOut =
+      fanOutIds.size > 0 && events.length > 0
+        ? (
+            await this.engine.actions.list({
+              triggerEventIds: events.map((e) => e.id),
+              limit: 10_000,
+            })
+          ).filter((a) => a.dossierId !== id && fanOutIds.has(a.templateId))
+        : [];
+    const actions = [...own, ...fannedOut];
     const calendar = await this.engine.calendar();
     const names = new Map(templates.map((t) => [t.id, t.draft.name]));
     const ctx: TextContext = {
@@ -162,14 +174,19 @@ export class ExplainService {
       templateName: (tid) => names.get(tid) ?? this.engine.templateIndex.get(tid)?.definition.name ?? tid,
     };
     const graph = new DossierGraph(this.dossiers.dossiers, this.store.db, catalog);
+    // Published definitions and first publication times of all the templates: two queries, not 2 per template.
+    const published = await this.engine.definitionsOf(
+      templates.flatMap((t) =>
+        t.publishedVersion === null ? [] : [{ id: t.id, version: t.publishedVersion }],
+      ),
+    );
+    const firstPublished = await this.engine.templates.firstPublishedAt(templates.map((t) => t.id));
     const definitions = new Map<string, TemplateDefinition>();
-    for (const t of templates) {
-      const def =
-        t.publishedVersion !== null
-          ? ((await this.engine.definitionOf(t.id, t.publishedVersion)) ?? t.draft)
-          : t.draft;
-      definitions.set(t.id, def);
-    }
+    for (const t of templates)
+      definitions.set(
+        t.id,
+        (t.publishedVersion !== null && published.get(`${t.id}@${t.publishedVersion}`)) || t.draft,
+      );
     const chains = new Map<string, string[]>();
     for (const def of definitions.values())
       for (const c of referencePaths(effectiveCondition(def))) chains.set(c.join('.'), c);
@@ -186,6 +203,7 @@ export class ExplainService {
           catalog,
           events,
           actions,
+          firstPublished: firstPublished.get(t.id) ?? null,
           calendar,
           graph,
           ctx,
@@ -206,6 +224,7 @@ export class ExplainService {
       catalog: DossierTypeCatalog;
       events: readonly DossierEvent[];
       actions: readonly Action[];
+      firstPublished: number | null;
       calendar: Calendar;
       graph: DossierGraph;
       ctx: TextContext;
@@ -335,7 +354,7 @@ export class ExplainService {
       matched !== null &&
       mains.some((a) => (matched.event ? a.triggerEventId === matched.event.id : a.createdAt >= matched.at));
     if (matched && !stampedForMatch && t.publishedVersion !== null) {
-      const firstPublished = await this.firstPublishedAt(t.id);
+      const firstPublished = env.firstPublished;
       const data = matched.event?.data ?? dossier.data;
       const earlier = mains.find((a) => a.status !== 'cancelled');
       if (firstPublished !== null && firstPublished > matched.at)
@@ -401,6 +420,8 @@ export class ExplainService {
       t.active &&
       t.publishedVersion !== null &&
       def.event.type !== 'manual' &&
+      // A dossier is created once: when that has happened, the event will not come again.
+      !(def.event.type === 'created' && matched) &&
       !outsideCategories(dossier.data) &&
       (def.repeat === 'everyTime' || !mains.some((a) => a.status !== 'cancelled'))
     )
@@ -435,14 +456,6 @@ export class ExplainService {
       reasons,
       next,
     };
-  }
-
-  private async firstPublishedAt(templateId: string): Promise<number | null> {
-    const versions = await this.engine.templates.versions(templateId);
-    return versions.reduce<number | null>(
-      (min, v) => (min === null || v.publishedAt < min ? v.publishedAt : min),
-      null,
-    );
   }
 
   /** The recipient problems an e-mail to this dossier would meet now (empty when it can be addressed). */

@@ -1,16 +1,16 @@
 import type { Action, ActionStatus } from '../domain/action/action.js';
 import type { Clock } from '../domain/clock.js';
-import { evaluateCondition, referencePaths } from '../domain/condition/index.js';
+import { referencePaths } from '../domain/condition/index.js';
 import type { Dossier } from '../domain/dossier.js';
 import type { DossierTypeCatalog } from '../domain/dossier-type.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { ActiveTemplate, TemplateDefinition } from '../domain/template/action-template.js';
-import { dueTimeOf, idempotencyKey } from '../domain/template/stamp.js';
+import { dueTimeOf, expiryOf, idempotencyKey } from '../domain/template/stamp.js';
 import { effectiveCondition } from '../domain/template/template-index.js';
 import type { VersionMove } from '../store/action.repository.js';
 import type { Db, Store } from '../store/database.js';
 import type { ActionEngine } from './action-engine.js';
-import { withoutChanged } from './action-engine.js';
+import { holdsWithoutEvent, withoutChanged } from './action-engine.js';
 import type { DossierService } from './dossier.service.js';
 import { DossierGraph } from './reference-loader.js';
 
@@ -137,7 +137,19 @@ export class ImpactService {
     if (next) {
       const now = await this.matching(next, 100_000, db);
       const before = change === 'publish' && previous ? await this.matching(previous, 100_000, db) : [];
-      const had = new Set([...before.map((d) => d.id), ...open.map((a) => a.dossierId)]);
+      // "once" is used for good by an action that was not cancelled or expired (its key stays).
+      const used =
+        next.repeat === 'once'
+          ? await this.engine.actions.list(
+              { templateId: input.templateId, statuses: ['running', 'done', 'failed'], limit: 1_000_000 },
+              db,
+            )
+          : [];
+      const had = new Set([
+        ...before.map((d) => d.id),
+        ...open.map((a) => a.dossierId),
+        ...used.filter((a) => a.kind === 'main').map((a) => a.dossierId),
+      ]);
       const fresh = now.filter((d) => !had.has(d.id));
       newCount = fresh.length;
       newDossiers = fresh.slice(0, SAMPLE).map((d) => ({
@@ -190,9 +202,8 @@ export class ImpactService {
     const now = this.clock.now();
     const graph = new DossierGraph(this.dossiers.dossiers, db, catalog);
     await graph.load(open.map((a) => a.dossierId));
-    const condition = withoutChanged(effectiveCondition(next));
     const roots = open.map((a) => graph.get(a.dossierId)).filter((d): d is Dossier => d !== undefined);
-    await graph.preload(roots, referencePaths(condition));
+    await graph.preload(roots, referencePaths(withoutChanged(effectiveCondition(next))));
     const template: ActiveTemplate = { templateId: open[0]?.templateId ?? '', version, definition: next };
     for (const a of open) {
       const dossier = graph.get(a.dossierId);
@@ -204,17 +215,18 @@ export class ImpactService {
         out.cancel(a, 'the dossier is gone');
         continue;
       }
+      // A fan-out action's conditions speak of its root: they are checked when it falls due.
+      let holds = a.status !== 'waiting';
       if (!next.fanOut) {
         const category = type.categoryField ? String(dossier.data[type.categoryField] ?? '') : '';
         if (next.categories.length > 0 && !next.categories.includes(category)) {
           out.cancel(a, 'the dossier is not in a category the new version is linked to');
           continue;
         }
-        const holds = evaluateCondition(condition, {
+        holds = holdsWithoutEvent(next, dossier, {
           type,
           catalog,
-          data: dossier.data,
-          resolve: graph.resolverFor(dossier),
+          graph,
           now,
           timeZone: calendar.timeZone,
         });
@@ -224,16 +236,27 @@ export class ImpactService {
         }
       }
       // The event time the action was stamped at: the action is created in the event's transaction.
-      const due =
-        a.status === 'waiting'
-          ? a.dueAt
-          : dueTimeOf(next, { eventAt: a.createdAt, data: dossier.data }, calendar);
+      const due = dueTimeOf(next, { eventAt: a.createdAt, data: dossier.data }, calendar);
       const trigger = a.idempotencyKey.split('|').slice(3).join('|');
+      // Re-checked on the new version: waiting while its conditions fail ("wait"). The new version
+      // is what runs: its execution mode decides whether a person or the scheduler picks the
+      // action up, so a manual action already due on it is `due`.
+      const status: ActionStatus = !holds
+        ? 'waiting'
+        : next.executionMode !== 'automatic' && due !== null && due <= now
+          ? 'due'
+          : 'pending';
       out.moves.push({
         id: a.id,
-        status: a.status,
+        from: a.status,
+        status,
         version,
         dueAt: due,
+        expiresAt: due === null ? a.expiresAt : expiryOf(next, due, calendar),
+        executionMode: next.executionMode,
+        title: next.name,
+        priority: next.priority,
+        process: next.process ?? null,
         idempotencyKey:
           next.repeat === 'once'
             ? idempotencyKey(template, a.dossierId, trigger)

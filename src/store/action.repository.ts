@@ -1,7 +1,9 @@
 import { type Selectable, sql } from 'kysely';
 import type { Action, ActionHistoryEntry, ActionStatus } from '../domain/action/action.js';
+import { WerkflowError } from '../domain/errors.js';
 import type { ExecutionMode } from '../domain/template/action-template.js';
 import type { Db, Store } from './database.js';
+import type { DialectAdapter } from './dialect-adapter.js';
 import type { ActionTable } from './engine.tables.js';
 
 export interface ActionFilter {
@@ -13,6 +15,8 @@ export interface ActionFilter {
   readonly process?: string;
   readonly dossierId?: string;
   readonly templateId?: string;
+  /** Actions stamped by one of these events (at most a few hundred ids). */
+  readonly triggerEventIds?: readonly number[];
   readonly executionMode?: ExecutionMode;
   readonly after?: string;
   readonly limit: number;
@@ -21,10 +25,19 @@ export interface ActionFilter {
 /** An open action moved to another version of its template, re-timed (see moveToVersion). */
 export interface VersionMove {
   readonly id: string;
+  /** The status read; the move happens only while the action is still in it. */
+  readonly from: ActionStatus;
+  /** The status after the move (a manual action already due on the new version is `due`). */
   readonly status: ActionStatus;
   readonly version: number;
   readonly dueAt: number | null;
+  readonly expiresAt: number | null;
   readonly idempotencyKey: string;
+  /** What the new version says the action is: how it runs, its title, priority and process. */
+  readonly executionMode: ExecutionMode;
+  readonly title: string;
+  readonly priority: Action['priority'];
+  readonly process: string | null;
   readonly note: string;
 }
 
@@ -36,6 +49,43 @@ export interface Transition {
 }
 
 const CHUNK = 500;
+
+/**
+ * `column in ('a', 'b')` with the statuses written as literals, in the given order. A partial
+ * index (migration 006) serves only a query naming its condition in the same words: SQLite plans
+ * before it sees bound parameters. Statuses come from code, never from a request.
+ */
+function statusIn(adapter: DialectAdapter, statuses: readonly ActionStatus[]) {
+  const column = sql.raw(adapter.notIndexed('status'));
+  if (statuses.length === 1) return sql<boolean>`${column} = ${sql.lit(statuses[0]!)}`;
+  return sql<boolean>`${column} in (${sql.join(statuses.map((s) => sql.lit(s)))})`;
+}
+
+/** The keyset position after an action: its id, or due time and id in the overdue list. */
+function cursorOf(a: Action, byDue: boolean): string {
+  return byDue ? `${a.dueAt ?? 0}~${a.id}` : a.id;
+}
+
+function parseCursor(cursor: string, byDue: boolean): { dueAt?: number; id: string } {
+  if (!byDue) return { id: cursor };
+  const m = /^(\d{1,16})~(.+)$/.exec(cursor);
+  if (!m) {
+    throw new WerkflowError('validation_failed', 'This cursor is not valid: start again without it.', {
+      path: 'query.cursor',
+    });
+  }
+  return { dueAt: Number(m[1]), id: m[2]! };
+}
+
+function compareDue(a: Action, b: Action): number {
+  const d = (a.dueAt ?? 0) - (b.dueAt ?? 0);
+  return d !== 0 ? d : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The conditions of the partial indexes of migration 006, spelled as they are there. */
+const OPEN_EXPIRY: readonly ActionStatus[] = ['waiting', 'pending', 'due'];
+const OVERDUE: readonly ActionStatus[] = ['pending', 'due', 'failed'];
+const OPEN_ASSIGNED: readonly ActionStatus[] = ['waiting', 'pending', 'due', 'running', 'failed'];
 
 /** Every SQL statement on actions and their history. */
 export class ActionRepository {
@@ -179,30 +229,68 @@ export class ActionRepository {
     }));
   }
 
+  /**
+   * A page of actions, keyset-paged in the order of an index: the overdue list by due time (the
+   * most overdue first), every other list by id (creation order). "Mine" and "my team's" are one
+   * index range per assignee (the user, each team), merged here: an OR across two columns would
+   * make both databases read and sort every action of those people.
+   */
   async list(filter: ActionFilter, db: Db = this.store.db): Promise<Action[]> {
+    const byDue = filter.overdueAt !== undefined;
+    const after =
+      filter.after === undefined || filter.after === '' ? undefined : parseCursor(filter.after, byDue);
     let q = db.selectFrom('actions').selectAll();
-    if (filter.statuses && filter.statuses.length > 0) q = q.where('status', 'in', [...filter.statuses]);
-    if (filter.assigneeUserId !== undefined || filter.assigneeTeamIds !== undefined) {
-      const userId = filter.assigneeUserId;
-      const teams = filter.assigneeTeamIds ?? [];
-      q = q.where((eb) =>
-        eb.or([
-          ...(userId !== undefined ? [eb('assignee_user_id', '=', userId)] : []),
-          ...(teams.length > 0 ? [eb('assignee_team_id', 'in', [...teams])] : []),
-          ...(userId === undefined && teams.length === 0 ? [eb.val(false)] : []),
-        ]),
-      );
+    const statuses = filter.statuses ?? [];
+    const assigned = filter.assigneeUserId !== undefined || filter.assigneeTeamIds !== undefined;
+    if (statuses.length === 1 && statuses[0] === 'failed') {
+      q = q.where(statusIn(this.store.adapter, ['failed'])); // the partial index of failed work
+    } else if (statuses.length > 0) {
+      // Alone, the statuses choose an index on status; beside an overdue or assignee range they
+      // only filter it.
+      const column = sql.raw(byDue || assigned ? this.store.adapter.notIndexed('status') : 'status');
+      q = q.where(sql<boolean>`${column} in (${sql.join(statuses)})`);
     }
-    if (filter.overdueAt !== undefined) {
-      q = q.where('due_at', '<', filter.overdueAt).where('status', 'in', ['pending', 'due', 'failed']);
-    }
+    if (filter.overdueAt !== undefined)
+      q = q.where(statusIn(this.store.adapter, OVERDUE)).where('due_at', '<', filter.overdueAt);
     if (filter.process) q = q.where('process', '=', filter.process);
     if (filter.dossierId) q = q.where('dossier_id', '=', filter.dossierId);
     if (filter.templateId) q = q.where('template_id', '=', filter.templateId);
+    if (filter.triggerEventIds)
+      q =
+        filter.triggerEventIds.length > 0
+          ? q.where('trigger_event_id', 'in', [...filter.triggerEventIds])
+          : q.where((eb) => eb.val(false));
     if (filter.executionMode) q = q.where('execution_mode', '=', filter.executionMode);
-    if (filter.after) q = q.where('id', '>', filter.after);
-    const rows = await q.orderBy('id').limit(filter.limit).execute();
-    return rows.map((r) => this.toDomain(r));
+    if (after?.dueAt !== undefined) {
+      const dueAt = after.dueAt;
+      // A row value: both databases read it as one range of the (due_at, id) index.
+      q = q.where((eb) => eb(eb.refTuple('due_at', 'id'), '>', eb.tuple(dueAt, after.id)));
+    } else if (after) q = q.where('id', '>', after.id);
+    q = byDue ? q.orderBy('due_at').orderBy('id') : q.orderBy('id');
+    q = q.limit(filter.limit);
+
+    if (!assigned) {
+      return (await q.execute()).map((r) => this.toDomain(r));
+    }
+    // Open statuses only: the partial indexes of open assigned work serve the ranges.
+    if (statuses.length > 0 && statuses.every((s) => OPEN_ASSIGNED.includes(s)))
+      q = q.where(statusIn(this.store.adapter, OPEN_ASSIGNED));
+    const ranges = [
+      ...(filter.assigneeUserId !== undefined
+        ? [q.where('assignee_user_id', '=', filter.assigneeUserId)]
+        : []),
+      ...[...new Set(filter.assigneeTeamIds ?? [])].map((team) => q.where('assignee_team_id', '=', team)),
+    ];
+    const seen = new Map<string, Action>();
+    for (const range of ranges) for (const r of await range.execute()) seen.set(r.id, this.toDomain(r));
+    return [...seen.values()]
+      .sort((a, b) => (byDue ? compareDue(a, b) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, filter.limit);
+  }
+
+  /** The cursor after `action` in the list `filter` selects (what `list` takes as `after`). */
+  cursorAfter(filter: Pick<ActionFilter, 'overdueAt'>, action: Action): string {
+    return cursorOf(action, filter.overdueAt !== undefined);
   }
 
   /** Open actions of these dossiers (to re-check when the dossiers change). */
@@ -343,12 +431,18 @@ export class ActionRepository {
         .updateTable('actions')
         .set({
           template_version: m.version,
+          status: m.status,
           due_at: m.dueAt,
+          expires_at: m.expiresAt,
           idempotency_key: m.idempotencyKey,
+          execution_mode: m.executionMode,
+          title: m.title,
+          priority: m.priority,
+          process: m.process,
           updated_at: now,
         })
         .where('id', '=', m.id)
-        .where('status', '=', m.status)
+        .where('status', '=', m.from)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 1) moved.push(m.id);
     }
@@ -360,7 +454,7 @@ export class ActionRepository {
           actionId: m.id,
           at: now,
           actor,
-          fromStatus: m.status,
+          fromStatus: m.from,
           toStatus: m.status,
           note: m.note,
         })),
@@ -401,7 +495,7 @@ export class ActionRepository {
           updated_at: now,
           attempts: eb('attempts', '+', 1),
         }))
-        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
         .where('status', '=', 'pending')
         .executeTakeFirst();
       updated += Number(r.numUpdatedRows);
@@ -455,7 +549,7 @@ export class ActionRepository {
           status_reason: null,
           error: null,
         })
-        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
         .where('status', '=', 'running')
         .execute();
     }
@@ -488,9 +582,10 @@ export class ActionRepository {
         .selectFrom('actions')
         .select(['id', 'locked_by'])
         .where(
-          'id',
-          'in',
-          part.map((a) => a.id),
+          this.store.adapter.textIn(
+            'id',
+            part.map((a) => a.id),
+          ),
         )
         .where('status', '=', 'running');
       if (this.store.adapter.rowLocking) q = q.forUpdate();
@@ -509,7 +604,7 @@ export class ActionRepository {
       await db
         .updateTable('actions')
         .set({ locked_at: now })
-        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
         .where('status', '=', 'running')
         .where('locked_by', '=', lockedBy)
         .execute();
@@ -521,7 +616,7 @@ export class ActionRepository {
     const rows = await db
       .selectFrom('actions')
       .selectAll()
-      .where('status', '=', 'waiting')
+      .where(statusIn(this.store.adapter, ['waiting']))
       .orderBy('updated_at')
       .limit(limit)
       .execute();
@@ -534,7 +629,7 @@ export class ActionRepository {
       await db
         .updateTable('actions')
         .set({ updated_at: now })
-        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
         .execute();
     }
   }
@@ -562,7 +657,7 @@ export class ActionRepository {
       await db
         .updateTable('actions')
         .set({ status: 'due', updated_at: now })
-        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
         .where('status', '=', 'pending')
         .execute();
     }
@@ -585,8 +680,10 @@ export class ActionRepository {
     const rows = await db
       .selectFrom('actions')
       .selectAll()
-      .where('status', 'in', ['waiting', 'pending', 'due'])
+      .where(statusIn(this.store.adapter, OPEN_EXPIRY))
+      .where('expires_at', 'is not', null)
       .where('expires_at', '<=', now)
+      .orderBy('expires_at')
       .limit(limit)
       .execute();
     return rows.map((r) => this.toDomain(r));
@@ -627,15 +724,23 @@ export class ActionRepository {
 
   /** The earliest moment the scheduler has work: a due time of pending work, or an expiry. */
   async nextWakeAt(db: Db = this.store.db): Promise<number | null> {
+    // Each half reads the first entry of an index (actions_due, actions_open_expiry): "order by …
+    // limit 1" says so to both planners, where min() over a filter may scan.
     const due = await db
       .selectFrom('actions')
-      .select((eb) => eb.fn.min('due_at').as('t'))
-      .where('status', '=', 'pending')
+      .select('due_at as t')
+      .where('status', '=', sql.lit('pending'))
+      .where('due_at', 'is not', null)
+      .orderBy('due_at')
+      .limit(1)
       .executeTakeFirst();
     const exp = await db
       .selectFrom('actions')
-      .select((eb) => eb.fn.min('expires_at').as('t'))
-      .where('status', 'in', ['waiting', 'pending', 'due'])
+      .select('expires_at as t')
+      .where(statusIn(this.store.adapter, OPEN_EXPIRY))
+      .where('expires_at', 'is not', null)
+      .orderBy('expires_at')
+      .limit(1)
       .executeTakeFirst();
     const times = [due?.t, exp?.t].filter((t) => t !== null && t !== undefined).map(Number);
     return times.length === 0 ? null : Math.min(...times);

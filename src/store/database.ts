@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { type ColumnType, type Generated, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { type DialectAdapter, postgresAdapter, sqliteAdapter } from './dialect-adapter.js';
-import { ImmediateSqliteDialect } from './sqlite-driver.js';
+import { ImmediateSqliteDialect, withStatementCache } from './sqlite-driver.js';
 import type { EngineTables } from './engine.tables.js';
 import type { EmailTables } from './email.tables.js';
 import type { AuthTables } from './auth.tables.js';
@@ -212,7 +212,9 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   return {
     db,
     adapter: sqliteAdapter,

@@ -146,6 +146,49 @@ export class TemplateRepository {
     return row ? this.store.adapter.fromJson<TemplateDefinition>(row.definition) : undefined;
   }
 
+  /**
+   * The definitions of many template versions in one query per 250, keyed `id@version` (missing
+   * ones are absent).
+   */
+  async versionsMany(
+    pairs: readonly { id: string; version: number }[],
+    db: Db = this.store.db,
+  ): Promise<Map<string, TemplateDefinition>> {
+    const out = new Map<string, TemplateDefinition>();
+    for (let i = 0; i < pairs.length; i += 250) {
+      const part = pairs.slice(i, i + 250);
+      const rows = await db
+        .selectFrom('template_versions')
+        .select(['template_id', 'version', 'definition'])
+        .where((eb) =>
+          eb.or(part.map((p) => eb.and([eb('template_id', '=', p.id), eb('version', '=', p.version)]))),
+        )
+        .execute();
+      for (const r of rows)
+        out.set(
+          `${r.template_id}@${Number(r.version)}`,
+          this.store.adapter.fromJson<TemplateDefinition>(r.definition),
+        );
+    }
+    return out;
+  }
+
+  /** When each of these templates was first published (epoch ms), in one query per 500; absent when never. */
+  async firstPublishedAt(ids: readonly string[], db: Db = this.store.db): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await db
+        .selectFrom('template_versions')
+        .select('template_id')
+        .select((eb) => eb.fn.min('published_at').as('first'))
+        .where('template_id', 'in', ids.slice(i, i + 500))
+        .groupBy('template_id')
+        .execute();
+      for (const r of rows) out.set(r.template_id, Number(r.first));
+    }
+    return out;
+  }
+
   /** Changes whenever any template is created, edited, published, switched or deleted. */
   async changeStamp(db: Db = this.store.db): Promise<string> {
     const row = await db

@@ -247,7 +247,8 @@ describe.each(BACKENDS)('explain on $name', (backend) => {
     expect(r.reasons.map((x) => [x.code, x.params])).toEqual([
       ['reason.conditionsFailed', { failed: ['e-mail is niet leeg'] }],
     ]);
-    expect(r.next).toMatchObject({ code: 'next.onEvent', params: { conditionsHoldNow: false } });
+    // The dossier is created once: that event will not come again, so nothing more happens.
+    expect(r.next.code).toBe('next.nothing');
   });
 
   it('a waiting action ("create always") says which conditions it waits for', async () => {
@@ -263,7 +264,9 @@ describe.each(BACKENDS)('explain on $name', (backend) => {
     expect(r.actions.map((a) => a.status)).toEqual(['waiting']);
     expect(r.reasons).toEqual([]);
     expect(r.next).toMatchObject({ code: 'next.waiting', params: { failing: ['e-mail is niet leeg'] } });
-    expect(r.next.text).toMatch(/wacht tot de voorwaarden gelden; nu niet: e-mail is niet leeg\.$/);
+    expect(r.next.text).toMatch(
+      /wacht tot het dossier aan de voorwaarden voldoet; nu nog niet: e-mail is niet leeg\.$/,
+    );
   });
 
   it('deleted dossier: explained from its last event', async () => {
@@ -309,7 +312,7 @@ describe.each(BACKENDS)('explain on $name', (backend) => {
     const r = await explain('contact', contact, id, 'en');
     expect(r.actions.map((a) => a.status)).toEqual(['cancelled']);
     expect(r.reasons.map((x) => [x.code, x.params.hours])).toEqual([['reason.skippedTooLate', 2]]);
-    expect(r.reasons[0]!.text).toContain('more than 2 hours late');
+    expect(r.reasons[0]!.text).toContain('more than 2 hours after its due time');
   });
 
   it('recipient without an address', async () => {
@@ -358,6 +361,39 @@ describe.each(BACKENDS)('explain on $name', (backend) => {
       await api.request('GET', `/api/dossiers/contact/${contact}/explain?template=${taskTemplate}`),
       422,
       'validation_failed',
+    );
+  });
+
+  it('the OpenAPI document describes the answers of explain, the process map and the impact, not as unknown', async () => {
+    const doc = (await api.request('GET', '/api/openapi.json')).json<{
+      paths: Record<
+        string,
+        Record<
+          string,
+          { responses: Record<string, { content: Record<string, { schema: Record<string, unknown> }> }> }
+        >
+      >;
+    }>();
+    const ok = (path: string, method: string) =>
+      doc.paths[path]![method]!.responses['200']!.content['application/json']!.schema as {
+        properties?: Record<
+          string,
+          { properties?: Record<string, unknown>; items?: { properties?: Record<string, unknown> } }
+        >;
+      };
+    const explainSchema = ok('/api/dossiers/{type}/{id}/explain', 'get');
+    expect(Object.keys(explainSchema.properties!)).toEqual(['dossier', 'language', 'templates']);
+    expect(Object.keys(explainSchema.properties!.templates!.items!.properties!)).toContain('reasons');
+    expect(Object.keys(ok('/api/processes/{process}/map', 'get').properties!)).toEqual([
+      'process',
+      'from',
+      'to',
+      'nodes',
+      'edges',
+      'mermaid',
+    ]);
+    expect(Object.keys(ok('/api/templates/{id}/publish', 'post').properties!.impact!.properties!)).toContain(
+      'retimed',
     );
   });
 });

@@ -81,6 +81,11 @@ describe.each(BACKENDS)('route permissions on $name', (backend) => {
     expect(find('POST', '/api/auth/login')).toBe('public');
     expect(find('GET', '/api/audit-log')).toBe('admin');
     expect(find('POST', '/api/users')).toBe('admin');
+    // Explain, the process map and the impact of publishing or switching (issue 13).
+    expect(find('GET', '/api/dossiers/{type}/{id}/explain')).toBe('dossiers.read');
+    expect(find('GET', '/api/processes/{process}/map')).toBe('dossiers.read');
+    expect(find('POST', '/api/templates/{id}/publish')).toBe('templates.manual');
+    expect(find('POST', '/api/templates/{id}/active')).toBe('templates.manual');
   });
 
   it('without a credential every route but the public ones answers 401 with WWW-Authenticate', async () => {

@@ -6,8 +6,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import type { ImpactReport } from '../../src/engine/impact.service.js';
+import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import { type ApiClient, apiAs, expectError } from '../support/api-client.js';
-import { BACKENDS, openTestWerkflow } from '../support/backends.js';
+import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
 
 const DAY = 86_400_000;
 
@@ -15,6 +16,7 @@ describe.each(BACKENDS)('template impact on $name', (backend) => {
   let werkflow: Werkflow;
   let api: ApiClient;
   let templateId: string;
+  let clock: TestClock;
   const tasks: Record<string, string> = {};
 
   const v1 = {
@@ -35,7 +37,8 @@ describe.each(BACKENDS)('template impact on $name', (backend) => {
   };
 
   beforeEach(async () => {
-    werkflow = await openTestWerkflow(backend);
+    clock = new TestClock();
+    werkflow = await openTestWerkflow(backend, { clock });
     api = await apiAs(werkflow, 'workflowManager');
     const created = await api.request('POST', '/api/templates?publish=true', v1);
     expect(created.statusCode, created.body).toBe(201);
@@ -127,6 +130,35 @@ describe.each(BACKENDS)('template impact on $name', (backend) => {
     });
   });
 
+  it('"move" takes the execution mode, name and priority along: the new version is what runs', async () => {
+    const v3 = {
+      ...v2,
+      name: 'Terugbellen (automatisch)',
+      executionMode: 'automatic',
+      priority: 'high',
+      effect: { type: 'setField', field: 'finished', value: true },
+    };
+    const draft = await api.request('PUT', `/api/templates/${templateId}/draft`, v3);
+    expect(draft.statusCode, draft.body).toBe(200);
+    await publish('', { pending: 'move' });
+    const moved = (await actions()).filter((a) => a.templateVersion === 2);
+    expect(moved).toHaveLength(2);
+    for (const a of moved)
+      expect(a).toMatchObject({
+        status: 'pending',
+        executionMode: 'automatic',
+        title: 'Terugbellen (automatisch)',
+        priority: 'high',
+      });
+    // Due in five days: the scheduler then performs the new version's effect by itself.
+    clock.advance(6 * DAY);
+    await werkflow.scheduler.tick();
+    for (const a of moved) {
+      const task = await werkflow.dossiers.dossiers.get(a.dossierId);
+      expect(task?.data.finished, a.dossierId).toBe(true);
+    }
+  });
+
   it('publishing keeps planned actions on their version by default', async () => {
     await publish('');
     expect((await actions()).map((a) => [a.status, a.templateVersion])).toEqual([
@@ -163,5 +195,54 @@ describe.each(BACKENDS)('template impact on $name', (backend) => {
       active: false,
       pendingActions: { pending: 'cancel', cancelled: 3 },
     });
+  });
+
+  it('switching on counts as new only the dossiers that can still get an action ("once" already used does not)', async () => {
+    const once = await api.request('POST', '/api/templates?publish=true', {
+      ...v1,
+      name: 'Eenmalig terugbellen',
+      repeat: 'once',
+      conditions: { type: 'all', conditions: [] },
+    });
+    expect(once.statusCode, once.body).toBe(201);
+    const onceId = once.json<{ id: string }>().id;
+    const used = await werkflow.dossiers.create(
+      'task',
+      { data: { taskType: 'bellen', description: 'Al gebeld' } },
+      null,
+    );
+    const action = (
+      await werkflow.engine.actions.list({ templateId: onceId, dossierId: used.id, limit: 5 })
+    )[0]!;
+    await werkflow.actions.complete(action.id, SYSTEM_PRINCIPAL);
+    const off = await api.request('POST', `/api/templates/${onceId}/active`, { active: false });
+    expect(off.statusCode, off.body).toBe(200);
+    const dry = await api.request('POST', `/api/templates/${onceId}/active?dryRun=true`, { active: true });
+    expect(dry.statusCode, dry.body).toBe(200);
+    const impact = dry.json<{ impact: ImpactReport }>().impact;
+    // Every task meets the template, but the one whose "once" action is done never gets another.
+    expect(impact.samples.newDossiers.map((d) => d.dossierId)).not.toContain(used.id);
+    const all = await werkflow.dossiers.dossiers.count('task');
+    expect(impact.newDossiers).toBe(all - 1);
+  });
+
+  it('a dry run needs the same rights as the change: staff may not look at the impact of an automatic template', async () => {
+    const auto = await api.request('PUT', `/api/templates/${templateId}/draft`, {
+      ...v2,
+      executionMode: 'automatic',
+      effect: { type: 'setField', field: 'finished', value: true },
+    });
+    expect(auto.statusCode, auto.body).toBe(200);
+    const staff = await apiAs(werkflow, 'staff');
+    expectError(
+      await staff.request('POST', `/api/templates/${templateId}/publish?dryRun=true`, { pending: 'move' }),
+      403,
+      'forbidden',
+    );
+    // Switching checks the draft's mode too, in a dry run as for real.
+    const dry = await staff.request('POST', `/api/templates/${templateId}/active?dryRun=true`, {
+      active: false,
+    });
+    expect(dry.statusCode, dry.body).toBe(403);
   });
 });

@@ -3,6 +3,8 @@
  * through other templates, its own event is refused with the loop named step by step, unless it
  * states maxDepth; two active templates setting the same field on the same event are a warning.
  */
+import { type AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import { type ApiClient, apiAs, expectError } from '../support/api-client.js';
@@ -150,5 +152,66 @@ describe.each(BACKENDS)('template loops and conflicts on $name', (backend) => {
     expect(actions[3]!.error).toBe(
       'Stopped: this action is number 4 in a chain of actions that start each other, and "Taak maakt vervolgtaak" allows at most 3 (its maxDepth). Check the templates for a loop.',
     );
+  });
+
+  it('at run time, a webhook deeper in a chain than its maxDepth is not called: it fails saying why', async () => {
+    const calls: string[] = [];
+    const receiver = createServer((req, res) => {
+      calls.push(String(req.headers['idempotency-key']));
+      req.resume();
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (receiver.address() as AddressInfo).port;
+      // The receiver is on this machine: an administrator allows the host.
+      const admin = await apiAs(werkflow, 'admin');
+      const allow = await admin.request('PUT', '/api/settings/webhooks', { allowedHosts: ['127.0.0.1'] });
+      expect(allow.statusCode, allow.body).toBe(200);
+      const chain = await post({
+        name: 'Informatie: vervolgtaak',
+        dossierType: 'task',
+        event: { type: 'created' },
+        categories: ['informatie-toesturen'],
+        maxDepth: 3,
+        effect: {
+          type: 'createTask',
+          taskType: 'informatie-toesturen',
+          description: 'Vervolg',
+          responsible: { type: 'none' },
+          plannedInDays: 1,
+        },
+      });
+      expect(chain.statusCode, chain.body).toBe(201);
+      const hook = await post({
+        name: 'Informatie: melden',
+        dossierType: 'task',
+        event: { type: 'created' },
+        categories: ['informatie-toesturen'],
+        maxDepth: 2,
+        effect: { type: 'webhook', url: `http://127.0.0.1:${port}/hook` },
+      });
+      expect(hook.statusCode, hook.body).toBe(201);
+      const hookId = hook.json<{ id: string }>().id;
+      await werkflow.dossiers.create(
+        'task',
+        { data: { taskType: 'informatie-toesturen', description: 'Begin' } },
+        null,
+      );
+      for (let i = 0; i < 8; i++) await werkflow.scheduler.tick();
+      const actions = (await werkflow.engine.actions.list({ templateId: hookId, limit: 100 })).sort(
+        (a, b) => a.chainDepth! - b.chainDepth!,
+      );
+      expect(actions.map((a) => [a.chainDepth, a.status])).toEqual([
+        [0, 'done'],
+        [1, 'done'],
+        [2, 'failed'],
+        [3, 'failed'],
+      ]);
+      // Only the two within the limit reached the receiver.
+      expect(calls.sort()).toEqual([actions[0]!.id, actions[1]!.id].sort());
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 });

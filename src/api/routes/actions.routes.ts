@@ -65,6 +65,8 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       schema: {
         tags: ['actions'],
         summary: 'List actions: mine, my team’s, overdue, failed, by process, by dossier, by template',
+        description:
+          'Keyset-paged: pass `nextCursor` back as `cursor`. Overdue actions come most overdue first (by due time); every other list in creation order.',
         querystring: Type.Object({
           ...CursorQuery,
           status: Type.Optional(
@@ -106,7 +108,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           .filter((t) => t.memberIds.includes(me.id))
           .map((t) => t.id);
       }
-      const items = await service.list({
+      const filter = {
         statuses,
         assigneeUserId,
         assigneeTeamIds,
@@ -116,11 +118,13 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         templateId: typeof q.templateId === 'string' ? q.templateId : undefined,
         after: decodeCursor(typeof q.cursor === 'string' ? q.cursor : undefined),
         limit: limit + 1,
-      });
+      };
+      const items = await service.list(filter);
       const page = items.slice(0, limit);
       return {
         items: page.map((a) => actionBody(a)),
-        nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
+        nextCursor:
+          items.length > limit ? encodeCursor(service.cursorAfter(filter, page[page.length - 1]!)) : null,
       };
     },
   );

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { languageOf } from '../../domain/template/explain-text.js';
 import type { Werkflow } from '../../engine/werkflow.js';
+import { DossierExplanationSchema, ProcessMapSchema } from '../explain.schemas.js';
 import { errorResponses } from '../schemas.js';
 
 /** Explanations (why a template did or did not act on a dossier, what happens next) and the process map. */
@@ -18,7 +19,7 @@ export function explainRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           'Per template (or the one in `template`): the event (happened when, or awaited), each condition with its value and whether it held at the event and now, the due time step by step (weekends and holidays named), the reasons no action was made, and what happens next. Every item has a `code` and `params` for the UI, and `text` in the language of Accept-Language (nl or en; Dutch by default).',
         params: Type.Object({ type: Type.String(), id: Type.String() }),
         querystring: Type.Object({ template: Type.Optional(Type.String()) }),
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: DossierExplanationSchema, ...errorResponses },
       },
     },
     async (request) => {
@@ -41,7 +42,7 @@ export function explainRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           "Nodes (`event`, `conditions`, `action`, `reminder`, `creates`) and edges (`flow` within a template, `trigger` from one template's action to the event of another) of the templates whose process is `process`; action and reminder nodes count the actions created in [from, to) by status (default: the last 30 days). `mermaid` holds the same graph as Mermaid flowchart text. Labels follow Accept-Language (nl or en).",
         params: Type.Object({ process: Type.String() }),
         querystring: Type.Object({ from: Type.Optional(Type.String()), to: Type.Optional(Type.String()) }),
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: ProcessMapSchema, ...errorResponses },
       },
     },
     async (request) => {

@@ -6,6 +6,7 @@ import type { TemplateWarning } from '../../engine/template.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { enginePrincipal } from '../principal.js';
 import { plainJson } from '../contract-schemas.js';
+import { ImpactReportSchema } from '../explain.schemas.js';
 import { dossierBody, errorResponses } from '../schemas.js';
 
 const Params = Type.Object({ id: Type.String() });
@@ -140,7 +141,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         params: Params,
         querystring: DryRunQuery,
         response: {
-          200: Type.Object({ version: Type.Integer(), impact: Type.Optional(Type.Unknown()) }),
+          200: Type.Object({ version: Type.Integer(), impact: Type.Optional(ImpactReportSchema) }),
           ...errorResponses,
         },
       },
@@ -165,7 +166,10 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         querystring: DryRunQuery,
         body: Type.Object({ active: Type.Boolean(), pending: Type.Optional(PendingBody.properties.pending) }),
         response: {
-          200: Type.Intersect([Type.Ref('Template'), Type.Object({ impact: Type.Optional(Type.Unknown()) })]),
+          200: Type.Intersect([
+            Type.Ref('Template'),
+            Type.Object({ impact: Type.Optional(ImpactReportSchema) }),
+          ]),
           ...errorResponses,
         },
       },

@@ -63,9 +63,47 @@ function fieldLabel(key: string, ctx: TextContext): string {
   return field?.label[ctx.lang] ?? key;
 }
 
+/** A category (an option of the type's category field) by its label: "Bellen", not "bellen". */
+function categoryLabel(value: string, ctx: TextContext): string {
+  const field = ctx.type?.categoryField && ctx.type ? fieldOf(ctx.type, ctx.type.categoryField) : undefined;
+  return (field?.kind === 'enum' && field.options.find((o) => o.code === value)?.label[ctx.lang]) || value;
+}
+
+/** A date ('2027-01-12') or instant as words; other values as they are. */
+function showDateValue(value: string, ctx: TextContext): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return formatDate(value, ctx);
+  if (/^\d{4}-\d{2}-\d{2}T/.test(value) && Number.isFinite(Date.parse(value)))
+    return formatInstant(value, ctx);
+  return value;
+}
+
 function statusLabel(code: string, ctx: TextContext): string {
   return ctx.type?.statuses.find((s) => s.code === code)?.label[ctx.lang] ?? code;
 }
+
+/** An action status in words (the same words as the UI's). */
+const ACTION_STATUS_WORDS: Readonly<Record<Lang, Readonly<Record<string, string>>>> = {
+  nl: {
+    waiting: 'wacht',
+    pending: 'gepland',
+    due: 'uit te voeren',
+    running: 'bezig',
+    done: 'gereed',
+    failed: 'mislukt',
+    cancelled: 'geannuleerd',
+    expired: 'verlopen',
+  },
+  en: {
+    waiting: 'waiting',
+    pending: 'scheduled',
+    due: 'due',
+    running: 'running',
+    done: 'done',
+    failed: 'failed',
+    cancelled: 'cancelled',
+    expired: 'expired',
+  },
+};
 
 function orList(items: readonly string[], lang: Lang): string {
   if (items.length <= 1) return items.join('');
@@ -91,7 +129,7 @@ export function describeEvent(event: TemplateEvent, ctx: TextContext): string {
     case 'deleted':
       return nl ? 'het dossier is verwijderd' : 'the dossier was deleted';
     case 'manual':
-      return nl ? 'iemand start de template met de hand' : 'a person starts the template by hand';
+      return nl ? 'een medewerker start de template handmatig' : 'a person starts the template by hand';
     case 'fieldChanged': {
       let text = nl
         ? `${fieldLabel(event.field, ctx)} is gewijzigd`
@@ -119,8 +157,8 @@ export function describeEvent(event: TemplateEvent, ctx: TextContext): string {
     }
     case 'dateReached':
       return nl
-        ? `${fieldLabel(event.field, ctx)} is ingevuld (de datum telt)`
-        : `${fieldLabel(event.field, ctx)} was filled in (the date counts)`;
+        ? `${fieldLabel(event.field, ctx)} is ingevuld (er wordt vanaf die datum gerekend)`
+        : `${fieldLabel(event.field, ctx)} was filled in (counted from that date)`;
     case 'actionCompleted':
     case 'actionExpired': {
       const name = ctx.templateName(event.templateId);
@@ -148,15 +186,15 @@ export function sentence(item: Coded, ctx: TextContext): string {
     // The event
     case 'event.happened':
       return nl
-        ? `De gebeurtenis deed zich voor op ${at('at')}: ${s(p, 'event')}.`
+        ? `De gebeurtenis vond plaats op ${at('at')}: ${s(p, 'event')}.`
         : `The event happened on ${at('at')}: ${s(p, 'event')}.`;
     case 'event.awaited':
       return nl
-        ? `De template wacht op de gebeurtenis: ${s(p, 'event')}; die deed zich voor dit dossier nog niet voor.`
+        ? `De template wacht op de gebeurtenis: ${s(p, 'event')}; dat is bij dit dossier nog niet gebeurd.`
         : `The template waits for its event: ${s(p, 'event')}; it has not happened for this dossier yet.`;
     case 'event.manual':
       return nl
-        ? 'Deze template reageert op geen gebeurtenis: iemand start hem met de hand op gekozen dossiers.'
+        ? 'Deze template reageert niet op een gebeurtenis: een medewerker start hem handmatig op gekozen dossiers.'
         : 'This template reacts to no event: a person starts it by hand on chosen dossiers.';
     // Why no action
     case 'reason.notPublished':
@@ -169,33 +207,39 @@ export function sentence(item: Coded, ctx: TextContext): string {
         : 'The template is switched off (not active): it makes no actions.';
     case 'reason.notLiveAtEvent':
       return nl
-        ? `De gebeurtenis (${at('eventAt')}) was vóór de eerste publicatie van de template (${at('publishedAt')}).`
+        ? `De gebeurtenis (${at('eventAt')}) vond plaats vóór de eerste publicatie van de template (${at('publishedAt')}).`
         : `The event (${at('eventAt')}) came before the template was first published (${at('publishedAt')}).`;
     case 'reason.wrongCategory':
       return nl
-        ? `Het dossier valt in categorie ${showValue(p.category, 'nl')}, de template is alleen gekoppeld aan ${andList(list(p, 'linked'), 'nl')}.`
-        : `The dossier is in category ${showValue(p.category, 'en')}; the template is only linked to ${andList(list(p, 'linked'), 'en')}.`;
+        ? `Het dossier valt in categorie ${showValue(s(p, 'category') && categoryLabel(s(p, 'category'), ctx), 'nl')}, maar de template is alleen gekoppeld aan ${andList(
+            list(p, 'linked').map((c) => categoryLabel(c, ctx)),
+            'nl',
+          )}.`
+        : `The dossier is in category ${showValue(s(p, 'category') && categoryLabel(s(p, 'category'), ctx), 'en')}; the template is only linked to ${andList(
+            list(p, 'linked').map((c) => categoryLabel(c, ctx)),
+            'en',
+          )}.`;
     case 'reason.outsideLinkedCategories':
       return nl
         ? `De actie is op ${at('at')} weggehaald: het dossier valt niet meer in een categorie die aan de template gekoppeld is.`
         : `The action was removed on ${at('at')}: the dossier is no longer in a category linked to the template.`;
     case 'reason.repeatOnceUsed':
       return nl
-        ? `De template maakt maar één actie per dossier ("eenmalig") en die is er al: actie ${s(p, 'actionId')} van ${at('createdAt')} (${s(p, 'status')}).`
-        : `The template makes one action per dossier ("once") and there already is one: action ${s(p, 'actionId')} of ${at('createdAt')} (${s(p, 'status')}).`;
+        ? `De template maakt maar één actie per dossier ("eenmalig") en die is er al: actie ${s(p, 'actionId')} van ${at('createdAt')} (${ACTION_STATUS_WORDS.nl[s(p, 'status')] ?? s(p, 'status')}).`
+        : `The template makes one action per dossier ("once") and there already is one: action ${s(p, 'actionId')} of ${at('createdAt')} (${ACTION_STATUS_WORDS.en[s(p, 'status')] ?? s(p, 'status')}).`;
     case 'reason.conditionsFailed':
       return nl
-        ? `De voorwaarden golden niet bij de gebeurtenis: ${andList(list(p, 'failed'), 'nl')}.`
+        ? `Het dossier voldeed bij de gebeurtenis niet aan de voorwaarden: ${andList(list(p, 'failed'), 'nl')}.`
         : `The conditions did not hold at the event: ${andList(list(p, 'failed'), 'en')}.`;
     case 'reason.dossierDeleted':
       return nl ? `Het dossier is verwijderd op ${at('at')}.` : `The dossier was deleted on ${at('at')}.`;
     case 'reason.skippedTooLate':
       return nl
-        ? `De actie ${s(p, 'actionId')} is overgeslagen: ze werd meer dan ${s(p, 'hours')} uur te laat opgepakt (het systeem stond stil).`
-        : `Action ${s(p, 'actionId')} was skipped: it was picked up more than ${s(p, 'hours')} hours late (the system was down).`;
+        ? `Actie ${s(p, 'actionId')} is overgeslagen: die werd pas meer dan ${s(p, 'hours')} uur na het geplande tijdstip opgepakt.`
+        : `Action ${s(p, 'actionId')} was skipped: it was picked up more than ${s(p, 'hours')} hours after its due time.`;
     case 'reason.recipientWithoutAddress':
       return nl
-        ? `De e-mail kan niet verstuurd worden: een ontvanger heeft geen adres (${list(p, 'problems').join(' ')}).`
+        ? `De e-mail kan niet verstuurd worden: een ontvanger heeft geen e-mailadres (${list(p, 'problems').join(' ')}).`
         : `The e-mail cannot be sent: a recipient has no address (${list(p, 'problems').join(' ')}).`;
     case 'reason.anchorEmpty':
       return nl
@@ -214,7 +258,7 @@ export function sentence(item: Coded, ctx: TextContext): string {
       const statuses = list(p, 'statuses').map((c) => statusLabel(c, ctx));
       const keep = statuses.length > 0 ? orList(statuses, ctx.lang) : '';
       return nl
-        ? `Actie ${s(p, 'actionId')} wordt uitgevoerd op ${at('at')}${keep ? ` als de status ${keep} blijft` : ''}.`
+        ? `Actie ${s(p, 'actionId')} is aan de beurt op ${at('at')}${keep ? ` als de status ${keep} blijft` : ''}.`
         : `Action ${s(p, 'actionId')} becomes due on ${at('at')}${keep ? ` if the status stays ${keep}` : ''}.`;
     }
     case 'next.overdue':
@@ -223,7 +267,7 @@ export function sentence(item: Coded, ctx: TextContext): string {
         : `Action ${s(p, 'actionId')} has been due since ${at('at')} and waits for a person.`;
     case 'next.waiting':
       return nl
-        ? `Actie ${s(p, 'actionId')} wacht tot de voorwaarden gelden${list(p, 'failing').length ? `; nu niet: ${andList(list(p, 'failing'), 'nl')}` : ''}.`
+        ? `Actie ${s(p, 'actionId')} wacht tot het dossier aan de voorwaarden voldoet${list(p, 'failing').length ? `; nu nog niet: ${andList(list(p, 'failing'), 'nl')}` : ''}.`
         : `Action ${s(p, 'actionId')} waits until the conditions hold${list(p, 'failing').length ? `; not now: ${andList(list(p, 'failing'), 'en')}` : ''}.`;
     case 'next.running':
       return nl
@@ -231,7 +275,7 @@ export function sentence(item: Coded, ctx: TextContext): string {
         : `Action ${s(p, 'actionId')} is being executed now.`;
     case 'next.onEvent':
       return nl
-        ? `Er komt een actie zodra ${s(p, 'event')}${p.conditionsHoldNow === false ? ' en de voorwaarden gelden' : ''}.`
+        ? `Er komt een actie zodra ${s(p, 'event')}${p.conditionsHoldNow === false ? ' en het dossier aan de voorwaarden voldoet' : ''}.`
         : `An action follows once ${s(p, 'event')}${p.conditionsHoldNow === false ? ' and the conditions hold' : ''}.`;
     case 'next.nothing':
       return nl
@@ -252,8 +296,8 @@ function timingSentence(item: Coded, ctx: TextContext): string | undefined {
         : `Counted from the event: ${formatInstant(step.params.at, ctx)}.`;
     case 'timing.anchorField':
       return nl
-        ? `Gerekend vanaf ${fieldLabel(step.params.field, ctx)}: ${step.params.value}.`
-        : `Counted from ${fieldLabel(step.params.field, ctx)}: ${step.params.value}.`;
+        ? `Gerekend vanaf ${fieldLabel(step.params.field, ctx)}: ${showDateValue(step.params.value, ctx)}.`
+        : `Counted from ${fieldLabel(step.params.field, ctx)}: ${showDateValue(step.params.value, ctx)}.`;
     case 'timing.anchorEmpty':
       return nl
         ? `${fieldLabel(step.params.field, ctx)} is leeg: geen tijdstip.`
@@ -268,9 +312,10 @@ function timingSentence(item: Coded, ctx: TextContext): string | undefined {
         step.params.dates.map((d) => formatDate(d, ctx, false)),
         ctx.lang,
       );
+      const several = step.params.dates.length > 1;
       return nl
-        ? `${days} ${step.params.dates.length > 1 ? 'zijn' : 'is'} weekend en tellen niet mee.`
-        : `${days} ${step.params.dates.length > 1 ? 'are' : 'is'} weekend and do not count.`;
+        ? `${days} ${several ? 'zijn weekend en tellen' : 'is weekend en telt'} niet mee.`
+        : `${days} ${several ? 'are weekend and do not count' : 'is weekend and does not count'}.`;
     }
     case 'timing.skippedHoliday':
       return nl

@@ -22,6 +22,16 @@ export function idempotencyKey(
   return kind === 'main' ? base : `${base}|reminder`;
 }
 
+/**
+ * The last due time computed per timing: a bulk write stamps thousands of actions of one template
+ * for one event time, and the time-zone arithmetic was a tenth of that. Keyed by the timing and
+ * calendar objects (template versions and calendars are immutable once loaded) and the inputs.
+ */
+const lastDue = new WeakMap<
+  TemplateDefinition['timing'],
+  { calendar: Calendar; eventAt: number; fieldValue: string | null; due: number | null }
+>();
+
 /** When the action is due; null when its anchor date field is empty. */
 export function dueTimeOf(
   d: TemplateDefinition,
@@ -29,16 +39,20 @@ export function dueTimeOf(
   calendar: Calendar,
 ): number | null {
   const anchor = d.timing.anchor;
-  const fieldValue = anchor.type === 'field' ? input.data[anchor.field] : undefined;
-  return computeDueTime(
-    d.timing,
-    {
-      eventAt: input.eventAt,
-      fieldValue:
-        typeof fieldValue === 'string' ? fieldValue : fieldValue == null ? null : String(fieldValue),
-    },
-    calendar,
-  );
+  const raw = anchor.type === 'field' ? input.data[anchor.field] : undefined;
+  const fieldValue = typeof raw === 'string' ? raw : raw == null ? null : String(raw);
+  const last = lastDue.get(d.timing);
+  if (
+    last !== undefined &&
+    last.calendar === calendar &&
+    last.eventAt === input.eventAt &&
+    last.fieldValue === fieldValue
+  ) {
+    return last.due;
+  }
+  const due = computeDueTime(d.timing, { eventAt: input.eventAt, fieldValue }, calendar);
+  lastDue.set(d.timing, { calendar, eventAt: input.eventAt, fieldValue, due });
+  return due;
 }
 
 export function expiryOf(d: TemplateDefinition, startAt: number, calendar: Calendar): number | null {

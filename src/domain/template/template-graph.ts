@@ -85,8 +85,13 @@ export function templateEdges(templates: readonly GraphTemplate[]): GraphEdge[] 
       }
       if (!w || b.definition.dossierType !== w.type) continue;
       if (w.creates) {
-        // A new dossier fires "created", and "status set" / "date reached" when it is born with them.
-        if (be.type === 'created' || be.type === 'statusSet' || be.type === 'dateReached')
+        // A new dossier fires "created", and "status set" (without a `from`: it had no status
+        // before) / "date reached" when it is born with them — as TemplateIndex.match does.
+        if (
+          be.type === 'created' ||
+          (be.type === 'statusSet' && be.from === undefined) ||
+          be.type === 'dateReached'
+        )
           edges.push({ from: a.id, to: b.id, via: { kind: 'createDossier', dossierType: w.type } });
       } else if (w.field !== undefined && writeTriggers(b.definition, w.field, w.value)) {
         edges.push({
@@ -163,8 +168,8 @@ export function describeEdge(
 export const MAX_CHAIN_DEPTH = 20;
 
 /**
- * The problems of saving `candidate` among the other active templates: a loop it closes (unless
- * it states `maxDepth`), with the loop named step by step.
+ * The problems of saving `candidate` among the other active templates: a loop through it on which
+ * no template states `maxDepth` (such a loop never stops), named step by step.
  */
 export function loopProblems(
   candidate: GraphTemplate,
@@ -173,7 +178,10 @@ export function loopProblems(
 ): ErrorDetail[] {
   if (candidate.definition.maxDepth !== undefined) return [];
   const all = [...others.filter((o) => o.id !== candidate.id), candidate];
-  const cycle = cycleThrough(candidate.id, templateEdges(all));
+  // A loop through a template that states maxDepth stops there: only loops without one count.
+  const bounded = new Set(all.filter((t) => t.definition.maxDepth !== undefined).map((t) => t.id));
+  const edges = templateEdges(all).filter((e) => !bounded.has(e.from) && !bounded.has(e.to));
+  const cycle = cycleThrough(candidate.id, edges);
   if (!cycle) return [];
   const byId = new Map(all.map((t) => [t.id, t.definition]));
   const name = (id: string) => byId.get(id)?.name ?? id;

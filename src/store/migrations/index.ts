@@ -4,6 +4,7 @@ import { engineMigration } from './002-engine.js';
 import { emailMigration } from './003-email.js';
 import { authMigration } from './004-auth.js';
 import { chainDepthMigration } from './005-chain-depth.js';
+import { actionIndexesMigration } from './006-action-indexes.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: readonly Migration[] = [
   emailMigration,
   authMigration,
   chainDepthMigration,
+  actionIndexesMigration,
 ];

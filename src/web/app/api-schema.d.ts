@@ -9,7 +9,9 @@ export interface paths {
         };
         /**
          * List actions: mine, my team’s, overdue, failed, by process, by dossier, by template
-         * @description Needs the right `dossiers.read` (Dossiers inzien).
+         * @description Keyset-paged: pass `nextCursor` back as `cursor`. Overdue actions come most overdue first (by due time); every other list in creation order.
+         *
+         *     Needs the right `dossiers.read` (Dossiers inzien).
          */
         get: {
             parameters: {
@@ -2290,7 +2292,91 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            dossier: {
+                                deleted: boolean;
+                                id: string;
+                                type: string;
+                            };
+                            language: "nl" | "en";
+                            templates: {
+                                actions: {
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    dueAt: string | null;
+                                    error: string | null;
+                                    id: string;
+                                    kind: "main" | "reminder";
+                                    status: "waiting" | "pending" | "due" | "running" | "done" | "failed" | "cancelled" | "expired";
+                                    statusReason: string | null;
+                                }[];
+                                active: boolean;
+                                conditions: {
+                                    heldAtEvent: boolean | null;
+                                    holdsNow: boolean | null;
+                                    items: {
+                                        description: string;
+                                        /** @description The field the comparison reads (absent for a group). */
+                                        field?: string;
+                                        heldAtEvent: boolean | null;
+                                        holdsNow: boolean | null;
+                                        /** @description Its value on the dossier now; null when empty. */
+                                        value?: unknown;
+                                    }[];
+                                };
+                                event: {
+                                    /** @description Stable code, e.g. reason.conditionsFailed, timing.skippedWeekend. */
+                                    code: string;
+                                    /** @description The values in the sentence (dates as ISO text), for the UI to render the code. */
+                                    params: {
+                                        [key: string]: unknown;
+                                    };
+                                    /** @description The sentence in the language of Accept-Language. */
+                                    text: string;
+                                } & {
+                                    at: string | null;
+                                    eventId: number | null;
+                                };
+                                name: string;
+                                next: {
+                                    /** @description Stable code, e.g. reason.conditionsFailed, timing.skippedWeekend. */
+                                    code: string;
+                                    /** @description The values in the sentence (dates as ISO text), for the UI to render the code. */
+                                    params: {
+                                        [key: string]: unknown;
+                                    };
+                                    /** @description The sentence in the language of Accept-Language. */
+                                    text: string;
+                                };
+                                process: string | null;
+                                publishedVersion: number | null;
+                                /** @description Why no action was made; empty when it acted. */
+                                reasons: {
+                                    /** @description Stable code, e.g. reason.conditionsFailed, timing.skippedWeekend. */
+                                    code: string;
+                                    /** @description The values in the sentence (dates as ISO text), for the UI to render the code. */
+                                    params: {
+                                        [key: string]: unknown;
+                                    };
+                                    /** @description The sentence in the language of Accept-Language. */
+                                    text: string;
+                                }[];
+                                templateId: string;
+                                timing: {
+                                    dueAt: string | null;
+                                    steps: {
+                                        /** @description Stable code, e.g. reason.conditionsFailed, timing.skippedWeekend. */
+                                        code: string;
+                                        /** @description The values in the sentence (dates as ISO text), for the UI to render the code. */
+                                        params: {
+                                            [key: string]: unknown;
+                                        };
+                                        /** @description The sentence in the language of Accept-Language. */
+                                        text: string;
+                                    }[];
+                                };
+                            }[];
+                        };
                     };
                 };
                 /** @description Default Response */
@@ -5652,7 +5738,31 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            edges: {
+                                from: string;
+                                kind: "flow" | "trigger";
+                                label?: string;
+                                to: string;
+                            }[];
+                            /** Format: date-time */
+                            from: string;
+                            /** @description The same graph as Mermaid flowchart text. */
+                            mermaid: string;
+                            nodes: {
+                                /** @description Actions of this node created in the period, by status. */
+                                counts?: {
+                                    [key: string]: number;
+                                };
+                                id: string;
+                                kind: "event" | "conditions" | "action" | "reminder" | "creates";
+                                label: string;
+                                templateId: string;
+                            }[];
+                            process: string;
+                            /** Format: date-time */
+                            to: string;
+                        };
                     };
                 };
                 /** @description Default Response */
@@ -7255,7 +7365,50 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Template"] & {
-                            impact?: unknown;
+                            /** @description What the change does (or, with dryRun, would do) to live data. */
+                            impact?: {
+                                cancelled: number;
+                                change: "publish" | "activate" | "deactivate";
+                                dryRun: boolean;
+                                kept: number;
+                                /** @description Dossiers that meet the new version now and not the old one. */
+                                newDossiers: number;
+                                /** @description Open (waiting, pending, due) actions before the change. */
+                                openActions: number;
+                                pending: "keep" | "move" | "cancel";
+                                /** @description Moved to the new version with another due time. */
+                                retimed: number;
+                                samples: {
+                                    cancelled: {
+                                        actionId?: string;
+                                        dossierId: string;
+                                        dueAt?: string | null;
+                                        newDueAt?: string | null;
+                                        reason: string;
+                                    }[];
+                                    kept: {
+                                        actionId?: string;
+                                        dossierId: string;
+                                        dueAt?: string | null;
+                                        newDueAt?: string | null;
+                                        reason: string;
+                                    }[];
+                                    newDossiers: {
+                                        actionId?: string;
+                                        dossierId: string;
+                                        dueAt?: string | null;
+                                        newDueAt?: string | null;
+                                        reason: string;
+                                    }[];
+                                    retimed: {
+                                        actionId?: string;
+                                        dossierId: string;
+                                        dueAt?: string | null;
+                                        newDueAt?: string | null;
+                                        reason: string;
+                                    }[];
+                                };
+                            };
                         };
                     };
                 };
@@ -7564,7 +7717,50 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            impact?: unknown;
+                            /** @description What the change does (or, with dryRun, would do) to live data. */
+                            impact?: {
+                                cancelled: number;
+                                change: "publish" | "activate" | "deactivate";
+                                dryRun: boolean;
+                                kept: number;
+                                /** @description Dossiers that meet the new version now and not the old one. */
+                                newDossiers: number;
+                                /** @description Open (waiting, pending, due) actions before the change. */
+                                openActions: number;
+                                pending: "keep" | "move" | "cancel";
+                                /** @description Moved to the new version with another due time. */
+                                retimed: number;
+                                samples: {
+                                    cancelled: {
+                                        actionId?: string;
+                                        dossierId: string;
+                                        dueAt?: string | null;
+                                        newDueAt?: string | null;
+                                        reason: string;
+                                    }[];
+                                    kept: {
+                                        actionId?: string;
+                                        dossierId: string;
+                                        dueAt?: string | null;
+                                        newDueAt?: string | null;
+                                        reason: string;
+                                    }[];
+                                    newDossiers: {
+                                        actionId?: string;
+                                        dossierId: string;
+                                        dueAt?: string | null;
+                                        newDueAt?: string | null;
+                                        reason: string;
+                                    }[];
+                                    retimed: {
+                                        actionId?: string;
+                                        dossierId: string;
+                                        dueAt?: string | null;
+                                        newDueAt?: string | null;
+                                        reason: string;
+                                    }[];
+                                };
+                            };
                             version: number;
                         };
                     };

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ActiveTemplate, withDefaults } from '../../../src/domain/template/action-template.js';
 import { dueTimeOf, expiryOf, idempotencyKey } from '../../../src/domain/template/stamp.js';
-import { DEFAULT_TIME_ZONE, holidayCalendar } from '../../../src/domain/timing/index.js';
+import { DEFAULT_TIME_ZONE, computeDueTime, holidayCalendar } from '../../../src/domain/timing/index.js';
 
 const calendar = holidayCalendar(DEFAULT_TIME_ZONE, { from: 2026, to: 2027 });
 
@@ -110,5 +110,47 @@ describe('dueTimeOf and expiryOf', () => {
     };
     const at = Date.parse('2026-03-29T00:30:00+01:00'); // the night the clocks go forward
     expect(dueTimeOf(fromEvent, { eventAt: at, data: {} }, calendar)).toBe(at + 3 * 3_600_000);
+  });
+});
+
+describe('dueTimeOf remembers its last answer per timing', () => {
+  it('answers as computeDueTime does for any sequence of events, field values and calendars', () => {
+    const other = holidayCalendar('America/New_York', { from: 2026, to: 2027 });
+    const byField = withDefaults({
+      name: 'x',
+      dossierType: 'task',
+      event: { type: 'created' },
+      effect: { type: 'none' },
+      timing: { anchor: { type: 'field', field: 'start' }, offset: 2, unit: 'workingDays', atTime: '09:00' },
+    });
+    const byEvent = withDefaults({
+      name: 'x',
+      dossierType: 'task',
+      event: { type: 'created' },
+      effect: { type: 'none' },
+      timing: { anchor: { type: 'event' }, offset: 3, unit: 'hours' },
+    });
+    const start = Date.parse('2026-03-01T00:00:00Z');
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            def: fc.constantFrom(byField, byEvent),
+            // Few distinct values, so that repeats (cache hits) and changes alternate.
+            eventAt: fc.integer({ min: 0, max: 3 }).map((d) => start + d * 86_400_000),
+            start: fc.constantFrom('2026-04-01', '2026-12-24', null),
+            cal: fc.constantFrom(calendar, other),
+          }),
+          { minLength: 1, maxLength: 30 },
+        ),
+        (steps) => {
+          for (const s of steps) {
+            const got = dueTimeOf(s.def, { eventAt: s.eventAt, data: { start: s.start } }, s.cal);
+            const want = computeDueTime(s.def.timing, { eventAt: s.eventAt, fieldValue: s.start }, s.cal);
+            expect(got).toBe(want);
+          }
+        },
+      ),
+    );
   });
 });

@@ -53,6 +53,27 @@ describe('template graph', () => {
     );
   });
 
+  it('a created dossier starts "status set" templates only without a from-status, as the matcher does', () => {
+    const creates = t('creates', {
+      event: { type: 'created' },
+      effect: { type: 'createDossier', dossierType: 'task', fields: {} },
+    });
+    const edges = templateEdges([
+      creates,
+      t('anyStatus', {
+        dossierType: 'task',
+        event: { type: 'statusSet', to: ['open'] },
+        effect: { type: 'none' },
+      }),
+      t('fromStatus', {
+        dossierType: 'task',
+        event: { type: 'statusSet', to: ['open'], from: ['nieuw'] },
+        effect: { type: 'none' },
+      }),
+    ]);
+    expect(edges.map((e) => e.to)).toEqual(['anyStatus']);
+  });
+
   it('names a loop step by step, and lets a template with maxDepth close one', () => {
     const a = t('a', {
       name: 'A',
@@ -69,6 +90,29 @@ describe('template graph', () => {
     );
     expect(loopProblems({ ...b, definition: { ...b.definition, maxDepth: 2 } }, [a], catalog)).toEqual([]);
     expect(loopProblems(b, [], catalog)).toEqual([]);
+  });
+
+  it('lets a template on a loop be saved when another template on that loop states maxDepth', () => {
+    const a = t('a', {
+      name: 'A',
+      event: { type: 'statusSet', to: ['actief'] },
+      effect: { type: 'setField', field: 'note', value: 'n' },
+      maxDepth: 3,
+    });
+    const b = t('b', {
+      name: 'B',
+      event: { type: 'fieldChanged', field: 'note' },
+      effect: { type: 'setStatus', status: 'actief' },
+    });
+    // A bounds the loop A → B → A: editing B must not be refused for a loop A already stops.
+    expect(loopProblems(b, [a], catalog)).toEqual([]);
+    // A second, unbounded loop through B is still refused: B → C → B.
+    const c = t('c', {
+      name: 'C',
+      event: { type: 'statusSet', to: ['actief'] },
+      effect: { type: 'setField', field: 'note', value: 'm' },
+    });
+    expect(loopProblems(b, [a, c], catalog)[0]!.message).toContain('"C" sets note to "m", which starts "B"');
   });
 
   it('warns about two templates setting the same field on the same event, not on different events', () => {

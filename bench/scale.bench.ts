@@ -1,0 +1,255 @@
+/**
+ * The scale table (`npm run bench -- --scale 1000000`): how the scheduler and the action lists
+ * behave with `n` open actions and `n` dossiers, against the same with 10,000, on SQLite and on
+ * PostgreSQL (database `perf_bench`, a fresh schema dropped afterwards).
+ *
+ * Loading: the dossiers go in through the public bulk path (`upsertByExternalId`, batches of
+ * 5,000, no template active). The actions are inserted directly with `ActionRepository.insertMany`
+ * — the statement stamping runs — since stamping a million actions with a chosen mix of states
+ * through templates would test the templates, not the scale: 90 % pending automatic work due in
+ * the coming 30 days (a tenth with an end date), 8 % manual work assigned to a user or a team
+ * (a quarter of it overdue), 2 % failed.
+ *
+ * Measured (milliseconds, median of 5 unless said): `idleTickMs` (a scheduler tick with nothing
+ * due), `nextWakeMs`, `expiringMs`, `claimExecute1000Ms` (1,000 actions made due, one tick; once),
+ * `addToExecutedP99Ms` (50 dossier creates one by one, each stamping an automatic no-op due at
+ * once through a template, with the scheduler running: create to `completed_at`), the first page
+ * (100) of the lists `overdue`, `failed`, `mine` and `team`, and `rssMiB`, this process's resident
+ * memory at the end.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import pg from 'pg';
+import type { Action, ActionStatus } from '../src/domain/action/action.js';
+import { newId } from '../src/domain/id.js';
+import { SYSTEM_PRINCIPAL } from '../src/domain/permissions.js';
+import { Werkflow, type WerkflowOptions } from '../src/engine/werkflow.js';
+
+const DAY = 86_400_000;
+const BASE_PG_URL = process.env.WERKFLOW_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (n: number) => Math.round(n * 10) / 10;
+
+async function timeMs(fn: () => Promise<unknown>, times = 5): Promise<number> {
+  const out: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return round(median(out));
+}
+
+async function pgDatabase(): Promise<string> {
+  const admin = new pg.Client({ connectionString: BASE_PG_URL });
+  await admin.connect();
+  try {
+    const exists = await admin.query(`select 1 from pg_database where datname = 'perf_bench'`);
+    if (exists.rowCount === 0) await admin.query('create database perf_bench');
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(BASE_PG_URL);
+  url.pathname = '/perf_bench';
+  return url.toString();
+}
+
+/** A deterministic mix of open actions on the loaded dossiers (see the header). */
+function actionAt(i: number, dossierId: string, templateId: string, now: number): Action {
+  const r = i % 100;
+  const manual = r >= 90 && r < 98;
+  const failed = r >= 98;
+  const overdue = manual && r < 92;
+  const status: ActionStatus = failed ? 'failed' : overdue ? 'due' : 'pending';
+  return {
+    id: newId(now - DAY + (i % 1_000)),
+    templateId,
+    templateVersion: 1,
+    dossierId,
+    dossierType: 'contact',
+    kind: 'main',
+    title: 'Scale',
+    process: null,
+    idempotencyKey: `scale|${i}`,
+    status,
+    executionMode: manual ? 'manual' : 'automatic',
+    priority: 'normal',
+    dueAt: overdue || failed ? now - (1 + (i % 10)) * DAY : now + (1 + (i % 30)) * DAY,
+    expiresAt: !manual && !failed && i % 10 === 0 ? now + (31 + (i % 30)) * DAY : null,
+    assigneeUserId: manual && i % 2 === 0 ? `user-${i % 20}` : null,
+    assigneeTeamId: manual && i % 2 === 1 ? `team-${i % 5}` : null,
+    attempts: failed ? 1 : 0,
+    nextAttemptAt: null,
+    lockedBy: null,
+    lockedAt: null,
+    result: null,
+    error: failed ? 'Bench failure' : null,
+    statusReason: null,
+    triggerEventId: null,
+    createdAt: now - DAY,
+    updatedAt: now - DAY,
+    completedAt: null,
+  };
+}
+
+async function measureAt(options: WerkflowOptions, n: number): Promise<Record<string, number>> {
+  const wf = await Werkflow.open({
+    ...options,
+    preset: 'energy-cooperative',
+    scheduler: { maxSleepMs: 1_000 },
+  });
+  const out: Record<string, number> = {};
+  try {
+    const now = Date.now();
+    const loadStart = performance.now();
+    const ids: string[] = [];
+    for (let i = 0; i < n; i += 5_000) {
+      const items = Array.from({ length: Math.min(5_000, n - i) }, (_, j) => ({
+        externalId: `s${i + j}`,
+        data: { kind: 'persoon', name: `Scale ${i + j}` },
+      }));
+      await wf.dossiers.upsertByExternalId('contact', items, 'bench');
+    }
+    for (let i = 0; i < n; i += 50_000) {
+      const rows = await wf.store.db
+        .selectFrom('dossiers')
+        .select('id')
+        .where('type', '=', 'contact')
+        .orderBy('id')
+        .offset(i)
+        .limit(50_000)
+        .execute();
+      for (const r of rows) ids.push(r.id);
+    }
+    const template = await wf.templates.create(
+      { name: 'No-op', dossierType: 'contact', event: { type: 'created' }, effect: { type: 'none' } },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    for (let i = 0; i < n; i += 5_000) {
+      const part = Array.from({ length: Math.min(5_000, n - i) }, (_, j) =>
+        actionAt(i + j, ids[(i + j) % ids.length]!, template.id, now),
+      );
+      await wf.store.db.transaction().execute((db) => wf.engine.actions.insertMany(part, 'bench', db));
+    }
+    // Autovacuum would analyze the fresh tables within a minute; do it now so plans are settled.
+    if (wf.store.adapter.name === 'postgres') await sql`analyze`.execute(wf.store.db);
+    ids.length = 0;
+    out.loadSeconds = round((performance.now() - loadStart) / 1000);
+
+    await wf.scheduler.tick(); // the first tick reads the templates
+    out.idleTickMs = await timeMs(() => wf.scheduler.tick());
+    out.nextWakeMs = await timeMs(() => wf.engine.actions.nextWakeAt());
+    out.expiringMs = await timeMs(() =>
+      wf.store.db.transaction().execute((db) => wf.engine.actions.expiring(Date.now(), 1000, db)),
+    );
+    out.listOverdueMs = await timeMs(() =>
+      wf.actions.list({ overdueAt: Date.now(), statuses: ['pending', 'due', 'failed'], limit: 101 }),
+    );
+    out.listFailedMs = await timeMs(() => wf.actions.list({ statuses: ['failed'], limit: 101 }));
+    const open: ActionStatus[] = ['waiting', 'pending', 'due', 'running', 'failed'];
+    out.listMineMs = await timeMs(() =>
+      wf.actions.list({ statuses: open, assigneeUserId: 'user-2', assigneeTeamIds: ['team-1'], limit: 101 }),
+    );
+    out.listTeamMs = await timeMs(() =>
+      wf.actions.list({ statuses: open, assigneeTeamIds: ['team-3'], limit: 101 }),
+    );
+
+    // 1,000 of the pending automatic actions fall due; one tick claims and executes them.
+    const due = await wf.store.db
+      .selectFrom('actions')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('execution_mode', '=', 'automatic')
+      .limit(1_000)
+      .execute();
+    await wf.store.db
+      .updateTable('actions')
+      .set({ due_at: Date.now() - 1_000 })
+      .where(
+        'id',
+        'in',
+        due.map((r) => r.id),
+      )
+      .execute();
+    const t = performance.now();
+    const report = await wf.scheduler.tick();
+    out.claimExecute1000Ms = round(performance.now() - t);
+    if (report.executed < 1_000) throw new Error(`scale bench: ${report.executed} of 1000 executed`);
+
+    // Add → executed through the public path, with the scheduler running.
+    wf.scheduler.start();
+    await sleep(300);
+    const added = new Map<string, number>();
+    for (let i = 0; i < 50; i++) {
+      const start = Date.now();
+      const d = await wf.dossiers.create(
+        'contact',
+        { data: { kind: 'persoon', name: `Live ${i}` } },
+        'bench',
+      );
+      added.set(d.id, start);
+      await sleep(20);
+    }
+    const deadline = Date.now() + 60_000;
+    let lat: number[] = [];
+    while (Date.now() < deadline) {
+      const rows = await wf.store.db
+        .selectFrom('actions')
+        .select(['dossier_id', 'completed_at'])
+        .where('dossier_id', 'in', [...added.keys()])
+        .where('status', '=', 'done')
+        .execute();
+      lat = rows.map((r) => Number(r.completed_at) - added.get(r.dossier_id)!);
+      if (lat.length >= added.size) break;
+      await sleep(50);
+    }
+    await wf.scheduler.stop();
+    lat.sort((a, b) => a - b);
+    out.addToExecutedP99Ms = lat.length < added.size ? NaN : lat[Math.floor(0.99 * (lat.length - 1))]!;
+    out.rssMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
+  } finally {
+    await wf.close();
+  }
+  return out;
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The scale table at 10,000 and at `n` actions and dossiers, on SQLite and PostgreSQL. */
+export async function scaleBench(n: number): Promise<Record<string, number>> {
+  const results: Record<string, number> = {};
+  const pgUrl = await pgDatabase();
+  for (const size of [10_000, n]) {
+    const dir = mkdtempSync(join(tmpdir(), 'perf-scale-'));
+    try {
+      process.stderr.write(`  sqlite, ${size}…\n`);
+      for (const [k, v] of Object.entries(await measureAt({ url: join(dir, 'werkflow.db') }, size)))
+        results[`sqlite.${size}.${k}`] = v;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const schema = `perf_scale_${process.pid}_${randomBytes(3).toString('hex')}`;
+    try {
+      process.stderr.write(`  postgres, ${size}…\n`);
+      for (const [k, v] of Object.entries(await measureAt({ url: pgUrl, schema, poolSize: 4 }, size)))
+        results[`postgres.${size}.${k}`] = v;
+    } finally {
+      await dropSchema(pgUrl, schema);
+    }
+  }
+  return results;
+}

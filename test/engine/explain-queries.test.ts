@@ -1,0 +1,111 @@
+/**
+ * Explain reads in a fixed number of queries, whatever the number of templates of the dossier's
+ * type (issue 13: "a dossier with 20 templates stays fast"): no query per template. Counted with
+ * a Kysely plugin on the store's connection, on SQLite and PostgreSQL.
+ */
+import { describe, expect, it } from 'vitest';
+import type { KyselyPlugin } from 'kysely';
+import type { Db } from '../../src/store/database.js';
+import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
+import { BACKENDS } from '../support/backends.js';
+import { sharedWerkflow } from '../support/shared-werkflow.js';
+
+const EVENTS = [
+  { type: 'created' },
+  { type: 'fieldChanged', field: 'note' },
+  { type: 'fieldChanged', field: 'finished', to: true },
+  { type: 'dateReached', field: 'plannedFinishDate' },
+];
+
+describe.each(BACKENDS)('explain queries on $name', (backend) => {
+  const shared = sharedWerkflow(backend, { start: '2026-11-23T09:00:00+01:00' });
+  const clock = shared.clock;
+
+  async function addTemplates(from: number, to: number): Promise<void> {
+    for (let i = from; i < to; i++) {
+      const event = EVENTS[i % EVENTS.length]!;
+      await shared.werkflow.templates.create(
+        {
+          name: `Sjabloon ${i}`,
+          dossierType: 'task',
+          executionMode: 'manual',
+          effect: { type: 'none' },
+          event,
+          categories: i % 3 === 0 ? ['bellen'] : [],
+          conditions:
+            i % 2 === 0
+              ? { type: 'all', conditions: [{ type: 'compare', field: 'contact.email', op: 'isNotEmpty' }] }
+              : { type: 'all', conditions: [] },
+          ...(event.type === 'dateReached'
+            ? {
+                timing: {
+                  anchor: { type: 'field', field: 'plannedFinishDate' },
+                  offset: -2,
+                  unit: 'workingDays',
+                },
+              }
+            : {}),
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+    }
+  }
+
+  /** The queries one explanation of the dossier makes. */
+  async function queriesOf(dossierId: string): Promise<number> {
+    let n = 0;
+    const counter: KyselyPlugin = {
+      transformQuery: (args) => {
+        n++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const store = shared.werkflow.store as { db: Db };
+    const original = store.db;
+    store.db = original.withPlugin(counter);
+    try {
+      const r = await shared.werkflow.explain.explain('task', dossierId, { lang: 'nl' });
+      expect(r.templates.length).toBeGreaterThan(0);
+    } finally {
+      store.db = original;
+    }
+    return n;
+  }
+
+  it('the same number of queries for 4 templates as for 20, events matched or not', async () => {
+    await addTemplates(0, 4);
+    const contact = await shared.werkflow.dossiers.create(
+      'contact',
+      { data: { kind: 'persoon', name: 'Zonder' } },
+      null,
+    );
+    const task = async () => {
+      clock.advance(60_000);
+      let d = await shared.werkflow.dossiers.create(
+        'task',
+        {
+          data: {
+            taskType: 'e-mail',
+            description: 'Taak',
+            contact: contact.id,
+            plannedFinishDate: '2027-01-12',
+          },
+        },
+        null,
+      );
+      for (const data of [{ note: 'een' }, { finished: true }]) {
+        clock.advance(60_000);
+        d = await shared.werkflow.dossiers.patch('task', d.id, data, d.version, null);
+      }
+      return d.id;
+    };
+    const few = await queriesOf(await task());
+    await addTemplates(4, 20);
+    // A new task, so that the events of the new templates happened (after their publication).
+    const many = await queriesOf(await task());
+    expect(many).toBe(few);
+    expect(many).toBeLessThanOrEqual(10);
+  });
+});
