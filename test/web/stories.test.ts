@@ -244,9 +244,11 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
         await screenshot(page, `econobis-email-template-in-place-${lang}-1280`);
         await form.getByRole('button', { name: nl ? 'Opslaan' : 'Save' }).click();
         await form.waitFor({ state: 'detached' });
-        expect(
-          await dialog.getByRole('textbox', { name: nl ? 'E-mailtemplate' : 'E-mail template' }).inputValue(),
-        ).toBe(templateName);
+        await expect
+          .poll(() =>
+            dialog.getByRole('textbox', { name: nl ? 'E-mailtemplate' : 'E-mail template' }).inputValue(),
+          )
+          .toBe(templateName);
         await dialog.getByLabel(nl ? 'Na hoeveel dagen versturen' : 'Send after how many days').fill('1');
         await dialog.getByRole('switch', { name: nl ? 'Verstuur herinnering' : 'Send reminder' }).check();
         await dialog

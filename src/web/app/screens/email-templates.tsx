@@ -277,6 +277,10 @@ export function EmailTemplateForm({
         : api<EmailTemplate>('POST', '/api/email-templates', inputOf(draft)),
     onSuccess: (saved) => {
       client.setQueryData(['email-templates', saved.id], saved);
+      // Pickers that list the templates show the new one at once, before the list is read again.
+      client.setQueryData<EmailTemplate[]>(['email-templates'], (list) =>
+        list ? [...list.filter((x) => x.id !== saved.id), saved] : list,
+      );
       void client.invalidateQueries({ queryKey: ['email-templates'] });
       notify(t('email.saved', { name: saved.name }));
       onSaved(saved);
