@@ -13,6 +13,7 @@ import type { ActionEngine } from './action-engine.js';
 import { withoutChanged } from './action-engine.js';
 import type { DossierService } from './dossier.service.js';
 import type { EmailPort, WebhookPort } from './effect-ports.js';
+import { runLimited } from './host-limiter.js';
 import { DossierGraph } from './reference-loader.js';
 import { asCausedBy, chainTooDeep } from './chain-depth.js';
 
@@ -39,6 +40,22 @@ function stopBeforeEffect(
     };
   const tooDeep = chainTooDeep(action, def);
   return tooDeep === undefined ? undefined : { kind: 'error', message: tooDeep, retry: false };
+}
+
+/**
+ * Webhook calls at the same time: to one host (a receiver is not flooded), and in all. A batch's
+ * calls to one host run this many at a time; see `ActionExecutor.callWebhooks`.
+ */
+export const WEBHOOK_LIMITS = { perHost: 16, total: 64 } as const;
+
+/** The host a webhook calls (its per-host limit); an unparsable URL fails on the call itself. */
+function webhookHost(def: TemplateDefinition | undefined): string {
+  if (def?.effect.type !== 'webhook') return '';
+  try {
+    return new URL(def.effect.url).host;
+  } catch {
+    return def.effect.url;
+  }
 }
 
 /** How often an automatic action is tried before it stays failed for a person to look at. */
@@ -88,49 +105,84 @@ export class ActionExecutor {
   async run(
     actions: readonly Action[],
     actor: string,
-    options: { byPerson?: boolean } = {},
+    options: { byPerson?: boolean; leaseMs?: number } = {},
   ): Promise<Counts> {
     const defs = await this.definitions(actions, this.store.db);
     // Webhooks first, outside the transaction: a network call must not hold the write lock.
-    const external = new Map<string, Outcome>();
     const webhooks = actions.filter((a) => defs.get(a.id)?.effect.type === 'webhook');
-    for (const [i, a] of webhooks.entries()) {
-      const def = defs.get(a.id)!;
-      if (def.effect.type !== 'webhook') continue;
-      // Too late or too deep in a chain: not called; complete() records why.
-      if (stopBeforeEffect(a, def, this.clock.now(), options.byPerson === true)) continue;
-      const dossier = await this.dossierService.dossiers.get(a.dossierId);
-      if (!dossier) continue; // reported as "dossier deleted" below
-      try {
-        const r = await this.webhook.post({
-          url: def.effect.url,
-          secret: def.effect.secret,
-          actionId: a.id,
-          body: { action: { id: a.id, title: a.title, templateId: a.templateId }, dossier },
-        });
-        external.set(a.id, { kind: 'done', result: { webhookStatus: r.status } });
-      } catch (error) {
-        external.set(a.id, { kind: 'error', message: coerceError(error).message, retry: true });
-      }
-      // Keep the claim on the rest alive: slow receivers must not let the lease run out, or
-      // another worker would take the remaining actions over and call them a second time.
-      const rest = webhooks.slice(i + 1).filter((w) => w.lockedBy !== null);
-      if (rest.length > 0) {
-        const owner = rest[0]!.lockedBy!;
-        await this.engine.actions.renewLease(
-          rest.map((w) => w.id),
-          owner,
-          this.clock.now(),
-          this.store.db,
-        );
-      }
-    }
+    // Too late or too deep in a chain: not called; complete() records why.
+    const toCall = webhooks.filter(
+      (a) => !stopBeforeEffect(a, defs.get(a.id)!, this.clock.now(), options.byPerson === true),
+    );
+    const external = await this.callWebhooks(toCall, defs, options.leaseMs);
     const counts = { done: 0, failed: 0, skipped: 0 };
     await this.store.db
       .transaction()
       .execute((db) => this.complete(db, actions, defs, external, actor, counts, options.byPerson === true));
     this.afterCommit();
     return counts;
+  }
+
+  /**
+   * Calls the webhooks of claimed actions concurrently: at most `WEBHOOK_LIMITS.perHost` calls at
+   * a time to one host (a receiver is not flooded), `WEBHOOK_LIMITS.total` in all. While calls
+   * are out, the lease of the claimed ones still waiting or in flight is renewed every lease/3
+   * (one statement for the lot, not one per call), so slow receivers do not let it run out and
+   * another worker call them a second time; a finished call's action is no longer renewed.
+   */
+  private async callWebhooks(
+    webhooks: readonly Action[],
+    defs: ReadonlyMap<string, TemplateDefinition>,
+    leaseMs: number | undefined,
+  ): Promise<Map<string, Outcome>> {
+    const external = new Map<string, Outcome>();
+    if (webhooks.length === 0) return external;
+    const dossiers = new Map(
+      (await this.dossierService.dossiers.getMany([...new Set(webhooks.map((a) => a.dossierId))])).map(
+        (d) => [d.id, d],
+      ),
+    );
+    const open = new Set(webhooks.filter((a) => a.lockedBy !== null).map((a) => a.id));
+    const owner = webhooks.find((a) => a.lockedBy !== null)?.lockedBy ?? null;
+    const heartbeat =
+      owner !== null && leaseMs !== undefined
+        ? setInterval(() => {
+            if (open.size === 0) return;
+            void this.engine.actions
+              .renewLease([...open], owner, this.clock.now(), this.store.db)
+              .catch(() => {});
+          }, leaseMs / 3)
+        : null;
+    heartbeat?.unref();
+    try {
+      const limits = { perKey: WEBHOOK_LIMITS.perHost, total: WEBHOOK_LIMITS.total };
+      await runLimited(
+        webhooks,
+        (a) => webhookHost(defs.get(a.id)),
+        limits,
+        async (a) => {
+          const def = defs.get(a.id)!;
+          const dossier = dossiers.get(a.dossierId);
+          try {
+            if (def.effect.type !== 'webhook' || !dossier) return; // reported as "dossier deleted" below
+            const r = await this.webhook.post({
+              url: def.effect.url,
+              secret: def.effect.secret,
+              actionId: a.id,
+              body: { action: { id: a.id, title: a.title, templateId: a.templateId }, dossier },
+            });
+            external.set(a.id, { kind: 'done', result: { webhookStatus: r.status } });
+          } catch (error) {
+            external.set(a.id, { kind: 'error', message: coerceError(error).message, retry: true });
+          } finally {
+            open.delete(a.id);
+          }
+        },
+      );
+    } finally {
+      if (heartbeat) clearInterval(heartbeat);
+    }
+    return external;
   }
 
   /** Called after a transaction that completed actions has committed (the mailer sends the new outbox rows). */
@@ -183,6 +235,7 @@ export class ActionExecutor {
     const graph = new DossierGraph(this.dossierService.dossiers, db, this.catalog());
     await graph.load(actions.map((a) => a.dossierId));
     const doneIds: string[] = [];
+    const doneWithResult = new Map<string, unknown>();
     const finished: Action[] = [];
     for (const [i, action] of actions.entries()) {
       const def = defs.get(action.id);
@@ -222,12 +275,13 @@ export class ActionExecutor {
       }
       switch (outcome.kind) {
         case 'done':
-          doneIds.push(action.id);
           if (external.has(action.id)) {
+            // Completed with its result in one statement: one row version per action, not two.
             if (outcome.result !== undefined && outcome.result !== null)
-              await this.engine.actions.setResult(action.id, outcome.result, db);
+              doneWithResult.set(action.id, outcome.result);
+            else doneIds.push(action.id);
             finished.push(action);
-          }
+          } else doneIds.push(action.id);
           counts.done++;
           break;
         case 'skip':
@@ -273,7 +327,7 @@ export class ActionExecutor {
         }
       }
     }
-    await this.engine.actions.completeMany(doneIds, actor, now, db);
+    await this.engine.actions.completeMany(doneIds, actor, now, db, doneWithResult);
     // Webhook actions ran before this transaction; what they stamp is stamped here.
     for (const a of finished)
       await asCausedBy(a, () => this.engine.afterActionFinished(db, a, 'done', actor, { performed: true }));

@@ -80,8 +80,8 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 /**
  * Reads WERKFLOW_SECRET_KEY, WERKFLOW_MAIL_REDIRECT_TO (test mode), WERKFLOW_MAIL_MAX_ATTEMPTS,
- * WERKFLOW_MAIL_RETRY_BASE_MS, WERKFLOW_MAIL_RETRY_MAX_MS, WERKFLOW_MAIL_LEASE_MS and
- * WERKFLOW_MAIL_BATCH_SIZE (see docs/email.md).
+ * WERKFLOW_MAIL_RETRY_BASE_MS, WERKFLOW_MAIL_RETRY_MAX_MS, WERKFLOW_MAIL_LEASE_MS,
+ * WERKFLOW_MAIL_SEND_TIMEOUT_MS and WERKFLOW_MAIL_BATCH_SIZE (see docs/email.md).
  */
 export function emailOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmailOptions {
   const redirect = env.WERKFLOW_MAIL_REDIRECT_TO?.trim();
@@ -105,6 +105,13 @@ export function emailOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Email
       `WERKFLOW_MAIL_LEASE_MS must be at least 10000 (10 seconds; SMTP timeouts must fit in a lease), not ${leaseMs}.`,
     );
   }
+  const sendTimeoutMs = envInt(env, 'WERKFLOW_MAIL_SEND_TIMEOUT_MS');
+  if (sendTimeoutMs !== undefined && sendTimeoutMs < 1000) {
+    throw new WerkflowError(
+      'configuration',
+      `WERKFLOW_MAIL_SEND_TIMEOUT_MS must be at least 1000 (1 second; a send slower than this is given up), not ${sendTimeoutMs}.`,
+    );
+  }
   const base = envInt(env, 'WERKFLOW_MAIL_RETRY_BASE_MS') ?? DEFAULT_MAILER_CONFIG.backoff.baseMs;
   const max = envInt(env, 'WERKFLOW_MAIL_RETRY_MAX_MS') ?? DEFAULT_MAILER_CONFIG.backoff.maxMs;
   const mailer: Partial<MailerConfig> = {
@@ -112,6 +119,7 @@ export function emailOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Email
     maxAttempts: envInt(env, 'WERKFLOW_MAIL_MAX_ATTEMPTS') ?? DEFAULT_MAILER_CONFIG.maxAttempts,
     backoff: { baseMs: base, maxMs: Math.max(base, max) },
     leaseMs: leaseMs ?? DEFAULT_MAILER_CONFIG.leaseMs,
+    sendTimeoutMs: sendTimeoutMs ?? DEFAULT_MAILER_CONFIG.sendTimeoutMs,
     batchSize: batchSize ?? DEFAULT_MAILER_CONFIG.batchSize,
   };
   return { secretKey: env.WERKFLOW_SECRET_KEY, mailer };
@@ -770,7 +778,12 @@ export class EmailService {
     actor: string | null,
   ): Promise<OutboxMessage> {
     const current = await this.getOutboxMessage(id);
-    if (!(await this.outbox.resolve(id, decision, actor, this.clock.now()))) {
+    const done = await this.params.store.db.transaction().execute(async (trx) => {
+      if (!(await this.outbox.resolve(id, decision, actor, this.clock.now(), trx))) return false;
+      await this.auditResolution(current, decision, actor, trx);
+      return true;
+    });
+    if (!done) {
       throw new WerkflowError(
         'invalid_state',
         `Only a failed or in-doubt message can be ${decision === 'resent' ? 'resent' : 'dismissed'}; this one is ${current.status.replace('_', ' ')}.`,
@@ -779,6 +792,66 @@ export class EmailService {
     }
     if (decision === 'resent') this.mailer.kick();
     return this.getOutboxMessage(id);
+  }
+
+  /** The audit entry for a person's decision on one outbox message, in the deciding transaction. */
+  private auditResolution(
+    m: OutboxSummary,
+    decision: 'resent' | 'dismissed',
+    actor: string | null,
+    db: Db,
+  ): Promise<void> {
+    return this.audit(
+      {
+        actor,
+        action: decision === 'resent' ? 'email.resent' : 'email.dismissed',
+        entityType: 'email',
+        entityId: m.id,
+        before: { status: m.status, lastReply: m.lastReply, messageId: m.messageId },
+        after: { status: decision === 'resent' ? 'queued' : m.status === 'sent' ? 'sent' : 'dismissed' },
+      },
+      db,
+    );
+  }
+
+  /**
+   * Resolves failed or in-doubt messages in bulk: the given `ids`, or every message matching
+   * `filter` (status, optionally mailbox and template). `resend` queues them again (same
+   * Message-ID); `markDelivered` closes them without sending (a person found they arrived), as
+   * the single dismiss does. Messages in another state meanwhile are passed over. Each
+   * resolution is audit-logged in the same transaction. Returns how many were resolved.
+   */
+  async resolveMany(
+    input: {
+      readonly resolution: 'resend' | 'markDelivered';
+      readonly ids?: readonly string[];
+      readonly filter?: {
+        readonly status: 'failed' | 'in_doubt';
+        readonly mailboxId?: string;
+        readonly templateId?: string;
+      };
+    },
+    actor: string | null,
+  ): Promise<number> {
+    if ((input.ids === undefined) === (input.filter === undefined)) {
+      throw new WerkflowError('validation_failed', 'Give either ids or filter, not both and not neither.', {
+        path: input.ids === undefined ? '' : 'filter',
+      });
+    }
+    const decision = input.resolution === 'resend' ? 'resent' : 'dismissed';
+    const resolved = await this.params.store.db.transaction().execute(async (trx) => {
+      const now = this.clock.now();
+      const rows = await this.outbox.resolvable(input.ids ? { ids: input.ids } : input.filter!, trx);
+      let n = 0;
+      for (const m of rows) {
+        if (!(await this.outbox.resolve(m.id, decision, actor, now, trx))) continue;
+        await this.auditResolution(m, decision, actor, trx);
+        n++;
+      }
+      return n;
+    });
+    if (resolved > 0 && decision === 'resent') this.mailer.kick();
+    return resolved;
   }
 
   /** Sends a failed or in-doubt message again (same Message-ID, so a recipient's client can spot a duplicate). */

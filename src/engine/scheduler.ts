@@ -13,6 +13,12 @@ export interface SchedulerOptions {
   readonly leaseMs?: number;
   /** Longest sleep: even without known work, look again after this (other processes stamp too). */
   readonly maxSleepMs?: number;
+  /**
+   * How often the sweeper looks for claims whose lease ran out, on its own timer (default: a
+   * quarter of the lease, at most 15 s), so a dead worker's claims come back within lease + this
+   * whatever this worker's ticks are doing.
+   */
+  readonly sweepEveryMs?: number;
   readonly onError?: (error: unknown) => void;
   /** Logs and metrics (set by the composition root). */
   readonly observer?: SchedulerObserver;
@@ -39,7 +45,8 @@ export interface TickReport {
 
 /**
  * The scheduler wakes at the earliest due time (a timer, not a fixed poll), then:
- * 1. sweeps actions whose worker died (lease expired) back to pending;
+ * 1. sweeps actions whose worker died (lease expired) back to pending (also on a timer of its
+ *    own, `sweepEveryMs`, so a long busy tick does not hold them up);
  * 2. moves manual and semi-automatic actions whose time has come to `due` (the to-do list);
  * 3. expires open actions past their expiry;
  * 4. claims due automatic actions in batches and executes them.
@@ -58,6 +65,8 @@ export class Scheduler {
   private readonly batchSize: number;
   private readonly leaseMs: number;
   readonly maxSleepMs: number;
+  private readonly sweepEveryMs: number;
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
@@ -69,6 +78,7 @@ export class Scheduler {
     this.batchSize = options.batchSize ?? 500;
     this.leaseMs = options.leaseMs ?? 5 * 60_000;
     this.maxSleepMs = options.maxSleepMs ?? 30_000;
+    this.sweepEveryMs = options.sweepEveryMs ?? Math.min(this.leaseMs / 4, 15_000);
   }
 
   /** Starts the loop. With `recoverAll` (one process owns the database, as with SQLite) every running action is recovered at once. */
@@ -104,6 +114,27 @@ export class Scheduler {
       )
       // Wake whether or not the sweep worked: a failed start-up sweep must not leave a worker idle for good.
       .then(() => this.wake());
+    this.sweepTimer = setInterval(() => void this.sweepExpired(), this.sweepEveryMs);
+    this.sweepTimer.unref();
+  }
+
+  private sweeping = false;
+
+  /** The sweeper's own round: claims whose lease ran out go back to pending, and wake the loop. */
+  private async sweepExpired(): Promise<void> {
+    if (this.sweeping || this.stopped) return;
+    this.sweeping = true;
+    try {
+      const now = this.clock.now();
+      const swept = await this.store.db
+        .transaction()
+        .execute((db) => this.engine.actions.sweep(now - this.leaseMs, now, db));
+      if (swept > 0) this.wake();
+    } catch (error) {
+      this.options.onError?.(error);
+    } finally {
+      this.sweeping = false;
+    }
   }
 
   /** Between start() and stop(). */
@@ -115,11 +146,13 @@ export class Scheduler {
     this.stopped = true;
     this.stopRequested = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
     await (
       await this.unlisten
     )();
     await this.idle;
-    while (this.running) await new Promise((r) => setTimeout(r, 10));
+    while (this.running || this.sweeping) await new Promise((r) => setTimeout(r, 10));
   }
 
   /** Runs a tick soon (new actions, a moved clock). Coalesces: a tick already running runs once more. */
@@ -249,7 +282,7 @@ export class Scheduler {
         .execute((db) => this.engine.actions.claimDue(this.workerId, this.clock.now(), this.batchSize, db));
       if (batch.length === 0) return 0;
       try {
-        await this.executor.run(batch, actor);
+        await this.executor.run(batch, actor, { leaseMs: this.leaseMs });
       } catch (again) {
         // The batch fails as a whole even on its own: record that on every action, so they
         // show up as failed with the reason instead of circling through leases for ever.
@@ -268,7 +301,7 @@ export class Scheduler {
       return batch.length;
     }
     if (claimed.length > 0) this.executor.afterCommit();
-    if (outside.length > 0) await this.executor.run(outside, actor);
+    if (outside.length > 0) await this.executor.run(outside, actor, { leaseMs: this.leaseMs });
     if (claimed.length > 0)
       this.options.observer?.batch?.(claimed, times.claimed - times.start, performance.now() - times.claimed);
     return claimed.length;

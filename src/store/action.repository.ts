@@ -536,25 +536,51 @@ export class ActionRepository {
    * Completes a batch of running actions in one statement per outcome (the fast path). `actor` is
    * written to the history as given (`worker:<id>` for the scheduler, a user id for Execute).
    */
-  async completeMany(ids: readonly string[], actor: string, now: number, db: Db): Promise<void> {
+  async completeMany(
+    ids: readonly string[],
+    actor: string,
+    now: number,
+    db: Db,
+    /** Actions completed with a result (a webhook's status), written in the same statement. */
+    withResult: ReadonlyMap<string, unknown> = new Map(),
+  ): Promise<void> {
+    const done = {
+      status: 'done',
+      completed_at: now,
+      updated_at: now,
+      locked_by: null,
+      locked_at: null,
+      status_reason: null,
+      error: null,
+    } as const;
+    // Grouped by result (a batch of webhooks mostly answers the same status): one statement each.
+    const byResult = new Map<string, string[]>();
+    for (const [id, result] of withResult) {
+      const json = JSON.stringify(result);
+      const ids = byResult.get(json);
+      if (ids) ids.push(id);
+      else byResult.set(json, [id]);
+    }
+    for (const [json, sameResult] of byResult) {
+      for (let i = 0; i < sameResult.length; i += CHUNK) {
+        await db
+          .updateTable('actions')
+          .set({ ...done, result: this.store.adapter.toJson(JSON.parse(json)) as string })
+          .where('id', 'in', sameResult.slice(i, i + CHUNK))
+          .where('status', '=', 'running')
+          .execute();
+      }
+    }
     for (let i = 0; i < ids.length; i += CHUNK) {
       await db
         .updateTable('actions')
-        .set({
-          status: 'done',
-          completed_at: now,
-          updated_at: now,
-          locked_by: null,
-          locked_at: null,
-          status_reason: null,
-          error: null,
-        })
+        .set(done)
         .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
         .where('status', '=', 'running')
         .execute();
     }
     await this.appendHistory(
-      ids.map((id) => ({
+      [...ids, ...withResult.keys()].map((id) => ({
         actionId: id,
         at: now,
         actor,

@@ -184,6 +184,11 @@ export async function openStore(config: StoreConfig): Promise<Store> {
           oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
       },
     });
+    // A connection the server ends (a restart, pg_terminate_backend) emits 'error': an idle one is
+    // dropped by the pool and replaced on next use; a checked-out one between two queries fails
+    // its next query, which the caller sees. Unhandled, either event would end the process.
+    pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     // Channels are per schema, so test schemas (and several installations in one database) do not wake each other.
     const channelOf = (channel: string) => `${schema ?? 'public'}_${channel}`;

@@ -81,6 +81,8 @@ export interface EmailOutboxTable {
   next_attempt_at: number;
   locked_by: string | null;
   locked_at: number | null;
+  /** Set (durably) just before the message's content went to the server; see migration 007. */
+  data_sent_at: number | null;
   /** The SMTP server's last answer, or what went wrong talking to it. */
   last_reply: string | null;
   /** Where test mode sent the message instead of its recipients. */

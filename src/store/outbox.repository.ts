@@ -276,6 +276,7 @@ export class OutboxRepository {
         status: 'sending',
         locked_by: workerId,
         locked_at: now,
+        data_sent_at: null,
         attempts: eb('attempts', '+', 1),
         updated_at: now,
       }))
@@ -389,12 +390,33 @@ export class OutboxRepository {
   }
 
   /**
-   * The sweeper: messages left `sending` by a worker whose lease ran out (it crashed, or was
-   * killed, between claiming and recording the SMTP result) become `in_doubt`. They are never
-   * resent by themselves: the server may have accepted them. A person decides.
+   * Records that these messages' content is about to go to the server (it answered DATA): from
+   * here on the server may accept them. Only rows this worker still holds.
    */
-  async markExpiredInDoubt(lockedBefore: number, now: number, db: Db = this.store.db): Promise<number> {
-    const result = await db
+  async markDataSent(ids: readonly string[], workerId: string, now: number, db: Db): Promise<void> {
+    if (ids.length === 0) return;
+    await db
+      .updateTable('email_outbox')
+      .set({ data_sent_at: now })
+      .where('id', 'in', [...ids])
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'sending')
+      .execute();
+  }
+
+  /**
+   * The sweeper: messages left `sending` by a worker whose lease ran out (it crashed, or was
+   * killed, between claiming and recording the SMTP result). A message whose content had gone
+   * out (`data_sent_at`) becomes `in_doubt`, never resent by itself: the server may have
+   * accepted it, and a person decides. One that never got that far is queued again: the server
+   * cannot have it.
+   */
+  async sweepExpired(
+    lockedBefore: number,
+    now: number,
+    db: Db = this.store.db,
+  ): Promise<{ inDoubt: number; requeued: number }> {
+    const inDoubt = await db
       .updateTable('email_outbox')
       .set({
         status: 'in_doubt',
@@ -404,8 +426,23 @@ export class OutboxRepository {
       })
       .where('status', '=', 'sending')
       .where('locked_at', '<', lockedBefore)
+      .where('data_sent_at', 'is not', null)
       .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    const requeued = await db
+      .updateTable('email_outbox')
+      .set({
+        status: 'queued',
+        next_attempt_at: now,
+        locked_by: null,
+        locked_at: null,
+        last_reply: 'Werkflow stopped before this message was handed to the SMTP server; it is sent again.',
+        updated_at: now,
+      })
+      .where('status', '=', 'sending')
+      .where('locked_at', '<', lockedBefore)
+      .where('data_sent_at', 'is', null)
+      .executeTakeFirst();
+    return { inDoubt: Number(inDoubt.numUpdatedRows), requeued: Number(requeued.numUpdatedRows) };
   }
 
   /** The earliest time a queued message is due, or null when none is queued. */
@@ -451,6 +488,39 @@ export class OutboxRepository {
       if (Number(r.needs_attention) === 1) counts.needs_attention += Number(r.n);
     }
     return counts;
+  }
+
+  /**
+   * The failed or in-doubt messages a bulk resolution applies to: the given ids, or every
+   * message in `status` (optionally of one mailbox and/or template). Row-locked where the
+   * database can, so a concurrent resolution or mailer does not take them meanwhile.
+   */
+  async resolvable(
+    selection:
+      | { readonly ids: readonly string[] }
+      | { readonly status: 'failed' | 'in_doubt'; readonly mailboxId?: string; readonly templateId?: string },
+    db: Db,
+  ): Promise<OutboxSummary[]> {
+    const pick = (ids?: readonly string[]) => {
+      let q = db
+        .selectFrom('email_outbox')
+        .select(SUMMARY_COLUMNS)
+        .where('status', 'in', ['failed', 'in_doubt']);
+      if (ids) q = q.where('id', 'in', [...ids]);
+      if ('status' in selection) {
+        q = q.where('status', '=', selection.status);
+        if (selection.mailboxId !== undefined) q = q.where('mailbox_id', '=', selection.mailboxId);
+        if (selection.templateId !== undefined) q = q.where('template_id', '=', selection.templateId);
+      }
+      if (this.store.adapter.rowLocking) q = q.forUpdate();
+      return q.orderBy('id').execute();
+    };
+    if (!('ids' in selection)) return (await pick()).map((r) => this.toSummary(r));
+    const rows: SummaryRow[] = [];
+    const chunk = Math.floor(this.store.adapter.maxParameters / 2);
+    for (let i = 0; i < selection.ids.length; i += chunk)
+      rows.push(...(await pick(selection.ids.slice(i, i + chunk))));
+    return rows.map((r) => this.toSummary(r));
   }
 
   /** A person's decision on a failed or in-doubt message; false when it is in another state now. */

@@ -300,6 +300,7 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
       dossier: world.opportunity,
     });
     await w.email.outbox.markSending([r.outboxId], 'dead-worker', clock.now(), w.store.db);
+    await w.email.outbox.markDataSent([r.outboxId], 'dead-worker', clock.now(), w.store.db);
     clock.advance(w.email.mailer.config.leaseMs + 1);
     await w.email.mailer.sweep();
 
@@ -331,6 +332,103 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     const dismissQueued = await staff.request('POST', `/api/email/outbox/${r.outboxId}/dismiss`);
     expect(dismissQueued.statusCode).toBe(409);
     expect(dismissQueued.json()).toMatchObject({ error: { code: 'invalid_state' } });
+  });
+
+  it('resolves failed and in-doubt messages in bulk, by ids or by filter, each audit-logged', async () => {
+    if ((await w.email.listMailboxes()).length === 0) await w.email.createMailbox(mailbox() as never);
+    const t1 = await w.email.createTemplate(template({ name: 'Bulk een' }) as never);
+    const t2 = await w.email.createTemplate(template({ name: 'Bulk twee' }) as never);
+    let made = 0;
+    const make = async (n: number, templateId: string) => {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = await enqueue(w, {
+          actionId: `api-bulk-${++made}`,
+          effect: { type: 'sendEmail', templateId, to: [{ type: 'field', path: 'intake.contact.email' }] },
+          dossier: world.opportunity,
+        });
+        ids.push(r.outboxId);
+      }
+      return ids;
+    };
+    const one = await make(3, t1.id);
+    const two = await make(2, t2.id);
+    // A dead mailer had all five out, past DATA: in doubt after the sweep.
+    await w.email.outbox.markSending([...one, ...two], 'dead-worker', clock.now(), w.store.db);
+    await w.email.outbox.markDataSent([...one, ...two], 'dead-worker', clock.now(), w.store.db);
+    clock.advance(w.email.mailer.config.leaseMs + 1);
+    await w.email.mailer.sweep();
+    const [failed] = await make(1, t1.id);
+    await w.email.outbox.markSending([failed!], 'worker-a', clock.now(), w.store.db);
+    await w.email.outbox.recordResults(
+      [{ id: failed!, outcome: 'failed', reply: '550 no such user' }],
+      'worker-a',
+      clock.now(),
+      w.store.db,
+    );
+
+    const post = (client: ApiClient, body: unknown) =>
+      client.request('POST', '/api/email/outbox/resolve', body);
+    expect((await post(reader, { resolution: 'resend', ids: one })).statusCode).toBe(403);
+    for (const bad of [
+      { resolution: 'resend' },
+      { resolution: 'resend', ids: one, filter: { status: 'in_doubt' } },
+      { resolution: 'later', ids: one },
+      { resolution: 'resend', filter: { status: 'sent' } },
+      { resolution: 'resend', filter: { status: 'in_doubt', colour: 'blue' } },
+    ]) {
+      const r = await post(staff, bad);
+      expect(r.statusCode, JSON.stringify(bad)).toBe(422);
+      expect(r.json()).toMatchObject({ error: { code: 'validation_failed' } });
+    }
+
+    // By template: only that template's in-doubt messages; the failed one of the same template stays.
+    const byTemplate = await post(staff, {
+      resolution: 'markDelivered',
+      filter: { status: 'in_doubt', templateId: t1.id },
+    });
+    expect(byTemplate.statusCode, byTemplate.body).toBe(200);
+    expect(byTemplate.json()).toEqual({ resolved: 3 });
+    for (const id of one)
+      expect(await w.email.getOutboxMessage(id)).toMatchObject({
+        status: 'dismissed',
+        resolution: 'dismissed',
+      });
+    expect(await w.email.getOutboxMessage(failed!)).toMatchObject({ status: 'failed' });
+
+    // By ids: a message no longer failed or in doubt is passed over.
+    const byIds = await post(staff, { resolution: 'resend', ids: [...two, one[0]!, 'no-such-id'] });
+    expect(byIds.json()).toEqual({ resolved: 2 });
+    for (const id of two)
+      expect(await w.email.getOutboxMessage(id)).toMatchObject({ status: 'queued', resolution: 'resent' });
+
+    // Everything failed, any mailbox.
+    expect((await post(staff, { resolution: 'resend', filter: { status: 'failed' } })).json()).toEqual({
+      resolved: 1,
+    });
+    expect((await post(staff, { resolution: 'resend', filter: { status: 'failed' } })).json()).toEqual({
+      resolved: 0,
+    });
+
+    const audit = await w.audit.query({ limit: 100 });
+    const mine = new Set([...one, ...two, failed!]);
+    const entries = audit.items.filter((e) => e.entityType === 'email' && mine.has(e.entityId));
+    expect(
+      entries
+        .filter((e) => e.action === 'email.dismissed')
+        .map((e) => e.entityId)
+        .sort(),
+    ).toEqual([...one].sort());
+    expect(
+      entries
+        .filter((e) => e.action === 'email.resent')
+        .map((e) => e.entityId)
+        .sort(),
+    ).toEqual([...two, failed!].sort());
+    expect(entries.find((e) => e.entityId === failed)).toMatchObject({
+      before: expect.objectContaining({ status: 'failed' }),
+      after: { status: 'queued' },
+    });
   });
 
   it('lists and counts sent messages with refused recipients as needing attention', async () => {

@@ -948,6 +948,46 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     },
   );
 
+  app.post(
+    '/api/email/outbox/resolve',
+    {
+      config: { permission: 'actions.handle' },
+      schema: {
+        tags: ['email'],
+        summary: 'Resolve failed or in-doubt messages in bulk: resend them, or mark them delivered',
+        description:
+          'Give exactly one of `ids` (those messages) or `filter` (every message in a status, optionally of one mailbox and/or e-mail template). `resend` queues them again with the same Message-ID; `markDelivered` closes them without sending, as the single dismiss does. Messages no longer failed or in doubt are passed over. Each resolution is written to the audit log (`email.resent` / `email.dismissed`).',
+        body: Type.Object(
+          {
+            resolution: Type.Union([Type.Literal('resend'), Type.Literal('markDelivered')]),
+            ids: Type.Optional(
+              Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 10_000 }),
+            ),
+            filter: Type.Optional(
+              Type.Object(
+                {
+                  status: Type.Union([Type.Literal('in_doubt'), Type.Literal('failed')]),
+                  mailboxId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+                  templateId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+                },
+                { additionalProperties: false },
+              ),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ resolved: Type.Integer({ description: 'How many messages were resolved' }) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body as Parameters<typeof email.resolveMany>[0];
+      return { resolved: await email.resolveMany(body, actorOf(request)) };
+    },
+  );
+
   app.get(
     '/api/dossiers/:type/:id/emails',
     {

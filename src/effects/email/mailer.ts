@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Clock } from '../../domain/clock.js';
 import { coerceError } from '../../domain/errors.js';
 import type { Store } from '../../store/database.js';
@@ -9,7 +8,7 @@ import type { Mailbox, MailboxRepository } from '../../store/mailbox.repository.
 import type { DeliveryResult, OutboxMessage, OutboxRepository } from '../../store/outbox.repository.js';
 import { RateLimiter } from './rate-limiter.js';
 import { type BackoffPolicy, retryDelay } from './retry-backoff.js';
-import { type TransportPool, classifySmtpError } from './smtp-transport.js';
+import { type GatedMail, type TransportPool, classifySmtpError } from './smtp-transport.js';
 
 /**
  * The mailer drains the outbox over SMTP.
@@ -18,16 +17,23 @@ import { type TransportPool, classifySmtpError } from './smtp-transport.js';
  *    so several mailers share the work; SQLite: the single writer), apply each mailbox's rate
  *    limit, and mark the rest `sending` with `locked_by`/`locked_at`. This commits BEFORE any
  *    SMTP traffic: from here on, a crash leaves evidence.
- * 2. Send the batch over pooled connections, concurrently.
- * 3. Record every result in one transaction: `sent` with the server's reply; a temporary failure
- *    before anything of the message was transmitted (4xx, refused, DNS, greeting/TLS failure)
- *    back to `queued` with exponential back-off and jitter, until `maxAttempts`, then `failed`;
- *    a permanent failure (5xx) `failed` at once with the reply; a drop, timeout or reset once
- *    the transaction was under way `in_doubt` with the error (the server may have it).
+ * 2. Send the batch over pooled connections, concurrently. When the server has answered a
+ *    message's DATA, `data_sent_at` is written durably before the first byte of its content.
+ * 3. Record every result as it comes (results arriving together share one transaction), so a
+ *    connection's next message reaches DATA only once the previous one's result is durable:
+ *    `sent` with the server's reply; a temporary failure before the content went out (4xx,
+ *    refused, DNS, greeting/TLS failure, a drop before DATA) back to `queued` with exponential
+ *    back-off and jitter, until `maxAttempts`, then `failed` — except that an unreachable server
+ *    (an outage) never uses up the attempts and is tried again within `OUTAGE_RETRY_MS`; a
+ *    permanent failure (5xx) `failed` at once with the reply; a drop, timeout or reset once the
+ *    content was going out `in_doubt` with the error (the server may have it).
  *
- * While a batch is out, its lease is renewed. Rows whose lease ran out while `sending` — their
- * mailer died between 1 and 3 — are swept to `in_doubt`: the server may have accepted them, so
- * they are neither resent nor dropped; a person resends (same Message-ID) or dismisses them.
+ * A send that stalls (`sendTimeoutMs`) is given up and its connection closed, so no batch waits
+ * for ever. While a batch is out, the lease of its unsettled messages is renewed every lease/3.
+ * Rows whose lease ran out while `sending` — their mailer died between 1 and 3 — are swept: to
+ * `in_doubt` when their content had gone out (the server may have them; a person resends, same
+ * Message-ID, or dismisses them), else back to `queued`. So a crash leaves at most one message
+ * in doubt per open connection.
  *
  * It wakes by timer at the earliest `next_attempt_at` (capped by `idlePollMs`, a safety net for
  * rows written by other processes), and at once on `kick()`.
@@ -44,8 +50,15 @@ export interface MailerConfig {
   /** Attempts before a temporarily failing message is given up (`failed`). */
   readonly maxAttempts: number;
   readonly backoff: BackoffPolicy;
-  /** How long a claim holds without renewal before the message is declared in doubt. */
+  /** How long a claim holds without renewal before the sweeper takes the message back. */
   readonly leaseMs: number;
+  /**
+   * Stall detection: a send that has not settled this long after its SMTP transaction began
+   * (or, still waiting for a connection, after it was handed to the pool) is given up: its
+   * connection is closed, and the message is in doubt when its content had gone out, else
+   * retried. Keep it well inside `leaseMs`.
+   */
+  readonly sendTimeoutMs: number;
   /** The longest the mailer sleeps without looking (rows enqueued by other processes). */
   readonly idlePollMs: number;
   /** Test mode from the environment (WERKFLOW_MAIL_REDIRECT_TO); wins over the setting. */
@@ -57,6 +70,13 @@ export interface MailerConfig {
   readonly captureAt: { readonly host: string; readonly port: number } | null;
 }
 
+/**
+ * The longest wait before trying again a message whose server could not be reached (refused,
+ * timed out, DNS, TLS): such failures do not use up its attempts, so an outage of any length
+ * ends with every message delivered within this long of the server coming back.
+ */
+export const OUTAGE_RETRY_MS = 30_000;
+
 export function defaultWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
@@ -67,6 +87,7 @@ export const DEFAULT_MAILER_CONFIG: Omit<MailerConfig, 'workerId'> = {
   maxAttempts: 8,
   backoff: { baseMs: 60_000, maxMs: 2 * 60 * 60_000 },
   leaseMs: 120_000,
+  sendTimeoutMs: 45_000,
   idlePollMs: 30_000,
   redirectAllTo: null,
   captureAt: null,
@@ -136,12 +157,15 @@ export class Mailer {
     return this.started && !this.stopped;
   }
 
-  /** Sweeps claims left by a dead mailer into `in_doubt`, then starts draining. */
+  /**
+   * Sweeps claims left by a dead mailer, then starts draining. On a database one process owns
+   * (SQLite), every claim found at start is a dead process's, whatever its lease.
+   */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
     this.stopped = false;
-    await this.sweep();
+    await this.sweep(!this.deps.store.adapter.multiProcess);
     this.kick();
   }
 
@@ -197,17 +221,29 @@ export class Mailer {
     this.timer.unref();
   }
 
-  /** Declares claims whose lease ran out `in_doubt`; returns how many. */
-  async sweep(): Promise<number> {
+  /**
+   * Takes back claims whose lease ran out (`all`: every claim, on start of the one process that
+   * owns the database): in doubt when the content had gone out, else queued again. Returns how
+   * many were marked in doubt.
+   */
+  async sweep(all = false): Promise<number> {
     const now = this.deps.clock.now();
     this.lastSweepAt = now;
-    const n = await this.deps.outbox.markExpiredInDoubt(now - this.config.leaseMs, now);
-    if (n > 0) {
+    const { inDoubt, requeued } = await this.deps.outbox.sweepExpired(
+      all ? Number.MAX_SAFE_INTEGER : now - this.config.leaseMs,
+      now,
+    );
+    if (inDoubt > 0) {
       this.log(
-        `werkflow mailer: ${n} message${n === 1 ? ' was' : 's were'} being sent when a mailer stopped; marked in doubt for a person to resend or dismiss.`,
+        `werkflow mailer: ${inDoubt} message${inDoubt === 1 ? ' was' : 's were'} being sent when a mailer stopped; marked in doubt for a person to resend or dismiss.`,
       );
     }
-    return n;
+    if (requeued > 0) {
+      this.log(
+        `werkflow mailer: ${requeued} message${requeued === 1 ? ' was' : 's were'} claimed but not yet sent when a mailer stopped; queued again.`,
+      );
+    }
+    return inDoubt;
   }
 
   /** One claim-send-record pass; the tests and the bench drive the mailer with it. */
@@ -245,26 +281,33 @@ export class Mailer {
     if (!claim) return EMPTY;
     const settings = await this.deps.settings.getEmailSettings();
     const redirect = this.config.redirectAllTo ?? settings.redirectAllTo;
+    const writer = new DurableWriter(store, outbox, this.config.workerId, this.deps.clock);
+    const sends = claim.take.map((m) => new PendingSend(m, performance.now()));
     const heartbeat = setInterval(() => {
-      void this.renewLease(claim.take.map((m) => m.id)).catch(() => {});
+      const open = sends.filter((p) => !p.settled).map((p) => p.message.id);
+      if (open.length > 0) void this.renewLease(open).catch(() => {});
     }, this.config.leaseMs / 3);
     heartbeat.unref();
+    const watchdog = setInterval(
+      () => this.detectStalls(sends),
+      Math.min(1000, this.config.sendTimeoutMs / 4),
+    );
+    watchdog.unref();
     let results: DeliveryResult[];
     try {
       results = await Promise.all(
-        claim.take.map(async (m) => {
+        sends.map(async (p) => {
           const started = performance.now();
-          const result = await this.sendOne(m, claim.mailboxes.get(m.mailboxId), redirect);
+          const result = await this.sendOne(p, claim.mailboxes.get(p.message.mailboxId), redirect, writer);
           this.deps.observer?.delivered?.(result, performance.now() - started);
+          await writer.record(result);
           return result;
         }),
       );
     } finally {
       clearInterval(heartbeat);
+      clearInterval(watchdog);
     }
-    await store.db
-      .transaction()
-      .execute((trx) => outbox.recordResults(results, this.config.workerId, this.deps.clock.now(), trx));
     return {
       claimed: claim.take.length,
       sent: results.filter((r) => r.outcome === 'sent').length,
@@ -273,6 +316,24 @@ export class Mailer {
       inDoubt: results.filter((r) => r.outcome === 'in_doubt').length,
       deferred: claim.deferred,
     };
+  }
+
+  /** Gives up sends that ran past `sendTimeoutMs` (see MailerConfig.sendTimeoutMs). */
+  private detectStalls(sends: readonly PendingSend[]): void {
+    const now = performance.now();
+    for (const p of sends) {
+      if (p.settled) continue;
+      const since = this.deps.transports.transactionStartedAt(p.message.messageId) ?? p.handedAt;
+      if (now - since < this.config.sendTimeoutMs) continue;
+      const ms = this.config.sendTimeoutMs;
+      const seconds = (ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1);
+      p.stall(
+        Object.assign(new Error(`The mail server did not finish the message within ${seconds} s`), {
+          code: 'ETIMEDOUT',
+        }),
+      );
+      this.deps.transports.abandon(p.message.messageId);
+    }
   }
 
   /** Drains until nothing is due now; for tests, the bench and the CLI. */
@@ -317,10 +378,12 @@ export class Mailer {
   }
 
   private async sendOne(
-    message: OutboxMessage,
+    pending: PendingSend,
     mailbox: Mailbox | undefined,
     redirect: string | null,
+    writer: DurableWriter,
   ): Promise<DeliveryResult> {
+    const message = pending.message;
     const attempt = message.attempts + 1;
     if (!mailbox) {
       return {
@@ -361,7 +424,15 @@ export class Mailer {
       'Auto-Submitted': 'auto-generated',
     };
     if (message.dossierId) headers['X-Werkflow-Dossier-Id'] = message.dossierId;
-    const mail: Mail.Options = {
+    const mail: GatedMail = {
+      // Between the server's answer to DATA and the first byte of content: durably note that
+      // the server may have the message from here on. Refused once this send was given up.
+      beforeContent: async () => {
+        if (pending.settled) throw new Error('This send was given up; its content is not sent.');
+        await writer.dataSent(message.id);
+        if (pending.settled) throw new Error('This send was given up; its content is not sent.');
+        pending.contentSent = true;
+      },
       messageId: message.messageId,
       from: { name: message.fromName, address: message.fromAddress },
       replyTo: message.replyTo ?? undefined,
@@ -392,7 +463,7 @@ export class Mailer {
     const transports = this.deps.transports;
     transports.forgetTransaction(message.messageId);
     try {
-      const info = await transport.sendMail(mail);
+      const info = await pending.race(transport.sendMail(mail));
       const rejected = (info.rejected ?? []).map(String);
       const reply =
         rejected.length > 0
@@ -400,17 +471,21 @@ export class Mailer {
           : (info.response ?? 'accepted');
       return { id: message.id, outcome: 'sent', reply, redirectedTo: redirect, refused: rejected };
     } catch (error) {
-      const failure = classifySmtpError(error, transports.transactionStarted(message.messageId));
+      const failure = classifySmtpError(error, pending.contentSent);
       if (failure.inDoubt) return { id: message.id, outcome: 'in_doubt', reply: failure.reply };
       if (failure.permanent) return { id: message.id, outcome: 'failed', reply: failure.reply };
-      if (attempt >= this.config.maxAttempts) {
+      // The server could not be reached (an outage, whatever its length): keep the message and
+      // try again at most OUTAGE_RETRY_MS later, so it goes soon after the server is back.
+      const unreachable = failure.connection;
+      if (!unreachable && attempt >= this.config.maxAttempts) {
         return {
           id: message.id,
           outcome: 'failed',
           reply: `Gave up after ${attempt} attempts. Last answer: ${failure.reply}`,
         };
       }
-      const wait = retryDelay(attempt, this.config.backoff, (this.deps.random ?? Math.random)());
+      const backoff = retryDelay(attempt, this.config.backoff, (this.deps.random ?? Math.random)());
+      const wait = unreachable ? Math.min(backoff, OUTAGE_RETRY_MS) : backoff;
       return {
         id: message.id,
         outcome: 'retry',
@@ -420,5 +495,93 @@ export class Mailer {
     } finally {
       transports.forgetTransaction(message.messageId);
     }
+  }
+}
+
+/** One message of a batch on its way: settles once, by its result or by stall detection. */
+class PendingSend {
+  settled = false;
+  /** The server answered DATA and the content was released (its fate is unknown until a reply). */
+  contentSent = false;
+  private giveUp: ((error: Error) => void) | null = null;
+
+  constructor(
+    readonly message: OutboxMessage,
+    /** When (performance.now()) it was handed to the pool. */
+    readonly handedAt: number,
+  ) {}
+
+  /** The send's own outcome, unless stall detection gives up on it first. */
+  race<T>(send: Promise<T>): Promise<T> {
+    const stalled = new Promise<never>((_, reject) => {
+      this.giveUp = reject;
+    });
+    return Promise.race([send, stalled]).finally(() => {
+      this.settled = true;
+    });
+  }
+
+  stall(error: Error): void {
+    this.settled = true;
+    this.giveUp?.(error);
+  }
+}
+
+/**
+ * Makes the mailer's per-message state durable, coalescing what arrives together into one
+ * transaction (in order: a connection's result is committed before its next message's
+ * `data_sent_at`, which waits in the same or a later transaction).
+ */
+class DurableWriter {
+  private dataSentIds: string[] = [];
+  private results: DeliveryResult[] = [];
+  private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly outbox: OutboxRepository,
+    private readonly workerId: string,
+    private readonly clock: Clock,
+  ) {}
+
+  dataSent(id: string): Promise<void> {
+    this.dataSentIds.push(id);
+    return this.wait();
+  }
+
+  record(result: DeliveryResult): Promise<void> {
+    this.results.push(result);
+    return this.wait();
+  }
+
+  private wait(): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (!this.flushing) this.flushing = this.flushLoop();
+    return done;
+  }
+
+  private async flushLoop(): Promise<void> {
+    // Let what arrives in the same turn join this transaction.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.waiters.length > 0) {
+      const waiters = this.waiters;
+      const ids = this.dataSentIds;
+      const results = this.results;
+      this.waiters = [];
+      this.dataSentIds = [];
+      this.results = [];
+      try {
+        await this.store.db.transaction().execute(async (trx) => {
+          const now = this.clock.now();
+          if (results.length > 0) await this.outbox.recordResults(results, this.workerId, now, trx);
+          await this.outbox.markDataSent(ids, this.workerId, now, trx);
+        });
+        for (const w of waiters) w.resolve();
+      } catch (error) {
+        for (const w of waiters) w.reject(error);
+      }
+    }
+    this.flushing = null;
   }
 }

@@ -1,5 +1,7 @@
 import { connect, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer/index.js';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { MailboxSecurity } from '../../store/mailbox.repository.js';
@@ -49,36 +51,84 @@ export type SmtpTransporter = Transporter<SMTPPool.SentMessageInfo>;
  * writes each SMTP command separately; with Nagle on, every small write after the first waits for
  * the peer's delayed ACK (~40 ms), which caps a connection at about 20 messages a second. TLS
  * (implicit or STARTTLS) is set up by nodemailer on top of this socket as usual.
+ *
+ * When connecting fails, no socket is handed over and nodemailer connects by itself, so the
+ * failure (refused, timed out) is nodemailer's own error: the pool then drops the connection and
+ * fails its message. An error passed to this callback instead is given to the message but never
+ * frees the pool's connection slot: after `maxConnections` refused connections every later send
+ * hung for good, until a restart (issue 14).
  */
 export function connectWithoutDelay(
   options: { host?: string; port?: number; connectionTimeout?: number },
   callback: (error: Error | null, socketOptions?: { connection: Socket }) => void,
 ): void {
-  const host = options.host ?? 'localhost';
-  const port = options.port ?? 25;
-  const socket = connect({ host, port });
+  const socket = connect({ host: options.host ?? 'localhost', port: options.port ?? 25 });
   socket.setNoDelay(true);
   let settled = false;
-  const settle = (error: Error | null) => {
+  const settle = (connected: boolean) => {
     if (settled) return;
     settled = true;
     clearTimeout(timer);
     socket.removeListener('error', onError);
-    if (error) {
+    if (connected) callback(null, { connection: socket });
+    else {
       socket.destroy();
-      callback(error);
-    } else {
-      callback(null, { connection: socket });
+      callback(null);
     }
   };
-  const onError = (error: NodeJS.ErrnoException) =>
-    settle(Object.assign(error, { code: error.code ?? 'ECONNECTION' }));
-  const timer = setTimeout(
-    () => settle(Object.assign(new Error(`Connecting to ${host}:${port} timed out`), { code: 'ETIMEDOUT' })),
-    options.connectionTimeout ?? SMTP_TIMEOUTS.connectionTimeout,
-  );
+  const onError = () => settle(false);
+  const timer = setTimeout(() => settle(false), options.connectionTimeout ?? SMTP_TIMEOUTS.connectionTimeout);
   socket.once('error', onError);
-  socket.once('connect', () => settle(null));
+  socket.once('connect', () => settle(true));
+}
+
+/**
+ * Runs before the first byte of a message's content goes to the server (the server has answered
+ * DATA): the mailer records that durably here. A rejection stops the message: its content is
+ * never sent, and the server drops the incomplete transaction.
+ */
+export type BeforeContent = () => Promise<void>;
+
+/** Mail options with the mailer's hook (see `BeforeContent`). */
+export type GatedMail = Mail.Options & { beforeContent?: BeforeContent };
+
+/**
+ * The message's content stream, held back until `before` has resolved. nodemailer reads the
+ * content only once the server has answered DATA (and, after an envelope error, to throw it
+ * away; `before` refuses then), so this runs exactly between DATA and the content.
+ */
+function gated(inner: Readable, before: BeforeContent): Readable {
+  let opened = false;
+  const out = new Readable({
+    read() {
+      if (opened) {
+        inner.resume();
+        return;
+      }
+      opened = true;
+      before().then(
+        () => {
+          inner.on('data', (chunk: Buffer) => {
+            if (!out.push(chunk)) inner.pause();
+          });
+          inner.once('end', () => out.push(null));
+          inner.resume();
+        },
+        (error: unknown) => out.destroy(error as Error),
+      );
+    },
+    destroy(error, callback) {
+      inner.destroy();
+      callback(error);
+    },
+  });
+  inner.pause();
+  inner.once('error', (error) => out.destroy(error));
+  return out;
+}
+
+interface PoolInternals {
+  _connections?: { id?: number; close?: () => void }[];
 }
 
 /**
@@ -88,31 +138,49 @@ export function connectWithoutDelay(
 export class TransportPool {
   private readonly pools = new Map<string, { version: string; transport: SmtpTransporter }>();
   /**
-   * Message-IDs (without angle brackets) whose SMTP transaction began: the pool had a connected,
-   * logged-in connection and handed the message to it (MAIL FROM onwards). A connection that
-   * drops after this point may have delivered the message.
+   * Messages (Message-ID without angle brackets) whose SMTP transaction began: the pool had a
+   * connected, logged-in connection and handed the message to it (MAIL FROM onwards), with the
+   * pool and connection, and when (performance.now()).
    */
-  private readonly underway = new Set<string>();
+  private readonly underway = new Map<string, { pool: string; cid: number; at: number }>();
 
   /** Forgets what was known about a message's transaction (before a new try, and after it). */
   forgetTransaction(messageId: string): void {
     this.underway.delete(bareMessageId(messageId));
   }
 
-  /** True once the message's SMTP transaction began on a connection (see `underway`). */
-  transactionStarted(messageId: string): boolean {
-    return this.underway.has(bareMessageId(messageId));
+  /** When (performance.now()) the message's SMTP transaction began, if it did. */
+  transactionStartedAt(messageId: string): number | undefined {
+    return this.underway.get(bareMessageId(messageId))?.at;
   }
 
   /**
-   * nodemailer's pool logs `tnx: 'send'` with the Message-ID right before it hands a message to
-   * a connected (and logged-in) connection: the first byte of the transaction (MAIL FROM).
+   * A send that stalled: closes the connection its transaction runs on, which frees the pool's
+   * slot for the next message. Nothing happens to a message still waiting for a connection; its
+   * content is held back by the mailer's hook, which refuses once the mailer gave up on it.
    */
-  private logger(): SMTPPool.Options['logger'] {
+  abandon(messageId: string): void {
+    const u = this.underway.get(bareMessageId(messageId));
+    if (!u) return;
+    const pool = this.pools.get(u.pool)?.transport.transporter as PoolInternals | undefined;
+    const connection = pool?._connections?.find((c) => c.id === u.cid);
+    if (connection?.close) connection.close();
+    else this.reset(u.pool); // nodemailer changed: close the whole pool rather than keep a stuck slot
+  }
+
+  /**
+   * nodemailer's pool logs `tnx: 'send'` with the Message-ID and connection right before it hands
+   * a message to a connected (and logged-in) connection: the first byte of the transaction.
+   */
+  private logger(pool: string): SMTPPool.Options['logger'] {
     const note = (entry: unknown) => {
-      const e = entry as { tnx?: unknown; messageId?: unknown } | null;
+      const e = entry as { tnx?: unknown; messageId?: unknown; cid?: unknown } | null;
       if (e && e.tnx === 'send' && typeof e.messageId === 'string')
-        this.underway.add(bareMessageId(e.messageId));
+        this.underway.set(bareMessageId(e.messageId), {
+          pool,
+          cid: typeof e.cid === 'number' ? e.cid : -1,
+          at: performance.now(),
+        });
     };
     const ignore = () => {};
     return {
@@ -138,10 +206,19 @@ export class TransportPool {
       // Never let the pool resend a message by itself when a connection closes mid-send: the
       // server may have it. The error comes back to the mailer, which decides (in doubt).
       maxRequeues: 0,
-      logger: this.logger(),
+      logger: this.logger(mailboxId),
       getSocket: connectWithoutDelay as SMTPPool.Options['getSocket'],
     };
     const transport = nodemailer.createTransport(options);
+    transport.use('stream', (mail, done) => {
+      const before = (mail.data as GatedMail).beforeContent;
+      if (typeof before === 'function') {
+        const message = mail.message as unknown as { createReadStream: (o?: unknown) => Readable };
+        const open = message.createReadStream.bind(message);
+        message.createReadStream = (o?: unknown) => gated(open(o), before);
+      }
+      done();
+    });
     this.pools.set(mailboxId, { version, transport });
     return transport;
   }
@@ -207,12 +284,13 @@ const BEFORE_TRANSMISSION_CODES = new Set([
 
 /**
  * Sorts an error from nodemailer: an SMTP reply 5xx is permanent, 4xx temporary; connection
- * problems before the message's transaction began (refused, DNS, greeting or TLS failure,
- * timeout while connecting) are temporary — the server may be back later; a drop, timeout or
- * reset once the transaction was under way (`transactionStarted`) is in doubt — the server may
- * have the message; a message nodemailer cannot build or address is permanent.
+ * problems before the message's content went out (refused, DNS, greeting or TLS failure, a drop
+ * during MAIL FROM or RCPT TO) are temporary — the server cannot have the message; a drop,
+ * timeout or reset once its content was being sent (`contentSent`: the server had answered
+ * DATA) is in doubt — the server may have the message; a message nodemailer cannot build or
+ * address is permanent.
  */
-export function classifySmtpError(error: unknown, transactionStarted = false): SmtpFailure {
+export function classifySmtpError(error: unknown, contentSent = false): SmtpFailure {
   const e = error as {
     code?: string;
     responseCode?: number;
@@ -238,9 +316,9 @@ export function classifySmtpError(error: unknown, transactionStarted = false): S
   }
   const connection = e.code !== undefined && CONNECTION_CODES.has(e.code);
   const reply = e.code ? `${e.code}: ${text}` : text;
-  // After MAIL FROM, anything but a reply from the server (or a failure that means nothing was
-  // ever sent) leaves the message's fate unknown.
-  if (transactionStarted && !(e.code !== undefined && BEFORE_TRANSMISSION_CODES.has(e.code))) {
+  // Once the content went out, anything but a reply from the server (or a failure that means
+  // nothing was ever sent) leaves the message's fate unknown.
+  if (contentSent && !(e.code !== undefined && BEFORE_TRANSMISSION_CODES.has(e.code))) {
     return {
       permanent: false,
       reply: `The connection to the mail server was lost while this message was being sent, so the server may or may not have accepted it (${reply}).`,

@@ -5,6 +5,7 @@ import { emailMigration } from './003-email.js';
 import { authMigration } from './004-auth.js';
 import { chainDepthMigration } from './005-chain-depth.js';
 import { actionIndexesMigration } from './006-action-indexes.js';
+import { outboxDataSentMigration } from './007-outbox-data-sent.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   authMigration,
   chainDepthMigration,
   actionIndexesMigration,
+  outboxDataSentMigration,
 ];

@@ -129,8 +129,15 @@ describe('e-mail options from the environment', () => {
     expect(() => emailOptionsFromEnv({ WERKFLOW_MAIL_LEASE_MS: '9999' })).toThrow(
       /WERKFLOW_MAIL_LEASE_MS must be at least 10000/,
     );
+    expect(() => emailOptionsFromEnv({ WERKFLOW_MAIL_SEND_TIMEOUT_MS: '999' })).toThrow(
+      /WERKFLOW_MAIL_SEND_TIMEOUT_MS must be at least 1000/,
+    );
     expect(
-      emailOptionsFromEnv({ WERKFLOW_MAIL_BATCH_SIZE: '1', WERKFLOW_MAIL_LEASE_MS: '10000' }).mailer,
-    ).toMatchObject({ batchSize: 1, leaseMs: 10_000 });
+      emailOptionsFromEnv({
+        WERKFLOW_MAIL_BATCH_SIZE: '1',
+        WERKFLOW_MAIL_LEASE_MS: '10000',
+        WERKFLOW_MAIL_SEND_TIMEOUT_MS: '5000',
+      }).mailer,
+    ).toMatchObject({ batchSize: 1, leaseMs: 10_000, sendTimeoutMs: 5_000 });
   });
 });

@@ -65,6 +65,8 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     smtp.verdict = () => ({ accept: true });
     smtp.dropAfterData = () => false;
     smtp.refusedRecipients.clear();
+    smtp.delayMs = 0;
+    smtp.rcptDelayMs = 0;
   });
   afterEach(async () => {
     // Leave nothing due for the next test.
@@ -181,6 +183,84 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     }
   });
 
+  it('after an outage longer than the pool (more sends than connections), delivers every message once, without a restart', async () => {
+    // Each refused connection used to keep one of the pool's slots for good: with more messages
+    // than connections, the rest never settled and the batch hung.
+    await w.email.updateMailbox(mailbox.id, { ...mailboxInput(mailbox), maxConnections: 2 });
+    await smtp.stop();
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 9; i++) ids.push((await send()).outboxId);
+      // Longer than the attempt limit (4 here): an unreachable server does not use attempts up,
+      // and the next try is never more than 30 s away.
+      for (let round = 0; round < 6; round++) {
+        expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 9, retried: 9, failed: 0 });
+        for (const id of ids)
+          expect((await w.email.getOutboxMessage(id)).nextAttemptAt).toBeLessThanOrEqual(
+            clock.now() + 30_000,
+          );
+        clock.advance(30_000);
+      }
+      await smtp.start();
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 9, sent: 9 });
+      const counts = smtp.countByMessageId();
+      for (const id of ids) {
+        const m = await w.email.getOutboxMessage(id);
+        expect(m).toMatchObject({ status: 'sent', attempts: 7 });
+        expect(counts.get(m.messageId)).toBe(1);
+      }
+    } finally {
+      if (smtp.port && !(await isListening(smtp))) await smtp.start();
+      await w.email.updateMailbox(mailbox.id, { ...mailboxInput(mailbox), maxConnections: 5 });
+    }
+  });
+
+  it('gives up a stalled send (no answer to its content) as in doubt, closing its connection; the batch does not wait', async () => {
+    const config = w.email.mailer.config;
+    w.email.mailer.config = { ...config, sendTimeoutMs: 400 };
+    smtp.delayMs = 3_000;
+    try {
+      const r = await send();
+      const started = performance.now();
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, inDoubt: 1 });
+      expect(performance.now() - started).toBeLessThan(2_500);
+      const row = await w.email.getOutboxMessage(r.outboxId);
+      expect(row).toMatchObject({ status: 'in_doubt', lockedBy: null });
+      expect(row.lastReply).toMatch(
+        /may or may not have accepted it .*did not finish the message within 0\.4 s/,
+      );
+      // The connection was closed, so the server never got to answer; nothing is resent.
+      smtp.delayMs = 0;
+      clock.advance(3_600_000);
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 0 });
+      await w.email.dismiss(r.outboxId, 'user-1');
+    } finally {
+      smtp.delayMs = 0;
+      w.email.mailer.config = config;
+    }
+  });
+
+  it('gives up a send stalled before its content (the server does not answer RCPT TO) and retries it', async () => {
+    const config = w.email.mailer.config;
+    w.email.mailer.config = { ...config, sendTimeoutMs: 400 };
+    smtp.rcptDelayMs = 3_000;
+    try {
+      const r = await send();
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, retried: 1 });
+      expect(await w.email.getOutboxMessage(r.outboxId)).toMatchObject({ status: 'queued', attempts: 1 });
+      smtp.rcptDelayMs = 0;
+      // Even if the stalled connection had gone on, its content was held back: one delivery.
+      await new Promise((resolve) => setTimeout(resolve, 3_200));
+      clock.advance(3_600_000);
+      expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, sent: 1 });
+      const row = await w.email.getOutboxMessage(r.outboxId);
+      expect(smtp.countByMessageId().get(row.messageId)).toBe(1);
+    } finally {
+      smtp.rcptDelayMs = 0;
+      w.email.mailer.config = config;
+    }
+  });
+
   it('marks a message in doubt, never resending it, when the connection drops after its data was sent', async () => {
     smtp.dropAfterData = () => true;
     const r = await send();
@@ -236,11 +316,15 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     expect((await w.email.countOutbox()).needs_attention).toBe(0);
   });
 
-  it('marks a message in doubt when its sender died, and lets a person resend or dismiss it', async () => {
+  it('after its sender died, marks in doubt only a message whose content had gone out; queues the others again', async () => {
     const a = await send();
     const b = await send();
-    // A mailer that claimed both and died before it could record anything.
-    await w.email.outbox.markSending([a.outboxId, b.outboxId], 'dead-worker', clock.now(), w.store.db);
+    const c = await send();
+    // A mailer that claimed all three, got as far as DATA with a and b, and died before it could
+    // record a reply.
+    const all = [a.outboxId, b.outboxId, c.outboxId];
+    await w.email.outbox.markSending(all, 'dead-worker', clock.now(), w.store.db);
+    await w.email.outbox.markDataSent([a.outboxId, b.outboxId], 'dead-worker', clock.now(), w.store.db);
     clock.advance(w.email.mailer.config.leaseMs - 1);
     expect(await w.email.mailer.sweep()).toBe(0);
     clock.advance(2);
@@ -248,9 +332,13 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     const inDoubt = await w.email.listOutbox({ statuses: ['in_doubt'], limit: 10 });
     expect(inDoubt.map((m) => m.id).sort()).toEqual([a.outboxId, b.outboxId].sort());
     expect(inDoubt[0]!.lastReply).toMatch(/may or may not have accepted it/);
-    // Never resent by itself.
-    expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 0 });
-    expect(smtp.received).toHaveLength(0);
+    expect(await w.email.getOutboxMessage(c.outboxId)).toMatchObject({ status: 'queued', lockedBy: null });
+    // The one that never reached DATA is sent; the ones in doubt never by themselves.
+    expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, sent: 1 });
+    expect(smtp.received.map((m) => m.messageId)).toEqual([
+      (await w.email.getOutboxMessage(c.outboxId)).messageId,
+    ]);
+    smtp.received.length = 0;
     await w.email.resend(a.outboxId, 'user-1');
     await w.email.dismiss(b.outboxId, 'user-1');
     expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, sent: 1 });

@@ -30,6 +30,8 @@ export class TestSmtpServer {
   readonly refusedRecipients = new Set<string>();
   /** Milliseconds to wait before answering DATA. */
   delayMs = 0;
+  /** Milliseconds to wait before answering RCPT TO. */
+  rcptDelayMs = 0;
   /** When set, AUTH must give exactly these; otherwise any credentials are accepted. */
   credentials: { user: string; pass: string } | null = null;
   /** The user names that logged in. */
@@ -46,6 +48,8 @@ export class TestSmtpServer {
       disabledCommands: ['STARTTLS'],
       logger: false,
       disableReverseLookup: true,
+      // stop() closes open client connections after this instead of waiting 30 s for them.
+      closeTimeout: 200,
       onAuth: (auth, _session, callback) => {
         const c = this.credentials;
         if (c && (auth.username !== c.user || auth.password !== c.pass)) {
@@ -56,11 +60,12 @@ export class TestSmtpServer {
         callback(null, { user: auth.username });
       },
       onRcptTo: (address, _session, callback) => {
-        if (this.refusedRecipients.has(address.address.toLowerCase())) {
-          callback(Object.assign(new Error('No such user here'), { responseCode: 550 }));
+        if (this.rcptDelayMs > 0) {
+          const wait = this.rcptDelayMs;
+          setTimeout(() => this.answerRcpt(address.address, callback), wait);
           return;
         }
-        callback();
+        this.answerRcpt(address.address, callback);
       },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
@@ -109,6 +114,14 @@ export class TestSmtpServer {
     server.on('error', () => {});
     this.server = server;
     return this.port;
+  }
+
+  private answerRcpt(address: string, callback: (error?: Error | null) => void): void {
+    if (this.refusedRecipients.has(address.toLowerCase())) {
+      callback(Object.assign(new Error('No such user here'), { responseCode: 550 }));
+      return;
+    }
+    callback();
   }
 
   async stop(): Promise<void> {
