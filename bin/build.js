@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run build` (and `prepare`, so `npm install` runs it): compiles src/ into dist/ with tsc,
-// bundles the browser UI into dist/web/static/app.js and copies the static files next to it.
+// bundles the browser UI into dist/web/static/app.js and app.css and copies the static files next to it.
 // `werkflow` (bin/werkflow.js) then runs dist/ with plain Node; the tests keep running src/.
 import { spawnSync } from 'node:child_process';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,5 +25,7 @@ if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 cpSync(at('src/web/static'), at('dist/web/static'), { recursive: true });
 // The bundler lives in the compiled web module; it is given the source entry point.
 const { bundleBrowserApp } = await import('../dist/web/web.routes.js');
-writeFileSync(at('dist/web/static/app.js'), await bundleBrowserApp(at('src/web/app/main.ts')));
-console.log('Built dist/ (server) and dist/web/static/app.js (browser UI).');
+const ui = await bundleBrowserApp(at('src/web/app/main.tsx'));
+writeFileSync(at('dist/web/static/app.js'), ui.js);
+writeFileSync(at('dist/web/static/app.css'), ui.css);
+console.log('Built dist/ (server) and dist/web/static/app.js and app.css (browser UI).');

@@ -31,11 +31,18 @@ export function httpStatusOf(code: ErrorCode): number {
 }
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; path: string; details?: { path: string; message: string }[] };
+  error: {
+    code: ErrorCode;
+    message: string;
+    path: string;
+    params?: Record<string, string | number>;
+    details?: { path: string; message: string }[];
+  };
 }
 
 export function sendError(reply: FastifyReply, error: WerkflowError): FastifyReply {
   const body: ErrorBody = { error: { code: error.code, message: error.message, path: error.path } };
+  if (error.params) body.error.params = { ...error.params };
   if (error.details.length > 1) body.error.details = [...error.details];
   if (error.code === 'unauthenticated') reply.header('WWW-Authenticate', 'Bearer realm="werkflow", Cookie');
   return reply.status(httpStatusOf(error.code)).send(body);

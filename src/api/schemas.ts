@@ -10,6 +10,11 @@ export const ErrorBodySchema = Type.Object(
       code: Type.String({ description: 'Stable error code, e.g. validation_failed, version_conflict.' }),
       message: Type.String({ description: 'What is wrong and what to do next.' }),
       path: Type.String({ description: 'Where in the request the problem is, e.g. data.email.' }),
+      params: Type.Optional(
+        Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+          description: 'The values in the message, to write it in another language by its code.',
+        }),
+      ),
       details: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
     }),
   },

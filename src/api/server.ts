@@ -7,6 +7,7 @@ import type { Werkflow } from '../engine/werkflow.js';
 import { installErrorHandler } from './error-handler.js';
 import { maskWebhookSecrets } from '../engine/webhook-secrets.js';
 import { DossierSchema, ErrorBodySchema } from './schemas.js';
+import { CONTRACT_SCHEMAS } from './contract-schemas.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { dossierTypeRoutes } from './routes/dossier-types.routes.js';
 import { dossierRoutes } from './routes/dossiers.routes.js';
@@ -72,6 +73,7 @@ export async function buildServer(werkflow: Werkflow, options: ServerOptions = {
   installStorableTextCheck(app);
   app.addSchema(ErrorBodySchema);
   app.addSchema(DossierSchema);
+  for (const schema of CONTRACT_SCHEMAS) app.addSchema(schema);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

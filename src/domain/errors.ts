@@ -34,17 +34,25 @@ export class WerkflowError extends Error {
   readonly path: string;
   /** Further problems of the same request, when more than one was found. */
   readonly details: readonly ErrorDetail[];
+  /** The values in the message, so a client can write it in its reader's language (by `code`). */
+  readonly params: Readonly<Record<string, string | number>> | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { path?: string; details?: readonly ErrorDetail[]; cause?: unknown } = {},
+    options: {
+      path?: string;
+      details?: readonly ErrorDetail[];
+      params?: Record<string, string | number>;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WerkflowError';
     this.code = code;
     this.path = options.path ?? '';
     this.details = options.details ?? [];
+    this.params = options.params;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
- * The browser UI: `/` (index.html), `/app.js` (the TypeScript under src/web/app: bundled by
- * `npm run build` into dist/web/static/app.js, or — running from source — in-process with esbuild
- * at server start and kept in memory) and `/app.css`. Every other GET outside /api
+ * The browser UI: `/` (index.html), `/app.js` and `/app.css` (the React/TSX app under src/web/app
+ * with Mantine's styles: bundled by `npm run build` into dist/web/static/, or — running from
+ * source — in-process with esbuild at server start and kept in memory). Every other GET outside /api
  * answers index.html, so the UI's deep links (`/actions`, `/templates/…`) survive a reload;
  * unknown /api routes keep their JSON 404.
  */
@@ -13,7 +13,7 @@ import { WerkflowError } from '../domain/errors.js';
 import type { Werkflow } from '../engine/werkflow.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const ENTRY = here('./app/main.ts');
+const ENTRY = here('./app/main.tsx');
 const STATIC = {
   html: here('./static/index.html'),
   css: here('./static/app.css'),
@@ -21,21 +21,27 @@ const STATIC = {
 };
 
 /**
- * Bundles the browser code (src/web/app) into one minified ES module; `npm run build` writes it
- * to dist/web/static/app.js. esbuild is a development dependency: it is loaded only here.
+ * Bundles the browser code (src/web/app) into one minified ES module and its CSS (Mantine's styles
+ * and app.css); `npm run build` writes them to dist/web/static/. esbuild is a development
+ * dependency: it is loaded only here.
  */
-export async function bundleBrowserApp(entry: string = ENTRY): Promise<string> {
+export async function bundleBrowserApp(entry: string = ENTRY): Promise<{ js: string; css: string }> {
   const { build } = await import('esbuild');
   const bundle = await build({
     entryPoints: [entry],
     bundle: true,
     write: false,
+    // Not written: `outdir` only names the two outputs (main.js and the CSS it imports).
+    outdir: '/werkflow-ui',
     format: 'esm',
     target: 'es2022',
+    jsx: 'automatic',
     minify: true,
+    define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'silent',
   });
-  return bundle.outputFiles[0]!.text;
+  const output = (ext: string) => bundle.outputFiles.find((f) => f.path.endsWith(ext))?.text ?? '';
+  return { js: output('.js'), css: output('.css') };
 }
 
 interface Assets {
@@ -49,13 +55,18 @@ let assets: Promise<Assets> | undefined;
 /** Bundles the browser code once per process; later servers (tests) share the result. */
 function loadAssets(): Promise<Assets> {
   assets ??= (async () => {
-    const [html, css, js] = await Promise.all([
+    // Compiled (dist/): the bundle made by the build; from source: bundled now.
+    const built = existsSync(STATIC.js) && existsSync(STATIC.css);
+    const [html, bundle] = await Promise.all([
       readFile(STATIC.html, 'utf8'),
-      readFile(STATIC.css, 'utf8'),
-      // Compiled (dist/): the bundle made by the build; from source: bundled now.
-      existsSync(STATIC.js) ? readFile(STATIC.js, 'utf8') : bundleBrowserApp(),
+      built
+        ? Promise.all([readFile(STATIC.js, 'utf8'), readFile(STATIC.css, 'utf8')]).then(([js, css]) => ({
+            js,
+            css,
+          }))
+        : bundleBrowserApp(),
     ]);
-    return { html, css, js };
+    return { html, ...bundle };
   })();
   // A failed build is retried by the next request instead of being cached for good.
   assets.catch(() => (assets = undefined));

@@ -169,6 +169,37 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     );
   });
 
+  it('names the action templates that send an e-mail template, and refuses its deletion while they do', async () => {
+    const created = await manager.request('POST', '/api/email-templates', template({ name: 'In gebruik' }));
+    const t = created.json<{ id: string }>();
+    const unused = await manager.request('GET', `/api/email-templates/${t.id}/used-by`);
+    expect(unused.json()).toEqual({ items: [] });
+    const action = await manager.request('POST', '/api/templates', {
+      name: 'Kans bevestigen',
+      dossierType: 'opportunity',
+      event: { type: 'created' },
+      executionMode: 'semiAutomatic',
+      effect: { type: 'sendEmail', templateId: t.id, to: [{ type: 'address', address: 'a@example.nl' }] },
+    });
+    expect(action.statusCode, action.body).toBe(201);
+    const used = await reader.request('GET', `/api/email-templates/${t.id}/used-by`);
+    expect(used.json()).toEqual({
+      items: [
+        {
+          templateId: action.json<{ id: string }>().id,
+          name: 'Kans bevestigen',
+          active: expect.any(Boolean),
+        },
+      ],
+    });
+    const refused = await manager.request('DELETE', `/api/email-templates/${t.id}`);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({
+      error: { code: 'invalid_state', path: 'id', params: { names: 'Kans bevestigen', count: 1 } },
+    });
+    expect((await reader.request('GET', `/api/email-templates/${t.id}`)).statusCode).toBe(200);
+  });
+
   it('imports an Econobis template with a report', async () => {
     const res = await manager.request('POST', '/api/email-templates/import-econobis', {
       rootType: 'opportunity',

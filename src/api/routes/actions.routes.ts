@@ -10,6 +10,7 @@ import { WerkflowError } from '../../domain/errors.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { principalOf } from '../auth.hook.js';
 import { enginePrincipal } from '../principal.js';
+import { plainJson } from '../contract-schemas.js';
 import { CursorQuery, decodeCursor, encodeCursor, errorResponses } from '../schemas.js';
 
 const Params = Type.Object({ id: Type.String() });
@@ -61,6 +62,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/actions',
     {
       config: { permission: 'dossiers.read' },
+      ...plainJson,
       schema: {
         tags: ['actions'],
         summary: 'List actions: mine, my team’s, overdue, failed, by process, by dossier, by template',
@@ -80,7 +82,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         }),
         response: {
           200: Type.Object({
-            items: Type.Array(Type.Unknown()),
+            items: Type.Array(Type.Ref('Action')),
             nextCursor: Type.Union([Type.String(), Type.Null()]),
           }),
           ...errorResponses,
@@ -131,11 +133,12 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/actions/:id',
     {
       config: { permission: 'dossiers.read' },
+      ...plainJson,
       schema: {
         tags: ['actions'],
         summary: 'An action with its history',
         params: Params,
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: Type.Ref('Action'), ...errorResponses },
       },
     },
     async (request) => actionBody(await service.get((request.params as { id: string }).id)),
@@ -144,6 +147,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/actions/:id/preview',
     {
       config: { permission: 'actions.handle' },
+      ...plainJson,
       schema: {
         tags: ['actions'],
         summary: 'What executing the action would do (the rendered e-mail)',
@@ -157,11 +161,12 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/actions/:id/execute',
     {
       config: { permission: 'actions.handle' },
+      ...plainJson,
       schema: {
         tags: ['actions'],
         summary: 'Execute now (semi-automatic "Execute", or again after a failure)',
         params: Params,
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: Type.Ref('Action'), ...errorResponses },
       },
     },
     async (request) =>
@@ -171,6 +176,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/actions/:id/complete',
     {
       config: { permission: 'actions.handle' },
+      ...plainJson,
       schema: {
         tags: ['actions'],
         summary: 'Mark done (manual actions and to-dos)',
@@ -178,7 +184,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           'For manual and semi-automatic actions, and for automatic actions that failed (done by hand instead). A pending automatic action is the engine’s to perform: cancel it to stop it. A running action cannot be marked done or cancelled until it finishes.',
         params: Params,
         body: Type.Optional(Type.Object({ note: Type.Optional(Type.String({ maxLength: 2000 })) })),
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: Type.Ref('Action'), ...errorResponses },
       },
     },
     async (request) =>
@@ -194,12 +200,13 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/actions/:id/reschedule',
     {
       config: { permission: 'actions.handle' },
+      ...plainJson,
       schema: {
         tags: ['actions'],
         summary: 'Move the due time',
         params: Params,
         body: Type.Object({ dueAt: Type.String({ format: 'date-time' }) }),
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: Type.Ref('Action'), ...errorResponses },
       },
     },
     async (request) =>
@@ -215,12 +222,13 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/actions/:id/cancel',
     {
       config: { permission: 'actions.handle' },
+      ...plainJson,
       schema: {
         tags: ['actions'],
         summary: 'Cancel an open action',
         params: Params,
         body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) })),
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: Type.Ref('Action'), ...errorResponses },
       },
     },
     async (request) =>

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Werkflow } from '../../engine/werkflow.js';
+import { plainJson } from '../contract-schemas.js';
 import { errorResponses } from '../schemas.js';
 
 export function dossierTypeRoutes(app: FastifyInstance, werkflow: Werkflow): void {
@@ -8,10 +9,11 @@ export function dossierTypeRoutes(app: FastifyInstance, werkflow: Werkflow): voi
     '/api/dossier-types',
     {
       config: { permission: 'dossiers.read' },
+      ...plainJson,
       schema: {
         tags: ['dossier types'],
         summary: 'The dossier types (data groups) with their fields and statuses',
-        response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }) },
+        response: { 200: Type.Object({ items: Type.Array(Type.Ref('DossierType')) }) },
       },
     },
     async () => ({ items: [...werkflow.catalog.all()] }),
@@ -20,11 +22,12 @@ export function dossierTypeRoutes(app: FastifyInstance, werkflow: Werkflow): voi
     '/api/dossier-types/:type',
     {
       config: { permission: 'dossiers.read' },
+      ...plainJson,
       schema: {
         tags: ['dossier types'],
         summary: 'One dossier type',
         params: Type.Object({ type: Type.String() }),
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: Type.Ref('DossierType'), ...errorResponses },
       },
     },
     async (request) => werkflow.dossiers.typeOf((request.params as { type: string }).type),

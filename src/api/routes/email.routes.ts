@@ -4,6 +4,7 @@ import { WerkflowError } from '../../domain/errors.js';
 import { MAX_BODY_CHARS, MAX_SUBJECT_CHARS } from '../../effects/email/template-validation.js';
 import type { EmailTemplateInput, MailboxInput } from '../../engine/email.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
+import type { TemplateDefinition } from '../../domain/template/action-template.js';
 import type { EmailTemplate } from '../../store/email-template.repository.js';
 import type { SinkMessage } from '../../store/mail-sink.repository.js';
 import type { Mailbox } from '../../store/mailbox.repository.js';
@@ -394,6 +395,30 @@ function parseStatuses(raw: string | undefined): OutboxStatus[] | undefined {
  * connection; the password is write-only), the outbox (list, resend or dismiss what failed or is
  * in doubt), the mail history of a dossier, the e-mail settings, and the demo mail viewer.
  */
+/**
+ * The action templates that send an e-mail template (as their effect or their reminder), by their
+ * draft or their newest published version: an e-mail template they use may not be deleted.
+ */
+export async function emailTemplateUsers(
+  werkflow: Werkflow,
+  emailTemplateId: string,
+): Promise<{ templateId: string; name: string; active: boolean }[]> {
+  const uses = (d: TemplateDefinition | undefined) =>
+    d !== undefined &&
+    ((d.effect.type === 'sendEmail' && d.effect.templateId === emailTemplateId) ||
+      d.reminder?.emailTemplateId === emailTemplateId);
+  const users = [];
+  for (const t of await werkflow.templates.list()) {
+    const published =
+      t.publishedVersion === null
+        ? undefined
+        : (await werkflow.templates.get(t.id)).versions.at(-1)?.definition;
+    if (uses(t.draft) || uses(published))
+      users.push({ templateId: t.id, name: t.draft.name, active: t.active });
+  }
+  return users;
+}
+
 export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
   const email = werkflow.email;
   app.addSchema(TemplateBody);
@@ -623,14 +648,49 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       config: { permission: 'workflows.automatic' },
       schema: {
         tags: ['email'],
-        summary: 'Delete an e-mail template',
+        summary: 'Delete an e-mail template (refused while an action template uses it)',
         params: IdParams,
         response: { 204: Type.Null(), ...errorResponses },
       },
     },
     async (request, reply) => {
-      await email.deleteTemplate((request.params as { id: string }).id, actorOf(request));
+      const id = (request.params as { id: string }).id;
+      const users = await emailTemplateUsers(werkflow, id);
+      if (users.length > 0) {
+        const names = users.map((u) => u.name).join(', ');
+        throw new WerkflowError(
+          'invalid_state',
+          `This e-mail template is still used by ${users.length === 1 ? 'the action template' : 'these action templates'}: ${names}. Choose another e-mail template there first.`,
+          { path: 'id', params: { names, count: users.length } },
+        );
+      }
+      await email.deleteTemplate(id, actorOf(request));
       return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/api/email-templates/:id/used-by',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['email'],
+        summary: 'The action templates (and Econobis workflows) that send this e-mail template',
+        params: IdParams,
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({ templateId: Type.String(), name: Type.String(), active: Type.Boolean() }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const id = (request.params as { id: string }).id;
+      await email.getTemplate(id);
+      return { items: await emailTemplateUsers(werkflow, id) };
     },
   );
 

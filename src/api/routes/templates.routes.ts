@@ -5,6 +5,7 @@ import { type PendingChoice, pendingChoice } from '../../engine/impact.service.j
 import type { TemplateWarning } from '../../engine/template.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { enginePrincipal } from '../principal.js';
+import { plainJson } from '../contract-schemas.js';
 import { ImpactReportSchema } from '../explain.schemas.js';
 import { dossierBody, errorResponses } from '../schemas.js';
 
@@ -51,6 +52,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates',
     {
       config: { permission: 'dossiers.read' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary: 'List action templates',
@@ -59,7 +61,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           process: Type.Optional(Type.String()),
           active: Type.Optional(Type.Boolean()),
         }),
-        response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }), ...errorResponses },
+        response: { 200: Type.Object({ items: Type.Array(Type.Ref('Template')) }), ...errorResponses },
       },
     },
     async (request) => ({
@@ -72,6 +74,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates',
     {
       config: { permission: 'templates.manual' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary: 'Create an action template (a draft; publish=true publishes it at once)',
@@ -79,7 +82,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           'Automatic and semi-automatic templates need the right workflows.automatic (Automatische workflow); manual ones templates.manual.',
         querystring: Type.Object({ publish: Type.Optional(Type.Boolean()) }),
         body: Definition,
-        response: { 201: Type.Unknown(), ...errorResponses },
+        response: { 201: Type.Ref('Template'), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -93,11 +96,12 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id',
     {
       config: { permission: 'dossiers.read' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary: 'A template with its draft and published versions',
         params: Params,
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: Type.Ref('Template'), ...errorResponses },
       },
     },
     async (request) => templateBody(await service.get((request.params as { id: string }).id)),
@@ -106,12 +110,13 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id/draft',
     {
       config: { permission: 'templates.manual' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary: 'Replace the draft (checked against the dossier types when saved)',
         params: Params,
         body: Definition,
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: Type.Ref('Template'), ...errorResponses },
       },
     },
     async (request) =>
@@ -127,6 +132,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id/publish',
     {
       config: { permission: 'templates.manual' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary: 'Publish the draft as a new immutable version (dryRun=true: only show the impact)',
@@ -150,6 +156,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id/active',
     {
       config: { permission: 'templates.manual' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary: 'Switch a template on or off (dryRun=true: only show the impact)',
@@ -158,7 +165,13 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         params: Params,
         querystring: DryRunQuery,
         body: Type.Object({ active: Type.Boolean(), pending: Type.Optional(PendingBody.properties.pending) }),
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: {
+          200: Type.Intersect([
+            Type.Ref('Template'),
+            Type.Object({ impact: Type.Optional(ImpactReportSchema) }),
+          ]),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
@@ -179,6 +192,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id/simulate',
     {
       config: { permission: 'dossiers.read' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary:
@@ -190,7 +204,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
           }),
         ),
-        response: { 200: Type.Unknown(), ...errorResponses },
+        response: { 200: Type.Ref('Simulation'), ...errorResponses },
       },
     },
     async (request) => {
@@ -234,6 +248,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     '/api/templates/:id/apply-categories',
     {
       config: { permission: 'templates.manual' },
+      ...plainJson,
       schema: {
         tags: ['templates'],
         summary: 'Apply the linked categories to existing dossiers (dryRun: only count)',

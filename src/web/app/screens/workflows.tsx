@@ -1,0 +1,481 @@
+/**
+ * "Workflows", shaped like Econobis's menu: Taaktypes, Kansactie statussen, Kans statussen (and
+ * Intake maatregelen when the server has that view), each a table with Omschrijving / Actief /
+ * Verstuur herinnering and "Resultaten: N". A row opens its form; the fields of a workflow show
+ * only when it is switched on; template pickers offer only e-mail templates of the row's dossier
+ * type, with "new e-mail template" in place. Without the right `workflows.automatic` the settings
+ * are shown read-only with the reason.
+ */
+import {
+  Alert,
+  Button,
+  Checkbox,
+  Group,
+  Modal,
+  NumberInput,
+  Select,
+  Stack,
+  Switch,
+  Text,
+  Title,
+  UnstyledButton,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type ReactNode, useState } from 'react';
+import { useLocation } from 'wouter';
+import { api, apiPath } from '../api.js';
+import { ErrorAlert } from '../errors.js';
+import { type Label, useI18n } from '../i18n.js';
+import { useCan } from '../session.js';
+import { DataTable, PageHead, Query, RouteTabs, YesNo } from '../ui.js';
+import { EmailTemplateForm, useEmailTemplates } from './email-templates.js';
+
+interface StatusWorkflow {
+  readonly dossierType: string;
+  readonly status: string;
+  readonly description: Label;
+  readonly active: boolean;
+  readonly emailTemplateId: string | null;
+  readonly numberOfDays: number;
+  readonly sendReminder: boolean;
+  readonly reminderDays: number | null;
+  readonly recipients: ('resident' | 'coach')[];
+}
+
+interface Part {
+  readonly enabled: boolean;
+  readonly emailTemplateId: string | null;
+}
+
+interface TaskTypeWorkflows {
+  readonly taskType: string;
+  readonly label: Label;
+  readonly new: Part;
+  readonly expired: Part;
+  readonly completed: Part & { numberOfDays: number };
+}
+
+/**
+ * Econobis has a fourth view, Intake maatregelen; it comes when the server offers
+ * `GET /api/workflows/intake-measures`.
+ */
+const VIEWS = ['task-types', 'opportunity-actions', 'opportunities'] as const;
+type View = (typeof VIEWS)[number];
+
+/** Kans statussen are the opportunity's own; every other status workflow is a kansactie's. */
+const isOpportunity = (row: StatusWorkflow) => row.dossierType === 'opportunity';
+
+export function WorkflowsPage({ params }: { params?: { view?: string } }) {
+  const { t } = useI18n();
+  const [, navigate] = useLocation();
+  const canEdit = useCan('workflows.automatic');
+  const view: View = VIEWS.includes(params?.view as View) ? (params!.view as View) : 'opportunity-actions';
+  return (
+    <>
+      <PageHead title={t('workflows.title')} />
+      <Text c="dimmed" mb="sm">
+        {t('workflows.intro')}
+      </Text>
+      {!canEdit ? (
+        <Alert color="gray" mb="md" data-testid="read-only">
+          {t('workflows.readOnly')}
+        </Alert>
+      ) : null}
+      <RouteTabs
+        value={view}
+        label={t('workflows.views')}
+        tabs={VIEWS.map((v) => ({ value: v, label: t(`workflows.view.${v}`) }))}
+        onChange={(v) => navigate(`/workflows/${v}`)}
+      >
+        {view === 'task-types' ? <TaskTypesView /> : <StatusView opportunities={view === 'opportunities'} />}
+      </RouteTabs>
+    </>
+  );
+}
+
+function Results({ count }: { count: number }) {
+  const { t } = useI18n();
+  return (
+    <Text fw={600} mb="xs" data-testid="results">
+      {t('workflows.results', { count })}
+    </Text>
+  );
+}
+
+/** A row's description as the button that opens its form. */
+function RowButton({ onClick, children }: { onClick: () => void; children: ReactNode }) {
+  return (
+    <UnstyledButton onClick={onClick} className="row-button">
+      {children}
+    </UnstyledButton>
+  );
+}
+
+/** "Resultaten: N" and the table: Omschrijving (opens the row's form) and yes/no columns. */
+function WorkflowRows<R>({
+  className,
+  rows,
+  head,
+  describe,
+  cells,
+  onOpen,
+}: {
+  className: string;
+  rows: R[];
+  head: string[];
+  describe: (row: R) => string;
+  cells: (row: R) => boolean[];
+  onOpen: (row: R) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      <Results count={rows.length} />
+      <DataTable
+        className={className}
+        head={[t('workflows.col.description'), ...head]}
+        rows={rows.map((row) => [
+          <RowButton key="d" onClick={() => onOpen(row)}>
+            {describe(row)}
+          </RowButton>,
+          ...cells(row).map((value, i) => <YesNo key={i} value={value} />),
+        ])}
+      />
+    </>
+  );
+}
+
+function StatusView({ opportunities }: { opportunities: boolean }) {
+  const { t, label } = useI18n();
+  const [open, setOpen] = useState<StatusWorkflow | null>(null);
+  const rows = useQuery({
+    queryKey: ['workflows', 'statuses'],
+    queryFn: async () => (await api<{ items: StatusWorkflow[] }>('GET', '/api/workflows/statuses')).items,
+  });
+  return (
+    <section>
+      <Title order={2} size="h3" mb="xs">
+        {t(opportunities ? 'workflows.on.opportunities' : 'workflows.on.opportunityActions')}
+      </Title>
+      <Text c="dimmed" size="sm" mb="sm">
+        {t('workflows.statuses.intro')}
+      </Text>
+      <Query query={rows}>
+        {(all) => (
+          <WorkflowRows
+            className="workflow-table"
+            rows={all.filter((r) => isOpportunity(r) === opportunities)}
+            head={[t('workflows.col.active'), t('workflows.col.reminder')]}
+            describe={(row) => label(row.description)}
+            cells={(row) => [row.active, row.sendReminder]}
+            onOpen={setOpen}
+          />
+        )}
+      </Query>
+      {open ? <StatusForm row={open} onClose={() => setOpen(null)} /> : null}
+    </section>
+  );
+}
+
+/** A template picker with only the e-mail templates of one dossier type, and "new" in place. */
+function TemplatePicker({
+  rootType,
+  value,
+  onChange,
+  label: text,
+  required,
+  error,
+}: {
+  rootType: string;
+  value: string | null;
+  onChange: (id: string | null) => void;
+  label: string;
+  required?: boolean;
+  error?: string;
+}) {
+  const { t } = useI18n();
+  const canEdit = useCan('workflows.automatic');
+  const templates = useEmailTemplates();
+  const [creating, setCreating] = useState(false);
+  const fitting = (templates.data ?? []).filter((x) => x.rootType === rootType);
+  return (
+    <>
+      <Group align="end" gap="xs" wrap="nowrap">
+        <Select
+          style={{ flex: 1 }}
+          label={text}
+          required={required}
+          placeholder={t('workflows.form.chooseTemplate')}
+          value={value}
+          onChange={onChange}
+          error={error}
+          searchable
+          nothingFoundMessage={t('workflows.form.noTemplates')}
+          data={fitting.map((x) => ({ value: x.id, label: x.name }))}
+          comboboxProps={{ withinPortal: true }}
+        />
+        {canEdit ? (
+          <Button variant="default" onClick={() => setCreating(true)}>
+            {t('workflows.form.newTemplate')}
+          </Button>
+        ) : null}
+      </Group>
+      {creating ? (
+        <Modal opened onClose={() => setCreating(false)} title={t('email.newTitle')} size="xl">
+          <EmailTemplateForm
+            template={null}
+            rootType={rootType}
+            onSaved={(saved) => {
+              onChange(saved.id);
+              setCreating(false);
+            }}
+          />
+        </Modal>
+      ) : null}
+    </>
+  );
+}
+
+/** Saves a form, closes it and re-reads the workflow tables. */
+function useSave(path: string, onClose: () => void) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: unknown) => api('PUT', path, body),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ['workflows'] });
+      void client.invalidateQueries({ queryKey: ['templates'] });
+      onClose();
+    },
+  });
+}
+
+function FormButtons({ busy, onClose }: { busy: boolean; onClose: () => void }) {
+  const { t } = useI18n();
+  const canEdit = useCan('workflows.automatic');
+  return (
+    <Group justify="flex-end">
+      <Button variant="default" onClick={onClose}>
+        {canEdit ? t('cancel') : t('close')}
+      </Button>
+      {canEdit ? (
+        <Button type="submit" loading={busy}>
+          {t('save')}
+        </Button>
+      ) : null}
+    </Group>
+  );
+}
+
+function StatusForm({ row, onClose }: { row: StatusWorkflow; onClose: () => void }) {
+  const { t, label } = useI18n();
+  const canEdit = useCan('workflows.automatic');
+  const [active, setActive] = useState(row.active);
+  const [templateId, setTemplateId] = useState<string | null>(row.emailTemplateId);
+  const [days, setDays] = useState<number | string>(row.numberOfDays);
+  const [reminder, setReminder] = useState(row.sendReminder);
+  const [reminderDays, setReminderDays] = useState<number | string>(row.reminderDays ?? 7);
+  const [recipients, setRecipients] = useState<string[]>(row.recipients);
+  const [missing, setMissing] = useState(false);
+  const save = useSave(apiPath('workflows', 'statuses', row.dossierType, row.status), onClose);
+  return (
+    <Modal
+      opened
+      onClose={onClose}
+      title={t('workflows.form.title', { description: label(row.description) })}
+      size="lg"
+    >
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (active && !templateId) return setMissing(true);
+          // Off and never given a template: there is nothing to save.
+          if (!active && !templateId) return onClose();
+          save.mutate({
+            active,
+            emailTemplateId: templateId,
+            numberOfDays: Number(days) || 0,
+            sendReminder: active && reminder,
+            ...(active && reminder ? { reminderDays: Number(reminderDays) || 1 } : {}),
+            ...(recipients.length > 0 ? { recipients } : {}),
+          });
+        }}
+      >
+        <fieldset disabled={!canEdit} className="plain-fieldset">
+          <Stack>
+            <Switch
+              label={t('workflows.form.active')}
+              checked={active}
+              onChange={(e) => setActive(e.currentTarget.checked)}
+            />
+            {active ? (
+              <>
+                <TemplatePicker
+                  rootType={row.dossierType}
+                  label={t('workflows.form.template')}
+                  required
+                  value={templateId}
+                  onChange={(v) => {
+                    setTemplateId(v);
+                    setMissing(false);
+                  }}
+                  error={missing ? t('workflows.form.needTemplate') : undefined}
+                />
+                <NumberInput
+                  label={t('workflows.form.days')}
+                  min={0}
+                  max={3650}
+                  value={days}
+                  onChange={setDays}
+                  w={260}
+                />
+                <Switch
+                  label={t('workflows.form.reminder')}
+                  checked={reminder}
+                  onChange={(e) => setReminder(e.currentTarget.checked)}
+                />
+                {reminder ? (
+                  <NumberInput
+                    label={t('workflows.form.reminderDays')}
+                    min={1}
+                    max={3650}
+                    value={reminderDays}
+                    onChange={setReminderDays}
+                    w={260}
+                  />
+                ) : null}
+                <Checkbox.Group
+                  label={t('workflows.form.recipients')}
+                  value={recipients}
+                  onChange={setRecipients}
+                >
+                  <Group mt={4}>
+                    <Checkbox value="resident" label={t('workflows.form.resident')} />
+                    <Checkbox value="coach" label={t('workflows.form.coach')} />
+                  </Group>
+                </Checkbox.Group>
+              </>
+            ) : (
+              <Text size="sm" c="dimmed">
+                {t('workflows.form.offHelp')}
+              </Text>
+            )}
+            <ErrorAlert error={save.error} />
+            <FormButtons busy={save.isPending} onClose={onClose} />
+          </Stack>
+        </fieldset>
+      </form>
+    </Modal>
+  );
+}
+
+function TaskTypesView() {
+  const { t, label } = useI18n();
+  const [open, setOpen] = useState<TaskTypeWorkflows | null>(null);
+  const rows = useQuery({
+    queryKey: ['workflows', 'task-types'],
+    queryFn: async () =>
+      (await api<{ items: TaskTypeWorkflows[] }>('GET', '/api/workflows/task-types')).items,
+  });
+  return (
+    <section>
+      <Title order={2} size="h3" mb="xs">
+        {t('workflows.on.taskTypes')}
+      </Title>
+      <Text c="dimmed" size="sm" mb="sm">
+        {t('workflows.tasks.intro')}
+      </Text>
+      <Query query={rows}>
+        {(all) => (
+          <WorkflowRows
+            className="task-type-table"
+            rows={all}
+            head={[t('workflows.tasks.new'), t('workflows.tasks.expired'), t('workflows.tasks.completed')]}
+            describe={(row) => label(row.label)}
+            cells={(row) => [row.new.enabled, row.expired.enabled, row.completed.enabled]}
+            onOpen={setOpen}
+          />
+        )}
+      </Query>
+      {open ? <TaskTypeForm row={open} onClose={() => setOpen(null)} /> : null}
+    </section>
+  );
+}
+
+function TaskTypeForm({ row, onClose }: { row: TaskTypeWorkflows; onClose: () => void }) {
+  const { t, label } = useI18n();
+  const canEdit = useCan('workflows.automatic');
+  const [parts, setParts] = useState({ new: row.new, expired: row.expired, completed: row.completed });
+  const save = useSave(apiPath('workflows', 'task-types', row.taskType), onClose);
+  const part = (key: 'new' | 'expired' | 'completed', extra?: ReactNode) => (
+    <Stack gap="xs" className="workflow-part">
+      <Switch
+        label={t(`workflows.tasks.uses.${key}`)}
+        checked={parts[key].enabled}
+        onChange={(e) => {
+          const enabled = e.currentTarget.checked;
+          setParts((p) => ({ ...p, [key]: { ...p[key], enabled } }));
+        }}
+      />
+      <Text size="sm" c="dimmed">
+        {t(`workflows.tasks.${key}.help`)}
+      </Text>
+      {parts[key].enabled ? (
+        <>
+          <TemplatePicker
+            rootType="task"
+            label={t('workflows.form.template')}
+            required
+            value={parts[key].emailTemplateId}
+            onChange={(v) => setParts((p) => ({ ...p, [key]: { ...p[key], emailTemplateId: v } }))}
+          />
+          {extra}
+        </>
+      ) : null}
+    </Stack>
+  );
+  const body = (p: Part) => ({
+    enabled: p.enabled,
+    ...(p.emailTemplateId ? { emailTemplateId: p.emailTemplateId } : {}),
+  });
+  return (
+    <Modal
+      opened
+      onClose={onClose}
+      title={t('workflows.tasks.formTitle', { label: label(row.label) })}
+      size="lg"
+    >
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          save.mutate({
+            new: body(parts.new),
+            expired: body(parts.expired),
+            completed: { ...body(parts.completed), numberOfDays: parts.completed.numberOfDays },
+          });
+        }}
+      >
+        <fieldset disabled={!canEdit} className="plain-fieldset">
+          <Stack>
+            {part('expired')}
+            {part(
+              'completed',
+              <NumberInput
+                label={t('workflows.tasks.days')}
+                min={0}
+                max={3650}
+                w={260}
+                value={parts.completed.numberOfDays}
+                onChange={(v) =>
+                  setParts((p) => ({ ...p, completed: { ...p.completed, numberOfDays: Number(v) || 0 } }))
+                }
+              />,
+            )}
+            {part('new')}
+            <ErrorAlert error={save.error} />
+            <FormButtons busy={save.isPending} onClose={onClose} />
+          </Stack>
+        </fieldset>
+      </form>
+    </Modal>
+  );
+}
