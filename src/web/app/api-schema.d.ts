@@ -7595,7 +7595,9 @@ export interface paths {
         put?: never;
         /**
          * Apply the linked categories to existing dossiers (dryRun: only count)
-         * @description Needs the right `templates.manual` (Handmatige actie-templates).
+         * @description toStamp and toRemove count actions (a fan-out template: one per related dossier). A dry run does the same work and rolls it back, so applying does exactly what it reported; applying again reports and does 0 / 0.
+         *
+         *     Needs the right `templates.manual` (Handmatige actie-templates).
          */
         post: {
             parameters: {
@@ -9082,6 +9084,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/intake-measures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Workflows on intake measures: per measure category the opportunity, opportunity action and mail made when an intake gets it
+         * @description Needs the right `dossiers.read` (Dossiers inzien).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: unknown[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/intake-measures/{measureCategory}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * When an intake gets this measure: the opportunity (status), an opportunity action, a mail
+         * @description Needs the right `workflows.automatic` (Automatische workflow).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The measure category (dossier id) */
+                    measureCategory: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active: boolean;
+                        emailTemplateId?: string | null;
+                        opportunityAction?: {
+                            /** @description quotationRequest, visit, budgetRequest or referral */
+                            dossierType: string;
+                            /** @description e.g. the supplier asked for a quotation */
+                            organisationId?: string;
+                            status: string;
+                        } | null;
+                        /** @description Status of the opportunity that is made */
+                        opportunityStatus: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/statuses": {
         parameters: {
             query?: never;
@@ -9151,8 +9306,13 @@ export interface paths {
                         active: boolean;
                         emailTemplateId: string;
                         numberOfDays: number;
+                        /** @description Who gets the mail: the resident (contact of the intake), the coach, or both */
                         recipients?: ("resident" | "coach")[];
                         reminderDays?: number;
+                        /** @description The reminder's own e-mail template (default: the first mail's) */
+                        reminderEmailTemplateId?: string;
+                        /** @description Who gets the mail: the resident (contact of the intake), the coach, or both */
+                        reminderRecipients?: ("resident" | "coach")[];
                         sendReminder: boolean;
                     };
                 };
