@@ -136,6 +136,57 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
     expect(saved).toMatchObject({ active: true, numberOfDays: 3, sendReminder: true, reminderDays: 7 });
   });
 
+  it('shows the intake-measure workflows, offers only the row’s e-mail templates, and saves a measure switched on', async () => {
+    await page.goto(`${server.base}/workflows/opportunity-actions`);
+    await page.getByRole('tab', { name: 'Intake maatregelen' }).click();
+    const table = page.locator('.intake-measure-table');
+    await table.waitFor();
+    expect(await table.locator('thead th').allTextContents()).toEqual(['Omschrijving', 'Actief']);
+    const rows = await server.werkflow.econobis.intakeMeasureWorkflows();
+    expect(await page.getByTestId('results').textContent()).toBe(`Resultaten: ${rows.length}`);
+    const target = rows.find((r) => !r.active)!;
+    const targetRow = table
+      .locator('tbody tr')
+      .filter({ has: page.getByRole('button', { name: target.label, exact: true }) });
+    expect(await targetRow.locator('td').nth(1).textContent()).toBe('Nee');
+    await targetRow.getByRole('button', { name: target.label, exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    // The workflow's fields show only once it is switched on.
+    expect(await dialog.getByRole('textbox', { name: 'Status van de kans' }).count()).toBe(0);
+    await dialog.getByRole('switch', { name: 'Actief' }).check();
+    await dialog.getByRole('textbox', { name: 'Status van de kans' }).click();
+    await page.getByRole('option').first().click();
+    await dialog.getByRole('textbox', { name: 'Kansactie', exact: true }).click();
+    await page.getByRole('option', { name: 'Offerteverzoek' }).click();
+    await dialog.getByRole('textbox', { name: 'Status van de kansactie' }).click();
+    await page.getByRole('option').first().click();
+    await dialog.getByRole('textbox', { name: 'E-mailtemplate (bij een nieuwe kans)' }).click();
+    // Only the templates the row offers (written for opportunities).
+    const offered = await page.getByRole('option').allTextContents();
+    expect(offered.sort()).toEqual(target.emailTemplates.map((x) => x.name).sort());
+    expect(offered.length).toBeGreaterThan(0);
+    await page.getByRole('option').first().click();
+    await settled(page);
+    await expectAccessible(page, 'intake measure form');
+    await screenshot(page, 'econobis-intake-measure-form-nl-1280');
+    await dialog.getByRole('button', { name: 'Opslaan' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await page.reload();
+    const reloaded = page
+      .locator('.intake-measure-table tbody tr')
+      .filter({ has: page.getByRole('button', { name: target.label, exact: true }) });
+    await reloaded.waitFor();
+    expect(await reloaded.locator('td').nth(1).textContent()).toBe('Ja');
+    const saved = (await server.werkflow.econobis.intakeMeasureWorkflows()).find(
+      (r) => r.measureCategory === target.measureCategory,
+    )!;
+    expect(saved.active).toBe(true);
+    expect(saved.opportunityStatus).not.toBeNull();
+    expect(saved.opportunityAction).toMatchObject({ dossierType: 'quotationRequest' });
+    expect(target.emailTemplates.map((x) => x.id)).toContain(saved.emailTemplateId);
+  });
+
   it('lists a received message in the mail viewer and opens it in a sandboxed frame', async () => {
     await page.getByRole('link', { name: 'Mailviewer' }).click();
     const first = page.locator('.mail-table tbody tr a').first();
@@ -202,6 +253,7 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
           ['action', `/actions/${action.id}`],
           ['workflows', '/workflows/opportunity-actions'],
           ['workflows-task-types', '/workflows/task-types'],
+          ['workflows-intake-measures', '/workflows/intake-measures'],
           ['templates', '/templates'],
           ['template', `/templates/${actionTemplate.id}`],
           ['template-new', '/templates/new'],

@@ -1,6 +1,6 @@
 /**
- * "Workflows", shaped like Econobis's menu: Taaktypes, Kansactie statussen, Kans statussen (and
- * Intake maatregelen when the server has that view), each a table with Omschrijving / Actief /
+ * "Workflows", shaped like Econobis's menu: Taaktypes, Kansactie statussen, Kans statussen and
+ * Intake maatregelen, each a table with Omschrijving / Actief /
  * Verstuur herinnering and "Resultaten: N". A row opens its form; the fields of a workflow show
  * only when it is switched on; template pickers offer only e-mail templates of the row's dossier
  * type, with "new e-mail template" in place. Without the right `workflows.automatic` the settings
@@ -27,6 +27,7 @@ import { api, apiPath } from '../api.js';
 import { ErrorAlert } from '../errors.js';
 import { type Label, useI18n } from '../i18n.js';
 import { useCan } from '../session.js';
+import { useDossierTypes } from '../dossier-types.js';
 import { DataTable, PageHead, Query, RouteTabs, YesNo } from '../ui.js';
 import { EmailTemplateForm, useEmailTemplates } from './email-templates.js';
 
@@ -42,6 +43,23 @@ interface StatusWorkflow {
   readonly recipients: ('resident' | 'coach')[];
 }
 
+interface IntakeMeasureWorkflow {
+  readonly measureCategory: string;
+  readonly label: string;
+  readonly active: boolean;
+  readonly opportunityStatus: string | null;
+  readonly opportunityAction: {
+    readonly dossierType: string;
+    readonly status: string;
+    readonly organisationId: string | null;
+  } | null;
+  readonly emailTemplateId: string | null;
+  readonly emailTemplates: readonly { id: string; name: string; rootType: string }[];
+}
+
+/** The kinds of opportunity action an intake-measure workflow can make (kansacties). */
+const ACTION_TYPES = ['quotationRequest', 'visit', 'budgetRequest', 'referral'] as const;
+
 interface Part {
   readonly enabled: boolean;
   readonly emailTemplateId: string | null;
@@ -56,10 +74,10 @@ interface TaskTypeWorkflows {
 }
 
 /**
- * Econobis has a fourth view, Intake maatregelen; it comes when the server offers
- * `GET /api/workflows/intake-measures`.
+ * Econobis's four views; Intake maatregelen is per measure category: the opportunity (with its
+ * status), an opportunity action and a mail made when an intake gets the measure.
  */
-const VIEWS = ['task-types', 'opportunity-actions', 'opportunities'] as const;
+const VIEWS = ['task-types', 'opportunity-actions', 'opportunities', 'intake-measures'] as const;
 type View = (typeof VIEWS)[number];
 
 /** Kans statussen are the opportunity's own; every other status workflow is a kansactie's. */
@@ -87,7 +105,13 @@ export function WorkflowsPage({ params }: { params?: { view?: string } }) {
         tabs={VIEWS.map((v) => ({ value: v, label: t(`workflows.view.${v}`) }))}
         onChange={(v) => navigate(`/workflows/${v}`)}
       >
-        {view === 'task-types' ? <TaskTypesView /> : <StatusView opportunities={view === 'opportunities'} />}
+        {view === 'task-types' ? (
+          <TaskTypesView />
+        ) : view === 'intake-measures' ? (
+          <IntakeMeasuresView />
+        ) : (
+          <StatusView opportunities={view === 'opportunities'} />
+        )}
       </RouteTabs>
     </>
   );
@@ -185,8 +209,11 @@ function TemplatePicker({
   label: text,
   required,
   error,
+  choices,
 }: {
   rootType: string;
+  /** The templates the row offers (its `emailTemplates`); default: those of `rootType`. */
+  choices?: readonly { id: string; name: string }[];
   value: string | null;
   onChange: (id: string | null) => void;
   label: string;
@@ -197,7 +224,11 @@ function TemplatePicker({
   const canEdit = useCan('workflows.automatic');
   const templates = useEmailTemplates();
   const [creating, setCreating] = useState(false);
-  const fitting = (templates.data ?? []).filter((x) => x.rootType === rootType);
+  const ofType = (templates.data ?? []).filter((x) => x.rootType === rootType);
+  // A template made here with "new" is chosen before the row's own list is read again.
+  const fitting = choices
+    ? [...choices, ...ofType.filter((x) => x.id === value && !choices.some((c) => c.id === x.id))]
+    : ofType;
   return (
     <>
       <Group align="end" gap="xs" wrap="nowrap">
@@ -368,22 +399,35 @@ function StatusForm({ row, onClose }: { row: StatusWorkflow; onClose: () => void
   );
 }
 
+/** The rows of one workflow view (`GET /api/workflows/{view}`). */
+function useWorkflowRows<R>(view: 'task-types' | 'intake-measures') {
+  return useQuery({
+    queryKey: ['workflows', view],
+    queryFn: async () => (await api<{ items: R[] }>('GET', apiPath('workflows', view))).items,
+  });
+}
+
+/** A view's heading and its one-line help. */
+function ViewHead({ title, intro }: { title: string; intro: string }) {
+  return (
+    <>
+      <Title order={2} size="h3" mb="xs">
+        {title}
+      </Title>
+      <Text c="dimmed" size="sm" mb="sm">
+        {intro}
+      </Text>
+    </>
+  );
+}
+
 function TaskTypesView() {
   const { t, label } = useI18n();
   const [open, setOpen] = useState<TaskTypeWorkflows | null>(null);
-  const rows = useQuery({
-    queryKey: ['workflows', 'task-types'],
-    queryFn: async () =>
-      (await api<{ items: TaskTypeWorkflows[] }>('GET', '/api/workflows/task-types')).items,
-  });
+  const rows = useWorkflowRows<TaskTypeWorkflows>('task-types');
   return (
     <section>
-      <Title order={2} size="h3" mb="xs">
-        {t('workflows.on.taskTypes')}
-      </Title>
-      <Text c="dimmed" size="sm" mb="sm">
-        {t('workflows.tasks.intro')}
-      </Text>
+      <ViewHead title={t('workflows.on.taskTypes')} intro={t('workflows.tasks.intro')} />
       <Query query={rows}>
         {(all) => (
           <WorkflowRows
@@ -471,6 +515,132 @@ function TaskTypeForm({ row, onClose }: { row: TaskTypeWorkflows; onClose: () =>
               />,
             )}
             {part('new')}
+            <ErrorAlert error={save.error} />
+            <FormButtons busy={save.isPending} onClose={onClose} />
+          </Stack>
+        </fieldset>
+      </form>
+    </Modal>
+  );
+}
+
+function IntakeMeasuresView() {
+  const { t } = useI18n();
+  const [open, setOpen] = useState<IntakeMeasureWorkflow | null>(null);
+  const rows = useWorkflowRows<IntakeMeasureWorkflow>('intake-measures');
+  return (
+    <section>
+      <ViewHead title={t('workflows.on.intakeMeasures')} intro={t('workflows.measures.intro')} />
+      <Query query={rows}>
+        {(all) => (
+          <WorkflowRows
+            className="intake-measure-table"
+            rows={all}
+            head={[t('workflows.col.active')]}
+            describe={(row) => row.label}
+            cells={(row) => [row.active]}
+            onOpen={setOpen}
+          />
+        )}
+      </Query>
+      {open ? <IntakeMeasureForm row={open} onClose={() => setOpen(null)} /> : null}
+    </section>
+  );
+}
+
+function IntakeMeasureForm({ row, onClose }: { row: IntakeMeasureWorkflow; onClose: () => void }) {
+  const { t, label } = useI18n();
+  const canEdit = useCan('workflows.automatic');
+  const types = useDossierTypes();
+  const [active, setActive] = useState(row.active);
+  const [status, setStatus] = useState<string | null>(row.opportunityStatus);
+  const [actionType, setActionType] = useState<string | null>(row.opportunityAction?.dossierType ?? null);
+  const [actionStatus, setActionStatus] = useState<string | null>(row.opportunityAction?.status ?? null);
+  const [templateId, setTemplateId] = useState<string | null>(row.emailTemplateId);
+  const [missing, setMissing] = useState(false);
+  const save = useSave(apiPath('workflows', 'intake-measures', row.measureCategory), onClose);
+  const typeOf = (key: string | null) => (types.data ?? []).find((x) => x.key === key);
+  const statusesOf = (key: string | null) =>
+    (typeOf(key)?.statuses ?? []).map((s) => ({ value: s.code, label: label(s.label) }));
+  return (
+    <Modal opened onClose={onClose} title={t('workflows.form.title', { description: row.label })} size="lg">
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (active && (!status || (actionType && !actionStatus))) return setMissing(true);
+          // Off and never set up: there is nothing to save.
+          if (!active && !status) return onClose();
+          const organisationId =
+            actionType === row.opportunityAction?.dossierType ? row.opportunityAction.organisationId : null;
+          save.mutate({
+            active,
+            opportunityStatus: status,
+            opportunityAction:
+              actionType && actionStatus
+                ? {
+                    dossierType: actionType,
+                    status: actionStatus,
+                    ...(organisationId ? { organisationId } : {}),
+                  }
+                : null,
+            emailTemplateId: templateId,
+          });
+        }}
+      >
+        <fieldset disabled={!canEdit} className="plain-fieldset">
+          <Stack>
+            <Switch
+              label={t('workflows.form.active')}
+              checked={active}
+              onChange={(e) => setActive(e.currentTarget.checked)}
+            />
+            {active ? (
+              <>
+                <Select
+                  label={t('workflows.measures.opportunityStatus')}
+                  required
+                  value={status}
+                  onChange={setStatus}
+                  data={statusesOf('opportunity')}
+                  error={missing && !status ? t('workflows.measures.needStatus') : undefined}
+                  comboboxProps={{ withinPortal: true }}
+                />
+                <Select
+                  label={t('workflows.measures.actionType')}
+                  placeholder={t('workflows.measures.noAction')}
+                  clearable
+                  value={actionType}
+                  onChange={(v) => {
+                    setActionType(v);
+                    setActionStatus(null);
+                  }}
+                  data={ACTION_TYPES.map((key) => ({ value: key, label: label(typeOf(key)?.label, key) }))}
+                  comboboxProps={{ withinPortal: true }}
+                />
+                {actionType ? (
+                  <Select
+                    label={t('workflows.measures.actionStatus')}
+                    required
+                    value={actionStatus}
+                    onChange={setActionStatus}
+                    data={statusesOf(actionType)}
+                    error={missing && !actionStatus ? t('workflows.measures.needStatus') : undefined}
+                    comboboxProps={{ withinPortal: true }}
+                  />
+                ) : null}
+                <TemplatePicker
+                  rootType="opportunity"
+                  choices={row.emailTemplates}
+                  label={t('workflows.measures.template')}
+                  value={templateId}
+                  onChange={setTemplateId}
+                />
+              </>
+            ) : (
+              <Text size="sm" c="dimmed">
+                {t('workflows.measures.offHelp')}
+              </Text>
+            )}
             <ErrorAlert error={save.error} />
             <FormButtons busy={save.isPending} onClose={onClose} />
           </Stack>
