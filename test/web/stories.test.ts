@@ -87,7 +87,8 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
       await expectAccessible(page, 'new template form');
       await screenshot(page, 'coachview-template-new-nl-1280');
       await page.getByRole('button', { name: 'Template aanmaken' }).click();
-      await page.waitForURL(/\/templates\/[\w-]+$/);
+      // The page starts on /templates/new, which the pattern must not match: wait for the new id.
+      await page.waitForURL(/\/templates\/(?!new$)[\w-]+$/);
       const id = page.url().split('/').pop()!;
 
       // The live simulation answers for the saved draft; then publish and switch it on.
