@@ -59,18 +59,25 @@ export function TemplatesPage() {
               t('templates.col.active'),
               t('templates.col.version'),
             ]}
-            rows={items.map((x) => [
-              <AppLink key="n" href={`/templates/${encodeURIComponent(x.id)}`} strong>
-                {x.draft.name || x.id}
-              </AppLink>,
-              x.draft.process ?? '',
-              label(types.data?.find((d) => d.key === x.draft.dossierType)?.label, x.draft.dossierType),
-              tOr(`event.${x.draft.event.type}`, x.draft.event.type),
-              describeTiming(x.draft.timing, i18n.lang),
-              tOr(`mode.${x.draft.executionMode}`, x.draft.executionMode),
-              <YesNo key="a" value={x.active} />,
-              x.publishedVersion === null ? t('templates.unpublished') : `v${x.publishedVersion}`,
-            ])}
+            rows={items.map((x) => {
+              const type = types.data?.find((d) => d.key === x.draft.dossierType);
+              // Field labels, not keys, in the timing sentence ("1 dag na Geplande einddatum").
+              const fieldLabels = Object.fromEntries(
+                (type?.fields ?? []).map((f) => [f.key, label(f.label)]),
+              );
+              return [
+                <AppLink key="n" href={`/templates/${encodeURIComponent(x.id)}`} strong>
+                  {x.draft.name || x.id}
+                </AppLink>,
+                x.draft.process ?? '',
+                label(type?.label, x.draft.dossierType),
+                tOr(`event.${x.draft.event.type}`, x.draft.event.type),
+                describeTiming(x.draft.timing, i18n.lang, fieldLabels),
+                tOr(`mode.${x.draft.executionMode}`, x.draft.executionMode),
+                <YesNo key="a" value={x.active} />,
+                x.publishedVersion === null ? t('templates.unpublished') : `v${x.publishedVersion}`,
+              ];
+            })}
           />
         )}
       </Query>
