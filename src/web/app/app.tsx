@@ -6,6 +6,7 @@ import { useI18n } from './i18n.js';
 import { useMe } from './session.js';
 import { Shell } from './shell.js';
 import { ActionDetail, ActionsPage } from './screens/actions.js';
+import { AdminPage } from './screens/admin.js';
 import { DossierDetail, DossiersPage } from './screens/dossiers.js';
 import { EmailTemplateEditor, EmailTemplatesPage } from './screens/email-templates.js';
 import { LoginPage } from './screens/login.js';
@@ -58,6 +59,8 @@ export function App() {
               <Route path="/dossiers/:type/:id">{(p) => <DossierDetail type={p.type} id={p.id} />}</Route>
               <Route path="/mail" component={MailViewer} />
               <Route path="/mail/:id">{(p) => <MailMessage id={p.id} />}</Route>
+              <Route path="/admin" component={AdminPage} />
+              <Route path="/admin/:view" component={AdminPage} />
               <Route component={NotFound} />
             </Switch>
           </Shell>

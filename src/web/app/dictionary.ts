@@ -1,4 +1,6 @@
 /** Every string the UI shows, in Dutch (the default) and English; `en` must have every key of `nl`. */
+import { adminEn, adminNl } from './dictionary-admin.js';
+
 export type Lang = 'nl' | 'en';
 
 /** A label as the API gives them: `{ nl, en }`. */
@@ -516,6 +518,7 @@ export const nl = {
   'templates.publish.impact':
     'Open acties: {open}; blijven staan: {kept}; geannuleerd: {cancelled}; opnieuw gepland: {retimed}; dossiers die er nu bij komen: {fresh}.',
   'templates.publish.confirm': 'Nu publiceren',
+  ...adminNl,
 };
 
 export type Key = keyof typeof nl;
@@ -1024,4 +1027,5 @@ export const en: Record<Key, string> = {
   'templates.publish.impact':
     'Open actions: {open}; kept: {kept}; cancelled: {cancelled}; timed again: {retimed}; dossiers that now come in: {fresh}.',
   'templates.publish.confirm': 'Publish now',
+  ...adminEn,
 };

@@ -17,6 +17,7 @@ const MENU: [string, Key][] = [
   ['/email-templates', 'nav.emailTemplates'],
   ['/dossiers', 'nav.dossiers'],
   ['/mail', 'nav.mail'],
+  ['/admin', 'nav.admin'],
 ];
 
 export function Shell({ me, children }: { me: Me; children: ReactNode }) {
@@ -62,7 +63,7 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label={t('nav.label')}>
-        {MENU.map(([href, key]) => {
+        {MENU.filter(([href]) => href !== '/admin' || me.permissions.includes('admin')).map(([href, key]) => {
           const current = location === href || location.startsWith(`${href}/`);
           return (
             <NavLink

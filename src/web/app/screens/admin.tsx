@@ -1,0 +1,60 @@
+/**
+ * Beheer: users, teams, API tokens, the audit log and the organisation's details, one tab each
+ * (`/admin/users`, `/admin/teams`, …). Only for holders of the right `admin`; anyone else sees
+ * why not and whom to ask (the API refuses them too).
+ */
+import { Alert, Text } from '@mantine/core';
+import { useLocation } from 'wouter';
+import { useI18n } from '../i18n.js';
+import { useCan, useMe } from '../session.js';
+import { PageHead, RouteTabs } from '../ui.js';
+import { AuditView } from './admin-audit.js';
+import { OrganisationView } from './admin-organisation.js';
+import { TokensView } from './admin-tokens.js';
+import { TeamsView, UsersView } from './admin-users.js';
+
+export const ADMIN_VIEWS = ['users', 'teams', 'tokens', 'audit-log', 'organisation'] as const;
+type View = (typeof ADMIN_VIEWS)[number];
+
+export function AdminPage({ params }: { params?: { view?: string } }) {
+  const { t } = useI18n();
+  const [, navigate] = useLocation();
+  const isAdmin = useCan('admin');
+  const me = useMe();
+  const view: View = ADMIN_VIEWS.includes(params?.view as View) ? (params!.view as View) : 'users';
+  if (!isAdmin)
+    return (
+      <>
+        <PageHead title={t('admin.title')} />
+        <Alert color="gray" data-testid="no-right" title={t('admin.noRight.title')}>
+          {t('admin.noRight', { name: me.data?.user.name ?? '' })}
+        </Alert>
+      </>
+    );
+  return (
+    <>
+      <PageHead title={t('admin.title')} />
+      <Text c="dimmed" mb="sm">
+        {t('admin.intro')}
+      </Text>
+      <RouteTabs
+        value={view}
+        label={t('admin.views')}
+        tabs={ADMIN_VIEWS.map((v) => ({ value: v, label: t(`admin.view.${v}`) }))}
+        onChange={(v) => navigate(`/admin/${v}`)}
+      >
+        {view === 'users' ? (
+          <UsersView />
+        ) : view === 'teams' ? (
+          <TeamsView />
+        ) : view === 'tokens' ? (
+          <TokensView />
+        ) : view === 'audit-log' ? (
+          <AuditView />
+        ) : (
+          <OrganisationView />
+        )}
+      </RouteTabs>
+    </>
+  );
+}
