@@ -199,7 +199,7 @@ export function AuditView() {
                   const name = objectName(entry, names);
                   const changes = changedFields(entry);
                   return [
-                    <Text key="w" size="sm" style={{ whiteSpace: 'nowrap' }}>
+                    <Text key="w" size="sm">
                       {f.dateTime(entry.occurredAt)}
                     </Text>,
                     <Stack key="s" gap={2}>

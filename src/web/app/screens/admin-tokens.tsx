@@ -3,18 +3,7 @@
  * token's secret is shown once, in a field to copy, with a warning; the list never shows a secret,
  * only the first characters to tell tokens apart. Revoking stops a token at once.
  */
-import {
-  Alert,
-  Badge,
-  Button,
-  Checkbox,
-  CopyButton,
-  Group,
-  Modal,
-  Stack,
-  Text,
-  TextInput,
-} from '@mantine/core';
+import { Alert, Button, Checkbox, CopyButton, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, apiPath } from '../api.js';
@@ -79,7 +68,6 @@ export function TokensView() {
                 t('admin.tokens.name'),
                 t('admin.tokens.owner'),
                 t('admin.tokens.scopes'),
-                t('admin.tokens.hint'),
                 t('admin.tokens.dates'),
                 t('admin.users.status'),
                 t('admin.actions'),
@@ -87,12 +75,16 @@ export function TokensView() {
               rows={all.map((token) => {
                 const state = tokenState(token, now);
                 return [
-                  <Text key="n" fw={600} size="sm">
-                    {token.name}
-                  </Text>,
+                  <Stack key="n" gap={0}>
+                    <Text fw={600} size="sm">
+                      {token.name}
+                    </Text>
+                    <Text size="xs" c="dimmed">
+                      {t('admin.tokens.hint')} <code>{token.hint}…</code>
+                    </Text>
+                  </Stack>,
                   owners.get(token.userId) ?? t('admin.unknownUser'),
                   token.scopes.map((s) => tOr(scopeKey(s), s)).join(', '),
-                  <code key="h">{token.hint}…</code>,
                   <Stack key="d" gap={0}>
                     <Text size="xs">{t('admin.tokens.created', { at: f.dateTime(token.createdAt) })}</Text>
                     <Text size="xs">
@@ -106,13 +98,9 @@ export function TokensView() {
                         : t('admin.tokens.neverUsed')}
                     </Text>
                   </Stack>,
-                  <Badge
-                    key="s"
-                    color={state === 'active' ? 'brand.9' : 'gray.8'}
-                    variant={state === 'active' ? 'filled' : 'outline'}
-                  >
+                  <Text key="s" size="sm" fw={600} c={state === 'active' ? 'brand.9' : 'dimmed'}>
                     {t(`admin.tokens.state.${state}`)}
-                  </Badge>,
+                  </Text>,
                   state === 'revoked' ? (
                     t('none')
                   ) : (
@@ -182,8 +170,11 @@ function CreateTokenDialog({ me, onClose }: { me: Me; onClose: () => void }) {
         size="lg"
       >
         <Stack>
-          <Alert color="yellow" title={t('admin.tokens.onceTitle')} data-testid="token-once">
-            {t('admin.tokens.onceHelp')}
+          <Alert color="yellow" data-testid="token-once">
+            <Text fw={700} mb={4}>
+              {t('admin.tokens.onceTitle')}
+            </Text>
+            <Text>{t('admin.tokens.onceHelp')}</Text>
           </Alert>
           <TextInput
             label={t('admin.tokens.secret')}

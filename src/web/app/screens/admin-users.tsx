@@ -348,8 +348,13 @@ function PasswordResetDialog({ user, onClose }: { user: User; onClose: () => voi
       <Stack>
         {link.data ? (
           <>
-            <Alert color="yellow" title={t('admin.reset.linkTitle')}>
-              {t('admin.reset.linkHelp', { name: user.name, until: f.dateTime(link.data.expiresAt) })}
+            <Alert color="yellow">
+              <Text fw={700} mb={4}>
+                {t('admin.reset.linkTitle')}
+              </Text>
+              <Text>
+                {t('admin.reset.linkHelp', { name: user.name, until: f.dateTime(link.data.expiresAt) })}
+              </Text>
             </Alert>
             <TextInput
               label={t('admin.reset.link')}

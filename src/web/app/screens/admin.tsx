@@ -26,8 +26,11 @@ export function AdminPage({ params }: { params?: { view?: string } }) {
     return (
       <>
         <PageHead title={t('admin.title')} />
-        <Alert color="gray" data-testid="no-right" title={t('admin.noRight.title')}>
-          {t('admin.noRight', { name: me.data?.user.name ?? '' })}
+        <Alert color="gray" data-testid="no-right">
+          <Text fw={700} mb={4}>
+            {t('admin.noRight.title')}
+          </Text>
+          <Text>{t('admin.noRight', { name: me.data?.user.name ?? '' })}</Text>
         </Alert>
       </>
     );
