@@ -167,6 +167,65 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
     await page.getByText('Geen wijzigingen gevonden. Pas de filters aan.').waitFor();
   });
 
+  it('makes a team with members picked by name, renames it and deletes it after a confirmation', async () => {
+    await page.getByRole('tab', { name: 'Teams' }).click();
+    await page.getByRole('button', { name: 'Nieuw team' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Naam van het team' }).fill('Planning');
+    await dialog.getByRole('textbox', { name: 'Leden' }).fill('Fleur');
+    await page.getByRole('option', { name: 'Fleur Jansen' }).click();
+    // The picker stays open for more names; leaving it closes it.
+    await dialog.getByRole('textbox', { name: 'Naam van het team' }).click();
+    await page.getByRole('listbox').waitFor({ state: 'hidden' });
+    await dialog.getByRole('button', { name: 'Opslaan' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const row = page.locator('.teams-table tbody tr', { hasText: 'Planning' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Fleur Jansen');
+
+    await page.getByRole('button', { name: 'Team Planning wijzigen' }).click();
+    await dialog.getByRole('textbox', { name: 'Naam van het team' }).fill('Planning Noord');
+    await dialog.getByRole('button', { name: 'Opslaan' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('.teams-table tbody tr', { hasText: 'Planning Noord' }).waitFor();
+    const team = (await server.werkflow.auth.listTeams()).find((x) => x.name === 'Planning Noord')!;
+    const fleur = (await server.werkflow.auth.listUsers()).find((u) => u.name === 'Fleur Jansen')!;
+    expect(team.memberIds).toEqual([fleur.id]);
+
+    await page.getByRole('button', { name: 'Team Planning Noord verwijderen' }).click();
+    expect(await dialog.textContent()).toContain('de leden zelf blijven bestaan');
+    await dialog.getByRole('button', { name: 'Verwijderen' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await expect
+      .poll(async () => page.locator('.teams-table tbody tr', { hasText: 'Planning Noord' }).count())
+      .toBe(0);
+    expect((await server.werkflow.auth.listTeams()).some((x) => x.id === team.id)).toBe(false);
+  });
+
+  it('makes a password link to hand over, and deactivates a user after a confirmation', async () => {
+    await page.getByRole('tab', { name: 'Gebruikers' }).click();
+    await page.getByRole('button', { name: 'Nieuw wachtwoord voor Fleur Jansen' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Link maken om door te geven' }).click();
+    const link = await dialog.getByRole('textbox', { name: 'Link voor een nieuw wachtwoord' }).inputValue();
+    expect(link).toMatch(/\/reset-password\?token=/);
+    await dialog.getByRole('button', { name: 'Klaar' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await page.getByRole('button', { name: 'Fleur Jansen deactiveren' }).click();
+    expect(await dialog.textContent()).toContain('nooit verwijderd');
+    await dialog.getByRole('button', { name: 'Deactiveren' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const row = page.locator('.users-table tbody tr', { hasText: 'Fleur Jansen' });
+    await row.filter({ hasText: 'Inactief' }).waitFor();
+    expect((await server.werkflow.auth.listUsers()).find((u) => u.name === 'Fleur Jansen')!.active).toBe(
+      false,
+    );
+    // Back again.
+    await page.getByRole('button', { name: 'Fleur Jansen weer activeren' }).click();
+    await row.filter({ hasText: 'Actief' }).waitFor();
+  });
+
   it('keeps Beheer from a user without the right: no menu entry, a clear message, and the API refuses', async () => {
     const { context, page: staff } = await newPage(browser);
     await logIn(staff, server.base, STAFF);
