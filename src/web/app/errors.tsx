@@ -23,11 +23,14 @@ function paramsOf(detail: ErrorDetail | ApiError, field: string): Record<string,
 function detailText(i18n: I18n, detail: ErrorDetail, code: string, name: FieldNamer): string {
   const field = (detail.path && name(detail.path)) || detail.path || '';
   if (i18n.lang === 'en' && detail.message) return detail.message;
-  // A detail's own code when it says more than the error's; else the general text, naming the field.
-  const specific = detail.code && detail.code !== code ? `err.${detail.code}` : '';
-  if (specific && isKey(specific)) return i18n.t(specific, paramsOf(detail, field));
-  const general = `err.${code}${field ? '.field' : ''}`;
-  if (isKey(general)) return i18n.t(general, paramsOf(detail, field));
+  // The first the dictionary has: the detail's own code (when it says more than the error's), the
+  // error's code naming the field, the error's code alone.
+  const candidates = [
+    detail.code && detail.code !== code ? `err.${detail.code}` : '',
+    field ? `err.${code}.field` : '',
+    `err.${code}`,
+  ];
+  for (const key of candidates) if (key && isKey(key)) return i18n.t(key, paramsOf(detail, field));
   return i18n.t('error.unexpected');
 }
 
