@@ -1,3 +1,5 @@
+import { dossiersEn, dossiersNl } from './dictionary-dossiers.js';
+
 /** Every string the UI shows, in Dutch (the default) and English; `en` must have every key of `nl`. */
 export type Lang = 'nl' | 'en';
 
@@ -8,6 +10,7 @@ export interface Label {
 }
 
 export const nl = {
+  ...dossiersNl,
   'app.title': 'Werkflow',
   'app.skip': 'Naar de inhoud',
   'lang.switch': 'Taal',
@@ -521,6 +524,7 @@ export const nl = {
 export type Key = keyof typeof nl;
 
 export const en: Record<Key, string> = {
+  ...dossiersEn,
   'app.title': 'Werkflow',
   'app.skip': 'Skip to content',
   'lang.switch': 'Language',
