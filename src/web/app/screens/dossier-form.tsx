@@ -14,6 +14,7 @@ import {
   Select,
   SimpleGrid,
   Stack,
+  Text,
   TextInput,
   Textarea,
 } from '@mantine/core';
@@ -194,8 +195,9 @@ function ConflictAlert({
     .map((b) => (b === 'automatic' ? t('dossiers.actor.automatic') : b))
     .join(', ');
   return (
-    <Alert color="orange" role="alert" data-testid="conflict" title={t('dossiers.conflict.title')}>
+    <Alert color="red" role="alert" data-testid="conflict">
       <Stack gap="xs">
+        <Text fw={700}>{t('dossiers.conflict.title')}</Text>
         <span>
           {t(fields.length > 0 ? 'dossiers.conflict.text' : 'dossiers.conflict.textNoFields', {
             by: by || t('dossiers.conflict.someone'),
@@ -203,9 +205,7 @@ function ConflictAlert({
           })}
         </span>
         <Group>
-          <Button variant="filled" color="orange.9" onClick={onReload}>
-            {t('dossiers.conflict.reload')}
-          </Button>
+          <Button onClick={onReload}>{t('dossiers.conflict.reload')}</Button>
         </Group>
       </Stack>
     </Alert>

@@ -394,7 +394,7 @@ function DeleteButton({
   };
   return (
     <>
-      <Button color="red" variant="outline" onClick={() => setOpen(true)}>
+      <Button color="red.9" variant="outline" onClick={() => setOpen(true)}>
         {t('dossiers.delete')}
       </Button>
       <Modal
@@ -430,7 +430,7 @@ function DeleteButton({
           )}
           <ErrorAlert error={error} />
           <Group>
-            <Button color="red" onClick={() => void remove()} loading={busy} disabled={blocking.length > 0}>
+            <Button color="red.9" onClick={() => void remove()} loading={busy} disabled={blocking.length > 0}>
               {t('dossiers.delete.yes')}
             </Button>
             <Button variant="default" onClick={() => setOpen(false)}>
