@@ -45,6 +45,11 @@ export interface SortedDossier {
   readonly sortKey: string | number;
 }
 
+/** Characters JSON writes escaped (so a document's text does not hold them as typed). */
+const JSON_ESCAPED = {
+  test: (word: string) => [...word].some((c) => c === '"' || c === '\\' || c.charCodeAt(0) < 0x20),
+};
+
 type DossierQuery = SelectQueryBuilder<Database, 'dossiers', object>;
 
 /** One aggregate, one repository: every SQL statement on `dossiers` lives here. */
@@ -245,9 +250,17 @@ export class DossierRepository {
         fields.map((f) => sql<boolean>`lower(${adapter.jsonText(column, f)}) like ${pattern} escape '!'`);
       for (const word of search.words) {
         const pattern = `%${word.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+        // The document as text holds every field value as written (JSON escapes aside): only a
+        // document that holds the word somewhere is read field by field.
+        const own = like('data', search.fields, pattern);
+        const ownMatch = JSON_ESCAPED.test(word)
+          ? own
+          : own.length > 0
+            ? [sql<boolean>`(${adapter.jsonDocumentLike('data', pattern)} and (${sql.join(own, sql` or `)}))`]
+            : [];
         q = q.where((eb) =>
           eb.or([
-            ...like('data', search.fields, pattern),
+            ...ownMatch,
             ...search.through
               .filter((t) => t.fields.length > 0)
               .map((t) =>

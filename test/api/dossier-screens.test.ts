@@ -18,7 +18,7 @@ interface DossierBody {
 interface ListBody {
   items: DossierBody[];
   nextCursor: string | null;
-  total: number;
+  total: number | null;
 }
 
 describe.each(BACKENDS)('dossier screens API on $name', (backend) => {
@@ -75,6 +75,12 @@ describe.each(BACKENDS)('dossier screens API on $name', (backend) => {
     expect(none).toMatchObject({ items: [], total: 0 });
     const both = (await staff.request('GET', '/api/dossiers/participant?q=vca%20basis')).json<ListBody>();
     expect(both.total).toBe(2);
+    // Words with characters JSON writes escaped (a quote) are found too.
+    await create(staff, 'location', { name: 'Zaal "De Kroon"', city: 'Ede' });
+    const quoted = (
+      await staff.request('GET', `/api/dossiers/location?q=${encodeURIComponent('"de kroon"')}`)
+    ).json<ListBody>();
+    expect(quoted.items.map((d) => d.data.name)).toEqual(['Zaal "De Kroon"']);
   });
 
   it('sorting on a field pages with a cursor: every item once, in order, ascending and descending', async () => {
@@ -92,7 +98,8 @@ describe.each(BACKENDS)('dossier screens API on $name', (backend) => {
           expect(res.statusCode, res.body).toBe(200);
           const page: ListBody = res.json<ListBody>();
           seen.push(...page.items);
-          total = page.total;
+          if (total === -1) total = page.total ?? -2;
+          else expect(page.total).toBeNull();
           cursor = page.nextCursor;
         } while (cursor);
         expect(seen.length).toBe(total);

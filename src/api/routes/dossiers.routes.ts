@@ -125,7 +125,10 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           200: Type.Object({
             items: Type.Array(Type.Ref('Dossier')),
             nextCursor: Type.Union([Type.String(), Type.Null()]),
-            total: Type.Integer({ description: 'How many dossiers match the filters (all pages).' }),
+            total: Type.Union([Type.Integer(), Type.Null()], {
+              description:
+                'How many dossiers match the filters (all pages); counted on the first page only (null with a cursor).',
+            }),
           }),
           ...errorResponses,
         },
@@ -169,7 +172,7 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
               ? encodeCursor(last.dossier.id)
               : keyCursor(last.sortKey, last.dossier.id)
             : null,
-        total: await service.count({ ...filter, limit: 0 }),
+        total: query.cursor ? null : await service.count({ ...filter, limit: 0 }),
       };
     },
   );

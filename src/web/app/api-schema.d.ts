@@ -1621,8 +1621,8 @@ export interface paths {
                         "application/json": {
                             items: components["schemas"]["Dossier"][];
                             nextCursor: string | null;
-                            /** @description How many dossiers match the filters (all pages). */
-                            total: number;
+                            /** @description How many dossiers match the filters (all pages); counted on the first page only (null with a cursor). */
+                            total: number | null;
                         };
                     };
                 };
