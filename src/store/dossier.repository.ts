@@ -45,10 +45,10 @@ export interface SortedDossier {
   readonly sortKey: string | number;
 }
 
-/** Characters JSON writes escaped (so a document's text does not hold them as typed). */
-const JSON_ESCAPED = {
-  test: (word: string) => [...word].some((c) => c === '"' || c === '\\' || c.charCodeAt(0) < 0x20),
-};
+/** Whether JSON writes a character of `word` escaped (so a document's text does not hold it as typed). */
+function hasJsonEscapes(word: string): boolean {
+  return [...word].some((c) => c === '"' || c === '\\' || c.charCodeAt(0) < 0x20);
+}
 
 type DossierQuery = SelectQueryBuilder<Database, 'dossiers', object>;
 
@@ -253,7 +253,7 @@ export class DossierRepository {
         // The document as text holds every field value as written (JSON escapes aside): only a
         // document that holds the word somewhere is read field by field.
         const own = like('data', search.fields, pattern);
-        const ownMatch = JSON_ESCAPED.test(word)
+        const ownMatch = hasJsonEscapes(word)
           ? own
           : own.length > 0
             ? [sql<boolean>`(${adapter.jsonDocumentLike('data', pattern)} and (${sql.join(own, sql` or `)}))`]
