@@ -297,9 +297,63 @@ function FormButtons({ busy, onClose }: { busy: boolean; onClose: () => void }) 
   );
 }
 
+/**
+ * The frame every workflow form shares: a dialog with one form, read-only without the right to set
+ * up automatic workflows, the server's error and the buttons. With `active`, the first field is the
+ * "Actief" switch and the children show only while it is on (`offHelp` otherwise).
+ */
+function WorkflowFormModal({
+  title,
+  onSubmit,
+  save,
+  onClose,
+  active,
+  children,
+}: {
+  title: string;
+  onSubmit: () => void;
+  save: { error: unknown; isPending: boolean };
+  onClose: () => void;
+  active?: { value: boolean; set: (value: boolean) => void; offHelp: string };
+  children: ReactNode;
+}) {
+  const { t } = useI18n();
+  const canEdit = useCan('workflows.automatic');
+  return (
+    <Modal opened onClose={onClose} title={title} size="lg">
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          onSubmit();
+        }}
+      >
+        <fieldset disabled={!canEdit} className="plain-fieldset">
+          <Stack>
+            {active ? (
+              <Switch
+                label={t('workflows.form.active')}
+                checked={active.value}
+                onChange={(e) => active.set(e.currentTarget.checked)}
+              />
+            ) : null}
+            {!active || active.value ? (
+              children
+            ) : (
+              <Text size="sm" c="dimmed">
+                {active.offHelp}
+              </Text>
+            )}
+            <ErrorAlert error={save.error} />
+            <FormButtons busy={save.isPending} onClose={onClose} />
+          </Stack>
+        </fieldset>
+      </form>
+    </Modal>
+  );
+}
+
 function StatusForm({ row, onClose }: { row: StatusWorkflow; onClose: () => void }) {
   const { t, label } = useI18n();
-  const canEdit = useCan('workflows.automatic');
   const [active, setActive] = useState(row.active);
   const [templateId, setTemplateId] = useState<string | null>(row.emailTemplateId);
   const [days, setDays] = useState<number | string>(row.numberOfDays);
@@ -309,93 +363,66 @@ function StatusForm({ row, onClose }: { row: StatusWorkflow; onClose: () => void
   const [missing, setMissing] = useState(false);
   const save = useSave(apiPath('workflows', 'statuses', row.dossierType, row.status), onClose);
   return (
-    <Modal
-      opened
-      onClose={onClose}
+    <WorkflowFormModal
       title={t('workflows.form.title', { description: label(row.description) })}
-      size="lg"
+      save={save}
+      onClose={onClose}
+      active={{ value: active, set: setActive, offHelp: t('workflows.form.offHelp') }}
+      onSubmit={() => {
+        if (active && !templateId) return setMissing(true);
+        // Off and never given a template: there is nothing to save.
+        if (!active && !templateId) return onClose();
+        save.mutate({
+          active,
+          emailTemplateId: templateId,
+          numberOfDays: Number(days) || 0,
+          sendReminder: active && reminder,
+          ...(active && reminder ? { reminderDays: Number(reminderDays) || 1 } : {}),
+          ...(recipients.length > 0 ? { recipients } : {}),
+        });
+      }}
     >
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (active && !templateId) return setMissing(true);
-          // Off and never given a template: there is nothing to save.
-          if (!active && !templateId) return onClose();
-          save.mutate({
-            active,
-            emailTemplateId: templateId,
-            numberOfDays: Number(days) || 0,
-            sendReminder: active && reminder,
-            ...(active && reminder ? { reminderDays: Number(reminderDays) || 1 } : {}),
-            ...(recipients.length > 0 ? { recipients } : {}),
-          });
+      <TemplatePicker
+        rootType={row.dossierType}
+        label={t('workflows.form.template')}
+        required
+        value={templateId}
+        onChange={(v) => {
+          setTemplateId(v);
+          setMissing(false);
         }}
-      >
-        <fieldset disabled={!canEdit} className="plain-fieldset">
-          <Stack>
-            <Switch
-              label={t('workflows.form.active')}
-              checked={active}
-              onChange={(e) => setActive(e.currentTarget.checked)}
-            />
-            {active ? (
-              <>
-                <TemplatePicker
-                  rootType={row.dossierType}
-                  label={t('workflows.form.template')}
-                  required
-                  value={templateId}
-                  onChange={(v) => {
-                    setTemplateId(v);
-                    setMissing(false);
-                  }}
-                  error={missing ? t('workflows.form.needTemplate') : undefined}
-                />
-                <NumberInput
-                  label={t('workflows.form.days')}
-                  min={0}
-                  max={3650}
-                  value={days}
-                  onChange={setDays}
-                  w={260}
-                />
-                <Switch
-                  label={t('workflows.form.reminder')}
-                  checked={reminder}
-                  onChange={(e) => setReminder(e.currentTarget.checked)}
-                />
-                {reminder ? (
-                  <NumberInput
-                    label={t('workflows.form.reminderDays')}
-                    min={1}
-                    max={3650}
-                    value={reminderDays}
-                    onChange={setReminderDays}
-                    w={260}
-                  />
-                ) : null}
-                <Checkbox.Group
-                  label={t('workflows.form.recipients')}
-                  value={recipients}
-                  onChange={setRecipients}
-                >
-                  <Group mt={4}>
-                    <Checkbox value="resident" label={t('workflows.form.resident')} />
-                    <Checkbox value="coach" label={t('workflows.form.coach')} />
-                  </Group>
-                </Checkbox.Group>
-              </>
-            ) : (
-              <Text size="sm" c="dimmed">
-                {t('workflows.form.offHelp')}
-              </Text>
-            )}
-            <ErrorAlert error={save.error} />
-            <FormButtons busy={save.isPending} onClose={onClose} />
-          </Stack>
-        </fieldset>
-      </form>
-    </Modal>
+        error={missing ? t('workflows.form.needTemplate') : undefined}
+      />
+      <NumberInput
+        label={t('workflows.form.days')}
+        min={0}
+        max={3650}
+        value={days}
+        onChange={setDays}
+        w={260}
+      />
+      <Switch
+        label={t('workflows.form.reminder')}
+        checked={reminder}
+        onChange={(e) => setReminder(e.currentTarget.checked)}
+      />
+      {reminder ? (
+        <NumberInput
+          label={t('workflows.form.reminderDays')}
+          min={1}
+          max={3650}
+          value={reminderDays}
+          onChange={setReminderDays}
+          w={260}
+        />
+      ) : null}
+      <Checkbox.Group label={t('workflows.form.recipients')} value={recipients} onChange={setRecipients}>
+        <Group mt={4}>
+          <Checkbox value="resident" label={t('workflows.form.resident')} />
+          <Checkbox value="coach" label={t('workflows.form.coach')} />
+        </Group>
+      </Checkbox.Group>
+    </WorkflowFormModal>
   );
 }
 
@@ -447,7 +474,6 @@ function TaskTypesView() {
 
 function TaskTypeForm({ row, onClose }: { row: TaskTypeWorkflows; onClose: () => void }) {
   const { t, label } = useI18n();
-  const canEdit = useCan('workflows.automatic');
   const [parts, setParts] = useState({ new: row.new, expired: row.expired, completed: row.completed });
   const save = useSave(apiPath('workflows', 'task-types', row.taskType), onClose);
   const part = (key: 'new' | 'expired' | 'completed', extra?: ReactNode) => (
@@ -482,45 +508,34 @@ function TaskTypeForm({ row, onClose }: { row: TaskTypeWorkflows; onClose: () =>
     ...(p.emailTemplateId ? { emailTemplateId: p.emailTemplateId } : {}),
   });
   return (
-    <Modal
-      opened
-      onClose={onClose}
+    <WorkflowFormModal
       title={t('workflows.tasks.formTitle', { label: label(row.label) })}
-      size="lg"
+      save={save}
+      onClose={onClose}
+      onSubmit={() =>
+        save.mutate({
+          new: body(parts.new),
+          expired: body(parts.expired),
+          completed: { ...body(parts.completed), numberOfDays: parts.completed.numberOfDays },
+        })
+      }
     >
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          save.mutate({
-            new: body(parts.new),
-            expired: body(parts.expired),
-            completed: { ...body(parts.completed), numberOfDays: parts.completed.numberOfDays },
-          });
-        }}
-      >
-        <fieldset disabled={!canEdit} className="plain-fieldset">
-          <Stack>
-            {part('expired')}
-            {part(
-              'completed',
-              <NumberInput
-                label={t('workflows.tasks.days')}
-                min={0}
-                max={3650}
-                w={260}
-                value={parts.completed.numberOfDays}
-                onChange={(v) =>
-                  setParts((p) => ({ ...p, completed: { ...p.completed, numberOfDays: Number(v) || 0 } }))
-                }
-              />,
-            )}
-            {part('new')}
-            <ErrorAlert error={save.error} />
-            <FormButtons busy={save.isPending} onClose={onClose} />
-          </Stack>
-        </fieldset>
-      </form>
-    </Modal>
+      {part('expired')}
+      {part(
+        'completed',
+        <NumberInput
+          label={t('workflows.tasks.days')}
+          min={0}
+          max={3650}
+          w={260}
+          value={parts.completed.numberOfDays}
+          onChange={(v) =>
+            setParts((p) => ({ ...p, completed: { ...p.completed, numberOfDays: Number(v) || 0 } }))
+          }
+        />,
+      )}
+      {part('new')}
+    </WorkflowFormModal>
   );
 }
 
@@ -550,7 +565,6 @@ function IntakeMeasuresView() {
 
 function IntakeMeasureForm({ row, onClose }: { row: IntakeMeasureWorkflow; onClose: () => void }) {
   const { t, label } = useI18n();
-  const canEdit = useCan('workflows.automatic');
   const types = useDossierTypes();
   const [active, setActive] = useState(row.active);
   const [status, setStatus] = useState<string | null>(row.opportunityStatus);
@@ -563,89 +577,71 @@ function IntakeMeasureForm({ row, onClose }: { row: IntakeMeasureWorkflow; onClo
   const statusesOf = (key: string | null) =>
     (typeOf(key)?.statuses ?? []).map((s) => ({ value: s.code, label: label(s.label) }));
   return (
-    <Modal opened onClose={onClose} title={t('workflows.form.title', { description: row.label })} size="lg">
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (active && (!status || (actionType && !actionStatus))) return setMissing(true);
-          // Off and never set up: there is nothing to save.
-          if (!active && !status) return onClose();
-          const organisationId =
-            actionType === row.opportunityAction?.dossierType ? row.opportunityAction.organisationId : null;
-          save.mutate({
-            active,
-            opportunityStatus: status,
-            opportunityAction:
-              actionType && actionStatus
-                ? {
-                    dossierType: actionType,
-                    status: actionStatus,
-                    ...(organisationId ? { organisationId } : {}),
-                  }
-                : null,
-            emailTemplateId: templateId,
-          });
+    <WorkflowFormModal
+      title={t('workflows.form.title', { description: row.label })}
+      save={save}
+      onClose={onClose}
+      active={{ value: active, set: setActive, offHelp: t('workflows.measures.offHelp') }}
+      onSubmit={() => {
+        if (active && (!status || (actionType && !actionStatus))) return setMissing(true);
+        // Off and never set up: there is nothing to save.
+        if (!active && !status) return onClose();
+        const organisationId =
+          actionType === row.opportunityAction?.dossierType ? row.opportunityAction.organisationId : null;
+        save.mutate({
+          active,
+          opportunityStatus: status,
+          opportunityAction:
+            actionType && actionStatus
+              ? {
+                  dossierType: actionType,
+                  status: actionStatus,
+                  ...(organisationId ? { organisationId } : {}),
+                }
+              : null,
+          emailTemplateId: templateId,
+        });
+      }}
+    >
+      <Select
+        label={t('workflows.measures.opportunityStatus')}
+        required
+        value={status}
+        onChange={setStatus}
+        data={statusesOf('opportunity')}
+        error={missing && !status ? t('workflows.measures.needStatus') : undefined}
+        comboboxProps={{ withinPortal: true }}
+      />
+      <Select
+        label={t('workflows.measures.actionType')}
+        placeholder={t('workflows.measures.noAction')}
+        clearable
+        value={actionType}
+        onChange={(v) => {
+          setActionType(v);
+          setActionStatus(null);
         }}
-      >
-        <fieldset disabled={!canEdit} className="plain-fieldset">
-          <Stack>
-            <Switch
-              label={t('workflows.form.active')}
-              checked={active}
-              onChange={(e) => setActive(e.currentTarget.checked)}
-            />
-            {active ? (
-              <>
-                <Select
-                  label={t('workflows.measures.opportunityStatus')}
-                  required
-                  value={status}
-                  onChange={setStatus}
-                  data={statusesOf('opportunity')}
-                  error={missing && !status ? t('workflows.measures.needStatus') : undefined}
-                  comboboxProps={{ withinPortal: true }}
-                />
-                <Select
-                  label={t('workflows.measures.actionType')}
-                  placeholder={t('workflows.measures.noAction')}
-                  clearable
-                  value={actionType}
-                  onChange={(v) => {
-                    setActionType(v);
-                    setActionStatus(null);
-                  }}
-                  data={ACTION_TYPES.map((key) => ({ value: key, label: label(typeOf(key)?.label, key) }))}
-                  comboboxProps={{ withinPortal: true }}
-                />
-                {actionType ? (
-                  <Select
-                    label={t('workflows.measures.actionStatus')}
-                    required
-                    value={actionStatus}
-                    onChange={setActionStatus}
-                    data={statusesOf(actionType)}
-                    error={missing && !actionStatus ? t('workflows.measures.needStatus') : undefined}
-                    comboboxProps={{ withinPortal: true }}
-                  />
-                ) : null}
-                <TemplatePicker
-                  rootType="opportunity"
-                  choices={row.emailTemplates}
-                  label={t('workflows.measures.template')}
-                  value={templateId}
-                  onChange={setTemplateId}
-                />
-              </>
-            ) : (
-              <Text size="sm" c="dimmed">
-                {t('workflows.measures.offHelp')}
-              </Text>
-            )}
-            <ErrorAlert error={save.error} />
-            <FormButtons busy={save.isPending} onClose={onClose} />
-          </Stack>
-        </fieldset>
-      </form>
-    </Modal>
+        data={ACTION_TYPES.map((key) => ({ value: key, label: label(typeOf(key)?.label, key) }))}
+        comboboxProps={{ withinPortal: true }}
+      />
+      {actionType ? (
+        <Select
+          label={t('workflows.measures.actionStatus')}
+          required
+          value={actionStatus}
+          onChange={setActionStatus}
+          data={statusesOf(actionType)}
+          error={missing && !actionStatus ? t('workflows.measures.needStatus') : undefined}
+          comboboxProps={{ withinPortal: true }}
+        />
+      ) : null}
+      <TemplatePicker
+        rootType="opportunity"
+        choices={row.emailTemplates}
+        label={t('workflows.measures.template')}
+        value={templateId}
+        onChange={setTemplateId}
+      />
+    </WorkflowFormModal>
   );
 }
