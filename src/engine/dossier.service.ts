@@ -30,6 +30,8 @@ export interface RelatedGroup {
   readonly field: string;
   readonly total: number;
   readonly items: readonly Dossier[];
+  /** For dossiers reached in two steps: the type and field in between (opportunities via intake). */
+  readonly through?: { readonly type: string; readonly field: string };
 }
 
 /** What changed a dossier after the version a client read: each write's actor and fields. */
@@ -159,6 +161,35 @@ export class DossierService {
             ? items.length
             : await this.dossiers.countReferencing(other.key, field.key, id);
         groups.push({ type: other.key, field: field.key, total, items });
+      }
+    }
+    // One step further along required references, which say "belongs to": a contact's
+    // opportunities through its intakes (opportunity.intake → intake.contact → this contact).
+    for (const mid of this.catalog().all()) {
+      for (const midField of mid.fields) {
+        if (midField.kind !== 'reference' || midField.refType !== type.key || !midField.required) continue;
+        if (mid.key === type.key) continue;
+        for (const far of this.catalog().all()) {
+          for (const farField of far.fields) {
+            if (farField.kind !== 'reference' || farField.refType !== mid.key || !farField.required) continue;
+            if (far.key === type.key) continue;
+            const { items, total } = await this.dossiers.referencingThrough(
+              far.key,
+              farField.key,
+              { type: mid.key, field: midField.key },
+              id,
+              limit,
+            );
+            if (items.length > 0)
+              groups.push({
+                type: far.key,
+                field: farField.key,
+                total,
+                items,
+                through: { type: mid.key, field: midField.key },
+              });
+          }
+        }
       }
     }
     return groups;

@@ -328,6 +328,41 @@ export class DossierRepository {
     return Number(row?.n ?? 0);
   }
 
+  /**
+   * Dossiers of `type` whose `field` points at a dossier of `via.type` whose `via.field` points
+   * at `id` (a contact's opportunities through their intakes): up to `limit`, and how many.
+   */
+  async referencingThrough(
+    type: string,
+    field: string,
+    via: { readonly type: string; readonly field: string },
+    id: string,
+    limit: number,
+    db: Db = this.store.db,
+  ): Promise<{ items: Dossier[]; total: number }> {
+    const { adapter } = this.store;
+    const base = db
+      .selectFrom('dossiers')
+      .where('type', '=', type)
+      .where((eb) =>
+        eb(
+          adapter.jsonText('data', field),
+          'in',
+          eb
+            .selectFrom('dossiers as m')
+            .select('m.id')
+            .where('m.type', '=', via.type)
+            .where(adapter.jsonText('m.data', via.field), '=', id),
+        ),
+      );
+    const rows = await base.selectAll().orderBy('id').limit(limit).execute();
+    const total =
+      rows.length < limit
+        ? rows.length
+        : Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n ?? 0);
+    return { items: rows.map((r) => this.toDomain(r)), total };
+  }
+
   /** How many dossiers of `type` hold `id` in field `field`. */
   async countReferencing(type: string, field: string, id: string, db: Db = this.store.db): Promise<number> {
     const row = await db

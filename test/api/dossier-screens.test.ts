@@ -181,3 +181,54 @@ describe.each(BACKENDS)('dossier screens API on $name', (backend) => {
     expect(actorKindOf(jan.id)).toBe('user');
   });
 });
+
+describe.each(BACKENDS)('related dossiers in two steps on $name', (backend) => {
+  let werkflow: Werkflow;
+  afterAll(async () => {
+    await werkflow?.close();
+  });
+
+  it('a contact lists its opportunities through its intakes; only direct references stop a delete', async () => {
+    werkflow = await openTestWerkflow(backend);
+    const staff = await apiAs(werkflow, 'staff');
+    const post = async (type: string, data: Record<string, unknown>) =>
+      (await staff.request('POST', `/api/dossiers/${type}`, { data })).json<DossierBody>();
+    const contact = await post('contact', { kind: 'persoon', name: 'Femke van Leeuwen' });
+    const other = await post('contact', { kind: 'persoon', name: 'Iemand Anders' });
+    const category = await post('measureCategory', { name: 'Dakisolatie' });
+    const intake = await post('intake', { contact: contact.id, status: 'open', address: 'Molenweg 89' });
+    const otherIntake = await post('intake', { contact: other.id, status: 'open' });
+    const status = 'actief';
+    await post('opportunity', {
+      name: 'Dakisolatie Molenweg 89',
+      intake: intake.id,
+      measureCategory: category.id,
+      status,
+    });
+    await post('opportunity', {
+      name: 'Niet van Femke',
+      intake: otherIntake.id,
+      measureCategory: category.id,
+      status,
+    });
+    const res = await staff.request('GET', `/api/dossiers/contact/${contact.id}/related`);
+    expect(res.statusCode, res.body).toBe(200);
+    const groups = res.json<{
+      items: {
+        type: string;
+        field: string;
+        total: number;
+        items: DossierBody[];
+        through?: { type: string; field: string };
+      }[];
+    }>().items;
+    expect(groups.find((g) => g.type === 'intake')).toMatchObject({ field: 'contact', total: 1 });
+    const opportunities = groups.find((g) => g.type === 'opportunity');
+    expect(opportunities).toMatchObject({
+      field: 'intake',
+      total: 1,
+      through: { type: 'intake', field: 'contact' },
+    });
+    expect(opportunities!.items.map((d) => d.title)).toEqual(['Dakisolatie Molenweg 89']);
+  });
+});

@@ -142,6 +142,16 @@ describe.skipIf(!hasChromium)('dossier screens: a coach’s day (SQLite, chromiu
     await page.locator('table a').first().click();
     await page.getByRole('group', { name: 'Status' }).waitFor();
     await check(page, 'dossiers-detail-en-390');
+    // The intake's contact lists its opportunities through its intakes.
+    const detailUrl = page.url();
+    await page.locator('#fields a').first().click();
+    await page
+      .locator('#related')
+      .getByRole('heading', { name: /^Opportunities through intakes/ })
+      .waitFor();
+    await check(page, 'dossiers-contact-en-390');
+    await page.goto(detailUrl);
+    await page.getByRole('group', { name: 'Status' }).waitFor();
     await page.getByRole('button', { name: 'Edit' }).click();
     await page.getByRole('button', { name: 'Save' }).waitFor();
     await check(page, 'dossiers-edit-en-390');

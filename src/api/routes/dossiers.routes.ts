@@ -343,6 +343,15 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
                 field: Type.String({ description: 'Its field that points at this dossier.' }),
                 total: Type.Integer(),
                 items: Type.Array(Type.Ref('Dossier')),
+                through: Type.Optional(
+                  Type.Object(
+                    { type: Type.String(), field: Type.String() },
+                    {
+                      description:
+                        'Reached in two steps along required references: the type and field in between (a contact’s opportunities through its intakes).',
+                    },
+                  ),
+                ),
               }),
             ),
           }),
@@ -366,6 +375,7 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           field: g.field,
           total: g.total,
           items: g.items.map((d) => byId.get(d.id)!),
+          ...(g.through ? { through: g.through } : {}),
         })),
       };
     },

@@ -2491,6 +2491,11 @@ export interface paths {
                                 /** @description Its field that points at this dossier. */
                                 field: string;
                                 items: components["schemas"]["Dossier"][];
+                                /** @description Reached in two steps along required references: the type and field in between (a contact’s opportunities through its intakes). */
+                                through?: {
+                                    field: string;
+                                    type: string;
+                                };
                                 total: number;
                                 /** @description The referring dossier type. */
                                 type: string;

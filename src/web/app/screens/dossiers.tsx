@@ -375,7 +375,8 @@ function DeleteButton({
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const blocking = related ?? [];
+  // Only direct references stop a delete; those reached in two steps go with their link.
+  const blocking = (related ?? []).filter((g) => !g.through);
   const remove = async () => {
     setBusy(true);
     setError(null);
@@ -445,7 +446,8 @@ function DeleteButton({
 
 /** The dossiers that refer to this one, per type and field, with a link to add one more. */
 function RelatedDossiers({ type, id, related }: { type: DossierType; id: string; related: RelatedGroup[] }) {
-  const { t, label } = useI18n();
+  const i18n = useI18n();
+  const { t, label } = i18n;
   const types = useDossierTypes();
   const referring = (types.data ?? []).flatMap((other) =>
     other.fields
@@ -455,11 +457,12 @@ function RelatedDossiers({ type, id, related }: { type: DossierType; id: string;
   const groups = referring.map(({ other, field }) => ({
     other,
     field,
-    group: related.find((g) => g.type === other.key && g.field === field.key),
+    group: related.find((g) => g.type === other.key && g.field === field.key && !g.through),
   }));
   const addLink = (other: DossierType, field: FieldDef) =>
     withQuery(`${listPath(other.key)}/new`, { [field.key]: id });
   const empty = groups.filter((g) => !g.group);
+  const further = related.filter((g) => g.through);
   return (
     <Stack gap="sm">
       {groups
@@ -495,6 +498,29 @@ function RelatedDossiers({ type, id, related }: { type: DossierType; id: string;
             </Group>
           </div>
         ))}
+      {further.map((g) => {
+        const other = types.data?.find((x) => x.key === g.type);
+        const via = types.data?.find((x) => x.key === g.through!.type);
+        return (
+          <div key={`${g.type}.${g.field}.${g.through!.type}`}>
+            <Title order={3} size="h5" mb={4}>
+              {t('dossiers.related.through', {
+                count: g.total,
+                types: label(other?.pluralLabel ?? other?.label, g.type),
+                via: label(via?.pluralLabel ?? via?.label, g.through!.type).toLowerCase(),
+              })}
+            </Title>
+            <ul className="related-list">
+              {g.items.map((d) => (
+                <li key={d.id}>
+                  <AppLink href={detailPath(g.type, d.id)}>{dossierTitle(other, d)}</AppLink>
+                  {d.status ? ` · ${statusLabel(i18n, other, d.status)}` : ''}
+                </li>
+              ))}
+            </ul>
+          </div>
+        );
+      })}
       {empty.length > 0 ? (
         <Text size="sm">
           {t('dossiers.related.none')}{' '}
