@@ -211,6 +211,12 @@ export const DossierTypeSchema = Type.Object(
       Type.Object({ code: Type.String(), label: LabelSchema, order: Type.Integer(), active: Type.Boolean() }),
     ),
     titleField: Type.Optional(Type.String()),
+    titleTemplate: Type.Optional(
+      Type.String({
+        description:
+          'The title rule: fields in braces, e.g. "{person} – {training}"; references read as the title of the dossier they point at.',
+      }),
+    ),
     categoryField: Type.Optional(Type.String()),
   },
   { $id: 'DossierType' },

@@ -42,6 +42,12 @@ export const DossierSchema = Type.Object(
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
     data: Type.Record(Type.String(), Type.Unknown()),
+    title: Type.Optional(
+      Type.String({
+        description:
+          'The dossier\'s readable title by its type\'s title rule ("Jan de Vries – VCA Basis 12 jan 2027"), in the Accept-Language.',
+      }),
+    ),
   },
   { $id: 'Dossier' },
 );

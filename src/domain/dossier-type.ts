@@ -10,6 +10,8 @@
  * - category field: the field whose value links templates to a dossier (Coachview "opleidingssoort").
  */
 
+import { titleTemplateProblems } from './dossier-title.js';
+
 export interface Label {
   readonly nl: string;
   readonly en: string;
@@ -75,6 +77,11 @@ export interface DossierType {
   readonly statuses: readonly StatusDef[];
   /** The field shown as the dossier's title in lists and e-mails. */
   readonly titleField?: string;
+  /**
+   * The title rule, fields in braces (`{person} – {training}`): references read as the title of
+   * the dossier they point at, dates as short dates (see dossier-title.ts). Without it, `titleField`.
+   */
+  readonly titleTemplate?: string;
   /** The field whose value links action templates (training type, campaign). */
   readonly categoryField?: string;
 }
@@ -170,6 +177,8 @@ export function checkDossierTypes(types: readonly DossierType[]): { path: string
       }
       codes.add(status.code);
     });
+    for (const message of titleTemplateProblems(type))
+      problems.push({ path: `${at}.titleTemplate`, message });
     for (const key of [type.titleField, type.categoryField]) {
       if (key !== undefined && !fieldKeys.has(key)) {
         problems.push({

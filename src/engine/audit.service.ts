@@ -135,7 +135,7 @@ export class AuditService {
   }
 
   /** Readable names for actors: "Anna de Vries", "API token “Econobis sync” of Anna de Vries". */
-  private async actorNames(actors: readonly (string | null)[]): Promise<Map<string, string>> {
+  async actorNames(actors: readonly (string | null)[]): Promise<Map<string, string>> {
     const distinct = [...new Set(actors.filter((a): a is string => a !== null))];
     const tokenIds = distinct.filter((a) => a.startsWith('token:')).map((a) => a.slice('token:'.length));
     const tokens = await this.tokens.getMany(tokenIds);

@@ -2,10 +2,11 @@ import type { Clock } from '../domain/clock.js';
 import type { Dossier, DossierData, ReferenceToCheck } from '../domain/dossier.js';
 import { diffData, isStorableText, requireValidWrite, validateDossierWrite } from '../domain/dossier.js';
 import type { DossierType, DossierTypeCatalog } from '../domain/dossier-type.js';
+import { type TitleLanguage, titleFieldKeys, titleOf, titleReferences } from '../domain/dossier-title.js';
 import { type ErrorDetail, WerkflowError, throwIfProblems } from '../domain/errors.js';
 import { newId } from '../domain/id.js';
 import type { Db, Store } from '../store/database.js';
-import type { DossierFilter } from '../store/dossier.repository.js';
+import type { DossierFilter, SortedDossier } from '../store/dossier.repository.js';
 import { DossierRepository } from '../store/dossier.repository.js';
 import type { DossierEvent, NewDossierEvent } from '../store/event.repository.js';
 import { EventRepository } from '../store/event.repository.js';
@@ -21,6 +22,23 @@ export interface UpsertResult {
   readonly updated: number;
   readonly unchanged: number;
   readonly ids: string[];
+}
+
+/** Dossiers of one type that refer to a dossier through one field: how many, and the first few. */
+export interface RelatedGroup {
+  readonly type: string;
+  readonly field: string;
+  readonly total: number;
+  readonly items: readonly Dossier[];
+  /** For dossiers reached in two steps: the type and field in between (opportunities via intake). */
+  readonly through?: { readonly type: string; readonly field: string };
+}
+
+/** What changed a dossier after the version a client read: each write's actor and fields. */
+export interface ChangeSince {
+  readonly actor: string | null;
+  readonly fields: readonly string[];
+  readonly occurredAt: number;
 }
 
 /** Called inside the write transaction with the events it wrote (the engine stamps actions here). */
@@ -74,6 +92,121 @@ export class DossierService {
   }
 
   async list(filter: DossierFilter): Promise<Dossier[]> {
+    return (await this.listSorted(filter)).map((r) => r.dossier);
+  }
+
+  /** How many dossiers match a list's filter (without its paging). */
+  async count(filter: DossierFilter): Promise<number> {
+    this.checkFilter(filter);
+    return this.dossiers.countMatching(filter);
+  }
+
+  /** A page of a list with each dossier's sort key, for the next page's cursor. */
+  async listSorted(filter: DossierFilter): Promise<SortedDossier[]> {
+    this.checkFilter(filter);
+    return this.dossiers.listSorted(filter);
+  }
+
+  /**
+   * The search of a list of `typeKey` for `text`: its words in the type's text fields, or in
+   * those of the dossiers its title reads through references (a participant by its person's name).
+   */
+  searchOf(typeKey: string, text: string): DossierFilter['search'] {
+    const type = this.typeOf(typeKey);
+    const words = text
+      .split(/\s+/)
+      .map((w) => w.trim())
+      .filter((w) => w !== '' && isStorableText(w))
+      .slice(0, 5);
+    const textFields = (t: DossierType) =>
+      t.fields.filter((f) => ['text', 'email', 'phone'].includes(f.kind)).map((f) => f.key);
+    const through = type.fields.flatMap((f) => {
+      if (f.kind !== 'reference') return [];
+      const target = this.catalog().get(f.refType);
+      return target && titleFieldKeys(type).includes(f.key)
+        ? [{ field: f.key, type: target.key, fields: textFields(target) }]
+        : [];
+    });
+    return { words, fields: textFields(type), through };
+  }
+
+  /**
+   * The titles of dossiers by id, in `lang`, read through their title rules: referenced dossiers
+   * are loaded in one query per level (two levels: a participant's training and person).
+   */
+  async titles(dossiers: readonly Dossier[], lang: TitleLanguage): Promise<Map<string, string>> {
+    const known = new Map(dossiers.map((d) => [d.id, d]));
+    let level: readonly Dossier[] = dossiers;
+    for (let depth = 0; depth < 2 && level.length > 0; depth++) {
+      const missing = titleReferences(level, this.catalog()).filter((id) => !known.has(id));
+      level = missing.length > 0 ? await this.dossiers.getMany(missing) : [];
+      for (const d of level) known.set(d.id, d);
+    }
+    const lookup = (id: string) => known.get(id);
+    return new Map(dossiers.map((d) => [d.id, titleOf(d, this.catalog(), lookup, lang)]));
+  }
+
+  /** The dossiers that refer to this one, per referring type and field: a training's participants. */
+  async related(typeKey: string, id: string, limit: number): Promise<RelatedGroup[]> {
+    const type = this.typeOf(typeKey);
+    await this.get(typeKey, id);
+    const groups: RelatedGroup[] = [];
+    for (const other of this.catalog().all()) {
+      for (const field of other.fields) {
+        if (field.kind !== 'reference' || field.refType !== type.key) continue;
+        const items = await this.dossiers.referencing(other.key, field.key, id, limit);
+        if (items.length === 0) continue;
+        const total =
+          items.length < limit
+            ? items.length
+            : await this.dossiers.countReferencing(other.key, field.key, id);
+        groups.push({ type: other.key, field: field.key, total, items });
+      }
+    }
+    // One step further along required references, which say "belongs to": a contact's
+    // opportunities through its intakes (opportunity.intake → intake.contact → this contact).
+    for (const mid of this.catalog().all()) {
+      for (const midField of mid.fields) {
+        if (midField.kind !== 'reference' || midField.refType !== type.key || !midField.required) continue;
+        if (mid.key === type.key) continue;
+        for (const far of this.catalog().all()) {
+          for (const farField of far.fields) {
+            if (farField.kind !== 'reference' || farField.refType !== mid.key || !farField.required) continue;
+            if (far.key === type.key) continue;
+            const { items, total } = await this.dossiers.referencingThrough(
+              far.key,
+              farField.key,
+              { type: mid.key, field: midField.key },
+              id,
+              limit,
+            );
+            if (items.length > 0)
+              groups.push({
+                type: far.key,
+                field: farField.key,
+                total,
+                items,
+                through: { type: mid.key, field: midField.key },
+              });
+          }
+        }
+      }
+    }
+    return groups;
+  }
+
+  /**
+   * Who changed a dossier after version `expected`, and which fields: the newest events, one per
+   * version (every write raises the version by one and writes one event).
+   */
+  async changesSince(id: string, expected: number, current: number): Promise<ChangeSince[]> {
+    const count = Math.min(Math.max(current - expected, 0), 50);
+    if (count === 0) return [];
+    const events = await this.events.listForDossier(id, { limit: count });
+    return events.map((e) => ({ actor: e.actor, fields: Object.keys(e.changes), occurredAt: e.occurredAt }));
+  }
+
+  private checkFilter(filter: DossierFilter): void {
     const type = this.typeOf(filter.type);
     const problems: ErrorDetail[] = [];
     for (const key of Object.keys(filter.fields ?? {})) {
@@ -104,8 +237,23 @@ export class DossierService {
         message: 'The cursor is not one this API gave out; start again without it.',
       });
     }
+    if (
+      filter.sort &&
+      !['id', 'updatedAt'].includes(filter.sort.by) &&
+      !type.fields.some((f) => f.key === filter.sort!.by)
+    ) {
+      problems.push({
+        path: 'query.sort',
+        message: `Cannot sort on "${filter.sort.by}": ${type.key} has no such field. Sort on id, updatedAt or a field.`,
+      });
+    }
     throwIfProblems(problems);
-    return this.dossiers.list(filter);
+  }
+
+  /** How a list of `typeKey` sorts on `by` (a field compares as a number or as text). */
+  sortOf(typeKey: string, by: string, desc: boolean): NonNullable<DossierFilter['sort']> {
+    const field = this.typeOf(typeKey).fields.find((f) => f.key === by);
+    return { by, desc, as: field?.kind === 'number' || field?.kind === 'money' ? 'number' : 'text' };
   }
 
   private async checkReferences(db: Db, refs: readonly ReferenceToCheck[]): Promise<void> {

@@ -36,6 +36,11 @@ export interface DialectAdapter {
    */
   textPosition(haystack: Expression<string | null>, needle: string): RawBuilder<number | null>;
   /**
+   * Whether a whole JSON document, as text, matches a LIKE `pattern` (escape character `!`),
+   * ignoring case as `lower()` does on this database: a cheap first filter before reading fields.
+   */
+  jsonDocumentLike(column: string, pattern: string): RawBuilder<SqlBool>;
+  /**
    * Text compared in byte (code point) order whatever the database's collation: what makes `<`
    * on ISO dates agree with JavaScript's string comparison.
    */
@@ -88,6 +93,8 @@ export const sqliteAdapter: DialectAdapter = {
   jsonBoolean: (column, key) =>
     sql<SqlBool | null>`(case json_type(${sql.ref(column)}, ${'$.' + key}) when 'true' then 1 when 'false' then 0 end)`,
   textPosition: (haystack, needle) => sql<number | null>`instr(${haystack}, ${needle})`,
+  // SQLite's LIKE ignores ASCII case, as its lower() lowers ASCII only.
+  jsonDocumentLike: (column, pattern) => sql<SqlBool>`(${sql.ref(column)} like ${pattern} escape '!')`,
   // BINARY is SQLite's default; naming it keeps a declared column collation (NOCASE) out of it.
   binaryText: (text) => sql<string | null>`(${text} collate binary)`,
   notIndexed: (column) => `+${column}`,
@@ -123,6 +130,7 @@ export const postgresAdapter: DialectAdapter = {
   jsonBoolean: (column, key) =>
     sql<SqlBool | null>`(case when jsonb_typeof(${sql.ref(column)} -> ${key}) = 'boolean' then (${sql.ref(column)} ->> ${key})::boolean end)`,
   textPosition: (haystack, needle) => sql<number | null>`strpos(${haystack}, ${needle})`,
+  jsonDocumentLike: (column, pattern) => sql<SqlBool>`(${sql.ref(column)}::text ilike ${pattern} escape '!')`,
   // The database's collation (en_US.UTF-8, say) orders punctuation and case its own way; "C" is byte order.
   binaryText: (text) => sql<string | null>`(${text} collate "C")`,
   notIndexed: (column) => column,

@@ -1,17 +1,56 @@
-import type { Insertable, Selectable } from 'kysely';
+import { type Expression, type Insertable, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import type { Dossier, DossierData } from '../domain/dossier.js';
 import { WerkflowError } from '../domain/errors.js';
-import type { Db, DossierTable, Store } from './database.js';
+import type { Database, Db, DossierTable, Store } from './database.js';
 
 export interface DossierFilter {
   readonly type: string;
   readonly statuses?: readonly string[];
   /** Field equals value; values are compared as text (numbers and booleans as their JSON text). */
   readonly fields?: Readonly<Record<string, string>>;
-  /** Return dossiers with an id after this one (the cursor). */
+  /**
+   * Words to find (case-insensitive, each must occur): in the type's text fields, or in the
+   * text fields of the dossiers its `searchThrough` references point at (a participant by its
+   * person's name or its training's name).
+   */
+  readonly search?: {
+    readonly words: readonly string[];
+    readonly fields: readonly string[];
+    readonly through: readonly {
+      readonly field: string;
+      readonly type: string;
+      readonly fields: readonly string[];
+    }[];
+  };
+  /** The order: by id (creation), by last change, or by a field; ascending unless `desc`. */
+  readonly sort?: DossierSort;
+  /** Return dossiers with an id after this one (the cursor, id order). */
   readonly after?: string;
+  /** Return dossiers after this sort key and id (the cursor of any other order). */
+  readonly afterKey?: { readonly value: string | number; readonly id: string };
   readonly limit: number;
 }
+
+export interface DossierSort {
+  /** `id`, `updatedAt`, or a field key. */
+  readonly by: string;
+  /** How the field compares: as a number (number, money) or as text (everything else). */
+  readonly as: 'number' | 'text';
+  readonly desc: boolean;
+}
+
+/** A dossier of a page with the key it was sorted by (for the next page's cursor). */
+export interface SortedDossier {
+  readonly dossier: Dossier;
+  readonly sortKey: string | number;
+}
+
+/** Whether JSON writes a character of `word` escaped (so a document's text does not hold it as typed). */
+function hasJsonEscapes(word: string): boolean {
+  return [...word].some((c) => c === '"' || c === '\\' || c.charCodeAt(0) < 0x20);
+}
+
+type DossierQuery = SelectQueryBuilder<Database, 'dossiers', object>;
 
 /** One aggregate, one repository: every SQL statement on `dossiers` lives here. */
 export class DossierRepository {
@@ -194,14 +233,145 @@ export class DossierRepository {
 
   /** A page of dossiers of one type, ordered by id (creation time); filter by status and fields. */
   async list(filter: DossierFilter, db: Db = this.store.db): Promise<Dossier[]> {
-    let q = db.selectFrom('dossiers').selectAll().where('type', '=', filter.type);
+    return (await this.listSorted(filter, db)).map((r) => r.dossier);
+  }
+
+  /** The filter's conditions but paging: what `list` and `countMatching` share. */
+  private filtered(filter: DossierFilter, db: Db): DossierQuery {
+    const { adapter } = this.store;
+    let q = db.selectFrom('dossiers').where('type', '=', filter.type) as DossierQuery;
     if (filter.statuses && filter.statuses.length > 0) q = q.where('status', 'in', [...filter.statuses]);
     for (const [key, value] of Object.entries(filter.fields ?? {})) {
-      q = q.where(this.store.adapter.jsonText('data', key), '=', value);
+      q = q.where(adapter.jsonText('data', key), '=', value);
     }
-    if (filter.after !== undefined) q = q.where('id', '>', filter.after);
-    const rows = await q.orderBy('id').limit(filter.limit).execute();
-    return rows.map((r) => this.toDomain(r));
+    const search = filter.search;
+    if (search && search.words.length > 0) {
+      const like = (column: string, fields: readonly string[], pattern: string) =>
+        fields.map((f) => sql<boolean>`lower(${adapter.jsonText(column, f)}) like ${pattern} escape '!'`);
+      for (const word of search.words) {
+        const pattern = `%${word.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+        // The document as text holds every field value as written (JSON escapes aside): only a
+        // document that holds the word somewhere is read field by field.
+        const own = like('data', search.fields, pattern);
+        const ownMatch = hasJsonEscapes(word)
+          ? own
+          : own.length > 0
+            ? [sql<boolean>`(${adapter.jsonDocumentLike('data', pattern)} and (${sql.join(own, sql` or `)}))`]
+            : [];
+        q = q.where((eb) =>
+          eb.or([
+            ...ownMatch,
+            ...search.through
+              .filter((t) => t.fields.length > 0)
+              .map((t) =>
+                eb(
+                  adapter.jsonText('data', t.field),
+                  'in',
+                  eb
+                    .selectFrom('dossiers as r')
+                    .select('r.id')
+                    .where('r.type', '=', t.type)
+                    .where((rb) => rb.or(like('r.data', t.fields, pattern))),
+                ),
+              ),
+          ]),
+        );
+      }
+    }
+    return q;
+  }
+
+  /** The expression a sort orders by; missing values first (as the empty text or the lowest number). */
+  private sortKey(sort: DossierSort | undefined): Expression<string | number> {
+    const { adapter } = this.store;
+    if (!sort || sort.by === 'id') return sql.ref('id');
+    if (sort.by === 'updatedAt') return sql.ref('updated_at');
+    if (sort.as === 'number') return sql<number>`coalesce(${adapter.jsonNumber('data', sort.by)}, -1e300)`;
+    return adapter.binaryText(
+      sql<string>`lower(coalesce(${adapter.jsonText('data', sort.by)}, ''))`,
+    ) as Expression<string>;
+  }
+
+  /** A page of dossiers in the filter's order, each with its sort key (keyset paging on key and id). */
+  async listSorted(filter: DossierFilter, db: Db = this.store.db): Promise<SortedDossier[]> {
+    const key = this.sortKey(filter.sort);
+    const desc = filter.sort?.desc === true;
+    let q = this.filtered(filter, db);
+    if (filter.after !== undefined) q = q.where('id', desc ? '<' : '>', filter.after);
+    if (filter.afterKey !== undefined) {
+      const { value, id } = filter.afterKey;
+      q = desc
+        ? q.where(sql<boolean>`(${key} < ${value} or (${key} = ${value} and id < ${id}))`)
+        : q.where(sql<boolean>`(${key} > ${value} or (${key} = ${value} and id > ${id}))`);
+    }
+    const rows = await q
+      .selectAll()
+      .select(sql<string | number>`${key}`.as('sort_key'))
+      .orderBy(sql`${key}`, desc ? 'desc' : 'asc')
+      .orderBy('id', desc ? 'desc' : 'asc')
+      .limit(filter.limit)
+      .execute();
+    return rows.map((r) => {
+      const { sort_key: sortKey, ...row } = r as typeof r & { sort_key: string | number };
+      return {
+        dossier: this.toDomain(row as Selectable<DossierTable>),
+        sortKey: typeof sortKey === 'bigint' ? Number(sortKey) : sortKey,
+      };
+    });
+  }
+
+  /** How many dossiers match the filter (its conditions, not its paging). */
+  async countMatching(filter: DossierFilter, db: Db = this.store.db): Promise<number> {
+    const row = await this.filtered(filter, db)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Dossiers of `type` whose `field` points at a dossier of `via.type` whose `via.field` points
+   * at `id` (a contact's opportunities through their intakes): up to `limit`, and how many.
+   */
+  async referencingThrough(
+    type: string,
+    field: string,
+    via: { readonly type: string; readonly field: string },
+    id: string,
+    limit: number,
+    db: Db = this.store.db,
+  ): Promise<{ items: Dossier[]; total: number }> {
+    const { adapter } = this.store;
+    const base = db
+      .selectFrom('dossiers')
+      .where('type', '=', type)
+      .where((eb) =>
+        eb(
+          adapter.jsonText('data', field),
+          'in',
+          eb
+            .selectFrom('dossiers as m')
+            .select('m.id')
+            .where('m.type', '=', via.type)
+            .where(adapter.jsonText('m.data', via.field), '=', id),
+        ),
+      );
+    const rows = await base.selectAll().orderBy('id').limit(limit).execute();
+    const total =
+      rows.length < limit
+        ? rows.length
+        : Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n ?? 0);
+    return { items: rows.map((r) => this.toDomain(r)), total };
+  }
+
+  /** How many dossiers of `type` hold `id` in field `field`. */
+  async countReferencing(type: string, field: string, id: string, db: Db = this.store.db): Promise<number> {
+    const row = await db
+      .selectFrom('dossiers')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('type', '=', type)
+      .where(this.store.adapter.jsonText('data', field), '=', id)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   /** How many dossiers there are of any type (0: an empty database, e.g. for demo seeding). */

@@ -39,7 +39,11 @@ function expectErrorBody(
   expect(res.headers['content-type']).toMatch(/^application\/json/);
   const body = res.json<ErrorBody>();
   expect(Object.keys(body)).toEqual(['error']);
-  expect(Object.keys(body.error).filter((k) => k !== 'details')).toEqual(['code', 'message', 'path']);
+  expect(Object.keys(body.error).filter((k) => k !== 'details' && k !== 'params')).toEqual([
+    'code',
+    'message',
+    'path',
+  ]);
   expect(body.error.code).toBe(code);
   expect(typeof body.error.message).toBe('string');
   expect(body.error.message.length).toBeGreaterThan(10);

@@ -4,11 +4,42 @@ import { WerkflowError } from '../../domain/errors.js';
 import { isStorableText } from '../../domain/dossier.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { actorOf } from '../request-context.js';
+import { ActorFields, actorViews, actorWord, dossierBodies } from '../dossier-views.js';
 import { CursorQuery, decodeCursor, dossierBody, encodeCursor, errorResponses } from '../schemas.js';
 
 const TypeParams = Type.Object({ type: Type.String({ description: 'Dossier type key, e.g. opportunity' }) });
 const DossierParams = Type.Object({ type: Type.String(), id: Type.String() });
-const RESERVED_QUERY = new Set(['cursor', 'limit', 'status']);
+const RESERVED_QUERY = new Set(['cursor', 'limit', 'status', 'q', 'sort']);
+
+/** The cursor of a page sorted otherwise than by id: the last item's sort key and id. */
+function keyCursor(value: string | number, id: string): string {
+  return encodeCursor(JSON.stringify([value, id]));
+}
+
+function decodeKeyCursor(cursor: string | undefined): { value: string | number; id: string } | undefined {
+  const raw = decodeCursor(cursor);
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    Array.isArray(parsed) &&
+    parsed.length === 2 &&
+    (typeof parsed[0] === 'string' || typeof parsed[0] === 'number') &&
+    typeof parsed[1] === 'string'
+  )
+    return { value: parsed[0], id: parsed[1] };
+  throw new WerkflowError(
+    'validation_failed',
+    'This cursor is not valid for this order: start again without it.',
+    {
+      path: 'query.cursor',
+    },
+  );
+}
 
 /** The version a client read, from If-Match ("3" or W/"3"); required where `required`. */
 function ifMatch(request: FastifyRequest, required: boolean): number | undefined {
@@ -63,7 +94,7 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         .status(201)
         .header('ETag', `"${dossier.version}"`)
         .header('Location', `/api/dossiers/${type}/${dossier.id}`)
-        .send(dossierBody(dossier));
+        .send((await dossierBodies(werkflow, request, [dossier]))[0]);
     },
   );
 
@@ -74,16 +105,30 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       schema: {
         tags: ['dossiers'],
         summary: 'List dossiers of a type',
-        description: 'Filter by status (`status=a,b`) and by any field (`city=Zwolle`); page with `cursor`.',
+        description:
+          'Filter by status (`status=a,b`), by any field (`city=Zwolle`) and by words (`q=jan vries`: in the text fields, and in those of the dossiers the title reads through references); sort with `sort=field`, `sort=-updatedAt`; page with `cursor`. `total` counts every match.',
         params: TypeParams,
         querystring: Type.Object(
-          { ...CursorQuery, status: Type.Optional(Type.String()) },
+          {
+            ...CursorQuery,
+            status: Type.Optional(Type.String()),
+            q: Type.Optional(Type.String({ maxLength: 200, description: 'Words to find, each must occur.' })),
+            sort: Type.Optional(
+              Type.String({
+                description: 'id (default), updatedAt or a field key; a leading - sorts descending.',
+              }),
+            ),
+          },
           { additionalProperties: true },
         ),
         response: {
           200: Type.Object({
             items: Type.Array(Type.Ref('Dossier')),
             nextCursor: Type.Union([Type.String(), Type.Null()]),
+            total: Type.Union([Type.Integer(), Type.Null()], {
+              description:
+                'How many dossiers match the filters (all pages); counted on the first page only (null with a cursor).',
+            }),
           }),
           ...errorResponses,
         },
@@ -96,17 +141,38 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       const fields: Record<string, string> = {};
       for (const [k, v] of Object.entries(query))
         if (!RESERVED_QUERY.has(k) && v !== undefined) fields[k] = String(v);
-      const items = await service.list({
+      const sortText = query.sort ?? '';
+      const desc = sortText.startsWith('-');
+      const by = sortText.replace(/^-/, '') || 'id';
+      const byId = by === 'id' && !desc;
+      const filter = {
         type,
         statuses: query.status ? query.status.split(',') : undefined,
         fields,
-        after: decodeCursor(query.cursor),
+        search: query.q ? service.searchOf(type, query.q) : undefined,
+        sort: service.sortOf(type, by, desc),
+      };
+      const items = await service.listSorted({
+        ...filter,
+        after: byId ? decodeCursor(query.cursor) : undefined,
+        afterKey: byId ? undefined : decodeKeyCursor(query.cursor),
         limit: limit + 1,
       });
       const page = items.slice(0, limit);
+      const last = page[page.length - 1];
       return {
-        items: page.map(dossierBody),
-        nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
+        items: await dossierBodies(
+          werkflow,
+          request,
+          page.map((r) => r.dossier),
+        ),
+        nextCursor:
+          items.length > limit && last
+            ? byId
+              ? encodeCursor(last.dossier.id)
+              : keyCursor(last.sortKey, last.dossier.id)
+            : null,
+        total: query.cursor ? null : await service.count({ ...filter, limit: 0 }),
       };
     },
   );
@@ -125,7 +191,9 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     async (request, reply) => {
       const { type, id } = request.params as { type: string; id: string };
       const dossier = await service.get(type, id);
-      return reply.header('ETag', `"${dossier.version}"`).send(dossierBody(dossier));
+      return reply
+        .header('ETag', `"${dossier.version}"`)
+        .send((await dossierBodies(werkflow, request, [dossier]))[0]);
     },
   );
 
@@ -137,7 +205,7 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         tags: ['dossiers'],
         summary: 'Change fields of a dossier',
         description:
-          'Requires If-Match with the version you read; 409 when someone else changed the dossier since. `null` clears a field.',
+          'Requires If-Match with the version you read; 409 when someone else changed the dossier since, with `params` saying who (`by`, names), which fields (`fields`, keys) and the versions (`expected`, `current`). `null` clears a field.',
         params: DossierParams,
         headers: Type.Object({ 'if-match': Type.Optional(Type.String()) }),
         body: Type.Object({ data: Type.Record(Type.String(), Type.Unknown()) }),
@@ -147,14 +215,21 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     async (request, reply) => {
       const { type, id } = request.params as { type: string; id: string };
       const version = ifMatch(request, true)!;
-      const dossier = await service.patch(
-        type,
-        id,
-        (request.body as { data: unknown }).data,
-        version,
-        actorOf(request),
-      );
-      return reply.header('ETag', `"${dossier.version}"`).send(dossierBody(dossier));
+      let dossier;
+      try {
+        dossier = await service.patch(
+          type,
+          id,
+          (request.body as { data: unknown }).data,
+          version,
+          actorOf(request),
+        );
+      } catch (error) {
+        throw await withWhoChanged(werkflow, error, type, id, version);
+      }
+      return reply
+        .header('ETag', `"${dossier.version}"`)
+        .send((await dossierBodies(werkflow, request, [dossier]))[0]);
     },
   );
 
@@ -196,7 +271,7 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
                   Type.Object({ old: Type.Unknown(), new: Type.Unknown() }),
                 ),
                 status: Type.Union([Type.String(), Type.Null()]),
-                actor: Type.Union([Type.String(), Type.Null()]),
+                ...ActorFields,
                 occurredAt: Type.String({ format: 'date-time' }),
               }),
             ),
@@ -229,16 +304,109 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       if (events.length === 0 && before === undefined) await service.get(type, id); // 404 for unknown dossiers
       if (events.length > 0 && events[0]!.dossierType !== dossierType.key) await service.get(type, id); // 404
       const page = events.slice(0, limit);
+      const who = await actorViews(
+        werkflow,
+        page.map((e) => e.actor),
+      );
       return {
         items: page.map((e) => ({
           id: e.id,
           kind: e.kind,
           changes: e.changes,
           status: e.status,
-          actor: e.actor,
+          ...who(e.actor),
           occurredAt: new Date(e.occurredAt).toISOString(),
         })),
         nextCursor: events.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/api/dossiers/:type/:id/related',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['dossiers'],
+        summary: 'The dossiers that refer to this one, per type and field (a training’s participants)',
+        description:
+          'One group per referring type and field with at least one dossier: `total` counts them all, `items` holds the first `limit` (default 20) with their titles. What a delete would be refused for.',
+        params: DossierParams,
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20 })),
+        }),
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                type: Type.String({ description: 'The referring dossier type.' }),
+                field: Type.String({ description: 'Its field that points at this dossier.' }),
+                total: Type.Integer(),
+                items: Type.Array(Type.Ref('Dossier')),
+                through: Type.Optional(
+                  Type.Object(
+                    { type: Type.String(), field: Type.String() },
+                    {
+                      description:
+                        'Reached in two steps along required references: the type and field in between (a contact’s opportunities through its intakes).',
+                    },
+                  ),
+                ),
+              }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { type, id } = request.params as { type: string; id: string };
+      const limit = (request.query as { limit?: number }).limit ?? 20;
+      const groups = await service.related(type, id, limit);
+      const bodies = await dossierBodies(
+        werkflow,
+        request,
+        groups.flatMap((g) => g.items),
+      );
+      const byId = new Map(bodies.map((b) => [b.id, b]));
+      return {
+        items: groups.map((g) => ({
+          type: g.type,
+          field: g.field,
+          total: g.total,
+          items: g.items.map((d) => byId.get(d.id)!),
+          ...(g.through ? { through: g.through } : {}),
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/api/people',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['dossiers'],
+        summary: 'Users and teams by name, for the user and team fields of dossiers',
+        description: 'Only id and name (active users); the administration of users is under /api/users.',
+        response: {
+          200: Type.Object({
+            users: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
+            teams: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async () => {
+      const [users, teams] = await Promise.all([werkflow.auth.listUsers(), werkflow.auth.listTeams()]);
+      const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name, 'nl');
+      return {
+        users: users
+          .filter((u) => u.active !== false)
+          .map((u) => ({ id: u.id, name: u.name }))
+          .sort(byName),
+        teams: teams.map((t) => ({ id: t.id, name: t.name })).sort(byName),
       };
     },
   );
@@ -312,5 +480,34 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         actorOf(request),
       );
     },
+  );
+}
+
+/**
+ * A version conflict with who changed the dossier since the version the client read, and which
+ * fields: `params.by` (names), `params.fields` (field keys), `expected` and `current` versions.
+ */
+async function withWhoChanged(
+  werkflow: Werkflow,
+  error: unknown,
+  type: string,
+  id: string,
+  expected: number,
+): Promise<unknown> {
+  if (!(error instanceof WerkflowError) || error.code !== 'version_conflict') return error;
+  const current = await werkflow.dossiers.dossiers.get(id);
+  if (!current || current.type !== type) return error;
+  const changes = await werkflow.dossiers.changesSince(id, expected, current.version);
+  const who = await actorViews(
+    werkflow,
+    changes.map((c) => c.actor),
+  );
+  const by = [...new Set(changes.map((c) => actorWord(who(c.actor))))].join(', ');
+  const fields = [...new Set(changes.flatMap((c) => c.fields))].join(',');
+  const at = changes[0] ? new Date(changes[0].occurredAt).toISOString() : '';
+  return new WerkflowError(
+    'version_conflict',
+    `This dossier was changed by ${by || 'someone else'} after you read it (${fields ? `fields: ${fields.split(',').join(', ')}; ` : ''}you read version ${expected}, it is now at version ${current.version}). Reload it to see the changes, apply yours again and send If-Match: ${current.version}.`,
+    { path: 'If-Match', params: { expected, current: current.version, by, fields, at } },
   );
 }

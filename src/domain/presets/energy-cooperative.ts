@@ -137,6 +137,7 @@ function opportunityAction(
     label: l(...label),
     pluralLabel: l(...plural),
     titleField: 'description',
+    titleTemplate: '{opportunity} – {description}',
     statuses: st,
     fields: [
       f.ref('opportunity', 'opportunity', 'Kans', 'Opportunity', true),
@@ -191,6 +192,7 @@ export const ENERGY_COOPERATIVE_TYPES: readonly DossierType[] = [
     label: l('Intake', 'Intake'),
     pluralLabel: l('Intakes', 'Intakes'),
     titleField: 'address',
+    titleTemplate: '{contact} – {address}',
     categoryField: 'campaign',
     statuses: INTAKE_STATUSES,
     fields: [

@@ -59,6 +59,7 @@ export const TRAINING_INSTITUTE_TYPES: readonly DossierType[] = [
     label: l('Contactpersoon klant', 'Customer contact person'),
     pluralLabel: l('Contactpersonen', 'Contact persons'),
     titleField: 'role',
+    titleTemplate: '{person} – {organisation}',
     statuses: [],
     fields: [
       f.ref('person', 'person', 'Persoon', 'Person', true),
@@ -103,6 +104,7 @@ export const TRAINING_INSTITUTE_TYPES: readonly DossierType[] = [
     label: l('Opleiding', 'Training'),
     pluralLabel: l('Opleidingen', 'Trainings'),
     titleField: 'name',
+    titleTemplate: '{name} {startDate}',
     categoryField: 'trainingType',
     statuses: TRAINING_STATUSES,
     fields: [
@@ -124,6 +126,7 @@ export const TRAINING_INSTITUTE_TYPES: readonly DossierType[] = [
     label: l('Opleidingsdeelnemer', 'Participant'),
     pluralLabel: l('Opleidingsdeelnemers', 'Participants'),
     titleField: 'status',
+    titleTemplate: '{person} – {training}',
     statuses: statuses([
       ['Aangemeld', 'Registered'],
       ['Geplaatst', 'Placed'],
@@ -207,6 +210,7 @@ export const TRAINING_INSTITUTE_TYPES: readonly DossierType[] = [
     label: l('Evaluatie', 'Evaluation'),
     pluralLabel: l('Evaluaties', 'Evaluations'),
     titleField: 'comment',
+    titleTemplate: '{participant}',
     statuses: statuses([
       ['Uitgenodigd', 'Invited'],
       ['Ingevuld', 'Completed'],
@@ -322,7 +326,7 @@ function demoData({ count, seed, today }: { count: number; seed: number; today: 
       type: 'training',
       ref: `training-${i}`,
       data: {
-        name: `${TRAINING_TYPES[t]} ${start.slice(0, 7)}`,
+        name: TRAINING_TYPES[t],
         status: p.pick(['te-starten', 'definitief']),
         startDate: start,
         endDate: addDaysIso(start, p.int(0, 2)),

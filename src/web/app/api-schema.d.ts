@@ -1587,7 +1587,7 @@ export interface paths {
         };
         /**
          * List dossiers of a type
-         * @description Filter by status (`status=a,b`) and by any field (`city=Zwolle`); page with `cursor`.
+         * @description Filter by status (`status=a,b`), by any field (`city=Zwolle`) and by words (`q=jan vries`: in the text fields, and in those of the dossiers the title reads through references); sort with `sort=field`, `sort=-updatedAt`; page with `cursor`. `total` counts every match.
          *
          *     Needs the right `dossiers.read` (Dossiers inzien).
          */
@@ -1597,6 +1597,10 @@ export interface paths {
                     /** @description Opaque cursor from the previous page. */
                     cursor?: string;
                     limit?: number;
+                    /** @description Words to find, each must occur. */
+                    q?: string;
+                    /** @description id (default), updatedAt or a field key; a leading - sorts descending. */
+                    sort?: string;
                     status?: string;
                 };
                 header?: never;
@@ -1617,6 +1621,8 @@ export interface paths {
                         "application/json": {
                             items: components["schemas"]["Dossier"][];
                             nextCursor: string | null;
+                            /** @description How many dossiers match the filters (all pages); counted on the first page only (null with a cursor). */
+                            total: number | null;
                         };
                     };
                 };
@@ -1948,7 +1954,7 @@ export interface paths {
         head?: never;
         /**
          * Change fields of a dossier
-         * @description Requires If-Match with the version you read; 409 when someone else changed the dossier since. `null` clears a field.
+         * @description Requires If-Match with the version you read; 409 when someone else changed the dossier since, with `params` saying who (`by`, names), which fields (`fields`, keys) and the versions (`expected`, `current`). `null` clears a field.
          *
          *     Needs the right `dossiers.write` (Dossiers wijzigen).
          */
@@ -2179,6 +2185,10 @@ export interface paths {
                         "application/json": {
                             items: {
                                 actor: string | null;
+                                /** @description user, token, worker (werkflow-worker) or automatic (seed, system, engine). */
+                                actorKind: "user" | "token" | "worker" | "automatic";
+                                /** @description The user (or API token) by name; null for the worker and for automatic writes. */
+                                actorName: string | null;
                                 changes: {
                                     [key: string]: {
                                         new: unknown;
@@ -2375,6 +2385,120 @@ export interface paths {
                                         text: string;
                                     }[];
                                 };
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dossiers/{type}/{id}/related": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dossiers that refer to this one, per type and field (a training’s participants)
+         * @description One group per referring type and field with at least one dossier: `total` counts them all, `items` holds the first `limit` (default 20) with their titles. What a delete would be refused for.
+         *
+         *     Needs the right `dossiers.read` (Dossiers inzien).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    type: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Its field that points at this dossier. */
+                                field: string;
+                                items: components["schemas"]["Dossier"][];
+                                /** @description Reached in two steps along required references: the type and field in between (a contact’s opportunities through its intakes). */
+                                through?: {
+                                    field: string;
+                                    type: string;
+                                };
+                                total: number;
+                                /** @description The referring dossier type. */
+                                type: string;
                             }[];
                         };
                     };
@@ -5809,6 +5933,110 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Users and teams by name, for the user and team fields of dossiers
+         * @description Only id and name (active users); the administration of users is under /api/users.
+         *
+         *     Needs the right `dossiers.read` (Dossiers inzien).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            teams: {
+                                id: string;
+                                name: string;
+                            }[];
+                            users: {
+                                id: string;
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -9626,6 +9854,8 @@ export interface components {
             externalId: string | null;
             id: string;
             status: string | null;
+            /** @description The dossier's readable title by its type's title rule ("Jan de Vries – VCA Basis 12 jan 2027"), in the Accept-Language. */
+            title?: string;
             type: string;
             /** Format: date-time */
             updatedAt: string;
@@ -9669,6 +9899,8 @@ export interface components {
                 order: number;
             }[];
             titleField?: string;
+            /** @description The title rule: fields in braces, e.g. "{person} – {training}"; references read as the title of the dossier they point at. */
+            titleTemplate?: string;
         };
         EmailTemplate: {
             attachment: {

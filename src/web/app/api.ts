@@ -81,9 +81,18 @@ export function apiPath(...parts: string[]): string {
 }
 
 /** Calls the API; resolves with the parsed JSON (undefined for 204) or rejects with ApiError. */
-export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  method: Method,
+  path: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<T> {
   // Texts the server writes for people (explanations, reasons) come in the user's language.
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': lang() };
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    'Accept-Language': lang(),
+    ...extraHeaders,
+  };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let response: Response;

@@ -7,6 +7,7 @@ import { useMe } from './session.js';
 import { Shell } from './shell.js';
 import { ActionDetail, ActionsPage } from './screens/actions.js';
 import { AdminPage } from './screens/admin.js';
+import { EditDossierPage, NewDossierPage } from './screens/dossier-form.js';
 import { DossierDetail, DossiersPage } from './screens/dossiers.js';
 import { EmailTemplateEditor, EmailTemplatesPage } from './screens/email-templates.js';
 import { LoginPage } from './screens/login.js';
@@ -56,6 +57,10 @@ export function App() {
               <Route path="/email-templates/:id">{(p) => <EmailTemplateEditor id={p.id} />}</Route>
               <Route path="/dossiers">{() => <DossiersPage type={null} />}</Route>
               <Route path="/dossiers/:type">{(p) => <DossiersPage type={p.type} />}</Route>
+              <Route path="/dossiers/:type/new">{(p) => <NewDossierPage type={p.type} />}</Route>
+              <Route path="/dossiers/:type/:id/edit">
+                {(p) => <EditDossierPage type={p.type} id={p.id} />}
+              </Route>
               <Route path="/dossiers/:type/:id">{(p) => <DossierDetail type={p.type} id={p.id} />}</Route>
               <Route path="/mail" component={MailViewer} />
               <Route path="/mail/:id">{(p) => <MailMessage id={p.id} />}</Route>

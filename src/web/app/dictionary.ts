@@ -1,3 +1,5 @@
+import { dossiersEn, dossiersNl } from './dictionary-dossiers.js';
+
 /** Every string the UI shows, in Dutch (the default) and English; `en` must have every key of `nl`. */
 import { adminEn, adminNl } from './dictionary-admin.js';
 
@@ -10,6 +12,7 @@ export interface Label {
 }
 
 export const nl = {
+  ...dossiersNl,
   'app.title': 'Werkflow',
   'app.skip': 'Naar de inhoud',
   'lang.switch': 'Taal',
@@ -524,6 +527,7 @@ export const nl = {
 export type Key = keyof typeof nl;
 
 export const en: Record<Key, string> = {
+  ...dossiersEn,
   'app.title': 'Werkflow',
   'app.skip': 'Skip to content',
   'lang.switch': 'Language',

@@ -4,10 +4,12 @@
  * (statuses, enum options, yes/no, users, teams, referenced dossiers by name, numbers, dates).
  */
 import { MultiSelect, NumberInput, Select, TextInput } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { useDebouncedValue } from '@mantine/hooks';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { type DossierType, type FieldDef, type Page, type Dossier, api, apiPath, withQuery } from '../api.js';
-import { dossierTitle, useDossierTypes } from '../dossier-types.js';
-import { type I18n, useI18n } from '../i18n.js';
+import { dossierTitle, useDossier, useDossierTypes, usePeopleList } from '../dossier-types.js';
+import { type I18n, lang, useI18n } from '../i18n.js';
 
 export interface FieldPath {
   readonly path: string;
@@ -61,21 +63,15 @@ export function useDossierOptions(typeKey: string | undefined) {
   return (list.data?.items ?? []).map((d) => ({ value: d.id, label: dossierTitle(type, d) }));
 }
 
-interface Person {
-  readonly id: string;
-  readonly name: string;
-}
-
-/** Users (administrators may list them) or teams, for user and team pickers. */
+/** Users or teams by name (GET /api/people), for user and team pickers. */
 export function usePeople(kind: 'user' | 'team') {
-  const list = useQuery({
-    queryKey: [kind === 'user' ? 'users' : 'teams'],
-    queryFn: async () =>
-      (await api<{ items: Person[] }>('GET', kind === 'user' ? '/api/users' : '/api/teams')).items,
-    retry: false,
-    staleTime: 60_000,
-  });
-  return list.isError ? null : (list.data ?? []).map((p) => ({ value: p.id, label: p.name }));
+  const list = usePeopleList();
+  return list.isError
+    ? null
+    : ((kind === 'user' ? list.data?.users : list.data?.teams) ?? []).map((p) => ({
+        value: p.id,
+        label: p.name,
+      }));
 }
 
 /**
@@ -169,30 +165,72 @@ export function ValueInput({
   );
 }
 
-/** A dossier of a type, chosen by its title (the first 200). */
-export function DossierSelect({
+/**
+ * A dossier of a type, picked by its title: typing searches the server (the words in its name,
+ * and in the names of what its title reads through: a participant by its person or training).
+ */
+export function DossierPicker({
   type,
   label,
   value,
   onChange,
   mb,
+  error,
+  required,
 }: {
   type: string;
   label: string;
   value: string | null;
   onChange: (id: string | null) => void;
   mb?: string;
+  error?: string;
+  required?: boolean;
 }) {
   const { t } = useI18n();
+  const types = useDossierTypes();
+  const def = types.data?.find((d) => d.key === type);
+  const [search, setSearch] = useState('');
+  const [words] = useDebouncedValue(search, 250);
+  const selected = useDossier(type, value);
+  const selectedTitle = selected.data ? dossierTitle(def, selected.data) : undefined;
+  // The selected dossier's own title in the box is no search.
+  const q = words === selectedTitle ? '' : words;
+  const found = useQuery({
+    queryKey: ['dossiers', type, 'pick', q, lang()],
+    queryFn: () => api<Page<Dossier>>('GET', withQuery(apiPath('dossiers', type), { q, limit: 20 })),
+    placeholderData: keepPreviousData,
+    staleTime: 30_000,
+  });
+  const options = (found.data?.items ?? []).map((d) => ({ value: d.id, label: dossierTitle(def, d) }));
+  if (value && !options.some((o) => o.value === value))
+    options.unshift({ value, label: selectedTitle ?? t('loading') });
   return (
     <Select
       label={label}
       searchable
+      clearable={!required}
+      withAsterisk={required}
       value={value}
       onChange={onChange}
-      data={useDossierOptions(type)}
-      nothingFoundMessage={t('empty')}
+      searchValue={search}
+      onSearchChange={setSearch}
+      filter={({ options: all }) => all}
+      data={options}
+      error={error}
+      nothingFoundMessage={found.isFetching ? t('loading') : t('empty')}
+      comboboxProps={{ withinPortal: true }}
       mb={mb}
     />
   );
+}
+
+/** A dossier of a type, chosen by its title (searched on the server). */
+export function DossierSelect(props: {
+  type: string;
+  label: string;
+  value: string | null;
+  onChange: (id: string | null) => void;
+  mb?: string;
+}) {
+  return <DossierPicker {...props} />;
 }
