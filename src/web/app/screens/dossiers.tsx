@@ -20,6 +20,7 @@ import { dossierTitle, statusLabel, useDossier, useDossierTypes, valueText } fro
 import { useFormats, useI18n } from '../i18n.js';
 import { AppLink, BackLink, DataTable, Facts, PageHead, Query } from '../ui.js';
 import { ActionTable } from './actions.js';
+import { ExplainSection } from './explain-panel.js';
 
 interface DossierEvent {
   readonly id: number;
@@ -199,6 +200,7 @@ export function DossierDetail({ type: key, id }: { type: string; id: string }) {
             <Section title={t('dossiers.actions')}>
               <Query query={actions}>{(r) => <ActionTable items={r.items} withDossier={false} />}</Query>
             </Section>
+            <ExplainSection dossierType={key} dossierId={id} />
             <Section title={t('dossiers.events')}>
               <Query query={events}>
                 {(r) => (

