@@ -99,4 +99,44 @@ describe.skipIf(!hasChromium)('explain, process map and relinking (SQLite, chrom
     await screenshot(phone.page, 'explain-dossier-en-390');
     await phone.context.close();
   });
+
+  it('the process map draws the process with counts per status, links each node to its template, and lists the same', async () => {
+    const { context, page } = await newPage(browser, { lang: 'nl' });
+    await logIn(page, server.base, ADMIN);
+    await page.getByRole('link', { name: 'Processchema' }).click();
+    const diagram = page.getByTestId('process-map-diagram');
+    await diagram.waitFor();
+    await settled(page);
+    // The demo's status workflows ran: an action node says how many of its actions are done.
+    const labels = await diagram
+      .locator('a.pm-node > title')
+      .evaluateAll((titles) => titles.map((n) => n.textContent ?? ''));
+    expect(
+      labels.some((l) => /^Actie: .+ — .*Gereed \d+/.test(l)),
+      labels.join('\n'),
+    ).toBe(true);
+    expect(labels.some((l) => l.startsWith('Gebeurtenis: '))).toBe(true);
+    const list = page.getByTestId('process-map-list');
+    expect(await list.textContent()).toMatch(/Gereed \d+/);
+    await expectAccessible(page, 'process map (nl)');
+    await expectNoOverflow(page, 'process map (nl)');
+    await screenshot(page, 'process-map-nl-1280');
+    // A node opens its template's form, by keyboard too.
+    const node = diagram.locator('a.pm-node', { hasText: 'Gereed' }).first();
+    await node.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/templates\/[^/]+$/);
+    await context.close();
+
+    const phone = await newPage(browser, { lang: 'en', width: 390 });
+    await logIn(phone.page, server.base, ADMIN);
+    await phone.page.goto(`${server.base}/processes`);
+    await phone.page.getByTestId('process-map-diagram').waitFor();
+    await settled(phone.page);
+    expect(await phone.page.getByTestId('process-map-list').textContent()).toMatch(/Done \d+/);
+    await expectAccessible(phone.page, 'process map (en, 390)');
+    await expectNoOverflow(phone.page, 'process map (en, 390)');
+    await screenshot(phone.page, 'process-map-en-390');
+    await phone.context.close();
+  });
 });
