@@ -110,7 +110,7 @@ describe.skipIf(!hasChromium)('explain, process map and relinking (SQLite, chrom
     // The demo's status workflows ran: an action node says how many of its actions are done.
     const labels = await diagram
       .locator('a.pm-node > title')
-      .evaluateAll((titles) => titles.map((n) => n.textContent ?? ''));
+      .evaluateAll((titles) => titles.map((n) => (n as { textContent: string | null }).textContent ?? ''));
     expect(
       labels.some((l) => /^Actie: .+ — .*Gereed \d+/.test(l)),
       labels.join('\n'),
@@ -138,5 +138,58 @@ describe.skipIf(!hasChromium)('explain, process map and relinking (SQLite, chrom
     await expectNoOverflow(phone.page, 'process map (en, 390)');
     await screenshot(phone.page, 'process-map-en-390');
     await phone.context.close();
+  });
+
+  it('relinking categories shows the impact dialog: counts per choice, samples, then applies', async () => {
+    const templateId = await created(
+      await api.request('POST', '/api/templates?publish=true', {
+        name: 'Belafspraak bevestigen',
+        dossierType: 'task',
+        event: { type: 'created' },
+        executionMode: 'manual',
+        effect: { type: 'none' },
+      }),
+    );
+    for (const taskType of ['bellen', 'bellen', 'e-mail'])
+      await created(
+        await api.request('POST', '/api/dossiers/task', {
+          data: { taskType, description: `Taak ${taskType}` },
+        }),
+      );
+    // Linked to "bellen" only from version 2: the e-mail task's action is now outside.
+    const current = (await api.request('GET', `/api/templates/${templateId}`)).json<{
+      draft: Record<string, unknown>;
+    }>();
+    expect(
+      (
+        await api.request('PUT', `/api/templates/${templateId}/draft`, {
+          ...current.draft,
+          categories: ['bellen'],
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect((await api.request('POST', `/api/templates/${templateId}/publish`, {})).statusCode).toBe(200);
+
+    const { context, page } = await newPage(browser, { lang: 'nl' });
+    await logIn(page, server.base, ADMIN);
+    await page.goto(`${server.base}/templates/${templateId}`);
+    await page.getByRole('button', { name: 'Categorieën toepassen' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Categorieën toepassen: wat verandert er?' });
+    const impact = dialog.getByTestId('publish-impact');
+    await impact.waitFor();
+    expect(await impact.textContent()).toContain('geannuleerd: 1');
+    await dialog.getByTestId('impact-cancelled').locator('summary').click();
+    expect(await dialog.getByTestId('impact-cancelled').textContent()).toContain('Taak e-mail');
+    await dialog.getByRole('radio', { name: /laten staan/ }).check();
+    await impact.filter({ hasText: 'geannuleerd: 0' }).waitFor();
+    await expectAccessible(page, 'relink dialog (nl)');
+    await screenshot(page, 'relink-dialog-nl-1280');
+    await dialog.getByRole('radio', { name: /annuleren als/ }).check();
+    await impact.filter({ hasText: 'geannuleerd: 1' }).waitFor();
+    await dialog.getByRole('button', { name: 'Nu toepassen' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const actions = await server.werkflow.engine.actions.list({ templateId, limit: 10 });
+    expect(actions.filter((a) => a.status === 'cancelled')).toHaveLength(1);
+    await context.close();
   });
 });

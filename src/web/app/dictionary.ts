@@ -556,6 +556,22 @@ export const nl = {
   'processMap.kind.action': 'Actie',
   'processMap.kind.reminder': 'Herinnering',
   'processMap.kind.creates': 'Maakt aan',
+  'templates.relink': 'Categorieën toepassen',
+  'templates.relink.title': 'Categorieën toepassen: wat verandert er?',
+  'templates.relink.intro':
+    'Dossiers in de gekoppelde categorieën die aan de voorwaarden voldoen en nog geen actie hebben, krijgen er nu een. Kies wat er gebeurt met acties die al gepland staan.',
+  'templates.relink.keep': 'laten staan, ook als het dossier buiten de gekoppelde categorieën valt',
+  'templates.relink.move':
+    'buiten de categorieën annuleren, de rest opnieuw controleren en plannen op de gepubliceerde versie',
+  'templates.relink.cancel': 'annuleren als het dossier buiten de gekoppelde categorieën valt',
+  'templates.relink.impact':
+    'Open acties: {open}; blijven staan: {kept}; geannuleerd: {cancelled}; opnieuw gepland: {retimed}; dossiers die nu een actie krijgen: {fresh}.',
+  'templates.relink.confirm': 'Nu toepassen',
+  'templates.relink.done': 'Categorieën toegepast.',
+  'impact.sample.cancelled': 'Geannuleerd: {n} (voorbeelden)',
+  'impact.sample.kept': 'Blijven staan: {n} (voorbeelden)',
+  'impact.sample.retimed': 'Opnieuw gepland: {n} (voorbeelden)',
+  'impact.sample.newDossiers': 'Komen erbij: {n} (voorbeelden)',
 };
 
 export type Key = keyof typeof nl;
@@ -1104,4 +1120,20 @@ export const en: Record<Key, string> = {
   'processMap.kind.action': 'Action',
   'processMap.kind.reminder': 'Reminder',
   'processMap.kind.creates': 'Creates',
+  'templates.relink': 'Apply categories',
+  'templates.relink.title': 'Apply categories: what changes?',
+  'templates.relink.intro':
+    'Dossiers in the linked categories that meet the conditions and have no action yet get one now. Choose what happens to actions already planned.',
+  'templates.relink.keep': 'keep them, also when the dossier is outside the linked categories',
+  'templates.relink.move':
+    'cancel those outside the categories, check and time the others again on the published version',
+  'templates.relink.cancel': 'cancel them when the dossier is outside the linked categories',
+  'templates.relink.impact':
+    'Open actions: {open}; kept: {kept}; cancelled: {cancelled}; timed again: {retimed}; dossiers that get an action now: {fresh}.',
+  'templates.relink.confirm': 'Apply now',
+  'templates.relink.done': 'Categories applied.',
+  'impact.sample.cancelled': 'Cancelled: {n} (examples)',
+  'impact.sample.kept': 'Kept: {n} (examples)',
+  'impact.sample.retimed': 'Timed again: {n} (examples)',
+  'impact.sample.newDossiers': 'Coming in: {n} (examples)',
 };

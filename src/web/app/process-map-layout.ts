@@ -3,9 +3,11 @@
  * action, follow-ups in four columns), rows ordered so that a template comes after those that
  * start it, and labels wrapped to fit a box.
  */
-import type { GetResult } from './api.js';
+// From the generated schema itself (not api.ts), so the tests can import this file without the DOM.
+import type { paths } from './api-schema.js';
 
-export type ProcessMap = GetResult<'/api/processes/{process}/map'>;
+export type ProcessMap =
+  paths['/api/processes/{process}/map']['get']['responses'][200]['content']['application/json'];
 export type MapNode = ProcessMap['nodes'][number];
 export type MapEdge = ProcessMap['edges'][number];
 

@@ -79,7 +79,8 @@ function ConditionValue({ root, path, value }: { root: string; path: string; val
   return <>{valueText(i18n, f, at?.owner, at?.field, value)}</>;
 }
 
-function ReferenceTitle({ type, id }: { type: string; id: string }) {
+/** A dossier by its title (its id while it loads). */
+export function ReferenceTitle({ type, id }: { type: string; id: string }) {
   const types = useDossierTypes();
   const dossier = useDossier(type, id);
   return (
