@@ -168,6 +168,7 @@ export class TemplateGraphService {
           (tid) => names.get(tid) ?? tid,
           catalog,
           (tid) => byId.get(tid)?.dossierType ?? '',
+          options.lang,
         ),
       });
     }

@@ -9740,7 +9740,12 @@ export interface components {
                 /** @description Stable error code, e.g. validation_failed, version_conflict. */
                 code: string;
                 details?: {
+                    /** @description A code of its own, e.g. template.loop. */
+                    code?: string;
                     message: string;
+                    params?: {
+                        [key: string]: string | number;
+                    };
                     path: string;
                 }[];
                 /** @description What is wrong and what to do next. */

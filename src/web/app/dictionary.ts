@@ -572,6 +572,8 @@ export const nl = {
   'impact.sample.kept': 'Blijven staan: {n} (voorbeelden)',
   'impact.sample.retimed': 'Opnieuw gepland: {n} (voorbeelden)',
   'impact.sample.newDossiers': 'Komen erbij: {n} (voorbeelden)',
+  'err.template.loop':
+    'Dit template maakt een kringloop die nooit stopt: {steps}. Pas een effect of gebeurtenis aan om de kring te doorbreken, of geef een maximale ketendiepte op (maxDepth, hoogstens {maxDepth}) als de kring vanzelf moet stoppen.',
 };
 
 export type Key = keyof typeof nl;
@@ -1136,4 +1138,6 @@ export const en: Record<Key, string> = {
   'impact.sample.kept': 'Kept: {n} (examples)',
   'impact.sample.retimed': 'Timed again: {n} (examples)',
   'impact.sample.newDossiers': 'Coming in: {n} (examples)',
+  'err.template.loop':
+    'This template closes a loop that never stops: {steps}. Change an effect or an event to break it, or state a maximum chain depth (maxDepth, at most {maxDepth}) if the loop is meant to stop by itself.',
 };
