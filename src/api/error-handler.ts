@@ -36,14 +36,19 @@ export interface ErrorBody {
     message: string;
     path: string;
     params?: Record<string, string | number>;
-    details?: { path: string; message: string }[];
+    details?: { path: string; message: string; code?: string; params?: Record<string, string | number> }[];
   };
 }
 
 export function sendError(reply: FastifyReply, error: WerkflowError): FastifyReply {
   const body: ErrorBody = { error: { code: error.code, message: error.message, path: error.path } };
   if (error.params) body.error.params = { ...error.params };
-  if (error.details.length > 1) body.error.details = [...error.details];
+  // One detail is the error itself, unless it has a code of its own for the client to render.
+  if (error.details.length > 1 || error.details.some((d) => d.code !== undefined))
+    body.error.details = error.details.map((d) => ({
+      ...d,
+      ...(d.params ? { params: { ...d.params } } : {}),
+    }));
   if (error.code === 'unauthenticated') reply.header('WWW-Authenticate', 'Bearer realm="werkflow", Cookie');
   return reply.status(httpStatusOf(error.code)).send(body);
 }

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { ACTION_STATUSES } from '../domain/action/action.js';
-import { PENDING_CHOICES } from '../engine/impact.service.js';
+import { PENDING_CHOICES, TEMPLATE_CHANGES } from '../engine/impact.service.js';
 
 /** Response schemas of explain, impact and the process map (issue 13), for the OpenAPI document. */
 
@@ -72,7 +72,7 @@ const ImpactSample = Type.Object({
 
 export const ImpactReportSchema = Type.Object(
   {
-    change: literals(['publish', 'activate', 'deactivate']),
+    change: literals(TEMPLATE_CHANGES),
     pending: literals(PENDING_CHOICES),
     dryRun: Type.Boolean(),
     openActions: Type.Integer({ description: 'Open (waiting, pending, due) actions before the change.' }),

@@ -26,6 +26,9 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface ErrorDetail {
   readonly path: string;
   readonly message: string;
+  /** A code of its own (e.g. template.loop), for a client to write it in its reader's language. */
+  readonly code?: string;
+  readonly params?: Readonly<Record<string, string | number>>;
 }
 
 export class WerkflowError extends Error {

@@ -18,7 +18,9 @@ import { DossierGraph } from './reference-loader.js';
 export const PENDING_CHOICES = ['keep', 'move', 'cancel'] as const;
 export type PendingChoice = (typeof PENDING_CHOICES)[number];
 
-export type TemplateChange = 'publish' | 'activate' | 'deactivate';
+/** `relink`: applying the linked categories to existing dossiers (TemplateService.applyCategories). */
+export type TemplateChange = 'publish' | 'activate' | 'deactivate' | 'relink';
+export const TEMPLATE_CHANGES: readonly TemplateChange[] = ['publish', 'activate', 'deactivate', 'relink'];
 
 export interface ImpactSample {
   readonly actionId?: string;
@@ -72,6 +74,27 @@ interface Plan {
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
+/** What a plan collects: the writes (cancels, moves) and the samples of each group, with their helpers. */
+function outcomes() {
+  const cancels: Plan['cancels'] = [];
+  const moves: Plan['moves'] = [];
+  const cancelled: ImpactSample[] = [];
+  const kept: ImpactSample[] = [];
+  const retimed: ImpactSample[] = [];
+  const sample = (a: Action, reason: string, newDueAt?: number | null): ImpactSample => ({
+    actionId: a.id,
+    dossierId: a.dossierId,
+    dueAt: iso(a.dueAt),
+    ...(newDueAt !== undefined ? { newDueAt: iso(newDueAt) } : {}),
+    reason,
+  });
+  const cancel = (a: Action, reason: string) => {
+    cancels.push({ id: a.id, from: a.status, reason });
+    cancelled.push(sample(a, reason));
+  };
+  return { cancels, moves, cancelled, kept, retimed, sample, cancel };
+}
+
 /**
  * Impact before publishing or switching a template: computed from the open actions and the
  * dossiers as they are, with the engine's own condition, category and timing code. `plan` writes
@@ -109,22 +132,7 @@ export class ImpactService {
     // Switching off leaves nothing to move to: "move" keeps the actions on their version.
     const pending: PendingChoice = input.pending === 'move' && !next ? 'keep' : input.pending;
     const open = await this.engine.actions.list({ templateId, statuses: OPEN, limit: 1_000_000 }, db);
-    const cancels: Plan['cancels'] = [];
-    const moves: Plan['moves'] = [];
-    const cancelled: ImpactSample[] = [];
-    const kept: ImpactSample[] = [];
-    const retimed: ImpactSample[] = [];
-    const sample = (a: Action, reason: string, newDueAt?: number | null): ImpactSample => ({
-      actionId: a.id,
-      dossierId: a.dossierId,
-      dueAt: iso(a.dueAt),
-      ...(newDueAt !== undefined ? { newDueAt: iso(newDueAt) } : {}),
-      reason,
-    });
-    const cancel = (a: Action, reason: string) => {
-      cancels.push({ id: a.id, from: a.status, reason });
-      cancelled.push(sample(a, reason));
-    };
+    const { cancels, moves, cancelled, kept, retimed, sample, cancel } = outcomes();
     if (pending === 'cancel') {
       for (const a of open) cancel(a, `cancelled on ${change} of the template, as chosen`);
     } else if (pending === 'keep' || !next || input.nextVersion === null) {
@@ -267,6 +275,82 @@ export class ImpactService {
         out.retimed.push(out.sample(a, `moved to version ${version} with a new due time`, due));
       else out.kept.push(out.sample(a, `moved to version ${version}; due time unchanged`));
     }
+  }
+
+  /**
+   * Relinking categories (TemplateService.applyCategories), in its transaction: `outside` are the
+   * open actions whose dossier is no longer in a linked category, `stamped` the actions just made
+   * for dossiers that came in. keep: the open actions stay; cancel: those outside are cancelled;
+   * move: those outside are cancelled and the others re-checked and re-timed on the published
+   * version, as when publishing. Always applied: a dry run is the caller's rolled-back transaction,
+   * so the dry run and the real change report the same.
+   */
+  async relink(
+    db: Db,
+    input: {
+      templateId: string;
+      pending: PendingChoice;
+      dryRun: boolean;
+      definition: TemplateDefinition;
+      version: number;
+      outside: readonly Action[];
+      stamped: readonly Action[];
+    },
+    actor: string | null,
+  ): Promise<ImpactReport> {
+    const open = await this.engine.actions.list(
+      { templateId: input.templateId, statuses: OPEN, limit: 1_000_000 },
+      db,
+    );
+    const fresh = new Set(input.stamped.map((a) => a.id));
+    const before = open.filter((a) => !fresh.has(a.id));
+    const outside = new Set(input.outside.map((a) => a.id));
+    const { cancels, moves, cancelled, kept, retimed, sample, cancel } = outcomes();
+    // The words explain.service.ts recognises as "outside the linked categories".
+    const OUTSIDE = 'the dossier is no longer in a category linked to the template';
+    if (input.pending === 'move') {
+      for (const a of before) if (outside.has(a.id)) cancel(a, OUTSIDE);
+      await this.planMove(
+        db,
+        before.filter((a) => !outside.has(a.id)),
+        input.definition,
+        input.version,
+        { cancel, moves, kept, retimed, sample },
+      );
+    } else {
+      for (const a of before)
+        if (input.pending === 'cancel' && outside.has(a.id)) cancel(a, OUTSIDE);
+        else
+          kept.push(
+            sample(
+              a,
+              outside.has(a.id) ? 'outside the linked categories; kept, as chosen' : 'stays as planned',
+            ),
+          );
+    }
+    const report: ImpactReport = {
+      change: 'relink',
+      pending: input.pending,
+      dryRun: input.dryRun,
+      openActions: before.length,
+      cancelled: cancelled.length,
+      kept: kept.length,
+      retimed: retimed.length,
+      newDossiers: new Set(input.stamped.map((a) => a.dossierId)).size,
+      samples: {
+        cancelled: cancelled.slice(0, SAMPLE),
+        kept: kept.slice(0, SAMPLE),
+        retimed: retimed.slice(0, SAMPLE),
+        // Without the new action's id: a dry run's is rolled back, and the sample is the same for real.
+        newDossiers: input.stamped.slice(0, SAMPLE).map((a) => ({
+          dossierId: a.dossierId,
+          dueAt: iso(a.dueAt),
+          reason: 'in a linked category and meets the conditions: an action is made now',
+        })),
+      },
+    };
+    await this.apply(db, { report, cancels, moves }, actor);
+    return report;
   }
 
   /** Plans a change and, unless it is a dry run, carries out the choice inside `db` (the change's transaction). */

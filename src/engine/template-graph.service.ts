@@ -61,22 +61,25 @@ export class TemplateGraphService {
     const from = instantParam(options.from, 'query.from') ?? to - 30 * 86_400_000;
     if (from >= to)
       throw new WerkflowError('validation_failed', 'from must lie before to.', { path: 'query.from' });
-    const templates = (await this.engine.templates.list({ process })).filter(
-      (t) => t.draft.process === process,
+    // By the process of what is live (the published version), not of the draft: a draft moved to
+    // another process leaves the template on this map until it is published. Every template is
+    // read (the draft's process column cannot say), with their published versions in one query.
+    const all = await this.engine.templates.list();
+    const published = await this.engine.definitionsOf(
+      all.flatMap((t) => (t.publishedVersion === null ? [] : [{ id: t.id, version: t.publishedVersion }])),
     );
-    if (templates.length === 0)
+    const graph: GraphTemplate[] = all
+      .map((t) => ({
+        id: t.id,
+        definition:
+          (t.publishedVersion !== null && published.get(`${t.id}@${t.publishedVersion}`)) || t.draft,
+      }))
+      .filter((g) => g.definition.process === process);
+    if (graph.length === 0)
       throw new WerkflowError('not_found', `No template belongs to the process "${process}".`, {
         path: 'process',
       });
     const catalog = this.catalog();
-    const graph: GraphTemplate[] = [];
-    for (const t of templates) {
-      const def =
-        t.publishedVersion === null
-          ? t.draft
-          : ((await this.engine.definitionOf(t.id, t.publishedVersion)) ?? t.draft);
-      graph.push({ id: t.id, definition: def });
-    }
     const rows = await this.store.db
       .selectFrom('actions')
       .select(['template_id', 'kind', 'status'])
@@ -165,6 +168,7 @@ export class TemplateGraphService {
           (tid) => names.get(tid) ?? tid,
           catalog,
           (tid) => byId.get(tid)?.dossierType ?? '',
+          options.lang,
         ),
       });
     }

@@ -60,6 +60,19 @@ export interface CategoryPlan {
   readonly toStamp: number;
   readonly toRemove: number;
   readonly applied: boolean;
+  /** The same change as publishing reports it: open actions cancelled, kept, re-timed; dossiers that came in. */
+  readonly impact: ImpactReport;
+}
+
+/** Relinking as the impact planner sees it (ImpactService.relink). */
+export interface RelinkImpactInput {
+  readonly templateId: string;
+  readonly pending: PendingChoice;
+  readonly dryRun: boolean;
+  readonly definition: TemplateDefinition;
+  readonly version: number;
+  readonly outside: readonly Action[];
+  readonly stamped: readonly Action[];
 }
 
 /**
@@ -126,6 +139,10 @@ export class TemplateService {
     input: ChangeImpactInput,
     actor: string | null,
   ) => Promise<ImpactReport | undefined> = async () => undefined;
+  /** What relinking categories does to the open actions (ImpactService.relink); set by the composition root. */
+  relinkImpact: (db: Db, input: RelinkImpactInput, actor: string | null) => Promise<ImpactReport> = () => {
+    throw new Error('relinkImpact is not wired (Werkflow sets it)');
+  };
 
   constructor(
     private readonly store: Store,
@@ -473,7 +490,7 @@ export class TemplateService {
   async applyCategories(
     id: string,
     principal: Principal,
-    options: { dryRun: boolean },
+    options: { dryRun: boolean; pending?: PendingChoice },
   ): Promise<CategoryPlan> {
     const template = await this.published(id);
     const def = template.definition;
@@ -502,7 +519,7 @@ export class TemplateService {
     let plan: CategoryPlan | undefined;
     try {
       await this.store.db.transaction().execute(async (db) => {
-        plan = await this.linkCategories(template, principal, options.dryRun, db);
+        plan = await this.linkCategories(template, principal, options, db);
         if (options.dryRun) throw rollback;
       });
     } catch (error) {
@@ -514,9 +531,10 @@ export class TemplateService {
   private async linkCategories(
     template: ActiveTemplate,
     principal: Principal,
-    dryRun: boolean,
+    options: { dryRun: boolean; pending?: PendingChoice },
     db: Db,
   ): Promise<CategoryPlan> {
+    const { dryRun } = options;
     const def = template.definition;
     const catalog = this.catalog();
     const repo = this.dossiers.dossiers;
@@ -572,15 +590,19 @@ export class TemplateService {
     const toRemove = open.filter((a) => !linked(categories.get(rootOf.get(a.dossierId) ?? a.dossierId)));
     const now = this.clock.now();
     const stamped = await this.engine.stampLinked(db, template, plan, `categories:${now}`, principal.id);
-    const removed = await this.engine.actions.cancel(
-      toRemove.map((a) => ({
-        id: a.id,
-        from: a.status,
-        reason: 'the dossier is no longer in a category linked to the template',
-      })),
-      principal.id,
-      now,
+    // Without a choice, as before there was one: actions outside the linked categories are cancelled.
+    const impact = await this.relinkImpact(
       db,
+      {
+        templateId: template.templateId,
+        pending: options.pending ?? 'cancel',
+        dryRun,
+        definition: def,
+        version: template.version,
+        outside: toRemove,
+        stamped,
+      },
+      principal.id,
     );
     if (!dryRun) {
       await this.audit(db, {
@@ -589,9 +611,9 @@ export class TemplateService {
         entityType: 'actionTemplate',
         entityId: template.templateId,
         before: null,
-        after: { stamped: stamped.length, removed: removed.length },
+        after: { stamped: stamped.length, removed: impact.cancelled, pendingActions: impactCounts(impact) },
       });
     }
-    return { toStamp: stamped.length, toRemove: removed.length, applied: !dryRun };
+    return { toStamp: stamped.length, toRemove: impact.cancelled, applied: !dryRun, impact };
   }
 }

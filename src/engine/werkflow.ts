@@ -245,6 +245,7 @@ export class Werkflow {
       this.templates.matchingDossiers(def, limit, db),
     );
     this.templates.changeImpact = (db, input, actor) => impact.change(db, input, actor);
+    this.templates.relinkImpact = (db, input, actor) => impact.relink(db, input, actor);
     this.actions.email = this.email;
     // A dossier, its event and the actions it stamps commit in one transaction.
     this.dossiers.onAfterWrite((db, events) => this.engine.onDossierEvents(db, events));

@@ -84,6 +84,31 @@ describe.each(BACKENDS)('process map on $name', (backend) => {
     expect(map.mermaid).toContain('n3 -.-> n4');
   });
 
+  it('places a template by its published version: a draft moved to another process stays on this map until published', async () => {
+    const current = (await api.request('GET', `/api/templates/${followUp}`)).json<{
+      draft: Record<string, unknown>;
+    }>();
+    const res = await api.request('PUT', `/api/templates/${followUp}/draft`, {
+      ...current.draft,
+      process: 'Nazorg',
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const map = (await api.request('GET', '/api/processes/Intake/map?from=2026-11-01')).json<ProcessMap>();
+    expect(map.nodes.map((n) => n.id)).toContain(`action:${followUp}`);
+    expectError(await api.request('GET', '/api/processes/Nazorg/map'), 404, 'not_found');
+    // Published, it moves.
+    const publish = await api.request('POST', `/api/templates/${followUp}/publish`, {});
+    expect(publish.statusCode, publish.body).toBe(200);
+    const moved = (await api.request('GET', '/api/processes/Intake/map?from=2026-11-01')).json<ProcessMap>();
+    expect(moved.nodes.map((n) => n.id)).not.toContain(`action:${followUp}`);
+    const nazorg = await api.request('GET', '/api/processes/Nazorg/map?from=2026-11-01');
+    expect(nazorg.statusCode, nazorg.body).toBe(200);
+    expect(nazorg.json<ProcessMap>().nodes.map((n) => n.id)).toEqual([
+      `event:${followUp}`,
+      `action:${followUp}`,
+    ]);
+  });
+
   it('counts only the period asked for; unknown processes and bad dates are refused', async () => {
     const earlier = await api.request('GET', '/api/processes/Intake/map?from=2026-10-01&to=2026-11-01');
     expect(earlier.statusCode, earlier.body).toBe(200);

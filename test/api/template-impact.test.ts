@@ -226,6 +226,53 @@ describe.each(BACKENDS)('template impact on $name', (backend) => {
     expect(impact.newDossiers).toBe(all - 1);
   });
 
+  it.each(['keep', 'cancel', 'move'] as const)(
+    'relinking categories with "%s": the dry run reports exactly what applying then does, and it is audited',
+    async (pending) => {
+      await publish('', { pending: 'keep' }); // v2, linked to "bellen"; the planned actions stay on v1
+      clock.advance(DAY);
+      const apply = async (dryRun: boolean) => {
+        const res = await api.request('POST', `/api/templates/${templateId}/apply-categories`, {
+          dryRun,
+          pending,
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        return res.json<{ toStamp: number; toRemove: number; applied: boolean; impact: ImpactReport }>();
+      };
+      const before = await actions();
+      const dry = await apply(true);
+      expect(await actions()).toEqual(before);
+      const real = await apply(false);
+      expect({ ...real.impact, dryRun: true }).toEqual(dry.impact);
+      expect({ ...real, applied: false, impact: dry.impact }).toEqual(dry);
+      // The call without a note meets v2 (no conditions) and is in "bellen": it gets an action now.
+      expect(real.toStamp).toBe(1);
+      expect(real.impact.samples.newDossiers.map((s) => s.dossierId)).toEqual([tasks.callWithoutNote]);
+      expect(real.impact).toMatchObject({ change: 'relink', pending, openActions: 3 });
+      const after = await actions();
+      const of = (task: string) => after.find((a) => a.dossierId === tasks[task])!;
+      // The e-mail task is outside "bellen": kept only with "keep".
+      expect(of('mail').status).toBe(pending === 'keep' ? 'pending' : 'cancelled');
+      if (pending === 'move') {
+        expect(real.impact).toMatchObject({ cancelled: 1, kept: 0, retimed: 2 });
+        expect(of('call1').templateVersion).toBe(2);
+        expect(of('call1').dueAt).toBe(of('call1').createdAt + 5 * DAY);
+      } else {
+        expect(real.impact).toMatchObject({ cancelled: pending === 'cancel' ? 1 : 0, retimed: 0 });
+        expect(of('call1').templateVersion).toBe(1);
+      }
+      expect(real.toRemove).toBe(real.impact.cancelled);
+      const audit = await werkflow.audit.query({
+        entityId: templateId,
+        action: 'template.applyCategories',
+        limit: 5,
+      });
+      expect(audit.items[0]!.after).toMatchObject({
+        pendingActions: { pending, cancelled: real.impact.cancelled, retimed: real.impact.retimed },
+      });
+    },
+  );
+
   it('a dry run needs the same rights as the change: staff may not look at the impact of an automatic template', async () => {
     const auto = await api.request('PUT', `/api/templates/${templateId}/draft`, {
       ...v2,

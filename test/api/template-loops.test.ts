@@ -45,6 +45,14 @@ describe.each(BACKENDS)('template loops and conflicts on $name', (backend) => {
     expect(refused.json<{ error: { message: string } }>().error.message).toContain(
       '"Notitie: weer actief" sets the status to Active, which starts "Actief: notitie zetten"; "Actief: notitie zetten" sets note to "gezien", which starts "Notitie: weer actief"',
     );
+    // The code and params the UI renders in Dutch: the steps in Dutch, the field by its label.
+    const [detail] = refused.json<{
+      error: { details: { path: string; code: string; params: Record<string, unknown> }[] };
+    }>().error.details;
+    expect(detail).toMatchObject({ path: 'effect', code: 'template.loop', params: { maxDepth: 20 } });
+    expect(detail!.params.steps).toMatch(
+      /^"Notitie: weer actief" zet de status op Actief, waardoor "Actief: notitie zetten" start; "Actief: notitie zetten" zet \S.* op "gezien", waardoor "Notitie: weer actief" start$/,
+    );
     const bounded = await post({ ...loop, maxDepth: 3 });
     expect(bounded.statusCode, bounded.body).toBe(201);
     expectError(await post({ ...loop, maxDepth: 0 }), 422, 'validation_failed', 'maxDepth');

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ActionTemplate, TemplateVersion } from '../../domain/template/action-template.js';
-import { type PendingChoice, pendingChoice } from '../../engine/impact.service.js';
+import { PENDING_CHOICES, type PendingChoice, pendingChoice } from '../../engine/impact.service.js';
 import type { TemplateWarning } from '../../engine/template.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { enginePrincipal } from '../principal.js';
@@ -253,18 +253,29 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         tags: ['templates'],
         summary: 'Apply the linked categories to existing dossiers (dryRun: only count)',
         description:
-          'toStamp and toRemove count actions (a fan-out template: one per related dossier). A dry run does the same work and rolls it back, so applying does exactly what it reported; applying again reports and does 0 / 0.',
+          'toStamp and toRemove count actions (a fan-out template: one per related dossier). A dry run does the same work and rolls it back, so applying does exactly what it reported; applying again reports and does 0 / 0. `pending` chooses what happens to the open actions: `cancel` (default) cancels those whose dossier is outside the linked categories, `keep` leaves every open action as planned, `move` cancels those outside and re-checks and re-times the others on the published version. `impact` reports it as publishing does (cancelled, kept, re-timed, new dossiers, samples); the choice and the counts go into the audit log.',
         params: Params,
-        body: Type.Object({ dryRun: Type.Boolean({ default: true }) }),
+        body: Type.Object({
+          dryRun: Type.Boolean({ default: true }),
+          pending: Type.Optional(Type.Union(PENDING_CHOICES.map((p) => Type.Literal(p)))),
+        }),
         response: {
-          200: Type.Object({ toStamp: Type.Integer(), toRemove: Type.Integer(), applied: Type.Boolean() }),
+          200: Type.Object({
+            toStamp: Type.Integer(),
+            toRemove: Type.Integer(),
+            applied: Type.Boolean(),
+            impact: ImpactReportSchema,
+          }),
           ...errorResponses,
         },
       },
     },
-    async (request) =>
-      service.applyCategories((request.params as { id: string }).id, enginePrincipal(request), {
-        dryRun: (request.body as { dryRun: boolean }).dryRun,
-      }),
+    async (request) => {
+      const body = request.body as { dryRun: boolean; pending?: PendingChoice };
+      return service.applyCategories((request.params as { id: string }).id, enginePrincipal(request), {
+        dryRun: body.dryRun,
+        ...(body.pending ? { pending: body.pending } : {}),
+      });
+    },
   );
 }

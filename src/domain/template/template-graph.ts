@@ -138,8 +138,8 @@ export function cycleThrough(start: string, edges: readonly GraphEdge[]): GraphE
   return null;
 }
 
-function statusLabel(type: DossierType | undefined, code: string): string {
-  return type?.statuses.find((s) => s.code === code)?.label.en ?? code;
+function statusLabel(type: DossierType | undefined, code: string, lang: 'nl' | 'en' = 'en'): string {
+  return type?.statuses.find((s) => s.code === code)?.label[lang] ?? code;
 }
 
 /** One edge in words: `"A" sets the status to Offerte aangevraagd, which starts "B"`. */
@@ -148,19 +148,36 @@ export function describeEdge(
   name: (id: string) => string,
   catalog: DossierTypeCatalog,
   typeOf: (id: string) => string,
+  lang: 'nl' | 'en' = 'en',
 ): string {
   const from = `"${name(edge.from)}"`;
   const to = `"${name(edge.to)}"`;
   const v = edge.via;
+  const nl = lang === 'nl';
   switch (v.kind) {
-    case 'setStatus':
-      return `${from} sets the status to ${statusLabel(catalog.get(typeOf(edge.to)), v.status)}, which starts ${to}`;
-    case 'setField':
-      return `${from} sets ${v.field} to ${JSON.stringify(v.value)}, which starts ${to}`;
-    case 'createDossier':
-      return `${from} creates a ${v.dossierType}, which starts ${to}`;
+    case 'setStatus': {
+      const status = statusLabel(catalog.get(typeOf(edge.to)), v.status, lang);
+      return nl
+        ? `${from} zet de status op ${status}, waardoor ${to} start`
+        : `${from} sets the status to ${status}, which starts ${to}`;
+    }
+    case 'setField': {
+      const field =
+        catalog.get(typeOf(edge.to))?.fields.find((f) => f.key === v.field)?.label[lang] ?? v.field;
+      return nl
+        ? `${from} zet ${field} op ${JSON.stringify(v.value)}, waardoor ${to} start`
+        : `${from} sets ${v.field} to ${JSON.stringify(v.value)}, which starts ${to}`;
+    }
+    case 'createDossier': {
+      const type = catalog.get(v.dossierType)?.label[lang] ?? v.dossierType;
+      return nl
+        ? `${from} maakt een ${type} aan, waardoor ${to} start`
+        : `${from} creates a ${v.dossierType}, which starts ${to}`;
+    }
     case 'chain':
-      return `${from} ${v.on === 'actionCompleted' ? 'being completed' : 'expiring'} starts ${to}`;
+      return nl
+        ? `als ${from} ${v.on === 'actionCompleted' ? 'gereed is' : 'verloopt'}, start ${to}`
+        : `${from} ${v.on === 'actionCompleted' ? 'being completed' : 'expiring'} starts ${to}`;
   }
 }
 
@@ -190,6 +207,12 @@ export function loopProblems(
   return [
     {
       path: 'effect',
+      // For the UI's own words (err.template.loop): the steps in Dutch; English readers get `message`.
+      code: 'template.loop',
+      params: {
+        steps: cycle.map((e) => describeEdge(e, name, catalog, typeOf, 'nl')).join('; '),
+        maxDepth: MAX_CHAIN_DEPTH,
+      },
       message: `This template closes a loop the engine would run for ever: ${steps.join('; ')}. Change an effect or an event to break it, or state a maximum chain depth (maxDepth, at most ${MAX_CHAIN_DEPTH}) if the loop is meant to stop by itself.`,
     },
   ];

@@ -7706,7 +7706,7 @@ export interface paths {
                             /** @description What the change does (or, with dryRun, would do) to live data. */
                             impact?: {
                                 cancelled: number;
-                                change: "publish" | "activate" | "deactivate";
+                                change: "publish" | "activate" | "deactivate" | "relink";
                                 dryRun: boolean;
                                 kept: number;
                                 /** @description Dossiers that meet the new version now and not the old one. */
@@ -7823,7 +7823,7 @@ export interface paths {
         put?: never;
         /**
          * Apply the linked categories to existing dossiers (dryRun: only count)
-         * @description toStamp and toRemove count actions (a fan-out template: one per related dossier). A dry run does the same work and rolls it back, so applying does exactly what it reported; applying again reports and does 0 / 0.
+         * @description toStamp and toRemove count actions (a fan-out template: one per related dossier). A dry run does the same work and rolls it back, so applying does exactly what it reported; applying again reports and does 0 / 0. `pending` chooses what happens to the open actions: `cancel` (default) cancels those whose dossier is outside the linked categories, `keep` leaves every open action as planned, `move` cancels those outside and re-checks and re-times the others on the published version. `impact` reports it as publishing does (cancelled, kept, re-timed, new dossiers, samples); the choice and the counts go into the audit log.
          *
          *     Needs the right `templates.manual` (Handmatige actie-templates).
          */
@@ -7841,6 +7841,7 @@ export interface paths {
                     "application/json": {
                         /** @default true */
                         dryRun: boolean;
+                        pending?: "keep" | "move" | "cancel";
                     };
                 };
             };
@@ -7853,6 +7854,50 @@ export interface paths {
                     content: {
                         "application/json": {
                             applied: boolean;
+                            /** @description What the change does (or, with dryRun, would do) to live data. */
+                            impact: {
+                                cancelled: number;
+                                change: "publish" | "activate" | "deactivate" | "relink";
+                                dryRun: boolean;
+                                kept: number;
+                                /** @description Dossiers that meet the new version now and not the old one. */
+                                newDossiers: number;
+                                /** @description Open (waiting, pending, due) actions before the change. */
+                                openActions: number;
+                                pending: "keep" | "move" | "cancel";
+                                /** @description Moved to the new version with another due time. */
+                                retimed: number;
+                                samples: {
+                                    cancelled: {
+                                        actionId?: string;
+                                        dossierId: string;
+                                        dueAt?: string | null;
+                                        newDueAt?: string | null;
+                                        reason: string;
+                                    }[];
+                                    kept: {
+                                        actionId?: string;
+                                        dossierId: string;
+                                        dueAt?: string | null;
+                                        newDueAt?: string | null;
+                                        reason: string;
+                                    }[];
+                                    newDossiers: {
+                                        actionId?: string;
+                                        dossierId: string;
+                                        dueAt?: string | null;
+                                        newDueAt?: string | null;
+                                        reason: string;
+                                    }[];
+                                    retimed: {
+                                        actionId?: string;
+                                        dossierId: string;
+                                        dueAt?: string | null;
+                                        newDueAt?: string | null;
+                                        reason: string;
+                                    }[];
+                                };
+                            };
                             toRemove: number;
                             toStamp: number;
                         };
@@ -8060,7 +8105,7 @@ export interface paths {
                             /** @description What the change does (or, with dryRun, would do) to live data. */
                             impact?: {
                                 cancelled: number;
-                                change: "publish" | "activate" | "deactivate";
+                                change: "publish" | "activate" | "deactivate" | "relink";
                                 dryRun: boolean;
                                 kept: number;
                                 /** @description Dossiers that meet the new version now and not the old one. */
@@ -9927,7 +9972,12 @@ export interface components {
                 /** @description Stable error code, e.g. validation_failed, version_conflict. */
                 code: string;
                 details?: {
+                    /** @description A code of its own, e.g. template.loop. */
+                    code?: string;
                     message: string;
+                    params?: {
+                        [key: string]: string | number;
+                    };
                     path: string;
                 }[];
                 /** @description What is wrong and what to do next. */

@@ -13,6 +13,7 @@ import { EmailTemplateEditor, EmailTemplatesPage } from './screens/email-templat
 import { LoginPage } from './screens/login.js';
 import { MailMessage, MailViewer } from './screens/mail.js';
 import { ResetPasswordPage } from './screens/reset-password.js';
+import { ProcessMapPage } from './screens/process-map.js';
 import { TemplateEditor, TemplatesPage } from './screens/templates.js';
 import { WorkflowsPage } from './screens/workflows.js';
 import { NotFound } from './ui.js';
@@ -52,6 +53,8 @@ export function App() {
               <Route path="/templates" component={TemplatesPage} />
               <Route path="/templates/new">{() => <TemplateEditor id={null} />}</Route>
               <Route path="/templates/:id">{(p) => <TemplateEditor id={p.id} />}</Route>
+              <Route path="/processes">{() => <ProcessMapPage process={null} />}</Route>
+              <Route path="/processes/:process">{(p) => <ProcessMapPage process={p.process} />}</Route>
               <Route path="/email-templates" component={EmailTemplatesPage} />
               <Route path="/email-templates/new">{() => <EmailTemplateEditor id={null} />}</Route>
               <Route path="/email-templates/:id">{(p) => <EmailTemplateEditor id={p.id} />}</Route>

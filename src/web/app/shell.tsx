@@ -14,6 +14,7 @@ const MENU: [string, Key][] = [
   ['/actions', 'nav.actions'],
   ['/workflows', 'nav.workflows'],
   ['/templates', 'nav.templates'],
+  ['/processes', 'nav.processes'],
   ['/email-templates', 'nav.emailTemplates'],
   ['/dossiers', 'nav.dossiers'],
   ['/mail', 'nav.mail'],

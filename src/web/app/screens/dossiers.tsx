@@ -35,6 +35,7 @@ import { lang, useFormats, useI18n } from '../i18n.js';
 import { AppLink, BackLink, DataTable, Facts, PageHead, Query, notify } from '../ui.js';
 import { ActionTable } from './actions.js';
 import { ValueInput } from './fields.js';
+import { ExplainSection } from './explain-panel.js';
 
 type DossierEvent = GetResult<'/api/dossiers/{type}/{id}/events'>['items'][number];
 type RelatedGroup = GetResult<'/api/dossiers/{type}/{id}/related'>['items'][number];
@@ -674,7 +675,7 @@ export function DossierDetail({ type: key, id }: { type: string; id: string }) {
             <Section title={t('dossiers.actions')} id="actions">
               <Query query={actions}>{(r) => <ActionTable items={r.items} withDossier={false} />}</Query>
             </Section>
-            {/* The explain panel ("Waarom (niet)?", explain-panel.tsx) goes here, as one element. */}
+            <ExplainSection dossierType={key} dossierId={id} />
             <Section title={t('dossiers.timeline')} id="timeline">
               {events.error || actions.error || emails.error ? (
                 <ErrorAlert error={events.error ?? actions.error ?? emails.error} />

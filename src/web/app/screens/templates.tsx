@@ -4,31 +4,19 @@
  * would stamp now, when, and the first e-mails rendered), the versions with a readable diff, and
  * a read-only JSON view for power users. Problems the server finds are shown on their field.
  */
-import {
-  Alert,
-  Badge,
-  Button,
-  Grid,
-  Group,
-  Modal,
-  Paper,
-  Radio,
-  Stack,
-  Switch,
-  Table,
-  Text,
-  Title,
-} from '@mantine/core';
+import { Alert, Badge, Button, Grid, Group, Paper, Stack, Switch, Table, Text, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link, useLocation } from 'wouter';
-import { type Simulation, type Template, type TemplateDefinition, api, apiPath, withQuery } from '../api.js';
+import { type Simulation, type Template, type TemplateDefinition, api, apiPath } from '../api.js';
 import { dossierTitle, statusLabel, useDossierTypes } from '../dossier-types.js';
 import { ErrorAlert, fieldErrors } from '../errors.js';
 import { type I18n, useFormats, useI18n } from '../i18n.js';
 import { useCan } from '../session.js';
 import { AppLink, BackLink, DataTable, MailFrame, PageHead, Query, ScrollBox, YesNo, notify } from '../ui.js';
+import { ExplainPanel } from './explain-panel.js';
+import { ImpactDialog, type ImpactReport, type Pending } from './impact-dialog.js';
 import { DossierSelect } from './fields.js';
 import { sectionOf, starter, TemplateForm, useTemplatesList } from './template-form.js';
 import { describeTiming } from '../../../domain/timing/timing.js';
@@ -158,6 +146,7 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
     },
   });
   const [publishing, setPublishing] = useState(false);
+  const [relinking, setRelinking] = useState(false);
   // Publishing first saves the draft, then shows what it would change (a dry run) in a dialog.
   const prepare = useMutation({
     mutationFn: async () => {
@@ -246,6 +235,11 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
                       >
                         {t(template.active ? 'templates.deactivate' : 'templates.activate')}
                       </Button>
+                      {template.publishedVersion !== null && template.draft.categories.length > 0 ? (
+                        <Button variant="default" onClick={() => setRelinking(true)} disabled={!mayEdit}>
+                          {t('templates.relink')}
+                        </Button>
+                      ) : null}
                     </>
                   ) : null}
                 </Group>
@@ -281,9 +275,20 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
           </Stack>
         </Grid.Col>
       </Grid>
+      {relinking && template ? (
+        <RelinkDialog
+          template={template}
+          onClose={() => setRelinking(false)}
+          onDone={() => {
+            setRelinking(false);
+            refresh();
+            notify(t('templates.relink.done'));
+          }}
+        />
+      ) : null}
       {publishing && template ? (
         <PublishDialog
-          templateId={template.id}
+          template={template}
           onClose={() => setPublishing(false)}
           onPublished={(version) => {
             setPublishing(false);
@@ -296,77 +301,66 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
   );
 }
 
-interface Impact {
-  readonly openActions: number;
-  readonly kept: number;
-  readonly cancelled: number;
-  readonly retimed: number;
-  readonly newDossiers: number;
-}
-
-type Pending = 'keep' | 'move' | 'cancel';
-
-/** What publishing would change (the server's dry run), the choice for planned actions, publish. */
+/** Publishing: the dry run of `POST …/publish` for each choice, then publish. */
 function PublishDialog({
-  templateId,
+  template,
   onClose,
   onPublished,
 }: {
-  templateId: string;
+  template: Template;
   onClose: () => void;
   onPublished: (version: number) => void;
 }) {
   const { t } = useI18n();
-  const [pending, setPending] = useState<Pending>('keep');
-  const path = `${apiPath('templates', templateId)}/publish`;
-  const impact = useQuery({
-    queryKey: ['templates', templateId, 'publish-impact', pending],
-    queryFn: () => api<{ impact?: Impact }>('POST', `${path}?dryRun=true`, { pending }),
-    gcTime: 0,
-    retry: false,
-  });
-  const publish = useMutation({
-    mutationFn: () => api<{ version: number }>('POST', path, { pending }),
-    onSuccess: (r) => onPublished(r.version),
-  });
-  const x = impact.data?.impact;
+  const path = `${apiPath('templates', template.id)}/publish`;
   return (
-    <Modal opened onClose={onClose} title={t('templates.publish.title')} size="lg">
-      <Stack>
-        <Radio.Group
-          label={t('templates.publish.pending')}
-          value={pending}
-          onChange={(v) => setPending(v as Pending)}
-        >
-          <Stack gap={6} mt={4}>
-            {(['keep', 'move', 'cancel'] as const).map((p) => (
-              <Radio key={p} value={p} label={t(`templates.publish.${p}`)} />
-            ))}
-          </Stack>
-        </Radio.Group>
-        {impact.isError ? <ErrorAlert error={impact.error} /> : null}
-        {x ? (
-          <Text role="status" data-testid="publish-impact">
-            {t('templates.publish.impact', {
-              open: x.openActions,
-              kept: x.kept,
-              cancelled: x.cancelled,
-              retimed: x.retimed,
-              fresh: x.newDossiers,
-            })}
-          </Text>
-        ) : null}
-        <ErrorAlert error={publish.error} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            {t('cancel')}
-          </Button>
-          <Button onClick={() => publish.mutate()} loading={publish.isPending}>
-            {t('templates.publish.confirm')}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ImpactDialog
+      title={t('templates.publish.title')}
+      dossierType={template.draft.dossierType}
+      queryKey={['templates', template.id, 'publish-impact']}
+      initial="keep"
+      choiceLabel={(p) => t(`templates.publish.${p}`)}
+      summary="templates.publish.impact"
+      confirm={t('templates.publish.confirm')}
+      dryRun={async (pending) =>
+        (await api<{ impact?: ImpactReport }>('POST', `${path}?dryRun=true`, { pending })).impact
+      }
+      apply={(pending) => api<{ version: number }>('POST', path, { pending })}
+      onClose={onClose}
+      onDone={(r) => onPublished((r as { version: number }).version)}
+    />
+  );
+}
+
+/** Relinking categories: the dry run of `POST …/apply-categories` for each choice, then apply. */
+function RelinkDialog({
+  template,
+  onClose,
+  onDone,
+}: {
+  template: Template;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const { t } = useI18n();
+  const path = `${apiPath('templates', template.id)}/apply-categories`;
+  const run = (dryRun: boolean, pending: Pending) =>
+    api<{ impact: ImpactReport }>('POST', path, { dryRun, pending });
+  return (
+    <ImpactDialog
+      title={t('templates.relink.title')}
+      intro={t('templates.relink.intro')}
+      dossierType={template.draft.dossierType}
+      queryKey={['templates', template.id, 'relink-impact']}
+      initial="cancel"
+      choiceLabel={(p) => t(`templates.relink.${p}`)}
+      summary="templates.relink.impact"
+      confirm={t('templates.relink.confirm')}
+      dryRun={async (pending) => (await run(true, pending)).impact}
+      apply={(pending) => run(false, pending)}
+      onClose={onClose}
+      onDone={onDone}
+    />
   );
 }
 
@@ -571,34 +565,10 @@ function Versions({ template, draft }: { template: Template; draft: TemplateDefi
   );
 }
 
-interface Explained {
-  readonly text: string;
-}
-
-interface Explanation {
-  readonly templates: {
-    readonly event: Explained;
-    readonly conditions: { readonly items: { description: string; holdsNow: boolean | null }[] };
-    readonly reasons: Explained[];
-    readonly next: Explained;
-  }[];
-}
-
 /** "Waarom niet?": for one chosen dossier, why the published template did or did not act on it. */
 function WhyNot({ templateId, rootType }: { templateId: string; rootType: string }) {
   const { t } = useI18n();
   const [dossierId, setDossierId] = useState<string | null>(null);
-  const explanation = useQuery({
-    queryKey: ['explain', rootType, dossierId, templateId],
-    queryFn: () =>
-      api<Explanation>(
-        'GET',
-        withQuery(`${apiPath('dossiers', rootType, dossierId!)}/explain`, { template: templateId }),
-      ),
-    enabled: dossierId !== null,
-    retry: false,
-  });
-  const x = explanation.data?.templates[0];
   return (
     <Paper withBorder p="md">
       <Title order={2} size="h4" mb="xs">
@@ -610,25 +580,7 @@ function WhyNot({ templateId, rootType }: { templateId: string; rootType: string
         value={dossierId}
         onChange={setDossierId}
       />
-      {explanation.isError ? <ErrorAlert error={explanation.error} /> : null}
-      {x ? (
-        <Stack gap={4} mt="sm" data-testid="why-not">
-          <Text size="sm">{x.event.text}</Text>
-          {x.conditions.items.map((c, i) => (
-            <Text key={i} size="sm">
-              {c.holdsNow === false ? '✗' : c.holdsNow ? '✓' : '·'} {c.description}
-            </Text>
-          ))}
-          {x.reasons.map((r, i) => (
-            <Text key={i} size="sm" fw={600}>
-              {r.text}
-            </Text>
-          ))}
-          <Text size="sm" c="dimmed">
-            {x.next.text}
-          </Text>
-        </Stack>
-      ) : null}
+      <ExplainPanel dossierType={rootType} dossierId={dossierId} templateId={templateId} />
     </Paper>
   );
 }
