@@ -271,10 +271,13 @@ export class Scheduler {
     const times = { start: performance.now(), claimed: 0 };
     try {
       await this.store.db.transaction().execute(async (db) => {
-        const batch = await this.engine.actions.claimDue(this.workerId, this.clock.now(), this.batchSize, db);
+        // Picked, not yet written: the executor completes plain actions straight from pending and
+        // claims only the others (see ActionExecutor.runPicked).
+        const batch = await this.engine.actions.pickDue(this.workerId, this.clock.now(), this.batchSize, db);
         times.claimed = performance.now();
         claimed = batch;
-        if (batch.length > 0) outside = (await this.executor.runInTransaction(db, batch, actor)).outside;
+        if (batch.length > 0)
+          outside = (await this.executor.runPicked(db, batch, this.workerId, actor)).outside;
       });
     } catch (error) {
       this.options.onError?.(error);
