@@ -164,9 +164,20 @@ describe.each(BACKENDS)('query plans on $name', (backend) => {
   }
 
   it('next wake-up: the earliest due time and the earliest expiry, each from an index', async () => {
-    const [due, exp] = await plansOf((db) => repo.nextWakeAt(db));
-    expectIndexed(due!, 'actions_due');
-    expectIndexed(exp!, 'actions_open_expiry');
+    // One statement of two subqueries, each the head of its index.
+    const [plan, ...more] = await plansOf((db) => repo.nextWakeAt(db));
+    expect(more).toHaveLength(0);
+    expectIndexed(plan!, 'actions_due|actions_open_expiry');
+    expect(plan).toMatch(/\bactions_due\b/);
+    expect(plan).toMatch(/\bactions_open_expiry\b/);
+  });
+
+  it('the idle tick’s probe: one statement of five index probes, no scan', async () => {
+    const [plan, ...more] = await plansOf((db) => repo.workProbe(NOW, NOW - 60_000, db));
+    expect(more).toHaveLength(0);
+    const indexes = ['actions_due', 'actions_waiting', 'actions_open_expiry', 'actions_claim'];
+    expectIndexed(plan!, indexes.join('|'), false);
+    for (const index of indexes) expect(plan).toMatch(new RegExp(`\\b${index}\\b`));
   });
 
   it('expiring actions, claiming due work, marking manual work due and waiting re-checks', async () => {
