@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import type { Clock } from '../domain/clock.js';
 import { type Action, type ActionStatus, retryDelayMs } from '../domain/action/action.js';
-import { evaluateCondition, referencePaths } from '../domain/condition/index.js';
+import { alwaysHolds, evaluateCondition, referencePaths } from '../domain/condition/index.js';
 import type { Dossier } from '../domain/dossier.js';
 import type { DossierTypeCatalog } from '../domain/dossier-type.js';
 import { WerkflowError, coerceError } from '../domain/errors.js';
 import { type Effect, type TemplateDefinition, reminderEmail } from '../domain/template/action-template.js';
 import { effectiveCondition } from '../domain/template/template-index.js';
 import { addLocalDays } from '../domain/timing/index.js';
+import type { PickedAction } from '../store/action.repository.js';
 import type { Db, Store } from '../store/database.js';
 import type { ActionEngine } from './action-engine.js';
 import { withoutChanged } from './action-engine.js';
@@ -212,6 +213,54 @@ export class ActionExecutor {
     const counts = { done: 0, failed: 0, skipped: 0 };
     if (inside.length > 0) await this.complete(db, inside, defs, new Map(), actor, counts, false);
     return { counts, outside };
+  }
+
+  /**
+   * Runs actions picked by `ActionRepository.pickDue` (locked, still pending in the database) in
+   * the caller's transaction. Those with nothing to do but be done — no effect, no follow-up, no
+   * re-check at due time, not too late or too deep in a chain — go from pending to done in one
+   * statement with both history entries; the others are claimed (running) and run as
+   * `runInTransaction` does, after them.
+   */
+  async runPicked(
+    db: Db,
+    picked: readonly PickedAction[],
+    workerId: string,
+    actor: string,
+  ): Promise<{ counts: Counts; outside: Action[] }> {
+    const defs = await this.definitions(picked, db);
+    const now = this.clock.now();
+    const plain = picked.filter((a) => {
+      const def = defs.get(a.id);
+      return (
+        a.dossierExists &&
+        def !== undefined &&
+        SAFE_EFFECTS.has(def.effect.type) &&
+        !this.recheckCanFail(def) &&
+        !this.engine.hasFollowUps(a, def) &&
+        stopBeforeEffect(a, def, now, false) === undefined
+      );
+    });
+    const done =
+      plain.length > 0
+        ? await this.engine.actions.completePicked(plain, workerId, actor, now, db)
+        : new Set<string>();
+    const rest = await this.engine.actions.claimPicked(
+      done.size === 0 ? picked : picked.filter((a) => !done.has(a.id)),
+      workerId,
+      now,
+      db,
+    );
+    if (rest.length === 0) return { counts: { done: done.size, failed: 0, skipped: 0 }, outside: [] };
+    const r = await this.runInTransaction(db, rest, actor);
+    return { counts: { ...r.counts, done: r.counts.done + done.size }, outside: r.outside };
+  }
+
+  /** Whether re-checking at due time could stop the action (see `perform`). */
+  private recheckCanFail(def: TemplateDefinition): boolean {
+    if (!def.recheckAtDue) return false;
+    if (def.fanOut || !this.catalog().get(def.dossierType)) return true;
+    return !alwaysHolds(withoutChanged(effectiveCondition(def)));
   }
 
   private async definitions(actions: readonly Action[], db: Db): Promise<Map<string, TemplateDefinition>> {

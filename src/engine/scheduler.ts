@@ -225,28 +225,43 @@ export class Scheduler {
     this.planWake(Math.max(next, now + backoff));
   }
 
-  /** One round of work; also callable directly (tests, `werkflow worker --once`). */
+  /**
+   * One round of work; also callable directly (tests, `werkflow worker --once`). It starts with
+   * one read of what there is to do (`ActionRepository.workProbe`): an idle tick is that one
+   * statement, and each step runs only when the probe found work for it.
+   */
   async tick(): Promise<TickReport> {
     const now = this.clock.now();
     await this.engine.refreshTemplates();
-    const { swept, markedDue, expired } = await this.store.db.transaction().execute(async (db) => {
-      const swept = await this.engine.actions.sweep(now - this.leaseMs, now, db);
-      await this.engine.recheckWaiting(db);
-      await this.engine.recheckFallingDue(db);
-      const markedDue = await this.engine.actions.markDue(now, db);
-      const expiring = await this.engine.actions.expiring(now, 1000, db);
-      const expired = await this.engine.actions.cancel(
-        expiring.map((a) => ({ id: a.id, from: a.status, reason: 'its end date passed before it was done' })),
-        'scheduler',
-        now,
-        db,
-        'expired',
-      );
-      for (const a of expiring.filter((x) => expired.includes(x.id)))
-        await this.engine.afterActionFinished(db, a, 'expired', 'scheduler');
-      return { swept, markedDue, expired: expired.length };
-    });
+    // One read says whether there is anything to do: an idle tick is that statement alone.
+    const probe = await this.engine.actions.workProbe(now, now - this.leaseMs);
+    const housekeeping = probe.sweep || probe.waiting || probe.fallingDue || probe.expiring;
+    const { swept, markedDue, expired } = !housekeeping
+      ? { swept: 0, markedDue: 0, expired: 0 }
+      : await this.store.db.transaction().execute(async (db) => {
+          const swept = await this.engine.actions.sweep(now - this.leaseMs, now, db);
+          await this.engine.recheckWaiting(db);
+          await this.engine.recheckFallingDue(db);
+          const markedDue = await this.engine.actions.markDue(now, db);
+          const expiring = await this.engine.actions.expiring(now, 1000, db);
+          const expired = await this.engine.actions.cancel(
+            expiring.map((a) => ({
+              id: a.id,
+              from: a.status,
+              reason: 'its end date passed before it was done',
+            })),
+            'scheduler',
+            now,
+            db,
+            'expired',
+          );
+          for (const a of expiring.filter((x) => expired.includes(x.id)))
+            await this.engine.afterActionFinished(db, a, 'expired', 'scheduler');
+          return { swept, markedDue, expired: expired.length };
+        });
     let executed = 0;
+    // Housekeeping may have made work due (a waiting action whose conditions hold again).
+    if (!probe.due && !housekeeping) return { executed, markedDue, expired, swept };
     for (;;) {
       if (this.stopRequested) break;
       const n = await this.claimAndRun();
@@ -271,10 +286,13 @@ export class Scheduler {
     const times = { start: performance.now(), claimed: 0 };
     try {
       await this.store.db.transaction().execute(async (db) => {
-        const batch = await this.engine.actions.claimDue(this.workerId, this.clock.now(), this.batchSize, db);
+        // Picked, not yet written: the executor completes plain actions straight from pending and
+        // claims only the others (see ActionExecutor.runPicked).
+        const batch = await this.engine.actions.pickDue(this.workerId, this.clock.now(), this.batchSize, db);
         times.claimed = performance.now();
         claimed = batch;
-        if (batch.length > 0) outside = (await this.executor.runInTransaction(db, batch, actor)).outside;
+        if (batch.length > 0)
+          outside = (await this.executor.runPicked(db, batch, this.workerId, actor)).outside;
       });
     } catch (error) {
       this.options.onError?.(error);

@@ -161,6 +161,8 @@ export class Werkflow {
         },
         batch: (batch, claimMs, executeMs) => {
           metrics.recordBatch(batch, claimMs, executeMs);
+          // The caller's own observer too (the peers bench counts executed actions so).
+          schedulerOptions.observer?.batch?.(batch, claimMs, executeMs);
           logger.info(
             {
               loop: 'scheduler',

@@ -1,8 +1,8 @@
-import { type Selectable, sql } from 'kysely';
+import { type SelectQueryBuilder, type Selectable, sql } from 'kysely';
 import type { Action, ActionHistoryEntry, ActionStatus, Delivery } from '../domain/action/action.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { ExecutionMode } from '../domain/template/action-template.js';
-import type { Db, Store } from './database.js';
+import type { Database, Db, Store } from './database.js';
 import type { DialectAdapter } from './dialect-adapter.js';
 import type { ActionTable } from './engine.tables.js';
 
@@ -50,6 +50,20 @@ export interface Transition {
 
 const CHUNK = 500;
 
+/** What a scheduler tick would find (`ActionRepository.workProbe`). */
+export interface WorkProbe {
+  readonly sweep: boolean;
+  readonly waiting: boolean;
+  readonly fallingDue: boolean;
+  readonly expiring: boolean;
+  readonly due: boolean;
+}
+
+/** An action picked for running (`pickDue`), with whether its dossier still exists. */
+export interface PickedAction extends Action {
+  readonly dossierExists: boolean;
+}
+
 /**
  * `column in ('a', 'b')` with the statuses written as literals, in the given order. A partial
  * index (migration 006) serves only a query naming its condition in the same words: SQLite plans
@@ -75,6 +89,24 @@ function parseCursor(cursor: string, byDue: boolean): { dueAt?: number; id: stri
     });
   }
   return { dueAt: Number(m[1]), id: m[2]! };
+}
+
+/** The guard of a batch written by id: still in `status` (read as a filter, never as an index). */
+function stillIn(adapter: DialectAdapter, status: ActionStatus) {
+  return sql<boolean>`${sql.raw(adapter.filterOnly('status'))} = ${sql.lit(status)}`;
+}
+
+/** The columns of a completed action. */
+function doneColumns(now: number) {
+  return {
+    status: 'done',
+    completed_at: now,
+    updated_at: now,
+    locked_by: null,
+    locked_at: null,
+    status_reason: null,
+    error: null,
+  } as const;
 }
 
 function compareDue(a: Action, b: Action): number {
@@ -130,11 +162,13 @@ export class ActionRepository {
    */
   async insertMany(actions: readonly Action[], actor: string | null, db: Db): Promise<Action[]> {
     const inserted: Action[] = [];
+    /** Inserted with their history entries already (PostgreSQL). */
+    const written: Action[] = [];
     const perRow = 28;
     const chunk = Math.min(CHUNK, Math.floor(this.store.adapter.maxParameters / perRow));
     for (let i = 0; i < actions.length; i += chunk) {
       const part = actions.slice(i, i + chunk);
-      const rows = await db
+      const insert = db
         .insertInto('actions')
         .values(
           part.map((a) => ({
@@ -169,10 +203,35 @@ export class ActionRepository {
           })),
         )
         .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .returning('id')
+        .returning(['id', 'created_at', 'status', 'status_reason']);
+      if (!this.store.adapter.writableCte) {
+        const ids = new Set((await insert.execute()).map((r) => r.id));
+        inserted.push(...part.filter((a) => ids.has(a.id)));
+        continue;
+      }
+      // PostgreSQL: the actions and their first history entries in one statement (a stamp is
+      // one round trip less per batch, and a single create one of six).
+      const rows = await db
+        .with('stamped', () => insert)
+        .insertInto('action_history')
+        .columns(['action_id', 'at', 'actor', 'from_status', 'to_status', 'note'])
+        .expression((eb) =>
+          eb
+            .selectFrom('stamped')
+            .select([
+              'stamped.id',
+              'stamped.created_at',
+              sql<string | null>`cast(${actor} as text)`.as('actor'),
+              sql<null>`null`.as('from_status'),
+              'stamped.status',
+              sql<string>`coalesce(stamped.status_reason, 'stamped')`.as('note'),
+            ])
+            .orderBy('stamped.id'),
+        )
+        .returning('action_id')
         .execute();
-      const ids = new Set(rows.map((r) => r.id));
-      inserted.push(...part.filter((a) => ids.has(a.id)));
+      const ids = new Set(rows.map((r) => r.action_id));
+      written.push(...part.filter((a) => ids.has(a.id)));
     }
     await this.appendHistory(
       inserted.map((a) => ({
@@ -185,7 +244,7 @@ export class ActionRepository {
       })),
       db,
     );
-    return inserted;
+    return [...inserted, ...written];
   }
 
   async appendHistory(entries: readonly Omit<ActionHistoryEntry, 'id'>[], db: Db): Promise<void> {
@@ -469,21 +528,51 @@ export class ActionRepository {
    * on each other; SQLite has one writer at a time (BEGIN IMMEDIATE), so no row locks are needed.
    */
   async claimDue(workerId: string, now: number, limit: number, db: Db): Promise<Action[]> {
+    return this.claimPicked(await this.pickDue(workerId, now, limit, db), workerId, now, db);
+  }
+
+  /**
+   * Picks up to `limit` due automatic actions for `workerId` without writing them: the rows are
+   * the caller's until its transaction ends (FOR UPDATE SKIP LOCKED on PostgreSQL, the one writer
+   * on SQLite). Returned as they would be claimed (running, leased to `workerId`, one more
+   * attempt); the database still says pending until `claimPicked` or `completePicked` writes them.
+   */
+  async pickDue(workerId: string, now: number, limit: number, db: Db): Promise<PickedAction[]> {
+    // The condition of the partial index actions_claim (migration 013), in its words.
     let pick = db
       .selectFrom('actions')
       .selectAll()
-      .where('status', '=', 'pending')
-      .where('execution_mode', '=', 'automatic')
+      .select(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('dossiers').select('dossiers.id').whereRef('dossiers.id', '=', 'actions.dossier_id'),
+        ).as('dossier_exists'),
+      )
+      .where(statusIn(this.store.adapter, ['pending']))
+      .where('execution_mode', '=', sql.lit('automatic'))
       .where('due_at', '<=', now)
       .orderBy('due_at')
       .limit(limit);
     if (this.store.adapter.supportsSkipLocked) pick = pick.forUpdate().skipLocked();
-    const picked = await pick.execute();
+    return (await pick.execute()).map((r) => ({
+      ...this.toDomain(r),
+      dossierExists: Boolean(r.dossier_exists),
+      status: 'running' as const,
+      lockedBy: workerId,
+      lockedAt: now,
+      updatedAt: now,
+      attempts: Number(r.attempts) + 1,
+    }));
+  }
+
+  /**
+   * Writes the claim of picked actions (pending → running with the lease, and its history), for
+   * those whose effect runs outside the transaction or may fail. Returns the actions claimed.
+   */
+  async claimPicked(picked: readonly Action[], workerId: string, now: number, db: Db): Promise<Action[]> {
     if (picked.length === 0) return [];
-    const ids = picked.map((r) => r.id);
-    // The rows are ours until the transaction ends (row locks on PostgreSQL, the one writer on
-    // SQLite), so the update needs no RETURNING: the claimed actions are the picked rows with the
-    // claim applied. That spares reading every row twice, the larger part of a batch claim.
+    const ids = picked.map((a) => a.id);
+    // The rows are ours until the transaction ends, so the update needs no RETURNING: the claimed
+    // actions are the picked ones. That spares reading every row twice.
     let updated = 0;
     for (let i = 0; i < ids.length; i += CHUNK) {
       const r = await db
@@ -496,31 +585,26 @@ export class ActionRepository {
           attempts: eb('attempts', '+', 1),
         }))
         .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
-        .where('status', '=', 'pending')
+        .where(stillIn(this.store.adapter, 'pending'))
         .executeTakeFirst();
       updated += Number(r.numUpdatedRows);
     }
-    const rows =
+    const claimed =
       updated === picked.length
-        ? picked.map((r) => ({
-            ...r,
-            status: 'running',
-            locked_by: workerId,
-            locked_at: now,
-            updated_at: now,
-            attempts: Number(r.attempts) + 1,
-          }))
-        : await db
-            .selectFrom('actions')
-            .selectAll()
-            .where('id', 'in', ids)
-            .where('status', '=', 'running')
-            .where('locked_by', '=', workerId)
-            .where('locked_at', '=', now)
-            .execute();
+        ? [...picked]
+        : (
+            await db
+              .selectFrom('actions')
+              .selectAll()
+              .where('id', 'in', ids)
+              .where('status', '=', 'running')
+              .where('locked_by', '=', workerId)
+              .where('locked_at', '=', now)
+              .execute()
+          ).map((r) => this.toDomain(r));
     await this.appendHistory(
-      rows.map((r) => ({
-        actionId: r.id,
+      claimed.map((a) => ({
+        actionId: a.id,
         at: now,
         actor: `worker:${workerId}`,
         fromStatus: 'pending',
@@ -529,7 +613,72 @@ export class ActionRepository {
       })),
       db,
     );
-    return rows.map((r) => this.toDomain(r));
+    return claimed;
+  }
+
+  /**
+   * Completes picked actions that have nothing to do but be done (no effect, no follow-up; the
+   * executor decides): pending → done in one statement per chunk, with both history entries
+   * (pending → running by `workerId`, running → done by `actor`) in one more — where claiming
+   * and completing apart writes every action twice. Returns the ids completed.
+   */
+  async completePicked(
+    picked: readonly Action[],
+    workerId: string,
+    actor: string,
+    now: number,
+    db: Db,
+  ): Promise<Set<string>> {
+    const { adapter } = this.store;
+    const done = new Set<string>();
+    // Both history entries of each action, in order (the history reads by id).
+    const steps = sql<{ actor: string; from_status: string; to_status: string; step: number }>`(
+      select ${`worker:${workerId}`} as actor, 'pending' as from_status, 'running' as to_status, 1 as step
+      union all select ${actor}, 'running', 'done', 2)`;
+    for (let i = 0; i < picked.length; i += CHUNK) {
+      const complete = db
+        .updateTable('actions')
+        .set((eb) => ({ ...doneColumns(now), attempts: eb('attempts', '+', 1) }))
+        .where(
+          adapter.textIn(
+            'id',
+            picked.slice(i, i + CHUNK).map((a) => a.id),
+          ),
+        )
+        .where(stillIn(adapter, 'pending'))
+        .returning('id');
+      // PostgreSQL: the update and its history in one statement (a data-modifying WITH); SQLite:
+      // the update, then the history of the rows it wrote (one parameter per id, not six per entry).
+      let written: typeof complete | SelectQueryBuilder<Database, 'actions', { id: string }> = complete;
+      if (!adapter.writableCte) {
+        const ids = (await complete.execute()).map((r) => r.id);
+        if (ids.length === 0) continue;
+        written = db.selectFrom('actions').select('id').where(adapter.textIn('id', ids));
+      }
+      const rows = await db
+        .with('done', () => written)
+        .insertInto('action_history')
+        .columns(['action_id', 'at', 'actor', 'from_status', 'to_status', 'note'])
+        .expression((eb) =>
+          eb
+            .selectFrom('done')
+            .innerJoin(steps.as('s'), (join) => join.onTrue())
+            .select([
+              'done.id',
+              sql<number>`cast(${now} as bigint)`.as('at'),
+              's.actor',
+              's.from_status',
+              's.to_status',
+              sql<null>`null`.as('note'),
+            ])
+            .orderBy('done.id')
+            .orderBy('s.step'),
+        )
+        .returning('action_id')
+        .execute();
+      for (const r of rows) done.add(r.action_id);
+    }
+    return done;
   }
 
   /** Where the mail of each of these actions is (only actions that wrote one are in the map). */
@@ -631,15 +780,7 @@ export class ActionRepository {
     withResult: ReadonlyMap<string, unknown> = new Map(),
     notes: ReadonlyMap<string, string> = new Map(),
   ): Promise<void> {
-    const done = {
-      status: 'done',
-      completed_at: now,
-      updated_at: now,
-      locked_by: null,
-      locked_at: null,
-      status_reason: null,
-      error: null,
-    } as const;
+    const done = doneColumns(now);
     // Grouped by result (a batch of webhooks mostly answers the same status): one statement each.
     const byResult = new Map<string, string[]>();
     for (const [id, result] of withResult) {
@@ -663,7 +804,7 @@ export class ActionRepository {
         .updateTable('actions')
         .set(done)
         .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
-        .where('status', '=', 'running')
+        .where(stillIn(this.store.adapter, 'running'))
         .execute();
     }
     await this.appendHistory(
@@ -703,7 +844,7 @@ export class ActionRepository {
             part.map((a) => a.id),
           ),
         )
-        .where('status', '=', 'running');
+        .where(stillIn(this.store.adapter, 'running'));
       if (this.store.adapter.rowLocking) q = q.forUpdate();
       const rows = new Map((await q.execute()).map((r) => [r.id, r.locked_by]));
       for (const a of part) {
@@ -721,7 +862,7 @@ export class ActionRepository {
         .updateTable('actions')
         .set({ locked_at: now })
         .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
-        .where('status', '=', 'running')
+        .where(stillIn(this.store.adapter, 'running'))
         .where('locked_by', '=', lockedBy)
         .execute();
     }
@@ -787,7 +928,7 @@ export class ActionRepository {
         .updateTable('actions')
         .set({ status: 'due', updated_at: now })
         .where(this.store.adapter.textIn('id', ids.slice(i, i + CHUNK)))
-        .where('status', '=', 'pending')
+        .where(stillIn(this.store.adapter, 'pending'))
         .execute();
     }
     await this.appendHistory(
@@ -853,26 +994,82 @@ export class ActionRepository {
 
   /** The earliest moment the scheduler has work: a due time of pending work, or an expiry. */
   async nextWakeAt(db: Db = this.store.db): Promise<number | null> {
-    // Each half reads the first entry of an index (actions_due, actions_open_expiry): "order by …
-    // limit 1" says so to both planners, where min() over a filter may scan.
-    const due = await db
-      .selectFrom('actions')
-      .select('due_at as t')
-      .where('status', '=', sql.lit('pending'))
-      .where('due_at', 'is not', null)
-      .orderBy('due_at')
-      .limit(1)
+    // One statement, two scalar subqueries, each reading the first entry of an index
+    // (actions_due, actions_open_expiry): "order by … limit 1" says so to both planners, where
+    // min() over a filter may scan.
+    const row = await db
+      .selectNoFrom((eb) => [
+        eb
+          .selectFrom('actions')
+          .select('due_at')
+          .where('status', '=', sql.lit('pending'))
+          .where('due_at', 'is not', null)
+          .orderBy('due_at')
+          .limit(1)
+          .as('due'),
+        eb
+          .selectFrom('actions')
+          .select('expires_at')
+          .where(statusIn(this.store.adapter, OPEN_EXPIRY))
+          .where('expires_at', 'is not', null)
+          .orderBy('expires_at')
+          .limit(1)
+          .as('exp'),
+      ])
       .executeTakeFirst();
-    const exp = await db
-      .selectFrom('actions')
-      .select('expires_at as t')
-      .where(statusIn(this.store.adapter, OPEN_EXPIRY))
-      .where('expires_at', 'is not', null)
-      .orderBy('expires_at')
-      .limit(1)
-      .executeTakeFirst();
-    const times = [due?.t, exp?.t].filter((t) => t !== null && t !== undefined).map(Number);
+    const times = [row?.due, row?.exp].filter((t) => t !== null && t !== undefined).map(Number);
     return times.length === 0 ? null : Math.min(...times);
+  }
+
+  /**
+   * What a scheduler tick would find, in one read of five index probes: claims whose lease ran
+   * out, waiting actions, manual work falling due, expiring actions, due automatic actions. An
+   * idle tick is this one statement instead of two transactions of reads.
+   */
+  async workProbe(now: number, leaseExpiredBefore: number, db: Db = this.store.db): Promise<WorkProbe> {
+    const row = await db
+      .selectNoFrom(({ exists, selectFrom }) => [
+        exists(
+          selectFrom('actions')
+            .select('id')
+            .where('status', '=', 'running')
+            .where('locked_at', '<', leaseExpiredBefore),
+        ).as('sweep'),
+        exists(
+          selectFrom('actions')
+            .select('id')
+            .where(statusIn(this.store.adapter, ['waiting'])),
+        ).as('waiting'),
+        exists(
+          selectFrom('actions')
+            .select('id')
+            .where('status', '=', 'pending')
+            .where('execution_mode', 'in', ['manual', 'semiAutomatic'])
+            .where('due_at', '<=', now),
+        ).as('fallingDue'),
+        exists(
+          selectFrom('actions')
+            .select('id')
+            .where(statusIn(this.store.adapter, OPEN_EXPIRY))
+            .where('expires_at', 'is not', null)
+            .where('expires_at', '<=', now),
+        ).as('expiring'),
+        exists(
+          selectFrom('actions')
+            .select('id')
+            .where(statusIn(this.store.adapter, ['pending']))
+            .where('execution_mode', '=', sql.lit('automatic'))
+            .where('due_at', '<=', now),
+        ).as('due'),
+      ])
+      .executeTakeFirstOrThrow();
+    return {
+      sweep: Boolean(row.sweep),
+      waiting: Boolean(row.waiting),
+      fallingDue: Boolean(row.fallingDue),
+      expiring: Boolean(row.expiring),
+      due: Boolean(row.due),
+    };
   }
 
   async countByStatus(db: Db = this.store.db): Promise<Record<string, number>> {

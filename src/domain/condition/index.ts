@@ -9,6 +9,7 @@ export {
   MAX_RELATIVE_DAYS,
   OPS_BY_KIND,
   TRUE_CONDITION,
+  alwaysHolds,
   normaliseOperand,
   readFieldValue,
   relativeDateOperand,

@@ -1,0 +1,215 @@
+/**
+ * Draining due automatic actions (issue 12): an action with nothing to do but be done (no effect,
+ * no follow-up, nothing to re-check) goes from pending to done in one write per batch, with its
+ * full history, instead of being written as running first and as done after. Counted with a
+ * Kysely plugin on the store's connection (statements, never timings), on SQLite and PostgreSQL.
+ * Actions that may not simply be done (their dossier is gone, their conditions no longer hold)
+ * still take the executor's full path.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type KyselyPlugin, sql } from 'kysely';
+import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
+import type { Werkflow } from '../../src/engine/werkflow.js';
+import type { Db } from '../../src/store/database.js';
+import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+
+const HOUR = 3_600_000;
+
+interface Node {
+  kind: string;
+  table?: { table: { identifier: { name: string } } };
+  into?: { table: { identifier: { name: string } } };
+}
+
+/**
+ * Calls `count` once per statement sent to the database, with its top node: a query built into
+ * another one (a WITH) is seen by transformQuery too, but only the statement sent has a result.
+ */
+function countingPlugin(count: (node: Node) => void): KyselyPlugin {
+  const nodes = new Map<unknown, Node>();
+  return {
+    transformQuery: ({ node, queryId }) => {
+      nodes.set(queryId, node as unknown as Node);
+      return node;
+    },
+    transformResult: async ({ result, queryId }) => {
+      const node = nodes.get(queryId);
+      if (node) count(node);
+      return result;
+    },
+  };
+}
+
+describe.each(BACKENDS)('draining a batch on $name', (backend) => {
+  let wf: Werkflow | undefined;
+  afterEach(async () => {
+    await wf?.close();
+    wf = undefined;
+  });
+
+  async function open(conditions?: unknown): Promise<{ w: Werkflow; clock: TestClock }> {
+    const clock = new TestClock('2026-11-23T10:00:00+01:00');
+    const w = await openTestWerkflow(backend, { clock });
+    wf = w;
+    await w.templates.create(
+      {
+        name: 'Niets te doen',
+        dossierType: 'contact',
+        event: { type: 'created' },
+        timing: { anchor: { type: 'event' }, offset: 1, unit: 'hours' },
+        effect: { type: 'none' },
+        ...(conditions ? { conditions } : {}),
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    return { w, clock };
+  }
+
+  async function contacts(w: Werkflow, n: number, from = 0): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = from; i < from + n; i++) {
+      const d = await w.dossiers.create(
+        'contact',
+        { data: { kind: 'persoon', name: `Contact ${i}`, email: `c${i}@example.nl` } },
+        null,
+      );
+      ids.push(d.id);
+    }
+    return ids;
+  }
+
+  /** Counts the statements `fn` sends, by kind and table (writes only). */
+  async function writesOf(w: Werkflow, fn: () => Promise<unknown>): Promise<Map<string, number>> {
+    const writes = new Map<string, number>();
+    const counter = countingPlugin((n) => {
+      const table = n.into?.table.identifier.name;
+      if (n.kind === 'InsertQueryNode' && table) writes.set(table, (writes.get(table) ?? 0) + 1);
+    });
+    const store = w.store as { db: Db };
+    const original = store.db;
+    store.db = original.withPlugin(counter);
+    try {
+      await fn();
+    } finally {
+      store.db = original;
+    }
+    return writes;
+  }
+
+  it('stamps an action and its first history entry in one statement on PostgreSQL (two on SQLite)', async () => {
+    const { w } = await open();
+    const writes = await writesOf(w, () => contacts(w, 1));
+    const stamping = (writes.get('actions') ?? 0) + (writes.get('action_history') ?? 0);
+    expect(stamping).toBe(w.store.adapter.writableCte ? 1 : 2);
+    const [action] = await w.actions.list({ limit: 10 });
+    const history = await w.engine.actions.history(action!.id);
+    expect(history.map((h) => [h.fromStatus, h.toStatus, h.note, h.at])).toEqual([
+      [null, 'pending', 'stamped', action!.createdAt],
+    ]);
+  });
+
+  /** Runs one tick and counts the writes it sends per table, by kind of statement (and all statements). */
+  async function tickCounting(
+    w: Werkflow,
+  ): Promise<{ executed: number; writes: Map<string, number>; statements: number }> {
+    const writes = new Map<string, number>();
+    let statements = 0;
+    const counter = countingPlugin((n) => {
+      statements++;
+      const table = n.table?.table.identifier.name ?? n.into?.table.identifier.name;
+      if (n.kind !== 'SelectQueryNode' && table) {
+        const key = `${n.kind}:${table}`;
+        writes.set(key, (writes.get(key) ?? 0) + 1);
+      }
+    });
+    const store = w.store as { db: Db };
+    const original = store.db;
+    store.db = original.withPlugin(counter);
+    try {
+      return { executed: (await w.scheduler.tick()).executed, writes, statements };
+    } finally {
+      store.db = original;
+    }
+  }
+
+  it('completes no-op actions from pending in one write per batch, whatever its size, with the whole history', async () => {
+    const { w, clock } = await open();
+    await contacts(w, 3);
+    clock.advance(HOUR);
+    const small = await tickCounting(w);
+    expect(small.executed).toBe(3);
+    await contacts(w, 40, 3);
+    clock.advance(HOUR);
+    const large = await tickCounting(w);
+    expect(large.executed).toBe(40);
+    // The same statements for 3 actions as for 40: nothing per action.
+    expect([...large.writes].sort()).toEqual([...small.writes].sort());
+    // One update of the actions and one insert of history (PostgreSQL: both in one statement).
+    const updates = large.writes.get('UpdateQueryNode:actions') ?? 0;
+    const inserts = large.writes.get('InsertQueryNode:action_history') ?? 0;
+    expect(updates + inserts).toBe(w.store.adapter.writableCte ? 1 : 2);
+    expect(inserts).toBe(1);
+
+    const all = await w.actions.list({ limit: 100 });
+    expect(all).toHaveLength(43);
+    for (const a of all) {
+      expect(a.status).toBe('done');
+      expect(a.attempts).toBe(1);
+      expect(a.completedAt).toBe(a.dueAt);
+      expect(a.lockedBy).toBeNull();
+      const history = await w.engine.actions.history(a.id);
+      expect(history.map((h) => [h.fromStatus, h.toStatus])).toEqual([
+        [null, 'pending'],
+        ['pending', 'running'],
+        ['running', 'done'],
+      ]);
+      expect(history[1]!.actor).toBe(`worker:${w.scheduler.workerId}`);
+      expect(history[2]!.at).toBe(a.completedAt);
+    }
+  });
+
+  it('an idle tick is one statement: nothing due, waiting, expiring or to sweep', async () => {
+    const { w, clock } = await open();
+    await contacts(w, 2);
+    await w.scheduler.tick(); // not due yet: reads the templates' change stamp once
+    const idle = await tickCounting(w);
+    expect(idle).toMatchObject({ executed: 0, statements: 1 });
+    clock.advance(HOUR);
+    const busy = await tickCounting(w);
+    expect(busy.executed).toBe(2);
+    expect(busy.statements).toBeGreaterThan(1);
+  });
+
+  it('does not complete a no-op action whose dossier is gone: it is cancelled with the reason', async () => {
+    const { w, clock } = await open();
+    const [gone, kept] = await contacts(w, 2);
+    // Removed behind the engine's back (a delete through the engine cancels the actions itself).
+    await sql`delete from dossiers where id = ${gone!}`.execute(w.store.db);
+    clock.advance(HOUR);
+    expect((await w.scheduler.tick()).executed).toBe(2);
+    const [ofGone] = await w.actions.list({ dossierId: gone!, limit: 10 });
+    expect(ofGone?.status).toBe('cancelled');
+    expect(ofGone?.statusReason).toBe('the dossier was deleted');
+    const [ofKept] = await w.actions.list({ dossierId: kept!, limit: 10 });
+    expect(ofKept?.status).toBe('done');
+  });
+
+  it('re-checks the conditions of a no-op action at due time (not a plain completion)', async () => {
+    const { w, clock } = await open({
+      type: 'all',
+      conditions: [{ type: 'compare', field: 'email', op: 'isNotEmpty' }],
+    });
+    const [changed, same] = await contacts(w, 2);
+    // The e-mail address removed without an event (as an import straight into the table would).
+    const data = w.store.adapter.toJson({ kind: 'persoon', name: 'Contact 0' }) as string;
+    await sql`update dossiers set data = ${data} where id = ${changed!}`.execute(w.store.db);
+    clock.advance(HOUR);
+    expect((await w.scheduler.tick()).executed).toBe(2);
+    const [ofChanged] = await w.actions.list({ dossierId: changed!, limit: 10 });
+    expect(ofChanged?.status).toBe('cancelled');
+    expect(ofChanged?.statusReason).toBe('the conditions no longer held when it was due');
+    const [ofSame] = await w.actions.list({ dossierId: same!, limit: 10 });
+    expect(ofSame?.status).toBe('done');
+  });
+});
