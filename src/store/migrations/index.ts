@@ -6,7 +6,7 @@ import { authMigration } from './004-auth.js';
 import { chainDepthMigration } from './005-chain-depth.js';
 import { actionIndexesMigration } from './006-action-indexes.js';
 import { outboxDataSentMigration } from './007-outbox-data-sent.js';
-import { actionClaimIndexMigration } from './013-action-claim-index.js';
+import { actionClaimIndexMigration } from './008-action-claim-index.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [

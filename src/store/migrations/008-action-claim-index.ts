@@ -9,13 +9,10 @@ import type { Migration } from '../migrator.js';
  * to disk) instead of the first 500 entries of the index (0.5 ms). The query names the same
  * condition with literals (`ActionRepository.pickDue`), as migration 006 explains. And the
  * assignee index holds only assigned actions.
- *
- * Brief number 013 (issue 12); numbered after the last migration of this branch, the lead
- * renumbers at merge.
  */
 export const actionClaimIndexMigration: Migration = {
   id: 8,
-  name: '013-action-claim-index',
+  name: '008-action-claim-index',
   async up(trx, adapter) {
     const status = sql.raw(adapter.notIndexed('status'));
     await sql`create index actions_claim on actions (due_at)
