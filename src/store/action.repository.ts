@@ -538,7 +538,7 @@ export class ActionRepository {
    * attempt); the database still says pending until `claimPicked` or `completePicked` writes them.
    */
   async pickDue(workerId: string, now: number, limit: number, db: Db): Promise<PickedAction[]> {
-    // The condition of the partial index actions_claim (migration 013), in its words.
+    // The condition of the partial index actions_claim (migration 008), in its words.
     let pick = db
       .selectFrom('actions')
       .selectAll()
