@@ -6,6 +6,7 @@ import { authMigration } from './004-auth.js';
 import { chainDepthMigration } from './005-chain-depth.js';
 import { actionIndexesMigration } from './006-action-indexes.js';
 import { outboxDataSentMigration } from './007-outbox-data-sent.js';
+import { outboxSentAtMigration } from './015-outbox-sent-at.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   chainDepthMigration,
   actionIndexesMigration,
   outboxDataSentMigration,
+  outboxSentAtMigration,
 ];
