@@ -356,10 +356,17 @@ export class ActionRepository {
    * those people. With `disjoint`, the team ranges leave out the user's own actions (for counting).
    */
   private ranges(filter: ActionCountFilter, db: Db, disjoint = false) {
-    const byDue = filter.overdueAt !== undefined;
-    let q = db.selectFrom('actions');
     const statuses = filter.statuses ?? [];
     const assigned = filter.assigneeUserId !== undefined || filter.assigneeTeamIds !== undefined;
+    // Open work in a due-time range ("due today") is a range of the overdue index as well.
+    const dueRange =
+      !assigned &&
+      (filter.dueFrom !== undefined || filter.dueBefore !== undefined) &&
+      statuses.length > 0 &&
+      statuses.every((s) => OVERDUE.includes(s));
+    const byDue = filter.overdueAt !== undefined || dueRange;
+    let q = db.selectFrom('actions');
+    if (dueRange) q = q.where(statusIn(this.store.adapter, OVERDUE));
     if (statuses.length === 1 && statuses[0] === 'failed') {
       q = q.where(statusIn(this.store.adapter, ['failed'])); // the partial index of failed work
     } else if (statuses.length > 0) {

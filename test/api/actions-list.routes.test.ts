@@ -234,6 +234,7 @@ describe.each(BACKENDS)('the to-do list API on $name', (backend) => {
 
   it('every row names its dossier and who it is assigned to', async () => {
     const page = await list('tab=all&limit=100');
+    expect((page as Page & { now: string }).now).toBe(new Date(NOW).toISOString()); // what late is judged by
     const byTitle = new Map(page.items.map((i) => [i.title, i]));
     expect(byTitle.get('Bel Jan')).toMatchObject({
       dossierTitle: 'Jan de Vries',

@@ -212,6 +212,11 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
             nextCursor: Type.Union([Type.String(), Type.Null()]),
             total: Type.Integer(),
             totalCapped: Type.Boolean(),
+            now: Type.String({
+              format: 'date-time',
+              description:
+                'The server’s time of the answer: what is late, today or later is judged against it',
+            }),
           }),
           ...errorResponses,
         },
@@ -230,6 +235,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           items.length > limit ? encodeCursor(service.cursorAfter(filter, page[page.length - 1]!)) : null,
         total: Math.min(total, COUNT_CAP),
         totalCapped: total > COUNT_CAP,
+        now: iso(werkflow.clock.now())!,
       };
     },
   );

@@ -55,6 +55,11 @@ export interface paths {
                         "application/json": {
                             items: components["schemas"]["Action"][];
                             nextCursor: string | null;
+                            /**
+                             * Format: date-time
+                             * @description The server’s time of the answer: what is late, today or later is judged against it
+                             */
+                            now: string;
                             total: number;
                             totalCapped: boolean;
                         };

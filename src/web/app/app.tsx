@@ -6,6 +6,7 @@ import { useI18n } from './i18n.js';
 import { useMe } from './session.js';
 import { Shell } from './shell.js';
 import { ActionDetail, ActionsPage } from './screens/actions.js';
+import { DashboardPage } from './screens/dashboard.js';
 import { DossierDetail, DossiersPage } from './screens/dossiers.js';
 import { EmailTemplateEditor, EmailTemplatesPage } from './screens/email-templates.js';
 import { LoginPage } from './screens/login.js';
@@ -37,11 +38,9 @@ export function App() {
         ) : me.data ? (
           <Shell me={me.data}>
             <Switch>
-              <Route path="/">
-                <Redirect to="/actions" replace />
-              </Route>
+              <Route path="/" component={DashboardPage} />
               <Route path="/login">
-                <Redirect to="/actions" replace />
+                <Redirect to="/" replace />
               </Route>
               <Route path="/actions" component={ActionsPage} />
               <Route path="/actions/:id">{(p) => <ActionDetail id={p.id} />}</Route>
