@@ -260,13 +260,14 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const counts: Record<string, number> = {};
-      const capped: string[] = [];
-      for (const tab of TABS) {
-        const n = await service.count(await selection(request, tab), COUNT_CAP);
-        counts[tab] = Math.min(n, COUNT_CAP);
-        if (n > COUNT_CAP) capped.push(tab);
-      }
+      // In parallel: on PostgreSQL each count takes its own pooled connection.
+      const found = await Promise.all(
+        TABS.map(
+          async (tab) => [tab, await service.count(await selection(request, tab), COUNT_CAP)] as const,
+        ),
+      );
+      const counts = Object.fromEntries(found.map(([tab, n]) => [tab, Math.min(n, COUNT_CAP)]));
+      const capped = found.filter(([, n]) => n > COUNT_CAP).map(([tab]) => tab);
       return { counts, capped, cap: COUNT_CAP };
     },
   );
