@@ -61,8 +61,15 @@ function selected(args: readonly string[]): { benches: readonly BenchModule[]; f
     const n = Number(args[i + 1]);
     if (!Number.isInteger(n) || n < 1_000)
       throw new Error('--scale needs a number of actions (at least 1000).');
+    // `--dossiers <m>`: spread the actions over m dossiers (default: as many as actions).
+    const d = args.indexOf('--dossiers');
+    const dossiers = d >= 0 ? Number(args[d + 1]) : undefined;
+    if (dossiers !== undefined && (!Number.isInteger(dossiers) || dossiers < 1 || dossiers > n))
+      throw new Error('--dossiers needs a number between 1 and the number of actions.');
     return {
-      benches: [{ name: 'scale', run: async () => (await import('./scale.bench.js')).scaleBench(n) }],
+      benches: [
+        { name: 'scale', run: async () => (await import('./scale.bench.js')).scaleBench(n, dossiers) },
+      ],
       file: 'scale',
     };
   }

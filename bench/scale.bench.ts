@@ -15,7 +15,11 @@
  * `addToExecutedP99Ms` (50 dossier creates one by one, each stamping an automatic no-op due at
  * once through a template, with the scheduler running: create to `completed_at`), the first page
  * (100) of the lists `overdue`, `failed`, `mine` and `team`, and `rssMiB`, this process's resident
- * memory at the end.
+ * memory at the end. The to-do screen (issue 10): `listAllNamedMs` and `listOverdueNamedMs` (a
+ * page with its dossiers' titles and assignees' names, as the route answers), `listInDoubtMs`,
+ * `countTabsMs` (the six tab counts, each cut off at 10,000) and `dashboardMs` (the start page).
+ * `--dossiers <m>` spreads the actions over m dossiers (the issue's case: 1,000,000 actions on
+ * 100,000 dossiers).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +33,7 @@ import { SYSTEM_PRINCIPAL } from '../src/domain/permissions.js';
 import { Werkflow, type WerkflowOptions } from '../src/engine/werkflow.js';
 
 const DAY = 86_400_000;
+const OVERDUE: ActionStatus[] = ['pending', 'due', 'failed'];
 const BASE_PG_URL = process.env.WERKFLOW_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -97,7 +102,11 @@ function actionAt(i: number, dossierId: string, templateId: string, now: number)
   };
 }
 
-async function measureAt(options: WerkflowOptions, n: number): Promise<Record<string, number>> {
+async function measureAt(
+  options: WerkflowOptions,
+  n: number,
+  dossierCount = n,
+): Promise<Record<string, number>> {
   const wf = await Werkflow.open({
     ...options,
     preset: 'energy-cooperative',
@@ -108,14 +117,14 @@ async function measureAt(options: WerkflowOptions, n: number): Promise<Record<st
     const now = Date.now();
     const loadStart = performance.now();
     const ids: string[] = [];
-    for (let i = 0; i < n; i += 5_000) {
-      const items = Array.from({ length: Math.min(5_000, n - i) }, (_, j) => ({
+    for (let i = 0; i < dossierCount; i += 5_000) {
+      const items = Array.from({ length: Math.min(5_000, dossierCount - i) }, (_, j) => ({
         externalId: `s${i + j}`,
         data: { kind: 'persoon', name: `Scale ${i + j}` },
       }));
       await wf.dossiers.upsertByExternalId('contact', items, 'bench');
     }
-    for (let i = 0; i < n; i += 50_000) {
+    for (let i = 0; i < dossierCount; i += 50_000) {
       const rows = await wf.store.db
         .selectFrom('dossiers')
         .select('id')
@@ -158,6 +167,36 @@ async function measureAt(options: WerkflowOptions, n: number): Promise<Record<st
     );
     out.listTeamMs = await timeMs(() =>
       wf.actions.list({ statuses: open, assigneeTeamIds: ['team-3'], limit: 101 }),
+    );
+    // The to-do screen (issue 10): a page with its dossiers' titles and assignees' names, as the
+    // route answers it; every tab's count (cut off at 10,000); the start page's figures.
+    out.listAllNamedMs = await timeMs(async () => {
+      const page = await wf.actions.list({ limit: 101 });
+      await wf.actions.names(page);
+    });
+    out.listOverdueNamedMs = await timeMs(async () => {
+      const page = await wf.actions.list({ overdueAt: Date.now(), statuses: OVERDUE, limit: 101 });
+      await wf.actions.names(page);
+    });
+    out.listInDoubtMs = await timeMs(() => wf.actions.list({ inDoubt: true, limit: 101 }));
+    out.countTabsMs = await timeMs(async () => {
+      const cap = 10_000;
+      await wf.actions.count({ statuses: open, assigneeUserId: 'user-2' }, cap);
+      await wf.actions.count({ statuses: open, assigneeTeamIds: ['team-1'] }, cap);
+      await wf.actions.count({ overdueAt: Date.now(), statuses: OVERDUE }, cap);
+      await wf.actions.count({ statuses: ['failed'] }, cap);
+      await wf.actions.count({ inDoubt: true }, cap);
+      await wf.actions.count({}, cap);
+    });
+    const day = Date.now() - (Date.now() % DAY);
+    out.dashboardMs = await timeMs(() =>
+      wf.actions.dashboard({
+        now: Date.now(),
+        dayStart: day,
+        dayEnd: day + DAY,
+        weekStart: day - 6 * DAY,
+        cap: 10_000,
+      }),
     );
 
     // 1,000 of the pending automatic actions fall due; one tick claims and executes them.
@@ -230,14 +269,19 @@ async function dropSchema(url: string, schema: string): Promise<void> {
 }
 
 /** The scale table at 10,000 and at `n` actions and dossiers, on SQLite and PostgreSQL. */
-export async function scaleBench(n: number): Promise<Record<string, number>> {
+export async function scaleBench(n: number, dossiers?: number): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
   const pgUrl = await pgDatabase();
+  // The same ratio of actions to dossiers at the small size.
+  const sizeDossiers = (size: number) =>
+    dossiers === undefined ? size : Math.max(1, Math.round((dossiers * size) / n));
   for (const size of [10_000, n]) {
     const dir = mkdtempSync(join(tmpdir(), 'perf-scale-'));
     try {
       process.stderr.write(`  sqlite, ${size}…\n`);
-      for (const [k, v] of Object.entries(await measureAt({ url: join(dir, 'werkflow.db') }, size)))
+      for (const [k, v] of Object.entries(
+        await measureAt({ url: join(dir, 'werkflow.db') }, size, sizeDossiers(size)),
+      ))
         results[`sqlite.${size}.${k}`] = v;
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -245,7 +289,9 @@ export async function scaleBench(n: number): Promise<Record<string, number>> {
     const schema = `perf_scale_${process.pid}_${randomBytes(3).toString('hex')}`;
     try {
       process.stderr.write(`  postgres, ${size}…\n`);
-      for (const [k, v] of Object.entries(await measureAt({ url: pgUrl, schema, poolSize: 4 }, size)))
+      for (const [k, v] of Object.entries(
+        await measureAt({ url: pgUrl, schema, poolSize: 4 }, size, sizeDossiers(size)),
+      ))
         results[`postgres.${size}.${k}`] = v;
     } finally {
       await dropSchema(pgUrl, schema);

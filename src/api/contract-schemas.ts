@@ -248,6 +248,13 @@ export const ActionSchema = Type.Object(
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
     completedAt: isoOrNull,
+    dossierTitle: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description: 'The title of the dossier (lists and detail)',
+      }),
+    ),
+    assigneeUserName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    assigneeTeamName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     history: Type.Optional(
       Type.Array(
         Type.Object({

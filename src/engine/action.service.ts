@@ -10,12 +10,20 @@ import { reminderEmail } from '../domain/template/action-template.js';
 import { type ErrorDetail, WerkflowError, throwIfProblems } from '../domain/errors.js';
 import type { Principal } from '../domain/permissions.js';
 import type { Store } from '../store/database.js';
-import type { ActionFilter } from '../store/action.repository.js';
+import type { ActionCountFilter, ActionFilter } from '../store/action.repository.js';
+import { dossierTitle } from '../effects/email/merge-context.js';
 import type { ActionEngine } from './action-engine.js';
 import type { ActionExecutor } from './action-executor.js';
 import type { DossierService } from './dossier.service.js';
 import type { EmailPort } from './effect-ports.js';
 import type { AuditHook } from './template.service.js';
+
+/** Names shown beside an action in lists: never an id where a name exists. */
+export interface ActionNames {
+  readonly dossierTitle: string | null;
+  readonly assigneeUserName: string | null;
+  readonly assigneeTeamName: string | null;
+}
 
 /** What people do with actions: their to-do list, executing, completing, rescheduling, cancelling. */
 export class ActionService {
@@ -32,6 +40,97 @@ export class ActionService {
   ) {}
 
   async list(filter: ActionFilter): Promise<Action[]> {
+    this.checkFilter(filter);
+    return this.withDelivery(await this.engine.actions.list(filter));
+  }
+
+  /** How many actions a list holds, up to `cap` (`cap + 1` means "more than cap"). */
+  async count(filter: ActionCountFilter, cap: number): Promise<number> {
+    this.checkFilter(filter);
+    return this.engine.actions.count(filter, cap);
+  }
+
+  /**
+   * The names a list shows beside its actions: each dossier's title and type, and who the action
+   * is assigned to (a person or a team), read in one query per kind for the whole page.
+   */
+  async names(actions: readonly Action[]): Promise<Map<string, ActionNames>> {
+    const dossierIds = [...new Set(actions.map((a) => a.dossierId))];
+    const userIds = [...new Set(actions.flatMap((a) => (a.assigneeUserId ? [a.assigneeUserId] : [])))];
+    const [dossiers, users, teams] = await Promise.all([
+      this.dossiers.dossiers.getMany(dossierIds),
+      this.dossiers.users.getMany(userIds),
+      actions.some((a) => a.assigneeTeamId) ? this.dossiers.users.listTeams() : Promise.resolve([]),
+    ]);
+    const titles = new Map(
+      dossiers.map((d) => [d.id, dossierTitle(d, this.typeOrUndefined(d.type))] as const),
+    );
+    const userNames = new Map(users.map((u) => [u.id, u.name] as const));
+    const teamNames = new Map(teams.map((t) => [t.id, t.name] as const));
+    return new Map(
+      actions.map((a) => [
+        a.id,
+        {
+          dossierTitle: titles.get(a.dossierId) ?? null,
+          assigneeUserName: a.assigneeUserId ? (userNames.get(a.assigneeUserId) ?? null) : null,
+          assigneeTeamName: a.assigneeTeamId ? (teamNames.get(a.assigneeTeamId) ?? null) : null,
+        },
+      ]),
+    );
+  }
+
+  /** The actions of these ids that exist (one query). */
+  async found(ids: readonly string[]): Promise<Action[]> {
+    return this.engine.actions.getMany(ids.filter((id) => isStorableText(id)));
+  }
+
+  /**
+   * The start page's figures: each is what the to-do list shows with the same filter. Due today,
+   * overdue and failed are counted per process (ranges of the due-time, overdue and failed
+   * indexes); in doubt and the mails sent this week up to `cap`.
+   */
+  async dashboard(at: {
+    now: number;
+    dayStart: number;
+    dayEnd: number;
+    weekStart: number;
+    cap: number;
+  }): Promise<Dashboard> {
+    const repo = this.engine.actions;
+    const [dueToday, overdue, failed] = [
+      await repo.countByProcess({ statuses: ['pending', 'due'], dueFrom: at.dayStart, dueBefore: at.dayEnd }),
+      await repo.countByProcess({ statuses: ['pending', 'due', 'failed'], overdueAt: at.now }),
+      await repo.countByProcess({ statuses: ['failed'] }),
+    ];
+    const sum = (m: Map<string | null, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+    const processes = [...new Set([...dueToday.keys(), ...overdue.keys(), ...failed.keys()])]
+      .sort((a, b) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)))
+      .map((process) => ({
+        process,
+        dueToday: dueToday.get(process) ?? 0,
+        overdue: overdue.get(process) ?? 0,
+        failed: failed.get(process) ?? 0,
+      }));
+    return {
+      ...at,
+      dueToday: sum(dueToday),
+      overdue: sum(overdue),
+      failed: sum(failed),
+      inDoubt: await repo.count({ inDoubt: true }, at.cap),
+      mailsSentThisWeek: await repo.mailsSentSince(at.weekStart, at.cap),
+      processes,
+    };
+  }
+
+  private typeOrUndefined(key: string) {
+    try {
+      return this.dossiers.typeOf(key);
+    } catch {
+      return undefined; // a type removed since: the title falls back to the id
+    }
+  }
+
+  private checkFilter(filter: ActionCountFilter & { after?: string }): void {
     // PostgreSQL refuses to compare with text holding a NUL or half a surrogate pair; no stored
     // value holds one, so such a filter is the client's mistake, not ours.
     const problems: ErrorDetail[] = [];
@@ -39,6 +138,7 @@ export class ActionService {
       ['query.process', filter.process],
       ['query.dossierId', filter.dossierId],
       ['query.templateId', filter.templateId],
+      ['query.dossierType', filter.dossierType],
       ['query.assigneeUserId', filter.assigneeUserId],
       ['query.cursor', filter.after],
     ];
@@ -51,7 +151,6 @@ export class ActionService {
       }
     }
     throwIfProblems(problems);
-    return this.withDelivery(await this.engine.actions.list(filter));
   }
 
   /** The cursor of the next page after `action` (the overdue list pages by due time). */
@@ -216,12 +315,26 @@ export class ActionService {
     return (await this.withDelivery([(await this.engine.actions.get(id))!]))[0]!;
   }
 
-  /** Moves an open action to another due time. */
-  async reschedule(id: string, dueAt: number, principal: Principal): Promise<Action> {
+  /**
+   * Moves an open action to another due time. A time in the past makes the action due at once:
+   * that is refused unless the person confirmed it (`allowPast`).
+   */
+  async reschedule(
+    id: string,
+    dueAt: number,
+    principal: Principal,
+    options: { allowPast?: boolean } = {},
+  ): Promise<Action> {
     const action = await this.get(id);
     if (!['waiting', 'pending', 'due', 'failed'].includes(action.status)) this.refuse(action, 'rescheduled');
     if (!Number.isFinite(dueAt))
       throw new WerkflowError('validation_failed', 'dueAt must be a date and time.', { path: 'dueAt' });
+    if (dueAt < this.clock.now() && options.allowPast !== true)
+      throw new WerkflowError(
+        'validation_failed',
+        `The new due time ${new Date(dueAt).toISOString()} lies in the past: the action would fall due at once. Choose a later time, or confirm with allowPast: true.`,
+        { path: 'dueAt', params: { dueAt: new Date(dueAt).toISOString() } },
+      );
     const to: ActionStatus = action.status === 'waiting' ? 'waiting' : 'pending';
     await this.store.db.transaction().execute(async (db) => {
       await this.audit(db, {
@@ -297,4 +410,86 @@ export class ActionService {
     });
     return (await this.withDelivery([(await this.engine.actions.get(id))!]))[0]!;
   }
+
+  /**
+   * One operation on many actions, each on its own (its own transaction and audit entry, as when
+   * done one by one): what could not be done is reported per action with the reason, by name.
+   */
+  async bulk(ids: readonly string[], operation: BulkOperation, principal: Principal): Promise<BulkResult[]> {
+    const results: BulkResult[] = [];
+    for (const id of new Set(ids)) {
+      try {
+        const after = await this.one(id, operation, principal);
+        results.push({ id, ok: true, action: after });
+      } catch (error) {
+        const e =
+          error instanceof WerkflowError
+            ? error
+            : new WerkflowError('internal', 'This action could not be changed; try it on its own.');
+        results.push({
+          id,
+          ok: false,
+          error: {
+            code: e.code,
+            message: e.message,
+            path: e.path,
+            ...(e.params ? { params: e.params } : {}),
+          },
+        });
+      }
+    }
+    return results;
+  }
+
+  private one(id: string, op: BulkOperation, principal: Principal): Promise<Action> {
+    switch (op.type) {
+      case 'execute':
+        return this.execute(id, principal);
+      case 'complete':
+        return this.complete(id, principal, op.note);
+      case 'reschedule':
+        return this.reschedule(id, op.dueAt, principal, { allowPast: op.allowPast });
+      case 'cancel':
+        return this.cancel(id, principal, op.reason);
+    }
+  }
 }
+
+/** The start page's figures (see ActionService.dashboard). */
+export interface Dashboard {
+  readonly dayStart: number;
+  readonly dayEnd: number;
+  readonly weekStart: number;
+  readonly cap: number;
+  readonly dueToday: number;
+  readonly overdue: number;
+  readonly failed: number;
+  readonly inDoubt: number;
+  readonly mailsSentThisWeek: number;
+  readonly processes: readonly {
+    process: string | null;
+    dueToday: number;
+    overdue: number;
+    failed: number;
+  }[];
+}
+
+/** What a bulk request does to each action it names. */
+export type BulkOperation =
+  | { readonly type: 'execute' }
+  | { readonly type: 'complete'; readonly note?: string }
+  | { readonly type: 'reschedule'; readonly dueAt: number; readonly allowPast?: boolean }
+  | { readonly type: 'cancel'; readonly reason?: string };
+
+export type BulkResult =
+  | { readonly id: string; readonly ok: true; readonly action: Action }
+  | {
+      readonly id: string;
+      readonly ok: false;
+      readonly error: {
+        readonly code: string;
+        readonly message: string;
+        readonly path: string;
+        readonly params?: Readonly<Record<string, string | number>>;
+      };
+    };

@@ -18,9 +18,20 @@ export interface ActionFilter {
   /** Actions stamped by one of these events (at most a few hundred ids). */
   readonly triggerEventIds?: readonly number[];
   readonly executionMode?: ExecutionMode;
+  /** The data group (dossier type) of the actions' dossiers. */
+  readonly dossierType?: string;
+  /** Due at or after this moment (milliseconds). */
+  readonly dueFrom?: number;
+  /** Due before this moment (milliseconds). */
+  readonly dueBefore?: number;
+  /** Only actions whose e-mail is in doubt (the mailer stopped while sending it). */
+  readonly inDoubt?: boolean;
   readonly after?: string;
   readonly limit: number;
 }
+
+/** A list's selection without its page: what `count` counts. */
+export type ActionCountFilter = Omit<ActionFilter, 'after' | 'limit'>;
 
 /** An open action moved to another version of its template, re-timed (see moveToVersion). */
 export interface VersionMove {
@@ -265,6 +276,20 @@ export class ActionRepository {
     }
   }
 
+  /** Actions by id, in no particular order; missing ids are absent. */
+  async getMany(ids: readonly string[], db: Db = this.store.db): Promise<Action[]> {
+    const out: Action[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const rows = await db
+        .selectFrom('actions')
+        .selectAll()
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .execute();
+      for (const r of rows) out.push(this.toDomain(r));
+    }
+    return out;
+  }
+
   async get(id: string, db: Db = this.store.db): Promise<Action | undefined> {
     const row = await db.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? this.toDomain(row) : undefined;
@@ -298,9 +323,109 @@ export class ActionRepository {
     const byDue = filter.overdueAt !== undefined;
     const after =
       filter.after === undefined || filter.after === '' ? undefined : parseCursor(filter.after, byDue);
-    let q = db.selectFrom('actions').selectAll();
+    const ranges = this.ranges(filter, db).map((range) => {
+      let q = range.selectAll();
+      if (after?.dueAt !== undefined) {
+        const dueAt = after.dueAt;
+        // A row value: both databases read it as one range of the (due_at, id) index.
+        q = q.where((eb) => eb(eb.refTuple('due_at', 'id'), '>', eb.tuple(dueAt, after.id)));
+      } else if (after) q = q.where('id', '>', after.id);
+      q = byDue ? q.orderBy('due_at').orderBy('id') : q.orderBy('id');
+      return q.limit(filter.limit);
+    });
+    if (ranges.length === 1) return (await ranges[0]!.execute()).map((r) => this.toDomain(r));
+    const seen = new Map<string, Action>();
+    for (const range of ranges) for (const r of await range.execute()) seen.set(r.id, this.toDomain(r));
+    return [...seen.values()]
+      .sort((a, b) => (byDue ? compareDue(a, b) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, filter.limit);
+  }
+
+  /**
+   * How many actions `list` would page through, counted up to `cap` (a count past it is cut off
+   * at `cap + 1`: reading a million index entries for "10.000+" would cost seconds). Each
+   * assignee range is counted once: a team range leaves out what the user range already holds.
+   */
+  async count(filter: ActionCountFilter, cap: number, db: Db = this.store.db): Promise<number> {
+    let total = 0;
+    const byDue = filter.overdueAt !== undefined;
+    for (const range of this.ranges(filter, db, true)) {
+      // In the list's order, so the count reads the list's index (a covering index holding every
+      // failed or overdue action, not just the open ones, would be read whole).
+      // The few in-doubt messages name their actions: no order needed there.
+      const ordered = filter.inDoubt
+        ? range
+        : byDue
+          ? range.orderBy('due_at').orderBy('id')
+          : range.orderBy('id');
+      const row = await db
+        .selectFrom(
+          ordered
+            .select(sql.lit(1).as('one'))
+            .limit(cap + 1 - total)
+            .as('page'),
+        )
+        .select(sql<number>`count(*)`.as('n'))
+        .executeTakeFirstOrThrow();
+      total += Number(row.n);
+      if (total > cap) return cap + 1;
+    }
+    return total;
+  }
+
+  /**
+   * How many actions of a selection each process has (null: no process). For the dashboard: its
+   * selections (due today, overdue, failed) are ranges of the due-time and failed indexes.
+   */
+  async countByProcess(
+    filter: ActionCountFilter,
+    db: Db = this.store.db,
+  ): Promise<Map<string | null, number>> {
+    const out = new Map<string | null, number>();
+    for (const range of this.ranges(filter, db, true)) {
+      const rows = await range
+        .select(['process', sql<number>`count(*)`.as('n')])
+        .groupBy('process')
+        .execute();
+      for (const r of rows) out.set(r.process, (out.get(r.process) ?? 0) + Number(r.n));
+    }
+    return out;
+  }
+
+  /** Outbox messages sent at or after `since`, counted up to `cap` (index on sent_at, migration 009). */
+  async mailsSentSince(since: number, cap: number, db: Db = this.store.db): Promise<number> {
+    const row = await db
+      .selectFrom(
+        db
+          .selectFrom('email_outbox')
+          .select(sql.lit(1).as('one'))
+          .where('sent_at', '>=', since)
+          .limit(cap + 1)
+          .as('page'),
+      )
+      .select(sql<number>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /**
+   * The selection of a list as one query per index range, without its columns, order or page.
+   * "Mine" and "my team's" are one index range per assignee (the user, each team), merged by the
+   * caller: an OR across two columns would make both databases read and sort every action of
+   * those people. With `disjoint`, the team ranges leave out the user's own actions (for counting).
+   */
+  private ranges(filter: ActionCountFilter, db: Db, disjoint = false) {
     const statuses = filter.statuses ?? [];
     const assigned = filter.assigneeUserId !== undefined || filter.assigneeTeamIds !== undefined;
+    // Open work in a due-time range ("due today") is a range of the overdue index as well.
+    const dueRange =
+      !assigned &&
+      (filter.dueFrom !== undefined || filter.dueBefore !== undefined) &&
+      statuses.length > 0 &&
+      statuses.every((s) => OVERDUE.includes(s));
+    const byDue = filter.overdueAt !== undefined || dueRange;
+    let q = db.selectFrom('actions');
+    if (dueRange) q = q.where(statusIn(this.store.adapter, OVERDUE));
     if (statuses.length === 1 && statuses[0] === 'failed') {
       q = q.where(statusIn(this.store.adapter, ['failed'])); // the partial index of failed work
     } else if (statuses.length > 0) {
@@ -314,37 +439,42 @@ export class ActionRepository {
     if (filter.process) q = q.where('process', '=', filter.process);
     if (filter.dossierId) q = q.where('dossier_id', '=', filter.dossierId);
     if (filter.templateId) q = q.where('template_id', '=', filter.templateId);
+    if (filter.dossierType) q = q.where('dossier_type', '=', filter.dossierType);
+    if (filter.dueFrom !== undefined) q = q.where('due_at', '>=', filter.dueFrom);
+    if (filter.dueBefore !== undefined) q = q.where('due_at', '<', filter.dueBefore);
+    if (filter.inDoubt) {
+      // Few messages are ever in doubt: their outbox rows (status index) name the actions.
+      q = q.where('id', 'in', (eb) =>
+        eb
+          .selectFrom('email_outbox')
+          .select('action_id')
+          .where('status', '=', sql.lit('in_doubt'))
+          .where('action_id', 'is not', null)
+          .$castTo<string>(),
+      );
+    }
     if (filter.triggerEventIds)
       q =
         filter.triggerEventIds.length > 0
           ? q.where('trigger_event_id', 'in', [...filter.triggerEventIds])
           : q.where((eb) => eb.val(false));
     if (filter.executionMode) q = q.where('execution_mode', '=', filter.executionMode);
-    if (after?.dueAt !== undefined) {
-      const dueAt = after.dueAt;
-      // A row value: both databases read it as one range of the (due_at, id) index.
-      q = q.where((eb) => eb(eb.refTuple('due_at', 'id'), '>', eb.tuple(dueAt, after.id)));
-    } else if (after) q = q.where('id', '>', after.id);
-    q = byDue ? q.orderBy('due_at').orderBy('id') : q.orderBy('id');
-    q = q.limit(filter.limit);
-
-    if (!assigned) {
-      return (await q.execute()).map((r) => this.toDomain(r));
-    }
+    if (!assigned) return [q];
     // Open statuses only: the partial indexes of open assigned work serve the ranges.
     if (statuses.length > 0 && statuses.every((s) => OPEN_ASSIGNED.includes(s)))
       q = q.where(statusIn(this.store.adapter, OPEN_ASSIGNED));
-    const ranges = [
-      ...(filter.assigneeUserId !== undefined
-        ? [q.where('assignee_user_id', '=', filter.assigneeUserId)]
-        : []),
-      ...[...new Set(filter.assigneeTeamIds ?? [])].map((team) => q.where('assignee_team_id', '=', team)),
+    const user = filter.assigneeUserId;
+    return [
+      ...(user !== undefined ? [q.where('assignee_user_id', '=', user)] : []),
+      ...[...new Set(filter.assigneeTeamIds ?? [])].map((team) => {
+        const range = q.where('assignee_team_id', '=', team);
+        return disjoint && user !== undefined
+          ? range.where((eb) =>
+              eb.or([eb('assignee_user_id', 'is', null), eb('assignee_user_id', '!=', user)]),
+            )
+          : range;
+      }),
     ];
-    const seen = new Map<string, Action>();
-    for (const range of ranges) for (const r of await range.execute()) seen.set(r.id, this.toDomain(r));
-    return [...seen.values()]
-      .sort((a, b) => (byDue ? compareDue(a, b) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .slice(0, filter.limit);
   }
 
   /** The cursor after `action` in the list `filter` selects (what `list` takes as `after`). */

@@ -7,6 +7,7 @@ import { chainDepthMigration } from './005-chain-depth.js';
 import { actionIndexesMigration } from './006-action-indexes.js';
 import { outboxDataSentMigration } from './007-outbox-data-sent.js';
 import { actionClaimIndexMigration } from './008-action-claim-index.js';
+import { outboxSentAtMigration } from './009-outbox-sent-at.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   actionIndexesMigration,
   outboxDataSentMigration,
   actionClaimIndexMigration,
+  outboxSentAtMigration,
 ];

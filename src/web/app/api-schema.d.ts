@@ -9,17 +9,26 @@ export interface paths {
         };
         /**
          * List actions: mine, my team’s, overdue, failed, by process, by dossier, by template
-         * @description Keyset-paged: pass `nextCursor` back as `cursor`. Overdue actions come most overdue first (by due time); every other list in creation order.
+         * @description Keyset-paged: pass `nextCursor` back as `cursor`. Overdue actions come most overdue first (by due time); every other list in creation order. `tab` selects what a tab of the to-do list shows (the same as `/api/actions/counts` counts); the other filters narrow it. Each item carries its dossier’s title and the assignee’s name. `total` counts the whole selection up to 10,000 (`totalCapped`: more than that).
          *
          *     Needs the right `dossiers.read` (Dossiers inzien).
          */
         get: {
             parameters: {
                 query?: {
+                    assigneeTeamId?: string;
                     assigneeUserId?: string;
                     /** @description Opaque cursor from the previous page. */
                     cursor?: string;
                     dossierId?: string;
+                    /** @description The data group (dossier type) */
+                    dossierType?: string;
+                    /** @description Due before */
+                    dueBefore?: string;
+                    /** @description Due at or after */
+                    dueFrom?: string;
+                    /** @description Only actions whose e-mail is in doubt */
+                    inDoubt?: boolean;
                     limit?: number;
                     /** @description Assigned to me or to one of my teams */
                     mine?: boolean;
@@ -27,6 +36,8 @@ export interface paths {
                     process?: string;
                     /** @description Comma-separated: waiting, pending, due, running, done, failed, cancelled, expired */
                     status?: string;
+                    /** @description mine: open work assigned to me; team: open work assigned to one of my teams; overdue: open work past its due time, most overdue first; failed; inDoubt: actions whose e-mail is in doubt; all */
+                    tab?: "mine" | "team" | "overdue" | "failed" | "inDoubt" | "all";
                     templateId?: string;
                 };
                 header?: never;
@@ -44,6 +55,13 @@ export interface paths {
                         "application/json": {
                             items: components["schemas"]["Action"][];
                             nextCursor: string | null;
+                            /**
+                             * Format: date-time
+                             * @description The server’s time of the answer: what is late, today or later is judged against it
+                             */
+                            now: string;
+                            total: number;
+                            totalCapped: boolean;
                         };
                     };
                 };
@@ -611,7 +629,9 @@ export interface paths {
         put?: never;
         /**
          * Move the due time
-         * @description Needs the right `actions.handle` (Acties afhandelen).
+         * @description A time in the past makes the action due at once; it is refused (422 at `dueAt`) unless `allowPast` is true.
+         *
+         *     Needs the right `actions.handle` (Acties afhandelen).
          */
         post: {
             parameters: {
@@ -625,6 +645,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description The person confirmed a time in the past */
+                        allowPast?: boolean;
                         /** Format: date-time */
                         dueAt: string;
                     };
@@ -696,6 +718,482 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/actions/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * People and teams work can be assigned to, by name (for the list’s filter)
+         * @description Needs the right `dossiers.read` (Dossiers inzien).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            teams: {
+                                id: string;
+                                name: string;
+                            }[];
+                            users: {
+                                id: string;
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/actions/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Execute, complete, reschedule or cancel many actions at once
+         * @description Each action is handled on its own, as by its own request (audited one by one); the answer says per action whether it was done and, if not, why — with the action’s title and dossier, so a person reads which ones were left.
+         *
+         *     Needs the right `actions.handle` (Acties afhandelen).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        allowPast?: boolean;
+                        /** Format: date-time */
+                        dueAt?: string;
+                        ids: string[];
+                        note?: string;
+                        operation: "execute" | "complete" | "reschedule" | "cancel";
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            done: number;
+                            failed: number;
+                            results: {
+                                dossierTitle: string | null;
+                                error?: components["schemas"]["ErrorBody"];
+                                id: string;
+                                ok: boolean;
+                                status: string | null;
+                                title: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/actions/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many actions each tab of the to-do list holds, with the same filters
+         * @description Counted up to 10000; `capped` names the tabs holding more.
+         *
+         *     Needs the right `dossiers.read` (Dossiers inzien).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    assigneeTeamId?: string;
+                    assigneeUserId?: string;
+                    dossierId?: string;
+                    /** @description The data group (dossier type) */
+                    dossierType?: string;
+                    /** @description Due before */
+                    dueBefore?: string;
+                    /** @description Due at or after */
+                    dueFrom?: string;
+                    /** @description Only actions whose e-mail is in doubt */
+                    inDoubt?: boolean;
+                    /** @description Assigned to me or to one of my teams */
+                    mine?: boolean;
+                    overdue?: boolean;
+                    process?: string;
+                    /** @description Comma-separated: waiting, pending, due, running, done, failed, cancelled, expired */
+                    status?: string;
+                    /** @description mine: open work assigned to me; team: open work assigned to one of my teams; overdue: open work past its due time, most overdue first; failed; inDoubt: actions whose e-mail is in doubt; all */
+                    tab?: "mine" | "team" | "overdue" | "failed" | "inDoubt" | "all";
+                    templateId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cap: number;
+                            capped: string[];
+                            counts: {
+                                all: number;
+                                failed: number;
+                                inDoubt: number;
+                                mine: number;
+                                overdue: number;
+                                team: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/actions/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The start page: due today, overdue, failed, in doubt, mails sent this week, per process
+         * @description Today and this week (from Monday) in the organisation’s time zone. Each figure is what the to-do list shows with the same filter: due today is open work (pending, due) due from `dayStart` to `dayEnd`; in doubt counts actions whose e-mail is in doubt; mails sent this week counts outbox messages sent since `weekStart`.
+         *
+         *     Needs the right `dossiers.read` (Dossiers inzien).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            dayEnd: string;
+                            /** Format: date-time */
+                            dayStart: string;
+                            dueToday: {
+                                capped: boolean;
+                                count: number;
+                            };
+                            failed: {
+                                capped: boolean;
+                                count: number;
+                            };
+                            inDoubt: {
+                                capped: boolean;
+                                count: number;
+                            };
+                            mailsSentThisWeek: {
+                                capped: boolean;
+                                count: number;
+                            };
+                            overdue: {
+                                capped: boolean;
+                                count: number;
+                            };
+                            processes: {
+                                dueToday: number;
+                                failed: number;
+                                overdue: number;
+                                process: string | null;
+                            }[];
+                            timeZone: string;
+                            /** Format: date-time */
+                            weekStart: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -9823,12 +10321,16 @@ export interface components {
     schemas: {
         Action: {
             assigneeTeamId: string | null;
+            assigneeTeamName?: string | null;
             assigneeUserId: string | null;
+            assigneeUserName?: string | null;
             attempts: number;
             completedAt: string | null;
             /** Format: date-time */
             createdAt: string;
             dossierId: string;
+            /** @description The title of the dossier (lists and detail) */
+            dossierTitle?: string | null;
             dossierType: string;
             dueAt: string | null;
             error: string | null;

@@ -8,6 +8,7 @@ import { Shell } from './shell.js';
 import { ActionDetail, ActionsPage } from './screens/actions.js';
 import { AdminPage } from './screens/admin.js';
 import { EditDossierPage, NewDossierPage } from './screens/dossier-form.js';
+import { DashboardPage } from './screens/dashboard.js';
 import { DossierDetail, DossiersPage } from './screens/dossiers.js';
 import { EmailTemplateEditor, EmailTemplatesPage } from './screens/email-templates.js';
 import { LoginPage } from './screens/login.js';
@@ -40,11 +41,9 @@ export function App() {
         ) : me.data ? (
           <Shell me={me.data}>
             <Switch>
-              <Route path="/">
-                <Redirect to="/actions" replace />
-              </Route>
+              <Route path="/" component={DashboardPage} />
               <Route path="/login">
-                <Redirect to="/actions" replace />
+                <Redirect to="/" replace />
               </Route>
               <Route path="/actions" component={ActionsPage} />
               <Route path="/actions/:id">{(p) => <ActionDetail id={p.id} />}</Route>

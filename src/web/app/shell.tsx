@@ -11,6 +11,7 @@ import { type Me, useSetMe } from './session.js';
 import { LanguageSwitch } from './ui.js';
 
 const MENU: [string, Key][] = [
+  ['/', 'nav.dashboard'],
   ['/actions', 'nav.actions'],
   ['/workflows', 'nav.workflows'],
   ['/templates', 'nav.templates'],
@@ -43,7 +44,7 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="xs" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('nav.label')} />
-            <Text component={Link} href="/actions" fw={700} size="lg" c="brand.9" td="none">
+            <Text component={Link} href="/" fw={700} size="lg" c="brand.9" td="none">
               {t('app.title')}
             </Text>
           </Group>
@@ -65,7 +66,7 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label={t('nav.label')}>
         {MENU.filter(([href]) => href !== '/admin' || me.permissions.includes('admin')).map(([href, key]) => {
-          const current = location === href || location.startsWith(`${href}/`);
+          const current = location === href || (href !== '/' && location.startsWith(`${href}/`));
           return (
             <NavLink
               key={href}
