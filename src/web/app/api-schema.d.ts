@@ -6297,7 +6297,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Time zone and working days used for timing
+         * Time zone and working days used for timing, with the next days off
          * @description Needs the right `dossiers.read` (Dossiers inzien).
          */
         get: {
@@ -6316,9 +6316,22 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Extra non-working days */
+                            /** @description The organisation's own closing days (non-working days besides the public holidays) */
                             extraHolidays: string[];
-                            /** @description Dutch public holidays worked on */
+                            /** @description Goede Vrijdag is a day off too (default false: not in the Algemene termijnenwet) */
+                            goodFriday: boolean;
+                            /** @description Bevrijdingsdag (5 May) is a day off only in lustrum years (2025, 2030, …); default false: every year */
+                            liberationDayLustrumOnly: boolean;
+                            /** @description The next days off (not weekends) from today: the holidays of the Algemene termijnenwet, changed by the options, plus closing days, minus removed days */
+                            nextHolidays: {
+                                /** @description Local date YYYY-MM-DD */
+                                date: string;
+                                name: {
+                                    en: string;
+                                    nl: string;
+                                };
+                            }[];
+                            /** @description Public holidays the organisation works on */
                             removedHolidays: string[];
                             /** @description IANA time zone, default Europe/Amsterdam */
                             timeZone: string;
@@ -6329,7 +6342,9 @@ export interface paths {
         };
         /**
          * Change the time zone and working days
-         * @description Needs the right `admin` (Beheer).
+         * @description Left-out options (goodFriday, liberationDayLustrumOnly) keep their saved value. Timing computed from now on uses the new calendar; due times already computed stay.
+         *
+         *     Needs the right `admin` (Beheer).
          */
         put: {
             parameters: {
@@ -6341,9 +6356,13 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description Extra non-working days */
+                        /** @description The organisation's own closing days (non-working days besides the public holidays) */
                         extraHolidays: string[];
-                        /** @description Dutch public holidays worked on */
+                        /** @description Goede Vrijdag is a day off too (default false: not in the Algemene termijnenwet) */
+                        goodFriday?: boolean;
+                        /** @description Bevrijdingsdag (5 May) is a day off only in lustrum years (2025, 2030, …); default false: every year */
+                        liberationDayLustrumOnly?: boolean;
+                        /** @description Public holidays the organisation works on */
                         removedHolidays: string[];
                         /** @description IANA time zone, default Europe/Amsterdam */
                         timeZone: string;
@@ -6358,9 +6377,22 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Extra non-working days */
+                            /** @description The organisation's own closing days (non-working days besides the public holidays) */
                             extraHolidays: string[];
-                            /** @description Dutch public holidays worked on */
+                            /** @description Goede Vrijdag is a day off too (default false: not in the Algemene termijnenwet) */
+                            goodFriday: boolean;
+                            /** @description Bevrijdingsdag (5 May) is a day off only in lustrum years (2025, 2030, …); default false: every year */
+                            liberationDayLustrumOnly: boolean;
+                            /** @description The next days off (not weekends) from today: the holidays of the Algemene termijnenwet, changed by the options, plus closing days, minus removed days */
+                            nextHolidays: {
+                                /** @description Local date YYYY-MM-DD */
+                                date: string;
+                                name: {
+                                    en: string;
+                                    nl: string;
+                                };
+                            }[];
+                            /** @description Public holidays the organisation works on */
                             removedHolidays: string[];
                             /** @description IANA time zone, default Europe/Amsterdam */
                             timeZone: string;
