@@ -16,6 +16,7 @@ import type { DossierEvent } from '../store/event.repository.js';
 import { TemplateRepository } from '../store/template.repository.js';
 import type { CalendarService } from './calendar.service.js';
 import { DossierGraph } from './reference-loader.js';
+import { ActionReadsRepository, READER_STATUSES } from '../store/action-reads.repository.js';
 import { stampDepth } from './chain-depth.js';
 
 /** One thing to stamp: a template on a dossier, for a trigger. */
@@ -92,6 +93,40 @@ function chainsOf(d: TemplateDefinition): string[][] {
   return chains;
 }
 
+/** Loads, in batches, every dossier the checks' templates read through from their dossiers. */
+async function preloadChecks(
+  graph: DossierGraph,
+  checks: readonly { def: TemplateDefinition; dossier: Dossier }[],
+): Promise<void> {
+  const chains = new Map<string, string[]>();
+  for (const c of checks) for (const ch of chainsOf(c.def)) chains.set(ch.join('.'), ch);
+  await graph.preload(
+    checks.map((c) => c.dossier),
+    [...chains.values()],
+  );
+}
+
+/** The reference chains a template's conditions read through (what `action_reads` records). */
+function conditionChains(def: TemplateDefinition): string[][] {
+  return def.fanOut ? [] : referencePaths(withoutChanged(effectiveCondition(def)));
+}
+
+/**
+ * The dossiers an action's conditions read through references, from its own dossier along every
+ * chain (each link on the way: a change to the intake can point the chain at another contact).
+ */
+function readsOf(def: TemplateDefinition, dossier: Dossier, graph: DossierGraph): string[] {
+  const ids = new Set<string>();
+  for (const chain of conditionChains(def)) {
+    for (let depth = 1; depth <= chain.length; depth++) {
+      const reached = graph.follow(dossier, chain.slice(0, depth));
+      if (!reached) break;
+      if (reached.id !== dossier.id) ids.add(reached.id);
+    }
+  }
+  return [...ids];
+}
+
 /** A dossier as the matcher sees it in an event. */
 function dossierOfEvent(e: DossierEvent): Dossier {
   return {
@@ -117,6 +152,8 @@ const JOINABLE_EVENTS = new Set(['created', 'statusSet', 'dateReached']);
 export class ActionEngine {
   readonly actions: ActionRepository;
   readonly templates: TemplateRepository;
+  /** Which open actions read which dossiers through references (migration 009). */
+  readonly reads: ActionReadsRepository;
   private index: TemplateIndex;
   private readonly versionCache = new Map<string, TemplateDefinition>();
   /** Called after stamping with the earliest new due time, so the scheduler can wake earlier. */
@@ -130,6 +167,7 @@ export class ActionEngine {
     private readonly clock: Clock,
   ) {
     this.actions = new ActionRepository(store);
+    this.reads = new ActionReadsRepository(this.actions);
     this.templates = new TemplateRepository(store);
     this.index = new TemplateIndex([], catalog());
   }
@@ -212,6 +250,7 @@ export class ActionEngine {
   /** The after-write hook: stamp for new events, re-check open actions of changed dossiers. */
   async onDossierEvents(db: Db, events: readonly DossierEvent[]): Promise<void> {
     await this.refreshTemplates(db);
+    await this.recheckReaders(db, events);
     const relevant = events.filter((e) => this.index.hasTemplatesFor(e.dossierType));
     if (relevant.length === 0) return;
     const graph = new DossierGraph(this.dossiers, db, this.catalog());
@@ -381,6 +420,7 @@ export class ActionEngine {
       }
     }
     const inserted = await this.actions.insertMany(toInsert, actor, db);
+    await this.recordReads(db, inserted, requests, graph);
     // reduce, not Math.min(...): a spread of 100,000+ values overflows the call stack.
     const earliest = inserted.reduce(
       (min, a) => (a.status === 'pending' && a.dueAt !== null && a.dueAt < min ? a.dueAt : min),
@@ -462,9 +502,6 @@ export class ActionEngine {
     const lastEvent = new Map<string, DossierEvent>();
     for (const e of changed) lastEvent.set(e.dossierId, e);
     const catalog = this.catalog();
-    const calendar = await this.calendar();
-    const toWaiting: { id: string; from: ActionStatus; note: string }[] = [];
-    const toPending: { id: string; from: ActionStatus; note: string }[] = [];
     const checks: { action: Action; def: TemplateDefinition; dossier: Dossier }[] = [];
     for (const action of open) {
       const e = lastEvent.get(action.dossierId)!;
@@ -493,33 +530,72 @@ export class ActionEngine {
       if (def.fanOut) continue; // conditions speak of the fan-out root; they are checked when due
       checks.push({ action, def, dossier: dossierOfEvent(e) });
     }
-    if (checks.length > 0) {
-      const chains = new Map<string, string[]>();
-      for (const c of checks) for (const ch of chainsOf(c.def)) chains.set(ch.join('.'), ch);
-      await graph.preload(
-        checks.map((c) => c.dossier),
-        [...chains.values()],
-      );
-    }
+    if (checks.length > 0) await preloadChecks(graph, checks);
+    await this.settleChecks(db, checks, graph, {
+      cancels,
+      actor,
+      now,
+      reasonOf: (def, dossier, type) => reasonConditionsFail(def, dossier, type.statuses),
+    });
+  }
+
+  /**
+   * Evaluates the re-checked actions' conditions (dossiers loaded in `graph`): wakes waiting ones
+   * whose conditions hold, cancels or parks ("create always") the others with the reason; then,
+   * with `cancels` already decided, writes all in batches and refreshes what each still reads.
+   */
+  private async settleChecks(
+    db: Db,
+    checks: readonly { action: Action; def: TemplateDefinition; dossier: Dossier }[],
+    graph: DossierGraph,
+    options: {
+      readonly cancels: { id: string; from: ActionStatus; reason: string }[];
+      readonly actor: string | null;
+      readonly now: number;
+      readonly reasonOf: (def: TemplateDefinition, dossier: Dossier, type: DossierType) => string;
+    },
+  ): Promise<void> {
+    const { cancels, actor, now } = options;
+    const catalog = this.catalog();
+    const timeZone = (await this.calendar()).timeZone;
+    const toWaiting: { id: string; from: ActionStatus; note: string }[] = [];
+    const toPending: { id: string; from: ActionStatus; note: string }[] = [];
     for (const { action, def, dossier } of checks) {
       const type = catalog.get(def.dossierType);
       if (!type) continue;
-      const holds = holdsWithoutEvent(def, dossier, {
-        type,
-        catalog,
-        graph,
-        now,
-        timeZone: calendar.timeZone,
-      });
+      const holds = holdsWithoutEvent(def, dossier, { type, catalog, graph, now, timeZone });
       if (holds && action.status === 'waiting')
         toPending.push({ id: action.id, from: 'waiting', note: 'the conditions hold again' });
       if (!holds && action.status !== 'waiting') {
-        const reason = reasonConditionsFail(def, dossier, type.statuses);
+        const reason = options.reasonOf(def, dossier, type);
         if (def.whenConditionsFail === 'wait')
           toWaiting.push({ id: action.id, from: action.status, note: reason });
         else cancels.push({ id: action.id, from: action.status, reason });
       }
     }
+    await this.applyRecheck(db, { cancels, toWaiting, toPending }, actor, now);
+    // The references may point elsewhere now (the action's own dossier or a link on the way changed).
+    const cancelled = new Set(cancels.map((c) => c.id));
+    await this.refreshReads(
+      db,
+      checks.filter((c) => !cancelled.has(c.action.id)),
+      graph,
+      cancels.map((c) => c.id),
+    );
+  }
+
+  /** Writes the outcome of a re-check: cancels, parks and wakes, each in one batch. */
+  private async applyRecheck(
+    db: Db,
+    outcome: {
+      readonly cancels: readonly { id: string; from: ActionStatus; reason: string }[];
+      readonly toWaiting: readonly { id: string; from: ActionStatus; note: string }[];
+      readonly toPending: readonly { id: string; from: ActionStatus; note: string }[];
+    },
+    actor: string | null,
+    now: number,
+  ): Promise<void> {
+    const { cancels, toWaiting, toPending } = outcome;
     if (cancels.length > 0) await this.actions.cancel(cancels, actor, now, db);
     if (toWaiting.length > 0)
       await this.actions.transition(
@@ -537,6 +613,87 @@ export class ActionEngine {
       );
       this.onStamped(now);
     }
+  }
+
+  /** Records what newly stamped open actions read through references (`action_reads`). */
+  private async recordReads(
+    db: Db,
+    inserted: readonly Action[],
+    requests: readonly StampRequest[],
+    graph: DossierGraph,
+  ): Promise<void> {
+    const defs = new Map<string, TemplateDefinition>();
+    for (const r of requests)
+      defs.set(`${r.template.templateId}@${r.template.version}`, r.template.definition);
+    const rows: { actionId: string; dossierId: string }[] = [];
+    for (const action of inserted) {
+      const def = defs.get(`${action.templateId}@${action.templateVersion}`);
+      const dossier = graph.get(action.dossierId);
+      if (!def || !dossier || !READER_STATUSES.includes(action.status)) continue;
+      for (const dossierId of readsOf(def, dossier, graph)) rows.push({ actionId: action.id, dossierId });
+    }
+    if (rows.length > 0) await this.reads.replace([], rows, db);
+  }
+
+  /** Rewrites `action_reads` for re-checked actions that stay open, and drops it for closed ones. */
+  private async refreshReads(
+    db: Db,
+    open: readonly { action: Action; def: TemplateDefinition; dossier: Dossier }[],
+    graph: DossierGraph,
+    closedIds: readonly string[],
+  ): Promise<void> {
+    const reading = open.filter((c) => conditionChains(c.def).length > 0);
+    const rows = reading.flatMap((c) =>
+      readsOf(c.def, graph.get(c.dossier.id) ?? c.dossier, graph).map((dossierId) => ({
+        actionId: c.action.id,
+        dossierId,
+      })),
+    );
+    await this.reads.replace([...reading.map((c) => c.action.id), ...closedIds], rows, db);
+  }
+
+  /**
+   * A dossier other actions read through a reference changed (a contact whose city moved, read by
+   * `opportunity.intake.contact.city`): finds those actions through `action_reads` — one indexed
+   * lookup, not a scan — and re-checks them all in one batch: cancelled with the reason, or
+   * parked ("create always") when their conditions no longer hold, woken when they hold again.
+   * Actions of the changed dossiers themselves are left to recheckOpenActions.
+   */
+  private async recheckReaders(db: Db, events: readonly DossierEvent[]): Promise<void> {
+    const changed = new Map<string, DossierEvent>();
+    for (const e of events) if (e.kind !== 'created') changed.set(e.dossierId, e);
+    if (changed.size === 0) return;
+    const readers = (await this.reads.openReadersOf([...changed.keys()], db)).filter(
+      (a) => !changed.has(a.dossierId),
+    );
+    if (readers.length === 0) return;
+    const catalog = this.catalog();
+    const defs = await this.definitionsOf(
+      readers.map((a) => ({ id: a.templateId, version: a.templateVersion })),
+      db,
+    );
+    const graph = new DossierGraph(this.dossiers, db, catalog);
+    await graph.load(readers.map((a) => a.dossierId));
+    const checks: { action: Action; def: TemplateDefinition; dossier: Dossier }[] = [];
+    for (const action of readers) {
+      const def = defs.get(`${action.templateId}@${action.templateVersion}`);
+      const dossier = graph.get(action.dossierId);
+      if (def && dossier && !def.fanOut) checks.push({ action, def, dossier });
+    }
+    await preloadChecks(graph, checks);
+    await this.settleChecks(db, checks, graph, {
+      cancels: [],
+      actor: e0Actor(events),
+      now: this.clock.now(),
+      reasonOf: (def, dossier) => {
+        const types = new Set<string>();
+        for (const id of readsOf(def, dossier, graph)) {
+          const e = changed.get(id);
+          if (e) types.add((catalog.get(e.dossierType)?.label.en ?? e.dossierType).toLowerCase());
+        }
+        return `the conditions of the template no longer hold after a change to the ${[...types].join(', ') || 'referenced dossier'}`;
+      },
+    });
   }
 
   /**

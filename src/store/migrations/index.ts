@@ -6,6 +6,8 @@ import { authMigration } from './004-auth.js';
 import { chainDepthMigration } from './005-chain-depth.js';
 import { actionIndexesMigration } from './006-action-indexes.js';
 import { outboxDataSentMigration } from './007-outbox-data-sent.js';
+import { reasonCodesMigration } from './008-reason-codes.js';
+import { actionReadsMigration } from './009-action-reads.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -16,4 +18,6 @@ export const MIGRATIONS: readonly Migration[] = [
   chainDepthMigration,
   actionIndexesMigration,
   outboxDataSentMigration,
+  reasonCodesMigration,
+  actionReadsMigration,
 ];
