@@ -16,6 +16,7 @@ import type { DossierEvent } from '../store/event.repository.js';
 import { TemplateRepository } from '../store/template.repository.js';
 import type { CalendarService } from './calendar.service.js';
 import { DossierGraph } from './reference-loader.js';
+import { type Label, type Reason, orLabels, reason } from '../domain/action/reasons.js';
 import { ActionReadsRepository, READER_STATUSES } from '../store/action-reads.repository.js';
 import { stampDepth } from './chain-depth.js';
 
@@ -411,6 +412,7 @@ export class ActionEngine {
           result: null,
           error: null,
           statusReason: !holds ? 'waiting until the conditions hold' : null,
+          statusReasonCoded: !holds ? reason('reason.waitingForConditions') : null,
           triggerEventId: r.eventId,
           chainDepth: stampDepth(),
           createdAt: now,
@@ -486,10 +488,7 @@ export class ActionEngine {
     if (changed.length === 0) return;
     const now = this.clock.now();
     const actor = e0Actor(events);
-    const cancels: { id: string; from: ActionStatus; reason: string }[] = await this.movedFanOutActions(
-      db,
-      changed,
-    );
+    const cancels: Cancel[] = await this.movedFanOutActions(db, changed);
     const open = await this.actions.openForDossiers(
       [...new Set(changed.map((e) => e.dossierId))],
       OPEN_FOR_RECHECK,
@@ -509,7 +508,7 @@ export class ActionEngine {
       if (!def) continue;
       if (e.kind === 'deleted') {
         if (def.event.type !== 'deleted')
-          cancels.push({ id: action.id, from: action.status, reason: 'the dossier was deleted' });
+          cancels.push({ id: action.id, from: action.status, reason: reason('reason.dossierDeleted') });
         continue;
       }
       const left = leftReason(def, e, catalog);
@@ -523,7 +522,7 @@ export class ActionEngine {
         cancels.push({
           id: action.id,
           from: action.status,
-          reason: `${ev.field} changed to ${String(e.data[ev.field] ?? 'empty')}; planned again`,
+          reason: dateMoved_(catalog.get(e.dossierType), ev.field, e.data[ev.field]),
         });
         continue;
       }
@@ -549,28 +548,28 @@ export class ActionEngine {
     checks: readonly { action: Action; def: TemplateDefinition; dossier: Dossier }[],
     graph: DossierGraph,
     options: {
-      readonly cancels: { id: string; from: ActionStatus; reason: string }[];
+      readonly cancels: Cancel[];
       readonly actor: string | null;
       readonly now: number;
-      readonly reasonOf: (def: TemplateDefinition, dossier: Dossier, type: DossierType) => string;
+      readonly reasonOf: (def: TemplateDefinition, dossier: Dossier, type: DossierType) => Reason;
     },
   ): Promise<void> {
     const { cancels, actor, now } = options;
     const catalog = this.catalog();
     const timeZone = (await this.calendar()).timeZone;
-    const toWaiting: { id: string; from: ActionStatus; note: string }[] = [];
-    const toPending: { id: string; from: ActionStatus; note: string }[] = [];
+    const toWaiting: Move[] = [];
+    const toPending: Move[] = [];
     for (const { action, def, dossier } of checks) {
       const type = catalog.get(def.dossierType);
       if (!type) continue;
       const holds = holdsWithoutEvent(def, dossier, { type, catalog, graph, now, timeZone });
       if (holds && action.status === 'waiting')
-        toPending.push({ id: action.id, from: 'waiting', note: 'the conditions hold again' });
+        toPending.push({ id: action.id, from: 'waiting', note: reason('reason.conditionsHoldAgain') });
       if (!holds && action.status !== 'waiting') {
-        const reason = options.reasonOf(def, dossier, type);
+        const why = options.reasonOf(def, dossier, type);
         if (def.whenConditionsFail === 'wait')
-          toWaiting.push({ id: action.id, from: action.status, note: reason });
-        else cancels.push({ id: action.id, from: action.status, reason });
+          toWaiting.push({ id: action.id, from: action.status, note: why });
+        else cancels.push({ id: action.id, from: action.status, reason: why });
       }
     }
     await this.applyRecheck(db, { cancels, toWaiting, toPending }, actor, now);
@@ -588,9 +587,9 @@ export class ActionEngine {
   private async applyRecheck(
     db: Db,
     outcome: {
-      readonly cancels: readonly { id: string; from: ActionStatus; reason: string }[];
-      readonly toWaiting: readonly { id: string; from: ActionStatus; note: string }[];
-      readonly toPending: readonly { id: string; from: ActionStatus; note: string }[];
+      readonly cancels: readonly Cancel[];
+      readonly toWaiting: readonly Move[];
+      readonly toPending: readonly Move[];
     },
     actor: string | null,
     now: number,
@@ -686,12 +685,12 @@ export class ActionEngine {
       actor: e0Actor(events),
       now: this.clock.now(),
       reasonOf: (def, dossier) => {
-        const types = new Set<string>();
+        const types = new Map<string, Label>();
         for (const id of readsOf(def, dossier, graph)) {
           const e = changed.get(id);
-          if (e) types.add((catalog.get(e.dossierType)?.label.en ?? e.dossierType).toLowerCase());
+          if (e) types.set(e.dossierType, lower(catalog.get(e.dossierType)?.label ?? plain(e.dossierType)));
         }
-        return `the conditions of the template no longer hold after a change to the ${[...types].join(', ') || 'referenced dossier'}`;
+        return reason('reason.referenceChanged', { dossierTypes: andLabels([...types.values()]) });
       },
     });
   }
@@ -707,7 +706,7 @@ export class ActionEngine {
     graph: DossierGraph,
   ): Promise<StampRequest[]> {
     const requests: StampRequest[] = [];
-    const cancels: { id: string; from: ActionStatus; reason: string }[] = [];
+    const cancels: Cancel[] = [];
     for (const e of events) {
       if (e.kind !== 'updated') continue;
       for (const field of Object.keys(e.changes)) {
@@ -730,11 +729,15 @@ export class ActionEngine {
           for (const a of open) {
             if (a.templateId !== template.templateId || a.kind !== 'main') continue;
             replanned.add(a.dossierId);
-            const label = this.catalog().get(e.dossierType)?.label.en.toLowerCase() ?? e.dossierType;
             cancels.push({
               id: a.id,
               from: a.status,
-              reason: `${field} of the ${label} changed to ${String(e.data[field] ?? 'empty')}; planned again`,
+              reason: referencedDateMoved(
+                this.catalog().get(e.dossierType),
+                e.dossierType,
+                field,
+                e.data[field],
+              ),
             });
           }
           for (const d of related)
@@ -758,11 +761,8 @@ export class ActionEngine {
    * date moved: find them through the reference, and replace them like the dossier's own
    * date-based actions, so none is left at the old time ("2 working days before the start date").
    */
-  private async movedFanOutActions(
-    db: Db,
-    changed: readonly DossierEvent[],
-  ): Promise<{ id: string; from: ActionStatus; reason: string }[]> {
-    const out: { id: string; from: ActionStatus; reason: string }[] = [];
+  private async movedFanOutActions(db: Db, changed: readonly DossierEvent[]): Promise<Cancel[]> {
+    const out: Cancel[] = [];
     for (const e of changed) {
       if (e.kind !== 'updated') continue;
       for (const field of Object.keys(e.changes)) {
@@ -789,7 +789,7 @@ export class ActionEngine {
             out.push({
               id: a.id,
               from: a.status,
-              reason: `${field} changed to ${String(e.data[field] ?? 'empty')}; planned again`,
+              reason: dateMoved_(this.catalog().get(e.dossierType), field, e.data[field]),
             });
           }
         }
@@ -910,12 +910,12 @@ export class ActionEngine {
     if (waiting.length === 0) return 0;
     const now = this.clock.now();
     const holdsNow = await this.conditionChecker(db, waiting);
-    const wake: { id: string; from: ActionStatus; note: string }[] = [];
+    const wake: Move[] = [];
     const still: string[] = [];
     for (const action of waiting) {
       const def = await this.definitionOf(action.templateId, action.templateVersion, db);
       if (def && (await holdsNow(action, def)) === true)
-        wake.push({ id: action.id, from: 'waiting', note: 'the conditions hold again' });
+        wake.push({ id: action.id, from: 'waiting', note: reason('reason.conditionsHoldAgain') });
       else still.push(action.id);
     }
     if (wake.length > 0)
@@ -970,16 +970,16 @@ export class ActionEngine {
     if (actions.length === 0) return 0;
     const now = this.clock.now();
     const holdsNow = await this.conditionChecker(db, actions);
-    const cancels: { id: string; from: ActionStatus; reason: string }[] = [];
-    const parks: { id: string; from: ActionStatus; to: 'waiting'; note: string }[] = [];
-    const reason = 'the conditions no longer held when it was due';
+    const cancels: Cancel[] = [];
+    const parks: (Move & { to: 'waiting' })[] = [];
+    const failed = reason('reason.conditionsFailedAtDue');
     for (const action of actions) {
       const def = await this.definitionOf(action.templateId, action.templateVersion, db);
       // Undefined: the dossier is gone (deleting it cancels its actions) or the type is unknown.
       if (!def?.recheckAtDue || (await holdsNow(action, def)) !== false) continue;
       if (def.whenConditionsFail === 'wait')
-        parks.push({ id: action.id, from: 'pending', to: 'waiting', note: reason });
-      else cancels.push({ id: action.id, from: 'pending', reason });
+        parks.push({ id: action.id, from: 'pending', to: 'waiting', note: failed });
+      else cancels.push({ id: action.id, from: 'pending', reason: failed });
     }
     if (cancels.length > 0) await this.actions.cancel(cancels, 'scheduler', now, db);
     if (parks.length > 0) await this.actions.transition(parks, 'scheduler', now, db);
@@ -1013,30 +1013,66 @@ function e0Actor(events: readonly DossierEvent[]): string | null {
  * to another training (the fan-out or categoryVia reference changed), or it withdrew (a status
  * marked `withdrawn`, unless the template reacts to that very status). Null when it did not.
  */
-function leftReason(def: TemplateDefinition, e: DossierEvent, catalog: DossierTypeCatalog): string | null {
+function leftReason(def: TemplateDefinition, e: DossierEvent, catalog: DossierTypeCatalog): Reason | null {
   if (e.kind !== 'updated') return null;
   const type = catalog.get(e.dossierType);
   const via = def.fanOut?.dossierType === e.dossierType ? def.fanOut.field : def.categoryVia;
   if (via !== undefined && via in e.changes) {
-    const label = (type?.fields.find((f) => f.key === via)?.label.en ?? via).toLowerCase();
-    return e.data[via] == null ? `no longer linked to a ${label}` : `moved to another ${label}`;
+    const field = lower(type?.fields.find((f) => f.key === via)?.label ?? plain(via));
+    return reason(e.data[via] == null ? 'reason.unlinked' : 'reason.movedAway', { field });
   }
   const status = e.changes.status?.new;
   const def_ = typeof status === 'string' ? type?.statuses.find((s) => s.code === status) : undefined;
   if (!def_?.withdrawn) return null;
   if (def.event.type === 'statusSet' && def.event.to.includes(def_.code)) return null;
-  return `withdrawn: status set to ${def_.label.en}`;
+  return reason('reason.withdrawn', { status: def_.label });
 }
 
 /** Why an action no longer applies, in words a person understands. */
 function reasonConditionsFail(
   def: TemplateDefinition,
   dossier: Dossier,
-  statuses: readonly { code: string; label: { en: string } }[],
-): string {
+  statuses: readonly { code: string; label: Label }[],
+): Reason {
   if (def.event.type === 'statusSet' && !def.event.to.includes(String(dossier.status))) {
-    const labels = def.event.to.map((c) => statuses.find((s) => s.code === c)?.label.en ?? c).join(' or ');
-    return `status is no longer ${labels}`;
+    const labels = def.event.to.map((c) => statuses.find((s) => s.code === c)?.label ?? plain(c));
+    return reason('reason.statusNoLonger', { statuses: orLabels(labels) });
   }
-  return 'the conditions of the template no longer hold';
+  return reason('reason.conditionsNoLongerHold');
+}
+
+type Cancel = { id: string; from: ActionStatus; reason: string | Reason };
+type Move = { id: string; from: ActionStatus; note: string | Reason };
+
+function plain(text: string): Label {
+  return { nl: text, en: text };
+}
+
+function lower(label: Label): Label {
+  return { nl: label.nl.toLowerCase(), en: label.en.toLowerCase() };
+}
+
+function andLabels(labels: readonly Label[]): Label {
+  return { nl: labels.map((l) => l.nl).join(', '), en: labels.map((l) => l.en).join(', ') };
+}
+
+/** "startDate changed to 2026-12-08; planned again", with the field's label in each language. */
+function dateMoved_(type: DossierType | undefined, field: string, value: unknown): Reason {
+  return reason('reason.dateMoved', {
+    field: type?.fields.find((f) => f.key === field)?.label ?? plain(field),
+    value: String(value ?? '—'),
+  });
+}
+
+function referencedDateMoved(
+  type: DossierType | undefined,
+  typeKey: string,
+  field: string,
+  value: unknown,
+): Reason {
+  return reason('reason.referencedDateMoved', {
+    field: type?.fields.find((f) => f.key === field)?.label ?? plain(field),
+    dossierType: lower(type?.label ?? plain(typeKey)),
+    value: String(value ?? '—'),
+  });
 }

@@ -16,6 +16,7 @@ import type { ActionExecutor } from './action-executor.js';
 import type { DossierService } from './dossier.service.js';
 import type { EmailPort } from './effect-ports.js';
 import type { AuditHook } from './template.service.js';
+import { reason as coded } from '../domain/action/reasons.js';
 
 /** What people do with actions: their to-do list, executing, completing, rescheduling, cancelling. */
 export class ActionService {
@@ -119,7 +120,7 @@ export class ActionService {
     const now = this.clock.now();
     const claimed = await this.store.db.transaction().execute(async (db) => {
       const moved = await this.engine.actions.transition(
-        [{ id, from: action.status, to: 'running', note: 'executed by hand' }],
+        [{ id, from: action.status, to: 'running', note: coded('reason.executedByHand') }],
         principal.id,
         now,
         db,
@@ -200,7 +201,7 @@ export class ActionService {
       });
       const now = this.clock.now();
       const moved = await this.engine.actions.transition(
-        [{ id, from: action.status, to: 'done', note: note ?? 'marked done' }],
+        [{ id, from: action.status, to: 'done', note: note ?? coded('reason.markedDone') }],
         principal.id,
         now,
         db,
@@ -287,7 +288,7 @@ export class ActionService {
         after: { status: 'cancelled', reason: reason ?? null },
       });
       const moved = await this.engine.actions.cancel(
-        [{ id, from: action.status, reason: reason ?? 'cancelled by a person' }],
+        [{ id, from: action.status, reason: reason ?? coded('reason.cancelledByPerson') }],
         principal.id,
         this.clock.now(),
         db,

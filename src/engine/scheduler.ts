@@ -5,6 +5,7 @@ import { newId } from '../domain/id.js';
 import type { ListenEvents, Store } from '../store/database.js';
 import { ACTIONS_CHANNEL, type ActionEngine } from './action-engine.js';
 import type { ActionExecutor } from './action-executor.js';
+import { reason } from '../domain/action/reasons.js';
 
 export interface SchedulerOptions {
   /** Actions claimed and completed per batch. */
@@ -236,7 +237,7 @@ export class Scheduler {
       const markedDue = await this.engine.actions.markDue(now, db);
       const expiring = await this.engine.actions.expiring(now, 1000, db);
       const expired = await this.engine.actions.cancel(
-        expiring.map((a) => ({ id: a.id, from: a.status, reason: 'its end date passed before it was done' })),
+        expiring.map((a) => ({ id: a.id, from: a.status, reason: reason('reason.expired') })),
         'scheduler',
         now,
         db,

@@ -29,6 +29,7 @@ import {
   type TemplateChange,
   impactCounts,
 } from './impact.service.js';
+import { reason } from '../domain/action/reasons.js';
 
 /** The right a template's execution mode needs (Coachview: module "Automatische workflow"). */
 export function permissionForMode(mode: ExecutionMode): Permission {
@@ -576,7 +577,7 @@ export class TemplateService {
       toRemove.map((a) => ({
         id: a.id,
         from: a.status,
-        reason: 'the dossier is no longer in a category linked to the template',
+        reason: reason('reason.notInCategory'),
       })),
       principal.id,
       now,

@@ -267,10 +267,10 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
         );
         const cancelled = await w.actions.list({ templateId: tpl.id, statuses: ['cancelled'], limit: 10 });
         expect(cancelled.map((a) => a.statusReason).sort()).toEqual([
-          'startDate changed to 2026-12-08; planned again',
-          'startDate changed to 2026-12-08; planned again',
-          'startDate changed to 2026-12-29; planned again',
-          'startDate changed to 2026-12-29; planned again',
+          'Start date changed to 2026-12-08; planned again',
+          'Start date changed to 2026-12-08; planned again',
+          'Start date changed to 2026-12-29; planned again',
+          'Start date changed to 2026-12-29; planned again',
         ]);
         clock.set('2026-12-24T09:00:00+01:00');
         expect((await w.scheduler.tick()).executed).toBe(2);
@@ -392,7 +392,7 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
         [
           'cancelled',
           Date.parse('2026-12-11T09:00:00+01:00'),
-          'startDate of the training changed to 2026-12-22; planned again',
+          'Start date of the training changed to 2026-12-22; planned again',
         ],
         ['pending', Date.parse('2026-12-18T09:00:00+01:00'), null],
       ]);

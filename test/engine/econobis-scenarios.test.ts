@@ -967,7 +967,7 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       const after = await actionsOf(w, task.id);
       expect(after.find((a) => a.id === action!.id)).toMatchObject({
         status: 'cancelled',
-        statusReason: 'plannedFinishDate changed to 2026-11-27; planned again',
+        statusReason: 'Planned finish date changed to 2026-11-27; planned again',
       });
       action = after.find((a) => a.status === 'pending');
       expect(action?.dueAt).toBe(Date.parse('2026-11-28T00:00:00+01:00'));

@@ -10,6 +10,7 @@ import type { Action } from '../../src/domain/action/action.js';
 import type { Dossier } from '../../src/domain/dossier.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
+import { apiAs } from '../support/api-client.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
 
 describe.each(BACKENDS)('conditions that read through references on $name', (backend) => {
@@ -105,6 +106,53 @@ describe.each(BACKENDS)('conditions that read through references on $name', (bac
     expect(
       await w.store.db.selectFrom('action_reads').selectAll().where('action_id', '=', action.id).execute(),
     ).toEqual([]);
+  });
+
+  it('the reason is a code with params, read in the reader’s language; the English text stays (issue 8, story 8)', async () => {
+    const w = await open();
+    await utrechtTemplate(w, 'cancel');
+    const { resident, opportunity } = await household(w);
+    const action = await only(w, opportunity.id);
+    await patch(w, 'contact', resident.id, { city: 'Amersfoort' });
+    const staff = await apiAs(w, 'staff');
+    try {
+      const read = async (lang: string) =>
+        (
+          await staff.request('GET', `/api/actions/${action.id}`, undefined, { 'accept-language': lang })
+        ).json<{
+          statusReason: string;
+          statusReasonCoded: { code: string; params: Record<string, unknown>; text: string };
+          history: { note: string | null; noteCoded: { code: string; text: string } | null }[];
+        }>();
+      const dutch = await read('nl-NL,nl;q=0.9');
+      expect(dutch.statusReason).toBe(
+        'the conditions of the template no longer hold after a change to the contact',
+      );
+      expect(dutch.statusReasonCoded).toEqual({
+        code: 'reason.referenceChanged',
+        params: { dossierTypes: { nl: 'contact', en: 'contact' } },
+        text: 'de voorwaarden van het sjabloon kloppen niet meer na een wijziging van contact',
+      });
+      expect(dutch.history.map((h) => h.noteCoded?.code)).toEqual([
+        'reason.stamped',
+        'reason.referenceChanged',
+      ]);
+      expect(dutch.history[0]!.noteCoded?.text).toBe('aangemaakt');
+      const english = await read('en');
+      expect(english.statusReasonCoded.text).toBe(english.statusReason);
+      // A row written before migration 008 (no code) reads as reason.text with its words.
+      await w.store.db
+        .updateTable('actions')
+        .set({ status_reason_code: null, status_reason_params: null })
+        .where('id', '=', action.id)
+        .execute();
+      expect((await read('nl')).statusReasonCoded).toMatchObject({
+        code: 'reason.text',
+        params: { text: english.statusReason },
+      });
+    } finally {
+      await staff.app.close();
+    }
   });
 
   it('leaves the action alone when the change keeps the condition true', async () => {

@@ -1,5 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type Reason, reasonText } from '../../domain/action/reasons.js';
+import { type Lang, languageOf } from '../../domain/template/explain-text.js';
 import {
   ACTION_STATUSES,
   type Action,
@@ -16,7 +18,13 @@ import { CursorQuery, decodeCursor, encodeCursor, errorResponses } from '../sche
 const Params = Type.Object({ id: Type.String() });
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function actionBody(a: Action & { history?: ActionHistoryEntry[] }) {
+/** A coded reason as the API gives it: code, params, and the sentence in the reader's language. */
+function coded(r: Reason | null | undefined, lang: Lang) {
+  return r ? { code: r.code, params: r.params, text: reasonText(r, lang) } : null;
+}
+
+function actionBody(a: Action & { history?: ActionHistoryEntry[] }, request: FastifyRequest) {
+  const lang = languageOf(request.headers['accept-language']);
   return {
     id: a.id,
     title: a.title,
@@ -28,6 +36,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }) {
     kind: a.kind,
     status: a.status,
     statusReason: a.statusReason,
+    statusReasonCoded: coded(a.statusReasonCoded, lang),
     executionMode: a.executionMode,
     priority: a.priority,
     dueAt: iso(a.dueAt),
@@ -37,6 +46,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }) {
     attempts: a.attempts,
     result: a.result,
     error: a.error,
+    errorCoded: coded(a.errorCoded, lang),
     createdAt: iso(a.createdAt),
     updatedAt: iso(a.updatedAt),
     completedAt: iso(a.completedAt),
@@ -49,6 +59,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }) {
             from: h.fromStatus,
             to: h.toStatus,
             note: h.note,
+            noteCoded: coded(h.noteCoded, lang),
           })),
         }
       : {}),
@@ -123,7 +134,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       const items = await service.list(filter);
       const page = items.slice(0, limit);
       return {
-        items: page.map((a) => actionBody(a)),
+        items: page.map((a) => actionBody(a, request)),
         nextCursor:
           items.length > limit ? encodeCursor(service.cursorAfter(filter, page[page.length - 1]!)) : null,
       };
@@ -141,7 +152,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Ref('Action'), ...errorResponses },
       },
     },
-    async (request) => actionBody(await service.get((request.params as { id: string }).id)),
+    async (request) => actionBody(await service.get((request.params as { id: string }).id), request),
   );
   app.get(
     '/api/actions/:id/preview',
@@ -170,7 +181,10 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) =>
-      actionBody(await service.execute((request.params as { id: string }).id, enginePrincipal(request))),
+      actionBody(
+        await service.execute((request.params as { id: string }).id, enginePrincipal(request)),
+        request,
+      ),
   );
   app.post(
     '/api/actions/:id/complete',
@@ -194,6 +208,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           enginePrincipal(request),
           (request.body as { note?: string } | undefined)?.note,
         ),
+        request,
       ),
   );
   app.post(
@@ -216,6 +231,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           Date.parse((request.body as { dueAt: string }).dueAt),
           enginePrincipal(request),
         ),
+        request,
       ),
   );
   app.post(
@@ -238,6 +254,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           enginePrincipal(request),
           (request.body as { reason?: string } | undefined)?.reason,
         ),
+        request,
       ),
   );
 }

@@ -9590,7 +9590,18 @@ export interface components {
             dossierId: string;
             dossierType: string;
             dueAt: string | null;
+            /** @description Why the effect failed, in English. */
             error: string | null;
+            errorCoded: {
+                /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
+                code: string;
+                /** @description The values in the sentence; a label is given as { nl, en }. */
+                params: {
+                    [key: string]: unknown;
+                };
+                /** @description The sentence in the language of Accept-Language (nl or en; Dutch by default). */
+                text: string;
+            } | null;
             executionMode: "manual" | "semiAutomatic" | "automatic";
             expiresAt: string | null;
             history?: {
@@ -9599,6 +9610,16 @@ export interface components {
                 at: string;
                 from: string | null;
                 note: string | null;
+                noteCoded: {
+                    /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
+                    code: string;
+                    /** @description The values in the sentence; a label is given as { nl, en }. */
+                    params: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The sentence in the language of Accept-Language (nl or en; Dutch by default). */
+                    text: string;
+                } | null;
                 to: string;
             }[];
             id: string;
@@ -9607,7 +9628,18 @@ export interface components {
             process: string | null;
             result: unknown;
             status: "waiting" | "pending" | "due" | "running" | "done" | "failed" | "cancelled" | "expired";
+            /** @description Why the action is in its status, in English (for integrators); see statusReasonCoded. */
             statusReason: string | null;
+            statusReasonCoded: {
+                /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
+                code: string;
+                /** @description The values in the sentence; a label is given as { nl, en }. */
+                params: {
+                    [key: string]: unknown;
+                };
+                /** @description The sentence in the language of Accept-Language (nl or en; Dutch by default). */
+                text: string;
+            } | null;
             templateId: string;
             templateVersion: number;
             title: string;
