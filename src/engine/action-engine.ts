@@ -652,6 +652,57 @@ export class ActionEngine {
   }
 
   /**
+   * Fills `action_reads` for the open actions that were stamped before it existed (run once, by
+   * the process that applied migration 009): pages through the open actions in id order, 1000 at
+   * a time, each page in its own transaction. Returns how many rows it wrote.
+   */
+  async backfillReads(): Promise<number> {
+    let after = '';
+    let written = 0;
+    for (;;) {
+      const page = await this.store.db.transaction().execute(async (db) => {
+        const rows = await db
+          .selectFrom('actions')
+          .selectAll()
+          .where('status', 'in', [...READER_STATUSES])
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(1000)
+          .execute();
+        const actions = rows.map((r) => this.actions.toDomain(r));
+        const defs = await this.definitionsOf(
+          actions.map((a) => ({ id: a.templateId, version: a.templateVersion })),
+          db,
+        );
+        const graph = new DossierGraph(this.dossiers, db, this.catalog());
+        const reading = actions.filter((a) => {
+          const def = defs.get(`${a.templateId}@${a.templateVersion}`);
+          return def !== undefined && conditionChains(def).length > 0;
+        });
+        await graph.load(reading.map((a) => a.dossierId));
+        const checks = reading.flatMap((action) => {
+          const dossier = graph.get(action.dossierId);
+          const def = defs.get(`${action.templateId}@${action.templateVersion}`)!;
+          return dossier ? [{ action, def, dossier }] : [];
+        });
+        await preloadChecks(graph, checks);
+        const rowsToWrite = checks.flatMap((c) =>
+          readsOf(c.def, c.dossier, graph).map((dossierId) => ({ actionId: c.action.id, dossierId })),
+        );
+        await this.reads.replace(
+          checks.map((c) => c.action.id),
+          rowsToWrite,
+          db,
+        );
+        written += rowsToWrite.length;
+        return actions;
+      });
+      if (page.length < 1000) return written;
+      after = page[page.length - 1]!.id;
+    }
+  }
+
+  /**
    * A dossier other actions read through a reference changed (a contact whose city moved, read by
    * `opportunity.intake.contact.city`): finds those actions through `action_reads` — one indexed
    * lookup, not a scan — and re-checks them all in one batch: cancelled with the reason, or

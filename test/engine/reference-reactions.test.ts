@@ -155,6 +155,17 @@ describe.each(BACKENDS)('conditions that read through references on $name', (bac
     }
   });
 
+  it('open actions stamped before migration 009 get their index rows from the backfill', async () => {
+    const w = await open();
+    await utrechtTemplate(w, 'cancel');
+    const { resident, opportunity } = await household(w);
+    const action = await only(w, opportunity.id);
+    await w.store.db.deleteFrom('action_reads').execute();
+    expect(await w.engine.backfillReads()).toBe(2); // the intake and the contact
+    await patch(w, 'contact', resident.id, { city: 'Amersfoort' });
+    expect((await w.actions.get(action.id)).status).toBe('cancelled');
+  });
+
   it('leaves the action alone when the change keeps the condition true', async () => {
     const w = await open();
     await utrechtTemplate(w, 'cancel');
