@@ -224,6 +224,23 @@ export const DossierTypeSchema = Type.Object(
 
 const isoOrNull = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
+/** A reason as a code with its values and the sentence in the reader's language. */
+const CodedReason = Type.Union([
+  Type.Object({
+    code: Type.String({
+      description:
+        "Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes).",
+    }),
+    params: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'The values in the sentence; a label is given as { nl, en }.',
+    }),
+    text: Type.String({
+      description: 'The sentence in the language of Accept-Language (nl or en; Dutch by default).',
+    }),
+  }),
+  Type.Null(),
+]);
+
 export const ActionSchema = Type.Object(
   {
     id: Type.String(),
@@ -235,7 +252,10 @@ export const ActionSchema = Type.Object(
     dossierType: Type.String(),
     kind: Type.String(),
     status: literals(ACTION_STATUSES),
-    statusReason: Type.Union([Type.String(), Type.Null()]),
+    statusReason: Type.Union([Type.String(), Type.Null()], {
+      description: 'Why the action is in its status, in English (for integrators); see statusReasonCoded.',
+    }),
+    statusReasonCoded: CodedReason,
     executionMode: literals(EXECUTION_MODES),
     priority: Type.String(),
     dueAt: isoOrNull,
@@ -244,7 +264,8 @@ export const ActionSchema = Type.Object(
     assigneeTeamId: Type.Union([Type.String(), Type.Null()]),
     attempts: Type.Integer(),
     result: Type.Unknown(),
-    error: Type.Union([Type.String(), Type.Null()]),
+    error: Type.Union([Type.String(), Type.Null()], { description: 'Why the effect failed, in English.' }),
+    errorCoded: CodedReason,
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
     completedAt: isoOrNull,
@@ -263,6 +284,7 @@ export const ActionSchema = Type.Object(
           from: Type.Union([Type.String(), Type.Null()]),
           to: Type.String(),
           note: Type.Union([Type.String(), Type.Null()]),
+          noteCoded: CodedReason,
         }),
       ),
     ),

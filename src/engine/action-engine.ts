@@ -16,6 +16,8 @@ import type { DossierEvent } from '../store/event.repository.js';
 import { TemplateRepository } from '../store/template.repository.js';
 import type { CalendarService } from './calendar.service.js';
 import { DossierGraph } from './reference-loader.js';
+import { type Label, type Reason, orLabels, reason } from '../domain/action/reasons.js';
+import { ActionReadsRepository, READER_STATUSES } from '../store/action-reads.repository.js';
 import { stampDepth } from './chain-depth.js';
 
 /** One thing to stamp: a template on a dossier, for a trigger. */
@@ -92,6 +94,40 @@ function chainsOf(d: TemplateDefinition): string[][] {
   return chains;
 }
 
+/** Loads, in batches, every dossier the checks' templates read through from their dossiers. */
+async function preloadChecks(
+  graph: DossierGraph,
+  checks: readonly { def: TemplateDefinition; dossier: Dossier }[],
+): Promise<void> {
+  const chains = new Map<string, string[]>();
+  for (const c of checks) for (const ch of chainsOf(c.def)) chains.set(ch.join('.'), ch);
+  await graph.preload(
+    checks.map((c) => c.dossier),
+    [...chains.values()],
+  );
+}
+
+/** The reference chains a template's conditions read through (what `action_reads` records). */
+function conditionChains(def: TemplateDefinition): string[][] {
+  return def.fanOut ? [] : referencePaths(withoutChanged(effectiveCondition(def)));
+}
+
+/**
+ * The dossiers an action's conditions read through references, from its own dossier along every
+ * chain (each link on the way: a change to the intake can point the chain at another contact).
+ */
+function readsOf(def: TemplateDefinition, dossier: Dossier, graph: DossierGraph): string[] {
+  const ids = new Set<string>();
+  for (const chain of conditionChains(def)) {
+    for (let depth = 1; depth <= chain.length; depth++) {
+      const reached = graph.follow(dossier, chain.slice(0, depth));
+      if (!reached) break;
+      if (reached.id !== dossier.id) ids.add(reached.id);
+    }
+  }
+  return [...ids];
+}
+
 /** A dossier as the matcher sees it in an event. */
 function dossierOfEvent(e: DossierEvent): Dossier {
   return {
@@ -117,6 +153,8 @@ const JOINABLE_EVENTS = new Set(['created', 'statusSet', 'dateReached']);
 export class ActionEngine {
   readonly actions: ActionRepository;
   readonly templates: TemplateRepository;
+  /** Which open actions read which dossiers through references (migration 011). */
+  readonly reads: ActionReadsRepository;
   private index: TemplateIndex;
   private readonly versionCache = new Map<string, TemplateDefinition>();
   /** Called after stamping with the earliest new due time, so the scheduler can wake earlier. */
@@ -130,6 +168,7 @@ export class ActionEngine {
     private readonly clock: Clock,
   ) {
     this.actions = new ActionRepository(store);
+    this.reads = new ActionReadsRepository(this.actions);
     this.templates = new TemplateRepository(store);
     this.index = new TemplateIndex([], catalog());
   }
@@ -212,6 +251,7 @@ export class ActionEngine {
   /** The after-write hook: stamp for new events, re-check open actions of changed dossiers. */
   async onDossierEvents(db: Db, events: readonly DossierEvent[]): Promise<void> {
     await this.refreshTemplates(db);
+    await this.recheckReaders(db, events);
     const relevant = events.filter((e) => this.index.hasTemplatesFor(e.dossierType));
     if (relevant.length === 0) return;
     const graph = new DossierGraph(this.dossiers, db, this.catalog());
@@ -372,6 +412,7 @@ export class ActionEngine {
           result: null,
           error: null,
           statusReason: !holds ? 'waiting until the conditions hold' : null,
+          statusReasonCoded: !holds ? reason('reason.waitingForConditions') : null,
           triggerEventId: r.eventId,
           chainDepth: stampDepth(),
           createdAt: now,
@@ -381,6 +422,7 @@ export class ActionEngine {
       }
     }
     const inserted = await this.actions.insertMany(toInsert, actor, db);
+    await this.recordReads(db, inserted, requests, graph);
     // reduce, not Math.min(...): a spread of 100,000+ values overflows the call stack.
     const earliest = inserted.reduce(
       (min, a) => (a.status === 'pending' && a.dueAt !== null && a.dueAt < min ? a.dueAt : min),
@@ -446,10 +488,7 @@ export class ActionEngine {
     if (changed.length === 0) return;
     const now = this.clock.now();
     const actor = e0Actor(events);
-    const cancels: { id: string; from: ActionStatus; reason: string }[] = await this.movedFanOutActions(
-      db,
-      changed,
-    );
+    const cancels: Cancel[] = await this.movedFanOutActions(db, changed);
     const open = await this.actions.openForDossiers(
       [...new Set(changed.map((e) => e.dossierId))],
       OPEN_FOR_RECHECK,
@@ -462,9 +501,6 @@ export class ActionEngine {
     const lastEvent = new Map<string, DossierEvent>();
     for (const e of changed) lastEvent.set(e.dossierId, e);
     const catalog = this.catalog();
-    const calendar = await this.calendar();
-    const toWaiting: { id: string; from: ActionStatus; note: string }[] = [];
-    const toPending: { id: string; from: ActionStatus; note: string }[] = [];
     const checks: { action: Action; def: TemplateDefinition; dossier: Dossier }[] = [];
     for (const action of open) {
       const e = lastEvent.get(action.dossierId)!;
@@ -472,7 +508,7 @@ export class ActionEngine {
       if (!def) continue;
       if (e.kind === 'deleted') {
         if (def.event.type !== 'deleted')
-          cancels.push({ id: action.id, from: action.status, reason: 'the dossier was deleted' });
+          cancels.push({ id: action.id, from: action.status, reason: reason('reason.dossierDeleted') });
         continue;
       }
       const left = leftReason(def, e, catalog);
@@ -486,40 +522,79 @@ export class ActionEngine {
         cancels.push({
           id: action.id,
           from: action.status,
-          reason: `${ev.field} changed to ${String(e.data[ev.field] ?? 'empty')}; planned again`,
+          reason: dateMoved_(catalog.get(e.dossierType), ev.field, e.data[ev.field]),
         });
         continue;
       }
       if (def.fanOut) continue; // conditions speak of the fan-out root; they are checked when due
       checks.push({ action, def, dossier: dossierOfEvent(e) });
     }
-    if (checks.length > 0) {
-      const chains = new Map<string, string[]>();
-      for (const c of checks) for (const ch of chainsOf(c.def)) chains.set(ch.join('.'), ch);
-      await graph.preload(
-        checks.map((c) => c.dossier),
-        [...chains.values()],
-      );
-    }
+    if (checks.length > 0) await preloadChecks(graph, checks);
+    await this.settleChecks(db, checks, graph, {
+      cancels,
+      actor,
+      now,
+      reasonOf: (def, dossier, type) => reasonConditionsFail(def, dossier, type.statuses),
+    });
+  }
+
+  /**
+   * Evaluates the re-checked actions' conditions (dossiers loaded in `graph`): wakes waiting ones
+   * whose conditions hold, cancels or parks ("create always") the others with the reason; then,
+   * with `cancels` already decided, writes all in batches and refreshes what each still reads.
+   */
+  private async settleChecks(
+    db: Db,
+    checks: readonly { action: Action; def: TemplateDefinition; dossier: Dossier }[],
+    graph: DossierGraph,
+    options: {
+      readonly cancels: Cancel[];
+      readonly actor: string | null;
+      readonly now: number;
+      readonly reasonOf: (def: TemplateDefinition, dossier: Dossier, type: DossierType) => Reason;
+    },
+  ): Promise<void> {
+    const { cancels, actor, now } = options;
+    const catalog = this.catalog();
+    const timeZone = (await this.calendar()).timeZone;
+    const toWaiting: Move[] = [];
+    const toPending: Move[] = [];
     for (const { action, def, dossier } of checks) {
       const type = catalog.get(def.dossierType);
       if (!type) continue;
-      const holds = holdsWithoutEvent(def, dossier, {
-        type,
-        catalog,
-        graph,
-        now,
-        timeZone: calendar.timeZone,
-      });
+      const holds = holdsWithoutEvent(def, dossier, { type, catalog, graph, now, timeZone });
       if (holds && action.status === 'waiting')
-        toPending.push({ id: action.id, from: 'waiting', note: 'the conditions hold again' });
+        toPending.push({ id: action.id, from: 'waiting', note: reason('reason.conditionsHoldAgain') });
       if (!holds && action.status !== 'waiting') {
-        const reason = reasonConditionsFail(def, dossier, type.statuses);
+        const why = options.reasonOf(def, dossier, type);
         if (def.whenConditionsFail === 'wait')
-          toWaiting.push({ id: action.id, from: action.status, note: reason });
-        else cancels.push({ id: action.id, from: action.status, reason });
+          toWaiting.push({ id: action.id, from: action.status, note: why });
+        else cancels.push({ id: action.id, from: action.status, reason: why });
       }
     }
+    await this.applyRecheck(db, { cancels, toWaiting, toPending }, actor, now);
+    // The references may point elsewhere now (the action's own dossier or a link on the way changed).
+    const cancelled = new Set(cancels.map((c) => c.id));
+    await this.refreshReads(
+      db,
+      checks.filter((c) => !cancelled.has(c.action.id)),
+      graph,
+      cancels.map((c) => c.id),
+    );
+  }
+
+  /** Writes the outcome of a re-check: cancels, parks and wakes, each in one batch. */
+  private async applyRecheck(
+    db: Db,
+    outcome: {
+      readonly cancels: readonly Cancel[];
+      readonly toWaiting: readonly Move[];
+      readonly toPending: readonly Move[];
+    },
+    actor: string | null,
+    now: number,
+  ): Promise<void> {
+    const { cancels, toWaiting, toPending } = outcome;
     if (cancels.length > 0) await this.actions.cancel(cancels, actor, now, db);
     if (toWaiting.length > 0)
       await this.actions.transition(
@@ -539,6 +614,138 @@ export class ActionEngine {
     }
   }
 
+  /** Records what newly stamped open actions read through references (`action_reads`). */
+  private async recordReads(
+    db: Db,
+    inserted: readonly Action[],
+    requests: readonly StampRequest[],
+    graph: DossierGraph,
+  ): Promise<void> {
+    const defs = new Map<string, TemplateDefinition>();
+    for (const r of requests)
+      defs.set(`${r.template.templateId}@${r.template.version}`, r.template.definition);
+    const rows: { actionId: string; dossierId: string }[] = [];
+    for (const action of inserted) {
+      const def = defs.get(`${action.templateId}@${action.templateVersion}`);
+      const dossier = graph.get(action.dossierId);
+      if (!def || !dossier || !READER_STATUSES.includes(action.status)) continue;
+      for (const dossierId of readsOf(def, dossier, graph)) rows.push({ actionId: action.id, dossierId });
+    }
+    if (rows.length > 0) await this.reads.replace([], rows, db);
+  }
+
+  /** Rewrites `action_reads` for re-checked actions that stay open, and drops it for closed ones. */
+  private async refreshReads(
+    db: Db,
+    open: readonly { action: Action; def: TemplateDefinition; dossier: Dossier }[],
+    graph: DossierGraph,
+    closedIds: readonly string[],
+  ): Promise<void> {
+    const reading = open.filter((c) => conditionChains(c.def).length > 0);
+    const rows = reading.flatMap((c) =>
+      readsOf(c.def, graph.get(c.dossier.id) ?? c.dossier, graph).map((dossierId) => ({
+        actionId: c.action.id,
+        dossierId,
+      })),
+    );
+    await this.reads.replace([...reading.map((c) => c.action.id), ...closedIds], rows, db);
+  }
+
+  /**
+   * Fills `action_reads` for the open actions that were stamped before it existed (run once, by
+   * the process that applied migration 011): pages through the open actions in id order, 1000 at
+   * a time, each page in its own transaction. Returns how many rows it wrote.
+   */
+  async backfillReads(): Promise<number> {
+    let after = '';
+    let written = 0;
+    for (;;) {
+      const page = await this.store.db.transaction().execute(async (db) => {
+        const rows = await db
+          .selectFrom('actions')
+          .selectAll()
+          .where('status', 'in', [...READER_STATUSES])
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(1000)
+          .execute();
+        const actions = rows.map((r) => this.actions.toDomain(r));
+        const defs = await this.definitionsOf(
+          actions.map((a) => ({ id: a.templateId, version: a.templateVersion })),
+          db,
+        );
+        const graph = new DossierGraph(this.dossiers, db, this.catalog());
+        const reading = actions.filter((a) => {
+          const def = defs.get(`${a.templateId}@${a.templateVersion}`);
+          return def !== undefined && conditionChains(def).length > 0;
+        });
+        await graph.load(reading.map((a) => a.dossierId));
+        const checks = reading.flatMap((action) => {
+          const dossier = graph.get(action.dossierId);
+          const def = defs.get(`${action.templateId}@${action.templateVersion}`)!;
+          return dossier ? [{ action, def, dossier }] : [];
+        });
+        await preloadChecks(graph, checks);
+        const rowsToWrite = checks.flatMap((c) =>
+          readsOf(c.def, c.dossier, graph).map((dossierId) => ({ actionId: c.action.id, dossierId })),
+        );
+        await this.reads.replace(
+          checks.map((c) => c.action.id),
+          rowsToWrite,
+          db,
+        );
+        written += rowsToWrite.length;
+        return actions;
+      });
+      if (page.length < 1000) return written;
+      after = page[page.length - 1]!.id;
+    }
+  }
+
+  /**
+   * A dossier other actions read through a reference changed (a contact whose city moved, read by
+   * `opportunity.intake.contact.city`): finds those actions through `action_reads` — one indexed
+   * lookup, not a scan — and re-checks them all in one batch: cancelled with the reason, or
+   * parked ("create always") when their conditions no longer hold, woken when they hold again.
+   * Actions of the changed dossiers themselves are left to recheckOpenActions.
+   */
+  private async recheckReaders(db: Db, events: readonly DossierEvent[]): Promise<void> {
+    const changed = new Map<string, DossierEvent>();
+    for (const e of events) if (e.kind !== 'created') changed.set(e.dossierId, e);
+    if (changed.size === 0) return;
+    const readers = (await this.reads.openReadersOf([...changed.keys()], db)).filter(
+      (a) => !changed.has(a.dossierId),
+    );
+    if (readers.length === 0) return;
+    const catalog = this.catalog();
+    const defs = await this.definitionsOf(
+      readers.map((a) => ({ id: a.templateId, version: a.templateVersion })),
+      db,
+    );
+    const graph = new DossierGraph(this.dossiers, db, catalog);
+    await graph.load(readers.map((a) => a.dossierId));
+    const checks: { action: Action; def: TemplateDefinition; dossier: Dossier }[] = [];
+    for (const action of readers) {
+      const def = defs.get(`${action.templateId}@${action.templateVersion}`);
+      const dossier = graph.get(action.dossierId);
+      if (def && dossier && !def.fanOut) checks.push({ action, def, dossier });
+    }
+    await preloadChecks(graph, checks);
+    await this.settleChecks(db, checks, graph, {
+      cancels: [],
+      actor: e0Actor(events),
+      now: this.clock.now(),
+      reasonOf: (def, dossier) => {
+        const types = new Map<string, Label>();
+        for (const id of readsOf(def, dossier, graph)) {
+          const e = changed.get(id);
+          if (e) types.set(e.dossierType, lower(catalog.get(e.dossierType)?.label ?? plain(e.dossierType)));
+        }
+        return reason('reason.referenceChanged', { dossierTypes: andLabels([...types.values()]) });
+      },
+    });
+  }
+
   /**
    * A date moved on a dossier that other dossiers' actions are timed from ("2 working days before
    * the start of the training", on each participant): their open actions are cancelled with the
@@ -550,7 +757,7 @@ export class ActionEngine {
     graph: DossierGraph,
   ): Promise<StampRequest[]> {
     const requests: StampRequest[] = [];
-    const cancels: { id: string; from: ActionStatus; reason: string }[] = [];
+    const cancels: Cancel[] = [];
     for (const e of events) {
       if (e.kind !== 'updated') continue;
       for (const field of Object.keys(e.changes)) {
@@ -573,11 +780,15 @@ export class ActionEngine {
           for (const a of open) {
             if (a.templateId !== template.templateId || a.kind !== 'main') continue;
             replanned.add(a.dossierId);
-            const label = this.catalog().get(e.dossierType)?.label.en.toLowerCase() ?? e.dossierType;
             cancels.push({
               id: a.id,
               from: a.status,
-              reason: `${field} of the ${label} changed to ${String(e.data[field] ?? 'empty')}; planned again`,
+              reason: referencedDateMoved(
+                this.catalog().get(e.dossierType),
+                e.dossierType,
+                field,
+                e.data[field],
+              ),
             });
           }
           for (const d of related)
@@ -601,11 +812,8 @@ export class ActionEngine {
    * date moved: find them through the reference, and replace them like the dossier's own
    * date-based actions, so none is left at the old time ("2 working days before the start date").
    */
-  private async movedFanOutActions(
-    db: Db,
-    changed: readonly DossierEvent[],
-  ): Promise<{ id: string; from: ActionStatus; reason: string }[]> {
-    const out: { id: string; from: ActionStatus; reason: string }[] = [];
+  private async movedFanOutActions(db: Db, changed: readonly DossierEvent[]): Promise<Cancel[]> {
+    const out: Cancel[] = [];
     for (const e of changed) {
       if (e.kind !== 'updated') continue;
       for (const field of Object.keys(e.changes)) {
@@ -632,7 +840,7 @@ export class ActionEngine {
             out.push({
               id: a.id,
               from: a.status,
-              reason: `${field} changed to ${String(e.data[field] ?? 'empty')}; planned again`,
+              reason: dateMoved_(this.catalog().get(e.dossierType), field, e.data[field]),
             });
           }
         }
@@ -753,12 +961,12 @@ export class ActionEngine {
     if (waiting.length === 0) return 0;
     const now = this.clock.now();
     const holdsNow = await this.conditionChecker(db, waiting);
-    const wake: { id: string; from: ActionStatus; note: string }[] = [];
+    const wake: Move[] = [];
     const still: string[] = [];
     for (const action of waiting) {
       const def = await this.definitionOf(action.templateId, action.templateVersion, db);
       if (def && (await holdsNow(action, def)) === true)
-        wake.push({ id: action.id, from: 'waiting', note: 'the conditions hold again' });
+        wake.push({ id: action.id, from: 'waiting', note: reason('reason.conditionsHoldAgain') });
       else still.push(action.id);
     }
     if (wake.length > 0)
@@ -813,16 +1021,16 @@ export class ActionEngine {
     if (actions.length === 0) return 0;
     const now = this.clock.now();
     const holdsNow = await this.conditionChecker(db, actions);
-    const cancels: { id: string; from: ActionStatus; reason: string }[] = [];
-    const parks: { id: string; from: ActionStatus; to: 'waiting'; note: string }[] = [];
-    const reason = 'the conditions no longer held when it was due';
+    const cancels: Cancel[] = [];
+    const parks: (Move & { to: 'waiting' })[] = [];
+    const failed = reason('reason.conditionsFailedAtDue');
     for (const action of actions) {
       const def = await this.definitionOf(action.templateId, action.templateVersion, db);
       // Undefined: the dossier is gone (deleting it cancels its actions) or the type is unknown.
       if (!def?.recheckAtDue || (await holdsNow(action, def)) !== false) continue;
       if (def.whenConditionsFail === 'wait')
-        parks.push({ id: action.id, from: 'pending', to: 'waiting', note: reason });
-      else cancels.push({ id: action.id, from: 'pending', reason });
+        parks.push({ id: action.id, from: 'pending', to: 'waiting', note: failed });
+      else cancels.push({ id: action.id, from: 'pending', reason: failed });
     }
     if (cancels.length > 0) await this.actions.cancel(cancels, 'scheduler', now, db);
     if (parks.length > 0) await this.actions.transition(parks, 'scheduler', now, db);
@@ -856,30 +1064,66 @@ function e0Actor(events: readonly DossierEvent[]): string | null {
  * to another training (the fan-out or categoryVia reference changed), or it withdrew (a status
  * marked `withdrawn`, unless the template reacts to that very status). Null when it did not.
  */
-function leftReason(def: TemplateDefinition, e: DossierEvent, catalog: DossierTypeCatalog): string | null {
+function leftReason(def: TemplateDefinition, e: DossierEvent, catalog: DossierTypeCatalog): Reason | null {
   if (e.kind !== 'updated') return null;
   const type = catalog.get(e.dossierType);
   const via = def.fanOut?.dossierType === e.dossierType ? def.fanOut.field : def.categoryVia;
   if (via !== undefined && via in e.changes) {
-    const label = (type?.fields.find((f) => f.key === via)?.label.en ?? via).toLowerCase();
-    return e.data[via] == null ? `no longer linked to a ${label}` : `moved to another ${label}`;
+    const field = lower(type?.fields.find((f) => f.key === via)?.label ?? plain(via));
+    return reason(e.data[via] == null ? 'reason.unlinked' : 'reason.movedAway', { field });
   }
   const status = e.changes.status?.new;
   const def_ = typeof status === 'string' ? type?.statuses.find((s) => s.code === status) : undefined;
   if (!def_?.withdrawn) return null;
   if (def.event.type === 'statusSet' && def.event.to.includes(def_.code)) return null;
-  return `withdrawn: status set to ${def_.label.en}`;
+  return reason('reason.withdrawn', { status: def_.label });
 }
 
 /** Why an action no longer applies, in words a person understands. */
 function reasonConditionsFail(
   def: TemplateDefinition,
   dossier: Dossier,
-  statuses: readonly { code: string; label: { en: string } }[],
-): string {
+  statuses: readonly { code: string; label: Label }[],
+): Reason {
   if (def.event.type === 'statusSet' && !def.event.to.includes(String(dossier.status))) {
-    const labels = def.event.to.map((c) => statuses.find((s) => s.code === c)?.label.en ?? c).join(' or ');
-    return `status is no longer ${labels}`;
+    const labels = def.event.to.map((c) => statuses.find((s) => s.code === c)?.label ?? plain(c));
+    return reason('reason.statusNoLonger', { statuses: orLabels(labels) });
   }
-  return 'the conditions of the template no longer hold';
+  return reason('reason.conditionsNoLongerHold');
+}
+
+type Cancel = { id: string; from: ActionStatus; reason: string | Reason };
+type Move = { id: string; from: ActionStatus; note: string | Reason };
+
+function plain(text: string): Label {
+  return { nl: text, en: text };
+}
+
+function lower(label: Label): Label {
+  return { nl: label.nl.toLowerCase(), en: label.en.toLowerCase() };
+}
+
+function andLabels(labels: readonly Label[]): Label {
+  return { nl: labels.map((l) => l.nl).join(', '), en: labels.map((l) => l.en).join(', ') };
+}
+
+/** "startDate changed to 2026-12-08; planned again", with the field's label in each language. */
+function dateMoved_(type: DossierType | undefined, field: string, value: unknown): Reason {
+  return reason('reason.dateMoved', {
+    field: type?.fields.find((f) => f.key === field)?.label ?? plain(field),
+    value: String(value ?? '—'),
+  });
+}
+
+function referencedDateMoved(
+  type: DossierType | undefined,
+  typeKey: string,
+  field: string,
+  value: unknown,
+): Reason {
+  return reason('reason.referencedDateMoved', {
+    field: type?.fields.find((f) => f.key === field)?.label ?? plain(field),
+    dossierType: lower(type?.label ?? plain(typeKey)),
+    value: String(value ?? '—'),
+  });
 }

@@ -17,6 +17,7 @@ import type { EmailPort, WebhookPort } from './effect-ports.js';
 import { runLimited } from './host-limiter.js';
 import { DossierGraph } from './reference-loader.js';
 import { asCausedBy, chainTooDeep } from './chain-depth.js';
+import { type Reason, reason } from '../domain/action/reasons.js';
 
 /**
  * Why an action must not perform its effect, as its outcome: found too late (skipIfLateHours; not
@@ -36,7 +37,7 @@ function stopBeforeEffect(
   )
     return {
       kind: 'skip',
-      reason: `skipped: it was more than ${def.skipIfLateHours} hours late`,
+      reason: reason('reason.skippedLate', { hours: def.skipIfLateHours }),
       wait: false,
     };
   const tooDeep = chainTooDeep(action, def);
@@ -66,7 +67,7 @@ type Counts = { done: number; failed: number; skipped: number };
 
 type Outcome =
   | { readonly kind: 'done'; readonly result: unknown }
-  | { readonly kind: 'skip'; readonly reason: string; readonly wait: boolean }
+  | { readonly kind: 'skip'; readonly reason: Reason; readonly wait: boolean }
   | { readonly kind: 'error'; readonly message: string; readonly retry: boolean };
 
 /** The notes an effect left on its result (recipient rules that yielded no address), as one line. */
@@ -399,18 +400,18 @@ export class ActionExecutor {
     actor: string,
   ): Promise<Outcome> {
     const dossier = graph.get(action.dossierId);
-    if (!dossier) return { kind: 'skip', reason: 'the dossier was deleted', wait: false };
+    if (!dossier) return { kind: 'skip', reason: reason('reason.dossierDeleted'), wait: false };
     if (def.recheckAtDue) {
       const root = def.fanOut
         ? (graph.get(String(dossier.data[def.fanOut.field] ?? '')) ??
           (await this.loadRoot(graph, dossier, def.fanOut.field)))
         : dossier;
-      if (!root) return { kind: 'skip', reason: 'the dossier it was planned for is gone', wait: false };
+      if (!root) return { kind: 'skip', reason: reason('reason.rootGone'), wait: false };
       const holds = await this.conditionsHold(def, root, graph);
       if (!holds)
         return {
           kind: 'skip',
-          reason: 'the conditions no longer held when it was due',
+          reason: reason('reason.conditionsFailedAtDue'),
           wait: def.whenConditionsFail === 'wait',
         };
     }

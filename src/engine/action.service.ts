@@ -17,6 +17,7 @@ import type { ActionExecutor } from './action-executor.js';
 import type { DossierService } from './dossier.service.js';
 import type { EmailPort } from './effect-ports.js';
 import type { AuditHook } from './template.service.js';
+import { reason as coded } from '../domain/action/reasons.js';
 
 /** Names shown beside an action in lists: never an id where a name exists. */
 export interface ActionNames {
@@ -218,7 +219,7 @@ export class ActionService {
     const now = this.clock.now();
     const claimed = await this.store.db.transaction().execute(async (db) => {
       const moved = await this.engine.actions.transition(
-        [{ id, from: action.status, to: 'running', note: 'executed by hand' }],
+        [{ id, from: action.status, to: 'running', note: coded('reason.executedByHand') }],
         principal.id,
         now,
         db,
@@ -299,7 +300,7 @@ export class ActionService {
       });
       const now = this.clock.now();
       const moved = await this.engine.actions.transition(
-        [{ id, from: action.status, to: 'done', note: note ?? 'marked done' }],
+        [{ id, from: action.status, to: 'done', note: note ?? coded('reason.markedDone') }],
         principal.id,
         now,
         db,
@@ -400,7 +401,7 @@ export class ActionService {
         after: { status: 'cancelled', reason: reason ?? null },
       });
       const moved = await this.engine.actions.cancel(
-        [{ id, from: action.status, reason: reason ?? 'cancelled by a person' }],
+        [{ id, from: action.status, reason: reason ?? coded('reason.cancelledByPerson') }],
         principal.id,
         this.clock.now(),
         db,

@@ -1,22 +1,46 @@
-import { IANAZone } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import { type ErrorDetail, throwIfProblems } from '../domain/errors.js';
-import { DEFAULT_TIME_ZONE, holidayCalendar, isLocalDate, type Calendar } from '../domain/timing/index.js';
+import {
+  DEFAULT_TIME_ZONE,
+  holidayCalendar,
+  isLocalDate,
+  nextHolidays,
+  type Calendar,
+  type Holiday,
+  type HolidayOptions,
+} from '../domain/timing/index.js';
 import type { Store } from '../store/database.js';
+import { CALENDAR_KEY } from '../store/email-settings.repository.js';
+import { SettingsRepository } from '../store/settings.repository.js';
 
+/**
+ * The working days: the holidays of the Algemene termijnenwet by default, two options an
+ * administrator switches on, closing days of their own and holidays they work on.
+ */
 export interface CalendarSettings {
   readonly timeZone: string;
+  /** Goede Vrijdag is a day off too (off by default: not in the Algemene termijnenwet). */
+  readonly goodFriday: boolean;
+  /** Bevrijdingsdag (5 May) is a day off only in lustrum years (2025, 2030, …) instead of every year. */
+  readonly liberationDayLustrumOnly: boolean;
   /** Extra non-working days ('YYYY-MM-DD'), e.g. the office's closing days. */
   readonly extraHolidays: readonly string[];
-  /** Dutch public holidays the organisation works on (e.g. Bevrijdingsdag outside lustrum years). */
+  /** Dutch public holidays the organisation works on. */
   readonly removedHolidays: readonly string[];
 }
 
 export const DEFAULT_CALENDAR_SETTINGS: CalendarSettings = {
   timeZone: DEFAULT_TIME_ZONE,
+  goodFriday: false,
+  liberationDayLustrumOnly: false,
   extraHolidays: [],
   removedHolidays: [],
 };
+
+function holidayOptions(settings: CalendarSettings): HolidayOptions {
+  return { goodFriday: settings.goodFriday, liberationDayLustrumOnly: settings.liberationDayLustrumOnly };
+}
 
 /** What is wrong with calendar settings, each with the path of the setting to fix; empty when valid. */
 export function calendarProblems(settings: CalendarSettings): ErrorDetail[] {
@@ -26,6 +50,11 @@ export function calendarProblems(settings: CalendarSettings): ErrorDetail[] {
       path: 'timeZone',
       message: `Unknown time zone "${String(settings.timeZone)}": use an IANA name such as ${DEFAULT_TIME_ZONE}.`,
     });
+  }
+  for (const key of ['goodFriday', 'liberationDayLustrumOnly'] as const) {
+    if (typeof settings[key] !== 'boolean') {
+      problems.push({ path: key, message: `${key} must be true or false.` });
+    }
   }
   for (const key of ['extraHolidays', 'removedHolidays'] as const) {
     const list: unknown = settings[key];
@@ -50,21 +79,34 @@ export function calendarProblems(settings: CalendarSettings): ErrorDetail[] {
 /** The organisation's calendar (time zone and working days), read from settings and cached. */
 export class CalendarService {
   private cached: { settings: CalendarSettings; calendar: Calendar; year: number } | undefined;
+  private readonly repo: SettingsRepository;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.repo = new SettingsRepository(store);
+  }
 
   async settings(): Promise<CalendarSettings> {
-    const row = await this.store.db
-      .selectFrom('settings')
-      .select('value')
-      .where('key', '=', 'calendar')
-      .executeTakeFirst();
-    return row
-      ? { ...DEFAULT_CALENDAR_SETTINGS, ...this.store.adapter.fromJson<Partial<CalendarSettings>>(row.value) }
-      : DEFAULT_CALENDAR_SETTINGS;
+    const stored = await this.repo.get<Partial<CalendarSettings>>(CALENDAR_KEY);
+    return stored ? { ...DEFAULT_CALENDAR_SETTINGS, ...stored } : DEFAULT_CALENDAR_SETTINGS;
+  }
+
+  /**
+   * The next `count` days off (not weekends) from today in the organisation's zone, as the saved
+   * settings make them.
+   */
+  async nextHolidays(count: number): Promise<Holiday[]> {
+    const settings = await this.settings();
+    const today = DateTime.fromMillis(this.clock.now(), { zone: settings.timeZone }).toISODate() ?? '';
+    return nextHolidays(
+      today,
+      count,
+      settings.extraHolidays,
+      settings.removedHolidays,
+      holidayOptions(settings),
+    );
   }
 
   async save(settings: CalendarSettings): Promise<void> {
@@ -77,12 +119,13 @@ export class CalendarService {
       settings.extraHolidays,
       settings.removedHolidays,
     );
-    const value = JSON.stringify(settings);
-    await this.store.db
-      .insertInto('settings')
-      .values({ key: 'calendar', value })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-      .execute();
+    await this.repo.set(CALENDAR_KEY, {
+      timeZone: settings.timeZone,
+      goodFriday: settings.goodFriday,
+      liberationDayLustrumOnly: settings.liberationDayLustrumOnly,
+      extraHolidays: settings.extraHolidays,
+      removedHolidays: settings.removedHolidays,
+    });
     await this.load();
   }
 
@@ -108,6 +151,7 @@ export class CalendarService {
       { from: year - 1, to: year + 10 },
       settings.extraHolidays,
       settings.removedHolidays,
+      holidayOptions(settings),
     );
     this.cached = { settings, calendar, year };
     return calendar;

@@ -5,6 +5,7 @@ import { newId } from '../domain/id.js';
 import type { ListenEvents, Store } from '../store/database.js';
 import { ACTIONS_CHANNEL, type ActionEngine } from './action-engine.js';
 import type { ActionExecutor } from './action-executor.js';
+import { reason } from '../domain/action/reasons.js';
 
 export interface SchedulerOptions {
   /** Actions claimed and completed per batch. */
@@ -248,7 +249,7 @@ export class Scheduler {
             expiring.map((a) => ({
               id: a.id,
               from: a.status,
-              reason: 'its end date passed before it was done',
+              reason: reason('reason.expired'),
             })),
             'scheduler',
             now,

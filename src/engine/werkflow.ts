@@ -274,6 +274,8 @@ export class Werkflow {
       await werkflow.reloadDossierTypes();
       await werkflow.engine.reloadTemplates();
       await werkflow.calendar.load();
+      // Open actions stamped before migration 011 get their reference index once, here.
+      if (report.applied.includes('011-action-reads')) await werkflow.engine.backfillReads();
       if (werkflow.catalog.all().length === 0 && options.preset) await werkflow.installPreset(options.preset);
       return werkflow;
     } catch (error) {

@@ -5,6 +5,7 @@ import type { ExecutionMode } from '../domain/template/action-template.js';
 import type { Database, Db, Store } from './database.js';
 import type { DialectAdapter } from './dialect-adapter.js';
 import type { ActionTable } from './engine.tables.js';
+import { type Reason, reason, reasonText, storedReason, textReason } from '../domain/action/reasons.js';
 
 export interface ActionFilter {
   readonly statuses?: readonly ActionStatus[];
@@ -56,7 +57,19 @@ export interface Transition {
   readonly id: string;
   readonly from: ActionStatus;
   readonly to: ActionStatus;
-  readonly note?: string | null;
+  /** Why: a coded reason, or words that have no code (a person's note). */
+  readonly note?: string | Reason | null;
+}
+
+/** A reason as its three columns: the English text, the code and the params (JSON). */
+function reasonColumns(
+  r: string | Reason | null | undefined,
+  adapter: Store['adapter'],
+): { text: string | null; code: string | null; params: string | null } {
+  if (r === null || r === undefined) return { text: null, code: null, params: null };
+  const coded = typeof r === 'string' ? textReason(r) : r;
+  // toJson gives JSON text on both databases; PostgreSQL casts it to jsonb on insert.
+  return { text: reasonText(coded, 'en'), code: coded.code, params: adapter.toJson(coded.params) as string };
 }
 
 const CHUNK = 500;
@@ -134,6 +147,10 @@ const OPEN_ASSIGNED: readonly ActionStatus[] = ['waiting', 'pending', 'due', 'ru
 export class ActionRepository {
   constructor(private readonly store: Store) {}
 
+  private params(raw: unknown): unknown {
+    return raw === null || raw === undefined ? null : this.store.adapter.fromJson(raw);
+  }
+
   toDomain(r: Selectable<ActionTable>): Action {
     return {
       id: r.id,
@@ -158,7 +175,13 @@ export class ActionRepository {
       lockedAt: r.locked_at === null ? null : Number(r.locked_at),
       result: r.result === null ? null : this.store.adapter.fromJson(r.result),
       error: r.error,
+      errorCoded: storedReason(r.error_code, this.params(r.error_params), r.error),
       statusReason: r.status_reason,
+      statusReasonCoded: storedReason(
+        r.status_reason_code,
+        this.params(r.status_reason_params),
+        r.status_reason,
+      ),
       triggerEventId: r.trigger_event_id === null ? null : Number(r.trigger_event_id),
       chainDepth: Number(r.chain_depth ?? 0),
       createdAt: Number(r.created_at),
@@ -205,7 +228,10 @@ export class ActionRepository {
             locked_at: null,
             result: null,
             error: null,
-            status_reason: a.statusReason,
+            ...(() => {
+              const c = reasonColumns(a.statusReasonCoded ?? a.statusReason, this.store.adapter);
+              return { status_reason: c.text, status_reason_code: c.code, status_reason_params: c.params };
+            })(),
             trigger_event_id: a.triggerEventId,
             chain_depth: a.chainDepth ?? 0,
             created_at: a.createdAt,
@@ -252,6 +278,7 @@ export class ActionRepository {
         fromStatus: null,
         toStatus: a.status,
         note: a.statusReason ?? 'stamped',
+        noteCoded: a.statusReasonCoded ?? (a.statusReason === null ? reason('reason.stamped') : null),
       })),
       db,
     );
@@ -269,7 +296,10 @@ export class ActionRepository {
             actor: e.actor,
             from_status: e.fromStatus,
             to_status: e.toStatus,
-            note: e.note,
+            ...(() => {
+              const c = reasonColumns(e.noteCoded ?? e.note, this.store.adapter);
+              return { note: c.text, note_code: c.code, note_params: c.params };
+            })(),
           })),
         )
         .execute();
@@ -310,6 +340,7 @@ export class ActionRepository {
       fromStatus: r.from_status as ActionStatus | null,
       toStatus: r.to_status as ActionStatus,
       note: r.note,
+      noteCoded: storedReason(r.note_code, this.params(r.note_params), r.note),
     }));
   }
 
@@ -534,12 +565,26 @@ export class ActionRepository {
       attempts: number;
       idempotency_key: string;
       status_reason: string | null;
+      error_code: string | null;
+      error_params: string | null;
     }> = {},
   ): Promise<string[]> {
     const moved: string[] = [];
     for (const m of moves) {
       const set: Record<string, unknown> = { status: m.to, updated_at: now, ...extra };
-      if ('note' in m && extra.status_reason === undefined) set.status_reason = m.note ?? null;
+      if (extra.status_reason !== undefined) {
+        set.status_reason_code = null;
+        set.status_reason_params = null;
+      } else if ('note' in m) {
+        const c = reasonColumns(m.note, this.store.adapter);
+        set.status_reason = c.text;
+        set.status_reason_code = c.code;
+        set.status_reason_params = c.params;
+      }
+      if (extra.error !== undefined && extra.error_code === undefined) {
+        set.error_code = null;
+        set.error_params = null;
+      }
       if (extra.idempotency_key !== undefined) set.idempotency_key = `${extra.idempotency_key}`;
       const r = await db
         .updateTable('actions')
@@ -559,7 +604,8 @@ export class ActionRepository {
           actor,
           fromStatus: m.from,
           toStatus: m.to,
-          note: m.note ?? null,
+          note: typeof m.note === 'string' ? m.note : null,
+          noteCoded: typeof m.note === 'object' ? m.note : null,
         })),
       db,
     );
@@ -571,7 +617,7 @@ export class ActionRepository {
    * stamp the template again: "once" means once executed, not once attempted.
    */
   async cancel(
-    actions: readonly { id: string; from: ActionStatus; reason: string }[],
+    actions: readonly { id: string; from: ActionStatus; reason: string | Reason }[],
     actor: string | null,
     now: number,
     db: Db,
@@ -579,11 +625,14 @@ export class ActionRepository {
   ): Promise<string[]> {
     const moved: string[] = [];
     for (const a of actions) {
+      const c = reasonColumns(a.reason, this.store.adapter);
       const r = await db
         .updateTable('actions')
         .set({
           status: to,
-          status_reason: a.reason,
+          status_reason: c.text,
+          status_reason_code: c.code,
+          status_reason_params: c.params,
           updated_at: now,
           completed_at: now,
           idempotency_key: sql<string>`idempotency_key || cast(${`#${to}-${a.id}`} as text)`,
@@ -597,7 +646,15 @@ export class ActionRepository {
     await this.appendHistory(
       actions
         .filter((a) => set.has(a.id))
-        .map((a) => ({ actionId: a.id, at: now, actor, fromStatus: a.from, toStatus: to, note: a.reason })),
+        .map((a) => ({
+          actionId: a.id,
+          at: now,
+          actor,
+          fromStatus: a.from,
+          toStatus: to,
+          note: typeof a.reason === 'string' ? a.reason : null,
+          noteCoded: typeof a.reason === 'object' ? a.reason : null,
+        })),
       db,
     );
     return moved;
@@ -850,15 +907,18 @@ export class ActionRepository {
       .execute();
     const moved: string[] = [];
     for (const r of rows) {
-      const error = `The mail server refused the e-mail: ${r.last_reply ?? 'no reply'}`;
+      const refused = reason('reason.mailRefused', { reply: r.last_reply ?? 'no reply' });
+      const error = reasonColumns(refused, this.store.adapter);
       moved.push(
         ...(await this.transition(
-          [{ id: r.action_id!, from: 'done', to: 'failed', note: error }],
+          [{ id: r.action_id!, from: 'done', to: 'failed', note: refused }],
           actor,
           now,
           db,
           {
-            error,
+            error: error.text,
+            error_code: error.code,
+            error_params: error.params,
             completed_at: null,
           },
         )),

@@ -85,6 +85,9 @@ export interface EmailOutboxTable {
   data_sent_at: number | null;
   /** The SMTP server's last answer, or what went wrong talking to it. */
   last_reply: string | null;
+  /** Migration 008: what went wrong as a code with parameters (null for a server reply and older rows). */
+  last_reply_code: string | null;
+  last_reply_params: Json | null;
   /** Where test mode sent the message instead of its recipients. */
   redirected_to: string | null;
   created_at: number;

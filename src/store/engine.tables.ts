@@ -48,6 +48,11 @@ export interface ActionTable {
   trigger_event_id: number | null;
   /** Migration 005: actions in a row that led to this one. */
   chain_depth: Generated<number>;
+  /** Migration 008: status_reason and error as a code with parameters (null on older rows). */
+  status_reason_code: string | null;
+  status_reason_params: Json | null;
+  error_code: string | null;
+  error_params: Json | null;
   created_at: number;
   updated_at: number;
   completed_at: number | null;
@@ -61,6 +66,15 @@ export interface ActionHistoryTable {
   from_status: string | null;
   to_status: string;
   note: string | null;
+  /** Migration 008: the note as a code with parameters (null on older rows). */
+  note_code: string | null;
+  note_params: Json | null;
+}
+
+/** Migration 009: the dossiers an open action's conditions read through references. */
+export interface ActionReadsTable {
+  dossier_id: string;
+  action_id: string;
 }
 
 export interface EngineTables {
@@ -68,4 +82,5 @@ export interface EngineTables {
   template_versions: TemplateVersionTable;
   actions: ActionTable;
   action_history: ActionHistoryTable;
+  action_reads: ActionReadsTable;
 }

@@ -54,11 +54,50 @@ describe.each(BACKENDS)('calendar settings on $name', (backend) => {
       removedHolidays: ['2026-05-05'],
     });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toEqual({
+    expect(res.json()).toMatchObject({
       timeZone: 'Europe/Brussels',
+      goodFriday: false,
+      liberationDayLustrumOnly: false,
       extraHolidays: ['2026-12-31'],
       removedHolidays: ['2026-05-05'],
     });
     expect((await werkflow.calendar.calendar()).timeZone).toBe('Europe/Brussels');
+  });
+
+  it('defaults to the Algemene termijnenwet; the two options are switched on and shown in the next days off', async () => {
+    await put({});
+    const before = await admin.request('GET', '/api/settings/calendar');
+    const nextOf = (body: { nextHolidays: { date: string; name: { nl: string } }[] }) =>
+      body.nextHolidays.map((h) => h.name.nl);
+    const defaults = before.json<{
+      goodFriday: boolean;
+      nextHolidays: { date: string; name: { nl: string } }[];
+    }>();
+    expect(defaults.goodFriday).toBe(false);
+    expect(defaults.nextHolidays).toHaveLength(8);
+    expect(nextOf(defaults)).not.toContain('Goede Vrijdag');
+    expect(nextOf(defaults)).toContain('Tweede Paasdag');
+    const res = await put({ goodFriday: true, liberationDayLustrumOnly: true });
+    expect(res.statusCode, res.body).toBe(200);
+    const after = res.json<{ goodFriday: boolean; nextHolidays: { date: string; name: { nl: string } }[] }>();
+    expect(after).toMatchObject({ goodFriday: true, liberationDayLustrumOnly: true });
+    expect(nextOf(after)).toContain('Goede Vrijdag');
+    // Saved through the shared settings table: a fresh read sees them; left-out options keep their value.
+    await werkflow.calendar.load();
+    expect(await werkflow.calendar.settings()).toMatchObject({
+      goodFriday: true,
+      liberationDayLustrumOnly: true,
+    });
+    const kept = await admin.request('PUT', '/api/settings/calendar', {
+      timeZone: 'Europe/Amsterdam',
+      extraHolidays: [],
+      removedHolidays: [],
+    });
+    expect(kept.json()).toMatchObject({ goodFriday: true, liberationDayLustrumOnly: true });
+  });
+
+  it('refuses an option that is not true or false', async () => {
+    const res = await put({ goodFriday: 'ja' });
+    expect(res.statusCode, res.body).toBe(422);
   });
 });

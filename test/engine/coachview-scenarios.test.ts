@@ -267,10 +267,10 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
         );
         const cancelled = await w.actions.list({ templateId: tpl.id, statuses: ['cancelled'], limit: 10 });
         expect(cancelled.map((a) => a.statusReason).sort()).toEqual([
-          'startDate changed to 2026-12-08; planned again',
-          'startDate changed to 2026-12-08; planned again',
-          'startDate changed to 2026-12-29; planned again',
-          'startDate changed to 2026-12-29; planned again',
+          'Start date changed to 2026-12-08; planned again',
+          'Start date changed to 2026-12-08; planned again',
+          'Start date changed to 2026-12-29; planned again',
+          'Start date changed to 2026-12-29; planned again',
         ]);
         clock.set('2026-12-24T09:00:00+01:00');
         expect((await w.scheduler.tick()).executed).toBe(2);
@@ -392,7 +392,7 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
         [
           'cancelled',
           Date.parse('2026-12-11T09:00:00+01:00'),
-          'startDate of the training changed to 2026-12-22; planned again',
+          'Start date of the training changed to 2026-12-22; planned again',
         ],
         ['pending', Date.parse('2026-12-18T09:00:00+01:00'), null],
       ]);
@@ -516,6 +516,24 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
   });
 
   describe('"2 working days before the start date" at 09:00', () => {
+    const presentielijst = (w: Werkflow) =>
+      w.templates.create(
+        {
+          name: 'Stuur presentielijst',
+          dossierType: 'training',
+          event: { type: 'dateReached', field: 'startDate' },
+          timing: {
+            anchor: { type: 'field', field: 'startDate' },
+            offset: -2,
+            unit: 'workingDays',
+            atTime: '09:00',
+          },
+          effect: { type: 'none' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+
     const cases: [start: string, due: string, why: string][] = [
       ['2026-12-01', '2026-11-27T09:00:00+01:00', 'Tuesday → the Friday before (weekend)'],
       [
@@ -526,8 +544,8 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
       ['2027-01-04', '2026-12-30T09:00:00+01:00', "Monday after New Year's Day → Wednesday 30 December"],
       [
         '2027-03-31',
-        '2027-03-25T09:00:00+01:00',
-        'Wednesday after Easter → Thursday before Good Friday, in winter time (DST starts 28 March)',
+        '2027-03-26T09:00:00+01:00',
+        'Wednesday after Easter → Goede Vrijdag (a working day by default), skipping Tweede Paasdag, in winter time (DST starts 28 March)',
       ],
       ['2027-04-29', '2027-04-26T09:00:00+02:00', 'Thursday after Koningsdag → Monday 26 April'],
       [
@@ -541,22 +559,7 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
     it.each(cases)('start %s → due %s (%s)', async (start, due) => {
       const w = await open();
       const bhv = await trainingType(w, 'BHV Basis');
-      await w.templates.create(
-        {
-          name: 'Stuur presentielijst',
-          dossierType: 'training',
-          event: { type: 'dateReached', field: 'startDate' },
-          timing: {
-            anchor: { type: 'field', field: 'startDate' },
-            offset: -2,
-            unit: 'workingDays',
-            atTime: '09:00',
-          },
-          effect: { type: 'none' },
-        },
-        SYSTEM_PRINCIPAL,
-        { publish: true },
-      );
+      await presentielijst(w);
       const t = await training(w, bhv, { startDate: start });
       const [action] = await actionsOf(w, t.id);
       expect(new Date(action!.dueAt!).toISOString()).toBe(new Date(due).toISOString());
@@ -566,25 +569,37 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
       expect((await w.scheduler.tick()).executed).toBe(1);
     });
 
+    it('skips Goede Vrijdag only when the administrator switches it on; Bevrijdingsdag only in lustrum years when chosen', async () => {
+      const w = await open();
+      const bhv = await trainingType(w, 'BHV Basis');
+      await presentielijst(w);
+      const dueOf = async (startDate: string) => {
+        const t = await training(w, bhv, { startDate });
+        const [action] = await actionsOf(w, t.id);
+        return new Date(action!.dueAt!).toISOString();
+      };
+      // Default: Tweede Paasdag (29 March 2027) is skipped, Goede Vrijdag (26 March) is not.
+      expect(await dueOf('2027-03-31')).toBe(new Date('2027-03-26T09:00:00+01:00').toISOString());
+      // Friday 7 May 2027 → Monday 3 May: Hemelvaartsdag (6 May) and Bevrijdingsdag (Wednesday 5 May,
+      // a day off every year by default) are skipped.
+      expect(await dueOf('2027-05-07')).toBe(new Date('2027-05-03T09:00:00+02:00').toISOString());
+      const settings = await w.calendar.settings();
+      await w.calendar.save({ ...settings, goodFriday: true, liberationDayLustrumOnly: true });
+      expect(await dueOf('2027-03-31')).toBe(new Date('2027-03-25T09:00:00+01:00').toISOString());
+      // 2027 is no lustrum year: 5 May is a working day.
+      expect(await dueOf('2027-05-07')).toBe(new Date('2027-05-04T09:00:00+02:00').toISOString());
+      const holidays = (await w.calendar.calendar()).holidays;
+      expect([holidays.has('2025-05-05'), holidays.has('2027-05-05'), holidays.has('2030-05-05')]).toEqual([
+        true,
+        false,
+        true,
+      ]);
+    });
+
     it('moves with the start date', async () => {
       const w = await open();
       const bhv = await trainingType(w, 'BHV Basis');
-      await w.templates.create(
-        {
-          name: 'Stuur presentielijst',
-          dossierType: 'training',
-          event: { type: 'dateReached', field: 'startDate' },
-          timing: {
-            anchor: { type: 'field', field: 'startDate' },
-            offset: -2,
-            unit: 'workingDays',
-            atTime: '09:00',
-          },
-          effect: { type: 'none' },
-        },
-        SYSTEM_PRINCIPAL,
-        { publish: true },
-      );
+      await presentielijst(w);
       const t = await training(w, bhv, { startDate: '2026-12-01' });
       await patch(w, 'training', t.id, { startDate: '2026-12-29' });
       const open_ = (await actionsOf(w, t.id)).filter((a) => a.status === 'pending');

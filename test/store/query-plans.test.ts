@@ -10,6 +10,7 @@ import { CompiledQuery, type KyselyPlugin, type RootOperationNode } from 'kysely
 import type { Action, ActionStatus } from '../../src/domain/action/action.js';
 import { newId } from '../../src/domain/id.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
+import { ActionReadsRepository } from '../../src/store/action-reads.repository.js';
 import { ActionRepository } from '../../src/store/action.repository.js';
 import type { Db } from '../../src/store/database.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
@@ -214,6 +215,46 @@ describe.each(BACKENDS)('query plans on $name', (backend) => {
       expect(plan).toMatch(/\b(actions_pkey|sqlite_autoindex_actions_1)\b/);
       expect(plan).not.toMatch(/\bactions_due\b/);
     }
+  });
+
+  it('the open actions that read a changed dossier come from the action_reads key, not a scan (issue 8, story 9)', async () => {
+    const ids = (await wf.store.db.selectFrom('actions').select('id').orderBy('id').execute()).map(
+      (r) => r.id,
+    );
+    // 400 actions each reading three of 100 contacts.
+    const reads = ids.flatMap((actionId, i) =>
+      [i % 100, (i + 1) % 100, (i + 2) % 100].map((c) => ({ actionId, dossierId: `contact${c}` })),
+    );
+    const index = new ActionReadsRepository(repo);
+    await wf.store.db.transaction().execute((db) => index.replace([], reads, db));
+    const [plan] = await plansOf((db) => index.openReadersOf(['contact7', 'contact8'], db));
+    if (wf.store.adapter.name === 'sqlite') {
+      expect(plan).toMatch(
+        /SEARCH action_reads USING (COVERING )?INDEX sqlite_autoindex_action_reads_1 \(dossier_id=\?\)/,
+      );
+      expect(plan).toMatch(/SEARCH actions USING INDEX sqlite_autoindex_actions_1 \(id=\?\)/);
+      expect(plan).not.toMatch(/SCAN (actions|action_reads)\b/);
+    } else {
+      expect(plan).toMatch(/action_reads_pkey/);
+      expect(plan).not.toMatch(/Seq Scan on (actions|action_reads)/);
+    }
+    const found = await wf.store.db.transaction().execute((db) => index.openReadersOf(['contact7'], db));
+    const readers = reads.filter((r) => r.dossierId === 'contact7').map((r) => r.actionId);
+    const open = await wf.store.db
+      .selectFrom('actions')
+      .select('id')
+      .where('id', 'in', readers)
+      .where('status', 'in', ['waiting', 'pending', 'due'])
+      .execute();
+    expect(open.length).toBeGreaterThan(0);
+    expect(found.map((a) => a.id).sort()).toEqual(open.map((r) => r.id).sort());
+    // The rows of closed actions were dropped on the way.
+    const left = await wf.store.db
+      .selectFrom('action_reads')
+      .select('action_id')
+      .where('dossier_id', '=', 'contact7')
+      .execute();
+    expect(left.map((r) => r.action_id).sort()).toEqual(open.map((r) => r.id).sort());
   });
 
   it('the failed list pages through its partial index in id order', async () => {

@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
+import { type Reason, reasonText } from '../../domain/action/reasons.js';
+import { type Lang, languageOf } from '../../domain/template/explain-text.js';
 import {
   ACTION_STATUSES,
   type Action,
@@ -86,7 +88,13 @@ function dashboardBody(d: Dashboard, timeZone: string) {
 }
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function actionBody(a: Action & { history?: ActionHistoryEntry[] }) {
+/** A coded reason as the API gives it: code, params, and the sentence in the reader's language. */
+function coded(r: Reason | null | undefined, lang: Lang) {
+  return r ? { code: r.code, params: r.params, text: reasonText(r, lang) } : null;
+}
+
+function actionBody(a: Action & { history?: ActionHistoryEntry[] }, request: FastifyRequest) {
+  const lang = languageOf(request.headers['accept-language']);
   return {
     id: a.id,
     title: a.title,
@@ -98,6 +106,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }) {
     kind: a.kind,
     status: a.status,
     statusReason: a.statusReason,
+    statusReasonCoded: coded(a.statusReasonCoded, lang),
     executionMode: a.executionMode,
     priority: a.priority,
     dueAt: iso(a.dueAt),
@@ -107,6 +116,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }) {
     attempts: a.attempts,
     result: a.result,
     error: a.error,
+    errorCoded: coded(a.errorCoded, lang),
     createdAt: iso(a.createdAt),
     updatedAt: iso(a.updatedAt),
     completedAt: iso(a.completedAt),
@@ -119,6 +129,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }) {
             from: h.fromStatus,
             to: h.toStatus,
             note: h.note,
+            noteCoded: coded(h.noteCoded, lang),
           })),
         }
       : {}),
@@ -190,9 +201,9 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     }
   }
 
-  async function withNames(actions: readonly Action[]) {
+  async function withNames(actions: readonly Action[], request: FastifyRequest) {
     const names = await service.names(actions);
-    return actions.map((a) => ({ ...actionBody(a), ...names.get(a.id) }));
+    return actions.map((a) => ({ ...actionBody(a, request), ...names.get(a.id) }));
   }
 
   app.get(
@@ -230,7 +241,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       const [items, total] = await Promise.all([service.list(filter), service.count(selected, COUNT_CAP)]);
       const page = items.slice(0, limit);
       return {
-        items: await withNames(page),
+        items: await withNames(page, request),
         nextCursor:
           items.length > limit ? encodeCursor(service.cursorAfter(filter, page[page.length - 1]!)) : null,
         total: Math.min(total, COUNT_CAP),
@@ -420,7 +431,8 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Ref('Action'), ...errorResponses },
       },
     },
-    async (request) => (await withNames([await service.get((request.params as { id: string }).id)]))[0],
+    async (request) =>
+      (await withNames([await service.get((request.params as { id: string }).id)], request))[0],
   );
   app.get(
     '/api/actions/:id/preview',
@@ -449,7 +461,10 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) =>
-      actionBody(await service.execute((request.params as { id: string }).id, enginePrincipal(request))),
+      actionBody(
+        await service.execute((request.params as { id: string }).id, enginePrincipal(request)),
+        request,
+      ),
   );
   app.post(
     '/api/actions/:id/complete',
@@ -473,6 +488,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           enginePrincipal(request),
           (request.body as { note?: string } | undefined)?.note,
         ),
+        request,
       ),
   );
   app.post(
@@ -504,6 +520,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
             allowPast: body.allowPast,
           },
         ),
+        request,
       );
     },
   );
@@ -527,6 +544,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
           enginePrincipal(request),
           (request.body as { reason?: string } | undefined)?.reason,
         ),
+        request,
       ),
   );
 }

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { WerkflowError } from '../../domain/errors.js';
 import { SandboxClock, parseDuration } from '../../engine/clock.js';
@@ -14,15 +14,55 @@ const WebhookSettingsBody = Type.Object({
   }),
 });
 
-const CalendarBody = Type.Object({
+const calendarFields = {
   timeZone: Type.String({ description: 'IANA time zone, default Europe/Amsterdam' }),
   extraHolidays: Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), {
-    description: 'Extra non-working days',
+    description: "The organisation's own closing days (non-working days besides the public holidays)",
   }),
   removedHolidays: Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), {
-    description: 'Dutch public holidays worked on',
+    description: 'Public holidays the organisation works on',
+  }),
+};
+const goodFriday = Type.Boolean({
+  description: 'Goede Vrijdag is a day off too (default false: not in the Algemene termijnenwet)',
+});
+const liberationDayLustrumOnly = Type.Boolean({
+  description:
+    'Bevrijdingsdag (5 May) is a day off only in lustrum years (2025, 2030, …); default false: every year',
+});
+
+const CalendarBody = Type.Object({
+  ...calendarFields,
+  goodFriday: Type.Optional(goodFriday),
+  liberationDayLustrumOnly: Type.Optional(liberationDayLustrumOnly),
+});
+
+const CalendarHoliday = Type.Object({
+  date: Type.String({ description: 'Local date YYYY-MM-DD' }),
+  name: Type.Object({ nl: Type.String(), en: Type.String() }),
+});
+
+const CalendarResponse = Type.Object({
+  ...calendarFields,
+  goodFriday,
+  liberationDayLustrumOnly,
+  nextHolidays: Type.Array(CalendarHoliday, {
+    description:
+      'The next days off (not weekends) from today: the holidays of the Algemene termijnenwet, changed by the options, plus closing days, minus removed days',
   }),
 });
+
+const NEXT_HOLIDAYS = 8;
+
+async function calendarResponse(werkflow: Werkflow): Promise<Static<typeof CalendarResponse>> {
+  const settings = await werkflow.calendar.settings();
+  return {
+    ...settings,
+    extraHolidays: [...settings.extraHolidays],
+    removedHolidays: [...settings.removedHolidays],
+    nextHolidays: await werkflow.calendar.nextHolidays(NEXT_HOLIDAYS),
+  };
+}
 
 /** Organisation calendar (time zone, working days) and the sandbox clock. */
 export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
@@ -32,11 +72,11 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       config: { permission: 'dossiers.read' },
       schema: {
         tags: ['settings'],
-        summary: 'Time zone and working days used for timing',
-        response: { 200: CalendarBody },
+        summary: 'Time zone and working days used for timing, with the next days off',
+        response: { 200: CalendarResponse },
       },
     },
-    async () => werkflow.calendar.settings(),
+    async () => calendarResponse(werkflow),
   );
   app.put(
     '/api/settings/calendar',
@@ -45,14 +85,21 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       schema: {
         tags: ['settings'],
         summary: 'Change the time zone and working days',
+        description:
+          'Left-out options (goodFriday, liberationDayLustrumOnly) keep their saved value. Timing computed from now on uses the new calendar; due times already computed stay.',
         body: CalendarBody,
-        response: { 200: CalendarBody, ...errorResponses },
+        response: { 200: CalendarResponse, ...errorResponses },
       },
     },
     async (request) => {
-      const body = request.body as { timeZone: string; extraHolidays: string[]; removedHolidays: string[] };
-      await werkflow.calendar.save(body);
-      return werkflow.calendar.settings();
+      const body = request.body as Static<typeof CalendarBody>;
+      const saved = await werkflow.calendar.settings();
+      await werkflow.calendar.save({
+        ...body,
+        goodFriday: body.goodFriday ?? saved.goodFriday,
+        liberationDayLustrumOnly: body.liberationDayLustrumOnly ?? saved.liberationDayLustrumOnly,
+      });
+      return calendarResponse(werkflow);
     },
   );
   app.get(

@@ -13,6 +13,7 @@
  *   done ──(its e-mail was refused by the mail server)──► failed
  */
 import type { ExecutionMode } from '../template/action-template.js';
+import type { Reason } from './reasons.js';
 
 export const ACTION_STATUSES = [
   'waiting',
@@ -87,6 +88,10 @@ export interface Action {
   readonly error: string | null;
   /** Why the action is in its status, in words ("status is no longer Offerte aangevraagd"). */
   readonly statusReason: string | null;
+  /** The same reason as a code with parameters, for every reader's language (migration 010). */
+  readonly statusReasonCoded?: Reason | null;
+  /** `error` as a code with parameters (`reason.text` with the words when it has no code). */
+  readonly errorCoded?: Reason | null;
   readonly triggerEventId: number | null;
   /** How many actions in a row led to this one (0: stamped by a person, an API write, the clock). */
   readonly chainDepth?: number;
@@ -105,6 +110,8 @@ export interface ActionHistoryEntry {
   readonly fromStatus: ActionStatus | null;
   readonly toStatus: ActionStatus;
   readonly note: string | null;
+  /** The note as a code with parameters (migration 010). */
+  readonly noteCoded?: Reason | null;
 }
 
 /** Retry delay after the n-th failed attempt: exponential from 30 s, capped at 6 hours. */

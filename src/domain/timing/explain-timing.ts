@@ -37,7 +37,8 @@ export interface TimingExplanation {
 /** The name of a non-working day that is not a weekend day: a Dutch holiday, or the organisation's closing day. */
 function holidayName(date: string): { nl: string; en: string } {
   const year = Number(date.slice(0, 4));
-  const found = dutchPublicHolidays(year).find((h) => h.date === date);
+  // Every day an organisation may have switched on, so an optional holiday is named too.
+  const found = dutchPublicHolidays(year, { goodFriday: true }).find((h) => h.date === date);
   return found?.name ?? { nl: 'sluitingsdag', en: 'closing day' };
 }
 

@@ -1,9 +1,11 @@
 /**
  * Dutch public holidays and the calendar built from them, for working-day arithmetic.
  *
- * The list is the set of days most Dutch collective agreements give off. Organisations differ
- * (Bevrijdingsdag, Goede Vrijdag, company closing days), so holidayCalendar takes dates to add
- * and dates to remove.
+ * The default is the list of the Algemene termijnenwet (art. 3): Nieuwjaarsdag, Tweede Paasdag,
+ * Koningsdag, Bevrijdingsdag (5 May), Hemelvaartsdag, Tweede Pinksterdag, Eerste and Tweede
+ * Kerstdag. Organisations differ, so two options switch on what many of them do (Goede Vrijdag
+ * off; Bevrijdingsdag only in lustrum years), and holidayCalendar takes closing days to add and
+ * dates to remove.
  */
 import { IANAZone } from 'luxon';
 import { WerkflowError } from '../errors.js';
@@ -60,28 +62,44 @@ export function easterSunday(year: number): string {
   return localDate(year, month, day);
 }
 
+/** What an organisation changes about the Algemene termijnenwet list; both off by default. */
+export interface HolidayOptions {
+  /** Goede Vrijdag (Friday before Easter) is a day off too. */
+  readonly goodFriday?: boolean;
+  /** Bevrijdingsdag is a day off only in lustrum years (2025, 2030, …), not every year. */
+  readonly liberationDayLustrumOnly?: boolean;
+}
+
+/** A lustrum year of the liberation (1945): every fifth year, the years ending in 0 or 5. */
+export function isLustrumYear(year: number): boolean {
+  return year % 5 === 0;
+}
+
 /**
- * The Dutch public holidays of a year, in date order.
+ * The Dutch public holidays of a year, in date order: the Algemene termijnenwet list, changed by
+ * the options.
  *
  * Koningsdag follows the rule in force since 2014 (27 April, or 26 April when the 27th is a
- * Sunday) for every year. Bevrijdingsdag (5 May) is listed every year, although many
- * organisations only give it off every fifth year: remove it with holidayCalendar's `removed`.
- * Two holidays can share a date (Hemelvaartsdag fell on 5 May in 2016); both are listed.
+ * Sunday) for every year. Two holidays can share a date (Hemelvaartsdag fell on 5 May in 2016);
+ * both are listed.
  *
  * @example dutchPublicHolidays(2025).find((h) => h.name.nl === 'Koningsdag')?.date === '2025-04-26'
  */
-export function dutchPublicHolidays(year: number): Holiday[] {
+export function dutchPublicHolidays(year: number, options: HolidayOptions = {}): Holiday[] {
   const easter = easterSunday(year);
   const kingsDay = isoWeekday(localDate(year, 4, 27)) === 7 ? localDate(year, 4, 26) : localDate(year, 4, 27);
+  const liberationDay = !options.liberationDayLustrumOnly || isLustrumYear(year);
   const holidays: Holiday[] = [
     { date: localDate(year, 1, 1), name: { nl: 'Nieuwjaarsdag', en: "New Year's Day" } },
-    { date: addLocalDays(easter, -2), name: { nl: 'Goede Vrijdag', en: 'Good Friday' } },
-    { date: easter, name: { nl: 'Eerste Paasdag', en: 'Easter Sunday' } },
+    ...(options.goodFriday
+      ? [{ date: addLocalDays(easter, -2), name: { nl: 'Goede Vrijdag', en: 'Good Friday' } }]
+      : []),
     { date: addLocalDays(easter, 1), name: { nl: 'Tweede Paasdag', en: 'Easter Monday' } },
     { date: kingsDay, name: { nl: 'Koningsdag', en: "King's Day" } },
-    { date: localDate(year, 5, 5), name: { nl: 'Bevrijdingsdag', en: 'Liberation Day' } },
+    ...(liberationDay
+      ? [{ date: localDate(year, 5, 5), name: { nl: 'Bevrijdingsdag', en: 'Liberation Day' } }]
+      : []),
     { date: addLocalDays(easter, 39), name: { nl: 'Hemelvaartsdag', en: 'Ascension Day' } },
-    { date: addLocalDays(easter, 49), name: { nl: 'Eerste Pinksterdag', en: 'Whit Sunday' } },
     { date: addLocalDays(easter, 50), name: { nl: 'Tweede Pinksterdag', en: 'Whit Monday' } },
     { date: localDate(year, 12, 25), name: { nl: 'Eerste Kerstdag', en: 'Christmas Day' } },
     { date: localDate(year, 12, 26), name: { nl: 'Tweede Kerstdag', en: 'Boxing Day' } },
@@ -91,8 +109,8 @@ export function dutchPublicHolidays(year: number): Holiday[] {
 }
 
 /**
- * A calendar with the Dutch public holidays of the years `from`…`to`, plus `extra` dates
- * (closing days) and minus `removed` dates (say, Bevrijdingsdag in the years it is not given off).
+ * A calendar with the Dutch public holidays of the years `from`…`to` (changed by `options`), plus
+ * `extra` dates (closing days) and minus `removed` dates (a holiday the organisation works on).
  *
  * Holidays outside the range are unknown, so working days counted past it only skip weekends:
  * choose a range that covers the furthest due time the templates can produce.
@@ -104,6 +122,7 @@ export function holidayCalendar(
   years: { from: number; to: number },
   extra: readonly string[] = [],
   removed: readonly string[] = [],
+  options: HolidayOptions = {},
 ): Calendar {
   if (!IANAZone.isValidZone(timeZone)) {
     throw new WerkflowError(
@@ -133,9 +152,40 @@ export function holidayCalendar(
   }
   const holidays = new Set<string>();
   for (let year = years.from; year <= years.to; year += 1) {
-    for (const holiday of dutchPublicHolidays(year)) holidays.add(holiday.date);
+    for (const holiday of dutchPublicHolidays(year, options)) holidays.add(holiday.date);
   }
   for (const date of extra) holidays.add(date);
   for (const date of removed) holidays.delete(date);
   return { timeZone, holidays };
+}
+
+/**
+ * The first `count` non-working days (other than weekends) from `from` on (inclusive), as the
+ * calendar settings make them: holidays with their names, closing days named as such, removed
+ * dates left out. Looks at most ten years ahead.
+ *
+ * @example nextHolidays('2026-04-01', 2) // Tweede Paasdag 2026-04-06, Koningsdag 2026-04-27
+ */
+export function nextHolidays(
+  from: string,
+  count: number,
+  extra: readonly string[] = [],
+  removed: readonly string[] = [],
+  options: HolidayOptions = {},
+): Holiday[] {
+  const year = Number(from.slice(0, 4));
+  const removedSet = new Set(removed);
+  const byDate = new Map<string, Holiday>();
+  for (let y = year; y <= Math.min(year + 10, LAST_YEAR); y += 1) {
+    for (const holiday of dutchPublicHolidays(y, options)) {
+      if (!byDate.has(holiday.date)) byDate.set(holiday.date, holiday);
+    }
+  }
+  for (const date of extra) {
+    if (!byDate.has(date)) byDate.set(date, { date, name: { nl: 'Sluitingsdag', en: 'Closing day' } });
+  }
+  return [...byDate.values()]
+    .filter((holiday) => holiday.date >= from && !removedSet.has(holiday.date))
+    .sort((x, y) => (x.date < y.date ? -1 : x.date > y.date ? 1 : 0))
+    .slice(0, count);
 }

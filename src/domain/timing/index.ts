@@ -20,6 +20,9 @@ export {
   dutchPublicHolidays,
   easterSunday,
   holidayCalendar,
+  isLustrumYear,
+  nextHolidays,
   type Holiday,
+  type HolidayOptions,
 } from './holidays.js';
 export { addLocalDays, addWorkingDays, isLocalDate, isoWeekday, isWorkingDay } from './working-days.js';

@@ -8,6 +8,8 @@ import { actionIndexesMigration } from './006-action-indexes.js';
 import { outboxDataSentMigration } from './007-outbox-data-sent.js';
 import { actionClaimIndexMigration } from './008-action-claim-index.js';
 import { outboxSentAtMigration } from './009-outbox-sent-at.js';
+import { reasonCodesMigration } from './010-reason-codes.js';
+import { actionReadsMigration } from './011-action-reads.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -20,4 +22,6 @@ export const MIGRATIONS: readonly Migration[] = [
   outboxDataSentMigration,
   actionClaimIndexMigration,
   outboxSentAtMigration,
+  reasonCodesMigration,
+  actionReadsMigration,
 ];

@@ -7023,7 +7023,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Time zone and working days used for timing
+         * Time zone and working days used for timing, with the next days off
          * @description Needs the right `dossiers.read` (Dossiers inzien).
          */
         get: {
@@ -7042,9 +7042,22 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Extra non-working days */
+                            /** @description The organisation's own closing days (non-working days besides the public holidays) */
                             extraHolidays: string[];
-                            /** @description Dutch public holidays worked on */
+                            /** @description Goede Vrijdag is a day off too (default false: not in the Algemene termijnenwet) */
+                            goodFriday: boolean;
+                            /** @description Bevrijdingsdag (5 May) is a day off only in lustrum years (2025, 2030, …); default false: every year */
+                            liberationDayLustrumOnly: boolean;
+                            /** @description The next days off (not weekends) from today: the holidays of the Algemene termijnenwet, changed by the options, plus closing days, minus removed days */
+                            nextHolidays: {
+                                /** @description Local date YYYY-MM-DD */
+                                date: string;
+                                name: {
+                                    en: string;
+                                    nl: string;
+                                };
+                            }[];
+                            /** @description Public holidays the organisation works on */
                             removedHolidays: string[];
                             /** @description IANA time zone, default Europe/Amsterdam */
                             timeZone: string;
@@ -7055,7 +7068,9 @@ export interface paths {
         };
         /**
          * Change the time zone and working days
-         * @description Needs the right `admin` (Beheer).
+         * @description Left-out options (goodFriday, liberationDayLustrumOnly) keep their saved value. Timing computed from now on uses the new calendar; due times already computed stay.
+         *
+         *     Needs the right `admin` (Beheer).
          */
         put: {
             parameters: {
@@ -7067,9 +7082,13 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description Extra non-working days */
+                        /** @description The organisation's own closing days (non-working days besides the public holidays) */
                         extraHolidays: string[];
-                        /** @description Dutch public holidays worked on */
+                        /** @description Goede Vrijdag is a day off too (default false: not in the Algemene termijnenwet) */
+                        goodFriday?: boolean;
+                        /** @description Bevrijdingsdag (5 May) is a day off only in lustrum years (2025, 2030, …); default false: every year */
+                        liberationDayLustrumOnly?: boolean;
+                        /** @description Public holidays the organisation works on */
                         removedHolidays: string[];
                         /** @description IANA time zone, default Europe/Amsterdam */
                         timeZone: string;
@@ -7084,9 +7103,22 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Extra non-working days */
+                            /** @description The organisation's own closing days (non-working days besides the public holidays) */
                             extraHolidays: string[];
-                            /** @description Dutch public holidays worked on */
+                            /** @description Goede Vrijdag is a day off too (default false: not in the Algemene termijnenwet) */
+                            goodFriday: boolean;
+                            /** @description Bevrijdingsdag (5 May) is a day off only in lustrum years (2025, 2030, …); default false: every year */
+                            liberationDayLustrumOnly: boolean;
+                            /** @description The next days off (not weekends) from today: the holidays of the Algemene termijnenwet, changed by the options, plus closing days, minus removed days */
+                            nextHolidays: {
+                                /** @description Local date YYYY-MM-DD */
+                                date: string;
+                                name: {
+                                    en: string;
+                                    nl: string;
+                                };
+                            }[];
+                            /** @description Public holidays the organisation works on */
                             removedHolidays: string[];
                             /** @description IANA time zone, default Europe/Amsterdam */
                             timeZone: string;
@@ -10333,7 +10365,18 @@ export interface components {
             dossierTitle?: string | null;
             dossierType: string;
             dueAt: string | null;
+            /** @description Why the effect failed, in English. */
             error: string | null;
+            errorCoded: {
+                /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
+                code: string;
+                /** @description The values in the sentence; a label is given as { nl, en }. */
+                params: {
+                    [key: string]: unknown;
+                };
+                /** @description The sentence in the language of Accept-Language (nl or en; Dutch by default). */
+                text: string;
+            } | null;
             executionMode: "manual" | "semiAutomatic" | "automatic";
             expiresAt: string | null;
             history?: {
@@ -10342,6 +10385,16 @@ export interface components {
                 at: string;
                 from: string | null;
                 note: string | null;
+                noteCoded: {
+                    /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
+                    code: string;
+                    /** @description The values in the sentence; a label is given as { nl, en }. */
+                    params: {
+                        [key: string]: unknown;
+                    };
+                    /** @description The sentence in the language of Accept-Language (nl or en; Dutch by default). */
+                    text: string;
+                } | null;
                 to: string;
             }[];
             id: string;
@@ -10350,7 +10403,18 @@ export interface components {
             process: string | null;
             result: unknown;
             status: "waiting" | "pending" | "due" | "running" | "done" | "failed" | "cancelled" | "expired";
+            /** @description Why the action is in its status, in English (for integrators); see statusReasonCoded. */
             statusReason: string | null;
+            statusReasonCoded: {
+                /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
+                code: string;
+                /** @description The values in the sentence; a label is given as { nl, en }. */
+                params: {
+                    [key: string]: unknown;
+                };
+                /** @description The sentence in the language of Accept-Language (nl or en; Dutch by default). */
+                text: string;
+            } | null;
             templateId: string;
             templateVersion: number;
             title: string;

@@ -4,8 +4,11 @@ import {
   DEFAULT_TIME_ZONE,
   dutchPublicHolidays,
   easterSunday,
+  addLocalDays,
   holidayCalendar,
+  isLustrumYear,
   isoWeekday,
+  nextHolidays,
 } from '../../../src/domain/timing/index.js';
 import { WerkflowError } from '../../../src/domain/errors.js';
 
@@ -49,21 +52,33 @@ describe('easterSunday', () => {
 });
 
 describe('dutchPublicHolidays', () => {
-  it('lists the eleven holidays of 2026 in date order', () => {
+  it('lists the eight holidays of the Algemene termijnenwet for 2026 in date order', () => {
     expect(dutchPublicHolidays(2026).map((holiday) => `${holiday.date} ${holiday.name.nl}`)).toEqual([
       '2026-01-01 Nieuwjaarsdag',
-      '2026-04-03 Goede Vrijdag',
-      '2026-04-05 Eerste Paasdag',
       '2026-04-06 Tweede Paasdag',
       '2026-04-27 Koningsdag',
       '2026-05-05 Bevrijdingsdag',
       '2026-05-14 Hemelvaartsdag',
-      '2026-05-24 Eerste Pinksterdag',
       '2026-05-25 Tweede Pinksterdag',
       '2026-12-25 Eerste Kerstdag',
       '2026-12-26 Tweede Kerstdag',
     ]);
-    expect(dutchPublicHolidays(2026)[4]?.name.en).toBe("King's Day");
+    expect(dutchPublicHolidays(2026)[2]?.name.en).toBe("King's Day");
+  });
+
+  it('adds Goede Vrijdag and keeps Bevrijdingsdag to lustrum years only when switched on', () => {
+    expect(holidayDate(2026, 'Goede Vrijdag')).toBeUndefined();
+    const options = { goodFriday: true, liberationDayLustrumOnly: true };
+    expect(dutchPublicHolidays(2026, options).find((h) => h.name.nl === 'Goede Vrijdag')?.date).toBe(
+      '2026-04-03',
+    );
+    expect(dutchPublicHolidays(2026, options).some((h) => h.name.nl === 'Bevrijdingsdag')).toBe(false);
+    expect(dutchPublicHolidays(2030, options).find((h) => h.name.nl === 'Bevrijdingsdag')?.date).toBe(
+      '2030-05-05',
+    );
+    expect(dutchPublicHolidays(2025, options).find((h) => h.name.nl === 'Bevrijdingsdag')?.date).toBe(
+      '2025-05-05',
+    );
   });
 
   it('moves Koningsdag to 26 April when the 27th is a Sunday', () => {
@@ -74,10 +89,11 @@ describe('dutchPublicHolidays', () => {
   });
 
   it('derives the moveable feasts from Easter 2027 (28 March)', () => {
-    expect(holidayDate(2027, 'Goede Vrijdag')).toBe('2027-03-26');
+    expect(
+      dutchPublicHolidays(2027, { goodFriday: true }).find((h) => h.name.nl === 'Goede Vrijdag')?.date,
+    ).toBe('2027-03-26');
     expect(holidayDate(2027, 'Tweede Paasdag')).toBe('2027-03-29');
     expect(holidayDate(2027, 'Hemelvaartsdag')).toBe('2027-05-06');
-    expect(holidayDate(2027, 'Eerste Pinksterdag')).toBe('2027-05-16');
     expect(holidayDate(2027, 'Tweede Pinksterdag')).toBe('2027-05-17');
   });
 
@@ -96,7 +112,7 @@ describe('holidayCalendar', () => {
       ['2026-05-05'],
     );
     expect(calendar.timeZone).toBe('Europe/Amsterdam');
-    expect(calendar.holidays.size).toBe(33 + 1 - 1);
+    expect(calendar.holidays.size).toBe(24 + 1 - 1);
     expect(calendar.holidays.has('2025-04-26')).toBe(true);
     expect(calendar.holidays.has('2027-12-26')).toBe(true);
     expect(calendar.holidays.has('2026-12-31')).toBe(true);
@@ -113,5 +129,84 @@ describe('holidayCalendar', () => {
     expect(() => holidayCalendar(DEFAULT_TIME_ZONE, { from: 2026, to: 2026 }, ['31-12-2026'])).toThrow(
       /extra holiday "31-12-2026" is not a date/,
     );
+  });
+});
+
+describe('holiday rules for every year (property)', () => {
+  const year = fc.integer({ min: 1583, max: 9999 });
+  const options = fc.record({ goodFriday: fc.boolean(), liberationDayLustrumOnly: fc.boolean() });
+  const dateOf = (holidays: { date: string; name: { nl: string } }[], nl: string) =>
+    holidays.find((h) => h.name.nl === nl)?.date;
+
+  it('places the Easter-based days at fixed distances from Easter Sunday, on their weekdays', () => {
+    fc.assert(
+      fc.property(year, options, (y, opts) => {
+        const holidays = dutchPublicHolidays(y, opts);
+        const easter = easterSunday(y);
+        expect(dateOf(holidays, 'Tweede Paasdag')).toBe(addLocalDays(easter, 1));
+        expect(dateOf(holidays, 'Hemelvaartsdag')).toBe(addLocalDays(easter, 39));
+        expect(dateOf(holidays, 'Tweede Pinksterdag')).toBe(addLocalDays(easter, 50));
+        expect(isoWeekday(dateOf(holidays, 'Tweede Paasdag')!)).toBe(1);
+        expect(isoWeekday(dateOf(holidays, 'Hemelvaartsdag')!)).toBe(4);
+        expect(isoWeekday(dateOf(holidays, 'Tweede Pinksterdag')!)).toBe(1);
+        const goodFriday = dateOf(holidays, 'Goede Vrijdag');
+        if (opts.goodFriday) {
+          expect(goodFriday).toBe(addLocalDays(easter, -2));
+          expect(isoWeekday(goodFriday!)).toBe(5);
+        } else expect(goodFriday).toBeUndefined();
+      }),
+    );
+  });
+
+  it('puts Koningsdag on 27 April, or on 26 April when the 27th is a Sunday, never on a Sunday', () => {
+    fc.assert(
+      fc.property(year, (y) => {
+        const kingsDay = dateOf(dutchPublicHolidays(y), 'Koningsdag')!;
+        const pad = String(y).padStart(4, '0');
+        const sunday27 = isoWeekday(`${pad}-04-27`) === 7;
+        expect(kingsDay).toBe(sunday27 ? `${pad}-04-26` : `${pad}-04-27`);
+        expect(isoWeekday(kingsDay)).not.toBe(7);
+      }),
+    );
+  });
+
+  it('keeps Bevrijdingsdag every year by default, and in lustrum years only when switched on', () => {
+    fc.assert(
+      fc.property(year, fc.boolean(), (y, lustrumOnly) => {
+        const liberation = dateOf(
+          dutchPublicHolidays(y, { liberationDayLustrumOnly: lustrumOnly }),
+          'Bevrijdingsdag',
+        );
+        const expected = !lustrumOnly || (y - 1945) % 5 === 0;
+        expect(isLustrumYear(y)).toBe((y - 1945) % 5 === 0);
+        expect(liberation).toBe(expected ? `${String(y).padStart(4, '0')}-05-05` : undefined);
+      }),
+    );
+  });
+
+  it('lists the fixed and Easter-based days, sorted, all in the year, nothing on Easter Sunday', () => {
+    fc.assert(
+      fc.property(year, options, (y, opts) => {
+        const dates = dutchPublicHolidays(y, opts).map((h) => h.date);
+        expect([...dates].sort()).toEqual(dates);
+        expect(dates.every((d) => Number(d.slice(0, 4)) === y)).toBe(true);
+        expect(dates).not.toContain(easterSunday(y));
+        const expected =
+          7 + (opts.goodFriday ? 1 : 0) + (!opts.liberationDayLustrumOnly || y % 5 === 0 ? 1 : 0);
+        expect(dates).toHaveLength(expected);
+      }),
+    );
+  });
+});
+
+describe('nextHolidays', () => {
+  it('lists the coming days off from a date, with closing days and without removed days', () => {
+    const next = nextHolidays('2026-04-01', 4, ['2026-04-30'], ['2026-04-27'], { goodFriday: true });
+    expect(next.map((h) => `${h.date} ${h.name.nl}`)).toEqual([
+      '2026-04-03 Goede Vrijdag',
+      '2026-04-06 Tweede Paasdag',
+      '2026-04-30 Sluitingsdag',
+      '2026-05-05 Bevrijdingsdag',
+    ]);
   });
 });

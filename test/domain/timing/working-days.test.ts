@@ -84,7 +84,14 @@ describe('addWorkingDays', () => {
 
   it('skips Koningsdag and the Easter and Whitsun Mondays', () => {
     expect(addWorkingDays('2026-04-24', 1, calendar)).toBe('2026-04-28'); // Fri → Tue, Mon 27 April is Koningsdag
-    expect(addWorkingDays('2026-04-02', 1, calendar)).toBe('2026-04-07'); // Thu → Tue: Good Friday, weekend, Easter Monday
+    expect(addWorkingDays('2026-04-03', 1, calendar)).toBe('2026-04-07'); // Fri → Tue: weekend, Easter Monday
+    // Goede Vrijdag is a working day by default (not in the Algemene termijnenwet)…
+    expect(addWorkingDays('2026-04-02', 1, calendar)).toBe('2026-04-03');
+    // …and a day off when the organisation switches it on.
+    const goodFriday = holidayCalendar('Europe/Amsterdam', { from: 2026, to: 2026 }, [], [], {
+      goodFriday: true,
+    });
+    expect(addWorkingDays('2026-04-02', 1, goodFriday)).toBe('2026-04-07');
     expect(addWorkingDays('2026-05-22', 1, calendar)).toBe('2026-05-26'); // Fri → Tue: Whit Monday
   });
 

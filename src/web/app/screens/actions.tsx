@@ -117,10 +117,34 @@ interface Counts {
   capped: string[];
 }
 
-export function statusText(i18n: I18n, a: Pick<Action, 'status' | 'statusReason'>): string {
+type CodedReason = Action['statusReasonCoded'];
+
+/**
+ * A reason the server gives as a code with params, in the reader's language through the
+ * dictionary (labels come as `{ nl, en }`); words without a code (a person's note, older rows)
+ * as they are, translated when the dictionary knows them.
+ */
+export function reasonText(i18n: I18n, coded: CodedReason | undefined, fallback: string | null): string {
+  if (!coded) return fallback ?? '';
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(coded.params)) {
+    params[name] =
+      value !== null && typeof value === 'object'
+        ? String((value as Record<string, unknown>)[i18n.lang] ?? '')
+        : String(value);
+  }
+  if (coded.code === 'reason.text')
+    return i18n.tOr(`reason.${params.text ?? ''}`, params.text ?? fallback ?? '');
+  return i18n.tOr(coded.code, coded.text, params);
+}
+
+export function statusText(
+  i18n: I18n,
+  a: Pick<Action, 'status' | 'statusReason'> & { statusReasonCoded?: CodedReason },
+): string {
   const status = i18n.tOr(`status.${a.status}`, a.status);
-  if (!a.statusReason) return status;
-  return `${status} – ${i18n.tOr(`reason.${a.statusReason}`, a.statusReason)}`;
+  if (!a.statusReason && !a.statusReasonCoded) return status;
+  return `${status} – ${reasonText(i18n, a.statusReasonCoded, a.statusReason)}`;
 }
 
 export function modeText(i18n: I18n, mode: string): string {
@@ -525,7 +549,7 @@ export function ActionTable({
           <StatusBadge action={a} />
           {a.error ? (
             <Text size="xs" c="red.9">
-              {a.error}
+              {reasonText(i18n, a.errorCoded, a.error)}
             </Text>
           ) : null}
         </Stack>,
@@ -980,7 +1004,9 @@ export function ActionDetail({ id }: { id: string }) {
             </PageHead>
             <Stack mb="md">
               <ActionButtons action={a} />
-              {a.error ? <ErrorText label={t('actions.error')} text={a.error} /> : null}
+              {a.error ? (
+                <ErrorText label={t('actions.error')} text={reasonText(i18n, a.errorCoded, a.error)} />
+              ) : null}
             </Stack>
             <Facts
               rows={[
@@ -1019,7 +1045,7 @@ export function ActionDetail({ id }: { id: string }) {
                 f.dateTime(e.at),
                 `${e.from ? tOr(`status.${e.from}`, e.from) : '∅'} → ${tOr(`status.${e.to}`, e.to)}`,
                 e.actor ?? t('none'),
-                e.note ?? '',
+                reasonText(i18n, e.noteCoded, e.note),
               ])}
             />
           </>

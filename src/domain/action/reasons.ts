@@ -1,0 +1,128 @@
+/**
+ * Reasons written on actions (why cancelled, waiting, failed; the note of each history step) as a
+ * code with parameters, so every reader gets them in their own language. The English sentence is
+ * stored too, for integrators and older readers; the UI renders the code through its dictionary
+ * (same codes, `reason.*` keys in src/web/app/dictionary.ts). A parameter that is a label is given
+ * in both languages (`{ nl, en }`); other parameters are plain text or numbers.
+ */
+
+export type ReasonLang = 'nl' | 'en';
+
+/** A label in both languages, as dossier types, fields and statuses have them. */
+export interface Label {
+  readonly nl: string;
+  readonly en: string;
+}
+
+export type ReasonParam = string | number | Label;
+
+export interface Reason {
+  readonly code: ReasonCode;
+  readonly params: Readonly<Record<string, ReasonParam>>;
+}
+
+type Params = Readonly<Record<string, ReasonParam>>;
+
+/** The sentence of each code in both languages; `{name}` is filled from the params. */
+export const REASON_TEXTS = {
+  'reason.text': { en: '{text}', nl: '{text}' },
+  'reason.stamped': { en: 'stamped', nl: 'aangemaakt' },
+  'reason.waitingForConditions': {
+    en: 'waiting until the conditions hold',
+    nl: 'wacht tot de voorwaarden kloppen',
+  },
+  'reason.conditionsHoldAgain': { en: 'the conditions hold again', nl: 'de voorwaarden kloppen weer' },
+  'reason.conditionsNoLongerHold': {
+    en: 'the conditions of the template no longer hold',
+    nl: 'de voorwaarden van het sjabloon kloppen niet meer',
+  },
+  'reason.statusNoLonger': { en: 'status is no longer {statuses}', nl: 'status is niet meer {statuses}' },
+  'reason.referenceChanged': {
+    en: 'the conditions of the template no longer hold after a change to the {dossierTypes}',
+    nl: 'de voorwaarden van het sjabloon kloppen niet meer na een wijziging van {dossierTypes}',
+  },
+  'reason.conditionsFailedAtDue': {
+    en: 'the conditions no longer held when it was due',
+    nl: 'de voorwaarden klopten niet meer toen het aan de beurt was',
+  },
+  'reason.dossierDeleted': { en: 'the dossier was deleted', nl: 'het dossier is verwijderd' },
+  'reason.rootGone': {
+    en: 'the dossier it was planned for is gone',
+    nl: 'het dossier waarvoor het gepland was bestaat niet meer',
+  },
+  'reason.dateMoved': {
+    en: '{field} changed to {value}; planned again',
+    nl: '{field} gewijzigd in {value}; opnieuw gepland',
+  },
+  'reason.referencedDateMoved': {
+    en: '{field} of the {dossierType} changed to {value}; planned again',
+    nl: '{field} van {dossierType} gewijzigd in {value}; opnieuw gepland',
+  },
+  'reason.movedAway': { en: 'moved to another {field}', nl: 'verplaatst naar een andere {field}' },
+  'reason.unlinked': { en: 'no longer linked to a {field}', nl: 'niet meer gekoppeld aan een {field}' },
+  'reason.withdrawn': { en: 'withdrawn: status set to {status}', nl: 'afgemeld: status gezet op {status}' },
+  'reason.expired': {
+    en: 'its end date passed before it was done',
+    nl: 'de einddatum is verstreken voordat het gedaan was',
+  },
+  'reason.skippedLate': {
+    en: 'skipped: it was more than {hours} hours late',
+    nl: 'overgeslagen: het was meer dan {hours} uur te laat',
+  },
+  'reason.notInCategory': {
+    en: 'the dossier is no longer in a category linked to the template',
+    nl: 'het dossier valt niet meer in een categorie die aan het sjabloon gekoppeld is',
+  },
+  'reason.cancelledByPerson': { en: 'cancelled by a person', nl: 'geannuleerd door een medewerker' },
+  'reason.markedDone': { en: 'marked done', nl: 'gereed gemeld' },
+  'reason.executedByHand': { en: 'executed by hand', nl: 'met de hand uitgevoerd' },
+  'reason.mailRefused': {
+    en: 'The mail server refused the e-mail: {reply}',
+    nl: 'De mailserver heeft de e-mail geweigerd: {reply}',
+  },
+} as const satisfies Record<string, Label>;
+
+export type ReasonCode = keyof typeof REASON_TEXTS;
+
+export function isReasonCode(code: string): code is ReasonCode {
+  return Object.prototype.hasOwnProperty.call(REASON_TEXTS, code);
+}
+
+/** A reason with its parameters. */
+export function reason(code: ReasonCode, params: Params = {}): Reason {
+  return { code, params };
+}
+
+/** A sentence that has no code of its own (a person's words, a row written before codes): kept as text. */
+export function textReason(text: string): Reason {
+  return { code: 'reason.text', params: { text } };
+}
+
+function paramText(value: ReasonParam | undefined, lang: ReasonLang): string {
+  if (value === undefined) return '';
+  return typeof value === 'object' ? value[lang] : String(value);
+}
+
+/** The sentence of a reason in a language; an unknown code reads as its `text` parameter or the code. */
+export function reasonText(r: { code: string; params: Params }, lang: ReasonLang = 'en'): string {
+  if (!isReasonCode(r.code)) return paramText(r.params.text, lang) || r.code;
+  return REASON_TEXTS[r.code][lang].replace(/\{(\w+)\}/g, (_, name: string) =>
+    paramText(r.params[name], lang),
+  );
+}
+
+/** A reason as stored (text, and code and params since migration 010); text-only rows get `reason.text`. */
+export function storedReason(code: string | null, params: unknown, text: string | null): Reason | null {
+  if (code !== null && isReasonCode(code)) {
+    return { code, params: (params && typeof params === 'object' ? params : {}) as Params };
+  }
+  return text === null ? null : textReason(text);
+}
+
+/** A list of labels joined with "or" / "of". */
+export function orLabels(labels: readonly Label[]): Label {
+  return {
+    nl: labels.map((l) => l.nl).join(' of '),
+    en: labels.map((l) => l.en).join(' or '),
+  };
+}
