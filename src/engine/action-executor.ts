@@ -179,7 +179,10 @@ export class ActionExecutor {
             });
             external.set(a.id, { kind: 'done', result: { webhookStatus: r.status } });
           } catch (error) {
-            external.set(a.id, { kind: 'error', message: coerceError(error).message, retry: true });
+            // A refused (internal) address or an unopenable secret is a configuration problem a
+            // person must fix: failed at once. Anything else (5xx, timeout, network) is retried.
+            const e = coerceError(error);
+            external.set(a.id, { kind: 'error', message: e.message, retry: e.code !== 'configuration' });
           } finally {
             open.delete(a.id);
           }
