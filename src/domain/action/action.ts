@@ -13,6 +13,7 @@
  *   done ──(its e-mail was refused by the mail server)──► failed
  */
 import type { ExecutionMode } from '../template/action-template.js';
+import { type BackoffPolicy, backoffStep } from '../backoff.js';
 
 export const ACTION_STATUSES = [
   'waiting',
@@ -107,7 +108,10 @@ export interface ActionHistoryEntry {
   readonly note: string | null;
 }
 
+/** How automatic actions back off: from 30 s, doubling, at most 6 hours (no jitter: one due time). */
+export const ACTION_BACKOFF: BackoffPolicy = { baseMs: 30_000, maxMs: 6 * 3_600_000 };
+
 /** Retry delay after the n-th failed attempt: exponential from 30 s, capped at 6 hours. */
 export function retryDelayMs(attempt: number): number {
-  return Math.min(30_000 * 2 ** Math.max(0, attempt - 1), 6 * 3_600_000);
+  return backoffStep(attempt, ACTION_BACKOFF);
 }
