@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import './fastify-types.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypedApp } from './fastify-types.js';
 import type { Werkflow } from '../engine/werkflow.js';
 import { installErrorHandler } from './error-handler.js';
 import { maskWebhookSecrets } from '../engine/webhook-secrets.js';
@@ -30,7 +31,7 @@ export interface ServerOptions {
 }
 
 /** Route modules, each `(app, werkflow) => void`; one place lists them all. */
-export type RouteModule = (app: FastifyInstance, werkflow: Werkflow) => void;
+export type RouteModule = (app: TypedApp, werkflow: Werkflow) => void;
 const ROUTES: RouteModule[] = [
   dossierTypeRoutes,
   dossierRoutes,
@@ -101,6 +102,7 @@ export async function buildServer(werkflow: Werkflow, options: ServerOptions = {
     app.swagger(),
   );
   healthRoutes(app, werkflow, { metricsToken: options.metricsToken ?? null });
-  for (const routes of ROUTES) routes(app, werkflow);
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  for (const routes of ROUTES) routes(typed, werkflow);
   return app;
 }

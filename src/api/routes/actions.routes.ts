@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { TypedApp } from '../fastify-types.js';
 import {
   ACTION_STATUSES,
   type Action,
@@ -56,7 +56,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }) {
 }
 
 /** Actions: the to-do list and what people do with it. */
-export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+export function actionRoutes(app: TypedApp, werkflow: Werkflow): void {
   const service = werkflow.actions;
   app.get(
     '/api/actions',
@@ -90,7 +90,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const q = request.query as Record<string, string | boolean | number | undefined>;
+      const q = request.query;
       const limit = Number(q.limit ?? 100);
       const statuses = typeof q.status === 'string' ? (q.status.split(',') as ActionStatus[]) : undefined;
       const unknown = statuses?.find((s) => !ACTION_STATUSES.includes(s));
@@ -141,7 +141,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Ref('Action'), ...errorResponses },
       },
     },
-    async (request) => actionBody(await service.get((request.params as { id: string }).id)),
+    async (request) => actionBody(await service.get(request.params.id)),
   );
   app.get(
     '/api/actions/:id/preview',
@@ -155,7 +155,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Unknown(), ...errorResponses },
       },
     },
-    async (request) => service.preview((request.params as { id: string }).id),
+    async (request) => service.preview(request.params.id),
   );
   app.post(
     '/api/actions/:id/execute',
@@ -169,8 +169,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Ref('Action'), ...errorResponses },
       },
     },
-    async (request) =>
-      actionBody(await service.execute((request.params as { id: string }).id, enginePrincipal(request))),
+    async (request) => actionBody(await service.execute(request.params.id, enginePrincipal(request))),
   );
   app.post(
     '/api/actions/:id/complete',
@@ -188,13 +187,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) =>
-      actionBody(
-        await service.complete(
-          (request.params as { id: string }).id,
-          enginePrincipal(request),
-          (request.body as { note?: string } | undefined)?.note,
-        ),
-      ),
+      actionBody(await service.complete(request.params.id, enginePrincipal(request), request.body?.note)),
   );
   app.post(
     '/api/actions/:id/reschedule',
@@ -211,11 +204,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     },
     async (request) =>
       actionBody(
-        await service.reschedule(
-          (request.params as { id: string }).id,
-          Date.parse((request.body as { dueAt: string }).dueAt),
-          enginePrincipal(request),
-        ),
+        await service.reschedule(request.params.id, Date.parse(request.body.dueAt), enginePrincipal(request)),
       ),
   );
   app.post(
@@ -232,12 +221,6 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) =>
-      actionBody(
-        await service.cancel(
-          (request.params as { id: string }).id,
-          enginePrincipal(request),
-          (request.body as { reason?: string } | undefined)?.reason,
-        ),
-      ),
+      actionBody(await service.cancel(request.params.id, enginePrincipal(request), request.body?.reason)),
   );
 }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { TypedApp } from '../fastify-types.js';
 import { WerkflowError } from '../../domain/errors.js';
 import { isStorableText } from '../../domain/dossier.js';
 import type { Werkflow } from '../../engine/werkflow.js';
@@ -31,7 +32,7 @@ function ifMatch(request: FastifyRequest, required: boolean): number | undefined
   return Number(m[1]);
 }
 
-export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+export function dossierRoutes(app: TypedApp, werkflow: Werkflow): void {
   const service = werkflow.dossiers;
 
   app.post(
@@ -52,8 +53,8 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const { type } = request.params as { type: string };
-      const body = request.body as { data: unknown; externalId?: string };
+      const { type } = request.params;
+      const body = request.body;
       const dossier = await service.create(
         type,
         { data: body.data, externalId: body.externalId ?? null },
@@ -90,8 +91,8 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const { type } = request.params as { type: string };
-      const query = request.query as Record<string, string | undefined>;
+      const { type } = request.params;
+      const query = request.query;
       const limit = Number(query.limit ?? 100);
       const fields: Record<string, string> = {};
       for (const [k, v] of Object.entries(query))
@@ -123,7 +124,7 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const { type, id } = request.params as { type: string; id: string };
+      const { type, id } = request.params;
       const dossier = await service.get(type, id);
       return reply.header('ETag', `"${dossier.version}"`).send(dossierBody(dossier));
     },
@@ -145,15 +146,9 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const { type, id } = request.params as { type: string; id: string };
+      const { type, id } = request.params;
       const version = ifMatch(request, true)!;
-      const dossier = await service.patch(
-        type,
-        id,
-        (request.body as { data: unknown }).data,
-        version,
-        actorOf(request),
-      );
+      const dossier = await service.patch(type, id, request.body.data, version, actorOf(request));
       return reply.header('ETag', `"${dossier.version}"`).send(dossierBody(dossier));
     },
   );
@@ -170,9 +165,9 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const { type, id } = request.params as { type: string; id: string };
+      const { type, id } = request.params;
       await service.delete(type, id, ifMatch(request, false), actorOf(request));
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
@@ -207,8 +202,8 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const { type, id } = request.params as { type: string; id: string };
-      const query = request.query as { cursor?: string; limit?: number };
+      const { type, id } = request.params;
+      const query = request.query;
       const limit = query.limit ?? 100;
       const dossierType = service.typeOf(type);
       const decoded = decodeCursor(query.cursor);
@@ -259,10 +254,10 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const { type, externalId } = request.params as { type: string; externalId: string };
+      const { type, externalId } = request.params;
       const result = await service.upsertByExternalId(
         type,
-        [{ externalId, data: (request.body as { data: Record<string, unknown> }).data }],
+        [{ externalId, data: request.body.data }],
         actorOf(request),
       );
       const dossier = await service.get(type, result.ids[0]!);
@@ -305,12 +300,8 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const { type } = request.params as { type: string };
-      return service.upsertByExternalId(
-        type,
-        (request.body as { items: { externalId: string; data: Record<string, unknown> }[] }).items,
-        actorOf(request),
-      );
+      const { type } = request.params;
+      return service.upsertByExternalId(type, request.body.items, actorOf(request));
     },
   );
 }

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { TypedApp } from '../fastify-types.js';
 import { WerkflowError } from '../../domain/errors.js';
 import { SandboxClock, parseDuration } from '../../engine/clock.js';
+import type { CalendarSettings } from '../../engine/calendar.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { errorResponses } from '../schemas.js';
 import { actorOf } from '../request-context.js';
@@ -42,8 +43,13 @@ const CalendarBody = Type.Object({
   }),
 });
 
+/** The calendar settings as the API answers them. */
+function calendarBody(s: CalendarSettings) {
+  return { ...s, extraHolidays: [...s.extraHolidays], removedHolidays: [...s.removedHolidays] };
+}
+
 /** Organisation calendar (time zone, working days) and the sandbox clock. */
-export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+export function systemRoutes(app: TypedApp, werkflow: Werkflow): void {
   app.get(
     '/api/settings/calendar',
     {
@@ -54,7 +60,7 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: CalendarBody },
       },
     },
-    async () => werkflow.calendar.settings(),
+    async () => calendarBody(await werkflow.calendar.settings()),
   );
   app.put(
     '/api/settings/calendar',
@@ -68,9 +74,9 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const body = request.body as { timeZone: string; extraHolidays: string[]; removedHolidays: string[] };
+      const body = request.body;
       await werkflow.calendar.save(body);
-      return werkflow.calendar.settings();
+      return calendarBody(await werkflow.calendar.settings());
     },
   );
   app.get(
@@ -96,8 +102,7 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: WebhookSettingsBody, ...errorResponses },
       },
     },
-    async (request) =>
-      werkflow.webhooks.save(request.body as { allowedHosts: string[] }, actorOf(request) ?? 'api'),
+    async (request) => werkflow.webhooks.save(request.body, actorOf(request) ?? 'api'),
   );
   app.get(
     '/api/settings/digest',
@@ -122,11 +127,7 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: DigestSettingsBody, ...errorResponses },
       },
     },
-    async (request) =>
-      werkflow.digest.saveSettings(
-        request.body as { enabled: boolean; time: string },
-        actorOf(request) ?? 'api',
-      ),
+    async (request) => werkflow.digest.saveSettings(request.body, actorOf(request) ?? 'api'),
   );
   app.get(
     '/api/auth/me/digest',
@@ -152,11 +153,7 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: DigestPreferenceBody, ...errorResponses },
       },
     },
-    async (request) =>
-      werkflow.digest.savePreference(
-        principalOf(request).user.id,
-        request.body as { enabled: boolean; language: 'nl' | 'en' },
-      ),
+    async (request) => werkflow.digest.savePreference(principalOf(request).user.id, request.body),
   );
   app.get(
     '/api/sandbox',
@@ -204,7 +201,7 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       }
       let ms: number;
       try {
-        ms = parseDuration((request.body as { duration: string }).duration);
+        ms = parseDuration(request.body.duration);
       } catch (error) {
         throw new WerkflowError('validation_failed', (error as Error).message, { path: 'duration' });
       }
