@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -66,6 +67,8 @@ export async function buildServer(werkflow: Werkflow, options: ServerOptions = {
     reply.header('x-request-id', request.id);
   });
   installErrorHandler(app);
+  // Parses the Cookie header (request.cookies) before the auth hook reads the session cookie.
+  await app.register(cookie);
   // Before any route: refuses routes without a permission at start-up, checks rights per request.
   installAuth(app, werkflow);
   // Webhook signing secrets never leave the server: every answer carries a mask instead.
