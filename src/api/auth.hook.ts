@@ -55,23 +55,9 @@ export const PUBLIC_ROUTE_PREFIXES: readonly string[] = ['/api/docs'];
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Reads one cookie from the Cookie header (RFC 6265 syntax; no @fastify/cookie needed). */
+/** Reads one cookie of the request (parsed by @fastify/cookie, registered in buildServer). */
 export function readCookie(request: FastifyRequest, name: string): string | undefined {
-  const header = request.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() !== name) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
+  return request.cookies?.[name];
 }
 
 /** Whether cookies must be `Secure`: behind https, or when WERKFLOW_COOKIE_SECURE=true. */
@@ -90,22 +76,24 @@ export function setSessionCookie(
   secret: string,
   maxAgeMs: number,
 ): void {
-  const parts = [
-    `${SESSION_COOKIE}=${encodeURIComponent(secret)}`,
-    'Path=/',
-    'HttpOnly',
-    'SameSite=Lax',
-    `Max-Age=${Math.floor(maxAgeMs / 1000)}`,
-  ];
-  if (secureCookies(request)) parts.push('Secure');
-  reply.header('Set-Cookie', parts.join('; '));
+  reply.setCookie(SESSION_COOKIE, secret, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    maxAge: Math.floor(maxAgeMs / 1000),
+    secure: secureCookies(request),
+  });
 }
 
 /** Removes the session cookie from the browser. */
 export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
-  const parts = [`${SESSION_COOKIE}=`, 'Path=/', 'HttpOnly', 'SameSite=Lax', 'Max-Age=0'];
-  if (secureCookies(request)) parts.push('Secure');
-  reply.header('Set-Cookie', parts.join('; '));
+  reply.clearCookie(SESSION_COOKIE, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    maxAge: 0,
+    secure: secureCookies(request),
+  });
 }
 
 /** The authenticated principal of a request, or a 401 when there is none. */

@@ -1,3 +1,11 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import type { Permission } from '../domain/permissions.js';
 
 declare module 'fastify' {
@@ -6,3 +14,15 @@ declare module 'fastify' {
     permission?: Permission;
   }
 }
+
+/**
+ * The server as route modules see it: request body, query and params typed from the route's
+ * TypeBox schemas (@fastify/type-provider-typebox), so handlers need no casts.
+ */
+export type TypedApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import './fastify-types.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypedApp } from './fastify-types.js';
 import type { Werkflow } from '../engine/werkflow.js';
 import { installErrorHandler } from './error-handler.js';
 import { maskWebhookSecrets } from '../engine/webhook-secrets.js';
@@ -30,7 +32,7 @@ export interface ServerOptions {
 }
 
 /** Route modules, each `(app, werkflow) => void`; one place lists them all. */
-export type RouteModule = (app: FastifyInstance, werkflow: Werkflow) => void;
+export type RouteModule = (app: TypedApp, werkflow: Werkflow) => void;
 const ROUTES: RouteModule[] = [
   dossierTypeRoutes,
   dossierRoutes,
@@ -65,6 +67,8 @@ export async function buildServer(werkflow: Werkflow, options: ServerOptions = {
     reply.header('x-request-id', request.id);
   });
   installErrorHandler(app);
+  // Parses the Cookie header (request.cookies) before the auth hook reads the session cookie.
+  await app.register(cookie);
   // Before any route: refuses routes without a permission at start-up, checks rights per request.
   installAuth(app, werkflow);
   // Webhook signing secrets never leave the server: every answer carries a mask instead.
@@ -101,6 +105,7 @@ export async function buildServer(werkflow: Werkflow, options: ServerOptions = {
     app.swagger(),
   );
   healthRoutes(app, werkflow, { metricsToken: options.metricsToken ?? null });
-  for (const routes of ROUTES) routes(app, werkflow);
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  for (const routes of ROUTES) routes(typed, werkflow);
   return app;
 }

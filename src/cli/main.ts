@@ -159,6 +159,8 @@ async function openSandbox(opts: { dataDir: string; preset?: string }, log: Logg
 function startScheduler(werkflow: Werkflow): void {
   // With SQLite one process owns the database, so actions left running by a crash are ours to retry.
   werkflow.scheduler.start({ recoverAll: werkflow.store.adapter.name === 'sqlite' });
+  // The daily digest goes out from the processes that execute actions (once a day in all).
+  werkflow.digest.start();
 }
 
 async function seed(werkflow: Werkflow, count: number): Promise<void> {
@@ -262,6 +264,7 @@ program
           'Sandbox mode: a copy of your database and a clock you move with `werkflow clock advance 3d`.',
         );
       }
+      werkflow.publicUrl = process.env.WERKFLOW_PUBLIC_URL ?? address;
       if (opts.scheduler) startScheduler(werkflow);
       if (opts.demo || opts.sandbox) await startMailViewer(werkflow, address, log);
       if (opts.scheduler) await werkflow.email.startMailer();
@@ -301,6 +304,9 @@ program
         console.log(
           `Executed ${r.executed} actions; ${r.markedDue} became due for a person; ${r.expired} expired; ${r.swept} recovered from a stopped worker.`,
         );
+        const digest = await werkflow.digest.runDue();
+        if (digest && digest.sent.length > 0)
+          console.log(`Daily digest of ${digest.day}: ${digest.sent.length} e-mails queued.`);
         const inDoubt = await werkflow.email.mailer.sweep();
         const mail = await werkflow.email.mailer.runUntilIdle();
         console.log(

@@ -449,7 +449,12 @@ export class ActionEngine {
     return typeof value === 'string' && def.categories.includes(value);
   }
 
-  private resolveAssignee(
+  /**
+   * Who an assignee rule names for a dossier: a user, a team, or the user or team field a
+   * (reference) path ends in. The path's dossiers must be in `graph`. Also the responsible of a
+   * created task (src/effects/create-task.ts).
+   */
+  resolveAssignee(
     rule: AssigneeRule,
     dossier: Dossier,
     graph: DossierGraph,

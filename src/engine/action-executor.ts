@@ -4,11 +4,11 @@ import { type Action, type ActionStatus, retryDelayMs } from '../domain/action/a
 import { alwaysHolds, evaluateCondition, referencePaths } from '../domain/condition/index.js';
 import type { Dossier } from '../domain/dossier.js';
 import type { DossierTypeCatalog } from '../domain/dossier-type.js';
-import { WerkflowError, coerceError } from '../domain/errors.js';
-import { type Effect, type TemplateDefinition, reminderEmail } from '../domain/template/action-template.js';
+import { coerceError } from '../domain/errors.js';
+import type { Effect, TemplateDefinition } from '../domain/template/action-template.js';
 import { effectiveCondition } from '../domain/template/template-index.js';
-import { addLocalDays } from '../domain/timing/index.js';
 import type { PickedAction } from '../store/action.repository.js';
+import { EFFECTS, applyEffect } from '../effects/index.js';
 import type { Db, Store } from '../store/database.js';
 import type { ActionEngine } from './action-engine.js';
 import { withoutChanged } from './action-engine.js';
@@ -77,16 +77,7 @@ function notesOf(result: unknown): string | undefined {
 }
 
 /** Effects that cannot fail once their inputs are loaded: no savepoint needed around them. */
-const SAFE_EFFECTS = new Set<Effect['type']>(['none']);
-
-function localDate(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(ms);
-}
+const SAFE_EFFECTS = new Set((Object.keys(EFFECTS) as Effect['type'][]).filter((type) => EFFECTS[type].safe));
 
 /**
  * Executes claimed actions: re-checks conditions, performs the effect inside the transaction
@@ -181,7 +172,10 @@ export class ActionExecutor {
             });
             external.set(a.id, { kind: 'done', result: { webhookStatus: r.status } });
           } catch (error) {
-            external.set(a.id, { kind: 'error', message: coerceError(error).message, retry: true });
+            // A refused (internal) address or an unopenable secret is a configuration problem a
+            // person must fix: failed at once. Anything else (5xx, timeout, network) is retried.
+            const e = coerceError(error);
+            external.set(a.id, { kind: 'error', message: e.message, retry: e.code !== 'configuration' });
           } finally {
             open.delete(a.id);
           }
@@ -446,6 +440,7 @@ export class ActionExecutor {
     });
   }
 
+  /** Performs the effect through its handler in src/effects/ (one file per effect type). */
   private async applyEffect(
     db: Db,
     action: Action,
@@ -454,94 +449,19 @@ export class ActionExecutor {
     graph: DossierGraph,
     actor: string,
   ): Promise<unknown> {
-    const effect = def.effect;
-    switch (effect.type) {
-      case 'none':
-        return null;
-      case 'webhook':
-        return null; // called before the transaction (see run)
-      case 'sendEmail': {
-        if (!this.email)
-          throw new WerkflowError(
-            'configuration',
-            'E-mail is not set up in this Werkflow: add a mailbox under Settings → Mailboxes.',
-          );
-        // A reminder sends its own e-mail template to its own recipients, where it has them.
-        const r = await this.email.enqueue(db, {
-          actionId: action.id,
-          effect:
-            action.kind === 'reminder' && def.reminder
-              ? { ...effect, ...reminderEmail(def.reminder) }
-              : effect,
-          dossier,
-        });
-        return {
-          outboxId: r.outboxId,
-          to: r.to,
-          subject: r.subject,
-          ...(r.notes && r.notes.length > 0 ? { notes: r.notes } : {}),
-        };
-      }
-      case 'setStatus':
-      case 'setField': {
-        const data =
-          effect.type === 'setStatus' ? { status: effect.status } : { [effect.field]: effect.value };
-        const updated = await this.dossierService.patch(
-          dossier.type,
-          dossier.id,
-          data,
-          dossier.version,
-          actor,
-          db,
-        );
-        graph.add([updated]);
-        return { dossierVersion: updated.version };
-      }
-      case 'createTask': {
-        const taskType = this.catalog().get('task');
-        if (!taskType)
-          throw new WerkflowError('configuration', 'There is no dossier type "task" to create the task in.');
-        const calendar = await this.engine.calendar();
-        const data: Record<string, unknown> = {
-          taskType: effect.taskType,
-          description: effect.description,
-          plannedFinishDate: addLocalDays(
-            localDate(this.clock.now(), calendar.timeZone),
-            effect.plannedInDays,
-          ),
-          finished: false,
-        };
-        // Link the task to this dossier where the task type has a reference to its type.
-        for (const f of taskType.fields) {
-          if (f.kind === 'reference' && f.refType === dossier.type) data[f.key] = dossier.id;
-          if (f.kind === 'reference' && f.refType === 'contact' && typeof dossier.data.contact === 'string')
-            data[f.key] ??= dossier.data.contact;
-        }
-        const r = effect.responsible;
-        if (r.type === 'user') data.responsibleUser = r.userId;
-        if (r.type === 'team') data.responsibleTeam = r.teamId;
-        if (r.type === 'field') {
-          const v = dossier.data[r.path];
-          if (typeof v === 'string') data.responsibleUser = v;
-        }
-        const task = await this.dossierService.create('task', { data }, actor, db);
-        return { createdDossier: { type: 'task', id: task.id } };
-      }
-      case 'createDossier': {
-        const data: Record<string, unknown> = {};
-        for (const [key, mapping] of Object.entries(effect.fields)) {
-          if ('value' in mapping) data[key] = mapping.value;
-          else if (mapping.from === 'id') data[key] = dossier.id;
-          else {
-            const segments = mapping.from.split('.');
-            const chain = segments.slice(0, -1);
-            await graph.preload([dossier], [chain]);
-            data[key] = graph.follow(dossier, chain)?.data[segments[segments.length - 1]!] ?? null;
-          }
-        }
-        const created = await this.dossierService.create(effect.dossierType, { data }, actor, db);
-        return { createdDossier: { type: effect.dossierType, id: created.id } };
-      }
-    }
+    return applyEffect(def.effect, {
+      db,
+      action,
+      def,
+      dossier,
+      actor,
+      now: this.clock.now(),
+      catalog: this.catalog(),
+      graph,
+      dossiers: this.dossierService,
+      email: this.email,
+      calendar: () => this.engine.calendar(),
+      resolveAssignee: (rule, root) => this.engine.resolveAssignee(rule, root, graph),
+    });
   }
 }

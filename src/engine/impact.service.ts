@@ -1,4 +1,5 @@
 import type { Action, ActionStatus } from '../domain/action/action.js';
+import { type Reason, reason, reasonText } from '../domain/action/reasons.js';
 import type { Clock } from '../domain/clock.js';
 import { referencePaths } from '../domain/condition/index.js';
 import type { Dossier } from '../domain/dossier.js';
@@ -68,7 +69,7 @@ const OPEN: readonly ActionStatus[] = ['waiting', 'pending', 'due'];
 
 interface Plan {
   readonly report: ImpactReport;
-  readonly cancels: { id: string; from: ActionStatus; reason: string }[];
+  readonly cancels: { id: string; from: ActionStatus; reason: string | Reason }[];
   readonly moves: VersionMove[];
 }
 
@@ -88,9 +89,10 @@ function outcomes() {
     ...(newDueAt !== undefined ? { newDueAt: iso(newDueAt) } : {}),
     reason,
   });
-  const cancel = (a: Action, reason: string) => {
+  // A coded reason is stored as its code (shown in the reader's language); the sample reads its English.
+  const cancel = (a: Action, reason: string | Reason) => {
     cancels.push({ id: a.id, from: a.status, reason });
-    cancelled.push(sample(a, reason));
+    cancelled.push(sample(a, typeof reason === 'string' ? reason : reasonText(reason)));
   };
   return { cancels, moves, cancelled, kept, retimed, sample, cancel };
 }
@@ -306,8 +308,8 @@ export class ImpactService {
     const before = open.filter((a) => !fresh.has(a.id));
     const outside = new Set(input.outside.map((a) => a.id));
     const { cancels, moves, cancelled, kept, retimed, sample, cancel } = outcomes();
-    // The words explain.service.ts recognises as "outside the linked categories".
-    const OUTSIDE = 'the dossier is no longer in a category linked to the template';
+    // Its English words are the ones explain.service.ts recognises as "outside the linked categories".
+    const OUTSIDE = reason('reason.notInCategory');
     if (input.pending === 'move') {
       for (const a of before) if (outside.has(a.id)) cancel(a, OUTSIDE);
       await this.planMove(

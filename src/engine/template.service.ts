@@ -29,7 +29,6 @@ import {
   type TemplateChange,
   impactCounts,
 } from './impact.service.js';
-import { reason } from '../domain/action/reasons.js';
 
 /** The right a template's execution mode needs (Coachview: module "Automatische workflow"). */
 export function permissionForMode(mode: ExecutionMode): Permission {

@@ -83,7 +83,8 @@ class CallError extends Error {
  * Calls webhooks: POST JSON, signed with HMAC-SHA256 over the body (header
  * `X-Werkflow-Signature: sha256=<hex>`), with the action id as `Idempotency-Key` so a receiver
  * can drop the second delivery if a crash or a retry makes us call twice. 2xx is success;
- * anything else throws, and the executor retries with back-off.
+ * anything else throws, and the executor retries with back-off — except a refused address, which
+ * throws a `configuration` error that fails the action at once (retrying cannot change it).
  *
  * The address is checked after DNS resolution, and the connection goes to the address that was
  * checked (no second lookup a DNS rebinding could answer differently); redirects (307/308 only:
@@ -140,6 +141,13 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookPort 
               : new CallError('network', `could not be reached: ${(error as Error).message}`);
         options.observer?.called?.('error', performance.now() - started);
         options.observer?.failed?.(failure.reason);
+        // A refused address stays refused until an administrator allow-lists it: trying again
+        // cannot help, so the action fails at once (code `configuration`, see the executor).
+        if (failure.reason === 'refused')
+          throw new WerkflowError('configuration', `The webhook ${url} ${failure.message}.`, {
+            cause: error,
+            params: { url },
+          });
         throw new WerkflowError(
           'invalid_state',
           `The webhook ${url} ${failure.message}. It will be retried.`,

@@ -35,6 +35,7 @@ import { type Logger, LoopHealth, type LoopName, Metrics, silentLogger } from '.
 import { MIGRATIONS } from '../store/migrations/index.js';
 import { schemaVersion } from '../store/migrator.js';
 import { coerceError } from '../domain/errors.js';
+import { DigestService } from './digest.service.js';
 
 export interface WerkflowOptions extends StoreConfig {
   readonly clock?: Clock;
@@ -96,6 +97,13 @@ export class Werkflow {
   readonly email: EmailService;
   /** Which internal hosts webhooks may call. */
   readonly webhooks: WebhookSettingsService;
+  /** The daily digest of failed actions and mails in doubt (started with the scheduler). */
+  readonly digest: DigestService;
+  /**
+   * Where links in e-mails Werkflow writes itself (the daily digest) point: WERKFLOW_PUBLIC_URL,
+   * else the address `serve` listens on.
+   */
+  publicUrl: string = process.env.WERKFLOW_PUBLIC_URL ?? 'http://localhost:3000';
   /** Structured log of the background loops (pino in `serve`/`worker`). */
   readonly log: Logger;
   /** Prometheus series (`GET /metrics`). */
@@ -255,6 +263,17 @@ export class Werkflow {
     this.templates.audit = (db, e) => this.audit.record(db, e);
     this.actions.audit = (db, e) => this.audit.record(db, e);
     this.email.audit = (e, db) => this.audit.record(db ?? store.db, e);
+    this.digest = new DigestService({
+      store,
+      clock,
+      calendar: this.calendar,
+      engine: this.engine,
+      email: this.email,
+      users: this.dossiers.users,
+      audit: this.audit,
+      log: logger,
+      publicUrl: () => this.publicUrl,
+    });
   }
 
   /** Opens (and migrates) the database, installing `options.preset` into an empty one. */
@@ -449,6 +468,7 @@ export class Werkflow {
 
   async close(): Promise<void> {
     await this.auth.whenIdle();
+    await this.digest.stop();
     await this.scheduler.stop();
     await this.email.close();
     await this.store.close();

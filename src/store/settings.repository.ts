@@ -17,4 +17,32 @@ export class SettingsRepository {
       .onConflict((oc) => oc.column('key').doUpdateSet({ value: json }))
       .execute();
   }
+
+  /**
+   * Writes `key` only when it is not there yet; true when this call wrote it. Two writers at
+   * once (two workers): `ON CONFLICT DO NOTHING` makes the second wait for the first and then
+   * write nothing, on both databases — a claim that holds across processes and restarts.
+   */
+  async insertIfAbsent(key: string, value: unknown, db: Db = this.store.db): Promise<boolean> {
+    const json = this.store.adapter.toJson(value) as string;
+    const inserted = await db
+      .insertInto('settings')
+      .values({ key, value: json })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .returning('key')
+      .executeTakeFirst();
+    return inserted !== undefined;
+  }
+
+  /** The entry with the greatest key starting with `prefix` (no `%` or `_` in it; keys ending in ISO dates). */
+  async last<T>(prefix: string, db: Db = this.store.db): Promise<{ key: string; value: T } | undefined> {
+    const row = await db
+      .selectFrom('settings')
+      .select(['key', 'value'])
+      .where('key', 'like', `${prefix}%`)
+      .orderBy('key', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? { key: row.key, value: this.store.adapter.fromJson<T>(row.value) } : undefined;
+  }
 }

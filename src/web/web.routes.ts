@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { TypedApp } from '../api/fastify-types.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { Werkflow } from '../engine/werkflow.js';
 
@@ -93,7 +94,7 @@ async function send(reply: FastifyReply, kind: keyof Assets, type: string) {
 
 const options = { config: { permission: 'public' as const }, schema: { hide: true } };
 
-export function webRoutes(app: FastifyInstance, _werkflow: Werkflow): void {
+export function webRoutes(app: TypedApp, _werkflow: Werkflow): void {
   void loadAssets().catch((error: unknown) => app.log.error({ err: error }, 'bundling the web UI failed'));
   app.get('/', options, (_request, reply) => send(reply, 'html', 'text/html; charset=utf-8'));
   app.get('/app.js', options, (_request, reply) => send(reply, 'js', 'text/javascript; charset=utf-8'));

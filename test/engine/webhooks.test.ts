@@ -253,7 +253,15 @@ describe.each(BACKENDS)('webhook actions on $name', (backend) => {
     await wf.scheduler.tick();
     expect(received).toEqual([]);
     const after = await wf.actions.get(action.id);
+    // Failed at once with the reason, not retried like a 5xx: trying again cannot help.
+    expect(after.status).toBe('failed');
+    expect(after.attempts).toBe(1);
     expect(after.error).toMatch(/internal address 127\.0\.0\.1; an administrator can allow the host/);
+    expect(after.error).not.toMatch(/retried/);
+    clock.advance(DAY);
+    await wf.scheduler.tick();
+    expect(received).toEqual([]);
+    expect((await wf.actions.get(action.id)).status).toBe('failed');
     expect(await wf.metrics.text()).toContain('werkflow_webhook_errors_total{reason="refused"} 1');
   });
 

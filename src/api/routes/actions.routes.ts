@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { type Reason, reasonText } from '../../domain/action/reasons.js';
 import { type Lang, languageOf } from '../../domain/template/explain-text.js';
+import type { TypedApp } from '../fastify-types.js';
 import {
   ACTION_STATUSES,
   type Action,
@@ -137,7 +138,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }, request: Fas
 }
 
 /** Actions: the to-do list and what people do with it. */
-export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+export function actionRoutes(app: TypedApp, werkflow: Werkflow): void {
   const service = werkflow.actions;
   /** The filters every list, count and tab shares (query string → repository filter). */
   async function selection(request: FastifyRequest, tab: Tab | undefined): Promise<ActionCountFilter> {
@@ -234,7 +235,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const q = request.query as { limit?: number; cursor?: string; tab?: Tab };
+      const q = request.query;
       const limit = Number(q.limit ?? 100);
       const selected = await selection(request, q.tab);
       const filter = { ...selected, after: decodeCursor(q.cursor), limit: limit + 1 };
@@ -431,8 +432,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Ref('Action'), ...errorResponses },
       },
     },
-    async (request) =>
-      (await withNames([await service.get((request.params as { id: string }).id)], request))[0],
+    async (request) => (await withNames([await service.get(request.params.id)], request))[0],
   );
   app.get(
     '/api/actions/:id/preview',
@@ -446,7 +446,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Unknown(), ...errorResponses },
       },
     },
-    async (request) => service.preview((request.params as { id: string }).id),
+    async (request) => service.preview(request.params.id),
   );
   app.post(
     '/api/actions/:id/execute',
@@ -461,10 +461,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) =>
-      actionBody(
-        await service.execute((request.params as { id: string }).id, enginePrincipal(request)),
-        request,
-      ),
+      actionBody(await service.execute(request.params.id, enginePrincipal(request)), request),
   );
   app.post(
     '/api/actions/:id/complete',
@@ -483,11 +480,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     },
     async (request) =>
       actionBody(
-        await service.complete(
-          (request.params as { id: string }).id,
-          enginePrincipal(request),
-          (request.body as { note?: string } | undefined)?.note,
-        ),
+        await service.complete(request.params.id, enginePrincipal(request), request.body?.note),
         request,
       ),
   );
@@ -510,16 +503,11 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const body = request.body as { dueAt: string; allowPast?: boolean };
+      const body = request.body;
       return actionBody(
-        await service.reschedule(
-          (request.params as { id: string }).id,
-          Date.parse(body.dueAt),
-          enginePrincipal(request),
-          {
-            allowPast: body.allowPast,
-          },
-        ),
+        await service.reschedule(request.params.id, Date.parse(body.dueAt), enginePrincipal(request), {
+          allowPast: body.allowPast,
+        }),
         request,
       );
     },
@@ -539,11 +527,7 @@ export function actionRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     },
     async (request) =>
       actionBody(
-        await service.cancel(
-          (request.params as { id: string }).id,
-          enginePrincipal(request),
-          (request.body as { reason?: string } | undefined)?.reason,
-        ),
+        await service.cancel(request.params.id, enginePrincipal(request), request.body?.reason),
         request,
       ),
   );

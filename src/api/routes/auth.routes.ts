@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TypedApp } from '../fastify-types.js';
 import { WerkflowError } from '../../domain/errors.js';
 import {
   RIGHTS,
@@ -159,7 +160,7 @@ async function withRetryAfter<T>(
 }
 
 /** Log-in, sessions, password resets, users, teams, roles, API tokens and the audit log. */
-export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
   const auth = werkflow.auth;
   app.addSchema(UserSchema);
   app.addSchema(TeamSchema);
@@ -184,7 +185,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const body = request.body as { email: string; password: string };
+      const body = request.body;
       const { secret, principal } = await withRetryAfter(reply, werkflow, () =>
         auth.login({
           email: body.email,
@@ -213,7 +214,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       const principal = principalOf(request);
       if (principal.kind === 'session') await auth.logout(principal.session.id);
       clearSessionCookie(request, reply);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
@@ -244,11 +245,11 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const body = request.body as { currentPassword: string; newPassword: string };
+      const body = request.body;
       await withRetryAfter(reply, werkflow, () =>
         auth.changePassword(principalOf(request), body.currentPassword, body.newPassword),
       );
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
@@ -267,7 +268,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     },
     async (request, reply) => {
       // Returns before doing any work, so known and unknown addresses get the same answer in the same time.
-      auth.requestPasswordReset((request.body as { email: string }).email);
+      auth.requestPasswordReset(request.body.email);
       return reply.status(202).send({
         message: 'If this address has an account, a reset link is on its way. It is valid for an hour.',
       });
@@ -286,9 +287,9 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const body = request.body as { token: string; password: string };
+      const body = request.body;
       await auth.confirmPasswordReset(body.token, body.password);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
@@ -363,14 +364,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const body = request.body as {
-        name: string;
-        email: string;
-        phone?: string | null;
-        jobTitle?: string | null;
-        roles: string[];
-        password?: string;
-      };
+      const body = request.body;
       const user = await auth.createUser(body, actorOf(request));
       return reply.status(201).header('Location', `/api/users/${user.id}`).send(userBody(user));
     },
@@ -387,7 +381,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Ref('User'), ...errorResponses },
       },
     },
-    async (request) => userBody(await auth.getUser((request.params as { id: string }).id)),
+    async (request) => userBody(await auth.getUser(request.params.id)),
   );
 
   app.patch(
@@ -409,14 +403,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Ref('User'), ...errorResponses },
       },
     },
-    async (request) =>
-      userBody(
-        await auth.updateUser(
-          (request.params as { id: string }).id,
-          request.body as Record<string, never>,
-          actorOf(request),
-        ),
-      ),
+    async (request) => userBody(await auth.updateUser(request.params.id, request.body, actorOf(request))),
   );
 
   app.delete(
@@ -432,8 +419,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Ref('User'), ...errorResponses },
       },
     },
-    async (request) =>
-      userBody(await auth.deactivateUser((request.params as { id: string }).id, actorOf(request))),
+    async (request) => userBody(await auth.deactivateUser(request.params.id, actorOf(request))),
   );
 
   app.put(
@@ -448,14 +434,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Ref('User'), ...errorResponses },
       },
     },
-    async (request) =>
-      userBody(
-        await auth.setRoles(
-          (request.params as { id: string }).id,
-          (request.body as { roles: string[] }).roles,
-          actorOf(request),
-        ),
-      ),
+    async (request) => userBody(await auth.setRoles(request.params.id, request.body.roles, actorOf(request))),
   );
 
   app.post(
@@ -477,10 +456,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const { token, expiresAt } = await auth.issuePasswordReset(
-        (request.params as { id: string }).id,
-        actorOf(request),
-      );
+      const { token, expiresAt } = await auth.issuePasswordReset(request.params.id, actorOf(request));
       return reply.status(201).send({
         token,
         link: passwordResetLink(publicUrl(request), token),
@@ -515,7 +491,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Ref('Team'), ...errorResponses },
       },
     },
-    async (request) => teamBody(await auth.getTeam((request.params as { id: string }).id)),
+    async (request) => teamBody(await auth.getTeam(request.params.id)),
   );
 
   app.post(
@@ -530,10 +506,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const team = await auth.createTeam(
-        request.body as { name: string; memberIds?: string[] },
-        actorOf(request),
-      );
+      const team = await auth.createTeam(request.body, actorOf(request));
       return reply.status(201).header('Location', `/api/teams/${team.id}`).send(teamBody(team));
     },
   );
@@ -551,13 +524,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) =>
-      teamBody(
-        await auth.renameTeam(
-          (request.params as { id: string }).id,
-          (request.body as { name: string }).name,
-          actorOf(request),
-        ),
-      ),
+      teamBody(await auth.renameTeam(request.params.id, request.body.name, actorOf(request))),
   );
 
   app.put(
@@ -573,13 +540,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) =>
-      teamBody(
-        await auth.setTeamMembers(
-          (request.params as { id: string }).id,
-          (request.body as { memberIds: string[] }).memberIds,
-          actorOf(request),
-        ),
-      ),
+      teamBody(await auth.setTeamMembers(request.params.id, request.body.memberIds, actorOf(request))),
   );
 
   app.delete(
@@ -594,8 +555,8 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      await auth.deleteTeam((request.params as { id: string }).id, actorOf(request));
-      return reply.status(204).send();
+      await auth.deleteTeam(request.params.id, actorOf(request));
+      return reply.status(204).send(null);
     },
   );
 
@@ -613,9 +574,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => ({
-      items: (
-        await auth.listTokens(principalOf(request), { all: (request.query as { all?: boolean }).all })
-      ).map(tokenBody),
+      items: (await auth.listTokens(principalOf(request), { all: request.query.all })).map(tokenBody),
     }),
   );
 
@@ -645,7 +604,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const body = request.body as { name: string; scopes: string[]; expiresAt?: string | null };
+      const body = request.body;
       const { token, secret } = await auth.createToken(principalOf(request), {
         name: body.name,
         scopes: body.scopes,
@@ -666,8 +625,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Ref('ApiToken'), ...errorResponses },
       },
     },
-    async (request) =>
-      tokenBody(await auth.revokeToken(principalOf(request), (request.params as { id: string }).id)),
+    async (request) => tokenBody(await auth.revokeToken(principalOf(request), request.params.id)),
   );
 
   // ----- audit log ------------------------------------------------------------------------------
@@ -712,16 +670,7 @@ export function authRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const q = request.query as {
-        cursor?: string;
-        limit?: number;
-        entityType?: string;
-        entityId?: string;
-        actor?: string;
-        action?: string;
-        from?: string;
-        to?: string;
-      };
+      const q = request.query;
       const cursor = decodeCursor(q.cursor);
       const beforeId = cursor === undefined ? undefined : Number(cursor);
       // Only ids the log can have: 1e300 or 2^60 would overflow a bigint comparison (a 500).

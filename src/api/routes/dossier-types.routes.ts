@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { TypedApp } from '../fastify-types.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { plainJson } from '../contract-schemas.js';
 import { errorResponses } from '../schemas.js';
 
-export function dossierTypeRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+export function dossierTypeRoutes(app: TypedApp, werkflow: Werkflow): void {
   app.get(
     '/api/dossier-types',
     {
@@ -30,6 +30,6 @@ export function dossierTypeRoutes(app: FastifyInstance, werkflow: Werkflow): voi
         response: { 200: Type.Ref('DossierType'), ...errorResponses },
       },
     },
-    async (request) => werkflow.dossiers.typeOf((request.params as { type: string }).type),
+    async (request) => werkflow.dossiers.typeOf(request.params.type),
   );
 }

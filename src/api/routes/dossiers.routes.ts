@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { TypedApp } from '../fastify-types.js';
 import { WerkflowError } from '../../domain/errors.js';
 import { isStorableText } from '../../domain/dossier.js';
 import type { Werkflow } from '../../engine/werkflow.js';
@@ -62,7 +63,7 @@ function ifMatch(request: FastifyRequest, required: boolean): number | undefined
   return Number(m[1]);
 }
 
-export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+export function dossierRoutes(app: TypedApp, werkflow: Werkflow): void {
   const service = werkflow.dossiers;
 
   app.post(
@@ -83,8 +84,8 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const { type } = request.params as { type: string };
-      const body = request.body as { data: unknown; externalId?: string };
+      const { type } = request.params;
+      const body = request.body;
       const dossier = await service.create(
         type,
         { data: body.data, externalId: body.externalId ?? null },
@@ -135,8 +136,8 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const { type } = request.params as { type: string };
-      const query = request.query as Record<string, string | undefined>;
+      const { type } = request.params;
+      const query = request.query;
       const limit = Number(query.limit ?? 100);
       const fields: Record<string, string> = {};
       for (const [k, v] of Object.entries(query))
@@ -189,7 +190,7 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const { type, id } = request.params as { type: string; id: string };
+      const { type, id } = request.params;
       const dossier = await service.get(type, id);
       return reply
         .header('ETag', `"${dossier.version}"`)
@@ -213,17 +214,11 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const { type, id } = request.params as { type: string; id: string };
+      const { type, id } = request.params;
       const version = ifMatch(request, true)!;
       let dossier;
       try {
-        dossier = await service.patch(
-          type,
-          id,
-          (request.body as { data: unknown }).data,
-          version,
-          actorOf(request),
-        );
+        dossier = await service.patch(type, id, request.body.data, version, actorOf(request));
       } catch (error) {
         throw await withWhoChanged(werkflow, error, type, id, version);
       }
@@ -245,9 +240,9 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const { type, id } = request.params as { type: string; id: string };
+      const { type, id } = request.params;
       await service.delete(type, id, ifMatch(request, false), actorOf(request));
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
@@ -282,8 +277,8 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const { type, id } = request.params as { type: string; id: string };
-      const query = request.query as { cursor?: string; limit?: number };
+      const { type, id } = request.params;
+      const query = request.query;
       const limit = query.limit ?? 100;
       const dossierType = service.typeOf(type);
       const decoded = decodeCursor(query.cursor);
@@ -360,8 +355,8 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const { type, id } = request.params as { type: string; id: string };
-      const limit = (request.query as { limit?: number }).limit ?? 20;
+      const { type, id } = request.params;
+      const limit = request.query.limit ?? 20;
       const groups = await service.related(type, id, limit);
       const bodies = await dossierBodies(
         werkflow,
@@ -427,10 +422,10 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const { type, externalId } = request.params as { type: string; externalId: string };
+      const { type, externalId } = request.params;
       const result = await service.upsertByExternalId(
         type,
-        [{ externalId, data: (request.body as { data: Record<string, unknown> }).data }],
+        [{ externalId, data: request.body.data }],
         actorOf(request),
       );
       const dossier = await service.get(type, result.ids[0]!);
@@ -473,12 +468,8 @@ export function dossierRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const { type } = request.params as { type: string };
-      return service.upsertByExternalId(
-        type,
-        (request.body as { items: { externalId: string; data: Record<string, unknown> }[] }).items,
-        actorOf(request),
-      );
+      const { type } = request.params;
+      return service.upsertByExternalId(type, request.body.items, actorOf(request));
     },
   );
 }

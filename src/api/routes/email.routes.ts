@@ -1,8 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { TypedApp } from '../fastify-types.js';
 import { WerkflowError } from '../../domain/errors.js';
 import { MAX_BODY_CHARS, MAX_SUBJECT_CHARS } from '../../effects/email/template-validation.js';
-import type { EmailTemplateInput, MailboxInput } from '../../engine/email.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import type { TemplateDefinition } from '../../domain/template/action-template.js';
 import type { EmailTemplate } from '../../store/email-template.repository.js';
@@ -419,7 +419,7 @@ export async function emailTemplateUsers(
   return users;
 }
 
-export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
   const email = werkflow.email;
   app.addSchema(TemplateBody);
   app.addSchema(MailboxBody);
@@ -438,7 +438,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const { rootType } = request.query as { rootType?: string };
+      const { rootType } = request.query;
       const all = await email.listTemplates();
       return {
         items: all.filter((t) => rootType === undefined || t.rootType === rootType).map(templateBody),
@@ -460,7 +460,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const t = await email.createTemplate(request.body as EmailTemplateInput, actorOf(request));
+      const t = await email.createTemplate(request.body, actorOf(request));
       return reply
         .status(201)
         .header('ETag', `"${t.version}"`)
@@ -484,7 +484,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const problems = await email.validateTemplate(request.body as EmailTemplateInput);
+      const problems = await email.validateTemplate(request.body);
       return { valid: problems.length === 0, problems };
     },
   );
@@ -505,11 +505,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const body = request.body as {
-        template: EmailTemplateInput;
-        dossierId: string;
-        extra?: Record<string, unknown>;
-      };
+      const body = request.body;
       return email.previewTemplate({ draft: body.template, dossierId: body.dossierId, extra: body.extra });
     },
   );
@@ -558,7 +554,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const body = request.body as { rootType: string; name?: string; subject: string; htmlBody: string };
+      const body = request.body;
       const result = email.importEconobis(body);
       const template = {
         name: body.name ?? 'Imported from Econobis',
@@ -598,7 +594,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         },
       },
     },
-    async (request) => ({ items: email.mergeFields((request.query as { rootType: string }).rootType) }),
+    async (request) => ({ items: email.mergeFields(request.query.rootType) }),
   );
 
   app.get(
@@ -613,7 +609,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const t = await email.getTemplate((request.params as { id: string }).id);
+      const t = await email.getTemplate(request.params.id);
       return reply.header('ETag', `"${t.version}"`).send(templateBody(t));
     },
   );
@@ -633,8 +629,8 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     },
     async (request, reply) => {
       const t = await email.updateTemplate(
-        (request.params as { id: string }).id,
-        request.body as EmailTemplateInput,
+        request.params.id,
+        request.body,
         ifMatch(request),
         actorOf(request),
       );
@@ -654,7 +650,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const id = (request.params as { id: string }).id;
+      const id = request.params.id;
       const users = await emailTemplateUsers(werkflow, id);
       if (users.length > 0) {
         const names = users.map((u) => u.name).join(', ');
@@ -665,7 +661,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         );
       }
       await email.deleteTemplate(id, actorOf(request));
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
@@ -688,7 +684,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const id = (request.params as { id: string }).id;
+      const id = request.params.id;
       await email.getTemplate(id);
       return { items: await emailTemplateUsers(werkflow, id) };
     },
@@ -710,9 +706,9 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const body = request.body as { dossierId: string; extra?: Record<string, unknown> };
+      const body = request.body;
       return email.previewTemplate({
-        templateId: (request.params as { id: string }).id,
+        templateId: request.params.id,
         dossierId: body.dossierId,
         extra: body.extra,
       });
@@ -746,7 +742,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const m = await email.createMailbox(request.body as MailboxInput, actorOf(request));
+      const m = await email.createMailbox(request.body, actorOf(request));
       return reply
         .status(201)
         .header('ETag', `"${m.version}"`)
@@ -766,7 +762,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: ConnectionTest, ...errorResponses },
       },
     },
-    async (request) => email.testMailbox({ settings: request.body as MailboxInput }),
+    async (request) => email.testMailbox({ settings: request.body }),
   );
 
   app.get(
@@ -781,7 +777,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const m = await email.getMailbox((request.params as { id: string }).id);
+      const m = await email.getMailbox(request.params.id);
       return reply.header('ETag', `"${m.version}"`).send(mailboxBody(m));
     },
   );
@@ -801,8 +797,8 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     },
     async (request, reply) => {
       const m = await email.updateMailbox(
-        (request.params as { id: string }).id,
-        request.body as MailboxInput,
+        request.params.id,
+        request.body,
         ifMatch(request),
         actorOf(request),
       );
@@ -822,8 +818,8 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      await email.deleteMailbox((request.params as { id: string }).id, actorOf(request));
-      return reply.status(204).send();
+      await email.deleteMailbox(request.params.id, actorOf(request));
+      return reply.status(204).send(null);
     },
   );
 
@@ -838,7 +834,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: ConnectionTest, ...errorResponses },
       },
     },
-    async (request) => email.testMailbox({ id: (request.params as { id: string }).id }),
+    async (request) => email.testMailbox({ id: request.params.id }),
   );
 
   // ── outbox and mail history ─────────────────────────────────────────────────────────────
@@ -863,13 +859,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const q = request.query as {
-        status?: string;
-        attention?: boolean;
-        dossierId?: string;
-        cursor?: string;
-        limit?: number;
-      };
+      const q = request.query;
       const limit = q.limit ?? 100;
       const items = await email.listOutbox({
         statuses: parseStatuses(q.status),
@@ -911,7 +901,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: OutboxDetail, ...errorResponses },
       },
     },
-    async (request) => outboxDetail(await email.getOutboxMessage((request.params as { id: string }).id)),
+    async (request) => outboxDetail(await email.getOutboxMessage(request.params.id)),
   );
 
   app.post(
@@ -926,8 +916,8 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      await email.resend((request.params as { id: string }).id, actorOf(request));
-      return outboxDetail(await email.getOutboxMessage((request.params as { id: string }).id));
+      await email.resend(request.params.id, actorOf(request));
+      return outboxDetail(await email.getOutboxMessage(request.params.id));
     },
   );
 
@@ -943,8 +933,8 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      await email.dismiss((request.params as { id: string }).id, actorOf(request));
-      return outboxDetail(await email.getOutboxMessage((request.params as { id: string }).id));
+      await email.dismiss(request.params.id, actorOf(request));
+      return outboxDetail(await email.getOutboxMessage(request.params.id));
     },
   );
 
@@ -983,7 +973,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const body = request.body as Parameters<typeof email.resolveMany>[0];
+      const body = request.body;
       return { resolved: await email.resolveMany(body, actorOf(request)) };
     },
   );
@@ -1004,9 +994,9 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const { type, id } = request.params as { type: string; id: string };
+      const { type, id } = request.params;
       await werkflow.dossiers.get(type, id); // 404 for an unknown dossier
-      const q = request.query as { cursor?: string; limit?: number };
+      const q = request.query;
       const limit = q.limit ?? 100;
       const items = await email.history(id, { before: decodeCursor(q.cursor), limit: limit + 1 });
       const page = items.slice(0, limit);
@@ -1058,11 +1048,8 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      await email.updateSettings(
-        request.body as Parameters<typeof email.updateSettings>[0],
-        actorOf(request),
-      );
-      return reply.status(204).send();
+      await email.updateSettings(request.body, actorOf(request));
+      return reply.status(204).send(null);
     },
   );
 
@@ -1091,7 +1078,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const q = request.query as { to?: string; cursor?: string; limit?: number };
+      const q = request.query;
       const limit = q.limit ?? 50;
       const before = decodeCursor(q.cursor);
       const items = await email.listSinkMessages({
@@ -1122,7 +1109,7 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const m = await email.getSinkMessage((request.params as { id: number }).id);
+      const m = await email.getSinkMessage(request.params.id);
       return { ...sinkItem(m), html: m.htmlBody, text: m.textBody, headers: { ...m.headers } };
     },
   );

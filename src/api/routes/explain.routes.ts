@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { TypedApp } from '../fastify-types.js';
 import { languageOf } from '../../domain/template/explain-text.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { DossierExplanationSchema, ProcessMapSchema } from '../explain.schemas.js';
 import { errorResponses } from '../schemas.js';
 
 /** Explanations (why a template did or did not act on a dossier, what happens next) and the process map. */
-export function explainRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+export function explainRoutes(app: TypedApp, werkflow: Werkflow): void {
   app.get(
     '/api/dossiers/:type/:id/explain',
     {
@@ -23,8 +23,8 @@ export function explainRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const { type, id } = request.params as { type: string; id: string };
-      const { template } = request.query as { template?: string };
+      const { type, id } = request.params;
+      const { template } = request.query;
       return werkflow.explain.explain(type, id, {
         ...(template !== undefined ? { templateId: template } : {}),
         lang: languageOf(request.headers['accept-language']),
@@ -46,8 +46,8 @@ export function explainRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const { process } = request.params as { process: string };
-      const { from, to } = request.query as { from?: string; to?: string };
+      const { process } = request.params;
+      const { from, to } = request.query;
       return werkflow.graph.processMap(process, {
         ...(from !== undefined ? { from } : {}),
         ...(to !== undefined ? { to } : {}),

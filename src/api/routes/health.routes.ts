@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { TypedApp } from '../fastify-types.js';
 import { WerkflowError } from '../../domain/errors.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { metricsAccess } from '../metrics-endpoint.js';
@@ -27,7 +27,7 @@ export interface HealthOptions {
 }
 
 /** Liveness, readiness (orchestrators) and the Prometheus metrics. */
-export function healthRoutes(app: FastifyInstance, werkflow: Werkflow, options: HealthOptions = {}): void {
+export function healthRoutes(app: TypedApp, werkflow: Werkflow, options: HealthOptions = {}): void {
   app.get(
     '/api/health',
     {

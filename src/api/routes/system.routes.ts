@@ -1,16 +1,34 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { TypedApp } from '../fastify-types.js';
 import { WerkflowError } from '../../domain/errors.js';
 import { SandboxClock, parseDuration } from '../../engine/clock.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { errorResponses } from '../schemas.js';
 import { actorOf } from '../request-context.js';
+import { principalOf } from '../auth.hook.js';
 
 const WebhookSettingsBody = Type.Object({
   allowedHosts: Type.Array(Type.String({ maxLength: 253 }), {
     maxItems: 100,
     description:
       'Hosts (names or IP addresses, nothing else) webhooks may call although they resolve to a loopback, private or link-local address',
+  }),
+});
+
+const DigestSettingsBody = Type.Object({
+  enabled: Type.Boolean({
+    description: 'Send the daily digest of failed actions and e-mails in doubt (default on)',
+  }),
+  time: Type.String({
+    pattern: '^([01]\\d|2[0-3]):[0-5]\\d$',
+    description: "Time of day it goes out, HH:MM in the organisation's time zone (default 07:00)",
+  }),
+});
+
+const DigestPreferenceBody = Type.Object({
+  enabled: Type.Boolean({ description: 'Receive the daily digest (default on)' }),
+  language: Type.Union([Type.Literal('nl'), Type.Literal('en')], {
+    description: 'Language of your digest (default nl)',
   }),
 });
 
@@ -65,7 +83,7 @@ async function calendarResponse(werkflow: Werkflow): Promise<Static<typeof Calen
 }
 
 /** Organisation calendar (time zone, working days) and the sandbox clock. */
-export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+export function systemRoutes(app: TypedApp, werkflow: Werkflow): void {
   app.get(
     '/api/settings/calendar',
     {
@@ -92,7 +110,7 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const body = request.body as Static<typeof CalendarBody>;
+      const body = request.body;
       const saved = await werkflow.calendar.settings();
       await werkflow.calendar.save({
         ...body,
@@ -125,8 +143,58 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: WebhookSettingsBody, ...errorResponses },
       },
     },
-    async (request) =>
-      werkflow.webhooks.save(request.body as { allowedHosts: string[] }, actorOf(request) ?? 'api'),
+    async (request) => werkflow.webhooks.save(request.body, actorOf(request) ?? 'api'),
+  );
+  app.get(
+    '/api/settings/digest',
+    {
+      config: { permission: 'admin' },
+      schema: {
+        tags: ['settings'],
+        summary: 'The daily digest of failed actions and e-mails in doubt: on or off, and when',
+        response: { 200: DigestSettingsBody, ...errorResponses },
+      },
+    },
+    async () => werkflow.digest.settings(),
+  );
+  app.put(
+    '/api/settings/digest',
+    {
+      config: { permission: 'admin' },
+      schema: {
+        tags: ['settings'],
+        summary: 'Switch the daily digest on or off for the organisation, and set its time of day',
+        body: DigestSettingsBody,
+        response: { 200: DigestSettingsBody, ...errorResponses },
+      },
+    },
+    async (request) => werkflow.digest.saveSettings(request.body, actorOf(request) ?? 'api'),
+  );
+  app.get(
+    '/api/auth/me/digest',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['settings'],
+        summary:
+          'Whether you receive the daily digest (when there is something for you), and in which language',
+        response: { 200: DigestPreferenceBody, ...errorResponses },
+      },
+    },
+    async (request) => werkflow.digest.preference(principalOf(request).user.id),
+  );
+  app.put(
+    '/api/auth/me/digest',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['settings'],
+        summary: 'Switch your daily digest on or off, and choose its language',
+        body: DigestPreferenceBody,
+        response: { 200: DigestPreferenceBody, ...errorResponses },
+      },
+    },
+    async (request) => werkflow.digest.savePreference(principalOf(request).user.id, request.body),
   );
   app.get(
     '/api/sandbox',
@@ -174,7 +242,7 @@ export function systemRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       }
       let ms: number;
       try {
-        ms = parseDuration((request.body as { duration: string }).duration);
+        ms = parseDuration(request.body.duration);
       } catch (error) {
         throw new WerkflowError('validation_failed', (error as Error).message, { path: 'duration' });
       }

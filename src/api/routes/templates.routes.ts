@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { TypedApp } from '../fastify-types.js';
 import type { ActionTemplate, TemplateVersion } from '../../domain/template/action-template.js';
-import { PENDING_CHOICES, type PendingChoice, pendingChoice } from '../../engine/impact.service.js';
+import { PENDING_CHOICES, pendingChoice } from '../../engine/impact.service.js';
 import type { TemplateWarning } from '../../engine/template.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { enginePrincipal } from '../principal.js';
@@ -46,7 +46,7 @@ function templateBody(t: ActionTemplate & { versions?: TemplateVersion[]; warnin
 }
 
 /** Action templates: drafts, publishing, activation, simulation, manual start, categories. */
-export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+export function templateRoutes(app: TypedApp, werkflow: Werkflow): void {
   const service = werkflow.templates;
   app.get(
     '/api/templates',
@@ -65,9 +65,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => ({
-      items: (
-        await service.list(request.query as { dossierType?: string; process?: string; active?: boolean })
-      ).map((t) => templateBody(t)),
+      items: (await service.list(request.query)).map((t) => templateBody(t)),
     }),
   );
   app.post(
@@ -87,7 +85,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     },
     async (request, reply) => {
       const t = await service.create(request.body, enginePrincipal(request), {
-        publish: (request.query as { publish?: boolean }).publish ?? false,
+        publish: request.query.publish ?? false,
       });
       return reply.status(201).header('Location', `/api/templates/${t.id}`).send(templateBody(t));
     },
@@ -104,7 +102,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
         response: { 200: Type.Ref('Template'), ...errorResponses },
       },
     },
-    async (request) => templateBody(await service.get((request.params as { id: string }).id)),
+    async (request) => templateBody(await service.get(request.params.id)),
   );
   app.put(
     '/api/templates/:id/draft',
@@ -120,13 +118,7 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) =>
-      templateBody(
-        await service.updateDraft(
-          (request.params as { id: string }).id,
-          request.body,
-          enginePrincipal(request),
-        ),
-      ),
+      templateBody(await service.updateDraft(request.params.id, request.body, enginePrincipal(request))),
   );
   app.post(
     '/api/templates/:id/publish',
@@ -147,9 +139,9 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) =>
-      service.publish((request.params as { id: string }).id, enginePrincipal(request), {
+      service.publish(request.params.id, enginePrincipal(request), {
         pending: pendingChoice(request.body),
-        dryRun: (request.query as { dryRun?: boolean }).dryRun ?? false,
+        dryRun: request.query.dryRun ?? false,
       }),
   );
   app.post(
@@ -175,16 +167,11 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const body = request.body as { active: boolean; pending?: PendingChoice };
-      const t = await service.setActive(
-        (request.params as { id: string }).id,
-        body.active,
-        enginePrincipal(request),
-        {
-          pending: body.pending ?? 'keep',
-          dryRun: (request.query as { dryRun?: boolean }).dryRun ?? false,
-        },
-      );
+      const body = request.body;
+      const t = await service.setActive(request.params.id, body.active, enginePrincipal(request), {
+        pending: body.pending ?? 'keep',
+        dryRun: request.query.dryRun ?? false,
+      });
       return { ...templateBody(t), ...(t.impact ? { impact: t.impact } : {}) };
     },
   );
@@ -208,8 +195,8 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const body = (request.body ?? {}) as { draft?: unknown; limit?: number };
-      const r = await service.simulate((request.params as { id: string }).id, body);
+      const body = request.body ?? {};
+      const r = await service.simulate(request.params.id, body);
       return {
         total: r.total,
         items: r.items.map((i) => ({
@@ -237,8 +224,8 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     },
     async (request) => {
       const actions = await service.start(
-        (request.params as { id: string }).id,
-        (request.body as { dossierIds: string[] }).dossierIds,
+        request.params.id,
+        request.body.dossierIds,
         enginePrincipal(request),
       );
       return { stamped: actions.length, actionIds: actions.map((a) => a.id) };
@@ -271,8 +258,8 @@ export function templateRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const body = request.body as { dryRun: boolean; pending?: PendingChoice };
-      return service.applyCategories((request.params as { id: string }).id, enginePrincipal(request), {
+      const body = request.body;
+      return service.applyCategories(request.params.id, enginePrincipal(request), {
         dryRun: body.dryRun,
         ...(body.pending ? { pending: body.pending } : {}),
       });

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { TypedApp } from '../fastify-types.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { enginePrincipal } from '../principal.js';
 import { errorResponses } from '../schemas.js';
@@ -11,7 +11,7 @@ const Recipients = Type.Array(Type.Union([Type.Literal('resident'), Type.Literal
 const Part = Type.Object({ enabled: Type.Boolean(), emailTemplateId: Type.Optional(Type.String()) });
 
 /** The Econobis "Workflows" screens: status workflows and task-type workflows, backed by templates. */
-export function workflowRoutes(app: FastifyInstance, werkflow: Werkflow): void {
+export function workflowRoutes(app: TypedApp, werkflow: Werkflow): void {
   app.get(
     '/api/workflows/statuses',
     {
@@ -48,11 +48,11 @@ export function workflowRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const { dossierType, status } = request.params as { dossierType: string; status: string };
+      const { dossierType, status } = request.params;
       return werkflow.econobis.saveStatusWorkflow(
         dossierType,
         status,
-        request.body as never,
+        request.body,
         enginePrincipal(request),
       );
     },
@@ -93,8 +93,8 @@ export function workflowRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     },
     async (request) =>
       werkflow.econobis.saveTaskTypeWorkflows(
-        (request.params as { taskType: string }).taskType,
-        request.body as never,
+        request.params.taskType,
+        request.body,
         enginePrincipal(request),
       ),
   );
@@ -150,8 +150,8 @@ export function workflowRoutes(app: FastifyInstance, werkflow: Werkflow): void {
     },
     async (request) =>
       werkflow.econobis.saveIntakeMeasureWorkflow(
-        (request.params as { measureCategory: string }).measureCategory,
-        request.body as never,
+        request.params.measureCategory,
+        request.body,
         enginePrincipal(request),
       ),
   );

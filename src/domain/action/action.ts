@@ -14,6 +14,7 @@
  */
 import type { ExecutionMode } from '../template/action-template.js';
 import type { Reason } from './reasons.js';
+import { type BackoffPolicy, backoffStep } from '../backoff.js';
 
 export const ACTION_STATUSES = [
   'waiting',
@@ -114,7 +115,10 @@ export interface ActionHistoryEntry {
   readonly noteCoded?: Reason | null;
 }
 
+/** How automatic actions back off: from 30 s, doubling, at most 6 hours (no jitter: one due time). */
+export const ACTION_BACKOFF: BackoffPolicy = { baseMs: 30_000, maxMs: 6 * 3_600_000 };
+
 /** Retry delay after the n-th failed attempt: exponential from 30 s, capped at 6 hours. */
 export function retryDelayMs(attempt: number): number {
-  return Math.min(30_000 * 2 ** Math.max(0, attempt - 1), 6 * 3_600_000);
+  return backoffStep(attempt, ACTION_BACKOFF);
 }

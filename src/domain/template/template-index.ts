@@ -1,3 +1,4 @@
+import { assertNever } from '../assert-never.js';
 import type { Condition } from '../condition/condition.js';
 import type { DossierTypeCatalog } from '../dossier-type.js';
 import type { ActiveTemplate, TemplateDefinition } from './action-template.js';
@@ -159,6 +160,9 @@ export class TemplateIndex {
       case 'dateReached':
         bucketIn(ti.dateReached, e.field).add({ template: t }, categories);
         return;
+      default:
+        // Every event a template can start on has its bucket above: a new kind does not compile.
+        assertNever(e, 'template event');
     }
   }
 

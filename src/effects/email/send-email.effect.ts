@@ -2,16 +2,16 @@ import type { Clock } from '../../domain/clock.js';
 import type { Dossier } from '../../domain/dossier.js';
 import type { DossierType, DossierTypeCatalog } from '../../domain/dossier-type.js';
 import { type ErrorDetail, WerkflowError } from '../../domain/errors.js';
-import { newId } from '../../domain/id.js';
 import type { RecipientSpec, SendEmailEffect } from '../../domain/template/action-template.js';
 import type { Db, Store } from '../../store/database.js';
 import type { DossierRepository } from '../../store/dossier.repository.js';
 import type { EmailSettingsRepository } from '../../store/email-settings.repository.js';
 import type { EmailTemplate, EmailTemplateRepository } from '../../store/email-template.repository.js';
 import type { Mailbox, MailboxRepository } from '../../store/mailbox.repository.js';
-import type { OutboxMessage, OutboxRepository } from '../../store/outbox.repository.js';
+import type { OutboxRepository } from '../../store/outbox.repository.js';
 import type { UserRepository } from '../../store/user.repository.js';
 import type { EmailRenderer, RenderedEmail } from './email-renderer.js';
+import { queuedMessage } from './outbox-message.js';
 import { MergeLoader, buildMergeScope, dossierTitle } from './merge-context.js';
 import { blockedDomainOf, checkRecipientSpecs, resolveRecipients } from './recipients.js';
 
@@ -268,20 +268,11 @@ export async function enqueueEmailForAction(
     template: prepared.template,
     dossier: input.dossier,
   });
-  const now = deps.clock.now();
-  const id = newId(now);
-  const domain = mailbox.fromAddress.slice(mailbox.fromAddress.lastIndexOf('@') + 1) || 'werkflow.local';
-  const message: OutboxMessage = {
-    id,
+  const message = queuedMessage(mailbox, deps.clock.now(), {
     actionId: input.actionId,
     dossierId: input.dossier.id,
     dossierType: input.dossier.type,
     templateId: prepared.template.id,
-    mailboxId: mailbox.id,
-    messageId: `<${id}@${domain}>`,
-    fromName: mailbox.fromName,
-    fromAddress: mailbox.fromAddress,
-    replyTo: mailbox.replyTo,
     to: prepared.to,
     cc: prepared.cc,
     bcc: prepared.bcc,
@@ -289,21 +280,7 @@ export async function enqueueEmailForAction(
     htmlBody: prepared.rendered.html,
     textBody: prepared.rendered.text,
     attachments: prepared.template.attachment ? [prepared.template.attachment] : [],
-    status: 'queued',
-    attempts: 0,
-    nextAttemptAt: now,
-    lockedBy: null,
-    lockedAt: null,
-    lastReply: null,
-    redirectedTo: null,
-    createdAt: now,
-    updatedAt: now,
-    sentAt: null,
-    resolution: null,
-    resolvedBy: null,
-    resolvedAt: null,
-    needsAttention: false,
-  };
+  });
   const inserted = await deps.outbox.insertIfNew(message, prepared.loader.loadedDossierIds(), db);
   if (!inserted) {
     // Another transaction wrote the row for this action between our read and our insert.
@@ -311,7 +288,7 @@ export async function enqueueEmailForAction(
     if (winner) return { outboxId: winner.id, to: [...winner.to], subject: winner.subject, notes: [] };
   }
   deps.onEnqueued?.();
-  return { outboxId: id, to: prepared.to, subject: prepared.rendered.subject, notes: prepared.notes };
+  return { outboxId: message.id, to: prepared.to, subject: prepared.rendered.subject, notes: prepared.notes };
 }
 
 /** The same rendering without writing (simulation, and the semi-automatic "preview"). */

@@ -1,0 +1,28 @@
+import { WerkflowError } from '../domain/errors.js';
+import { type SendEmailEffect, reminderEmail } from '../domain/template/action-template.js';
+import type { EffectHandler } from './effect.js';
+
+/** Renders the e-mail and writes it to the outbox, in the transaction that completes the action. */
+export const sendEmailEffect: EffectHandler<SendEmailEffect> = {
+  safe: false,
+  async apply(effect, { db, action, def, dossier, email }) {
+    if (!email)
+      throw new WerkflowError(
+        'configuration',
+        'E-mail is not set up in this Werkflow: add a mailbox under Settings → Mailboxes.',
+      );
+    // A reminder sends its own e-mail template to its own recipients, where it has them.
+    const r = await email.enqueue(db, {
+      actionId: action.id,
+      effect:
+        action.kind === 'reminder' && def.reminder ? { ...effect, ...reminderEmail(def.reminder) } : effect,
+      dossier,
+    });
+    return {
+      outboxId: r.outboxId,
+      to: r.to,
+      subject: r.subject,
+      ...(r.notes && r.notes.length > 0 ? { notes: r.notes } : {}),
+    };
+  },
+};
