@@ -240,7 +240,14 @@ export class ActionRepository {
           })),
         )
         .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .returning(['id', 'created_at', 'status', 'status_reason']);
+        .returning([
+          'id',
+          'created_at',
+          'status',
+          'status_reason',
+          'status_reason_code',
+          'status_reason_params',
+        ]);
       if (!this.store.adapter.writableCte) {
         const ids = new Set((await insert.execute()).map((r) => r.id));
         inserted.push(...part.filter((a) => ids.has(a.id)));
@@ -251,7 +258,7 @@ export class ActionRepository {
       const rows = await db
         .with('stamped', () => insert)
         .insertInto('action_history')
-        .columns(['action_id', 'at', 'actor', 'from_status', 'to_status', 'note'])
+        .columns(['action_id', 'at', 'actor', 'from_status', 'to_status', 'note', 'note_code', 'note_params'])
         .expression((eb) =>
           eb
             .selectFrom('stamped')
@@ -262,6 +269,13 @@ export class ActionRepository {
               sql<null>`null`.as('from_status'),
               'stamped.status',
               sql<string>`coalesce(stamped.status_reason, 'stamped')`.as('note'),
+              // The note's code as appendHistory writes it: the status reason's, else reason.stamped.
+              sql<string>`case when stamped.status_reason is null then 'reason.stamped' else stamped.status_reason_code end`.as(
+                'note_code',
+              ),
+              sql<unknown>`case when stamped.status_reason is null then '{}'::jsonb else stamped.status_reason_params end`.as(
+                'note_params',
+              ),
             ])
             .orderBy('stamped.id'),
         )
