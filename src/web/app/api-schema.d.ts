@@ -3864,7 +3864,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Messages in the outbox, newest first; filter by status (status=failed,in_doubt), dossier, and attention (attention=true: sent, but some recipients were refused)
+         * Messages in the outbox, newest first, with the total matching the filter; filter by status (status=failed,in_doubt), mailbox, e-mail template, dossier, creation period and attention (attention=true: sent, but some recipients were refused)
          * @description Needs the right `dossiers.read` (Dossiers inzien).
          */
         get: {
@@ -3874,8 +3874,14 @@ export interface paths {
                     attention?: boolean;
                     cursor?: string;
                     dossierId?: string;
+                    /** @description Created at or after this time. */
+                    from?: string;
                     limit?: number;
+                    mailboxId?: string;
                     status?: string;
+                    templateId?: string;
+                    /** @description Created before this time. */
+                    to?: string;
                 };
                 header?: never;
                 path?: never;
@@ -3892,6 +3898,8 @@ export interface paths {
                         "application/json": {
                             items: components["schemas"]["OutboxMessage"][];
                             nextCursor: string | null;
+                            /** @description How many messages match the filter, on every page. */
+                            total: number;
                         };
                     };
                 };
@@ -3998,6 +4006,8 @@ export interface paths {
                             cc: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description When the last attempt started handing the content to the server (after DATA); null when it never got that far. An in-doubt message always has it. */
+                            dataSentAt: string | null;
                             dossierId: string | null;
                             dossierIds: string[];
                             dossierType: string | null;
@@ -4130,6 +4140,8 @@ export interface paths {
                             cc: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description When the last attempt started handing the content to the server (after DATA); null when it never got that far. An in-doubt message always has it. */
+                            dataSentAt: string | null;
                             dossierId: string | null;
                             dossierIds: string[];
                             dossierType: string | null;
@@ -4260,6 +4272,8 @@ export interface paths {
                             cc: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description When the last attempt started handing the content to the server (after DATA); null when it never got that far. An in-doubt message always has it. */
+                            dataSentAt: string | null;
                             dossierId: string | null;
                             dossierIds: string[];
                             dossierType: string | null;
@@ -4454,8 +4468,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Resolve failed or in-doubt messages in bulk: resend them, or mark them delivered
-         * @description Give exactly one of `ids` (those messages) or `filter` (every message in a status, optionally of one mailbox and/or e-mail template). `resend` queues them again with the same Message-ID; `markDelivered` closes them without sending, as the single dismiss does. Messages no longer failed or in doubt are passed over. Each resolution is written to the audit log (`email.resent` / `email.dismissed`).
+         * Resolve failed or in-doubt messages in bulk: resend them, mark them delivered, or dismiss them
+         * @description Give exactly one of `ids` (those messages) or `filter` (every failed or in-doubt message matching it: one status or both, mailbox, e-mail template, dossier, creation period). `resend` queues them again with the same Message-ID; `markDelivered` closes in-doubt messages without sending (a person found they arrived; failed messages are passed over, the server refused them); `dismiss` closes failed and in-doubt messages without sending. Messages no longer failed or in doubt are passed over. With `dryRun: true` nothing changes and `resolved` says how many would be. Each resolution is written to the audit log (`email.resent` / `email.dismissed`, the latter with `markedDelivered: true` after markDelivered).
          *
          *     Needs the right `actions.handle` (Acties afhandelen).
          */
@@ -4469,13 +4483,27 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Only count; change nothing. */
+                        dryRun?: boolean;
                         filter?: {
+                            dossierId?: string;
+                            /**
+                             * Format: date-time
+                             * @description Created at or after this time.
+                             */
+                            from?: string;
                             mailboxId?: string;
-                            status: "in_doubt" | "failed";
+                            /** @description Absent: both failed and in-doubt messages. */
+                            status?: "in_doubt" | "failed";
                             templateId?: string;
+                            /**
+                             * Format: date-time
+                             * @description Created before this time.
+                             */
+                            to?: string;
                         };
                         ids?: string[];
-                        resolution: "resend" | "markDelivered";
+                        resolution: "resend" | "markDelivered" | "dismiss";
                     };
                 };
             };
@@ -4487,7 +4515,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description How many messages were resolved */
+                            /** @description How many messages were (with dryRun: would be) resolved */
                             resolved: number;
                         };
                     };
@@ -9738,6 +9766,8 @@ export interface components {
             cc: string[];
             /** Format: date-time */
             createdAt: string;
+            /** @description When the last attempt started handing the content to the server (after DATA); null when it never got that far. An in-doubt message always has it. */
+            dataSentAt: string | null;
             dossierId: string | null;
             dossierType: string | null;
             from: string;
