@@ -15,7 +15,20 @@ export const ErrorBodySchema = Type.Object(
           description: 'The values in the message, to write it in another language by its code.',
         }),
       ),
-      details: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+      details: Type.Optional(
+        Type.Array(
+          Type.Object({
+            path: Type.String(),
+            message: Type.String(),
+            code: Type.Optional(
+              Type.String({
+                description: 'A finer code for this problem, e.g. email_template.merge_field_invalid.',
+              }),
+            ),
+            params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]))),
+          }),
+        ),
+      ),
     }),
   },
   { $id: 'ErrorBody' },

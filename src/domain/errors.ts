@@ -26,6 +26,10 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface ErrorDetail {
   readonly path: string;
   readonly message: string;
+  /** A finer code for this one problem (`email_template.merge_field_invalid`), when there is one. */
+  readonly code?: string;
+  /** The values that problem's sentence needs, to write it in another language by its code. */
+  readonly params?: Readonly<Record<string, string | number>>;
 }
 
 export class WerkflowError extends Error {

@@ -351,6 +351,8 @@ export class EmailService {
         column: null,
         field: null,
         message: `There is no mailbox "${draft.mailboxId}". Choose one under Settings → Mailboxes, or leave it empty to use the default.`,
+        code: 'mailbox_unknown',
+        params: { mailboxId: draft.mailboxId },
       });
     }
     return problems;

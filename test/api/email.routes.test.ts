@@ -15,6 +15,8 @@ interface Problem {
   column: number | null;
   field: string | null;
   message: string;
+  code: string;
+  params: Record<string, string | number>;
 }
 
 const template = (over: Record<string, unknown> = {}) => ({
@@ -123,7 +125,40 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
         column: 7,
         field: 'opportunity.intake.contact.fristName',
         message: expect.stringContaining('Did you mean "firstName"?'),
+        code: 'merge_field_invalid',
+        params: { field: 'opportunity.intake.contact.fristName' },
       },
+    ]);
+    // Every problem has a code and params, so a Dutch reader gets a Dutch sentence.
+    const many = await manager.request(
+      'POST',
+      '/api/email-templates/validate',
+      template({
+        subject: 'Twee\nregels',
+        htmlBody: '<iframe src="x"></iframe>\n<p onclick="x">{{ opportunity.name | shout }}</p>{% if %}',
+      }),
+    );
+    const codes = many.json<{ problems: Problem[] }>().problems.map((p) => [p.part, p.code, p.params]);
+    expect(codes).toEqual([
+      ['subject', 'subject_multiline', {}],
+      ['htmlBody', 'unsafe_element', { element: 'iframe' }],
+      ['htmlBody', 'unsafe_event_attribute', {}],
+      ['htmlBody', expect.stringMatching(/^(liquid_syntax|filter_unknown)$/), expect.any(Object)],
+    ]);
+    // The 422 of a save carries them as the error details' code and params.
+    const refused = await manager.request('POST', '/api/email-templates', bad);
+    expect(
+      refused.json<{ error: { details: { code: string; params: Record<string, unknown> }[] } }>().error
+        .details,
+    ).toEqual([
+      expect.objectContaining({
+        code: 'email_template.unsafe_script',
+        params: expect.objectContaining({ part: 'htmlBody', line: 2, column: 1 }),
+      }),
+      expect.objectContaining({
+        code: 'email_template.filter_raw',
+        params: expect.objectContaining({ filter: 'raw' }),
+      }),
     ]);
   });
 

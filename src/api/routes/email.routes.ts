@@ -108,7 +108,14 @@ const Problem = Type.Object({
   line: Type.Union([Type.Integer(), Type.Null()]),
   column: Type.Union([Type.Integer(), Type.Null()]),
   field: Nullable(Type.String()),
-  message: Type.String(),
+  message: Type.String({ description: 'In English; readers of other languages get `code` and `params`.' }),
+  code: Type.String({
+    description:
+      'What is wrong: merge_field_invalid, liquid_syntax, filter_unknown, filter_raw, unsafe_script, unsafe_javascript_link, unsafe_element, unsafe_event_attribute, subject_empty, subject_multiline, subject_too_long, body_empty, body_too_long, name_missing, name_too_long, root_type_unknown, language_invalid, mailbox_unknown, attachment_name, attachment_content_type, attachment_not_base64, attachment_too_large.',
+  }),
+  params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+    description: 'The values the sentence needs (field, filter, element, max, …).',
+  }),
 });
 
 const Rendered = Type.Object({
@@ -875,11 +882,22 @@ export function emailRoutes(app: FastifyInstance, werkflow: Werkflow): void {
       schema: {
         tags: ['email'],
         summary: 'Test a saved mailbox: says whether DNS, connect, TLS or auth failed (nothing is sent)',
+        description:
+          'Without a body the saved settings are tried; with one, the edited (unsaved) settings, where a password left out means the stored one (only while server and user name stay the same).',
         params: IdParams,
+        body: Type.Union([MailboxInputSchema, Type.Null()]),
         response: { 200: ConnectionTest, ...errorResponses },
       },
+      // No body at all: test the saved settings.
+      preValidation: async (request) => {
+        request.body ??= null;
+      },
     },
-    async (request) => email.testMailbox({ id: (request.params as { id: string }).id }),
+    async (request) =>
+      email.testMailbox({
+        id: (request.params as { id: string }).id,
+        settings: (request.body as MailboxInput | null) ?? undefined,
+      }),
   );
 
   // ── outbox and mail history ─────────────────────────────────────────────────────────────

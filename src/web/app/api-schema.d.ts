@@ -3189,10 +3189,17 @@ export interface paths {
                         "application/json": {
                             html: string;
                             problems: {
+                                /** @description What is wrong: merge_field_invalid, liquid_syntax, filter_unknown, filter_raw, unsafe_script, unsafe_javascript_link, unsafe_element, unsafe_event_attribute, subject_empty, subject_multiline, subject_too_long, body_empty, body_too_long, name_missing, name_too_long, root_type_unknown, language_invalid, mailbox_unknown, attachment_name, attachment_content_type, attachment_not_base64, attachment_too_large. */
+                                code: string;
                                 column: number | null;
                                 field: string | null;
                                 line: number | null;
+                                /** @description In English; readers of other languages get `code` and `params`. */
                                 message: string;
+                                /** @description The values the sentence needs (field, filter, element, max, …). */
+                                params: {
+                                    [key: string]: string | number;
+                                };
                                 part: string;
                             }[];
                             subject: string;
@@ -3414,10 +3421,17 @@ export interface paths {
                                 part: string;
                             }[];
                             problems: {
+                                /** @description What is wrong: merge_field_invalid, liquid_syntax, filter_unknown, filter_raw, unsafe_script, unsafe_javascript_link, unsafe_element, unsafe_event_attribute, subject_empty, subject_multiline, subject_too_long, body_empty, body_too_long, name_missing, name_too_long, root_type_unknown, language_invalid, mailbox_unknown, attachment_name, attachment_content_type, attachment_not_base64, attachment_too_large. */
+                                code: string;
                                 column: number | null;
                                 field: string | null;
                                 line: number | null;
+                                /** @description In English; readers of other languages get `code` and `params`. */
                                 message: string;
+                                /** @description The values the sentence needs (field, filter, element, max, …). */
+                                params: {
+                                    [key: string]: string | number;
+                                };
                                 part: string;
                             }[];
                             template: {
@@ -3657,10 +3671,17 @@ export interface paths {
                         "application/json": {
                             html: string;
                             problems: {
+                                /** @description What is wrong: merge_field_invalid, liquid_syntax, filter_unknown, filter_raw, unsafe_script, unsafe_javascript_link, unsafe_element, unsafe_event_attribute, subject_empty, subject_multiline, subject_too_long, body_empty, body_too_long, name_missing, name_too_long, root_type_unknown, language_invalid, mailbox_unknown, attachment_name, attachment_content_type, attachment_not_base64, attachment_too_large. */
+                                code: string;
                                 column: number | null;
                                 field: string | null;
                                 line: number | null;
+                                /** @description In English; readers of other languages get `code` and `params`. */
                                 message: string;
+                                /** @description The values the sentence needs (field, filter, element, max, …). */
+                                params: {
+                                    [key: string]: string | number;
+                                };
                                 part: string;
                             }[];
                             subject: string;
@@ -3784,10 +3805,17 @@ export interface paths {
                     content: {
                         "application/json": {
                             problems: {
+                                /** @description What is wrong: merge_field_invalid, liquid_syntax, filter_unknown, filter_raw, unsafe_script, unsafe_javascript_link, unsafe_element, unsafe_event_attribute, subject_empty, subject_multiline, subject_too_long, body_empty, body_too_long, name_missing, name_too_long, root_type_unknown, language_invalid, mailbox_unknown, attachment_name, attachment_content_type, attachment_not_base64, attachment_too_large. */
+                                code: string;
                                 column: number | null;
                                 field: string | null;
                                 line: number | null;
+                                /** @description In English; readers of other languages get `code` and `params`. */
                                 message: string;
+                                /** @description The values the sentence needs (field, filter, element, max, …). */
+                                params: {
+                                    [key: string]: string | number;
+                                };
                                 part: string;
                             }[];
                             valid: boolean;
@@ -5627,7 +5655,9 @@ export interface paths {
         put?: never;
         /**
          * Test a saved mailbox: says whether DNS, connect, TLS or auth failed (nothing is sent)
-         * @description Needs the right `workflows.automatic` (Automatische workflow).
+         * @description Without a body the saved settings are tried; with one, the edited (unsaved) settings, where a password left out means the stored one (only while server and user name stay the same).
+         *
+         *     Needs the right `workflows.automatic` (Automatische workflow).
          */
         post: {
             parameters: {
@@ -5638,7 +5668,28 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        allowInvalidCertificates?: boolean;
+                        /** @description Category values (campaign id, training type) whose mails this mailbox sends. */
+                        categories?: string[];
+                        fromAddress: string;
+                        fromName: string;
+                        host: string;
+                        isDefault?: boolean;
+                        maxConnections?: number;
+                        name: string;
+                        password?: string | null;
+                        port: number;
+                        ratePerMinute?: number | null;
+                        replyTo?: string | null;
+                        /** @description tls: TLS from the start (465); starttls: upgrade required (587); none: local relays only. */
+                        security: "tls" | "starttls" | "none";
+                        username?: string | null;
+                    } | null;
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -9723,7 +9774,12 @@ export interface components {
                 /** @description Stable error code, e.g. validation_failed, version_conflict. */
                 code: string;
                 details?: {
+                    /** @description A finer code for this problem, e.g. email_template.merge_field_invalid. */
+                    code?: string;
                     message: string;
+                    params?: {
+                        [key: string]: string | number;
+                    };
                     path: string;
                 }[];
                 /** @description What is wrong and what to do next. */

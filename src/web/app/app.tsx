@@ -9,7 +9,7 @@ import { ActionDetail, ActionsPage } from './screens/actions.js';
 import { DossierDetail, DossiersPage } from './screens/dossiers.js';
 import { EmailTemplateEditor, EmailTemplatesPage } from './screens/email-templates.js';
 import { LoginPage } from './screens/login.js';
-import { MailMessage, MailViewer } from './screens/mail.js';
+import { MailMessage, MailPage, OutboxMessagePage } from './screens/mail.js';
 import { ResetPasswordPage } from './screens/reset-password.js';
 import { TemplateEditor, TemplatesPage } from './screens/templates.js';
 import { WorkflowsPage } from './screens/workflows.js';
@@ -56,8 +56,11 @@ export function App() {
               <Route path="/dossiers">{() => <DossiersPage type={null} />}</Route>
               <Route path="/dossiers/:type">{(p) => <DossiersPage type={p.type} />}</Route>
               <Route path="/dossiers/:type/:id">{(p) => <DossierDetail type={p.type} id={p.id} />}</Route>
-              <Route path="/mail" component={MailViewer} />
-              <Route path="/mail/:id">{(p) => <MailMessage id={p.id} />}</Route>
+              <Route path="/mail">{() => <MailPage tab="outbox" />}</Route>
+              <Route path="/mail/mailboxes">{() => <MailPage tab="mailboxes" />}</Route>
+              <Route path="/mail/viewer">{() => <MailPage tab="viewer" />}</Route>
+              <Route path="/mail/viewer/:id">{(p) => <MailMessage id={p.id} />}</Route>
+              <Route path="/mail/outbox/:id">{(p) => <OutboxMessagePage id={p.id} />}</Route>
               <Route component={NotFound} />
             </Switch>
           </Shell>
