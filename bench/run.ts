@@ -3,7 +3,8 @@
  * writes bench/results/latest.json and bench/results/latest.md (both overwritten; nothing is
  * appended). To add a module, add a `{ name, run }` to BENCHES; a module whose file may not exist
  * yet is loaded with `optional()`. `--peers` and `--scale <n>` run one comparison instead and
- * write `peers.*` or `scale.*` (see `selected()`).
+ * write `peers.*` or `scale.*` (see `selected()`); `--screens` runs the per-screen server-time
+ * case alone and writes `screens.*`.
  *
  * Figures are throughput (operations per second) unless the metric name says otherwise; compare
  * runs on the same machine only.
@@ -42,6 +43,7 @@ export const BENCHES: readonly BenchModule[] = [
   optional('email', './email.bench.ts', 'emailBench'),
   optional('engine', './engine.bench.ts', 'engineBench'),
   optional('explain', './explain.bench.ts', 'explainBench'),
+  optional('screens', './screens.bench.ts', 'screensBench'),
 ].filter((b): b is BenchModule => b !== null);
 
 /**
@@ -54,6 +56,12 @@ function selected(args: readonly string[]): { benches: readonly BenchModule[]; f
     return {
       benches: [{ name: 'peers', run: async () => (await import('./peers.bench.js')).peersBench() }],
       file: 'peers',
+    };
+  }
+  if (args.includes('--screens')) {
+    return {
+      benches: [{ name: 'screens', run: async () => (await import('./screens.bench.js')).screensBench() }],
+      file: 'screens',
     };
   }
   const i = args.indexOf('--scale');

@@ -20,7 +20,11 @@ export const ErrorBodySchema = Type.Object(
           Type.Object({
             path: Type.String(),
             message: Type.String(),
-            code: Type.Optional(Type.String({ description: 'A code of its own, e.g. template.loop.' })),
+            code: Type.Optional(
+              Type.String({
+                description: 'A finer code for this problem, e.g. email_template.merge_field_invalid.',
+              }),
+            ),
             params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]))),
           }),
         ),

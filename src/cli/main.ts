@@ -69,7 +69,7 @@ async function startMailViewer(werkflow: Werkflow, address: string, log: Logger)
     .catch(() => werkflow.email.captureAllMail({ port: 0 })); // 2525 taken: any free port
   log.info(
     {},
-    `Mail viewer: ${address}/mail (API: ${address}/api/mail-viewer/messages) — every e-mail goes to the local SMTP sink on ${at.host}:${at.port}; nothing leaves this machine.`,
+    `Mail viewer: ${address}/mail/viewer (API: ${address}/api/mail-viewer/messages) — every e-mail goes to the local SMTP sink on ${at.host}:${at.port}; nothing leaves this machine.`,
   );
 }
 

@@ -26,8 +26,9 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface ErrorDetail {
   readonly path: string;
   readonly message: string;
-  /** A code of its own (e.g. template.loop), for a client to write it in its reader's language. */
+  /** A finer code for this one problem (`email_template.merge_field_invalid`), when there is one. */
   readonly code?: string;
+  /** The values that problem's sentence needs, to write it in another language by its code. */
   readonly params?: Readonly<Record<string, string | number>>;
 }
 

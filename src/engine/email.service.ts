@@ -21,6 +21,7 @@ import {
 } from '../store/mailbox.repository.js';
 import {
   type OutboxFilter,
+  type OutboxSelection,
   type OutboxMessage,
   OutboxRepository,
   type OutboxCounts,
@@ -58,6 +59,10 @@ import {
 } from '../effects/email/template-validation.js';
 
 /** Configuration of the e-mail part; `emailOptionsFromEnv` reads it from the environment. */
+
+/** What a person decides for failed or in-doubt messages in bulk. */
+export type BulkResolution = 'resend' | 'markDelivered' | 'dismiss';
+
 export interface EmailOptions {
   /** WERKFLOW_SECRET_KEY: encrypts mailbox passwords. */
   readonly secretKey?: string;
@@ -346,6 +351,8 @@ export class EmailService {
         column: null,
         field: null,
         message: `There is no mailbox "${draft.mailboxId}". Choose one under Settings → Mailboxes, or leave it empty to use the default.`,
+        code: 'mailbox_unknown',
+        params: { mailboxId: draft.mailboxId },
       });
     }
     return problems;
@@ -760,6 +767,11 @@ export class EmailService {
     return this.outbox.list(filter);
   }
 
+  /** How many messages match a selection (the total of a filtered outbox list). */
+  countMatching(selection: OutboxSelection): Promise<number> {
+    return this.outbox.count(selection);
+  }
+
   async getOutboxMessage(id: string): Promise<OutboxMessage & { dossierIds: string[] }> {
     const m = await this.outbox.get(id);
     if (!m)
@@ -801,6 +813,7 @@ export class EmailService {
     decision: 'resent' | 'dismissed',
     actor: string | null,
     db: Db,
+    how?: BulkResolution,
   ): Promise<void> {
     return this.audit(
       {
@@ -809,28 +822,30 @@ export class EmailService {
         entityType: 'email',
         entityId: m.id,
         before: { status: m.status, lastReply: m.lastReply, messageId: m.messageId },
-        after: { status: decision === 'resent' ? 'queued' : m.status === 'sent' ? 'sent' : 'dismissed' },
+        after: {
+          status: decision === 'resent' ? 'queued' : m.status === 'sent' ? 'sent' : 'dismissed',
+          ...(how === 'markDelivered' ? { markedDelivered: true } : {}),
+        },
       },
       db,
     );
   }
 
   /**
-   * Resolves failed or in-doubt messages in bulk: the given `ids`, or every message matching
-   * `filter` (status, optionally mailbox and template). `resend` queues them again (same
-   * Message-ID); `markDelivered` closes them without sending (a person found they arrived), as
-   * the single dismiss does. Messages in another state meanwhile are passed over. Each
-   * resolution is audit-logged in the same transaction. Returns how many were resolved.
+   * Resolves failed or in-doubt messages in bulk: the given `ids`, or every failed or in-doubt
+   * message matching `filter` (status, mailbox, template, dossier, creation period). `resend`
+   * queues them again (same Message-ID); `markDelivered` closes in-doubt messages without
+   * sending (a person found they arrived; failed ones are passed over: the server refused them);
+   * `dismiss` closes failed and in-doubt messages without sending. Messages in another state
+   * meanwhile are passed over. Each resolution is audit-logged in the same transaction. With
+   * `dryRun` nothing changes: the count says how many would be resolved.
    */
   async resolveMany(
     input: {
-      readonly resolution: 'resend' | 'markDelivered';
+      readonly resolution: BulkResolution;
       readonly ids?: readonly string[];
-      readonly filter?: {
-        readonly status: 'failed' | 'in_doubt';
-        readonly mailboxId?: string;
-        readonly templateId?: string;
-      };
+      readonly filter?: OutboxSelection;
+      readonly dryRun?: boolean;
     },
     actor: string | null,
   ): Promise<number> {
@@ -842,16 +857,19 @@ export class EmailService {
     const decision = input.resolution === 'resend' ? 'resent' : 'dismissed';
     const resolved = await this.params.store.db.transaction().execute(async (trx) => {
       const now = this.clock.now();
-      const rows = await this.outbox.resolvable(input.ids ? { ids: input.ids } : input.filter!, trx);
+      const rows = (await this.outbox.resolvable(input.ids ? { ids: input.ids } : input.filter!, trx)).filter(
+        (m) => input.resolution !== 'markDelivered' || m.status === 'in_doubt',
+      );
+      if (input.dryRun) return rows.length;
       let n = 0;
       for (const m of rows) {
         if (!(await this.outbox.resolve(m.id, decision, actor, now, trx))) continue;
-        await this.auditResolution(m, decision, actor, trx);
+        await this.auditResolution(m, decision, actor, trx, input.resolution);
         n++;
       }
       return n;
     });
-    if (resolved > 0 && decision === 'resent') this.mailer.kick();
+    if (resolved > 0 && decision === 'resent' && !input.dryRun) this.mailer.kick();
     return resolved;
   }
 

@@ -1,5 +1,5 @@
-import type { Insertable, Selectable } from 'kysely';
-import type { Db, Store } from './database.js';
+import type { Expression, ExpressionBuilder, Insertable, Selectable, SqlBool } from 'kysely';
+import type { Database, Db, Store } from './database.js';
 import type { EmailOutboxTable } from './email.tables.js';
 import type { EmailAttachment } from './email-template.repository.js';
 
@@ -48,6 +48,11 @@ export interface OutboxSummary {
    * `lastReply`). Dismissing the message clears it.
    */
   readonly needsAttention: boolean;
+  /**
+   * When the mailer last started handing the content to the server (it answered DATA); null when
+   * the last attempt never got that far. Set on every message read from the store.
+   */
+  readonly dataSentAt?: number | null;
 }
 
 export interface OutboxMessage extends OutboxSummary {
@@ -71,11 +76,25 @@ export type DeliveryResult =
   /** The connection was lost mid-send: the server may have it. A person decides. */
   | { readonly id: string; readonly outcome: 'in_doubt'; readonly reply: string };
 
-export interface OutboxFilter {
+/** Which messages a list, a count or a bulk resolution is about; every part is optional. */
+export interface OutboxSelection {
   readonly statuses?: readonly OutboxStatus[];
+  /** Messages about this dossier or rendered with it (through the dossier links). */
   readonly dossierId?: string;
   /** Only messages that need a person's attention although sent (refused recipients). */
   readonly attention?: boolean;
+  readonly templateId?: string;
+  readonly mailboxId?: string;
+  /** Created at or after this time (ms). */
+  readonly createdFrom?: number;
+  /** Created before this time (ms). */
+  readonly createdBefore?: number;
+}
+
+/** The statuses a person resolves; a bulk resolution only ever touches these. */
+export const RESOLVABLE_STATUSES = ['failed', 'in_doubt'] as const satisfies readonly OutboxStatus[];
+
+export interface OutboxFilter extends OutboxSelection {
   /** Rows with an id before this one (the cursor; the list is newest first). */
   readonly before?: string;
   readonly limit: number;
@@ -110,6 +129,7 @@ const SUMMARY_COLUMNS = [
   'resolved_by',
   'resolved_at',
   'needs_attention',
+  'data_sent_at',
 ] as const;
 
 type SummaryRow = Pick<Selectable<EmailOutboxTable>, (typeof SUMMARY_COLUMNS)[number]>;
@@ -149,6 +169,7 @@ export class OutboxRepository {
       resolvedBy: row.resolved_by,
       resolvedAt: row.resolved_at === null ? null : Number(row.resolved_at),
       needsAttention: Number(row.needs_attention) === 1,
+      dataSentAt: row.data_sent_at === null ? null : Number(row.data_sent_at),
     };
   }
 
@@ -473,19 +494,25 @@ export class OutboxRepository {
     return row?.at === null || row?.at === undefined ? null : Number(row.at);
   }
 
-  /** A page of messages, newest first, by status and/or dossier (through the dossier links). */
+  /** A page of messages, newest first, matching the filter. */
   async list(filter: OutboxFilter, db: Db = this.store.db): Promise<OutboxSummary[]> {
-    let q = db.selectFrom('email_outbox').select(SUMMARY_COLUMNS.map((c) => `email_outbox.${c}` as const));
-    if (filter.dossierId !== undefined) {
-      q = q
-        .innerJoin('email_outbox_dossiers', 'email_outbox_dossiers.outbox_id', 'email_outbox.id')
-        .where('email_outbox_dossiers.dossier_id', '=', filter.dossierId);
-    }
-    if (filter.statuses && filter.statuses.length > 0) q = q.where('status', 'in', [...filter.statuses]);
-    if (filter.attention !== undefined) q = q.where('needs_attention', '=', filter.attention ? 1 : 0);
-    if (filter.before !== undefined) q = q.where('email_outbox.id', '<', filter.before);
-    const rows = await q.orderBy('email_outbox.id', 'desc').limit(filter.limit).execute();
+    let q = db
+      .selectFrom('email_outbox')
+      .select(SUMMARY_COLUMNS)
+      .where((eb) => matching(eb, filter));
+    if (filter.before !== undefined) q = q.where('id', '<', filter.before);
+    const rows = await q.orderBy('id', 'desc').limit(filter.limit).execute();
     return rows.map((r) => this.toSummary(r));
+  }
+
+  /** How many messages match the filter (the total of a paged list). */
+  async count(selection: OutboxSelection, db: Db = this.store.db): Promise<number> {
+    const row = await db
+      .selectFrom('email_outbox')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where((eb) => matching(eb, selection))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   /**
@@ -510,26 +537,21 @@ export class OutboxRepository {
 
   /**
    * The failed or in-doubt messages a bulk resolution applies to: the given ids, or every
-   * message in `status` (optionally of one mailbox and/or template). Row-locked where the
-   * database can, so a concurrent resolution or mailer does not take them meanwhile.
+   * failed or in-doubt message matching the selection (its statuses narrowed to those two).
+   * Row-locked where the database can, so a concurrent resolution or mailer does not take them
+   * meanwhile.
    */
   async resolvable(
-    selection:
-      | { readonly ids: readonly string[] }
-      | { readonly status: 'failed' | 'in_doubt'; readonly mailboxId?: string; readonly templateId?: string },
+    selection: { readonly ids: readonly string[] } | OutboxSelection,
     db: Db,
   ): Promise<OutboxSummary[]> {
     const pick = (ids?: readonly string[]) => {
       let q = db
         .selectFrom('email_outbox')
         .select(SUMMARY_COLUMNS)
-        .where('status', 'in', ['failed', 'in_doubt']);
+        .where('status', 'in', [...RESOLVABLE_STATUSES]);
       if (ids) q = q.where('id', 'in', [...ids]);
-      if ('status' in selection) {
-        q = q.where('status', '=', selection.status);
-        if (selection.mailboxId !== undefined) q = q.where('mailbox_id', '=', selection.mailboxId);
-        if (selection.templateId !== undefined) q = q.where('template_id', '=', selection.templateId);
-      }
+      else q = q.where((eb) => matching(eb, selection as OutboxSelection));
       if (this.store.adapter.rowLocking) q = q.forUpdate();
       return q.orderBy('id').execute();
     };
@@ -605,4 +627,25 @@ export class OutboxRepository {
       .execute();
     return rows.map((r) => r.dossier_id);
   }
+}
+
+/** The WHERE clause of a selection of outbox messages (list, count and bulk resolution share it). */
+function matching(eb: ExpressionBuilder<Database, 'email_outbox'>, s: OutboxSelection): Expression<SqlBool> {
+  const all: Expression<SqlBool>[] = [];
+  if (s.statuses && s.statuses.length > 0) all.push(eb('email_outbox.status', 'in', [...s.statuses]));
+  if (s.attention !== undefined) all.push(eb('email_outbox.needs_attention', '=', s.attention ? 1 : 0));
+  if (s.templateId !== undefined) all.push(eb('email_outbox.template_id', '=', s.templateId));
+  if (s.mailboxId !== undefined) all.push(eb('email_outbox.mailbox_id', '=', s.mailboxId));
+  if (s.createdFrom !== undefined) all.push(eb('email_outbox.created_at', '>=', s.createdFrom));
+  if (s.createdBefore !== undefined) all.push(eb('email_outbox.created_at', '<', s.createdBefore));
+  if (s.dossierId !== undefined) {
+    all.push(
+      eb(
+        'email_outbox.id',
+        'in',
+        eb.selectFrom('email_outbox_dossiers').select('outbox_id').where('dossier_id', '=', s.dossierId),
+      ),
+    );
+  }
+  return eb.and(all);
 }

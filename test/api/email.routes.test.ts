@@ -15,6 +15,8 @@ interface Problem {
   column: number | null;
   field: string | null;
   message: string;
+  code: string;
+  params: Record<string, string | number>;
 }
 
 const template = (over: Record<string, unknown> = {}) => ({
@@ -123,7 +125,40 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
         column: 7,
         field: 'opportunity.intake.contact.fristName',
         message: expect.stringContaining('Did you mean "firstName"?'),
+        code: 'merge_field_invalid',
+        params: { field: 'opportunity.intake.contact.fristName' },
       },
+    ]);
+    // Every problem has a code and params, so a Dutch reader gets a Dutch sentence.
+    const many = await manager.request(
+      'POST',
+      '/api/email-templates/validate',
+      template({
+        subject: 'Twee\nregels',
+        htmlBody: '<iframe src="x"></iframe>\n<p onclick="x">{{ opportunity.name | shout }}</p>{% if %}',
+      }),
+    );
+    const codes = many.json<{ problems: Problem[] }>().problems.map((p) => [p.part, p.code, p.params]);
+    expect(codes).toEqual([
+      ['subject', 'subject_multiline', {}],
+      ['htmlBody', 'unsafe_element', { element: 'iframe' }],
+      ['htmlBody', 'unsafe_event_attribute', {}],
+      ['htmlBody', expect.stringMatching(/^(liquid_syntax|filter_unknown)$/), expect.any(Object)],
+    ]);
+    // The 422 of a save carries them as the error details' code and params.
+    const refused = await manager.request('POST', '/api/email-templates', bad);
+    expect(
+      refused.json<{ error: { details: { code: string; params: Record<string, unknown> }[] } }>().error
+        .details,
+    ).toEqual([
+      expect.objectContaining({
+        code: 'email_template.unsafe_script',
+        params: expect.objectContaining({ part: 'htmlBody', line: 2, column: 1 }),
+      }),
+      expect.objectContaining({
+        code: 'email_template.filter_raw',
+        params: expect.objectContaining({ filter: 'raw' }),
+      }),
     ]);
   });
 
@@ -429,6 +464,111 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
       before: expect.objectContaining({ status: 'failed' }),
       after: { status: 'queued' },
     });
+  });
+
+  it('filters the outbox by template, mailbox, dossier and period with a total, and resolves a filter with dry run, dismiss and mark delivered', async () => {
+    if ((await w.email.listMailboxes()).length === 0) await w.email.createMailbox(mailbox() as never);
+    const t3 = await w.email.createTemplate(template({ name: 'Filter drie' }) as never);
+    const t4 = await w.email.createTemplate(template({ name: 'Filter vier' }) as never);
+    let made = 0;
+    const make = async (templateId: string, outcome: 'failed' | 'in_doubt') => {
+      const r = await enqueue(w, {
+        actionId: `api-filter-${++made}`,
+        effect: { type: 'sendEmail', templateId, to: [{ type: 'field', path: 'intake.contact.email' }] },
+        dossier: world.opportunity,
+      });
+      await w.email.outbox.markSending([r.outboxId], 'worker-f', clock.now(), w.store.db);
+      if (outcome === 'in_doubt')
+        await w.email.outbox.markDataSent([r.outboxId], 'worker-f', clock.now(), w.store.db);
+      await w.email.outbox.recordResults(
+        [
+          {
+            id: r.outboxId,
+            outcome,
+            reply: outcome === 'failed' ? '550 5.1.1 no such user' : 'connection lost',
+          },
+        ],
+        'worker-f',
+        clock.now(),
+        w.store.db,
+      );
+      return r.outboxId;
+    };
+    const doubt = [await make(t3.id, 'in_doubt'), await make(t3.id, 'in_doubt')];
+    const failed3 = await make(t3.id, 'failed');
+    const failed4 = await make(t4.id, 'failed');
+    const mailboxId = (await w.email.getOutboxMessage(failed3)).mailboxId;
+
+    type ListPage = {
+      items: { id: string; dataSentAt: string | null; lastReply: string }[];
+      total: number;
+      nextCursor: string | null;
+    };
+    const list = async (query: string) => {
+      const r = await reader.request('GET', `/api/email/outbox?${query}`);
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json<ListPage>();
+    };
+    expect((await list(`templateId=${t3.id}`)).total).toBe(3);
+    const firstPage = await list(`templateId=${t3.id}&limit=1`);
+    expect(firstPage).toMatchObject({ total: 3, nextCursor: expect.any(String) });
+    expect(firstPage.items).toHaveLength(1);
+    const inDoubt = await list(`templateId=${t3.id}&status=in_doubt`);
+    expect(inDoubt.total).toBe(2);
+    expect(inDoubt.items.every((m) => m.dataSentAt !== null)).toBe(true);
+    expect((await list(`templateId=${t3.id}&status=failed`)).items[0]).toMatchObject({
+      id: failed3,
+      dataSentAt: null,
+      lastReply: '550 5.1.1 no such user',
+    });
+    expect(
+      (await list(`templateId=${t3.id}&mailboxId=${mailboxId}&dossierId=${world.opportunity.id}`)).total,
+    ).toBe(3);
+    expect((await list(`templateId=${t3.id}&mailboxId=no-such-mailbox`)).total).toBe(0);
+    const now = new Date(clock.now());
+    const later = new Date(clock.now() + 60_000).toISOString();
+    expect((await list(`templateId=${t3.id}&from=${later}`)).total).toBe(0);
+    expect((await list(`templateId=${t3.id}&to=${later}&from=${now.toISOString()}`)).total).toBe(3);
+
+    const post = (body: unknown) => staff.request('POST', '/api/email/outbox/resolve', body);
+    // A dry run counts (mark delivered passes the failed one over) and changes nothing.
+    expect(
+      (await post({ resolution: 'markDelivered', filter: { templateId: t3.id }, dryRun: true })).json(),
+    ).toEqual({
+      resolved: 2,
+    });
+    expect(
+      (await post({ resolution: 'dismiss', filter: { templateId: t3.id }, dryRun: true })).json(),
+    ).toEqual({
+      resolved: 3,
+    });
+    expect((await list(`templateId=${t3.id}&status=failed,in_doubt`)).total).toBe(3);
+    // A failed message was refused: it cannot be marked delivered.
+    expect((await post({ resolution: 'markDelivered', ids: [failed4] })).json()).toEqual({ resolved: 0 });
+    expect(
+      (await post({ resolution: 'dismiss', filter: { templateId: t3.id, status: 'failed' } })).json(),
+    ).toEqual({
+      resolved: 1,
+    });
+    expect((await post({ resolution: 'markDelivered', filter: { templateId: t3.id } })).json()).toEqual({
+      resolved: 2,
+    });
+    for (const id of [...doubt, failed3])
+      expect(await w.email.getOutboxMessage(id)).toMatchObject({
+        status: 'dismissed',
+        resolution: 'dismissed',
+      });
+    expect(await w.email.getOutboxMessage(failed4)).toMatchObject({ status: 'failed' });
+    const audit = (await w.audit.query({ limit: 200 })).items.filter((e) => e.entityType === 'email');
+    expect(audit.find((e) => e.entityId === failed3)).toMatchObject({
+      action: 'email.dismissed',
+      after: { status: 'dismissed' },
+    });
+    for (const id of doubt)
+      expect(audit.find((e) => e.entityId === id)).toMatchObject({
+        action: 'email.dismissed',
+        after: { status: 'dismissed', markedDelivered: true },
+      });
   });
 
   it('lists and counts sent messages with refused recipients as needing attention', async () => {

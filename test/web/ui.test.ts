@@ -191,7 +191,8 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
   });
 
   it('lists a received message in the mail viewer and opens it in a sandboxed frame', async () => {
-    await page.getByRole('link', { name: 'Mailviewer' }).click();
+    await page.getByRole('link', { name: 'E-mail', exact: true }).click();
+    await page.getByRole('tab', { name: 'Mailviewer (demo)' }).click();
     const first = page.locator('.mail-table tbody tr a').first();
     await first.waitFor();
     const subject = (await first.textContent())!;
@@ -265,7 +266,9 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
           ['email-template', `/email-templates/${emailTemplate.id}`],
           ['dossiers', '/dossiers/quotationRequest'],
           ['dossier', `/dossiers/quotationRequest/${quotation.id}`],
-          ['mail', '/mail'],
+          ['mail', '/mail?status=all'],
+          ['mailboxes', '/mail/mailboxes'],
+          ['mail-viewer', '/mail/viewer'],
         ];
         const { context, page: p } = await newPage(browser, { lang, width });
         await p.goto(`${server.base}/login`);

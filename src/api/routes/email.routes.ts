@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { TypedApp } from '../fastify-types.js';
 import { WerkflowError } from '../../domain/errors.js';
 import { MAX_BODY_CHARS, MAX_SUBJECT_CHARS } from '../../effects/email/template-validation.js';
+import type { BulkResolution, MailboxInput } from '../../engine/email.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import type { TemplateDefinition } from '../../domain/template/action-template.js';
 import type { EmailTemplate } from '../../store/email-template.repository.js';
@@ -11,6 +12,7 @@ import type { Mailbox } from '../../store/mailbox.repository.js';
 import {
   OUTBOX_STATUSES,
   type OutboxMessage,
+  type OutboxSelection,
   type OutboxStatus,
   type OutboxSummary,
 } from '../../store/outbox.repository.js';
@@ -107,7 +109,14 @@ const Problem = Type.Object({
   line: Type.Union([Type.Integer(), Type.Null()]),
   column: Type.Union([Type.Integer(), Type.Null()]),
   field: Nullable(Type.String()),
-  message: Type.String(),
+  message: Type.String({ description: 'In English; readers of other languages get `code` and `params`.' }),
+  code: Type.String({
+    description:
+      'What is wrong: merge_field_invalid, liquid_syntax, filter_unknown, filter_raw, unsafe_script, unsafe_javascript_link, unsafe_element, unsafe_event_attribute, subject_empty, subject_multiline, subject_too_long, body_empty, body_too_long, name_missing, name_too_long, root_type_unknown, language_invalid, mailbox_unknown, attachment_name, attachment_content_type, attachment_not_base64, attachment_too_large.',
+  }),
+  params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+    description: 'The values the sentence needs (field, filter, element, max, …).',
+  }),
 });
 
 const Rendered = Type.Object({
@@ -237,6 +246,10 @@ const outboxProps = {
     description:
       'Sent, but a person should look: the server refused some recipients (named in lastReply). Dismissing clears it.',
   }),
+  dataSentAt: Type.Union([Time, Type.Null()], {
+    description:
+      'When the last attempt started handing the content to the server (after DATA); null when it never got that far. An in-doubt message always has it.',
+  }),
 };
 
 const OutboxItem = Type.Object(outboxProps, { $id: 'OutboxMessage' });
@@ -277,6 +290,7 @@ function outboxItem(m: OutboxSummary): Static<typeof OutboxItem> {
     resolvedBy: m.resolvedBy,
     resolvedAt: iso(m.resolvedAt),
     needsAttention: m.needsAttention,
+    dataSentAt: iso(m.dataSentAt ?? null),
   };
 }
 
@@ -294,6 +308,41 @@ const OutboxPage = Type.Object({
   items: Type.Array(Type.Ref('OutboxMessage')),
   nextCursor: Nullable(Type.String()),
 });
+
+const OutboxListPage = Type.Object({
+  items: Type.Array(Type.Ref('OutboxMessage')),
+  nextCursor: Nullable(Type.String()),
+  total: Type.Integer({ description: 'How many messages match the filter, on every page.' }),
+});
+
+const Id = Type.String({ minLength: 1, maxLength: 100 });
+
+/** The filter parts the outbox list and the bulk resolution share. */
+const outboxFilterProps = {
+  mailboxId: Type.Optional(Id),
+  templateId: Type.Optional(Id),
+  dossierId: Type.Optional(Id),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'Created at or after this time.' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'Created before this time.' })),
+};
+
+/** The store's selection from the shared filter parts. */
+function selectionOf(q: {
+  mailboxId?: string;
+  templateId?: string;
+  dossierId?: string;
+  from?: string;
+  to?: string;
+}): OutboxSelection {
+  const time = (v: string | undefined) => (v === undefined ? undefined : Date.parse(v));
+  return {
+    mailboxId: q.mailboxId,
+    templateId: q.templateId,
+    dossierId: q.dossierId,
+    createdFrom: time(q.from),
+    createdBefore: time(q.to),
+  };
+}
 
 const sinkProps = {
   id: Type.Integer(),
@@ -830,11 +879,22 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       schema: {
         tags: ['email'],
         summary: 'Test a saved mailbox: says whether DNS, connect, TLS or auth failed (nothing is sent)',
+        description:
+          'Without a body the saved settings are tried; with one, the edited (unsaved) settings, where a password left out means the stored one (only while server and user name stay the same).',
         params: IdParams,
+        body: Type.Union([MailboxInputSchema, Type.Null()]),
         response: { 200: ConnectionTest, ...errorResponses },
       },
+      // No body at all: test the saved settings.
+      preValidation: async (request) => {
+        request.body ??= null;
+      },
     },
-    async (request) => email.testMailbox({ id: request.params.id }),
+    async (request) =>
+      email.testMailbox({
+        id: request.params.id,
+        settings: (request.body as MailboxInput | null) ?? undefined,
+      }),
   );
 
   // ── outbox and mail history ─────────────────────────────────────────────────────────────
@@ -845,26 +905,34 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       schema: {
         tags: ['email'],
         summary:
-          'Messages in the outbox, newest first; filter by status (status=failed,in_doubt), dossier, and attention (attention=true: sent, but some recipients were refused)',
+          'Messages in the outbox, newest first, with the total matching the filter; filter by status (status=failed,in_doubt), mailbox, e-mail template, dossier, creation period and attention (attention=true: sent, but some recipients were refused)',
         querystring: Type.Object({
           status: Type.Optional(Type.String()),
           attention: Type.Optional(
             Type.Boolean({ description: 'true: only messages that need attention although sent.' }),
           ),
-          dossierId: Type.Optional(Type.String()),
+          ...outboxFilterProps,
           cursor: Type.Optional(Type.String()),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
         }),
-        response: { 200: OutboxPage, ...errorResponses },
+        response: { 200: OutboxListPage, ...errorResponses },
       },
     },
     async (request) => {
-      const q = request.query;
+      const q = request.query as Parameters<typeof selectionOf>[0] & {
+        status?: string;
+        attention?: boolean;
+        cursor?: string;
+        limit?: number;
+      };
       const limit = q.limit ?? 100;
-      const items = await email.listOutbox({
+      const selection: OutboxSelection = {
+        ...selectionOf(q),
         statuses: parseStatuses(q.status),
         attention: q.attention,
-        dossierId: q.dossierId,
+      };
+      const items = await email.listOutbox({
+        ...selection,
         before: decodeCursor(q.cursor),
         limit: limit + 1,
       });
@@ -872,6 +940,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       return {
         items: page.map(outboxItem),
         nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
+        total: await email.countMatching(selection),
       };
     },
   );
@@ -944,37 +1013,62 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       config: { permission: 'actions.handle' },
       schema: {
         tags: ['email'],
-        summary: 'Resolve failed or in-doubt messages in bulk: resend them, or mark them delivered',
+        summary:
+          'Resolve failed or in-doubt messages in bulk: resend them, mark them delivered, or dismiss them',
         description:
-          'Give exactly one of `ids` (those messages) or `filter` (every message in a status, optionally of one mailbox and/or e-mail template). `resend` queues them again with the same Message-ID; `markDelivered` closes them without sending, as the single dismiss does. Messages no longer failed or in doubt are passed over. Each resolution is written to the audit log (`email.resent` / `email.dismissed`).',
+          'Give exactly one of `ids` (those messages) or `filter` (every failed or in-doubt message matching it: one status or both, mailbox, e-mail template, dossier, creation period). `resend` queues them again with the same Message-ID; `markDelivered` closes in-doubt messages without sending (a person found they arrived; failed messages are passed over, the server refused them); `dismiss` closes failed and in-doubt messages without sending. Messages no longer failed or in doubt are passed over. With `dryRun: true` nothing changes and `resolved` says how many would be. Each resolution is written to the audit log (`email.resent` / `email.dismissed`, the latter with `markedDelivered: true` after markDelivered).',
         body: Type.Object(
           {
-            resolution: Type.Union([Type.Literal('resend'), Type.Literal('markDelivered')]),
-            ids: Type.Optional(
-              Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 10_000 }),
-            ),
+            resolution: Type.Union([
+              Type.Literal('resend'),
+              Type.Literal('markDelivered'),
+              Type.Literal('dismiss'),
+            ]),
+            ids: Type.Optional(Type.Array(Id, { maxItems: 10_000 })),
             filter: Type.Optional(
               Type.Object(
                 {
-                  status: Type.Union([Type.Literal('in_doubt'), Type.Literal('failed')]),
-                  mailboxId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-                  templateId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+                  status: Type.Optional(
+                    Type.Union([Type.Literal('in_doubt'), Type.Literal('failed')], {
+                      description: 'Absent: both failed and in-doubt messages.',
+                    }),
+                  ),
+                  ...outboxFilterProps,
                 },
                 { additionalProperties: false },
               ),
             ),
+            dryRun: Type.Optional(Type.Boolean({ description: 'Only count; change nothing.' })),
           },
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ resolved: Type.Integer({ description: 'How many messages were resolved' }) }),
+          200: Type.Object({
+            resolved: Type.Integer({
+              description: 'How many messages were (with dryRun: would be) resolved',
+            }),
+          }),
           ...errorResponses,
         },
       },
     },
     async (request) => {
-      const body = request.body;
-      return { resolved: await email.resolveMany(body, actorOf(request)) };
+      const body = request.body as {
+        resolution: BulkResolution;
+        ids?: string[];
+        filter?: Parameters<typeof selectionOf>[0] & { status?: 'in_doubt' | 'failed' };
+        dryRun?: boolean;
+      };
+      const filter = body.filter && {
+        ...selectionOf(body.filter),
+        statuses: body.filter.status ? [body.filter.status] : undefined,
+      };
+      return {
+        resolved: await email.resolveMany(
+          { resolution: body.resolution, ids: body.ids, filter, dryRun: body.dryRun },
+          actorOf(request),
+        ),
+      };
     },
   );
 

@@ -17,7 +17,38 @@ export interface TemplateProblem {
   /** The merge field concerned (`opportunity.intake.contact.fristName`), when there is one. */
   readonly field: string | null;
   readonly message: string;
+  /**
+   * What is wrong, for a reader in another language: `merge_field_invalid`, `liquid_syntax`,
+   * `unsafe_element`, … with the values the sentence needs in `params`.
+   */
+  readonly code: TemplateProblemCode;
+  readonly params: Readonly<Record<string, string | number>>;
 }
+
+/** Every kind of template problem (the UI has a sentence for each, in Dutch and English). */
+export type TemplateProblemCode =
+  | 'name_missing'
+  | 'name_too_long'
+  | 'root_type_unknown'
+  | 'language_invalid'
+  | 'subject_empty'
+  | 'subject_multiline'
+  | 'subject_too_long'
+  | 'body_empty'
+  | 'body_too_long'
+  | 'unsafe_script'
+  | 'unsafe_javascript_link'
+  | 'unsafe_element'
+  | 'unsafe_event_attribute'
+  | 'liquid_syntax'
+  | 'filter_unknown'
+  | 'filter_raw'
+  | 'merge_field_invalid'
+  | 'attachment_name'
+  | 'attachment_content_type'
+  | 'attachment_not_base64'
+  | 'attachment_too_large'
+  | 'mailbox_unknown';
 
 /** What an administrator saves: a stored template without its identity and bookkeeping. */
 export type EmailTemplateDraft = Omit<EmailTemplate, 'id' | 'version' | 'createdAt' | 'updatedAt'>;
@@ -33,32 +64,49 @@ export function liquidErrorPosition(error: unknown): {
   line: number | null;
   column: number | null;
   message: string;
+  code: 'liquid_syntax' | 'filter_unknown' | 'filter_raw' | 'merge_field_invalid';
+  params: Record<string, string>;
 } {
   const e = error as { message?: string; token?: { getPosition?: () => [number, number] } };
   const raw = typeof e.message === 'string' ? e.message : String(error);
   const position = typeof e.token?.getPosition === 'function' ? e.token.getPosition() : null;
   let message = raw.replace(/, line:\d+, col:\d+$/, '');
+  let code: 'liquid_syntax' | 'filter_unknown' | 'filter_raw' | 'merge_field_invalid' = 'liquid_syntax';
+  let params: Record<string, string> = { detail: message };
   const undefinedVar = /^undefined variable: (.+)$/.exec(message);
-  if (undefinedVar) message = `the merge field "${undefinedVar[1]}" does not exist`;
+  if (undefinedVar) {
+    message = `the merge field "${undefinedVar[1]}" does not exist`;
+    code = 'merge_field_invalid';
+    params = { field: undefinedVar[1]! };
+  }
   const undefinedFilter = /^undefined filter: (.+)$/.exec(message);
   if (undefinedFilter) {
-    message =
-      undefinedFilter[1] === 'raw'
-        ? "the raw filter is not allowed: it would put a dossier's text into the mail as HTML. Values are always escaped."
-        : `there is no filter "${undefinedFilter[1]}"`;
+    const raw = undefinedFilter[1] === 'raw';
+    message = raw
+      ? "the raw filter is not allowed: it would put a dossier's text into the mail as HTML. Values are always escaped."
+      : `there is no filter "${undefinedFilter[1]}"`;
+    code = raw ? 'filter_raw' : 'filter_unknown';
+    params = { filter: undefinedFilter[1]! };
   }
-  return { line: position?.[0] ?? null, column: position?.[1] ?? null, message };
+  return { line: position?.[0] ?? null, column: position?.[1] ?? null, message, code, params };
 }
 
 /** "htmlBody, line 3, column 14: …" */
-export function describeProblem(p: TemplateProblem): string {
+export function describeProblem(
+  p: Pick<TemplateProblem, 'part' | 'line' | 'column' | 'message'> & { readonly field?: string | null },
+): string {
   const where = p.line === null ? p.part : `${p.part}, line ${p.line}, column ${p.column ?? 1}`;
   return `${where}: ${p.message}`;
 }
 
 /** Problems as the error details of a validation error (`path` is the part). */
 export function toErrorDetails(problems: readonly TemplateProblem[], prefix = ''): ErrorDetail[] {
-  return problems.map((p) => ({ path: prefix + p.part, message: describeProblem(p) }));
+  return problems.map((p) => ({
+    path: prefix + p.part,
+    message: describeProblem(p),
+    code: `email_template.${p.code}`,
+    params: { ...p.params, part: p.part, line: p.line ?? '', column: p.column ?? '' },
+  }));
 }
 
 function lineColumn(source: string, offset: number): { line: number; column: number } {
@@ -73,15 +121,21 @@ function lineColumn(source: string, offset: number): { line: number; column: num
  * Every pattern here runs in linear time (no nested or overlapping repetition): the body is
  * user input. Event attributes are found by `findEventAttribute`, a scan of the tags.
  */
-const UNSAFE_HTML: readonly { pattern: RegExp; message: string }[] = [
-  { pattern: /<\s*script\b/i, message: 'remove the <script> element: e-mail clients do not run scripts.' },
+const UNSAFE_HTML: readonly { pattern: RegExp; message: string; code: TemplateProblemCode }[] = [
+  {
+    pattern: /<\s*script\b/i,
+    message: 'remove the <script> element: e-mail clients do not run scripts.',
+    code: 'unsafe_script',
+  },
   {
     pattern: /\bjavascript\s*:/i,
     message: 'remove the javascript: link: e-mail clients do not run scripts.',
+    code: 'unsafe_javascript_link',
   },
   {
     pattern: /<\s*(iframe|object|embed|form)\b/i,
     message: 'remove the <$1> element: e-mail clients block it.',
+    code: 'unsafe_element',
   },
 ];
 
@@ -157,17 +211,27 @@ function checkPart(
       const m = rule.pattern.exec(source);
       if (m) {
         const at = lineColumn(source, m.index);
+        const element = (m[1] ?? '').toLowerCase();
         problems.push({
           part,
           ...at,
           field: null,
-          message: rule.message.replace('$1', (m[1] ?? '').toLowerCase()),
+          message: rule.message.replace('$1', element),
+          code: rule.code,
+          params: element ? { element } : {},
         });
       }
     }
     const event = findEventAttribute(source);
     if (event !== -1) {
-      problems.push({ part, ...lineColumn(source, event), field: null, message: EVENT_ATTRIBUTE_MESSAGE });
+      problems.push({
+        part,
+        ...lineColumn(source, event),
+        field: null,
+        message: EVENT_ATTRIBUTE_MESSAGE,
+        code: 'unsafe_event_attribute',
+        params: {},
+      });
     }
   }
   let parsed;
@@ -179,8 +243,10 @@ function checkPart(
       part,
       line: at.line,
       column: at.column,
-      field: null,
+      field: at.code === 'merge_field_invalid' ? (at.params.field ?? null) : null,
       message: `${at.message}.`.replace(/\.\.$/, '.'),
+      code: at.code,
+      params: at.params,
     });
     return;
   }
@@ -197,6 +263,8 @@ function checkPart(
           column: variable.location.col,
           field: check.field,
           message: check.message,
+          code: 'merge_field_invalid',
+          params: { field: check.field },
         });
       }
     }
@@ -217,10 +285,16 @@ export function validateEmailTemplate(
   engines: LiquidEngines,
 ): TemplateProblem[] {
   const problems: TemplateProblem[] = [];
-  const at = (part: TemplatePart, message: string) =>
-    problems.push({ part, line: null, column: null, field: null, message });
-  if (typeof draft.name !== 'string' || draft.name.trim() === '') at('name', 'Give the template a name.');
-  else if (draft.name.length > 200) at('name', 'The name is longer than 200 characters.');
+  const at = (
+    part: TemplatePart,
+    message: string,
+    code: TemplateProblemCode,
+    params: Record<string, string | number> = {},
+  ) => problems.push({ part, line: null, column: null, field: null, message, code, params });
+  if (typeof draft.name !== 'string' || draft.name.trim() === '')
+    at('name', 'Give the template a name.', 'name_missing');
+  else if (draft.name.length > 200)
+    at('name', 'The name is longer than 200 characters.', 'name_too_long', { max: 200 });
   if (!catalog.get(draft.rootType)) {
     const known = catalog
       .all()
@@ -229,36 +303,57 @@ export function validateEmailTemplate(
     at(
       'rootType',
       `There is no dossier type "${draft.rootType}". Choose the type the template is about: ${known}.`,
+      'root_type_unknown',
+      { rootType: draft.rootType, known },
     );
   }
   if (draft.language !== 'nl' && draft.language !== 'en')
-    at('language', 'The language must be "nl" or "en".');
-  if (draft.subject.trim() === '') at('subject', 'The subject is empty.');
-  else if (/[\r\n]/.test(draft.subject)) at('subject', 'The subject must be one line.');
+    at('language', 'The language must be "nl" or "en".', 'language_invalid');
+  if (draft.subject.trim() === '') at('subject', 'The subject is empty.', 'subject_empty');
+  else if (/[\r\n]/.test(draft.subject)) at('subject', 'The subject must be one line.', 'subject_multiline');
   else if (draft.subject.length > MAX_SUBJECT_CHARS)
-    at('subject', `The subject is longer than ${MAX_SUBJECT_CHARS.toLocaleString('en')} characters.`);
+    at(
+      'subject',
+      `The subject is longer than ${MAX_SUBJECT_CHARS.toLocaleString('en')} characters.`,
+      'subject_too_long',
+      { max: MAX_SUBJECT_CHARS },
+    );
   else checkPart('subject', 'text', draft.subject, draft, catalog, engines, problems);
-  if (draft.htmlBody.trim() === '') at('htmlBody', 'The message is empty.');
-  else if (draft.htmlBody.length > MAX_BODY_CHARS) at('htmlBody', tooLong('HTML body'));
+  const maxKb = { maxKb: MAX_BODY_CHARS / 1024 };
+  if (draft.htmlBody.trim() === '') at('htmlBody', 'The message is empty.', 'body_empty');
+  else if (draft.htmlBody.length > MAX_BODY_CHARS)
+    at('htmlBody', tooLong('HTML body'), 'body_too_long', maxKb);
   else checkPart('htmlBody', 'html', draft.htmlBody, draft, catalog, engines, problems);
-  if (draft.textBody !== null && draft.textBody.length > MAX_BODY_CHARS) at('textBody', tooLong('text body'));
+  if (draft.textBody !== null && draft.textBody.length > MAX_BODY_CHARS)
+    at('textBody', tooLong('text body'), 'body_too_long', maxKb);
   else if (draft.textBody !== null && draft.textBody.trim() !== '') {
     checkPart('textBody', 'text', draft.textBody, draft, catalog, engines, problems);
   }
   if (draft.attachment) {
     const a = draft.attachment;
     if (!a.filename || /[\\/\r\n]/.test(a.filename) || a.filename.length > 200) {
-      at('attachment', 'The attachment needs a file name without slashes, at most 200 characters.');
+      at(
+        'attachment',
+        'The attachment needs a file name without slashes, at most 200 characters.',
+        'attachment_name',
+      );
     }
     if (!/^[\w.+-]+\/[\w.+-]+$/.test(a.contentType)) {
-      at('attachment', `"${a.contentType}" is not a content type such as application/pdf.`);
+      at(
+        'attachment',
+        `"${a.contentType}" is not a content type such as application/pdf.`,
+        'attachment_content_type',
+        { contentType: a.contentType },
+      );
     }
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(a.contentBase64))
-      at('attachment', 'The attachment content must be base64.');
+      at('attachment', 'The attachment content must be base64.', 'attachment_not_base64');
     else if ((a.contentBase64.length * 3) / 4 > MAX_ATTACHMENT_BYTES) {
       at(
         'attachment',
         `The attachment is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB; link to the file instead.`,
+        'attachment_too_large',
+        { maxMb: MAX_ATTACHMENT_BYTES / 1024 / 1024 },
       );
     }
   }

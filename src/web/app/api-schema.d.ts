@@ -4000,10 +4000,17 @@ export interface paths {
                         "application/json": {
                             html: string;
                             problems: {
+                                /** @description What is wrong: merge_field_invalid, liquid_syntax, filter_unknown, filter_raw, unsafe_script, unsafe_javascript_link, unsafe_element, unsafe_event_attribute, subject_empty, subject_multiline, subject_too_long, body_empty, body_too_long, name_missing, name_too_long, root_type_unknown, language_invalid, mailbox_unknown, attachment_name, attachment_content_type, attachment_not_base64, attachment_too_large. */
+                                code: string;
                                 column: number | null;
                                 field: string | null;
                                 line: number | null;
+                                /** @description In English; readers of other languages get `code` and `params`. */
                                 message: string;
+                                /** @description The values the sentence needs (field, filter, element, max, …). */
+                                params: {
+                                    [key: string]: string | number;
+                                };
                                 part: string;
                             }[];
                             subject: string;
@@ -4225,10 +4232,17 @@ export interface paths {
                                 part: string;
                             }[];
                             problems: {
+                                /** @description What is wrong: merge_field_invalid, liquid_syntax, filter_unknown, filter_raw, unsafe_script, unsafe_javascript_link, unsafe_element, unsafe_event_attribute, subject_empty, subject_multiline, subject_too_long, body_empty, body_too_long, name_missing, name_too_long, root_type_unknown, language_invalid, mailbox_unknown, attachment_name, attachment_content_type, attachment_not_base64, attachment_too_large. */
+                                code: string;
                                 column: number | null;
                                 field: string | null;
                                 line: number | null;
+                                /** @description In English; readers of other languages get `code` and `params`. */
                                 message: string;
+                                /** @description The values the sentence needs (field, filter, element, max, …). */
+                                params: {
+                                    [key: string]: string | number;
+                                };
                                 part: string;
                             }[];
                             template: {
@@ -4468,10 +4482,17 @@ export interface paths {
                         "application/json": {
                             html: string;
                             problems: {
+                                /** @description What is wrong: merge_field_invalid, liquid_syntax, filter_unknown, filter_raw, unsafe_script, unsafe_javascript_link, unsafe_element, unsafe_event_attribute, subject_empty, subject_multiline, subject_too_long, body_empty, body_too_long, name_missing, name_too_long, root_type_unknown, language_invalid, mailbox_unknown, attachment_name, attachment_content_type, attachment_not_base64, attachment_too_large. */
+                                code: string;
                                 column: number | null;
                                 field: string | null;
                                 line: number | null;
+                                /** @description In English; readers of other languages get `code` and `params`. */
                                 message: string;
+                                /** @description The values the sentence needs (field, filter, element, max, …). */
+                                params: {
+                                    [key: string]: string | number;
+                                };
                                 part: string;
                             }[];
                             subject: string;
@@ -4595,10 +4616,17 @@ export interface paths {
                     content: {
                         "application/json": {
                             problems: {
+                                /** @description What is wrong: merge_field_invalid, liquid_syntax, filter_unknown, filter_raw, unsafe_script, unsafe_javascript_link, unsafe_element, unsafe_event_attribute, subject_empty, subject_multiline, subject_too_long, body_empty, body_too_long, name_missing, name_too_long, root_type_unknown, language_invalid, mailbox_unknown, attachment_name, attachment_content_type, attachment_not_base64, attachment_too_large. */
+                                code: string;
                                 column: number | null;
                                 field: string | null;
                                 line: number | null;
+                                /** @description In English; readers of other languages get `code` and `params`. */
                                 message: string;
+                                /** @description The values the sentence needs (field, filter, element, max, …). */
+                                params: {
+                                    [key: string]: string | number;
+                                };
                                 part: string;
                             }[];
                             valid: boolean;
@@ -4675,7 +4703,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Messages in the outbox, newest first; filter by status (status=failed,in_doubt), dossier, and attention (attention=true: sent, but some recipients were refused)
+         * Messages in the outbox, newest first, with the total matching the filter; filter by status (status=failed,in_doubt), mailbox, e-mail template, dossier, creation period and attention (attention=true: sent, but some recipients were refused)
          * @description Needs the right `dossiers.read` (Dossiers inzien).
          */
         get: {
@@ -4685,8 +4713,14 @@ export interface paths {
                     attention?: boolean;
                     cursor?: string;
                     dossierId?: string;
+                    /** @description Created at or after this time. */
+                    from?: string;
                     limit?: number;
+                    mailboxId?: string;
                     status?: string;
+                    templateId?: string;
+                    /** @description Created before this time. */
+                    to?: string;
                 };
                 header?: never;
                 path?: never;
@@ -4703,6 +4737,8 @@ export interface paths {
                         "application/json": {
                             items: components["schemas"]["OutboxMessage"][];
                             nextCursor: string | null;
+                            /** @description How many messages match the filter, on every page. */
+                            total: number;
                         };
                     };
                 };
@@ -4809,6 +4845,8 @@ export interface paths {
                             cc: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description When the last attempt started handing the content to the server (after DATA); null when it never got that far. An in-doubt message always has it. */
+                            dataSentAt: string | null;
                             dossierId: string | null;
                             dossierIds: string[];
                             dossierType: string | null;
@@ -4941,6 +4979,8 @@ export interface paths {
                             cc: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description When the last attempt started handing the content to the server (after DATA); null when it never got that far. An in-doubt message always has it. */
+                            dataSentAt: string | null;
                             dossierId: string | null;
                             dossierIds: string[];
                             dossierType: string | null;
@@ -5071,6 +5111,8 @@ export interface paths {
                             cc: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description When the last attempt started handing the content to the server (after DATA); null when it never got that far. An in-doubt message always has it. */
+                            dataSentAt: string | null;
                             dossierId: string | null;
                             dossierIds: string[];
                             dossierType: string | null;
@@ -5265,8 +5307,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Resolve failed or in-doubt messages in bulk: resend them, or mark them delivered
-         * @description Give exactly one of `ids` (those messages) or `filter` (every message in a status, optionally of one mailbox and/or e-mail template). `resend` queues them again with the same Message-ID; `markDelivered` closes them without sending, as the single dismiss does. Messages no longer failed or in doubt are passed over. Each resolution is written to the audit log (`email.resent` / `email.dismissed`).
+         * Resolve failed or in-doubt messages in bulk: resend them, mark them delivered, or dismiss them
+         * @description Give exactly one of `ids` (those messages) or `filter` (every failed or in-doubt message matching it: one status or both, mailbox, e-mail template, dossier, creation period). `resend` queues them again with the same Message-ID; `markDelivered` closes in-doubt messages without sending (a person found they arrived; failed messages are passed over, the server refused them); `dismiss` closes failed and in-doubt messages without sending. Messages no longer failed or in doubt are passed over. With `dryRun: true` nothing changes and `resolved` says how many would be. Each resolution is written to the audit log (`email.resent` / `email.dismissed`, the latter with `markedDelivered: true` after markDelivered).
          *
          *     Needs the right `actions.handle` (Acties afhandelen).
          */
@@ -5280,13 +5322,27 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Only count; change nothing. */
+                        dryRun?: boolean;
                         filter?: {
+                            dossierId?: string;
+                            /**
+                             * Format: date-time
+                             * @description Created at or after this time.
+                             */
+                            from?: string;
                             mailboxId?: string;
-                            status: "in_doubt" | "failed";
+                            /** @description Absent: both failed and in-doubt messages. */
+                            status?: "in_doubt" | "failed";
                             templateId?: string;
+                            /**
+                             * Format: date-time
+                             * @description Created before this time.
+                             */
+                            to?: string;
                         };
                         ids?: string[];
-                        resolution: "resend" | "markDelivered";
+                        resolution: "resend" | "markDelivered" | "dismiss";
                     };
                 };
             };
@@ -5298,7 +5354,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description How many messages were resolved */
+                            /** @description How many messages were (with dryRun: would be) resolved */
                             resolved: number;
                         };
                     };
@@ -6410,7 +6466,9 @@ export interface paths {
         put?: never;
         /**
          * Test a saved mailbox: says whether DNS, connect, TLS or auth failed (nothing is sent)
-         * @description Needs the right `workflows.automatic` (Automatische workflow).
+         * @description Without a body the saved settings are tried; with one, the edited (unsaved) settings, where a password left out means the stored one (only while server and user name stay the same).
+         *
+         *     Needs the right `workflows.automatic` (Automatische workflow).
          */
         post: {
             parameters: {
@@ -6421,7 +6479,28 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        allowInvalidCertificates?: boolean;
+                        /** @description Category values (campaign id, training type) whose mails this mailbox sends. */
+                        categories?: string[];
+                        fromAddress: string;
+                        fromName: string;
+                        host: string;
+                        isDefault?: boolean;
+                        maxConnections?: number;
+                        name: string;
+                        password?: string | null;
+                        port: number;
+                        ratePerMinute?: number | null;
+                        replyTo?: string | null;
+                        /** @description tls: TLS from the start (465); starttls: upgrade required (587); none: local relays only. */
+                        security: "tls" | "starttls" | "none";
+                        username?: string | null;
+                    } | null;
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -10916,7 +10995,7 @@ export interface components {
                 /** @description Stable error code, e.g. validation_failed, version_conflict. */
                 code: string;
                 details?: {
-                    /** @description A code of its own, e.g. template.loop. */
+                    /** @description A finer code for this problem, e.g. email_template.merge_field_invalid. */
                     code?: string;
                     message: string;
                     params?: {
@@ -10964,6 +11043,8 @@ export interface components {
             cc: string[];
             /** Format: date-time */
             createdAt: string;
+            /** @description When the last attempt started handing the content to the server (after DATA); null when it never got that far. An in-doubt message always has it. */
+            dataSentAt: string | null;
             dossierId: string | null;
             dossierType: string | null;
             from: string;

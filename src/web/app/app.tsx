@@ -12,7 +12,7 @@ import { DashboardPage } from './screens/dashboard.js';
 import { DossierDetail, DossiersPage } from './screens/dossiers.js';
 import { EmailTemplateEditor, EmailTemplatesPage } from './screens/email-templates.js';
 import { LoginPage } from './screens/login.js';
-import { MailMessage, MailViewer } from './screens/mail.js';
+import { MailMessage, MailPage, OutboxMessagePage } from './screens/mail.js';
 import { ResetPasswordPage } from './screens/reset-password.js';
 import { ProcessMapPage } from './screens/process-map.js';
 import { TemplateEditor, TemplatesPage } from './screens/templates.js';
@@ -64,8 +64,11 @@ export function App() {
                 {(p) => <EditDossierPage type={p.type} id={p.id} />}
               </Route>
               <Route path="/dossiers/:type/:id">{(p) => <DossierDetail type={p.type} id={p.id} />}</Route>
-              <Route path="/mail" component={MailViewer} />
-              <Route path="/mail/:id">{(p) => <MailMessage id={p.id} />}</Route>
+              <Route path="/mail">{() => <MailPage tab="outbox" />}</Route>
+              <Route path="/mail/mailboxes">{() => <MailPage tab="mailboxes" />}</Route>
+              <Route path="/mail/viewer">{() => <MailPage tab="viewer" />}</Route>
+              <Route path="/mail/viewer/:id">{(p) => <MailMessage id={p.id} />}</Route>
+              <Route path="/mail/outbox/:id">{(p) => <OutboxMessagePage id={p.id} />}</Route>
               <Route path="/admin" component={AdminPage} />
               <Route path="/admin/:view" component={AdminPage} />
               <Route component={NotFound} />

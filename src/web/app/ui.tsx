@@ -2,6 +2,7 @@
 import {
   Anchor,
   Badge,
+  Button,
   Center,
   Tabs,
   Group,
@@ -220,6 +221,26 @@ export function RouteTabs<V extends string>({
         </Tabs.Panel>
       ))}
     </Tabs>
+  );
+}
+
+/** "Meer laden" under a paged list (an infinite query), while there is a next page. */
+export function MoreButton({
+  query,
+}: {
+  query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+}) {
+  const { t } = useI18n();
+  if (!query.hasNextPage) return null;
+  return (
+    <Button
+      variant="default"
+      mt="sm"
+      onClick={() => void query.fetchNextPage()}
+      loading={query.isFetchingNextPage}
+    >
+      {t('more')}
+    </Button>
   );
 }
 

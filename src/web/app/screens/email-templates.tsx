@@ -41,6 +41,9 @@ interface Problem {
   readonly column: number | null;
   readonly field: string | null;
   readonly message: string;
+  /** What is wrong (`merge_field_invalid`, …), rendered through the dictionary with `params`. */
+  readonly code: string;
+  readonly params: Record<string, string | number>;
 }
 
 interface Draft {
@@ -105,7 +108,15 @@ export function problemText(i18n: I18n, p: Problem): string {
   ]
     .filter(Boolean)
     .join(', ');
-  const what = p.field ? i18n.t('email.problem.field', { field: p.field }) : i18n.t('email.problem.syntax');
+  // The server's code and params through the dictionary; a code it does not know yet falls back
+  // to the general sentence (English readers get the server's own words).
+  const general = p.field
+    ? i18n.t('email.problem.field', { field: p.field })
+    : i18n.t('email.problem.syntax');
+  const what = i18n.tOr(`email.problem.${p.code}`, general, {
+    ...p.params,
+    field: p.field ?? p.params.field ?? '',
+  });
   return `${where}: ${i18n.lang === 'en' ? p.message : what}`;
 }
 
