@@ -45,6 +45,20 @@ describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromi
   });
 
   const nextDaysOff = async (p: Page) => (await p.getByTestId('next-holidays').innerText()) ?? '';
+  /** A PUT from the page, as the signed-in user (with the session's CSRF token). */
+  const put = (p: Page, path: string, body: unknown) =>
+    p.evaluate(
+      async ([path, body]) => {
+        const me = (await (await fetch('/api/auth/me')).json()) as { csrfToken: string | null };
+        const response = await fetch(path, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken ?? '' },
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, body: await response.text() };
+      },
+      [path, body] as const,
+    );
 
   it('switches Goede Vrijdag on and sees it among the next days off', async () => {
     await page.goto(`${server.base}/admin/calendar`);
@@ -80,6 +94,29 @@ describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromi
     await page.getByRole('button', { name: 'Opslaan' }).click();
     await expect.poll(() => nextDaysOff(page), { timeout: 10_000 }).not.toContain('24 dec 2026');
     expect((await server.werkflow.calendar.settings()).extraHolidays).toEqual([]);
+  });
+
+  it('shows the server’s problem on its field, in Dutch', async () => {
+    // The picker offers only zones the browser knows, so the server's refusal of an unknown one is
+    // fetched for real and handed to the form's save.
+    const refusal = await put(page, '/api/settings/calendar', {
+      timeZone: 'Europe/Atlantis',
+      extraHolidays: [],
+      removedHolidays: [],
+    });
+    expect(refusal.status).toBe(422);
+    await page.route('**/api/settings/calendar', (route) =>
+      route.request().method() === 'PUT'
+        ? route.fulfill({ status: 422, contentType: 'application/json', body: refusal.body })
+        : route.continue(),
+    );
+    await page.getByRole('button', { name: 'Opslaan' }).click();
+    await page.getByTestId('error').waitFor();
+    const zone = page.getByRole('textbox', { name: 'Tijdzone' });
+    expect(await zone.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('error').innerText()).toContain('Tijdzone');
+    await page.unroute('**/api/settings/calendar');
+    expect((await server.werkflow.calendar.settings()).timeZone).toBe('Europe/Amsterdam');
   });
 
   it('switches the daily digest off, and the API says so', async () => {
@@ -123,15 +160,13 @@ describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromi
     expect(await nextDaysOff(staff)).toContain('Goede Vrijdag');
     await settled(staff);
     await expectAccessible(staff, 'calendar read-only');
-    const refused = await staff.evaluate(async () => {
-      const response = await fetch('/api/settings/calendar', {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ timeZone: 'Europe/Amsterdam', extraHolidays: [], removedHolidays: [] }),
-      });
-      return response.status;
+    const refused = await put(staff, '/api/settings/calendar', {
+      timeZone: 'Europe/Amsterdam',
+      extraHolidays: [],
+      removedHolidays: [],
     });
-    expect(refused).toBe(403);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('admin');
 
     await staff.goto(`${server.base}/admin/digest`);
     await staff.getByRole('region', { name: 'Voor mijzelf' }).waitFor();
