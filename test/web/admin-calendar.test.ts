@@ -115,6 +115,7 @@ describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromi
     const zone = page.getByRole('textbox', { name: 'Tijdzone' });
     expect(await zone.getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByTestId('error').innerText()).toContain('Tijdzone');
+    await screenshot(page, 'admin-calendar-error-nl-1280');
     await page.unroute('**/api/settings/calendar');
     expect((await server.werkflow.calendar.settings()).timeZone).toBe('Europe/Amsterdam');
   });
@@ -160,6 +161,7 @@ describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromi
     expect(await nextDaysOff(staff)).toContain('Goede Vrijdag');
     await settled(staff);
     await expectAccessible(staff, 'calendar read-only');
+    await screenshot(staff, 'admin-calendar-read-only-nl-1280');
     const refused = await put(staff, '/api/settings/calendar', {
       timeZone: 'Europe/Amsterdam',
       extraHolidays: [],

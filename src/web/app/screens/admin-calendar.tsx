@@ -79,7 +79,7 @@ function CalendarForm({ stored }: { stored: Calendar }) {
         intro={t('admin.cal.intro')}
         notice={
           !canChange && (
-            <Alert color="gray" mb="md" data-testid="read-only">
+            <Alert color="gray" mb="md" maw={720} data-testid="read-only">
               {t('admin.cal.readOnly')}
             </Alert>
           )
