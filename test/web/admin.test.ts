@@ -21,7 +21,7 @@ import {
 
 const ADMIN = 'anna.devries@test.werkflow.local';
 const STAFF = 'rick.medewerker@test.werkflow.local';
-const TABS = ['users', 'teams', 'tokens', 'audit-log', 'organisation'] as const;
+const TABS = ['users', 'teams', 'tokens', 'audit-log', 'organisation', 'calendar', 'digest'] as const;
 
 describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromium)', () => {
   let server: UiServer;

@@ -197,3 +197,58 @@ export function ConfirmDelete({
     </Modal>
   );
 }
+
+/**
+ * A settings form of Beheer: its heading, a sentence of what it is for, the fields, the server's
+ * error (fields named by `name`) and Save (left out when the reader may not change it).
+ */
+export function SettingsForm({
+  id,
+  title,
+  intro,
+  notice,
+  save,
+  name,
+  canSave = true,
+  maw = 720,
+  children,
+}: {
+  id: string;
+  title: string;
+  intro: string;
+  notice?: ReactNode;
+  save: { mutate: () => void; error: unknown; isPending: boolean };
+  name?: FieldNamer;
+  canSave?: boolean;
+  maw?: number;
+  children: ReactNode;
+}) {
+  const { t } = useI18n();
+  return (
+    <AdminSection id={id} title={title}>
+      <Text c="dimmed" size="sm" mb="md" maw={720}>
+        {intro}
+      </Text>
+      {notice}
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          save.mutate();
+        }}
+      >
+        <Stack maw={maw}>
+          {children}
+          <ErrorAlert error={save.error} name={name} />
+          {canSave && (
+            <Group>
+              <Button type="submit" loading={save.isPending}>
+                {t('save')}
+              </Button>
+            </Group>
+          )}
+        </Stack>
+      </form>
+    </AdminSection>
+  );
+}

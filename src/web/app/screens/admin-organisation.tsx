@@ -3,14 +3,14 @@
  * fields of every e-mail template (GET/PUT /api/email/settings, the `organisation` part only; the
  * blocked domains and test mode stay as they are).
  */
-import { Button, Group, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { SimpleGrid, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api.js';
-import { ErrorAlert, type FieldNamer, fieldErrors } from '../errors.js';
+import { type FieldNamer, fieldErrors } from '../errors.js';
 import { useI18n } from '../i18n.js';
 import { Query, notify } from '../ui.js';
-import { AdminSection } from './admin-common.js';
+import { SettingsForm } from './admin-common.js';
 
 /** The fields of the organisation, in the order the server lists them (its `organisation.*` keys). */
 type Organisation = Record<string, string | null>;
@@ -65,27 +65,15 @@ function OrganisationForm({ stored }: { stored: Organisation }) {
     />
   );
   return (
-    <AdminSection id="org-heading" title={t('admin.view.organisation')}>
-      <Text c="dimmed" size="sm" mb="md" maw={720}>
-        {t('admin.org.intro')}
-      </Text>
-      <form
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          save.mutate();
-        }}
-      >
-        <Stack maw={900}>
-          <SimpleGrid cols={{ base: 1, sm: 2 }}>{fields.map(input)}</SimpleGrid>
-          <ErrorAlert error={save.error} name={namer} />
-          <Group>
-            <Button type="submit" loading={save.isPending}>
-              {t('save')}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </AdminSection>
+    <SettingsForm
+      id="org-heading"
+      title={t('admin.view.organisation')}
+      intro={t('admin.org.intro')}
+      save={save}
+      name={namer}
+      maw={900}
+    >
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>{fields.map(input)}</SimpleGrid>
+    </SettingsForm>
   );
 }

@@ -1,7 +1,9 @@
 /**
- * Beheer: users, teams, API tokens, the audit log and the organisation's details, one tab each
+ * Beheer: users, teams, API tokens, the audit log, the organisation's details, its calendar and
+ * the daily digest, one tab each
  * (`/admin/users`, `/admin/teams`, …). Only for holders of the right `admin`; anyone else sees
- * why not and whom to ask (the API refuses them too).
+ * why not and whom to ask (the API refuses them too), except the calendar (read-only, with the
+ * reason) and their own digest preference.
  */
 import { Alert, Text } from '@mantine/core';
 import { useLocation } from 'wouter';
@@ -9,11 +11,22 @@ import { useI18n } from '../i18n.js';
 import { useCan, useMe } from '../session.js';
 import { PageHead, RouteTabs } from '../ui.js';
 import { AuditView } from './admin-audit.js';
+import { CalendarView, DigestView } from './admin-calendar.js';
 import { OrganisationView } from './admin-organisation.js';
 import { TokensView } from './admin-tokens.js';
 import { TeamsView, UsersView } from './admin-users.js';
 
-export const ADMIN_VIEWS = ['users', 'teams', 'tokens', 'audit-log', 'organisation'] as const;
+export const ADMIN_VIEWS = [
+  'users',
+  'teams',
+  'tokens',
+  'audit-log',
+  'organisation',
+  'calendar',
+  'digest',
+] as const;
+/** What users without the right `admin` may open: the calendar read-only, their own digest. */
+const OPEN_VIEWS: readonly View[] = ['calendar', 'digest'];
 type View = (typeof ADMIN_VIEWS)[number];
 
 export function AdminPage({ params }: { params?: { view?: string } }) {
@@ -22,6 +35,20 @@ export function AdminPage({ params }: { params?: { view?: string } }) {
   const isAdmin = useCan('admin');
   const me = useMe();
   const view: View = ADMIN_VIEWS.includes(params?.view as View) ? (params!.view as View) : 'users';
+  if (!isAdmin && OPEN_VIEWS.includes(view))
+    return (
+      <>
+        <PageHead title={t('admin.title')} />
+        <RouteTabs
+          value={view}
+          label={t('admin.views')}
+          tabs={OPEN_VIEWS.map((v) => ({ value: v, label: t(`admin.view.${v}`) }))}
+          onChange={(v) => navigate(`/admin/${v}`)}
+        >
+          {view === 'calendar' ? <CalendarView /> : <DigestView />}
+        </RouteTabs>
+      </>
+    );
   if (!isAdmin)
     return (
       <>
@@ -54,8 +81,12 @@ export function AdminPage({ params }: { params?: { view?: string } }) {
           <TokensView />
         ) : view === 'audit-log' ? (
           <AuditView />
-        ) : (
+        ) : view === 'organisation' ? (
           <OrganisationView />
+        ) : view === 'calendar' ? (
+          <CalendarView />
+        ) : (
+          <DigestView />
         )}
       </RouteTabs>
     </>
