@@ -17,7 +17,7 @@ import type { ActionExecutor } from './action-executor.js';
 import type { DossierService } from './dossier.service.js';
 import type { EmailPort } from './effect-ports.js';
 import type { AuditHook } from './template.service.js';
-import { reason as coded } from '../domain/action/reasons.js';
+import { reason as coded, momentLabel, reasonText } from '../domain/action/reasons.js';
 
 /** Names shown beside an action in lists: never an id where a name exists. */
 export interface ActionNames {
@@ -337,6 +337,9 @@ export class ActionService {
         { path: 'dueAt', params: { dueAt: new Date(dueAt).toISOString() } },
       );
     const to: ActionStatus = action.status === 'waiting' ? 'waiting' : 'pending';
+    const why = coded('reason.rescheduled', {
+      dueAt: momentLabel(dueAt, (await this.engine.calendar()).timeZone),
+    });
     await this.store.db.transaction().execute(async (db) => {
       await this.audit(db, {
         actor: principal.id,
@@ -361,14 +364,15 @@ export class ActionService {
               actor: principal.id,
               fromStatus: action.status,
               toStatus: to,
-              note: `rescheduled to ${new Date(dueAt).toISOString()}`,
+              note: reasonText(why),
+              noteCoded: why,
             },
           ],
           db,
         );
       } else {
         await this.engine.actions.transition(
-          [{ id, from: action.status, to, note: `rescheduled to ${new Date(dueAt).toISOString()}` }],
+          [{ id, from: action.status, to, note: why }],
           principal.id,
           now,
           db,

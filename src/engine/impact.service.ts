@@ -271,7 +271,7 @@ export class ImpactService {
           next.repeat === 'once'
             ? idempotencyKey(template, a.dossierId, trigger)
             : idempotencyKey(template, a.dossierId, trigger || a.id),
-        note: `moved to version ${version}${due !== a.dueAt ? ', re-timed' : ''}`,
+        note: reason(due !== a.dueAt ? 'reason.movedToVersionRetimed' : 'reason.movedToVersion', { version }),
       });
       if (due !== a.dueAt)
         out.retimed.push(out.sample(a, `moved to version ${version} with a new due time`, due));

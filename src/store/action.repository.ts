@@ -50,7 +50,7 @@ export interface VersionMove {
   readonly title: string;
   readonly priority: Action['priority'];
   readonly process: string | null;
-  readonly note: string;
+  readonly note: string | Reason;
 }
 
 export interface Transition {
@@ -716,7 +716,8 @@ export class ActionRepository {
           actor,
           fromStatus: m.from,
           toStatus: m.status,
-          note: m.note,
+          note: typeof m.note === 'string' ? m.note : reasonText(m.note),
+          noteCoded: typeof m.note === 'string' ? null : m.note,
         })),
       db,
     );

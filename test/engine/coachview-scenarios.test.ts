@@ -12,6 +12,7 @@ import { WerkflowError } from '../../src/domain/errors.js';
 import { type Principal, SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+import { momentLabel, reasonText } from '../../src/domain/action/reasons.js';
 
 const DAY = 86_400_000;
 
@@ -666,9 +667,14 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
     expect((await w.scheduler.tick()).executed).toBe(1);
     expect((await w.dossiers.get('training', t1.id)).status).toBe('definitief');
     expect((await w.dossiers.get('training', t2.id)).status).toBe('te-starten');
-    expect((await w.actions.get(a1!.id)).history.map((h) => h.note)).toContain(
-      `rescheduled to ${new Date(later).toISOString()}`,
+    // The note is a code with the new time in the organisation's zone, in both languages.
+    const when = momentLabel(later, (await w.calendar.settings()).timeZone);
+    const rescheduled = (await w.actions.get(a1!.id)).history.find(
+      (h) => h.noteCoded?.code === 'reason.rescheduled',
     );
+    expect(rescheduled?.note).toBe(`rescheduled to ${when.en}`);
+    expect(reasonText(rescheduled!.noteCoded!, 'nl')).toBe(`verplaatst naar ${when.nl}`);
+    expect(when.nl).not.toMatch(/T\d\d:/);
     expect((await catching(w.actions.cancel(a1!.id, PLANNER))).code).toBe('invalid_state');
     expect((await catching(w.actions.reschedule(a2!.id, later, PLANNER))).code).toBe('invalid_state');
   });

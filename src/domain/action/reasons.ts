@@ -73,6 +73,12 @@ export const REASON_TEXTS = {
     en: 'the dossier is no longer in a category linked to the template',
     nl: 'het dossier valt niet meer in een categorie die aan het sjabloon gekoppeld is',
   },
+  'reason.rescheduled': { en: 'rescheduled to {dueAt}', nl: 'verplaatst naar {dueAt}' },
+  'reason.movedToVersion': { en: 'moved to version {version}', nl: 'overgezet naar versie {version}' },
+  'reason.movedToVersionRetimed': {
+    en: 'moved to version {version}, re-timed',
+    nl: 'overgezet naar versie {version}, opnieuw gepland',
+  },
   'reason.cancelledByPerson': { en: 'cancelled by a person', nl: 'geannuleerd door een medewerker' },
   'reason.markedDone': { en: 'marked done', nl: 'gereed gemeld' },
   'reason.executedByHand': { en: 'executed by hand', nl: 'met de hand uitgevoerd' },
@@ -86,6 +92,13 @@ export type ReasonCode = keyof typeof REASON_TEXTS;
 
 export function isReasonCode(code: string): code is ReasonCode {
   return Object.prototype.hasOwnProperty.call(REASON_TEXTS, code);
+}
+
+/** A moment as a label: its date and time in a time zone, written the Dutch and the English way. */
+export function momentLabel(instant: number, timeZone: string): Label {
+  const format = (locale: string) =>
+    new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(instant);
+  return { nl: format('nl-NL'), en: format('en-GB') };
 }
 
 /** A reason with its parameters. */
