@@ -4,6 +4,7 @@ import { COMPARE_OPS } from '../domain/condition/condition.js';
 import { FIELD_KINDS } from '../domain/dossier-type.js';
 import { EXECUTION_MODES } from '../domain/template/action-template.js';
 import { TIMING_UNITS } from '../domain/timing/timing.js';
+import { ActorFields } from './dossier-views.js';
 import { LabelSchema } from './schemas.js';
 
 /**
@@ -281,6 +282,8 @@ export const ActionSchema = Type.Object(
         Type.Object({
           at: Type.String({ format: 'date-time' }),
           actor: Type.Union([Type.String(), Type.Null()]),
+          actorName: Type.Optional(ActorFields.actorName),
+          actorKind: Type.Optional(ActorFields.actorKind),
           from: Type.Union([Type.String(), Type.Null()]),
           to: Type.String(),
           note: Type.Union([Type.String(), Type.Null()]),

@@ -299,6 +299,24 @@ describe.each(BACKENDS)('the to-do list API on $name', (backend) => {
     const future = new Date(NOW + 5 * DAY).toISOString();
     const later = await api.request('POST', `/api/actions/${id}/reschedule`, { dueAt: future });
     expect(later.statusCode, later.body).toBe(200);
+    // One action's history says who did each step by name, and why in the reader's language.
+    const read = await api.request('GET', `/api/actions/${id}`, undefined, { 'accept-language': 'nl' });
+    const history = read.json<{
+      history: {
+        actor: string | null;
+        actorName?: string | null;
+        actorKind?: string;
+        noteCoded: { code: string; text: string } | null;
+      }[];
+    }>().history;
+    expect(history[0]).toMatchObject({ actor: 'test', actorKind: 'user', actorName: null });
+    const moved = history.filter((h) => h.noteCoded?.code === 'reason.rescheduled');
+    expect(moved).toHaveLength(2);
+    for (const h of moved) {
+      expect(h.actorKind).toBe('token'); // the test client signs in with an API token of its user
+      expect(h.actorName).toBeTruthy();
+      expect(h.noteCoded!.text).toMatch(/^verplaatst naar /);
+    }
   });
 
   it('bulk: each action on its own, audited; what was not done is named with the reason', async () => {

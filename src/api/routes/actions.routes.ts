@@ -17,6 +17,7 @@ import type { ActionCountFilter } from '../../store/action.repository.js';
 import { principalOf } from '../auth.hook.js';
 import { enginePrincipal } from '../principal.js';
 import { plainJson } from '../contract-schemas.js';
+import { actorViews } from '../dossier-views.js';
 import { CursorQuery, decodeCursor, encodeCursor, errorResponses } from '../schemas.js';
 
 const Params = Type.Object({ id: Type.String() });
@@ -94,7 +95,11 @@ function coded(r: Reason | null | undefined, lang: Lang) {
   return r ? { code: r.code, params: r.params, text: reasonText(r, lang) } : null;
 }
 
-function actionBody(a: Action & { history?: ActionHistoryEntry[] }, request: FastifyRequest) {
+function actionBody(
+  a: Action & { history?: ActionHistoryEntry[] },
+  request: FastifyRequest,
+  who?: Awaited<ReturnType<typeof actorViews>>,
+) {
   const lang = languageOf(request.headers['accept-language']);
   return {
     id: a.id,
@@ -127,6 +132,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }, request: Fas
           history: a.history.map((h) => ({
             at: iso(h.at),
             actor: h.actor,
+            ...(who ? { actorName: who(h.actor).actorName, actorKind: who(h.actor).actorKind } : {}),
             from: h.fromStatus,
             to: h.toStatus,
             note: h.note,
@@ -432,7 +438,16 @@ export function actionRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Ref('Action'), ...errorResponses },
       },
     },
-    async (request) => (await withNames([await service.get(request.params.id)], request))[0],
+    async (request) => {
+      const action = await service.get(request.params.id);
+      // Who did each step, by name ("Demo Beheerder", werkflow-worker, automatic).
+      const who = await actorViews(
+        werkflow,
+        (action.history ?? []).map((h) => h.actor),
+      );
+      const names = await service.names([action]);
+      return { ...actionBody(action, request, who), ...names.get(action.id) };
+    },
   );
   app.get(
     '/api/actions/:id/preview',

@@ -10838,6 +10838,10 @@ export interface components {
             expiresAt: string | null;
             history?: {
                 actor: string | null;
+                /** @description user, token, worker (werkflow-worker) or automatic (seed, system, engine). */
+                actorKind?: "user" | "token" | "worker" | "automatic";
+                /** @description The user (or API token) by name; null for the worker and for automatic writes. */
+                actorName?: string | null;
                 /** Format: date-time */
                 at: string;
                 from: string | null;

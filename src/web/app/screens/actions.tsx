@@ -31,7 +31,7 @@ import { useLocation, useSearch } from 'wouter';
 import { type Action, ApiError, type Page, api, apiPath, withQuery } from '../api.js';
 import { ErrorAlert, errorTexts } from '../errors.js';
 import { type I18n, type Key, fromZoned, toZoned, useFormats, useI18n } from '../i18n.js';
-import { useDossierTypes } from '../dossier-types.js';
+import { actorText, useDossierTypes } from '../dossier-types.js';
 import { AppLink, BackLink, DataTable, Facts, MailFrame, PageHead, Query, RouteTabs } from '../ui.js';
 import { DARK_ORANGE, URGENCY_COLOR, countText, dayEnd, dayStart, urgencyOf } from '../urgency.js';
 import { useTemplatesList } from './template-form.js';
@@ -1044,7 +1044,7 @@ export function ActionDetail({ id }: { id: string }) {
               rows={(a.history ?? []).map((e) => [
                 f.dateTime(e.at),
                 `${e.from ? tOr(`status.${e.from}`, e.from) : '∅'} → ${tOr(`status.${e.to}`, e.to)}`,
-                e.actor ?? t('none'),
+                e.actorKind ? actorText(i18n, e) : (e.actor ?? t('none')),
                 reasonText(i18n, e.noteCoded, e.note),
               ])}
             />
