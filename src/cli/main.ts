@@ -9,7 +9,7 @@ import { buildServer } from '../api/server.js';
 import { databaseUrl, defaultDataDir, defaultPort } from './config.js';
 import { progressReporter } from './progress.js';
 import { ROLES, generatePassword, passwordResetLink } from '../domain/auth/index.js';
-import { type EmailOptions, emailOptionsFromEnv } from '../engine/email.service.js';
+import { type EmailOptions, emailOptionsFromEnv } from '../services/email.service.js';
 import type { Logger } from '../engine/observability.js';
 import { startMetricsServer } from '../api/metrics-endpoint.js';
 import { createLogger } from './logger.js';
