@@ -28,7 +28,7 @@ export default tseslint.config(
     'src/store/**': ['effects', 'engine', 'services', 'demo', 'api', 'web', 'cli'],
     'src/effects/**': ['engine', 'services', 'demo', 'api', 'web', 'cli'],
     'src/engine/**': ['services', 'demo', 'api', 'web', 'cli'],
-    'src/engine/werkflow.ts': ['api', 'web', 'cli'],
+    'src/engine/werkflow.ts': ['demo', 'api', 'web', 'cli'],
     'src/services/**': ['demo', 'api', 'web', 'cli'],
     'src/demo/**': ['api', 'web', 'cli'],
   }),
