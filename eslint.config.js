@@ -19,13 +19,18 @@ export default tseslint.config(
       ],
     },
   },
-  // The layers of docs/architecture.md: imports point only downwards (api/web/cli → engine →
-  // effects → store → domain). One block per layer, naming the folders above it.
+  // The layers of docs/architecture.md: imports point only downwards (api/web/cli → demo →
+  // services → engine → effects → store → domain). One block per layer, naming the folders above
+  // it. The composition root (src/engine/werkflow.ts) is the one engine file that wires the
+  // services and the demo in; the later block for it overrides the engine block.
   ...layerRules({
-    'src/domain/**': ['store', 'effects', 'engine', 'api', 'web', 'cli'],
-    'src/store/**': ['effects', 'engine', 'api', 'web', 'cli'],
-    'src/effects/**': ['engine', 'api', 'web', 'cli'],
-    'src/engine/**': ['api', 'web', 'cli'],
+    'src/domain/**': ['store', 'effects', 'engine', 'services', 'demo', 'api', 'web', 'cli'],
+    'src/store/**': ['effects', 'engine', 'services', 'demo', 'api', 'web', 'cli'],
+    'src/effects/**': ['engine', 'services', 'demo', 'api', 'web', 'cli'],
+    'src/engine/**': ['services', 'demo', 'api', 'web', 'cli'],
+    'src/engine/werkflow.ts': ['demo', 'api', 'web', 'cli'],
+    'src/services/**': ['demo', 'api', 'web', 'cli'],
+    'src/demo/**': ['api', 'web', 'cli'],
   }),
   {
     // The top layers call services; SQL stays in store/.

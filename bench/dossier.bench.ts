@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Werkflow, type WerkflowOptions } from '../src/engine/werkflow.js';
-import type { UpsertItem } from '../src/engine/dossier.service.js';
+import type { UpsertItem } from '../src/services/dossier.service.js';
 
 const SINGLE_COUNT = 2_000;
 const BULK_TOTAL = 20_000;

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildServer } from '../src/api/server.js';
 import { Werkflow } from '../src/engine/werkflow.js';
+import { seedDemo } from '../src/demo/seed-demo.js';
 
 const RUNS = 20;
 
@@ -29,7 +30,7 @@ export async function screensBench(
   const w = await Werkflow.open({ url: join(dir, 'bench.db'), preset: 'energy-cooperative' });
   try {
     await w.email.captureAllMail({ port: 0 });
-    await w.seedDemo({ count });
+    await seedDemo(w, { count });
     for (let i = 0; i < 5; i++) await w.scheduler.tick();
     await w.email.mailer.runUntilIdle();
     const admin = await w.auth.createUser(

@@ -29,7 +29,7 @@ import {
   safeEqual,
   scopesGranting,
 } from '../domain/auth/index.js';
-import type { Principal } from '../engine/auth.service.js';
+import type { Principal } from '../services/auth.service.js';
 import type { Werkflow } from '../engine/werkflow.js';
 import './fastify-types.js';
 import './request-context.js';

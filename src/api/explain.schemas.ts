@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { ACTION_STATUSES } from '../domain/action/action.js';
-import { PENDING_CHOICES, TEMPLATE_CHANGES } from '../engine/impact.service.js';
+import { PENDING_CHOICES, TEMPLATE_CHANGES } from '../services/impact.service.js';
 
 /** Response schemas of explain, impact and the process map (issue 13), for the OpenAPI document. */
 

@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TypedApp } from './fastify-types.js';
 import type { Werkflow } from '../engine/werkflow.js';
 import { installErrorHandler } from './error-handler.js';
-import { maskWebhookSecrets } from '../engine/webhook-secrets.js';
+import { maskWebhookSecrets } from '../services/webhook-secrets.js';
 import { DossierSchema, ErrorBodySchema } from './schemas.js';
 import { CONTRACT_SCHEMAS } from './contract-schemas.js';
 import { healthRoutes } from './routes/health.routes.js';

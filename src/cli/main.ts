@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { WerkflowError } from '../domain/errors.js';
 import { DEFAULT_PRESET, PRESETS } from '../domain/presets/index.js';
 import { Werkflow } from '../engine/werkflow.js';
+import { seedDemo } from '../demo/seed-demo.js';
 import { SandboxClock, parseDuration } from '../engine/clock.js';
 import { copySqliteDatabase, isPostgresUrl, sqliteFileExists } from '../store/database.js';
 import { join, resolve } from 'node:path';
@@ -9,7 +10,7 @@ import { buildServer } from '../api/server.js';
 import { databaseUrl, defaultDataDir, defaultPort } from './config.js';
 import { progressReporter } from './progress.js';
 import { ROLES, generatePassword, passwordResetLink } from '../domain/auth/index.js';
-import { type EmailOptions, emailOptionsFromEnv } from '../engine/email.service.js';
+import { type EmailOptions, emailOptionsFromEnv } from '../services/email.service.js';
 import type { Logger } from '../engine/observability.js';
 import { startMetricsServer } from '../api/metrics-endpoint.js';
 import { createLogger } from './logger.js';
@@ -165,7 +166,7 @@ function startScheduler(werkflow: Werkflow): void {
 
 async function seed(werkflow: Werkflow, count: number): Promise<void> {
   const bar = progressReporter('Seeding demo data');
-  const report = await werkflow.seedDemo({ count, onProgress: (p) => bar.update(p.done, p.total) });
+  const report = await seedDemo(werkflow, { count, onProgress: (p) => bar.update(p.done, p.total) });
   bar.stop();
   const parts = Object.entries(report.byType).map(([t, n]) => `${n} ${t}`);
   console.log(`Seeded ${report.users} users and ${report.dossiers} dossiers: ${parts.join(', ')}.`);

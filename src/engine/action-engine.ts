@@ -14,7 +14,6 @@ import { ActionRepository } from '../store/action.repository.js';
 import type { DossierRepository } from '../store/dossier.repository.js';
 import type { DossierEvent } from '../store/event.repository.js';
 import { TemplateRepository } from '../store/template.repository.js';
-import type { CalendarService } from './calendar.service.js';
 import { DossierGraph } from './reference-loader.js';
 import { type Label, type Reason, orLabels, reason } from '../domain/action/reasons.js';
 import { ActionReadsRepository, READER_STATUSES } from '../store/action-reads.repository.js';
@@ -145,6 +144,11 @@ function dossierOfEvent(e: DossierEvent): Dossier {
 /** Events of a root a dossier can join later: they describe a state that still holds, not a moment. */
 const JOINABLE_EVENTS = new Set(['created', 'statusSet', 'dateReached']);
 
+/** Where the engine reads the organisation's calendar (the calendar service in src/services/). */
+export interface CalendarSource {
+  calendar(): Promise<Calendar>;
+}
+
 /**
  * Matching and stamping: turns dossier events into actions, cancels (or parks) open actions
  * whose conditions no longer hold, stamps chained templates and reminders. Runs inside the
@@ -164,7 +168,7 @@ export class ActionEngine {
     private readonly store: Store,
     private readonly catalog: () => DossierTypeCatalog,
     private readonly dossiers: DossierRepository,
-    private readonly calendars: CalendarService,
+    private readonly calendars: CalendarSource,
     private readonly clock: Clock,
   ) {
     this.actions = new ActionRepository(store);

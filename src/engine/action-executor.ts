@@ -12,7 +12,8 @@ import { EFFECTS, applyEffect } from '../effects/index.js';
 import type { Db, Store } from '../store/database.js';
 import type { ActionEngine } from './action-engine.js';
 import { withoutChanged } from './action-engine.js';
-import type { DossierService } from './dossier.service.js';
+import type { DossierWriter } from '../effects/effect.js';
+import type { DossierRepository } from '../store/dossier.repository.js';
 import type { EmailPort, WebhookPort } from './effect-ports.js';
 import { runLimited } from './host-limiter.js';
 import { DossierGraph } from './reference-loader.js';
@@ -79,6 +80,11 @@ function notesOf(result: unknown): string | undefined {
 /** Effects that cannot fail once their inputs are loaded: no savepoint needed around them. */
 const SAFE_EFFECTS = new Set((Object.keys(EFFECTS) as Effect['type'][]).filter((type) => EFFECTS[type].safe));
 
+/** The dossier reads and writes the executor needs (the dossier service in src/services/). */
+export interface EngineDossiers extends DossierWriter {
+  readonly dossiers: DossierRepository;
+}
+
 /**
  * Executes claimed actions: re-checks conditions, performs the effect inside the transaction
  * that completes the action (an e-mail becomes an outbox row, a status change a dossier write),
@@ -91,7 +97,7 @@ export class ActionExecutor {
   constructor(
     private readonly store: Store,
     private readonly engine: ActionEngine,
-    private readonly dossierService: DossierService,
+    private readonly dossierService: EngineDossiers,
     private readonly catalog: () => DossierTypeCatalog,
     private readonly clock: Clock,
     private readonly webhook: WebhookPort,

@@ -6,36 +6,34 @@ import {
   checkDossierTypes,
 } from '../domain/dossier-type.js';
 import { WerkflowError } from '../domain/errors.js';
-import { newId } from '../domain/id.js';
-import { PRESETS, type DemoDossier, presetByKey } from '../domain/presets/index.js';
+import { PRESETS, presetByKey } from '../domain/presets/index.js';
 import { type Store, type StoreConfig, openStore } from '../store/database.js';
 import { DossierTypeRepository } from '../store/dossier-type.repository.js';
 import { type MigrationReport, migrate } from '../store/migrator.js';
-import { DossierService } from './dossier.service.js';
-import { AuditService } from './audit.service.js';
-import { AuthService } from './auth.service.js';
+import { DossierService } from '../services/dossier.service.js';
+import { AuditService } from '../services/audit.service.js';
+import { AuthService } from '../services/auth.service.js';
 import { SandboxClock, systemClock } from './clock.js';
 import { ActionEngine } from './action-engine.js';
 import { ActionExecutor } from './action-executor.js';
-import { ActionService } from './action.service.js';
-import { CalendarService } from './calendar.service.js';
+import { ActionService } from '../services/action.service.js';
+import { CalendarService } from '../services/calendar.service.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
-import { TemplateService } from './template.service.js';
-import { EconobisWorkflowService } from './econobis-workflows.service.js';
-import { installDemoDossierWorkflows, installDemoWorkflows } from './demo-workflows.js';
+import { TemplateService } from '../services/template.service.js';
+import { EconobisWorkflowService } from '../services/econobis-workflows.service.js';
 import { reminderEmail } from '../domain/template/action-template.js';
-import { ExplainService } from './explain.service.js';
-import { TemplateGraphService } from './template-graph.service.js';
-import { ImpactService } from './impact.service.js';
+import { ExplainService } from '../services/explain.service.js';
+import { TemplateGraphService } from '../services/template-graph.service.js';
+import { ImpactService } from '../services/impact.service.js';
 import { createWebhookClient } from './webhook.client.js';
-import { WebhookSettingsService } from './webhook-settings.service.js';
-import { openWebhookSecret, sealWebhookSecret } from './webhook-secrets.js';
-import { EmailService, type EmailOptions, emailOptionsFromEnv } from './email.service.js';
+import { WebhookSettingsService } from '../services/webhook-settings.service.js';
+import { openWebhookSecret, sealWebhookSecret } from '../services/webhook-secrets.js';
+import { EmailService, type EmailOptions, emailOptionsFromEnv } from '../services/email.service.js';
 import { type Logger, LoopHealth, type LoopName, Metrics, silentLogger } from './observability.js';
 import { MIGRATIONS } from '../store/migrations/index.js';
 import { schemaVersion } from '../store/migrator.js';
 import { coerceError } from '../domain/errors.js';
-import { DigestService } from './digest.service.js';
+import { DigestService } from '../services/digest.service.js';
 
 export interface WerkflowOptions extends StoreConfig {
   readonly clock?: Clock;
@@ -60,17 +58,6 @@ export interface Readiness {
       readonly failing: boolean;
     };
   };
-}
-
-export interface SeedProgress {
-  readonly done: number;
-  readonly total: number;
-}
-
-export interface SeedReport {
-  readonly users: number;
-  readonly dossiers: number;
-  readonly byType: Record<string, number>;
 }
 
 /**
@@ -353,90 +340,6 @@ export class Werkflow {
       .where('key', '=', 'preset')
       .executeTakeFirst();
     return row ? this.store.adapter.fromJson<string>(row.value) : null;
-  }
-
-  /**
-   * Fills the database with the demo data of the installed preset: users, teams and `count`
-   * main dossiers (contacts or participants) with everything around them. Re-running with the
-   * same seed updates the same dossiers instead of adding new ones (they carry external ids).
-   */
-  async seedDemo(options: {
-    count: number;
-    seed?: number;
-    onProgress?: (p: SeedProgress) => void;
-  }): Promise<SeedReport> {
-    const key = (await this.presetKey()) ?? PRESETS[0]!.key;
-    const preset = presetByKey(key)!;
-    const today = new Date(this.clock.now()).toISOString().slice(0, 10);
-    const demo = preset.demoData({ count: options.count, seed: options.seed ?? 1, today });
-    const total = demo.users.length + demo.dossiers.length;
-    let done = 0;
-    const report = (n: number) => {
-      done += n;
-      options.onProgress?.({ done, total });
-    };
-    // People first: they are referenced by user and team fields.
-    const people = new Map<string, string>();
-    const teamIds = new Map<string, string>();
-    for (const name of demo.teams) {
-      const existing = (await this.dossiers.users.listTeams()).find((t) => t.name === name);
-      const id = existing?.id ?? newId(this.clock.now());
-      if (!existing) await this.dossiers.users.insertTeam({ id, name, createdAt: this.clock.now() });
-      teamIds.set(name, id);
-      people.set(name, id);
-    }
-    for (const u of demo.users) {
-      const existing = await this.dossiers.users.getByEmail(u.email);
-      const id = existing?.id ?? newId(this.clock.now());
-      if (!existing) {
-        await this.dossiers.users.insert({
-          id,
-          name: u.name,
-          email: u.email,
-          phone: u.phone,
-          jobTitle: u.jobTitle,
-          active: true,
-          createdAt: this.clock.now(),
-        });
-        // Demo colleagues handle actions and dossiers; they log in after a password reset.
-        await this.dossiers.users.setRoles(id, ['staff']);
-      }
-      for (const t of u.teams) await this.dossiers.users.addMember(teamIds.get(t)!, id);
-      people.set(u.key, id);
-      report(1);
-    }
-    // Example e-mail templates and workflows first, so the demo dossiers trigger them.
-    await installDemoWorkflows(this, key);
-    // Dossiers in waves: each wave holds those whose links are all created, written in bulk per type.
-    const ids = new Map<string, string>();
-    const byType: Record<string, number> = {};
-    let remaining: DemoDossier[] = [...demo.dossiers];
-    while (remaining.length > 0) {
-      const ready = remaining.filter((d) => Object.values(d.links ?? {}).every((ref) => ids.has(ref)));
-      if (ready.length === 0)
-        throw new Error(`Demo data has links that cannot be resolved: ${remaining[0]!.ref}`);
-      remaining = remaining.filter((d) => !ready.includes(d));
-      const groups = new Map<string, DemoDossier[]>();
-      for (const d of ready) groups.set(d.type, [...(groups.get(d.type) ?? []), d]);
-      for (const [type, list] of groups) {
-        for (let i = 0; i < list.length; i += 1000) {
-          const chunk = list.slice(i, i + 1000);
-          const items = chunk.map((d) => {
-            const data: Record<string, unknown> = { ...d.data };
-            for (const [field, ref] of Object.entries(d.links ?? {})) data[field] = ids.get(ref);
-            for (const [field, person] of Object.entries(d.people ?? {})) data[field] = people.get(person);
-            return { externalId: `demo:${d.ref}`, data };
-          });
-          const result = await this.dossiers.upsertByExternalId(type, items, 'seed');
-          chunk.forEach((d, j) => ids.set(d.ref, result.ids[j]!));
-          byType[type] = (byType[type] ?? 0) + chunk.length;
-          report(chunk.length);
-        }
-      }
-    }
-    // Workflows that name demo dossiers (the intake measures), once those exist.
-    await installDemoDossierWorkflows(this, key);
-    return { users: demo.users.length, dossiers: demo.dossiers.length, byType };
   }
 
   /**

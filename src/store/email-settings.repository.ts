@@ -44,7 +44,7 @@ export interface EmailSettings {
 }
 
 export const ORGANISATION_KEY = 'organisation';
-/** The calendar settings (engine/calendar.service.ts) hold the organisation's time zone. */
+/** The calendar settings (services/calendar.service.ts) hold the organisation's time zone. */
 export const CALENDAR_KEY = 'calendar';
 export const EMAIL_SETTINGS_KEY = 'email';
 

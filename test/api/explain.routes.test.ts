@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
-import type { DossierExplanation, TemplateExplanation } from '../../src/engine/explain.service.js';
+import type { DossierExplanation, TemplateExplanation } from '../../src/services/explain.service.js';
 import { type ApiClient, apiAs, expectError } from '../support/api-client.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
 

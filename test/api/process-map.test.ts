@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Werkflow } from '../../src/engine/werkflow.js';
-import type { ProcessMap } from '../../src/engine/template-graph.service.js';
+import type { ProcessMap } from '../../src/services/template-graph.service.js';
 import { type ApiClient, apiAs, expectError } from '../support/api-client.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Werkflow } from '../../src/engine/werkflow.js';
-import type { ImpactReport } from '../../src/engine/impact.service.js';
+import type { ImpactReport } from '../../src/services/impact.service.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import { type ApiClient, apiAs, expectError } from '../support/api-client.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';

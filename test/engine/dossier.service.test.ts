@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Dossier } from '../../src/domain/dossier.js';
 import type { DossierType } from '../../src/domain/dossier-type.js';
 import { WerkflowError } from '../../src/domain/errors.js';
-import type { UpsertItem } from '../../src/engine/dossier.service.js';
+import type { UpsertItem } from '../../src/services/dossier.service.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
 

@@ -10,6 +10,7 @@ import type { Dossier } from '../../src/domain/dossier.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import type { EmailPort } from '../../src/engine/effect-ports.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
+import { seedDemo } from '../../src/demo/seed-demo.js';
 import { apiAs } from '../support/api-client.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
 import { TestSmtpServer } from '../effects/email/support/smtp-test-server.js';
@@ -840,7 +841,7 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       clock = new TestClock('2026-11-23T10:00:00+01:00');
       wf = await openTestWerkflow(backend, { preset, clock });
       await wf.email.captureAllMail({ port: 0 });
-      await wf.seedDemo({ count: 60 });
+      await seedDemo(wf, { count: 60 });
       for (let i = 0; i < 8 * 4; i++) {
         clock.advance(6 * 3_600_000);
         await wf.scheduler.tick();

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import { retryDelayMs } from '../../src/domain/action/action.js';
 import { Werkflow } from '../../src/engine/werkflow.js';
-import { SECRET_MASK, isSealed } from '../../src/engine/webhook-secrets.js';
+import { SECRET_MASK, isSealed } from '../../src/services/webhook-secrets.js';
 import { createWebhookClient, isInternalAddress } from '../../src/engine/webhook.client.js';
 import { apiAs } from '../support/api-client.js';
 import { BACKENDS, type Backend, TestClock } from '../support/backends.js';

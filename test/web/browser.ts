@@ -12,6 +12,7 @@ import { type Browser, type BrowserContext, type Page, chromium } from 'playwrig
 import { expect } from 'vitest';
 import { buildServer } from '../../src/api/server.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
+import { seedDemo } from '../../src/demo/seed-demo.js';
 import { openTestWerkflow, sqliteBackend } from '../support/backends.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -37,7 +38,7 @@ export async function startUiServer(
 ) {
   const werkflow = await openTestWerkflow(sqliteBackend, { preset });
   await werkflow.email.captureAllMail({ port: 0 });
-  await werkflow.seedDemo({ count: 20 });
+  await seedDemo(werkflow, { count: 20 });
   for (const user of users) await werkflow.auth.createUser({ ...user, password: PASSWORD }, 'test');
   await werkflow.scheduler.tick();
   await werkflow.email.mailer.runUntilIdle();

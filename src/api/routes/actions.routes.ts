@@ -12,7 +12,7 @@ import {
 } from '../../domain/action/action.js';
 import { WerkflowError } from '../../domain/errors.js';
 import type { Werkflow } from '../../engine/werkflow.js';
-import type { BulkOperation, Dashboard } from '../../engine/action.service.js';
+import type { BulkOperation, Dashboard } from '../../services/action.service.js';
 import type { ActionCountFilter } from '../../store/action.repository.js';
 import { principalOf } from '../auth.hook.js';
 import { enginePrincipal } from '../principal.js';

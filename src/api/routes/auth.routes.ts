@@ -12,7 +12,7 @@ import {
   TOKEN_SCOPE_LABELS,
   passwordResetLink,
 } from '../../domain/auth/index.js';
-import { LoginLockedError, type Principal, type UserWithRoles } from '../../engine/auth.service.js';
+import { LoginLockedError, type Principal, type UserWithRoles } from '../../services/auth.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import type { ApiToken } from '../../store/api-token.repository.js';
 import type { Team } from '../../store/user.repository.js';

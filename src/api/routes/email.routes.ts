@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { TypedApp } from '../fastify-types.js';
 import { WerkflowError } from '../../domain/errors.js';
 import { MAX_BODY_CHARS, MAX_SUBJECT_CHARS } from '../../effects/email/template-validation.js';
-import type { BulkResolution, MailboxInput } from '../../engine/email.service.js';
+import type { BulkResolution, MailboxInput } from '../../services/email.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import type { TemplateDefinition } from '../../domain/template/action-template.js';
 import type { EmailTemplate } from '../../store/email-template.repository.js';

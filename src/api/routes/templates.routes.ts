@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { TypedApp } from '../fastify-types.js';
 import type { ActionTemplate, TemplateVersion } from '../../domain/template/action-template.js';
-import { PENDING_CHOICES, pendingChoice } from '../../engine/impact.service.js';
-import type { TemplateWarning } from '../../engine/template.service.js';
+import { PENDING_CHOICES, pendingChoice } from '../../services/impact.service.js';
+import type { TemplateWarning } from '../../services/template.service.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { enginePrincipal } from '../principal.js';
 import { plainJson } from '../contract-schemas.js';

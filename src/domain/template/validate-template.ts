@@ -390,7 +390,7 @@ function checkCategories(
 export interface ValidateTemplateOptions {
   /**
    * Accept `view` (the seed screen a template belongs to). Only the Econobis workflow screens
-   * (src/engine/econobis-workflows.service.ts) set it; a definition from a client may not.
+   * (src/services/econobis-workflows.service.ts) set it; a definition from a client may not.
    */
   readonly allowView?: boolean;
 }

@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailOptionsFromEnv } from '../../../src/engine/email.service.js';
+import { emailOptionsFromEnv } from '../../../src/services/email.service.js';
 import type { Werkflow } from '../../../src/engine/werkflow.js';
 import { MailSinkRepository, type NewSinkMessage } from '../../../src/store/mail-sink.repository.js';
 import { BACKENDS } from '../../support/backends.js';

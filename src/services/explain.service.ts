@@ -18,11 +18,11 @@ import { explainTiming } from '../domain/timing/explain-timing.js';
 import type { Calendar } from '../domain/timing/index.js';
 import type { Store } from '../store/database.js';
 import type { DossierEvent } from '../store/event.repository.js';
-import type { ActionEngine } from './action-engine.js';
-import { withoutChanged } from './action-engine.js';
+import type { ActionEngine } from '../engine/action-engine.js';
+import { withoutChanged } from '../engine/action-engine.js';
 import type { DossierService } from './dossier.service.js';
-import type { EmailPort } from './effect-ports.js';
-import { DossierGraph } from './reference-loader.js';
+import type { EmailPort } from '../engine/effect-ports.js';
+import { DossierGraph } from '../engine/reference-loader.js';
 
 /** A code, its values, and the sentence in the reader's language. */
 export interface Explained extends Coded {

@@ -10,10 +10,10 @@ import { dueTimeOf, expiryOf, idempotencyKey } from '../domain/template/stamp.js
 import { effectiveCondition } from '../domain/template/template-index.js';
 import type { VersionMove } from '../store/action.repository.js';
 import type { Db, Store } from '../store/database.js';
-import type { ActionEngine } from './action-engine.js';
-import { holdsWithoutEvent, withoutChanged } from './action-engine.js';
+import type { ActionEngine } from '../engine/action-engine.js';
+import { holdsWithoutEvent, withoutChanged } from '../engine/action-engine.js';
 import type { DossierService } from './dossier.service.js';
-import { DossierGraph } from './reference-loader.js';
+import { DossierGraph } from '../engine/reference-loader.js';
 
 /** What happens to actions already planned from the old version (issue 13): keep (default), move, cancel. */
 export const PENDING_CHOICES = ['keep', 'move', 'cancel'] as const;

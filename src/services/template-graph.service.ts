@@ -13,7 +13,7 @@ import {
   templateEdges,
 } from '../domain/template/template-graph.js';
 import type { Store } from '../store/database.js';
-import type { ActionEngine } from './action-engine.js';
+import type { ActionEngine } from '../engine/action-engine.js';
 import type { TemplateWarning } from './template.service.js';
 
 /**

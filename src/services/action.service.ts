@@ -12,10 +12,10 @@ import type { Principal } from '../domain/permissions.js';
 import type { Store } from '../store/database.js';
 import type { ActionCountFilter, ActionFilter } from '../store/action.repository.js';
 import { dossierTitle } from '../effects/email/merge-context.js';
-import type { ActionEngine } from './action-engine.js';
-import type { ActionExecutor } from './action-executor.js';
+import type { ActionEngine } from '../engine/action-engine.js';
+import type { ActionExecutor } from '../engine/action-executor.js';
 import type { DossierService } from './dossier.service.js';
-import type { EmailPort } from './effect-ports.js';
+import type { EmailPort } from '../engine/effect-ports.js';
 import type { AuditHook } from './template.service.js';
 import { reason as coded, momentLabel, reasonText } from '../domain/action/reasons.js';
 

@@ -19,10 +19,10 @@ import { effectiveCondition } from '../domain/template/template-index.js';
 import { validateTemplateDefinition } from '../domain/template/validate-template.js';
 import { compileCondition } from '../store/condition-sql.js';
 import type { Db, Store } from '../store/database.js';
-import type { ActionEngine } from './action-engine.js';
-import { withoutChanged } from './action-engine.js';
+import type { ActionEngine } from '../engine/action-engine.js';
+import { withoutChanged } from '../engine/action-engine.js';
 import type { DossierService } from './dossier.service.js';
-import type { EmailPort } from './effect-ports.js';
+import type { EmailPort } from '../engine/effect-ports.js';
 import {
   type ImpactReport,
   type PendingChoice,
@@ -131,7 +131,7 @@ export class TemplateService {
    */
   checkGraph: (id: string, def: TemplateDefinition) => Promise<TemplateWarning[]> = async () => [];
   /**
-   * What publishing or switching does to live data (src/engine/impact.service.ts): plans it, and
+   * What publishing or switching does to live data (src/services/impact.service.ts): plans it, and
    * unless `dryRun` applies the choice for actions already planned, in the change's transaction.
    */
   changeImpact: (

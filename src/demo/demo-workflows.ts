@@ -1,5 +1,5 @@
 import { SYSTEM_PRINCIPAL } from '../domain/permissions.js';
-import type { Werkflow } from './werkflow.js';
+import type { Werkflow } from '../engine/werkflow.js';
 
 /**
  * Example e-mail templates and workflows that come with the demo data, so that `npm start`

@@ -17,11 +17,11 @@ import { DigestRepository } from '../store/digest.repository.js';
 import type { OutboxMessage } from '../store/outbox.repository.js';
 import { SettingsRepository } from '../store/settings.repository.js';
 import type { UserRepository } from '../store/user.repository.js';
-import type { ActionEngine } from './action-engine.js';
+import type { ActionEngine } from '../engine/action-engine.js';
 import type { AuditService } from './audit.service.js';
 import type { CalendarService } from './calendar.service.js';
 import type { EmailService } from './email.service.js';
-import type { Logger } from './observability.js';
+import type { Logger } from '../engine/observability.js';
 
 const SETTINGS_KEY = 'digest';
 const USER_KEY = (userId: string) => `digest.user.${userId}`;
