@@ -5,7 +5,11 @@ import { describeCondition, evaluateCondition, referencePaths } from '../domain/
 import { type Dossier, isStorableText } from '../domain/dossier.js';
 import type { DossierType, DossierTypeCatalog } from '../domain/dossier-type.js';
 import { WerkflowError } from '../domain/errors.js';
-import type { ActionTemplate, TemplateDefinition } from '../domain/template/action-template.js';
+import type {
+  ActionTemplate,
+  SendEmailEffect,
+  TemplateDefinition,
+} from '../domain/template/action-template.js';
 import {
   type Coded,
   type Lang,
@@ -192,6 +196,15 @@ export class ExplainService {
       for (const c of referencePaths(effectiveCondition(def))) chains.set(c.join('.'), c);
     await graph.preload([dossier], [...chains.values()]);
 
+    // The recipients of all the e-mail templates, checked in one go (not one preview per template).
+    const recipientProblems = await this.recipientProblems(
+      templates.flatMap((t) => {
+        const effect = definitions.get(t.id)!.effect;
+        return effect.type === 'sendEmail' ? [{ id: t.id, effect }] : [];
+      }),
+      dossier,
+    );
+
     const out: TemplateExplanation[] = [];
     for (const t of templates) {
       out.push(
@@ -207,6 +220,7 @@ export class ExplainService {
           calendar,
           graph,
           ctx,
+          recipientProblems: recipientProblems.get(t.id) ?? [],
         }),
       );
     }
@@ -228,6 +242,8 @@ export class ExplainService {
       calendar: Calendar;
       graph: DossierGraph;
       ctx: TextContext;
+      /** The recipient problems an e-mail of this template would meet now (empty when none). */
+      recipientProblems: readonly string[];
     },
   ): Promise<TemplateExplanation> {
     const { dossier, type, catalog, ctx, graph } = env;
@@ -395,7 +411,7 @@ export class ExplainService {
       !env.deleted &&
       (open !== undefined || (mains.length === 0 && t.active))
     ) {
-      const problems = await this.recipientProblems(def, dossier);
+      const problems = env.recipientProblems;
       if (problems.length > 0) reasons.push(say('reason.recipientWithoutAddress', { problems }));
     }
 
@@ -458,18 +474,17 @@ export class ExplainService {
     };
   }
 
-  /** The recipient problems an e-mail to this dossier would meet now (empty when it can be addressed). */
-  private async recipientProblems(def: TemplateDefinition, dossier: Dossier): Promise<string[]> {
-    if (def.effect.type !== 'sendEmail' || !this.email) return [];
-    try {
-      await this.email.preview(this.store.db, { effect: def.effect, dossier });
-      return [];
-    } catch (error) {
-      if (!(error instanceof WerkflowError)) return [];
-      const recipientProblems = error.details.filter((d) => d.path === 'effect.to').map((d) => d.message);
-      if (recipientProblems.length > 0) return recipientProblems;
-      return /has no recipients/.test(error.message) ? [error.message] : [];
-    }
+  /** Per e-mail template: the recipient problems its e-mail to this dossier would meet now. */
+  private async recipientProblems(
+    templates: readonly { id: string; effect: SendEmailEffect }[],
+    dossier: Dossier,
+  ): Promise<Map<string, string[]>> {
+    if (!this.email || templates.length === 0) return new Map();
+    const problems = await this.email.recipientProblems(this.store.db, {
+      effects: templates.map((t) => t.effect),
+      dossier,
+    });
+    return new Map(templates.map((t, i) => [t.id, problems[i] ?? []]));
   }
 }
 
