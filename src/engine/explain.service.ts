@@ -1,7 +1,12 @@
 import type { Action } from '../domain/action/action.js';
 import type { Clock } from '../domain/clock.js';
 import type { Condition } from '../domain/condition/index.js';
-import { describeCondition, evaluateCondition, referencePaths } from '../domain/condition/index.js';
+import {
+  describeCondition,
+  evaluateCondition,
+  referencePaths,
+  referencedDossierIds,
+} from '../domain/condition/index.js';
 import { type Dossier, isStorableText } from '../domain/dossier.js';
 import type { DossierType, DossierTypeCatalog } from '../domain/dossier-type.js';
 import { WerkflowError } from '../domain/errors.js';
@@ -15,6 +20,7 @@ import {
   type Lang,
   type TextContext,
   describeEvent,
+  eventDossierIds,
   sentence,
 } from '../domain/template/explain-text.js';
 import { TemplateIndex, effectiveCondition } from '../domain/template/template-index.js';
@@ -171,11 +177,13 @@ export class ExplainService {
     const actions = [...own, ...fannedOut];
     const calendar = await this.engine.calendar();
     const names = new Map(templates.map((t) => [t.id, t.draft.name]));
+    const titles = new Map<string, string>();
     const ctx: TextContext = {
       lang: options.lang,
       timeZone: calendar.timeZone,
       type,
       templateName: (tid) => names.get(tid) ?? this.engine.templateIndex.get(tid)?.definition.name ?? tid,
+      dossierTitle: (did) => titles.get(did),
     };
     const graph = new DossierGraph(this.dossiers.dossiers, this.store.db, catalog);
     // Published definitions and first publication times of all the templates: two queries, not 2 per template.
@@ -191,6 +199,13 @@ export class ExplainService {
         t.id,
         (t.publishedVersion !== null && published.get(`${t.id}@${t.publishedVersion}`)) || t.draft,
       );
+    // The dossiers the events and conditions name (a reference field "naar …"), by title: loaded once.
+    const named = new Set<string>();
+    for (const def of definitions.values()) {
+      for (const did of eventDossierIds(def.event, type)) named.add(did);
+      for (const did of referencedDossierIds(effectiveCondition(def), type, catalog)) named.add(did);
+    }
+    for (const [did, title] of await this.dossiers.titlesByIds(named, options.lang)) titles.set(did, title);
     const chains = new Map<string, string[]>();
     for (const def of definitions.values())
       for (const c of referencePaths(effectiveCondition(def))) chains.set(c.join('.'), c);
@@ -309,7 +324,7 @@ export class ExplainService {
     };
     const checks: ConditionCheck[] = items.map((c) => {
       const base = {
-        description: describeCondition(c, type, ctx.lang, catalog),
+        description: describeCondition(c, type, ctx.lang, catalog, ctx.dossierTitle),
         holdsNow: check(c, dossier),
         heldAtEvent: eventDossier ? check(c, eventDossier, atEvent!.changes) : null,
       };
