@@ -67,7 +67,18 @@ const ImpactSample = Type.Object({
   dossierId: Type.String(),
   dueAt: Type.Optional(OptionalInstant),
   newDueAt: Type.Optional(OptionalInstant),
-  reason: Type.String(),
+  reason: Type.String({ description: 'The reason in English (for integrators); see reasonCoded.' }),
+  reasonCoded: Type.Object(
+    {
+      code: Type.String({
+        description: 'Stable code, e.g. reason.impactStaysOnVersion, reason.notInCategory.',
+      }),
+      params: Type.Record(Type.String(), Type.Unknown(), {
+        description: 'The values in the sentence; a label is given as { nl, en }.',
+      }),
+    },
+    { description: "The reason as a code with params, rendered in the reader's language by the UI." },
+  ),
 });
 
 export const ImpactReportSchema = Type.Object(

@@ -16,6 +16,15 @@ export interface EmailPort {
     db: Db,
     input: { effect: SendEmailEffect; dossier: Dossier },
   ): Promise<{ to: string[]; cc: string[]; bcc: string[]; subject: string; html: string; text: string }>;
+  /**
+   * The recipient problems each effect would meet on this dossier now (one list per effect, in
+   * order; empty when it can be addressed): the settings read once and the referenced dossiers
+   * loaded once for all the effects, not once per effect.
+   */
+  recipientProblems(
+    db: Db,
+    input: { effects: readonly SendEmailEffect[]; dossier: Dossier },
+  ): Promise<string[][]>;
 }
 
 /** What the executor needs to call a webhook: a POST with a signature, outside any transaction. */

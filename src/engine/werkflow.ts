@@ -237,6 +237,7 @@ export class Werkflow {
     this.explain = new ExplainService(store, this.engine, this.dossiers, catalog, clock);
     this.explain.email = this.email;
     this.graph = new TemplateGraphService(store, this.engine, catalog, clock);
+    this.graph.titlesByIds = (ids, lang) => this.dossiers.titlesByIds(ids, lang);
     this.templates.checkGraph = (id, def) => this.graph.check(id, def);
     const impact = new ImpactService(store, this.engine, this.dossiers, catalog, clock, (def, limit, db) =>
       this.templates.matchingDossiers(def, limit, db),

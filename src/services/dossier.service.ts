@@ -146,6 +146,12 @@ export class DossierService {
     return new Map(dossiers.map((d) => [d.id, titleOf(d, this.catalog(), lookup, lang)]));
   }
 
+  /** The titles of the dossiers with these ids (those that exist), in `lang`: for sentences that name them. */
+  async titlesByIds(ids: Iterable<string>, lang: TitleLanguage): Promise<Map<string, string>> {
+    const unique = [...new Set(ids)];
+    return unique.length === 0 ? new Map() : this.titles(await this.dossiers.getMany(unique), lang);
+  }
+
   /** The dossiers that refer to this one, per referring type and field: a training's participants. */
   async related(typeKey: string, id: string, limit: number): Promise<RelatedGroup[]> {
     const type = this.typeOf(typeKey);

@@ -48,6 +48,7 @@ import {
   type EnqueuedEmail,
   enqueueEmailForAction,
   previewEmailForAction,
+  recipientProblemsFor,
   validateSendEmailEffect,
 } from '../effects/email/send-email.effect.js';
 import { TransportPool } from '../effects/email/smtp-transport.js';
@@ -300,6 +301,11 @@ export class EmailService {
   /** The engine's EmailPort: preview = previewForAction. */
   preview(db: Db, input: { effect: SendEmailEffect; dossier: Dossier; extra?: Record<string, unknown> }) {
     return this.previewForAction(db, input);
+  }
+
+  /** The engine's EmailPort: the recipient problems of several effects on one dossier, in one go. */
+  recipientProblems(db: Db, input: { effects: readonly SendEmailEffect[]; dossier: Dossier }) {
+    return recipientProblemsFor(this.deps, db, input);
   }
 
   validateEffect(effect: unknown, rootTypeKey: string, path = 'effect', db?: Db): Promise<ErrorDetail[]> {

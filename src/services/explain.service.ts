@@ -1,16 +1,26 @@
 import type { Action } from '../domain/action/action.js';
 import type { Clock } from '../domain/clock.js';
 import type { Condition } from '../domain/condition/index.js';
-import { describeCondition, evaluateCondition, referencePaths } from '../domain/condition/index.js';
+import {
+  describeCondition,
+  evaluateCondition,
+  referencePaths,
+  referencedDossierIds,
+} from '../domain/condition/index.js';
 import { type Dossier, isStorableText } from '../domain/dossier.js';
 import type { DossierType, DossierTypeCatalog } from '../domain/dossier-type.js';
 import { WerkflowError } from '../domain/errors.js';
-import type { ActionTemplate, TemplateDefinition } from '../domain/template/action-template.js';
+import type {
+  ActionTemplate,
+  SendEmailEffect,
+  TemplateDefinition,
+} from '../domain/template/action-template.js';
 import {
   type Coded,
   type Lang,
   type TextContext,
   describeEvent,
+  eventDossierIds,
   sentence,
 } from '../domain/template/explain-text.js';
 import { TemplateIndex, effectiveCondition } from '../domain/template/template-index.js';
@@ -167,11 +177,13 @@ export class ExplainService {
     const actions = [...own, ...fannedOut];
     const calendar = await this.engine.calendar();
     const names = new Map(templates.map((t) => [t.id, t.draft.name]));
+    const titles = new Map<string, string>();
     const ctx: TextContext = {
       lang: options.lang,
       timeZone: calendar.timeZone,
       type,
       templateName: (tid) => names.get(tid) ?? this.engine.templateIndex.get(tid)?.definition.name ?? tid,
+      dossierTitle: (did) => titles.get(did),
     };
     const graph = new DossierGraph(this.dossiers.dossiers, this.store.db, catalog);
     // Published definitions and first publication times of all the templates: two queries, not 2 per template.
@@ -187,10 +199,26 @@ export class ExplainService {
         t.id,
         (t.publishedVersion !== null && published.get(`${t.id}@${t.publishedVersion}`)) || t.draft,
       );
+    // The dossiers the events and conditions name (a reference field "naar …"), by title: loaded once.
+    const named = new Set<string>();
+    for (const def of definitions.values()) {
+      for (const did of eventDossierIds(def.event, type)) named.add(did);
+      for (const did of referencedDossierIds(effectiveCondition(def), type, catalog)) named.add(did);
+    }
+    for (const [did, title] of await this.dossiers.titlesByIds(named, options.lang)) titles.set(did, title);
     const chains = new Map<string, string[]>();
     for (const def of definitions.values())
       for (const c of referencePaths(effectiveCondition(def))) chains.set(c.join('.'), c);
     await graph.preload([dossier], [...chains.values()]);
+
+    // The recipients of all the e-mail templates, checked in one go (not one preview per template).
+    const recipientProblems = await this.recipientProblems(
+      templates.flatMap((t) => {
+        const effect = definitions.get(t.id)!.effect;
+        return effect.type === 'sendEmail' ? [{ id: t.id, effect }] : [];
+      }),
+      dossier,
+    );
 
     const out: TemplateExplanation[] = [];
     for (const t of templates) {
@@ -207,6 +235,7 @@ export class ExplainService {
           calendar,
           graph,
           ctx,
+          recipientProblems: recipientProblems.get(t.id) ?? [],
         }),
       );
     }
@@ -228,6 +257,8 @@ export class ExplainService {
       calendar: Calendar;
       graph: DossierGraph;
       ctx: TextContext;
+      /** The recipient problems an e-mail of this template would meet now (empty when none). */
+      recipientProblems: readonly string[];
     },
   ): Promise<TemplateExplanation> {
     const { dossier, type, catalog, ctx, graph } = env;
@@ -293,7 +324,7 @@ export class ExplainService {
     };
     const checks: ConditionCheck[] = items.map((c) => {
       const base = {
-        description: describeCondition(c, type, ctx.lang, catalog),
+        description: describeCondition(c, type, ctx.lang, catalog, ctx.dossierTitle),
         holdsNow: check(c, dossier),
         heldAtEvent: eventDossier ? check(c, eventDossier, atEvent!.changes) : null,
       };
@@ -395,7 +426,7 @@ export class ExplainService {
       !env.deleted &&
       (open !== undefined || (mains.length === 0 && t.active))
     ) {
-      const problems = await this.recipientProblems(def, dossier);
+      const problems = env.recipientProblems;
       if (problems.length > 0) reasons.push(say('reason.recipientWithoutAddress', { problems }));
     }
 
@@ -458,18 +489,17 @@ export class ExplainService {
     };
   }
 
-  /** The recipient problems an e-mail to this dossier would meet now (empty when it can be addressed). */
-  private async recipientProblems(def: TemplateDefinition, dossier: Dossier): Promise<string[]> {
-    if (def.effect.type !== 'sendEmail' || !this.email) return [];
-    try {
-      await this.email.preview(this.store.db, { effect: def.effect, dossier });
-      return [];
-    } catch (error) {
-      if (!(error instanceof WerkflowError)) return [];
-      const recipientProblems = error.details.filter((d) => d.path === 'effect.to').map((d) => d.message);
-      if (recipientProblems.length > 0) return recipientProblems;
-      return /has no recipients/.test(error.message) ? [error.message] : [];
-    }
+  /** Per e-mail template: the recipient problems its e-mail to this dossier would meet now. */
+  private async recipientProblems(
+    templates: readonly { id: string; effect: SendEmailEffect }[],
+    dossier: Dossier,
+  ): Promise<Map<string, string[]>> {
+    if (!this.email || templates.length === 0) return new Map();
+    const problems = await this.email.recipientProblems(this.store.db, {
+      effects: templates.map((t) => t.effect),
+      dossier,
+    });
+    return new Map(templates.map((t, i) => [t.id, problems[i] ?? []]));
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Action, ActionStatus } from '../domain/action/action.js';
-import { type Reason, reason, reasonText } from '../domain/action/reasons.js';
+import { type Label, type Reason, reason, reasonText } from '../domain/action/reasons.js';
 import type { Clock } from '../domain/clock.js';
 import { referencePaths } from '../domain/condition/index.js';
 import type { Dossier } from '../domain/dossier.js';
@@ -28,7 +28,10 @@ export interface ImpactSample {
   readonly dossierId: string;
   readonly dueAt?: string | null;
   readonly newDueAt?: string | null;
+  /** The reason in English (for integrators); see reasonCoded. */
   readonly reason: string;
+  /** The reason as a code with params, for the reader's language. */
+  readonly reasonCoded: Reason;
 }
 
 /** The effect of a template change on live data: counts, and a sample of each with the reason. */
@@ -82,17 +85,18 @@ function outcomes() {
   const cancelled: ImpactSample[] = [];
   const kept: ImpactSample[] = [];
   const retimed: ImpactSample[] = [];
-  const sample = (a: Action, reason: string, newDueAt?: number | null): ImpactSample => ({
+  const sample = (a: Action, why: Reason, newDueAt?: number | null): ImpactSample => ({
     actionId: a.id,
     dossierId: a.dossierId,
     dueAt: iso(a.dueAt),
     ...(newDueAt !== undefined ? { newDueAt: iso(newDueAt) } : {}),
-    reason,
+    ...coded(why),
   });
-  // A coded reason is stored as its code (shown in the reader's language); the sample reads its English.
-  const cancel = (a: Action, reason: string | Reason) => {
-    cancels.push({ id: a.id, from: a.status, reason });
-    cancelled.push(sample(a, typeof reason === 'string' ? reason : reasonText(reason)));
+  // `stored` is what the cancelled action keeps as its reason (a coded one as its code, shown in
+  // the reader's language); the sample always carries the code and its English.
+  const cancel = (a: Action, why: Reason, stored: string | Reason = reasonText(why)) => {
+    cancels.push({ id: a.id, from: a.status, reason: stored });
+    cancelled.push(sample(a, why));
   };
   return { cancels, moves, cancelled, kept, retimed, sample, cancel };
 }
@@ -136,9 +140,11 @@ export class ImpactService {
     const open = await this.engine.actions.list({ templateId, statuses: OPEN, limit: 1_000_000 }, db);
     const { cancels, moves, cancelled, kept, retimed, sample, cancel } = outcomes();
     if (pending === 'cancel') {
-      for (const a of open) cancel(a, `cancelled on ${change} of the template, as chosen`);
+      for (const a of open)
+        cancel(a, reason('reason.impactCancelledAsChosen', { change: CHANGE_WORDS[change] }));
     } else if (pending === 'keep' || !next || input.nextVersion === null) {
-      for (const a of open) kept.push(sample(a, `stays on version ${a.templateVersion}`));
+      for (const a of open)
+        kept.push(sample(a, reason('reason.impactStaysOnVersion', { version: a.templateVersion })));
     } else {
       await this.planMove(db, open, next, input.nextVersion, { cancel, moves, kept, retimed, sample });
     }
@@ -164,10 +170,11 @@ export class ImpactService {
       newCount = fresh.length;
       newDossiers = fresh.slice(0, SAMPLE).map((d) => ({
         dossierId: d.id,
-        reason:
-          change === 'publish' && previous
-            ? 'meets the new version now and not the old one: gets an action at its next event'
-            : 'meets the template now: gets an action at its next event',
+        ...coded(
+          reason(
+            change === 'publish' && previous ? 'reason.impactMeetsNewVersion' : 'reason.impactMeetsTemplate',
+          ),
+        ),
       }));
     }
     return {
@@ -199,11 +206,11 @@ export class ImpactService {
     next: TemplateDefinition,
     version: number,
     out: {
-      cancel: (a: Action, reason: string) => void;
+      cancel: (a: Action, why: Reason) => void;
       moves: Plan['moves'];
       kept: ImpactSample[];
       retimed: ImpactSample[];
-      sample: (a: Action, reason: string, newDueAt?: number | null) => ImpactSample;
+      sample: (a: Action, why: Reason, newDueAt?: number | null) => ImpactSample;
     },
   ): Promise<void> {
     const catalog = this.catalog();
@@ -218,11 +225,11 @@ export class ImpactService {
     for (const a of open) {
       const dossier = graph.get(a.dossierId);
       if (a.kind === 'reminder') {
-        out.kept.push(out.sample(a, `a reminder stays on version ${a.templateVersion}`));
+        out.kept.push(out.sample(a, reason('reason.impactReminderStays', { version: a.templateVersion })));
         continue;
       }
       if (!dossier || !type) {
-        out.cancel(a, 'the dossier is gone');
+        out.cancel(a, reason('reason.impactDossierGone'));
         continue;
       }
       // A fan-out action's conditions speak of its root: they are checked when it falls due.
@@ -230,7 +237,7 @@ export class ImpactService {
       if (!next.fanOut) {
         const category = type.categoryField ? String(dossier.data[type.categoryField] ?? '') : '';
         if (next.categories.length > 0 && !next.categories.includes(category)) {
-          out.cancel(a, 'the dossier is not in a category the new version is linked to');
+          out.cancel(a, reason('reason.impactNotInNewCategories'));
           continue;
         }
         holds = holdsWithoutEvent(next, dossier, {
@@ -241,7 +248,7 @@ export class ImpactService {
           timeZone: calendar.timeZone,
         });
         if (!holds && next.whenConditionsFail === 'cancel') {
-          out.cancel(a, 'the conditions of the new version do not hold');
+          out.cancel(a, reason('reason.impactNewConditionsFail'));
           continue;
         }
       }
@@ -274,8 +281,8 @@ export class ImpactService {
         note: reason(due !== a.dueAt ? 'reason.movedToVersionRetimed' : 'reason.movedToVersion', { version }),
       });
       if (due !== a.dueAt)
-        out.retimed.push(out.sample(a, `moved to version ${version} with a new due time`, due));
-      else out.kept.push(out.sample(a, `moved to version ${version}; due time unchanged`));
+        out.retimed.push(out.sample(a, reason('reason.impactMovedRetimed', { version }), due));
+      else out.kept.push(out.sample(a, reason('reason.impactMovedSameTime', { version })));
     }
   }
 
@@ -311,7 +318,7 @@ export class ImpactService {
     // Its English words are the ones explain.service.ts recognises as "outside the linked categories".
     const OUTSIDE = reason('reason.notInCategory');
     if (input.pending === 'move') {
-      for (const a of before) if (outside.has(a.id)) cancel(a, OUTSIDE);
+      for (const a of before) if (outside.has(a.id)) cancel(a, OUTSIDE, OUTSIDE);
       await this.planMove(
         db,
         before.filter((a) => !outside.has(a.id)),
@@ -321,13 +328,10 @@ export class ImpactService {
       );
     } else {
       for (const a of before)
-        if (input.pending === 'cancel' && outside.has(a.id)) cancel(a, OUTSIDE);
+        if (input.pending === 'cancel' && outside.has(a.id)) cancel(a, OUTSIDE, OUTSIDE);
         else
           kept.push(
-            sample(
-              a,
-              outside.has(a.id) ? 'outside the linked categories; kept, as chosen' : 'stays as planned',
-            ),
+            sample(a, reason(outside.has(a.id) ? 'reason.impactOutsideKept' : 'reason.impactStaysAsPlanned')),
           );
     }
     const report: ImpactReport = {
@@ -347,7 +351,7 @@ export class ImpactService {
         newDossiers: input.stamped.slice(0, SAMPLE).map((a) => ({
           dossierId: a.dossierId,
           dueAt: iso(a.dueAt),
-          reason: 'in a linked category and meets the conditions: an action is made now',
+          ...coded(reason('reason.impactStampedNow')),
         })),
       },
     };
@@ -386,3 +390,16 @@ export function pendingChoice(body: unknown): PendingChoice {
     { path: 'pending' },
   );
 }
+
+/** A sample's reason: the English sentence (as before) and the code with its params. */
+function coded(why: Reason): { reason: string; reasonCoded: Reason } {
+  return { reason: reasonText(why), reasonCoded: why };
+}
+
+/** A change in words, for a reason's params (the English is the change's own name). */
+const CHANGE_WORDS: Readonly<Record<TemplateChange, Label>> = {
+  publish: { nl: 'publiceren', en: 'publish' },
+  activate: { nl: 'activeren', en: 'activate' },
+  deactivate: { nl: 'deactiveren', en: 'deactivate' },
+  relink: { nl: 'categorieën toepassen', en: 'relink' },
+};

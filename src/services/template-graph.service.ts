@@ -1,10 +1,10 @@
 import type { ActionStatus } from '../domain/action/action.js';
 import type { Clock } from '../domain/clock.js';
-import { describeCondition } from '../domain/condition/index.js';
+import { describeCondition, referencedDossierIds } from '../domain/condition/index.js';
 import type { DossierTypeCatalog } from '../domain/dossier-type.js';
 import { WerkflowError, throwIfProblems } from '../domain/errors.js';
 import type { TemplateDefinition } from '../domain/template/action-template.js';
-import { type Lang, describeEvent } from '../domain/template/explain-text.js';
+import { type Lang, describeEvent, eventDossierIds } from '../domain/template/explain-text.js';
 import {
   type GraphTemplate,
   describeEdge,
@@ -21,6 +21,9 @@ import type { TemplateWarning } from './template.service.js';
  * refused when a template is saved, published or switched on; conflicts returned as warnings.
  */
 export class TemplateGraphService {
+  /** Titles of dossiers by id (DossierService.titlesByIds): labels name referenced dossiers by title. */
+  titlesByIds: ((ids: Iterable<string>, lang: Lang) => Promise<Map<string, string>>) | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly engine: ActionEngine,
@@ -99,6 +102,15 @@ export class TemplateGraphService {
       counts.set(key, { ...counts.get(key), [r.status as ActionStatus]: Number(r.n) });
     }
     const names = new Map(graph.map((g) => [g.id, g.definition.name]));
+    // The dossiers the events and conditions name, by title (one load for the whole map).
+    const named = graph.flatMap(({ definition: def }) => {
+      const type = catalog.get(def.dossierType);
+      return type
+        ? [...eventDossierIds(def.event, type), ...referencedDossierIds(def.conditions, type, catalog)]
+        : [];
+    });
+    const titles = this.titlesByIds ? await this.titlesByIds(named, options.lang) : new Map<string, string>();
+    const dossierTitle = (did: string) => titles.get(did);
     const nodes: MapNode[] = [];
     const edges: MapEdge[] = [];
     for (const { id, definition: def } of graph) {
@@ -109,6 +121,7 @@ export class TemplateGraphService {
         type,
         templateName: (tid: string) =>
           names.get(tid) ?? this.engine.templateIndex.get(tid)?.definition.name ?? tid,
+        dossierTitle,
       };
       nodes.push({ id: `event:${id}`, kind: 'event', templateId: id, label: describeEvent(def.event, ctx) });
       let last = `event:${id}`;
@@ -118,7 +131,7 @@ export class TemplateGraphService {
           id: `conditions:${id}`,
           kind: 'conditions',
           templateId: id,
-          label: describeCondition(def.conditions, type, options.lang, catalog),
+          label: describeCondition(def.conditions, type, options.lang, catalog, dossierTitle),
         });
         edges.push({ from: last, to: `conditions:${id}`, kind: 'flow' });
         last = `conditions:${id}`;

@@ -315,6 +315,46 @@ describe.each(BACKENDS)('explain on $name', (backend) => {
     expect(r.reasons[0]!.text).toContain('more than 2 hours after its due time');
   });
 
+  it('names referenced dossiers by their title, not their id, in the sentences and the process map', async () => {
+    const first = await dossier('contact', { kind: 'persoon', name: 'Eerste Klant' });
+    const second = await dossier('contact', { kind: 'persoon', name: 'Tweede Klant' });
+    const id = await template({
+      name: 'Klant gewisseld',
+      process: 'Klantwissel',
+      dossierType: 'task',
+      event: { type: 'fieldChanged', field: 'contact', to: second },
+      conditions: {
+        type: 'all',
+        conditions: [{ type: 'compare', field: 'contact', op: 'ne', value: first }],
+      },
+    });
+    const task = await dossier('task', { taskType: 'bellen', description: 'Bel', contact: first });
+    await patch('task', task, { contact: second });
+    for (const [lang, changed] of [
+      ['nl', 'gewijzigd naar "Tweede Klant"'],
+      ['en', 'changed to "Tweede Klant"'],
+    ] as const) {
+      const r = await explain('task', task, id, lang);
+      expect(r.event.code).toBe('event.happened');
+      expect(r.event.text).toContain(changed);
+      expect(r.conditions.items[0]!.description).toContain('"Eerste Klant"');
+      const all = JSON.stringify([r.event.text, r.conditions.items.map((c) => c.description), r.next.text]);
+      expect(all).not.toContain(first);
+      expect(all).not.toContain(second);
+    }
+    const res = await api.request('GET', '/api/processes/Klantwissel/map', undefined, {
+      'Accept-Language': 'nl',
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const labels = res
+      .json<{ nodes: { kind: string; label: string }[] }>()
+      .nodes.map((n) => `${n.kind}: ${n.label}`);
+    expect(labels).toContain('event: Contact is gewijzigd naar "Tweede Klant"');
+    expect(labels.find((l) => l.startsWith('conditions:'))).toContain('"Eerste Klant"');
+    expect(labels.join(' ')).not.toContain(first);
+    expect(labels.join(' ')).not.toContain(second);
+  });
+
   it('recipient without an address', async () => {
     const mail = await werkflow.email.createTemplate({
       name: 'Welkom',

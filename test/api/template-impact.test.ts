@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import type { ImpactReport } from '../../src/services/impact.service.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
+import { reasonText } from '../../src/domain/action/reasons.js';
 import { type ApiClient, apiAs, expectError } from '../support/api-client.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
 
@@ -83,7 +84,11 @@ describe.each(BACKENDS)('template impact on $name', (backend) => {
       newDossiers: 1,
     });
     expect(keep.impact.samples.newDossiers).toEqual([
-      { dossierId: tasks.callWithoutNote, reason: expect.stringContaining('meets the new version now') },
+      {
+        dossierId: tasks.callWithoutNote,
+        reason: expect.stringContaining('meets the new version now'),
+        reasonCoded: { code: 'reason.impactMeetsNewVersion', params: {} },
+      },
     ]);
 
     const move = (await publish('?dryRun=true', { pending: 'move' })).impact;
@@ -97,10 +102,21 @@ describe.each(BACKENDS)('template impact on $name', (backend) => {
     for (const r of move.samples.retimed) {
       const action = before.find((a) => a.id === r.actionId)!;
       expect(r.newDueAt).toBe(new Date(action.createdAt + 5 * DAY).toISOString());
+      // The reason as a code with params, for the dialog in the reader's language; the English kept.
+      expect(r.reasonCoded).toEqual({ code: 'reason.impactMovedRetimed', params: { version: 2 } });
+      expect(reasonText(r.reasonCoded, 'nl')).toBe('overgezet naar versie 2 met een nieuw tijdstip');
+      expect(r.reason).toBe(reasonText(r.reasonCoded, 'en'));
     }
+    const every = [move, keep.impact].flatMap((x) => Object.values(x.samples).flat());
+    expect(every.length).toBeGreaterThan(0);
+    for (const r of every) expect(r.reason).toBe(reasonText(r.reasonCoded, 'en'));
 
     const cancel = (await publish('?dryRun=true', { pending: 'cancel' })).impact;
     expect(cancel).toMatchObject({ pending: 'cancel', cancelled: 3, kept: 0, retimed: 0 });
+    expect(reasonText(cancel.samples.cancelled[0]!.reasonCoded, 'nl')).toBe(
+      'geannuleerd bij publiceren van het sjabloon, zoals gekozen',
+    );
+    expect(cancel.samples.cancelled[0]!.reason).toBe('cancelled on publish of the template, as chosen');
 
     expect(await actions()).toEqual(before);
     expect((await werkflow.templates.get(templateId)).publishedVersion).toBe(1);

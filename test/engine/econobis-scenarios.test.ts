@@ -52,6 +52,7 @@ function recordingEmail(): EmailPort & {
       return { outboxId: `fake-${sent.length}`, to: ['fake@example.nl'], subject: 'fake' };
     },
     preview: async () => ({ to: ['fake@example.nl'], cc: [], bcc: [], subject: 'fake', html: '', text: '' }),
+    recipientProblems: async (_db, input) => input.effects.map(() => []),
   };
 }
 

@@ -133,6 +133,7 @@ describe.each(BACKENDS)('engine robustness on $name', (backend) => {
         return { outboxId: `o${sent.length}`, to: ['x@example.nl'], subject: 's' };
       },
       preview: async () => ({ to: [], cc: [], bcc: [], subject: '', html: '', text: '' }),
+      recipientProblems: async (_db, input) => input.effects.map(() => []),
     };
     w.templates.validateEffect = async () => [];
     const main = await w.templates.create(

@@ -179,9 +179,18 @@ describe.skipIf(!hasChromium)('explain, process map and relinking (SQLite, chrom
     await impact.waitFor();
     expect(await impact.textContent()).toContain('geannuleerd: 1');
     await dialog.getByTestId('impact-cancelled').locator('summary').click();
-    expect(await dialog.getByTestId('impact-cancelled').textContent()).toContain('Taak e-mail');
+    const cancelledText = await dialog.getByTestId('impact-cancelled').textContent();
+    expect(cancelledText).toContain('Taak e-mail');
+    // The sample's reason in Dutch (the server gives it as a code with params).
+    expect(cancelledText).toContain(
+      'het dossier valt niet meer in een categorie die aan het sjabloon gekoppeld is',
+    );
     await dialog.getByRole('radio', { name: /laten staan/ }).check();
     await impact.filter({ hasText: 'geannuleerd: 0' }).waitFor();
+    await dialog.getByTestId('impact-kept').locator('summary').click();
+    expect(await dialog.getByTestId('impact-kept').textContent()).toContain(
+      'buiten de gekoppelde categorieën; blijft staan, zoals gekozen',
+    );
     await expectAccessible(page, 'relink dialog (nl)');
     await screenshot(page, 'relink-dialog-nl-1280');
     await dialog.getByRole('radio', { name: /annuleren als/ }).check();

@@ -86,6 +86,50 @@ export const REASON_TEXTS = {
     en: 'The mail server refused the e-mail: {reply}',
     nl: 'De mailserver heeft de e-mail geweigerd: {reply}',
   },
+  // Impact of a template change (the samples of a dry run; src/engine/impact.service.ts)
+  'reason.impactCancelledAsChosen': {
+    en: 'cancelled on {change} of the template, as chosen',
+    nl: 'geannuleerd bij {change} van het sjabloon, zoals gekozen',
+  },
+  'reason.impactStaysOnVersion': { en: 'stays on version {version}', nl: 'blijft op versie {version}' },
+  'reason.impactReminderStays': {
+    en: 'a reminder stays on version {version}',
+    nl: 'een herinnering blijft op versie {version}',
+  },
+  'reason.impactDossierGone': { en: 'the dossier is gone', nl: 'het dossier bestaat niet meer' },
+  'reason.impactNotInNewCategories': {
+    en: 'the dossier is not in a category the new version is linked to',
+    nl: 'het dossier valt niet in een categorie die aan de nieuwe versie gekoppeld is',
+  },
+  'reason.impactNewConditionsFail': {
+    en: 'the conditions of the new version do not hold',
+    nl: 'de voorwaarden van de nieuwe versie kloppen niet',
+  },
+  'reason.impactMovedRetimed': {
+    en: 'moved to version {version} with a new due time',
+    nl: 'overgezet naar versie {version} met een nieuw tijdstip',
+  },
+  'reason.impactMovedSameTime': {
+    en: 'moved to version {version}; due time unchanged',
+    nl: 'overgezet naar versie {version}; tijdstip blijft gelijk',
+  },
+  'reason.impactMeetsNewVersion': {
+    en: 'meets the new version now and not the old one: gets an action at its next event',
+    nl: 'voldoet nu aan de nieuwe versie en niet aan de oude: krijgt een actie bij de volgende gebeurtenis',
+  },
+  'reason.impactMeetsTemplate': {
+    en: 'meets the template now: gets an action at its next event',
+    nl: 'voldoet nu aan het sjabloon: krijgt een actie bij de volgende gebeurtenis',
+  },
+  'reason.impactOutsideKept': {
+    en: 'outside the linked categories; kept, as chosen',
+    nl: 'buiten de gekoppelde categorieën; blijft staan, zoals gekozen',
+  },
+  'reason.impactStaysAsPlanned': { en: 'stays as planned', nl: 'blijft zoals gepland' },
+  'reason.impactStampedNow': {
+    en: 'in a linked category and meets the conditions: an action is made now',
+    nl: 'in een gekoppelde categorie en voldoet aan de voorwaarden: er wordt nu een actie gemaakt',
+  },
 } as const satisfies Record<string, Label>;
 
 export type ReasonCode = keyof typeof REASON_TEXTS;

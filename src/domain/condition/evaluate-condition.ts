@@ -353,8 +353,38 @@ export function describeCondition(
   type: DossierType,
   lang: Lang,
   catalog?: DossierTypeCatalog,
+  titles?: DossierTitles,
 ): string {
-  return describeNode(condition, type, lang, catalog, false);
+  return describeNode(condition, type, lang, catalog, false, titles);
+}
+
+/** A referenced dossier's title by its id (undefined: not known), so a sentence names it, not its id. */
+export type DossierTitles = (id: string) => string | undefined;
+
+/**
+ * The ids of the dossiers a condition's reference fields are compared with (`klant is "…"`):
+ * load their titles once, then pass them to describeCondition.
+ */
+export function referencedDossierIds(
+  condition: Condition,
+  type: DossierType,
+  catalog: DossierTypeCatalog,
+): string[] {
+  switch (condition.type) {
+    case 'all':
+    case 'any':
+      return condition.conditions.flatMap((c) => referencedDossierIds(c, type, catalog));
+    case 'not':
+      return referencedDossierIds(condition.condition, type, catalog);
+    case 'compare': {
+      const found = resolveFieldPath(type, catalog, condition.field);
+      if ('problem' in found || found.field.kind !== 'reference') return [];
+      const values = Array.isArray(condition.value) ? condition.value : [condition.value];
+      return values.filter((v): v is string => typeof v === 'string' && v !== '');
+    }
+    default:
+      return assertNever(condition, 'condition');
+  }
 }
 
 function describeNode(
@@ -363,22 +393,24 @@ function describeNode(
   lang: Lang,
   catalog: DossierTypeCatalog | undefined,
   nested: boolean,
+  titles?: DossierTitles,
 ): string {
   const w = WORDS[lang];
   switch (node.type) {
     case 'all':
     case 'any': {
       if (node.conditions.length === 0) return node.type === 'all' ? w.always : w.never;
-      if (node.conditions.length === 1) return describeNode(node.conditions[0]!, type, lang, catalog, nested);
+      if (node.conditions.length === 1)
+        return describeNode(node.conditions[0]!, type, lang, catalog, nested, titles);
       const text = node.conditions
-        .map((c) => describeNode(c, type, lang, catalog, true))
+        .map((c) => describeNode(c, type, lang, catalog, true, titles))
         .join(` ${node.type === 'all' ? w.and : w.or} `);
       return nested ? `(${text})` : text;
     }
     case 'not':
-      return `${w.not} (${describeNode(node.condition, type, lang, catalog, false)})`;
+      return `${w.not} (${describeNode(node.condition, type, lang, catalog, false, titles)})`;
     case 'compare':
-      return describeComparison(node, type, lang, catalog);
+      return describeComparison(node, type, lang, catalog, titles);
     default:
       return assertNever(node, 'condition');
   }
@@ -389,6 +421,7 @@ function describeComparison(
   type: DossierType,
   lang: Lang,
   catalog: DossierTypeCatalog | undefined,
+  titles?: DossierTitles,
 ): string {
   const w = WORDS[lang];
   const p = PHRASES[lang];
@@ -406,7 +439,7 @@ function describeComparison(
     subject = field ? inSentence(field.label[lang]) : node.field;
   }
   const kind = field?.kind;
-  const show = (v: unknown): string => describeValue(v, field, owner, lang);
+  const show = (v: unknown): string => describeValue(v, field, owner, lang, titles);
   const isDate = kind === 'date' || kind === 'datetime';
   switch (node.op) {
     case 'eq':
@@ -454,7 +487,13 @@ function describeComparison(
   }
 }
 
-function describeValue(value: unknown, field: FieldDef | undefined, owner: DossierType, lang: Lang): string {
+function describeValue(
+  value: unknown,
+  field: FieldDef | undefined,
+  owner: DossierType,
+  lang: Lang,
+  titles?: DossierTitles,
+): string {
   const w = WORDS[lang];
   if (typeof value === 'boolean') return value ? w.yes : w.no;
   if (typeof value === 'number') {
@@ -466,6 +505,7 @@ function describeValue(value: unknown, field: FieldDef | undefined, owner: Dossi
     if (field?.kind === 'status') return owner.statuses.find((s) => s.code === value)?.label[lang] ?? value;
     if (field?.kind === 'enum') return field.options.find((o) => o.code === value)?.label[lang] ?? value;
     if (field?.kind === 'date' || field?.kind === 'datetime') return value;
+    if (field?.kind === 'reference') return `"${titles?.(value) ?? value}"`;
     return `"${value}"`;
   }
   return JSON.stringify(value) ?? String(value);

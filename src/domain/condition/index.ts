@@ -29,8 +29,10 @@ export {
 export { MAX_IN_VALUES, requireValidCondition, validateCondition } from './validate-condition.js';
 export {
   describeCondition,
+  type DossierTitles,
   evaluateCondition,
   referencePaths,
+  referencedDossierIds,
   resolverFromDossiers,
   type ConditionContext,
   type LoadedDossier,

@@ -26,6 +26,8 @@ export interface TextContext {
   readonly type: DossierType | undefined;
   /** Template names by id, for chained events. */
   readonly templateName: (id: string) => string;
+  /** Titles of referenced dossiers by id (loaded beforehand), so a sentence names a dossier, not its id. */
+  readonly dossierTitle?: (id: string) => string | undefined;
 }
 
 /** The reader's language from an Accept-Language header: the preferred of nl and en; Dutch when neither is named. */
@@ -120,6 +122,12 @@ function showValue(v: unknown, lang: Lang): string {
   return typeof v === 'string' ? `"${v}"` : JSON.stringify(v);
 }
 
+/** The ids of the dossiers an event names (a reference field changed from or to one of them). */
+export function eventDossierIds(event: TemplateEvent, type: DossierType | undefined): string[] {
+  if (event.type !== 'fieldChanged' || !type || fieldOf(type, event.field)?.kind !== 'reference') return [];
+  return [event.from, event.to].filter((v): v is string => typeof v === 'string' && v !== '');
+}
+
 /** A template's event in words: "status gezet op Offerte aangevraagd", "created". */
 export function describeEvent(event: TemplateEvent, ctx: TextContext): string {
   const nl = ctx.lang === 'nl';
@@ -134,10 +142,11 @@ export function describeEvent(event: TemplateEvent, ctx: TextContext): string {
       let text = nl
         ? `${fieldLabel(event.field, ctx)} is gewijzigd`
         : `${fieldLabel(event.field, ctx)} changed`;
-      if (event.from !== undefined)
-        text += nl ? ` van ${showValue(event.from, 'nl')}` : ` from ${showValue(event.from, 'en')}`;
-      if (event.to !== undefined)
-        text += nl ? ` naar ${showValue(event.to, 'nl')}` : ` to ${showValue(event.to, 'en')}`;
+      const reference = ctx.type ? fieldOf(ctx.type, event.field)?.kind === 'reference' : false;
+      const show = (v: unknown): string =>
+        showValue(reference && typeof v === 'string' ? (ctx.dossierTitle?.(v) ?? v) : v, ctx.lang);
+      if (event.from !== undefined) text += nl ? ` van ${show(event.from)}` : ` from ${show(event.from)}`;
+      if (event.to !== undefined) text += nl ? ` naar ${show(event.to)}` : ` to ${show(event.to)}`;
       return text;
     }
     case 'statusSet': {

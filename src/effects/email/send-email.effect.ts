@@ -291,6 +291,25 @@ export async function enqueueEmailForAction(
   return { outboxId: message.id, to: prepared.to, subject: prepared.rendered.subject, notes: prepared.notes };
 }
 
+/**
+ * The recipient problems of several e-mail effects on one dossier (explain: every e-mail template
+ * of the dossier's type): one read of the blocked domains and one merge loader for all of them,
+ * so the referenced dossiers are loaded once, not once per effect. Nothing is rendered.
+ */
+export async function recipientProblemsFor(
+  deps: EmailDeps,
+  db: Db,
+  input: { effects: readonly SendEmailEffect[]; dossier: Dossier },
+): Promise<string[][]> {
+  if (input.effects.length === 0) return [];
+  const emailSettings = await deps.settings.getEmailSettings(db);
+  const loader = new MergeLoader({ dossiers: deps.dossiers, users: deps.users }, db, deps.catalog());
+  const out: string[][] = [];
+  for (const effect of input.effects)
+    out.push((await resolveRecipients(effect, input.dossier, loader, emailSettings.blockedDomains)).problems);
+  return out;
+}
+
 /** The same rendering without writing (simulation, and the semi-automatic "preview"). */
 export async function previewEmailForAction(
   deps: EmailDeps,

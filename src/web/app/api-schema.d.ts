@@ -8709,28 +8709,68 @@ export interface paths {
                                         dossierId: string;
                                         dueAt?: string | null;
                                         newDueAt?: string | null;
+                                        /** @description The reason in English (for integrators); see reasonCoded. */
                                         reason: string;
+                                        /** @description The reason as a code with params, rendered in the reader's language by the UI. */
+                                        reasonCoded: {
+                                            /** @description Stable code, e.g. reason.impactStaysOnVersion, reason.notInCategory. */
+                                            code: string;
+                                            /** @description The values in the sentence; a label is given as { nl, en }. */
+                                            params: {
+                                                [key: string]: unknown;
+                                            };
+                                        };
                                     }[];
                                     kept: {
                                         actionId?: string;
                                         dossierId: string;
                                         dueAt?: string | null;
                                         newDueAt?: string | null;
+                                        /** @description The reason in English (for integrators); see reasonCoded. */
                                         reason: string;
+                                        /** @description The reason as a code with params, rendered in the reader's language by the UI. */
+                                        reasonCoded: {
+                                            /** @description Stable code, e.g. reason.impactStaysOnVersion, reason.notInCategory. */
+                                            code: string;
+                                            /** @description The values in the sentence; a label is given as { nl, en }. */
+                                            params: {
+                                                [key: string]: unknown;
+                                            };
+                                        };
                                     }[];
                                     newDossiers: {
                                         actionId?: string;
                                         dossierId: string;
                                         dueAt?: string | null;
                                         newDueAt?: string | null;
+                                        /** @description The reason in English (for integrators); see reasonCoded. */
                                         reason: string;
+                                        /** @description The reason as a code with params, rendered in the reader's language by the UI. */
+                                        reasonCoded: {
+                                            /** @description Stable code, e.g. reason.impactStaysOnVersion, reason.notInCategory. */
+                                            code: string;
+                                            /** @description The values in the sentence; a label is given as { nl, en }. */
+                                            params: {
+                                                [key: string]: unknown;
+                                            };
+                                        };
                                     }[];
                                     retimed: {
                                         actionId?: string;
                                         dossierId: string;
                                         dueAt?: string | null;
                                         newDueAt?: string | null;
+                                        /** @description The reason in English (for integrators); see reasonCoded. */
                                         reason: string;
+                                        /** @description The reason as a code with params, rendered in the reader's language by the UI. */
+                                        reasonCoded: {
+                                            /** @description Stable code, e.g. reason.impactStaysOnVersion, reason.notInCategory. */
+                                            code: string;
+                                            /** @description The values in the sentence; a label is given as { nl, en }. */
+                                            params: {
+                                                [key: string]: unknown;
+                                            };
+                                        };
                                     }[];
                                 };
                             };
@@ -8860,28 +8900,68 @@ export interface paths {
                                         dossierId: string;
                                         dueAt?: string | null;
                                         newDueAt?: string | null;
+                                        /** @description The reason in English (for integrators); see reasonCoded. */
                                         reason: string;
+                                        /** @description The reason as a code with params, rendered in the reader's language by the UI. */
+                                        reasonCoded: {
+                                            /** @description Stable code, e.g. reason.impactStaysOnVersion, reason.notInCategory. */
+                                            code: string;
+                                            /** @description The values in the sentence; a label is given as { nl, en }. */
+                                            params: {
+                                                [key: string]: unknown;
+                                            };
+                                        };
                                     }[];
                                     kept: {
                                         actionId?: string;
                                         dossierId: string;
                                         dueAt?: string | null;
                                         newDueAt?: string | null;
+                                        /** @description The reason in English (for integrators); see reasonCoded. */
                                         reason: string;
+                                        /** @description The reason as a code with params, rendered in the reader's language by the UI. */
+                                        reasonCoded: {
+                                            /** @description Stable code, e.g. reason.impactStaysOnVersion, reason.notInCategory. */
+                                            code: string;
+                                            /** @description The values in the sentence; a label is given as { nl, en }. */
+                                            params: {
+                                                [key: string]: unknown;
+                                            };
+                                        };
                                     }[];
                                     newDossiers: {
                                         actionId?: string;
                                         dossierId: string;
                                         dueAt?: string | null;
                                         newDueAt?: string | null;
+                                        /** @description The reason in English (for integrators); see reasonCoded. */
                                         reason: string;
+                                        /** @description The reason as a code with params, rendered in the reader's language by the UI. */
+                                        reasonCoded: {
+                                            /** @description Stable code, e.g. reason.impactStaysOnVersion, reason.notInCategory. */
+                                            code: string;
+                                            /** @description The values in the sentence; a label is given as { nl, en }. */
+                                            params: {
+                                                [key: string]: unknown;
+                                            };
+                                        };
                                     }[];
                                     retimed: {
                                         actionId?: string;
                                         dossierId: string;
                                         dueAt?: string | null;
                                         newDueAt?: string | null;
+                                        /** @description The reason in English (for integrators); see reasonCoded. */
                                         reason: string;
+                                        /** @description The reason as a code with params, rendered in the reader's language by the UI. */
+                                        reasonCoded: {
+                                            /** @description Stable code, e.g. reason.impactStaysOnVersion, reason.notInCategory. */
+                                            code: string;
+                                            /** @description The values in the sentence; a label is given as { nl, en }. */
+                                            params: {
+                                                [key: string]: unknown;
+                                            };
+                                        };
                                     }[];
                                 };
                             };
@@ -9108,28 +9188,68 @@ export interface paths {
                                         dossierId: string;
                                         dueAt?: string | null;
                                         newDueAt?: string | null;
+                                        /** @description The reason in English (for integrators); see reasonCoded. */
                                         reason: string;
+                                        /** @description The reason as a code with params, rendered in the reader's language by the UI. */
+                                        reasonCoded: {
+                                            /** @description Stable code, e.g. reason.impactStaysOnVersion, reason.notInCategory. */
+                                            code: string;
+                                            /** @description The values in the sentence; a label is given as { nl, en }. */
+                                            params: {
+                                                [key: string]: unknown;
+                                            };
+                                        };
                                     }[];
                                     kept: {
                                         actionId?: string;
                                         dossierId: string;
                                         dueAt?: string | null;
                                         newDueAt?: string | null;
+                                        /** @description The reason in English (for integrators); see reasonCoded. */
                                         reason: string;
+                                        /** @description The reason as a code with params, rendered in the reader's language by the UI. */
+                                        reasonCoded: {
+                                            /** @description Stable code, e.g. reason.impactStaysOnVersion, reason.notInCategory. */
+                                            code: string;
+                                            /** @description The values in the sentence; a label is given as { nl, en }. */
+                                            params: {
+                                                [key: string]: unknown;
+                                            };
+                                        };
                                     }[];
                                     newDossiers: {
                                         actionId?: string;
                                         dossierId: string;
                                         dueAt?: string | null;
                                         newDueAt?: string | null;
+                                        /** @description The reason in English (for integrators); see reasonCoded. */
                                         reason: string;
+                                        /** @description The reason as a code with params, rendered in the reader's language by the UI. */
+                                        reasonCoded: {
+                                            /** @description Stable code, e.g. reason.impactStaysOnVersion, reason.notInCategory. */
+                                            code: string;
+                                            /** @description The values in the sentence; a label is given as { nl, en }. */
+                                            params: {
+                                                [key: string]: unknown;
+                                            };
+                                        };
                                     }[];
                                     retimed: {
                                         actionId?: string;
                                         dossierId: string;
                                         dueAt?: string | null;
                                         newDueAt?: string | null;
+                                        /** @description The reason in English (for integrators); see reasonCoded. */
                                         reason: string;
+                                        /** @description The reason as a code with params, rendered in the reader's language by the UI. */
+                                        reasonCoded: {
+                                            /** @description Stable code, e.g. reason.impactStaysOnVersion, reason.notInCategory. */
+                                            code: string;
+                                            /** @description The values in the sentence; a label is given as { nl, en }. */
+                                            params: {
+                                                [key: string]: unknown;
+                                            };
+                                        };
                                     }[];
                                 };
                             };

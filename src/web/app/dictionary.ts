@@ -198,6 +198,22 @@ export const nl = {
   'reason.markedDone': 'gereed gemeld',
   'reason.executedByHand': 'met de hand uitgevoerd',
   'reason.mailRefused': 'De mailserver heeft de e-mail geweigerd: {reply}',
+  'reason.impactCancelledAsChosen': 'geannuleerd bij {change} van het sjabloon, zoals gekozen',
+  'reason.impactStaysOnVersion': 'blijft op versie {version}',
+  'reason.impactReminderStays': 'een herinnering blijft op versie {version}',
+  'reason.impactDossierGone': 'het dossier bestaat niet meer',
+  'reason.impactNotInNewCategories':
+    'het dossier valt niet in een categorie die aan de nieuwe versie gekoppeld is',
+  'reason.impactNewConditionsFail': 'de voorwaarden van de nieuwe versie kloppen niet',
+  'reason.impactMovedRetimed': 'overgezet naar versie {version} met een nieuw tijdstip',
+  'reason.impactMovedSameTime': 'overgezet naar versie {version}; tijdstip blijft gelijk',
+  'reason.impactMeetsNewVersion':
+    'voldoet nu aan de nieuwe versie en niet aan de oude: krijgt een actie bij de volgende gebeurtenis',
+  'reason.impactMeetsTemplate': 'voldoet nu aan het sjabloon: krijgt een actie bij de volgende gebeurtenis',
+  'reason.impactOutsideKept': 'buiten de gekoppelde categorieën; blijft staan, zoals gekozen',
+  'reason.impactStaysAsPlanned': 'blijft zoals gepland',
+  'reason.impactStampedNow':
+    'in een gekoppelde categorie en voldoet aan de voorwaarden: er wordt nu een actie gemaakt',
 
   'mode.manual': 'Handmatig',
   'mode.semiAutomatic': 'Halfautomatisch',
@@ -1008,6 +1024,20 @@ export const en: Record<Key, string> = {
   'reason.markedDone': 'marked done',
   'reason.executedByHand': 'executed by hand',
   'reason.mailRefused': 'The mail server refused the e-mail: {reply}',
+  'reason.impactCancelledAsChosen': 'cancelled on {change} of the template, as chosen',
+  'reason.impactStaysOnVersion': 'stays on version {version}',
+  'reason.impactReminderStays': 'a reminder stays on version {version}',
+  'reason.impactDossierGone': 'the dossier is gone',
+  'reason.impactNotInNewCategories': 'the dossier is not in a category the new version is linked to',
+  'reason.impactNewConditionsFail': 'the conditions of the new version do not hold',
+  'reason.impactMovedRetimed': 'moved to version {version} with a new due time',
+  'reason.impactMovedSameTime': 'moved to version {version}; due time unchanged',
+  'reason.impactMeetsNewVersion':
+    'meets the new version now and not the old one: gets an action at its next event',
+  'reason.impactMeetsTemplate': 'meets the template now: gets an action at its next event',
+  'reason.impactOutsideKept': 'outside the linked categories; kept, as chosen',
+  'reason.impactStaysAsPlanned': 'stays as planned',
+  'reason.impactStampedNow': 'in a linked category and meets the conditions: an action is made now',
 
   'mode.manual': 'Manual',
   'mode.semiAutomatic': 'Semi-automatic',

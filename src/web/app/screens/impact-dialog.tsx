@@ -1,7 +1,8 @@
 /**
  * "What changes?" before publishing a template or relinking its categories: the server's dry run
  * for the chosen treatment of actions already planned (keep, move, cancel) — counts, and a sample
- * of each group with the dossier and its due time (old → new) — then the change itself. One
+ * of each group with the dossier, its due time (old → new) and the reason in the reader's
+ * language — then the change itself. One
  * dialog for both, so they read and work the same.
  */
 import { Group, Button, List, Modal, Radio, Stack, Text } from '@mantine/core';
@@ -11,6 +12,7 @@ import type { paths } from '../api-schema.js';
 import { ErrorAlert } from '../errors.js';
 import { type Key, useFormats, useI18n } from '../i18n.js';
 import { AppLink } from '../ui.js';
+import { reasonText } from './actions.js';
 import { ReferenceTitle } from './explain-panel.js';
 
 export type ImpactReport = NonNullable<
@@ -23,6 +25,7 @@ const GROUPS = ['cancelled', 'kept', 'retimed', 'newDossiers'] as const;
 
 function Samples({ dossierType, items }: { dossierType: string; items: readonly Sample[] }) {
   const f = useFormats();
+  const i18n = useI18n();
   return (
     <List size="sm" spacing={2}>
       {items.map((s, i) => (
@@ -32,6 +35,7 @@ function Samples({ dossierType, items }: { dossierType: string; items: readonly 
           </AppLink>
           {s.dueAt ? ` · ${f.dateTime(s.dueAt)}` : ''}
           {s.newDueAt !== undefined && s.newDueAt !== s.dueAt ? ` → ${f.dateTime(s.newDueAt)}` : ''}
+          {` — ${reasonText(i18n, { ...s.reasonCoded, text: s.reason }, s.reason)}`}
         </List.Item>
       ))}
     </List>
