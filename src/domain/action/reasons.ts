@@ -86,6 +86,70 @@ export const REASON_TEXTS = {
     en: 'The mail server refused the e-mail: {reply}',
     nl: 'De mailserver heeft de e-mail geweigerd: {reply}',
   },
+  'reason.retrying': {
+    en: 'attempt {attempt} failed, retrying: {error}',
+    nl: 'poging {attempt} mislukt, wordt opnieuw geprobeerd: {error}',
+  },
+  'reason.templateVersionGone': {
+    en: 'Template version {version} of {template} is gone.',
+    nl: 'Versie {version} van sjabloon {template} bestaat niet meer.',
+  },
+  'reason.webhookRefused': {
+    en: 'The webhook {url} answered {status}: {body}. It will be retried.',
+    nl: 'De webhook {url} antwoordde {status}: {body}. Er wordt opnieuw geprobeerd.',
+  },
+  'reason.webhookStatus': {
+    en: 'The webhook {url} answered {status}. It will be retried.',
+    nl: 'De webhook {url} antwoordde {status}. Er wordt opnieuw geprobeerd.',
+  },
+  'reason.webhookAddressRefused': {
+    en: 'The webhook {url} resolves to the internal address {address}; an administrator can allow the host "{host}" under the webhook settings.',
+    nl: 'De webhook {url} wijst naar het interne adres {address}; een beheerder kan de host "{host}" toestaan bij de webhookinstellingen.',
+  },
+  'reason.webhookNotHttp': {
+    en: 'The webhook {url} is not an http(s) address.',
+    nl: 'De webhook {url} is geen http(s)-adres.',
+  },
+  'reason.webhookTimeout': {
+    en: 'The webhook {url} did not answer within {seconds} s. It will be retried.',
+    nl: 'De webhook {url} antwoordde niet binnen {seconds} s. Er wordt opnieuw geprobeerd.',
+  },
+  'reason.webhookUnreachable': {
+    en: 'The webhook {url} could not be reached: {detail}. It will be retried.',
+    nl: 'De webhook {url} was niet bereikbaar: {detail}. Er wordt opnieuw geprobeerd.',
+  },
+  'reason.emailNotSetUp': {
+    en: 'E-mail is not set up in this Werkflow: add a mailbox under Settings → Mailboxes.',
+    nl: 'E-mail is niet ingesteld in deze Werkflow: voeg een mailbox toe onder Instellingen → Mailboxen.',
+  },
+  'reason.mailboxGone': {
+    en: 'The mailbox "{mailbox}" chosen for e-mail template "{template}" no longer exists. Choose another under E-mail templates, or add the mailbox again.',
+    nl: 'De mailbox "{mailbox}" die voor e-mailsjabloon "{template}" gekozen is, bestaat niet meer. Kies een andere bij E-mailsjablonen, of voeg de mailbox opnieuw toe.',
+  },
+  'reason.noMailbox': {
+    en: 'No mailbox is configured, so this e-mail cannot be sent. Add one under Settings → Mailboxes.',
+    nl: 'Er is geen mailbox ingesteld, dus deze e-mail kan niet verstuurd worden. Voeg er een toe onder Instellingen → Mailboxen.',
+  },
+  'reason.noDefaultMailbox': {
+    en: 'No default mailbox is set, and none is chosen for this template or category. Mark a mailbox as default under Settings → Mailboxes.',
+    nl: 'Er is geen standaardmailbox en er is er geen gekozen voor dit sjabloon of deze categorie. Maak een mailbox standaard onder Instellingen → Mailboxen.',
+  },
+  'reason.emailTemplateGone': {
+    en: 'The e-mail template "{template}" no longer exists, so nothing was sent. Choose another template in the action template.',
+    nl: 'Het e-mailsjabloon "{template}" bestaat niet meer, dus er is niets verstuurd. Kies een ander sjabloon in het actiesjabloon.',
+  },
+  'reason.emailTemplateWrongType': {
+    en: 'The e-mail template "{template}" is written for {written}, but this dossier is a {dossierType}. Choose a template for {dossierType}.',
+    nl: 'Het e-mailsjabloon "{template}" is geschreven voor {written}, maar dit dossier is een {dossierType}. Kies een sjabloon voor {dossierType}.',
+  },
+  'reason.recipientsMissing': {
+    en: 'The e-mail "{template}" for the {dossierType} "{dossier}" was not sent: {problems}',
+    nl: 'De e-mail "{template}" voor {dossierType} "{dossier}" is niet verstuurd: {problems}',
+  },
+  'reason.emailTemplateUnfillable': {
+    en: 'The e-mail template "{template}" cannot be filled in for this dossier ({problem}). Correct the template and try again.',
+    nl: 'Het e-mailsjabloon "{template}" kan voor dit dossier niet ingevuld worden ({problem}). Verbeter het sjabloon en probeer het opnieuw.',
+  },
 } as const satisfies Record<string, Label>;
 
 export type ReasonCode = keyof typeof REASON_TEXTS;

@@ -198,6 +198,32 @@ export const nl = {
   'reason.markedDone': 'gereed gemeld',
   'reason.executedByHand': 'met de hand uitgevoerd',
   'reason.mailRefused': 'De mailserver heeft de e-mail geweigerd: {reply}',
+  'reason.retrying': 'poging {attempt} mislukt, wordt opnieuw geprobeerd: {error}',
+  'reason.templateVersionGone': 'Versie {version} van sjabloon {template} bestaat niet meer.',
+  'reason.webhookRefused': 'De webhook {url} antwoordde {status}: {body}. Er wordt opnieuw geprobeerd.',
+  'reason.webhookStatus': 'De webhook {url} antwoordde {status}. Er wordt opnieuw geprobeerd.',
+  'reason.webhookAddressRefused':
+    'De webhook {url} wijst naar het interne adres {address}; een beheerder kan de host "{host}" toestaan bij de webhookinstellingen.',
+  'reason.webhookNotHttp': 'De webhook {url} is geen http(s)-adres.',
+  'reason.webhookTimeout':
+    'De webhook {url} antwoordde niet binnen {seconds} s. Er wordt opnieuw geprobeerd.',
+  'reason.webhookUnreachable': 'De webhook {url} was niet bereikbaar: {detail}. Er wordt opnieuw geprobeerd.',
+  'reason.emailNotSetUp':
+    'E-mail is niet ingesteld in deze Werkflow: voeg een mailbox toe onder Instellingen → Mailboxen.',
+  'reason.mailboxGone':
+    'De mailbox "{mailbox}" die voor e-mailsjabloon "{template}" gekozen is, bestaat niet meer. Kies een andere bij E-mailsjablonen, of voeg de mailbox opnieuw toe.',
+  'reason.noMailbox':
+    'Er is geen mailbox ingesteld, dus deze e-mail kan niet verstuurd worden. Voeg er een toe onder Instellingen → Mailboxen.',
+  'reason.noDefaultMailbox':
+    'Er is geen standaardmailbox en er is er geen gekozen voor dit sjabloon of deze categorie. Maak een mailbox standaard onder Instellingen → Mailboxen.',
+  'reason.emailTemplateGone':
+    'Het e-mailsjabloon "{template}" bestaat niet meer, dus er is niets verstuurd. Kies een ander sjabloon in het actiesjabloon.',
+  'reason.emailTemplateWrongType':
+    'Het e-mailsjabloon "{template}" is geschreven voor {written}, maar dit dossier is een {dossierType}. Kies een sjabloon voor {dossierType}.',
+  'reason.recipientsMissing':
+    'De e-mail "{template}" voor {dossierType} "{dossier}" is niet verstuurd: {problems}',
+  'reason.emailTemplateUnfillable':
+    'Het e-mailsjabloon "{template}" kan voor dit dossier niet ingevuld worden ({problem}). Verbeter het sjabloon en probeer het opnieuw.',
 
   'mode.manual': 'Handmatig',
   'mode.semiAutomatic': 'Halfautomatisch',
@@ -1008,6 +1034,30 @@ export const en: Record<Key, string> = {
   'reason.markedDone': 'marked done',
   'reason.executedByHand': 'executed by hand',
   'reason.mailRefused': 'The mail server refused the e-mail: {reply}',
+  'reason.retrying': 'attempt {attempt} failed, retrying: {error}',
+  'reason.templateVersionGone': 'Template version {version} of {template} is gone.',
+  'reason.webhookRefused': 'The webhook {url} answered {status}: {body}. It will be retried.',
+  'reason.webhookStatus': 'The webhook {url} answered {status}. It will be retried.',
+  'reason.webhookAddressRefused':
+    'The webhook {url} resolves to the internal address {address}; an administrator can allow the host "{host}" under the webhook settings.',
+  'reason.webhookNotHttp': 'The webhook {url} is not an http(s) address.',
+  'reason.webhookTimeout': 'The webhook {url} did not answer within {seconds} s. It will be retried.',
+  'reason.webhookUnreachable': 'The webhook {url} could not be reached: {detail}. It will be retried.',
+  'reason.emailNotSetUp': 'E-mail is not set up in this Werkflow: add a mailbox under Settings → Mailboxes.',
+  'reason.mailboxGone':
+    'The mailbox "{mailbox}" chosen for e-mail template "{template}" no longer exists. Choose another under E-mail templates, or add the mailbox again.',
+  'reason.noMailbox':
+    'No mailbox is configured, so this e-mail cannot be sent. Add one under Settings → Mailboxes.',
+  'reason.noDefaultMailbox':
+    'No default mailbox is set, and none is chosen for this template or category. Mark a mailbox as default under Settings → Mailboxes.',
+  'reason.emailTemplateGone':
+    'The e-mail template "{template}" no longer exists, so nothing was sent. Choose another template in the action template.',
+  'reason.emailTemplateWrongType':
+    'The e-mail template "{template}" is written for {written}, but this dossier is a {dossierType}. Choose a template for {dossierType}.',
+  'reason.recipientsMissing':
+    'The e-mail "{template}" for the {dossierType} "{dossier}" was not sent: {problems}',
+  'reason.emailTemplateUnfillable':
+    'The e-mail template "{template}" cannot be filled in for this dossier ({problem}). Correct the template and try again.',
 
   'mode.manual': 'Manual',
   'mode.semiAutomatic': 'Semi-automatic',
