@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
-import { type Reason, reasonText } from '../../domain/action/reasons.js';
-import { type Lang, languageOf } from '../../domain/template/explain-text.js';
+import { readerReason } from '../../domain/action/reasons.js';
+import { languageOf } from '../../domain/template/explain-text.js';
 import type { TypedApp } from '../fastify-types.js';
 import {
   ACTION_STATUSES,
@@ -89,11 +89,6 @@ function dashboardBody(d: Dashboard, timeZone: string) {
 }
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** A coded reason as the API gives it: code, params, and the sentence in the reader's language. */
-function coded(r: Reason | null | undefined, lang: Lang) {
-  return r ? { code: r.code, params: r.params, text: reasonText(r, lang) } : null;
-}
-
 function actionBody(a: Action & { history?: ActionHistoryEntry[] }, request: FastifyRequest) {
   const lang = languageOf(request.headers['accept-language']);
   return {
@@ -107,7 +102,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }, request: Fas
     kind: a.kind,
     status: a.status,
     statusReason: a.statusReason,
-    statusReasonCoded: coded(a.statusReasonCoded, lang),
+    statusReasonCoded: readerReason(a.statusReasonCoded, lang),
     executionMode: a.executionMode,
     priority: a.priority,
     dueAt: iso(a.dueAt),
@@ -117,7 +112,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }, request: Fas
     attempts: a.attempts,
     result: a.result,
     error: a.error,
-    errorCoded: coded(a.errorCoded, lang),
+    errorCoded: readerReason(a.errorCoded, lang),
     createdAt: iso(a.createdAt),
     updatedAt: iso(a.updatedAt),
     completedAt: iso(a.completedAt),
@@ -130,7 +125,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }, request: Fas
             from: h.fromStatus,
             to: h.toStatus,
             note: h.note,
-            noteCoded: coded(h.noteCoded, lang),
+            noteCoded: readerReason(h.noteCoded, lang),
           })),
         }
       : {}),

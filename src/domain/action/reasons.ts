@@ -150,6 +150,34 @@ export const REASON_TEXTS = {
     en: 'The e-mail template "{template}" cannot be filled in for this dossier ({problem}). Correct the template and try again.',
     nl: 'Het e-mailsjabloon "{template}" kan voor dit dossier niet ingevuld worden ({problem}). Verbeter het sjabloon en probeer het opnieuw.',
   },
+  'reason.mailAuthRefused': {
+    en: "The mail server refused the mailbox's user name or password: {reply}",
+    nl: 'De mailserver heeft de gebruikersnaam of het wachtwoord van de mailbox geweigerd: {reply}',
+  },
+  'reason.mailUnreachable': {
+    en: 'The mail server could not be reached ({reply}); the message is sent again.',
+    nl: 'De mailserver was niet bereikbaar ({reply}); het bericht wordt opnieuw verstuurd.',
+  },
+  'reason.mailConnectionLost': {
+    en: 'The connection to the mail server was lost while this message was being sent, so the server may or may not have accepted it ({reply}).',
+    nl: 'De verbinding met de mailserver viel weg terwijl dit bericht verstuurd werd; de server heeft het misschien wel, misschien niet ontvangen ({reply}).',
+  },
+  'reason.mailGaveUp': {
+    en: 'Gave up after {attempts} attempts. Last answer: {reply}',
+    nl: 'Opgegeven na {attempts} pogingen. Laatste antwoord: {reply}',
+  },
+  'reason.mailboxDeleted': {
+    en: 'The mailbox this message was to be sent from ({mailbox}) was deleted. Add it again, or dismiss this message.',
+    nl: 'De mailbox waarvan dit bericht verstuurd zou worden ({mailbox}) is verwijderd. Voeg hem opnieuw toe, of leg dit bericht weg.',
+  },
+  'reason.mailStoppedInDoubt': {
+    en: 'Werkflow stopped while this message was being sent; the SMTP server may or may not have accepted it.',
+    nl: 'Werkflow stopte terwijl dit bericht verstuurd werd; de SMTP-server heeft het misschien wel, misschien niet ontvangen.',
+  },
+  'reason.mailStoppedRequeued': {
+    en: 'Werkflow stopped before this message was handed to the SMTP server; it is sent again.',
+    nl: 'Werkflow stopte voordat dit bericht aan de SMTP-server gegeven was; het wordt opnieuw verstuurd.',
+  },
 } as const satisfies Record<string, Label>;
 
 export type ReasonCode = keyof typeof REASON_TEXTS;
@@ -186,6 +214,11 @@ export function reasonText(r: { code: string; params: Params }, lang: ReasonLang
   return REASON_TEXTS[r.code][lang].replace(/\{(\w+)\}/g, (_, name: string) =>
     paramText(r.params[name], lang),
   );
+}
+
+/** A coded reason as the API gives it: code, params, and the sentence in the reader's language. */
+export function readerReason(r: Reason | null | undefined, lang: ReasonLang) {
+  return r ? { code: r.code, params: r.params, text: reasonText(r, lang) } : null;
 }
 
 /** A reason as stored (text, and code and params since migration 010); text-only rows get `reason.text`. */

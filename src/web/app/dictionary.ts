@@ -198,6 +198,19 @@ export const nl = {
   'reason.markedDone': 'gereed gemeld',
   'reason.executedByHand': 'met de hand uitgevoerd',
   'reason.mailRefused': 'De mailserver heeft de e-mail geweigerd: {reply}',
+  'reason.mailAuthRefused':
+    'De mailserver heeft de gebruikersnaam of het wachtwoord van de mailbox geweigerd: {reply}',
+  'reason.mailUnreachable':
+    'De mailserver was niet bereikbaar ({reply}); het bericht wordt opnieuw verstuurd.',
+  'reason.mailConnectionLost':
+    'De verbinding met de mailserver viel weg terwijl dit bericht verstuurd werd; de server heeft het misschien wel, misschien niet ontvangen ({reply}).',
+  'reason.mailGaveUp': 'Opgegeven na {attempts} pogingen. Laatste antwoord: {reply}',
+  'reason.mailboxDeleted':
+    'De mailbox waarvan dit bericht verstuurd zou worden ({mailbox}) is verwijderd. Voeg hem opnieuw toe, of leg dit bericht weg.',
+  'reason.mailStoppedInDoubt':
+    'Werkflow stopte terwijl dit bericht verstuurd werd; de SMTP-server heeft het misschien wel, misschien niet ontvangen.',
+  'reason.mailStoppedRequeued':
+    'Werkflow stopte voordat dit bericht aan de SMTP-server gegeven was; het wordt opnieuw verstuurd.',
   'reason.retrying': 'poging {attempt} mislukt, wordt opnieuw geprobeerd: {error}',
   'reason.templateVersionGone': 'Versie {version} van sjabloon {template} bestaat niet meer.',
   'reason.webhookRefused': 'De webhook {url} antwoordde {status}: {body}. Er wordt opnieuw geprobeerd.',
@@ -1034,6 +1047,17 @@ export const en: Record<Key, string> = {
   'reason.markedDone': 'marked done',
   'reason.executedByHand': 'executed by hand',
   'reason.mailRefused': 'The mail server refused the e-mail: {reply}',
+  'reason.mailAuthRefused': "The mail server refused the mailbox's user name or password: {reply}",
+  'reason.mailUnreachable': 'The mail server could not be reached ({reply}); the message is sent again.',
+  'reason.mailConnectionLost':
+    'The connection to the mail server was lost while this message was being sent, so the server may or may not have accepted it ({reply}).',
+  'reason.mailGaveUp': 'Gave up after {attempts} attempts. Last answer: {reply}',
+  'reason.mailboxDeleted':
+    'The mailbox this message was to be sent from ({mailbox}) was deleted. Add it again, or dismiss this message.',
+  'reason.mailStoppedInDoubt':
+    'Werkflow stopped while this message was being sent; the SMTP server may or may not have accepted it.',
+  'reason.mailStoppedRequeued':
+    'Werkflow stopped before this message was handed to the SMTP server; it is sent again.',
   'reason.retrying': 'attempt {attempt} failed, retrying: {error}',
   'reason.templateVersionGone': 'Template version {version} of {template} is gone.',
   'reason.webhookRefused': 'The webhook {url} answered {status}: {body}. It will be retried.',
