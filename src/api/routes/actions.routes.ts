@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
-import { readerReason } from '../../domain/action/reasons.js';
-import { languageOf } from '../../domain/template/explain-text.js';
+import { type Reason, readerReason } from '../../domain/action/reasons.js';
+import { type Lang, languageOf } from '../../domain/template/explain-text.js';
 import type { TypedApp } from '../fastify-types.js';
 import {
   ACTION_STATUSES,
@@ -89,6 +89,11 @@ function dashboardBody(d: Dashboard, timeZone: string) {
 }
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/** A coded reason as the API gives it: code, params, and the sentence in the reader's language. */
+function coded(r: Reason | null | undefined, lang: Lang) {
+  return readerReason(r, lang);
+}
+
 function actionBody(a: Action & { history?: ActionHistoryEntry[] }, request: FastifyRequest) {
   const lang = languageOf(request.headers['accept-language']);
   return {
@@ -102,7 +107,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }, request: Fas
     kind: a.kind,
     status: a.status,
     statusReason: a.statusReason,
-    statusReasonCoded: readerReason(a.statusReasonCoded, lang),
+    statusReasonCoded: coded(a.statusReasonCoded, lang),
     executionMode: a.executionMode,
     priority: a.priority,
     dueAt: iso(a.dueAt),
@@ -112,7 +117,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }, request: Fas
     attempts: a.attempts,
     result: a.result,
     error: a.error,
-    errorCoded: readerReason(a.errorCoded, lang),
+    errorCoded: coded(a.errorCoded, lang),
     createdAt: iso(a.createdAt),
     updatedAt: iso(a.updatedAt),
     completedAt: iso(a.completedAt),
@@ -125,7 +130,7 @@ function actionBody(a: Action & { history?: ActionHistoryEntry[] }, request: Fas
             from: h.fromStatus,
             to: h.toStatus,
             note: h.note,
-            noteCoded: readerReason(h.noteCoded, lang),
+            noteCoded: coded(h.noteCoded, lang),
           })),
         }
       : {}),
