@@ -226,7 +226,7 @@ export const DossierTypeSchema = Type.Object(
 const isoOrNull = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
 /** A reason as a code with its values and the sentence in the reader's language. */
-const CodedReason = Type.Union([
+export const CodedReason = Type.Union([
   Type.Object({
     code: Type.String({
       description:

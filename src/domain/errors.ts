@@ -6,6 +6,8 @@
  * The API maps codes to HTTP statuses in one place (src/api/error-handler.ts), and its
  * exhaustive switch makes the compiler name every place a new code must be handled.
  */
+import type { Reason } from './action/reasons.js';
+
 export const ERROR_CODES = [
   'validation_failed',
   'not_found',
@@ -40,6 +42,11 @@ export class WerkflowError extends Error {
   readonly details: readonly ErrorDetail[];
   /** The values in the message, so a client can write it in its reader's language (by `code`). */
   readonly params: Readonly<Record<string, string | number>> | undefined;
+  /**
+   * The message as a reason code with params, when it may end up on an action (an effect's
+   * failure): the executor stores it so every reader gets it in their own language.
+   */
+  readonly reason: Reason | undefined;
 
   constructor(
     code: ErrorCode,
@@ -48,6 +55,7 @@ export class WerkflowError extends Error {
       path?: string;
       details?: readonly ErrorDetail[];
       params?: Record<string, string | number>;
+      reason?: Reason;
       cause?: unknown;
     } = {},
   ) {
@@ -57,6 +65,7 @@ export class WerkflowError extends Error {
     this.path = options.path ?? '';
     this.details = options.details ?? [];
     this.params = options.params;
+    this.reason = options.reason;
   }
 }
 

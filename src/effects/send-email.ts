@@ -1,4 +1,5 @@
 import { WerkflowError } from '../domain/errors.js';
+import { reason } from '../domain/action/reasons.js';
 import { type SendEmailEffect, reminderEmail } from '../domain/template/action-template.js';
 import type { EffectHandler } from './effect.js';
 
@@ -10,6 +11,7 @@ export const sendEmailEffect: EffectHandler<SendEmailEffect> = {
       throw new WerkflowError(
         'configuration',
         'E-mail is not set up in this Werkflow: add a mailbox under Settings → Mailboxes.',
+        { reason: reason('reason.emailNotSetUp') },
       );
     // A reminder sends its own e-mail template to its own recipients, where it has them.
     const r = await email.enqueue(db, {

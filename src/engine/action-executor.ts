@@ -18,7 +18,7 @@ import type { EmailPort, WebhookPort } from './effect-ports.js';
 import { runLimited } from './host-limiter.js';
 import { DossierGraph } from './reference-loader.js';
 import { asCausedBy, chainTooDeep } from './chain-depth.js';
-import { type Reason, reason } from '../domain/action/reasons.js';
+import { type Reason, reason, reasonText, textReason } from '../domain/action/reasons.js';
 
 /**
  * Why an action must not perform its effect, as its outcome: found too late (skipIfLateHours; not
@@ -69,7 +69,13 @@ type Counts = { done: number; failed: number; skipped: number };
 type Outcome =
   | { readonly kind: 'done'; readonly result: unknown }
   | { readonly kind: 'skip'; readonly reason: Reason; readonly wait: boolean }
-  | { readonly kind: 'error'; readonly message: string; readonly retry: boolean };
+  | {
+      readonly kind: 'error';
+      readonly message: string;
+      readonly retry: boolean;
+      /** The message as a code with params, when the error carried one (WerkflowError.reason). */
+      readonly reason?: Reason;
+    };
 
 /** The notes an effect left on its result (recipient rules that yielded no address), as one line. */
 function notesOf(result: unknown): string | undefined {
@@ -181,7 +187,12 @@ export class ActionExecutor {
             // A refused (internal) address or an unopenable secret is a configuration problem a
             // person must fix: failed at once. Anything else (5xx, timeout, network) is retried.
             const e = coerceError(error);
-            external.set(a.id, { kind: 'error', message: e.message, retry: e.code !== 'configuration' });
+            external.set(a.id, {
+              kind: 'error',
+              message: e.message,
+              retry: e.code !== 'configuration',
+              reason: e.reason,
+            });
           } finally {
             open.delete(a.id);
           }
@@ -302,6 +313,10 @@ export class ActionExecutor {
           kind: 'error',
           message: `Template version ${action.templateVersion} of ${action.templateId} is gone.`,
           retry: false,
+          reason: reason('reason.templateVersionGone', {
+            version: action.templateVersion,
+            template: action.templateId,
+          }),
         };
       else if (stopBeforeEffect(action, def, now, byPerson))
         outcome = stopBeforeEffect(action, def, now, byPerson)!;
@@ -327,7 +342,7 @@ export class ActionExecutor {
           if (guarded) await sql`rollback to savepoint ${sql.raw(`a${i}`)}`.execute(db);
           const e = coerceError(error);
           // A person must fix validation and state problems; infrastructure hiccups are retried.
-          outcome = { kind: 'error', message: e.message, retry: e.code === 'internal' };
+          outcome = { kind: 'error', message: e.message, retry: e.code === 'internal', reason: e.reason };
         }
       }
       switch (outcome.kind) {
@@ -366,9 +381,12 @@ export class ActionExecutor {
           const again =
             outcome.retry && action.executionMode === 'automatic' && action.attempts < MAX_ATTEMPTS;
           const to: ActionStatus = again ? 'pending' : 'failed';
+          // The English words as they were; code and params so each reader gets their language.
+          const error = outcome.reason ?? textReason(outcome.message);
+          const errorLabel = { nl: reasonText(error, 'nl'), en: outcome.message };
           const note = again
-            ? `attempt ${action.attempts} failed, retrying: ${outcome.message}`
-            : outcome.message;
+            ? reason('reason.retrying', { attempt: action.attempts, error: errorLabel })
+            : error;
           await this.engine.actions.transition(
             [{ id: action.id, from: 'running', to, note }],
             actor,
@@ -376,6 +394,8 @@ export class ActionExecutor {
             db,
             {
               error: outcome.message,
+              error_code: error.code,
+              error_params: this.store.adapter.toJson(error.params) as string,
               locked_by: null,
               locked_at: null,
               ...(again ? { due_at: now + retryDelayMs(action.attempts) } : {}),

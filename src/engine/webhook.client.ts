@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { WerkflowError } from '../domain/errors.js';
+import { type ReasonCode, reason } from '../domain/action/reasons.js';
 import type { WebhookPort } from './effect-ports.js';
 
 /**
@@ -74,6 +75,8 @@ class CallError extends Error {
   constructor(
     readonly reason: WebhookFailure,
     message: string,
+    /** The coded sentence's params (besides the URL), for the action's error in the reader's language. */
+    readonly coded?: { code: ReasonCode; params: Record<string, string | number> },
   ) {
     super(message);
   }
@@ -127,7 +130,10 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookPort 
             );
           if (answer.status < 200 || answer.status >= 300) {
             const text = answer.text.slice(0, 300);
-            throw new CallError('status', `answered ${answer.status}${text ? `: ${text}` : ''}`);
+            throw new CallError('status', `answered ${answer.status}${text ? `: ${text}` : ''}`, {
+              code: text ? 'reason.webhookRefused' : 'reason.webhookStatus',
+              params: text ? { status: answer.status, body: text } : { status: answer.status },
+            });
           }
           options.observer?.called?.('ok', performance.now() - started);
           return { status: answer.status };
@@ -137,8 +143,14 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookPort 
           error instanceof CallError
             ? error
             : deadline.aborted
-              ? new CallError('timeout', `did not answer within ${timeoutMs / 1000} s`)
-              : new CallError('network', `could not be reached: ${(error as Error).message}`);
+              ? new CallError('timeout', `did not answer within ${timeoutMs / 1000} s`, {
+                  code: 'reason.webhookTimeout',
+                  params: { seconds: timeoutMs / 1000 },
+                })
+              : new CallError('network', `could not be reached: ${(error as Error).message}`, {
+                  code: 'reason.webhookUnreachable',
+                  params: { detail: (error as Error).message },
+                });
         options.observer?.called?.('error', performance.now() - started);
         options.observer?.failed?.(failure.reason);
         // A refused address stays refused until an administrator allow-lists it: trying again
@@ -147,12 +159,14 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookPort 
           throw new WerkflowError('configuration', `The webhook ${url} ${failure.message}.`, {
             cause: error,
             params: { url },
+            reason: failure.coded && reason(failure.coded.code, { url, ...failure.coded.params }),
           });
         throw new WerkflowError(
           'invalid_state',
           `The webhook ${url} ${failure.message}. It will be retried.`,
           {
             cause: error,
+            reason: failure.coded && reason(failure.coded.code, { url, ...failure.coded.params }),
           },
         );
       }
@@ -177,13 +191,16 @@ function call(
   maxBytes: number,
 ): Promise<{ status: number; location: string | undefined; text: string }> {
   if (target.protocol !== 'http:' && target.protocol !== 'https:')
-    return Promise.reject(new CallError('refused', `is not an http(s) address`));
+    return Promise.reject(
+      new CallError('refused', `is not an http(s) address`, { code: 'reason.webhookNotHttp', params: {} }),
+    );
   const host = normaliseHost(target.hostname);
   const isAllowed = allowed.has(host);
   const refuse = (address: string) =>
     new CallError(
       'refused',
       `resolves to the internal address ${address}; an administrator can allow the host "${host}" under the webhook settings`,
+      { code: 'reason.webhookAddressRefused', params: { address, host } },
     );
   if (isIP(host) && !isAllowed && isInternalAddress(host)) return Promise.reject(refuse(host));
   // Checked after resolution; the socket connects to the address checked here.

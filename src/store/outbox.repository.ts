@@ -1,3 +1,4 @@
+import { type Reason, reason, storedReason } from '../domain/action/reasons.js';
 import type { Expression, ExpressionBuilder, Insertable, Selectable, SqlBool } from 'kysely';
 import type { Database, Db, Store } from './database.js';
 import type { EmailOutboxTable } from './email.tables.js';
@@ -36,6 +37,11 @@ export interface OutboxSummary {
   readonly lockedBy: string | null;
   readonly lockedAt: number | null;
   readonly lastReply: string | null;
+  /**
+   * The last reply as a code with params when Werkflow worded it (connection refused, timeout,
+   * in doubt after a crash); a plain server answer reads as `reason.text` with its own words.
+   */
+  readonly lastReplyCoded: Reason | null;
   readonly redirectedTo: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
@@ -71,10 +77,16 @@ export type DeliveryResult =
       /** Recipients the server refused while accepting the others: the row needs attention. */
       readonly refused?: readonly string[];
     }
-  | { readonly id: string; readonly outcome: 'retry'; readonly reply: string; readonly nextAttemptAt: number }
-  | { readonly id: string; readonly outcome: 'failed'; readonly reply: string }
+  | {
+      readonly id: string;
+      readonly outcome: 'retry';
+      readonly reply: string;
+      readonly coded?: Reason;
+      readonly nextAttemptAt: number;
+    }
+  | { readonly id: string; readonly outcome: 'failed'; readonly reply: string; readonly coded?: Reason }
   /** The connection was lost mid-send: the server may have it. A person decides. */
-  | { readonly id: string; readonly outcome: 'in_doubt'; readonly reply: string };
+  | { readonly id: string; readonly outcome: 'in_doubt'; readonly reply: string; readonly coded?: Reason };
 
 /** Which messages a list, a count or a bulk resolution is about; every part is optional. */
 export interface OutboxSelection {
@@ -121,6 +133,8 @@ const SUMMARY_COLUMNS = [
   'locked_by',
   'locked_at',
   'last_reply',
+  'last_reply_code',
+  'last_reply_params',
   'redirected_to',
   'created_at',
   'updated_at',
@@ -161,6 +175,11 @@ export class OutboxRepository {
       lockedBy: row.locked_by,
       lockedAt: row.locked_at === null ? null : Number(row.locked_at),
       lastReply: row.last_reply,
+      lastReplyCoded: storedReason(
+        row.last_reply_code,
+        row.last_reply_params === null ? null : json.fromJson<unknown>(row.last_reply_params),
+        row.last_reply,
+      ),
       redirectedTo: row.redirected_to,
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),
@@ -171,6 +190,13 @@ export class OutboxRepository {
       needsAttention: Number(row.needs_attention) === 1,
       dataSentAt: row.data_sent_at === null ? null : Number(row.data_sent_at),
     };
+  }
+
+  /** The code columns of a reply: the code and params when Werkflow worded it, else none. */
+  private replyCode(coded?: Reason): { last_reply_code: string | null; last_reply_params: string | null } {
+    return coded
+      ? { last_reply_code: coded.code, last_reply_params: this.store.adapter.toJson(coded.params) as string }
+      : { last_reply_code: null, last_reply_params: null };
   }
 
   private toMessage(row: Selectable<EmailOutboxTable>): OutboxMessage {
@@ -209,6 +235,7 @@ export class OutboxRepository {
       locked_by: m.lockedBy,
       locked_at: m.lockedAt,
       last_reply: m.lastReply,
+      ...this.replyCode(m.lastReplyCoded ?? undefined),
       redirected_to: m.redirectedTo,
       created_at: m.createdAt,
       updated_at: m.updatedAt,
@@ -360,6 +387,7 @@ export class OutboxRepository {
               status: 'sent',
               sent_at: now,
               last_reply: r.reply,
+              ...this.replyCode(),
               redirected_to: r.redirectedTo,
               needs_attention: partlyRefused(r) ? 1 : 0,
               locked_by: null,
@@ -374,6 +402,7 @@ export class OutboxRepository {
               status: 'queued',
               next_attempt_at: r.nextAttemptAt,
               last_reply: r.reply,
+              ...this.replyCode(r.coded),
               locked_by: null,
               locked_at: null,
               updated_at: now,
@@ -382,7 +411,14 @@ export class OutboxRepository {
           break;
         case 'failed':
           await base
-            .set({ status: 'failed', last_reply: r.reply, locked_by: null, locked_at: null, updated_at: now })
+            .set({
+              status: 'failed',
+              last_reply: r.reply,
+              ...this.replyCode(r.coded),
+              locked_by: null,
+              locked_at: null,
+              updated_at: now,
+            })
             .execute();
           break;
         case 'in_doubt':
@@ -390,6 +426,7 @@ export class OutboxRepository {
             .set({
               status: 'in_doubt',
               last_reply: r.reply,
+              ...this.replyCode(r.coded),
               locked_by: null,
               locked_at: null,
               updated_at: now,
@@ -415,6 +452,7 @@ export class OutboxRepository {
             status: 'sent',
             sent_at: now,
             last_reply: g.reply,
+            ...this.replyCode(),
             redirected_to: g.redirectedTo,
             locked_by: null,
             locked_at: null,
@@ -461,6 +499,7 @@ export class OutboxRepository {
         status: 'in_doubt',
         last_reply:
           'Werkflow stopped while this message was being sent; the SMTP server may or may not have accepted it.',
+        ...this.replyCode(reason('reason.mailStoppedInDoubt')),
         updated_at: now,
       })
       .where('status', '=', 'sending')
@@ -475,6 +514,7 @@ export class OutboxRepository {
         locked_by: null,
         locked_at: null,
         last_reply: 'Werkflow stopped before this message was handed to the SMTP server; it is sent again.',
+        ...this.replyCode(reason('reason.mailStoppedRequeued')),
         updated_at: now,
       })
       .where('status', '=', 'sending')

@@ -571,6 +571,70 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
       });
   });
 
+  it('gives the reply Werkflow words itself as a code, in the reader’s language; a server’s answer stays its own words (issue 8, story 8)', async () => {
+    if ((await w.email.listMailboxes()).length === 0) await w.email.createMailbox(mailbox() as never);
+    const t = await w.email.createTemplate(template({ name: 'Antwoord in het Nederlands' }) as never);
+    const queue = async (n: number) =>
+      (
+        await enqueue(w, {
+          actionId: `api-coded-${n}`,
+          effect: {
+            type: 'sendEmail',
+            templateId: t.id,
+            to: [{ type: 'field', path: 'intake.contact.email' }],
+          },
+          dossier: world.opportunity,
+        })
+      ).outboxId;
+    const [lost, refused] = [await queue(1), await queue(2)];
+    await w.email.outbox.markSending([lost, refused], 'worker-c', clock.now(), w.store.db);
+    await w.email.outbox.markDataSent([lost], 'worker-c', clock.now(), w.store.db);
+    await w.email.outbox.recordResults(
+      [{ id: refused, outcome: 'failed', reply: '550 5.1.1 no such user' }],
+      'worker-c',
+      clock.now(),
+      w.store.db,
+    );
+    // The worker died after DATA: the sweeper declares the message in doubt, in its own words.
+    clock.advance(w.email.mailer.config.leaseMs + 1);
+    await w.email.mailer.sweep();
+    type Coded = { code: string; params: Record<string, unknown>; text: string };
+    const read = async (id: string, lang: string) => {
+      const r = await reader.request('GET', `/api/email/outbox/${id}`, undefined, {
+        'accept-language': lang,
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json<{ lastReply: string; lastReplyCoded: Coded | null }>();
+    };
+    const dutch = await read(lost, 'nl-NL,nl;q=0.9');
+    expect(dutch.lastReplyCoded).toEqual({
+      code: 'reason.mailStoppedInDoubt',
+      params: {},
+      text: 'Werkflow stopte terwijl dit bericht verstuurd werd; de SMTP-server heeft het misschien wel, misschien niet ontvangen.',
+    });
+    expect(dutch.lastReply).toBe(
+      'Werkflow stopped while this message was being sent; the SMTP server may or may not have accepted it.',
+    );
+    expect((await read(lost, 'en')).lastReplyCoded?.text).toBe(dutch.lastReply);
+    expect((await read(refused, 'nl')).lastReplyCoded).toEqual({
+      code: 'reason.text',
+      params: { text: '550 5.1.1 no such user' },
+      text: '550 5.1.1 no such user',
+    });
+    const list = await reader.request(
+      'GET',
+      `/api/email/outbox?templateId=${t.id}&status=in_doubt`,
+      undefined,
+      {
+        'accept-language': 'nl',
+      },
+    );
+    expect(list.json<{ items: { lastReplyCoded: Coded }[] }>().items[0]?.lastReplyCoded.text).toBe(
+      dutch.lastReplyCoded?.text,
+    );
+    await w.email.dismiss(lost, 'user-1');
+  });
+
   it('lists and counts sent messages with refused recipients as needing attention', async () => {
     const t = await w.email.createTemplate(template({ name: 'Voor de aandacht' }) as never);
     const r = await enqueue(w, {

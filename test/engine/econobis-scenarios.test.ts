@@ -582,6 +582,22 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       expect(failed?.status).toBe('failed');
       expect(failed?.error).toContain('has no responsible user');
       expect(failed?.error).toContain('has no team in "responsibleTeam"');
+      // Stored as a code with params: the Dutch reader gets a Dutch sentence (issue 8, story 8).
+      const staff = await apiAs(w, 'staff');
+      const dutch = (
+        await staff.request('GET', `/api/actions/${failed!.id}`, undefined, { 'accept-language': 'nl' })
+      ).json<{
+        error: string;
+        errorCoded: { code: string; params: Record<string, unknown>; text: string };
+      }>();
+      expect(dutch.error).toBe(failed?.error);
+      expect(dutch.errorCoded.code).toBe('reason.recipientsMissing');
+      expect(dutch.errorCoded.params).toMatchObject({
+        dossierType: { nl: 'taak', en: 'task' },
+        dossier: 'Op niemand',
+      });
+      expect(dutch.errorCoded.text).toMatch(/^De e-mail ".+" voor taak "Op niemand" is niet verstuurd: /);
+      await staff.app.close();
     });
 
     it('a rule that yields nothing is a note on the action when another rule yields an address', async () => {

@@ -265,6 +265,54 @@ describe.each(BACKENDS)('webhook actions on $name', (backend) => {
     expect(await wf.metrics.text()).toContain('werkflow_webhook_errors_total{reason="refused"} 1');
   });
 
+  it('a webhook error is a reason code with params: the API gives it in Dutch, the server’s answer in its own words (issue 8, story 8)', async () => {
+    const clock = new TestClock('2026-11-23T10:00:00+01:00');
+    wf = await openWerkflow(backend, clock);
+    const staff = await apiAs(wf, 'staff');
+    type Coded = { code: string; params: Record<string, unknown>; text: string };
+    const read = async (id: string, lang: string) =>
+      (await staff.request('GET', `/api/actions/${id}`, undefined, { 'accept-language': lang })).json<{
+        error: string | null;
+        errorCoded: Coded | null;
+        statusReasonCoded: Coded | null;
+        history: { noteCoded: Coded | null }[];
+      }>();
+    // A refused (internal) address: a configuration problem, failed at once.
+    const url = `http://127.0.0.1:${PORT}/werkflow`;
+    const refused = await webhookAction(wf, clock, url);
+    await wf.scheduler.tick();
+    const nl = await read(refused.id, 'nl-NL,nl;q=0.9');
+    expect(nl.errorCoded).toEqual({
+      code: 'reason.webhookAddressRefused',
+      params: { url, address: '127.0.0.1', host: '127.0.0.1' },
+      text: `De webhook ${url} wijst naar het interne adres 127.0.0.1; een beheerder kan de host "127.0.0.1" toestaan bij de webhookinstellingen.`,
+    });
+    expect(nl.statusReasonCoded?.code).toBe('reason.webhookAddressRefused');
+    // The English words for integrators are unchanged, and the English reader gets the same sentence.
+    expect(nl.error).toMatch(/internal address 127\.0\.0\.1; an administrator can allow the host/);
+    expect((await read(refused.id, 'en')).errorCoded?.text).toBe(nl.error);
+
+    // A 5xx answer: the server's status and body stay its own words inside a Dutch sentence.
+    const admin = await apiAs(wf, 'admin');
+    expect(
+      (await admin.request('PUT', '/api/settings/webhooks', { allowedHosts: ['127.0.0.1'] })).statusCode,
+    ).toBe(200);
+    answer = (_req, res) => res.writeHead(503).end('service unavailable');
+    const answered = await webhookAction(wf, clock, url);
+    await wf.scheduler.tick();
+    const retrying = await read(answered.id, 'nl');
+    expect(retrying.errorCoded).toEqual({
+      code: 'reason.webhookRefused',
+      params: { url, status: 503, body: 'service unavailable' },
+      text: `De webhook ${url} antwoordde 503: service unavailable. Er wordt opnieuw geprobeerd.`,
+    });
+    expect(retrying.history.at(-1)?.noteCoded).toMatchObject({
+      code: 'reason.retrying',
+      text: `poging 1 mislukt, wordt opnieuw geprobeerd: De webhook ${url} antwoordde 503: service unavailable. Er wordt opnieuw geprobeerd.`,
+    });
+    await admin.app.close();
+  });
+
   it('the allow-list takes host names and addresses only, and only administrators change it', async () => {
     wf = await openWerkflow(backend);
     const admin = await apiAs(wf, 'admin');

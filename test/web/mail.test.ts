@@ -212,6 +212,9 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
     expect(facts).toContain(known.messageId);
     expect(facts).toContain('Inhoud naar de server gestuurd');
     expect(facts).not.toContain('Nee (bij de laatste poging');
+    // The reply Werkflow worded itself reads in Dutch; the network's own words stay inside (issue 8, story 8).
+    expect(facts).toContain('De verbinding met de mailserver viel weg terwijl dit bericht verstuurd werd');
+    expect(facts).not.toContain('The connection to the mail server was lost');
     await expectAccessible(page, 'in-doubt message');
     await expectNoOverflow(page, 'in-doubt message');
     await screenshot(page, 'mail-in-doubt-nl-1280');

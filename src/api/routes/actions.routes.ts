@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
-import { type Reason, reasonText } from '../../domain/action/reasons.js';
+import { type Reason, readerReason } from '../../domain/action/reasons.js';
 import { type Lang, languageOf } from '../../domain/template/explain-text.js';
 import type { TypedApp } from '../fastify-types.js';
 import {
@@ -92,7 +92,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 /** A coded reason as the API gives it: code, params, and the sentence in the reader's language. */
 function coded(r: Reason | null | undefined, lang: Lang) {
-  return r ? { code: r.code, params: r.params, text: reasonText(r, lang) } : null;
+  return readerReason(r, lang);
 }
 
 function actionBody(

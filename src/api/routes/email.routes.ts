@@ -17,6 +17,9 @@ import {
   type OutboxSummary,
 } from '../../store/outbox.repository.js';
 import { actorOf } from '../request-context.js';
+import { readerReason } from '../../domain/action/reasons.js';
+import { CodedReason } from '../contract-schemas.js';
+import { type Lang, languageOf } from '../../domain/template/explain-text.js';
 import { decodeCursor, encodeCursor, errorResponses } from '../schemas.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -236,6 +239,7 @@ const outboxProps = {
   lastReply: Nullable(
     Type.String({ description: "The SMTP server's last answer, or what went wrong reaching it." }),
   ),
+  lastReplyCoded: CodedReason,
   redirectedTo: Nullable(Type.String({ description: 'Test mode: where the message went instead.' })),
   createdAt: Time,
   sentAt: Type.Union([Time, Type.Null()]),
@@ -264,7 +268,7 @@ const OutboxDetail = Type.Object({
   ),
 });
 
-function outboxItem(m: OutboxSummary): Static<typeof OutboxItem> {
+function outboxItem(m: OutboxSummary, lang: Lang): Static<typeof OutboxItem> {
   return {
     id: m.id,
     actionId: m.actionId,
@@ -283,6 +287,7 @@ function outboxItem(m: OutboxSummary): Static<typeof OutboxItem> {
     attempts: m.attempts,
     nextAttemptAt: m.status === 'queued' ? iso(m.nextAttemptAt) : null,
     lastReply: m.lastReply,
+    lastReplyCoded: readerReason(m.lastReplyCoded, lang),
     redirectedTo: m.redirectedTo,
     createdAt: iso(m.createdAt)!,
     sentAt: iso(m.sentAt),
@@ -294,9 +299,9 @@ function outboxItem(m: OutboxSummary): Static<typeof OutboxItem> {
   };
 }
 
-function outboxDetail(m: OutboxMessage & { dossierIds: string[] }): Static<typeof OutboxDetail> {
+function outboxDetail(m: OutboxMessage & { dossierIds: string[] }, lang: Lang): Static<typeof OutboxDetail> {
   return {
-    ...outboxItem(m),
+    ...outboxItem(m, lang),
     html: m.htmlBody,
     text: m.textBody,
     attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType })),
@@ -938,7 +943,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       });
       const page = items.slice(0, limit);
       return {
-        items: page.map(outboxItem),
+        items: page.map((m) => outboxItem(m, languageOf(request.headers['accept-language']))),
         nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
         total: await email.countMatching(selection),
       };
@@ -970,7 +975,11 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: OutboxDetail, ...errorResponses },
       },
     },
-    async (request) => outboxDetail(await email.getOutboxMessage(request.params.id)),
+    async (request) =>
+      outboxDetail(
+        await email.getOutboxMessage(request.params.id),
+        languageOf(request.headers['accept-language']),
+      ),
   );
 
   app.post(
@@ -986,7 +995,10 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request) => {
       await email.resend(request.params.id, actorOf(request));
-      return outboxDetail(await email.getOutboxMessage(request.params.id));
+      return outboxDetail(
+        await email.getOutboxMessage(request.params.id),
+        languageOf(request.headers['accept-language']),
+      );
     },
   );
 
@@ -1003,7 +1015,10 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request) => {
       await email.dismiss(request.params.id, actorOf(request));
-      return outboxDetail(await email.getOutboxMessage(request.params.id));
+      return outboxDetail(
+        await email.getOutboxMessage(request.params.id),
+        languageOf(request.headers['accept-language']),
+      );
     },
   );
 
@@ -1095,7 +1110,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       const items = await email.history(id, { before: decodeCursor(q.cursor), limit: limit + 1 });
       const page = items.slice(0, limit);
       return {
-        items: page.map(outboxItem),
+        items: page.map((m) => outboxItem(m, languageOf(request.headers['accept-language']))),
         nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
       };
     },

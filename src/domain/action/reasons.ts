@@ -130,6 +130,98 @@ export const REASON_TEXTS = {
     en: 'in a linked category and meets the conditions: an action is made now',
     nl: 'in een gekoppelde categorie en voldoet aan de voorwaarden: er wordt nu een actie gemaakt',
   },
+  'reason.retrying': {
+    en: 'attempt {attempt} failed, retrying: {error}',
+    nl: 'poging {attempt} mislukt, wordt opnieuw geprobeerd: {error}',
+  },
+  'reason.templateVersionGone': {
+    en: 'Template version {version} of {template} is gone.',
+    nl: 'Versie {version} van sjabloon {template} bestaat niet meer.',
+  },
+  'reason.webhookRefused': {
+    en: 'The webhook {url} answered {status}: {body}. It will be retried.',
+    nl: 'De webhook {url} antwoordde {status}: {body}. Er wordt opnieuw geprobeerd.',
+  },
+  'reason.webhookStatus': {
+    en: 'The webhook {url} answered {status}. It will be retried.',
+    nl: 'De webhook {url} antwoordde {status}. Er wordt opnieuw geprobeerd.',
+  },
+  'reason.webhookAddressRefused': {
+    en: 'The webhook {url} resolves to the internal address {address}; an administrator can allow the host "{host}" under the webhook settings.',
+    nl: 'De webhook {url} wijst naar het interne adres {address}; een beheerder kan de host "{host}" toestaan bij de webhookinstellingen.',
+  },
+  'reason.webhookNotHttp': {
+    en: 'The webhook {url} is not an http(s) address.',
+    nl: 'De webhook {url} is geen http(s)-adres.',
+  },
+  'reason.webhookTimeout': {
+    en: 'The webhook {url} did not answer within {seconds} s. It will be retried.',
+    nl: 'De webhook {url} antwoordde niet binnen {seconds} s. Er wordt opnieuw geprobeerd.',
+  },
+  'reason.webhookUnreachable': {
+    en: 'The webhook {url} could not be reached: {detail}. It will be retried.',
+    nl: 'De webhook {url} was niet bereikbaar: {detail}. Er wordt opnieuw geprobeerd.',
+  },
+  'reason.emailNotSetUp': {
+    en: 'E-mail is not set up in this Werkflow: add a mailbox under Settings → Mailboxes.',
+    nl: 'E-mail is niet ingesteld in deze Werkflow: voeg een mailbox toe onder Instellingen → Mailboxen.',
+  },
+  'reason.mailboxGone': {
+    en: 'The mailbox "{mailbox}" chosen for e-mail template "{template}" no longer exists. Choose another under E-mail templates, or add the mailbox again.',
+    nl: 'De mailbox "{mailbox}" die voor e-mailsjabloon "{template}" gekozen is, bestaat niet meer. Kies een andere bij E-mailsjablonen, of voeg de mailbox opnieuw toe.',
+  },
+  'reason.noMailbox': {
+    en: 'No mailbox is configured, so this e-mail cannot be sent. Add one under Settings → Mailboxes.',
+    nl: 'Er is geen mailbox ingesteld, dus deze e-mail kan niet verstuurd worden. Voeg er een toe onder Instellingen → Mailboxen.',
+  },
+  'reason.noDefaultMailbox': {
+    en: 'No default mailbox is set, and none is chosen for this template or category. Mark a mailbox as default under Settings → Mailboxes.',
+    nl: 'Er is geen standaardmailbox en er is er geen gekozen voor dit sjabloon of deze categorie. Maak een mailbox standaard onder Instellingen → Mailboxen.',
+  },
+  'reason.emailTemplateGone': {
+    en: 'The e-mail template "{template}" no longer exists, so nothing was sent. Choose another template in the action template.',
+    nl: 'Het e-mailsjabloon "{template}" bestaat niet meer, dus er is niets verstuurd. Kies een ander sjabloon in het actiesjabloon.',
+  },
+  'reason.emailTemplateWrongType': {
+    en: 'The e-mail template "{template}" is written for {written}, but this dossier is a {dossierType}. Choose a template for {dossierType}.',
+    nl: 'Het e-mailsjabloon "{template}" is geschreven voor {written}, maar dit dossier is een {dossierType}. Kies een sjabloon voor {dossierType}.',
+  },
+  'reason.recipientsMissing': {
+    en: 'The e-mail "{template}" for the {dossierType} "{dossier}" was not sent: {problems}',
+    nl: 'De e-mail "{template}" voor {dossierType} "{dossier}" is niet verstuurd: {problems}',
+  },
+  'reason.emailTemplateUnfillable': {
+    en: 'The e-mail template "{template}" cannot be filled in for this dossier ({problem}). Correct the template and try again.',
+    nl: 'Het e-mailsjabloon "{template}" kan voor dit dossier niet ingevuld worden ({problem}). Verbeter het sjabloon en probeer het opnieuw.',
+  },
+  'reason.mailAuthRefused': {
+    en: "The mail server refused the mailbox's user name or password: {reply}",
+    nl: 'De mailserver heeft de gebruikersnaam of het wachtwoord van de mailbox geweigerd: {reply}',
+  },
+  'reason.mailUnreachable': {
+    en: 'The mail server could not be reached ({reply}); the message is sent again.',
+    nl: 'De mailserver was niet bereikbaar ({reply}); het bericht wordt opnieuw verstuurd.',
+  },
+  'reason.mailConnectionLost': {
+    en: 'The connection to the mail server was lost while this message was being sent, so the server may or may not have accepted it ({reply}).',
+    nl: 'De verbinding met de mailserver viel weg terwijl dit bericht verstuurd werd; de server heeft het misschien wel, misschien niet ontvangen ({reply}).',
+  },
+  'reason.mailGaveUp': {
+    en: 'Gave up after {attempts} attempts. Last answer: {reply}',
+    nl: 'Opgegeven na {attempts} pogingen. Laatste antwoord: {reply}',
+  },
+  'reason.mailboxDeleted': {
+    en: 'The mailbox this message was to be sent from ({mailbox}) was deleted. Add it again, or dismiss this message.',
+    nl: 'De mailbox waarvan dit bericht verstuurd zou worden ({mailbox}) is verwijderd. Voeg hem opnieuw toe, of leg dit bericht weg.',
+  },
+  'reason.mailStoppedInDoubt': {
+    en: 'Werkflow stopped while this message was being sent; the SMTP server may or may not have accepted it.',
+    nl: 'Werkflow stopte terwijl dit bericht verstuurd werd; de SMTP-server heeft het misschien wel, misschien niet ontvangen.',
+  },
+  'reason.mailStoppedRequeued': {
+    en: 'Werkflow stopped before this message was handed to the SMTP server; it is sent again.',
+    nl: 'Werkflow stopte voordat dit bericht aan de SMTP-server gegeven was; het wordt opnieuw verstuurd.',
+  },
 } as const satisfies Record<string, Label>;
 
 export type ReasonCode = keyof typeof REASON_TEXTS;
@@ -166,6 +258,11 @@ export function reasonText(r: { code: string; params: Params }, lang: ReasonLang
   return REASON_TEXTS[r.code][lang].replace(/\{(\w+)\}/g, (_, name: string) =>
     paramText(r.params[name], lang),
   );
+}
+
+/** A coded reason as the API gives it: code, params, and the sentence in the reader's language. */
+export function readerReason(r: Reason | null | undefined, lang: ReasonLang) {
+  return r ? { code: r.code, params: r.params, text: reasonText(r, lang) } : null;
 }
 
 /** A reason as stored (text, and code and params since migration 010); text-only rows get `reason.text`. */

@@ -1,4 +1,5 @@
 import { WerkflowError } from '../../domain/errors.js';
+import { reason } from '../../domain/action/reasons.js';
 import type { EmailLanguage } from '../../store/email-template.repository.js';
 import { LiquidEngines, type ParsedPart } from './liquid-engine.js';
 import { plainTextOf } from './plain-text.js';
@@ -88,6 +89,10 @@ function renderError(template: RenderableTemplate, part: TemplatePart, error: un
   return new WerkflowError(
     'invalid_state',
     `The e-mail template "${template.name}" cannot be filled in for this dossier (${problem}). Correct the template and try again.`,
-    { path: part, cause: error },
+    {
+      path: part,
+      cause: error,
+      reason: reason('reason.emailTemplateUnfillable', { template: template.name, problem }),
+    },
   );
 }

@@ -1,3 +1,4 @@
+import { reason } from '../../domain/action/reasons.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../../domain/clock.js';
@@ -390,6 +391,7 @@ export class Mailer {
         id: message.id,
         outcome: 'failed',
         reply: `The mailbox this message was to be sent from (${message.mailboxId}) was deleted. Add it again, or dismiss this message.`,
+        coded: reason('reason.mailboxDeleted', { mailbox: message.mailboxId }),
       };
     }
     const capture = this.config.captureAt;
@@ -397,7 +399,13 @@ export class Mailer {
     try {
       if (!capture) password = this.deps.passwordOf(mailbox);
     } catch (error) {
-      return { id: message.id, outcome: 'failed', reply: coerceError(error).message };
+      const e = coerceError(error);
+      return {
+        id: message.id,
+        outcome: 'failed',
+        reply: e.message,
+        ...(e.reason ? { coded: e.reason } : {}),
+      };
     }
     const transport = capture
       ? this.deps.transports.get('capture', `${capture.host}:${capture.port}`, {
@@ -472,8 +480,9 @@ export class Mailer {
       return { id: message.id, outcome: 'sent', reply, redirectedTo: redirect, refused: rejected };
     } catch (error) {
       const failure = classifySmtpError(error, pending.contentSent);
-      if (failure.inDoubt) return { id: message.id, outcome: 'in_doubt', reply: failure.reply };
-      if (failure.permanent) return { id: message.id, outcome: 'failed', reply: failure.reply };
+      const coded = failure.coded ? { coded: failure.coded } : {};
+      if (failure.inDoubt) return { id: message.id, outcome: 'in_doubt', reply: failure.reply, ...coded };
+      if (failure.permanent) return { id: message.id, outcome: 'failed', reply: failure.reply, ...coded };
       // The server could not be reached (an outage, whatever its length): keep the message and
       // try again at most OUTAGE_RETRY_MS later, so it goes soon after the server is back.
       const unreachable = failure.connection;
@@ -482,6 +491,7 @@ export class Mailer {
           id: message.id,
           outcome: 'failed',
           reply: `Gave up after ${attempt} attempts. Last answer: ${failure.reply}`,
+          coded: reason('reason.mailGaveUp', { attempts: attempt, reply: failure.reply }),
         };
       }
       const backoff = retryDelay(attempt, this.config.backoff, (this.deps.random ?? Math.random)());
@@ -490,6 +500,7 @@ export class Mailer {
         id: message.id,
         outcome: 'retry',
         reply: failure.reply,
+        ...coded,
         nextAttemptAt: this.deps.clock.now() + wait,
       };
     } finally {

@@ -39,6 +39,7 @@ export function queuedMessage(mailbox: Mailbox, now: number, content: OutboxCont
     lockedBy: null,
     lockedAt: null,
     lastReply: null,
+    lastReplyCoded: null,
     redirectedTo: null,
     createdAt: now,
     updatedAt: now,

@@ -2,6 +2,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { Dossier } from '../../domain/dossier.js';
 import type { DossierType, DossierTypeCatalog } from '../../domain/dossier-type.js';
 import { type ErrorDetail, WerkflowError } from '../../domain/errors.js';
+import { reason } from '../../domain/action/reasons.js';
 import type { RecipientSpec, SendEmailEffect } from '../../domain/template/action-template.js';
 import type { Db, Store } from '../../store/database.js';
 import type { DossierRepository } from '../../store/dossier.repository.js';
@@ -153,6 +154,7 @@ export async function chooseMailbox(
     throw new WerkflowError(
       'invalid_state',
       `The mailbox "${id}" chosen for e-mail template "${input.template.name}" no longer exists. Choose another under E-mail templates, or add the mailbox again.`,
+      { reason: reason('reason.mailboxGone', { mailbox: id, template: input.template.name }) },
     );
   }
   const all = await deps.mailboxes.list(db);
@@ -169,6 +171,7 @@ export async function chooseMailbox(
     all.length === 0
       ? 'No mailbox is configured, so this e-mail cannot be sent. Add one under Settings → Mailboxes.'
       : 'No default mailbox is set, and none is chosen for this template or category. Mark a mailbox as default under Settings → Mailboxes.',
+    { reason: reason(all.length === 0 ? 'reason.noMailbox' : 'reason.noDefaultMailbox') },
   );
 }
 
@@ -195,6 +198,7 @@ async function prepare(
     throw new WerkflowError(
       'invalid_state',
       `The e-mail template "${effect.templateId}" no longer exists, so nothing was sent. Choose another template in the action template.`,
+      { reason: reason('reason.emailTemplateGone', { template: effect.templateId }) },
     );
   }
   const type = catalog.get(dossier.type);
@@ -202,6 +206,13 @@ async function prepare(
     throw new WerkflowError(
       'invalid_state',
       `The e-mail template "${template.name}" is written for ${template.rootType}, but this dossier is a ${dossier.type}. Choose a template for ${dossier.type}.`,
+      {
+        reason: reason('reason.emailTemplateWrongType', {
+          template: template.name,
+          written: template.rootType,
+          dossierType: dossier.type,
+        }),
+      },
     );
   }
   const [organisation, emailSettings, timeZone] = await Promise.all([
@@ -230,7 +241,18 @@ async function prepare(
     throw new WerkflowError(
       'invalid_state',
       `The e-mail "${template.name}" for the ${what} was not sent: ${problems.join(' ')}`,
-      { details: problems.map((message) => ({ path: 'effect.to', message })) },
+      {
+        details: problems.map((message) => ({ path: 'effect.to', message })),
+        reason: reason('reason.recipientsMissing', {
+          template: template.name,
+          dossierType: {
+            nl: (type?.label.nl ?? dossier.type).toLowerCase(),
+            en: (type?.label.en ?? dossier.type).toLowerCase(),
+          },
+          dossier: dossierTitle(dossier, type),
+          problems: problems.join(' '),
+        }),
+      },
     );
   }
   const rendered = await deps.renderer.render(

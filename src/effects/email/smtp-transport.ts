@@ -1,3 +1,4 @@
+import { type Reason, reason } from '../../domain/action/reasons.js';
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -246,6 +247,8 @@ export interface SmtpFailure {
   readonly permanent: boolean;
   /** The server's reply, or what went wrong reaching it, for a person to read. */
   readonly reply: string;
+  /** The reply as a code with params, when Werkflow words it (not a plain server answer). */
+  readonly coded?: Reason;
   /** The connection itself failed: the pool should be reopened. */
   readonly connection: boolean;
   /**
@@ -310,6 +313,7 @@ export function classifySmtpError(error: unknown, contentSent = false): SmtpFail
     return {
       permanent: true,
       reply: `The mail server refused the mailbox's user name or password: ${text}`,
+      coded: reason('reason.mailAuthRefused', { reply: text }),
       connection: true,
       inDoubt: false,
     };
@@ -322,9 +326,16 @@ export function classifySmtpError(error: unknown, contentSent = false): SmtpFail
     return {
       permanent: false,
       reply: `The connection to the mail server was lost while this message was being sent, so the server may or may not have accepted it (${reply}).`,
+      coded: reason('reason.mailConnectionLost', { reply }),
       connection: true,
       inDoubt: true,
     };
   }
-  return { permanent: false, reply, connection: connection || e.code === undefined, inDoubt: false };
+  return {
+    permanent: false,
+    reply,
+    ...(connection ? { coded: reason('reason.mailUnreachable', { reply }) } : {}),
+    connection: connection || e.code === undefined,
+    inDoubt: false,
+  };
 }

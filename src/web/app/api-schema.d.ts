@@ -4854,6 +4854,16 @@ export interface paths {
                             html: string;
                             id: string;
                             lastReply: string | null;
+                            lastReplyCoded: {
+                                /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
+                                code: string;
+                                /** @description The values in the sentence; a label is given as { nl, en }. */
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description The sentence in the language of Accept-Language (nl or en; Dutch by default). */
+                                text: string;
+                            } | null;
                             mailboxId: string;
                             messageId: string;
                             /** @description Sent, but a person should look: the server refused some recipients (named in lastReply). Dismissing clears it. */
@@ -4988,6 +4998,16 @@ export interface paths {
                             html: string;
                             id: string;
                             lastReply: string | null;
+                            lastReplyCoded: {
+                                /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
+                                code: string;
+                                /** @description The values in the sentence; a label is given as { nl, en }. */
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description The sentence in the language of Accept-Language (nl or en; Dutch by default). */
+                                text: string;
+                            } | null;
                             mailboxId: string;
                             messageId: string;
                             /** @description Sent, but a person should look: the server refused some recipients (named in lastReply). Dismissing clears it. */
@@ -5120,6 +5140,16 @@ export interface paths {
                             html: string;
                             id: string;
                             lastReply: string | null;
+                            lastReplyCoded: {
+                                /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
+                                code: string;
+                                /** @description The values in the sentence; a label is given as { nl, en }. */
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description The sentence in the language of Accept-Language (nl or en; Dutch by default). */
+                                text: string;
+                            } | null;
                             mailboxId: string;
                             messageId: string;
                             /** @description Sent, but a person should look: the server refused some recipients (named in lastReply). Dismissing clears it. */
@@ -11174,6 +11204,16 @@ export interface components {
             from: string;
             id: string;
             lastReply: string | null;
+            lastReplyCoded: {
+                /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
+                code: string;
+                /** @description The values in the sentence; a label is given as { nl, en }. */
+                params: {
+                    [key: string]: unknown;
+                };
+                /** @description The sentence in the language of Accept-Language (nl or en; Dutch by default). */
+                text: string;
+            } | null;
             mailboxId: string;
             messageId: string;
             /** @description Sent, but a person should look: the server refused some recipients (named in lastReply). Dismissing clears it. */

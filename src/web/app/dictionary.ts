@@ -214,6 +214,45 @@ export const nl = {
   'reason.impactStaysAsPlanned': 'blijft zoals gepland',
   'reason.impactStampedNow':
     'in een gekoppelde categorie en voldoet aan de voorwaarden: er wordt nu een actie gemaakt',
+  'reason.mailAuthRefused':
+    'De mailserver heeft de gebruikersnaam of het wachtwoord van de mailbox geweigerd: {reply}',
+  'reason.mailUnreachable':
+    'De mailserver was niet bereikbaar ({reply}); het bericht wordt opnieuw verstuurd.',
+  'reason.mailConnectionLost':
+    'De verbinding met de mailserver viel weg terwijl dit bericht verstuurd werd; de server heeft het misschien wel, misschien niet ontvangen ({reply}).',
+  'reason.mailGaveUp': 'Opgegeven na {attempts} pogingen. Laatste antwoord: {reply}',
+  'reason.mailboxDeleted':
+    'De mailbox waarvan dit bericht verstuurd zou worden ({mailbox}) is verwijderd. Voeg hem opnieuw toe, of leg dit bericht weg.',
+  'reason.mailStoppedInDoubt':
+    'Werkflow stopte terwijl dit bericht verstuurd werd; de SMTP-server heeft het misschien wel, misschien niet ontvangen.',
+  'reason.mailStoppedRequeued':
+    'Werkflow stopte voordat dit bericht aan de SMTP-server gegeven was; het wordt opnieuw verstuurd.',
+  'reason.retrying': 'poging {attempt} mislukt, wordt opnieuw geprobeerd: {error}',
+  'reason.templateVersionGone': 'Versie {version} van sjabloon {template} bestaat niet meer.',
+  'reason.webhookRefused': 'De webhook {url} antwoordde {status}: {body}. Er wordt opnieuw geprobeerd.',
+  'reason.webhookStatus': 'De webhook {url} antwoordde {status}. Er wordt opnieuw geprobeerd.',
+  'reason.webhookAddressRefused':
+    'De webhook {url} wijst naar het interne adres {address}; een beheerder kan de host "{host}" toestaan bij de webhookinstellingen.',
+  'reason.webhookNotHttp': 'De webhook {url} is geen http(s)-adres.',
+  'reason.webhookTimeout':
+    'De webhook {url} antwoordde niet binnen {seconds} s. Er wordt opnieuw geprobeerd.',
+  'reason.webhookUnreachable': 'De webhook {url} was niet bereikbaar: {detail}. Er wordt opnieuw geprobeerd.',
+  'reason.emailNotSetUp':
+    'E-mail is niet ingesteld in deze Werkflow: voeg een mailbox toe onder Instellingen → Mailboxen.',
+  'reason.mailboxGone':
+    'De mailbox "{mailbox}" die voor e-mailsjabloon "{template}" gekozen is, bestaat niet meer. Kies een andere bij E-mailsjablonen, of voeg de mailbox opnieuw toe.',
+  'reason.noMailbox':
+    'Er is geen mailbox ingesteld, dus deze e-mail kan niet verstuurd worden. Voeg er een toe onder Instellingen → Mailboxen.',
+  'reason.noDefaultMailbox':
+    'Er is geen standaardmailbox en er is er geen gekozen voor dit sjabloon of deze categorie. Maak een mailbox standaard onder Instellingen → Mailboxen.',
+  'reason.emailTemplateGone':
+    'Het e-mailsjabloon "{template}" bestaat niet meer, dus er is niets verstuurd. Kies een ander sjabloon in het actiesjabloon.',
+  'reason.emailTemplateWrongType':
+    'Het e-mailsjabloon "{template}" is geschreven voor {written}, maar dit dossier is een {dossierType}. Kies een sjabloon voor {dossierType}.',
+  'reason.recipientsMissing':
+    'De e-mail "{template}" voor {dossierType} "{dossier}" is niet verstuurd: {problems}',
+  'reason.emailTemplateUnfillable':
+    'Het e-mailsjabloon "{template}" kan voor dit dossier niet ingevuld worden ({problem}). Verbeter het sjabloon en probeer het opnieuw.',
 
   'mode.manual': 'Handmatig',
   'mode.semiAutomatic': 'Halfautomatisch',
@@ -1038,6 +1077,41 @@ export const en: Record<Key, string> = {
   'reason.impactOutsideKept': 'outside the linked categories; kept, as chosen',
   'reason.impactStaysAsPlanned': 'stays as planned',
   'reason.impactStampedNow': 'in a linked category and meets the conditions: an action is made now',
+  'reason.mailAuthRefused': "The mail server refused the mailbox's user name or password: {reply}",
+  'reason.mailUnreachable': 'The mail server could not be reached ({reply}); the message is sent again.',
+  'reason.mailConnectionLost':
+    'The connection to the mail server was lost while this message was being sent, so the server may or may not have accepted it ({reply}).',
+  'reason.mailGaveUp': 'Gave up after {attempts} attempts. Last answer: {reply}',
+  'reason.mailboxDeleted':
+    'The mailbox this message was to be sent from ({mailbox}) was deleted. Add it again, or dismiss this message.',
+  'reason.mailStoppedInDoubt':
+    'Werkflow stopped while this message was being sent; the SMTP server may or may not have accepted it.',
+  'reason.mailStoppedRequeued':
+    'Werkflow stopped before this message was handed to the SMTP server; it is sent again.',
+  'reason.retrying': 'attempt {attempt} failed, retrying: {error}',
+  'reason.templateVersionGone': 'Template version {version} of {template} is gone.',
+  'reason.webhookRefused': 'The webhook {url} answered {status}: {body}. It will be retried.',
+  'reason.webhookStatus': 'The webhook {url} answered {status}. It will be retried.',
+  'reason.webhookAddressRefused':
+    'The webhook {url} resolves to the internal address {address}; an administrator can allow the host "{host}" under the webhook settings.',
+  'reason.webhookNotHttp': 'The webhook {url} is not an http(s) address.',
+  'reason.webhookTimeout': 'The webhook {url} did not answer within {seconds} s. It will be retried.',
+  'reason.webhookUnreachable': 'The webhook {url} could not be reached: {detail}. It will be retried.',
+  'reason.emailNotSetUp': 'E-mail is not set up in this Werkflow: add a mailbox under Settings → Mailboxes.',
+  'reason.mailboxGone':
+    'The mailbox "{mailbox}" chosen for e-mail template "{template}" no longer exists. Choose another under E-mail templates, or add the mailbox again.',
+  'reason.noMailbox':
+    'No mailbox is configured, so this e-mail cannot be sent. Add one under Settings → Mailboxes.',
+  'reason.noDefaultMailbox':
+    'No default mailbox is set, and none is chosen for this template or category. Mark a mailbox as default under Settings → Mailboxes.',
+  'reason.emailTemplateGone':
+    'The e-mail template "{template}" no longer exists, so nothing was sent. Choose another template in the action template.',
+  'reason.emailTemplateWrongType':
+    'The e-mail template "{template}" is written for {written}, but this dossier is a {dossierType}. Choose a template for {dossierType}.',
+  'reason.recipientsMissing':
+    'The e-mail "{template}" for the {dossierType} "{dossier}" was not sent: {problems}',
+  'reason.emailTemplateUnfillable':
+    'The e-mail template "{template}" cannot be filled in for this dossier ({problem}). Correct the template and try again.',
 
   'mode.manual': 'Manual',
   'mode.semiAutomatic': 'Semi-automatic',

@@ -142,6 +142,8 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     const row = await w.email.getOutboxMessage(r.outboxId);
     expect(row).toMatchObject({ status: 'failed', attempts: 1 });
     expect(row.lastReply).toContain('550 Mailbox unavailable: no such user');
+    // The server's own words: no code of Werkflow's (issue 8, story 8).
+    expect(row.lastReplyCoded).toEqual({ code: 'reason.text', params: { text: row.lastReply } });
     expect(smtp.received).toHaveLength(0);
     expect((await w.email.listOutbox({ statuses: ['failed'], limit: 100 })).map((m) => m.id)).toContain(
       r.outboxId,
@@ -158,6 +160,10 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     const row = await w.email.getOutboxMessage(r.outboxId);
     expect(row).toMatchObject({ status: 'failed', attempts: 4 });
     expect(row.lastReply).toMatch(/^Gave up after 4 attempts\. Last answer: 421 Too busy/);
+    expect(row.lastReplyCoded).toEqual({
+      code: 'reason.mailGaveUp',
+      params: { attempts: 4, reply: expect.stringMatching(/^421 Too busy/) },
+    });
   });
 
   it('retries while the server is down and delivers when it comes back', async () => {
@@ -168,6 +174,10 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
       const row = await w.email.getOutboxMessage(ids[0]!);
       expect(row.status).toBe('queued');
       expect(row.lastReply).toMatch(/ECONNECTION|ECONNREFUSED|connect/i);
+      expect(row.lastReplyCoded).toEqual({
+        code: 'reason.mailUnreachable',
+        params: { reply: row.lastReply },
+      });
       clock.advance(60_000);
       expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 2, retried: 2 });
       await smtp.start();
@@ -270,6 +280,7 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     expect(row).toMatchObject({ status: 'in_doubt', attempts: 1, lockedBy: null });
     expect(row.lastReply).toMatch(/may or may not have accepted it/);
     expect(row.lastReply).toMatch(/ECONNECTION|ESOCKET|ECONNRESET|closed/i);
+    expect(row.lastReplyCoded?.code).toBe('reason.mailConnectionLost');
     // Nothing resends it by itself: not the mailer later, not nodemailer's pool.
     clock.advance(3_600_000);
     await w.email.mailer.runUntilIdle();
@@ -332,6 +343,11 @@ describe.each(BACKENDS)('mailer over SMTP on $name', (backend) => {
     const inDoubt = await w.email.listOutbox({ statuses: ['in_doubt'], limit: 10 });
     expect(inDoubt.map((m) => m.id).sort()).toEqual([a.outboxId, b.outboxId].sort());
     expect(inDoubt[0]!.lastReply).toMatch(/may or may not have accepted it/);
+    expect(inDoubt[0]!.lastReplyCoded).toEqual({ code: 'reason.mailStoppedInDoubt', params: {} });
+    expect((await w.email.getOutboxMessage(c.outboxId)).lastReplyCoded).toEqual({
+      code: 'reason.mailStoppedRequeued',
+      params: {},
+    });
     expect(await w.email.getOutboxMessage(c.outboxId)).toMatchObject({ status: 'queued', lockedBy: null });
     // The one that never reached DATA is sent; the ones in doubt never by themselves.
     expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 1, sent: 1 });

@@ -41,6 +41,7 @@ import {
 import { useEmailTemplates } from './email-templates.js';
 import { DossierSelect } from './fields.js';
 import { Mailboxes } from './mailboxes.js';
+import { reasonText } from './actions.js';
 
 type OutboxList = GetResult<'/api/email/outbox'>;
 type OutboxDetail = GetResult<'/api/email/outbox/{id}'>;
@@ -170,7 +171,8 @@ function initialFilter(search: string): Filter {
 
 /** The outbox and mail log with filters, paging, the total and bulk resolution. */
 function Outbox() {
-  const { t, tOr, label } = useI18n();
+  const i18n = useI18n();
+  const { t, tOr, label } = i18n;
   const f = useFormats();
   const search = useSearch();
   const manages = useCan('workflows.automatic');
@@ -400,8 +402,14 @@ function Outbox() {
                 (m.templateId && templateName.get(m.templateId)) ?? t('none'),
                 mailboxName.get(m.mailboxId) ?? m.from,
                 <StatusBadge key="st" status={m.status} attention={m.needsAttention} />,
-                <Text key="r" size="xs" className="wrap" lineClamp={3} title={m.lastReply ?? undefined}>
-                  {m.lastReply ?? ''}
+                <Text
+                  key="r"
+                  size="xs"
+                  className="wrap"
+                  lineClamp={3}
+                  title={reasonText(i18n, m.lastReplyCoded, m.lastReply) || undefined}
+                >
+                  {reasonText(i18n, m.lastReplyCoded, m.lastReply)}
                 </Text>,
               ])}
             />
@@ -508,7 +516,8 @@ function ResolveDialog({
 
 /** One outbox message: everything known about it, its content, and what a person can do. */
 export function OutboxMessagePage({ id }: { id: string }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const f = useFormats();
   const client = useQueryClient();
   const handles = useCan('actions.handle');
@@ -540,7 +549,7 @@ export function OutboxMessagePage({ id }: { id: string }) {
                   t('mail.outbox.status'),
                   <StatusBadge key="s" status={m.status} attention={m.needsAttention} />,
                 ],
-                [t('mail.outbox.reply'), m.lastReply ?? t('none')],
+                [t('mail.outbox.reply'), reasonText(i18n, m.lastReplyCoded, m.lastReply) || t('none')],
                 [t('mail.col.from'), m.from],
                 [t('mail.col.to'), m.to.join(', ')],
                 ...(m.cc.length > 0
