@@ -103,8 +103,23 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
       await publishDialog.waitFor({ state: 'detached' });
       await page.getByText('v1', { exact: true }).first().waitFor();
       // Publishing may switch a new template on at once; otherwise switch it on here.
+      // Switching on or off first shows what it changes (the server's dry run), as publishing does.
       const activate = page.getByRole('button', { name: 'Activeren', exact: true });
-      if ((await activate.count()) > 0) await activate.click();
+      if ((await activate.count()) > 0) {
+        await activate.click();
+        const on = page.getByRole('dialog', { name: 'Activeren: wat verandert er?' });
+        await on.getByTestId('publish-impact').waitFor();
+        await on.getByRole('button', { name: 'Nu activeren' }).click();
+        await on.waitFor({ state: 'detached' });
+      }
+      await page.getByRole('button', { name: 'Deactiveren', exact: true }).click();
+      const off = page.getByRole('dialog', { name: 'Deactiveren: wat verandert er?' });
+      await off.getByTestId('publish-impact').waitFor();
+      expect(await off.getByTestId('publish-impact').textContent()).toContain('Open acties: 0');
+      expect(await off.getByRole('radio').count()).toBe(2); // keep or cancel: nothing to move
+      await expectAccessible(page, 'deactivate dialog');
+      await off.getByRole('button', { name: 'Annuleren', exact: true }).click();
+      await off.waitFor({ state: 'detached' });
       await page.getByRole('button', { name: 'Deactiveren', exact: true }).waitFor();
       // "Why (not)?" for one training: the published template's own explanation, in Dutch.
       await choose(page, /Kies een dossier om te zien waarom/, /VCA Basis/);

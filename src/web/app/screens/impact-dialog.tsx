@@ -48,6 +48,7 @@ export function ImpactDialog({
   dossierType,
   queryKey,
   initial,
+  choices = ['keep', 'move', 'cancel'],
   choiceLabel,
   summary,
   confirm,
@@ -61,6 +62,8 @@ export function ImpactDialog({
   dossierType: string;
   queryKey: readonly unknown[];
   initial: Pending;
+  /** The choices offered for actions already planned (switching on or off: keep or cancel). */
+  choices?: readonly Pending[];
   /** The words of each choice (they differ a little between publishing and relinking). */
   choiceLabel: (p: Pending) => string;
   summary: Key;
@@ -90,7 +93,7 @@ export function ImpactDialog({
           onChange={(v) => setPending(v as Pending)}
         >
           <Stack gap={6} mt={4}>
-            {(['keep', 'move', 'cancel'] as const).map((p) => (
+            {choices.map((p) => (
               <Radio key={p} value={p} label={choiceLabel(p)} />
             ))}
           </Stack>

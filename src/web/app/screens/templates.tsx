@@ -154,11 +154,8 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
     },
     onSuccess: () => setPublishing(true),
   });
-  const activate = useMutation({
-    mutationFn: (active: boolean) =>
-      api<Template>('POST', `${apiPath('templates', template!.id)}/active`, { active }),
-    onSuccess: (saved) => refresh(saved),
-  });
+  // Switching on or off first shows what it would change (a dry run), as publishing does.
+  const [switching, setSwitching] = useState(false);
   // Live: the draft is simulated (and so validated) a moment after each change.
   const [debounced] = useDebouncedValue(draft, 600);
   const simulation = useQuery({
@@ -229,8 +226,7 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
                       </Button>
                       <Button
                         variant="default"
-                        onClick={() => activate.mutate(!template.active)}
-                        loading={activate.isPending}
+                        onClick={() => setSwitching(true)}
                         disabled={!mayEdit || template.publishedVersion === null}
                       >
                         {t(template.active ? 'templates.deactivate' : 'templates.activate')}
@@ -243,7 +239,6 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
                     </>
                   ) : null}
                 </Group>
-                <ErrorAlert error={activate.error} />
                 {dirty ? (
                   <Text size="sm" c="dimmed">
                     {t('templates.unsaved')}
@@ -275,6 +270,17 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
           </Stack>
         </Grid.Col>
       </Grid>
+      {switching && template ? (
+        <ActiveDialog
+          template={template}
+          onClose={() => setSwitching(false)}
+          onDone={(saved) => {
+            setSwitching(false);
+            refresh(saved);
+            notify(t(saved.active ? 'templates.active.doneOn' : 'templates.active.doneOff'));
+          }}
+        />
+      ) : null}
       {relinking && template ? (
         <RelinkDialog
           template={template}
@@ -328,6 +334,40 @@ function PublishDialog({
       apply={(pending) => api<{ version: number }>('POST', path, { pending })}
       onClose={onClose}
       onDone={(r) => onPublished((r as { version: number }).version)}
+    />
+  );
+}
+
+/** Switching a template on or off: the dry run of `POST …/active` for keep or cancel, then the switch. */
+function ActiveDialog({
+  template,
+  onClose,
+  onDone,
+}: {
+  template: Template;
+  onClose: () => void;
+  onDone: (saved: Template) => void;
+}) {
+  const { t } = useI18n();
+  const path = `${apiPath('templates', template.id)}/active`;
+  const active = !template.active;
+  const word = active ? 'on' : 'off';
+  return (
+    <ImpactDialog
+      title={t(`templates.active.title.${word}`)}
+      dossierType={template.draft.dossierType}
+      queryKey={['templates', template.id, 'active-impact', active]}
+      initial="keep"
+      choices={['keep', 'cancel']}
+      choiceLabel={(p) => t(p === 'cancel' ? 'templates.publish.cancel' : 'templates.active.keep')}
+      summary="templates.publish.impact"
+      confirm={t(`templates.active.confirm.${word}`)}
+      dryRun={async (pending) =>
+        (await api<{ impact?: ImpactReport }>('POST', `${path}?dryRun=true`, { active, pending })).impact
+      }
+      apply={(pending) => api<Template>('POST', path, { active, pending })}
+      onClose={onClose}
+      onDone={(r) => onDone(r as Template)}
     />
   );
 }
