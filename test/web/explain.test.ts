@@ -201,4 +201,34 @@ describe.skipIf(!hasChromium)('explain, process map and relinking (SQLite, chrom
     expect(actions.filter((a) => a.status === 'cancelled')).toHaveLength(1);
     await context.close();
   });
+  it('saving a template that sets the same field on the same event as an active one shows the warning, in Dutch', async () => {
+    const def = {
+      dossierType: 'task',
+      executionMode: 'automatic',
+      event: { type: 'fieldChanged', field: 'finished', to: true },
+      effect: { type: 'setField', field: 'note', value: 'afgerond' },
+    };
+    await created(
+      await api.request('POST', '/api/templates?publish=true', { ...def, name: 'Notitie bij afronden' }),
+    );
+    const second = await created(
+      await api.request('POST', '/api/templates?publish=false', {
+        ...def,
+        name: 'Andere notitie bij afronden',
+        effect: { ...def.effect, value: 'klaar' },
+      }),
+    );
+    const { context, page } = await newPage(browser, { lang: 'nl' });
+    await logIn(page, server.base, ADMIN);
+    await page.goto(`${server.base}/templates/${second}`);
+    await page.getByRole('button', { name: 'Concept opslaan' }).click();
+    const warning = page.getByTestId('save-warnings');
+    await warning.waitFor();
+    const text = (await warning.textContent())!;
+    expect(text).toContain('Notitie bij afronden');
+    expect(text).toContain('bij dezelfde gebeurtenis');
+    expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}/); // names, not ids
+    await expectAccessible(page, 'save warning');
+    await context.close();
+  });
 });

@@ -868,6 +868,8 @@ export const nl = {
   'templates.active.title.on': 'Activeren: wat verandert er?',
   'templates.active.title.off': 'Deactiveren: wat verandert er?',
   'templates.active.keep': 'laten staan',
+  'templates.warning.fieldConflict':
+    'Opgeslagen, maar let op: {templates} zetten «{field}» bij dezelfde gebeurtenis. Welke waarde blijft staan, hangt af van de volgorde.',
   'templates.active.confirm.on': 'Nu activeren',
   'templates.active.confirm.off': 'Nu deactiveren',
   'templates.active.doneOn': 'Template geactiveerd.',
@@ -1723,6 +1725,8 @@ export const en: Record<Key, string> = {
   'templates.active.title.on': 'Activate: what changes?',
   'templates.active.title.off': 'Deactivate: what changes?',
   'templates.active.keep': 'keep them',
+  'templates.warning.fieldConflict':
+    'Saved, but note: {templates} set “{field}” on the same event. Which value stays depends on the order.',
   'templates.active.confirm.on': 'Activate now',
   'templates.active.confirm.off': 'Deactivate now',
   'templates.active.doneOn': 'Template activated.',

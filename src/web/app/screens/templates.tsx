@@ -141,10 +141,12 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
         : api<Template>('POST', '/api/templates', draft),
     onSuccess: (saved) => {
       refresh(saved);
+      setWarnings((saved as Template & { warnings?: SaveWarning[] }).warnings ?? []);
       notify(t('templates.saved'));
       if (!template) navigate(`/templates/${encodeURIComponent(saved.id)}`, { replace: true });
     },
   });
+  const [warnings, setWarnings] = useState<SaveWarning[]>([]);
   const [publishing, setPublishing] = useState(false);
   const [relinking, setRelinking] = useState(false);
   // Publishing first saves the draft, then shows what it would change (a dry run) in a dialog.
@@ -210,6 +212,7 @@ function Editor({ template, initial }: { template: Template | null; initial: Tem
             <Paper withBorder p="md">
               <Stack gap="sm">
                 <ErrorAlert error={problem} name={namer} />
+                <SaveWarnings warnings={warnings} />
                 <Group gap="xs">
                   <Button onClick={() => save.mutate()} loading={save.isPending} disabled={!mayEdit}>
                     {template ? t('templates.saveDraft') : t('templates.create')}
@@ -335,6 +338,39 @@ function PublishDialog({
       onClose={onClose}
       onDone={(r) => onPublished((r as { version: number }).version)}
     />
+  );
+}
+
+interface SaveWarning {
+  code: string;
+  message: string;
+  params: { templateIds?: string[]; dossierType?: string; field?: string };
+}
+
+/** Saved, but worth a look: other active templates set the same field on the same event. */
+function SaveWarnings({ warnings }: { warnings: readonly SaveWarning[] }) {
+  const { t, label } = useI18n();
+  const list = useTemplatesList();
+  const types = useDossierTypes();
+  if (warnings.length === 0) return null;
+  const nameOf = (id: string) => list.data?.find((x) => x.id === id)?.draft.name ?? id;
+  return (
+    <Alert color="yellow" role="status" data-testid="save-warnings">
+      {warnings.map((w, i) => {
+        const type = types.data?.find((x) => x.key === w.params.dossierType);
+        const field = type?.fields.find((x) => x.key === w.params.field);
+        return (
+          <Text size="sm" key={i}>
+            {w.code === 'template.fieldConflict'
+              ? t('templates.warning.fieldConflict', {
+                  templates: (w.params.templateIds ?? []).map(nameOf).join(', '),
+                  field: field ? label(field.label) : (w.params.field ?? ''),
+                })
+              : w.message}
+          </Text>
+        );
+      })}
+    </Alert>
   );
 }
 
