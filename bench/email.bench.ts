@@ -73,7 +73,7 @@ export async function emailBench(): Promise<Record<string, number>> {
     email: { secretKey: 'e'.repeat(64), mailer: { batchSize: 250 }, log: () => {} },
   });
   try {
-    await w.email.createMailbox({
+    await w.email.mailboxes.createMailbox({
       name: 'Bench sink',
       host: '127.0.0.1',
       port,
@@ -122,7 +122,7 @@ export async function emailBench(): Promise<Record<string, number>> {
       },
       null,
     );
-    const template = await w.email.createTemplate({
+    const template = await w.email.templates.createTemplate({
       name: 'Bench',
       rootType: 'opportunity',
       subject: 'Uw {{ opportunity.name }} op {{ opportunity.desiredDate | date: "long" }}',
@@ -141,10 +141,10 @@ export async function emailBench(): Promise<Record<string, number>> {
     };
 
     for (let i = 0; i < 300; i++)
-      await previewEmailForAction(w.email.deps, w.store.db, { effect, dossier: opportunity }); // warm-up
+      await previewEmailForAction(w.email.outbox.deps, w.store.db, { effect, dossier: opportunity }); // warm-up
     const renderStart = performance.now();
     for (let i = 0; i < RENDER_COUNT; i++)
-      await previewEmailForAction(w.email.deps, w.store.db, { effect, dossier: opportunity });
+      await previewEmailForAction(w.email.outbox.deps, w.store.db, { effect, dossier: opportunity });
     const renderMs = performance.now() - renderStart;
 
     // Fill the outbox the way the engine does: one row per completed action, in transactions.
@@ -152,17 +152,21 @@ export async function emailBench(): Promise<Record<string, number>> {
       for (let i = from; i < from + count; i += 250) {
         await w.store.db.transaction().execute(async (trx) => {
           for (let j = i; j < Math.min(i + 250, from + count); j++) {
-            await w.email.enqueueForAction(trx, { actionId: `bench-${j}`, effect, dossier: opportunity });
+            await w.email.outbox.enqueueForAction(trx, {
+              actionId: `bench-${j}`,
+              effect,
+              dossier: opportunity,
+            });
           }
         });
       }
     };
     // Warm-up: open the pooled connections and let the JIT see the SMTP path.
     await fill(0, WARMUP_COUNT);
-    await w.email.mailer.runUntilIdle();
+    await w.email.outbox.mailer.runUntilIdle();
     await fill(WARMUP_COUNT, DELIVER_COUNT);
     const deliverStart = performance.now();
-    const report = await w.email.mailer.runUntilIdle();
+    const report = await w.email.outbox.mailer.runUntilIdle();
     const deliverMs = performance.now() - deliverStart;
 
     const sinkStore = await openStore({ url: sinkDb });

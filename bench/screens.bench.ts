@@ -29,20 +29,24 @@ export async function screensBench(
   const dir = mkdtempSync(join(tmpdir(), 'werkflow-screens-bench-'));
   const w = await Werkflow.open({ url: join(dir, 'bench.db'), preset: 'energy-cooperative' });
   try {
-    await w.email.captureAllMail({ port: 0 });
+    await w.email.sink.captureAllMail({ port: 0 });
     await seedDemo(w, { count });
     for (let i = 0; i < 5; i++) await w.scheduler.tick();
-    await w.email.mailer.runUntilIdle();
-    const admin = await w.auth.createUser(
+    await w.email.outbox.mailer.runUntilIdle();
+    const admin = await w.auth.users.createUser(
       { name: 'Bench Beheerder', email: 'bench@werkflow.local', roles: ['administrator'] },
       'bench',
     );
-    const { secret } = await w.auth.createTokenForUser(admin.id, { name: 'bench', scopes: ['all'] }, 'bench');
+    const { secret } = await w.auth.tokens.createTokenForUser(
+      admin.id,
+      { name: 'bench', scopes: ['all'] },
+      'bench',
+    );
     const app = await buildServer(w);
     await app.ready();
     const action = (await w.actions.list({ limit: 1 }))[0];
     const quotation = (await w.dossiers.list({ type: 'quotationRequest', limit: 1 }))[0];
-    const outbox = (await w.email.listOutbox({ limit: 1 }))[0];
+    const outbox = (await w.email.outbox.listOutbox({ limit: 1 }))[0];
     const template = (await w.templates.list())[0];
     const common = ['/api/auth/me', '/api/dossier-types', '/api/settings/calendar'];
     const screens: Record<string, string[]> = {
@@ -93,7 +97,7 @@ export async function screensBench(
       medians.set(url, r);
       return r;
     };
-    const outboxCounts = await w.email.countOutbox();
+    const outboxCounts = await w.email.outbox.countOutbox();
     const results: Record<string, number> = {
       demoCount: count,
       dossiers: await w.dossiers.dossiers.countAll(),

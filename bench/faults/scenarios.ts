@@ -409,7 +409,7 @@ export interface MailFigures {
 }
 
 async function mailFigures(w: Werkflow, sink: TestSmtpServer, messages: number): Promise<MailFigures> {
-  const rows = await w.email.listOutbox({ limit: messages + 10 });
+  const rows = await w.email.outbox.listOutbox({ limit: messages + 10 });
   const counts = sink.countByMessageId();
   let duplicates = 0;
   for (const n of counts.values()) if (n > 1) duplicates++;
@@ -483,7 +483,7 @@ export async function mailKills(
     await until(
       'nothing is left to send',
       async () => {
-        const c = await w.email.countOutbox();
+        const c = await w.email.outbox.countOutbox();
         return c.queued === 0 && c.sending === 0;
       },
       120_000 + p.leaseMs * 2,
@@ -519,7 +519,7 @@ export async function smtpOutage(
     ...(backoff ? { backoff } : {}),
   });
   try {
-    await w.email.startMailer();
+    await w.email.outbox.startMailer();
     const world = await seedEmailWorld(w);
     const t = await addTemplate(w);
     for (let i = 0; i < p.messages; i++) {
@@ -532,14 +532,14 @@ export async function smtpOutage(
         },
         dossier: world.opportunity,
       });
-      w.email.kick();
+      w.email.outbox.kick();
     }
     await sleep(p.downMs);
     await sink.start(port);
     const back = performance.now();
     await until(
       'every message is sent',
-      async () => (await w.email.countOutbox()).sent === p.messages,
+      async () => (await w.email.outbox.countOutbox()).sent === p.messages,
       120_000,
     );
     const deliveredWithinSeconds = (performance.now() - back) / 1000;
@@ -575,11 +575,11 @@ export async function dropAfterData(
   const options = fresh();
   const w = await mailWorld(options, sink, p.messages, p.connections, { idlePollMs: 1_000 });
   try {
-    await w.email.startMailer();
+    await w.email.outbox.startMailer();
     await until(
       'nothing is left to send',
       async () => {
-        const c = await w.email.countOutbox();
+        const c = await w.email.outbox.countOutbox();
         return c.queued === 0 && c.sending === 0;
       },
       120_000,

@@ -28,6 +28,6 @@ const wf = await Werkflow.open({
   email: { secretKey: 'f'.repeat(64), mailer: { redirectAllTo: null, ...mailer }, log: () => {} },
 });
 wf.scheduler.start({ recoverAll: wf.store.adapter.name === 'sqlite' });
-await wf.email.startMailer();
+await wf.email.outbox.startMailer();
 process.stdout.write('started\n');
 setInterval(() => {}, 60_000);

@@ -29,7 +29,7 @@ import {
   safeEqual,
   scopesGranting,
 } from '../domain/auth/index.js';
-import type { Principal } from '../services/auth.service.js';
+import type { Principal } from '../services/auth/index.js';
 import type { Werkflow } from '../engine/werkflow.js';
 import './fastify-types.js';
 import './request-context.js';
@@ -140,10 +140,10 @@ async function authenticate(request: FastifyRequest, werkflow: Werkflow): Promis
         'unauthenticated',
         `Send the API token as "Authorization: Bearer ${API_TOKEN_PREFIX}…"; other schemes are not accepted.`,
       );
-    return werkflow.auth.authenticateToken(m[1]!);
+    return werkflow.auth.tokens.authenticateToken(m[1]!);
   }
   const secret = readCookie(request, SESSION_COOKIE);
-  if (secret !== undefined && secret !== '') return werkflow.auth.authenticateSession(secret);
+  if (secret !== undefined && secret !== '') return werkflow.auth.sessions.authenticateSession(secret);
   throw new WerkflowError(
     'unauthenticated',
     'Log in (POST /api/auth/login), or send an API token as "Authorization: Bearer <token>".',

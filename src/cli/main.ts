@@ -10,7 +10,7 @@ import { buildServer } from '../api/server.js';
 import { databaseUrl, defaultDataDir, defaultPort } from './config.js';
 import { progressReporter } from './progress.js';
 import { ROLES, generatePassword, passwordResetLink } from '../domain/auth/index.js';
-import { type EmailOptions, emailOptionsFromEnv } from '../services/email.service.js';
+import { type EmailOptions, emailOptionsFromEnv } from '../services/email/index.js';
 import type { Logger } from '../engine/observability.js';
 import { startMetricsServer } from '../api/metrics-endpoint.js';
 import { createLogger } from './logger.js';
@@ -65,9 +65,9 @@ function emailOptions(dataDir: string): EmailOptions {
 /** Demo and sandbox: a local SMTP sink catches every message; prints where to read them. */
 async function startMailViewer(werkflow: Werkflow, address: string, log: Logger): Promise<void> {
   const wanted = Number(process.env.WERKFLOW_MAIL_SINK_PORT ?? 2525);
-  const at = await werkflow.email
+  const at = await werkflow.email.sink
     .captureAllMail({ port: wanted })
-    .catch(() => werkflow.email.captureAllMail({ port: 0 })); // 2525 taken: any free port
+    .catch(() => werkflow.email.sink.captureAllMail({ port: 0 })); // 2525 taken: any free port
   log.info(
     {},
     `Mail viewer: ${address}/mail/viewer (API: ${address}/api/mail-viewer/messages) — every e-mail goes to the local SMTP sink on ${at.host}:${at.port}; nothing leaves this machine.`,
@@ -182,19 +182,19 @@ async function announceLogin(
   publicUrl: string,
   log: Logger,
 ): Promise<void> {
-  werkflow.auth.onPasswordResetRequested(({ user, token }) => {
+  werkflow.auth.reset.onPasswordResetRequested(({ user, token }) => {
     log.info(
       {},
       `Password reset requested for ${user.email}: ${passwordResetLink(publicUrl, token)} (valid for an hour; printed here because no mailbox sends it yet).`,
     );
   });
   if (demo) {
-    const login = await werkflow.auth.ensureDemoAdministrator();
+    const login = await werkflow.auth.users.ensureDemoAdministrator();
     log.info(
       {},
       `Demo login: ${login.email} / ${login.password} (administrator; a new password at every start).`,
     );
-  } else if (!(await werkflow.auth.hasAdministrator())) {
+  } else if (!(await werkflow.auth.users.hasAdministrator())) {
     log.info(
       {},
       'No administrator yet: create one with `werkflow user create --admin --email you@example.nl --name "Your Name"`.',
@@ -268,7 +268,7 @@ program
       werkflow.publicUrl = process.env.WERKFLOW_PUBLIC_URL ?? address;
       if (opts.scheduler) startScheduler(werkflow);
       if (opts.demo || opts.sandbox) await startMailViewer(werkflow, address, log);
-      if (opts.scheduler) await werkflow.email.startMailer();
+      if (opts.scheduler) await werkflow.email.outbox.startMailer();
       stopOnSignal(log, opts.shutdownTimeout, async () => {
         // No new requests and no new claims; the requests and the batch in hand finish.
         await Promise.all([app.close(), werkflow.scheduler.stop()]);
@@ -308,8 +308,8 @@ program
         const digest = await werkflow.digest.runDue();
         if (digest && digest.sent.length > 0)
           console.log(`Daily digest of ${digest.day}: ${digest.sent.length} e-mails queued.`);
-        const inDoubt = await werkflow.email.mailer.sweep();
-        const mail = await werkflow.email.mailer.runUntilIdle();
+        const inDoubt = await werkflow.email.outbox.mailer.sweep();
+        const mail = await werkflow.email.outbox.mailer.runUntilIdle();
         console.log(
           `Mail: ${mail.sent} sent, ${mail.retried} to retry, ${mail.failed} failed${inDoubt > 0 ? `, ${inDoubt} marked in doubt` : ''}.`,
         );
@@ -317,7 +317,7 @@ program
         return;
       }
       startScheduler(werkflow);
-      await werkflow.email.startMailer();
+      await werkflow.email.outbox.startMailer();
       const metrics = await metricsPort(werkflow, opts);
       log!.info(
         {
@@ -453,7 +453,7 @@ user
       const werkflow = await openWerkflow(opts);
       try {
         const password = opts.password ?? generatePassword();
-        const created = await werkflow.auth.createUser(
+        const created = await werkflow.auth.users.createUser(
           {
             name: opts.name,
             email: opts.email,
@@ -486,9 +486,13 @@ user
   .action(async (opts: { dataDir: string; email: string; url?: string }) => {
     const werkflow = await openWerkflow(opts);
     try {
-      const found = await werkflow.auth.getUserByEmail(opts.email);
+      const found = await werkflow.auth.users.getUserByEmail(opts.email);
       if (!found) throw new WerkflowError('not_found', `There is no user with e-mail address ${opts.email}.`);
-      const { token, expiresAt } = await werkflow.auth.issuePasswordReset(found.id, 'cli', 24 * 3_600_000);
+      const { token, expiresAt } = await werkflow.auth.reset.issuePasswordReset(
+        found.id,
+        'cli',
+        24 * 3_600_000,
+      );
       const base = opts.url ?? `http://localhost:${defaultPort()}`;
       console.log(
         `Reset link for ${found.name} <${found.email}>, valid until ${new Date(expiresAt).toISOString()}:`,

@@ -7,9 +7,9 @@ import type { Werkflow } from '../engine/werkflow.js';
  * is added when an e-mail template of the same name exists.
  */
 export async function installDemoWorkflows(werkflow: Werkflow, preset: string): Promise<number> {
-  const existing = new Set((await werkflow.email.listTemplates()).map((t) => t.name));
-  const template = async (input: Parameters<Werkflow['email']['createTemplate']>[0]) =>
-    existing.has(input.name) ? undefined : werkflow.email.createTemplate(input);
+  const existing = new Set((await werkflow.email.templates.listTemplates()).map((t) => t.name));
+  const template = async (input: Parameters<Werkflow['email']['templates']['createTemplate']>[0]) =>
+    existing.has(input.name) ? undefined : werkflow.email.templates.createTemplate(input);
   let installed = 0;
   if (preset === 'energy-cooperative') {
     const requested = await template({
@@ -131,11 +131,11 @@ U hoort binnen twee weken van ons.</p>
  */
 export async function installDemoDossierWorkflows(werkflow: Werkflow, preset: string): Promise<number> {
   if (preset !== 'energy-cooperative') return 0;
-  const existing = new Set((await werkflow.email.listTemplates()).map((t) => t.name));
+  const existing = new Set((await werkflow.email.templates.listTemplates()).map((t) => t.name));
   if (existing.has('Kans aangemaakt')) return 0;
   const greeting = (path: string) => `<p>Beste {{ ${path}.firstName }},</p>`;
   const signature = '<p>Met vriendelijke groet,<br>{{ organisation.name }}</p>';
-  const opportunityMail = await werkflow.email.createTemplate({
+  const opportunityMail = await werkflow.email.templates.createTemplate({
     name: 'Kans aangemaakt',
     rootType: 'opportunity',
     subject: 'Wij gaan aan de slag met {{ opportunity.measureCategory.name }}',
@@ -154,7 +154,7 @@ ${signature}`,
   ];
   for (const [rootType, label, subject] of actionMails) {
     if (existing.has(label)) continue;
-    await werkflow.email.createTemplate({
+    await werkflow.email.templates.createTemplate({
       name: label,
       rootType,
       subject,

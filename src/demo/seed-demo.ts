@@ -27,7 +27,7 @@ export async function seedDemo(
     onProgress?: (p: SeedProgress) => void;
   },
 ): Promise<SeedReport> {
-  const key = (await werkflow.presetKey()) ?? PRESETS[0]!.key;
+  const key = (await werkflow.presets.installedKey()) ?? PRESETS[0]!.key;
   const preset = presetByKey(key)!;
   const today = new Date(werkflow.clock.now()).toISOString().slice(0, 10);
   const demo = preset.demoData({ count: options.count, seed: options.seed ?? 1, today });

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Action } from '../domain/action/action.js';
 import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/id.js';
+import { backoffStep } from '../domain/backoff.js';
 import type { ListenEvents, Store } from '../store/database.js';
 import { ACTIONS_CHANNEL, type ActionEngine } from './action-engine.js';
 import type { ActionExecutor } from './action-executor.js';
@@ -222,7 +223,8 @@ export class Scheduler {
     // Work that is due but could not be claimed belongs to another worker (its rows are locked,
     // or it waits for a retry): back off instead of spinning on it, 50 ms doubling to maxSleep.
     this.idleRounds = executed === 0 && next <= now ? this.idleRounds + 1 : 0;
-    const backoff = this.idleRounds === 0 ? 0 : Math.min(50 * 2 ** (this.idleRounds - 1), this.maxSleepMs);
+    const backoff =
+      this.idleRounds === 0 ? 0 : backoffStep(this.idleRounds, { baseMs: 50, maxMs: this.maxSleepMs });
     this.planWake(Math.max(next, now + backoff));
   }
 

@@ -6,13 +6,12 @@ import {
   checkDossierTypes,
 } from '../domain/dossier-type.js';
 import { WerkflowError } from '../domain/errors.js';
-import { PRESETS, presetByKey } from '../domain/presets/index.js';
 import { type Store, type StoreConfig, openStore } from '../store/database.js';
 import { DossierTypeRepository } from '../store/dossier-type.repository.js';
 import { type MigrationReport, migrate } from '../store/migrator.js';
 import { DossierService } from '../services/dossier.service.js';
 import { AuditService } from '../services/audit.service.js';
-import { AuthService } from '../services/auth.service.js';
+import { Auth } from '../services/auth/index.js';
 import { SandboxClock, systemClock } from './clock.js';
 import { ActionEngine } from './action-engine.js';
 import { ActionExecutor } from './action-executor.js';
@@ -28,11 +27,10 @@ import { ImpactService } from '../services/impact.service.js';
 import { createWebhookClient } from './webhook.client.js';
 import { WebhookSettingsService } from '../services/webhook-settings.service.js';
 import { openWebhookSecret, sealWebhookSecret } from '../services/webhook-secrets.js';
-import { EmailService, type EmailOptions, emailOptionsFromEnv } from '../services/email.service.js';
+import { Email, type EmailOptions, emailOptionsFromEnv } from '../services/email/index.js';
 import { type Logger, LoopHealth, type LoopName, Metrics, silentLogger } from './observability.js';
-import { MIGRATIONS } from '../store/migrations/index.js';
-import { schemaVersion } from '../store/migrator.js';
-import { coerceError } from '../domain/errors.js';
+import { PresetService } from '../services/presets.service.js';
+import { ReadinessService } from '../services/readiness.js';
 import { DigestService } from '../services/digest.service.js';
 
 export interface WerkflowOptions extends StoreConfig {
@@ -46,20 +44,6 @@ export interface WerkflowOptions extends StoreConfig {
   readonly logger?: Logger;
 }
 
-/** The answer of `GET /api/ready`: ready when every check passes. */
-export interface Readiness {
-  readonly ready: boolean;
-  readonly checks: {
-    readonly database: { readonly ok: boolean; readonly error?: string };
-    readonly migrations: { readonly ok: boolean; readonly current: number | null; readonly expected: number };
-    readonly scheduler: {
-      readonly ok: boolean;
-      readonly state: 'not_started' | 'alive' | 'stalled';
-      readonly failing: boolean;
-    };
-  };
-}
-
 /**
  * The composition root: one open database with its services. The API, the CLI and the worker
  * all start from `Werkflow.open` and call only these services.
@@ -69,7 +53,7 @@ export class Werkflow {
   /** The append-only audit log; other services call `audit.record(trx, entry)` in their transactions. */
   readonly audit: AuditService;
   /** Users, teams, roles, log-in, sessions and API tokens. */
-  readonly auth: AuthService;
+  readonly auth: Auth;
   /** The organisation's time zone and working days. */
   readonly calendar: CalendarService;
   /** Matching and stamping: dossier events → actions. */
@@ -81,7 +65,7 @@ export class Werkflow {
   /** The Econobis workflow screens, as views onto templates. */
   readonly econobis: EconobisWorkflowService;
   /** E-mail templates, mailboxes, the outbox and its mailer, the demo mail sink. */
-  readonly email: EmailService;
+  readonly email: Email;
   /** Which internal hosts webhooks may call. */
   readonly webhooks: WebhookSettingsService;
   /** The daily digest of failed actions and mails in doubt (started with the scheduler). */
@@ -97,7 +81,10 @@ export class Werkflow {
   readonly metrics: Metrics;
   /** Errors and recoveries of each background loop. */
   readonly loops: Readonly<Record<LoopName, LoopHealth>>;
-  private schedulerRoundStartedAt: number | undefined;
+  /** `GET /api/ready`: database, migrations, scheduler loop. */
+  readonly readiness: ReadinessService;
+  /** The dossier types of a preset, installed by key. */
+  readonly presets: PresetService;
   /** "Why did or didn't a template act on a dossier", impact of template changes, the process map. */
   readonly explain: ExplainService;
   /** Templates as a graph: loops refused at save, conflicts warned about, the process map. */
@@ -124,14 +111,14 @@ export class Werkflow {
     this.dossiers = new DossierService(store, () => this.catalogCache, clock);
     this.audit = new AuditService(store, clock);
     // Sessions, lock-outs and tokens expire in real time, also when a sandbox clock is moved on.
-    this.auth = new AuthService(store, clock instanceof SandboxClock ? systemClock : clock, this.audit);
+    this.auth = new Auth(store, clock instanceof SandboxClock ? systemClock : clock, this.audit);
     this.calendar = new CalendarService(store, clock);
     const catalog = () => this.catalogCache;
     this.engine = new ActionEngine(store, catalog, this.dossiers.dossiers, this.calendar, clock);
     this.webhooks = new WebhookSettingsService(store, this.audit);
     const webhookClient = createWebhookClient({
       allowedHosts: async () => (await this.webhooks.get()).allowedHosts,
-      openSecret: (stored) => openWebhookSecret(stored, (sealed) => this.email.openSecret(sealed)),
+      openSecret: (stored) => openWebhookSecret(stored, (sealed) => this.email.mailboxes.openSecret(sealed)),
       observer: {
         called: (outcome, ms) => metrics.webhookDuration.observe({ outcome }, ms / 1000),
         failed: (reason) => metrics.webhookErrors.inc({ reason }),
@@ -147,11 +134,11 @@ export class Werkflow {
       observer: {
         woke: () => {
           metrics.schedulerWakeups.inc();
-          this.schedulerRoundStartedAt = now();
+          this.readiness.roundStarted();
         },
         // Errors arrive through onError (also those outside a round: the start-up sweep).
         roundEnded: (error) => {
-          this.schedulerRoundStartedAt = undefined;
+          this.readiness.roundEnded();
           if (error === undefined) loops.scheduler.ok();
         },
         batch: (batch, claimMs, executeMs) => {
@@ -174,15 +161,17 @@ export class Werkflow {
         },
       },
     });
+    this.readiness = new ReadinessService(store, clock, this.scheduler, loops.scheduler);
+    this.presets = new PresetService(store, (types, preset) => this.saveDossierTypes(types, preset));
     this.templates = new TemplateService(store, this.engine, this.dossiers, catalog, clock);
     this.actions = new ActionService(store, this.engine, this.executor, this.dossiers, clock);
     this.econobis = new EconobisWorkflowService(
       this.templates,
       catalog,
       () => this.dossiers.dossiers.list({ type: 'measureCategory', limit: 1000 }),
-      () => this.email.listTemplates(),
+      () => this.email.templates.listTemplates(),
     );
-    this.email = new EmailService({
+    this.email = new Email({
       store,
       clock,
       catalog,
@@ -205,10 +194,10 @@ export class Werkflow {
         },
       },
     });
-    this.executor.email = this.email;
-    this.executor.afterCommit = () => this.email.kick();
+    this.executor.email = this.email.outbox;
+    this.executor.afterCommit = () => this.email.outbox.kick();
     // An e-mail action follows its mail: refused for good → the action is failed, with the reply.
-    this.email.outbox.afterResults = async (results, db) => {
+    this.email.outbox.repository.afterResults = async (results, db) => {
       const idsOf = (outcome: string) => results.filter((r) => r.outcome === outcome).map((r) => r.id);
       await this.engine.actions.mailRefused(idsOf('failed'), 'mailer', clock.now(), db);
       await this.engine.actions.mailDelivered(idsOf('sent'), 'mailer', clock.now(), db);
@@ -219,11 +208,11 @@ export class Werkflow {
     this.templates.validateEffect = async (def) => {
       if (def.effect.type !== 'sendEmail') return [];
       const root = def.fanOut?.dossierType ?? def.dossierType;
-      const problems = await this.email.validateEffect(def.effect, root);
+      const problems = await this.email.outbox.validateEffect(def.effect, root);
       if (def.reminder && (def.reminder.emailTemplateId !== undefined || def.reminder.to !== undefined)) {
         const reminder = { ...def.effect, ...reminderEmail(def.reminder) };
         problems.push(
-          ...(await this.email.validateEffect(reminder, root, 'reminder')).map((p) => ({
+          ...(await this.email.outbox.validateEffect(reminder, root, 'reminder')).map((p) => ({
             ...p,
             path: p.path.replace(/^reminder\.templateId/, 'reminder.emailTemplateId'),
           })),
@@ -231,11 +220,11 @@ export class Werkflow {
       }
       return problems;
     };
-    this.templates.email = this.email;
+    this.templates.email = this.email.outbox;
     this.templates.prepareForStorage = (def, previous) =>
-      sealWebhookSecret(def, previous, (plain) => this.email.sealSecret(plain));
+      sealWebhookSecret(def, previous, (plain) => this.email.mailboxes.sealSecret(plain));
     this.explain = new ExplainService(store, this.engine, this.dossiers, catalog, clock);
-    this.explain.email = this.email;
+    this.explain.email = this.email.outbox;
     this.graph = new TemplateGraphService(store, this.engine, catalog, clock);
     this.graph.titlesByIds = (ids, lang) => this.dossiers.titlesByIds(ids, lang);
     this.templates.checkGraph = (id, def) => this.graph.check(id, def);
@@ -244,7 +233,7 @@ export class Werkflow {
     );
     this.templates.changeImpact = (db, input, actor) => impact.change(db, input, actor);
     this.templates.relinkImpact = (db, input, actor) => impact.relink(db, input, actor);
-    this.actions.email = this.email;
+    this.actions.email = this.email.outbox;
     // A dossier, its event and the actions it stamps commit in one transaction.
     this.dossiers.onAfterWrite((db, events) => this.engine.onDossierEvents(db, events));
     this.engine.onStamped = (dueAt) => this.scheduler.notifyDue(dueAt);
@@ -283,7 +272,8 @@ export class Werkflow {
       await werkflow.calendar.load();
       // Open actions stamped before migration 011 get their reference index once, here.
       if (report.applied.includes('011-action-reads')) await werkflow.engine.backfillReads();
-      if (werkflow.catalog.all().length === 0 && options.preset) await werkflow.installPreset(options.preset);
+      if (werkflow.catalog.all().length === 0 && options.preset)
+        await werkflow.presets.install(options.preset);
       return werkflow;
     } catch (error) {
       await store.close();
@@ -297,26 +287,6 @@ export class Werkflow {
 
   async reloadDossierTypes(): Promise<void> {
     this.catalogCache = catalogOf(await this.dossierTypeRepo.list());
-  }
-
-  /** Installs (or updates) the dossier types of a preset. */
-  async installPreset(key: string): Promise<void> {
-    const preset = presetByKey(key);
-    if (!preset) {
-      throw new WerkflowError(
-        'validation_failed',
-        `Unknown preset "${key}". Choose one of: ${PRESETS.map((p) => p.key).join(', ')}.`,
-        {
-          path: 'preset',
-        },
-      );
-    }
-    await this.saveDossierTypes(preset.dossierTypes, preset.key);
-    await this.store.db
-      .insertInto('settings')
-      .values({ key: 'preset', value: JSON.stringify(preset.key) })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(preset.key) }))
-      .execute();
   }
 
   async saveDossierTypes(types: readonly DossierType[], preset: string | null): Promise<void> {
@@ -333,45 +303,8 @@ export class Werkflow {
     await this.reloadDossierTypes();
   }
 
-  /** The installed preset's key, or null when dossier types were set up by hand. */
-  async presetKey(): Promise<string | null> {
-    const row = await this.store.db
-      .selectFrom('settings')
-      .select('value')
-      .where('key', '=', 'preset')
-      .executeTakeFirst();
-    return row ? this.store.adapter.fromJson<string>(row.value) : null;
-  }
-
-  /**
-   * For orchestrators: the database answers, its schema is the one this code expects, and the
-   * scheduler loop (when started in this process) has finished a round recently or is in one.
-   */
-  async readiness(): Promise<Readiness> {
-    const expected = MIGRATIONS.length;
-    let database: Readiness['checks']['database'] = { ok: true };
-    let current: number | null = null;
-    try {
-      current = await schemaVersion(this.store);
-    } catch (error) {
-      database = { ok: false, error: coerceError(error).message };
-    }
-    const started = this.scheduler.isStarted;
-    const last = this.loops.scheduler.lastRoundAt;
-    const inRound = this.schedulerRoundStartedAt !== undefined;
-    // A round that ended within three of its longest sleeps means the timer still fires.
-    const recent = last !== undefined && this.clock.now() - last <= 3 * this.scheduler.maxSleepMs + 5_000;
-    const state = !started ? 'not_started' : inRound || recent || last === undefined ? 'alive' : 'stalled';
-    const checks: Readiness['checks'] = {
-      database,
-      migrations: { ok: current === expected, current, expected },
-      scheduler: { ok: state !== 'stalled', state, failing: this.loops.scheduler.failing },
-    };
-    return { ready: database.ok && checks.migrations.ok && checks.scheduler.ok, checks };
-  }
-
   async close(): Promise<void> {
-    await this.auth.whenIdle();
+    await this.auth.reset.whenIdle();
     await this.digest.stop();
     await this.scheduler.stop();
     await this.email.close();

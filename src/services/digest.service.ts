@@ -20,7 +20,7 @@ import type { UserRepository } from '../store/user.repository.js';
 import type { ActionEngine } from '../engine/action-engine.js';
 import type { AuditService } from './audit.service.js';
 import type { CalendarService } from './calendar.service.js';
-import type { EmailService } from './email.service.js';
+import type { Email } from './email/index.js';
 import type { Logger } from '../engine/observability.js';
 
 const SETTINGS_KEY = 'digest';
@@ -45,7 +45,7 @@ export interface DigestServiceDeps {
   readonly clock: Clock;
   readonly calendar: CalendarService;
   readonly engine: ActionEngine;
-  readonly email: EmailService;
+  readonly email: Email;
   readonly users: UserRepository;
   readonly audit: AuditService;
   readonly log: Logger;
@@ -192,7 +192,7 @@ export class DigestService {
     });
     this.doneDay = day;
     if (!run) return undefined;
-    if (run.sent.length > 0) this.deps.email.kick();
+    if (run.sent.length > 0) this.deps.email.outbox.kick();
     this.deps.log.info(
       { loop: 'digest', day, messages: run.sent.length, skipped: run.skipped },
       run.skipped
@@ -226,7 +226,7 @@ export class DigestService {
     const people = (await this.deps.users.getMany([...new Set([...admins, ...owners])], db)).filter(
       (u) => u.active,
     );
-    const mailboxes = await this.deps.email.mailboxes.list(db);
+    const mailboxes = await this.deps.email.mailboxes.repository.list(db);
     const mailbox = mailboxes.find((m) => m.isDefault) ?? (mailboxes.length === 1 ? mailboxes[0] : undefined);
     const sent: { userId: string; email: string; outboxId: string }[] = [];
     const messages: OutboxMessage[] = [];
@@ -265,7 +265,7 @@ export class DigestService {
       messages.push(message);
       sent.push({ userId: person.id, email: person.email, outboxId: message.id });
     }
-    if (messages.length > 0) await this.deps.email.outbox.insertMany(messages, db);
+    if (messages.length > 0) await this.deps.email.outbox.repository.insertMany(messages, db);
     return { ...run, sent };
   }
 }

@@ -8,6 +8,10 @@ import { ImmediateSqliteDialect, withStatementCache } from './sqlite-driver.js';
 import type { EngineTables } from './engine.tables.js';
 import type { EmailTables } from './email.tables.js';
 import type { AuthTables } from './auth.tables.js';
+import { backoffStep } from '../domain/backoff.js';
+
+/** A lost LISTEN connection is tried again after 0.5 s, doubling to 30 s. */
+const LISTEN_BACKOFF = { baseMs: 500, maxMs: 30_000 };
 
 /** JSON columns: text on SQLite, jsonb on PostgreSQL; written as text, read through the adapter. */
 export type Json = ColumnType<unknown, string, string>;
@@ -252,7 +256,7 @@ async function listenWithReconnect(
     schedule();
   };
   const schedule = () => {
-    retry = setTimeout(() => void attempt(true), Math.min(30_000, 500 * 2 ** failures));
+    retry = setTimeout(() => void attempt(true), backoffStep(failures + 1, LISTEN_BACKOFF));
     retry.unref();
   };
   const attempt = async (reconnect: boolean) => {

@@ -89,10 +89,13 @@ describe.each(BACKENDS)('the to-do list API on $name', (backend) => {
     api = await apiAs(wf, 'staff');
     me = api.userId!;
     other = (
-      await wf.auth.createUser({ email: 'kees@example.nl', name: 'Kees Collega', roles: ['staff'] }, null)
+      await wf.auth.users.createUser(
+        { email: 'kees@example.nl', name: 'Kees Collega', roles: ['staff'] },
+        null,
+      )
     ).id;
-    team = (await wf.auth.createTeam({ name: 'Team Noord', memberIds: [me] }, null)).id;
-    otherTeam = (await wf.auth.createTeam({ name: 'Team Zuid', memberIds: [other] }, null)).id;
+    team = (await wf.auth.users.createTeam({ name: 'Team Noord', memberIds: [me] }, null)).id;
+    otherTeam = (await wf.auth.users.createTeam({ name: 'Team Zuid', memberIds: [other] }, null)).id;
     for (const name of ['Jan de Vries', 'Fatima Bakker', 'Piet Jansen']) {
       const d = await wf.dossiers.create('contact', { data: { kind: 'persoon', name } }, 'test');
       contacts[name] = d.id;
@@ -130,14 +133,14 @@ describe.each(BACKENDS)('the to-do list API on $name', (backend) => {
       action({ title: 'Klaar Jan', dossier: 'Jan de Vries', status: 'done', assigneeUserId: me }),
     ];
     await wf.store.db.transaction().execute((db) => wf.engine.actions.insertMany(rows, 'test', db));
-    const mailbox = await wf.email.createMailbox({
+    const mailbox = await wf.email.mailboxes.createMailbox({
       name: 'Test',
       host: '127.0.0.1',
       port: 2,
       security: 'none',
       fromName: 'Test',
       fromAddress: 'test@example.nl',
-    } as Parameters<Werkflow['email']['createMailbox']>[0]);
+    } as Parameters<Werkflow['email']['mailboxes']['createMailbox']>[0]);
     const outbox = (actionId: string | null, status: string, sentAt: number | null) => ({
       id: newId(NOW),
       action_id: actionId,

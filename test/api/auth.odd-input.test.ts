@@ -22,12 +22,12 @@ describe.each(BACKENDS)('auth routes with odd input on $name', (backend) => {
     werkflow = await openTestWerkflow(backend);
     admin = await apiAs(werkflow, 'admin');
     anonymous = await anonymousApi(werkflow);
-    const user = await werkflow.auth.createUser(
+    const user = await werkflow.auth.users.createUser(
       { name: 'Nina Nul', email: 'nina@example.nl', roles: ['staff'] },
       'test',
     );
     userId = user.id;
-    teamId = (await werkflow.auth.createTeam({ name: 'Backoffice', memberIds: [userId] }, 'test')).id;
+    teamId = (await werkflow.auth.users.createTeam({ name: 'Backoffice', memberIds: [userId] }, 'test')).id;
   });
   afterAll(async () => {
     await werkflow?.close();
@@ -211,6 +211,6 @@ describe.each(BACKENDS)('auth routes with odd input on $name', (backend) => {
       ),
       { numRuns: 400 },
     );
-    await werkflow.auth.whenIdle();
+    await werkflow.auth.reset.whenIdle();
   });
 });

@@ -90,7 +90,7 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
   }
 
   async function userWithPassword(w: Werkflow, email: string, roles: string[] = ['staff']) {
-    return w.auth.createUser({ name: 'Anna de Vries', email, roles, password: PASSWORD }, 'test');
+    return w.auth.users.createUser({ name: 'Anna de Vries', email, roles, password: PASSWORD }, 'test');
   }
 
   it('a staff user cannot publish an automatic template; a workflow manager can', async () => {
@@ -224,7 +224,7 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
   it('only a signed-in session creates tokens: a token cannot mint one that outlives it', async () => {
     const w = await open();
     const user = await userWithPassword(w, 'beheer@example.nl', ['administrator']);
-    const parent = await w.auth.createTokenForUser(user.id, {
+    const parent = await w.auth.tokens.createTokenForUser(user.id, {
       name: 'parent',
       scopes: ['all'],
       expiresAt: w.clock.now() + 60 * MINUTE,
@@ -240,9 +240,9 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
       expect(error.code).toBe('forbidden');
       expect(error.message).toMatch(/cannot create API tokens.*Sign in/);
     }
-    expect((await w.auth.tokens.list({ userId: user.id })).map((t) => t.name)).toEqual(['parent']);
+    expect((await w.auth.tokens.repository.list({ userId: user.id })).map((t) => t.name)).toEqual(['parent']);
     // Revoking the parent ends all machine access of it.
-    await w.auth.revokeToken(await w.auth.authenticateToken(parent.secret), parent.token.id);
+    await w.auth.tokens.revokeToken(await w.auth.tokens.authenticateToken(parent.secret), parent.token.id);
     expect((await machine.request('GET', '/api/auth/me')).statusCode).toBe(401);
     // In a session it works.
     const session = await sessionApi(w, 'beheer@example.nl', PASSWORD);
@@ -282,7 +282,7 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
       { cookie, 'x-csrf-token': 'guess' },
     );
     expect(wrong.statusCode).toBe(403);
-    expect(await w.auth.listTeams()).toEqual([]);
+    expect(await w.auth.users.listTeams()).toEqual([]);
     const right = await anon.request(
       'POST',
       '/api/teams',
@@ -335,7 +335,7 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
     const open_ = await login(PASSWORD);
     expect(open_.statusCode, open_.body).toBe(200);
     // The lock is in the audit log.
-    const user = (await w.auth.getUserByEmail('anna@example.nl'))!;
+    const user = (await w.auth.users.getUserByEmail('anna@example.nl'))!;
     const audit = await w.audit.query({
       entityType: 'user',
       entityId: user.id,
@@ -416,7 +416,7 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
   it('an API token cannot change its user’s password', async () => {
     const w = await open();
     const user = await userWithPassword(w, 'anna@example.nl');
-    const { secret } = await w.auth.createTokenForUser(user.id, { name: 'script', scopes: ['all'] });
+    const { secret } = await w.auth.tokens.createTokenForUser(user.id, { name: 'script', scopes: ['all'] });
     const machine = await apiWithToken(w, secret);
     const res = await machine.request('PUT', '/api/auth/password', {
       currentPassword: PASSWORD,
@@ -467,7 +467,7 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
     const w = await open();
     const user = await userWithPassword(w, 'anna@example.nl');
     const delivered: string[] = [];
-    w.auth.onPasswordResetRequested(({ token }) => delivered.push(token));
+    w.auth.reset.onPasswordResetRequested(({ token }) => delivered.push(token));
     const anon = await anonymousApi(w);
     const session = sessionCookieOf(
       await anon.request('POST', '/api/auth/login', { email: 'anna@example.nl', password: PASSWORD }),
@@ -476,12 +476,12 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
     expect(
       (await anon.request('POST', '/api/auth/password-reset', { email: 'nobody@example.nl' })).statusCode,
     ).toBe(202);
-    await w.auth.whenIdle();
+    await w.auth.reset.whenIdle();
     expect(delivered).toHaveLength(0);
     expect(
       (await anon.request('POST', '/api/auth/password-reset', { email: 'anna@example.nl' })).statusCode,
     ).toBe(202);
-    await w.auth.whenIdle();
+    await w.auth.reset.whenIdle();
     expect(delivered).toHaveLength(1);
     const weak = await anon.request('POST', '/api/auth/password-reset/confirm', {
       token: delivered[0],
@@ -516,7 +516,7 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
     const w = await open('energy-cooperative', clock);
     const user = await userWithPassword(w, 'anna@example.nl');
     const delivered: string[] = [];
-    w.auth.onPasswordResetRequested(({ token }) => delivered.push(token));
+    w.auth.reset.onPasswordResetRequested(({ token }) => delivered.push(token));
     const anon = await anonymousApi(w);
     const spellings = ['anna@example.nl', 'ANNA@example.nl', ' Anna@Example.nl'];
     const answers = await Promise.all(
@@ -524,7 +524,7 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
         anon.request('POST', '/api/auth/password-reset', { email: spellings[i % spellings.length] }),
       ),
     );
-    await w.auth.whenIdle();
+    await w.auth.reset.whenIdle();
     expect(new Set(answers.map((a) => `${a.statusCode} ${a.body}`)).size).toBe(1);
     expect(answers[0]!.statusCode).toBe(202);
     const resets = await w.store.db
@@ -558,7 +558,7 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
     // An hour after the lock began, requests work again.
     clock.advance(60 * MINUTE);
     await anon.request('POST', '/api/auth/password-reset', { email: 'anna@example.nl' });
-    await w.auth.whenIdle();
+    await w.auth.reset.whenIdle();
     expect(delivered).toHaveLength(6);
   });
 
@@ -566,7 +566,7 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
     const w = await open();
     await userWithPassword(w, 'anna@example.nl');
     const delivered: string[] = [];
-    w.auth.onPasswordResetRequested(({ token }) => delivered.push(token));
+    w.auth.reset.onPasswordResetRequested(({ token }) => delivered.push(token));
     const anon = await anonymousApi(w);
     const ask = (email: string) => anon.request('POST', '/api/auth/password-reset', { email });
     const answers = [await ask('anna@example.nl'), await ask('nobody@example.nl'), await ask('x@y.z')];
@@ -577,7 +577,7 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
     };
     expect(shape(answers[1]!)).toEqual(shape(answers[0]!));
     expect(shape(answers[2]!)).toEqual(shape(answers[0]!));
-    await w.auth.whenIdle();
+    await w.auth.reset.whenIdle();
     expect(delivered).toHaveLength(1);
   });
 
@@ -608,7 +608,7 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
     const team = await admin.request('POST', '/api/teams', { name: 'Energiecoaches', memberIds: [bert.id] });
     expect(team.statusCode, team.body).toBe(201);
     // Deactivating ends access at once.
-    const { secret } = await w.auth.createTokenForUser(bert.id, { name: 'bert', scopes: ['read'] });
+    const { secret } = await w.auth.tokens.createTokenForUser(bert.id, { name: 'bert', scopes: ['read'] });
     const bertApi = await apiWithToken(w, secret);
     const bertMe = await bertApi.request('GET', '/api/auth/me');
     expect(bertMe.statusCode, bertMe.body).toBe(200);
@@ -644,13 +644,13 @@ describe.each(BACKENDS)('auth on $name', (backend) => {
 
   it('the last active administrator cannot be demoted or deactivated', async () => {
     const w = await open();
-    const only = await w.auth.createUser(
+    const only = await w.auth.users.createUser(
       { name: 'Eerste', email: 'eerste@example.nl', roles: ['administrator'] },
       'cli',
     );
-    const demote = await w.auth.setRoles(only.id, ['staff'], 'cli').catch((e: unknown) => e);
+    const demote = await w.auth.users.setRoles(only.id, ['staff'], 'cli').catch((e: unknown) => e);
     expect(demote).toMatchObject({ code: 'invalid_state' });
-    const deactivate = await w.auth.deactivateUser(only.id, 'cli').catch((e: unknown) => e);
+    const deactivate = await w.auth.users.deactivateUser(only.id, 'cli').catch((e: unknown) => e);
     expect(deactivate).toMatchObject({ code: 'invalid_state' });
   });
 

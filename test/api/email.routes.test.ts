@@ -308,7 +308,7 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
         },
       });
     }
-    const stored = await w.email.getMailbox(m.id);
+    const stored = await w.email.mailboxes.getMailbox(m.id);
     expect(stored).toMatchObject({
       host: '127.0.0.1',
       port: 2525,
@@ -324,20 +324,20 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     });
     expect(moved.statusCode, moved.body).toBe(200);
     expect(moved.json()).toMatchObject({ host: 'smtp.elders.example', hasPassword: true, version: 2 });
-    await w.email.deleteMailbox(m.id);
+    await w.email.mailboxes.deleteMailbox(m.id);
   });
 
   it('lists the outbox and the mail history; resend and dismiss need actions.handle', async () => {
-    const t = await w.email.createTemplate(template({ name: 'Voor de outbox' }) as never);
+    const t = await w.email.templates.createTemplate(template({ name: 'Voor de outbox' }) as never);
     const r = await enqueue(w, {
       actionId: 'api-outbox-1',
       effect: { type: 'sendEmail', templateId: t.id, to: [{ type: 'field', path: 'intake.contact.email' }] },
       dossier: world.opportunity,
     });
-    await w.email.outbox.markSending([r.outboxId], 'dead-worker', clock.now(), w.store.db);
-    await w.email.outbox.markDataSent([r.outboxId], 'dead-worker', clock.now(), w.store.db);
-    clock.advance(w.email.mailer.config.leaseMs + 1);
-    await w.email.mailer.sweep();
+    await w.email.outbox.repository.markSending([r.outboxId], 'dead-worker', clock.now(), w.store.db);
+    await w.email.outbox.repository.markDataSent([r.outboxId], 'dead-worker', clock.now(), w.store.db);
+    clock.advance(w.email.outbox.mailer.config.leaseMs + 1);
+    await w.email.outbox.mailer.sweep();
 
     const page = await reader.request('GET', '/api/email/outbox?status=in_doubt,failed');
     expect(page.statusCode, page.body).toBe(200);
@@ -370,9 +370,10 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
   });
 
   it('resolves failed and in-doubt messages in bulk, by ids or by filter, each audit-logged', async () => {
-    if ((await w.email.listMailboxes()).length === 0) await w.email.createMailbox(mailbox() as never);
-    const t1 = await w.email.createTemplate(template({ name: 'Bulk een' }) as never);
-    const t2 = await w.email.createTemplate(template({ name: 'Bulk twee' }) as never);
+    if ((await w.email.mailboxes.listMailboxes()).length === 0)
+      await w.email.mailboxes.createMailbox(mailbox() as never);
+    const t1 = await w.email.templates.createTemplate(template({ name: 'Bulk een' }) as never);
+    const t2 = await w.email.templates.createTemplate(template({ name: 'Bulk twee' }) as never);
     let made = 0;
     const make = async (n: number, templateId: string) => {
       const ids: string[] = [];
@@ -389,13 +390,13 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     const one = await make(3, t1.id);
     const two = await make(2, t2.id);
     // A dead mailer had all five out, past DATA: in doubt after the sweep.
-    await w.email.outbox.markSending([...one, ...two], 'dead-worker', clock.now(), w.store.db);
-    await w.email.outbox.markDataSent([...one, ...two], 'dead-worker', clock.now(), w.store.db);
-    clock.advance(w.email.mailer.config.leaseMs + 1);
-    await w.email.mailer.sweep();
+    await w.email.outbox.repository.markSending([...one, ...two], 'dead-worker', clock.now(), w.store.db);
+    await w.email.outbox.repository.markDataSent([...one, ...two], 'dead-worker', clock.now(), w.store.db);
+    clock.advance(w.email.outbox.mailer.config.leaseMs + 1);
+    await w.email.outbox.mailer.sweep();
     const [failed] = await make(1, t1.id);
-    await w.email.outbox.markSending([failed!], 'worker-a', clock.now(), w.store.db);
-    await w.email.outbox.recordResults(
+    await w.email.outbox.repository.markSending([failed!], 'worker-a', clock.now(), w.store.db);
+    await w.email.outbox.repository.recordResults(
       [{ id: failed!, outcome: 'failed', reply: '550 no such user' }],
       'worker-a',
       clock.now(),
@@ -425,17 +426,20 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     expect(byTemplate.statusCode, byTemplate.body).toBe(200);
     expect(byTemplate.json()).toEqual({ resolved: 3 });
     for (const id of one)
-      expect(await w.email.getOutboxMessage(id)).toMatchObject({
+      expect(await w.email.outbox.getOutboxMessage(id)).toMatchObject({
         status: 'dismissed',
         resolution: 'dismissed',
       });
-    expect(await w.email.getOutboxMessage(failed!)).toMatchObject({ status: 'failed' });
+    expect(await w.email.outbox.getOutboxMessage(failed!)).toMatchObject({ status: 'failed' });
 
     // By ids: a message no longer failed or in doubt is passed over.
     const byIds = await post(staff, { resolution: 'resend', ids: [...two, one[0]!, 'no-such-id'] });
     expect(byIds.json()).toEqual({ resolved: 2 });
     for (const id of two)
-      expect(await w.email.getOutboxMessage(id)).toMatchObject({ status: 'queued', resolution: 'resent' });
+      expect(await w.email.outbox.getOutboxMessage(id)).toMatchObject({
+        status: 'queued',
+        resolution: 'resent',
+      });
 
     // Everything failed, any mailbox.
     expect((await post(staff, { resolution: 'resend', filter: { status: 'failed' } })).json()).toEqual({
@@ -467,9 +471,10 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
   });
 
   it('filters the outbox by template, mailbox, dossier and period with a total, and resolves a filter with dry run, dismiss and mark delivered', async () => {
-    if ((await w.email.listMailboxes()).length === 0) await w.email.createMailbox(mailbox() as never);
-    const t3 = await w.email.createTemplate(template({ name: 'Filter drie' }) as never);
-    const t4 = await w.email.createTemplate(template({ name: 'Filter vier' }) as never);
+    if ((await w.email.mailboxes.listMailboxes()).length === 0)
+      await w.email.mailboxes.createMailbox(mailbox() as never);
+    const t3 = await w.email.templates.createTemplate(template({ name: 'Filter drie' }) as never);
+    const t4 = await w.email.templates.createTemplate(template({ name: 'Filter vier' }) as never);
     let made = 0;
     const make = async (templateId: string, outcome: 'failed' | 'in_doubt') => {
       const r = await enqueue(w, {
@@ -477,10 +482,10 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
         effect: { type: 'sendEmail', templateId, to: [{ type: 'field', path: 'intake.contact.email' }] },
         dossier: world.opportunity,
       });
-      await w.email.outbox.markSending([r.outboxId], 'worker-f', clock.now(), w.store.db);
+      await w.email.outbox.repository.markSending([r.outboxId], 'worker-f', clock.now(), w.store.db);
       if (outcome === 'in_doubt')
-        await w.email.outbox.markDataSent([r.outboxId], 'worker-f', clock.now(), w.store.db);
-      await w.email.outbox.recordResults(
+        await w.email.outbox.repository.markDataSent([r.outboxId], 'worker-f', clock.now(), w.store.db);
+      await w.email.outbox.repository.recordResults(
         [
           {
             id: r.outboxId,
@@ -497,7 +502,7 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     const doubt = [await make(t3.id, 'in_doubt'), await make(t3.id, 'in_doubt')];
     const failed3 = await make(t3.id, 'failed');
     const failed4 = await make(t4.id, 'failed');
-    const mailboxId = (await w.email.getOutboxMessage(failed3)).mailboxId;
+    const mailboxId = (await w.email.outbox.getOutboxMessage(failed3)).mailboxId;
 
     type ListPage = {
       items: { id: string; dataSentAt: string | null; lastReply: string }[];
@@ -554,11 +559,11 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
       resolved: 2,
     });
     for (const id of [...doubt, failed3])
-      expect(await w.email.getOutboxMessage(id)).toMatchObject({
+      expect(await w.email.outbox.getOutboxMessage(id)).toMatchObject({
         status: 'dismissed',
         resolution: 'dismissed',
       });
-    expect(await w.email.getOutboxMessage(failed4)).toMatchObject({ status: 'failed' });
+    expect(await w.email.outbox.getOutboxMessage(failed4)).toMatchObject({ status: 'failed' });
     const audit = (await w.audit.query({ limit: 200 })).items.filter((e) => e.entityType === 'email');
     expect(audit.find((e) => e.entityId === failed3)).toMatchObject({
       action: 'email.dismissed',
@@ -572,8 +577,11 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
   });
 
   it('gives the reply Werkflow words itself as a code, in the reader’s language; a server’s answer stays its own words (issue 8, story 8)', async () => {
-    if ((await w.email.listMailboxes()).length === 0) await w.email.createMailbox(mailbox() as never);
-    const t = await w.email.createTemplate(template({ name: 'Antwoord in het Nederlands' }) as never);
+    if ((await w.email.mailboxes.listMailboxes()).length === 0)
+      await w.email.mailboxes.createMailbox(mailbox() as never);
+    const t = await w.email.templates.createTemplate(
+      template({ name: 'Antwoord in het Nederlands' }) as never,
+    );
     const queue = async (n: number) =>
       (
         await enqueue(w, {
@@ -587,17 +595,17 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
         })
       ).outboxId;
     const [lost, refused] = [await queue(1), await queue(2)];
-    await w.email.outbox.markSending([lost, refused], 'worker-c', clock.now(), w.store.db);
-    await w.email.outbox.markDataSent([lost], 'worker-c', clock.now(), w.store.db);
-    await w.email.outbox.recordResults(
+    await w.email.outbox.repository.markSending([lost, refused], 'worker-c', clock.now(), w.store.db);
+    await w.email.outbox.repository.markDataSent([lost], 'worker-c', clock.now(), w.store.db);
+    await w.email.outbox.repository.recordResults(
       [{ id: refused, outcome: 'failed', reply: '550 5.1.1 no such user' }],
       'worker-c',
       clock.now(),
       w.store.db,
     );
     // The worker died after DATA: the sweeper declares the message in doubt, in its own words.
-    clock.advance(w.email.mailer.config.leaseMs + 1);
-    await w.email.mailer.sweep();
+    clock.advance(w.email.outbox.mailer.config.leaseMs + 1);
+    await w.email.outbox.mailer.sweep();
     type Coded = { code: string; params: Record<string, unknown>; text: string };
     const read = async (id: string, lang: string) => {
       const r = await reader.request('GET', `/api/email/outbox/${id}`, undefined, {
@@ -632,18 +640,18 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     expect(list.json<{ items: { lastReplyCoded: Coded }[] }>().items[0]?.lastReplyCoded.text).toBe(
       dutch.lastReplyCoded?.text,
     );
-    await w.email.dismiss(lost, 'user-1');
+    await w.email.outbox.dismiss(lost, 'user-1');
   });
 
   it('lists and counts sent messages with refused recipients as needing attention', async () => {
-    const t = await w.email.createTemplate(template({ name: 'Voor de aandacht' }) as never);
+    const t = await w.email.templates.createTemplate(template({ name: 'Voor de aandacht' }) as never);
     const r = await enqueue(w, {
       actionId: 'api-attention-1',
       effect: { type: 'sendEmail', templateId: t.id, to: [{ type: 'field', path: 'intake.contact.email' }] },
       dossier: world.opportunity,
     });
-    await w.email.outbox.markSending([r.outboxId], 'worker-a', clock.now(), w.store.db);
-    await w.email.outbox.recordResults(
+    await w.email.outbox.repository.markSending([r.outboxId], 'worker-a', clock.now(), w.store.db);
+    await w.email.outbox.repository.recordResults(
       [
         {
           id: r.outboxId,
@@ -680,15 +688,15 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
   it('shows what the local sink received (mail viewer), and the e-mail settings', async () => {
     const before = await reader.request('GET', '/api/mail-viewer/messages');
     expect(before.json()).toMatchObject({ running: false, smtp: null, items: [] });
-    await w.email.startSink({ port: 0 });
-    await w.email.ensureDemoMailbox();
-    const t = await w.email.createTemplate(template({ name: 'Voor de viewer' }) as never);
+    await w.email.sink.startSink({ port: 0 });
+    await w.email.sink.ensureDemoMailbox();
+    const t = await w.email.templates.createTemplate(template({ name: 'Voor de viewer' }) as never);
     await enqueue(w, {
       actionId: 'api-viewer-1',
       effect: { type: 'sendEmail', templateId: t.id, to: [{ type: 'field', path: 'intake.contact.email' }] },
       dossier: world.opportunity,
     });
-    await w.email.mailer.runUntilIdle();
+    await w.email.outbox.mailer.runUntilIdle();
     const list = await reader.request('GET', '/api/mail-viewer/messages?to=jan@example.nl');
     const body = list.json<{ running: boolean; smtp: string; items: { id: number; subject: string }[] }>();
     expect(body.running).toBe(true);

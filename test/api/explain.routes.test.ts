@@ -356,7 +356,7 @@ describe.each(BACKENDS)('explain on $name', (backend) => {
   });
 
   it('recipient without an address', async () => {
-    const mail = await werkflow.email.createTemplate({
+    const mail = await werkflow.email.templates.createTemplate({
       name: 'Welkom',
       rootType: 'contact',
       subject: 'Welkom {{ contact.name }}',

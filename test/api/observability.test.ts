@@ -172,7 +172,7 @@ describe.each(BACKENDS)('operations endpoints and logs on $name', (backend) => {
       'scheduler errors',
       () => lines.filter((l) => l.loop === 'scheduler' && l.level === 50).length >= 2,
     );
-    const failing = await w.readiness();
+    const failing = await w.readiness.check();
     expect(failing.checks.scheduler).toMatchObject({ ok: true, state: 'alive', failing: true });
     const down = await w.metrics.text();
     expect(down).toContain('werkflow_loop_healthy{loop="scheduler"} 0');
@@ -190,7 +190,7 @@ describe.each(BACKENDS)('operations endpoints and logs on $name', (backend) => {
       Number(/^werkflow_loop_errors_total\{loop="scheduler"\} (\d+)$/m.exec(text)?.[1]),
     ).toBeGreaterThanOrEqual(2);
     expect(Number(/^werkflow_scheduler_wakeups_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(2);
-    expect((await w.readiness()).checks.scheduler).toMatchObject({ failing: false });
+    expect((await w.readiness.check()).checks.scheduler).toMatchObject({ failing: false });
   });
 
   it.runIf(backend.name === 'postgres')(

@@ -18,7 +18,7 @@ describe.each(BACKENDS)('sandbox on $name', (backend) => {
 
   it('advancing the clock a week executes what fell due and keeps the session', async () => {
     wf = await Werkflow.open({ ...backend.fresh(), preset: 'energy-cooperative', clock: new SandboxClock() });
-    await wf.auth.createUser(
+    await wf.auth.users.createUser(
       {
         name: 'Beheerder',
         email: 'beheer@test.werkflow.local',

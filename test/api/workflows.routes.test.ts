@@ -40,7 +40,7 @@ describe.each(BACKENDS)('Econobis workflow routes on $name', (backend) => {
     manager = await apiAs(werkflow, 'workflowManager');
     staff = await apiAs(werkflow, 'staff');
     taskMail = (
-      await werkflow.email.createTemplate({
+      await werkflow.email.templates.createTemplate({
         name: 'Taak',
         rootType: 'task',
         subject: 'Taak {{ task.description }}',
@@ -48,7 +48,7 @@ describe.each(BACKENDS)('Econobis workflow routes on $name', (backend) => {
       })
     ).id;
     quotationMail = (
-      await werkflow.email.createTemplate({
+      await werkflow.email.templates.createTemplate({
         name: 'Offerte aangevraagd',
         rootType: 'quotationRequest',
         subject: 'Uw offerte is aangevraagd',

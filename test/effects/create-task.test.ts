@@ -23,14 +23,14 @@ describe.each(BACKENDS)('createTask on $name', (backend) => {
     w = await openTestWerkflow(backend, { clock });
     const user = async (name: string) =>
       (
-        await w!.auth.createUser(
+        await w!.auth.users.createUser(
           { name, email: `${name.toLowerCase()}@coop.example.nl`, roles: ['staff'] },
           null,
         )
       ).id;
     const ingrid = await user('Ingrid');
     const otto = await user('Otto');
-    const team = (await w.auth.createTeam({ name: 'Backoffice', memberIds: [otto] }, null)).id;
+    const team = (await w.auth.users.createTeam({ name: 'Backoffice', memberIds: [otto] }, null)).id;
     const rule = ruleOf({ ingrid, otto, team });
     await w.templates.create(
       {

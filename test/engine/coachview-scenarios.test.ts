@@ -280,7 +280,7 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
 
     it('two working days before the start, every participant gets the attendance list by e-mail (one outbox row each)', async () => {
       const w = await open();
-      await w.email.createMailbox({
+      await w.email.mailboxes.createMailbox({
         name: 'Opleidingen',
         host: '127.0.0.1',
         port: 2525,
@@ -288,7 +288,7 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
         fromName: 'Opleidingsinstituut',
         fromAddress: 'planning@opleidingen.example.nl',
       });
-      const list = await w.email.createTemplate({
+      const list = await w.email.templates.createTemplate({
         name: 'Presentielijst',
         rootType: 'participant',
         subject: 'Presentielijst {{ participant.training.name }}',
@@ -321,7 +321,7 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
       expect((await w.scheduler.tick()).executed).toBe(0);
       clock.set('2026-12-24T09:00:00+01:00');
       expect((await w.scheduler.tick()).executed).toBe(2);
-      const mails = await w.email.listOutbox({ limit: 10 });
+      const mails = await w.email.outbox.listOutbox({ limit: 10 });
       expect(mails.map((m) => [m.dossierType, m.subject, m.to]).sort()).toEqual([
         ['participant', 'Presentielijst BHV december', ['piet.de.vries@example.nl']],
         ['participant', 'Presentielijst BHV december', ['sanne.bakker@example.nl']],
@@ -683,7 +683,7 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
     const w = await open();
     const bhv = await trainingType(w, 'BHV Basis');
     const coach = (
-      await w.auth.createUser(
+      await w.auth.users.createUser(
         { name: 'Dirk van Dam', email: 'dirk@opleidingen.example.nl', roles: ['staff'] },
         'test',
       )

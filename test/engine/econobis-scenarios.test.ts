@@ -58,7 +58,7 @@ function recordingEmail(): EmailPort & {
 
 /** A mailbox (never contacted: the mailer is not started) and the e-mail templates of the scenarios. */
 async function emailSetup(w: Werkflow, smtpPort = 2525) {
-  await w.email.createMailbox({
+  await w.email.mailboxes.createMailbox({
     name: 'Energie Coöperatie',
     host: '127.0.0.1',
     port: smtpPort,
@@ -67,7 +67,7 @@ async function emailSetup(w: Werkflow, smtpPort = 2525) {
     fromAddress: 'info@coop.example.nl',
   });
   const template = (name: string, rootType: string, subject: string) =>
-    w.email.createTemplate({
+    w.email.templates.createTemplate({
       name,
       rootType,
       subject,
@@ -119,7 +119,7 @@ async function outboxOf(w: Werkflow, dossierId: string) {
     .where('dossier_id', '=', dossierId)
     .orderBy('created_at')
     .execute();
-  return Promise.all(rows.map(async (r) => (await w.email.outbox.getByActionId(r.action_id!))!));
+  return Promise.all(rows.map(async (r) => (await w.email.outbox.repository.getByActionId(r.action_id!))!));
 }
 
 describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
@@ -181,7 +181,7 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
   }
 
   async function user(w: Werkflow, name: string, email: string): Promise<string> {
-    return (await w.auth.createUser({ name, email, roles: ['staff'] }, 'test')).id;
+    return (await w.auth.users.createUser({ name, email, roles: ['staff'] }, 'test')).id;
   }
 
   describe('kansactie status workflow', () => {
@@ -555,7 +555,7 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       const t = await emailSetup(w);
       const anja = await user(w, 'Anja Kramer', 'anja@coop.example.nl');
       const bert = await user(w, 'Bert Bos', 'bert@coop.example.nl');
-      const team = await w.auth.createTeam({ name: 'Bellers', memberIds: [anja, bert] }, 'test');
+      const team = await w.auth.users.createTeam({ name: 'Bellers', memberIds: [anja, bert] }, 'test');
       await w.econobis.saveTaskTypeWorkflows(
         'bellen',
         { new: { enabled: true, emailTemplateId: t.nieuweTaak.id } },
@@ -675,7 +675,7 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       { data: { kind: 'organisatie', name: 'Zon BV', email: 'offerte@zon.example.nl' } },
       null,
     );
-    const mail = await w.email.createTemplate({
+    const mail = await w.email.templates.createTemplate({
       name: 'Kans aangemaakt',
       rootType: 'opportunity',
       subject: 'Uw aanvraag voor {{ opportunity.measureCategory.name }}',
@@ -816,7 +816,7 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
         const [{ id }] = (await staff.request('GET', `/api/actions?dossierId=${qr.id}`)).json().items;
         const read = async () => (await staff.request('GET', `/api/actions/${id}`)).json();
         expect(await read()).toMatchObject({ status: 'done', delivery: { status: 'queued', reply: null } });
-        await w.email.mailer.drainOnce();
+        await w.email.outbox.mailer.drainOnce();
         const refused = await read();
         expect(refused).toMatchObject({ status: 'failed', delivery: { status: 'failed' } });
         expect(refused.error).toContain('Relaying denied for this sender');
@@ -834,7 +834,7 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
             messageId: refused.delivery.messageId,
           },
         });
-        await w.email.mailer.drainOnce();
+        await w.email.outbox.mailer.drainOnce();
         expect(await read()).toMatchObject({
           status: 'done',
           error: null,
@@ -843,9 +843,9 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
         expect(server.received.map((m) => m.messageId)).toEqual([refused.delivery.messageId]);
         // Done: executing again is refused, and nothing more is sent.
         expect((await staff.request('POST', `/api/actions/${id}/execute`)).statusCode).toBe(409);
-        expect(await w.email.mailer.drainOnce()).toMatchObject({ claimed: 0 });
+        expect(await w.email.outbox.mailer.drainOnce()).toMatchObject({ claimed: 0 });
         expect(server.received).toHaveLength(1);
-        expect(await w.email.outbox.list({ limit: 10 })).toHaveLength(1);
+        expect(await w.email.outbox.repository.list({ limit: 10 })).toHaveLength(1);
       } finally {
         await server.stop();
       }
@@ -857,7 +857,7 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
     async (preset) => {
       clock = new TestClock('2026-11-23T10:00:00+01:00');
       wf = await openTestWerkflow(backend, { preset, clock });
-      await wf.email.captureAllMail({ port: 0 });
+      await wf.email.sink.captureAllMail({ port: 0 });
       await seedDemo(wf, { count: 60 });
       for (let i = 0; i < 8 * 4; i++) {
         clock.advance(6 * 3_600_000);

@@ -95,11 +95,11 @@ export async function userWithToken(
   scopes: readonly string[] = ['all'],
 ): Promise<{ userId: string; token: string }> {
   const email = `${role.toLowerCase()}@test.werkflow.local`;
-  const existing = await werkflow.auth.getUserByEmail(email);
+  const existing = await werkflow.auth.users.getUserByEmail(email);
   const user =
     existing ??
-    (await werkflow.auth.createUser({ name: `Test ${role}`, email, roles: [ROLE_OF[role]] }, 'test'));
-  const { secret } = await werkflow.auth.createTokenForUser(
+    (await werkflow.auth.users.createUser({ name: `Test ${role}`, email, roles: [ROLE_OF[role]] }, 'test'));
+  const { secret } = await werkflow.auth.tokens.createTokenForUser(
     user.id,
     { name: `test ${role}`, scopes },
     'test',

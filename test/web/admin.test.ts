@@ -64,7 +64,7 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
     const row = page.locator('.users-table tbody tr', { hasText: 'Fleur Jansen' });
     await row.waitFor();
     expect(await row.textContent()).toContain('Workflowbeheerder');
-    const stored = (await server.werkflow.auth.listUsers()).find((u) => u.name === 'Fleur Jansen');
+    const stored = (await server.werkflow.auth.users.listUsers()).find((u) => u.name === 'Fleur Jansen');
     expect(stored).toMatchObject({ email: 'fleur.jansen@test.werkflow.local', roles: ['workflow-manager'] });
 
     // The search narrows the list by name.
@@ -139,7 +139,7 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
     expect(text).toContain('Anna de Vries maakte gebruiker ‘Fleur Jansen’ aan');
     expect(text).toContain('Anna de Vries maakte API-token ‘Econobis-koppeling’ aan');
     expect(text).toContain('Anna de Vries trok API-token ‘Econobis-koppeling’ in');
-    const fleur = (await server.werkflow.auth.listUsers()).find((u) => u.name === 'Fleur Jansen')!;
+    const fleur = (await server.werkflow.auth.users.listUsers()).find((u) => u.name === 'Fleur Jansen')!;
     expect(text).not.toContain(fleur.id);
 
     // Filter on who and the kind of change.
@@ -188,8 +188,8 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
     await dialog.getByRole('button', { name: 'Opslaan' }).click();
     await dialog.waitFor({ state: 'detached' });
     await page.locator('.teams-table tbody tr', { hasText: 'Planning Noord' }).waitFor();
-    const team = (await server.werkflow.auth.listTeams()).find((x) => x.name === 'Planning Noord')!;
-    const fleur = (await server.werkflow.auth.listUsers()).find((u) => u.name === 'Fleur Jansen')!;
+    const team = (await server.werkflow.auth.users.listTeams()).find((x) => x.name === 'Planning Noord')!;
+    const fleur = (await server.werkflow.auth.users.listUsers()).find((u) => u.name === 'Fleur Jansen')!;
     expect(team.memberIds).toEqual([fleur.id]);
 
     await page.getByRole('button', { name: 'Team Planning Noord verwijderen' }).click();
@@ -199,7 +199,7 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
     await expect
       .poll(async () => page.locator('.teams-table tbody tr', { hasText: 'Planning Noord' }).count())
       .toBe(0);
-    expect((await server.werkflow.auth.listTeams()).some((x) => x.id === team.id)).toBe(false);
+    expect((await server.werkflow.auth.users.listTeams()).some((x) => x.id === team.id)).toBe(false);
   });
 
   it('makes a password link to hand over, and deactivates a user after a confirmation', async () => {
@@ -218,9 +218,9 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
     await dialog.waitFor({ state: 'detached' });
     const row = page.locator('.users-table tbody tr', { hasText: 'Fleur Jansen' });
     await row.filter({ hasText: 'Inactief' }).waitFor();
-    expect((await server.werkflow.auth.listUsers()).find((u) => u.name === 'Fleur Jansen')!.active).toBe(
-      false,
-    );
+    expect(
+      (await server.werkflow.auth.users.listUsers()).find((u) => u.name === 'Fleur Jansen')!.active,
+    ).toBe(false);
     // Back again.
     await page.getByRole('button', { name: 'Fleur Jansen weer activeren' }).click();
     await row.filter({ hasText: 'Actief' }).waitFor();

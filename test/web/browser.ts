@@ -37,11 +37,11 @@ export async function startUiServer(
   users: { name: string; email: string; roles: string[] }[],
 ) {
   const werkflow = await openTestWerkflow(sqliteBackend, { preset });
-  await werkflow.email.captureAllMail({ port: 0 });
+  await werkflow.email.sink.captureAllMail({ port: 0 });
   await seedDemo(werkflow, { count: 20 });
-  for (const user of users) await werkflow.auth.createUser({ ...user, password: PASSWORD }, 'test');
+  for (const user of users) await werkflow.auth.users.createUser({ ...user, password: PASSWORD }, 'test');
   await werkflow.scheduler.tick();
-  await werkflow.email.mailer.runUntilIdle();
+  await werkflow.email.outbox.mailer.runUntilIdle();
   const app = await buildServer(werkflow);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -103,7 +103,7 @@ describe.skipIf(!hasChromium)('dossier screens: a coach’s day (SQLite, chromiu
     // A colleague saves the task while the coach has its form open.
     await page.goto(`${taskUrl}/edit`);
     await page.getByRole('textbox', { name: 'Omschrijving' }).waitFor();
-    const colleague = await server.werkflow.auth.getUserByEmail(COLLEAGUE);
+    const colleague = await server.werkflow.auth.users.getUserByEmail(COLLEAGUE);
     await server.werkflow.dossiers.patch(
       'task',
       taskId,

@@ -47,11 +47,11 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
     server = await startUiServer('energy-cooperative', [
       { name: 'Anna de Vries', email: ADMIN, roles: ['administrator'] },
     ]);
-    adminId = (await server.werkflow.auth.listUsers()).find((u) => u.email === ADMIN)!.id;
+    adminId = (await server.werkflow.auth.users.listUsers()).find((u) => u.email === ADMIN)!.id;
     smtp = new TestSmtpServer();
     await smtp.start();
     const w = server.werkflow;
-    refusing = await w.email.createMailbox({
+    refusing = await w.email.mailboxes.createMailbox({
       name: 'Nieuwsbrief (weigert)',
       host: '127.0.0.1',
       port: smtp.port,
@@ -60,7 +60,7 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
       fromAddress: 'nieuws@coop.example.nl',
     });
     const template = (name: string) =>
-      w.email.createTemplate({
+      w.email.templates.createTemplate({
         name,
         rootType: 'opportunity',
         subject: `${name}: {{ opportunity.name }}`,
@@ -81,11 +81,11 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
         });
         made.push(r.outboxId);
       }
-      await w.email.mailer.runUntilIdle();
+      await w.email.outbox.mailer.runUntilIdle();
       return made;
     };
     // The demo sends everything to its local sink; from here on, to this server instead.
-    w.email.mailer.captureAllAt('127.0.0.1', smtp.port);
+    w.email.outbox.mailer.captureAllAt('127.0.0.1', smtp.port);
     // The server refuses the content: real failed rows with its reply.
     smtp.verdict = () => ({ accept: false, code: 550, message: '5.7.1 Message refused by policy' });
     ids.aFailed = await send(a.id, 3);
@@ -97,9 +97,9 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
     ids.bDoubt = await send(b.id, 2);
     smtp.dropAfterData = () => false;
     for (const id of [...ids.aFailed, ...ids.bFailed])
-      expect(await w.email.getOutboxMessage(id)).toMatchObject({ status: 'failed' });
+      expect(await w.email.outbox.getOutboxMessage(id)).toMatchObject({ status: 'failed' });
     for (const id of [...ids.aDoubt, ...ids.bDoubt])
-      expect(await w.email.getOutboxMessage(id)).toMatchObject({ status: 'in_doubt' });
+      expect(await w.email.outbox.getOutboxMessage(id)).toMatchObject({ status: 'in_doubt' });
     browser = await launch();
     ({ page } = await newPage(browser));
     await logIn(page, server.base, ADMIN);
@@ -150,13 +150,13 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
     );
     await expect.poll(() => total().textContent()).toContain('3 berichten');
     for (const id of ids.aDoubt)
-      expect(await server.werkflow.email.getOutboxMessage(id)).toMatchObject({
+      expect(await server.werkflow.email.outbox.getOutboxMessage(id)).toMatchObject({
         status: 'dismissed',
         resolution: 'dismissed',
         resolvedBy: adminId,
       });
     for (const id of ids.aFailed)
-      expect(await server.werkflow.email.getOutboxMessage(id)).toMatchObject({ status: 'failed' });
+      expect(await server.werkflow.email.outbox.getOutboxMessage(id)).toMatchObject({ status: 'failed' });
   });
 
   it('resends everything failed through one mailbox, selected beyond the loaded page, and it arrives once', async () => {
@@ -180,10 +180,10 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
       '5 berichten opnieuw versturen',
       '5 berichten staan weer in de wachtrij.',
     );
-    await server.werkflow.email.mailer.runUntilIdle();
+    await server.werkflow.email.outbox.mailer.runUntilIdle();
     const resent = [...ids.aFailed, ...ids.bFailed];
     for (const id of resent)
-      expect(await server.werkflow.email.getOutboxMessage(id)).toMatchObject({
+      expect(await server.werkflow.email.outbox.getOutboxMessage(id)).toMatchObject({
         status: 'sent',
         resolution: 'resent',
       });
@@ -203,7 +203,7 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
 
   it('shows what is known of an in-doubt mail and closes it on its own page', async () => {
     const id = ids.bDoubt[0]!;
-    const known = await server.werkflow.email.getOutboxMessage(id);
+    const known = await server.werkflow.email.outbox.getOutboxMessage(id);
     await page.goto(`${server.base}/mail/outbox/${id}`);
     await page.getByRole('heading', { level: 1 }).waitFor();
     await settled(page);
@@ -223,8 +223,8 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
     await dialog.getByText(/^1 berichten worden afgesloten zonder ze te versturen/).waitFor();
     await dialog.getByRole('button', { name: '1 berichten afsluiten' }).click();
     await page.getByText('1 berichten afgesloten zonder versturen.').waitFor();
-    expect(await server.werkflow.email.getOutboxMessage(id)).toMatchObject({ status: 'dismissed' });
-    expect(await server.werkflow.email.getOutboxMessage(ids.bDoubt[1]!)).toMatchObject({
+    expect(await server.werkflow.email.outbox.getOutboxMessage(id)).toMatchObject({ status: 'dismissed' });
+    expect(await server.werkflow.email.outbox.getOutboxMessage(ids.bDoubt[1]!)).toMatchObject({
       status: 'in_doubt',
     });
   });
@@ -260,7 +260,7 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
     await dialog.getByLabel('Poort').fill(String(smtp.port));
     await dialog.getByRole('button', { name: 'Opslaan' }).click();
     await page.getByText('Mailbox «Nieuwsbrief (weigert)» opgeslagen.').waitFor();
-    expect((await server.werkflow.email.getMailbox(refusing.id)).fromName).toBe(
+    expect((await server.werkflow.email.mailboxes.getMailbox(refusing.id)).fromName).toBe(
       'Energie Coöperatie Nieuwsbrief',
     );
     await expectAccessible(page, 'mailboxes');

@@ -276,7 +276,9 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
         const saved = (await server.werkflow.econobis.statusWorkflows()).find(
           (s) => s.dossierType === target.dossierType && s.status === target.status,
         )!;
-        const created = (await server.werkflow.email.listTemplates()).find((x) => x.name === templateName)!;
+        const created = (await server.werkflow.email.templates.listTemplates()).find(
+          (x) => x.name === templateName,
+        )!;
         expect(created.rootType).toBe('quotationRequest');
         expect(saved).toMatchObject({
           active: true,

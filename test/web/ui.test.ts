@@ -221,7 +221,7 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
   });
 
   it('a reset link opens a page that sets a new password, which then logs in', async () => {
-    const user = await server.werkflow.auth.createUser(
+    const user = await server.werkflow.auth.users.createUser(
       {
         name: 'Bram Visser',
         email: 'bram.visser@test.werkflow.local',
@@ -230,7 +230,7 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
       },
       'test',
     );
-    const { token } = await server.werkflow.auth.issuePasswordReset(user.id, 'test');
+    const { token } = await server.werkflow.auth.reset.issuePasswordReset(user.id, 'test');
     const { context, page: fresh } = await newPage(browser);
     await fresh.goto(`${server.base}/reset-password?token=${encodeURIComponent(token)}`);
     await fresh.getByRole('heading', { name: 'Nieuw wachtwoord', level: 1 }).waitFor();
@@ -250,7 +250,7 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
       it(`every screen passes axe, fits ${width} px and is photographed (${lang})`, async () => {
         const action = (await server.werkflow.actions.list({ limit: 1 }))[0]!;
         const quotation = (await server.werkflow.dossiers.list({ type: 'quotationRequest', limit: 1 }))[0]!;
-        const emailTemplate = (await server.werkflow.email.listTemplates())[0]!;
+        const emailTemplate = (await server.werkflow.email.templates.listTemplates())[0]!;
         const actionTemplate = (await server.werkflow.templates.list())[0]!;
         const screens: [string, string][] = [
           ['dashboard', '/'],

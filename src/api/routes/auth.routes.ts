@@ -12,7 +12,7 @@ import {
   TOKEN_SCOPE_LABELS,
   passwordResetLink,
 } from '../../domain/auth/index.js';
-import { LoginLockedError, type Principal, type UserWithRoles } from '../../services/auth.service.js';
+import { LoginLockedError, type Principal, type UserWithRoles } from '../../services/auth/index.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import type { ApiToken } from '../../store/api-token.repository.js';
 import type { Team } from '../../store/user.repository.js';
@@ -113,7 +113,7 @@ function teamBody(t: Team) {
 
 async function meBody(werkflow: Werkflow, p: Principal) {
   return {
-    user: userBody(await werkflow.auth.getUser(p.user.id)),
+    user: userBody(await werkflow.auth.users.getUser(p.user.id)),
     permissions: RIGHTS.filter((r) => p.rights.has(r)),
     via: p.kind,
     csrfToken: p.kind === 'session' ? p.session.csrfToken : null,
@@ -187,14 +187,14 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
     async (request, reply) => {
       const body = request.body;
       const { secret, principal } = await withRetryAfter(reply, werkflow, () =>
-        auth.login({
+        auth.sessions.login({
           email: body.email,
           password: body.password,
           address: request.ip ?? null,
           userAgent: request.headers['user-agent'] ?? null,
         }),
       );
-      setSessionCookie(request, reply, secret, auth.sessionMaxMs);
+      setSessionCookie(request, reply, secret, auth.sessions.sessionMaxMs);
       request.actor = principal.actor;
       return reply.send(await meBody(werkflow, principal));
     },
@@ -212,7 +212,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      if (principal.kind === 'session') await auth.logout(principal.session.id);
+      if (principal.kind === 'session') await auth.sessions.logout(principal.session.id);
       clearSessionCookie(request, reply);
       return reply.status(204).send(null);
     },
@@ -247,7 +247,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
     async (request, reply) => {
       const body = request.body;
       await withRetryAfter(reply, werkflow, () =>
-        auth.changePassword(principalOf(request), body.currentPassword, body.newPassword),
+        auth.sessions.changePassword(principalOf(request), body.currentPassword, body.newPassword),
       );
       return reply.status(204).send(null);
     },
@@ -268,7 +268,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request, reply) => {
       // Returns before doing any work, so known and unknown addresses get the same answer in the same time.
-      auth.requestPasswordReset(request.body.email);
+      auth.reset.requestPasswordReset(request.body.email);
       return reply.status(202).send({
         message: 'If this address has an account, a reset link is on its way. It is valid for an hour.',
       });
@@ -288,7 +288,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request, reply) => {
       const body = request.body;
-      await auth.confirmPasswordReset(body.token, body.password);
+      await auth.reset.confirmPasswordReset(body.token, body.password);
       return reply.status(204).send(null);
     },
   );
@@ -340,7 +340,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Object({ items: Type.Array(Type.Ref('User')) }), ...errorResponses },
       },
     },
-    async () => ({ items: (await auth.listUsers()).map(userBody) }),
+    async () => ({ items: (await auth.users.listUsers()).map(userBody) }),
   );
 
   app.post(
@@ -365,7 +365,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request, reply) => {
       const body = request.body;
-      const user = await auth.createUser(body, actorOf(request));
+      const user = await auth.users.createUser(body, actorOf(request));
       return reply.status(201).header('Location', `/api/users/${user.id}`).send(userBody(user));
     },
   );
@@ -381,7 +381,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Ref('User'), ...errorResponses },
       },
     },
-    async (request) => userBody(await auth.getUser(request.params.id)),
+    async (request) => userBody(await auth.users.getUser(request.params.id)),
   );
 
   app.patch(
@@ -403,7 +403,8 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Ref('User'), ...errorResponses },
       },
     },
-    async (request) => userBody(await auth.updateUser(request.params.id, request.body, actorOf(request))),
+    async (request) =>
+      userBody(await auth.users.updateUser(request.params.id, request.body, actorOf(request))),
   );
 
   app.delete(
@@ -419,7 +420,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Ref('User'), ...errorResponses },
       },
     },
-    async (request) => userBody(await auth.deactivateUser(request.params.id, actorOf(request))),
+    async (request) => userBody(await auth.users.deactivateUser(request.params.id, actorOf(request))),
   );
 
   app.put(
@@ -434,7 +435,8 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Ref('User'), ...errorResponses },
       },
     },
-    async (request) => userBody(await auth.setRoles(request.params.id, request.body.roles, actorOf(request))),
+    async (request) =>
+      userBody(await auth.users.setRoles(request.params.id, request.body.roles, actorOf(request))),
   );
 
   app.post(
@@ -456,7 +458,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const { token, expiresAt } = await auth.issuePasswordReset(request.params.id, actorOf(request));
+      const { token, expiresAt } = await auth.reset.issuePasswordReset(request.params.id, actorOf(request));
       return reply.status(201).send({
         token,
         link: passwordResetLink(publicUrl(request), token),
@@ -477,7 +479,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Object({ items: Type.Array(Type.Ref('Team')) }), ...errorResponses },
       },
     },
-    async () => ({ items: (await auth.listTeams()).map(teamBody) }),
+    async () => ({ items: (await auth.users.listTeams()).map(teamBody) }),
   );
 
   app.get(
@@ -491,7 +493,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Ref('Team'), ...errorResponses },
       },
     },
-    async (request) => teamBody(await auth.getTeam(request.params.id)),
+    async (request) => teamBody(await auth.users.getTeam(request.params.id)),
   );
 
   app.post(
@@ -506,7 +508,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const team = await auth.createTeam(request.body, actorOf(request));
+      const team = await auth.users.createTeam(request.body, actorOf(request));
       return reply.status(201).header('Location', `/api/teams/${team.id}`).send(teamBody(team));
     },
   );
@@ -524,7 +526,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request) =>
-      teamBody(await auth.renameTeam(request.params.id, request.body.name, actorOf(request))),
+      teamBody(await auth.users.renameTeam(request.params.id, request.body.name, actorOf(request))),
   );
 
   app.put(
@@ -540,7 +542,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request) =>
-      teamBody(await auth.setTeamMembers(request.params.id, request.body.memberIds, actorOf(request))),
+      teamBody(await auth.users.setTeamMembers(request.params.id, request.body.memberIds, actorOf(request))),
   );
 
   app.delete(
@@ -555,7 +557,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      await auth.deleteTeam(request.params.id, actorOf(request));
+      await auth.users.deleteTeam(request.params.id, actorOf(request));
       return reply.status(204).send(null);
     },
   );
@@ -574,7 +576,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request) => ({
-      items: (await auth.listTokens(principalOf(request), { all: request.query.all })).map(tokenBody),
+      items: (await auth.tokens.listTokens(principalOf(request), { all: request.query.all })).map(tokenBody),
     }),
   );
 
@@ -605,7 +607,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request, reply) => {
       const body = request.body;
-      const { token, secret } = await auth.createToken(principalOf(request), {
+      const { token, secret } = await auth.tokens.createToken(principalOf(request), {
         name: body.name,
         scopes: body.scopes,
         expiresAt: body.expiresAt == null ? null : parseTime(body.expiresAt, 'expiresAt'),
@@ -625,7 +627,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Ref('ApiToken'), ...errorResponses },
       },
     },
-    async (request) => tokenBody(await auth.revokeToken(principalOf(request), request.params.id)),
+    async (request) => tokenBody(await auth.tokens.revokeToken(principalOf(request), request.params.id)),
   );
 
   // ----- audit log ------------------------------------------------------------------------------

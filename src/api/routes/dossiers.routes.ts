@@ -394,7 +394,10 @@ export function dossierRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async () => {
-      const [users, teams] = await Promise.all([werkflow.auth.listUsers(), werkflow.auth.listTeams()]);
+      const [users, teams] = await Promise.all([
+        werkflow.auth.users.listUsers(),
+        werkflow.auth.users.listTeams(),
+      ]);
       const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name, 'nl');
       return {
         users: users

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { TypedApp } from '../fastify-types.js';
 import { WerkflowError } from '../../domain/errors.js';
 import { MAX_BODY_CHARS, MAX_SUBJECT_CHARS } from '../../effects/email/template-validation.js';
-import type { BulkResolution, MailboxInput } from '../../services/email.service.js';
+import type { BulkResolution, MailboxInput } from '../../services/email/index.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import type { TemplateDefinition } from '../../domain/template/action-template.js';
 import type { EmailTemplate } from '../../store/email-template.repository.js';
@@ -493,7 +493,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request) => {
       const { rootType } = request.query;
-      const all = await email.listTemplates();
+      const all = await email.templates.listTemplates();
       return {
         items: all.filter((t) => rootType === undefined || t.rootType === rootType).map(templateBody),
       };
@@ -514,7 +514,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const t = await email.createTemplate(request.body, actorOf(request));
+      const t = await email.templates.createTemplate(request.body, actorOf(request));
       return reply
         .status(201)
         .header('ETag', `"${t.version}"`)
@@ -538,7 +538,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const problems = await email.validateTemplate(request.body);
+      const problems = await email.templates.validateTemplate(request.body);
       return { valid: problems.length === 0, problems };
     },
   );
@@ -560,7 +560,11 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request) => {
       const body = request.body;
-      return email.previewTemplate({ draft: body.template, dossierId: body.dossierId, extra: body.extra });
+      return email.templates.previewTemplate({
+        draft: body.template,
+        dossierId: body.dossierId,
+        extra: body.extra,
+      });
     },
   );
 
@@ -609,7 +613,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request) => {
       const body = request.body;
-      const result = email.importEconobis(body);
+      const result = email.templates.importEconobis(body);
       const template = {
         name: body.name ?? 'Imported from Econobis',
         rootType: body.rootType,
@@ -621,7 +625,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
         template,
         converted: result.converted,
         notes: result.notes,
-        problems: await email.validateTemplate(template),
+        problems: await email.templates.validateTemplate(template),
       };
     },
   );
@@ -648,7 +652,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
         },
       },
     },
-    async (request) => ({ items: email.mergeFields(request.query.rootType) }),
+    async (request) => ({ items: email.templates.mergeFields(request.query.rootType) }),
   );
 
   app.get(
@@ -663,7 +667,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const t = await email.getTemplate(request.params.id);
+      const t = await email.templates.getTemplate(request.params.id);
       return reply.header('ETag', `"${t.version}"`).send(templateBody(t));
     },
   );
@@ -682,7 +686,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const t = await email.updateTemplate(
+      const t = await email.templates.updateTemplate(
         request.params.id,
         request.body,
         ifMatch(request),
@@ -714,7 +718,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
           { path: 'id', params: { names, count: users.length } },
         );
       }
-      await email.deleteTemplate(id, actorOf(request));
+      await email.templates.deleteTemplate(id, actorOf(request));
       return reply.status(204).send(null);
     },
   );
@@ -739,7 +743,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request) => {
       const id = request.params.id;
-      await email.getTemplate(id);
+      await email.templates.getTemplate(id);
       return { items: await emailTemplateUsers(werkflow, id) };
     },
   );
@@ -761,7 +765,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request) => {
       const body = request.body;
-      return email.previewTemplate({
+      return email.templates.previewTemplate({
         templateId: request.params.id,
         dossierId: body.dossierId,
         extra: body.extra,
@@ -780,7 +784,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Object({ items: Type.Array(Type.Ref('Mailbox')) }), ...errorResponses },
       },
     },
-    async () => ({ items: (await email.listMailboxes()).map(mailboxBody) }),
+    async () => ({ items: (await email.mailboxes.listMailboxes()).map(mailboxBody) }),
   );
 
   app.post(
@@ -796,7 +800,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const m = await email.createMailbox(request.body, actorOf(request));
+      const m = await email.mailboxes.createMailbox(request.body, actorOf(request));
       return reply
         .status(201)
         .header('ETag', `"${m.version}"`)
@@ -816,7 +820,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: ConnectionTest, ...errorResponses },
       },
     },
-    async (request) => email.testMailbox({ settings: request.body }),
+    async (request) => email.mailboxes.testMailbox({ settings: request.body }),
   );
 
   app.get(
@@ -831,7 +835,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const m = await email.getMailbox(request.params.id);
+      const m = await email.mailboxes.getMailbox(request.params.id);
       return reply.header('ETag', `"${m.version}"`).send(mailboxBody(m));
     },
   );
@@ -850,7 +854,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      const m = await email.updateMailbox(
+      const m = await email.mailboxes.updateMailbox(
         request.params.id,
         request.body,
         ifMatch(request),
@@ -872,7 +876,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      await email.deleteMailbox(request.params.id, actorOf(request));
+      await email.mailboxes.deleteMailbox(request.params.id, actorOf(request));
       return reply.status(204).send(null);
     },
   );
@@ -896,7 +900,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request) =>
-      email.testMailbox({
+      email.mailboxes.testMailbox({
         id: request.params.id,
         settings: (request.body as MailboxInput | null) ?? undefined,
       }),
@@ -936,7 +940,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
         statuses: parseStatuses(q.status),
         attention: q.attention,
       };
-      const items = await email.listOutbox({
+      const items = await email.outbox.listOutbox({
         ...selection,
         before: decodeCursor(q.cursor),
         limit: limit + 1,
@@ -945,7 +949,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       return {
         items: page.map((m) => outboxItem(m, languageOf(request.headers['accept-language']))),
         nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
-        total: await email.countMatching(selection),
+        total: await email.outbox.countMatching(selection),
       };
     },
   );
@@ -961,7 +965,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Record(Type.String(), Type.Integer()), ...errorResponses },
       },
     },
-    async () => email.countOutbox(),
+    async () => email.outbox.countOutbox(),
   );
 
   app.get(
@@ -977,7 +981,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request) =>
       outboxDetail(
-        await email.getOutboxMessage(request.params.id),
+        await email.outbox.getOutboxMessage(request.params.id),
         languageOf(request.headers['accept-language']),
       ),
   );
@@ -994,9 +998,9 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      await email.resend(request.params.id, actorOf(request));
+      await email.outbox.resend(request.params.id, actorOf(request));
       return outboxDetail(
-        await email.getOutboxMessage(request.params.id),
+        await email.outbox.getOutboxMessage(request.params.id),
         languageOf(request.headers['accept-language']),
       );
     },
@@ -1014,9 +1018,9 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      await email.dismiss(request.params.id, actorOf(request));
+      await email.outbox.dismiss(request.params.id, actorOf(request));
       return outboxDetail(
-        await email.getOutboxMessage(request.params.id),
+        await email.outbox.getOutboxMessage(request.params.id),
         languageOf(request.headers['accept-language']),
       );
     },
@@ -1079,7 +1083,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
         statuses: body.filter.status ? [body.filter.status] : undefined,
       };
       return {
-        resolved: await email.resolveMany(
+        resolved: await email.outbox.resolveMany(
           { resolution: body.resolution, ids: body.ids, filter, dryRun: body.dryRun },
           actorOf(request),
         ),
@@ -1107,7 +1111,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       await werkflow.dossiers.get(type, id); // 404 for an unknown dossier
       const q = request.query;
       const limit = q.limit ?? 100;
-      const items = await email.history(id, { before: decodeCursor(q.cursor), limit: limit + 1 });
+      const items = await email.outbox.history(id, { before: decodeCursor(q.cursor), limit: limit + 1 });
       const page = items.slice(0, limit);
       return {
         items: page.map((m) => outboxItem(m, languageOf(request.headers['accept-language']))),
@@ -1139,7 +1143,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
         },
       },
     },
-    async () => email.getSettings(),
+    async () => email.settings.getSettings(),
   );
 
   app.put(
@@ -1157,7 +1161,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request, reply) => {
-      await email.updateSettings(request.body, actorOf(request));
+      await email.settings.updateSettings(request.body, actorOf(request));
       return reply.status(204).send(null);
     },
   );
@@ -1190,13 +1194,13 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       const q = request.query;
       const limit = q.limit ?? 50;
       const before = decodeCursor(q.cursor);
-      const items = await email.listSinkMessages({
+      const items = await email.sink.listSinkMessages({
         limit: limit + 1,
         before: before === undefined ? undefined : Number(before),
         to: q.to,
       });
       const page = items.slice(0, limit);
-      const sink = email.sink;
+      const sink = email.sink.sink;
       return {
         running: sink?.isRunning ?? false,
         smtp: sink?.isRunning ? `${sink.host}:${sink.port}` : null,
@@ -1218,7 +1222,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       },
     },
     async (request) => {
-      const m = await email.getSinkMessage(request.params.id);
+      const m = await email.sink.getSinkMessage(request.params.id);
       return { ...sinkItem(m), html: m.htmlBody, text: m.textBody, headers: { ...m.headers } };
     },
   );
@@ -1233,6 +1237,6 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Object({ deleted: Type.Integer() }), ...errorResponses },
       },
     },
-    async () => ({ deleted: await email.clearSink() }),
+    async () => ({ deleted: await email.sink.clearSink() }),
   );
 }

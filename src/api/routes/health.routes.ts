@@ -66,7 +66,7 @@ export function healthRoutes(app: TypedApp, werkflow: Werkflow, options: HealthO
       },
     },
     async (_request, reply) => {
-      const r = await werkflow.readiness();
+      const r = await werkflow.readiness.check();
       return reply.code(r.ready ? 200 : 503).send(r);
     },
   );

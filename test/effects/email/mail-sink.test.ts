@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailOptionsFromEnv } from '../../../src/services/email.service.js';
+import { emailOptionsFromEnv } from '../../../src/services/email/index.js';
 import type { Werkflow } from '../../../src/engine/werkflow.js';
 import { MailSinkRepository, type NewSinkMessage } from '../../../src/store/mail-sink.repository.js';
 import { BACKENDS } from '../../support/backends.js';
@@ -11,14 +11,14 @@ describe.each(BACKENDS)('local mail sink on $name', (backend) => {
 
   beforeAll(async () => {
     w = await openEmailWerkflow(backend);
-    await w.email.startSink({ port: 0 });
+    await w.email.sink.startSink({ port: 0 });
   });
   afterAll(async () => {
     await w?.close();
   });
 
   it('listens on loopback and stores what it receives, newest first', async () => {
-    const sink = w.email.sink!;
+    const sink = w.email.sink.sink!;
     expect(sink.host).toBe('127.0.0.1');
     expect(sink.port).toBeGreaterThan(0);
     const transport = nodemailer.createTransport({
@@ -43,9 +43,9 @@ describe.each(BACKENDS)('local mail sink on $name', (backend) => {
     } finally {
       transport.close();
     }
-    const list = await w.email.listSinkMessages({ limit: 10 });
+    const list = await w.email.sink.listSinkMessages({ limit: 10 });
     expect(list.map((m) => m.subject)).toEqual(['Bericht 2', 'Bericht 1']);
-    const one = await w.email.getSinkMessage(list[1]!.id);
+    const one = await w.email.sink.getSinkMessage(list[1]!.id);
     expect(one).toMatchObject({
       messageId: '<m1@example.nl>',
       envelopeFrom: 'a@example.nl',
@@ -55,18 +55,18 @@ describe.each(BACKENDS)('local mail sink on $name', (backend) => {
     });
     expect([...one.envelopeTo].sort()).toEqual(['b@example.nl', 'c@example.nl']);
     expect(one.headers['subject']).toBe('Bericht 1');
-    expect(await w.email.clearSink()).toBe(2);
+    expect(await w.email.sink.clearSink()).toBe(2);
   });
 
   it('receives the demo mailbox mail: a hostile contact arrives escaped and unevaluated', async () => {
-    const mailbox = await w.email.ensureDemoMailbox();
+    const mailbox = await w.email.sink.ensureDemoMailbox();
     expect(mailbox).toMatchObject({
       host: '127.0.0.1',
-      port: w.email.sink!.port,
+      port: w.email.sink.sink!.port,
       security: 'none',
       isDefault: true,
     });
-    expect((await w.email.ensureDemoMailbox()).id).toBe(mailbox.id);
+    expect((await w.email.sink.ensureDemoMailbox()).id).toBe(mailbox.id);
     const world = await seedEmailWorld(w, {
       name: '<script>alert(document.cookie)</script>',
       firstName: '{{ 7*7 }}{% raw %}',
@@ -81,10 +81,10 @@ describe.each(BACKENDS)('local mail sink on $name', (backend) => {
       effect: { type: 'sendEmail', templateId: t.id, to: [{ type: 'field', path: 'intake.contact.email' }] },
       dossier: world.opportunity,
     });
-    expect(await w.email.mailer.runUntilIdle()).toMatchObject({ sent: 1 });
-    const [received] = await w.email.listSinkMessages({ limit: 1 });
-    const m = await w.email.getSinkMessage(received!.id);
-    expect(m.messageId).toBe((await w.email.getOutboxMessage(r.outboxId)).messageId);
+    expect(await w.email.outbox.mailer.runUntilIdle()).toMatchObject({ sent: 1 });
+    const [received] = await w.email.sink.listSinkMessages({ limit: 1 });
+    const m = await w.email.sink.getSinkMessage(received!.id);
+    expect(m.messageId).toBe((await w.email.outbox.getOutboxMessage(r.outboxId)).messageId);
     expect(m.subject).toBe('Voor {{ 7*7 }}{% raw %}');
     expect(m.htmlBody).toContain(
       'Beste {{ 7*7 }}{% raw %}, &lt;script&gt;alert(document.cookie)&lt;/script&gt;',
@@ -94,7 +94,7 @@ describe.each(BACKENDS)('local mail sink on $name', (backend) => {
   });
 
   it('lists summaries without bodies, and keeps only the newest messages', async () => {
-    await w.email.clearSink();
+    await w.email.sink.clearSink();
     const repo = new MailSinkRepository(w.store, 3);
     const message = (i: number): NewSinkMessage => ({
       messageId: `<p${i}@example.nl>`,
@@ -117,7 +117,7 @@ describe.each(BACKENDS)('local mail sink on $name', (backend) => {
     expect(list.map((m) => m.subject)).toEqual(['Bericht 5', 'Bericht 4', 'Bericht 3']);
     for (const m of list) expect(m).toMatchObject({ htmlBody: null, textBody: null, headers: {} });
     expect(await repo.get(list[0]!.id)).toMatchObject({ htmlBody: expect.stringContaining(' 5</p>') });
-    expect(await w.email.clearSink()).toBe(3);
+    expect(await w.email.sink.clearSink()).toBe(3);
   });
 });
 

@@ -42,7 +42,9 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
     await addMailbox(w, 2525);
     world = await seedEmailWorld(w);
     templateId = (await addTemplate(w)).id;
-    await w.email.updateSettings({ organisation: { name: 'Energie Coöperatie Zwolle', city: 'Zwolle' } });
+    await w.email.settings.updateSettings({
+      organisation: { name: 'Energie Coöperatie Zwolle', city: 'Zwolle' },
+    });
   });
   afterAll(async () => {
     await w?.close();
@@ -52,7 +54,7 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
     const r = await enqueue(w, { actionId: 'action-1', effect: effect(), dossier: world.opportunity });
     expect(r.to).toEqual(['jan@example.nl']);
     expect(r.subject).toBe('Uw aanvraag Spouwmuurisolatie');
-    const row = await w.email.getOutboxMessage(r.outboxId);
+    const row = await w.email.outbox.getOutboxMessage(r.outboxId);
     expect(row).toMatchObject({
       status: 'queued',
       attempts: 0,
@@ -65,7 +67,7 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
     expect(row.htmlBody).toContain('Anja Kramer');
     expect(row.textBody).toContain('Beste Jan,');
     expect(row.dossierIds.sort()).toEqual([world.opportunity.id, world.intake.id, world.contact.id].sort());
-    const history = await w.email.history(world.contact.id, { limit: 10 });
+    const history = await w.email.outbox.history(world.contact.id, { limit: 10 });
     expect(history.map((m) => m.id)).toContain(r.outboxId);
   });
 
@@ -81,14 +83,14 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
       dossier: world.opportunity,
     });
     expect(second.outboxId).toBe(first.outboxId);
-    const all = await w.email.listOutbox({ limit: 1000 });
+    const all = await w.email.outbox.listOutbox({ limit: 1000 });
     expect(all.filter((m) => m.actionId === 'action-twice')).toHaveLength(1);
   });
 
   it('writes nothing when the completing transaction rolls back', async () => {
     await expect(
       w.store.db.transaction().execute(async (trx) => {
-        await w.email.enqueueForAction(trx, {
+        await w.email.outbox.enqueueForAction(trx, {
           actionId: 'action-rolled-back',
           effect: effect(),
           dossier: world.opportunity,
@@ -96,7 +98,7 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
         throw new Error('the action failed after its effect');
       }),
     ).rejects.toThrow('the action failed');
-    expect(await w.email.outbox.getByActionId('action-rolled-back')).toBeUndefined();
+    expect(await w.email.outbox.repository.getByActionId('action-rolled-back')).toBeUndefined();
   });
 
   it('sends to the responsible user, every team member, and fixed addresses, without duplicates', async () => {
@@ -118,7 +120,7 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
       subject: 'Taak: {{ task.description }}',
       htmlBody: '<p>{{ task.contact.name }} — {{ task.taskType }}</p>',
     });
-    const p = await previewEmailForAction(w.email.deps, w.store.db, {
+    const p = await previewEmailForAction(w.email.outbox.deps, w.store.db, {
       effect: {
         type: 'sendEmail',
         templateId: t.id,
@@ -136,7 +138,7 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
     expect(p.cc).toEqual(['archief@coop.example.nl']);
     expect(p.bcc).toEqual(['jan@example.nl']);
     expect(p.html).toBe('<p>Jan van der Berg — Bellen</p>');
-    expect(await w.email.outbox.list({ limit: 1000 })).not.toContainEqual(
+    expect(await w.email.outbox.repository.list({ limit: 1000 })).not.toContainEqual(
       expect.objectContaining({ subject: 'Taak: Bel Jan' }),
     );
   });
@@ -152,7 +154,7 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
       'the contact "Piet Zonder Mail" (intake → contact) has no e-mail address in "email"',
     );
     expect(e.message).toContain('Fill in email of Piet Zonder Mail, or change who receives this e-mail');
-    expect(await w.email.outbox.getByActionId('action-no-mail')).toBeUndefined();
+    expect(await w.email.outbox.repository.getByActionId('action-no-mail')).toBeUndefined();
     const orphan = await w.dossiers.create(
       'task',
       { data: { taskType: 'bellen', description: 'Niemand' } },
@@ -170,7 +172,7 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
   });
 
   it('refuses a recipient at a blocked domain', async () => {
-    await w.email.updateSettings({ email: { blockedDomains: ['example.nl'] } });
+    await w.email.settings.updateSettings({ email: { blockedDomains: ['example.nl'] } });
     try {
       const e = await rejection(
         enqueue(w, { actionId: 'action-blocked', effect: effect(), dossier: world.opportunity }),
@@ -181,13 +183,13 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
         w.catalog.get('opportunity')!,
         w.catalog,
         'effect',
-        w.email.deps,
+        w.email.outbox.deps,
       );
       expect(problems).toEqual([
         { path: 'effect.to[0].address', message: 'x@sub.example.nl is at a blocked domain (example.nl).' },
       ]);
     } finally {
-      await w.email.updateSettings({ email: { blockedDomains: [] } });
+      await w.email.settings.updateSettings({ email: { blockedDomains: [] } });
     }
   });
 
@@ -203,15 +205,15 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
       effect: effect({ templateId: t.id }),
       dossier: world.opportunity,
     });
-    expect((await w.email.getOutboxMessage(a.outboxId)).mailboxId).toBe(byTemplate.id);
+    expect((await w.email.outbox.getOutboxMessage(a.outboxId)).mailboxId).toBe(byTemplate.id);
     const b = await enqueue(w, { actionId: 'mb-category', effect: effect(), dossier: world.opportunity });
-    expect((await w.email.getOutboxMessage(b.outboxId)).mailboxId).toBe(byCategory.id);
+    expect((await w.email.outbox.getOutboxMessage(b.outboxId)).mailboxId).toBe(byCategory.id);
     const c = await enqueue(w, {
       actionId: 'mb-effect',
       effect: effect({ mailboxId: byTemplate.id }),
       dossier: world.opportunity,
     });
-    expect((await w.email.getOutboxMessage(c.outboxId)).fromAddress).toBe('template@coop.example.nl');
+    expect((await w.email.outbox.getOutboxMessage(c.outboxId)).fromAddress).toBe('template@coop.example.nl');
   });
 
   it('refuses a template written for another dossier type, and unknown extra fields', async () => {
@@ -241,7 +243,9 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
       dossier: world.opportunity,
       extra: { appointment: '<b>morgen</b>' },
     });
-    expect((await w.email.getOutboxMessage(ok.outboxId)).htmlBody).toBe('<p>&lt;b&gt;morgen&lt;/b&gt;</p>');
+    expect((await w.email.outbox.getOutboxMessage(ok.outboxId)).htmlBody).toBe(
+      '<p>&lt;b&gt;morgen&lt;/b&gt;</p>',
+    );
   });
 
   it('loads each referenced dossier once per render', async () => {
@@ -249,7 +253,7 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
       htmlBody:
         '{{ opportunity.intake.contact.name }} {{ opportunity.intake.contact.city }} {{ opportunity.intake.address }} {{ dossier.intake.contact.email }}',
     });
-    const repo = w.email.deps.dossiers;
+    const repo = w.email.outbox.deps.dossiers;
     const original = repo.get.bind(repo);
     const loads: string[] = [];
     repo.get = async (id, db) => {
@@ -257,7 +261,7 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
       return original(id, db);
     };
     try {
-      await previewEmailForAction(w.email.deps, w.store.db, {
+      await previewEmailForAction(w.email.outbox.deps, w.store.db, {
         effect: effect({ templateId: t.id }),
         dossier: world.opportunity,
       });
@@ -304,16 +308,18 @@ describe.each(BACKENDS)('send-e-mail effect on $name', (backend) => {
       type,
       w.catalog,
       'effect',
-      w.email.deps,
+      w.email.outbox.deps,
     );
     expect(withDb[0]!.message).toMatch(/There is no e-mail template "missing"/);
-    expect(await validateSendEmailEffect(effect(), type, w.catalog, 'effect', w.email.deps)).toEqual([]);
+    expect(await validateSendEmailEffect(effect(), type, w.catalog, 'effect', w.email.outbox.deps)).toEqual(
+      [],
+    );
     const onTask = await validateSendEmailEffect(
       effect(),
       w.catalog.get('task')!,
       w.catalog,
       'effect',
-      w.email.deps,
+      w.email.outbox.deps,
     );
     expect(onTask).toEqual([expect.objectContaining({ path: 'effect.templateId' })]);
     expect(onTask[0]!.message).toMatch(/is written for opportunity, but this action works on task/);

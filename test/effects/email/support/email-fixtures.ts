@@ -76,9 +76,9 @@ export async function seedEmailWorld(
 export async function addMailbox(
   w: Werkflow,
   port: number,
-  extra: Partial<Parameters<Werkflow['email']['createMailbox']>[0]> = {},
+  extra: Partial<Parameters<Werkflow['email']['mailboxes']['createMailbox']>[0]> = {},
 ): Promise<Mailbox> {
-  return w.email.createMailbox({
+  return w.email.mailboxes.createMailbox({
     name: `Test ${port} ${Math.random().toString(36).slice(2, 6)}`,
     host: '127.0.0.1',
     port,
@@ -91,9 +91,9 @@ export async function addMailbox(
 
 export async function addTemplate(
   w: Werkflow,
-  input: Partial<Parameters<Werkflow['email']['createTemplate']>[0]> = {},
+  input: Partial<Parameters<Werkflow['email']['templates']['createTemplate']>[0]> = {},
 ): Promise<EmailTemplate> {
-  return w.email.createTemplate({
+  return w.email.templates.createTemplate({
     name: `Template ${Math.random().toString(36).slice(2, 8)}`,
     rootType: 'opportunity',
     subject: 'Uw aanvraag {{ opportunity.name }}',
@@ -106,9 +106,9 @@ export async function addTemplate(
 /** Enqueues in its own transaction, as the engine does when it completes an action. */
 export function enqueue(
   w: Werkflow,
-  input: Parameters<Werkflow['email']['enqueueForAction']>[1],
-): ReturnType<Werkflow['email']['enqueueForAction']> {
-  return w.store.db.transaction().execute((trx) => w.email.enqueueForAction(trx, input));
+  input: Parameters<Werkflow['email']['outbox']['enqueueForAction']>[1],
+): ReturnType<Werkflow['email']['outbox']['enqueueForAction']> {
+  return w.store.db.transaction().execute((trx) => w.email.outbox.enqueueForAction(trx, input));
 }
 
 /** A fresh Werkflow (energy preset) with e-mail options for tests: a fixed secret key, quiet logs. */

@@ -84,7 +84,7 @@ describe.each(BACKENDS)('the daily digest on $name', (backend) => {
 
   /** A mailbox to the test server, an administrator (nl) and a workflow manager (en) who owns a template. */
   async function setUp(w: Werkflow) {
-    await w.email.createMailbox({
+    await w.email.mailboxes.createMailbox({
       name: 'Werkflow',
       host: '127.0.0.1',
       port: smtp.port,
@@ -92,11 +92,11 @@ describe.each(BACKENDS)('the daily digest on $name', (backend) => {
       fromName: 'Werkflow',
       fromAddress: 'werkflow@coop.example.nl',
     });
-    const admin = await w.auth.createUser(
+    const admin = await w.auth.users.createUser(
       { name: 'Anna Beheer', email: 'anna@coop.example.nl', roles: ['administrator'] },
       null,
     );
-    const owner = await w.auth.createUser(
+    const owner = await w.auth.users.createUser(
       { name: 'Olaf Owner', email: 'olaf@coop.example.nl', roles: ['workflow-manager'] },
       null,
     );
@@ -133,8 +133,8 @@ describe.each(BACKENDS)('the daily digest on $name', (backend) => {
     clock.set('2026-11-30T07:00:00+01:00');
     const run = await w.digest.runDue();
     expect(run).toMatchObject({ day: '2026-11-30', sent: [] });
-    expect(await w.email.outbox.list({ limit: 10 })).toEqual([]);
-    await w.email.mailer.drainOnce();
+    expect(await w.email.outbox.repository.list({ limit: 10 })).toEqual([]);
+    await w.email.outbox.mailer.drainOnce();
     expect(smtp.received).toEqual([]);
   });
 
@@ -149,7 +149,7 @@ describe.each(BACKENDS)('the daily digest on $name', (backend) => {
     const run = await w.digest.runDue();
     expect(run?.day).toBe('2026-11-30');
     expect(run?.sent.map((s) => s.email).sort()).toEqual(['anna@coop.example.nl', 'olaf@coop.example.nl']);
-    await w.email.mailer.drainOnce();
+    await w.email.outbox.mailer.drainOnce();
     expect(smtp.received).toHaveLength(2);
     const to = (address: string) => smtp.received.find((m) => m.envelopeTo.includes(address))!.parsed;
     const anna = to('anna@coop.example.nl');
@@ -173,7 +173,7 @@ describe.each(BACKENDS)('the daily digest on $name', (backend) => {
     expect(await w.digest.runDue()).toBeUndefined();
     const restarted = await start();
     expect(await restarted.digest.runDue()).toBeUndefined();
-    await restarted.email.mailer.drainOnce();
+    await restarted.email.outbox.mailer.drainOnce();
     expect(smtp.received).toHaveLength(2);
     // The next day reports only what went wrong since (nothing).
     clock.set('2026-12-01T07:00:00+01:00');
@@ -194,11 +194,11 @@ describe.each(BACKENDS)('the daily digest on $name', (backend) => {
         : [await a.digest.runDue(), await b.digest.runDue(), await a.digest.runDue()];
     const made = runs.filter((r) => r !== undefined && r.sent.length > 0);
     expect(new Set(made.map((r) => r!.sent.map((s) => s.outboxId).join()))).toHaveProperty('size', 1);
-    expect(await a.email.outbox.list({ limit: 10 })).toHaveLength(2);
+    expect(await a.email.outbox.repository.list({ limit: 10 })).toHaveLength(2);
     if (backend.name === 'postgres')
-      await Promise.all([a.email.mailer.drainOnce(), b.email.mailer.drainOnce()]);
-    await a.email.mailer.drainOnce();
-    await b.email.mailer.drainOnce();
+      await Promise.all([a.email.outbox.mailer.drainOnce(), b.email.outbox.mailer.drainOnce()]);
+    await a.email.outbox.mailer.drainOnce();
+    await b.email.outbox.mailer.drainOnce();
     expect(smtp.received).toHaveLength(2);
   });
 
@@ -235,7 +235,7 @@ describe.each(BACKENDS)('the daily digest on $name', (backend) => {
     await w.digest.saveSettings({ enabled: false, time: '18:30' }, 'test');
     clock.set('2026-11-30T18:30:00+01:00');
     expect(await w.digest.runDue()).toMatchObject({ day: '2026-11-30', sent: [], skipped: 'disabled' });
-    await w.email.mailer.drainOnce();
+    await w.email.outbox.mailer.drainOnce();
     expect(
       smtp.received
         .map((m) => m.envelopeTo)

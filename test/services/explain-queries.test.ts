@@ -26,7 +26,7 @@ describe.each(BACKENDS)('explain queries on $name', (backend) => {
   async function effectOf(i: number) {
     if (i % 4 !== 1) return { type: 'none' as const };
     mailId ??= (
-      await shared.werkflow.email.createTemplate({
+      await shared.werkflow.email.templates.createTemplate({
         name: 'Taakmail',
         rootType: 'task',
         subject: 'Taak {{ task.description }}',
