@@ -233,7 +233,8 @@ export const CodedReason = Type.Union([
         "Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes).",
     }),
     params: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'The values in the sentence; a label is given as { nl, en }.',
+      description:
+        'The values in the sentence; a label is given as { nl, en }, a moment as { instant (ISO 8601), timeZone }.',
     }),
     text: Type.String({
       description: 'The sentence in the language of Accept-Language (nl or en; Dutch by default).',

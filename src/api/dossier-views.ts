@@ -4,14 +4,12 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import type { ActorKind } from '../domain/actor.js';
 import type { Dossier } from '../domain/dossier.js';
 import type { TitleLanguage } from '../domain/dossier-title.js';
 import { languageOf } from '../domain/template/explain-text.js';
 import type { Werkflow } from '../engine/werkflow.js';
 import { type DossierBody, dossierBody } from './schemas.js';
-
-/** Who wrote something: a user (or a user's API token), the background worker, or the system itself. */
-export type ActorKind = 'user' | 'token' | 'worker' | 'automatic';
 
 export const ActorFields = {
   actor: Type.Union([Type.String(), Type.Null()]),
@@ -43,12 +41,6 @@ export async function actorViews(
     const kind = actorKindOf(actor);
     return { actor, actorName: actor === null ? null : (names.get(actor) ?? null), actorKind: kind };
   };
-}
-
-/** An actor in one word for an English sentence: the name, "werkflow-worker" or "automatic". */
-export function actorWord(view: { actorName: string | null; actorKind: ActorKind }): string {
-  if (view.actorName) return view.actorName;
-  return view.actorKind === 'worker' ? 'werkflow-worker' : 'automatic';
 }
 
 export function titleLanguage(request: FastifyRequest): TitleLanguage {

@@ -1,7 +1,7 @@
 import type { Clock } from '../domain/clock.js';
 import type { Action, ActionStatus } from '../domain/action/action.js';
 import type { Condition } from '../domain/condition/index.js';
-import { evaluateCondition, referencePaths } from '../domain/condition/index.js';
+import { alwaysHolds, evaluateCondition, referencePaths } from '../domain/condition/index.js';
 import type { Dossier } from '../domain/dossier.js';
 import type { DossierType, DossierTypeCatalog } from '../domain/dossier-type.js';
 import { newId } from '../domain/id.js';
@@ -161,6 +161,8 @@ export class ActionEngine {
   readonly reads: ActionReadsRepository;
   private index: TemplateIndex;
   private readonly versionCache = new Map<string, TemplateDefinition>();
+  /** Per cached definition (a template version): whether its condition without `changed` always holds. */
+  private readonly alwaysHoldsCache = new WeakMap<TemplateDefinition, boolean>();
   /** Called after stamping with the earliest new due time, so the scheduler can wake earlier. */
   onStamped: (earliestDue: number) => void = () => {};
 
@@ -226,6 +228,19 @@ export class ActionEngine {
     const def = await this.templates.version(templateId, version, db);
     if (def) this.versionCache.set(key, def);
     return def;
+  }
+
+  /**
+   * Whether a version's condition, without its `changed` parts, holds for every dossier (so a
+   * re-check at due time cannot stop the action); memoised with the definition.
+   */
+  alwaysHoldsWithoutChanged(def: TemplateDefinition): boolean {
+    let holds = this.alwaysHoldsCache.get(def);
+    if (holds === undefined) {
+      holds = alwaysHolds(withoutChanged(effectiveCondition(def)));
+      this.alwaysHoldsCache.set(def, holds);
+    }
+    return holds;
   }
 
   /** The definitions of many template versions, cached like definitionOf; the missing ones in one query. */

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Clock } from '../domain/clock.js';
 import { type Action, type ActionStatus, retryDelayMs } from '../domain/action/action.js';
-import { alwaysHolds, evaluateCondition, referencePaths } from '../domain/condition/index.js';
+import { evaluateCondition, referencePaths } from '../domain/condition/index.js';
 import type { Dossier } from '../domain/dossier.js';
 import type { DossierTypeCatalog } from '../domain/dossier-type.js';
 import { coerceError } from '../domain/errors.js';
@@ -272,7 +272,7 @@ export class ActionExecutor {
   private recheckCanFail(def: TemplateDefinition): boolean {
     if (!def.recheckAtDue) return false;
     if (def.fanOut || !this.catalog().get(def.dossierType)) return true;
-    return !alwaysHolds(withoutChanged(effectiveCondition(def)));
+    return !this.engine.alwaysHoldsWithoutChanged(def);
   }
 
   private async definitions(actions: readonly Action[], db: Db): Promise<Map<string, TemplateDefinition>> {

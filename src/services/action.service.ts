@@ -17,7 +17,7 @@ import type { ActionExecutor } from '../engine/action-executor.js';
 import type { DossierService } from './dossier.service.js';
 import type { EmailPort } from '../engine/effect-ports.js';
 import type { AuditHook } from './template.service.js';
-import { reason as coded, momentLabel, reasonText } from '../domain/action/reasons.js';
+import { reason as coded, instantParam, reasonText } from '../domain/action/reasons.js';
 
 /** Names shown beside an action in lists: never an id where a name exists. */
 export interface ActionNames {
@@ -338,7 +338,7 @@ export class ActionService {
       );
     const to: ActionStatus = action.status === 'waiting' ? 'waiting' : 'pending';
     const why = coded('reason.rescheduled', {
-      dueAt: momentLabel(dueAt, (await this.engine.calendar()).timeZone),
+      dueAt: instantParam(dueAt, (await this.engine.calendar()).timeZone),
     });
     await this.store.db.transaction().execute(async (db) => {
       await this.audit(db, {

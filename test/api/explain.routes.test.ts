@@ -133,7 +133,7 @@ describe.each(BACKENDS)('explain on $name', (backend) => {
     const r = await explain('task', task, id, 'en');
     expect(r.event.code).toBe('event.awaited');
     expect(r.event.text).toBe(
-      'The template waits for its event: Finished changed to true; it has not happened for this dossier yet.',
+      'The template waits for its event: Finished changed to yes; it has not happened for this dossier yet.',
     );
     expect(r.actions).toEqual([]);
     expect(r.next.code).toBe('next.onEvent');

@@ -12,7 +12,7 @@ import { WerkflowError } from '../../src/domain/errors.js';
 import { type Principal, SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
-import { momentLabel, reasonText } from '../../src/domain/action/reasons.js';
+import { momentText, reasonText } from '../../src/domain/action/reasons.js';
 
 const DAY = 86_400_000;
 
@@ -667,11 +667,15 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
     expect((await w.scheduler.tick()).executed).toBe(1);
     expect((await w.dossiers.get('training', t1.id)).status).toBe('definitief');
     expect((await w.dossiers.get('training', t2.id)).status).toBe('te-starten');
-    // The note is a code with the new time in the organisation's zone, in both languages.
-    const when = momentLabel(later, (await w.calendar.settings()).timeZone);
+    // The note is a code with the new time as an instant, written out in the organisation's zone
+    // in both languages.
+    const timeZone = (await w.calendar.settings()).timeZone;
+    const iso = new Date(later).toISOString();
+    const when = { nl: momentText(iso, timeZone, 'nl'), en: momentText(iso, timeZone, 'en') };
     const rescheduled = (await w.actions.get(a1!.id)).history.find(
       (h) => h.noteCoded?.code === 'reason.rescheduled',
     );
+    expect(rescheduled?.noteCoded?.params).toEqual({ dueAt: { instant: iso, timeZone } });
     expect(rescheduled?.note).toBe(`rescheduled to ${when.en}`);
     expect(reasonText(rescheduled!.noteCoded!, 'nl')).toBe(`verplaatst naar ${when.nl}`);
     expect(when.nl).not.toMatch(/T\d\d:/);

@@ -6,20 +6,17 @@
  * row. axe clean and no horizontal overflow, nl at 1280 px and en at 390 px.
  */
 import type { Page } from 'playwright-core';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import {
   expectAccessible,
   expectNoOverflow,
   hasChromium,
-  launch,
   logIn,
   newPage,
   screenshot,
   settled,
-  startUiServer,
-  type UiServer,
+  useUiServer,
 } from './browser.js';
 
 const COACH = 'cora.coach@test.werkflow.local';
@@ -56,23 +53,11 @@ const WORDS = {
 } as const;
 
 describe.skipIf(!hasChromium)('a coach’s day in My actions (SQLite, chromium)', () => {
-  let browser: Browser;
-  let server: UiServer;
-
-  beforeAll(async () => {
-    browser = await launch();
-    server = await startUiServer('energy-cooperative', [
-      { name: 'Cora Coach', email: COACH, roles: ['staff'] },
-    ]);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await browser?.close();
-  });
+  const ui = useUiServer('energy-cooperative', [{ name: 'Cora Coach', email: COACH, roles: ['staff'] }]);
 
   /** A manual template of its own per language, with three contacts, so each run starts clean. */
   async function threeCalls(lang: 'nl' | 'en') {
-    const wf = server.werkflow;
+    const wf = ui.server.werkflow;
     const title = `Bel terug (${lang})`;
     const template = await wf.templates.create(
       {
@@ -108,62 +93,62 @@ describe.skipIf(!hasChromium)('a coach’s day in My actions (SQLite, chromium)'
     it(`executes, refuses a past date until confirmed, completes two at once (${lang}, ${width} px)`, async () => {
       const w = WORDS[lang];
       const { template, title, names, actions } = await threeCalls(lang);
-      const { context, page } = await newPage(browser, { lang, width });
+      const { context, page } = await newPage(ui.browser, { lang, width });
       const dossierRequests: string[] = [];
       page.on('request', (r) => {
         if (/\/api\/dossiers\//.test(r.url())) dossierRequests.push(r.url());
       });
-      await logIn(page, server.base, COACH);
+      await logIn(page, ui.server.base, COACH);
       await check(page, `actions-dashboard-${lang}-${width}`);
 
       // The list of this template: its total, each row named after its dossier.
-      await page.goto(`${server.base}/actions?filter=all&template=${template.id}`);
+      await page.goto(`${ui.server.base}/actions?filter=all&template=${template.id}`);
       await expect.poll(() => page.getByTestId('list-total').textContent()).toMatch(w.shown);
       for (const name of names) await page.getByRole('link', { name }).first().waitFor();
       expect(dossierRequests, 'no request per row for its dossier').toEqual([]);
       await check(page, `actions-list-${lang}-${width}`);
 
       // Execute an action after its preview (a pending automatic one of the demo).
-      const [automatic] = await server.werkflow.actions.list({
+      const [automatic] = await ui.server.werkflow.actions.list({
         statuses: ['pending'],
         executionMode: 'automatic',
         limit: 1,
       });
-      await page.goto(`${server.base}/actions/${automatic!.id}`);
+      await page.goto(`${ui.server.base}/actions/${automatic!.id}`);
       await page.getByRole('button', { name: w.execute, exact: true }).click();
       const preview = page.getByRole('dialog');
       await preview.getByRole('button', { name: w.confirmExecute }).click();
       await preview.waitFor({ state: 'detached' });
       await expect
-        .poll(async () => (await server.werkflow.actions.get(automatic!.id)).status)
+        .poll(async () => (await ui.server.werkflow.actions.get(automatic!.id)).status)
         .toMatch(/done|failed/);
 
       // Reschedule to a date in the past: refused until the person confirms it.
       const moved = actions[0]!;
-      await page.goto(`${server.base}/actions/${moved.id}`);
+      await page.goto(`${ui.server.base}/actions/${moved.id}`);
       await page.getByRole('button', { name: w.reschedule, exact: true }).click();
       const dialog = page.getByRole('dialog');
       await dialog.getByLabel(w.when).fill('2026-11-20T09:00');
       await check(page, `actions-reschedule-past-${lang}-${width}`);
       await dialog.getByRole('button', { name: w.reschedule }).click();
       await dialog.getByText(w.past).waitFor();
-      expect((await server.werkflow.actions.get(moved.id)).dueAt).toBe(moved.dueAt);
+      expect((await ui.server.werkflow.actions.get(moved.id)).dueAt).toBe(moved.dueAt);
       await dialog.getByLabel(w.confirmPast).check();
       await dialog.getByRole('button', { name: w.reschedule }).click();
       await dialog.waitFor({ state: 'detached' });
-      expect((await server.werkflow.actions.get(moved.id)).dueAt).toBe(Date.parse('2026-11-20T08:00:00Z'));
+      expect((await ui.server.werkflow.actions.get(moved.id)).dueAt).toBe(Date.parse('2026-11-20T08:00:00Z'));
 
       // The start page counts it overdue; its link opens the overdue list with it.
-      await page.goto(`${server.base}/`);
+      await page.goto(`${ui.server.base}/`);
       await expect.poll(() => page.getByTestId('figure-overdue').textContent()).not.toBe('0');
       await page.getByRole('link', { name: new RegExp(`: ${w.overdueFigure}$`) }).click();
-      const movedName = (await server.werkflow.actions.names([moved])).get(moved.id)!.dossierTitle!;
+      const movedName = (await ui.server.werkflow.actions.names([moved])).get(moved.id)!.dossierTitle!;
       expect(names).toContain(movedName);
       await page.getByRole('link', { name: movedName }).first().waitFor();
       await check(page, `actions-overdue-${lang}-${width}`);
 
       // Two at once: select them, mark done, both done.
-      await page.goto(`${server.base}/actions?filter=all&template=${template.id}`);
+      await page.goto(`${ui.server.base}/actions?filter=all&template=${template.id}`);
       await expect.poll(() => page.getByTestId('list-total').textContent()).toMatch(w.shown);
       const boxes = page.getByRole('checkbox', { name: w.select(title) });
       await boxes.nth(1).check();
@@ -176,7 +161,7 @@ describe.skipIf(!hasChromium)('a coach’s day in My actions (SQLite, chromium)'
       await page.getByRole('dialog').getByRole('button', { name: w.bulkConfirm }).click();
       await page.getByRole('dialog').waitFor({ state: 'detached' });
       for (const a of actions.slice(1))
-        expect((await server.werkflow.actions.get(a.id)).status, a.id).toBe('done');
+        expect((await ui.server.werkflow.actions.get(a.id)).status, a.id).toBe('done');
       await expect.poll(() => page.locator('.status-badge', { hasText: w.done }).count()).toBe(2);
       expect(dossierRequests, 'no request per row for its dossier').toEqual([]);
       await context.close();

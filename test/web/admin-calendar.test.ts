@@ -6,42 +6,29 @@
  * calendar read-only with the reason and keeps their own digest preference. Axe clean, no overflow
  * at 1280 and 390 px, in Dutch and English.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   expectAccessible,
   expectNoOverflow,
   hasChromium,
-  launch,
-  logIn,
-  newPage,
   screenshot,
   settled,
-  startUiServer,
-  type UiServer,
+  useUiServer,
 } from './browser.js';
 
 const ADMIN = 'anna.devries@test.werkflow.local';
 const STAFF = 'rick.medewerker@test.werkflow.local';
 
 describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromium)', () => {
-  let server: UiServer;
-  let browser: Browser;
+  const ui = useUiServer('energy-cooperative', [
+    { name: 'Anna de Vries', email: ADMIN, roles: ['administrator'] },
+    { name: 'Rick Medewerker', email: STAFF, roles: ['staff'] },
+  ]);
   let page: Page;
 
   beforeAll(async () => {
-    server = await startUiServer('energy-cooperative', [
-      { name: 'Anna de Vries', email: ADMIN, roles: ['administrator'] },
-      { name: 'Rick Medewerker', email: STAFF, roles: ['staff'] },
-    ]);
-    browser = await launch();
-    ({ page } = await newPage(browser));
-    await logIn(page, server.base, ADMIN);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    ({ page } = await ui.signedIn(ADMIN));
   });
 
   const nextDaysOff = async (p: Page) => (await p.getByTestId('next-holidays').innerText()) ?? '';
@@ -61,7 +48,7 @@ describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromi
     );
 
   it('switches Goede Vrijdag on and sees it among the next days off', async () => {
-    await page.goto(`${server.base}/admin/calendar`);
+    await page.goto(`${ui.server.base}/admin/calendar`);
     await page.getByRole('heading', { name: 'Volgende vrije dagen' }).waitFor();
     expect(await page.getByRole('textbox', { name: 'Tijdzone' }).inputValue()).toBe('Europe/Amsterdam');
     expect(await nextDaysOff(page)).toContain('Eerste Kerstdag');
@@ -70,7 +57,7 @@ describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromi
     await page.getByRole('button', { name: 'Opslaan' }).click();
     await expect.poll(() => nextDaysOff(page), { timeout: 10_000 }).toContain('Goede Vrijdag');
     expect(await nextDaysOff(page)).toContain('vr 26 mrt 2027');
-    expect((await server.werkflow.calendar.settings()).goodFriday).toBe(true);
+    expect((await ui.server.werkflow.calendar.settings()).goodFriday).toBe(true);
   });
 
   it('adds a closing day and sees it listed, also among the next days off', async () => {
@@ -79,7 +66,7 @@ describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromi
     expect(await page.getByTestId('extraHolidays').innerText()).toContain('do 24 dec 2026');
     await page.getByRole('button', { name: 'Opslaan' }).click();
     await expect.poll(() => nextDaysOff(page), { timeout: 10_000 }).toContain('do 24 dec 2026');
-    expect((await server.werkflow.calendar.settings()).extraHolidays).toEqual(['2026-12-24']);
+    expect((await ui.server.werkflow.calendar.settings()).extraHolidays).toEqual(['2026-12-24']);
     // After a reload it is still there: it was saved, not only shown.
     await page.reload();
     await page.getByTestId('extraHolidays').waitFor();
@@ -93,7 +80,7 @@ describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromi
     await page.getByTestId('extraHolidays-empty').waitFor();
     await page.getByRole('button', { name: 'Opslaan' }).click();
     await expect.poll(() => nextDaysOff(page), { timeout: 10_000 }).not.toContain('24 dec 2026');
-    expect((await server.werkflow.calendar.settings()).extraHolidays).toEqual([]);
+    expect((await ui.server.werkflow.calendar.settings()).extraHolidays).toEqual([]);
   });
 
   it('shows the server’s problem on its field, in Dutch', async () => {
@@ -117,11 +104,11 @@ describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromi
     expect(await page.getByTestId('error').innerText()).toContain('Tijdzone');
     await screenshot(page, 'admin-calendar-error-nl-1280');
     await page.unroute('**/api/settings/calendar');
-    expect((await server.werkflow.calendar.settings()).timeZone).toBe('Europe/Amsterdam');
+    expect((await ui.server.werkflow.calendar.settings()).timeZone).toBe('Europe/Amsterdam');
   });
 
   it('switches the daily digest off, and the API says so', async () => {
-    await page.goto(`${server.base}/admin/digest`);
+    await page.goto(`${ui.server.base}/admin/digest`);
     const organisation = page.getByRole('switch', { name: 'Dagelijks overzicht versturen' });
     await organisation.waitFor();
     expect(await organisation.isChecked()).toBe(true);
@@ -149,9 +136,8 @@ describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromi
   });
 
   it('shows a staff member the calendar read-only with the reason, and their own digest only', async () => {
-    const { context, page: staff } = await newPage(browser);
-    await logIn(staff, server.base, STAFF);
-    await staff.goto(`${server.base}/admin/calendar`);
+    const { context, page: staff } = await ui.signedIn(STAFF);
+    await staff.goto(`${ui.server.base}/admin/calendar`);
     await staff.getByTestId('read-only').waitFor();
     expect(await staff.getByTestId('read-only').innerText()).toContain('recht Beheer');
     expect(await staff.getByRole('button', { name: 'Opslaan' }).count()).toBe(0);
@@ -170,11 +156,11 @@ describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromi
     expect(refused.status).toBe(403);
     expect(refused.body).toContain('admin');
 
-    await staff.goto(`${server.base}/admin/digest`);
+    await staff.goto(`${ui.server.base}/admin/digest`);
     await staff.getByRole('region', { name: 'Voor mijzelf' }).waitFor();
     expect(await staff.getByRole('switch', { name: 'Dagelijks overzicht versturen' }).count()).toBe(0);
     // The other parts of Beheer stay closed.
-    await staff.goto(`${server.base}/admin/users`);
+    await staff.goto(`${ui.server.base}/admin/users`);
     await staff.getByTestId('no-right').waitFor();
     await context.close();
   });
@@ -186,10 +172,9 @@ describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromi
     ['en', 390],
   ] as const) {
     it(`calendar and digest pass axe and fit ${width} px (${lang})`, async () => {
-      const { context, page: p } = await newPage(browser, { lang, width });
-      await logIn(p, server.base, ADMIN);
+      const { context, page: p } = await ui.signedIn(ADMIN, { lang, width });
       for (const tab of ['calendar', 'digest']) {
-        await p.goto(`${server.base}/admin/${tab}`);
+        await p.goto(`${ui.server.base}/admin/${tab}`);
         await p.locator('main form').first().waitFor();
         await settled(p);
         if (lang === 'en' && tab === 'calendar') expect(await nextDaysOff(p)).toContain('Good Friday');

@@ -4,19 +4,15 @@
  * staff member sees why Beheer is not for them. Every tab passes axe and fits at 1280 and 390 px,
  * in Dutch and English, and is photographed under test-results/screenshots/.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   expectAccessible,
   expectNoOverflow,
   hasChromium,
-  launch,
-  logIn,
-  newPage,
   screenshot,
   settled,
-  startUiServer,
-  type UiServer,
+  useUiServer,
 } from './browser.js';
 
 const ADMIN = 'anna.devries@test.werkflow.local';
@@ -24,23 +20,14 @@ const STAFF = 'rick.medewerker@test.werkflow.local';
 const TABS = ['users', 'teams', 'tokens', 'audit-log', 'organisation', 'calendar', 'digest'] as const;
 
 describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromium)', () => {
-  let server: UiServer;
-  let browser: Browser;
+  const ui = useUiServer('energy-cooperative', [
+    { name: 'Anna de Vries', email: ADMIN, roles: ['administrator'] },
+    { name: 'Rick Medewerker', email: STAFF, roles: ['staff'] },
+  ]);
   let page: Page;
 
   beforeAll(async () => {
-    server = await startUiServer('energy-cooperative', [
-      { name: 'Anna de Vries', email: ADMIN, roles: ['administrator'] },
-      { name: 'Rick Medewerker', email: STAFF, roles: ['staff'] },
-    ]);
-    browser = await launch();
-    ({ page } = await newPage(browser));
-    await logIn(page, server.base, ADMIN);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    ({ page } = await ui.signedIn(ADMIN));
   });
 
   it('creates a user with a role, showing what each role may do', async () => {
@@ -64,7 +51,7 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
     const row = page.locator('.users-table tbody tr', { hasText: 'Fleur Jansen' });
     await row.waitFor();
     expect(await row.textContent()).toContain('Workflowbeheerder');
-    const stored = (await server.werkflow.auth.users.listUsers()).find((u) => u.name === 'Fleur Jansen');
+    const stored = (await ui.server.werkflow.auth.users.listUsers()).find((u) => u.name === 'Fleur Jansen');
     expect(stored).toMatchObject({ email: 'fleur.jansen@test.werkflow.local', roles: ['workflow-manager'] });
 
     // The search narrows the list by name.
@@ -104,7 +91,9 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
     await expectAccessible(page, 'token shown once');
     await screenshot(page, 'admin-token-once-nl-1280');
     // The secret works.
-    const me = await fetch(`${server.base}/api/auth/me`, { headers: { authorization: `Bearer ${secret}` } });
+    const me = await fetch(`${ui.server.base}/api/auth/me`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
     expect(me.status).toBe(200);
     await dialog.getByRole('button', { name: 'Ik heb het gekopieerd' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -127,7 +116,9 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
     await dialog.waitFor({ state: 'detached' });
     const row = page.locator('.tokens-table tbody tr', { hasText: 'Econobis-koppeling' });
     await row.filter({ hasText: 'Ingetrokken' }).waitFor();
-    const me = await fetch(`${server.base}/api/auth/me`, { headers: { authorization: `Bearer ${secret}` } });
+    const me = await fetch(`${ui.server.base}/api/auth/me`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
     expect(me.status).toBe(401);
   });
 
@@ -139,7 +130,7 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
     expect(text).toContain('Anna de Vries maakte gebruiker ‘Fleur Jansen’ aan');
     expect(text).toContain('Anna de Vries maakte API-token ‘Econobis-koppeling’ aan');
     expect(text).toContain('Anna de Vries trok API-token ‘Econobis-koppeling’ in');
-    const fleur = (await server.werkflow.auth.users.listUsers()).find((u) => u.name === 'Fleur Jansen')!;
+    const fleur = (await ui.server.werkflow.auth.users.listUsers()).find((u) => u.name === 'Fleur Jansen')!;
     expect(text).not.toContain(fleur.id);
 
     // Filter on who and the kind of change.
@@ -188,8 +179,8 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
     await dialog.getByRole('button', { name: 'Opslaan' }).click();
     await dialog.waitFor({ state: 'detached' });
     await page.locator('.teams-table tbody tr', { hasText: 'Planning Noord' }).waitFor();
-    const team = (await server.werkflow.auth.users.listTeams()).find((x) => x.name === 'Planning Noord')!;
-    const fleur = (await server.werkflow.auth.users.listUsers()).find((u) => u.name === 'Fleur Jansen')!;
+    const team = (await ui.server.werkflow.auth.users.listTeams()).find((x) => x.name === 'Planning Noord')!;
+    const fleur = (await ui.server.werkflow.auth.users.listUsers()).find((u) => u.name === 'Fleur Jansen')!;
     expect(team.memberIds).toEqual([fleur.id]);
 
     await page.getByRole('button', { name: 'Team Planning Noord verwijderen' }).click();
@@ -199,7 +190,7 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
     await expect
       .poll(async () => page.locator('.teams-table tbody tr', { hasText: 'Planning Noord' }).count())
       .toBe(0);
-    expect((await server.werkflow.auth.users.listTeams()).some((x) => x.id === team.id)).toBe(false);
+    expect((await ui.server.werkflow.auth.users.listTeams()).some((x) => x.id === team.id)).toBe(false);
   });
 
   it('makes a password link to hand over, and deactivates a user after a confirmation', async () => {
@@ -219,7 +210,7 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
     const row = page.locator('.users-table tbody tr', { hasText: 'Fleur Jansen' });
     await row.filter({ hasText: 'Inactief' }).waitFor();
     expect(
-      (await server.werkflow.auth.users.listUsers()).find((u) => u.name === 'Fleur Jansen')!.active,
+      (await ui.server.werkflow.auth.users.listUsers()).find((u) => u.name === 'Fleur Jansen')!.active,
     ).toBe(false);
     // Back again.
     await page.getByRole('button', { name: 'Fleur Jansen weer activeren' }).click();
@@ -227,10 +218,9 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
   });
 
   it('keeps Beheer from a user without the right: no menu entry, a clear message, and the API refuses', async () => {
-    const { context, page: staff } = await newPage(browser);
-    await logIn(staff, server.base, STAFF);
+    const { context, page: staff } = await ui.signedIn(STAFF);
     expect(await staff.getByRole('link', { name: 'Beheer' }).count()).toBe(0);
-    await staff.goto(`${server.base}/admin/users`);
+    await staff.goto(`${ui.server.base}/admin/users`);
     await staff.getByTestId('no-right').waitFor();
     expect(await staff.getByTestId('no-right').textContent()).toContain('alleen voor beheerders');
     expect(await staff.locator('.users-table').count()).toBe(0);
@@ -243,10 +233,9 @@ describe.skipIf(!hasChromium)('Beheer: users, tokens, audit log (SQLite, chromiu
   for (const lang of ['nl', 'en'] as const) {
     for (const width of [1280, 390]) {
       it(`every Beheer tab passes axe, fits ${width} px and is photographed (${lang})`, async () => {
-        const { context, page: p } = await newPage(browser, { lang, width });
-        await logIn(p, server.base, ADMIN);
+        const { context, page: p } = await ui.signedIn(ADMIN, { lang, width });
         for (const tab of TABS) {
-          await p.goto(`${server.base}/admin/${tab}`);
+          await p.goto(`${ui.server.base}/admin/${tab}`);
           await p.locator('main h2').first().waitFor();
           await p.locator('main [data-testid="results"], main form, main table').first().waitFor();
           await settled(p);

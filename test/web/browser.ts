@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { buildServer } from '../../src/api/server.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import { seedDemo } from '../../src/demo/seed-demo.js';
@@ -31,11 +31,14 @@ export interface UiServer {
   close(): Promise<void>;
 }
 
+export interface UiUser {
+  name: string;
+  email: string;
+  roles: string[];
+}
+
 /** A Werkflow with the preset's demo data, due workflows run and mail in the local sink, served. */
-export async function startUiServer(
-  preset: string,
-  users: { name: string; email: string; roles: string[] }[],
-) {
+export async function startUiServer(preset: string, users: UiUser[]) {
   const werkflow = await openTestWerkflow(sqliteBackend, { preset });
   await werkflow.email.sink.captureAllMail({ port: 0 });
   await seedDemo(werkflow, { count: 20 });
@@ -54,6 +57,51 @@ export async function startUiServer(
       await werkflow.close();
     },
   } satisfies UiServer;
+}
+
+/** What a browser test file works with: set once its beforeAll has run. */
+export interface UiSession {
+  readonly browser: Browser;
+  readonly server: UiServer;
+  /** A fresh page (own cookies and localStorage) in a language, at a width, signed in as `email`. */
+  signedIn(
+    email: string,
+    options?: { lang?: 'nl' | 'en'; width?: number },
+  ): Promise<{ context: BrowserContext; page: Page }>;
+}
+
+/**
+ * Registers the describe block's beforeAll (launch chromium, start a UI server for the preset with
+ * these users) and afterAll (close both); call it at the top of the describe block. A test file's
+ * own beforeAll, registered after this call, runs after it and may use `server` and `browser`.
+ */
+export function useUiServer(preset: string, users: UiUser[]): UiSession {
+  let browser: Browser | undefined;
+  let server: UiServer | undefined;
+  beforeAll(async () => {
+    browser = await launch();
+    server = await startUiServer(preset, users);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  const session: UiSession = {
+    get browser() {
+      if (!browser) throw new Error('the browser is launched in beforeAll');
+      return browser;
+    },
+    get server() {
+      if (!server) throw new Error('the UI server is started in beforeAll');
+      return server;
+    },
+    async signedIn(email, options = {}) {
+      const opened = await newPage(session.browser, options);
+      await logIn(opened.page, session.server.base, email);
+      return opened;
+    },
+  };
+  return session;
 }
 
 export async function launch(): Promise<Browser> {

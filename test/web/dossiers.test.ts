@@ -6,20 +6,16 @@
  * newest version. Every screen axe-clean and no wider than the window, nl at 1280 px and en at
  * 390 px; screenshots under test-results/screenshots/.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   choose,
   expectAccessible,
   expectNoOverflow,
   hasChromium,
-  launch,
-  logIn,
-  newPage,
   screenshot,
   settled,
-  startUiServer,
-  type UiServer,
+  useUiServer,
 } from './browser.js';
 
 const COACH = 'carla.coach@test.werkflow.local';
@@ -33,33 +29,25 @@ async function check(page: Page, what: string): Promise<void> {
 }
 
 describe.skipIf(!hasChromium)('dossier screens: a coach’s day (SQLite, chromium)', () => {
-  let browser: Browser;
-  let server: UiServer;
+  const ui = useUiServer('energy-cooperative', [
+    { name: 'Carla Coach', email: COACH, roles: ['staff'] },
+    { name: 'Anja Collega', email: COLLEAGUE, roles: ['staff'] },
+  ]);
   let contactName: string;
   let intakeId: string;
 
   beforeAll(async () => {
-    browser = await launch();
-    server = await startUiServer('energy-cooperative', [
-      { name: 'Carla Coach', email: COACH, roles: ['staff'] },
-      { name: 'Anja Collega', email: COLLEAGUE, roles: ['staff'] },
-    ]);
-    const [contact] = await server.werkflow.dossiers.list({ type: 'contact', limit: 1 });
+    const [contact] = await ui.server.werkflow.dossiers.list({ type: 'contact', limit: 1 });
     contactName = String(contact!.data.name);
-    const [intake] = await server.werkflow.dossiers.list({ type: 'intake', statuses: ['open'], limit: 1 });
+    const [intake] = await ui.server.werkflow.dossiers.list({ type: 'intake', statuses: ['open'], limit: 1 });
     intakeId = intake!.id;
-  });
-  afterAll(async () => {
-    await server?.close();
-    await browser?.close();
   });
 
   it('creates a task, changes a status, and a stale edit says who changed what (nl, 1280 px)', async () => {
-    const { context, page } = await newPage(browser, { lang: 'nl', width: 1280 });
-    await logIn(page, server.base, COACH);
+    const { context, page } = await ui.signedIn(COACH, { lang: 'nl', width: 1280 });
 
     // Create a task with the form.
-    await page.goto(`${server.base}/dossiers/task`);
+    await page.goto(`${ui.server.base}/dossiers/task`);
     await settled(page);
     await page.getByRole('button', { name: 'Taak toevoegen' }).first().click();
     await choose(page, 'Taak type', 'Bellen');
@@ -80,16 +68,16 @@ describe.skipIf(!hasChromium)('dossier screens: a coach’s day (SQLite, chromiu
     const taskId = decodeURIComponent(taskUrl.split('/').pop()!);
 
     // The task list finds it by a word of its description, and counts the matches.
-    await page.goto(`${server.base}/dossiers/task?q=zeeburg`);
+    await page.goto(`${ui.server.base}/dossiers/task?q=zeeburg`);
     await settled(page);
     await expect.poll(() => page.getByTestId('count').textContent()).toBe('1 van 1 getoond');
-    await page.goto(`${server.base}/dossiers/task?q=bestaatniet`);
+    await page.goto(`${ui.server.base}/dossiers/task?q=bestaatniet`);
     await settled(page);
     expect(await page.getByTestId('empty').textContent()).toContain('Geen taken gevonden');
     await check(page, 'dossiers-list-empty-nl-1280');
 
     // One click changes an intake's status; the timeline names the coach.
-    await page.goto(`${server.base}/dossiers/intake/${intakeId}`);
+    await page.goto(`${ui.server.base}/dossiers/intake/${intakeId}`);
     await settled(page);
     const status = page.getByRole('group', { name: 'Status' });
     await status.getByRole('button', { name: 'In behandeling' }).click();
@@ -103,8 +91,8 @@ describe.skipIf(!hasChromium)('dossier screens: a coach’s day (SQLite, chromiu
     // A colleague saves the task while the coach has its form open.
     await page.goto(`${taskUrl}/edit`);
     await page.getByRole('textbox', { name: 'Omschrijving' }).waitFor();
-    const colleague = await server.werkflow.auth.users.getUserByEmail(COLLEAGUE);
-    await server.werkflow.dossiers.patch(
+    const colleague = await ui.server.werkflow.auth.users.getUserByEmail(COLLEAGUE);
+    await ui.server.werkflow.dossiers.patch(
       'task',
       taskId,
       { description: 'Bel over de offerte (Anja)' },
@@ -124,7 +112,7 @@ describe.skipIf(!hasChromium)('dossier screens: a coach’s day (SQLite, chromiu
     await page.getByRole('textbox', { name: 'Opmerking' }).fill('Voorkeur: na 17:00 bellen');
     await page.getByRole('button', { name: 'Opslaan' }).click();
     await page.getByRole('heading', { level: 1, name: 'Bel over de offerte (Anja)' }).waitFor();
-    const saved = await server.werkflow.dossiers.get('task', taskId);
+    const saved = await ui.server.werkflow.dossiers.get('task', taskId);
     expect(saved.data).toMatchObject({
       description: 'Bel over de offerte (Anja)',
       note: 'Voorkeur: na 17:00 bellen',
@@ -133,9 +121,8 @@ describe.skipIf(!hasChromium)('dossier screens: a coach’s day (SQLite, chromiu
   });
 
   it('the list, a dossier and its form in English at 390 px', async () => {
-    const { context, page } = await newPage(browser, { lang: 'en', width: 390 });
-    await logIn(page, server.base, COACH);
-    await page.goto(`${server.base}/dossiers/intake`);
+    const { context, page } = await ui.signedIn(COACH, { lang: 'en', width: 390 });
+    await page.goto(`${ui.server.base}/dossiers/intake`);
     await settled(page);
     await expect.poll(() => page.getByTestId('count').textContent()).toMatch(/^\d+ of \d+ shown$/);
     await check(page, 'dossiers-list-en-390');

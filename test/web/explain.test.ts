@@ -3,39 +3,27 @@
  * that did not fire, its reason in Dutch), the process map with its counts, and relinking
  * categories with the impact dialog. Screenshots in nl at 1280 px and en at 390 px.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, apiAs } from '../support/api-client.js';
 import {
   expectAccessible,
   expectNoOverflow,
   hasChromium,
-  launch,
-  logIn,
-  newPage,
   screenshot,
   settled,
-  startUiServer,
-  type UiServer,
+  useUiServer,
 } from './browser.js';
 
 const ADMIN = 'erik.beheer@test.werkflow.local';
 
 describe.skipIf(!hasChromium)('explain, process map and relinking (SQLite, chromium)', () => {
-  let browser: Browser;
-  let server: UiServer;
+  const ui = useUiServer('energy-cooperative', [
+    { name: 'Erik Beheer', email: ADMIN, roles: ['administrator'] },
+  ]);
   let api: ApiClient;
 
   beforeAll(async () => {
-    browser = await launch();
-    server = await startUiServer('energy-cooperative', [
-      { name: 'Erik Beheer', email: ADMIN, roles: ['administrator'] },
-    ]);
-    api = await apiAs(server.werkflow, 'workflowManager');
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    api = await apiAs(ui.server.werkflow, 'workflowManager');
   });
 
   async function created(res: { statusCode: number; body: string; json<T>(): T }): Promise<string> {
@@ -66,9 +54,8 @@ describe.skipIf(!hasChromium)('explain, process map and relinking (SQLite, chrom
     );
     const path = `/dossiers/contact/${contact}`;
 
-    const { context, page } = await newPage(browser, { lang: 'nl' });
-    await logIn(page, server.base, ADMIN);
-    await page.goto(`${server.base}${path}`);
+    const { context, page } = await ui.signedIn(ADMIN, { lang: 'nl' });
+    await page.goto(`${ui.server.base}${path}`);
     await page.getByRole('heading', { name: 'Waarom (niet)?' }).waitFor();
     const panel = page.locator(`[data-testid="explanation"][data-template="${templateId}"]`);
     await panel.waitFor();
@@ -86,9 +73,8 @@ describe.skipIf(!hasChromium)('explain, process map and relinking (SQLite, chrom
     await screenshot(page, 'explain-dossier-nl-1280');
     await context.close();
 
-    const phone = await newPage(browser, { lang: 'en', width: 390 });
-    await logIn(phone.page, server.base, ADMIN);
-    await phone.page.goto(`${server.base}${path}`);
+    const phone = await ui.signedIn(ADMIN, { lang: 'en', width: 390 });
+    await phone.page.goto(`${ui.server.base}${path}`);
     const en = phone.page.locator(`[data-testid="explanation"][data-template="${templateId}"]`);
     await en.waitFor();
     await settled(phone.page);
@@ -101,8 +87,7 @@ describe.skipIf(!hasChromium)('explain, process map and relinking (SQLite, chrom
   });
 
   it('the process map draws the process with counts per status, links each node to its template, and lists the same', async () => {
-    const { context, page } = await newPage(browser, { lang: 'nl' });
-    await logIn(page, server.base, ADMIN);
+    const { context, page } = await ui.signedIn(ADMIN, { lang: 'nl' });
     await page.getByRole('link', { name: 'Processchema' }).click();
     const diagram = page.getByTestId('process-map-diagram');
     await diagram.waitFor();
@@ -128,9 +113,8 @@ describe.skipIf(!hasChromium)('explain, process map and relinking (SQLite, chrom
     await page.waitForURL(/\/templates\/[^/]+$/);
     await context.close();
 
-    const phone = await newPage(browser, { lang: 'en', width: 390 });
-    await logIn(phone.page, server.base, ADMIN);
-    await phone.page.goto(`${server.base}/processes`);
+    const phone = await ui.signedIn(ADMIN, { lang: 'en', width: 390 });
+    await phone.page.goto(`${ui.server.base}/processes`);
     await phone.page.getByTestId('process-map-diagram').waitFor();
     await settled(phone.page);
     expect(await phone.page.getByTestId('process-map-list').textContent()).toMatch(/Done \d+/);
@@ -170,9 +154,8 @@ describe.skipIf(!hasChromium)('explain, process map and relinking (SQLite, chrom
     ).toBe(200);
     expect((await api.request('POST', `/api/templates/${templateId}/publish`, {})).statusCode).toBe(200);
 
-    const { context, page } = await newPage(browser, { lang: 'nl' });
-    await logIn(page, server.base, ADMIN);
-    await page.goto(`${server.base}/templates/${templateId}`);
+    const { context, page } = await ui.signedIn(ADMIN, { lang: 'nl' });
+    await page.goto(`${ui.server.base}/templates/${templateId}`);
     await page.getByRole('button', { name: 'Categorieën toepassen' }).click();
     const dialog = page.getByRole('dialog', { name: 'Categorieën toepassen: wat verandert er?' });
     const impact = dialog.getByTestId('publish-impact');
@@ -197,7 +180,7 @@ describe.skipIf(!hasChromium)('explain, process map and relinking (SQLite, chrom
     await impact.filter({ hasText: 'geannuleerd: 1' }).waitFor();
     await dialog.getByRole('button', { name: 'Nu toepassen' }).click();
     await dialog.waitFor({ state: 'detached' });
-    const actions = await server.werkflow.engine.actions.list({ templateId, limit: 10 });
+    const actions = await ui.server.werkflow.engine.actions.list({ templateId, limit: 10 });
     expect(actions.filter((a) => a.status === 'cancelled')).toHaveLength(1);
     await context.close();
   });
@@ -218,9 +201,8 @@ describe.skipIf(!hasChromium)('explain, process map and relinking (SQLite, chrom
         effect: { ...def.effect, value: 'klaar' },
       }),
     );
-    const { context, page } = await newPage(browser, { lang: 'nl' });
-    await logIn(page, server.base, ADMIN);
-    await page.goto(`${server.base}/templates/${second}`);
+    const { context, page } = await ui.signedIn(ADMIN, { lang: 'nl' });
+    await page.goto(`${ui.server.base}/templates/${second}`);
     await page.getByRole('button', { name: 'Concept opslaan' }).click();
     const warning = page.getByTestId('save-warnings');
     await warning.waitFor();

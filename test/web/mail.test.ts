@@ -8,7 +8,7 @@
  * or keeps the message and drops the connection before answering (in doubt).
  */
 import { createServer } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestSmtpServer } from '../effects/email/support/smtp-test-server.js';
 import { enqueue } from '../effects/email/support/email-fixtures.js';
@@ -18,20 +18,17 @@ import {
   expectAccessible,
   expectNoOverflow,
   hasChromium,
-  launch,
-  logIn,
-  newPage,
   screenshot,
   settled,
-  startUiServer,
-  type UiServer,
+  useUiServer,
 } from './browser.js';
 
 const ADMIN = 'anna.devries@test.werkflow.local';
 
 describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
-  let server: UiServer;
-  let browser: Browser;
+  const ui = useUiServer('energy-cooperative', [
+    { name: 'Anna de Vries', email: ADMIN, roles: ['administrator'] },
+  ]);
   let page: Page;
   let smtp: TestSmtpServer;
   let refusing: Mailbox;
@@ -44,13 +41,10 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
   };
 
   beforeAll(async () => {
-    server = await startUiServer('energy-cooperative', [
-      { name: 'Anna de Vries', email: ADMIN, roles: ['administrator'] },
-    ]);
-    adminId = (await server.werkflow.auth.users.listUsers()).find((u) => u.email === ADMIN)!.id;
+    adminId = (await ui.server.werkflow.auth.users.listUsers()).find((u) => u.email === ADMIN)!.id;
     smtp = new TestSmtpServer();
     await smtp.start();
-    const w = server.werkflow;
+    const w = ui.server.werkflow;
     refusing = await w.email.mailboxes.createMailbox({
       name: 'Nieuwsbrief (weigert)',
       host: '127.0.0.1',
@@ -100,14 +94,10 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
       expect(await w.email.outbox.getOutboxMessage(id)).toMatchObject({ status: 'failed' });
     for (const id of [...ids.aDoubt, ...ids.bDoubt])
       expect(await w.email.outbox.getOutboxMessage(id)).toMatchObject({ status: 'in_doubt' });
-    browser = await launch();
-    ({ page } = await newPage(browser));
-    await logIn(page, server.base, ADMIN);
+    ({ page } = await ui.signedIn(ADMIN));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
     await smtp?.stop();
   });
 
@@ -128,7 +118,7 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
   }
 
   it('marks the in-doubt mails of one template delivered; its failed ones stay', async () => {
-    await page.goto(`${server.base}/mail`);
+    await page.goto(`${ui.server.base}/mail`);
     await page.getByRole('heading', { name: 'E-mail', level: 1 }).waitFor();
     await settled(page);
     await expect.poll(() => total().textContent()).toContain('9 berichten voldoen aan het filter');
@@ -150,17 +140,17 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
     );
     await expect.poll(() => total().textContent()).toContain('3 berichten');
     for (const id of ids.aDoubt)
-      expect(await server.werkflow.email.outbox.getOutboxMessage(id)).toMatchObject({
+      expect(await ui.server.werkflow.email.outbox.getOutboxMessage(id)).toMatchObject({
         status: 'dismissed',
         resolution: 'dismissed',
         resolvedBy: adminId,
       });
     for (const id of ids.aFailed)
-      expect(await server.werkflow.email.outbox.getOutboxMessage(id)).toMatchObject({ status: 'failed' });
+      expect(await ui.server.werkflow.email.outbox.getOutboxMessage(id)).toMatchObject({ status: 'failed' });
   });
 
   it('resends everything failed through one mailbox, selected beyond the loaded page, and it arrives once', async () => {
-    await page.goto(`${server.base}/mail?limit=2&status=failed`);
+    await page.goto(`${ui.server.base}/mail?limit=2&status=failed`);
     await settled(page);
     await choose(page, 'Mailbox', 'Nieuwsbrief (weigert)');
     await expect.poll(() => total().textContent()).toContain('5 berichten voldoen aan het filter; 2 getoond');
@@ -180,15 +170,15 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
       '5 berichten opnieuw versturen',
       '5 berichten staan weer in de wachtrij.',
     );
-    await server.werkflow.email.outbox.mailer.runUntilIdle();
+    await ui.server.werkflow.email.outbox.mailer.runUntilIdle();
     const resent = [...ids.aFailed, ...ids.bFailed];
     for (const id of resent)
-      expect(await server.werkflow.email.outbox.getOutboxMessage(id)).toMatchObject({
+      expect(await ui.server.werkflow.email.outbox.getOutboxMessage(id)).toMatchObject({
         status: 'sent',
         resolution: 'resent',
       });
     expect(smtp.received.length - before).toBe(5);
-    const audit = (await server.werkflow.audit.query({ entityType: 'email', limit: 100 })).items;
+    const audit = (await ui.server.werkflow.audit.query({ entityType: 'email', limit: 100 })).items;
     for (const id of resent)
       expect(audit.filter((e) => e.entityId === id && e.action === 'email.resent')).toEqual([
         expect.objectContaining({ actor: adminId, before: expect.objectContaining({ status: 'failed' }) }),
@@ -203,8 +193,8 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
 
   it('shows what is known of an in-doubt mail and closes it on its own page', async () => {
     const id = ids.bDoubt[0]!;
-    const known = await server.werkflow.email.outbox.getOutboxMessage(id);
-    await page.goto(`${server.base}/mail/outbox/${id}`);
+    const known = await ui.server.werkflow.email.outbox.getOutboxMessage(id);
+    await page.goto(`${ui.server.base}/mail/outbox/${id}`);
     await page.getByRole('heading', { level: 1 }).waitFor();
     await settled(page);
     const facts = (await page.locator('main').textContent())!;
@@ -223,14 +213,14 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
     await dialog.getByText(/^1 berichten worden afgesloten zonder ze te versturen/).waitFor();
     await dialog.getByRole('button', { name: '1 berichten afsluiten' }).click();
     await page.getByText('1 berichten afgesloten zonder versturen.').waitFor();
-    expect(await server.werkflow.email.outbox.getOutboxMessage(id)).toMatchObject({ status: 'dismissed' });
-    expect(await server.werkflow.email.outbox.getOutboxMessage(ids.bDoubt[1]!)).toMatchObject({
+    expect(await ui.server.werkflow.email.outbox.getOutboxMessage(id)).toMatchObject({ status: 'dismissed' });
+    expect(await ui.server.werkflow.email.outbox.getOutboxMessage(ids.bDoubt[1]!)).toMatchObject({
       status: 'in_doubt',
     });
   });
 
   it('lists mailboxes with the templates that use them, and a connection test names the failing step', async () => {
-    await page.goto(`${server.base}/mail/mailboxes`);
+    await page.goto(`${ui.server.base}/mail/mailboxes`);
     await page.locator('.mailbox-table').waitFor();
     await settled(page);
     const row = page.locator('.mailbox-table tbody tr', { hasText: 'Nieuwsbrief (weigert)' });
@@ -260,7 +250,7 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
     await dialog.getByLabel('Poort').fill(String(smtp.port));
     await dialog.getByRole('button', { name: 'Opslaan' }).click();
     await page.getByText('Mailbox «Nieuwsbrief (weigert)» opgeslagen.').waitFor();
-    expect((await server.werkflow.email.mailboxes.getMailbox(refusing.id)).fromName).toBe(
+    expect((await ui.server.werkflow.email.mailboxes.getMailbox(refusing.id)).fromName).toBe(
       'Energie Coöperatie Nieuwsbrief',
     );
     await expectAccessible(page, 'mailboxes');
@@ -269,15 +259,14 @@ describe.skipIf(!hasChromium)('mail screens (SQLite, chromium)', () => {
   });
 
   it('fits 390 px in English and passes axe (mail log, mailboxes, mail viewer)', async () => {
-    const { context, page: small } = await newPage(browser, { lang: 'en', width: 390 });
-    await logIn(small, server.base, ADMIN);
+    const { context, page: small } = await ui.signedIn(ADMIN, { lang: 'en', width: 390 });
     for (const [name, path] of [
       ['outbox', '/mail?status=all'],
       ['mailboxes', '/mail/mailboxes'],
       ['viewer', '/mail/viewer'],
       ['message', `/mail/outbox/${ids.bDoubt[1]!}`],
     ] as const) {
-      await small.goto(`${server.base}${path}`);
+      await small.goto(`${ui.server.base}${path}`);
       await small.locator('main h1').first().waitFor();
       await settled(small);
       await expectAccessible(small, `${name} (en, 390px)`);

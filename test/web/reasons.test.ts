@@ -2,35 +2,27 @@
  * Issue 8, story 8: reasons on actions are codes rendered through the UI dictionary — the Dutch
  * screen shows no English sentence. Photographed in Dutch at 1280 px and English at 390 px.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { reason } from '../../src/domain/action/reasons.js';
 import {
   expectAccessible,
   expectNoOverflow,
   hasChromium,
-  launch,
-  logIn,
-  newPage,
   screenshot,
   settled,
-  startUiServer,
-  type UiServer,
+  useUiServer,
 } from './browser.js';
 
 const EMAIL = 'anna.devries@test.werkflow.local';
 
 describe.skipIf(!hasChromium)('reasons in the reader’s language (SQLite, chromium)', () => {
-  let server: UiServer;
-  let browser: Browser;
+  const ui = useUiServer('energy-cooperative', [
+    { name: 'Anna de Vries', email: EMAIL, roles: ['administrator'] },
+  ]);
   let actionId: string;
 
   beforeAll(async () => {
-    server = await startUiServer('energy-cooperative', [
-      { name: 'Anna de Vries', email: EMAIL, roles: ['administrator'] },
-    ]);
-    browser = await launch();
-    const w = server.werkflow;
+    const w = ui.server.werkflow;
     const open = (await w.actions.list({ statuses: ['pending', 'due', 'waiting'], limit: 1 }))[0]!;
     actionId = open.id;
     await w.store.db.transaction().execute((db) =>
@@ -51,19 +43,13 @@ describe.skipIf(!hasChromium)('reasons in the reader’s language (SQLite, chrom
     );
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
   for (const [lang, width, expected, foreign] of [
     ['nl', 1280, 'status is niet meer Offerte aangevraagd', 'status is no longer'],
     ['en', 390, 'status is no longer Quotation requested', 'status is niet meer'],
   ] as const) {
     it(`shows the cancel reason in ${lang} (${width} px), in the status and the history`, async () => {
-      const { context, page } = await newPage(browser, { lang, width });
-      await logIn(page, server.base, EMAIL);
-      await page.goto(`${server.base}/actions/${actionId}`);
+      const { context, page } = await ui.signedIn(EMAIL, { lang, width });
+      await page.goto(`${ui.server.base}/actions/${actionId}`);
       await page.locator('main h1').first().waitFor();
       await settled(page);
       const main = page.locator('main');

@@ -7,20 +7,16 @@
  *   made in place, and a reminder.
  * Screenshots of the screens on the way are kept in nl and en under test-results/screenshots/.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   choose,
   expectAccessible,
   expectNoOverflow,
   hasChromium,
-  launch,
-  logIn,
-  newPage,
   screenshot,
   settled,
-  startUiServer,
-  type UiServer,
+  useUiServer,
 } from './browser.js';
 
 const PLANNER = 'petra.planner@test.werkflow.local';
@@ -37,28 +33,14 @@ async function pick(page: Page, label: string, ...options: string[]): Promise<vo
 }
 
 describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
   describe('Coachview: a planner builds an action template with the form only', () => {
-    let server: UiServer;
-    beforeAll(async () => {
-      server = await startUiServer('training-institute', [
-        { name: 'Petra Planner', email: PLANNER, roles: ['workflow-manager'] },
-      ]);
-    });
-    afterAll(async () => server?.close());
+    const ui = useUiServer('training-institute', [
+      { name: 'Petra Planner', email: PLANNER, roles: ['workflow-manager'] },
+    ]);
 
     it('builds, simulates and publishes "Deelnemers informeren"; a confirmed training gets its actions', async () => {
-      const { context, page } = await newPage(browser);
-      await logIn(page, server.base, PLANNER);
-      await page.goto(`${server.base}/templates/new`);
+      const { context, page } = await ui.signedIn(PLANNER);
+      await page.goto(`${ui.server.base}/templates/new`);
       await page.getByRole('textbox', { name: 'Naam' }).first().fill(NAME);
       await page.getByRole('textbox', { name: 'Proces' }).fill('Uitvoering opleiding');
       expect(await page.getByRole('textbox', { name: 'Datagroep' }).inputValue()).toBe('Opleiding');
@@ -130,10 +112,10 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
       await expectNoOverflow(page, 'template editor');
       await screenshot(page, 'coachview-template-nl-1280');
 
-      const saved = await server.werkflow.templates.get(id);
+      const saved = await ui.server.werkflow.templates.get(id);
       expect(saved.active).toBe(true);
       expect(saved.publishedVersion).toBe(1);
-      const vca = (await server.werkflow.dossiers.list({ type: 'trainingType', limit: 100 })).find(
+      const vca = (await ui.server.werkflow.dossiers.list({ type: 'trainingType', limit: 100 })).find(
         (d) => d.data.name === 'VCA Basis',
       )!;
       expect(saved.draft).toMatchObject({
@@ -153,8 +135,8 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
       });
 
       // A VCA Basis training with two participants is confirmed: one action per participant.
-      const people = (await server.werkflow.dossiers.list({ type: 'person', limit: 2 })).slice(0, 2);
-      const training = await server.werkflow.dossiers.create(
+      const people = (await ui.server.werkflow.dossiers.list({ type: 'person', limit: 2 })).slice(0, 2);
+      const training = await ui.server.werkflow.dossiers.create(
         'training',
         {
           data: {
@@ -167,19 +149,19 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
         'test',
       );
       for (const person of people)
-        await server.werkflow.dossiers.create(
+        await ui.server.werkflow.dossiers.create(
           'participant',
           { data: { training: training.id, person: person.id, status: 'geplaatst' } },
           'test',
         );
-      await server.werkflow.dossiers.patch(
+      await ui.server.werkflow.dossiers.patch(
         'training',
         training.id,
         { status: 'definitief' },
         training.version,
         'test',
       );
-      await page.goto(`${server.base}/actions?filter=all`);
+      await page.goto(`${ui.server.base}/actions?filter=all`);
       const rows = page.locator('.actions-table tbody tr', { hasText: NAME });
       await expect.poll(async () => rows.count()).toBe(2);
       expect(await rows.first().textContent()).toContain('Halfautomatisch');
@@ -190,9 +172,8 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
     });
 
     it('shows a server problem on the field it belongs to, in Dutch', async () => {
-      const { context, page } = await newPage(browser);
-      await logIn(page, server.base, PLANNER);
-      await page.goto(`${server.base}/templates/new`);
+      const { context, page } = await ui.signedIn(PLANNER);
+      await page.goto(`${ui.server.base}/templates/new`);
       await page.getByRole('textbox', { name: 'Naam' }).first().fill('Zonder e-mailtemplate');
       await choose(page, 'Wat doet de actie?', 'E-mail versturen');
       await page.getByRole('button', { name: 'Template aanmaken' }).click();
@@ -210,21 +191,16 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
   });
 
   describe('Econobis: an administrator switches on a kansactie-status workflow with a new e-mail template', () => {
-    let server: UiServer;
-    beforeAll(async () => {
-      server = await startUiServer('energy-cooperative', [
-        { name: 'Erik Beheer', email: ADMIN, roles: ['administrator'] },
-      ]);
-    });
-    afterAll(async () => server?.close());
+    const ui = useUiServer('energy-cooperative', [
+      { name: 'Erik Beheer', email: ADMIN, roles: ['administrator'] },
+    ]);
 
     for (const lang of ['nl', 'en'] as const) {
       it(`makes the e-mail template in place and saves the workflow with a reminder (${lang})`, async () => {
         const nl = lang === 'nl';
-        const { context, page } = await newPage(browser, { lang });
-        await logIn(page, server.base, ADMIN);
-        await page.goto(`${server.base}/workflows/opportunity-actions`);
-        const target = (await server.werkflow.econobis.statusWorkflows()).find(
+        const { context, page } = await ui.signedIn(ADMIN, { lang });
+        await page.goto(`${ui.server.base}/workflows/opportunity-actions`);
+        const target = (await ui.server.werkflow.econobis.statusWorkflows()).find(
           (s) => s.dossierType === 'quotationRequest' && !s.active,
         )!;
         await page.getByRole('button', { name: target.description[lang], exact: true }).click();
@@ -273,10 +249,10 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
         await dialog.getByRole('button', { name: nl ? 'Opslaan' : 'Save' }).click();
         await dialog.waitFor({ state: 'detached' });
 
-        const saved = (await server.werkflow.econobis.statusWorkflows()).find(
+        const saved = (await ui.server.werkflow.econobis.statusWorkflows()).find(
           (s) => s.dossierType === target.dossierType && s.status === target.status,
         )!;
-        const created = (await server.werkflow.email.templates.listTemplates()).find(
+        const created = (await ui.server.werkflow.email.templates.listTemplates()).find(
           (x) => x.name === templateName,
         )!;
         expect(created.rootType).toBe('quotationRequest');
@@ -288,7 +264,7 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
           reminderDays: 5,
         });
         // The e-mail template now says where it is used, and refuses deletion.
-        await page.goto(`${server.base}/email-templates/${created.id}`);
+        await page.goto(`${ui.server.base}/email-templates/${created.id}`);
         await page.getByText(target.description.nl, { exact: false }).first().waitFor();
         expect(
           await page

@@ -4,61 +4,51 @@
  * on every backend). Every screen is checked with axe-core and for overflow at 1280 and 390 px,
  * and photographed in Dutch and English under test-results/screenshots/.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   expectAccessible,
   expectNoOverflow,
   hasChromium,
-  launch,
   logIn,
   newPage,
   PASSWORD,
   screenshot,
   settled,
-  startUiServer,
-  type UiServer,
+  useUiServer,
 } from './browser.js';
 
 const EMAIL = 'anna.devries@test.werkflow.local';
 const READER = 'rick.lezer@test.werkflow.local';
 
 describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
-  let server: UiServer;
-  let browser: Browser;
+  const ui = useUiServer('energy-cooperative', [
+    { name: 'Anna de Vries', email: EMAIL, roles: ['administrator'] },
+    { name: 'Rick Lezer', email: READER, roles: ['staff'] },
+  ]);
   let page: Page;
 
   beforeAll(async () => {
-    server = await startUiServer('energy-cooperative', [
-      { name: 'Anna de Vries', email: EMAIL, roles: ['administrator'] },
-      { name: 'Rick Lezer', email: READER, roles: ['staff'] },
-    ]);
-    browser = await launch();
-    ({ page } = await newPage(browser));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    ({ page } = await newPage(ui.browser));
   });
 
   it('serves the UI with Mantine’s styles and its deep links, and keeps the JSON 404 of unknown API routes', async () => {
-    const deep = await fetch(`${server.base}/templates/some-id`);
+    const deep = await fetch(`${ui.server.base}/templates/some-id`);
     expect(deep.status).toBe(200);
     expect(deep.headers.get('content-type')).toContain('text/html');
-    const js = await fetch(`${server.base}/app.js`);
+    const js = await fetch(`${ui.server.base}/app.js`);
     expect(js.headers.get('content-type')).toContain('javascript');
     expect((await js.text()).length).toBeGreaterThan(100_000);
-    const css = await (await fetch(`${server.base}/app.css`)).text();
+    const css = await (await fetch(`${ui.server.base}/app.css`)).text();
     expect(css).toContain('--mantine-radius-sm');
     expect(css).toContain('.mail-frame');
-    const api404 = await fetch(`${server.base}/api/no-such-route`);
+    const api404 = await fetch(`${ui.server.base}/api/no-such-route`);
     expect(api404.status).toBe(404);
     expect(await api404.json()).toMatchObject({ error: { code: 'not_found' } });
   });
 
   it('logs in (a wrong password first, its message in Dutch) and shows the to-do list', async () => {
-    await page.goto(`${server.base}/`);
+    await page.goto(`${ui.server.base}/`);
     await page.getByRole('heading', { name: 'Inloggen', level: 1 }).waitFor();
     await expectAccessible(page, 'login');
     await page.getByLabel('E-mailadres').fill(EMAIL);
@@ -105,7 +95,7 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
     const row = table.locator('tbody tr', { hasText: 'Offerteverzoek - Offerte aangevraagd' });
     expect(await row.count()).toBe(1);
 
-    const target = (await server.werkflow.econobis.statusWorkflows()).find(
+    const target = (await ui.server.werkflow.econobis.statusWorkflows()).find(
       (s) => s.dossierType === 'quotationRequest' && !s.active,
     )!;
     const description = target.description.nl;
@@ -133,19 +123,19 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
     await reloaded.waitFor();
     expect(await reloaded.locator('td').nth(1).textContent()).toBe('Ja');
     expect(await reloaded.locator('td').nth(2).textContent()).toBe('Ja');
-    const saved = (await server.werkflow.econobis.statusWorkflows()).find(
+    const saved = (await ui.server.werkflow.econobis.statusWorkflows()).find(
       (s) => s.status === target.status && s.dossierType === target.dossierType,
     );
     expect(saved).toMatchObject({ active: true, numberOfDays: 3, sendReminder: true, reminderDays: 7 });
   });
 
   it('shows the intake-measure workflows, offers only the row’s e-mail templates, and saves a measure switched on', async () => {
-    await page.goto(`${server.base}/workflows/opportunity-actions`);
+    await page.goto(`${ui.server.base}/workflows/opportunity-actions`);
     await page.getByRole('tab', { name: 'Intake maatregelen' }).click();
     const table = page.locator('.intake-measure-table');
     await table.waitFor();
     expect(await table.locator('thead th').allTextContents()).toEqual(['Omschrijving', 'Actief']);
-    const rows = await server.werkflow.econobis.intakeMeasureWorkflows();
+    const rows = await ui.server.werkflow.econobis.intakeMeasureWorkflows();
     expect(await page.getByTestId('results').textContent()).toBe(`Resultaten: ${rows.length}`);
     const target = rows.find((r) => !r.active)!;
     const targetRow = table
@@ -181,7 +171,7 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
       .filter({ has: page.getByRole('button', { name: target.label, exact: true }) });
     await reloaded.waitFor();
     expect(await reloaded.locator('td').nth(1).textContent()).toBe('Ja');
-    const saved = (await server.werkflow.econobis.intakeMeasureWorkflows()).find(
+    const saved = (await ui.server.werkflow.econobis.intakeMeasureWorkflows()).find(
       (r) => r.measureCategory === target.measureCategory,
     )!;
     expect(saved.active).toBe(true);
@@ -208,9 +198,8 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
   });
 
   it('shows the workflow settings read-only, with the reason, to a user without the right', async () => {
-    const { context, page: reader } = await newPage(browser);
-    await logIn(reader, server.base, READER);
-    await reader.goto(`${server.base}/workflows`);
+    const { context, page: reader } = await ui.signedIn(READER);
+    await reader.goto(`${ui.server.base}/workflows`);
     await reader.getByTestId('read-only').waitFor();
     expect(await reader.getByTestId('read-only').textContent()).toContain('Automatische workflow');
     await reader.locator('.workflow-table tbody tr button').first().click();
@@ -221,7 +210,7 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
   });
 
   it('a reset link opens a page that sets a new password, which then logs in', async () => {
-    const user = await server.werkflow.auth.users.createUser(
+    const user = await ui.server.werkflow.auth.users.createUser(
       {
         name: 'Bram Visser',
         email: 'bram.visser@test.werkflow.local',
@@ -230,9 +219,9 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
       },
       'test',
     );
-    const { token } = await server.werkflow.auth.reset.issuePasswordReset(user.id, 'test');
-    const { context, page: fresh } = await newPage(browser);
-    await fresh.goto(`${server.base}/reset-password?token=${encodeURIComponent(token)}`);
+    const { token } = await ui.server.werkflow.auth.reset.issuePasswordReset(user.id, 'test');
+    const { context, page: fresh } = await newPage(ui.browser);
+    await fresh.goto(`${ui.server.base}/reset-password?token=${encodeURIComponent(token)}`);
     await fresh.getByRole('heading', { name: 'Nieuw wachtwoord', level: 1 }).waitFor();
     await expectAccessible(fresh, 'reset password');
     await fresh.locator('#reset-password').fill('nieuwe-sleutel-in-de-brievenbus-8');
@@ -248,10 +237,12 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
   for (const lang of ['nl', 'en'] as const) {
     for (const width of [1280, 390]) {
       it(`every screen passes axe, fits ${width} px and is photographed (${lang})`, async () => {
-        const action = (await server.werkflow.actions.list({ limit: 1 }))[0]!;
-        const quotation = (await server.werkflow.dossiers.list({ type: 'quotationRequest', limit: 1 }))[0]!;
-        const emailTemplate = (await server.werkflow.email.templates.listTemplates())[0]!;
-        const actionTemplate = (await server.werkflow.templates.list())[0]!;
+        const action = (await ui.server.werkflow.actions.list({ limit: 1 }))[0]!;
+        const quotation = (
+          await ui.server.werkflow.dossiers.list({ type: 'quotationRequest', limit: 1 })
+        )[0]!;
+        const emailTemplate = (await ui.server.werkflow.email.templates.listTemplates())[0]!;
+        const actionTemplate = (await ui.server.werkflow.templates.list())[0]!;
         const screens: [string, string][] = [
           ['dashboard', '/'],
           ['actions', '/actions?filter=all'],
@@ -270,15 +261,15 @@ describe.skipIf(!hasChromium)('web UI (SQLite, chromium)', () => {
           ['mailboxes', '/mail/mailboxes'],
           ['mail-viewer', '/mail/viewer'],
         ];
-        const { context, page: p } = await newPage(browser, { lang, width });
-        await p.goto(`${server.base}/login`);
+        const { context, page: p } = await newPage(ui.browser, { lang, width });
+        await p.goto(`${ui.server.base}/login`);
         await p.locator('main h1').first().waitFor();
         await expectAccessible(p, `login (${lang}, ${width}px)`);
         await expectNoOverflow(p, `login (${lang}, ${width}px)`);
         await screenshot(p, `econobis-login-${lang}-${width}`);
-        await logIn(p, server.base, EMAIL);
+        await logIn(p, ui.server.base, EMAIL);
         for (const [name, path] of screens) {
-          await p.goto(`${server.base}${path}`);
+          await p.goto(`${ui.server.base}${path}`);
           await p.locator('main h1').first().waitFor();
           await settled(p);
           await expectAccessible(p, `${name} (${lang}, ${width}px)`);

@@ -131,8 +131,8 @@ function actionBody(
       ? {
           history: a.history.map((h) => ({
             at: iso(h.at),
-            actor: h.actor,
-            ...(who ? { actorName: who(h.actor).actorName, actorKind: who(h.actor).actorKind } : {}),
+            // actor, and with `who` its name and kind, from one lookup.
+            ...(who ? who(h.actor) : { actor: h.actor }),
             from: h.fromStatus,
             to: h.toStatus,
             note: h.note,

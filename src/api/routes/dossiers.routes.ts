@@ -3,9 +3,10 @@ import type { FastifyRequest } from 'fastify';
 import type { TypedApp } from '../fastify-types.js';
 import { WerkflowError } from '../../domain/errors.js';
 import { isStorableText } from '../../domain/dossier.js';
+import { actorWord } from '../../domain/actor.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { actorOf } from '../request-context.js';
-import { ActorFields, actorViews, actorWord, dossierBodies } from '../dossier-views.js';
+import { ActorFields, actorViews, dossierBodies } from '../dossier-views.js';
 import { CursorQuery, decodeCursor, dossierBody, encodeCursor, errorResponses } from '../schemas.js';
 
 const TypeParams = Type.Object({ type: Type.String({ description: 'Dossier type key, e.g. opportunity' }) });
@@ -496,7 +497,7 @@ async function withWhoChanged(
     werkflow,
     changes.map((c) => c.actor),
   );
-  const by = [...new Set(changes.map((c) => actorWord(who(c.actor))))].join(', ');
+  const by = [...new Set(changes.map((c) => actorWord(who(c.actor), 'automatic')))].join(', ');
   const fields = [...new Set(changes.flatMap((c) => c.fields))].join(',');
   const at = changes[0] ? new Date(changes[0].occurredAt).toISOString() : '';
   return new WerkflowError(

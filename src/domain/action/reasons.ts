@@ -3,7 +3,9 @@
  * code with parameters, so every reader gets them in their own language. The English sentence is
  * stored too, for integrators and older readers; the UI renders the code through its dictionary
  * (same codes, `reason.*` keys in src/web/app/dictionary.ts). A parameter that is a label is given
- * in both languages (`{ nl, en }`); other parameters are plain text or numbers.
+ * in both languages (`{ nl, en }`); a moment is given as an instant (`{ instant, timeZone }`) that
+ * each reader writes out in their language (the UI in the organisation's zone, server text in the
+ * calendar zone it was written in); other parameters are plain text or numbers.
  */
 
 export type ReasonLang = 'nl' | 'en';
@@ -14,7 +16,13 @@ export interface Label {
   readonly en: string;
 }
 
-export type ReasonParam = string | number | Label;
+/** A moment: the instant (ISO 8601) and the calendar's time zone when the reason was written. */
+export interface InstantParam {
+  readonly instant: string;
+  readonly timeZone: string;
+}
+
+export type ReasonParam = string | number | Label | InstantParam;
 
 export interface Reason {
   readonly code: ReasonCode;
@@ -230,11 +238,30 @@ export function isReasonCode(code: string): code is ReasonCode {
   return Object.prototype.hasOwnProperty.call(REASON_TEXTS, code);
 }
 
-/** A moment as a label: its date and time in a time zone, written the Dutch and the English way. */
-export function momentLabel(instant: number, timeZone: string): Label {
-  const format = (locale: string) =>
-    new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(instant);
-  return { nl: format('nl-NL'), en: format('en-GB') };
+/** A moment as a parameter, for the reader to write out (stored as its instant, not as words). */
+export function instantParam(instant: number, timeZone: string): InstantParam {
+  return { instant: new Date(instant).toISOString(), timeZone };
+}
+
+/** A moment's date and time in a time zone, written the Dutch or the English way. */
+export function momentText(instant: string, timeZone: string, lang: ReasonLang): string {
+  const at = Date.parse(instant);
+  if (Number.isNaN(at)) return instant;
+  return new Intl.DateTimeFormat(lang === 'nl' ? 'nl-NL' : 'en-GB', {
+    timeZone,
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  }).format(at);
+}
+
+/** Whether a parameter is a moment (rows written before instants hold a `{ nl, en }` label instead). */
+export function isInstantParam(value: unknown): value is InstantParam {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { instant?: unknown }).instant === 'string' &&
+    typeof (value as { timeZone?: unknown }).timeZone === 'string'
+  );
 }
 
 /** A reason with its parameters. */
@@ -249,6 +276,7 @@ export function textReason(text: string): Reason {
 
 function paramText(value: ReasonParam | undefined, lang: ReasonLang): string {
   if (value === undefined) return '';
+  if (isInstantParam(value)) return momentText(value.instant, value.timeZone, lang);
   return typeof value === 'object' ? value[lang] : String(value);
 }
 

@@ -119,6 +119,7 @@ function andList(items: readonly string[], lang: Lang): string {
 
 function showValue(v: unknown, lang: Lang): string {
   if (v === null || v === undefined || v === '') return lang === 'nl' ? 'leeg' : 'empty';
+  if (typeof v === 'boolean') return lang === 'nl' ? (v ? 'ja' : 'nee') : v ? 'yes' : 'no';
   return typeof v === 'string' ? `"${v}"` : JSON.stringify(v);
 }
 

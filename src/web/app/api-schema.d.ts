@@ -4857,7 +4857,7 @@ export interface paths {
                             lastReplyCoded: {
                                 /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
                                 code: string;
-                                /** @description The values in the sentence; a label is given as { nl, en }. */
+                                /** @description The values in the sentence; a label is given as { nl, en }, a moment as { instant (ISO 8601), timeZone }. */
                                 params: {
                                     [key: string]: unknown;
                                 };
@@ -5001,7 +5001,7 @@ export interface paths {
                             lastReplyCoded: {
                                 /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
                                 code: string;
-                                /** @description The values in the sentence; a label is given as { nl, en }. */
+                                /** @description The values in the sentence; a label is given as { nl, en }, a moment as { instant (ISO 8601), timeZone }. */
                                 params: {
                                     [key: string]: unknown;
                                 };
@@ -5143,7 +5143,7 @@ export interface paths {
                             lastReplyCoded: {
                                 /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
                                 code: string;
-                                /** @description The values in the sentence; a label is given as { nl, en }. */
+                                /** @description The values in the sentence; a label is given as { nl, en }, a moment as { instant (ISO 8601), timeZone }. */
                                 params: {
                                     [key: string]: unknown;
                                 };
@@ -10977,7 +10977,7 @@ export interface components {
             errorCoded: {
                 /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
                 code: string;
-                /** @description The values in the sentence; a label is given as { nl, en }. */
+                /** @description The values in the sentence; a label is given as { nl, en }, a moment as { instant (ISO 8601), timeZone }. */
                 params: {
                     [key: string]: unknown;
                 };
@@ -10999,7 +10999,7 @@ export interface components {
                 noteCoded: {
                     /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
                     code: string;
-                    /** @description The values in the sentence; a label is given as { nl, en }. */
+                    /** @description The values in the sentence; a label is given as { nl, en }, a moment as { instant (ISO 8601), timeZone }. */
                     params: {
                         [key: string]: unknown;
                     };
@@ -11019,7 +11019,7 @@ export interface components {
             statusReasonCoded: {
                 /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
                 code: string;
-                /** @description The values in the sentence; a label is given as { nl, en }. */
+                /** @description The values in the sentence; a label is given as { nl, en }, a moment as { instant (ISO 8601), timeZone }. */
                 params: {
                     [key: string]: unknown;
                 };
@@ -11207,7 +11207,7 @@ export interface components {
             lastReplyCoded: {
                 /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
                 code: string;
-                /** @description The values in the sentence; a label is given as { nl, en }. */
+                /** @description The values in the sentence; a label is given as { nl, en }, a moment as { instant (ISO 8601), timeZone }. */
                 params: {
                     [key: string]: unknown;
                 };

@@ -3,6 +3,7 @@
  * titles, statuses, values, users and teams by name, and who did something.
  */
 import { useQuery } from '@tanstack/react-query';
+import { actorWord } from '../../domain/actor.js';
 import { type Dossier, type DossierType, type FieldDef, api, apiPath } from './api.js';
 import { type Formats, type I18n, lang } from './i18n.js';
 
@@ -68,8 +69,7 @@ export function usePeopleNames(): ReadonlyMap<string, string> {
 
 /** Who did something, as the API names them: a person, the worker, or automatic. */
 export function actorText(i18n: I18n, who: { actorName?: string | null; actorKind?: string | null }): string {
-  if (who.actorName) return who.actorName;
-  return who.actorKind === 'worker' ? 'werkflow-worker' : i18n.t('dossiers.actor.automatic');
+  return actorWord(who, i18n.t('dossiers.actor.automatic'));
 }
 
 /** A field value in words: enum and status labels, yes/no, dates in the organisation's zone, people by name. */

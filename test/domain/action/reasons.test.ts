@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   REASON_TEXTS,
   type ReasonCode,
+  instantParam,
   reason,
   reasonText,
   storedReason,
@@ -27,6 +28,21 @@ describe('reason codes', () => {
     expect(reasonText(reason('reason.skippedLate', { hours: 4 }), 'nl')).toBe(
       'overgeslagen: het was meer dan 4 uur te laat',
     );
+  });
+
+  it('writes an instant out in its calendar zone; rows written before instants keep their label', () => {
+    const at = Date.parse('2026-12-01T09:00:00Z');
+    const moved = reason('reason.rescheduled', { dueAt: instantParam(at, 'Europe/Amsterdam') });
+    expect(moved.params.dueAt).toEqual({ instant: '2026-12-01T09:00:00.000Z', timeZone: 'Europe/Amsterdam' });
+    expect(reasonText(moved, 'nl')).toBe('verplaatst naar 1 dec 2026, 10:00');
+    expect(reasonText(moved, 'en')).toBe('rescheduled to 1 Dec 2026, 10:00');
+    const old = storedReason(
+      'reason.rescheduled',
+      { dueAt: { nl: '1 dec 2026 10:00', en: '1 Dec 2026, 10:00' } },
+      null,
+    );
+    expect(reasonText(old!, 'nl')).toBe('verplaatst naar 1 dec 2026 10:00');
+    expect(reasonText(old!, 'en')).toBe('rescheduled to 1 Dec 2026, 10:00');
   });
 
   it('reads rows written before codes as reason.text with their words; unknown codes likewise', () => {

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { catalogOf } from '../../../src/domain/dossier-type.js';
 import { ENERGY_COOPERATIVE_TYPES } from '../../../src/domain/presets/energy-cooperative.js';
-import { type TextContext, languageOf, sentence } from '../../../src/domain/template/explain-text.js';
+import {
+  type TextContext,
+  describeEvent,
+  languageOf,
+  sentence,
+} from '../../../src/domain/template/explain-text.js';
 
 describe('languageOf (Accept-Language)', () => {
   it('takes the preferred of Dutch and English, Dutch when neither is named', () => {
@@ -45,6 +50,12 @@ describe('the Dutch sentences read as a Dutch CRM administrator writes them', ()
     expect(nl('timing.skippedWeekend', { dates: ['2027-01-09', '2027-01-10'] })).toBe(
       'za 9 jan en zo 10 jan zijn weekend en tellen niet mee.',
     );
+  });
+
+  it('a yes/no field changed to a value reads ja/nee, yes/no (the process map, explain)', () => {
+    const event = { type: 'fieldChanged', field: 'finished', from: false, to: true } as const;
+    expect(describeEvent(event, ctx('nl'))).toBe('Afgehandeld is gewijzigd van nee naar ja');
+    expect(describeEvent(event, ctx('en'))).toBe('Finished changed from no to yes');
   });
 
   it('dates, categories and action statuses in words, not as codes', () => {

@@ -30,7 +30,8 @@ import { type ReactNode, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import { type Action, ApiError, type Page, api, apiPath, withQuery } from '../api.js';
 import { ErrorAlert, errorTexts } from '../errors.js';
-import { type I18n, type Key, fromZoned, toZoned, useFormats, useI18n } from '../i18n.js';
+import { isInstantParam } from '../../../domain/action/reasons.js';
+import { type Formats, type I18n, type Key, fromZoned, toZoned, useFormats, useI18n } from '../i18n.js';
 import { actorText, useDossierTypes } from '../dossier-types.js';
 import { AppLink, BackLink, DataTable, Facts, MailFrame, PageHead, Query, RouteTabs } from '../ui.js';
 import { DARK_ORANGE, URGENCY_COLOR, countText, dayEnd, dayStart, urgencyOf } from '../urgency.js';
@@ -121,15 +122,22 @@ type CodedReason = Action['statusReasonCoded'];
 
 /**
  * A reason the server gives as a code with params, in the reader's language through the
- * dictionary (labels come as `{ nl, en }`); words without a code (a person's note, older rows)
- * as they are, translated when the dictionary knows them.
+ * dictionary (labels come as `{ nl, en }`, moments as `{ instant }`, written in the organisation's
+ * zone); words without a code (a person's note, older rows) as they are, translated when the
+ * dictionary knows them.
  */
-export function reasonText(i18n: I18n, coded: CodedReason | undefined, fallback: string | null): string {
+export function reasonText(
+  i18n: I18n,
+  f: Pick<Formats, 'dateTime'>,
+  coded: CodedReason | undefined,
+  fallback: string | null,
+): string {
   if (!coded) return fallback ?? '';
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries(coded.params)) {
-    params[name] =
-      value !== null && typeof value === 'object'
+    params[name] = isInstantParam(value)
+      ? f.dateTime(value.instant)
+      : value !== null && typeof value === 'object'
         ? String((value as Record<string, unknown>)[i18n.lang] ?? '')
         : String(value);
   }
@@ -140,11 +148,12 @@ export function reasonText(i18n: I18n, coded: CodedReason | undefined, fallback:
 
 export function statusText(
   i18n: I18n,
+  f: Pick<Formats, 'dateTime'>,
   a: Pick<Action, 'status' | 'statusReason'> & { statusReasonCoded?: CodedReason },
 ): string {
   const status = i18n.tOr(`status.${a.status}`, a.status);
   if (!a.statusReason && !a.statusReasonCoded) return status;
-  return `${status} – ${reasonText(i18n, a.statusReasonCoded, a.statusReason)}`;
+  return `${status} – ${reasonText(i18n, f, a.statusReasonCoded, a.statusReason)}`;
 }
 
 export function modeText(i18n: I18n, mode: string): string {
@@ -160,9 +169,10 @@ const STATUS_COLOR: Record<string, string> = {
 
 export function StatusBadge({ action }: { action: Action }) {
   const i18n = useI18n();
+  const f = useFormats();
   return (
     <Badge color={STATUS_COLOR[action.status] ?? 'blue.9'} variant="outline" className="status-badge">
-      {statusText(i18n, action)}
+      {statusText(i18n, f, action)}
     </Badge>
   );
 }
@@ -495,6 +505,7 @@ export function ActionTable({
   now?: number;
 }) {
   const i18n = useI18n();
+  const f = useFormats();
   const { t } = i18n;
   const all = selection !== undefined && items.length > 0 && items.every((a) => selection.ids.has(a.id));
   const some = selection !== undefined && items.some((a) => selection.ids.has(a.id));
@@ -549,7 +560,7 @@ export function ActionTable({
           <StatusBadge action={a} />
           {a.error ? (
             <Text size="xs" c="red.9">
-              {reasonText(i18n, a.errorCoded, a.error)}
+              {reasonText(i18n, f, a.errorCoded, a.error)}
             </Text>
           ) : null}
         </Stack>,
@@ -1005,7 +1016,7 @@ export function ActionDetail({ id }: { id: string }) {
             <Stack mb="md">
               <ActionButtons action={a} />
               {a.error ? (
-                <ErrorText label={t('actions.error')} text={reasonText(i18n, a.errorCoded, a.error)} />
+                <ErrorText label={t('actions.error')} text={reasonText(i18n, f, a.errorCoded, a.error)} />
               ) : null}
             </Stack>
             <Facts
@@ -1016,7 +1027,7 @@ export function ActionDetail({ id }: { id: string }) {
                 ],
                 [t('actions.col.due'), <UrgencyMark key="u" action={a} />],
                 [t('actions.col.assignee'), assigneeText(i18n, a)],
-                [t('actions.col.status'), statusText(i18n, a)],
+                [t('actions.col.status'), statusText(i18n, f, a)],
                 [t('actions.col.mode'), modeText(i18n, a.executionMode)],
                 [t('actions.detail.process'), a.process ?? t('none')],
                 [t('actions.detail.priority'), tOr(`priority.${a.priority}`, a.priority)],
@@ -1045,7 +1056,7 @@ export function ActionDetail({ id }: { id: string }) {
                 f.dateTime(e.at),
                 `${e.from ? tOr(`status.${e.from}`, e.from) : '∅'} → ${tOr(`status.${e.to}`, e.to)}`,
                 e.actorKind ? actorText(i18n, e) : (e.actor ?? t('none')),
-                reasonText(i18n, e.noteCoded, e.note),
+                reasonText(i18n, f, e.noteCoded, e.note),
               ])}
             />
           </>

@@ -35,7 +35,7 @@ function Samples({ dossierType, items }: { dossierType: string; items: readonly 
           </AppLink>
           {s.dueAt ? ` · ${f.dateTime(s.dueAt)}` : ''}
           {s.newDueAt !== undefined && s.newDueAt !== s.dueAt ? ` → ${f.dateTime(s.newDueAt)}` : ''}
-          {` — ${reasonText(i18n, { ...s.reasonCoded, text: s.reason }, s.reason)}`}
+          {` — ${reasonText(i18n, f, { ...s.reasonCoded, text: s.reason }, s.reason)}`}
         </List.Item>
       ))}
     </List>

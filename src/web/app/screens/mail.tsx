@@ -407,9 +407,9 @@ function Outbox() {
                   size="xs"
                   className="wrap"
                   lineClamp={3}
-                  title={reasonText(i18n, m.lastReplyCoded, m.lastReply) || undefined}
+                  title={reasonText(i18n, f, m.lastReplyCoded, m.lastReply) || undefined}
                 >
-                  {reasonText(i18n, m.lastReplyCoded, m.lastReply)}
+                  {reasonText(i18n, f, m.lastReplyCoded, m.lastReply)}
                 </Text>,
               ])}
             />
@@ -549,7 +549,7 @@ export function OutboxMessagePage({ id }: { id: string }) {
                   t('mail.outbox.status'),
                   <StatusBadge key="s" status={m.status} attention={m.needsAttention} />,
                 ],
-                [t('mail.outbox.reply'), reasonText(i18n, m.lastReplyCoded, m.lastReply) || t('none')],
+                [t('mail.outbox.reply'), reasonText(i18n, f, m.lastReplyCoded, m.lastReply) || t('none')],
                 [t('mail.col.from'), m.from],
                 [t('mail.col.to'), m.to.join(', ')],
                 ...(m.cc.length > 0
