@@ -192,10 +192,22 @@ export class ActionRepository {
 
   /**
    * Inserts stamped actions; an action whose idempotency key exists already is skipped (that is
-   * what makes stamping safe to repeat). Returns the actions actually inserted.
+   * what makes stamping safe to repeat). Returns the actions actually inserted. With `announce`
+   * (a channel) the statement that writes them also notifies it, on commit, with the earliest due
+   * time of the pending ones it inserted, where the store can (PostgreSQL: `pg_notify` inside the
+   * insert, no statement of its own); returns `announced` false where it cannot (SQLite).
    */
-  async insertMany(actions: readonly Action[], actor: string | null, db: Db): Promise<Action[]> {
+  async insertMany(
+    actions: readonly Action[],
+    actor: string | null,
+    db: Db,
+    announce?: string,
+  ): Promise<Action[] & { announced?: boolean }> {
     const inserted: Action[] = [];
+    const notify =
+      announce === undefined || !this.store.adapter.writableCte
+        ? null
+        : this.store.notifyExpression(announce, sql<string>`cast(min(stamped.due_at) as text)`);
     /** Inserted with their history entries already (PostgreSQL). */
     const written: Action[] = [];
     const perRow = 28;
@@ -247,6 +259,7 @@ export class ActionRepository {
           'status_reason',
           'status_reason_code',
           'status_reason_params',
+          'due_at',
         ]);
       if (!this.store.adapter.writableCte) {
         const ids = new Set((await insert.execute()).map((r) => r.id));
@@ -254,7 +267,7 @@ export class ActionRepository {
         continue;
       }
       // PostgreSQL: the actions and their first history entries in one statement (a stamp is
-      // one round trip less per batch, and a single create one of six).
+      // one round trip less per batch, and a single create one of six), and the notification.
       const rows = await db
         .with('stamped', () => insert)
         .insertInto('action_history')
@@ -279,7 +292,16 @@ export class ActionRepository {
             ])
             .orderBy('stamped.id'),
         )
-        .returning('action_id')
+        .returning([
+          'action_id',
+          // Evaluated once (it reads no column of the row): nothing when no pending action with a
+          // due time was inserted.
+          (notify === null
+            ? sql<null>`null`
+            : sql<unknown>`(select ${notify} from stamped
+                where stamped.status = 'pending' and stamped.due_at is not null having count(*) > 0)`
+          ).as('announced'),
+        ])
         .execute();
       const ids = new Set(rows.map((r) => r.action_id));
       written.push(...part.filter((a) => ids.has(a.id)));
@@ -296,7 +318,7 @@ export class ActionRepository {
       })),
       db,
     );
-    return [...inserted, ...written];
+    return Object.assign([...inserted, ...written], { announced: notify !== null });
   }
 
   async appendHistory(entries: readonly Omit<ActionHistoryEntry, 'id'>[], db: Db): Promise<void> {

@@ -110,6 +110,34 @@ describe.each(BACKENDS)('draining a batch on $name', (backend) => {
     ]);
   });
 
+  it('creates a dossier that stamps an action in two statements on PostgreSQL (four on SQLite)', async () => {
+    const { w } = await open();
+    await contacts(w, 1); // the first create reads the templates once
+    const sent: string[] = [];
+    const counter = countingPlugin((n) => sent.push(`${n.kind}:${n.into?.table.identifier.name ?? ''}`));
+    const store = w.store as { db: Db };
+    const original = store.db;
+    store.db = original.withPlugin(counter);
+    try {
+      await contacts(w, 1, 1);
+    } finally {
+      store.db = original;
+    }
+    // PostgreSQL: the dossier inside the event's insert, the action and its history with the
+    // notification inside one more (begin and commit are not statements of the plugin).
+    expect(sent).toEqual(
+      w.store.adapter.writableCte
+        ? ['InsertQueryNode:events', 'InsertQueryNode:action_history']
+        : [
+            'InsertQueryNode:dossiers',
+            'InsertQueryNode:events',
+            'InsertQueryNode:actions',
+            'InsertQueryNode:action_history',
+          ],
+    );
+    expect(await w.actions.list({ limit: 10 })).toHaveLength(2);
+  });
+
   /** Runs one tick and counts the writes it sends per table, by kind of statement (and all statements). */
   async function tickCounting(
     w: Werkflow,
