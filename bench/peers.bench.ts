@@ -237,13 +237,14 @@ function werkflowContender(name: string, pgUrl: string | null): Contender {
         },
         async close() {
           for (const w of extra) await w.close();
-          // Execution starts: the pending → running history entries (the claim's time).
+          // Execution starts: the claim's history entry (pending → running, or pending → done for an
+          // action with nothing to do, completed when claimed).
           const rows = await wf.store.db
             .selectFrom('action_history as h')
             .innerJoin('actions as a', 'a.id', 'h.action_id')
             .select(['h.at', 'a.due_at', 'a.dossier_id', 'a.created_at'])
             .where('h.from_status', '=', 'pending')
-            .where('h.to_status', '=', 'running')
+            .where('h.to_status', 'in', ['running', 'done'])
             .execute();
           for (const r of rows) {
             const added = addedAt.get(r.dossier_id);

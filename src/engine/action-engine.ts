@@ -440,7 +440,9 @@ export class ActionEngine {
         });
       }
     }
-    const inserted = await this.actions.insertMany(toInsert, actor, db);
+    // Other worker processes learn of new pending work when this transaction commits (PostgreSQL
+    // NOTIFY, sent by the insert itself where it can).
+    const inserted = await this.actions.insertMany(toInsert, actor, db, ACTIONS_CHANNEL);
     await this.recordReads(db, inserted, requests, graph);
     // reduce, not Math.min(...): a spread of 100,000+ values overflows the call stack.
     const earliest = inserted.reduce(
@@ -449,8 +451,7 @@ export class ActionEngine {
     );
     if (Number.isFinite(earliest)) {
       this.onStamped(earliest);
-      // Other worker processes learn of it when this transaction commits (PostgreSQL NOTIFY).
-      await this.store.notify(db, ACTIONS_CHANNEL, String(earliest));
+      if (!inserted.announced) await this.store.notify(db, ACTIONS_CHANNEL, String(earliest));
     }
     return inserted;
   }

@@ -254,9 +254,7 @@ export class ActionExecutor {
       );
     });
     const done =
-      plain.length > 0
-        ? await this.engine.actions.completePicked(plain, workerId, actor, now, db)
-        : new Set<string>();
+      plain.length > 0 ? await this.engine.actions.completePicked(plain, actor, now, db) : new Set<string>();
     const rest = await this.engine.actions.claimPicked(
       done.size === 0 ? picked : picked.filter((a) => !done.has(a.id)),
       workerId,

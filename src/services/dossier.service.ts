@@ -295,8 +295,29 @@ export class DossierService {
   }
 
   private async runAfterWrite(db: Db, events: readonly NewDossierEvent[]): Promise<void> {
-    const written = await this.events.append(db, events);
+    await this.runHooks(db, await this.events.append(db, events));
+  }
+
+  private async runHooks(db: Db, written: readonly DossierEvent[]): Promise<void> {
     for (const hook of this.afterWrite) await hook(db, written);
+  }
+
+  /**
+   * Inserts a new dossier with its created event and runs the hooks (stamping). PostgreSQL writes
+   * the dossier and the event in one statement (a data-modifying WITH): one round trip less.
+   */
+  private async insertCreated(db: Db, dossier: Dossier, event: NewDossierEvent): Promise<void> {
+    if (!this.store.adapter.writableCte) {
+      await this.dossiers.insert(dossier, db);
+      return this.runAfterWrite(db, [event]);
+    }
+    const { events, written } = await this.events.appendWith(
+      db,
+      [event],
+      this.dossiers.insertStatement([dossier], db),
+    );
+    this.dossiers.checkInserted(dossier, written);
+    await this.runHooks(db, events);
   }
 
   /** Runs `fn` in the caller's transaction when given one, else in a new transaction. */
@@ -337,8 +358,7 @@ export class DossierService {
           );
         }
       }
-      await this.dossiers.insert(dossier, trx);
-      await this.runAfterWrite(trx, [eventOf(dossier, 'created', {}, actor, now)]);
+      await this.insertCreated(trx, dossier, eventOf(dossier, 'created', {}, actor, now));
       return dossier;
     });
   }

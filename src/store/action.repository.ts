@@ -192,10 +192,22 @@ export class ActionRepository {
 
   /**
    * Inserts stamped actions; an action whose idempotency key exists already is skipped (that is
-   * what makes stamping safe to repeat). Returns the actions actually inserted.
+   * what makes stamping safe to repeat). Returns the actions actually inserted. With `announce`
+   * (a channel) the statement that writes them also notifies it, on commit, with the earliest due
+   * time of the pending ones it inserted, where the store can (PostgreSQL: `pg_notify` inside the
+   * insert, no statement of its own); returns `announced` false where it cannot (SQLite).
    */
-  async insertMany(actions: readonly Action[], actor: string | null, db: Db): Promise<Action[]> {
+  async insertMany(
+    actions: readonly Action[],
+    actor: string | null,
+    db: Db,
+    announce?: string,
+  ): Promise<Action[] & { announced?: boolean }> {
     const inserted: Action[] = [];
+    const notify =
+      announce === undefined || !this.store.adapter.writableCte
+        ? null
+        : this.store.notifyExpression(announce, sql<string>`cast(min(stamped.due_at) as text)`);
     /** Inserted with their history entries already (PostgreSQL). */
     const written: Action[] = [];
     const perRow = 28;
@@ -247,6 +259,7 @@ export class ActionRepository {
           'status_reason',
           'status_reason_code',
           'status_reason_params',
+          'due_at',
         ]);
       if (!this.store.adapter.writableCte) {
         const ids = new Set((await insert.execute()).map((r) => r.id));
@@ -254,7 +267,7 @@ export class ActionRepository {
         continue;
       }
       // PostgreSQL: the actions and their first history entries in one statement (a stamp is
-      // one round trip less per batch, and a single create one of six).
+      // one round trip less per batch, and a single create one of six), and the notification.
       const rows = await db
         .with('stamped', () => insert)
         .insertInto('action_history')
@@ -279,7 +292,16 @@ export class ActionRepository {
             ])
             .orderBy('stamped.id'),
         )
-        .returning('action_id')
+        .returning([
+          'action_id',
+          // Evaluated once (it reads no column of the row): nothing when no pending action with a
+          // due time was inserted.
+          (notify === null
+            ? sql<null>`null`
+            : sql<unknown>`(select ${notify} from stamped
+                where stamped.status = 'pending' and stamped.due_at is not null having count(*) > 0)`
+          ).as('announced'),
+        ])
         .execute();
       const ids = new Set(rows.map((r) => r.action_id));
       written.push(...part.filter((a) => ids.has(a.id)));
@@ -296,7 +318,7 @@ export class ActionRepository {
       })),
       db,
     );
-    return [...inserted, ...written];
+    return Object.assign([...inserted, ...written], { announced: notify !== null });
   }
 
   async appendHistory(entries: readonly Omit<ActionHistoryEntry, 'id'>[], db: Db): Promise<void> {
@@ -820,23 +842,14 @@ export class ActionRepository {
 
   /**
    * Completes picked actions that have nothing to do but be done (no effect, no follow-up; the
-   * executor decides): pending → done in one statement per chunk, with both history entries
-   * (pending → running by `workerId`, running → done by `actor`) in one more — where claiming
-   * and completing apart writes every action twice. Returns the ids completed.
+   * executor decides): pending → done in one statement per chunk, with one history entry
+   * (`pending → done` by `actor`, the worker; no one ever sees such an action running, so there
+   * is no claim step to record) in one more, where claiming and completing apart write every
+   * action twice and two more history rows. Returns the ids completed.
    */
-  async completePicked(
-    picked: readonly Action[],
-    workerId: string,
-    actor: string,
-    now: number,
-    db: Db,
-  ): Promise<Set<string>> {
+  async completePicked(picked: readonly Action[], actor: string, now: number, db: Db): Promise<Set<string>> {
     const { adapter } = this.store;
     const done = new Set<string>();
-    // Both history entries of each action, in order (the history reads by id).
-    const steps = sql<{ actor: string; from_status: string; to_status: string; step: number }>`(
-      select ${`worker:${workerId}`} as actor, 'pending' as from_status, 'running' as to_status, 1 as step
-      union all select ${actor}, 'running', 'done', 2)`;
     for (let i = 0; i < picked.length; i += CHUNK) {
       const complete = db
         .updateTable('actions')
@@ -864,17 +877,15 @@ export class ActionRepository {
         .expression((eb) =>
           eb
             .selectFrom('done')
-            .innerJoin(steps.as('s'), (join) => join.onTrue())
             .select([
               'done.id',
               sql<number>`cast(${now} as bigint)`.as('at'),
-              's.actor',
-              's.from_status',
-              's.to_status',
+              sql<string>`cast(${actor} as text)`.as('actor'),
+              sql<string>`'pending'`.as('from_status'),
+              sql<string>`'done'`.as('to_status'),
               sql<null>`null`.as('note'),
             ])
-            .orderBy('done.id')
-            .orderBy('s.step'),
+            .orderBy('done.id'),
         )
         .returning('action_id')
         .execute();

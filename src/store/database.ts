@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { type ColumnType, type Generated, Kysely, PostgresDialect, sql } from 'kysely';
+import { type ColumnType, type Generated, Kysely, PostgresDialect, type RawBuilder, sql } from 'kysely';
 import pg from 'pg';
 import { type DialectAdapter, postgresAdapter, sqliteAdapter } from './dialect-adapter.js';
 import { ImmediateSqliteDialect, withStatementCache } from './sqlite-driver.js';
@@ -108,6 +108,11 @@ export interface Store {
    */
   notify(db: Db, channel: string, payload: string): Promise<void>;
   /**
+   * `notify` as an SQL expression to put inside a statement that writes anyway (one round trip
+   * less), with the payload computed by the database; null where `notify` does nothing (SQLite).
+   */
+  notifyExpression(channel: string, payload: RawBuilder<string | null>): RawBuilder<unknown> | null;
+  /**
    * A lost LISTEN connection is reconnected with back-off (`events.error` for each failure,
    * `events.recovered` once it listens again, followed by one empty notification: what was sent
    * meanwhile was missed). Resolves once the first attempt is made, connected or not.
@@ -200,6 +205,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
       db,
       adapter: postgresAdapter,
       description: redact(config.url) + (schema ? ` (schema ${schema})` : ''),
+      notifyExpression: (channel, payload) => sql`pg_notify(${channelOf(channel)}, ${payload})`,
       notify: async (trx, channel, payload) => {
         await sql`select pg_notify(${channelOf(channel)}, ${payload})`.execute(trx);
       },
@@ -229,6 +235,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     adapter: sqliteAdapter,
     description: config.url,
     notify: async () => {},
+    notifyExpression: () => null,
     listen: async () => async () => {},
     close: () => db.destroy(),
   };

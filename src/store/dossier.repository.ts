@@ -168,7 +168,7 @@ export class DossierRepository {
    * `already_exists` error is raised instead of the database's unique violation.
    */
   async insert(dossier: Dossier, db: Db): Promise<void> {
-    if ((await this.insertMany([dossier], db)) !== 1) throw externalIdTaken(dossier);
+    this.checkInserted(dossier, await this.insertMany([dossier], db));
   }
 
   /**
@@ -181,14 +181,31 @@ export class DossierRepository {
     const chunk = Math.floor(this.store.adapter.maxParameters / 8);
     let inserted = 0;
     for (let i = 0; i < dossiers.length; i += chunk) {
-      const result = await db
-        .insertInto('dossiers')
-        .values(dossiers.slice(i, i + chunk).map((d) => this.toRow(d)))
-        .onConflict((oc) => oc.columns(['type', 'external_id']).doNothing())
-        .executeTakeFirst();
+      const result = await this.skipTaken(dossiers.slice(i, i + chunk), db).executeTakeFirst();
       inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
     }
     return inserted;
+  }
+
+  /**
+   * The insert of `insertMany` for dossiers that fit one statement, returning the ids inserted:
+   * for sending inside another statement (PostgreSQL's data-modifying WITH, see
+   * `EventRepository.appendWith`). Check the count with `checkInserted`.
+   */
+  insertStatement(dossiers: readonly Dossier[], db: Db) {
+    return this.skipTaken(dossiers, db).returning('id');
+  }
+
+  private skipTaken(dossiers: readonly Dossier[], db: Db) {
+    return db
+      .insertInto('dossiers')
+      .values(dossiers.map((d) => this.toRow(d)))
+      .onConflict((oc) => oc.columns(['type', 'external_id']).doNothing());
+  }
+
+  /** Raises what `insert` raises when the one dossier of `insertStatement` was not inserted. */
+  checkInserted(dossier: Dossier, inserted: number): void {
+    if (inserted !== 1) throw externalIdTaken(dossier);
   }
 
   /** Writes a new version if the stored one is still `expectedVersion`; false when it is not. */

@@ -1,5 +1,6 @@
 import type { DossierData } from '../domain/dossier.js';
-import type { Db, Store } from './database.js';
+import { type InsertQueryBuilder, sql } from 'kysely';
+import type { Database, Db, Store } from './database.js';
 
 export type DossierEventKind = 'created' | 'updated' | 'deleted';
 
@@ -17,39 +18,68 @@ export interface DossierEvent {
 
 export type NewDossierEvent = Omit<DossierEvent, 'id'>;
 
+/** The events with the ids their insert returned. */
+function withIds(
+  events: readonly NewDossierEvent[],
+  rows: readonly { id: number | string }[],
+): DossierEvent[] {
+  // Ids are assigned ascending in VALUES order; RETURNING's row order is not promised, so sort.
+  const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+  return events.map((e, j) => ({ ...e, id: ids[j]! }));
+}
+
 /** Event rows: written in the transaction of the dossier write that causes them. */
 export class EventRepository {
   constructor(private readonly store: Store) {}
 
   /** Appends events; call with the transaction that writes the dossiers. Returns them with their ids. */
   async append(db: Db, events: readonly NewDossierEvent[]): Promise<DossierEvent[]> {
-    const { adapter } = this.store;
     const perRow = 8;
-    const chunk = Math.floor(adapter.maxParameters / perRow);
+    const chunk = Math.floor(this.store.adapter.maxParameters / perRow);
     const out: DossierEvent[] = [];
     for (let i = 0; i < events.length; i += chunk) {
       const part = events.slice(i, i + chunk);
-      const rows = await db
-        .insertInto('events')
-        .values(
-          part.map((e) => ({
-            dossier_id: e.dossierId,
-            dossier_type: e.dossierType,
-            kind: e.kind,
-            changes: adapter.toJson(e.changes) as string,
-            data: adapter.toJson(e.data) as string,
-            status: e.status,
-            actor: e.actor,
-            occurred_at: e.occurredAt,
-          })),
-        )
-        .returning('id')
-        .execute();
-      // Ids are assigned ascending in VALUES order; RETURNING's row order is not promised, so sort.
-      const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-      part.forEach((e, j) => out.push({ ...e, id: ids[j]! }));
+      out.push(...withIds(part, await this.insertStatement(db, part).execute()));
     }
     return out;
+  }
+
+  /**
+   * Appends a few events (one statement's worth, at least one) in the same statement as `write`,
+   * an insert of dossiers returning their ids (`DossierRepository.insertStatement`): PostgreSQL's data-modifying
+   * WITH, one round trip for both. Returns the events and how many rows `write` inserted.
+   * Only where the adapter has writable CTEs (`writableCte`).
+   */
+  async appendWith(
+    db: Db,
+    events: readonly NewDossierEvent[],
+    write: InsertQueryBuilder<Database, 'dossiers', { id: string }>,
+  ): Promise<{ events: DossierEvent[]; written: number }> {
+    const rows = await db
+      .with('written', () => write)
+      .insertInto('events')
+      .values(this.rows(events))
+      .returning(['id', sql<number | string>`(select count(*) from written)`.as('written')])
+      .execute();
+    return { events: withIds(events, rows), written: Number(rows[0]?.written ?? 0) };
+  }
+
+  private rows(events: readonly NewDossierEvent[]) {
+    const { adapter } = this.store;
+    return events.map((e) => ({
+      dossier_id: e.dossierId,
+      dossier_type: e.dossierType,
+      kind: e.kind,
+      changes: adapter.toJson(e.changes) as string,
+      data: adapter.toJson(e.data) as string,
+      status: e.status,
+      actor: e.actor,
+      occurred_at: e.occurredAt,
+    }));
+  }
+
+  private insertStatement(db: Db, events: readonly NewDossierEvent[]) {
+    return db.insertInto('events').values(this.rows(events)).returning('id');
   }
 
   /** Events of one dossier, newest first, paged by event id. */

@@ -201,7 +201,7 @@ describe.each(BACKENDS)('query plans on $name', (backend) => {
     expect(picked.length).toBeGreaterThan(100);
     const plans = [
       ...(await updatePlansOf((db) => repo.claimPicked(picked, 'w1', NOW, db))),
-      ...(await updatePlansOf((db) => repo.completePicked(picked, 'w1', 'worker:w1', NOW, db))),
+      ...(await updatePlansOf((db) => repo.completePicked(picked, 'worker:w1', NOW, db))),
       ...(await updatePlansOf((db) =>
         repo.completeMany(
           picked.map((a) => a.id),
