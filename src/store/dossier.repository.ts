@@ -284,7 +284,9 @@ export class DossierRepository {
   /** The filter's conditions but paging: what `list` and `countMatching` share. */
   private filtered(filter: DossierFilter, db: Db): DossierQuery {
     const { adapter } = this.store;
-    let q = db.selectFrom('dossiers').where('type', '=', filter.type) as DossierQuery;
+    // The type (a key of the catalog, checked by the service) as a literal: SQLite uses a partial
+    // index (the per-field sort indexes, `where type = 'contact'`) only for the same literal.
+    let q = db.selectFrom('dossiers').where('type', '=', sql.lit(filter.type)) as DossierQuery;
     if (filter.statuses && filter.statuses.length > 0) q = q.where('status', 'in', [...filter.statuses]);
     for (const [key, value] of Object.entries(filter.fields ?? {})) {
       q = q.where(adapter.jsonText('data', key), '=', value);
@@ -493,9 +495,11 @@ export class DossierRepository {
 
   /**
    * One index per sortable field of a type (`sortable`: field key and how it compares), on the
-   * exact expression `listSorted` orders by and the id, for that type's rows only: sorting 100,000
-   * contacts by name reads the first page off the index instead of sorting them all. Idempotent;
-   * called whenever the dossier types are loaded.
+   * type, the exact expression `listSorted` orders by, and the id, holding that type's rows only
+   * (partial: a write of another type does not touch it): sorting 100,000 contacts by name reads
+   * the first page off the index instead of sorting them all. The type leads although it is one
+   * value: SQLite, planning without statistics, takes an index for a `type = …` equality, not for
+   * the partial condition alone. Idempotent; called whenever the dossier types are loaded.
    */
   async ensureSortIndexes(
     sortable: readonly { readonly type: string; readonly field: string; readonly as: 'number' | 'text' }[],
@@ -516,7 +520,7 @@ export class DossierRepository {
       if (existing.has(name)) continue;
       const expression = this.inlined(this.sortKey({ by: s.field, as: s.as, desc: false }));
       try {
-        await sql`create index if not exists ${sql.id(name)} on dossiers ((${expression}), id)
+        await sql`create index if not exists ${sql.id(name)} on dossiers (type, (${expression}), id)
           where type = ${sql.lit(s.type)}`.execute(this.store.db);
       } catch (error) {
         // Another process created it at the same moment (PostgreSQL's catalog refuses the second).
