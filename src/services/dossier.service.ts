@@ -10,6 +10,7 @@ import type { DossierFilter, DossierText, SortedDossier } from '../store/dossier
 import { DossierRepository } from '../store/dossier.repository.js';
 import type { DossierEvent, NewDossierEvent } from '../store/event.repository.js';
 import { EventRepository } from '../store/event.repository.js';
+import { type ActionStep, DossierTimelineRepository } from '../store/dossier-timeline.repository.js';
 import { UserRepository } from '../store/user.repository.js';
 
 export interface UpsertItem {
@@ -52,6 +53,7 @@ export class DossierService {
   readonly dossiers: DossierRepository;
   readonly events: EventRepository;
   readonly users: UserRepository;
+  private readonly timeline: DossierTimelineRepository;
   private readonly afterWrite: AfterWriteHook[] = [];
 
   constructor(
@@ -62,6 +64,20 @@ export class DossierService {
     this.dossiers = new DossierRepository(store);
     this.events = new EventRepository(store);
     this.users = new UserRepository(store);
+    this.timeline = new DossierTimelineRepository(store);
+  }
+
+  /**
+   * The steps of a dossier's actions for its timeline, newest first, `before` a history id (the
+   * cursor). The actions outlive a deleted dossier as its events do, so only the type is checked.
+   */
+  async actionSteps(
+    typeKey: string,
+    id: string,
+    page: { readonly before?: number; readonly limit: number },
+  ): Promise<ActionStep[]> {
+    this.typeOf(typeKey);
+    return isStorableText(id) ? this.timeline.actionSteps(id, page) : [];
   }
 
   /** Registers a hook run in the write transaction after the events are appended. */

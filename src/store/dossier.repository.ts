@@ -286,12 +286,17 @@ export class DossierRepository {
     const { adapter } = this.store;
     // The type (a key of the catalog, checked by the service) as a literal: SQLite uses a partial
     // index (the per-field sort indexes, `where type = 'contact'`) only for the same literal.
-    let q = db.selectFrom('dossiers').where('type', '=', sql.lit(filter.type)) as DossierQuery;
+    const words = (filter.search?.words ?? []).map((w) => w.toLowerCase()).filter((w) => w !== '');
+    const phrases =
+      adapter.name === 'sqlite' ? words.map(trigramPhrase).filter((p): p is string => p !== undefined) : [];
+    // With trigrams to look up, SQLite must start from what the FTS index finds (by rowid), not
+    // walk every dossier of the type and test each against the list: the type is then only a filter.
+    const typeColumn = phrases.length > 0 ? sql.raw(adapter.notIndexed('type')) : sql.ref('type');
+    let q = db.selectFrom('dossiers').where(typeColumn, '=', sql.lit(filter.type)) as DossierQuery;
     if (filter.statuses && filter.statuses.length > 0) q = q.where('status', 'in', [...filter.statuses]);
     for (const [key, value] of Object.entries(filter.fields ?? {})) {
       q = q.where(adapter.jsonText('data', key), '=', value);
     }
-    const words = (filter.search?.words ?? []).map((w) => w.toLowerCase()).filter((w) => w !== '');
     if (words.length > 0) {
       if (adapter.name === 'postgres') {
         // pg_trgm's GIN index (dossiers_search) answers each `like '%word%'`, short words aside.
@@ -300,7 +305,6 @@ export class DossierRepository {
       } else {
         // The FTS5 trigram index answers words of three characters or more; shorter ones filter
         // the rows it found (or, with no long word at all, every row of the type).
-        const phrases = words.map(trigramPhrase).filter((p): p is string => p !== undefined);
         if (phrases.length > 0)
           q = q.where(
             sql<boolean>`dossiers.rowid in (select rowid from dossiers_fts where dossiers_fts match ${phrases.join(' ')})`,

@@ -127,7 +127,11 @@ describe.each(BACKENDS)('dossier list plans on $name', (backend) => {
     // A word that few dossiers hold, as a search is (a word in every dossier reads them all anyway).
     const search = { words: ['c123@example'] };
     const index = wf.store.adapter.name === 'sqlite' ? /VIRTUAL TABLE INDEX/ : /dossiers_search/;
-    expectIndexed(await planOf(() => repo.listSorted(page({ search })), true), index, false);
+    const p1 = await planOf(() => repo.listSorted(page({ search })), true);
+    expectIndexed(p1, index, false);
+    // SQLite starts from the dossiers the trigram index found (by rowid), not from every contact.
+    if (wf.store.adapter.name === 'sqlite')
+      expect(p1).toMatch(/SEARCH dossiers USING INTEGER PRIMARY KEY \(rowid=\?\)/);
     expectIndexed(
       await planOf(() => repo.countMatching(page({ search: { words: ['contact', '1234'] } })), true),
       index,
