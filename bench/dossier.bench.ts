@@ -30,7 +30,7 @@ export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const CITIES = ['Zwolle', 'Utrecht', 'Groningen', 'Arnhem', 'Leiden', 'Deventer', 'Haarlem'];
 
 /** The data of demo contact `i` (type `contact` of the energy-cooperative preset). */
-function contactData(i: number, round = 0): Record<string, unknown> {
+export function contactData(i: number, round = 0): Record<string, unknown> {
   return {
     kind: 'persoon',
     name: `Bench Contact ${i}`,

@@ -64,6 +64,21 @@ function selected(args: readonly string[]): { benches: readonly BenchModule[]; f
       file: 'screens',
     };
   }
+  const l = args.indexOf('--dossier-lists');
+  if (l >= 0) {
+    const n = Number(args[l + 1]);
+    if (!Number.isInteger(n) || n < 1_000)
+      throw new Error('--dossier-lists needs a number of contacts (at least 1000).');
+    return {
+      benches: [
+        {
+          name: 'dossier-lists',
+          run: async () => (await import('./dossier-lists.bench.js')).dossierListsBench(n),
+        },
+      ],
+      file: 'dossier-lists',
+    };
+  }
   const i = args.indexOf('--scale');
   if (i >= 0) {
     const n = Number(args[i + 1]);

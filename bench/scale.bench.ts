@@ -50,7 +50,7 @@ async function timeMs(fn: () => Promise<unknown>, times = 5): Promise<number> {
   return round(median(out));
 }
 
-async function pgDatabase(): Promise<string> {
+export async function pgDatabase(): Promise<string> {
   const admin = new pg.Client({ connectionString: BASE_PG_URL });
   await admin.connect();
   try {
@@ -258,7 +258,7 @@ async function measureAt(
   return out;
 }
 
-async function dropSchema(url: string, schema: string): Promise<void> {
+export async function dropSchema(url: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

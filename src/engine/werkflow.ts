@@ -272,6 +272,8 @@ export class Werkflow {
       await werkflow.calendar.load();
       // Open actions stamped before migration 011 get their reference index once, here.
       if (report.applied.includes('011-action-reads')) await werkflow.engine.backfillReads();
+      // Dossiers written before migration 012 get their stored titles and search text once, here.
+      if (report.applied.includes('012-dossier-search')) await werkflow.dossiers.refreshTexts();
       if (werkflow.catalog.all().length === 0 && options.preset)
         await werkflow.presets.install(options.preset);
       return werkflow;
@@ -287,6 +289,7 @@ export class Werkflow {
 
   async reloadDossierTypes(): Promise<void> {
     this.catalogCache = catalogOf(await this.dossierTypeRepo.list());
+    await this.dossiers.ensureSortIndexes();
   }
 
   async saveDossierTypes(types: readonly DossierType[], preset: string | null): Promise<void> {
@@ -299,8 +302,13 @@ export class Werkflow {
         details: problems,
       });
     }
+    const before = new Map(this.catalog.all().map((t) => [t.key, JSON.stringify(t)]));
     await this.dossierTypeRepo.upsertMany(types, preset, this.clock.now());
     await this.reloadDossierTypes();
+    // Titles and search texts read the types' title rules, labels and fields: renew those that may differ.
+    const changed = types.filter((t) => before.has(t.key) && before.get(t.key) !== JSON.stringify(t));
+    if (changed.length > 0)
+      await this.dossiers.refreshTexts(this.dossiers.typesReading(changed.map((t) => t.key)));
   }
 
   async close(): Promise<void> {

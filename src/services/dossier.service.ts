@@ -6,10 +6,11 @@ import { type TitleLanguage, titleFieldKeys, titleOf, titleReferences } from '..
 import { type ErrorDetail, WerkflowError, throwIfProblems } from '../domain/errors.js';
 import { newId } from '../domain/id.js';
 import type { Db, Store } from '../store/database.js';
-import type { DossierFilter, SortedDossier } from '../store/dossier.repository.js';
+import type { DossierFilter, DossierText, SortedDossier } from '../store/dossier.repository.js';
 import { DossierRepository } from '../store/dossier.repository.js';
 import type { DossierEvent, NewDossierEvent } from '../store/event.repository.js';
 import { EventRepository } from '../store/event.repository.js';
+import { type ActionStep, DossierTimelineRepository } from '../store/dossier-timeline.repository.js';
 import { UserRepository } from '../store/user.repository.js';
 
 export interface UpsertItem {
@@ -52,6 +53,7 @@ export class DossierService {
   readonly dossiers: DossierRepository;
   readonly events: EventRepository;
   readonly users: UserRepository;
+  private readonly timeline: DossierTimelineRepository;
   private readonly afterWrite: AfterWriteHook[] = [];
 
   constructor(
@@ -62,6 +64,20 @@ export class DossierService {
     this.dossiers = new DossierRepository(store);
     this.events = new EventRepository(store);
     this.users = new UserRepository(store);
+    this.timeline = new DossierTimelineRepository(store);
+  }
+
+  /**
+   * The steps of a dossier's actions for its timeline, newest first, `before` a history id (the
+   * cursor). The actions outlive a deleted dossier as its events do, so only the type is checked.
+   */
+  async actionSteps(
+    typeKey: string,
+    id: string,
+    page: { readonly before?: number; readonly limit: number },
+  ): Promise<ActionStep[]> {
+    this.typeOf(typeKey);
+    return isStorableText(id) ? this.timeline.actionSteps(id, page) : [];
   }
 
   /** Registers a hook run in the write transaction after the events are appended. */
@@ -108,42 +124,154 @@ export class DossierService {
   }
 
   /**
-   * The search of a list of `typeKey` for `text`: its words in the type's text fields, or in
-   * those of the dossiers its title reads through references (a participant by its person's name).
+   * The search of a list of `typeKey` for `text`: up to five words, each to occur in the
+   * dossier's search text (its titles, its text fields and those of the dossiers its title reads).
    */
   searchOf(typeKey: string, text: string): DossierFilter['search'] {
-    const type = this.typeOf(typeKey);
+    this.typeOf(typeKey);
     const words = text
       .split(/\s+/)
       .map((w) => w.trim())
       .filter((w) => w !== '' && isStorableText(w))
       .slice(0, 5);
-    const textFields = (t: DossierType) =>
-      t.fields.filter((f) => ['text', 'email', 'phone'].includes(f.kind)).map((f) => f.key);
-    const through = type.fields.flatMap((f) => {
-      if (f.kind !== 'reference') return [];
-      const target = this.catalog().get(f.refType);
-      return target && titleFieldKeys(type).includes(f.key)
-        ? [{ field: f.key, type: target.key, fields: textFields(target) }]
-        : [];
-    });
-    return { words, fields: textFields(type), through };
+    return { words };
   }
 
-  /**
-   * The titles of dossiers by id, in `lang`, read through their title rules: referenced dossiers
-   * are loaded in one query per level (two levels: a participant's training and person).
-   */
-  async titles(dossiers: readonly Dossier[], lang: TitleLanguage): Promise<Map<string, string>> {
+  /** The dossiers the titles of `dossiers` read (two levels: a participant's training and person), with them. */
+  private async withTitleReferences(dossiers: readonly Dossier[], db: Db): Promise<Map<string, Dossier>> {
     const known = new Map(dossiers.map((d) => [d.id, d]));
     let level: readonly Dossier[] = dossiers;
     for (let depth = 0; depth < 2 && level.length > 0; depth++) {
       const missing = titleReferences(level, this.catalog()).filter((id) => !known.has(id));
-      level = missing.length > 0 ? await this.dossiers.getMany(missing) : [];
+      level = missing.length > 0 ? await this.dossiers.getMany(missing, db) : [];
       for (const d of level) known.set(d.id, d);
     }
+    return known;
+  }
+
+  /**
+   * The titles of dossiers by id, in `lang`: as stored with them (migration 012), computed by
+   * their title rules only for dossiers without a stored title.
+   */
+  async titles(dossiers: readonly Dossier[], lang: TitleLanguage): Promise<Map<string, string>> {
+    const stored = await this.dossiers.storedTexts(dossiers.map((d) => d.id));
+    const out = new Map<string, string>();
+    const missing: Dossier[] = [];
+    for (const d of dossiers) {
+      const text = stored.get(d.id);
+      if (text) out.set(d.id, lang === 'nl' ? text.titleNl : text.titleEn);
+      else missing.push(d);
+    }
+    if (missing.length > 0) {
+      const known = await this.withTitleReferences(missing, this.store.db);
+      const lookup = (id: string) => known.get(id);
+      for (const d of missing) out.set(d.id, titleOf(d, this.catalog(), lookup, lang));
+    }
+    return out;
+  }
+
+  /**
+   * What is stored beside each dossier for lists and search: its titles in Dutch and English,
+   * and its search text (both titles, its text fields, and the text fields of the dossiers its
+   * title reads), read in `db` so a write transaction sees its own changes.
+   */
+  async textsOf(dossiers: readonly Dossier[], db: Db): Promise<Map<string, DossierText>> {
+    const catalog = this.catalog();
+    const known = await this.withTitleReferences(dossiers, db);
     const lookup = (id: string) => known.get(id);
-    return new Map(dossiers.map((d) => [d.id, titleOf(d, this.catalog(), lookup, lang)]));
+    const ownText = (d: Dossier): string[] =>
+      (catalog.get(d.type)?.fields ?? [])
+        .filter((f) => ['text', 'email', 'phone'].includes(f.kind))
+        .map((f) => d.data[f.key])
+        .filter((v): v is string | number => typeof v === 'string' || typeof v === 'number')
+        .map(String);
+    return new Map(
+      dossiers.map((d) => {
+        const titleNl = titleOf(d, catalog, lookup, 'nl');
+        const titleEn = titleOf(d, catalog, lookup, 'en');
+        const read = titleReferences([d], catalog)
+          .map(lookup)
+          .filter((r): r is Dossier => r !== undefined);
+        const parts = [titleNl, titleEn, ...ownText(d), ...read.flatMap(ownText)];
+        return [d.id, { titleNl, titleEn, search: parts.join('\n').toLowerCase() }];
+      }),
+    );
+  }
+
+  /** Writes the texts of `dossiers` where they differ from the stored ones; returns those that changed. */
+  private async writeTextsIfChanged(dossiers: readonly Dossier[], db: Db): Promise<Dossier[]> {
+    if (dossiers.length === 0) return [];
+    const texts = await this.textsOf(dossiers, db);
+    const stored = await this.dossiers.storedTexts(
+      dossiers.map((d) => d.id),
+      db,
+    );
+    const changed = new Map([...texts].filter(([id, text]) => !sameText(stored.get(id), text)));
+    await this.dossiers.setTexts(changed, db);
+    return dossiers.filter((d) => changed.has(d.id));
+  }
+
+  /**
+   * After the texts of `changed` dossiers changed: the dossiers whose titles read them get theirs
+   * again (a training renamed → its participants), and theirs, two links up as titles read.
+   */
+  private async refreshReaders(changed: readonly Dossier[], db: Db): Promise<void> {
+    let level = changed;
+    for (let depth = 0; depth < 2 && level.length > 0; depth++) {
+      const readers = new Map<string, Dossier>();
+      for (const type of this.catalog().all()) {
+        for (const key of titleFieldKeys(type)) {
+          const field = type.fields.find((f) => f.key === key);
+          if (field?.kind !== 'reference') continue;
+          const ids = level.filter((d) => d.type === field.refType).map((d) => d.id);
+          if (ids.length === 0) continue;
+          for (const r of await this.dossiers.referencingAny(type.key, key, ids, db)) readers.set(r.id, r);
+        }
+      }
+      level = await this.writeTextsIfChanged([...readers.values()], db);
+    }
+  }
+
+  /**
+   * Fills or renews the stored titles and search texts of every dossier (of `types` only, when
+   * given) in batches: after migration 012, and after dossier types changed their title rules,
+   * labels or fields. Returns how many were written.
+   */
+  async refreshTexts(types?: readonly string[]): Promise<number> {
+    let after = '';
+    let written = 0;
+    for (;;) {
+      const batch = await this.dossiers.batchAfter(after, 1_000, types);
+      if (batch.length === 0) return written;
+      written += (await this.store.db.transaction().execute((trx) => this.writeTextsIfChanged(batch, trx)))
+        .length;
+      after = batch[batch.length - 1]!.id;
+    }
+  }
+
+  /** The types whose stored texts depend on these types' definitions: themselves and those whose titles read them. */
+  typesReading(keys: readonly string[]): string[] {
+    const out = new Set(keys);
+    for (let round = 0; round < 2; round++)
+      for (const type of this.catalog().all())
+        for (const key of titleFieldKeys(type)) {
+          const field = type.fields.find((f) => f.key === key);
+          if (field?.kind === 'reference' && out.has(field.refType)) out.add(type.key);
+        }
+    return [...out];
+  }
+
+  /** Asks the store for an index per sortable field of every type (see DossierRepository.ensureSortIndexes). */
+  async ensureSortIndexes(): Promise<void> {
+    await this.dossiers.ensureSortIndexes(
+      this.catalog()
+        .all()
+        .flatMap((type) =>
+          type.fields
+            .filter((f) => !['longText', 'reference', 'user', 'team'].includes(f.kind))
+            .map((f) => ({ type: type.key, field: f.key, as: this.sortOf(type.key, f.key, false).as })),
+        ),
+    );
   }
 
   /** The titles of the dossiers with these ids (those that exist), in `lang`: for sentences that name them. */
@@ -306,15 +434,20 @@ export class DossierService {
    * Inserts a new dossier with its created event and runs the hooks (stamping). PostgreSQL writes
    * the dossier and the event in one statement (a data-modifying WITH): one round trip less.
    */
-  private async insertCreated(db: Db, dossier: Dossier, event: NewDossierEvent): Promise<void> {
+  private async insertCreated(
+    db: Db,
+    dossier: Dossier,
+    event: NewDossierEvent,
+    texts: ReadonlyMap<string, DossierText>,
+  ): Promise<void> {
     if (!this.store.adapter.writableCte) {
-      await this.dossiers.insert(dossier, db);
+      await this.dossiers.insert(dossier, db, texts.get(dossier.id)!);
       return this.runAfterWrite(db, [event]);
     }
     const { events, written } = await this.events.appendWith(
       db,
       [event],
-      this.dossiers.insertStatement([dossier], db),
+      this.dossiers.insertStatement([dossier], db, texts),
     );
     this.dossiers.checkInserted(dossier, written);
     await this.runHooks(db, events);
@@ -358,7 +491,8 @@ export class DossierService {
           );
         }
       }
-      await this.insertCreated(trx, dossier, eventOf(dossier, 'created', {}, actor, now));
+      const texts = await this.textsOf([dossier], trx);
+      await this.insertCreated(trx, dossier, eventOf(dossier, 'created', {}, actor, now), texts);
       return dossier;
     });
   }
@@ -393,10 +527,13 @@ export class DossierService {
         version: current.version + 1,
         updatedAt: now,
       };
-      if (!(await this.dossiers.updateIfVersion(next, expectedVersion, trx))) {
+      const before = (await this.dossiers.storedTexts([id], trx)).get(id);
+      const text = (await this.textsOf([next], trx)).get(id)!;
+      if (!(await this.dossiers.updateIfVersion(next, expectedVersion, trx, text))) {
         const latest = await this.dossiers.get(id, trx);
         throw versionConflict(latest ?? current, expectedVersion);
       }
+      if (!sameText(before, text)) await this.refreshReaders([next], trx);
       await this.runAfterWrite(trx, [eventOf(next, 'updated', changes, actor, now)]);
       return next;
     });
@@ -531,7 +668,12 @@ export class DossierService {
       });
       throwIfProblems(problems);
       await this.checkReferences(trx, refs);
-      if ((await this.dossiers.insertMany(inserts, trx)) !== inserts.length) {
+      const texts = await this.textsOf([...inserts, ...updates], trx);
+      const before = await this.dossiers.storedTexts(
+        updates.map((d) => d.id),
+        trx,
+      );
+      if ((await this.dossiers.insertMany(inserts, trx, texts)) !== inserts.length) {
         // Another transaction created some of these external ids after we looked (PostgreSQL,
         // concurrent upserts); throwing rolls ours back whole. A retry will update them.
         throw new WerkflowError(
@@ -540,11 +682,19 @@ export class DossierService {
           { path: 'items' },
         );
       }
-      await this.dossiers.upsertMany(updates, trx);
+      await this.dossiers.upsertMany(updates, trx, texts);
+      await this.refreshReaders(
+        updates.filter((d) => !sameText(before.get(d.id), texts.get(d.id)!)),
+        trx,
+      );
       await this.runAfterWrite(trx, events);
       return { created, updated, unchanged, ids };
     });
   }
+}
+
+function sameText(a: DossierText | undefined, b: DossierText): boolean {
+  return a !== undefined && a.titleNl === b.titleNl && a.titleEn === b.titleEn && a.search === b.search;
 }
 
 function eventOf(

@@ -38,6 +38,11 @@ export interface DossierTable {
   version: number;
   created_at: number;
   updated_at: number;
+  /** The title in Dutch and English (migration 012); null until filled. */
+  title_nl: ColumnType<string | null, string | null | undefined, string | null>;
+  title_en: ColumnType<string | null, string | null | undefined, string | null>;
+  /** What a search looks in, lower case (migration 012). */
+  search_text: ColumnType<string, string | undefined, string>;
 }
 
 export interface EventTable {

@@ -1,4 +1,11 @@
-import { type Expression, type Insertable, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
+import {
+  type Expression,
+  type Insertable,
+  type RawBuilder,
+  type Selectable,
+  type SelectQueryBuilder,
+  sql,
+} from 'kysely';
 import type { Dossier, DossierData } from '../domain/dossier.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { Database, Db, DossierTable, Store } from './database.js';
@@ -9,19 +16,11 @@ export interface DossierFilter {
   /** Field equals value; values are compared as text (numbers and booleans as their JSON text). */
   readonly fields?: Readonly<Record<string, string>>;
   /**
-   * Words to find (case-insensitive, each must occur): in the type's text fields, or in the
-   * text fields of the dossiers its `searchThrough` references point at (a participant by its
-   * person's name or its training's name).
+   * Words to find (case-insensitive, each must occur) in the dossier's search text: its titles,
+   * its text fields and the text fields of the dossiers its title reads (a participant by its
+   * person's name or e-mail address, its training's name or date).
    */
-  readonly search?: {
-    readonly words: readonly string[];
-    readonly fields: readonly string[];
-    readonly through: readonly {
-      readonly field: string;
-      readonly type: string;
-      readonly fields: readonly string[];
-    }[];
-  };
+  readonly search?: { readonly words: readonly string[] };
   /** The order: by id (creation), by last change, or by a field; ascending unless `desc`. */
   readonly sort?: DossierSort;
   /** Return dossiers with an id after this one (the cursor, id order). */
@@ -45,9 +44,34 @@ export interface SortedDossier {
   readonly sortKey: string | number;
 }
 
-/** Whether JSON writes a character of `word` escaped (so a document's text does not hold it as typed). */
-function hasJsonEscapes(word: string): boolean {
-  return [...word].some((c) => c === '"' || c === '\\' || c.charCodeAt(0) < 0x20);
+/** What the database keeps beside a dossier for lists and search (migration 012). */
+export interface DossierText {
+  readonly titleNl: string;
+  readonly titleEn: string;
+  /** Lower case; what a search looks in. */
+  readonly search: string;
+}
+
+/** A LIKE pattern (escape character `!`) for text that contains `word`. */
+function containsPattern(word: string): string {
+  return `%${word.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+}
+
+/** An FTS5 trigram phrase for `word`, or undefined when the word is too short for trigrams. */
+function trigramPhrase(word: string): string | undefined {
+  return [...word].length >= 3 ? `"${word.replace(/"/g, '""')}"` : undefined;
+}
+
+/** The name of the sort index of one field of one type: identifiers as SQL allows them, unique per pair. */
+function sortIndexName(type: string, field: string): string {
+  const safe = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '_')
+      .slice(0, 20);
+  let hash = 0;
+  for (const c of `${type}\u0000${field}`) hash = (Math.imul(hash, 31) + c.charCodeAt(0)) | 0;
+  return `dossiers_sort_${safe(type)}_${safe(field)}_${(hash >>> 0).toString(36)}`;
 }
 
 type DossierQuery = SelectQueryBuilder<Database, 'dossiers', object>;
@@ -69,8 +93,9 @@ export class DossierRepository {
     };
   }
 
-  private toRow(d: Dossier): Insertable<DossierTable> {
+  private toRow(d: Dossier, text?: DossierText): Insertable<DossierTable> {
     return {
+      ...(text ? { title_nl: text.titleNl, title_en: text.titleEn, search_text: text.search } : {}),
       id: d.id,
       type: d.type,
       external_id: d.externalId,
@@ -144,18 +169,25 @@ export class DossierRepository {
   }
 
   /** Inserts new dossiers, or replaces existing ones by id (bulk upsert); chunked to fit the dialect. */
-  async upsertMany(dossiers: readonly Dossier[], db: Db): Promise<void> {
-    const chunk = Math.floor(this.store.adapter.maxParameters / 8);
+  async upsertMany(
+    dossiers: readonly Dossier[],
+    db: Db,
+    texts: ReadonlyMap<string, DossierText>,
+  ): Promise<void> {
+    const chunk = Math.floor(this.store.adapter.maxParameters / 11);
     for (let i = 0; i < dossiers.length; i += chunk) {
       await db
         .insertInto('dossiers')
-        .values(dossiers.slice(i, i + chunk).map((d) => this.toRow(d)))
+        .values(dossiers.slice(i, i + chunk).map((d) => this.toRow(d, textOf(texts, d))))
         .onConflict((oc) =>
           oc.column('id').doUpdateSet((eb) => ({
             status: eb.ref('excluded.status'),
             data: eb.ref('excluded.data'),
             version: eb.ref('excluded.version'),
             updated_at: eb.ref('excluded.updated_at'),
+            title_nl: eb.ref('excluded.title_nl'),
+            title_en: eb.ref('excluded.title_en'),
+            search_text: eb.ref('excluded.search_text'),
           })),
         )
         .execute();
@@ -167,8 +199,8 @@ export class DossierRepository {
    * same external id first (two concurrent creates on PostgreSQL), nothing is inserted and an
    * `already_exists` error is raised instead of the database's unique violation.
    */
-  async insert(dossier: Dossier, db: Db): Promise<void> {
-    this.checkInserted(dossier, await this.insertMany([dossier], db));
+  async insert(dossier: Dossier, db: Db, text: DossierText): Promise<void> {
+    this.checkInserted(dossier, await this.insertMany([dossier], db, new Map([[dossier.id, text]])));
   }
 
   /**
@@ -177,11 +209,15 @@ export class DossierRepository {
    * `ON CONFLICT … DO NOTHING` waits for the other transaction and then skips, on both dialects,
    * where a plain INSERT would fail with a dialect-specific unique-violation error.
    */
-  async insertMany(dossiers: readonly Dossier[], db: Db): Promise<number> {
-    const chunk = Math.floor(this.store.adapter.maxParameters / 8);
+  async insertMany(
+    dossiers: readonly Dossier[],
+    db: Db,
+    texts: ReadonlyMap<string, DossierText>,
+  ): Promise<number> {
+    const chunk = Math.floor(this.store.adapter.maxParameters / 11);
     let inserted = 0;
     for (let i = 0; i < dossiers.length; i += chunk) {
-      const result = await this.skipTaken(dossiers.slice(i, i + chunk), db).executeTakeFirst();
+      const result = await this.skipTaken(dossiers.slice(i, i + chunk), db, texts).executeTakeFirst();
       inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
     }
     return inserted;
@@ -192,14 +228,14 @@ export class DossierRepository {
    * for sending inside another statement (PostgreSQL's data-modifying WITH, see
    * `EventRepository.appendWith`). Check the count with `checkInserted`.
    */
-  insertStatement(dossiers: readonly Dossier[], db: Db) {
-    return this.skipTaken(dossiers, db).returning('id');
+  insertStatement(dossiers: readonly Dossier[], db: Db, texts: ReadonlyMap<string, DossierText>) {
+    return this.skipTaken(dossiers, db, texts).returning('id');
   }
 
-  private skipTaken(dossiers: readonly Dossier[], db: Db) {
+  private skipTaken(dossiers: readonly Dossier[], db: Db, texts: ReadonlyMap<string, DossierText>) {
     return db
       .insertInto('dossiers')
-      .values(dossiers.map((d) => this.toRow(d)))
+      .values(dossiers.map((d) => this.toRow(d, textOf(texts, d))))
       .onConflict((oc) => oc.columns(['type', 'external_id']).doNothing());
   }
 
@@ -209,11 +245,19 @@ export class DossierRepository {
   }
 
   /** Writes a new version if the stored one is still `expectedVersion`; false when it is not. */
-  async updateIfVersion(dossier: Dossier, expectedVersion: number, db: Db): Promise<boolean> {
-    const row = this.toRow(dossier);
+  async updateIfVersion(
+    dossier: Dossier,
+    expectedVersion: number,
+    db: Db,
+    text: DossierText,
+  ): Promise<boolean> {
+    const row = this.toRow(dossier, text);
     const result = await db
       .updateTable('dossiers')
       .set({
+        title_nl: row.title_nl,
+        title_en: row.title_en,
+        search_text: row.search_text,
         status: row.status,
         data: row.data,
         version: row.version,
@@ -256,57 +300,68 @@ export class DossierRepository {
   /** The filter's conditions but paging: what `list` and `countMatching` share. */
   private filtered(filter: DossierFilter, db: Db): DossierQuery {
     const { adapter } = this.store;
-    let q = db.selectFrom('dossiers').where('type', '=', filter.type) as DossierQuery;
+    // The type (a key of the catalog, checked by the service) as a literal: SQLite uses a partial
+    // index (the per-field sort indexes, `where type = 'contact'`) only for the same literal.
+    const words = (filter.search?.words ?? []).map((w) => w.toLowerCase()).filter((w) => w !== '');
+    const phrases =
+      adapter.name === 'sqlite' ? words.map(trigramPhrase).filter((p): p is string => p !== undefined) : [];
+    // With trigrams to look up, SQLite must start from what the FTS index finds (by rowid), not
+    // walk every dossier of the type and test each against the list: the type is then only a filter.
+    const typeColumn = phrases.length > 0 ? sql.raw(adapter.notIndexed('type')) : sql.ref('type');
+    let q = db.selectFrom('dossiers').where(typeColumn, '=', sql.lit(filter.type)) as DossierQuery;
     if (filter.statuses && filter.statuses.length > 0) q = q.where('status', 'in', [...filter.statuses]);
     for (const [key, value] of Object.entries(filter.fields ?? {})) {
       q = q.where(adapter.jsonText('data', key), '=', value);
     }
-    const search = filter.search;
-    if (search && search.words.length > 0) {
-      const like = (column: string, fields: readonly string[], pattern: string) =>
-        fields.map((f) => sql<boolean>`lower(${adapter.jsonText(column, f)}) like ${pattern} escape '!'`);
-      for (const word of search.words) {
-        const pattern = `%${word.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
-        // The document as text holds every field value as written (JSON escapes aside): only a
-        // document that holds the word somewhere is read field by field.
-        const own = like('data', search.fields, pattern);
-        const ownMatch = hasJsonEscapes(word)
-          ? own
-          : own.length > 0
-            ? [sql<boolean>`(${adapter.jsonDocumentLike('data', pattern)} and (${sql.join(own, sql` or `)}))`]
-            : [];
-        q = q.where((eb) =>
-          eb.or([
-            ...ownMatch,
-            ...search.through
-              .filter((t) => t.fields.length > 0)
-              .map((t) =>
-                eb(
-                  adapter.jsonText('data', t.field),
-                  'in',
-                  eb
-                    .selectFrom('dossiers as r')
-                    .select('r.id')
-                    .where('r.type', '=', t.type)
-                    .where((rb) => rb.or(like('r.data', t.fields, pattern))),
-                ),
-              ),
-          ]),
-        );
+    if (words.length > 0) {
+      if (adapter.name === 'postgres') {
+        // pg_trgm's GIN index (dossiers_search) answers each `like '%word%'`, short words aside.
+        for (const word of words)
+          q = q.where(sql<boolean>`search_text like ${containsPattern(word)} escape '!'`);
+      } else {
+        // The FTS5 trigram index answers words of three characters or more; shorter ones filter
+        // the rows it found (or, with no long word at all, every row of the type).
+        if (phrases.length > 0)
+          q = q.where(
+            sql<boolean>`dossiers.rowid in (select rowid from dossiers_fts where dossiers_fts match ${phrases.join(' ')})`,
+          );
+        for (const word of words.filter((w) => trigramPhrase(w) === undefined))
+          q = q.where(sql<boolean>`search_text like ${containsPattern(word)} escape '!'`);
       }
     }
     return q;
   }
 
-  /** The expression a sort orders by; missing values first (as the empty text or the lowest number). */
+  /**
+   * The expression a sort orders by; missing values first (as the empty text or the lowest
+   * number). A field's key is written into the SQL as a literal, as in its sort index
+   * (`ensureSortIndexes`): a planner matches an index expression by its text, and a bound
+   * parameter is not the same text.
+   */
   private sortKey(sort: DossierSort | undefined): Expression<string | number> {
     const { adapter } = this.store;
     if (!sort || sort.by === 'id') return sql.ref('id');
     if (sort.by === 'updatedAt') return sql.ref('updated_at');
-    if (sort.as === 'number') return sql<number>`coalesce(${adapter.jsonNumber('data', sort.by)}, -1e300)`;
-    return adapter.binaryText(
-      sql<string>`lower(coalesce(${adapter.jsonText('data', sort.by)}, ''))`,
+    if (sort.as === 'number')
+      return this.inlined(sql<number>`coalesce(${adapter.jsonNumber('data', sort.by)}, -1e300)`);
+    return this.inlined(
+      adapter.binaryText(sql<string>`lower(coalesce(${adapter.jsonText('data', sort.by)}, ''))`),
     ) as Expression<string>;
+  }
+
+  /** An expression with its parameters written in as SQL literals (they are keys, never user text). */
+  private inlined<T>(expression: Expression<T>): RawBuilder<T> {
+    const compiled = this.store.db.selectNoFrom(sql`${expression}`.as('k')).compile();
+    const parameters = compiled.parameters;
+    let next = 0;
+    const literal = (p: unknown) =>
+      typeof p === 'number' ? String(p) : `'${String(p).replace(/'/g, "''")}'`;
+    const body = compiled.sql.replace(/^select\s+/i, '').replace(/\s+as\s+"k"$/i, '');
+    const text =
+      this.store.adapter.name === 'postgres'
+        ? body.replace(/\$(\d+)/g, (_, n: string) => literal(parameters[Number(n) - 1]))
+        : body.replace(/\?/g, () => literal(parameters[next++]));
+    return sql.raw<T>(text);
   }
 
   /** A page of dossiers in the filter's order, each with its sort key (keyset paging on key and id). */
@@ -391,6 +446,109 @@ export class DossierRepository {
     return Number(row?.n ?? 0);
   }
 
+  /** Dossiers of `type` whose `field` holds one of `ids` (the dossiers whose titles read them). */
+  async referencingAny(type: string, field: string, ids: readonly string[], db: Db): Promise<Dossier[]> {
+    const out: Dossier[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await db
+        .selectFrom('dossiers')
+        .selectAll()
+        .where('type', '=', type)
+        .where(this.store.adapter.jsonText('data', field), 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const r of rows) out.push(this.toDomain(r));
+    }
+    return out;
+  }
+
+  /** The stored titles and search text of these dossiers (those that have them). */
+  async storedTexts(ids: readonly string[], db: Db = this.store.db): Promise<Map<string, DossierText>> {
+    const out = new Map<string, DossierText>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await db
+        .selectFrom('dossiers')
+        .select(['id', 'title_nl', 'title_en', 'search_text'])
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const r of rows)
+        if (r.title_nl !== null && r.title_en !== null)
+          out.set(r.id, { titleNl: r.title_nl, titleEn: r.title_en, search: r.search_text });
+    }
+    return out;
+  }
+
+  /** Writes the titles and search text of existing dossiers (a referenced dossier changed, or a backfill). */
+  async setTexts(texts: ReadonlyMap<string, DossierText>, db: Db): Promise<void> {
+    const entries = [...texts];
+    if (this.store.adapter.name === 'postgres') {
+      for (let i = 0; i < entries.length; i += 5_000) {
+        const part = entries.slice(i, i + 5_000);
+        await sql`update dossiers set title_nl = v.nl, title_en = v.en, search_text = v.search
+          from (select unnest(${part.map(([id]) => id)}::text[]) as id,
+                       unnest(${part.map(([, t]) => t.titleNl)}::text[]) as nl,
+                       unnest(${part.map(([, t]) => t.titleEn)}::text[]) as en,
+                       unnest(${part.map(([, t]) => t.search)}::text[]) as search) v
+          where dossiers.id = v.id`.execute(db);
+      }
+      return;
+    }
+    for (const [id, t] of entries)
+      await db
+        .updateTable('dossiers')
+        .set({ title_nl: t.titleNl, title_en: t.titleEn, search_text: t.search })
+        .where('id', '=', id)
+        .execute();
+  }
+
+  /** Up to `limit` dossiers after id `after` (all types, or those of `types`), in id order: for backfills. */
+  async batchAfter(
+    after: string,
+    limit: number,
+    types: readonly string[] | undefined,
+    db: Db = this.store.db,
+  ): Promise<Dossier[]> {
+    let q = db.selectFrom('dossiers').selectAll().where('id', '>', after);
+    if (types) q = q.where('type', 'in', types.length > 0 ? [...types] : ['']);
+    const rows = await q.orderBy('id').limit(limit).execute();
+    return rows.map((r) => this.toDomain(r));
+  }
+
+  /**
+   * One index per sortable field of a type (`sortable`: field key and how it compares), on the
+   * type, the exact expression `listSorted` orders by, and the id, holding that type's rows only
+   * (partial: a write of another type does not touch it): sorting 100,000 contacts by name reads
+   * the first page off the index instead of sorting them all. The type leads although it is one
+   * value: SQLite, planning without statistics, takes an index for a `type = …` equality, not for
+   * the partial condition alone. Idempotent; called whenever the dossier types are loaded.
+   */
+  async ensureSortIndexes(
+    sortable: readonly { readonly type: string; readonly field: string; readonly as: 'number' | 'text' }[],
+  ): Promise<void> {
+    const existing = new Set(
+      this.store.adapter.name === 'postgres'
+        ? (
+            await sql<{ name: string }>`select indexname as name from pg_indexes
+              where schemaname = current_schema() and tablename = 'dossiers'`.execute(this.store.db)
+          ).rows.map((r) => r.name)
+        : (
+            await sql<{ name: string }>`select name from sqlite_master
+              where type = 'index' and tbl_name = 'dossiers'`.execute(this.store.db)
+          ).rows.map((r) => r.name),
+    );
+    for (const s of sortable) {
+      const name = sortIndexName(s.type, s.field);
+      if (existing.has(name)) continue;
+      const expression = this.inlined(this.sortKey({ by: s.field, as: s.as, desc: false }));
+      try {
+        await sql`create index if not exists ${sql.id(name)} on dossiers (type, (${expression}), id)
+          where type = ${sql.lit(s.type)}`.execute(this.store.db);
+      } catch (error) {
+        // Another process created it at the same moment (PostgreSQL's catalog refuses the second).
+        if (!/already exists|duplicate key/i.test(String(error))) throw error;
+      }
+    }
+  }
+
   /** How many dossiers there are of any type (0: an empty database, e.g. for demo seeding). */
   async countAll(db: Db = this.store.db): Promise<number> {
     const row = await db
@@ -408,6 +566,12 @@ export class DossierRepository {
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
+}
+
+function textOf(texts: ReadonlyMap<string, DossierText>, d: Dossier): DossierText {
+  const text = texts.get(d.id);
+  if (!text) throw new Error(`No title and search text for dossier ${d.id}.`);
+  return text;
 }
 
 function externalIdTaken(dossier: Dossier): WerkflowError {

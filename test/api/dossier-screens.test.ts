@@ -55,7 +55,7 @@ describe.each(BACKENDS)('dossier screens API on $name', (backend) => {
   });
 
   it('a participant reads "Jan de Vries – VCA Basis 12 jan 2027", not its status, in nl and en', async () => {
-    const nl = await staff.request('GET', `/api/dossiers/participant?q=jan`, undefined, {
+    const nl = await staff.request('GET', `/api/dossiers/participant?q=vries`, undefined, {
       'accept-language': 'nl',
     });
     expect(nl.json<ListBody>().items.map((d) => d.title)).toEqual(['Jan de Vries – VCA Basis 12 jan 2027']);
@@ -81,6 +81,65 @@ describe.each(BACKENDS)('dossier screens API on $name', (backend) => {
       await staff.request('GET', `/api/dossiers/location?q=${encodeURIComponent('"de kroon"')}`)
     ).json<ListBody>();
     expect(quoted.items.map((d) => d.data.name)).toEqual(['Zaal "De Kroon"']);
+  });
+
+  it('stores titles: search finds a title’s date part; a renamed or moved training retitles its participants', async () => {
+    const nlList = (url: string) =>
+      staff.request('GET', url, undefined, { 'accept-language': 'nl' }).then((r) => r.json<ListBody>());
+    // "12 jan" is in no field: only in the titles (the training's start date as the title writes it).
+    expect((await nlList('/api/dossiers/participant?q=12%20jan')).total).toBe(2);
+    const bhv = await create(staff, 'training', {
+      name: 'BHV',
+      trainingType: training.data.trainingType,
+      status: 'te-starten',
+      startDate: '2027-03-05',
+    });
+    const kees = await create(staff, 'person', { name: 'Kees Smit', email: 'kees@example.nl' });
+    const p = await create(staff, 'participant', { training: bhv.id, person: kees.id, status: 'aangemeld' });
+    const stored = () =>
+      werkflow.store.db
+        .selectFrom('dossiers')
+        .select(['title_nl', 'title_en'])
+        .where('id', '=', p.id)
+        .executeTakeFirstOrThrow();
+    expect(await stored()).toEqual({
+      title_nl: 'Kees Smit – BHV 5 mrt 2027',
+      title_en: 'Kees Smit – BHV 5 Mar 2027',
+    });
+    // Found by the person's e-mail address (a text field of a dossier the title reads).
+    expect((await nlList('/api/dossiers/participant?q=kees@example')).items.map((d) => d.id)).toEqual([p.id]);
+    const moved = await staff.request(
+      'PATCH',
+      `/api/dossiers/training/${bhv.id}`,
+      { data: { name: 'BHV Herhaling', startDate: '2027-04-09' } },
+      { 'if-match': `"${bhv.version}"` },
+    );
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(await stored()).toEqual({
+      title_nl: 'Kees Smit – BHV Herhaling 9 apr 2027',
+      title_en: 'Kees Smit – BHV Herhaling 9 Apr 2027',
+    });
+    expect(
+      (await nlList('/api/dossiers/participant?q=herhaling%209%20apr')).items.map((d) => d.title),
+    ).toEqual(['Kees Smit – BHV Herhaling 9 apr 2027']);
+    expect((await nlList('/api/dossiers/participant?q=5%20mrt')).total).toBe(0);
+    // The person renamed: the participant follows too.
+    const renamed = await staff.request(
+      'PATCH',
+      `/api/dossiers/person/${kees.id}`,
+      { data: { name: 'Kees de Smit' } },
+      { 'if-match': `"${kees.version}"` },
+    );
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect((await stored()).title_nl).toBe('Kees de Smit – BHV Herhaling 9 apr 2027');
+    // The backfill after migration 012 (titles empty) writes them all again.
+    await werkflow.store.db
+      .updateTable('dossiers')
+      .set({ title_nl: null, title_en: null, search_text: '' })
+      .execute();
+    expect(await werkflow.dossiers.refreshTexts()).toBeGreaterThan(5);
+    expect((await stored()).title_en).toBe('Kees de Smit – BHV Herhaling 9 Apr 2027');
+    expect((await nlList('/api/dossiers/participant?q=12%20jan')).total).toBe(2);
   });
 
   it('sorting on a field pages with a cursor: every item once, in order, ascending and descending', async () => {

@@ -6,7 +6,9 @@ import { isStorableText } from '../../domain/dossier.js';
 import { actorWord } from '../../domain/actor.js';
 import type { Werkflow } from '../../engine/werkflow.js';
 import { actorOf } from '../request-context.js';
-import { ActorFields, actorViews, dossierBodies } from '../dossier-views.js';
+import { ActorFields, actorViews, dossierBodies, titleLanguage } from '../dossier-views.js';
+import { readerReason } from '../../domain/action/reasons.js';
+import { CodedReason } from '../contract-schemas.js';
 import { CursorQuery, decodeCursor, dossierBody, encodeCursor, errorResponses } from '../schemas.js';
 
 const TypeParams = Type.Object({ type: Type.String({ description: 'Dossier type key, e.g. opportunity' }) });
@@ -314,6 +316,77 @@ export function dossierRoutes(app: TypedApp, werkflow: Werkflow): void {
           occurredAt: new Date(e.occurredAt).toISOString(),
         })),
         nextCursor: events.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/api/dossiers/:type/:id/action-steps',
+    {
+      config: { permission: 'dossiers.read' },
+      schema: {
+        tags: ['dossiers'],
+        summary:
+          'The steps of a dossier’s actions, newest first: created, due, executed, failed, rescheduled, cancelled',
+        description:
+          'One item per step (a row of an action’s history) with who did it by name and the reason in the reader’s language; page with `cursor` (keyset on the step id).',
+        params: DossierParams,
+        querystring: Type.Object(CursorQuery),
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                id: Type.Integer(),
+                actionId: Type.String(),
+                actionTitle: Type.String(),
+                at: Type.String({ format: 'date-time' }),
+                from: Type.Union([Type.String(), Type.Null()]),
+                to: Type.String(),
+                note: Type.Union([Type.String(), Type.Null()]),
+                noteCoded: CodedReason,
+                ...ActorFields,
+              }),
+            ),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { type, id } = request.params;
+      const limit = request.query.limit ?? 100;
+      const decoded = decodeCursor(request.query.cursor);
+      const before = decoded === undefined ? undefined : Number(decoded);
+      if (before !== undefined && !(Number.isSafeInteger(before) && before > 0))
+        throw new WerkflowError(
+          'validation_failed',
+          'The cursor is not one this API gave out; start again without it.',
+          {
+            path: 'query.cursor',
+          },
+        );
+      const steps = await service.actionSteps(type, id, { before, limit: limit + 1 });
+      if (steps.length === 0 && before === undefined) await service.get(type, id); // 404 for unknown dossiers
+      const page = steps.slice(0, limit);
+      const who = await actorViews(
+        werkflow,
+        page.map((s) => s.actor),
+      );
+      const lang = titleLanguage(request);
+      return {
+        items: page.map((s) => ({
+          id: s.id,
+          actionId: s.actionId,
+          actionTitle: s.actionTitle,
+          at: new Date(s.at).toISOString(),
+          from: s.fromStatus,
+          to: s.toStatus,
+          note: s.note,
+          noteCoded: readerReason(s.noteCoded, lang),
+          ...who(s.actor),
+        })),
+        nextCursor: steps.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
       };
     },
   );

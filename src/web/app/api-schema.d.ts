@@ -2734,6 +2734,135 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/dossiers/{type}/{id}/action-steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The steps of a dossier’s actions, newest first: created, due, executed, failed, rescheduled, cancelled
+         * @description One item per step (a row of an action’s history) with who did it by name and the reason in the reader’s language; page with `cursor` (keyset on the step id).
+         *
+         *     Needs the right `dossiers.read` (Dossiers inzien).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Opaque cursor from the previous page. */
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    type: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                actionId: string;
+                                actionTitle: string;
+                                actor: string | null;
+                                /** @description user, token, worker (werkflow-worker) or automatic (seed, system, engine). */
+                                actorKind: "user" | "token" | "worker" | "automatic";
+                                /** @description The user (or API token) by name; null for the worker and for automatic writes. */
+                                actorName: string | null;
+                                /** Format: date-time */
+                                at: string;
+                                from: string | null;
+                                id: number;
+                                note: string | null;
+                                noteCoded: {
+                                    /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
+                                    code: string;
+                                    /** @description The values in the sentence; a label is given as { nl, en }. */
+                                    params: {
+                                        [key: string]: unknown;
+                                    };
+                                    /** @description The sentence in the language of Accept-Language (nl or en; Dutch by default). */
+                                    text: string;
+                                } | null;
+                                to: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dossiers/{type}/{id}/emails": {
         parameters: {
             query?: never;

@@ -44,6 +44,19 @@ export const dossiersNl = {
   'dossiers.timeline.empty': 'Nog niets gebeurd met dit dossier.',
   'dossiers.timeline.action': 'Actie',
   'dossiers.timeline.mail': 'E-mail',
+  'dossiers.step.created': 'aangemaakt',
+  'dossiers.step.due': 'te doen (tijdstip bereikt)',
+  'dossiers.step.done': 'uitgevoerd',
+  'dossiers.step.failed': 'mislukt',
+  'dossiers.step.cancelled': 'geannuleerd',
+  'dossiers.step.rescheduled': 'verplaatst',
+  'dossiers.step.running': 'gestart',
+  'dossiers.step.pending': 'ingepland',
+  'dossiers.step.waiting': 'wacht op een voorwaarde',
+  'dossiers.conflict.statusText':
+    '{by} heeft {fields} gewijzigd nadat u deze pagina opende. De status is niet gewijzigd. Laad de nieuwste versie en kies de status opnieuw.',
+  'dossiers.conflict.statusTextNoFields':
+    '{by} heeft dit dossier gewijzigd nadat u deze pagina opende. De status is niet gewijzigd. Laad de nieuwste versie en kies de status opnieuw.',
   'dossiers.conflict.title': 'Iemand anders heeft dit dossier intussen gewijzigd',
   'dossiers.conflict.text':
     '{by} heeft {fields} gewijzigd nadat u dit formulier opende. Uw wijzigingen zijn niet opgeslagen. Laad de nieuwste versie en voer uw wijziging opnieuw in.',
@@ -97,6 +110,19 @@ export const dossiersEn: Record<keyof typeof dossiersNl, string> = {
   'dossiers.timeline.empty': 'Nothing has happened with this dossier yet.',
   'dossiers.timeline.action': 'Action',
   'dossiers.timeline.mail': 'E-mail',
+  'dossiers.step.created': 'created',
+  'dossiers.step.due': 'due',
+  'dossiers.step.done': 'executed',
+  'dossiers.step.failed': 'failed',
+  'dossiers.step.cancelled': 'cancelled',
+  'dossiers.step.rescheduled': 'rescheduled',
+  'dossiers.step.running': 'started',
+  'dossiers.step.pending': 'scheduled',
+  'dossiers.step.waiting': 'waiting for a condition',
+  'dossiers.conflict.statusText':
+    '{by} changed {fields} after you opened this page. The status was not changed. Load the newest version and choose the status again.',
+  'dossiers.conflict.statusTextNoFields':
+    '{by} changed this dossier after you opened this page. The status was not changed. Load the newest version and choose the status again.',
   'dossiers.conflict.title': 'Someone else changed this dossier in the meantime',
   'dossiers.conflict.text':
     '{by} changed {fields} after you opened this form. Your changes were not saved. Load the newest version and enter your change again.',

@@ -175,15 +175,20 @@ function changedData(type: DossierType, before: Values, after: Values): Values {
   return out;
 }
 
-/** The conflict of a stale edit in words: who changed which fields, and a button to load them. */
-function ConflictAlert({
+/**
+ * The conflict of a stale write in words: who changed which fields, and a button to load them;
+ * for the edit form, or (`of="status"`) for the one-click status control.
+ */
+export function ConflictAlert({
   error,
   type,
   onReload,
+  of = 'form',
 }: {
   error: ApiError;
   type: DossierType;
   onReload: () => void;
+  of?: 'form' | 'status';
 }) {
   const { t, label } = useI18n();
   const fields = String(error.params.fields ?? '')
@@ -199,10 +204,19 @@ function ConflictAlert({
       <Stack gap="xs">
         <Text fw={700}>{t('dossiers.conflict.title')}</Text>
         <span>
-          {t(fields.length > 0 ? 'dossiers.conflict.text' : 'dossiers.conflict.textNoFields', {
-            by: by || t('dossiers.conflict.someone'),
-            fields: fields.join(', '),
-          })}
+          {t(
+            of === 'status'
+              ? fields.length > 0
+                ? 'dossiers.conflict.statusText'
+                : 'dossiers.conflict.statusTextNoFields'
+              : fields.length > 0
+                ? 'dossiers.conflict.text'
+                : 'dossiers.conflict.textNoFields',
+            {
+              by: by || t('dossiers.conflict.someone'),
+              fields: fields.join(', '),
+            },
+          )}
         </span>
         <Group>
           <Button onClick={onReload}>{t('dossiers.conflict.reload')}</Button>

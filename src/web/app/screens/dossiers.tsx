@@ -12,6 +12,7 @@ import { type ReactNode, useEffect, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import {
   type Action,
+  ApiError,
   type Dossier,
   type DossierType,
   type FieldDef,
@@ -35,6 +36,7 @@ import { lang, useFormats, useI18n } from '../i18n.js';
 import { AppLink, BackLink, DataTable, Facts, PageHead, Query, notify } from '../ui.js';
 import { ActionTable } from './actions.js';
 import { ValueInput } from './fields.js';
+import { ConflictAlert } from './dossier-form.js';
 import { ExplainSection } from './explain-panel.js';
 
 type DossierEvent = GetResult<'/api/dossiers/{type}/{id}/events'>['items'][number];
@@ -325,7 +327,10 @@ function StatusControl({ type, dossier }: { type: DossierType; dossier: Dossier 
       notify(t('dossiers.statusSet', { status: statusLabel(i18n, type, code) }));
     } catch (e) {
       setError(e);
-      await client.invalidateQueries({ queryKey: ['dossiers', type.key, dossier.id] });
+      // A stale page keeps what it showed until the user loads the newest version (the conflict
+      // says who changed what); any other error reloads the dossier at once.
+      if (!(e instanceof ApiError && e.code === 'version_conflict'))
+        await client.invalidateQueries({ queryKey: ['dossiers', type.key, dossier.id] });
     } finally {
       setBusy(null);
     }
@@ -354,7 +359,19 @@ function StatusControl({ type, dossier }: { type: DossierType; dossier: Dossier 
             );
           })}
       </Group>
-      <ErrorAlert error={error} />
+      {error instanceof ApiError && error.code === 'version_conflict' ? (
+        <ConflictAlert
+          error={error}
+          type={type}
+          of="status"
+          onReload={() => {
+            setError(null);
+            void client.invalidateQueries({ queryKey: ['dossiers', type.key, dossier.id] });
+          }}
+        />
+      ) : (
+        <ErrorAlert error={error} />
+      )}
     </Stack>
   );
 }
@@ -541,30 +558,80 @@ function RelatedDossiers({ type, id, related }: { type: DossierType; id: string;
 }
 
 interface TimelineItem {
+  readonly key: string;
   readonly at: string;
   readonly what: ReactNode;
   readonly who: string;
 }
 
-/** Changes, actions and e-mails of a dossier, newest first, each with who did it. */
-function Timeline({
-  type,
-  events,
-  actions,
-  mails,
-}: {
-  type: DossierType | undefined;
-  events: DossierEvent[];
-  actions: Action[];
-  mails: MailItem[];
-}) {
+type ActionStep = GetResult<'/api/dossiers/{type}/{id}/action-steps'>['items'][number];
+
+/** How many items of each kind (changes, action steps, e-mails) one "Meer laden" reads. */
+const TIMELINE_PAGE = 50;
+
+/** One keyset-paged source of the timeline (`…/events`, `…/action-steps`, `…/emails`), newest first. */
+function useTimelineSource<T>(key: readonly unknown[], path: string) {
+  return useInfiniteQuery({
+    queryKey: key,
+    queryFn: ({ pageParam }) =>
+      api<Page<T>>('GET', withQuery(path, { cursor: pageParam ?? undefined, limit: TIMELINE_PAGE })),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+}
+
+/**
+ * Merges sources that are each paged newest first into one list, newest first, as far as it is
+ * complete: down to the oldest item loaded of a source that has more pages (what lies below could
+ * still be preceded by that source's next page). `limiting` are the sources to read further.
+ */
+export function mergeTimeline(
+  sources: readonly { readonly items: readonly TimelineItem[]; readonly more: boolean }[],
+): { items: TimelineItem[]; limiting: number[] } {
+  const oldest = (items: readonly TimelineItem[]) =>
+    items.reduce((min, i) => (i.at < min ? i.at : min), items[0]?.at ?? '');
+  const open = sources.map((s, i) => ({ i, at: s.more ? oldest(s.items) : null }));
+  const horizon = open.reduce<string | null>(
+    (h, o) => (o.at !== null && (h === null || o.at > h) ? o.at : h),
+    null,
+  );
+  const all = sources
+    .flatMap((s) => s.items)
+    .filter((i) => horizon === null || i.at >= horizon)
+    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  return { items: all, limiting: open.filter((o) => o.at !== null && o.at === horizon).map((o) => o.i) };
+}
+
+/** What happened to an action at one step, in words: created, due, executed, failed, rescheduled, cancelled. */
+function stepWord({ t, tOr }: ReturnType<typeof useI18n>, s: ActionStep): string {
+  if (s.noteCoded?.code === 'reason.rescheduled') return t('dossiers.step.rescheduled');
+  if (s.from === null) return t('dossiers.step.created');
+  return tOr(`dossiers.step.${s.to}`, `${tOr(`status.${s.from}`, s.from)} → ${tOr(`status.${s.to}`, s.to)}`);
+}
+
+/**
+ * Changes, the steps of its actions and e-mails of a dossier, newest first, each with who did it
+ * and why; "Meer laden" reads the next page of whichever source the list ends at.
+ */
+function Timeline({ type, base, id }: { type: DossierType | undefined; base: string; id: string }) {
   const i18n = useI18n();
-  const { t, label, tOr } = i18n;
+  const { t, tOr } = i18n;
+  const label = i18n.label;
   const f = useFormats();
   const names = usePeopleNames();
+  const events = useTimelineSource<DossierEvent>(['dossiers', type?.key, id, 'events'], `${base}/events`);
+  const steps = useTimelineSource<ActionStep>(
+    ['dossiers', type?.key, id, 'action-steps', lang()],
+    `${base}/action-steps`,
+  );
+  const mails = useTimelineSource<MailItem>(['dossiers', type?.key, id, 'emails'], `${base}/emails`);
   const fieldOf = (k: string): FieldDef | undefined => type?.fields.find((x) => x.key === k);
-  const items: TimelineItem[] = [
-    ...events.map((e) => ({
+  const error = events.error ?? steps.error ?? mails.error;
+  if (error) return <ErrorAlert error={error} />;
+  const eventItems: TimelineItem[] = (events.data?.pages ?? [])
+    .flatMap((p) => p.items)
+    .map((e) => ({
+      key: `e${e.id}`,
       at: e.occurredAt,
       who: actorText(i18n, e),
       what: (
@@ -582,19 +649,26 @@ function Timeline({
           ) : null}
         </>
       ),
-    })),
-    ...actions.map((a) => ({
-      at: a.createdAt,
-      who: t('dossiers.actor.automatic'),
+    }));
+  const stepItems: TimelineItem[] = (steps.data?.pages ?? [])
+    .flatMap((p) => p.items)
+    .map((s) => ({
+      key: `s${s.id}`,
+      at: s.at,
+      who: actorText(i18n, s),
       what: (
         <>
           <strong>{t('dossiers.timeline.action')}</strong>{' '}
-          <AppLink href={`/actions/${encodeURIComponent(a.id)}`}>{a.title}</AppLink> ·{' '}
-          {tOr(`actions.status.${a.status}`, a.status)}
+          <AppLink href={`/actions/${encodeURIComponent(s.actionId)}`}>{s.actionTitle}</AppLink> ·{' '}
+          {stepWord(i18n, s)}
+          {s.noteCoded?.text ? ` (${s.noteCoded.text})` : ''}
         </>
       ),
-    })),
-    ...mails.map((m) => ({
+    }));
+  const mailItems: TimelineItem[] = (mails.data?.pages ?? [])
+    .flatMap((p) => p.items)
+    .map((m) => ({
+      key: `m${m.id}`,
       at: m.createdAt,
       who: 'werkflow-worker',
       what: (
@@ -603,15 +677,34 @@ function Timeline({
           {tOr(`mail.status.${m.status}`, m.status)}
         </>
       ),
-    })),
-  ].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+    }));
+  const sources = [events, steps, mails];
+  const merged = mergeTimeline([
+    { items: eventItems, more: events.hasNextPage },
+    { items: stepItems, more: steps.hasNextPage },
+    { items: mailItems, more: mails.hasNextPage },
+  ]);
+  const loading = sources.some((q) => q.isFetching);
   return (
-    <DataTable
-      className="timeline"
-      empty={t('dossiers.timeline.empty')}
-      head={[t('actions.detail.when'), t('dossiers.event.kind'), t('actions.detail.who')]}
-      rows={items.map((item) => [f.dateTime(item.at), item.what, item.who])}
-    />
+    <Stack gap="xs">
+      <DataTable
+        className="timeline"
+        empty={loading ? t('loading') : t('dossiers.timeline.empty')}
+        head={[t('actions.detail.when'), t('dossiers.event.kind'), t('actions.detail.who')]}
+        rows={merged.items.map((item) => [f.dateTime(item.at), item.what, item.who])}
+      />
+      {merged.limiting.length > 0 ? (
+        <Group>
+          <Button
+            variant="default"
+            loading={loading}
+            onClick={() => merged.limiting.forEach((i) => void sources[i]!.fetchNextPage())}
+          >
+            {t('more')}
+          </Button>
+        </Group>
+      ) : null}
+    </Stack>
   );
 }
 
@@ -624,10 +717,6 @@ export function DossierDetail({ type: key, id }: { type: string; id: string }) {
   const [, navigate] = useLocation();
   const dossier = useDossier(key, id);
   const base = apiPath('dossiers', key, id);
-  const events = useQuery({
-    queryKey: ['dossiers', key, id, 'events'],
-    queryFn: () => api<Page<DossierEvent>>('GET', `${base}/events`),
-  });
   const related = useQuery({
     queryKey: ['dossiers', key, id, 'related', lang()],
     queryFn: () => api<{ items: RelatedGroup[] }>('GET', `${base}/related`),
@@ -635,10 +724,6 @@ export function DossierDetail({ type: key, id }: { type: string; id: string }) {
   const actions = useQuery({
     queryKey: ['actions', 'dossier', id],
     queryFn: () => api<Page<Action>>('GET', withQuery('/api/actions', { dossierId: id, limit: 200 })),
-  });
-  const emails = useQuery({
-    queryKey: ['dossiers', key, id, 'emails'],
-    queryFn: () => api<Page<MailItem>>('GET', `${base}/emails`),
   });
   const type = types.data?.find((x) => x.key === key);
   const show = (field: FieldDef, value: unknown): ReactNode =>
@@ -677,16 +762,7 @@ export function DossierDetail({ type: key, id }: { type: string; id: string }) {
             </Section>
             <ExplainSection dossierType={key} dossierId={id} />
             <Section title={t('dossiers.timeline')} id="timeline">
-              {events.error || actions.error || emails.error ? (
-                <ErrorAlert error={events.error ?? actions.error ?? emails.error} />
-              ) : (
-                <Timeline
-                  type={type}
-                  events={events.data?.items ?? []}
-                  actions={actions.data?.items ?? []}
-                  mails={emails.data?.items ?? []}
-                />
-              )}
+              <Timeline type={type} base={base} id={id} />
             </Section>
           </>
         )}

@@ -1,0 +1,160 @@
+/**
+ * Dossier lists at 100,000 dossiers must read an index, never every dossier of the type (issue
+ * 10): the default order, the order by last change, a sort on a field, and a search (pg_trgm on
+ * PostgreSQL, FTS5 trigrams on SQLite), each with its total. As test/store/query-plans.test.ts
+ * does for actions, this runs the real repository methods, captures the SQL they send and reads
+ * the plan each database makes for it; it asserts on plans, never on timings.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CompiledQuery, type KyselyPlugin, type RootOperationNode } from 'kysely';
+import type { Werkflow } from '../../src/engine/werkflow.js';
+import type { Db } from '../../src/store/database.js';
+import { type DossierFilter, DossierRepository } from '../../src/store/dossier.repository.js';
+import { BACKENDS, openTestWerkflow } from '../support/backends.js';
+
+/** Enough contacts that PostgreSQL prices a selective word's trigrams below the type's whole range. */
+const COUNT = 2_000;
+
+describe.each(BACKENDS)('dossier list plans on $name', (backend) => {
+  let wf: Werkflow;
+  let captured: CompiledQuery[] = [];
+  let repo: DossierRepository;
+
+  beforeAll(async () => {
+    wf = await openTestWerkflow(backend);
+    const cities = ['Zwolle', 'Utrecht', 'Groningen'];
+    await wf.dossiers.upsertByExternalId(
+      'contact',
+      Array.from({ length: COUNT }, (_, i) => ({
+        externalId: `c${i}`,
+        data: { kind: 'persoon', name: `Contact ${i}`, email: `c${i}@example.nl`, city: cities[i % 3] },
+      })),
+      'test',
+    );
+    if (wf.store.adapter.name === 'postgres')
+      await wf.store.db.executeQuery(CompiledQuery.raw('analyze dossiers'));
+    const executor = wf.store.db.getExecutor();
+    const capture: KyselyPlugin = {
+      transformQuery: ({ node, queryId }) => {
+        captured.push(executor.compileQuery(node as RootOperationNode, queryId));
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    };
+    repo = new DossierRepository({ ...wf.store, db: wf.store.db.withPlugin(capture) as Db });
+  });
+  afterAll(async () => {
+    await wf?.close();
+  });
+
+  /** The plan of the one SELECT the call sends. */
+  async function planOf(call: () => Promise<unknown>, priceRows = false): Promise<string> {
+    captured = [];
+    await call();
+    // (The sort key's text is compiled once on its own: that is no statement sent.)
+    const selects = captured.filter((q) => /^select/i.test(q.sql) && / from "dossiers"/.test(q.sql));
+    expect(selects).toHaveLength(1);
+    const q = selects[0]!;
+    return wf.store.db.transaction().execute(async (db) => {
+      if (wf.store.adapter.name === 'sqlite') {
+        const r = await db.executeQuery<{ detail: string }>(
+          CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]),
+        );
+        return r.rows.map((row) => row.detail).join('\n');
+      }
+      // Price sequential scans and sorts out (a table this small is scanned by cost): what
+      // still scans or sorts has no index to do otherwise.
+      await db.executeQuery(CompiledQuery.raw('set local enable_seqscan = off'));
+      // (A search's matches are sorted: fine for a few, and the trigram index gives no order.)
+      if (!priceRows) await db.executeQuery(CompiledQuery.raw('set local enable_sort = off'));
+      // A search at this size: reading all 2,000 of the type and testing each costs less than
+      // the trigram index's fixed price; price the test per row up (as 100,000 rows would make
+      // it), so the plan shows whether an index answers the words.
+      if (priceRows) await db.executeQuery(CompiledQuery.raw('set local cpu_operator_cost = 1'));
+      const r = await db.executeQuery<Record<string, string>>(
+        CompiledQuery.raw(`explain ${q.sql}`, [...q.parameters]),
+      );
+      return r.rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+  }
+
+  /** Reads `index`, scans no dossiers table in full, and (with `ordered`) sorts nothing. */
+  function expectIndexed(plan: string, index: RegExp, ordered = true): void {
+    expect(plan).toMatch(index);
+    if (wf.store.adapter.name === 'sqlite') {
+      expect(plan).not.toMatch(/^SCAN dossiers$/m);
+      if (ordered) expect(plan).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
+    } else {
+      expect(plan).not.toMatch(/Seq Scan on dossiers/);
+      if (ordered) expect(plan).not.toMatch(/\bSort\b/);
+    }
+  }
+
+  const page = (more: Partial<DossierFilter>): DossierFilter => ({ type: 'contact', limit: 51, ...more });
+  const sorted = (by: string, desc: boolean, as: 'number' | 'text' = 'text') => ({ by, as, desc });
+
+  it('the default order and the order by last change read (type, id) and (type, updated_at, id)', async () => {
+    expectIndexed(await planOf(() => repo.listSorted(page({}))), /dossiers_type_id/);
+    expectIndexed(
+      await planOf(() => repo.listSorted(page({ sort: sorted('updatedAt', true) }))),
+      /dossiers_type_updated/,
+    );
+    // The next page: the same index range from the cursor on.
+    expectIndexed(
+      await planOf(() =>
+        repo.listSorted(page({ sort: sorted('updatedAt', true), afterKey: { value: Date.now(), id: 'z' } })),
+      ),
+      /dossiers_type_updated/,
+    );
+  });
+
+  it('a sort on a field reads that field’s index, ascending, descending and from a cursor', async () => {
+    for (const desc of [false, true]) {
+      expectIndexed(
+        await planOf(() => repo.listSorted(page({ sort: sorted('name', desc) }))),
+        /dossiers_sort_contact_name_/,
+      );
+      expectIndexed(
+        await planOf(() =>
+          repo.listSorted(page({ sort: sorted('city', desc), afterKey: { value: 'utrecht', id: 'x' } })),
+        ),
+        /dossiers_sort_contact_city_/,
+      );
+    }
+  });
+
+  it('a search reads the trigram index, for the page and for its total', async () => {
+    // A word that few dossiers hold, as a search is (a word in every dossier reads them all anyway).
+    const search = { words: ['c123@example'] };
+    const index = wf.store.adapter.name === 'sqlite' ? /VIRTUAL TABLE INDEX/ : /dossiers_search/;
+    const p1 = await planOf(() => repo.listSorted(page({ search })), true);
+    expectIndexed(p1, index, false);
+    // SQLite starts from the dossiers the trigram index found (by rowid), not from every contact.
+    if (wf.store.adapter.name === 'sqlite')
+      expect(p1).toMatch(/SEARCH dossiers USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    expectIndexed(
+      await planOf(() => repo.countMatching(page({ search: { words: ['contact', '1234'] } })), true),
+      index,
+      false,
+    );
+    // Found: every word occurs ("contact 12", "contact 112", "contact 120"…); a word of one or two
+    // characters filters what the longer ones found, or reads the type alone.
+    const names = (r: readonly { dossier: { data: Record<string, unknown> } }[]) =>
+      r.map((x) => String(x.dossier.data.name)).sort();
+    const expected = (test: (n: string) => boolean) =>
+      Array.from({ length: COUNT }, (_, i) => `Contact ${i}`)
+        .filter((n) => test(n.toLowerCase()))
+        .sort();
+    const all = { limit: COUNT };
+    expect(names(await repo.listSorted(page({ ...all, search: { words: ['contact', '12'] } })))).toEqual(
+      expected((n) => n.includes('12')),
+    );
+    expect(names(await repo.listSorted(page({ ...all, search: { words: ['12', '34'] } })))).toEqual(
+      expected((n) => n.includes('12') && n.includes('34')),
+    );
+    expect(
+      names(await repo.listSorted(page({ ...all, search: { words: ['ontact 1'.split(' ')[0]!, '199'] } }))),
+    ).toEqual(expected((n) => n.includes('199')));
+    expect(await repo.listSorted(page({ search: { words: ['"12'] } }))).toEqual([]);
+  });
+});
