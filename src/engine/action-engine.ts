@@ -108,23 +108,59 @@ async function preloadChecks(
 
 /** The reference chains a template's conditions read through (what `action_reads` records). */
 function conditionChains(def: TemplateDefinition): string[][] {
-  return def.fanOut ? [] : referencePaths(withoutChanged(effectiveCondition(def)));
+  return referencePaths(withoutChanged(effectiveCondition(def)));
 }
 
 /**
- * The dossiers an action's conditions read through references, from its own dossier along every
- * chain (each link on the way: a change to the intake can point the chain at another contact).
+ * Whether an action of this template reads other dossiers than its own: through a reference in
+ * its conditions, or — a fan-out action (one per participant) — the root its conditions speak of.
  */
-function readsOf(def: TemplateDefinition, dossier: Dossier, graph: DossierGraph): string[] {
+function readsOthers(def: TemplateDefinition): boolean {
+  return def.fanOut !== undefined || conditionChains(def).length > 0;
+}
+
+/**
+ * The dossiers an action's conditions read, from `subject` — the dossier they speak of: the
+ * action's own, or the fan-out root (the training of a participant's action) — along every chain
+ * (each link on the way: a change to the intake can point the chain at another contact). A
+ * fan-out action reads its root too.
+ */
+function readsOf(def: TemplateDefinition, subject: Dossier, graph: DossierGraph): string[] {
   const ids = new Set<string>();
+  if (def.fanOut) ids.add(subject.id);
   for (const chain of conditionChains(def)) {
     for (let depth = 1; depth <= chain.length; depth++) {
-      const reached = graph.follow(dossier, chain.slice(0, depth));
+      const reached = graph.follow(subject, chain.slice(0, depth));
       if (!reached) break;
-      if (reached.id !== dossier.id) ids.add(reached.id);
+      if (reached.id !== subject.id) ids.add(reached.id);
     }
   }
   return [...ids];
+}
+
+/**
+ * The dossier an open action's conditions speak of, loaded in `graph`: its own, or for a fan-out
+ * action the root its dossier refers to (`participant.training`). Null when that is gone.
+ */
+function subjectOf(action: Action, def: TemplateDefinition, graph: DossierGraph): Dossier | null {
+  const own = graph.get(action.dossierId);
+  if (!def.fanOut || !own) return own ?? null;
+  const rootId = own.data[def.fanOut.field];
+  return typeof rootId === 'string' ? (graph.get(rootId) ?? null) : null;
+}
+
+/** Loads the actions' dossiers and, for fan-out actions, their roots into `graph`. */
+async function loadSubjects(
+  graph: DossierGraph,
+  actions: readonly { action: Action; def: TemplateDefinition | undefined }[],
+): Promise<void> {
+  await graph.load(actions.map((a) => a.action.dossierId));
+  const roots: string[] = [];
+  for (const { action, def } of actions) {
+    const rootId = def?.fanOut ? graph.get(action.dossierId)?.data[def.fanOut.field] : undefined;
+    if (typeof rootId === 'string') roots.push(rootId);
+  }
+  if (roots.length > 0) await graph.load(roots);
 }
 
 /** A dossier as the matcher sees it in an event. */
@@ -325,7 +361,10 @@ export class ActionEngine {
         const d = template.definition;
         const base = { template, trigger: `join:${rootId}`, eventAt: e.occurredAt, eventId: e.id };
         if (d.fanOut) {
-          if (JOINABLE_EVENTS.has(d.event.type) && root.type === d.dossierType)
+          // A status event joins only while the root is in that status: before, the event has not
+          // happened (with "create always" it would park an action the status event stamps again).
+          const happened = d.event.type !== 'statusSet' || d.event.to.includes(String(root.status));
+          if (JOINABLE_EVENTS.has(d.event.type) && root.type === d.dossierType && happened)
             requests.push({ ...base, dossier: root, joined: { targets: [joining] } });
         } else if (e.kind === 'updated' && d.event.type === 'created') {
           // Created ones were matched by their own event; a dossier moved here joins now.
@@ -357,6 +396,8 @@ export class ActionEngine {
       [...chains.values()],
     );
     const toInsert: Action[] = [];
+    /** The dossier each new action's conditions speak of (the fan-out root for a participant's). */
+    const subjects = new Map<string, Dossier>();
     for (const r of requests) {
       const def = r.template.definition;
       const type = catalog.get(def.dossierType);
@@ -407,8 +448,10 @@ export class ActionEngine {
           : def.executionMode !== 'automatic' && due <= now
             ? 'due'
             : 'pending';
+        const id = newId(now);
+        subjects.set(id, r.dossier);
         toInsert.push({
-          id: newId(now),
+          id,
           templateId: r.template.templateId,
           templateVersion: r.template.version,
           dossierId: target.id,
@@ -443,7 +486,7 @@ export class ActionEngine {
     // Other worker processes learn of new pending work when this transaction commits (PostgreSQL
     // NOTIFY, sent by the insert itself where it can).
     const inserted = await this.actions.insertMany(toInsert, actor, db, ACTIONS_CHANNEL);
-    await this.recordReads(db, inserted, requests, graph);
+    await this.recordReads(db, inserted, requests, subjects, graph);
     // reduce, not Math.min(...): a spread of 100,000+ values overflows the call stack.
     const earliest = inserted.reduce(
       (min, a) => (a.status === 'pending' && a.dueAt !== null && a.dueAt < min ? a.dueAt : min),
@@ -644,6 +687,7 @@ export class ActionEngine {
     db: Db,
     inserted: readonly Action[],
     requests: readonly StampRequest[],
+    subjects: ReadonlyMap<string, Dossier>,
     graph: DossierGraph,
   ): Promise<void> {
     const defs = new Map<string, TemplateDefinition>();
@@ -652,7 +696,7 @@ export class ActionEngine {
     const rows: { actionId: string; dossierId: string }[] = [];
     for (const action of inserted) {
       const def = defs.get(`${action.templateId}@${action.templateVersion}`);
-      const dossier = graph.get(action.dossierId);
+      const dossier = subjects.get(action.id) ?? graph.get(action.dossierId);
       if (!def || !dossier || !READER_STATUSES.includes(action.status)) continue;
       for (const dossierId of readsOf(def, dossier, graph)) rows.push({ actionId: action.id, dossierId });
     }
@@ -666,7 +710,7 @@ export class ActionEngine {
     graph: DossierGraph,
     closedIds: readonly string[],
   ): Promise<void> {
-    const reading = open.filter((c) => conditionChains(c.def).length > 0);
+    const reading = open.filter((c) => readsOthers(c.def));
     const rows = reading.flatMap((c) =>
       readsOf(c.def, graph.get(c.dossier.id) ?? c.dossier, graph).map((dossierId) => ({
         actionId: c.action.id,
@@ -700,14 +744,13 @@ export class ActionEngine {
           db,
         );
         const graph = new DossierGraph(this.dossiers, db, this.catalog());
-        const reading = actions.filter((a) => {
-          const def = defs.get(`${a.templateId}@${a.templateVersion}`);
-          return def !== undefined && conditionChains(def).length > 0;
+        const reading = actions.flatMap((action) => {
+          const def = defs.get(`${action.templateId}@${action.templateVersion}`);
+          return def !== undefined && readsOthers(def) ? [{ action, def }] : [];
         });
-        await graph.load(reading.map((a) => a.dossierId));
-        const checks = reading.flatMap((action) => {
-          const dossier = graph.get(action.dossierId);
-          const def = defs.get(`${action.templateId}@${action.templateVersion}`)!;
+        await loadSubjects(graph, reading);
+        const checks = reading.flatMap(({ action, def }) => {
+          const dossier = subjectOf(action, def, graph);
           return dossier ? [{ action, def, dossier }] : [];
         });
         await preloadChecks(graph, checks);
@@ -748,19 +791,25 @@ export class ActionEngine {
       db,
     );
     const graph = new DossierGraph(this.dossiers, db, catalog);
-    await graph.load(readers.map((a) => a.dossierId));
+    const withDefs = readers.map((action) => ({
+      action,
+      def: defs.get(`${action.templateId}@${action.templateVersion}`),
+    }));
+    await loadSubjects(graph, withDefs);
     const checks: { action: Action; def: TemplateDefinition; dossier: Dossier }[] = [];
-    for (const action of readers) {
-      const def = defs.get(`${action.templateId}@${action.templateVersion}`);
-      const dossier = graph.get(action.dossierId);
-      if (def && dossier && !def.fanOut) checks.push({ action, def, dossier });
+    for (const { action, def } of withDefs) {
+      // A fan-out action is checked against its root (the training), as at due time.
+      const dossier = def ? subjectOf(action, def, graph) : null;
+      if (def && dossier) checks.push({ action, def, dossier });
     }
     await preloadChecks(graph, checks);
     await this.settleChecks(db, checks, graph, {
       cancels: [],
       actor: e0Actor(events),
       now: this.clock.now(),
-      reasonOf: (def, dossier) => {
+      reasonOf: (def, dossier, type) => {
+        // The fan-out root itself changed (the training's status): the reason its own action would get.
+        if (changed.has(dossier.id)) return reasonConditionsFail(def, dossier, type.statuses);
         const types = new Map<string, Label>();
         for (const id of readsOf(def, dossier, graph)) {
           const e = changed.get(id);

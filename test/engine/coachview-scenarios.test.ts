@@ -215,9 +215,12 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
       await participant(w, t, 'Piet de Vries');
       await participant(w, t, 'Sanne Bakker');
       await patch(w, 'training', t.id, { status: 'definitief' });
+      clock.advance(DAY);
+      expect((await w.scheduler.tick()).executed).toBe(2);
       await patch(w, 'training', t.id, { status: 'te-starten' });
       await patch(w, 'training', t.id, { status: 'definitief' });
-      expect(await w.actions.list({ templateId: tpl.id, limit: 10 })).toHaveLength(2);
+      const all = await w.actions.list({ templateId: tpl.id, limit: 10 });
+      expect(all.map((a) => a.status)).toEqual(['done', 'done']);
     });
 
     it.each(['once', 'everyTime'] as const)(
@@ -328,21 +331,21 @@ describe.each(BACKENDS)('Coachview scenarios on $name', (backend) => {
       ]);
     });
 
-    it('re-checks the training when due: cancelled when it was no longer definitief', async () => {
+    it('re-checks the training at once (the reference index): cancelled when it is no longer definitief', async () => {
       const w = await open();
       const { bhv, tpl } = await setup(w);
       const t = await training(w, bhv);
       const p = await participant(w, t, 'Piet de Vries');
       await patch(w, 'training', t.id, { status: 'definitief' });
       await patch(w, 'training', t.id, { status: 'geannuleerd' });
-      clock.advance(DAY);
-      await w.scheduler.tick();
       const [action] = await w.actions.list({ templateId: tpl.id, limit: 10 });
       expect(action).toMatchObject({
         dossierId: p.id,
         status: 'cancelled',
-        statusReason: 'the conditions no longer held when it was due',
+        statusReason: 'status is no longer Confirmed',
       });
+      clock.advance(DAY);
+      expect((await w.scheduler.tick()).executed).toBe(0);
       expect((await w.dossiers.get('participant', p.id)).status).toBe('aangemeld');
     });
   });

@@ -248,3 +248,158 @@ describe.each(BACKENDS)('conditions that read through references on $name', (bac
     expect(statuses.map((s) => s.status)).toEqual(Array(300).fill('waiting'));
   }, 120_000);
 });
+
+/**
+ * Fan-out templates ("one per participant"): the actions live on the participants, the conditions
+ * speak of the training (and what it refers to). They are in `action_reads` too — each reads its
+ * training and the dossiers its conditions reach from there — so a change to the training or its
+ * location cancels, parks or wakes them at once, without advancing the clock.
+ */
+describe.each(BACKENDS)('fan-out actions that read their training on $name', (backend) => {
+  let wf: Werkflow | undefined;
+  afterEach(async () => {
+    await wf?.close();
+    wf = undefined;
+  });
+
+  async function open(): Promise<Werkflow> {
+    wf = await openTestWerkflow(backend, {
+      preset: 'training-institute',
+      clock: new TestClock('2026-10-01T10:00:00+02:00'),
+    });
+    return wf;
+  }
+
+  async function patch(w: Werkflow, type: string, id: string, data: Record<string, unknown>) {
+    const current = await w.dossiers.get(type, id);
+    return w.dossiers.patch(type, id, data, current.version, 'tester');
+  }
+
+  /** "Stuur routebeschrijving" to every participant of a confirmed training held in Utrecht. */
+  async function setup(w: Werkflow, whenConditionsFail: 'cancel' | 'wait') {
+    const tpl = await w.templates.create(
+      {
+        name: 'Stuur routebeschrijving',
+        dossierType: 'training',
+        event: { type: 'statusSet', to: ['definitief'] },
+        fanOut: { dossierType: 'participant', field: 'training' },
+        conditions: { type: 'compare', field: 'location.city', op: 'eq', value: 'Utrecht' },
+        whenConditionsFail,
+        timing: { anchor: { type: 'event' }, offset: 5, unit: 'days' },
+        effect: { type: 'setStatus', status: 'geplaatst' },
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    const type = await w.dossiers.create('trainingType', { data: { name: 'BHV Basis' } }, null);
+    const location = await w.dossiers.create(
+      'location',
+      { data: { name: 'Centrum', city: 'Utrecht' } },
+      null,
+    );
+    const training = await w.dossiers.create(
+      'training',
+      {
+        data: {
+          name: 'BHV december',
+          trainingType: type.id,
+          status: 'te-starten',
+          startDate: '2026-12-01',
+          location: location.id,
+        },
+      },
+      null,
+    );
+    const participants: Dossier[] = [];
+    for (const name of ['Piet de Vries', 'Sanne Bakker']) participants.push(await join(w, training, name));
+    await patch(w, 'training', training.id, { status: 'definitief' });
+    return { tpl, location, training, participants };
+  }
+
+  async function join(w: Werkflow, training: Dossier, name: string): Promise<Dossier> {
+    const person = await w.dossiers.create('person', { data: { name } }, null);
+    return w.dossiers.create(
+      'participant',
+      { data: { training: training.id, person: person.id, status: 'aangemeld' } },
+      null,
+    );
+  }
+
+  async function statusesOf(w: Werkflow, templateId: string): Promise<string[]> {
+    return (await w.actions.list({ templateId, limit: 50 })).map((a) => a.status).sort();
+  }
+
+  async function readsOfAction(w: Werkflow, actionId: string): Promise<string[]> {
+    const rows = await w.store.db
+      .selectFrom('action_reads')
+      .selectAll()
+      .where('action_id', '=', actionId)
+      .execute();
+    return rows.map((r) => r.dossier_id).sort();
+  }
+
+  it('indexes each participant’s action under its training and location; a move of the location cancels them all at once', async () => {
+    const w = await open();
+    const { tpl, location, training, participants } = await setup(w, 'cancel');
+    const stamped = await w.actions.list({ templateId: tpl.id, limit: 10 });
+    expect(stamped.map((a) => [a.dossierId, a.status]).sort()).toEqual(
+      participants.map((p) => [p.id, 'pending']).sort(),
+    );
+    for (const a of stamped) expect(await readsOfAction(w, a.id)).toEqual([training.id, location.id].sort());
+
+    await patch(w, 'location', location.id, { city: 'Amersfoort' });
+    const after = await w.actions.list({ templateId: tpl.id, limit: 10 });
+    expect(after.map((a) => a.status)).toEqual(['cancelled', 'cancelled']);
+    for (const a of after) {
+      expect(a.statusReason).toBe(
+        'the conditions of the template no longer hold after a change to the location',
+      );
+      expect(a.statusReasonCoded).toEqual({
+        code: 'reason.referenceChanged',
+        params: { dossierTypes: { nl: 'locatie', en: 'location' } },
+      });
+      expect(await readsOfAction(w, a.id)).toEqual([]);
+    }
+  });
+
+  it('the training’s own status change cancels them at once with the status reason (no clock advance)', async () => {
+    const w = await open();
+    const { tpl, training } = await setup(w, 'cancel');
+    await patch(w, 'training', training.id, { status: 'geannuleerd' });
+    const after = await w.actions.list({ templateId: tpl.id, limit: 10 });
+    expect(after.map((a) => [a.status, a.statusReason])).toEqual([
+      ['cancelled', 'status is no longer Confirmed'],
+      ['cancelled', 'status is no longer Confirmed'],
+    ]);
+  });
+
+  it('parks them with "create always" and wakes them at once when the condition holds again; a participant who joined later too', async () => {
+    const w = await open();
+    const { tpl, location, training } = await setup(w, 'wait');
+    const late = await join(w, training, 'Laat Aangemeld');
+    expect(await statusesOf(w, tpl.id)).toEqual(['pending', 'pending', 'pending']);
+    await patch(w, 'location', location.id, { city: 'Amersfoort' });
+    expect(await statusesOf(w, tpl.id)).toEqual(['waiting', 'waiting', 'waiting']);
+    await patch(w, 'location', location.id, { city: 'Utrecht' });
+    expect(await statusesOf(w, tpl.id)).toEqual(['pending', 'pending', 'pending']);
+    const [ofLate] = await w.actions.list({ dossierId: late.id, limit: 10 });
+    const history = (await w.actions.get(ofLate!.id)).history;
+    expect(history.map((h) => h.toStatus)).toEqual(['pending', 'waiting', 'pending']);
+    // The training pointed at another location: the index follows the new reference.
+    const other = await w.dossiers.create('location', { data: { name: 'Oost', city: 'Zeist' } }, null);
+    await patch(w, 'training', training.id, { location: other.id });
+    expect(await statusesOf(w, tpl.id)).toEqual(['waiting', 'waiting', 'waiting']);
+    expect(await readsOfAction(w, ofLate!.id)).toEqual([training.id, other.id].sort());
+    await patch(w, 'location', other.id, { city: 'Utrecht' });
+    expect(await statusesOf(w, tpl.id)).toEqual(['pending', 'pending', 'pending']);
+  });
+
+  it('fan-out actions stamped before the index get their rows from the backfill', async () => {
+    const w = await open();
+    const { tpl, location } = await setup(w, 'cancel');
+    await w.store.db.deleteFrom('action_reads').execute();
+    expect(await w.engine.backfillReads()).toBe(4); // per participant: the training and the location
+    await patch(w, 'location', location.id, { city: 'Amersfoort' });
+    expect(await statusesOf(w, tpl.id)).toEqual(['cancelled', 'cancelled']);
+  });
+});
