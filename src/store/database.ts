@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type ColumnType, type Generated, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { backoffStep } from '../domain/backoff.js';
 import { type DialectAdapter, postgresAdapter, sqliteAdapter } from './dialect-adapter.js';
 import { ImmediateSqliteDialect, withStatementCache } from './sqlite-driver.js';
 import type { EngineTables } from './engine.tables.js';
@@ -252,7 +253,7 @@ async function listenWithReconnect(
     schedule();
   };
   const schedule = () => {
-    retry = setTimeout(() => void attempt(true), Math.min(30_000, 500 * 2 ** failures));
+    retry = setTimeout(() => void attempt(true), backoffStep(failures + 1, { baseMs: 500, maxMs: 30_000 }));
     retry.unref();
   };
   const attempt = async (reconnect: boolean) => {
