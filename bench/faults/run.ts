@@ -13,11 +13,13 @@ import {
   dropAfterData,
   mailKills,
   pausedWorker,
+  postgresStop,
   smtpOutage,
   terminateBackends,
   webhookKills,
   webhookThroughput,
 } from './scenarios.js';
+import { PrivatePostgres, findPostgresBinaries } from '../../test/support/private-postgres.js';
 
 const quick = process.argv.includes('--quick');
 const pgUrl =
@@ -43,9 +45,20 @@ const size = quick
   ? { actions: 300, messages: 120, kills: 3, downMs: 3_000 }
   : { actions: 20_000, messages: 2_000, kills: 10, downMs: 30_000 };
 
-const round = (x: number | null) => (x === null ? '—' : Number.isInteger(x) ? String(x) : x.toFixed(2));
+const round = (x: unknown): string =>
+  x === null
+    ? '—'
+    : typeof x === 'number'
+      ? Number.isInteger(x)
+        ? String(x)
+        : x.toFixed(2)
+      : typeof x === 'object'
+        ? `{${Object.entries(x)
+            .map(([k, v]) => `${k}:${round(v)}`)
+            .join(',')}}`
+        : String(x);
 function print(db: string, scenario: string, figures: object): void {
-  const parts = Object.entries(figures).map(([k, v]) => `${k}=${round(v as number | null)}`);
+  const parts = Object.entries(figures).map(([k, v]) => `${k}=${round(v)}`);
   console.log(`${db.padEnd(8)} ${scenario.padEnd(22)} ${parts.join('  ')}`);
 }
 
@@ -92,5 +105,28 @@ for (const { name, fresh } of databases) {
         leaseMs: 5_000,
       }),
     );
+    await postgresCrash();
+  }
+}
+
+/** PostgreSQL really stopped (`pg_ctl stop -m immediate`): a private cluster, removed afterwards. */
+async function postgresCrash(): Promise<void> {
+  const binaries = findPostgresBinaries();
+  if ('missing' in binaries) {
+    console.log(`postgres PostgreSQL crashed       skipped: ${binaries.missing}`);
+    return;
+  }
+  // In the system's temporary directory: the suite's own is private to this user, and as root the
+  // server runs as the OS user postgres, who must reach its directory.
+  const cluster = await PrivatePostgres.create(binaries);
+  try {
+    const { log: _log, ...figures } = await postgresStop(cluster, {
+      webhooks: quick ? 40 : 2_000,
+      mails: quick ? 10 : 200,
+      downMs: quick ? 10_000 : 30_000,
+    });
+    print('postgres', 'PostgreSQL crashed', figures);
+  } finally {
+    await cluster.destroy();
   }
 }

@@ -5,6 +5,8 @@
  * prints them (`npm run faults`), `test/faults/faults.test.ts` runs short versions and asserts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
@@ -18,8 +20,10 @@ import {
 } from '../../test/effects/email/support/email-fixtures.js';
 import { TestSmtpServer } from '../../test/effects/email/support/smtp-test-server.js';
 import { WebhookReceiver } from '../../test/support/webhook-receiver.js';
+import { type PrivatePostgres, freePorts } from '../../test/support/private-postgres.js';
 
 const runTs = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
+const werkflowBin = fileURLToPath(new URL('../../bin/werkflow.js', import.meta.url));
 const realClock = { now: () => Date.now() };
 
 /** A database for one scenario: a SQLite file or a PostgreSQL schema of its own. */
@@ -590,4 +594,277 @@ export async function dropAfterData(
     await w.close();
     await sink.stop();
   }
+}
+
+// ── PostgreSQL really down ──────────────────────────────────────────────────────────────────
+
+/** One JSON line of a process log (pino). */
+export type LogLine = Record<string, unknown> & { level?: number; msg?: string; loop?: string };
+
+/** The JSON lines of a log file (lines that are not JSON, such as a stack on stderr, left out). */
+function readLog(file: string): LogLine[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      if (!line.startsWith('{')) return [];
+      try {
+        return [JSON.parse(line) as LogLine];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** A value of the Prometheus text (`name{labels} value`), or null when the series is absent. */
+function seriesValue(text: string, series: string): number | null {
+  const escaped = series.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`^${escaped} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+const LOOP_NAMES = ['scheduler', 'listen', 'mailer'] as const;
+type Loop = (typeof LOOP_NAMES)[number];
+
+export interface PostgresStopFigures extends ExactlyOnce {
+  readonly mails: number;
+  readonly mailsSent: number;
+  /** Message-IDs the SMTP sink received more than once. */
+  readonly mailDuplicates: number;
+  readonly downSeconds: number;
+  /** From the restart until every action was done and every mail sent. */
+  readonly recoveredWithinSeconds: number;
+  /** Error lines (level 50) of each loop in the worker's log while the server was down. */
+  readonly errorLines: Readonly<Record<Loop, number>>;
+  /** `<loop>: recovered after N errors` lines after the restart. */
+  readonly recoveredLines: Readonly<Record<Loop, number>>;
+  /** `werkflow_database_up` scraped from the worker while the server was down, and after. */
+  readonly databaseUpWhileDown: number | null;
+  readonly databaseUpAfter: number | null;
+  /** `werkflow_loop_errors_total` per loop after the recovery. */
+  readonly loopErrorsTotal: Readonly<Record<Loop, number | null>>;
+  readonly loopHealthyAfter: Readonly<Record<Loop, number | null>>;
+  /** Whether the worker process ended by itself at any point (it must not). */
+  readonly workerExited: boolean;
+  /** The worker's exit code after SIGTERM at the end (0: a clean stop). */
+  readonly exitCodeAfterSigterm: number | string | null;
+  /** The worker's log (JSON lines), for the test's assertions and a failure's diagnosis. */
+  readonly log: readonly LogLine[];
+}
+
+/**
+ * A real PostgreSQL crash: a `werkflow worker` process (the command, as an operator runs it, with
+ * its JSON log in a file and `--metrics-port`) works against a private cluster (`cluster`, of the
+ * caller, see test/support/private-postgres.ts). Webhook and e-mail actions are stamped due
+ * `leadMs` from now, the server is stopped with `pg_ctl stop -m immediate` (every server process
+ * ends at once, as in a crash) and started again after `downMs` — and not before the worker's log
+ * shows errors of the scheduler, LISTEN and the mailer. Then every action must be executed and
+ * every mail sent exactly once, without the worker restarting.
+ */
+export async function postgresStop(
+  cluster: PrivatePostgres,
+  p: { webhooks: number; mails: number; downMs: number; leadMs?: number },
+): Promise<PostgresStopFigures> {
+  const receiver = new WebhookReceiver();
+  await receiver.start();
+  const sink = new TestSmtpServer();
+  await sink.start(0);
+  let lead = 0;
+  const clock = { now: () => Date.now() + lead };
+  const secretKey = 'f'.repeat(64);
+  const w = await Werkflow.open({
+    url: cluster.url,
+    preset: 'energy-cooperative',
+    clock,
+    poolSize: 2,
+    email: { secretKey, mailer: { redirectAllTo: null }, log: () => {} },
+  });
+  let worker: Worker | undefined;
+  const logFile = join(cluster.dir, 'worker.log');
+  try {
+    await w.webhooks.save({ allowedHosts: ['127.0.0.1'] }, 'faults');
+    const world = await seedEmailWorld(w); // before the templates: stamps nothing
+    await addMailbox(w, sink.port, { maxConnections: 2 });
+    const mailTemplate = await addTemplate(w);
+    const now = { anchor: { type: 'event' as const }, offset: 0, unit: 'minutes' as const };
+    await w.templates.create(
+      {
+        name: 'Meld nieuw contact',
+        dossierType: 'contact',
+        event: { type: 'created' },
+        timing: now,
+        effect: { type: 'webhook', url: receiver.url },
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    await w.templates.create(
+      {
+        name: 'Bevestig nieuwe kans',
+        dossierType: 'opportunity',
+        event: { type: 'created' },
+        timing: now,
+        effect: {
+          type: 'sendEmail',
+          templateId: mailTemplate.id,
+          to: [{ type: 'field', path: 'intake.contact.email' }],
+        },
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+
+    const metricsPort = await freeMetricsPort(cluster.port);
+    worker = await startWerkflowWorker(logFile, metricsPort, {
+      DATABASE_URL: cluster.url,
+      WERKFLOW_DATA_DIR: cluster.dir,
+      WERKFLOW_SECRET_KEY: secretKey,
+      // The mailer looks at the outbox at least every half lease (5 s): it meets the outage too.
+      WERKFLOW_MAIL_LEASE_MS: '10000',
+    });
+    const scrape = async (): Promise<string | null> => {
+      try {
+        const r = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+        return r.ok ? await r.text() : null;
+      } catch {
+        return null;
+      }
+    };
+    await until('the worker answers /metrics', async () => (await scrape()) !== null);
+
+    // Actions due a moment from now: they fall due while the server is down.
+    lead = p.leadMs ?? 3_000;
+    await w.dossiers.upsertByExternalId(
+      'contact',
+      Array.from({ length: p.webhooks }, (_, i) => ({
+        externalId: `pg-stop-${i}`,
+        data: { kind: 'persoon', name: `Contact ${i}` },
+      })),
+      null,
+    );
+    for (let i = 0; i < p.mails; i++) {
+      await w.dossiers.create(
+        'opportunity',
+        {
+          data: {
+            name: `Zonnepanelen ${i}`,
+            intake: world.intake.id,
+            measureCategory: world.category.id,
+            status: 'actief',
+            desiredDate: '2027-03-01',
+          },
+        },
+        null,
+      );
+    }
+    lead = 0;
+    const actions = (await w.store.db.selectFrom('actions').select('id').execute()).length;
+
+    await cluster.stop('immediate');
+    const downAt = performance.now();
+    let databaseUpWhileDown: number | null = null;
+    await until('a scrape while the server is down', async () => {
+      const text = await scrape();
+      databaseUpWhileDown = text === null ? null : seriesValue(text, 'werkflow_database_up');
+      return databaseUpWhileDown !== null;
+    });
+    const errorsOf = (loop: Loop, lines: readonly LogLine[]) =>
+      lines.filter((l) => l.loop === loop && l.level === 50).length;
+    await sleep(Math.max(0, p.downMs - (performance.now() - downAt)));
+    await until('errors of the scheduler, LISTEN and the mailer in the log', () => {
+      const lines = readLog(logFile);
+      return LOOP_NAMES.every((loop) => errorsOf(loop, lines) > 0);
+    });
+    const downSeconds = (performance.now() - downAt) / 1000;
+    const whileDown = readLog(logFile);
+    await cluster.start();
+    const upAt = performance.now();
+
+    await until(
+      'every action done and every mail sent after the restart',
+      async () =>
+        ((await w.engine.actions.countByStatus()).done ?? 0) === actions &&
+        (await w.email.countOutbox()).sent === p.mails,
+      120_000,
+    );
+    const recoveredWithinSeconds = (performance.now() - upAt) / 1000;
+    const recovered = (loop: Loop, lines: readonly LogLine[]) =>
+      lines.filter((l) => l.loop === loop && /recovered after \d+ errors?/.test(String(l.msg))).length;
+    await until('a recovered line of each loop', () => {
+      const lines = readLog(logFile);
+      return LOOP_NAMES.every((loop) => recovered(loop, lines) > 0);
+    });
+    await sleep(500); // nothing may be executed or sent a second time afterwards
+    const after = (await scrape()) ?? '';
+    const workerExited = worker.child.exitCode !== null || worker.child.signalCode !== null;
+    worker.child.kill('SIGTERM');
+    const exitCodeAfterSigterm = await worker.exited;
+    worker = undefined;
+
+    const log = readLog(logFile);
+    const perLoop = <T>(f: (loop: Loop) => T) =>
+      Object.fromEntries(LOOP_NAMES.map((loop) => [loop, f(loop)])) as Record<Loop, T>;
+    const counts = sink.countByMessageId();
+    return {
+      ...(await exactlyOnce(w, receiver)),
+      actions,
+      mails: p.mails,
+      mailsSent: (await w.email.countOutbox()).sent ?? 0,
+      mailDuplicates: [...counts.values()].filter((n) => n > 1).length,
+      downSeconds,
+      recoveredWithinSeconds,
+      errorLines: perLoop((loop) => errorsOf(loop, whileDown)),
+      recoveredLines: perLoop((loop) => recovered(loop, log)),
+      databaseUpWhileDown,
+      databaseUpAfter: seriesValue(after, 'werkflow_database_up'),
+      loopErrorsTotal: perLoop((loop) => seriesValue(after, `werkflow_loop_errors_total{loop="${loop}"}`)),
+      loopHealthyAfter: perLoop((loop) => seriesValue(after, `werkflow_loop_healthy{loop="${loop}"}`)),
+      workerExited,
+      exitCodeAfterSigterm,
+      log,
+    };
+  } finally {
+    if (worker) await kill9(worker);
+    if (!cluster.isRunning) await cluster.start().catch(() => {});
+    await w.close();
+    await receiver.stop();
+    await sink.stop();
+  }
+}
+
+/** A free port for the worker's /metrics, other than the cluster's. */
+async function freeMetricsPort(taken: number): Promise<number> {
+  for await (const port of freePorts()) if (port !== taken) return port;
+  throw new Error('no free port for the metrics endpoint');
+}
+
+/**
+ * `werkflow worker --metrics-port` (bin/werkflow.js, from the sources) with its log — JSON lines,
+ * stdout and stderr — appended to `logFile`; resolves once it says it is running.
+ */
+async function startWerkflowWorker(
+  logFile: string,
+  metricsPort: number,
+  env: Record<string, string>,
+): Promise<Worker> {
+  const base = { ...process.env };
+  for (const key of ['DATABASE_URL', 'WERKFLOW_METRICS_TOKEN', 'WERKFLOW_METRICS_PORT', 'LOG_LEVEL'])
+    delete base[key];
+  const out = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [werkflowBin, 'worker', '--metrics-port', String(metricsPort)], {
+    env: { ...base, WERKFLOW_FROM_SOURCE: '1', WERKFLOW_LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? code)),
+  );
+  let ended: NodeJS.Signals | number | null | undefined;
+  void exited.then((how) => (ended = how));
+  await until('the worker is running', () => {
+    if (ended !== undefined)
+      throw new Error(`worker ended (${String(ended)}) before running:\n${readFileSync(logFile, 'utf8')}`);
+    return readLog(logFile).some((l) => /^Worker .* is running/.test(String(l.msg)));
+  });
+  return { child, exited };
 }

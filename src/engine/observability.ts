@@ -54,13 +54,12 @@ export class LoopHealth {
     return this.failures > 0;
   }
 
-  /** Counts (and logs, unless the loop logged it itself) an error of the loop. */
-  error(error: unknown, alreadyLogged = false): void {
+  /** Counts and logs an error of the loop. */
+  error(error: unknown): void {
     this.lastRoundAt = this.now();
     this.failures += 1;
     this.metrics.loopErrors.inc({ loop: this.loop });
     this.metrics.loopHealthy.set({ loop: this.loop }, 0);
-    if (alreadyLogged) return;
     const err = coerceError(error);
     this.log.error(
       { loop: this.loop, err: error instanceof Error ? error : err, failures: this.failures },

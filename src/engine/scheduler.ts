@@ -7,6 +7,7 @@ import type { ListenEvents, Store } from '../store/database.js';
 import { ACTIONS_CHANNEL, type ActionEngine } from './action-engine.js';
 import type { ActionExecutor } from './action-executor.js';
 import { reason } from '../domain/action/reasons.js';
+import { backoffStep } from '../domain/backoff.js';
 
 export interface SchedulerOptions {
   /** Actions claimed and completed per batch. */
@@ -185,6 +186,8 @@ export class Scheduler {
 
   private plannedAt: number | undefined;
   private idleRounds = 0;
+  /** Failed rounds in a row: the next one is tried after the back-off for this many. */
+  private failedRounds = 0;
   private unlisten: Promise<() => Promise<void>> = Promise.resolve(async () => {});
 
   private planWake(at: number): void {
@@ -210,8 +213,10 @@ export class Scheduler {
         this.again = false;
         executed += (await this.tick()).executed;
       } while (this.again && !this.stopped);
+      this.failedRounds = 0;
       this.options.observer?.roundEnded?.(undefined);
     } catch (error) {
+      this.failedRounds += 1;
       this.options.onError?.(error);
       this.options.observer?.roundEnded?.(error);
     } finally {
@@ -219,6 +224,12 @@ export class Scheduler {
     }
     if (this.stopped) return;
     const now = this.clock.now();
+    if (this.failedRounds > 0) {
+      // The database is away (or the round fails otherwise): try again soon, 0.5 s doubling to
+      // maxSleep, so the loop resumes within moments of its return instead of a full maxSleep later.
+      this.planWake(now + backoffStep(this.failedRounds, { baseMs: 500, maxMs: this.maxSleepMs }));
+      return;
+    }
     const next = (await this.engine.actions.nextWakeAt().catch(() => null)) ?? now + this.maxSleepMs;
     // Work that is due but could not be claimed belongs to another worker (its rows are locked,
     // or it waits for a retry): back off instead of spinning on it, 50 ms doubling to maxSleep.

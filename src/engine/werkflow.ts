@@ -179,12 +179,12 @@ export class Werkflow {
       users: this.dossiers.users,
       options: {
         ...emailOptions,
-        // The mailer logs its own errors (and sweeps); the loop health counts them and logs the recovery.
+        // The mailer logs what its sweeps find; the loop health logs and counts its errors and its recovery.
         log:
           emailOptions.log ??
           (logger === silentLogger ? undefined : (message) => logger.warn({ loop: 'mailer' }, message)),
         mailerObserver: {
-          roundEnded: (error) => (error === undefined ? loops.mailer.ok() : loops.mailer.error(error, true)),
+          roundEnded: (error) => (error === undefined ? loops.mailer.ok() : loops.mailer.error(error)),
           delivered: (result, ms) => {
             metrics.recordDelivery(result, ms);
             const fields = { loop: 'mailer', outbox: result.id, outcome: result.outcome, ms: Math.round(ms) };

@@ -3,12 +3,12 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type ColumnType, type Generated, Kysely, PostgresDialect, type RawBuilder, sql } from 'kysely';
 import pg from 'pg';
+import { backoffStep } from '../domain/backoff.js';
 import { type DialectAdapter, postgresAdapter, sqliteAdapter } from './dialect-adapter.js';
 import { ImmediateSqliteDialect, withStatementCache } from './sqlite-driver.js';
 import type { EngineTables } from './engine.tables.js';
 import type { EmailTables } from './email.tables.js';
 import type { AuthTables } from './auth.tables.js';
-import { backoffStep } from '../domain/backoff.js';
 
 /** A lost LISTEN connection is tried again after 0.5 s, doubling to 30 s. */
 const LISTEN_BACKOFF = { baseMs: 500, maxMs: 30_000 };

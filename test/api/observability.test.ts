@@ -193,6 +193,30 @@ describe.each(BACKENDS)('operations endpoints and logs on $name', (backend) => {
     expect((await w.readiness.check()).checks.scheduler).toMatchObject({ failing: false });
   });
 
+  it('a failing scheduler round is tried again after a short back-off, not after its longest sleep', async () => {
+    const { logger, lines } = capturingLogger();
+    const { w, clock } = await werkflowWith({ logger, maxSleepMs: 3_600_000 });
+    await dueAction(w, clock);
+    await sql`alter table actions rename to actions_away`.execute(w.store.db);
+    w.scheduler.start();
+    // With an hour's sleep, five errors come only from the back-off (0.5 s, 1 s, 2 s, …): without
+    // it there would be the start-up sweep's, the first round's and the sweeper's (every 15 s).
+    await until(
+      'five scheduler errors',
+      () => lines.filter((l) => l.loop === 'scheduler' && l.level === 50).length >= 5,
+    );
+    await sql`alter table actions_away rename to actions`.execute(w.store.db);
+    // The next try comes after the back-off then reached (8 s or 16 s).
+    await until(
+      'the batch',
+      () => lines.some((l) => l.loop === 'scheduler' && l.msg === 'executed a batch of 1 action'),
+      60_000,
+    );
+    await until('the recovery', () =>
+      lines.some((l) => l.loop === 'scheduler' && /recovered after \d+ errors/.test(String(l.msg))),
+    );
+  });
+
   it.runIf(backend.name === 'postgres')(
     'a lost LISTEN connection is logged, reconnected and logged again',
     async () => {

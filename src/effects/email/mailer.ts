@@ -111,7 +111,10 @@ export interface MailerDeps {
 
 /** What the mailer reports as it works, for logs and metrics. */
 export interface MailerObserver {
-  /** A round of the loop ended: `error` undefined when it worked. */
+  /**
+   * A round of the loop ended: `error` undefined when it worked. With this observer the mailer
+   * does not log a failed round itself: the observer does.
+   */
   readonly roundEnded?: (error: unknown) => void;
   /** One message went to its SMTP server (whatever the outcome), taking `ms`. */
   readonly delivered?: (result: DeliveryResult, ms: number) => void;
@@ -211,8 +214,9 @@ export class Mailer {
       if (earliest !== null) delay = Math.max(0, earliest - this.deps.clock.now());
       this.deps.observer?.roundEnded?.(undefined);
     } catch (error) {
-      this.log(`werkflow mailer: ${coerceError(error).message}; trying again shortly.`);
-      this.deps.observer?.roundEnded?.(error);
+      // An observer reports the error (the composition root logs it as the loop's error, level 50).
+      if (this.deps.observer?.roundEnded) this.deps.observer.roundEnded(error);
+      else this.log(`werkflow mailer: ${coerceError(error).message}; trying again shortly.`);
       delay = Math.min(5_000, this.config.idlePollMs);
     }
     if (this.stopped) return;
