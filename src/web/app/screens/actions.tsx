@@ -23,7 +23,6 @@ import {
   Textarea,
   Title,
 } from '@mantine/core';
-import { DatePickerInput } from '@mantine/dates';
 import { useMediaQuery } from '@mantine/hooks';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
@@ -35,6 +34,7 @@ import { actorText, useDossierTypes } from '../dossier-types.js';
 import { AppLink, BackLink, DataTable, Facts, MailFrame, PageHead, Query, RouteTabs } from '../ui.js';
 import { DARK_ORANGE, URGENCY_COLOR, countText, dayEnd, dayStart, urgencyOf } from '../urgency.js';
 import { useTemplatesList } from './template-form.js';
+import { DateField, DateTimeField } from '../date-field.js';
 
 /**
  * The server's "now": in the sandbox its clock is moved on by hand (+1 dag), so urgency and
@@ -433,13 +433,12 @@ function RescheduleFields({
   const f = useFormats();
   return (
     <>
-      {/* A native date-time field: typed or picked, read out by screen readers, in the zone's wall clock. */}
-      <TextInput
-        type="datetime-local"
+      {/* Typed or picked the UI language's way, in the organisation zone's wall clock. */}
+      <DateTimeField
         label={t('actions.reschedule.when', { zone: f.timeZone })}
         required
-        value={value ?? ''}
-        onChange={(e) => onChange(e.currentTarget.value || null)}
+        value={value}
+        onChange={onChange}
         error={problem ?? undefined}
       />
       {past ? (
@@ -764,24 +763,12 @@ function FilterBar({ filters, onChange }: { filters: Filters; onChange: (next: F
           value={filters.assignee ?? null}
           onChange={(v) => set('assignee', v)}
         />
-        <DatePickerInput
+        <DateField
           label={t('actions.f.from')}
-          placeholder={t('actions.f.anyDay')}
-          clearable
-          valueFormat="DD-MM-YYYY"
           value={filters.from ?? null}
           onChange={(v) => set('from', v)}
-          popoverProps={{ withinPortal: true }}
         />
-        <DatePickerInput
-          label={t('actions.f.to')}
-          placeholder={t('actions.f.anyDay')}
-          clearable
-          valueFormat="DD-MM-YYYY"
-          value={filters.to ?? null}
-          onChange={(v) => set('to', v)}
-          popoverProps={{ withinPortal: true }}
-        />
+        <DateField label={t('actions.f.to')} value={filters.to ?? null} onChange={(v) => set('to', v)} />
       </SimpleGrid>
       {active > 0 ? (
         <Group gap="xs">

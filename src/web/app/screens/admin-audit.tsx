@@ -3,7 +3,7 @@
  * ‘Bellen – nieuw’ aan"), newest first, filtered by who, the kind of change, the kind of object,
  * one object (its history, from a row's object button) and a date range; 50 entries a page.
  */
-import { Badge, Button, CloseButton, Group, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Badge, Button, CloseButton, Group, Select, Stack, Text } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { type Page, api, withQuery } from '../api.js';
@@ -21,6 +21,7 @@ import {
 import { fromZoned, useFormats, useI18n } from '../i18n.js';
 import { AppLink, DataTable, Query } from '../ui.js';
 import { useAllTokens, useRoles, useTeams, useUsers, AdminSection } from './admin-common.js';
+import { DateField } from '../date-field.js';
 
 const PAGE = 50;
 
@@ -156,18 +157,16 @@ export function AuditView() {
           w={200}
           maw="100%"
         />
-        <TextInput
-          type="date"
+        <DateField
           label={t('audit.filter.from')}
           value={filters.from}
-          onChange={(e) => set({ from: e.currentTarget.value })}
+          onChange={(v) => set({ from: v ?? '' })}
           w={170}
         />
-        <TextInput
-          type="date"
+        <DateField
           label={t('audit.filter.to')}
           value={filters.to}
-          onChange={(e) => set({ to: e.currentTarget.value })}
+          onChange={(v) => set({ to: v ?? '' })}
           w={170}
         />
         {filtered ? (

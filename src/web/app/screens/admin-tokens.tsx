@@ -22,6 +22,7 @@ import {
   CountedTable,
   RowAction,
 } from './admin-common.js';
+import { DateField } from '../date-field.js';
 
 /** The scopes a token can have, in the order the form offers them (GET /api/roles lists the same). */
 export const TOKEN_SCOPES = ['read', 'dossiers.write', 'workflows.manage', 'all'] as const;
@@ -240,12 +241,11 @@ function CreateTokenDialog({ me, onClose }: { me: Me; onClose: () => void }) {
           ))}
         </Stack>
       </Checkbox.Group>
-      <TextInput
-        type="date"
+      <DateField
         label={t('admin.tokens.expiry')}
         description={t('admin.tokens.expiryHelp')}
         value={expiry}
-        onChange={(e) => setExpiry(e.currentTarget.value)}
+        onChange={(v) => setExpiry(v ?? '')}
         error={errors.expiresAt}
       />
     </FormModal>
