@@ -27,7 +27,7 @@ import { useMediaQuery } from '@mantine/hooks';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
-import { type Action, ApiError, type Page, api, apiPath, withQuery } from '../api.js';
+import { type Action, type Page, api, apiPath, withQuery } from '../api.js';
 import { ErrorAlert, errorTexts } from '../errors.js';
 import { type I18n, type Key, fromZoned, toZoned, useFormats, useI18n } from '../i18n.js';
 import { actorText, useDossierTypes } from '../dossier-types.js';
@@ -35,6 +35,7 @@ import { AppLink, BackLink, DataTable, Facts, MailFrame, PageHead, Query, RouteT
 import { DARK_ORANGE, URGENCY_COLOR, countText, dayEnd, dayStart, urgencyOf } from '../urgency.js';
 import { useTemplatesList } from './template-form.js';
 import { DateField, DateTimeField } from '../date-field.js';
+import { type BulkAnswer, BulkExecuteDialog, bulkError, type Preview } from './bulk-execute.js';
 
 /**
  * The server's "now": in the sandbox its clock is moved on by hand (+1 dag), so urgency and
@@ -255,12 +256,6 @@ export function ActionButtons({ action: a }: { action: Action }) {
       {dialog === 'cancel' ? <CancelDialog action={a} onClose={close} /> : null}
     </>
   );
-}
-
-interface Preview {
-  readonly effect: string;
-  readonly email?: { to: string[]; cc: string[]; subject: string; html: string };
-  readonly details?: unknown;
 }
 
 /** Reads the preview, shows it, and executes only when the person confirms. */
@@ -786,11 +781,6 @@ function FilterBar({ filters, onChange }: { filters: Filters; onChange: (next: F
   );
 }
 
-/** A bulk answer's per-action error as the error the UI renders in the reader's language. */
-function bulkError(e: { code: string; message: string; path: string; params?: Record<string, unknown> }) {
-  return new ApiError(e.message, 422, e.code, e.path, e.params ?? {}, []);
-}
-
 type BulkOp = 'execute' | 'complete' | 'reschedule' | 'cancel';
 
 /** What can be done with the selection, and the dialog for it. */
@@ -829,23 +819,19 @@ function BulkBar({ selection }: { selection: Selection & { clear(): void } }) {
       <Button size="xs" variant="subtle" onClick={selection.clear}>
         {t('actions.bulk.clear')}
       </Button>
-      {op ? <BulkDialog op={op} selection={selection} onClose={() => setOp(null)} /> : null}
+      {op === 'execute' ? (
+        <BulkExecuteDialog
+          actions={[...selection.ids.values()]}
+          onDone={(executed) =>
+            selection.toggle(executed.map((id) => selection.ids.get(id)!).filter(Boolean), false)
+          }
+          onClose={() => setOp(null)}
+        />
+      ) : op ? (
+        <BulkDialog op={op} selection={selection} onClose={() => setOp(null)} />
+      ) : null}
     </Group>
   );
-}
-
-interface BulkAnswer {
-  done: number;
-  failed: number;
-  results: {
-    id: string;
-    ok: boolean;
-    title: string | null;
-    dossierTitle: string | null;
-    error?: {
-      error: { code: string; message: string; path: string; params?: Record<string, string | number> };
-    };
-  }[];
 }
 
 /** One operation on every selected action; afterwards, what was done and what not (by name, with why). */
@@ -854,7 +840,7 @@ function BulkDialog({
   selection,
   onClose,
 }: {
-  op: BulkOp;
+  op: Exclude<BulkOp, 'execute'>;
   selection: Selection & { clear(): void };
   onClose: () => void;
 }) {
@@ -890,8 +876,7 @@ function BulkDialog({
       }
     },
   });
-  const titles: Record<BulkOp, Key> = {
-    execute: 'actions.bulk.execute',
+  const titles: Record<Exclude<BulkOp, 'execute'>, Key> = {
     complete: 'actions.bulk.complete',
     reschedule: 'actions.bulk.reschedule',
     cancel: 'actions.bulk.cancel',

@@ -20,7 +20,7 @@ import {
 } from '../audit-entry.js';
 import { fromZoned, useFormats, useI18n } from '../i18n.js';
 import { AppLink, DataTable, Query } from '../ui.js';
-import { useAllTokens, useRoles, useTeams, useUsers, AdminSection } from './admin-common.js';
+import { useTokens, useRoles, useTeams, useUsers, AdminSection } from './admin-common.js';
 import { DateField } from '../date-field.js';
 
 const PAGE = 50;
@@ -29,7 +29,7 @@ const PAGE = 50;
 function useObjectNames(): Map<string, string> {
   const users = useUsers();
   const teams = useTeams();
-  const tokens = useAllTokens();
+  const tokens = useTokens();
   const templates = useQuery({
     queryKey: ['templates'],
     queryFn: async () =>
@@ -72,7 +72,7 @@ export function AuditView() {
   const { t, label } = i18n;
   const f = useFormats();
   const users = useUsers();
-  const tokens = useAllTokens();
+  const tokens = useTokens();
   const roles = useRoles();
   const names = useObjectNames();
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);

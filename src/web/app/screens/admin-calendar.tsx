@@ -299,7 +299,7 @@ function OrganisationDigestForm({ stored }: { stored: DigestSettings }) {
   );
 }
 
-function MyDigest() {
+export function MyDigest() {
   const preference = useQuery({
     queryKey: ['me', 'digest'],
     queryFn: () => api<DigestPreference>('GET', '/api/auth/me/digest'),
