@@ -19,6 +19,7 @@ import { actionRoutes } from './routes/actions.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { workflowRoutes } from './routes/workflows.routes.js';
 import { emailRoutes } from './routes/email.routes.js';
+import { meRoutes } from './routes/me.routes.js';
 import { explainRoutes } from './routes/explain.routes.js';
 import { installAuth, openApiTransform } from './auth.hook.js';
 import { installStorableTextCheck } from './storable-text.js';
@@ -43,6 +44,7 @@ const ROUTES: RouteModule[] = [
   workflowRoutes,
   emailRoutes,
   explainRoutes,
+  meRoutes,
   webRoutes,
 ];
 

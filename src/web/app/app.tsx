@@ -13,6 +13,7 @@ import { DossierDetail, DossiersPage } from './screens/dossiers.js';
 import { EmailTemplateEditor, EmailTemplatesPage } from './screens/email-templates.js';
 import { LoginPage } from './screens/login.js';
 import { MailMessage, MailPage, OutboxMessagePage } from './screens/mail.js';
+import { MySettingsPage } from './screens/my-settings.js';
 import { ResetPasswordPage } from './screens/reset-password.js';
 import { ProcessMapPage } from './screens/process-map.js';
 import { TemplateEditor, TemplatesPage } from './screens/templates.js';
@@ -69,6 +70,7 @@ export function App() {
               <Route path="/mail/viewer">{() => <MailPage tab="viewer" />}</Route>
               <Route path="/mail/viewer/:id">{(p) => <MailMessage id={p.id} />}</Route>
               <Route path="/mail/outbox/:id">{(p) => <OutboxMessagePage id={p.id} />}</Route>
+              <Route path="/settings" component={MySettingsPage} />
               <Route path="/admin" component={AdminPage} />
               <Route path="/admin/:view" component={AdminPage} />
               <Route component={NotFound} />

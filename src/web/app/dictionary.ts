@@ -2,6 +2,7 @@ import { dossiersEn, dossiersNl } from './dictionary-dossiers.js';
 
 /** Every string the UI shows, in Dutch (the default) and English; `en` must have every key of `nl`. */
 import { adminEn, adminNl } from './dictionary-admin.js';
+import { settingsEn, settingsNl } from './dictionary-settings.js';
 
 export type Lang = 'nl' | 'en';
 
@@ -881,6 +882,7 @@ export const nl = {
   'err.template.loop':
     'Dit template maakt een kringloop die nooit stopt: {steps}. Pas een effect of gebeurtenis aan om de kring te doorbreken, of geef een maximale ketendiepte op (maxDepth, hoogstens {maxDepth}) als de kring vanzelf moet stoppen.',
   ...adminNl,
+  ...settingsNl,
 };
 
 export type Key = keyof typeof nl;
@@ -1738,4 +1740,5 @@ export const en: Record<Key, string> = {
   'err.template.loop':
     'This template closes a loop that never stops: {steps}. Change an effect or an event to break it, or state a maximum chain depth (maxDepth, at most {maxDepth}) if the loop is meant to stop by itself.',
   ...adminEn,
+  ...settingsEn,
 };

@@ -8,7 +8,10 @@ import '@mantine/dates/styles.css';
 import '@mantine/notifications/styles.css';
 import './app.css';
 import { createTheme, MantineProvider, type MantineColorsTuple } from '@mantine/core';
+import { DatesProvider } from '@mantine/dates';
 import { Notifications } from '@mantine/notifications';
+import 'dayjs/locale/en-gb';
+import 'dayjs/locale/nl';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { type ReactNode, StrictMode, useMemo } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -60,12 +63,15 @@ const themeFor = (close: string) =>
     defaultRadius: 'md',
   });
 
+/** Date pickers in the UI's language (Dutch or British English month and day names), weeks from Monday. */
+const DATES_LOCALE = { nl: 'nl', en: 'en-gb' } as const;
+
 function Themed({ children }: { children: ReactNode }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const theme = useMemo(() => themeFor(t('close')), [t]);
   return (
     <MantineProvider theme={theme} defaultColorScheme="light">
-      {children}
+      <DatesProvider settings={{ locale: DATES_LOCALE[lang], firstDayOfWeek: 1 }}>{children}</DatesProvider>
     </MantineProvider>
   );
 }

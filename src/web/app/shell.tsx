@@ -1,11 +1,12 @@
 /** The frame around every screen once logged in: header, menu, user, language, sandbox banner. */
-import { AppShell, Burger, Button, Group, NavLink, Text } from '@mantine/core';
+import { AppShell, Burger, Button, Group, Menu, NavLink, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
 import { api } from './api.js';
 import { type Key, useI18n } from './i18n.js';
+import { useChooseLanguage, useSavedLanguage } from './language.js';
 import { SandboxBanner } from './screens/sandbox.js';
 import { type Me, useSetMe } from './session.js';
 import { LanguageSwitch } from './ui.js';
@@ -27,6 +28,8 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
   const [location] = useLocation();
   const [opened, { toggle, close }] = useDisclosure(false);
   const setMe = useSetMe();
+  useSavedLanguage();
+  const language = useChooseLanguage();
   const logout = useMutation({
     mutationFn: () => api('POST', '/api/auth/logout'),
     onSettled: () => setMe(null),
@@ -48,19 +51,28 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
               {t('app.title')}
             </Text>
           </Group>
-          <Group gap="sm" wrap="nowrap">
-            <Text
-              className="user-name"
-              size="sm"
-              visibleFrom="xs"
-              title={t('user.signedInAs', { name: me.user.name })}
-            >
-              {me.user.name}
-            </Text>
-            <LanguageSwitch />
-            <Button variant="subtle" size="xs" loading={logout.isPending} onClick={() => logout.mutate()}>
-              {t('user.logout')}
-            </Button>
+          <Group gap="xs" wrap="nowrap">
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <Button
+                  variant="subtle"
+                  size="xs"
+                  maw={{ base: 120, xs: 240 }}
+                  title={t('user.signedInAs', { name: me.user.name })}
+                  aria-label={t('user.menu', { name: me.user.name })}
+                  classNames={{ label: 'user-name' }}
+                >
+                  {me.user.name}
+                </Button>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Item component={Link} href="/settings">
+                  {t('settings.title')}
+                </Menu.Item>
+                <Menu.Item onClick={() => logout.mutate()}>{t('user.logout')}</Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+            <LanguageSwitch onChoose={language.choose} />
           </Group>
         </Group>
       </AppShell.Header>

@@ -17,7 +17,7 @@ import type { UseQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link } from 'wouter';
 import { ErrorAlert } from './errors.js';
-import { lang, setLang, translate, useI18n } from './i18n.js';
+import { type Lang, lang, setLang, translate, useI18n } from './i18n.js';
 
 /** A link inside the app (no page reload). */
 export function AppLink({ href, children, strong }: { href: string; children: ReactNode; strong?: boolean }) {
@@ -173,14 +173,15 @@ export function NotFound() {
 }
 
 /** The NL / EN switch; the choice is remembered in localStorage. */
-export function LanguageSwitch() {
+/** NL/EN; `onChoose` (signed in) also saves the choice on the user. */
+export function LanguageSwitch({ onChoose = setLang }: { onChoose?: (next: Lang) => void }) {
   const { t, lang } = useI18n();
   return (
     <SegmentedControl
       size="xs"
       aria-label={t('lang.switch')}
       value={lang}
-      onChange={(value) => setLang(value === 'en' ? 'en' : 'nl')}
+      onChange={(value) => onChoose(value === 'en' ? 'en' : 'nl')}
       data={[
         { value: 'nl', label: 'NL' },
         { value: 'en', label: 'EN' },

@@ -23,12 +23,11 @@ import {
   Textarea,
   Title,
 } from '@mantine/core';
-import { DatePickerInput } from '@mantine/dates';
 import { useMediaQuery } from '@mantine/hooks';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
-import { type Action, ApiError, type Page, api, apiPath, withQuery } from '../api.js';
+import { type Action, type Page, api, apiPath, withQuery } from '../api.js';
 import { ErrorAlert, errorTexts } from '../errors.js';
 import { isInstantParam } from '../../../domain/action/reasons.js';
 import { type Formats, type I18n, type Key, fromZoned, toZoned, useFormats, useI18n } from '../i18n.js';
@@ -36,6 +35,8 @@ import { actorText, useDossierTypes } from '../dossier-types.js';
 import { AppLink, BackLink, DataTable, Facts, MailFrame, PageHead, Query, RouteTabs } from '../ui.js';
 import { DARK_ORANGE, URGENCY_COLOR, countText, dayEnd, dayStart, urgencyOf } from '../urgency.js';
 import { useTemplatesList } from './template-form.js';
+import { DateField, DateTimeField } from '../date-field.js';
+import { type BulkAnswer, BulkExecuteDialog, bulkError, type Preview } from './bulk-execute.js';
 
 /**
  * The server's "now": in the sandbox its clock is moved on by hand (+1 dag), so urgency and
@@ -267,12 +268,6 @@ export function ActionButtons({ action: a }: { action: Action }) {
   );
 }
 
-interface Preview {
-  readonly effect: string;
-  readonly email?: { to: string[]; cc: string[]; subject: string; html: string };
-  readonly details?: unknown;
-}
-
 /** Reads the preview, shows it, and executes only when the person confirms. */
 function ExecuteDialog({ action: a, onClose }: { action: Action; onClose: () => void }) {
   const i18n = useI18n();
@@ -443,13 +438,12 @@ function RescheduleFields({
   const f = useFormats();
   return (
     <>
-      {/* A native date-time field: typed or picked, read out by screen readers, in the zone's wall clock. */}
-      <TextInput
-        type="datetime-local"
+      {/* Typed or picked the UI language's way, in the organisation zone's wall clock. */}
+      <DateTimeField
         label={t('actions.reschedule.when', { zone: f.timeZone })}
         required
-        value={value ?? ''}
-        onChange={(e) => onChange(e.currentTarget.value || null)}
+        value={value}
+        onChange={onChange}
         error={problem ?? undefined}
       />
       {past ? (
@@ -775,24 +769,12 @@ function FilterBar({ filters, onChange }: { filters: Filters; onChange: (next: F
           value={filters.assignee ?? null}
           onChange={(v) => set('assignee', v)}
         />
-        <DatePickerInput
+        <DateField
           label={t('actions.f.from')}
-          placeholder={t('actions.f.anyDay')}
-          clearable
-          valueFormat="DD-MM-YYYY"
           value={filters.from ?? null}
           onChange={(v) => set('from', v)}
-          popoverProps={{ withinPortal: true }}
         />
-        <DatePickerInput
-          label={t('actions.f.to')}
-          placeholder={t('actions.f.anyDay')}
-          clearable
-          valueFormat="DD-MM-YYYY"
-          value={filters.to ?? null}
-          onChange={(v) => set('to', v)}
-          popoverProps={{ withinPortal: true }}
-        />
+        <DateField label={t('actions.f.to')} value={filters.to ?? null} onChange={(v) => set('to', v)} />
       </SimpleGrid>
       {active > 0 ? (
         <Group gap="xs">
@@ -808,11 +790,6 @@ function FilterBar({ filters, onChange }: { filters: Filters; onChange: (next: F
       ) : null}
     </Stack>
   );
-}
-
-/** A bulk answer's per-action error as the error the UI renders in the reader's language. */
-function bulkError(e: { code: string; message: string; path: string; params?: Record<string, unknown> }) {
-  return new ApiError(e.message, 422, e.code, e.path, e.params ?? {}, []);
 }
 
 type BulkOp = 'execute' | 'complete' | 'reschedule' | 'cancel';
@@ -853,23 +830,19 @@ function BulkBar({ selection }: { selection: Selection & { clear(): void } }) {
       <Button size="xs" variant="subtle" onClick={selection.clear}>
         {t('actions.bulk.clear')}
       </Button>
-      {op ? <BulkDialog op={op} selection={selection} onClose={() => setOp(null)} /> : null}
+      {op === 'execute' ? (
+        <BulkExecuteDialog
+          actions={[...selection.ids.values()]}
+          onDone={(executed) =>
+            selection.toggle(executed.map((id) => selection.ids.get(id)!).filter(Boolean), false)
+          }
+          onClose={() => setOp(null)}
+        />
+      ) : op ? (
+        <BulkDialog op={op} selection={selection} onClose={() => setOp(null)} />
+      ) : null}
     </Group>
   );
-}
-
-interface BulkAnswer {
-  done: number;
-  failed: number;
-  results: {
-    id: string;
-    ok: boolean;
-    title: string | null;
-    dossierTitle: string | null;
-    error?: {
-      error: { code: string; message: string; path: string; params?: Record<string, string | number> };
-    };
-  }[];
 }
 
 /** One operation on every selected action; afterwards, what was done and what not (by name, with why). */
@@ -878,7 +851,7 @@ function BulkDialog({
   selection,
   onClose,
 }: {
-  op: BulkOp;
+  op: Exclude<BulkOp, 'execute'>;
   selection: Selection & { clear(): void };
   onClose: () => void;
 }) {
@@ -914,8 +887,7 @@ function BulkDialog({
       }
     },
   });
-  const titles: Record<BulkOp, Key> = {
-    execute: 'actions.bulk.execute',
+  const titles: Record<Exclude<BulkOp, 'execute'>, Key> = {
     complete: 'actions.bulk.complete',
     reschedule: 'actions.bulk.reschedule',
     cancel: 'actions.bulk.cancel',

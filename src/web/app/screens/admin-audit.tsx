@@ -3,7 +3,7 @@
  * ‘Bellen – nieuw’ aan"), newest first, filtered by who, the kind of change, the kind of object,
  * one object (its history, from a row's object button) and a date range; 50 entries a page.
  */
-import { Badge, Button, CloseButton, Group, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Badge, Button, CloseButton, Group, Select, Stack, Text } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { type Page, api, withQuery } from '../api.js';
@@ -20,7 +20,8 @@ import {
 } from '../audit-entry.js';
 import { fromZoned, useFormats, useI18n } from '../i18n.js';
 import { AppLink, DataTable, Query } from '../ui.js';
-import { useAllTokens, useRoles, useTeams, useUsers, AdminSection } from './admin-common.js';
+import { useTokens, useRoles, useTeams, useUsers, AdminSection } from './admin-common.js';
+import { DateField } from '../date-field.js';
 
 const PAGE = 50;
 
@@ -28,7 +29,7 @@ const PAGE = 50;
 function useObjectNames(): Map<string, string> {
   const users = useUsers();
   const teams = useTeams();
-  const tokens = useAllTokens();
+  const tokens = useTokens();
   const templates = useQuery({
     queryKey: ['templates'],
     queryFn: async () =>
@@ -71,7 +72,7 @@ export function AuditView() {
   const { t, label } = i18n;
   const f = useFormats();
   const users = useUsers();
-  const tokens = useAllTokens();
+  const tokens = useTokens();
   const roles = useRoles();
   const names = useObjectNames();
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
@@ -156,18 +157,16 @@ export function AuditView() {
           w={200}
           maw="100%"
         />
-        <TextInput
-          type="date"
+        <DateField
           label={t('audit.filter.from')}
           value={filters.from}
-          onChange={(e) => set({ from: e.currentTarget.value })}
+          onChange={(v) => set({ from: v ?? '' })}
           w={170}
         />
-        <TextInput
-          type="date"
+        <DateField
           label={t('audit.filter.to')}
           value={filters.to}
-          onChange={(e) => set({ to: e.currentTarget.value })}
+          onChange={(v) => set({ to: v ?? '' })}
           w={170}
         />
         {filtered ? (

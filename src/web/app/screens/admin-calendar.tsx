@@ -5,7 +5,7 @@
  * dossiers may see it; only holders of the right `admin` may change it (the others see why not).
  * The digest: the organisation's switch and time (admin), and the reader's own preference.
  */
-import { Alert, Button, Group, List, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, List, Select, Stack, Switch, Text } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { type GetResult, api } from '../api.js';
@@ -14,6 +14,7 @@ import { DEFAULT_TIME_ZONE, type Key, useFormats, useI18n } from '../i18n.js';
 import { useCan } from '../session.js';
 import { Query, notify } from '../ui.js';
 import { AdminSection, RowAction, SettingsForm } from './admin-common.js';
+import { DateField, TimeField } from '../date-field.js';
 
 type Calendar = GetResult<'/api/settings/calendar'>;
 type DigestSettings = GetResult<'/api/settings/digest'>;
@@ -214,11 +215,10 @@ function DateListField({
       )}
       {canChange && (
         <Group align="flex-end" mt="xs" gap="xs">
-          <TextInput
-            type="date"
+          <DateField
             label={t('admin.cal.date', { list: title })}
             value={draft}
-            onChange={(e) => setDraft(e.currentTarget.value)}
+            onChange={(v) => setDraft(v ?? '')}
             onKeyDown={(e) => {
               if (e.key === 'Enter') {
                 e.preventDefault();
@@ -287,23 +287,19 @@ function OrganisationDigestForm({ stored }: { stored: DigestSettings }) {
         }}
         error={errors.enabled}
       />
-      <TextInput
-        type="time"
-        maw={200}
+      <TimeField
+        w={200}
         label={t('admin.digest.time')}
         description={t('admin.digest.time.help', { zone: formats.timeZone })}
         value={values.time}
-        onChange={(e) => {
-          const time = e.currentTarget.value;
-          setValues((old) => ({ ...old, time }));
-        }}
+        onChange={(time) => setValues((old) => ({ ...old, time }))}
         error={errors.time}
       />
     </SettingsForm>
   );
 }
 
-function MyDigest() {
+export function MyDigest() {
   const preference = useQuery({
     queryKey: ['me', 'digest'],
     queryFn: () => api<DigestPreference>('GET', '/api/auth/me/digest'),

@@ -24,10 +24,11 @@ export function useRoles() {
   });
 }
 
-export function useUsers() {
+export function useUsers(enabled = true) {
   return useQuery({
     queryKey: ['admin', 'users'],
     queryFn: async () => (await api<{ items: User[] }>('GET', '/api/users')).items,
+    enabled,
   });
 }
 
@@ -39,10 +40,12 @@ export function useTeams() {
 }
 
 /** Every API token, of every user (administrators only). */
-export function useAllTokens() {
+/** Everyone's API tokens (administrators), or with `mine` your own (every user). */
+export function useTokens(mine = false) {
   return useQuery({
-    queryKey: ['admin', 'tokens'],
-    queryFn: async () => (await api<{ items: ApiToken[] }>('GET', '/api/tokens?all=true')).items,
+    queryKey: ['admin', 'tokens', mine ? 'mine' : 'all'],
+    queryFn: async () =>
+      (await api<{ items: ApiToken[] }>('GET', mine ? '/api/tokens' : '/api/tokens?all=true')).items,
   });
 }
 

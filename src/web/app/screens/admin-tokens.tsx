@@ -16,12 +16,13 @@ import {
   ConfirmDelete,
   FormModal,
   namesById,
-  useAllTokens,
+  useTokens,
   useUsers,
   AdminSection,
   CountedTable,
   RowAction,
 } from './admin-common.js';
+import { DateField } from '../date-field.js';
 
 /** The scopes a token can have, in the order the form offers them (GET /api/roles lists the same). */
 export const TOKEN_SCOPES = ['read', 'dossiers.write', 'workflows.manage', 'all'] as const;
@@ -35,12 +36,13 @@ export function tokenState(token: ApiToken, now: number | null): 'active' | 'rev
 
 const scopeKey = (scope: string) => `admin.scope.${scope}` as Key;
 
-export function TokensView() {
+/** Everyone's tokens (Beheer), or with `mine` only your own (Mijn instellingen, every user). */
+export function TokensView({ mine = false }: { mine?: boolean }) {
   const { t, tOr } = useI18n();
   const f = useFormats();
   const me = useMe();
-  const tokens = useAllTokens();
-  const users = useUsers();
+  const tokens = useTokens(mine);
+  const users = useUsers(!mine);
   const [creating, setCreating] = useState(false);
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
   const owners = namesById(users.data);
@@ -51,10 +53,10 @@ export function TokensView() {
   });
   const now = clock.data ? Date.parse(clock.data.now) : null;
   return (
-    <AdminSection id="tokens-heading" title={t('admin.view.tokens')}>
+    <AdminSection id="tokens-heading" title={mine ? t('settings.tokens') : t('admin.view.tokens')}>
       <Group justify="space-between" mb="sm" wrap="wrap">
         <Text c="dimmed" size="sm" maw={640}>
-          {t('admin.tokens.intro')}
+          {mine ? t('settings.tokens.intro') : t('admin.tokens.intro')}
         </Text>
         <Button onClick={() => setCreating(true)}>{t('admin.tokens.new')}</Button>
       </Group>
@@ -66,7 +68,7 @@ export function TokensView() {
               empty={t('admin.tokens.empty')}
               head={[
                 t('admin.tokens.name'),
-                t('admin.tokens.owner'),
+                ...(mine ? [] : [t('admin.tokens.owner')]),
                 t('admin.tokens.scopes'),
                 t('admin.tokens.dates'),
                 t('admin.users.status'),
@@ -83,7 +85,7 @@ export function TokensView() {
                       {t('admin.tokens.hint')} <code>{token.hint}…</code>
                     </Text>
                   </Stack>,
-                  owners.get(token.userId) ?? t('admin.unknownUser'),
+                  ...(mine ? [] : [owners.get(token.userId) ?? t('admin.unknownUser')]),
                   token.scopes.map((s) => tOr(scopeKey(s), s)).join(', '),
                   <Stack key="d" gap={0}>
                     <Text size="xs">{t('admin.tokens.created', { at: f.dateTime(token.createdAt) })}</Text>
@@ -240,12 +242,11 @@ function CreateTokenDialog({ me, onClose }: { me: Me; onClose: () => void }) {
           ))}
         </Stack>
       </Checkbox.Group>
-      <TextInput
-        type="date"
+      <DateField
         label={t('admin.tokens.expiry')}
         description={t('admin.tokens.expiryHelp')}
         value={expiry}
-        onChange={(e) => setExpiry(e.currentTarget.value)}
+        onChange={(v) => setExpiry(v ?? '')}
         error={errors.expiresAt}
       />
     </FormModal>

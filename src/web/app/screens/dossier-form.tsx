@@ -27,6 +27,7 @@ import { ErrorAlert, fieldErrors } from '../errors.js';
 import { fromZoned, toZoned, useI18n, useTimeZone } from '../i18n.js';
 import { BackLink, PageHead, Query, notify } from '../ui.js';
 import { DossierPicker, usePeople } from './fields.js';
+import { DateField, DateTimeField } from '../date-field.js';
 
 type Values = Record<string, unknown>;
 
@@ -77,18 +78,13 @@ function FieldInput({
         />
       );
     case 'date':
-      return (
-        <TextInput {...common} type="date" value={text} onChange={(e) => onChange(e.currentTarget.value)} />
-      );
+      return <DateField {...common} value={text} onChange={(v) => onChange(v)} />;
     case 'datetime':
       return (
-        <TextInput
+        <DateTimeField
           {...common}
-          type="datetime-local"
           value={text ? toZoned(text, timeZone) : ''}
-          onChange={(e) =>
-            onChange(e.currentTarget.value ? fromZoned(e.currentTarget.value, timeZone) : null)
-          }
+          onChange={(v) => onChange(v ? fromZoned(v, timeZone) : null)}
         />
       );
     case 'longText':

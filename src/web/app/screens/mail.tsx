@@ -6,18 +6,7 @@
  * resend, mark delivered, dismiss) behind a confirmation that says how many and what happens.
  * The mailboxes tab (mailboxes.tsx) and the demo mode's local mail viewer are tabs of the same page.
  */
-import {
-  Alert,
-  Badge,
-  Button,
-  Checkbox,
-  Group,
-  Modal,
-  Select,
-  SimpleGrid,
-  Text,
-  TextInput,
-} from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Group, Modal, Select, SimpleGrid, Text } from '@mantine/core';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
@@ -39,9 +28,18 @@ import {
   RouteTabs,
 } from '../ui.js';
 import { useEmailTemplates } from './email-templates.js';
+import {
+  filterFromSearch,
+  type Filter,
+  NO_FILTER,
+  searchForFilter,
+  STATUS_CHOICES,
+  type StatusChoice,
+} from '../mail-filter.js';
 import { DossierSelect } from './fields.js';
 import { Mailboxes } from './mailboxes.js';
 import { reasonText } from './actions.js';
+import { DateField } from '../date-field.js';
 
 type OutboxList = GetResult<'/api/email/outbox'>;
 type OutboxDetail = GetResult<'/api/email/outbox/{id}'>;
@@ -93,39 +91,6 @@ const DARK_ORANGE = '#9c3d00';
 
 /** The statuses a person resolves. */
 const RESOLVABLE = new Set(['failed', 'in_doubt']);
-const STATUS_CHOICES = [
-  'attention',
-  'all',
-  'failed',
-  'in_doubt',
-  'queued',
-  'sending',
-  'sent',
-  'dismissed',
-] as const;
-type StatusChoice = (typeof STATUS_CHOICES)[number];
-
-interface Filter {
-  readonly status: StatusChoice;
-  readonly templateId: string | null;
-  readonly mailboxId: string | null;
-  readonly dossierType: string | null;
-  readonly dossierId: string | null;
-  /** Calendar dates (YYYY-MM-DD) in the organisation's zone; `to` is included. */
-  readonly from: string;
-  readonly to: string;
-}
-
-const NO_FILTER: Filter = {
-  status: 'attention',
-  templateId: null,
-  mailboxId: null,
-  dossierType: null,
-  dossierId: null,
-  from: '',
-  to: '',
-};
-
 /** The day after a calendar date (`YYYY-MM-DD`). */
 function nextDay(date: string): string {
   const [y, m, d] = date.split('-').map(Number);
@@ -154,21 +119,6 @@ function statusQuery(status: StatusChoice): string | undefined {
 type Selection = { readonly all: false; readonly ids: ReadonlySet<string> } | { readonly all: true };
 type Resolution = 'resend' | 'markDelivered' | 'dismiss';
 
-function initialFilter(search: string): Filter {
-  const q = new URLSearchParams(search);
-  const status = q.get('status');
-  return {
-    ...NO_FILTER,
-    status: (STATUS_CHOICES as readonly string[]).includes(status ?? '')
-      ? (status as StatusChoice)
-      : 'attention',
-    templateId: q.get('template'),
-    mailboxId: q.get('mailbox'),
-    dossierType: q.get('dossierType'),
-    dossierId: q.get('dossier'),
-  };
-}
-
 /** The outbox and mail log with filters, paging, the total and bulk resolution. */
 function Outbox() {
   const i18n = useI18n();
@@ -177,12 +127,16 @@ function Outbox() {
   const search = useSearch();
   const manages = useCan('workflows.automatic');
   const handles = useCan('actions.handle');
-  const [filter, setFilter] = useState<Filter>(() => initialFilter(search));
+  const [, navigate] = useLocation();
+  // The filter lives in the address: every change is a history entry (back/forward step through them).
+  const filter = useMemo(() => filterFromSearch(search), [search]);
+  const limit = new URLSearchParams(search).get('limit') ?? undefined;
   // Page size: 50, or `?limit=` (1-500) for a longer or shorter page.
-  const pageSize = Math.min(500, Math.max(1, Number(new URLSearchParams(search).get('limit')) || 50));
+  const pageSize = Math.min(500, Math.max(1, Number(limit) || 50));
   const [selection, setSelection] = useState<Selection>({ all: false, ids: new Set() });
   const [asking, setAsking] = useState<Resolution | null>(null);
-  const set = (part: Partial<Filter>) => setFilter((old) => ({ ...old, ...part }));
+  const setFilter = (next: Filter) => navigate(searchForFilter(next, { limit }));
+  const set = (part: Partial<Filter>) => setFilter({ ...filter, ...part });
   const query = useMemo(
     () => ({ status: statusQuery(filter.status), ...apiFilter(filter, f.timeZone) }),
     [filter, f.timeZone],
@@ -295,18 +249,12 @@ function Outbox() {
             onChange={(v) => set({ dossierId: v })}
           />
         ) : null}
-        <TextInput
-          type="date"
+        <DateField
           label={t('mail.filter.from')}
           value={filter.from}
-          onChange={(e) => set({ from: e.currentTarget.value })}
+          onChange={(v) => set({ from: v ?? '' })}
         />
-        <TextInput
-          type="date"
-          label={t('mail.filter.to')}
-          value={filter.to}
-          onChange={(e) => set({ to: e.currentTarget.value })}
-        />
+        <DateField label={t('mail.filter.to')} value={filter.to} onChange={(v) => set({ to: v ?? '' })} />
       </SimpleGrid>
       <Group justify="space-between" mb="xs" wrap="wrap" gap="xs">
         <Text size="sm" role="status" data-testid="outbox-total">

@@ -6,7 +6,7 @@
  * template comes first); every node links to its template's form. The same data follows as a
  * list, for the keyboard and screen readers.
  */
-import { Group, List, Paper, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Group, List, Paper, Select, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useLocation, useSearch } from 'wouter';
 import { api, apiPath, withQuery } from '../api.js';
@@ -23,6 +23,7 @@ import {
   layoutMap,
   wrapLabel,
 } from '../process-map-layout.js';
+import { DateField } from '../date-field.js';
 
 const DAY = 86_400_000;
 function useCountsText() {
@@ -242,17 +243,17 @@ export function ProcessMapPage({ process }: { process: string | null }) {
           nothingFoundMessage={t('empty')}
           w={260}
         />
-        <TextInput
-          type="date"
+        <DateField
           label={t('processMap.from')}
           value={from}
-          onChange={(e) => go(chosen, e.currentTarget.value, until)}
+          clearable={false}
+          onChange={(v) => v && go(chosen, v, until)}
         />
-        <TextInput
-          type="date"
+        <DateField
           label={t('processMap.to')}
           value={until}
-          onChange={(e) => go(chosen, from, e.currentTarget.value)}
+          clearable={false}
+          onChange={(v) => v && go(chosen, from, v)}
         />
       </Group>
       {templates.data && processes.length === 0 ? <Text>{t('processMap.none')}</Text> : null}

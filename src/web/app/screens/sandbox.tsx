@@ -3,13 +3,13 @@
  * or to a chosen date and time, and what ran then ("3 acties uitgevoerd, …") with links.
  */
 import { Alert, Anchor, Button, Group, NumberInput, Select, Text } from '@mantine/core';
-import { DateTimePicker } from '@mantine/dates';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api.js';
 import { ErrorAlert } from '../errors.js';
 import { fromZoned, toZoned, useFormats, useI18n } from '../i18n.js';
+import { DateTimeField } from '../date-field.js';
 
 interface Advanced {
   readonly now: string;
@@ -81,15 +81,12 @@ export function SandboxBanner() {
           </Button>
         </Group>
         <Group gap={4} align="end" wrap="nowrap">
-          <DateTimePicker
+          <DateTimeField
             size="xs"
-            w={190}
             label={t('sandbox.toDate')}
             value={target}
             minDate={toZoned(now, f.timeZone).slice(0, 10)}
-            onChange={(v) => setTarget(v)}
-            valueFormat="DD-MM-YYYY HH:mm"
-            clearable
+            onChange={setTarget}
           />
           <Button size="xs" onClick={toDate} disabled={!target} loading={advance.isPending}>
             {t('sandbox.go')}

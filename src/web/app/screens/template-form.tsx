@@ -20,7 +20,6 @@ import {
   TextInput,
   Textarea,
 } from '@mantine/core';
-import { TimeInput } from '@mantine/dates';
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { describeTiming } from '../../../domain/timing/timing.js';
@@ -30,6 +29,7 @@ import { type Key, useI18n } from '../i18n.js';
 import { ConditionBuilder } from './condition-builder.js';
 import { useEmailTemplates } from './email-templates.js';
 import { pathOptions, useDossierOptions, useFieldPaths, usePeople, ValueInput } from './fields.js';
+import { TimeField } from '../date-field.js';
 
 type Def = TemplateDefinition;
 type Event = Def['event'];
@@ -272,12 +272,12 @@ export function TemplateForm({
             data={[{ value: '', label: t('tpl.timing.event') }, ...pathOptions(dateFields)]}
           />
           {withTime ? (
-            <TimeInput
+            <TimeField
               label={t('tpl.timing.at')}
               w={120}
               value={d.timing.atTime ?? ''}
               error={err('timing.atTime')}
-              onChange={(e) => set({ timing: { ...d.timing, atTime: e.currentTarget.value || undefined } })}
+              onChange={(v) => set({ timing: { ...d.timing, atTime: v || undefined } })}
             />
           ) : null}
         </Group>

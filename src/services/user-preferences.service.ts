@@ -1,0 +1,38 @@
+import type { Store } from '../store/database.js';
+import { SettingsRepository } from '../store/settings.repository.js';
+
+/** The languages of the UI. */
+export const UI_LANGUAGES = ['nl', 'en'] as const;
+export type UiLanguage = (typeof UI_LANGUAGES)[number];
+
+/** What a person chose for themselves in "Mijn instellingen" (the digest has its own preference). */
+export interface UserPreferences {
+  /** The UI's language, or null while the person never chose one (the browser's choice holds). */
+  readonly language: UiLanguage | null;
+}
+
+const KEY = (userId: string) => `user.${userId}.preferences`;
+
+/**
+ * A person's own settings, kept on the user (one settings row per user, no migration), so the UI
+ * opens in their language in every browser. A small service of its own beside auth.service.ts.
+ */
+export class UserPreferencesService {
+  private readonly settings: SettingsRepository;
+
+  constructor(store: Store) {
+    this.settings = new SettingsRepository(store);
+  }
+
+  async get(userId: string): Promise<UserPreferences> {
+    const stored = await this.settings.get<Partial<UserPreferences>>(KEY(userId));
+    const language = stored?.language;
+    return { language: language === 'nl' || language === 'en' ? language : null };
+  }
+
+  async save(userId: string, input: UserPreferences): Promise<UserPreferences> {
+    const next: UserPreferences = { language: input.language };
+    await this.settings.set(KEY(userId), next);
+    return next;
+  }
+}
