@@ -784,7 +784,7 @@ export async function postgresStop(
       'every action done and every mail sent after the restart',
       async () =>
         ((await w.engine.actions.countByStatus()).done ?? 0) === actions &&
-        (await w.email.countOutbox()).sent === p.mails,
+        (await w.email.outbox.countOutbox()).sent === p.mails,
       120_000,
     );
     const recoveredWithinSeconds = (performance.now() - upAt) / 1000;
@@ -809,7 +809,7 @@ export async function postgresStop(
       ...(await exactlyOnce(w, receiver)),
       actions,
       mails: p.mails,
-      mailsSent: (await w.email.countOutbox()).sent ?? 0,
+      mailsSent: (await w.email.outbox.countOutbox()).sent ?? 0,
       mailDuplicates: [...counts.values()].filter((n) => n > 1).length,
       downSeconds,
       recoveredWithinSeconds,

@@ -7,7 +7,6 @@ import type { ListenEvents, Store } from '../store/database.js';
 import { ACTIONS_CHANNEL, type ActionEngine } from './action-engine.js';
 import type { ActionExecutor } from './action-executor.js';
 import { reason } from '../domain/action/reasons.js';
-import { backoffStep } from '../domain/backoff.js';
 
 export interface SchedulerOptions {
   /** Actions claimed and completed per batch. */

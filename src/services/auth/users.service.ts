@@ -39,7 +39,7 @@ export class UserService {
   /**
    * Creates a user with roles (and a password, when given).
    *
-   * @example await auth.createUser({ name: 'Anna de Vries', email: 'anna@example.nl', roles: ['staff'] }, actor)
+   * @example await auth.users.createUser({ name: 'Anna de Vries', email: 'anna@example.nl', roles: ['staff'] }, actor)
    */
   async createUser(input: NewUser, actor: string | null): Promise<UserWithRoles> {
     const email = normalizeEmail(input.email);
