@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/domain/id.js';
 import { PERMISSIONS } from '../../src/domain/permissions.js';
+import { openAction } from '../support/action-fixture.js';
 import {
   expectAccessible,
   expectNoOverflow,
@@ -58,39 +59,17 @@ describe.skipIf(!hasChromium)('dossier timeline and stale status (SQLite, chromi
     intakeId = intake!.id;
     // Two actions on the intake: the colleague moves one and cancels the other with a reason.
     const now = intake!.updatedAt; // the server's clock stands still in tests
-    const base = {
-      templateId: 'tpl',
-      templateVersion: 1,
-      dossierId: intakeId,
-      dossierType: 'intake',
-      kind: 'main' as const,
-      process: null,
-      status: 'due' as const,
-      executionMode: 'manual' as const,
-      priority: 'normal' as const,
-      dueAt: now + 86_400_000,
-      expiresAt: null,
-      assigneeUserId: null,
-      assigneeTeamId: null,
-      attempts: 0,
-      nextAttemptAt: null,
-      lockedBy: null,
-      lockedAt: null,
-      result: null,
-      error: null,
-      statusReason: null,
-      triggerEventId: null,
-      createdAt: now,
-      updatedAt: now,
-      completedAt: null,
-    };
-    const bel = { ...base, id: newId(now), title: 'Bel de bewoner', idempotencyKey: 'timeline|bel' };
-    const brief = {
-      ...base,
-      id: newId(now + 1),
-      title: 'Stuur de offerte',
-      idempotencyKey: 'timeline|brief',
-    };
+    const action = (key: string, title: string, at: number) =>
+      openAction({
+        id: newId(at),
+        title,
+        dossierId: intakeId,
+        dossierType: 'intake',
+        idempotencyKey: key,
+        createdAt: at,
+      });
+    const bel = action('timeline|bel', 'Bel de bewoner', now);
+    const brief = action('timeline|brief', 'Stuur de offerte', now + 1);
     await wf.store.db.transaction().execute((db) => wf.engine.actions.insertMany([bel, brief], 'seed', db));
     const anja = { id: colleagueId, permissions: new Set(PERMISSIONS) };
     await wf.actions.reschedule(bel.id, now + 3 * 86_400_000, anja);
