@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../../src/domain/action/action.js';
 import { newId } from '../../src/domain/id.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
+import { openAction } from '../support/action-fixture.js';
 import { type ApiClient, apiAs, expectError } from '../support/api-client.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
 
@@ -36,35 +37,15 @@ describe.each(BACKENDS)('dossier timeline API on $name', (backend) => {
   let contact: string;
   let other: string;
 
-  const planned = (title: string, dossierId: string, i: number): Action => ({
-    id: newId(NOW - DAY + i),
-    templateId: 'tpl',
-    templateVersion: 1,
-    dossierId,
-    dossierType: 'contact',
-    kind: 'main',
-    title,
-    process: null,
-    idempotencyKey: `timeline|${i}`,
-    status: 'due',
-    executionMode: 'manual',
-    priority: 'normal',
-    dueAt: NOW + DAY,
-    expiresAt: null,
-    assigneeUserId: null,
-    assigneeTeamId: null,
-    attempts: 0,
-    nextAttemptAt: null,
-    lockedBy: null,
-    lockedAt: null,
-    result: null,
-    error: null,
-    statusReason: null,
-    triggerEventId: null,
-    createdAt: NOW - DAY,
-    updatedAt: NOW - DAY,
-    completedAt: null,
-  });
+  const planned = (title: string, dossierId: string, i: number): Action =>
+    openAction({
+      id: newId(NOW - DAY + i),
+      title,
+      dossierId,
+      dossierType: 'contact',
+      idempotencyKey: `timeline|${i}`,
+      createdAt: NOW - DAY,
+    });
 
   beforeAll(async () => {
     wf = await openTestWerkflow(backend, { clock: new TestClock(NOW) });

@@ -661,7 +661,9 @@ function Timeline({ type, base, id }: { type: DossierType | undefined; base: str
           <strong>{t('dossiers.timeline.action')}</strong>{' '}
           <AppLink href={`/actions/${encodeURIComponent(s.actionId)}`}>{s.actionTitle}</AppLink> ·{' '}
           {stepWord(i18n, s)}
-          {s.noteCoded?.text ? ` (${s.noteCoded.text})` : ''}
+          {s.noteCoded?.text && s.noteCoded.text.toLowerCase() !== stepWord(i18n, s).toLowerCase()
+            ? ` (${s.noteCoded.text})`
+            : ''}
         </>
       ),
     }));
