@@ -663,24 +663,40 @@ export interface PostgresStopFigures extends ExactlyOnce {
  */
 export async function postgresStop(
   cluster: PrivatePostgres,
-  p: { webhooks: number; mails: number; downMs: number; leadMs?: number },
+  p: {
+    webhooks: number;
+    mails: number;
+    downMs: number;
+    /**
+     * `due` (default): the actions fall due while the server is down (stamped `leadMs`, default
+     * 3 s, ahead). `webhookCalls`: they are due at once, the receiver answers after
+     * `receiverDelayMs` (default 2 s), and the server is stopped while the calls are out — their
+     * outcomes arrive while it is down.
+     */
+    crash?: 'due' | 'webhookCalls';
+    leadMs?: number;
+    receiverDelayMs?: number;
+  },
 ): Promise<PostgresStopFigures> {
+  const duringCalls = p.crash === 'webhookCalls';
   const receiver = new WebhookReceiver();
+  if (duringCalls) receiver.delayMs = p.receiverDelayMs ?? 2_000;
   await receiver.start();
   const sink = new TestSmtpServer();
   await sink.start(0);
   let lead = 0;
   const clock = { now: () => Date.now() + lead };
   const secretKey = 'f'.repeat(64);
+  const url = await cluster.createDatabase();
   const w = await Werkflow.open({
-    url: cluster.url,
+    url,
     preset: 'energy-cooperative',
     clock,
     poolSize: 2,
     email: { secretKey, mailer: { redirectAllTo: null }, log: () => {} },
   });
   let worker: Worker | undefined;
-  const logFile = join(cluster.dir, 'worker.log');
+  const logFile = join(cluster.dir, `worker-${url.split('/').pop()}.log`);
   try {
     await w.webhooks.save({ allowedHosts: ['127.0.0.1'] }, 'faults');
     const world = await seedEmailWorld(w); // before the templates: stamps nothing
@@ -716,7 +732,7 @@ export async function postgresStop(
 
     const metricsPort = await freeMetricsPort(cluster.port);
     worker = await startWerkflowWorker(logFile, metricsPort, {
-      DATABASE_URL: cluster.url,
+      DATABASE_URL: url,
       WERKFLOW_DATA_DIR: cluster.dir,
       WERKFLOW_SECRET_KEY: secretKey,
       // The mailer looks at the outbox at least every half lease (5 s): it meets the outage too.
@@ -732,8 +748,8 @@ export async function postgresStop(
     };
     await until('the worker answers /metrics', async () => (await scrape()) !== null);
 
-    // Actions due a moment from now: they fall due while the server is down.
-    lead = p.leadMs ?? 3_000;
+    // Actions due a moment from now (they fall due while the server is down), or at once.
+    lead = duringCalls ? 0 : (p.leadMs ?? 3_000);
     await w.dossiers.upsertByExternalId(
       'contact',
       Array.from({ length: p.webhooks }, (_, i) => ({
@@ -760,6 +776,7 @@ export async function postgresStop(
     lead = 0;
     const actions = (await w.store.db.selectFrom('actions').select('id').execute()).length;
 
+    if (duringCalls) await until('webhook calls are out', () => receiver.inFlight > 0);
     await cluster.stop('immediate');
     const downAt = performance.now();
     let databaseUpWhileDown: number | null = null;

@@ -16,6 +16,8 @@ import type { DossierWriter } from '../effects/effect.js';
 import type { DossierRepository } from '../store/dossier.repository.js';
 import type { EmailPort, WebhookPort } from './effect-ports.js';
 import { runLimited } from './host-limiter.js';
+import { backoffStep } from '../domain/backoff.js';
+import { isConnectionFailure } from '../store/database.js';
 import { DossierGraph } from './reference-loader.js';
 import { asCausedBy, chainTooDeep } from './chain-depth.js';
 import { type Reason, reason, reasonText, textReason } from '../domain/action/reasons.js';
@@ -116,7 +118,7 @@ export class ActionExecutor {
   async run(
     actions: readonly Action[],
     actor: string,
-    options: { byPerson?: boolean; leaseMs?: number } = {},
+    options: { byPerson?: boolean; leaseMs?: number; onRetry?: (error: unknown) => void } = {},
   ): Promise<Counts> {
     const defs = await this.definitions(actions, this.store.db);
     // Webhooks first, outside the transaction: a network call must not hold the write lock.
@@ -126,10 +128,21 @@ export class ActionExecutor {
       (a) => !stopBeforeEffect(a, defs.get(a.id)!, this.clock.now(), options.byPerson === true),
     );
     const external = await this.callWebhooks(toCall, defs, options.leaseMs);
-    const counts = { done: 0, failed: 0, skipped: 0 };
-    await this.store.db
-      .transaction()
-      .execute((db) => this.complete(db, actions, defs, external, actor, counts, options.byPerson === true));
+    const complete = async () => {
+      const counts = { done: 0, failed: 0, skipped: 0 };
+      await this.store.db
+        .transaction()
+        .execute((db) =>
+          this.complete(db, actions, defs, external, actor, counts, options.byPerson === true),
+        );
+      return counts;
+    };
+    // Receivers were called: their outcome must not be lost to a database that is away for a
+    // moment, or the actions would be called again once their lease runs out.
+    const counts =
+      external.size > 0 && options.leaseMs !== undefined
+        ? await whileLeaseHolds(complete, options.leaseMs, options.onRetry)
+        : await complete();
     this.afterCommit();
     return counts;
   }
@@ -487,5 +500,32 @@ export class ActionExecutor {
       calendar: () => this.engine.calendar(),
       resolveAssignee: (rule, root) => this.engine.resolveAssignee(rule, root, graph),
     });
+  }
+}
+
+/**
+ * Runs `write` (recording the outcomes of webhook calls already made); when it fails because the
+ * database connection failed (PostgreSQL restarting or crashed, the network gone), it is tried
+ * again — 0.5 s doubling to 5 s — for up to half the lease from now: the calls renewed the lease
+ * at most a third of it ago, so the claim is still ours, and completing re-checks that it is
+ * (`stillClaimed`), so a write that did commit before its answer was lost changes nothing when
+ * repeated. Other errors, and the last one past the deadline, are thrown. `onRetry` hears of
+ * every failure that is tried again (the scheduler logs it as its error).
+ */
+async function whileLeaseHolds<T>(
+  write: () => Promise<T>,
+  leaseMs: number,
+  onRetry: ((error: unknown) => void) | undefined,
+): Promise<T> {
+  const deadline = performance.now() + leaseMs / 2;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const wait = backoffStep(attempt, { baseMs: 500, maxMs: 5_000 });
+      if (!isConnectionFailure(error) || performance.now() + wait > deadline) throw error;
+      onRetry?.(error);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 }

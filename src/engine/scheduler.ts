@@ -294,6 +294,9 @@ export class Scheduler {
    */
   private async claimAndRun(): Promise<number> {
     const actor = `worker:${this.workerId}`;
+    // Webhooks called while the database goes away: their completion is retried (and each failure
+    // reported as the loop's error) while the lease holds.
+    const run = { leaseMs: this.leaseMs, onRetry: (e: unknown) => this.options.onError?.(e) };
     let outside: Action[] = [];
     let claimed: Action[] = [];
     const times = { start: performance.now(), claimed: 0 };
@@ -314,7 +317,7 @@ export class Scheduler {
         .execute((db) => this.engine.actions.claimDue(this.workerId, this.clock.now(), this.batchSize, db));
       if (batch.length === 0) return 0;
       try {
-        await this.executor.run(batch, actor, { leaseMs: this.leaseMs });
+        await this.executor.run(batch, actor, run);
       } catch (again) {
         // The batch fails as a whole even on its own: record that on every action, so they
         // show up as failed with the reason instead of circling through leases for ever.
@@ -333,7 +336,7 @@ export class Scheduler {
       return batch.length;
     }
     if (claimed.length > 0) this.executor.afterCommit();
-    if (outside.length > 0) await this.executor.run(outside, actor, { leaseMs: this.leaseMs });
+    if (outside.length > 0) await this.executor.run(outside, actor, run);
     if (claimed.length > 0)
       this.options.observer?.batch?.(claimed, times.claimed - times.start, performance.now() - times.claimed);
     return claimed.length;

@@ -246,6 +246,33 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   };
 }
 
+/** Socket errors of a connection that cannot be made or was cut. */
+const SOCKET_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * Whether an error says the database connection failed — the server is down, restarting or
+ * crashed, or the network is gone — rather than that a statement was wrong: worth trying again
+ * once the server is back. PostgreSQL: socket errors, SQLSTATE class 08 (connection exception)
+ * and 57P01–57P03 (the server shutting down, crashed, or not accepting connections yet), and the
+ * driver's "Connection terminated" errors.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (SOCKET_ERRORS.has(code) || /^(08...|57P0[123])$/.test(code)))
+      return true;
+    if (/^Connection terminated|^Client has encountered a connection error/.test(e.message)) return true;
+  }
+  return false;
+}
+
 /**
  * LISTEN on a dedicated connection that comes back after PostgreSQL restarts or the network
  * drops: each failure is reported and retried after 0.5 s, doubling to 30 s.

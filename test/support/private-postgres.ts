@@ -24,6 +24,7 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import pg from 'pg';
 
 /** Where initdb and pg_ctl are, or why the cluster cannot be made here. */
 export type PostgresBinaries =
@@ -167,6 +168,21 @@ export class PrivatePostgres {
   /** Superuser `postgres`, trust authentication, database `postgres`. */
   get url(): string {
     return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  private databases = 0;
+
+  /** A new, empty database on the cluster (so scenarios sharing it do not see each other); its URL. */
+  async createDatabase(): Promise<string> {
+    const name = `werkflow_${++this.databases}`;
+    const client = new pg.Client({ connectionString: this.url });
+    await client.connect();
+    try {
+      await client.query(`create database ${name}`);
+    } finally {
+      await client.end();
+    }
+    return this.url.replace(/\/postgres$/, `/${name}`);
   }
 
   get dataDir(): string {
