@@ -29,6 +29,9 @@ export const dossierSearchMigration: Migration = {
     if (adapter.name === 'postgres') {
       // In public, whatever schema this installation uses: an extension lives once per database,
       // and one created inside a schema would go when that schema is dropped (with every index on it).
+      // Two installations (schemas) migrating at once in one database would both try to create
+      // it: the lock makes the second wait and then find it.
+      await sql`select pg_advisory_xact_lock(hashtext('werkflow: create extension pg_trgm'))`.execute(trx);
       await sql`create extension if not exists pg_trgm with schema public`.execute(trx);
       const row = await sql<{ schema: string }>`select n.nspname as schema from pg_extension e
         join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'`.execute(trx);
