@@ -128,8 +128,12 @@ export function reasonText(i18n: I18n, coded: CodedReason | undefined, fallback:
   if (!coded) return fallback ?? '';
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries(coded.params)) {
-    params[name] =
-      value !== null && typeof value === 'object'
+    params[name] = Array.isArray(value)
+      ? // A list of reasons (the problems of several recipient rules): their sentences in turn.
+        (value as { code: string; params: Record<string, unknown> }[])
+          .map((r) => reasonText(i18n, { ...r, text: '' }, null))
+          .join(' ')
+      : value !== null && typeof value === 'object'
         ? String((value as Record<string, unknown>)[i18n.lang] ?? '')
         : String(value);
   }
