@@ -31,6 +31,7 @@ type Params = Readonly<Record<string, ReasonParam>>;
 /** The sentence of each code in both languages; `{name}` is filled from the params. */
 export const REASON_TEXTS = {
   'reason.text': { en: '{text}', nl: '{text}' },
+  'reason.legacy': { en: '(old message) {text}', nl: '(oude melding) {text}' },
   'reason.stamped': { en: 'stamped', nl: 'aangemaakt' },
   'reason.waitingForConditions': {
     en: 'waiting until the conditions hold',
