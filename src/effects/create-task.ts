@@ -1,4 +1,5 @@
-import { WerkflowError } from '../domain/errors.js';
+import { reason } from '../domain/action/reasons.js';
+import { WerkflowError, coerceError } from '../domain/errors.js';
 import type { Effect } from '../domain/template/action-template.js';
 import { addLocalDays } from '../domain/timing/index.js';
 import type { EffectHandler } from './effect.js';
@@ -22,7 +23,9 @@ export const createTaskEffect: EffectHandler<Extract<Effect, { readonly type: 'c
   async apply(effect, { db, dossier, actor, now, catalog, calendar, dossiers, graph, resolveAssignee }) {
     const taskType = catalog.get('task');
     if (!taskType)
-      throw new WerkflowError('configuration', 'There is no dossier type "task" to create the task in.');
+      throw new WerkflowError('configuration', 'There is no dossier type "task" to create the task in.', {
+        reason: reason('reason.noTaskType'),
+      });
     const { timeZone } = await calendar();
     const data: Record<string, unknown> = {
       taskType: effect.taskType,
@@ -41,7 +44,18 @@ export const createTaskEffect: EffectHandler<Extract<Effect, { readonly type: 'c
     const responsible = resolveAssignee(r, dossier);
     if (responsible.userId !== null) data.responsibleUser = responsible.userId;
     if (responsible.teamId !== null) data.responsibleTeam = responsible.teamId;
-    const task = await dossiers.create('task', { data }, actor, db);
+    const task = await dossiers.create('task', { data }, actor, db).catch((error: unknown) => {
+      // The task's own data was refused (a required field the task type added): say so, with the
+      // refusal's words (a validation message of the dossier type) kept as they are.
+      const e = coerceError(error);
+      if (e.reason || e.code === 'internal') throw e;
+      throw new WerkflowError(e.code, `The task could not be created: ${e.message}`, {
+        path: e.path,
+        details: e.details,
+        cause: e,
+        reason: reason('reason.taskNotCreated', { detail: e.message }),
+      });
+    });
     return { createdDossier: { type: 'task', id: task.id } };
   },
 };

@@ -51,6 +51,13 @@ export interface EffectContext {
   ) => { readonly userId: string | null; readonly teamId: string | null };
 }
 
+/**
+ * The key under which an effect's result carries notes for the action, as coded reasons (recipient
+ * rules that yielded no address): a symbol, so they stay out of the stored result (JSON leaves
+ * symbol keys out), which keeps its English `notes` for integrators.
+ */
+export const RESULT_NOTES = Symbol('notes');
+
 /** One kind of effect: what executing an action of a template with this effect does. */
 export interface EffectHandler<E extends Effect = Effect> {
   /** Cannot fail once its inputs are loaded: the executor needs no savepoint around it. */

@@ -1,3 +1,4 @@
+import type { Reason } from '../domain/action/reasons.js';
 import type { Dossier } from '../domain/dossier.js';
 import type { SendEmailEffect } from '../domain/template/action-template.js';
 import type { Db } from '../store/database.js';
@@ -11,7 +12,7 @@ export interface EmailPort {
   enqueue(
     db: Db,
     input: { actionId: string; effect: SendEmailEffect; dossier: Dossier },
-  ): Promise<{ outboxId: string; to: string[]; subject: string; notes?: readonly string[] }>;
+  ): Promise<{ outboxId: string; to: string[]; subject: string; notes?: readonly Reason[] }>;
   preview(
     db: Db,
     input: { effect: SendEmailEffect; dossier: Dossier },

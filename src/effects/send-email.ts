@@ -1,7 +1,7 @@
 import { WerkflowError } from '../domain/errors.js';
-import { reason } from '../domain/action/reasons.js';
 import { type SendEmailEffect, reminderEmail } from '../domain/template/action-template.js';
-import type { EffectHandler } from './effect.js';
+import { reason, reasonText } from '../domain/action/reasons.js';
+import { type EffectHandler, RESULT_NOTES } from './effect.js';
 
 /** Renders the e-mail and writes it to the outbox, in the transaction that completes the action. */
 export const sendEmailEffect: EffectHandler<SendEmailEffect> = {
@@ -24,7 +24,9 @@ export const sendEmailEffect: EffectHandler<SendEmailEffect> = {
       outboxId: r.outboxId,
       to: r.to,
       subject: r.subject,
-      ...(r.notes && r.notes.length > 0 ? { notes: r.notes } : {}),
+      ...(r.notes && r.notes.length > 0
+        ? { notes: r.notes.map((n) => reasonText(n, 'en')), [RESULT_NOTES]: r.notes }
+        : {}),
     };
   },
 };

@@ -12,7 +12,7 @@ import { EFFECTS, applyEffect } from '../effects/index.js';
 import type { Db, Store } from '../store/database.js';
 import type { ActionEngine } from './action-engine.js';
 import { withoutChanged } from './action-engine.js';
-import type { DossierWriter } from '../effects/effect.js';
+import { type DossierWriter, RESULT_NOTES } from '../effects/effect.js';
 import type { DossierRepository } from '../store/dossier.repository.js';
 import type { EmailPort, WebhookPort } from './effect-ports.js';
 import { runLimited } from './host-limiter.js';
@@ -44,7 +44,9 @@ function stopBeforeEffect(
       wait: false,
     };
   const tooDeep = chainTooDeep(action, def);
-  return tooDeep === undefined ? undefined : { kind: 'error', message: tooDeep, retry: false };
+  return tooDeep === undefined
+    ? undefined
+    : { kind: 'error', message: reasonText(tooDeep, 'en'), retry: false, reason: tooDeep };
 }
 
 /**
@@ -79,10 +81,10 @@ type Outcome =
       readonly reason?: Reason;
     };
 
-/** The notes an effect left on its result (recipient rules that yielded no address), as one line. */
-function notesOf(result: unknown): string | undefined {
-  const notes = (result as { notes?: unknown } | null)?.notes;
-  return Array.isArray(notes) && notes.length > 0 ? notes.join(' ') : undefined;
+/** The notes an effect left on its result (recipient rules that yielded no address), as one reason. */
+function notesOf(result: unknown): Reason | undefined {
+  const notes = (result as { [RESULT_NOTES]?: readonly Reason[] } | null)?.[RESULT_NOTES];
+  return notes && notes.length > 0 ? reason('reason.recipientNotes', { problems: notes }) : undefined;
 }
 
 /** Effects that cannot fail once their inputs are loaded: no savepoint needed around them. */
@@ -314,7 +316,7 @@ export class ActionExecutor {
     await graph.load(actions.map((a) => a.dossierId));
     const doneIds: string[] = [];
     const doneWithResult = new Map<string, unknown>();
-    const doneNotes = new Map<string, string>();
+    const doneNotes = new Map<string, Reason>();
     const finished: Action[] = [];
     for (const [i, action] of actions.entries()) {
       const def = defs.get(action.id);

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Action } from '../domain/action/action.js';
 import type { TemplateDefinition } from '../domain/template/action-template.js';
 import { MAX_CHAIN_DEPTH } from '../domain/template/template-graph.js';
+import { type Reason, reason } from '../domain/action/reasons.js';
 
 /**
  * The chain depth of the action whose effect (or completion) is running, for the actions it
@@ -25,9 +26,17 @@ export function asCausedBy<T>(action: Action, fn: () => Promise<T>): Promise<T> 
  * template without one, than the engine's limit (a loop that slipped past the save check).
  * Undefined when it may run.
  */
-export function chainTooDeep(action: Action, def: TemplateDefinition): string | undefined {
+export function chainTooDeep(action: Action, def: TemplateDefinition): Reason | undefined {
   const depth = action.chainDepth ?? 0;
   const limit = def.maxDepth ?? MAX_CHAIN_DEPTH;
   if (depth < limit) return undefined;
-  return `Stopped: this action is number ${depth + 1} in a chain of actions that start each other, and "${def.name}" allows at most ${limit} (${def.maxDepth !== undefined ? 'its maxDepth' : 'the engine’s limit'}). Check the templates for a loop.`;
+  return reason('reason.chainTooDeep', {
+    number: depth + 1,
+    template: def.name,
+    limit,
+    source:
+      def.maxDepth !== undefined
+        ? { en: 'its maxDepth', nl: 'zijn maxDepth' }
+        : { en: 'the engine’s limit', nl: 'de grens van de engine' },
+  });
 }

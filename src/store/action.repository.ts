@@ -72,6 +72,12 @@ function reasonColumns(
   return { text: reasonText(coded, 'en'), code: coded.code, params: adapter.toJson(coded.params) as string };
 }
 
+/** A note as a history entry's `note` (words) or `noteCoded` (a reason). */
+function noteFields(note: string | Reason | undefined): { note: string | null; noteCoded: Reason | null } {
+  if (note === undefined) return { note: null, noteCoded: null };
+  return typeof note === 'string' ? { note, noteCoded: null } : { note: null, noteCoded: note };
+}
+
 const CHUNK = 500;
 
 /** What a scheduler tick would find (`ActionRepository.workProbe`). */
@@ -640,8 +646,7 @@ export class ActionRepository {
           actor,
           fromStatus: m.from,
           toStatus: m.to,
-          note: typeof m.note === 'string' ? m.note : null,
-          noteCoded: typeof m.note === 'object' ? m.note : null,
+          ...noteFields(m.note ?? undefined),
         })),
       db,
     );
@@ -972,7 +977,7 @@ export class ActionRepository {
           id: r.id,
           from: 'failed' as const,
           to: 'done' as const,
-          note: 'the e-mail was delivered',
+          note: reason('reason.mailDelivered'),
         })),
         actor,
         now,
@@ -994,7 +999,7 @@ export class ActionRepository {
     db: Db,
     /** Actions completed with a result (a webhook's status), written in the same statement. */
     withResult: ReadonlyMap<string, unknown> = new Map(),
-    notes: ReadonlyMap<string, string> = new Map(),
+    notes: ReadonlyMap<string, string | Reason> = new Map(),
   ): Promise<void> {
     const done = doneColumns(now);
     // Grouped by result (a batch of webhooks mostly answers the same status): one statement each.
@@ -1030,13 +1035,19 @@ export class ActionRepository {
         actor,
         fromStatus: 'running',
         toStatus: 'done',
-        note: notes.get(id) ?? null,
+        ...noteFields(notes.get(id)),
       })),
       db,
     );
     // Done, with a note: the reason is shown on the action (a recipient rule that yielded nothing).
-    for (const [id, note] of notes)
-      await db.updateTable('actions').set({ status_reason: note }).where('id', '=', id).execute();
+    for (const [id, note] of notes) {
+      const c = reasonColumns(note, this.store.adapter);
+      await db
+        .updateTable('actions')
+        .set({ status_reason: c.text, status_reason_code: c.code, status_reason_params: c.params })
+        .where('id', '=', id)
+        .execute();
+    }
   }
 
   /**

@@ -57,3 +57,88 @@ describe.each(BACKENDS)('migrations on $name', (backend) => {
     }
   });
 });
+
+describe('legacy reasons (migration 012)', () => {
+  it('reads the engine’s own English sentences back into their code; other text stays, marked old', async () => {
+    const { legacyReason } = await import('../../src/domain/action/legacy-reasons.js');
+    const { reasonText } = await import('../../src/domain/action/reasons.js');
+    expect(legacyReason('waiting until the conditions hold')).toEqual({
+      code: 'reason.waitingForConditions',
+      params: {},
+    });
+    expect(legacyReason('skipped: it was more than 4 hours late')).toEqual({
+      code: 'reason.skippedLate',
+      params: { hours: 4 },
+    });
+    expect(legacyReason('moved to version 3, re-timed').code).toBe('reason.movedToVersionRetimed');
+    const refused = legacyReason('The mail server refused the e-mail: 550 5.1.1 no such user');
+    expect(reasonText(refused, 'nl')).toBe('De mailserver heeft de e-mail geweigerd: 550 5.1.1 no such user');
+    // A label inside (a status's English word) cannot be translated back: kept, marked old.
+    const status = legacyReason('status is no longer Quotation requested');
+    expect(reasonText(status, 'nl')).toBe('(oude melding) status is no longer Quotation requested');
+    expect(reasonText(status, 'en')).toBe('(old message) status is no longer Quotation requested');
+  });
+});
+
+describe.each(BACKENDS)('migration 012 on $name', (backend) => {
+  it('gives rows written before codes a code: parsed where it can, legacy otherwise', async () => {
+    const clock = new TestClock();
+    const { openTestWerkflow } = await import('../support/backends.js');
+    const { SYSTEM_PRINCIPAL } = await import('../../src/domain/permissions.js');
+    const w = await openTestWerkflow(backend, { clock });
+    try {
+      await w.templates.create(
+        {
+          name: 'Bel',
+          dossierType: 'contact',
+          event: { type: 'created' },
+          timing: { anchor: { type: 'event' }, offset: 1, unit: 'days' },
+          effect: { type: 'none' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      const [a, b] = [
+        await w.dossiers.create('contact', { data: { kind: 'persoon', name: 'Een' } }, null),
+        await w.dossiers.create('contact', { data: { kind: 'persoon', name: 'Twee' } }, null),
+      ];
+      const ids = (await w.actions.list({ limit: 10 })).map((x) => x.id);
+      expect(ids).toHaveLength(2);
+      void a;
+      void b;
+      // As written before migration 010: the English text, no code.
+      await w.store.db
+        .updateTable('actions')
+        .set({
+          status_reason: 'skipped: it was more than 2 hours late',
+          status_reason_code: null,
+          status_reason_params: null,
+        })
+        .where('id', '=', ids[0]!)
+        .execute();
+      await w.store.db
+        .updateTable('actions')
+        .set({
+          status_reason: 'opleiding gaat niet door',
+          status_reason_code: null,
+          status_reason_params: null,
+        })
+        .where('id', '=', ids[1]!)
+        .execute();
+      await w.store.db.updateTable('action_history').set({ note_code: null, note_params: null }).execute();
+      await w.store.db.deleteFrom('werkflow_migrations').where('id', '=', 12).execute();
+      expect((await migrate(w.store, clock)).applied).toEqual(['013-reason-backfill']);
+      const first = await w.actions.get(ids[0]!);
+      expect(first.statusReasonCoded).toEqual({ code: 'reason.skippedLate', params: { hours: 2 } });
+      expect(first.statusReason).toBe('skipped: it was more than 2 hours late');
+      expect(first.history[0]!.noteCoded?.code).toBe('reason.stamped');
+      const second = await w.actions.get(ids[1]!);
+      expect(second.statusReasonCoded).toEqual({
+        code: 'reason.legacy',
+        params: { text: 'opleiding gaat niet door' },
+      });
+    } finally {
+      await w.close();
+    }
+  });
+});

@@ -5,7 +5,8 @@
  * (same codes, `reason.*` keys in src/web/app/dictionary.ts). A parameter that is a label is given
  * in both languages (`{ nl, en }`); a moment is given as an instant (`{ instant, timeZone }`) that
  * each reader writes out in their language (the UI in the organisation's zone, server text in the
- * calendar zone it was written in); other parameters are plain text or numbers.
+ * calendar zone it was written in); a list of reasons (the problems of several recipient rules) is
+ * an array of `{ code, params }`; other parameters are plain text or numbers.
  */
 
 export type ReasonLang = 'nl' | 'en';
@@ -22,7 +23,11 @@ export interface InstantParam {
   readonly timeZone: string;
 }
 
-export type ReasonParam = string | number | Label | InstantParam;
+/**
+ * A value in a reason's sentence: plain text or a number, a label in both languages, a moment, or
+ * a list of reasons (a rule's problems), written as their sentences one after another.
+ */
+export type ReasonParam = string | number | Label | InstantParam | readonly Reason[];
 
 export interface Reason {
   readonly code: ReasonCode;
@@ -34,6 +39,7 @@ type Params = Readonly<Record<string, ReasonParam>>;
 /** The sentence of each code in both languages; `{name}` is filled from the params. */
 export const REASON_TEXTS = {
   'reason.text': { en: '{text}', nl: '{text}' },
+  'reason.legacy': { en: '(old message) {text}', nl: '(oude melding) {text}' },
   'reason.stamped': { en: 'stamped', nl: 'aangemaakt' },
   'reason.waitingForConditions': {
     en: 'waiting until the conditions hold',
@@ -90,6 +96,7 @@ export const REASON_TEXTS = {
   'reason.cancelledByPerson': { en: 'cancelled by a person', nl: 'geannuleerd door een medewerker' },
   'reason.markedDone': { en: 'marked done', nl: 'gereed gemeld' },
   'reason.executedByHand': { en: 'executed by hand', nl: 'met de hand uitgevoerd' },
+  'reason.mailDelivered': { en: 'the e-mail was delivered', nl: 'de e-mail is afgeleverd' },
   'reason.mailRefused': {
     en: 'The mail server refused the e-mail: {reply}',
     nl: 'De mailserver heeft de e-mail geweigerd: {reply}',
@@ -226,6 +233,116 @@ export const REASON_TEXTS = {
     en: 'Werkflow stopped while this message was being sent; the SMTP server may or may not have accepted it.',
     nl: 'Werkflow stopte terwijl dit bericht verstuurd werd; de SMTP-server heeft het misschien wel, misschien niet ontvangen.',
   },
+  // The problems of one recipient rule (src/effects/email/recipients.ts), listed in `{problems}`.
+  // `{what}` names a dossier ("the contact "Jan"" / "contact "Jan""), `{field}` a field key.
+  'reason.recipient.fieldNoAddress': {
+    en: '{what} has no e-mail address in "{field}". Fill in {field} of {title}, or change who receives this e-mail.',
+    nl: 'Bij {what} is geen e-mailadres ingevuld in "{field}". Vul {field} van {title} in, of wijzig wie deze e-mail ontvangt.',
+  },
+  'reason.recipient.referenceEmpty': {
+    en: '{what} has no {fieldLabel} ("{field}"), so "{path}" leads nowhere. Link one, or change who receives this e-mail.',
+    nl: 'Bij {what} is geen {fieldLabel} ("{field}") gekoppeld, dus "{path}" leidt nergens heen. Koppel er een, of wijzig wie deze e-mail ontvangt.',
+  },
+  'reason.recipient.referenceGone': {
+    en: '"{field}" of {what} refers to a dossier that no longer exists.',
+    nl: '"{field}" van {what} verwijst naar een dossier dat niet meer bestaat.',
+  },
+  'reason.recipient.pathEmpty': { en: '"{path}" is empty.', nl: '"{path}" is leeg.' },
+  'reason.recipient.noResponsibleUser': {
+    en: '{what} has no responsible user. Assign one, or change who receives this e-mail.',
+    nl: 'Bij {what} is geen verantwoordelijke gebruiker ingevuld. Wijs er een toe, of wijzig wie deze e-mail ontvangt.',
+  },
+  'reason.recipient.noUser': {
+    en: '{what} has no user in "{field}". Assign one, or change who receives this e-mail.',
+    nl: 'Bij {what} is geen gebruiker ingevuld in "{field}". Wijs er een toe, of wijzig wie deze e-mail ontvangt.',
+  },
+  'reason.recipient.userGone': {
+    en: 'The user "{id}" in "{field}" of {what} no longer exists.',
+    nl: 'De gebruiker "{id}" in "{field}" van {what} bestaat niet meer.',
+  },
+  'reason.recipient.userNoAddress': {
+    en: '{user} has no e-mail address. Add one under Settings → Users.',
+    nl: '{user} heeft geen e-mailadres. Voeg er een toe onder Instellingen → Gebruikers.',
+  },
+  'reason.recipient.noTeam': {
+    en: '{what} has no team in "{field}". Assign one, or change who receives this e-mail.',
+    nl: 'Bij {what} is geen team ingevuld in "{field}". Wijs er een toe, of wijzig wie deze e-mail ontvangt.',
+  },
+  'reason.recipient.teamGone': {
+    en: 'The team "{id}" in "{field}" of {what} no longer exists.',
+    nl: 'Het team "{id}" in "{field}" van {what} bestaat niet meer.',
+  },
+  'reason.recipient.teamNoAddress': {
+    en: 'The team "{team}" has no active member with an e-mail address. Add one under Settings → Teams.',
+    nl: 'Het team "{team}" heeft geen actief lid met een e-mailadres. Voeg er een toe onder Instellingen → Teams.',
+  },
+  'reason.recipient.noAlternative': {
+    en: 'None of the {count} alternatives has an address: {problems}',
+    nl: 'Geen van de {count} alternatieven heeft een adres: {problems}',
+  },
+  'reason.recipient.invalidAddress': {
+    en: '"{address}" is not a valid e-mail address; correct it in the dossier.',
+    nl: '"{address}" is geen geldig e-mailadres; verbeter het in het dossier.',
+  },
+  'reason.recipient.blockedDomain': {
+    en: '{address} is at a blocked domain ({domain}); mail to it is refused. Change the address, or remove {domain} from the blocked domains under Settings → E-mail.',
+    nl: '{address} valt onder een geblokkeerd domein ({domain}); mail daarheen wordt geweigerd. Wijzig het adres, of haal {domain} weg bij de geblokkeerde domeinen onder Instellingen → E-mail.',
+  },
+  'reason.recipient.none': { en: 'it has no recipients.', nl: 'er zijn geen ontvangers.' },
+  'reason.recipientNotes': {
+    en: 'Sent; not every recipient rule yielded an address: {problems}',
+    nl: 'Verstuurd; niet elke ontvangersregel leverde een adres op: {problems}',
+  },
+  // Why an e-mail template cannot be filled in for a dossier (`{problem}` of emailTemplateUnfillable).
+  'reason.templateProblem.merge_field_invalid': {
+    en: '{where}: the merge field "{field}" does not exist',
+    nl: '{where}: het samenvoegveld "{field}" bestaat niet',
+  },
+  'reason.templateProblem.filter_unknown': {
+    en: '{where}: there is no filter "{filter}"',
+    nl: '{where}: het filter "{filter}" bestaat niet',
+  },
+  'reason.templateProblem.filter_raw': {
+    en: "{where}: the raw filter is not allowed: it would put a dossier's text into the mail as HTML. Values are always escaped.",
+    nl: '{where}: het filter raw mag niet: het zou tekst uit het dossier als HTML in de mail zetten. Waarden worden altijd veilig gemaakt.',
+  },
+  'reason.templateProblem.liquid_syntax': {
+    en: '{where}: {detail}',
+    nl: '{where}: deze opmaak klopt niet (de sjabloontaal meldt: {detail})',
+  },
+  // Errors of other effects and of the engine.
+  'reason.noTaskType': {
+    en: 'There is no dossier type "task" to create the task in.',
+    nl: 'Er is geen datagroep "task" om de taak in aan te maken.',
+  },
+  'reason.taskNotCreated': {
+    en: 'The task could not be created: {detail}',
+    nl: 'De taak kon niet aangemaakt worden: {detail}',
+  },
+  'reason.chainTooDeep': {
+    en: 'Stopped: this action is number {number} in a chain of actions that start each other, and "{template}" allows at most {limit} ({source}). Check the templates for a loop.',
+    nl: 'Gestopt: deze actie is nummer {number} in een keten van acties die elkaar starten, en "{template}" staat er hoogstens {limit} toe ({source}). Controleer de sjablonen op een lus.',
+  },
+  'reason.secretKeyTooShort': {
+    en: 'WERKFLOW_SECRET_KEY is too short. Use 64 hex characters (openssl rand -hex 32) or a passphrase of at least 16 characters.',
+    nl: 'WERKFLOW_SECRET_KEY is te kort. Gebruik 64 hexadecimale tekens (openssl rand -hex 32) of een wachtzin van minstens 16 tekens.',
+  },
+  'reason.secretKeyMissing': {
+    en: 'Mailbox passwords are stored encrypted, and no secret key is configured. Set WERKFLOW_SECRET_KEY to 64 hex characters (generate one with: openssl rand -hex 32) and restart Werkflow.',
+    nl: 'Mailboxwachtwoorden worden versleuteld bewaard, en er is geen geheime sleutel ingesteld. Zet WERKFLOW_SECRET_KEY op 64 hexadecimale tekens (maak er een met: openssl rand -hex 32) en start Werkflow opnieuw.',
+  },
+  'reason.mailboxPasswordDamaged': {
+    en: 'A stored mailbox password is damaged; enter the password again.',
+    nl: 'Een bewaard mailboxwachtwoord is beschadigd; voer het wachtwoord opnieuw in.',
+  },
+  'reason.mailboxPasswordOtherKey': {
+    en: 'This mailbox password was stored with another secret key (key {keyId}, current {currentKeyId}). Set WERKFLOW_SECRET_KEY back to that key, or enter the mailbox password again.',
+    nl: 'Dit mailboxwachtwoord is bewaard met een andere geheime sleutel (sleutel {keyId}, nu {currentKeyId}). Zet WERKFLOW_SECRET_KEY terug op die sleutel, of voer het mailboxwachtwoord opnieuw in.',
+  },
+  'reason.mailboxPasswordUndecryptable': {
+    en: 'A stored mailbox password could not be decrypted; enter it again.',
+    nl: 'Een bewaard mailboxwachtwoord kon niet ontsleuteld worden; voer het opnieuw in.',
+  },
   'reason.mailStoppedRequeued': {
     en: 'Werkflow stopped before this message was handed to the SMTP server; it is sent again.',
     nl: 'Werkflow stopte voordat dit bericht aan de SMTP-server gegeven was; het wordt opnieuw verstuurd.',
@@ -276,8 +393,13 @@ export function textReason(text: string): Reason {
 
 function paramText(value: ReasonParam | undefined, lang: ReasonLang): string {
   if (value === undefined) return '';
+  if (isReasonList(value)) return value.map((r) => reasonText(r, lang)).join(' ');
   if (isInstantParam(value)) return momentText(value.instant, value.timeZone, lang);
   return typeof value === 'object' ? value[lang] : String(value);
+}
+
+function isReasonList(value: ReasonParam): value is readonly Reason[] {
+  return Array.isArray(value);
 }
 
 /** The sentence of a reason in a language; an unknown code reads as its `text` parameter or the code. */

@@ -1,5 +1,5 @@
 import { WerkflowError } from '../../domain/errors.js';
-import { reason } from '../../domain/action/reasons.js';
+import { type Label, type Reason, reason } from '../../domain/action/reasons.js';
 import type { EmailLanguage } from '../../store/email-template.repository.js';
 import { LiquidEngines, type ParsedPart } from './liquid-engine.js';
 import { plainTextOf } from './plain-text.js';
@@ -76,6 +76,28 @@ export class EmailRenderer {
   }
 }
 
+/** The Dutch names of the parts a render fills in (the English names are the keys). */
+const PART_NL: Partial<Record<TemplatePart, string>> = {
+  subject: 'Onderwerp',
+  htmlBody: 'HTML',
+  textBody: 'Tekst',
+};
+
+/** What cannot be filled in, as a coded sentence: where (part, line, column), then what. */
+export function fillInProblem(
+  part: TemplatePart,
+  at: Pick<ReturnType<typeof liquidErrorPosition>, 'line' | 'column' | 'code' | 'params'>,
+): Reason {
+  const where: Label =
+    at.line === null
+      ? { en: part, nl: PART_NL[part] ?? part }
+      : {
+          en: `${part}, line ${at.line}, column ${at.column ?? 1}`,
+          nl: `${PART_NL[part] ?? part}, regel ${at.line}, kolom ${at.column ?? 1}`,
+        };
+  return reason(`reason.templateProblem.${at.code}`, { ...at.params, where });
+}
+
 function renderError(template: RenderableTemplate, part: TemplatePart, error: unknown): WerkflowError {
   if (error instanceof WerkflowError) return error;
   const at = liquidErrorPosition(error);
@@ -92,7 +114,10 @@ function renderError(template: RenderableTemplate, part: TemplatePart, error: un
     {
       path: part,
       cause: error,
-      reason: reason('reason.emailTemplateUnfillable', { template: template.name, problem }),
+      reason: reason('reason.emailTemplateUnfillable', {
+        template: template.name,
+        problem: [fillInProblem(part, at)],
+      }),
     },
   );
 }

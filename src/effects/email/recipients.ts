@@ -2,6 +2,7 @@ import type { Dossier } from '../../domain/dossier.js';
 import type { DossierType, DossierTypeCatalog } from '../../domain/dossier-type.js';
 import { fieldOf } from '../../domain/dossier-type.js';
 import type { ErrorDetail } from '../../domain/errors.js';
+import { type Label, type Reason, reason } from '../../domain/action/reasons.js';
 import type { RecipientSpec } from '../../domain/template/action-template.js';
 import { type MergeLoader, dossierTitle } from './merge-context.js';
 
@@ -34,8 +35,14 @@ export function blockedDomainOf(address: string, blocked: readonly string[]): st
   return null;
 }
 
-function describe(dossier: Dossier, type: DossierType | undefined): string {
-  return `the ${(type?.label.en ?? dossier.type).toLowerCase()} "${dossierTitle(dossier, type)}"`;
+/** A dossier in a sentence: `the contact "Jan"` / `contact "Jan"`, with the trail that led to it. */
+function describe(dossier: Dossier, type: DossierType | undefined, trail: readonly string[] = []): Label {
+  const title = dossierTitle(dossier, type);
+  const via = trail.length > 0 ? ` (${trail.join(' → ')})` : '';
+  return {
+    en: `the ${(type?.label.en ?? dossier.type).toLowerCase()} "${title}"${via}`,
+    nl: `${(type?.label.nl ?? dossier.type).toLowerCase()} "${title}"${via}`,
+  };
 }
 
 /**
@@ -151,7 +158,7 @@ async function addressesOfField(
   path: string,
   root: Dossier,
   loader: MergeLoader,
-): Promise<{ addresses: string[] } | { problem: string }> {
+): Promise<{ addresses: string[] } | { problem: Reason }> {
   let dossier = root;
   const parts = path.split('.');
   const trail: string[] = [];
@@ -162,28 +169,39 @@ async function addressesOfField(
     if (i === parts.length - 1) {
       if (typeof value === 'string' && value.trim() !== '') return { addresses: [value.trim()] };
       return {
-        problem: `${describe(dossier, type)}${trail.length > 0 ? ` (${trail.join(' → ')})` : ''} has no e-mail address in "${key}". Fill in ${key} of ${dossierTitle(dossier, type)}, or change who receives this e-mail.`,
+        problem: reason('reason.recipient.fieldNoAddress', {
+          what: describe(dossier, type, trail),
+          field: key,
+          title: dossierTitle(dossier, type),
+        }),
       };
     }
     if (!field || field.kind !== 'reference' || typeof value !== 'string') {
       return {
-        problem: `${describe(dossier, type)} has no ${field?.label.en.toLowerCase() ?? key} ("${key}"), so "${path}" leads nowhere. Link one, or change who receives this e-mail.`,
+        problem: reason('reason.recipient.referenceEmpty', {
+          what: describe(dossier, type),
+          fieldLabel: field ? { nl: field.label.nl.toLowerCase(), en: field.label.en.toLowerCase() } : key,
+          field: key,
+          path,
+        }),
       };
     }
     const next = await loader.dossier(value);
     if (!next)
-      return { problem: `"${key}" of ${describe(dossier, type)} refers to a dossier that no longer exists.` };
+      return {
+        problem: reason('reason.recipient.referenceGone', { field: key, what: describe(dossier, type) }),
+      };
     trail.push(key);
     dossier = next;
   }
-  return { problem: `"${path}" is empty.` };
+  return { problem: reason('reason.recipient.pathEmpty', { path }) };
 }
 
 async function addressesOf(
   spec: Exclude<RecipientSpec, { type: 'firstOf' }>,
   root: Dossier,
   loader: MergeLoader,
-): Promise<{ addresses: string[] } | { problem: string }> {
+): Promise<{ addresses: string[] } | { problem: Reason }> {
   const rootType = loader.catalog.get(root.type);
   switch (spec.type) {
     case 'address':
@@ -194,46 +212,54 @@ async function addressesOf(
       const id = root.data[spec.field];
       if (typeof id !== 'string') {
         return {
-          problem: `${describe(root, rootType)} has no ${spec.field === 'responsibleUser' ? 'responsible user' : `user in "${spec.field}"`}. Assign one, or change who receives this e-mail.`,
+          problem:
+            spec.field === 'responsibleUser'
+              ? reason('reason.recipient.noResponsibleUser', { what: describe(root, rootType) })
+              : reason('reason.recipient.noUser', { what: describe(root, rootType), field: spec.field }),
         };
       }
       const user = await loader.user(id);
       if (!user)
         return {
-          problem: `The user "${id}" in "${spec.field}" of ${describe(root, rootType)} no longer exists.`,
+          problem: reason('reason.recipient.userGone', {
+            id,
+            field: spec.field,
+            what: describe(root, rootType),
+          }),
         };
-      if (!user.email)
-        return { problem: `${user.name} has no e-mail address. Add one under Settings → Users.` };
+      if (!user.email) return { problem: reason('reason.recipient.userNoAddress', { user: user.name }) };
       return { addresses: [user.email] };
     }
     case 'team': {
       const id = root.data[spec.field];
       if (typeof id !== 'string') {
         return {
-          problem: `${describe(root, rootType)} has no team in "${spec.field}". Assign one, or change who receives this e-mail.`,
+          problem: reason('reason.recipient.noTeam', { what: describe(root, rootType), field: spec.field }),
         };
       }
       const team = await loader.team(id);
       if (!team)
         return {
-          problem: `The team "${id}" in "${spec.field}" of ${describe(root, rootType)} no longer exists.`,
+          problem: reason('reason.recipient.teamGone', {
+            id,
+            field: spec.field,
+            what: describe(root, rootType),
+          }),
         };
       const members = await Promise.all(team.memberIds.map((m) => loader.user(m)));
       const addresses = members.filter((u) => u?.active && u.email).map((u) => u!.email);
       if (addresses.length === 0) {
-        return {
-          problem: `The team "${team.name}" has no active member with an e-mail address. Add one under Settings → Teams.`,
-        };
+        return { problem: reason('reason.recipient.teamNoAddress', { team: team.name }) };
       }
       return { addresses };
     }
   }
 }
 
-/** What one rule yields: the usable addresses, and a sentence for each that it lacked or refused. */
+/** What one rule yields: the usable addresses, and a coded sentence for each that it lacked or refused. */
 interface RuleOutcome {
   readonly addresses: string[];
-  readonly problems: string[];
+  readonly problems: Reason[];
 }
 
 async function outcomeOf(
@@ -244,7 +270,7 @@ async function outcomeOf(
 ): Promise<RuleOutcome> {
   if (spec.type === 'firstOf') {
     // The first rule that yields an address wins; the ones before it lacked one, which is expected.
-    const lacked: string[] = [];
+    const lacked: Reason[] = [];
     for (const inner of spec.of) {
       const r = await outcomeOf(inner, root, loader, blockedDomains);
       if (r.addresses.length > 0) return r;
@@ -252,21 +278,17 @@ async function outcomeOf(
     }
     return {
       addresses: [],
-      problems: [`None of the ${spec.of.length} alternatives has an address: ${lacked.join(' ')}`],
+      problems: [reason('reason.recipient.noAlternative', { count: spec.of.length, problems: lacked })],
     };
   }
   const result = await addressesOf(spec, root, loader);
   if ('problem' in result) return { addresses: [], problems: [result.problem] };
   const addresses: string[] = [];
-  const problems: string[] = [];
+  const problems: Reason[] = [];
   for (const address of result.addresses) {
     const blocked = isEmailAddress(address) ? blockedDomainOf(address, blockedDomains) : null;
-    if (!isEmailAddress(address))
-      problems.push(`"${address}" is not a valid e-mail address; correct it in the dossier.`);
-    else if (blocked)
-      problems.push(
-        `${address} is at a blocked domain (${blocked}); mail to it is refused. Change the address, or remove ${blocked} from the blocked domains under Settings → E-mail.`,
-      );
+    if (!isEmailAddress(address)) problems.push(reason('reason.recipient.invalidAddress', { address }));
+    else if (blocked) problems.push(reason('reason.recipient.blockedDomain', { address, domain: blocked }));
     else addresses.push(address);
   }
   return { addresses, problems };
@@ -275,8 +297,8 @@ async function outcomeOf(
 /**
  * Resolves to, cc and bcc for one dossier. Addresses are deduplicated (case-insensitively) and
  * an address in `to` is not repeated in cc or bcc. When the "to" rules yield no address at all,
- * `problems` holds a sentence for every rule that yielded nothing (the e-mail must not be sent);
- * otherwise those sentences are `notes`, to be shown on the action.
+ * `problems` holds a coded sentence for every rule that yielded nothing (the e-mail must not be
+ * sent); otherwise those sentences are `notes`, to be shown on the action.
  */
 export async function resolveRecipients(
   specs: {
@@ -287,8 +309,8 @@ export async function resolveRecipients(
   root: Dossier,
   loader: MergeLoader,
   blockedDomains: readonly string[],
-): Promise<{ recipients: ResolvedRecipients; problems: string[]; notes: string[] }> {
-  const found: string[] = [];
+): Promise<{ recipients: ResolvedRecipients; problems: Reason[]; notes: Reason[] }> {
+  const found: Reason[] = [];
   const seen = new Set<string>();
   const collect = async (list: readonly RecipientSpec[] | undefined): Promise<string[]> => {
     const out: string[] = [];
@@ -310,7 +332,7 @@ export async function resolveRecipients(
   if (to.length === 0) {
     return {
       recipients: { to, cc, bcc },
-      problems: found.length > 0 ? found : ['it has no recipients.'],
+      problems: found.length > 0 ? found : [reason('reason.recipient.none')],
       notes: [],
     };
   }

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, scryptSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { reason } from '../../domain/action/reasons.js';
 import { WerkflowError } from '../../domain/errors.js';
 
 /**
@@ -32,6 +33,7 @@ export class SecretBox {
       throw new WerkflowError(
         'configuration',
         'WERKFLOW_SECRET_KEY is too short. Use 64 hex characters (openssl rand -hex 32) or a passphrase of at least 16 characters.',
+        { reason: reason('reason.secretKeyTooShort') },
       );
     }
     // A passphrase is stretched; the salt is fixed so the same passphrase gives the same key.
@@ -58,12 +60,14 @@ export class SecretBox {
       throw new WerkflowError(
         'configuration',
         'A stored mailbox password is damaged; enter the password again.',
+        { reason: reason('reason.mailboxPasswordDamaged') },
       );
     }
     if (keyId !== this.keyId) {
       throw new WerkflowError(
         'configuration',
         `This mailbox password was stored with another secret key (key ${keyId}, current ${this.keyId}). Set WERKFLOW_SECRET_KEY back to that key, or enter the mailbox password again.`,
+        { reason: reason('reason.mailboxPasswordOtherKey', { keyId, currentKeyId: this.keyId }) },
       );
     }
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
@@ -76,9 +80,7 @@ export class SecretBox {
       throw new WerkflowError(
         'configuration',
         'A stored mailbox password could not be decrypted; enter it again.',
-        {
-          cause,
-        },
+        { cause, reason: reason('reason.mailboxPasswordUndecryptable') },
       );
     }
   }
@@ -112,5 +114,6 @@ export function missingKeyError(): WerkflowError {
   return new WerkflowError(
     'configuration',
     'Mailbox passwords are stored encrypted, and no secret key is configured. Set WERKFLOW_SECRET_KEY to 64 hex characters (generate one with: openssl rand -hex 32) and restart Werkflow.',
+    { reason: reason('reason.secretKeyMissing') },
   );
 }

@@ -2,7 +2,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { Dossier } from '../../domain/dossier.js';
 import type { DossierType, DossierTypeCatalog } from '../../domain/dossier-type.js';
 import { type ErrorDetail, WerkflowError } from '../../domain/errors.js';
-import { reason } from '../../domain/action/reasons.js';
+import { type Reason, reason, reasonText } from '../../domain/action/reasons.js';
 import type { RecipientSpec, SendEmailEffect } from '../../domain/template/action-template.js';
 import type { Db, Store } from '../../store/database.js';
 import type { DossierRepository } from '../../store/dossier.repository.js';
@@ -29,7 +29,8 @@ export interface EnqueuedEmail {
   readonly outboxId: string;
   readonly to: string[];
   readonly subject: string;
-  readonly notes: string[];
+  /** Recipient rules that yielded no address while others did, as coded sentences. */
+  readonly notes: Reason[];
 }
 
 /** What the effect needs; `EmailService.deps` is one. */
@@ -181,7 +182,7 @@ interface Prepared {
   readonly cc: string[];
   readonly bcc: string[];
   /** Recipient rules that yielded no address while others did: shown on the action. */
-  readonly notes: string[];
+  readonly notes: Reason[];
   readonly rendered: RenderedEmail;
   readonly loader: MergeLoader;
 }
@@ -240,9 +241,9 @@ async function prepare(
     const what = `${(type?.label.en ?? dossier.type).toLowerCase()} "${dossierTitle(dossier, type)}"`;
     throw new WerkflowError(
       'invalid_state',
-      `The e-mail "${template.name}" for the ${what} was not sent: ${problems.join(' ')}`,
+      `The e-mail "${template.name}" for the ${what} was not sent: ${englishOf(problems)}`,
       {
-        details: problems.map((message) => ({ path: 'effect.to', message })),
+        details: problems.map((p) => ({ path: 'effect.to', message: reasonText(p, 'en'), code: p.code })),
         reason: reason('reason.recipientsMissing', {
           template: template.name,
           dossierType: {
@@ -250,7 +251,7 @@ async function prepare(
             en: (type?.label.en ?? dossier.type).toLowerCase(),
           },
           dossier: dossierTitle(dossier, type),
-          problems: problems.join(' '),
+          problems,
         }),
       },
     );
@@ -323,12 +324,17 @@ export async function recipientProblemsFor(
   db: Db,
   input: { effects: readonly SendEmailEffect[]; dossier: Dossier },
 ): Promise<string[][]> {
+  // Explain shows them as its own reason's parameter, in English (explain has its own codes).
   if (input.effects.length === 0) return [];
   const emailSettings = await deps.settings.getEmailSettings(db);
   const loader = new MergeLoader({ dossiers: deps.dossiers, users: deps.users }, db, deps.catalog());
   const out: string[][] = [];
   for (const effect of input.effects)
-    out.push((await resolveRecipients(effect, input.dossier, loader, emailSettings.blockedDomains)).problems);
+    out.push(
+      (await resolveRecipients(effect, input.dossier, loader, emailSettings.blockedDomains)).problems.map(
+        (p) => reasonText(p, 'en'),
+      ),
+    );
   return out;
 }
 
@@ -347,4 +353,9 @@ export async function previewEmailForAction(
     html: p.rendered.html,
     text: p.rendered.text,
   };
+}
+
+/** Coded sentences as one English line (the error message for integrators). */
+function englishOf(reasons: readonly Reason[]): string {
+  return reasons.map((r) => reasonText(r, 'en')).join(' ');
 }

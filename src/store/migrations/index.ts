@@ -11,6 +11,7 @@ import { outboxSentAtMigration } from './009-outbox-sent-at.js';
 import { reasonCodesMigration } from './010-reason-codes.js';
 import { actionReadsMigration } from './011-action-reads.js';
 import { dossierSearchMigration } from './012-dossier-search.js';
+import { reasonBackfillMigration } from './013-reason-backfill.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   reasonCodesMigration,
   actionReadsMigration,
   dossierSearchMigration,
+  reasonBackfillMigration,
 ];

@@ -174,6 +174,7 @@ export const nl = {
   'status.expired': 'Verlopen',
   'reason.waiting until the conditions hold': 'wacht tot de voorwaarden kloppen',
   'reason.text': '{text}',
+  'reason.legacy': '(oude melding) {text}',
   'reason.stamped': 'aangemaakt',
   'reason.waitingForConditions': 'wacht tot de voorwaarden kloppen',
   'reason.conditionsHoldAgain': 'de voorwaarden kloppen weer',
@@ -198,6 +199,7 @@ export const nl = {
   'reason.cancelledByPerson': 'geannuleerd door een medewerker',
   'reason.markedDone': 'gereed gemeld',
   'reason.executedByHand': 'met de hand uitgevoerd',
+  'reason.mailDelivered': 'de e-mail is afgeleverd',
   'reason.mailRefused': 'De mailserver heeft de e-mail geweigerd: {reply}',
   'reason.impactCancelledAsChosen': 'geannuleerd bij {change} van het sjabloon, zoals gekozen',
   'reason.impactStaysOnVersion': 'blijft op versie {version}',
@@ -254,6 +256,49 @@ export const nl = {
     'De e-mail "{template}" voor {dossierType} "{dossier}" is niet verstuurd: {problems}',
   'reason.emailTemplateUnfillable':
     'Het e-mailsjabloon "{template}" kan voor dit dossier niet ingevuld worden ({problem}). Verbeter het sjabloon en probeer het opnieuw.',
+  'reason.recipient.fieldNoAddress':
+    'Bij {what} is geen e-mailadres ingevuld in "{field}". Vul {field} van {title} in, of wijzig wie deze e-mail ontvangt.',
+  'reason.recipient.referenceEmpty':
+    'Bij {what} is geen {fieldLabel} ("{field}") gekoppeld, dus "{path}" leidt nergens heen. Koppel er een, of wijzig wie deze e-mail ontvangt.',
+  'reason.recipient.referenceGone': '"{field}" van {what} verwijst naar een dossier dat niet meer bestaat.',
+  'reason.recipient.pathEmpty': '"{path}" is leeg.',
+  'reason.recipient.noResponsibleUser':
+    'Bij {what} is geen verantwoordelijke gebruiker ingevuld. Wijs er een toe, of wijzig wie deze e-mail ontvangt.',
+  'reason.recipient.noUser':
+    'Bij {what} is geen gebruiker ingevuld in "{field}". Wijs er een toe, of wijzig wie deze e-mail ontvangt.',
+  'reason.recipient.userGone': 'De gebruiker "{id}" in "{field}" van {what} bestaat niet meer.',
+  'reason.recipient.userNoAddress':
+    '{user} heeft geen e-mailadres. Voeg er een toe onder Instellingen → Gebruikers.',
+  'reason.recipient.noTeam':
+    'Bij {what} is geen team ingevuld in "{field}". Wijs er een toe, of wijzig wie deze e-mail ontvangt.',
+  'reason.recipient.teamGone': 'Het team "{id}" in "{field}" van {what} bestaat niet meer.',
+  'reason.recipient.teamNoAddress':
+    'Het team "{team}" heeft geen actief lid met een e-mailadres. Voeg er een toe onder Instellingen → Teams.',
+  'reason.recipient.noAlternative': 'Geen van de {count} alternatieven heeft een adres: {problems}',
+  'reason.recipient.invalidAddress': '"{address}" is geen geldig e-mailadres; verbeter het in het dossier.',
+  'reason.recipient.blockedDomain':
+    '{address} valt onder een geblokkeerd domein ({domain}); mail daarheen wordt geweigerd. Wijzig het adres, of haal {domain} weg bij de geblokkeerde domeinen onder Instellingen → E-mail.',
+  'reason.recipient.none': 'er zijn geen ontvangers.',
+  'reason.recipientNotes': 'Verstuurd; niet elke ontvangersregel leverde een adres op: {problems}',
+  'reason.templateProblem.merge_field_invalid': '{where}: het samenvoegveld "{field}" bestaat niet',
+  'reason.templateProblem.filter_unknown': '{where}: het filter "{filter}" bestaat niet',
+  'reason.templateProblem.filter_raw':
+    '{where}: het filter raw mag niet: het zou tekst uit het dossier als HTML in de mail zetten. Waarden worden altijd veilig gemaakt.',
+  'reason.templateProblem.liquid_syntax': '{where}: deze opmaak klopt niet (de sjabloontaal meldt: {detail})',
+  'reason.noTaskType': 'Er is geen datagroep "task" om de taak in aan te maken.',
+  'reason.taskNotCreated': 'De taak kon niet aangemaakt worden: {detail}',
+  'reason.chainTooDeep':
+    'Gestopt: deze actie is nummer {number} in een keten van acties die elkaar starten, en "{template}" staat er hoogstens {limit} toe ({source}). Controleer de sjablonen op een lus.',
+  'reason.secretKeyTooShort':
+    'WERKFLOW_SECRET_KEY is te kort. Gebruik 64 hexadecimale tekens (openssl rand -hex 32) of een wachtzin van minstens 16 tekens.',
+  'reason.secretKeyMissing':
+    'Mailboxwachtwoorden worden versleuteld bewaard, en er is geen geheime sleutel ingesteld. Zet WERKFLOW_SECRET_KEY op 64 hexadecimale tekens (maak er een met: openssl rand -hex 32) en start Werkflow opnieuw.',
+  'reason.mailboxPasswordDamaged':
+    'Een bewaard mailboxwachtwoord is beschadigd; voer het wachtwoord opnieuw in.',
+  'reason.mailboxPasswordOtherKey':
+    'Dit mailboxwachtwoord is bewaard met een andere geheime sleutel (sleutel {keyId}, nu {currentKeyId}). Zet WERKFLOW_SECRET_KEY terug op die sleutel, of voer het mailboxwachtwoord opnieuw in.',
+  'reason.mailboxPasswordUndecryptable':
+    'Een bewaard mailboxwachtwoord kon niet ontsleuteld worden; voer het opnieuw in.',
 
   'mode.manual': 'Handmatig',
   'mode.semiAutomatic': 'Halfautomatisch',
@@ -1049,6 +1094,7 @@ export const en: Record<Key, string> = {
   'status.expired': 'Expired',
   'reason.waiting until the conditions hold': 'waiting until the conditions hold',
   'reason.text': '{text}',
+  'reason.legacy': '(old message) {text}',
   'reason.stamped': 'stamped',
   'reason.waitingForConditions': 'waiting until the conditions hold',
   'reason.conditionsHoldAgain': 'the conditions hold again',
@@ -1073,6 +1119,7 @@ export const en: Record<Key, string> = {
   'reason.cancelledByPerson': 'cancelled by a person',
   'reason.markedDone': 'marked done',
   'reason.executedByHand': 'executed by hand',
+  'reason.mailDelivered': 'the e-mail was delivered',
   'reason.mailRefused': 'The mail server refused the e-mail: {reply}',
   'reason.impactCancelledAsChosen': 'cancelled on {change} of the template, as chosen',
   'reason.impactStaysOnVersion': 'stays on version {version}',
@@ -1123,6 +1170,46 @@ export const en: Record<Key, string> = {
     'The e-mail "{template}" for the {dossierType} "{dossier}" was not sent: {problems}',
   'reason.emailTemplateUnfillable':
     'The e-mail template "{template}" cannot be filled in for this dossier ({problem}). Correct the template and try again.',
+  'reason.recipient.fieldNoAddress':
+    '{what} has no e-mail address in "{field}". Fill in {field} of {title}, or change who receives this e-mail.',
+  'reason.recipient.referenceEmpty':
+    '{what} has no {fieldLabel} ("{field}"), so "{path}" leads nowhere. Link one, or change who receives this e-mail.',
+  'reason.recipient.referenceGone': '"{field}" of {what} refers to a dossier that no longer exists.',
+  'reason.recipient.pathEmpty': '"{path}" is empty.',
+  'reason.recipient.noResponsibleUser':
+    '{what} has no responsible user. Assign one, or change who receives this e-mail.',
+  'reason.recipient.noUser':
+    '{what} has no user in "{field}". Assign one, or change who receives this e-mail.',
+  'reason.recipient.userGone': 'The user "{id}" in "{field}" of {what} no longer exists.',
+  'reason.recipient.userNoAddress': '{user} has no e-mail address. Add one under Settings → Users.',
+  'reason.recipient.noTeam':
+    '{what} has no team in "{field}". Assign one, or change who receives this e-mail.',
+  'reason.recipient.teamGone': 'The team "{id}" in "{field}" of {what} no longer exists.',
+  'reason.recipient.teamNoAddress':
+    'The team "{team}" has no active member with an e-mail address. Add one under Settings → Teams.',
+  'reason.recipient.noAlternative': 'None of the {count} alternatives has an address: {problems}',
+  'reason.recipient.invalidAddress': '"{address}" is not a valid e-mail address; correct it in the dossier.',
+  'reason.recipient.blockedDomain':
+    '{address} is at a blocked domain ({domain}); mail to it is refused. Change the address, or remove {domain} from the blocked domains under Settings → E-mail.',
+  'reason.recipient.none': 'it has no recipients.',
+  'reason.recipientNotes': 'Sent; not every recipient rule yielded an address: {problems}',
+  'reason.templateProblem.merge_field_invalid': '{where}: the merge field "{field}" does not exist',
+  'reason.templateProblem.filter_unknown': '{where}: there is no filter "{filter}"',
+  'reason.templateProblem.filter_raw':
+    "{where}: the raw filter is not allowed: it would put a dossier's text into the mail as HTML. Values are always escaped.",
+  'reason.templateProblem.liquid_syntax': '{where}: {detail}',
+  'reason.noTaskType': 'There is no dossier type "task" to create the task in.',
+  'reason.taskNotCreated': 'The task could not be created: {detail}',
+  'reason.chainTooDeep':
+    'Stopped: this action is number {number} in a chain of actions that start each other, and "{template}" allows at most {limit} ({source}). Check the templates for a loop.',
+  'reason.secretKeyTooShort':
+    'WERKFLOW_SECRET_KEY is too short. Use 64 hex characters (openssl rand -hex 32) or a passphrase of at least 16 characters.',
+  'reason.secretKeyMissing':
+    'Mailbox passwords are stored encrypted, and no secret key is configured. Set WERKFLOW_SECRET_KEY to 64 hex characters (generate one with: openssl rand -hex 32) and restart Werkflow.',
+  'reason.mailboxPasswordDamaged': 'A stored mailbox password is damaged; enter the password again.',
+  'reason.mailboxPasswordOtherKey':
+    'This mailbox password was stored with another secret key (key {keyId}, current {currentKeyId}). Set WERKFLOW_SECRET_KEY back to that key, or enter the mailbox password again.',
+  'reason.mailboxPasswordUndecryptable': 'A stored mailbox password could not be decrypted; enter it again.',
 
   'mode.manual': 'Manual',
   'mode.semiAutomatic': 'Semi-automatic',

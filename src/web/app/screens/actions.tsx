@@ -136,11 +136,16 @@ export function reasonText(
   if (!coded) return fallback ?? '';
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries(coded.params)) {
-    params[name] = isInstantParam(value)
-      ? f.dateTime(value.instant)
-      : value !== null && typeof value === 'object'
-        ? String((value as Record<string, unknown>)[i18n.lang] ?? '')
-        : String(value);
+    params[name] = Array.isArray(value)
+      ? // A list of reasons (the problems of several recipient rules): their sentences in turn.
+        (value as { code: string; params: Record<string, unknown> }[])
+          .map((r) => reasonText(i18n, f, { ...r, text: '' } as never, null))
+          .join(' ')
+      : isInstantParam(value)
+        ? f.dateTime(value.instant)
+        : value !== null && typeof value === 'object'
+          ? String((value as Record<string, unknown>)[i18n.lang] ?? '')
+          : String(value);
   }
   if (coded.code === 'reason.text')
     return i18n.tOr(`reason.${params.text ?? ''}`, params.text ?? fallback ?? '');

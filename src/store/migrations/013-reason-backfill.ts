@@ -1,0 +1,55 @@
+import { sql } from 'kysely';
+import { legacyReason } from '../../domain/action/legacy-reasons.js';
+import type { Migration } from '../migrator.js';
+
+/**
+ * Rows written before migration 010 have their reason only as English text. This gives each a
+ * code with params (`legacyReason`): the engine's own sentences are read back into their code
+ * where every value in them can be kept as it is; any other text gets `reason.legacy` with the
+ * text as it was ("(oude melding) …" in Dutch). The English text columns are left alone. Pages of
+ * 1000 rows by id, so a large table is not read at once.
+ */
+const COLUMNS = [
+  { table: 'actions', text: 'status_reason', code: 'status_reason_code', params: 'status_reason_params' },
+  { table: 'actions', text: 'error', code: 'error_code', params: 'error_params' },
+  { table: 'action_history', text: 'note', code: 'note_code', params: 'note_params' },
+  // The outbox's reply is the server's answer on a delivered mail; only a failure's is a reason.
+  {
+    table: 'email_outbox',
+    text: 'last_reply',
+    code: 'last_reply_code',
+    params: 'last_reply_params',
+    where: sql`status in ('failed', 'in_doubt')`,
+  },
+] as const;
+
+export const reasonBackfillMigration: Migration = {
+  id: 13,
+  name: '013-reason-backfill',
+  async up(trx, adapter) {
+    for (const c of COLUMNS) {
+      const [table, text, code, params] = [
+        sql.table(c.table),
+        sql.ref(c.text),
+        sql.ref(c.code),
+        sql.ref(c.params),
+      ];
+      const extra = 'where' in c ? sql`and ${c.where}` : sql``;
+      let after = '';
+      for (;;) {
+        const rows = (
+          await sql<{ id: string | number; text: string }>`select id, ${text} as text from ${table}
+            where ${code} is null and ${text} is not null and cast(id as text) > ${after} ${extra}
+            order by cast(id as text) limit 1000`.execute(trx)
+        ).rows;
+        for (const row of rows) {
+          const r = legacyReason(row.text);
+          await sql`update ${table} set ${code} = ${r.code}, ${params} = ${adapter.toJson(r.params)}
+            where id = ${row.id}`.execute(trx);
+        }
+        if (rows.length < 1000) break;
+        after = String(rows[rows.length - 1]!.id);
+      }
+    }
+  },
+};
