@@ -54,7 +54,7 @@ describe.skipIf(!hasChromium)('dossier timeline and stale status (SQLite, chromi
       { name: 'Anja Collega', email: COLLEAGUE, roles: ['staff'] },
     ]);
     const wf = server.werkflow;
-    colleagueId = (await wf.auth.getUserByEmail(COLLEAGUE))!.id;
+    colleagueId = (await wf.auth.users.getUserByEmail(COLLEAGUE))!.id;
     const [intake] = await wf.dossiers.list({ type: 'intake', statuses: ['open'], limit: 1 });
     intakeId = intake!.id;
     // Two actions on the intake: the colleague moves one and cancels the other with a reason.
