@@ -44,6 +44,7 @@ export function DateField({ value, onChange, placeholder, clearable = true, ...r
       placeholder={placeholder ?? datePlaceholder(lang)}
       clearable={clearable && !rest.required}
       popoverProps={{ withinPortal: true }}
+      clearButtonProps={{ 'aria-label': t('date.clear') }}
       previousLabel={t('date.previous')}
       nextLabel={t('date.next')}
       // Days of the months around are not offered (their pale text is too faint to read).
