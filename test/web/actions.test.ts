@@ -28,6 +28,10 @@ const WORDS = {
     confirmExecute: 'Nu uitvoeren',
     reschedule: 'Verplaatsen',
     when: /Nieuwe datum en tijd/,
+    day: 'Datum',
+    typedDay: '20-11-2026',
+    hours: 'Uren',
+    minutes: 'Minuten',
     past: /Deze datum ligt in het verleden\. Kies een latere datum/,
     confirmPast: /Ja, verplaats naar deze datum in het verleden/,
     select: (title: string) => `Selecteer «${title}»`,
@@ -42,6 +46,10 @@ const WORDS = {
     confirmExecute: 'Execute now',
     reschedule: 'Reschedule',
     when: /New date and time/,
+    day: 'Date',
+    typedDay: '20/11/2026',
+    hours: 'Hours',
+    minutes: 'Minutes',
     past: /This date lies in the past\. Choose a later date/,
     confirmPast: /Yes, move it to this date in the past/,
     select: (title: string) => `Select “${title}”`,
@@ -128,7 +136,11 @@ describe.skipIf(!hasChromium)('a coach’s day in My actions (SQLite, chromium)'
       await page.goto(`${ui.server.base}/actions/${moved.id}`);
       await page.getByRole('button', { name: w.reschedule, exact: true }).click();
       const dialog = page.getByRole('dialog');
-      await dialog.getByLabel(w.when).fill('2026-11-20T09:00');
+      // The date typed the language's way (dd-mm-jjjj / dd/mm/yyyy), the time on the 24-hour clock.
+      await dialog.getByRole('textbox', { name: w.day }).fill(w.typedDay);
+      await dialog.getByRole('textbox', { name: w.day }).press('Escape');
+      await dialog.getByRole('spinbutton', { name: w.hours }).fill('09');
+      await dialog.getByRole('spinbutton', { name: w.minutes }).fill('00');
       await check(page, `actions-reschedule-past-${lang}-${width}`);
       await dialog.getByRole('button', { name: w.reschedule }).click();
       await dialog.getByText(w.past).waitFor();

@@ -33,7 +33,7 @@ export interface DateFieldProps {
 
 /** A calendar date, typed (dd-mm-jjjj / dd/mm/yyyy, or ISO pasted) or picked. */
 export function DateField({ value, onChange, placeholder, clearable = true, ...rest }: DateFieldProps) {
-  const { lang } = useI18n();
+  const { lang, t } = useI18n();
   return (
     <DateInput
       {...rest}
@@ -44,6 +44,11 @@ export function DateField({ value, onChange, placeholder, clearable = true, ...r
       placeholder={placeholder ?? datePlaceholder(lang)}
       clearable={clearable && !rest.required}
       popoverProps={{ withinPortal: true }}
+      clearButtonProps={{ 'aria-label': t('date.clear') }}
+      previousLabel={t('date.previous')}
+      nextLabel={t('date.next')}
+      // Days of the months around are not offered (their pale text is too faint to read).
+      hideOutsideDates
     />
   );
 }

@@ -21,7 +21,7 @@ export const settingsNl = {
   'bulkExec.result.done': 'uitgevoerd.',
   'bulkExec.result.status': 'uitgevoerd; de actie is nu: {status}.',
   'bulkExec.result.failed': 'niet uitgevoerd:',
-  'user.menu': 'Gebruikersmenu van {name}',
+  'user.menu': '{name}: mijn instellingen',
   'settings.title': 'Mijn instellingen',
   'settings.intro':
     'Instellingen voor jezelf, {name}: de taal van Werkflow, je dagelijks overzicht, je eigen API-tokens en je wachtwoord.',
@@ -52,6 +52,9 @@ export const settingsNl = {
   'settings.password.token':
     'Met een API-token kun je je wachtwoord niet wijzigen; log in met je wachtwoord.',
   'date.day': 'Datum',
+  'date.previous': 'Vorige',
+  'date.clear': 'Datum wissen',
+  'date.next': 'Volgende',
   'date.time': 'Tijd',
   'date.hours': 'Uren',
   'date.minutes': 'Minuten',
@@ -76,7 +79,7 @@ export const settingsEn: Record<keyof typeof settingsNl, string> = {
   'bulkExec.result.done': 'executed.',
   'bulkExec.result.status': 'executed; the action is now: {status}.',
   'bulkExec.result.failed': 'not executed:',
-  'user.menu': 'User menu of {name}',
+  'user.menu': '{name}: my settings',
   'settings.title': 'My settings',
   'settings.intro':
     'Settings for yourself, {name}: the language of Werkflow, your daily digest, your own API tokens and your password.',
@@ -106,6 +109,9 @@ export const settingsEn: Record<keyof typeof settingsNl, string> = {
   'settings.password.differs': 'The two new passwords are not the same.',
   'settings.password.token': 'You cannot change your password with an API token; sign in with your password.',
   'date.day': 'Date',
+  'date.previous': 'Previous',
+  'date.clear': 'Clear date',
+  'date.next': 'Next',
   'date.time': 'Time',
   'date.hours': 'Hours',
   'date.minutes': 'Minutes',

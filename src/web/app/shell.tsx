@@ -1,5 +1,5 @@
 /** The frame around every screen once logged in: header, menu, user, language, sandbox banner. */
-import { AppShell, Burger, Button, Group, Menu, NavLink, Text } from '@mantine/core';
+import { AppShell, Burger, Button, Group, NavLink, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
@@ -21,6 +21,7 @@ const MENU: [string, Key][] = [
   ['/dossiers', 'nav.dossiers'],
   ['/mail', 'nav.mail'],
   ['/admin', 'nav.admin'],
+  ['/settings', 'settings.title'],
 ];
 
 export function Shell({ me, children }: { me: Me; children: ReactNode }) {
@@ -52,27 +53,23 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
             </Text>
           </Group>
           <Group gap="xs" wrap="nowrap">
-            <Menu position="bottom-end" withinPortal>
-              <Menu.Target>
-                <Button
-                  variant="subtle"
-                  size="xs"
-                  maw={{ base: 120, xs: 240 }}
-                  title={t('user.signedInAs', { name: me.user.name })}
-                  aria-label={t('user.menu', { name: me.user.name })}
-                  classNames={{ label: 'user-name' }}
-                >
-                  {me.user.name}
-                </Button>
-              </Menu.Target>
-              <Menu.Dropdown>
-                <Menu.Item component={Link} href="/settings">
-                  {t('settings.title')}
-                </Menu.Item>
-                <Menu.Item onClick={() => logout.mutate()}>{t('user.logout')}</Menu.Item>
-              </Menu.Dropdown>
-            </Menu>
+            <Button
+              component={Link}
+              href="/settings"
+              variant="subtle"
+              size="xs"
+              maw={240}
+              visibleFrom="xs"
+              title={t('user.signedInAs', { name: me.user.name })}
+              aria-label={t('user.menu', { name: me.user.name })}
+              classNames={{ label: 'user-name' }}
+            >
+              {me.user.name}
+            </Button>
             <LanguageSwitch onChoose={language.choose} />
+            <Button variant="subtle" size="xs" loading={logout.isPending} onClick={() => logout.mutate()}>
+              {t('user.logout')}
+            </Button>
           </Group>
         </Group>
       </AppShell.Header>

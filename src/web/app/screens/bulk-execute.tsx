@@ -96,7 +96,7 @@ export function effectSentence(
 }
 
 export function BulkExecuteDialog({
-  actions,
+  actions: selected,
   onDone,
   onClose,
 }: {
@@ -110,6 +110,8 @@ export function BulkExecuteDialog({
   const f = useFormats();
   const client = useQueryClient();
   const types = useDossierTypes();
+  // The selection as it was when the dialog opened (what was executed leaves the selection).
+  const [actions] = useState(selected);
   const previews = useQueries({
     queries: actions.map((a) => ({
       queryKey: ['actions', a.id, 'preview'],
