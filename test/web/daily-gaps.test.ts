@@ -109,7 +109,7 @@ describe.skipIf(!hasChromium)(
       await screenshot(page, what);
     }
 
-    const userId = async (email: string) => (await server.werkflow.auth.getUserByEmail(email))!.id;
+    const userId = async (email: string) => (await server.werkflow.auth.users.getUserByEmail(email))!.id;
 
     for (const [lang, width] of [
       ['nl', 1280],
@@ -191,7 +191,7 @@ describe.skipIf(!hasChromium)(
 
       it(`bulk execute previews each action, leaves out an unticked one, reports per action (${lang}, ${width} px)`, async () => {
         const wf = server.werkflow;
-        const mail = await wf.email.createTemplate({
+        const mail = await wf.email.templates.createTemplate({
           name: `Welkom (${lang})`,
           rootType: 'contact',
           subject: 'Welkom {{ contact.name }}',
