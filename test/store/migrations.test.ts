@@ -58,7 +58,7 @@ describe.each(BACKENDS)('migrations on $name', (backend) => {
   });
 });
 
-describe('legacy reasons (migration 012)', () => {
+describe('legacy reasons (migration 013)', () => {
   it('reads the engine’s own English sentences back into their code; other text stays, marked old', async () => {
     const { legacyReason } = await import('../../src/domain/action/legacy-reasons.js');
     const { reasonText } = await import('../../src/domain/action/reasons.js');
@@ -80,7 +80,7 @@ describe('legacy reasons (migration 012)', () => {
   });
 });
 
-describe.each(BACKENDS)('migration 012 on $name', (backend) => {
+describe.each(BACKENDS)('migration 013 on $name', (backend) => {
   it('gives rows written before codes a code: parsed where it can, legacy otherwise', async () => {
     const clock = new TestClock();
     const { openTestWerkflow } = await import('../support/backends.js');
@@ -126,7 +126,7 @@ describe.each(BACKENDS)('migration 012 on $name', (backend) => {
         .where('id', '=', ids[1]!)
         .execute();
       await w.store.db.updateTable('action_history').set({ note_code: null, note_params: null }).execute();
-      await w.store.db.deleteFrom('werkflow_migrations').where('id', '=', 12).execute();
+      await w.store.db.deleteFrom('werkflow_migrations').where('id', '=', 13).execute();
       expect((await migrate(w.store, clock)).applied).toEqual(['013-reason-backfill']);
       const first = await w.actions.get(ids[0]!);
       expect(first.statusReasonCoded).toEqual({ code: 'reason.skippedLate', params: { hours: 2 } });
