@@ -138,9 +138,9 @@ describe.skipIf(!hasChromium)('a coach’s day in My actions (SQLite, chromium)'
       const dialog = page.getByRole('dialog');
       // The date typed the language's way (dd-mm-jjjj / dd/mm/yyyy), the time on the 24-hour clock.
       await dialog.getByRole('textbox', { name: w.day }).fill(w.typedDay);
-      await dialog.getByRole('textbox', { name: w.day }).press('Escape');
-      await dialog.getByRole('spinbutton', { name: w.hours }).fill('09');
-      await dialog.getByRole('spinbutton', { name: w.minutes }).fill('00');
+      await dialog.getByRole('textbox', { name: w.day }).press('Tab');
+      await dialog.getByLabel(w.hours, { exact: true }).fill('09');
+      await dialog.getByLabel(w.minutes, { exact: true }).fill('00');
       await check(page, `actions-reschedule-past-${lang}-${width}`);
       await dialog.getByRole('button', { name: w.reschedule }).click();
       await dialog.getByText(w.past).waitFor();
