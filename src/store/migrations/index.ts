@@ -10,6 +10,7 @@ import { actionClaimIndexMigration } from './008-action-claim-index.js';
 import { outboxSentAtMigration } from './009-outbox-sent-at.js';
 import { reasonCodesMigration } from './010-reason-codes.js';
 import { actionReadsMigration } from './011-action-reads.js';
+import { userBlockedMigration } from './012-user-blocked.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   outboxSentAtMigration,
   reasonCodesMigration,
   actionReadsMigration,
+  userBlockedMigration,
 ];
