@@ -17,6 +17,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'unauthenticated':
       return 401;
     case 'forbidden':
+    case 'account_blocked':
       return 403;
     case 'rate_limited':
       return 429;

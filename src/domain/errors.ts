@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'already_exists',
   'unauthenticated',
   'forbidden',
+  /** An administrator blocked this account: log-in, sessions and its API tokens are refused. */
+  'account_blocked',
   'rate_limited',
   'schema_too_new',
   'invalid_state',

@@ -73,6 +73,8 @@ export interface UserTable {
   /** 1 or 0 (portable boolean). */
   active: number;
   created_at: number;
+  /** When an administrator blocked the account (migration 014); null when not blocked. */
+  blocked_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface TeamTable {

@@ -9,6 +9,8 @@ export interface User {
   readonly jobTitle: string | null;
   readonly active: boolean;
   readonly createdAt: number;
+  /** When an administrator blocked the account; null (or absent on a new user) when not blocked. */
+  readonly blockedAt?: number | null;
 }
 
 export interface Team {
@@ -130,6 +132,11 @@ export class UserRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /** Blocks (`at`) or unblocks (null) a user. */
+  async setBlocked(id: string, at: number | null, db: Db = this.store.db): Promise<void> {
+    await db.updateTable('users').set({ blocked_at: at }).where('id', '=', id).execute();
+  }
+
   async rolesOf(userId: string, db: Db = this.store.db): Promise<string[]> {
     const rows = await db
       .selectFrom('user_roles')
@@ -164,7 +171,7 @@ export class UserRepository {
         .execute();
   }
 
-  /** Active users holding `role`. */
+  /** Active, unblocked users holding `role`. */
   async activeUserIdsWithRole(role: string, db: Db = this.store.db): Promise<string[]> {
     const rows = await db
       .selectFrom('user_roles')
@@ -172,6 +179,7 @@ export class UserRepository {
       .select('users.id')
       .where('user_roles.role', '=', role)
       .where('users.active', '=', 1)
+      .where('users.blocked_at', 'is', null)
       .execute();
     return rows.map((r) => r.id);
   }
@@ -222,6 +230,7 @@ function toUser(row: {
   job_title: string | null;
   active: number;
   created_at: number;
+  blocked_at: number | null;
 }): User {
   return {
     id: row.id,
@@ -231,5 +240,6 @@ function toUser(row: {
     jobTitle: row.job_title,
     active: Number(row.active) === 1,
     createdAt: Number(row.created_at),
+    blockedAt: row.blocked_at === null ? null : Number(row.blocked_at),
   };
 }

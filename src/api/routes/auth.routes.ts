@@ -30,6 +30,12 @@ const UserSchema = Type.Object(
     phone: Nullable(Type.String()),
     jobTitle: Nullable(Type.String()),
     active: Type.Boolean(),
+    blockedAt: Nullable(
+      Type.String({
+        format: 'date-time',
+        description: 'When an administrator blocked the account; null when not blocked.',
+      }),
+    ),
     createdAt: Type.String({ format: 'date-time' }),
     roles: Type.Array(Type.String()),
     hasPassword: Type.Boolean({ description: 'False until a password is set (through a reset link).' }),
@@ -87,6 +93,7 @@ function userBody(u: UserWithRoles): UserBody {
     phone: u.phone,
     jobTitle: u.jobTitle,
     active: u.active,
+    blockedAt: iso(u.blockedAt ?? null),
     createdAt: new Date(u.createdAt).toISOString(),
     roles: u.roles,
     hasPassword: u.hasPassword,
@@ -423,6 +430,36 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
     async (request) => userBody(await auth.users.deactivateUser(request.params.id, actorOf(request))),
   );
 
+  app.post(
+    '/api/users/:id/block',
+    {
+      config: { permission: 'admin' },
+      schema: {
+        tags: ['users'],
+        summary: 'Block a user',
+        description:
+          'A blocked user cannot log in (403 account_blocked); their sessions end at once and their API tokens are refused until they are unblocked (not revoked). The last active administrator cannot be blocked.',
+        params: IdParams,
+        response: { 200: Type.Ref('User'), ...errorResponses },
+      },
+    },
+    async (request) => userBody(await auth.users.blockUser(request.params.id, actorOf(request))),
+  );
+
+  app.post(
+    '/api/users/:id/unblock',
+    {
+      config: { permission: 'admin' },
+      schema: {
+        tags: ['users'],
+        summary: 'Unblock a user: they can log in again and their API tokens work again',
+        params: IdParams,
+        response: { 200: Type.Ref('User'), ...errorResponses },
+      },
+    },
+    async (request) => userBody(await auth.users.unblockUser(request.params.id, actorOf(request))),
+  );
+
   app.put(
     '/api/users/:id/roles',
     {
@@ -593,6 +630,12 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
           name: Type.String({ maxLength: 100 }),
           scopes: ScopeList,
           expiresAt: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
+          userId: Type.Optional(
+            Type.String({
+              description:
+                'Administrators only: create the token for this user (it holds at most their rights). Default: yourself.',
+            }),
+          ),
         }),
         response: {
           201: Type.Object({
@@ -611,6 +654,7 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
         name: body.name,
         scopes: body.scopes,
         expiresAt: body.expiresAt == null ? null : parseTime(body.expiresAt, 'expiresAt'),
+        userId: body.userId,
       });
       return reply.status(201).send({ token: tokenBody(token), secret });
     },

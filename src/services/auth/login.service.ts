@@ -119,6 +119,13 @@ export class LoginService {
       );
     }
 
+    // Told only to whoever knows the password: it does not reveal which addresses have accounts.
+    if ((user.blockedAt ?? null) !== null)
+      throw new WerkflowError(
+        'account_blocked',
+        'This account is blocked by an administrator; ask an administrator to unblock it.',
+        { path: 'email' },
+      );
     const secret = newSecret();
     const session: Session = {
       id: newId(now),
@@ -164,6 +171,11 @@ export class LoginService {
     const user = await this.ctx.users.get(session.userId);
     if (!user?.active)
       throw new WerkflowError('unauthenticated', 'Your account is deactivated; ask an administrator.');
+    if ((user.blockedAt ?? null) !== null)
+      throw new WerkflowError(
+        'account_blocked',
+        'Your account is blocked by an administrator; ask an administrator to unblock it.',
+      );
     let current = session;
     if (now - session.lastSeenAt >= TOUCH_INTERVAL_MS) {
       const expiresAt = Math.min(

@@ -59,6 +59,11 @@ export class ApiTokenService {
         'unauthenticated',
         `The API token "${token.name}" belongs to a deactivated user; create a token as an active user.`,
       );
+    if ((user.blockedAt ?? null) !== null)
+      throw new WerkflowError(
+        'account_blocked',
+        `The API token "${token.name}" belongs to a user an administrator blocked; it works again once they are unblocked.`,
+      );
     let current = token;
     if (token.lastUsedAt === null || now - token.lastUsedAt >= TOUCH_INTERVAL_MS) {
       await this.ctx.tokens.touch(token.id, now);
@@ -87,7 +92,7 @@ export class ApiTokenService {
    */
   async createToken(
     principal: Principal,
-    input: { name: string; scopes: readonly string[]; expiresAt?: number | null },
+    input: { name: string; scopes: readonly string[]; expiresAt?: number | null; userId?: string },
   ): Promise<{ token: ApiToken; secret: string }> {
     if (principal.kind !== 'session')
       throw new WerkflowError(
@@ -117,7 +122,27 @@ export class ApiTokenService {
         message: 'The expiry time is in the past; choose a time in the future.',
       });
     throwIfProblems(problems);
-    const wouldHold = rightsOfToken(input.scopes, principal.userRights);
+    // An administrator may make a token for someone else (an integration account): it holds at
+    // most that user's rights, and is theirs (listed, revoked and audited as theirs).
+    let owner = principal.user;
+    let ownerRights = principal.userRights;
+    if (input.userId !== undefined && input.userId !== principal.user.id) {
+      if (!principal.rights.has('admin'))
+        throw new WerkflowError('forbidden', 'Only an administrator can create a token for another user.', {
+          path: 'userId',
+        });
+      const other = await this.ctx.users.get(input.userId);
+      if (!other) throw userNotFound(input.userId);
+      if (!other.active || (other.blockedAt ?? null) !== null)
+        throw new WerkflowError(
+          'invalid_state',
+          `${other.name} is deactivated or blocked; a token for them would not work.`,
+          { path: 'userId' },
+        );
+      owner = other;
+      ownerRights = rightsOfRoles(await this.ctx.users.rolesOf(other.id));
+    }
+    const wouldHold = rightsOfToken(input.scopes, ownerRights);
     const beyond = [...wouldHold].filter((r) => !principal.rights.has(r));
     if (beyond.length > 0)
       throw new WerkflowError(
@@ -129,7 +154,7 @@ export class ApiTokenService {
     const secret = newSecret(API_TOKEN_PREFIX);
     const token: ApiToken = {
       id: newId(now),
-      userId: principal.user.id,
+      userId: owner.id,
       name,
       hint: secret.slice(0, API_TOKEN_PREFIX.length + 6),
       scopes: [...new Set(input.scopes)] as TokenScope[],

@@ -115,6 +115,43 @@ export class UserService {
     return this.updateUser(id, { active: false }, actor);
   }
 
+  /**
+   * Blocks a user: log-in is refused (`account_blocked`), their sessions end at once and their
+   * API tokens are refused while blocked (not revoked: unblocking restores them). The last
+   * active administrator cannot be blocked. Blocking twice is not an error.
+   */
+  async blockUser(id: string, actor: string | null): Promise<UserWithRoles> {
+    return this.setBlocked(id, true, actor);
+  }
+
+  /** Lifts a block; the user's API tokens work again, and they can log in. */
+  async unblockUser(id: string, actor: string | null): Promise<UserWithRoles> {
+    return this.setBlocked(id, false, actor);
+  }
+
+  private async setBlocked(id: string, blocked: boolean, actor: string | null): Promise<UserWithRoles> {
+    await this.ctx.store.db.transaction().execute(async (trx) => {
+      const before = await this.ctx.users.get(id, trx);
+      if (!before) throw userNotFound(id);
+      const wasBlocked = (before.blockedAt ?? null) !== null;
+      if (wasBlocked === blocked) return;
+      if (blocked && (await this.ctx.users.rolesOf(id, trx)).includes('administrator'))
+        await this.refuseLastAdministrator(id, trx, 'block');
+      const now = this.ctx.clock.now();
+      await this.ctx.users.setBlocked(id, blocked ? now : null, trx);
+      if (blocked) await this.ctx.sessions.deleteForUser(id, trx);
+      await this.ctx.audit.record(trx, {
+        actor,
+        action: blocked ? 'user.blocked' : 'user.unblocked',
+        entityType: 'user',
+        entityId: id,
+        before: { blockedAt: wasBlocked ? new Date(before.blockedAt!).toISOString() : null },
+        after: { blockedAt: blocked ? new Date(now).toISOString() : null },
+      });
+    });
+    return this.getUser(id);
+  }
+
   /** Replaces a user's roles. The last active administrator cannot lose the role. */
   async setRoles(id: string, roles: readonly string[], actor: string | null): Promise<UserWithRoles> {
     throwIfProblems(checkRoles(roles));
@@ -292,7 +329,7 @@ export class UserService {
   private async refuseLastAdministrator(
     userId: string,
     trx: Db,
-    what: 'deactivate' | 'demote',
+    what: 'deactivate' | 'demote' | 'block',
   ): Promise<void> {
     const admins = await this.ctx.users.activeUserIdsWithRole('administrator', trx);
     if (admins.length === 1 && admins[0] === userId)

@@ -12,6 +12,7 @@ import { reasonCodesMigration } from './010-reason-codes.js';
 import { actionReadsMigration } from './011-action-reads.js';
 import { dossierSearchMigration } from './012-dossier-search.js';
 import { reasonBackfillMigration } from './013-reason-backfill.js';
+import { userBlockedMigration } from './014-user-blocked.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   actionReadsMigration,
   dossierSearchMigration,
   reasonBackfillMigration,
+  userBlockedMigration,
 ];

@@ -561,6 +561,8 @@ export const nl = {
   'err.already_exists.field': '«{field}» is al in gebruik.',
   'err.unauthenticated': 'E-mailadres of wachtwoord klopt niet, of je sessie is verlopen.',
   'err.forbidden': 'Je hebt niet het recht om dit te doen. Vraag het aan een beheerder.',
+  'err.account_blocked':
+    'Je account is geblokkeerd door een beheerder. Vraag een beheerder om het te deblokkeren.',
   'err.rate_limited': 'Te veel pogingen. Wacht een paar minuten en probeer het opnieuw.',
   'err.schema_too_new': 'De database is nieuwer dan deze versie van Werkflow.',
   'err.invalid_state': 'Dit kan nu niet meer: de toestand is intussen veranderd.',
@@ -1469,6 +1471,8 @@ export const en: Record<Key, string> = {
   'err.already_exists.field': '“{field}” is already in use.',
   'err.unauthenticated': 'E-mail address or password is not right, or your session has ended.',
   'err.forbidden': 'You do not have the right to do this. Ask an administrator.',
+  'err.account_blocked':
+    'Your account has been blocked by an administrator. Ask an administrator to unblock it.',
   'err.rate_limited': 'Too many attempts. Wait a few minutes and try again.',
   'err.schema_too_new': 'The database is newer than this version of Werkflow.',
   'err.invalid_state': 'This is no longer possible: the state has changed.',
