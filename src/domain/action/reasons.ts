@@ -2,11 +2,11 @@
  * Reasons written on actions (why cancelled, waiting, failed; the note of each history step) as a
  * code with parameters, so every reader gets them in their own language. The English sentence is
  * stored too, for integrators and older readers; the UI renders the code through its dictionary
- * (same codes, `reason.*` keys in src/web/app/dictionary.ts). A parameter that is a label is given
- * in both languages (`{ nl, en }`); a moment is given as an instant (`{ instant, timeZone }`) that
- * each reader writes out in their language (the UI in the organisation's zone, server text in the
- * calendar zone it was written in); a list of reasons (the problems of several recipient rules) is
- * an array of `{ code, params }`; other parameters are plain text or numbers.
+ * (src/web/app/dictionary.ts takes these sentences as its `reason.*` keys). A parameter that is a
+ * label is given in both languages (`{ nl, en }`); a moment as an instant (`{ instant, timeZone }`)
+ * that each reader writes out in their language (the UI in the organisation's zone, server text in
+ * the calendar zone it was written in); a list of reasons (the problems of several recipient rules)
+ * is an array of `{ code, params }`; other parameters are plain text or numbers.
  */
 
 export type ReasonLang = 'nl' | 'en';

@@ -3,6 +3,7 @@ import { dossiersEn, dossiersNl } from './dictionary-dossiers.js';
 /** Every string the UI shows, in Dutch (the default) and English; `en` must have every key of `nl`. */
 import { adminEn, adminNl } from './dictionary-admin.js';
 import { settingsEn, settingsNl } from './dictionary-settings.js';
+import { REASON_TEXTS, type ReasonCode } from '../../domain/action/reasons.js';
 
 export type Lang = 'nl' | 'en';
 
@@ -10,6 +11,14 @@ export type Lang = 'nl' | 'en';
 export interface Label {
   readonly nl: string;
   readonly en: string;
+}
+
+/** The sentence of every reason code in a language, as the server has them. */
+function reasonTexts(lang: Lang): Record<ReasonCode, string> {
+  return Object.fromEntries(Object.entries(REASON_TEXTS).map(([code, text]) => [code, text[lang]])) as Record<
+    ReasonCode,
+    string
+  >;
 }
 
 export const nl = {
@@ -173,132 +182,8 @@ export const nl = {
   'status.cancelled': 'Geannuleerd',
   'status.expired': 'Verlopen',
   'reason.waiting until the conditions hold': 'wacht tot de voorwaarden kloppen',
-  'reason.text': '{text}',
-  'reason.legacy': '(oude melding) {text}',
-  'reason.stamped': 'aangemaakt',
-  'reason.waitingForConditions': 'wacht tot de voorwaarden kloppen',
-  'reason.conditionsHoldAgain': 'de voorwaarden kloppen weer',
-  'reason.conditionsNoLongerHold': 'de voorwaarden van het sjabloon kloppen niet meer',
-  'reason.statusNoLonger': 'status is niet meer {statuses}',
-  'reason.referenceChanged':
-    'de voorwaarden van het sjabloon kloppen niet meer na een wijziging van {dossierTypes}',
-  'reason.conditionsFailedAtDue': 'de voorwaarden klopten niet meer toen het aan de beurt was',
-  'reason.dossierDeleted': 'het dossier is verwijderd',
-  'reason.rootGone': 'het dossier waarvoor het gepland was bestaat niet meer',
-  'reason.dateMoved': '{field} gewijzigd in {value}; opnieuw gepland',
-  'reason.referencedDateMoved': '{field} van {dossierType} gewijzigd in {value}; opnieuw gepland',
-  'reason.movedAway': 'verplaatst naar een andere {field}',
-  'reason.unlinked': 'niet meer gekoppeld aan een {field}',
-  'reason.withdrawn': 'afgemeld: status gezet op {status}',
-  'reason.expired': 'de einddatum is verstreken voordat het gedaan was',
-  'reason.rescheduled': 'verplaatst naar {dueAt}',
-  'reason.movedToVersion': 'overgezet naar versie {version}',
-  'reason.movedToVersionRetimed': 'overgezet naar versie {version}, opnieuw gepland',
-  'reason.skippedLate': 'overgeslagen: het was meer dan {hours} uur te laat',
-  'reason.notInCategory': 'het dossier valt niet meer in een categorie die aan het sjabloon gekoppeld is',
-  'reason.cancelledByPerson': 'geannuleerd door een medewerker',
-  'reason.markedDone': 'gereed gemeld',
-  'reason.executedByHand': 'met de hand uitgevoerd',
-  'reason.mailDelivered': 'de e-mail is afgeleverd',
-  'reason.mailRefused': 'De mailserver heeft de e-mail geweigerd: {reply}',
-  'reason.impactCancelledAsChosen': 'geannuleerd bij {change} van het sjabloon, zoals gekozen',
-  'reason.impactStaysOnVersion': 'blijft op versie {version}',
-  'reason.impactReminderStays': 'een herinnering blijft op versie {version}',
-  'reason.impactDossierGone': 'het dossier bestaat niet meer',
-  'reason.impactNotInNewCategories':
-    'het dossier valt niet in een categorie die aan de nieuwe versie gekoppeld is',
-  'reason.impactNewConditionsFail': 'de voorwaarden van de nieuwe versie kloppen niet',
-  'reason.impactMovedRetimed': 'overgezet naar versie {version} met een nieuw tijdstip',
-  'reason.impactMovedSameTime': 'overgezet naar versie {version}; tijdstip blijft gelijk',
-  'reason.impactMeetsNewVersion':
-    'voldoet nu aan de nieuwe versie en niet aan de oude: krijgt een actie bij de volgende gebeurtenis',
-  'reason.impactMeetsTemplate': 'voldoet nu aan het sjabloon: krijgt een actie bij de volgende gebeurtenis',
-  'reason.impactOutsideKept': 'buiten de gekoppelde categorieën; blijft staan, zoals gekozen',
-  'reason.impactStaysAsPlanned': 'blijft zoals gepland',
-  'reason.impactStampedNow':
-    'in een gekoppelde categorie en voldoet aan de voorwaarden: er wordt nu een actie gemaakt',
-  'reason.mailAuthRefused':
-    'De mailserver heeft de gebruikersnaam of het wachtwoord van de mailbox geweigerd: {reply}',
-  'reason.mailUnreachable':
-    'De mailserver was niet bereikbaar ({reply}); het bericht wordt opnieuw verstuurd.',
-  'reason.mailConnectionLost':
-    'De verbinding met de mailserver viel weg terwijl dit bericht verstuurd werd; de server heeft het misschien wel, misschien niet ontvangen ({reply}).',
-  'reason.mailGaveUp': 'Opgegeven na {attempts} pogingen. Laatste antwoord: {reply}',
-  'reason.mailboxDeleted':
-    'De mailbox waarvan dit bericht verstuurd zou worden ({mailbox}) is verwijderd. Voeg hem opnieuw toe, of leg dit bericht weg.',
-  'reason.mailStoppedInDoubt':
-    'Werkflow stopte terwijl dit bericht verstuurd werd; de SMTP-server heeft het misschien wel, misschien niet ontvangen.',
-  'reason.mailStoppedRequeued':
-    'Werkflow stopte voordat dit bericht aan de SMTP-server gegeven was; het wordt opnieuw verstuurd.',
-  'reason.retrying': 'poging {attempt} mislukt, wordt opnieuw geprobeerd: {error}',
-  'reason.templateVersionGone': 'Versie {version} van sjabloon {template} bestaat niet meer.',
-  'reason.webhookRefused': 'De webhook {url} antwoordde {status}: {body}. Er wordt opnieuw geprobeerd.',
-  'reason.webhookStatus': 'De webhook {url} antwoordde {status}. Er wordt opnieuw geprobeerd.',
-  'reason.webhookAddressRefused':
-    'De webhook {url} wijst naar het interne adres {address}; een beheerder kan de host "{host}" toestaan bij de webhookinstellingen.',
-  'reason.webhookNotHttp': 'De webhook {url} is geen http(s)-adres.',
-  'reason.webhookTimeout':
-    'De webhook {url} antwoordde niet binnen {seconds} s. Er wordt opnieuw geprobeerd.',
-  'reason.webhookUnreachable': 'De webhook {url} was niet bereikbaar: {detail}. Er wordt opnieuw geprobeerd.',
-  'reason.emailNotSetUp':
-    'E-mail is niet ingesteld in deze Werkflow: voeg een mailbox toe onder Instellingen → Mailboxen.',
-  'reason.mailboxGone':
-    'De mailbox "{mailbox}" die voor e-mailsjabloon "{template}" gekozen is, bestaat niet meer. Kies een andere bij E-mailsjablonen, of voeg de mailbox opnieuw toe.',
-  'reason.noMailbox':
-    'Er is geen mailbox ingesteld, dus deze e-mail kan niet verstuurd worden. Voeg er een toe onder Instellingen → Mailboxen.',
-  'reason.noDefaultMailbox':
-    'Er is geen standaardmailbox en er is er geen gekozen voor dit sjabloon of deze categorie. Maak een mailbox standaard onder Instellingen → Mailboxen.',
-  'reason.emailTemplateGone':
-    'Het e-mailsjabloon "{template}" bestaat niet meer, dus er is niets verstuurd. Kies een ander sjabloon in het actiesjabloon.',
-  'reason.emailTemplateWrongType':
-    'Het e-mailsjabloon "{template}" is geschreven voor {written}, maar dit dossier is een {dossierType}. Kies een sjabloon voor {dossierType}.',
-  'reason.recipientsMissing':
-    'De e-mail "{template}" voor {dossierType} "{dossier}" is niet verstuurd: {problems}',
-  'reason.emailTemplateUnfillable':
-    'Het e-mailsjabloon "{template}" kan voor dit dossier niet ingevuld worden ({problem}). Verbeter het sjabloon en probeer het opnieuw.',
-  'reason.recipient.fieldNoAddress':
-    'Bij {what} is geen e-mailadres ingevuld in "{field}". Vul {field} van {title} in, of wijzig wie deze e-mail ontvangt.',
-  'reason.recipient.referenceEmpty':
-    'Bij {what} is geen {fieldLabel} ("{field}") gekoppeld, dus "{path}" leidt nergens heen. Koppel er een, of wijzig wie deze e-mail ontvangt.',
-  'reason.recipient.referenceGone': '"{field}" van {what} verwijst naar een dossier dat niet meer bestaat.',
-  'reason.recipient.pathEmpty': '"{path}" is leeg.',
-  'reason.recipient.noResponsibleUser':
-    'Bij {what} is geen verantwoordelijke gebruiker ingevuld. Wijs er een toe, of wijzig wie deze e-mail ontvangt.',
-  'reason.recipient.noUser':
-    'Bij {what} is geen gebruiker ingevuld in "{field}". Wijs er een toe, of wijzig wie deze e-mail ontvangt.',
-  'reason.recipient.userGone': 'De gebruiker "{id}" in "{field}" van {what} bestaat niet meer.',
-  'reason.recipient.userNoAddress':
-    '{user} heeft geen e-mailadres. Voeg er een toe onder Instellingen → Gebruikers.',
-  'reason.recipient.noTeam':
-    'Bij {what} is geen team ingevuld in "{field}". Wijs er een toe, of wijzig wie deze e-mail ontvangt.',
-  'reason.recipient.teamGone': 'Het team "{id}" in "{field}" van {what} bestaat niet meer.',
-  'reason.recipient.teamNoAddress':
-    'Het team "{team}" heeft geen actief lid met een e-mailadres. Voeg er een toe onder Instellingen → Teams.',
-  'reason.recipient.noAlternative': 'Geen van de {count} alternatieven heeft een adres: {problems}',
-  'reason.recipient.invalidAddress': '"{address}" is geen geldig e-mailadres; verbeter het in het dossier.',
-  'reason.recipient.blockedDomain':
-    '{address} valt onder een geblokkeerd domein ({domain}); mail daarheen wordt geweigerd. Wijzig het adres, of haal {domain} weg bij de geblokkeerde domeinen onder Instellingen → E-mail.',
-  'reason.recipient.none': 'er zijn geen ontvangers.',
-  'reason.recipientNotes': 'Verstuurd; niet elke ontvangersregel leverde een adres op: {problems}',
-  'reason.templateProblem.merge_field_invalid': '{where}: het samenvoegveld "{field}" bestaat niet',
-  'reason.templateProblem.filter_unknown': '{where}: het filter "{filter}" bestaat niet',
-  'reason.templateProblem.filter_raw':
-    '{where}: het filter raw mag niet: het zou tekst uit het dossier als HTML in de mail zetten. Waarden worden altijd veilig gemaakt.',
-  'reason.templateProblem.liquid_syntax': '{where}: deze opmaak klopt niet (de sjabloontaal meldt: {detail})',
-  'reason.noTaskType': 'Er is geen datagroep "task" om de taak in aan te maken.',
-  'reason.taskNotCreated': 'De taak kon niet aangemaakt worden: {detail}',
-  'reason.chainTooDeep':
-    'Gestopt: deze actie is nummer {number} in een keten van acties die elkaar starten, en "{template}" staat er hoogstens {limit} toe ({source}). Controleer de sjablonen op een lus.',
-  'reason.secretKeyTooShort':
-    'WERKFLOW_SECRET_KEY is te kort. Gebruik 64 hexadecimale tekens (openssl rand -hex 32) of een wachtzin van minstens 16 tekens.',
-  'reason.secretKeyMissing':
-    'Mailboxwachtwoorden worden versleuteld bewaard, en er is geen geheime sleutel ingesteld. Zet WERKFLOW_SECRET_KEY op 64 hexadecimale tekens (maak er een met: openssl rand -hex 32) en start Werkflow opnieuw.',
-  'reason.mailboxPasswordDamaged':
-    'Een bewaard mailboxwachtwoord is beschadigd; voer het wachtwoord opnieuw in.',
-  'reason.mailboxPasswordOtherKey':
-    'Dit mailboxwachtwoord is bewaard met een andere geheime sleutel (sleutel {keyId}, nu {currentKeyId}). Zet WERKFLOW_SECRET_KEY terug op die sleutel, of voer het mailboxwachtwoord opnieuw in.',
-  'reason.mailboxPasswordUndecryptable':
-    'Een bewaard mailboxwachtwoord kon niet ontsleuteld worden; voer het opnieuw in.',
+  // The sentences of the reason codes: one copy, in src/domain/action/reasons.ts.
+  ...reasonTexts('nl'),
 
   'mode.manual': 'Handmatig',
   'mode.semiAutomatic': 'Halfautomatisch',
@@ -1095,123 +980,8 @@ export const en: Record<Key, string> = {
   'status.cancelled': 'Cancelled',
   'status.expired': 'Expired',
   'reason.waiting until the conditions hold': 'waiting until the conditions hold',
-  'reason.text': '{text}',
-  'reason.legacy': '(old message) {text}',
-  'reason.stamped': 'stamped',
-  'reason.waitingForConditions': 'waiting until the conditions hold',
-  'reason.conditionsHoldAgain': 'the conditions hold again',
-  'reason.conditionsNoLongerHold': 'the conditions of the template no longer hold',
-  'reason.statusNoLonger': 'status is no longer {statuses}',
-  'reason.referenceChanged':
-    'the conditions of the template no longer hold after a change to the {dossierTypes}',
-  'reason.conditionsFailedAtDue': 'the conditions no longer held when it was due',
-  'reason.dossierDeleted': 'the dossier was deleted',
-  'reason.rootGone': 'the dossier it was planned for is gone',
-  'reason.dateMoved': '{field} changed to {value}; planned again',
-  'reason.referencedDateMoved': '{field} of the {dossierType} changed to {value}; planned again',
-  'reason.movedAway': 'moved to another {field}',
-  'reason.unlinked': 'no longer linked to a {field}',
-  'reason.withdrawn': 'withdrawn: status set to {status}',
-  'reason.expired': 'its end date passed before it was done',
-  'reason.rescheduled': 'rescheduled to {dueAt}',
-  'reason.movedToVersion': 'moved to version {version}',
-  'reason.movedToVersionRetimed': 'moved to version {version}, re-timed',
-  'reason.skippedLate': 'skipped: it was more than {hours} hours late',
-  'reason.notInCategory': 'the dossier is no longer in a category linked to the template',
-  'reason.cancelledByPerson': 'cancelled by a person',
-  'reason.markedDone': 'marked done',
-  'reason.executedByHand': 'executed by hand',
-  'reason.mailDelivered': 'the e-mail was delivered',
-  'reason.mailRefused': 'The mail server refused the e-mail: {reply}',
-  'reason.impactCancelledAsChosen': 'cancelled on {change} of the template, as chosen',
-  'reason.impactStaysOnVersion': 'stays on version {version}',
-  'reason.impactReminderStays': 'a reminder stays on version {version}',
-  'reason.impactDossierGone': 'the dossier is gone',
-  'reason.impactNotInNewCategories': 'the dossier is not in a category the new version is linked to',
-  'reason.impactNewConditionsFail': 'the conditions of the new version do not hold',
-  'reason.impactMovedRetimed': 'moved to version {version} with a new due time',
-  'reason.impactMovedSameTime': 'moved to version {version}; due time unchanged',
-  'reason.impactMeetsNewVersion':
-    'meets the new version now and not the old one: gets an action at its next event',
-  'reason.impactMeetsTemplate': 'meets the template now: gets an action at its next event',
-  'reason.impactOutsideKept': 'outside the linked categories; kept, as chosen',
-  'reason.impactStaysAsPlanned': 'stays as planned',
-  'reason.impactStampedNow': 'in a linked category and meets the conditions: an action is made now',
-  'reason.mailAuthRefused': "The mail server refused the mailbox's user name or password: {reply}",
-  'reason.mailUnreachable': 'The mail server could not be reached ({reply}); the message is sent again.',
-  'reason.mailConnectionLost':
-    'The connection to the mail server was lost while this message was being sent, so the server may or may not have accepted it ({reply}).',
-  'reason.mailGaveUp': 'Gave up after {attempts} attempts. Last answer: {reply}',
-  'reason.mailboxDeleted':
-    'The mailbox this message was to be sent from ({mailbox}) was deleted. Add it again, or dismiss this message.',
-  'reason.mailStoppedInDoubt':
-    'Werkflow stopped while this message was being sent; the SMTP server may or may not have accepted it.',
-  'reason.mailStoppedRequeued':
-    'Werkflow stopped before this message was handed to the SMTP server; it is sent again.',
-  'reason.retrying': 'attempt {attempt} failed, retrying: {error}',
-  'reason.templateVersionGone': 'Template version {version} of {template} is gone.',
-  'reason.webhookRefused': 'The webhook {url} answered {status}: {body}. It will be retried.',
-  'reason.webhookStatus': 'The webhook {url} answered {status}. It will be retried.',
-  'reason.webhookAddressRefused':
-    'The webhook {url} resolves to the internal address {address}; an administrator can allow the host "{host}" under the webhook settings.',
-  'reason.webhookNotHttp': 'The webhook {url} is not an http(s) address.',
-  'reason.webhookTimeout': 'The webhook {url} did not answer within {seconds} s. It will be retried.',
-  'reason.webhookUnreachable': 'The webhook {url} could not be reached: {detail}. It will be retried.',
-  'reason.emailNotSetUp': 'E-mail is not set up in this Werkflow: add a mailbox under Settings → Mailboxes.',
-  'reason.mailboxGone':
-    'The mailbox "{mailbox}" chosen for e-mail template "{template}" no longer exists. Choose another under E-mail templates, or add the mailbox again.',
-  'reason.noMailbox':
-    'No mailbox is configured, so this e-mail cannot be sent. Add one under Settings → Mailboxes.',
-  'reason.noDefaultMailbox':
-    'No default mailbox is set, and none is chosen for this template or category. Mark a mailbox as default under Settings → Mailboxes.',
-  'reason.emailTemplateGone':
-    'The e-mail template "{template}" no longer exists, so nothing was sent. Choose another template in the action template.',
-  'reason.emailTemplateWrongType':
-    'The e-mail template "{template}" is written for {written}, but this dossier is a {dossierType}. Choose a template for {dossierType}.',
-  'reason.recipientsMissing':
-    'The e-mail "{template}" for the {dossierType} "{dossier}" was not sent: {problems}',
-  'reason.emailTemplateUnfillable':
-    'The e-mail template "{template}" cannot be filled in for this dossier ({problem}). Correct the template and try again.',
-  'reason.recipient.fieldNoAddress':
-    '{what} has no e-mail address in "{field}". Fill in {field} of {title}, or change who receives this e-mail.',
-  'reason.recipient.referenceEmpty':
-    '{what} has no {fieldLabel} ("{field}"), so "{path}" leads nowhere. Link one, or change who receives this e-mail.',
-  'reason.recipient.referenceGone': '"{field}" of {what} refers to a dossier that no longer exists.',
-  'reason.recipient.pathEmpty': '"{path}" is empty.',
-  'reason.recipient.noResponsibleUser':
-    '{what} has no responsible user. Assign one, or change who receives this e-mail.',
-  'reason.recipient.noUser':
-    '{what} has no user in "{field}". Assign one, or change who receives this e-mail.',
-  'reason.recipient.userGone': 'The user "{id}" in "{field}" of {what} no longer exists.',
-  'reason.recipient.userNoAddress': '{user} has no e-mail address. Add one under Settings → Users.',
-  'reason.recipient.noTeam':
-    '{what} has no team in "{field}". Assign one, or change who receives this e-mail.',
-  'reason.recipient.teamGone': 'The team "{id}" in "{field}" of {what} no longer exists.',
-  'reason.recipient.teamNoAddress':
-    'The team "{team}" has no active member with an e-mail address. Add one under Settings → Teams.',
-  'reason.recipient.noAlternative': 'None of the {count} alternatives has an address: {problems}',
-  'reason.recipient.invalidAddress': '"{address}" is not a valid e-mail address; correct it in the dossier.',
-  'reason.recipient.blockedDomain':
-    '{address} is at a blocked domain ({domain}); mail to it is refused. Change the address, or remove {domain} from the blocked domains under Settings → E-mail.',
-  'reason.recipient.none': 'it has no recipients.',
-  'reason.recipientNotes': 'Sent; not every recipient rule yielded an address: {problems}',
-  'reason.templateProblem.merge_field_invalid': '{where}: the merge field "{field}" does not exist',
-  'reason.templateProblem.filter_unknown': '{where}: there is no filter "{filter}"',
-  'reason.templateProblem.filter_raw':
-    "{where}: the raw filter is not allowed: it would put a dossier's text into the mail as HTML. Values are always escaped.",
-  'reason.templateProblem.liquid_syntax': '{where}: {detail}',
-  'reason.noTaskType': 'There is no dossier type "task" to create the task in.',
-  'reason.taskNotCreated': 'The task could not be created: {detail}',
-  'reason.chainTooDeep':
-    'Stopped: this action is number {number} in a chain of actions that start each other, and "{template}" allows at most {limit} ({source}). Check the templates for a loop.',
-  'reason.secretKeyTooShort':
-    'WERKFLOW_SECRET_KEY is too short. Use 64 hex characters (openssl rand -hex 32) or a passphrase of at least 16 characters.',
-  'reason.secretKeyMissing':
-    'Mailbox passwords are stored encrypted, and no secret key is configured. Set WERKFLOW_SECRET_KEY to 64 hex characters (generate one with: openssl rand -hex 32) and restart Werkflow.',
-  'reason.mailboxPasswordDamaged': 'A stored mailbox password is damaged; enter the password again.',
-  'reason.mailboxPasswordOtherKey':
-    'This mailbox password was stored with another secret key (key {keyId}, current {currentKeyId}). Set WERKFLOW_SECRET_KEY back to that key, or enter the mailbox password again.',
-  'reason.mailboxPasswordUndecryptable': 'A stored mailbox password could not be decrypted; enter it again.',
+  // The sentences of the reason codes: one copy, in src/domain/action/reasons.ts.
+  ...reasonTexts('en'),
 
   'mode.manual': 'Manual',
   'mode.semiAutomatic': 'Semi-automatic',

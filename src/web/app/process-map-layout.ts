@@ -23,7 +23,8 @@ export const NODE_H = 76;
 const GAP_X = 48;
 const GAP_Y = 28;
 const PAD = 12;
-export const CHARS = 27;
+/** Characters a label line holds: about 7 px each at 13 px, inside the 180 px a box leaves for text. */
+export const CHARS = 25;
 
 /** Node positions: a row per template (two when it has both a reminder and a created dossier). */
 export function layoutMap(map: Pick<ProcessMap, 'nodes' | 'edges'>) {

@@ -8,16 +8,15 @@ import {
   reasonText,
   storedReason,
 } from '../../../src/domain/action/reasons.js';
-import { en, nl } from '../../../src/web/app/dictionary.js';
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
 describe('reason codes', () => {
-  it('every code has a Dutch and an English sentence with the same placeholders, and the UI dictionary has both', () => {
+  it('every code has a Dutch and an English sentence with the same placeholders', () => {
     for (const [code, texts] of Object.entries(REASON_TEXTS)) {
+      expect(texts.nl.trim(), code).not.toBe('');
+      expect(texts.en.trim(), code).not.toBe('');
       expect(placeholders(texts.nl), code).toEqual(placeholders(texts.en));
-      expect((nl as Record<string, string>)[code], code).toBe(texts.nl);
-      expect((en as Record<string, string>)[code], code).toBe(texts.en);
     }
   });
 

@@ -136,7 +136,7 @@ function Diagram({ map }: { map: ProcessMap }) {
               ))}
               {counted ? (
                 <text x={p.x + 10} y={p.y + NODE_H - 8} className="pm-counts">
-                  {wrapLabel(counts, CHARS + 4, 1)[0]}
+                  {wrapLabel(counts, CHARS + 2, 1)[0]}
                 </text>
               ) : null}
             </a>
