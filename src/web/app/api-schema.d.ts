@@ -2963,7 +2963,7 @@ export interface paths {
                                 noteCoded: {
                                     /** @description Stable code, e.g. reason.statusNoLonger, reason.referenceChanged, reason.mailRefused; reason.text for words without a code (a person's note, rows written before codes). */
                                     code: string;
-                                    /** @description The values in the sentence; a label is given as { nl, en }. */
+                                    /** @description The values in the sentence; a label is given as { nl, en }, a moment as { instant (ISO 8601), timeZone }. */
                                     params: {
                                         [key: string]: unknown;
                                     };
