@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   expectAccessible,
   expectNoOverflow,
+  fillTime,
   hasChromium,
   screenshot,
   settled,
@@ -113,7 +114,7 @@ describe.skipIf(!hasChromium)('Beheer: calendar and daily digest (SQLite, chromi
     await organisation.waitFor();
     expect(await organisation.isChecked()).toBe(true);
     await organisation.uncheck();
-    await page.getByLabel('Tijdstip').fill('08:30');
+    await fillTime(page, 'Tijdstip', '08:30');
     await page
       .getByRole('region', { name: 'Dagelijks overzicht' })
       .getByRole('button', { name: 'Opslaan' })

@@ -189,3 +189,23 @@ export async function choose(page: Page, label: string | RegExp, option: string 
   await page.getByRole('textbox', { name: label }).click();
   await page.getByRole('option', { name: option }).first().click();
 }
+
+/**
+ * Types a time of day into the UI's TimeField (a 24-hour picker with an hours and a minutes input,
+ * src/web/app/date-field.tsx) found by its label.
+ */
+export async function fillTime(
+  page: Page,
+  label: string,
+  hhmm: string,
+  words: { hours: string; minutes: string } = { hours: 'Uren', minutes: 'Minuten' },
+): Promise<void> {
+  const [hours, minutes] = hhmm.split(':') as [string, string];
+  const field = page
+    .locator('div')
+    .filter({ has: page.locator('label', { hasText: label }) })
+    .filter({ has: page.getByLabel(words.hours, { exact: true }) })
+    .last();
+  await field.getByLabel(words.hours, { exact: true }).fill(hours);
+  await field.getByLabel(words.minutes, { exact: true }).fill(minutes);
+}

@@ -13,6 +13,7 @@ import {
   choose,
   expectAccessible,
   expectNoOverflow,
+  fillTime,
   hasChromium,
   screenshot,
   settled,
@@ -50,7 +51,7 @@ describe.skipIf(!hasChromium)('configuration stories (SQLite, chromium)', () => 
       await page.getByRole('textbox', { name: 'Aantal' }).fill('2');
       await choose(page, 'Voor of na', 'vóór');
       await choose(page, 'Ten opzichte van', 'Startdatum');
-      await page.getByLabel('Om (tijd)').fill('09:00');
+      await fillTime(page, 'Om (tijd)', '09:00');
       expect(await page.getByTestId('timing-sentence').textContent()).toBe(
         '2 werkdagen voor Startdatum om 09:00',
       );
