@@ -32,6 +32,7 @@ import {
 } from '../src/domain/template/action-template.js';
 import { type MatchEvent, TemplateIndex } from '../src/domain/template/template-index.js';
 import { Werkflow } from '../src/engine/werkflow.js';
+import { openAction } from '../test/support/action-fixture.js';
 
 const catalog = catalogOf(ENERGY_COOPERATIVE_TYPES);
 
@@ -172,35 +173,18 @@ function matchBench(templates: readonly ActiveTemplate[]): { eventsPerSec: numbe
 
 /** An action of `templateId` v1 on `dossierId`, due at `dueAt`, as the engine stamps it. */
 function action(templateId: string, dossierId: string, dueAt: number, now: number, i: number): Action {
-  return {
+  return openAction({
     id: newId(now),
     templateId,
-    templateVersion: 1,
     dossierId,
     dossierType: 'contact',
-    kind: 'main',
     title: 'Bench',
-    process: null,
     idempotencyKey: `bench|${templateId}|${i}`,
     status: 'pending',
     executionMode: 'automatic',
-    priority: 'normal',
     dueAt,
-    expiresAt: null,
-    assigneeUserId: null,
-    assigneeTeamId: null,
-    attempts: 0,
-    nextAttemptAt: null,
-    lockedBy: null,
-    lockedAt: null,
-    result: null,
-    error: null,
-    statusReason: null,
-    triggerEventId: null,
     createdAt: now,
-    updatedAt: now,
-    completedAt: null,
-  };
+  });
 }
 
 /** A fresh SQLite Werkflow with one published no-op template and one contact to stamp it on. */

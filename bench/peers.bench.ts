@@ -42,6 +42,7 @@ import type { Action } from '../src/domain/action/action.js';
 import { newId } from '../src/domain/id.js';
 import { SYSTEM_PRINCIPAL } from '../src/domain/permissions.js';
 import { Werkflow } from '../src/engine/werkflow.js';
+import { openAction } from '../test/support/action-fixture.js';
 
 const SINGLE = 1_000;
 const BATCH = 20_000;
@@ -160,35 +161,19 @@ function werkflowContender(name: string, pgUrl: string | null): Contender {
         { publish: true },
       );
       let seq = 0;
-      const action = (dueAt: number, now: number): Action => ({
-        id: newId(now),
-        templateId: template.id,
-        templateVersion: 1,
-        dossierId: contact.id,
-        dossierType: 'contact',
-        kind: 'main',
-        title: 'Bench',
-        process: null,
-        idempotencyKey: `bench|${seq++}`,
-        status: 'pending',
-        executionMode: 'automatic',
-        priority: 'normal',
-        dueAt,
-        expiresAt: null,
-        assigneeUserId: null,
-        assigneeTeamId: null,
-        attempts: 0,
-        nextAttemptAt: null,
-        lockedBy: null,
-        lockedAt: null,
-        result: null,
-        error: null,
-        statusReason: null,
-        triggerEventId: null,
-        createdAt: now,
-        updatedAt: now,
-        completedAt: null,
-      });
+      const action = (dueAt: number, now: number): Action =>
+        openAction({
+          id: newId(now),
+          templateId: template.id,
+          dossierId: contact.id,
+          dossierType: 'contact',
+          title: 'Bench',
+          idempotencyKey: `bench|${seq++}`,
+          status: 'pending',
+          executionMode: 'automatic',
+          dueAt,
+          createdAt: now,
+        });
       const addedAt = new Map<string, number>();
       const inst: Instance = {
         startedLate: [],

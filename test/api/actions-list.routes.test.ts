@@ -10,6 +10,7 @@ import { newId } from '../../src/domain/id.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import { type ApiClient, apiAs, expectError } from '../support/api-client.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+import { openAction } from '../support/action-fixture.js';
 
 const NOW = Date.parse('2026-11-23T10:00:00+01:00'); // a Monday, 10:00 in Amsterdam
 const HOUR = 3_600_000;
@@ -44,35 +45,16 @@ describe.each(BACKENDS)('the to-do list API on $name', (backend) => {
 
   function action(over: Partial<Action> & { title: string; dossier: string }): Action {
     const { dossier, ...rest } = over;
-    const a: Action = {
+    const a = openAction({
       id: newId(NOW - DAY + seq++),
-      templateId: 'tpl',
-      templateVersion: 1,
       dossierId: contacts[dossier]!,
       dossierType: 'contact',
-      kind: 'main',
       process: 'Intake',
       idempotencyKey: `list|${seq}`,
-      status: 'due',
-      executionMode: 'manual',
-      priority: 'normal',
       dueAt: NOW + HOUR,
-      expiresAt: null,
-      assigneeUserId: null,
-      assigneeTeamId: null,
-      attempts: 0,
-      nextAttemptAt: null,
-      lockedBy: null,
-      lockedAt: null,
-      result: null,
-      error: null,
-      statusReason: null,
-      triggerEventId: null,
       createdAt: NOW - DAY,
-      updatedAt: NOW - DAY,
-      completedAt: null,
       ...rest,
-    };
+    });
     made.push(a);
     return a;
   }
