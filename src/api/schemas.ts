@@ -108,3 +108,23 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   }
   return value;
 }
+
+/**
+ * A cursor that holds a positive integer id (keyset paging on an autoincrement id), or none; `path`
+ * names the parameter in the 422 for a cursor no row can have.
+ */
+export function decodeIdCursor(cursor: string | undefined, path = 'query.cursor'): number | undefined {
+  const decoded = decodeCursor(cursor);
+  if (decoded === undefined) return undefined;
+  const id = Number(decoded);
+  if (!(Number.isSafeInteger(id) && id > 0)) {
+    throw new WerkflowError(
+      'validation_failed',
+      'The cursor is not one this API gave out; start again without it.',
+      {
+        path,
+      },
+    );
+  }
+  return id;
+}

@@ -9,10 +9,12 @@ import { WerkflowError } from '../domain/errors.js';
  * of the first offending string (`params.id`, `query.actor`, `name`, `scopes[1]`). Without it
  * such text reaches a query and PostgreSQL's refusal becomes a 500.
  *
- * Routes under SELF_CHECKED_PREFIXES check such text themselves with more specific answers (an id
- * no row can have is a 404, a made-up cursor names the cursor); they are left to do so.
+ * Routes under SELF_CHECKED_PREFIXES check their path parameters and query themselves with more
+ * specific answers (an id no row can have is a 404, a made-up cursor names the cursor); those under
+ * SELF_CHECKED_BODY_PREFIXES check their bodies too (a dossier's field, a template's part, by name).
  */
 const SELF_CHECKED_PREFIXES: readonly string[] = ['/api/dossiers', '/api/actions', '/api/templates'];
+const SELF_CHECKED_BODY_PREFIXES: readonly string[] = ['/api/dossiers', '/api/templates'];
 
 /** Where the first unstorable string in `value` is (`where` prefixed), or undefined. */
 export function findUnstorableText(value: unknown, where: string): string | undefined {
@@ -36,20 +38,24 @@ export function findUnstorableText(value: unknown, where: string): string | unde
   return undefined;
 }
 
-function selfChecked(request: FastifyRequest): boolean {
+function under(request: FastifyRequest, prefixes: readonly string[]): boolean {
   const url = request.routeOptions.url ?? '';
-  return SELF_CHECKED_PREFIXES.some((p) => url === p || url.startsWith(`${p}/`));
+  return prefixes.some((p) => url === p || url.startsWith(`${p}/`));
 }
 
-/** Installs the check for every route (but the self-checked ones). */
+/** Installs the check for every route (but what the self-checked ones check themselves). */
 export function installStorableTextCheck(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
-    if (selfChecked(request)) return;
+    const checkBody = !under(request, SELF_CHECKED_BODY_PREFIXES);
+    const checkRest = !under(request, SELF_CHECKED_PREFIXES);
     // Body paths are named as the schema errors name them (`data.email`); the others get a prefix.
     const path =
-      findUnstorableText(request.params, 'params') ??
-      findUnstorableText(request.query, 'query') ??
-      findUnstorableText(request.body, typeof request.body === 'string' ? 'body' : '');
+      (checkRest
+        ? (findUnstorableText(request.params, 'params') ?? findUnstorableText(request.query, 'query'))
+        : undefined) ??
+      (checkBody
+        ? findUnstorableText(request.body, typeof request.body === 'string' ? 'body' : '')
+        : undefined);
     if (path === undefined) return;
     throw new WerkflowError(
       'validation_failed',

@@ -1,4 +1,3 @@
-import { isStorableText } from '../../domain/dossier.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
@@ -494,14 +493,11 @@ export function actionRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Ref('Action'), ...errorResponses },
       },
     },
-    async (request) => {
-      const note = request.body?.note;
-      if (note !== undefined && !isStorableText(note))
-        throw new WerkflowError('validation_failed', 'The note contains a character that cannot be stored.', {
-          path: 'note',
-        });
-      return actionBody(await service.complete(request.params.id, enginePrincipal(request), note), request);
-    },
+    async (request) =>
+      actionBody(
+        await service.complete(request.params.id, enginePrincipal(request), request.body?.note),
+        request,
+      ),
   );
   app.post(
     '/api/actions/:id/reschedule',

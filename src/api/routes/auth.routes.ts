@@ -18,7 +18,7 @@ import type { ApiToken } from '../../store/api-token.repository.js';
 import type { Team } from '../../store/user.repository.js';
 import { clearSessionCookie, principalOf, setSessionCookie } from '../auth.hook.js';
 import { actorOf } from '../request-context.js';
-import { CursorQuery, decodeCursor, encodeCursor, errorResponses } from '../schemas.js';
+import { CursorQuery, decodeIdCursor, encodeCursor, errorResponses } from '../schemas.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -717,17 +717,8 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request) => {
       const q = request.query;
-      const cursor = decodeCursor(q.cursor);
-      const beforeId = cursor === undefined ? undefined : Number(cursor);
       // Only ids the log can have: 1e300 or 2^60 would overflow a bigint comparison (a 500).
-      if (beforeId !== undefined && (!Number.isSafeInteger(beforeId) || beforeId > 2 ** 53))
-        throw new WerkflowError(
-          'validation_failed',
-          'The cursor is not one this API gave out; start without it.',
-          {
-            path: 'cursor',
-          },
-        );
+      const beforeId = decodeIdCursor(q.cursor, 'cursor');
       const page = await werkflow.audit.query({
         entityType: q.entityType,
         entityId: q.entityId,

@@ -9,7 +9,14 @@ import { actorOf } from '../request-context.js';
 import { ActorFields, actorViews, dossierBodies, titleLanguage } from '../dossier-views.js';
 import { readerReason } from '../../domain/action/reasons.js';
 import { CodedReason } from '../contract-schemas.js';
-import { CursorQuery, decodeCursor, dossierBody, encodeCursor, errorResponses } from '../schemas.js';
+import {
+  CursorQuery,
+  decodeCursor,
+  decodeIdCursor,
+  dossierBody,
+  encodeCursor,
+  errorResponses,
+} from '../schemas.js';
 
 const TypeParams = Type.Object({ type: Type.String({ description: 'Dossier type key, e.g. opportunity' }) });
 const DossierParams = Type.Object({ type: Type.String(), id: Type.String() });
@@ -284,17 +291,7 @@ export function dossierRoutes(app: TypedApp, werkflow: Werkflow): void {
       const query = request.query;
       const limit = query.limit ?? 100;
       const dossierType = service.typeOf(type);
-      const decoded = decodeCursor(query.cursor);
-      const before = decoded === undefined ? undefined : Number(decoded);
-      if (before !== undefined && !(Number.isSafeInteger(before) && before > 0)) {
-        throw new WerkflowError(
-          'validation_failed',
-          'The cursor is not one this API gave out; start again without it.',
-          {
-            path: 'query.cursor',
-          },
-        );
-      }
+      const before = decodeIdCursor(query.cursor);
       // A dossier's events outlive it (history of a deleted dossier stays readable), so the
       // events themselves say whether the id is one of this type; without any, ask the dossier.
       if (!isStorableText(id)) await service.get(type, id); // 404
@@ -356,16 +353,7 @@ export function dossierRoutes(app: TypedApp, werkflow: Werkflow): void {
     async (request) => {
       const { type, id } = request.params;
       const limit = request.query.limit ?? 100;
-      const decoded = decodeCursor(request.query.cursor);
-      const before = decoded === undefined ? undefined : Number(decoded);
-      if (before !== undefined && !(Number.isSafeInteger(before) && before > 0))
-        throw new WerkflowError(
-          'validation_failed',
-          'The cursor is not one this API gave out; start again without it.',
-          {
-            path: 'query.cursor',
-          },
-        );
+      const before = decodeIdCursor(request.query.cursor);
       const steps = await service.actionSteps(type, id, { before, limit: limit + 1 });
       if (steps.length === 0 && before === undefined) await service.get(type, id); // 404 for unknown dossiers
       const page = steps.slice(0, limit);
