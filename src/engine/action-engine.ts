@@ -492,10 +492,7 @@ export class ActionEngine {
       (min, a) => (a.status === 'pending' && a.dueAt !== null && a.dueAt < min ? a.dueAt : min),
       Number.POSITIVE_INFINITY,
     );
-    if (Number.isFinite(earliest)) {
-      this.onStamped(earliest);
-      if (!inserted.announced) await this.store.notify(db, ACTIONS_CHANNEL, String(earliest));
-    }
+    if (Number.isFinite(earliest)) this.onStamped(earliest);
     return inserted;
   }
 

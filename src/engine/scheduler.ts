@@ -11,6 +11,13 @@ import { reason } from '../domain/action/reasons.js';
 export interface SchedulerOptions {
   /** Actions claimed and completed per batch. */
   readonly batchSize?: number;
+  /**
+   * A backlog is claimed in growing batches: after a full batch the next one takes twice as
+   * many, up to this (default 4 × batchSize); a batch that is not full goes back to batchSize.
+   * Fewer, larger transactions drain a backlog with less work per action (one commit and one
+   * pick per batch); the write lock is held longer per batch while a backlog lasts.
+   */
+  readonly maxBatchSize?: number;
   /** How long a claim lasts before the sweeper gives the action to another worker. */
   readonly leaseMs?: number;
   /** Longest sleep: even without known work, look again after this (other processes stamp too). */
@@ -65,6 +72,9 @@ export class Scheduler {
   private stopRequested = false;
   private idle: Promise<void> = Promise.resolve();
   private readonly batchSize: number;
+  private readonly maxBatchSize: number;
+  /** The size of the next claim: batchSize, growing while batches come back full. */
+  private claimSize: number;
   private readonly leaseMs: number;
   readonly maxSleepMs: number;
   private readonly sweepEveryMs: number;
@@ -78,6 +88,8 @@ export class Scheduler {
     private readonly options: SchedulerOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;
+    this.maxBatchSize = Math.max(this.batchSize, options.maxBatchSize ?? 4 * this.batchSize);
+    this.claimSize = this.batchSize;
     this.leaseMs = options.leaseMs ?? 5 * 60_000;
     this.maxSleepMs = options.maxSleepMs ?? 30_000;
     this.sweepEveryMs = options.sweepEveryMs ?? Math.min(this.leaseMs / 4, 15_000);
@@ -300,11 +312,14 @@ export class Scheduler {
     let outside: Action[] = [];
     let claimed: Action[] = [];
     const times = { start: performance.now(), claimed: 0 };
+    const size = this.claimSize;
+    // Assume the backlog ends here; a full batch below says it does not.
+    this.claimSize = this.batchSize;
     try {
       await this.store.db.transaction().execute(async (db) => {
         // Picked, not yet written: the executor completes plain actions straight from pending and
         // claims only the others (see ActionExecutor.runPicked).
-        const batch = await this.engine.actions.pickDue(this.workerId, this.clock.now(), this.batchSize, db);
+        const batch = await this.engine.actions.pickDue(this.workerId, this.clock.now(), size, db);
         times.claimed = performance.now();
         claimed = batch;
         if (batch.length > 0)
@@ -335,6 +350,7 @@ export class Scheduler {
       }
       return batch.length;
     }
+    if (claimed.length === size) this.claimSize = Math.min(2 * size, this.maxBatchSize);
     if (claimed.length > 0) this.executor.afterCommit();
     if (outside.length > 0) await this.executor.run(outside, actor, run);
     if (claimed.length > 0)

@@ -200,15 +200,16 @@ export class ActionRepository {
    * Inserts stamped actions; an action whose idempotency key exists already is skipped (that is
    * what makes stamping safe to repeat). Returns the actions actually inserted. With `announce`
    * (a channel) the statement that writes them also notifies it, on commit, with the earliest due
-   * time of the pending ones it inserted, where the store can (PostgreSQL: `pg_notify` inside the
-   * insert, no statement of its own); returns `announced` false where it cannot (SQLite).
+   * time of the pending ones it inserted (PostgreSQL: `pg_notify` inside the insert, no statement
+   * of its own); where the store has no `notifyExpression` its `notify` does nothing either
+   * (SQLite: one process per database), so there is nothing to announce.
    */
   async insertMany(
     actions: readonly Action[],
     actor: string | null,
     db: Db,
     announce?: string,
-  ): Promise<Action[] & { announced?: boolean }> {
+  ): Promise<Action[]> {
     const inserted: Action[] = [];
     const notify =
       announce === undefined || !this.store.adapter.writableCte
@@ -324,7 +325,7 @@ export class ActionRepository {
       })),
       db,
     );
-    return Object.assign([...inserted, ...written], { announced: notify !== null });
+    return [...inserted, ...written];
   }
 
   async appendHistory(entries: readonly Omit<ActionHistoryEntry, 'id'>[], db: Db): Promise<void> {

@@ -10,6 +10,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type KyselyPlugin, sql } from 'kysely';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
+import type { SchedulerOptions } from '../../src/engine/scheduler.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import type { Db } from '../../src/store/database.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
@@ -48,9 +49,12 @@ describe.each(BACKENDS)('draining a batch on $name', (backend) => {
     wf = undefined;
   });
 
-  async function open(conditions?: unknown): Promise<{ w: Werkflow; clock: TestClock }> {
+  async function open(
+    conditions?: unknown,
+    scheduler?: SchedulerOptions,
+  ): Promise<{ w: Werkflow; clock: TestClock }> {
     const clock = new TestClock('2026-11-23T10:00:00+01:00');
-    const w = await openTestWerkflow(backend, { clock });
+    const w = await openTestWerkflow(backend, { clock, ...(scheduler ? { scheduler } : {}) });
     wf = w;
     await w.templates.create(
       {
@@ -196,6 +200,28 @@ describe.each(BACKENDS)('draining a batch on $name', (backend) => {
       expect(history[1]!.actor).toBe(`worker:${w.scheduler.workerId}`);
       expect(history[1]!.at).toBe(a.completedAt);
     }
+  });
+
+  it('claims a backlog in batches that double while they come back full, and starts small again', async () => {
+    const batches: number[] = [];
+    const { w, clock } = await open(undefined, {
+      batchSize: 2,
+      maxBatchSize: 8,
+      observer: { batch: (b) => batches.push(b.length) },
+    });
+    await contacts(w, 21);
+    clock.advance(HOUR);
+    expect((await w.scheduler.tick()).executed).toBe(21);
+    // 2, then 4 and 8 (each after a full one; 8 at most): the 7 left are not a full batch, so the
+    // next claim takes 2 again.
+    expect(batches).toEqual([2, 4, 8, 7]);
+    await contacts(w, 3, 21);
+    clock.advance(HOUR);
+    expect((await w.scheduler.tick()).executed).toBe(3);
+    expect(batches.slice(4)).toEqual([2, 1]);
+    const all = await w.actions.list({ limit: 100 });
+    expect(all).toHaveLength(24);
+    for (const a of all) expect(a).toMatchObject({ status: 'done', attempts: 1 });
   });
 
   it('an idle tick is one statement: nothing due, waiting, expiring or to sweep', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../src/domain/clock.js';
 import { Werkflow, type WerkflowOptions } from '../../src/engine/werkflow.js';
+import type { SchedulerOptions } from '../../src/engine/scheduler.js';
 
 /** A database backend the suite runs against. */
 export interface Backend {
@@ -52,11 +53,12 @@ export class TestClock implements Clock {
 /** Opens a fresh Werkflow on the backend with a preset installed. */
 export async function openTestWerkflow(
   backend: Backend,
-  options: { preset?: string; clock?: Clock } = {},
+  options: { preset?: string; clock?: Clock; scheduler?: SchedulerOptions } = {},
 ): Promise<Werkflow> {
   return Werkflow.open({
     ...backend.fresh(),
     preset: options.preset ?? 'energy-cooperative',
     clock: options.clock ?? new TestClock(),
+    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
   });
 }
