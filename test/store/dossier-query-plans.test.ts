@@ -51,7 +51,8 @@ describe.each(BACKENDS)('dossier list plans on $name', (backend) => {
   async function planOf(call: () => Promise<unknown>, priceRows = false): Promise<string> {
     captured = [];
     await call();
-    // (The sort key's text is compiled once on its own: that is no statement sent.)
+    // (The sort key's text is compiled once on its own: that is no statement sent. A SQLite
+    // search's estimate reads dossiers_fts first: see the common-word test.)
     const selects = captured.filter((q) => /^select/i.test(q.sql) && / from "dossiers"/.test(q.sql));
     expect(selects).toHaveLength(1);
     const q = selects[0]!;
@@ -157,4 +158,32 @@ describe.each(BACKENDS)('dossier list plans on $name', (backend) => {
     ).toEqual(expected((n) => n.includes('199')));
     expect(await repo.listSorted(page({ search: { words: ['"12'] } }))).toEqual([]);
   });
+
+  it.runIf(backend.name === 'sqlite')(
+    'a common word walks the type’s index in order and stops at the page; its total reads a covering index',
+    async () => {
+      // "contact" is in all 2,000 (at least COMMON_MATCHES): sorting every match would read them all.
+      const search = { words: ['contact'] };
+      captured = [];
+      await repo.listSorted(page({ search }));
+      const estimate = captured.find((q) => /dossiers_fts match/.test(q.sql) && /limit/.test(q.sql));
+      expect(estimate?.sql).toMatch(/count\(\*\)/);
+      for (const sort of [undefined, sorted('name', false), sorted('name', true)]) {
+        const plan = await planOf(() => repo.listSorted(page({ search, sort })));
+        expectIndexed(plan, sort ? /dossiers_sort_contact_name/ : /dossiers_type_id/);
+        expect(plan).not.toMatch(/VIRTUAL TABLE/);
+      }
+      const total = await planOf(() => repo.countMatching(page({ search })));
+      expectIndexed(total, /SEARCH dossiers USING COVERING INDEX/, false);
+      expect(total).toMatch(/VIRTUAL TABLE INDEX/);
+      expect(await repo.countMatching(page({ search }))).toBe(COUNT);
+      // Every dossier, in the list's order, as without the word (which all of them hold).
+      const names = (r: readonly { dossier: { data: Record<string, unknown> } }[]) =>
+        r.map((x) => String(x.dossier.data.name));
+      for (const sort of [undefined, sorted('name', true)])
+        expect(names(await repo.listSorted(page({ limit: COUNT, sort, search })))).toEqual(
+          names(await repo.listSorted(page({ limit: COUNT, sort }))),
+        );
+    },
+  );
 });
