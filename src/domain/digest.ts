@@ -43,6 +43,15 @@ export interface DigestInDoubtMail {
   readonly subject: string;
   readonly to: readonly string[];
   readonly templateOwner: string | null;
+  /** The action template whose action wrote the mail, by name (absent for a mail without one). */
+  readonly template?: { readonly id: string; readonly name: string } | null;
+  /** The dossier the mail is about, with its titles (absent for a mail without one). */
+  readonly dossier?: {
+    readonly type: string;
+    readonly id: string;
+    readonly titleNl: string | null;
+    readonly titleEn: string | null;
+  } | null;
 }
 
 export interface DigestRecipient {
@@ -87,6 +96,7 @@ const TEXT = {
     mailsHelp:
       'Bij deze e-mails is niet zeker of de mailserver ze heeft ontvangen. Kies in het mailoverzicht "Opnieuw versturen" of "Afwijzen".',
     to: 'aan',
+    dossier: 'Dossier',
     mailOverview: 'Naar het mailoverzicht',
     whyAdmin: 'U krijgt dit overzicht omdat u beheerder bent.',
     whyOwner: 'U krijgt dit overzicht omdat u deze actie-templates hebt gemaakt.',
@@ -114,6 +124,7 @@ const TEXT = {
     mailsHelp:
       'For these e-mails it is not certain that the mail server received them. Choose "Resend" or "Dismiss" in the mail overview.',
     to: 'to',
+    dossier: 'Dossier',
     mailOverview: 'Open the mail overview',
     whyAdmin: 'You receive this digest because you are an administrator.',
     whyOwner: 'You receive this digest because you created these action templates.',
@@ -202,8 +213,28 @@ export function composeDigest(input: {
     para(t.mailsHelp);
     html.push('<ul>');
     for (const m of inDoubt.slice(0, DIGEST_LIST_LIMIT)) {
-      html.push(`<li>${escapeHtml(m.subject)} (${escapeHtml(t.to)} ${escapeHtml(m.to.join(', '))})</li>`);
-      text.push(`- ${m.subject} (${t.to} ${m.to.join(', ')})`);
+      const lines: { label: string; name: string; url: string }[] = [];
+      if (m.template)
+        lines.push({
+          label: t.template,
+          name: m.template.name,
+          url: link(`/templates/${encodeURIComponent(m.template.id)}`),
+        });
+      if (m.dossier)
+        lines.push({
+          label: t.dossier,
+          name: (recipient.language === 'nl' ? m.dossier.titleNl : m.dossier.titleEn) ?? m.dossier.id,
+          url: link(`/dossiers/${encodeURIComponent(m.dossier.type)}/${encodeURIComponent(m.dossier.id)}`),
+        });
+      html.push(
+        `<li>${escapeHtml(m.subject)} (${escapeHtml(t.to)} ${escapeHtml(m.to.join(', '))})${lines
+          .map((l) => `<br>${escapeHtml(l.label)}: <a href="${escapeHtml(l.url)}">${escapeHtml(l.name)}</a>`)
+          .join('')}</li>`,
+      );
+      text.push(
+        `- ${m.subject} (${t.to} ${m.to.join(', ')})`,
+        ...lines.map((l) => `  ${l.label}: ${l.name} — ${l.url}`),
+      );
     }
     if (inDoubt.length > DIGEST_LIST_LIMIT) {
       html.push(`<li>${escapeHtml(t.more(inDoubt.length - DIGEST_LIST_LIMIT))}</li>`);

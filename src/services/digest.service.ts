@@ -206,21 +206,33 @@ export class DigestService {
   private async write(db: Db, run: DigestRun, settings: DigestSettings, zone: string): Promise<DigestRun> {
     if (!settings.enabled) return { ...run, skipped: 'disabled' };
     const failedRows = await this.repo.failedActions(run.from, run.to, db);
-    const inDoubt = await this.repo.inDoubtMails(run.from, run.to, db);
-    if (failedRows.length === 0 && inDoubt.length === 0) return run;
-    const names = new Map<string, string>();
-    for (const r of failedRows) {
-      const key = `${r.templateId}@${r.templateVersion}`;
+    const inDoubtRows = await this.repo.inDoubtMails(run.from, run.to, db);
+    if (failedRows.length === 0 && inDoubtRows.length === 0) return run;
+    const names = new Map<string, string | undefined>();
+    const nameOf = async (templateId: string, version: number): Promise<string | undefined> => {
+      const key = `${templateId}@${version}`;
       if (!names.has(key))
-        names.set(
-          key,
-          (await this.deps.engine.definitionOf(r.templateId, r.templateVersion, db))?.name ?? r.title,
-        );
+        names.set(key, (await this.deps.engine.definitionOf(templateId, version, db))?.name);
+      return names.get(key);
+    };
+    const failed = [];
+    for (const r of failedRows)
+      failed.push({ ...r, templateName: (await nameOf(r.templateId, r.templateVersion)) ?? r.title });
+    const inDoubt = [];
+    for (const r of inDoubtRows) {
+      const name =
+        r.templateId !== null && r.templateVersion !== null
+          ? await nameOf(r.templateId, r.templateVersion)
+          : undefined;
+      inDoubt.push({
+        ...r,
+        template: r.templateId !== null ? { id: r.templateId, name: name ?? r.templateId } : null,
+        dossier:
+          r.dossierId !== null && r.dossierType !== null
+            ? { type: r.dossierType, id: r.dossierId, titleNl: r.dossierTitleNl, titleEn: r.dossierTitleEn }
+            : null,
+      });
     }
-    const failed = failedRows.map((r) => ({
-      ...r,
-      templateName: names.get(`${r.templateId}@${r.templateVersion}`)!,
-    }));
     const admins = new Set(await this.deps.users.activeUserIdsWithRole('administrator', db));
     const owners = [...failed, ...inDoubt].map((i) => i.templateOwner).filter((o): o is string => o !== null);
     const people = (await this.deps.users.getMany([...new Set([...admins, ...owners])], db)).filter(

@@ -21,8 +21,15 @@ export interface InDoubtMailRow {
   readonly to: readonly string[];
   readonly at: number;
   readonly actionId: string | null;
+  /** The action template whose action wrote the mail (null for a mail without an action). */
   readonly templateId: string | null;
+  readonly templateVersion: number | null;
   readonly templateOwner: string | null;
+  readonly dossierId: string | null;
+  readonly dossierType: string | null;
+  /** The dossier's stored titles (null when the dossier is gone or has none). */
+  readonly dossierTitleNl: string | null;
+  readonly dossierTitleEn: string | null;
 }
 
 /**
@@ -72,14 +79,20 @@ export class DigestRepository {
       .selectFrom('email_outbox')
       .leftJoin('actions', 'actions.id', 'email_outbox.action_id')
       .leftJoin('action_templates', 'action_templates.id', 'actions.template_id')
+      .leftJoin('dossiers', 'dossiers.id', 'email_outbox.dossier_id')
       .select([
         'email_outbox.id',
         'email_outbox.subject',
         'email_outbox.to_addresses',
         'email_outbox.updated_at',
         'email_outbox.action_id',
+        'email_outbox.dossier_id',
+        'email_outbox.dossier_type',
         'actions.template_id',
+        'actions.template_version',
         'action_templates.created_by',
+        'dossiers.title_nl',
+        'dossiers.title_en',
       ])
       .where('email_outbox.status', '=', 'in_doubt')
       .where('email_outbox.updated_at', '>=', from)
@@ -94,7 +107,12 @@ export class DigestRepository {
       at: Number(r.updated_at),
       actionId: r.action_id,
       templateId: r.template_id,
+      templateVersion: r.template_version === null ? null : Number(r.template_version),
       templateOwner: r.created_by,
+      dossierId: r.dossier_id,
+      dossierType: r.dossier_type,
+      dossierTitleNl: r.title_nl,
+      dossierTitleEn: r.title_en,
     }));
   }
 }

@@ -57,6 +57,17 @@ function containsPattern(word: string): string {
   return `%${word.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }
 
+/** The search's words, lower case, without empty ones. */
+function searchWords(filter: DossierFilter): string[] {
+  return (filter.search?.words ?? []).map((w) => w.toLowerCase()).filter((w) => w !== '');
+}
+
+/**
+ * From this many FTS matches of a type on, a SQLite search walks the type's index in the
+ * list's order instead of sorting all matches (see DossierRepository.searchPlan).
+ */
+const COMMON_MATCHES = 1_000;
+
 /** An FTS5 trigram phrase for `word`, or undefined when the word is too short for trigrams. */
 function trigramPhrase(word: string): string | undefined {
   return [...word].length >= 3 ? `"${word.replace(/"/g, '""')}"` : undefined;
@@ -297,38 +308,62 @@ export class DossierRepository {
     return (await this.listSorted(filter, db)).map((r) => r.dossier);
   }
 
+  /**
+   * How SQLite should read a search (undefined when there is no word long enough for trigrams):
+   * - `index`: few dossiers of the type hold the words: start from what the FTS index finds (by
+   *   rowid) and sort those; the type is only a filter.
+   * - `walk`: many hold them (at least COMMON_MATCHES): walk the type's index in the list's order
+   *   and test each dossier's text, stopping at the page's end (about limit × type / matches
+   *   rows), instead of collecting and sorting every match; its total reads the type's covering
+   *   index against the FTS matches.
+   * The choice is one estimate: the FTS matches of the type, counted up to COMMON_MATCHES.
+   */
+  private async searchPlan(
+    filter: DossierFilter,
+    db: Db,
+  ): Promise<{ phrases: string[]; walk: boolean } | undefined> {
+    if (this.store.adapter.name !== 'sqlite') return undefined;
+    const phrases = searchWords(filter)
+      .map(trigramPhrase)
+      .filter((p): p is string => p !== undefined);
+    if (phrases.length === 0) return undefined;
+    const estimate = await sql<{ n: number }>`select count(*) as n from (
+        select dossiers_fts.rowid from dossiers_fts join dossiers as d on d.rowid = dossiers_fts.rowid
+        where dossiers_fts match ${phrases.join(' ')} and d.type = ${filter.type} limit ${COMMON_MATCHES})`.execute(
+      db,
+    );
+    return { phrases, walk: Number(estimate.rows[0]?.n ?? 0) >= COMMON_MATCHES };
+  }
+
   /** The filter's conditions but paging: what `list` and `countMatching` share. */
-  private filtered(filter: DossierFilter, db: Db): DossierQuery {
+  private filtered(
+    filter: DossierFilter,
+    db: Db,
+    plan: { phrases: string[]; walk: boolean } | undefined,
+    purpose: 'page' | 'count',
+  ): DossierQuery {
     const { adapter } = this.store;
     // The type (a key of the catalog, checked by the service) as a literal: SQLite uses a partial
     // index (the per-field sort indexes, `where type = 'contact'`) only for the same literal.
-    const words = (filter.search?.words ?? []).map((w) => w.toLowerCase()).filter((w) => w !== '');
-    const phrases =
-      adapter.name === 'sqlite' ? words.map(trigramPhrase).filter((p): p is string => p !== undefined) : [];
-    // With trigrams to look up, SQLite must start from what the FTS index finds (by rowid), not
-    // walk every dossier of the type and test each against the list: the type is then only a filter.
-    const typeColumn = phrases.length > 0 ? sql.raw(adapter.notIndexed('type')) : sql.ref('type');
+    const words = searchWords(filter);
+    const fts = plan !== undefined && !(plan.walk && purpose === 'page');
+    // Starting from what the FTS index found (by rowid), the type is only a filter: not a walk
+    // over every dossier of the type testing each against the list.
+    const typeColumn = fts && !plan.walk ? sql.raw(adapter.notIndexed('type')) : sql.ref('type');
     let q = db.selectFrom('dossiers').where(typeColumn, '=', sql.lit(filter.type)) as DossierQuery;
     if (filter.statuses && filter.statuses.length > 0) q = q.where('status', 'in', [...filter.statuses]);
     for (const [key, value] of Object.entries(filter.fields ?? {})) {
       q = q.where(adapter.jsonText('data', key), '=', value);
     }
-    if (words.length > 0) {
-      if (adapter.name === 'postgres') {
-        // pg_trgm's GIN index (dossiers_search) answers each `like '%word%'`, short words aside.
-        for (const word of words)
-          q = q.where(sql<boolean>`search_text like ${containsPattern(word)} escape '!'`);
-      } else {
-        // The FTS5 trigram index answers words of three characters or more; shorter ones filter
-        // the rows it found (or, with no long word at all, every row of the type).
-        if (phrases.length > 0)
-          q = q.where(
-            sql<boolean>`dossiers.rowid in (select rowid from dossiers_fts where dossiers_fts match ${phrases.join(' ')})`,
-          );
-        for (const word of words.filter((w) => trigramPhrase(w) === undefined))
-          q = q.where(sql<boolean>`search_text like ${containsPattern(word)} escape '!'`);
-      }
-    }
+    // PostgreSQL: pg_trgm's GIN index (dossiers_search) answers each `like '%word%'`, short
+    // words aside. SQLite: the FTS5 trigram index answers words of three characters or more;
+    // shorter ones (and, on a walk, all) filter the rows read.
+    if (fts)
+      q = q.where(
+        sql<boolean>`dossiers.rowid in (select rowid from dossiers_fts where dossiers_fts match ${plan.phrases.join(' ')})`,
+      );
+    for (const word of words.filter((w) => !fts || trigramPhrase(w) === undefined))
+      q = q.where(sql<boolean>`search_text like ${containsPattern(word)} escape '!'`);
     return q;
   }
 
@@ -368,7 +403,7 @@ export class DossierRepository {
   async listSorted(filter: DossierFilter, db: Db = this.store.db): Promise<SortedDossier[]> {
     const key = this.sortKey(filter.sort);
     const desc = filter.sort?.desc === true;
-    let q = this.filtered(filter, db);
+    let q = this.filtered(filter, db, await this.searchPlan(filter, db), 'page');
     if (filter.after !== undefined) q = q.where('id', desc ? '<' : '>', filter.after);
     if (filter.afterKey !== undefined) {
       const { value, id } = filter.afterKey;
@@ -394,7 +429,7 @@ export class DossierRepository {
 
   /** How many dossiers match the filter (its conditions, not its paging). */
   async countMatching(filter: DossierFilter, db: Db = this.store.db): Promise<number> {
-    const row = await this.filtered(filter, db)
+    const row = await this.filtered(filter, db, await this.searchPlan(filter, db), 'count')
       .select((eb) => eb.fn.countAll().as('n'))
       .executeTakeFirst();
     return Number(row?.n ?? 0);

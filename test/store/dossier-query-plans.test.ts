@@ -6,6 +6,7 @@
  * the plan each database makes for it; it asserts on plans, never on timings.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { CompiledQuery, type KyselyPlugin, type RootOperationNode } from 'kysely';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import type { Db } from '../../src/store/database.js';
@@ -22,7 +23,8 @@ describe.each(BACKENDS)('dossier list plans on $name', (backend) => {
 
   beforeAll(async () => {
     wf = await openTestWerkflow(backend);
-    const cities = ['Zwolle', 'Utrecht', 'Groningen'];
+    // "zwolle" in two of three (1,334): a common word that not every contact holds.
+    const cities = ['Zwolle', 'Utrecht', 'Zwolle-Zuid'];
     await wf.dossiers.upsertByExternalId(
       'contact',
       Array.from({ length: COUNT }, (_, i) => ({
@@ -51,7 +53,8 @@ describe.each(BACKENDS)('dossier list plans on $name', (backend) => {
   async function planOf(call: () => Promise<unknown>, priceRows = false): Promise<string> {
     captured = [];
     await call();
-    // (The sort key's text is compiled once on its own: that is no statement sent.)
+    // (The sort key's text is compiled once on its own: that is no statement sent. A SQLite
+    // search's estimate reads dossiers_fts first: see the common-word test.)
     const selects = captured.filter((q) => /^select/i.test(q.sql) && / from "dossiers"/.test(q.sql));
     expect(selects).toHaveLength(1);
     const q = selects[0]!;
@@ -157,4 +160,65 @@ describe.each(BACKENDS)('dossier list plans on $name', (backend) => {
     ).toEqual(expected((n) => n.includes('199')));
     expect(await repo.listSorted(page({ search: { words: ['"12'] } }))).toEqual([]);
   });
+
+  it('a search finds exactly the dossiers whose text holds every word, rare or common, in order', async () => {
+    // Words cut from the stored texts: rare ("c1234@"), common ("contact", "contact 1": over the
+    // 1,000 that make SQLite walk the index) and in between ("zwolle"); each page must equal
+    // the stored texts filtered here, in the list's order, whichever way the database read it.
+    const rows = await wf.store.db
+      .selectFrom('dossiers')
+      .select(['id', 'search_text'])
+      .where('type', '=', 'contact')
+      .orderBy('id')
+      .execute();
+    const word = fc
+      .tuple(fc.nat(rows.length - 1), fc.nat(60), fc.integer({ min: 1, max: 9 }))
+      .map(([r, at, length]) => rows[r]!.search_text.slice(at, at + length).trim())
+      .filter((w) => w !== '' && !/\s/.test(w));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(word, fc.constantFrom('contact', 'zwolle', 'c1', '@example')), {
+          minLength: 1,
+          maxLength: 2,
+        }),
+        async (words) => {
+          const found = await repo.listSorted(page({ limit: COUNT, search: { words } }));
+          const expected = rows
+            .filter((r) => words.every((w) => r.search_text.includes(w.toLowerCase())))
+            .map((r) => r.id);
+          expect(found.map((f) => f.dossier.id)).toEqual(expected);
+          expect(await repo.countMatching(page({ search: { words } }))).toBe(expected.length);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it.runIf(backend.name === 'sqlite')(
+    'a common word walks the type’s index in order and stops at the page; its total reads a covering index',
+    async () => {
+      // "contact" is in all 2,000 (at least COMMON_MATCHES): sorting every match would read them all.
+      const search = { words: ['contact'] };
+      captured = [];
+      await repo.listSorted(page({ search }));
+      const estimate = captured.find((q) => /dossiers_fts match/.test(q.sql) && /limit/.test(q.sql));
+      expect(estimate?.sql).toMatch(/count\(\*\)/);
+      for (const sort of [undefined, sorted('name', false), sorted('name', true)]) {
+        const plan = await planOf(() => repo.listSorted(page({ search, sort })));
+        expectIndexed(plan, sort ? /dossiers_sort_contact_name/ : /dossiers_type_id/);
+        expect(plan).not.toMatch(/VIRTUAL TABLE/);
+      }
+      const total = await planOf(() => repo.countMatching(page({ search })));
+      expectIndexed(total, /SEARCH dossiers USING COVERING INDEX/, false);
+      expect(total).toMatch(/VIRTUAL TABLE INDEX/);
+      expect(await repo.countMatching(page({ search }))).toBe(COUNT);
+      // Every dossier, in the list's order, as without the word (which all of them hold).
+      const names = (r: readonly { dossier: { data: Record<string, unknown> } }[]) =>
+        r.map((x) => String(x.dossier.data.name));
+      for (const sort of [undefined, sorted('name', true)])
+        expect(names(await repo.listSorted(page({ limit: COUNT, sort, search })))).toEqual(
+          names(await repo.listSorted(page({ limit: COUNT, sort }))),
+        );
+    },
+  );
 });

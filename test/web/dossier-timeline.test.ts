@@ -4,7 +4,7 @@
  * with who by name and the reason) among the dossier's changes, 50 of each at a time, and
  * "Meer laden" reads on until every change is shown; a status clicked on a page someone else
  * changed since says who changed which field and loads the newest version. nl at 1280 px and en
- * at 390 px, axe-clean, no overflow; screenshots under test-results/screenshots/.
+ * at 390 px (where each row stacks and no column is cut off), axe-clean, no overflow; screenshots under test-results/screenshots/.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +159,18 @@ describe.skipIf(!hasChromium)('dossier timeline and stale status (SQLite, chromi
     expect(text).toMatch(/Bel de bewoner · rescheduled \(rescheduled to /);
     await page.locator('#timeline tbody tr', { hasText: 'cancelled' }).scrollIntoViewIfNeeded();
     await check(page, 'dossier-timeline-all-en-390');
+    // Nothing of the timeline hides in a sideways scroll: every cell (the "by" one too) lies
+    // within the window, and the who of the cancelled step is there, labelled.
+    const outside = (await page.evaluate(`[...document.querySelectorAll('#timeline td')]
+      .filter((td) => td.getBoundingClientRect().right > window.innerWidth || td.getBoundingClientRect().left < 0)
+      .length`)) as number;
+    expect(outside).toBe(0);
+    const by = page.locator('#timeline tbody tr', { hasText: 'cancelled' }).locator('td[data-label="By"]');
+    expect(await by.textContent()).toBe('Anja Collega');
+    const label = await page.evaluate(
+      `getComputedStyle(document.querySelector('#timeline td[data-label="By"]'), '::before').content`,
+    );
+    expect(label).toBe('"By: "');
     await colleagueEdits('Moved house');
     const status = page.getByRole('group', { name: 'Status' });
     await status.getByRole('button', { name: 'Open' }).click();

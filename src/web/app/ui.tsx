@@ -131,7 +131,9 @@ export function DataTable({
           {rows.map((row, i) => (
             <Table.Tr key={i}>
               {row.map((cell, j) => (
-                <Table.Td key={j}>{cell}</Table.Td>
+                <Table.Td key={j} data-label={typeof head[j] === 'string' ? head[j] : undefined}>
+                  {cell}
+                </Table.Td>
               ))}
             </Table.Tr>
           ))}
