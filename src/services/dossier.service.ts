@@ -679,9 +679,9 @@ export class DossierService {
       throwIfProblems(problems);
       await this.checkReferences(trx, refs);
       const texts = await this.textsOf([...inserts, ...updates], trx);
-      const before = await this.dossiers.storedTexts(
-        updates.map((d) => d.id),
-        trx,
+      // The texts stored before: read with the dossiers (getByExternalIds).
+      const before = new Map(
+        updates.map((d) => [d.id, textsReadWith(existing.get(d.externalId!)!) ?? undefined]),
       );
       if ((await this.dossiers.insertMany(inserts, trx, texts)) !== inserts.length) {
         // Another transaction created some of these external ids after we looked (PostgreSQL,

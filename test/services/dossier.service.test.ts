@@ -179,6 +179,22 @@ describe.each(BACKENDS)('DossierService on $name', (backend) => {
       expect(copy.queries).toBe(1);
       expect(copy.result.get(contact.id)).toBe('Contact Een');
     });
+
+    it('an upsert that renames a dossier renews the titles that read it', async () => {
+      const [contact] = (
+        await service().upsertByExternalId('contact', [{ externalId: 'crm-1', data: contactData(1) }], null)
+      ).ids;
+      const intake = await service().create('intake', { data: { contact: contact!, status: 'open' } }, null);
+      expect((await service().titlesByIds([intake.id], 'nl')).get(intake.id)).toContain('Contact 1');
+      await service().upsertByExternalId(
+        'contact',
+        [{ externalId: 'crm-1', data: { name: 'Contact Twee' } }],
+        null,
+      );
+      const title = (await service().titlesByIds([intake.id], 'nl')).get(intake.id);
+      expect(title).toContain('Contact Twee');
+      expect(title).not.toContain('Contact 1');
+    });
   });
 
   describe('optimistic concurrency', () => {
