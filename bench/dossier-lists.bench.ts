@@ -20,14 +20,9 @@ import { Werkflow, type WerkflowOptions } from '../src/engine/werkflow.js';
 import type { DossierFilter } from '../src/store/dossier.repository.js';
 import { sql } from 'kysely';
 import { contactData } from './dossier.bench.js';
-import { dropSchema, pgDatabase } from './scale.bench.js';
+import { dropSchema, medianMs, pgDatabase } from './scale.bench.js';
 
 const RUNS = 7;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.floor(s.length / 2)]! * 10) / 10;
-}
 
 async function measureAt(options: WerkflowOptions, n: number): Promise<Record<string, number>> {
   const wf = await Werkflow.open({ ...options, preset: 'energy-cooperative' });
@@ -83,7 +78,7 @@ async function measureAt(options: WerkflowOptions, n: number): Promise<Record<st
       await list(q, sort, next);
       const times: number[] = [];
       for (let r = 0; r < RUNS; r++) times.push(await list(q, sort, next));
-      out[name] = median(times);
+      out[name] = medianMs(times);
     }
   } finally {
     await wf.close();

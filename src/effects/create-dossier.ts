@@ -17,6 +17,6 @@ export const createDossierEffect: EffectHandler<Extract<Effect, { readonly type:
       }
     }
     const created = await dossiers.create(effect.dossierType, { data }, actor, db);
-    return { createdDossier: { type: effect.dossierType, id: created.id } };
+    return { stored: { createdDossier: { type: effect.dossierType, id: created.id } } };
   },
 };

@@ -56,6 +56,6 @@ export const createTaskEffect: EffectHandler<Extract<Effect, { readonly type: 'c
         reason: reason('reason.taskNotCreated', { detail: e.message }),
       });
     });
-    return { createdDossier: { type: 'task', id: task.id } };
+    return { stored: { createdDossier: { type: 'task', id: task.id } } };
   },
 };

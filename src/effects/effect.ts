@@ -1,4 +1,5 @@
 import type { Action } from '../domain/action/action.js';
+import type { Reason } from '../domain/action/reasons.js';
 import type { Dossier } from '../domain/dossier.js';
 import type { DossierTypeCatalog } from '../domain/dossier-type.js';
 import type { AssigneeRule, Effect, TemplateDefinition } from '../domain/template/action-template.js';
@@ -51,19 +52,20 @@ export interface EffectContext {
   ) => { readonly userId: string | null; readonly teamId: string | null };
 }
 
-/**
- * The key under which an effect's result carries notes for the action, as coded reasons (recipient
- * rules that yielded no address): a symbol, so they stay out of the stored result (JSON leaves
- * symbol keys out), which keeps its English `notes` for integrators.
- */
-export const RESULT_NOTES = Symbol('notes');
+/** What performing an effect left: the result stored on the action, and notes for the action. */
+export interface EffectResult {
+  /** Stored on the action (null: nothing to store); keeps its English `notes` for integrators. */
+  readonly stored: unknown;
+  /** Notes for the action as coded reasons (recipient rules that yielded no address). */
+  readonly notes?: readonly Reason[];
+}
 
 /** One kind of effect: what executing an action of a template with this effect does. */
 export interface EffectHandler<E extends Effect = Effect> {
   /** Cannot fail once its inputs are loaded: the executor needs no savepoint around it. */
   readonly safe: boolean;
-  /** Performs the effect; the result is stored on the action (null: nothing to store). */
-  apply(effect: E, ctx: EffectContext): Promise<unknown>;
+  /** Performs the effect. */
+  apply(effect: E, ctx: EffectContext): Promise<EffectResult>;
 }
 
 /** One handler per effect type: a type without one (a new member of `Effect`) does not compile. */

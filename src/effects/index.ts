@@ -1,7 +1,7 @@
 import type { Effect } from '../domain/template/action-template.js';
 import { createDossierEffect } from './create-dossier.js';
 import { createTaskEffect } from './create-task.js';
-import type { EffectContext, EffectHandler, EffectRegistry } from './effect.js';
+import type { EffectContext, EffectHandler, EffectRegistry, EffectResult } from './effect.js';
 import { noneEffect } from './none.js';
 import { sendEmailEffect } from './send-email.js';
 import { setFieldEffect, setStatusEffect } from './set-field.js';
@@ -27,7 +27,7 @@ export const EFFECTS: EffectRegistry = {
 };
 
 /** Performs an action's effect through its handler. */
-export function applyEffect(effect: Effect, ctx: EffectContext): Promise<unknown> {
+export function applyEffect(effect: Effect, ctx: EffectContext): Promise<EffectResult> {
   // The registry pairs each type with its handler; TypeScript cannot follow that through a union.
   return (EFFECTS[effect.type] as EffectHandler<Effect>).apply(effect, ctx);
 }

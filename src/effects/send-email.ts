@@ -1,7 +1,7 @@
 import { WerkflowError } from '../domain/errors.js';
 import { type SendEmailEffect, reminderEmail } from '../domain/template/action-template.js';
 import { reason, reasonText } from '../domain/action/reasons.js';
-import { type EffectHandler, RESULT_NOTES } from './effect.js';
+import type { EffectHandler } from './effect.js';
 
 /** Renders the e-mail and writes it to the outbox, in the transaction that completes the action. */
 export const sendEmailEffect: EffectHandler<SendEmailEffect> = {
@@ -20,13 +20,15 @@ export const sendEmailEffect: EffectHandler<SendEmailEffect> = {
         action.kind === 'reminder' && def.reminder ? { ...effect, ...reminderEmail(def.reminder) } : effect,
       dossier,
     });
+    const notes = r.notes && r.notes.length > 0 ? r.notes : undefined;
     return {
-      outboxId: r.outboxId,
-      to: r.to,
-      subject: r.subject,
-      ...(r.notes && r.notes.length > 0
-        ? { notes: r.notes.map((n) => reasonText(n, 'en')), [RESULT_NOTES]: r.notes }
-        : {}),
+      stored: {
+        outboxId: r.outboxId,
+        to: r.to,
+        subject: r.subject,
+        ...(notes ? { notes: notes.map((n) => reasonText(n, 'en')) } : {}),
+      },
+      ...(notes ? { notes } : {}),
     };
   },
 };

@@ -8,7 +8,7 @@ async function setField(effect: SetEffect, { db, dossier, actor, dossiers, graph
   const data = effect.type === 'setStatus' ? { status: effect.status } : { [effect.field]: effect.value };
   const updated = await dossiers.patch(dossier.type, dossier.id, data, dossier.version, actor, db);
   graph.add([updated]);
-  return { dossierVersion: updated.version };
+  return { stored: { dossierVersion: updated.version } };
 }
 
 export const setFieldEffect: EffectHandler<Extract<Effect, { readonly type: 'setField' }>> = {

@@ -8,5 +8,5 @@ import type { EffectHandler } from './effect.js';
  */
 export const webhookEffect: EffectHandler<Extract<Effect, { readonly type: 'webhook' }>> = {
   safe: false,
-  apply: async () => null, // called before the transaction (see run)
+  apply: async () => ({ stored: null }), // called before the transaction (see run)
 };

@@ -12,7 +12,7 @@ import { EFFECTS, applyEffect } from '../effects/index.js';
 import type { Db, Store } from '../store/database.js';
 import type { ActionEngine } from './action-engine.js';
 import { withoutChanged } from './action-engine.js';
-import { type DossierWriter, RESULT_NOTES } from '../effects/effect.js';
+import type { DossierWriter, EffectResult } from '../effects/effect.js';
 import type { DossierRepository } from '../store/dossier.repository.js';
 import type { EmailPort, WebhookPort } from './effect-ports.js';
 import { runLimited } from './host-limiter.js';
@@ -71,7 +71,7 @@ export const MAX_ATTEMPTS = 5;
 type Counts = { done: number; failed: number; skipped: number };
 
 type Outcome =
-  | { readonly kind: 'done'; readonly result: unknown }
+  | { readonly kind: 'done'; readonly result: unknown; readonly notes?: Reason }
   | { readonly kind: 'skip'; readonly reason: Reason; readonly wait: boolean }
   | {
       readonly kind: 'error';
@@ -81,10 +81,13 @@ type Outcome =
       readonly reason?: Reason;
     };
 
-/** The notes an effect left on its result (recipient rules that yielded no address), as one reason. */
-function notesOf(result: unknown): Reason | undefined {
-  const notes = (result as { [RESULT_NOTES]?: readonly Reason[] } | null)?.[RESULT_NOTES];
-  return notes && notes.length > 0 ? reason('reason.recipientNotes', { problems: notes }) : undefined;
+/** The outcome of a performed effect: its stored result, and its notes (recipient rules that yielded no address) as one reason. */
+function doneOutcome({ stored, notes }: EffectResult): Outcome {
+  return {
+    kind: 'done',
+    result: stored,
+    ...(notes && notes.length > 0 ? { notes: reason('reason.recipientNotes', { problems: notes }) } : {}),
+  };
 }
 
 /** Effects that cannot fail once their inputs are loaded: no savepoint needed around them. */
@@ -360,7 +363,7 @@ export class ActionExecutor {
       }
       switch (outcome.kind) {
         case 'done':
-          if (notesOf(outcome.result)) doneNotes.set(action.id, notesOf(outcome.result)!);
+          if (outcome.notes) doneNotes.set(action.id, outcome.notes);
           if (external.has(action.id)) {
             // Completed with its result in one statement: one row version per action, not two.
             if (outcome.result !== undefined && outcome.result !== null)
@@ -448,7 +451,7 @@ export class ActionExecutor {
           wait: def.whenConditionsFail === 'wait',
         };
     }
-    return { kind: 'done', result: await this.applyEffect(db, action, def, dossier, graph, actor) };
+    return doneOutcome(await this.applyEffect(db, action, def, dossier, graph, actor));
   }
 
   private async loadRoot(graph: DossierGraph, dossier: Dossier, field: string): Promise<Dossier | undefined> {
@@ -487,7 +490,7 @@ export class ActionExecutor {
     dossier: Dossier,
     graph: DossierGraph,
     actor: string,
-  ): Promise<unknown> {
+  ): Promise<EffectResult> {
     return applyEffect(def.effect, {
       db,
       action,

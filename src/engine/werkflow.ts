@@ -10,7 +10,7 @@ import { type Store, type StoreConfig, openStore } from '../store/database.js';
 import { DossierTypeRepository } from '../store/dossier-type.repository.js';
 import { type MigrationReport, migrate } from '../store/migrator.js';
 import { DossierService } from '../services/dossier.service.js';
-import { AuditService } from '../services/audit.service.js';
+import { type AuditHook, AuditService } from '../services/audit.service.js';
 import { Auth } from '../services/auth/index.js';
 import { SandboxClock, systemClock } from './clock.js';
 import { ActionEngine } from './action-engine.js';
@@ -237,9 +237,10 @@ export class Werkflow {
     // A dossier, its event and the actions it stamps commit in one transaction.
     this.dossiers.onAfterWrite((db, events) => this.engine.onDossierEvents(db, events));
     this.engine.onStamped = (dueAt) => this.scheduler.notifyDue(dueAt);
-    this.templates.audit = (db, e) => this.audit.record(db, e);
-    this.actions.audit = (db, e) => this.audit.record(db, e);
-    this.email.audit = (e, db) => this.audit.record(db ?? store.db, e);
+    const audit: AuditHook = (db, e) => this.audit.record(db, e);
+    this.templates.audit = audit;
+    this.actions.audit = audit;
+    this.email.audit = audit;
     this.digest = new DigestService({
       store,
       clock,

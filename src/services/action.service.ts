@@ -16,7 +16,7 @@ import type { ActionEngine } from '../engine/action-engine.js';
 import type { ActionExecutor } from '../engine/action-executor.js';
 import type { DossierService } from './dossier.service.js';
 import type { EmailPort } from '../engine/effect-ports.js';
-import type { AuditHook } from './template.service.js';
+import type { AuditHook } from './audit.service.js';
 import { reason as coded, instantParam, reasonText } from '../domain/action/reasons.js';
 
 /** Names shown beside an action in lists: never an id where a name exists. */

@@ -53,6 +53,12 @@ export interface AuditRecord {
   readonly at?: number;
 }
 
+/**
+ * Writes an audit entry in the caller's transaction: how the services that record changes
+ * (templates, actions, e-mail) reach `AuditService.record`, set by the composition root.
+ */
+export type AuditHook = (db: Db, entry: AuditRecord) => Promise<void>;
+
 /** An entry as the API shows it: with a readable name for the actor. */
 export interface AuditView extends AuditEntry {
   readonly actorName: string | null;

@@ -7,7 +7,7 @@ import { type ErrorDetail, WerkflowError, throwIfProblems } from '../domain/erro
 import { newId } from '../domain/id.js';
 import type { Db, Store } from '../store/database.js';
 import type { DossierFilter, DossierText, SortedDossier } from '../store/dossier.repository.js';
-import { DossierRepository } from '../store/dossier.repository.js';
+import { DossierRepository, rememberTexts, textsReadWith } from '../store/dossier.repository.js';
 import type { DossierEvent, NewDossierEvent } from '../store/event.repository.js';
 import { EventRepository } from '../store/event.repository.js';
 import { type ActionStep, DossierTimelineRepository } from '../store/dossier-timeline.repository.js';
@@ -150,15 +150,18 @@ export class DossierService {
   }
 
   /**
-   * The titles of dossiers by id, in `lang`: as stored with them (migration 012), computed by
-   * their title rules only for dossiers without a stored title.
+   * The titles of dossiers by id, in `lang`: as stored with them (migration 012; read with the
+   * dossiers, asked for only for dossier objects that were not), computed by their title rules
+   * only for dossiers without a stored title.
    */
   async titles(dossiers: readonly Dossier[], lang: TitleLanguage): Promise<Map<string, string>> {
-    const stored = await this.dossiers.storedTexts(dossiers.map((d) => d.id));
+    const unread = dossiers.filter((d) => textsReadWith(d) === undefined).map((d) => d.id);
+    const asked =
+      unread.length > 0 ? await this.dossiers.storedTexts(unread) : new Map<string, DossierText>();
     const out = new Map<string, string>();
     const missing: Dossier[] = [];
     for (const d of dossiers) {
-      const text = stored.get(d.id);
+      const text = textsReadWith(d) ?? asked.get(d.id);
       if (text) out.set(d.id, lang === 'nl' ? text.titleNl : text.titleEn);
       else missing.push(d);
     }
@@ -219,14 +222,10 @@ export class DossierService {
     let level = changed;
     for (let depth = 0; depth < 2 && level.length > 0; depth++) {
       const readers = new Map<string, Dossier>();
-      for (const type of this.catalog().all()) {
-        for (const key of titleFieldKeys(type)) {
-          const field = type.fields.find((f) => f.key === key);
-          if (field?.kind !== 'reference') continue;
-          const ids = level.filter((d) => d.type === field.refType).map((d) => d.id);
-          if (ids.length === 0) continue;
-          for (const r of await this.dossiers.referencingAny(type.key, key, ids, db)) readers.set(r.id, r);
-        }
+      for (const { type, field, refType } of this.titleReads()) {
+        const ids = level.filter((d) => d.type === refType).map((d) => d.id);
+        if (ids.length === 0) continue;
+        for (const r of await this.dossiers.referencingAny(type, field, ids, db)) readers.set(r.id, r);
       }
       level = await this.writeTextsIfChanged([...readers.values()], db);
     }
@@ -252,13 +251,22 @@ export class DossierService {
   /** The types whose stored texts depend on these types' definitions: themselves and those whose titles read them. */
   typesReading(keys: readonly string[]): string[] {
     const out = new Set(keys);
+    const reads = this.titleReads();
     for (let round = 0; round < 2; round++)
-      for (const type of this.catalog().all())
-        for (const key of titleFieldKeys(type)) {
-          const field = type.fields.find((f) => f.key === key);
-          if (field?.kind === 'reference' && out.has(field.refType)) out.add(type.key);
-        }
+      for (const { type, refType } of reads) if (out.has(refType)) out.add(type);
     return [...out];
+  }
+
+  /** The reference fields titles read, as `type` reads `refType` through `field`: the one rule of who reads whom. */
+  private titleReads(): { type: string; field: string; refType: string }[] {
+    return this.catalog()
+      .all()
+      .flatMap((type) =>
+        titleFieldKeys(type).flatMap((key) => {
+          const field = type.fields.find((f) => f.key === key);
+          return field?.kind === 'reference' ? [{ type: type.key, field: key, refType: field.refType }] : [];
+        }),
+      );
   }
 
   /** Asks the store for an index per sortable field of every type (see DossierRepository.ensureSortIndexes). */
@@ -493,6 +501,7 @@ export class DossierService {
       }
       const texts = await this.textsOf([dossier], trx);
       await this.insertCreated(trx, dossier, eventOf(dossier, 'created', {}, actor, now), texts);
+      rememberTexts(dossier, texts.get(dossier.id)!);
       return dossier;
     });
   }
@@ -527,7 +536,7 @@ export class DossierService {
         version: current.version + 1,
         updatedAt: now,
       };
-      const before = (await this.dossiers.storedTexts([id], trx)).get(id);
+      const before = textsReadWith(current) ?? undefined;
       const text = (await this.textsOf([next], trx)).get(id)!;
       if (!(await this.dossiers.updateIfVersion(next, expectedVersion, trx, text))) {
         const latest = await this.dossiers.get(id, trx);
@@ -535,6 +544,7 @@ export class DossierService {
       }
       if (!sameText(before, text)) await this.refreshReaders([next], trx);
       await this.runAfterWrite(trx, [eventOf(next, 'updated', changes, actor, now)]);
+      rememberTexts(next, text);
       return next;
     });
   }
@@ -669,9 +679,9 @@ export class DossierService {
       throwIfProblems(problems);
       await this.checkReferences(trx, refs);
       const texts = await this.textsOf([...inserts, ...updates], trx);
-      const before = await this.dossiers.storedTexts(
-        updates.map((d) => d.id),
-        trx,
+      // The texts stored before: read with the dossiers (getByExternalIds).
+      const before = new Map(
+        updates.map((d) => [d.id, textsReadWith(existing.get(d.externalId!)!) ?? undefined]),
       );
       if ((await this.dossiers.insertMany(inserts, trx, texts)) !== inserts.length) {
         // Another transaction created some of these external ids after we looked (PostgreSQL,

@@ -22,6 +22,7 @@ import type { Db, Store } from '../store/database.js';
 import type { ActionEngine } from '../engine/action-engine.js';
 import { withoutChanged } from '../engine/action-engine.js';
 import type { DossierService } from './dossier.service.js';
+import type { AuditHook } from './audit.service.js';
 import type { EmailPort } from '../engine/effect-ports.js';
 import {
   type ImpactReport,
@@ -100,19 +101,6 @@ export interface TemplateWarning {
   readonly message: string;
   readonly params: Readonly<Record<string, unknown>>;
 }
-
-/** Writes an audit entry in the caller's transaction (set by the composition root when auth is present). */
-export type AuditHook = (
-  db: Db,
-  entry: {
-    actor: string | null;
-    action: string;
-    entityType: string;
-    entityId: string;
-    before: unknown;
-    after: unknown;
-  },
-) => Promise<void>;
 
 /**
  * Action templates: drafts, publishing immutable versions, activation, simulation, manual

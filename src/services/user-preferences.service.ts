@@ -15,7 +15,8 @@ const KEY = (userId: string) => `user.${userId}.preferences`;
 
 /**
  * A person's own settings, kept on the user (one settings row per user, no migration), so the UI
- * opens in their language in every browser. A small service of its own beside auth.service.ts.
+ * opens in their language in every browser. A small service of its own beside the
+ * auth services (src/services/auth/).
  */
 export class UserPreferencesService {
   private readonly settings: SettingsRepository;

@@ -5,6 +5,7 @@ import type { ExecutionMode } from '../domain/template/action-template.js';
 import type { Database, Db, Store } from './database.js';
 import type { DialectAdapter } from './dialect-adapter.js';
 import type { ActionTable } from './engine.tables.js';
+import { historyEntryOf } from './action-history.rows.js';
 import { type Reason, reason, reasonText, storedReason, textReason } from '../domain/action/reasons.js';
 
 export interface ActionFilter {
@@ -375,16 +376,7 @@ export class ActionRepository {
       .where('action_id', '=', id)
       .orderBy('id')
       .execute();
-    return rows.map((r) => ({
-      id: Number(r.id),
-      actionId: r.action_id,
-      at: Number(r.at),
-      actor: r.actor,
-      fromStatus: r.from_status as ActionStatus | null,
-      toStatus: r.to_status as ActionStatus,
-      note: r.note,
-      noteCoded: storedReason(r.note_code, this.params(r.note_params), r.note),
-    }));
+    return rows.map((r) => historyEntryOf(r, this.store.adapter));
   }
 
   /**

@@ -1,17 +1,11 @@
-import type { ActionStatus } from '../domain/action/action.js';
-import { type Reason, storedReason } from '../domain/action/reasons.js';
+import type { ActionHistoryEntry } from '../domain/action/action.js';
+import type { Reason } from '../domain/action/reasons.js';
+import { historyEntryOf } from './action-history.rows.js';
 import type { Db, Store } from './database.js';
 
 /** One step of one action of a dossier (a row of its history), with the action's title. */
-export interface ActionStep {
-  readonly id: number;
-  readonly actionId: string;
+export interface ActionStep extends ActionHistoryEntry {
   readonly actionTitle: string;
-  readonly at: number;
-  readonly actor: string | null;
-  readonly fromStatus: ActionStatus | null;
-  readonly toStatus: ActionStatus;
-  readonly note: string | null;
   readonly noteCoded: Reason | null;
 }
 
@@ -46,21 +40,6 @@ export class DossierTimelineRepository {
       .where('a.dossier_id', '=', dossierId);
     if (page.before !== undefined) q = q.where('h.id', '<', page.before);
     const rows = await q.orderBy('h.id', 'desc').limit(page.limit).execute();
-    const { adapter } = this.store;
-    return rows.map((r) => ({
-      id: Number(r.id),
-      actionId: r.action_id,
-      actionTitle: r.title,
-      at: Number(r.at),
-      actor: r.actor,
-      fromStatus: r.from_status as ActionStatus | null,
-      toStatus: r.to_status as ActionStatus,
-      note: r.note,
-      noteCoded: storedReason(
-        r.note_code,
-        r.note_params === null || r.note_params === undefined ? null : adapter.fromJson(r.note_params),
-        r.note,
-      ),
-    }));
+    return rows.map(({ title, ...r }) => ({ ...historyEntryOf(r, this.store.adapter), actionTitle: title }));
   }
 }

@@ -87,12 +87,28 @@ function sortIndexName(type: string, field: string): string {
 
 type DossierQuery = SelectQueryBuilder<Database, 'dossiers', object>;
 
+/**
+ * The stored titles and search text of each dossier as read (or just written) with it: the row
+ * holds them, so titles need no second query. Null: read without stored texts (before a backfill).
+ */
+const textsWith = new WeakMap<Dossier, DossierText | null>();
+
+/** The stored texts read or written with this dossier object; undefined when it was not read from the store. */
+export function textsReadWith(dossier: Dossier): DossierText | null | undefined {
+  return textsWith.get(dossier);
+}
+
+/** Records the texts just written with `dossier` (see textsReadWith). */
+export function rememberTexts(dossier: Dossier, text: DossierText): void {
+  textsWith.set(dossier, text);
+}
+
 /** One aggregate, one repository: every SQL statement on `dossiers` lives here. */
 export class DossierRepository {
   constructor(private readonly store: Store) {}
 
   private toDomain(row: Selectable<DossierTable>): Dossier {
-    return {
+    const dossier: Dossier = {
       id: row.id,
       type: row.type,
       externalId: row.external_id,
@@ -102,6 +118,14 @@ export class DossierRepository {
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),
     };
+    if (row.title_nl !== undefined)
+      textsWith.set(
+        dossier,
+        row.title_nl !== null && row.title_en !== null
+          ? { titleNl: row.title_nl, titleEn: row.title_en, search: row.search_text }
+          : null,
+      );
+    return dossier;
   }
 
   private toRow(d: Dossier, text?: DossierText): Insertable<DossierTable> {

@@ -5,6 +5,7 @@ import { WerkflowError } from '../../src/domain/errors.js';
 import type { UpsertItem } from '../../src/services/dossier.service.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+import { countQueries } from '../support/query-count.js';
 
 /** The rejection of `promise`, which must be a WerkflowError. */
 async function refusal(promise: Promise<unknown>): Promise<WerkflowError> {
@@ -156,6 +157,43 @@ describe.each(BACKENDS)('DossierService on $name', (backend) => {
         expect((await refusal(service().delete('contact', id, undefined, null))).code).toBe('not_found');
       }
       expect(await dossierCount()).toBe(1);
+    });
+  });
+
+  const queriesOf = <T>(run: () => Promise<T>) => countQueries(werkflow.store, run);
+
+  describe('titles: stored texts are read with the dossiers, not asked for again', () => {
+    it('titles of dossiers just written or read cost no query; by id one; of a copy one', async () => {
+      const { contact, intake } = await contactWithIntake();
+      const patched = await service().patch('contact', contact.id, { name: 'Contact Een' }, 1, null);
+      const read = await service().get('intake', intake.id);
+      const listed = await service().list({ type: 'contact', limit: 10 });
+      const titles = await queriesOf(() => service().titles([patched, read, ...listed], 'nl'));
+      expect(titles.queries).toBe(0);
+      expect(titles.result.get(contact.id)).toBe('Contact Een');
+      const byIds = await queriesOf(() => service().titlesByIds([contact.id, intake.id], 'nl'));
+      expect(byIds.queries).toBe(1);
+      expect(byIds.result.get(contact.id)).toBe('Contact Een');
+      expect(byIds.result.get(intake.id)).toBe(titles.result.get(intake.id));
+      const copy = await queriesOf(() => service().titles([{ ...patched }], 'nl'));
+      expect(copy.queries).toBe(1);
+      expect(copy.result.get(contact.id)).toBe('Contact Een');
+    });
+
+    it('an upsert that renames a dossier renews the titles that read it', async () => {
+      const [contact] = (
+        await service().upsertByExternalId('contact', [{ externalId: 'crm-1', data: contactData(1) }], null)
+      ).ids;
+      const intake = await service().create('intake', { data: { contact: contact!, status: 'open' } }, null);
+      expect((await service().titlesByIds([intake.id], 'nl')).get(intake.id)).toContain('Contact 1');
+      await service().upsertByExternalId(
+        'contact',
+        [{ externalId: 'crm-1', data: { name: 'Contact Twee' } }],
+        null,
+      );
+      const title = (await service().titlesByIds([intake.id], 'nl')).get(intake.id);
+      expect(title).toContain('Contact Twee');
+      expect(title).not.toContain('Contact 1');
     });
   });
 

@@ -4,11 +4,10 @@
  * a Kysely plugin on the store's connection, on SQLite and PostgreSQL.
  */
 import { describe, expect, it } from 'vitest';
-import type { KyselyPlugin } from 'kysely';
-import type { Db } from '../../src/store/database.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import { BACKENDS } from '../support/backends.js';
 import { sharedWerkflow } from '../support/shared-werkflow.js';
+import { countQueries } from '../support/query-count.js';
 
 const EVENTS = [
   { type: 'created' },
@@ -73,18 +72,7 @@ describe.each(BACKENDS)('explain queries on $name', (backend) => {
 
   /** The queries one explanation of the dossier makes. */
   async function queriesOf(dossierId: string, mails: number): Promise<number> {
-    let n = 0;
-    const counter: KyselyPlugin = {
-      transformQuery: (args) => {
-        n++;
-        return args.node;
-      },
-      transformResult: async (args) => args.result,
-    };
-    const store = shared.werkflow.store as { db: Db };
-    const original = store.db;
-    store.db = original.withPlugin(counter);
-    try {
+    const { queries } = await countQueries(shared.werkflow.store, async () => {
       const r = await shared.werkflow.explain.explain('task', dossierId, { lang: 'nl' });
       expect(r.templates.length).toBeGreaterThan(0);
       // Each e-mail template's recipient (the contact has no address) was checked.
@@ -92,10 +80,8 @@ describe.each(BACKENDS)('explain queries on $name', (backend) => {
         t.reasons.some((x) => x.code === 'reason.recipientWithoutAddress'),
       );
       expect(unaddressed).toHaveLength(mails);
-    } finally {
-      store.db = original;
-    }
-    return n;
+    });
+    return queries;
   }
 
   it('the same number of queries for 4 templates as for 20 (1 and 5 of them e-mails), events matched or not', async () => {

@@ -7,11 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CompiledQuery, type KyselyPlugin, type RootOperationNode } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { Werkflow } from '../../src/engine/werkflow.js';
-import type { Db } from '../../src/store/database.js';
 import { type DossierFilter, DossierRepository } from '../../src/store/dossier.repository.js';
 import { BACKENDS, openTestWerkflow } from '../support/backends.js';
+import { capturing, planText } from '../support/query-plans.js';
 
 /** Enough contacts that PostgreSQL prices a selective word's trigrams below the type's whole range. */
 const COUNT = 2_000;
@@ -35,15 +35,9 @@ describe.each(BACKENDS)('dossier list plans on $name', (backend) => {
     );
     if (wf.store.adapter.name === 'postgres')
       await wf.store.db.executeQuery(CompiledQuery.raw('analyze dossiers'));
-    const executor = wf.store.db.getExecutor();
-    const capture: KyselyPlugin = {
-      transformQuery: ({ node, queryId }) => {
-        captured.push(executor.compileQuery(node as RootOperationNode, queryId));
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    };
-    repo = new DossierRepository({ ...wf.store, db: wf.store.db.withPlugin(capture) as Db });
+    const spied = capturing(wf.store.db);
+    captured = spied.captured;
+    repo = new DossierRepository({ ...wf.store, db: spied.db });
   });
   afterAll(async () => {
     await wf?.close();
@@ -51,34 +45,18 @@ describe.each(BACKENDS)('dossier list plans on $name', (backend) => {
 
   /** The plan of the one SELECT the call sends. */
   async function planOf(call: () => Promise<unknown>, priceRows = false): Promise<string> {
-    captured = [];
+    captured.length = 0;
     await call();
     // (The sort key's text is compiled once on its own: that is no statement sent. A SQLite
     // search's estimate reads dossiers_fts first: see the common-word test.)
     const selects = captured.filter((q) => /^select/i.test(q.sql) && / from "dossiers"/.test(q.sql));
     expect(selects).toHaveLength(1);
     const q = selects[0]!;
-    return wf.store.db.transaction().execute(async (db) => {
-      if (wf.store.adapter.name === 'sqlite') {
-        const r = await db.executeQuery<{ detail: string }>(
-          CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]),
-        );
-        return r.rows.map((row) => row.detail).join('\n');
-      }
-      // Price sequential scans and sorts out (a table this small is scanned by cost): what
-      // still scans or sorts has no index to do otherwise.
-      await db.executeQuery(CompiledQuery.raw('set local enable_seqscan = off'));
-      // (A search's matches are sorted: fine for a few, and the trigram index gives no order.)
-      if (!priceRows) await db.executeQuery(CompiledQuery.raw('set local enable_sort = off'));
-      // A search at this size: reading all 2,000 of the type and testing each costs less than
-      // the trigram index's fixed price; price the test per row up (as 100,000 rows would make
-      // it), so the plan shows whether an index answers the words.
-      if (priceRows) await db.executeQuery(CompiledQuery.raw('set local cpu_operator_cost = 1'));
-      const r = await db.executeQuery<Record<string, string>>(
-        CompiledQuery.raw(`explain ${q.sql}`, [...q.parameters]),
-      );
-      return r.rows.map((row) => row['QUERY PLAN']).join('\n');
-    });
+    // (A search's matches are sorted: fine for a few, and the trigram index gives no order.) A
+    // search at this size: reading all 2,000 of the type and testing each costs less than the
+    // trigram index's fixed price; `priceRows` prices the test per row up (as 100,000 rows would
+    // make it), so the plan shows whether an index answers the words.
+    return planText(wf.store, q, { sorts: priceRows, priceRows });
   }
 
   /** Reads `index`, scans no dossiers table in full, and (with `ordered`) sorts nothing. */
@@ -199,7 +177,7 @@ describe.each(BACKENDS)('dossier list plans on $name', (backend) => {
     async () => {
       // "contact" is in all 2,000 (at least COMMON_MATCHES): sorting every match would read them all.
       const search = { words: ['contact'] };
-      captured = [];
+      captured.length = 0;
       await repo.listSorted(page({ search }));
       const estimate = captured.find((q) => /dossiers_fts match/.test(q.sql) && /limit/.test(q.sql));
       expect(estimate?.sql).toMatch(/count\(\*\)/);

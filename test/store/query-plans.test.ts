@@ -6,13 +6,15 @@
  * without an index is one that has no index to use). It asserts on plans, never on timings.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompiledQuery, type KyselyPlugin, type RootOperationNode } from 'kysely';
+import type { CompiledQuery } from 'kysely';
 import type { Action, ActionStatus } from '../../src/domain/action/action.js';
 import { newId } from '../../src/domain/id.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import { ActionReadsRepository } from '../../src/store/action-reads.repository.js';
 import { ActionRepository } from '../../src/store/action.repository.js';
 import type { Db } from '../../src/store/database.js';
+import { openAction } from '../support/action-fixture.js';
+import { capturing, planText } from '../support/query-plans.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
 
 const NOW = Date.parse('2026-11-23T09:00:00Z');
@@ -28,35 +30,23 @@ const STATUSES: readonly ActionStatus[] = [
 
 function action(i: number): Action {
   const status = STATUSES[i % STATUSES.length]!;
-  return {
+  return openAction({
     id: newId(NOW - 1000 + i),
     templateId: `t${i % 3}`,
-    templateVersion: 1,
     dossierId: `d${i % 50}`,
     dossierType: 'contact',
-    kind: 'main',
     title: 'Plan',
-    process: null,
     idempotencyKey: `plan|${i}`,
     status,
     executionMode: i % 2 === 0 ? 'automatic' : 'manual',
-    priority: 'normal',
     dueAt: NOW + (i % 20) * 60_000 - 600_000,
     expiresAt: i % 4 === 0 ? NOW + i * 1000 : null,
     assigneeUserId: i % 5 === 0 ? 'u1' : null,
     assigneeTeamId: i % 7 === 0 ? 'team1' : null,
-    attempts: 0,
-    nextAttemptAt: null,
     lockedBy: status === 'running' ? 'w' : null,
     lockedAt: status === 'running' ? NOW : null,
-    result: null,
-    error: null,
-    statusReason: null,
-    triggerEventId: null,
     createdAt: NOW,
-    updatedAt: NOW,
-    completedAt: null,
-  };
+  });
 }
 
 describe.each(BACKENDS)('query plans on $name', (backend) => {
@@ -75,15 +65,7 @@ describe.each(BACKENDS)('query plans on $name', (backend) => {
       ),
     );
     // A repository over the same database whose statements are recorded as they are sent.
-    const executor = wf.store.db.getExecutor();
-    const capture: KyselyPlugin = {
-      transformQuery: ({ node, queryId }) => {
-        captured.push(executor.compileQuery(node as RootOperationNode, queryId));
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    };
-    spied = wf.store.db.withPlugin(capture) as Db;
+    ({ db: spied, captured } = capturing(wf.store.db));
     repo = new ActionRepository({ ...wf.store, db: spied });
   });
   afterAll(async () => {
@@ -92,38 +74,20 @@ describe.each(BACKENDS)('query plans on $name', (backend) => {
 
   /** The plan of every SELECT on actions the call sends, one text per statement. */
   async function plansOf(call: (db: Db) => Promise<unknown>, only = /^select/i): Promise<string[]> {
-    captured = [];
+    captured.length = 0;
     await spied.transaction().execute((db) => call(db));
     // (A subquery passes the plugin on its own too; `only` picks the statements sent.)
     const selects = captured.filter((q) => only.test(q.sql) && /"actions"/.test(q.sql));
     expect(selects.length).toBeGreaterThan(0);
     const plans: string[] = [];
-    for (const q of selects) {
-      plans.push(
-        await wf.store.db.transaction().execute(async (db) => {
-          if (wf.store.adapter.name === 'sqlite') {
-            const r = await db.executeQuery<{ detail: string }>(
-              CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]),
-            );
-            return r.rows.map((row) => row.detail).join('\n');
-          }
-          // Price sequential scans and sorts out (PostgreSQL plans a table this small by cost):
-          // what still scans or sorts has no index to do otherwise.
-          await db.executeQuery(CompiledQuery.raw('set local enable_seqscan = off'));
-          await db.executeQuery(CompiledQuery.raw('set local enable_sort = off'));
-          const r = await db.executeQuery<Record<string, string>>(
-            CompiledQuery.raw(`explain ${q.sql}`, [...q.parameters]),
-          );
-          return r.rows.map((row) => row['QUERY PLAN']).join('\n');
-        }),
-      );
-    }
+    // Sequential scans and sorts priced out: what still scans or sorts has no index to do otherwise.
+    for (const q of selects) plans.push(await planText(wf.store, q));
     return plans;
   }
 
   /** The plan of every UPDATE of actions the call sends (rolled back), one text per statement. */
   async function updatePlansOf(call: (db: Db) => Promise<unknown>): Promise<string[]> {
-    captured = [];
+    captured.length = 0;
     await spied
       .transaction()
       .execute(async (db) => {
@@ -134,20 +98,8 @@ describe.each(BACKENDS)('query plans on $name', (backend) => {
     const updates = captured.filter((q) => /^update "actions"/i.test(q.sql));
     expect(updates.length).toBeGreaterThan(0);
     const plans: string[] = [];
-    for (const q of updates) {
-      plans.push(
-        await wf.store.db.transaction().execute(async (db) => {
-          const explain = wf.store.adapter.name === 'sqlite' ? 'explain query plan' : 'explain';
-          // As in plansOf: a table this small is scanned by cost unless scans are priced out.
-          if (wf.store.adapter.name === 'postgres')
-            await db.executeQuery(CompiledQuery.raw('set local enable_seqscan = off'));
-          const r = await db.executeQuery<Record<string, string>>(
-            CompiledQuery.raw(`${explain} ${q.sql}`, [...q.parameters]),
-          );
-          return r.rows.map((row) => row.detail ?? row['QUERY PLAN']).join('\n');
-        }),
-      );
-    }
+    // As in plansOf: a table this small is scanned by cost unless scans are priced out.
+    for (const q of updates) plans.push(await planText(wf.store, q, { sorts: true }));
     return plans;
   }
 
@@ -351,22 +303,10 @@ describe.each(BACKENDS)('query plans on $name', (backend) => {
       expect(overdue).toMatch(/COVERING INDEX actions_overdue/);
       expect(failed).toMatch(/COVERING INDEX actions_failed/);
     }
-    captured = [];
+    captured.length = 0;
     await repo.mailsSentSince(NOW, 10_000, spied);
     const mail = captured.find((q) => /email_outbox/.test(q.sql))!;
-    const plan = await wf.store.db.transaction().execute(async (db) => {
-      if (wf.store.adapter.name === 'sqlite') {
-        const r = await db.executeQuery<{ detail: string }>(
-          CompiledQuery.raw(`explain query plan ${mail.sql}`, [...mail.parameters]),
-        );
-        return r.rows.map((row) => row.detail).join('\n');
-      }
-      await db.executeQuery(CompiledQuery.raw('set local enable_seqscan = off'));
-      const r = await db.executeQuery<Record<string, string>>(
-        CompiledQuery.raw(`explain ${mail.sql}`, [...mail.parameters]),
-      );
-      return r.rows.map((row) => row['QUERY PLAN']).join('\n');
-    });
+    const plan = await planText(wf.store, mail, { sorts: true });
     expect(plan).toMatch(/email_outbox_sent_at/);
   });
 });

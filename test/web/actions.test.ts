@@ -5,19 +5,9 @@
  * page), and two actions marked done at once. Every row names its dossier without a request per
  * row. axe clean and no horizontal overflow, nl at 1280 px and en at 390 px.
  */
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
-import {
-  expectAccessible,
-  expectNoOverflow,
-  hasChromium,
-  logIn,
-  newPage,
-  screenshot,
-  settled,
-  useUiServer,
-} from './browser.js';
+import { check, hasChromium, logIn, newPage, useUiServer } from './browser.js';
 
 const COACH = 'cora.coach@test.werkflow.local';
 
@@ -85,13 +75,6 @@ describe.skipIf(!hasChromium)('a coach’s day in My actions (SQLite, chromium)'
     const actions = await wf.actions.list({ templateId: template.id, limit: 10 });
     expect(actions).toHaveLength(3);
     return { template, title, names, actions };
-  }
-
-  async function check(page: Page, what: string) {
-    await settled(page);
-    await expectAccessible(page, what);
-    await expectNoOverflow(page, what);
-    await screenshot(page, what);
   }
 
   for (const [lang, width] of [

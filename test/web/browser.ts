@@ -209,3 +209,11 @@ export async function fillTime(
   await field.getByLabel(words.hours, { exact: true }).fill(hours);
   await field.getByLabel(words.minutes, { exact: true }).fill(minutes);
 }
+
+/** Waits for the page to settle, then checks it (axe, no overflow) and takes its screenshot as `what`. */
+export async function check(page: Page, what: string): Promise<void> {
+  await settled(page);
+  await expectAccessible(page, what);
+  await expectNoOverflow(page, what);
+  await screenshot(page, what);
+}

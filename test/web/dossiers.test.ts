@@ -6,27 +6,11 @@
  * newest version. Every screen axe-clean and no wider than the window, nl at 1280 px and en at
  * 390 px; screenshots under test-results/screenshots/.
  */
-import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  choose,
-  expectAccessible,
-  expectNoOverflow,
-  hasChromium,
-  screenshot,
-  settled,
-  useUiServer,
-} from './browser.js';
+import { check, choose, hasChromium, settled, useUiServer } from './browser.js';
 
 const COACH = 'carla.coach@test.werkflow.local';
 const COLLEAGUE = 'anja.collega@test.werkflow.local';
-
-async function check(page: Page, what: string): Promise<void> {
-  await settled(page);
-  await expectAccessible(page, what);
-  await expectNoOverflow(page, what);
-  await screenshot(page, what);
-}
 
 describe.skipIf(!hasChromium)('dossier screens: a coach’s day (SQLite, chromium)', () => {
   const ui = useUiServer('energy-cooperative', [

@@ -33,7 +33,7 @@ export interface EnqueuedEmail {
   readonly notes: Reason[];
 }
 
-/** What the effect needs; `EmailService.deps` is one. */
+/** What the effect needs; `OutboxService.deps` (src/services/email/outbox.service.ts) is one. */
 export interface EmailDeps {
   readonly store: Store;
   readonly catalog: () => DossierTypeCatalog;

@@ -201,19 +201,11 @@ export class UserService {
     input: { name: string; memberIds?: readonly string[] },
     actor: string | null,
   ): Promise<Team> {
-    const name = input.name.trim();
-    if (name.length === 0) throw invalid('name', 'Give the team a name.');
+    const name = teamName(input.name);
     const now = this.ctx.clock.now();
     const id = newId(now);
     await this.ctx.store.db.transaction().execute(async (trx) => {
-      if (await this.ctx.users.getTeamByName(name, trx))
-        throw new WerkflowError(
-          'already_exists',
-          `A team named "${name}" already exists; choose another name.`,
-          {
-            path: 'name',
-          },
-        );
+      await this.checkTeamNameFree(name, null, trx);
       await this.ctx.users.insertTeam({ id, name, createdAt: now }, trx);
       const members = await this.checkMembers(input.memberIds ?? [], trx);
       await this.ctx.users.setMembers(id, members, trx);
@@ -228,21 +220,25 @@ export class UserService {
     return this.getTeam(id);
   }
 
+  /** Refuses a team name another team (not `self`) has already. */
+  private async checkTeamNameFree(name: string, self: string | null, trx: Db): Promise<void> {
+    const other = await this.ctx.users.getTeamByName(name, trx);
+    if (other && other.id !== self)
+      throw new WerkflowError(
+        'already_exists',
+        `A team named "${name}" already exists; choose another name.`,
+        {
+          path: 'name',
+        },
+      );
+  }
+
   async renameTeam(id: string, name: string, actor: string | null): Promise<Team> {
-    const trimmed = name.trim();
-    if (trimmed.length === 0) throw invalid('name', 'Give the team a name.');
+    const trimmed = teamName(name);
     await this.ctx.store.db.transaction().execute(async (trx) => {
       const before = await this.ctx.users.getTeam(id, trx);
       if (!before) throw teamNotFound(id);
-      const other = await this.ctx.users.getTeamByName(trimmed, trx);
-      if (other && other.id !== id)
-        throw new WerkflowError(
-          'already_exists',
-          `A team named "${trimmed}" already exists; choose another name.`,
-          {
-            path: 'name',
-          },
-        );
+      await this.checkTeamNameFree(trimmed, id, trx);
       await this.ctx.users.renameTeam(id, trimmed, trx);
       await this.ctx.audit.record(trx, {
         actor,
@@ -393,4 +389,11 @@ function emailTaken(email: string): WerkflowError {
   return new WerkflowError('already_exists', `A user with e-mail address ${email} already exists.`, {
     path: 'email',
   });
+}
+
+/** A team's name as given, trimmed; refused when empty. */
+function teamName(raw: string): string {
+  const name = raw.trim();
+  if (name.length === 0) throw invalid('name', 'Give the team a name.');
+  return name;
 }

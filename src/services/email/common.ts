@@ -1,7 +1,7 @@
 import type { Clock } from '../../domain/clock.js';
 import type { DossierTypeCatalog } from '../../domain/dossier-type.js';
 import { WerkflowError } from '../../domain/errors.js';
-import type { Db, Store } from '../../store/database.js';
+import type { Store } from '../../store/database.js';
 import type { DossierRepository } from '../../store/dossier.repository.js';
 import { EmailSettingsRepository } from '../../store/email-settings.repository.js';
 import { EmailTemplateRepository } from '../../store/email-template.repository.js';
@@ -19,6 +19,7 @@ import {
 import { isEmailAddress } from '../../effects/email/recipients.js';
 import { type SecretBox, loadSecretBox, missingKeyError } from '../../effects/email/secret-box.js';
 import { TransportPool } from '../../effects/email/smtp-transport.js';
+import type { AuditHook } from '../audit.service.js';
 
 /** Configuration of the e-mail part; `emailOptionsFromEnv` reads it from the environment. */
 
@@ -99,26 +100,13 @@ export interface EmailServiceParams {
   readonly options?: EmailOptions;
 }
 
-/** An audit entry of the e-mail services (mailbox passwords are masked by the audit log). */
-export type EmailAudit = (
-  entry: {
-    actor: string | null;
-    action: string;
-    entityType: string;
-    entityId: string;
-    before: unknown;
-    after: unknown;
-  },
-  db?: Db,
-) => Promise<void>;
-
 /**
  * What the e-mail services share: the store, the repositories, the renderer, the SMTP transports,
  * the mailer and the secret key that seals mailbox passwords.
  */
 export class EmailContext {
   /** Records changes in the audit log (set by the composition root). */
-  audit: EmailAudit = async () => {};
+  audit: AuditHook = async () => {};
   readonly store: Store;
   readonly clock: Clock;
   readonly catalog: () => DossierTypeCatalog;

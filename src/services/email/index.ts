@@ -1,4 +1,5 @@
-import { EmailContext, type EmailAudit, type EmailServiceParams } from './common.js';
+import type { AuditHook } from '../audit.service.js';
+import { EmailContext, type EmailServiceParams } from './common.js';
 import { MailboxService } from './mailboxes.service.js';
 import { OutboxService } from './outbox.service.js';
 import { EmailSettingsService } from './settings.service.js';
@@ -35,7 +36,7 @@ export class Email {
   }
 
   /** Where changes to templates, mailboxes and settings are audited (set by the composition root). */
-  set audit(audit: EmailAudit) {
+  set audit(audit: AuditHook) {
     this.context.audit = audit;
   }
 

@@ -126,17 +126,14 @@ export class MailboxService {
     await this.ctx.store.db.transaction().execute(async (trx) => {
       await this.ctx.mailboxes.insert(mailbox, trx);
       if (mailbox.isDefault) await this.ctx.mailboxes.makeDefault(mailbox.id, trx);
-      await this.ctx.audit(
-        {
-          actor,
-          action: 'mailbox.create',
-          entityType: 'mailbox',
-          entityId: mailbox.id,
-          before: null,
-          after: mailbox,
-        },
-        trx,
-      );
+      await this.ctx.audit(trx, {
+        actor,
+        action: 'mailbox.create',
+        entityType: 'mailbox',
+        entityId: mailbox.id,
+        before: null,
+        after: mailbox,
+      });
     });
     return mailbox;
   }
@@ -189,17 +186,14 @@ export class MailboxService {
       if (!(await this.ctx.mailboxes.updateIfVersion(next, base, trx)))
         throw versionConflict('mailbox', base, base + 1);
       if (next.isDefault) await this.ctx.mailboxes.makeDefault(next.id, trx);
-      await this.ctx.audit(
-        {
-          actor,
-          action: 'mailbox.update',
-          entityType: 'mailbox',
-          entityId: id,
-          before: current,
-          after: next,
-        },
-        trx,
-      );
+      await this.ctx.audit(trx, {
+        actor,
+        action: 'mailbox.update',
+        entityType: 'mailbox',
+        entityId: id,
+        before: current,
+        after: next,
+      });
     });
     return next;
   }
@@ -216,17 +210,14 @@ export class MailboxService {
     }
     await this.ctx.store.db.transaction().execute(async (trx) => {
       await this.ctx.mailboxes.delete(id, trx);
-      await this.ctx.audit(
-        {
-          actor,
-          action: 'mailbox.delete',
-          entityType: 'mailbox',
-          entityId: id,
-          before: mailbox,
-          after: null,
-        },
-        trx,
-      );
+      await this.ctx.audit(trx, {
+        actor,
+        action: 'mailbox.delete',
+        entityType: 'mailbox',
+        entityId: id,
+        before: mailbox,
+        after: null,
+      });
     });
   }
 

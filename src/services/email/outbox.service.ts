@@ -155,20 +155,17 @@ export class OutboxService {
     db: Db,
     how?: BulkResolution,
   ): Promise<void> {
-    return this.ctx.audit(
-      {
-        actor,
-        action: decision === 'resent' ? 'email.resent' : 'email.dismissed',
-        entityType: 'email',
-        entityId: m.id,
-        before: { status: m.status, lastReply: m.lastReply, messageId: m.messageId },
-        after: {
-          status: decision === 'resent' ? 'queued' : m.status === 'sent' ? 'sent' : 'dismissed',
-          ...(how === 'markDelivered' ? { markedDelivered: true } : {}),
-        },
+    return this.ctx.audit(db, {
+      actor,
+      action: decision === 'resent' ? 'email.resent' : 'email.dismissed',
+      entityType: 'email',
+      entityId: m.id,
+      before: { status: m.status, lastReply: m.lastReply, messageId: m.messageId },
+      after: {
+        status: decision === 'resent' ? 'queued' : m.status === 'sent' ? 'sent' : 'dismissed',
+        ...(how === 'markDelivered' ? { markedDelivered: true } : {}),
       },
-      db,
-    );
+    });
   }
 
   /**

@@ -83,10 +83,14 @@ export class EmailSettingsService {
         before.email = current;
         after.email = next;
       }
-      await this.ctx.audit(
-        { actor, action: 'emailSettings.update', entityType: 'settings', entityId: 'email', before, after },
-        trx,
-      );
+      await this.ctx.audit(trx, {
+        actor,
+        action: 'emailSettings.update',
+        entityType: 'settings',
+        entityId: 'email',
+        before,
+        after,
+      });
     });
   }
 }

@@ -101,17 +101,14 @@ export class EmailTemplateService {
     const template: EmailTemplate = { id: newId(now), ...draft, version: 1, createdAt: now, updatedAt: now };
     await this.ctx.store.db.transaction().execute(async (trx) => {
       await this.ctx.templates.insert(template, trx);
-      await this.ctx.audit(
-        {
-          actor,
-          action: 'emailTemplate.create',
-          entityType: 'emailTemplate',
-          entityId: template.id,
-          before: null,
-          after: templateForAudit(template),
-        },
-        trx,
-      );
+      await this.ctx.audit(trx, {
+        actor,
+        action: 'emailTemplate.create',
+        entityType: 'emailTemplate',
+        entityId: template.id,
+        before: null,
+        after: templateForAudit(template),
+      });
     });
     return template;
   }
@@ -148,17 +145,14 @@ export class EmailTemplateService {
         const latest = await this.ctx.templates.get(id, trx);
         throw versionConflict('e-mail template', base, latest?.version ?? base + 1);
       }
-      await this.ctx.audit(
-        {
-          actor,
-          action: 'emailTemplate.update',
-          entityType: 'emailTemplate',
-          entityId: id,
-          before: templateForAudit(current),
-          after: templateForAudit(next),
-        },
-        trx,
-      );
+      await this.ctx.audit(trx, {
+        actor,
+        action: 'emailTemplate.update',
+        entityType: 'emailTemplate',
+        entityId: id,
+        before: templateForAudit(current),
+        after: templateForAudit(next),
+      });
     });
     return next;
   }
@@ -169,17 +163,14 @@ export class EmailTemplateService {
       if (!before || !(await this.ctx.templates.delete(id, trx))) {
         throw new WerkflowError('not_found', `There is no e-mail template with id "${id}".`, { path: 'id' });
       }
-      await this.ctx.audit(
-        {
-          actor,
-          action: 'emailTemplate.delete',
-          entityType: 'emailTemplate',
-          entityId: id,
-          before: templateForAudit(before),
-          after: null,
-        },
-        trx,
-      );
+      await this.ctx.audit(trx, {
+        actor,
+        action: 'emailTemplate.delete',
+        entityType: 'emailTemplate',
+        entityId: id,
+        before: templateForAudit(before),
+        after: null,
+      });
     });
   }
 

@@ -52,7 +52,7 @@ export function bulkError(e: {
 const EXECUTABLE = new Set(['pending', 'due', 'failed']);
 
 /** What executing will do, in one sentence of the reader's language. */
-export function effectSentence(
+function effectSentence(
   i18n: I18n,
   f: Formats,
   p: Preview,

@@ -558,7 +558,6 @@ function RelatedDossiers({ type, id, related }: { type: DossierType; id: string;
 }
 
 interface TimelineItem {
-  readonly key: string;
   readonly at: string;
   readonly what: ReactNode;
   readonly who: string;
@@ -585,7 +584,7 @@ function useTimelineSource<T>(key: readonly unknown[], path: string) {
  * complete: down to the oldest item loaded of a source that has more pages (what lies below could
  * still be preceded by that source's next page). `limiting` are the sources to read further.
  */
-export function mergeTimeline(
+function mergeTimeline(
   sources: readonly { readonly items: readonly TimelineItem[]; readonly more: boolean }[],
 ): { items: TimelineItem[]; limiting: number[] } {
   const oldest = (items: readonly TimelineItem[]) =>
@@ -631,7 +630,6 @@ function Timeline({ type, base, id }: { type: DossierType | undefined; base: str
   const eventItems: TimelineItem[] = (events.data?.pages ?? [])
     .flatMap((p) => p.items)
     .map((e) => ({
-      key: `e${e.id}`,
       at: e.occurredAt,
       who: actorText(i18n, e),
       what: (
@@ -653,7 +651,6 @@ function Timeline({ type, base, id }: { type: DossierType | undefined; base: str
   const stepItems: TimelineItem[] = (steps.data?.pages ?? [])
     .flatMap((p) => p.items)
     .map((s) => ({
-      key: `s${s.id}`,
       at: s.at,
       who: actorText(i18n, s),
       what: (
@@ -670,7 +667,6 @@ function Timeline({ type, base, id }: { type: DossierType | undefined; base: str
   const mailItems: TimelineItem[] = (mails.data?.pages ?? [])
     .flatMap((p) => p.items)
     .map((m) => ({
-      key: `m${m.id}`,
       at: m.createdAt,
       who: 'werkflow-worker',
       what: (
