@@ -69,7 +69,8 @@ export class DossierService {
 
   /**
    * The steps of a dossier's actions for its timeline, newest first, `before` a history id (the
-   * cursor). The actions outlive a deleted dossier as its events do, so only the type is checked.
+   * cursor). The actions outlive a deleted dossier as its events do, so the dossier is not read;
+   * only actions of a dossier of `typeKey` count, so another type's id has no steps here.
    */
   async actionSteps(
     typeKey: string,
@@ -77,7 +78,7 @@ export class DossierService {
     page: { readonly before?: number; readonly limit: number },
   ): Promise<ActionStep[]> {
     this.typeOf(typeKey);
-    return isStorableText(id) ? this.timeline.actionSteps(id, page) : [];
+    return isStorableText(id) ? this.timeline.actionSteps(typeKey, id, page) : [];
   }
 
   /** Registers a hook run in the write transaction after the events are appended. */
