@@ -987,8 +987,12 @@ export class ActionEngine {
         lockedBy: null,
         lockedAt: null,
         result: null,
+        // A reminder starts clean: none of the first action's reasons, error or mail.
         error: null,
+        errorCoded: null,
         statusReason: null,
+        statusReasonCoded: null,
+        delivery: undefined,
         createdAt: now,
         updatedAt: now,
         completedAt: null,
