@@ -1212,7 +1212,8 @@ export class ActionRepository {
         actor: 'sweeper',
         fromStatus: 'running',
         toStatus: 'pending',
-        note: `worker ${r.locked_by ?? '?'} stopped before finishing; will run again`,
+        note: null,
+        noteCoded: reason('reason.workerStopped', { worker: r.locked_by ?? '?' }),
       })),
       db,
     );

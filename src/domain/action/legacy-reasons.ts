@@ -29,6 +29,7 @@ const VERBATIM = new Set([
   'currentKeyId',
   'number',
   'limit',
+  'worker',
 ]);
 
 /** Codes that never came from an engine sentence, and the generic ones. */
