@@ -272,8 +272,9 @@ export class Werkflow {
       await werkflow.calendar.load();
       // Open actions stamped before migration 011 get their reference index once, here.
       if (report.applied.includes('011-action-reads')) await werkflow.engine.backfillReads();
-      // Dossiers written before migration 012 get their stored titles and search text once, here.
-      if (report.applied.includes('012-dossier-search')) await werkflow.dossiers.refreshTexts();
+      // Dossiers written before migration 012 get their stored titles and search text here; a fill
+      // that stopped midway (the process died) is continued by the next open (migration 015).
+      await werkflow.dossiers.resumeTextBackfill();
       if (werkflow.catalog.all().length === 0 && options.preset)
         await werkflow.presets.install(options.preset);
       return werkflow;
