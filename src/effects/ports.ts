@@ -20,12 +20,13 @@ export interface EmailPort {
   /**
    * The recipient problems each effect would meet on this dossier now (one list per effect, in
    * order; empty when it can be addressed): the settings read once and the referenced dossiers
-   * loaded once for all the effects, not once per effect.
+   * loaded once for all the effects, not once per effect. Each problem is a coded reason
+   * (`reason.recipient.*`), for every reader's language.
    */
   recipientProblems(
     db: Db,
     input: { effects: readonly SendEmailEffect[]; dossier: Dossier },
-  ): Promise<string[][]>;
+  ): Promise<Reason[][]>;
 }
 
 /** What the executor needs to call a webhook: a POST with a signature, outside any transaction. */

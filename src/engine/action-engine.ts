@@ -82,8 +82,22 @@ export function holdsWithoutEvent(
   });
 }
 
+/**
+ * `compute` worked out once per template definition (a loaded definition is never changed), not
+ * once per action: the engine asks it for every action of a batch.
+ */
+function perDefinition<T>(compute: (def: TemplateDefinition) => T): (def: TemplateDefinition) => T {
+  const memo = new WeakMap<TemplateDefinition, T>();
+  return (def) => {
+    if (memo.has(def)) return memo.get(def)!;
+    const value = compute(def);
+    memo.set(def, value);
+    return value;
+  };
+}
+
 /** Chains a template's conditions and assignee read through, to load before evaluating. */
-function chainsOf(d: TemplateDefinition): string[][] {
+const chainsOf = perDefinition((d): readonly (readonly string[])[] => {
   const chains = referencePaths(effectiveCondition(d));
   const assigneePath = d.assignee.type === 'field' ? d.assignee.path.split('.') : [];
   if (assigneePath.length > 1) chains.push(assigneePath.slice(0, -1));
@@ -91,14 +105,14 @@ function chainsOf(d: TemplateDefinition): string[][] {
   if (anchor.length > 1) chains.push(anchor.slice(0, -1));
   if (d.categoryVia) chains.push([d.categoryVia]);
   return chains;
-}
+});
 
 /** Loads, in batches, every dossier the checks' templates read through from their dossiers. */
 async function preloadChecks(
   graph: DossierGraph,
   checks: readonly { def: TemplateDefinition; dossier: Dossier }[],
 ): Promise<void> {
-  const chains = new Map<string, string[]>();
+  const chains = new Map<string, readonly string[]>();
   for (const c of checks) for (const ch of chainsOf(c.def)) chains.set(ch.join('.'), ch);
   await graph.preload(
     checks.map((c) => c.dossier),
@@ -106,10 +120,10 @@ async function preloadChecks(
   );
 }
 
-/** The reference chains a template's conditions read through (what `action_reads` records). */
-function conditionChains(def: TemplateDefinition): string[][] {
-  return referencePaths(withoutChanged(effectiveCondition(def)));
-}
+/** The reference chains a template's conditions read through (what `action_reads` records), once per definition. */
+export const conditionChains = perDefinition((def): readonly (readonly string[])[] =>
+  referencePaths(withoutChanged(effectiveCondition(def))),
+);
 
 /**
  * Whether an action of this template reads other dossiers than its own: through a reference in
@@ -389,7 +403,7 @@ export class ActionEngine {
     const catalog = this.catalog();
     const calendar = await this.calendar();
     const now = this.clock.now();
-    const chains = new Map<string, string[]>();
+    const chains = new Map<string, readonly string[]>();
     for (const r of requests) for (const c of chainsOf(r.template.definition)) chains.set(c.join('.'), c);
     await graph.preload(
       requests.map((r) => r.dossier),
@@ -984,8 +998,12 @@ export class ActionEngine {
         lockedBy: null,
         lockedAt: null,
         result: null,
+        // A reminder starts clean: none of the first action's reasons, error or mail.
         error: null,
+        errorCoded: null,
         statusReason: null,
+        statusReasonCoded: null,
+        delivery: undefined,
         createdAt: now,
         updatedAt: now,
         completedAt: null,

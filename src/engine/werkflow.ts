@@ -20,7 +20,7 @@ import { CalendarService } from '../services/calendar.service.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { TemplateService } from '../services/template.service.js';
 import { EconobisWorkflowService } from '../services/econobis-workflows.service.js';
-import { reminderEmail } from '../domain/template/action-template.js';
+import { canonicalJson, reminderEmail } from '../domain/template/action-template.js';
 import { ExplainService } from '../services/explain.service.js';
 import { TemplateGraphService } from '../services/template-graph.service.js';
 import { ImpactService } from '../services/impact.service.js';
@@ -273,8 +273,9 @@ export class Werkflow {
       await werkflow.calendar.load();
       // Open actions stamped before migration 011 get their reference index once, here.
       if (report.applied.includes('011-action-reads')) await werkflow.engine.backfillReads();
-      // Dossiers written before migration 012 get their stored titles and search text once, here.
-      if (report.applied.includes('012-dossier-search')) await werkflow.dossiers.refreshTexts();
+      // Dossiers written before migration 012 get their stored titles and search text here; a fill
+      // that stopped midway (the process died) is continued by the next open (migration 015).
+      await werkflow.dossiers.resumeTextBackfill();
       if (werkflow.catalog.all().length === 0 && options.preset)
         await werkflow.presets.install(options.preset);
       return werkflow;
@@ -303,11 +304,13 @@ export class Werkflow {
         details: problems,
       });
     }
-    const before = new Map(this.catalog.all().map((t) => [t.key, JSON.stringify(t)]));
+    // Canonical JSON: PostgreSQL's jsonb hands the stored types back with their keys reordered, so
+    // plain JSON.stringify would see every unchanged type as changed and renew every dossier's texts.
+    const before = new Map(this.catalog.all().map((t) => [t.key, canonicalJson(t)]));
     await this.dossierTypeRepo.upsertMany(types, preset, this.clock.now());
     await this.reloadDossierTypes();
     // Titles and search texts read the types' title rules, labels and fields: renew those that may differ.
-    const changed = types.filter((t) => before.has(t.key) && before.get(t.key) !== JSON.stringify(t));
+    const changed = types.filter((t) => before.has(t.key) && before.get(t.key) !== canonicalJson(t));
     if (changed.length > 0)
       await this.dossiers.refreshTexts(this.dossiers.typesReading(changed.map((t) => t.key)));
   }

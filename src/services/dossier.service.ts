@@ -12,6 +12,8 @@ import type { DossierEvent, NewDossierEvent } from '../store/event.repository.js
 import { EventRepository } from '../store/event.repository.js';
 import { type ActionStep, DossierTimelineRepository } from '../store/dossier-timeline.repository.js';
 import { UserRepository } from '../store/user.repository.js';
+import { SettingsRepository } from '../store/settings.repository.js';
+import { DOSSIER_TEXTS_BACKFILL } from '../store/migrations/015-dossier-texts-resume.js';
 
 export interface UpsertItem {
   readonly externalId: string;
@@ -54,6 +56,7 @@ export class DossierService {
   readonly events: EventRepository;
   readonly users: UserRepository;
   private readonly timeline: DossierTimelineRepository;
+  private readonly settings: SettingsRepository;
   private readonly afterWrite: AfterWriteHook[] = [];
 
   constructor(
@@ -65,11 +68,13 @@ export class DossierService {
     this.events = new EventRepository(store);
     this.users = new UserRepository(store);
     this.timeline = new DossierTimelineRepository(store);
+    this.settings = new SettingsRepository(store);
   }
 
   /**
    * The steps of a dossier's actions for its timeline, newest first, `before` a history id (the
-   * cursor). The actions outlive a deleted dossier as its events do, so only the type is checked.
+   * cursor). The actions outlive a deleted dossier as its events do, so the dossier is not read;
+   * only actions of a dossier of `typeKey` count, so another type's id has no steps here.
    */
   async actionSteps(
     typeKey: string,
@@ -77,7 +82,7 @@ export class DossierService {
     page: { readonly before?: number; readonly limit: number },
   ): Promise<ActionStep[]> {
     this.typeOf(typeKey);
-    return isStorableText(id) ? this.timeline.actionSteps(id, page) : [];
+    return isStorableText(id) ? this.timeline.actionSteps(typeKey, id, page) : [];
   }
 
   /** Registers a hook run in the write transaction after the events are appended. */
@@ -237,14 +242,58 @@ export class DossierService {
    * labels or fields. Returns how many were written.
    */
   async refreshTexts(types?: readonly string[]): Promise<number> {
-    let after = '';
+    return this.writeTextBatches({ types });
+  }
+
+  /**
+   * Continues an unfinished fill of the stored titles and search texts (migration 012, marked by
+   * migration 015 in settings): from the last id done, each batch moving the mark on in its own
+   * transaction, the mark removed at the end. Nothing when no fill is unfinished. Stops between
+   * batches when `signal` aborts (a later open continues). Returns how many texts were written.
+   */
+  async resumeTextBackfill(
+    options: {
+      readonly batchSize?: number;
+      readonly signal?: AbortSignal;
+      readonly onBatch?: () => void;
+    } = {},
+  ): Promise<number> {
+    const mark = await this.settings.get<{ after: string }>(DOSSIER_TEXTS_BACKFILL);
+    if (mark === undefined) return 0;
+    const written = await this.writeTextBatches({
+      after: mark.after,
+      batchSize: options.batchSize,
+      signal: options.signal,
+      afterBatch: async (lastId, trx) => {
+        await this.settings.set(DOSSIER_TEXTS_BACKFILL, { after: lastId }, trx);
+        options.onBatch?.();
+      },
+    });
+    if (!options.signal?.aborted) await this.settings.delete(DOSSIER_TEXTS_BACKFILL);
+    return written;
+  }
+
+  /** Writes the texts of dossiers (of `types`), after id `after`, in batches of its own transaction. */
+  private async writeTextBatches(options: {
+    readonly after?: string;
+    readonly types?: readonly string[];
+    readonly batchSize?: number;
+    readonly signal?: AbortSignal;
+    readonly afterBatch?: (lastId: string, trx: Db) => Promise<void>;
+  }): Promise<number> {
+    let after = options.after ?? '';
     let written = 0;
     for (;;) {
-      const batch = await this.dossiers.batchAfter(after, 1_000, types);
+      if (options.signal?.aborted) return written;
+      const batch = await this.dossiers.batchAfter(after, options.batchSize ?? 1_000, options.types);
       if (batch.length === 0) return written;
-      written += (await this.store.db.transaction().execute((trx) => this.writeTextsIfChanged(batch, trx)))
-        .length;
-      after = batch[batch.length - 1]!.id;
+      const lastId = batch[batch.length - 1]!.id;
+      written += await this.store.db.transaction().execute(async (trx) => {
+        const changed = await this.writeTextsIfChanged(batch, trx);
+        await options.afterBatch?.(lastId, trx);
+        return changed.length;
+      });
+      after = lastId;
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Action } from '../domain/action/action.js';
+import { type Reason, textReason } from '../domain/action/reasons.js';
 import type { Clock } from '../domain/clock.js';
 import type { Condition } from '../domain/condition/index.js';
 import {
@@ -257,8 +258,8 @@ export class ExplainService {
       calendar: Calendar;
       graph: DossierGraph;
       ctx: TextContext;
-      /** The recipient problems an e-mail of this template would meet now (empty when none). */
-      recipientProblems: readonly string[];
+      /** The recipient problems an e-mail of this template would meet now (empty when none), coded. */
+      recipientProblems: readonly Reason[];
     },
   ): Promise<TemplateExplanation> {
     const { dossier, type, catalog, ctx, graph } = env;
@@ -361,18 +362,29 @@ export class ExplainService {
     else if (!t.active) reasons.push(say('reason.inactive'));
     for (const a of own) {
       const reason = a.statusReason ?? '';
+      // A stored reason goes in coded (a list of reasons or one), so the sentence reads in the reader's language.
       if (a.status === 'cancelled') {
         if (reason.startsWith('skipped: it was more than'))
           reasons.push(say('reason.skippedTooLate', { actionId: a.id, hours: def.skipIfLateHours ?? null }));
         else if (reason.includes('no longer in a category linked'))
           reasons.push(say('reason.outsideLinkedCategories', { actionId: a.id, at: iso(a.updatedAt) }));
         else if (reason !== 'the dossier was deleted')
-          reasons.push(say('reason.cancelled', { actionId: a.id, at: iso(a.updatedAt), reason }));
+          reasons.push(
+            say('reason.cancelled', {
+              actionId: a.id,
+              at: iso(a.updatedAt),
+              reason: a.statusReasonCoded ?? textReason(reason),
+            }),
+          );
       } else if (a.status === 'failed') {
         const error = a.error ?? '';
-        if (/e-mail address|no recipients/.test(error))
-          reasons.push(say('reason.recipientWithoutAddress', { actionId: a.id, problems: [error] }));
-        else reasons.push(say('reason.failed', { actionId: a.id, error }));
+        const coded = a.errorCoded ?? textReason(error);
+        const missing = coded.code === 'reason.recipientsMissing' ? coded.params.problems : undefined;
+        if (Array.isArray(missing))
+          reasons.push(say('reason.recipientWithoutAddress', { actionId: a.id, problems: missing }));
+        else if (/e-mail address|no recipients/.test(error))
+          reasons.push(say('reason.recipientWithoutAddress', { actionId: a.id, problems: [coded] }));
+        else reasons.push(say('reason.failed', { actionId: a.id, error: coded }));
       }
     }
     const categoryField = type.categoryField;
@@ -493,7 +505,7 @@ export class ExplainService {
   private async recipientProblems(
     templates: readonly { id: string; effect: SendEmailEffect }[],
     dossier: Dossier,
-  ): Promise<Map<string, string[]>> {
+  ): Promise<Map<string, Reason[]>> {
     if (!this.email || templates.length === 0) return new Map();
     const problems = await this.email.recipientProblems(this.store.db, {
       effects: templates.map((t) => t.effect),

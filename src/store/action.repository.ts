@@ -1033,13 +1033,18 @@ export class ActionRepository {
       db,
     );
     // Done, with a note: the reason is shown on the action (a recipient rule that yielded nothing).
-    for (const [id, note] of notes) {
-      const c = reasonColumns(note, this.store.adapter);
-      await db
-        .updateTable('actions')
-        .set({ status_reason: c.text, status_reason_code: c.code, status_reason_params: c.params })
-        .where('id', '=', id)
-        .execute();
+    // One statement for all of them: the notes as a list of values joined to the actions by id.
+    const { adapter } = this.store;
+    const rows = [...notes].map(([id, note]) => ({ id, ...reasonColumns(note, adapter) }));
+    const perStatement = Math.floor(adapter.maxParameters / 4);
+    for (let i = 0; i < rows.length; i += perStatement) {
+      const values = rows
+        .slice(i, i + perStatement)
+        .map((r) => sql`(${r.id}, ${r.text}, ${r.code}, ${r.params})`);
+      await sql`with v (id, text, code, params) as (values ${sql.join(values)})
+        update actions set status_reason = v.text, status_reason_code = v.code,
+          status_reason_params = cast(v.params as ${sql.raw(adapter.jsonType)})
+        from v where actions.id = v.id`.execute(db);
     }
   }
 
@@ -1205,7 +1210,8 @@ export class ActionRepository {
         actor: 'sweeper',
         fromStatus: 'running',
         toStatus: 'pending',
-        note: `worker ${r.locked_by ?? '?'} stopped before finishing; will run again`,
+        note: null,
+        noteCoded: reason('reason.workerStopped', { worker: r.locked_by ?? '?' }),
       })),
       db,
     );

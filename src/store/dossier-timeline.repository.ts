@@ -12,12 +12,13 @@ export interface ActionStep extends ActionHistoryEntry {
 /**
  * What a dossier's timeline reads besides its own events: the steps of its actions (created,
  * due, executed, failed, rescheduled, cancelled), newest first. The dossier's actions come from
- * `actions_dossier`, each one's steps from `action_history_action`; paged by history id.
+ * `actions_dossier` (only those of the dossier's type: an id of another type has no steps here), each one's steps from `action_history_action`; paged by history id.
  */
 export class DossierTimelineRepository {
   constructor(private readonly store: Store) {}
 
   async actionSteps(
+    dossierType: string,
     dossierId: string,
     page: { readonly before?: number; readonly limit: number },
     db: Db = this.store.db,
@@ -37,7 +38,8 @@ export class DossierTimelineRepository {
         'h.note_code',
         'h.note_params',
       ])
-      .where('a.dossier_id', '=', dossierId);
+      .where('a.dossier_id', '=', dossierId)
+      .where('a.dossier_type', '=', dossierType);
     if (page.before !== undefined) q = q.where('h.id', '<', page.before);
     const rows = await q.orderBy('h.id', 'desc').limit(page.limit).execute();
     return rows.map(({ title, ...r }) => ({ ...historyEntryOf(r, this.store.adapter), actionTitle: title }));

@@ -18,6 +18,10 @@ export class SettingsRepository {
       .execute();
   }
 
+  async delete(key: string, db: Db = this.store.db): Promise<void> {
+    await db.deleteFrom('settings').where('key', '=', key).execute();
+  }
+
   /**
    * Writes `key` only when it is not there yet; true when this call wrote it. Two writers at
    * once (two workers): `ON CONFLICT DO NOTHING` makes the second wait for the first and then

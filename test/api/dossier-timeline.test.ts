@@ -116,6 +116,8 @@ describe.each(BACKENDS)('dossier timeline API on $name', (backend) => {
       'validation_failed',
     );
     expectError(await api.request('GET', '/api/dossiers/contact/nope/action-steps'), 404, 'not_found');
+    // A contact's id under another type is not that type's dossier: no steps, a 404.
+    expectError(await api.request('GET', `/api/dossiers/intake/${contact}/action-steps`), 404, 'not_found');
   });
 
   it('a stale status change says who changed which fields', async () => {

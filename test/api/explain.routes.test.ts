@@ -373,7 +373,20 @@ describe.each(BACKENDS)('explain on $name', (backend) => {
     const r = await explain('contact', contact, id, 'en');
     expect(r.actions.map((a) => a.status)).toEqual(['due']);
     const reason = r.reasons.find((x) => x.code === 'reason.recipientWithoutAddress');
-    expect(reason?.params.problems).toEqual([expect.stringContaining('has no e-mail address in "email"')]);
+    // The recipient rules' problems are coded reasons (reason.recipient.*), not English sentences.
+    expect(reason?.params.problems).toEqual([
+      {
+        code: 'reason.recipient.fieldNoAddress',
+        params: expect.objectContaining({ field: expect.anything() }),
+      },
+    ]);
+    expect(reason?.text).toContain('has no e-mail address in "email"');
+    // The explain panel in Dutch reads the rule's problem in Dutch too.
+    const dutch = (await explain('contact', contact, id)).reasons.find(
+      (x) => x.code === 'reason.recipientWithoutAddress',
+    )!.text;
+    expect(dutch).toMatch(/^De e-mail kan niet verstuurd worden/);
+    expect(dutch).not.toMatch(/\b(has|address|the|Fill|change)\b/);
     const withAddress = await dossier('contact', {
       kind: 'persoon',
       name: 'Wel Adres',

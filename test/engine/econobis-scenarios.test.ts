@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Action } from '../../src/domain/action/action.js';
+import { instantParam, reason, textReason } from '../../src/domain/action/reasons.js';
 import type { Dossier } from '../../src/domain/dossier.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import type { EmailPort } from '../../src/engine/effect-ports.js';
@@ -352,6 +353,37 @@ describe.each(BACKENDS)('Econobis scenarios on $name', (backend) => {
       clock.advance(30 * DAY);
       expect((await w.scheduler.tick()).executed).toBe(0);
       expect(await actionsOf(w, qr.id)).toHaveLength(2);
+    });
+
+    it("starts clean: none of the first action's status reason or error", async () => {
+      const w = await open();
+      w.executor.email = recordingEmail();
+      // A recording e-mail port with made-up template ids: skip the e-mail template check.
+      w.templates.validateEffect = async () => [];
+      await reminderTemplate(w, 2, 5);
+      const { quotationRequest: qr } = await household(w);
+      await patch(w, 'quotationRequest', qr.id, { status: 'offerte-aangevraagd' });
+      const [first] = await actionsOf(w, qr.id);
+      // The first action done after a failed attempt and a move: it carries a reason and an error.
+      const finished: Action = {
+        ...first!,
+        status: 'done',
+        error: 'mail server said no',
+        errorCoded: textReason('mail server said no'),
+        statusReason: null,
+        statusReasonCoded: reason('reason.rescheduled', {
+          dueAt: instantParam(clock.now() + DAY, 'Europe/Amsterdam'),
+        }),
+      };
+      await w.store.db
+        .transaction()
+        .execute((db) => w.engine.afterActionFinished(db, finished, 'done', 'tester', { performed: true }));
+      const reminder = (await actionsOf(w, qr.id)).find((a) => a.kind === 'reminder')!;
+      expect(reminder).toMatchObject({ status: 'pending', error: null, statusReason: null });
+      expect(reminder.statusReasonCoded ?? null).toBeNull();
+      expect(reminder.errorCoded ?? null).toBeNull();
+      const history = (await w.actions.get(reminder.id)).history;
+      expect(history.map((h) => h.noteCoded?.code)).toEqual(['reason.stamped']);
     });
 
     it('is not sent when the status changed in between', async () => {

@@ -80,6 +80,66 @@ describe('legacy reasons (migration 013)', () => {
   });
 });
 
+/**
+ * One row a wording the engine wrote before migration 010 that differs from its sentence now (see
+ * OLDER_WORDINGS in legacy-reasons.ts), and the sweeper's note, coded since: the code, the
+ * params, and the Dutch sentence, which holds no English words but the server's or an old one.
+ */
+const OLDER_WORDINGS: readonly {
+  readonly text: string;
+  readonly code: string;
+  readonly params: Record<string, unknown>;
+  readonly nl: string | RegExp;
+}[] = [
+  {
+    text: 'rescheduled to 2026-11-25T08:00:00.000Z',
+    code: 'reason.rescheduled',
+    params: { dueAt: { instant: '2026-11-25T08:00:00.000Z', timeZone: 'Europe/Amsterdam' } },
+    nl: /^verplaatst naar 25 nov 2026,? 09:00$/,
+  },
+  {
+    text: 'attempt 2 failed, retrying: The mail server refused the e-mail: 451 4.7.1 try later',
+    code: 'reason.retrying',
+    params: {
+      attempt: 2,
+      error: {
+        nl: 'De mailserver heeft de e-mail geweigerd: 451 4.7.1 try later',
+        en: 'The mail server refused the e-mail: 451 4.7.1 try later',
+      },
+    },
+    nl: 'poging 2 mislukt, wordt opnieuw geprobeerd: De mailserver heeft de e-mail geweigerd: 451 4.7.1 try later',
+  },
+  {
+    text: 'attempt 1 failed, retrying: connect ECONNREFUSED 127.0.0.1:25',
+    code: 'reason.retrying',
+    params: {
+      attempt: 1,
+      error: {
+        nl: '(oude melding) connect ECONNREFUSED 127.0.0.1:25',
+        en: 'connect ECONNREFUSED 127.0.0.1:25',
+      },
+    },
+    nl: 'poging 1 mislukt, wordt opnieuw geprobeerd: (oude melding) connect ECONNREFUSED 127.0.0.1:25',
+  },
+  {
+    text: 'worker crash-child stopped before finishing; will run again',
+    code: 'reason.workerStopped',
+    params: { worker: 'crash-child' },
+    nl: 'verwerker crash-child stopte voordat de actie klaar was; ze wordt opnieuw uitgevoerd',
+  },
+];
+
+describe('older wordings (migration 013)', () => {
+  it.each(OLDER_WORDINGS)('reads "$text" back into $code', async ({ text, code, params, nl }) => {
+    const { legacyReason } = await import('../../src/domain/action/legacy-reasons.js');
+    const { reasonText } = await import('../../src/domain/action/reasons.js');
+    const r = legacyReason(text);
+    expect(r).toEqual({ code, params });
+    if (typeof nl === 'string') expect(reasonText(r, 'nl')).toBe(nl);
+    else expect(reasonText(r, 'nl')).toMatch(nl);
+  });
+});
+
 describe.each(BACKENDS)('migration 013 on $name', (backend) => {
   it('gives rows written before codes a code: parsed where it can, legacy otherwise', async () => {
     const clock = new TestClock();
@@ -141,6 +201,59 @@ describe.each(BACKENDS)('migration 013 on $name', (backend) => {
         code: 'reason.legacy',
         params: { text: 'opleiding gaat niet door' },
       });
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('pages through more than a page of rows on the key (history ids as numbers, past 1000)', async () => {
+    const { openTestWerkflow } = await import('../support/backends.js');
+    const { newId } = await import('../../src/domain/id.js');
+    const { openAction } = await import('../support/action-fixture.js');
+    const w = await openTestWerkflow(backend, { clock: new TestClock() });
+    try {
+      const contact = await w.dossiers.create('contact', { data: { kind: 'persoon', name: 'Een' } }, null);
+      const action = openAction({
+        id: newId(1),
+        title: 'Bel',
+        dossierId: contact.id,
+        dossierType: 'contact',
+        idempotencyKey: 'paging|1',
+        createdAt: 1,
+      });
+      await w.store.db.transaction().execute((db) => w.engine.actions.insertMany([action], 'seed', db));
+      const n = 2_100;
+      const rows = Array.from({ length: n }, (_, i) => ({
+        action_id: action.id,
+        at: i,
+        actor: null,
+        from_status: 'pending',
+        to_status: 'pending',
+        note: `worker w-${i} stopped before finishing; will run again`,
+        note_code: null,
+        note_params: null,
+      }));
+      for (let i = 0; i < n; i += 500)
+        await w.store.db
+          .insertInto('action_history')
+          .values(rows.slice(i, i + 500))
+          .execute();
+      const backfill = MIGRATIONS.find((m) => m.name === '013-reason-backfill')!;
+      await (w.store.db as unknown as Kysely<unknown>)
+        .transaction()
+        .execute((trx) => backfill.up(trx, w.store.adapter));
+      const left = await w.store.db
+        .selectFrom('action_history')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('note_code', 'is', null)
+        .executeTakeFirstOrThrow();
+      expect(Number(left.n)).toBe(0);
+      const coded = await w.store.db
+        .selectFrom('action_history')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('note_code', '=', 'reason.workerStopped')
+        .executeTakeFirstOrThrow();
+      expect(Number(coded.n)).toBe(n);
     } finally {
       await w.close();
     }

@@ -1,4 +1,5 @@
-import { REASON_TEXTS, type Reason, type ReasonCode, reason } from './reasons.js';
+import { DEFAULT_TIME_ZONE } from '../timing/holidays.js';
+import { REASON_TEXTS, type Reason, type ReasonCode, reason, reasonText } from './reasons.js';
 
 /**
  * Reasons written before migration 010 have only their English sentence. This reads such a
@@ -29,6 +30,7 @@ const VERBATIM = new Set([
   'currentKeyId',
   'number',
   'limit',
+  'worker',
 ]);
 
 /** Codes that never came from an engine sentence, and the generic ones. */
@@ -67,8 +69,39 @@ const PATTERNS: readonly Pattern[] = (Object.keys(REASON_TEXTS) as ReasonCode[])
   // Longer fixed text first: "moved to version 3, re-timed" before "moved to version {version}".
   .sort((a, b) => b.regex.source.length - a.regex.source.length);
 
+/**
+ * Wordings the engine wrote before migration 010 that differ from its sentences now (found with
+ * `git log -p -S'<fragment>' -- src`), each with how its values become the code's params. One row
+ * a wording; test/store/migrations.test.ts has a row for each.
+ */
+const OLDER_WORDINGS: readonly { readonly regex: RegExp; readonly read: (m: RegExpExecArray) => Reason }[] = [
+  // action.service: the new due time as an ISO instant (now a moment each reader writes out; the
+  // zone it was meant in was not stored: the default calendar's).
+  {
+    regex: /^rescheduled to (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)$/,
+    read: (m) =>
+      reason('reason.rescheduled', {
+        dueAt: { instant: new Date(m[1]!).toISOString(), timeZone: DEFAULT_TIME_ZONE },
+      }),
+  },
+  // action-executor: the retry note with the effect's English message (now a label in both
+  // languages: the message read back as a reason of its own for the Dutch side, as it was for English).
+  {
+    regex: /^attempt (\d+) failed, retrying: ([\s\S]+)$/,
+    read: (m) =>
+      reason('reason.retrying', {
+        attempt: Number(m[1]),
+        error: { nl: reasonText(legacyReason(m[2]!), 'nl'), en: m[2]! },
+      }),
+  },
+];
+
 /** The stored English sentence of a row written before codes, as a code with params. */
 export function legacyReason(text: string): Reason {
+  for (const w of OLDER_WORDINGS) {
+    const m = w.regex.exec(text);
+    if (m) return w.read(m);
+  }
   for (const p of PATTERNS) {
     const m = p.regex.exec(text);
     if (!m) continue;

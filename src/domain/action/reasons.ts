@@ -79,6 +79,10 @@ export const REASON_TEXTS = {
     en: 'its end date passed before it was done',
     nl: 'de einddatum is verstreken voordat het gedaan was',
   },
+  'reason.workerStopped': {
+    en: 'worker {worker} stopped before finishing; will run again',
+    nl: 'verwerker {worker} stopte voordat de actie klaar was; ze wordt opnieuw uitgevoerd',
+  },
   'reason.skippedLate': {
     en: 'skipped: it was more than {hours} hours late',
     nl: 'overgeslagen: het was meer dan {hours} uur te laat',

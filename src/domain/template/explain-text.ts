@@ -10,6 +10,7 @@ import { assertNever } from '../errors.js';
 import type { TimingStep } from '../timing/explain-timing.js';
 import { UNIT_WORDS } from '../timing/timing.js';
 import type { TemplateEvent } from './action-template.js';
+import { type Reason, reasonText } from '../action/reasons.js';
 
 export type Lang = 'nl' | 'en';
 
@@ -186,6 +187,14 @@ type Params = Readonly<Record<string, unknown>>;
 const s = (p: Params, key: string): string => String(p[key] ?? '');
 const list = (p: Params, key: string): string[] =>
   Array.isArray(p[key]) ? (p[key] as unknown[]).map(String) : [];
+/** A value that is a stored reason (`{ code, params }`) in the reader's language; other values as text. */
+const reasonValue = (value: unknown, lang: Lang): string =>
+  typeof value === 'object' && value !== null && typeof (value as { code?: unknown }).code === 'string'
+    ? reasonText(value as Reason, lang)
+    : String(value ?? '');
+/** A list of stored reasons (or older plain sentences), each in the reader's language. */
+const reasonList = (p: Params, key: string, lang: Lang): string[] =>
+  Array.isArray(p[key]) ? (p[key] as unknown[]).map((v) => reasonValue(v, lang)) : [];
 
 /** The sentence of one code in the reader's language. */
 export function sentence(item: Coded, ctx: TextContext): string {
@@ -249,20 +258,20 @@ export function sentence(item: Coded, ctx: TextContext): string {
         : `Action ${s(p, 'actionId')} was skipped: it was picked up more than ${s(p, 'hours')} hours after its due time.`;
     case 'reason.recipientWithoutAddress':
       return nl
-        ? `De e-mail kan niet verstuurd worden: een ontvanger heeft geen e-mailadres (${list(p, 'problems').join(' ')}).`
-        : `The e-mail cannot be sent: a recipient has no address (${list(p, 'problems').join(' ')}).`;
+        ? `De e-mail kan niet verstuurd worden: een ontvanger heeft geen e-mailadres (${reasonList(p, 'problems', 'nl').join(' ')}).`
+        : `The e-mail cannot be sent: a recipient has no address (${reasonList(p, 'problems', 'en').join(' ')}).`;
     case 'reason.anchorEmpty':
       return nl
         ? `${fieldLabel(s(p, 'field'), ctx)} is leeg: er is geen datum om vanaf te rekenen.`
         : `${fieldLabel(s(p, 'field'), ctx)} is empty: there is no date to count from.`;
     case 'reason.cancelled':
       return nl
-        ? `Actie ${s(p, 'actionId')} is geannuleerd op ${at('at')}: ${s(p, 'reason')}.`
-        : `Action ${s(p, 'actionId')} was cancelled on ${at('at')}: ${s(p, 'reason')}.`;
+        ? `Actie ${s(p, 'actionId')} is geannuleerd op ${at('at')}: ${reasonValue(p.reason, 'nl')}.`
+        : `Action ${s(p, 'actionId')} was cancelled on ${at('at')}: ${reasonValue(p.reason, 'en')}.`;
     case 'reason.failed':
       return nl
-        ? `Actie ${s(p, 'actionId')} is mislukt: ${s(p, 'error')}`
-        : `Action ${s(p, 'actionId')} failed: ${s(p, 'error')}`;
+        ? `Actie ${s(p, 'actionId')} is mislukt: ${reasonValue(p.error, 'nl')}`
+        : `Action ${s(p, 'actionId')} failed: ${reasonValue(p.error, 'en')}`;
     // What happens next
     case 'next.due': {
       const statuses = list(p, 'statuses').map((c) => statusLabel(c, ctx));

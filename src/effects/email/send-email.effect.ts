@@ -323,18 +323,16 @@ export async function recipientProblemsFor(
   deps: EmailDeps,
   db: Db,
   input: { effects: readonly SendEmailEffect[]; dossier: Dossier },
-): Promise<string[][]> {
-  // Explain shows them as its own reason's parameter, in English (explain has its own codes).
+): Promise<Reason[][]> {
+  // Coded (reason.recipient.*): explain shows them as a list of reasons in its reader's language.
   if (input.effects.length === 0) return [];
   const emailSettings = await deps.settings.getEmailSettings(db);
   const loader = new MergeLoader({ dossiers: deps.dossiers, users: deps.users }, db, deps.catalog());
-  const out: string[][] = [];
+  const out: Reason[][] = [];
   for (const effect of input.effects)
-    out.push(
-      (await resolveRecipients(effect, input.dossier, loader, emailSettings.blockedDomains)).problems.map(
-        (p) => reasonText(p, 'en'),
-      ),
-    );
+    out.push([
+      ...(await resolveRecipients(effect, input.dossier, loader, emailSettings.blockedDomains)).problems,
+    ]);
   return out;
 }
 

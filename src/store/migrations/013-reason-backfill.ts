@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { legacyReason } from '../../domain/action/legacy-reasons.js';
 import type { Migration } from '../migrator.js';
 
@@ -7,7 +7,7 @@ import type { Migration } from '../migrator.js';
  * code with params (`legacyReason`): the engine's own sentences are read back into their code
  * where every value in them can be kept as it is; any other text gets `reason.legacy` with the
  * text as it was ("(oude melding) …" in Dutch). The English text columns are left alone. Pages of
- * 1000 rows by id, so a large table is not read at once.
+ * 1000 rows by id (the key, not its text), so a large table is not read at once.
  */
 const COLUMNS = [
   { table: 'actions', text: 'status_reason', code: 'status_reason_code', params: 'status_reason_params' },
@@ -35,12 +35,15 @@ export const reasonBackfillMigration: Migration = {
         sql.ref(c.params),
       ];
       const extra = 'where' in c ? sql`and ${c.where}` : sql``;
-      let after = '';
+      // Paged on the key itself (text ids, or numbers for the history), so each page reads the
+      // primary key index from where the last one stopped; not on cast(id as text), which no index has.
+      let after: string | number | null = null;
       for (;;) {
+        const from: RawBuilder<unknown> = after === null ? sql`` : sql`and id > ${after}`;
         const rows = (
           await sql<{ id: string | number; text: string }>`select id, ${text} as text from ${table}
-            where ${code} is null and ${text} is not null and cast(id as text) > ${after} ${extra}
-            order by cast(id as text) limit 1000`.execute(trx)
+            where ${code} is null and ${text} is not null ${from} ${extra}
+            order by id limit 1000`.execute(trx)
         ).rows;
         for (const row of rows) {
           const r = legacyReason(row.text);
@@ -48,7 +51,7 @@ export const reasonBackfillMigration: Migration = {
             where id = ${row.id}`.execute(trx);
         }
         if (rows.length < 1000) break;
-        after = String(rows[rows.length - 1]!.id);
+        after = rows[rows.length - 1]!.id;
       }
     }
   },

@@ -13,6 +13,7 @@ import { actionReadsMigration } from './011-action-reads.js';
 import { dossierSearchMigration } from './012-dossier-search.js';
 import { reasonBackfillMigration } from './013-reason-backfill.js';
 import { userBlockedMigration } from './014-user-blocked.js';
+import { dossierTextsResumeMigration } from './015-dossier-texts-resume.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   dossierSearchMigration,
   reasonBackfillMigration,
   userBlockedMigration,
+  dossierTextsResumeMigration,
 ];
