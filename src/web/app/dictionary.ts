@@ -114,7 +114,6 @@ export const nl = {
   'actions.bulk.clear': 'Selectie wissen',
   'actions.bulk.intro':
     'Dit geldt voor elk van de {n} geselecteerde acties; wat bij een actie niet kan, wordt daarna per actie genoemd.',
-  'actions.bulk.execute': '{n} acties uitvoeren',
   'actions.bulk.complete': '{n} acties gereed melden',
   'actions.bulk.reschedule': '{n} acties verplaatsen',
   'actions.bulk.cancel': '{n} acties annuleren',
@@ -912,7 +911,6 @@ export const en: Record<Key, string> = {
   'actions.bulk.clear': 'Clear selection',
   'actions.bulk.intro':
     'This applies to each of the {n} selected actions; whatever cannot be done is named per action afterwards.',
-  'actions.bulk.execute': 'Execute {n} actions',
   'actions.bulk.complete': 'Mark {n} actions done',
   'actions.bulk.reschedule': 'Reschedule {n} actions',
   'actions.bulk.cancel': 'Cancel {n} actions',
