@@ -25,6 +25,13 @@ export type GetResult<P extends keyof paths> = paths[P] extends {
   ? R
   : never;
 
+/** The JSON answer of `POST path` (status 200), as the OpenAPI document describes it. */
+export type PostResult<P extends keyof paths> = paths[P] extends {
+  post: { responses: { 200: { content: { 'application/json': infer R } } } };
+}
+  ? R
+  : never;
+
 export type Page<T> = { items: T[]; nextCursor: string | null };
 
 export interface ErrorDetail {
