@@ -802,6 +802,7 @@ export const nl = {
   'templates.active.keep': 'laten staan',
   'templates.warning.fieldConflict':
     'Opgeslagen, maar let op: {templates} zetten «{field}» bij dezelfde gebeurtenis. Welke waarde blijft staan, hangt af van de volgorde.',
+  'templates.warning.other': 'Opgeslagen, maar let op: de server meldt een waarschuwing ({code}).',
   'templates.active.confirm.on': 'Nu activeren',
   'templates.active.confirm.off': 'Nu deactiveren',
   'templates.active.doneOn': 'Template geactiveerd.',
@@ -1588,6 +1589,7 @@ export const en: Record<Key, string> = {
   'templates.active.keep': 'keep them',
   'templates.warning.fieldConflict':
     'Saved, but note: {templates} set “{field}” on the same event. Which value stays depends on the order.',
+  'templates.warning.other': 'Saved, but note: the server reports a warning ({code}).',
   'templates.active.confirm.on': 'Activate now',
   'templates.active.confirm.off': 'Deactivate now',
   'templates.active.doneOn': 'Template activated.',
