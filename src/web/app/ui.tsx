@@ -172,8 +172,7 @@ export function NotFound() {
   );
 }
 
-/** The NL / EN switch; the choice is remembered in localStorage. */
-/** NL/EN; `onChoose` (signed in) also saves the choice on the user. */
+/** The NL / EN switch: the choice is remembered in localStorage; `onChoose` (signed in) also saves it on the user. */
 export function LanguageSwitch({ onChoose = setLang }: { onChoose?: (next: Lang) => void }) {
   const { t, lang } = useI18n();
   return (
