@@ -180,7 +180,7 @@ describe.skipIf(!hasChromium)('a coach’s day in My actions (SQLite, chromium)'
     });
   }
 
-  it('bulk execute previews only what can be executed, and not again once executed (nl, 1280 px)', async () => {
+  it('bulk execute previews only what can be executed, not again once executed; a bulk refusal names the status (nl, 1280 px)', async () => {
     const wf = ui.server.werkflow;
     const title = 'Nabellen (bulk)';
     const template = await wf.templates.create(
@@ -229,6 +229,23 @@ describe.skipIf(!hasChromium)('a coach’s day in My actions (SQLite, chromium)'
     for (const a of open) expect((await wf.actions.get(a.id)).status, a.id).toBe('done');
     await settled(page);
     expect(previewed, 'no preview asked again after executing').toHaveLength(2);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+
+    // Cancelling what is done or cancelled already: refused per action, by its status in Dutch.
+    await page.goto(`${ui.server.base}/actions?filter=all&template=${template.id}`);
+    await expect.poll(() => boxes.count()).toBe(3);
+    for (let i = 0; i < 3; i++) await boxes.nth(i).check();
+    await page
+      .getByRole('region', { name: 'Geselecteerde acties' })
+      .getByRole('button', { name: 'Annuleren', exact: true })
+      .click();
+    await dialog.getByRole('textbox', { name: 'Reden' }).fill('te laat');
+    await dialog.getByRole('button', { name: '3 acties annuleren' }).click();
+    const failures = dialog.getByTestId('bulk-failures');
+    await failures.waitFor();
+    await expect.poll(() => failures.getByText('Kan niet in deze status (Gereed).').count()).toBe(2);
+    expect(await failures.getByText('Kan niet in deze status (Geannuleerd).').count()).toBe(1);
     await context.close();
   });
 });

@@ -65,8 +65,14 @@ export function BulkResults({
   const i18n = useI18n();
   const { t } = i18n;
   const rows = all ? answer.results : answer.results.filter((r) => !r.ok);
-  const why = (r: BulkAnswer['results'][number]) =>
-    r.error ? errorTexts(i18n, bulkError(r.error), fieldLabel).join(' ') : '';
+  const why = (r: BulkAnswer['results'][number]): string => {
+    if (!r.error) return '';
+    const e = r.error.error;
+    // Refused for the action's status (done, cancelled, …): which status, in the reader's language.
+    if (e.code === 'invalid_state' && e.path === 'status' && r.status)
+      return t('actions.bulk.notInStatus', { status: i18n.tOr(`status.${r.status}`, r.status) });
+    return errorTexts(i18n, bulkError(r.error), fieldLabel).join(' ');
+  };
   return (
     <Stack>
       <Alert color={answer.failed === 0 ? 'brand' : DARK_ORANGE} role="status">
