@@ -4,6 +4,7 @@ import {
   type ActionHistoryEntry,
   type ActionStatus,
   canTransition,
+  isExecutable,
 } from '../domain/action/action.js';
 import { isStorableText } from '../domain/dossier.js';
 import { reminderEmail } from '../domain/template/action-template.js';
@@ -215,7 +216,7 @@ export class ActionService {
         'A manual action has nothing to execute: do it, then mark it done (POST …/complete).',
       );
     }
-    if (!['pending', 'due', 'failed'].includes(action.status)) this.refuse(action, 'executed');
+    if (!isExecutable(action.status)) this.refuse(action, 'executed');
     const now = this.clock.now();
     const claimed = await this.store.db.transaction().execute(async (db) => {
       const moved = await this.engine.actions.transition(

@@ -162,4 +162,73 @@ describe.skipIf(!hasChromium)('a coach’s day in My actions (SQLite, chromium)'
       await context.close();
     });
   }
+
+  it('bulk execute previews only what can be executed, not again once executed; a bulk refusal names the status (nl, 1280 px)', async () => {
+    const wf = ui.server.werkflow;
+    const title = 'Nabellen (bulk)';
+    const template = await wf.templates.create(
+      {
+        name: title,
+        process: 'Nabellen bulk',
+        dossierType: 'contact',
+        event: { type: 'created' },
+        executionMode: 'semiAutomatic',
+        effect: { type: 'none' },
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    for (const name of ['Anna', 'Bram', 'Carla'])
+      await wf.dossiers.create('contact', { data: { kind: 'persoon', name: `${name} bulk` } }, 'test');
+    const actions = await wf.actions.list({ templateId: template.id, limit: 10 });
+    expect(actions).toHaveLength(3);
+    const [cancelled, ...open] = actions;
+    await wf.actions.cancel(cancelled!.id, SYSTEM_PRINCIPAL, 'test');
+
+    const { context, page } = await newPage(ui.browser, { lang: 'nl', width: 1280 });
+    const previewed: string[] = [];
+    page.on('request', (r) => {
+      const m = /\/api\/actions\/([^/?]+)\/preview/.exec(r.url());
+      if (m) previewed.push(decodeURIComponent(m[1]!));
+    });
+    await logIn(page, ui.server.base, COACH);
+    await page.goto(`${ui.server.base}/actions?filter=all&template=${template.id}`);
+    const boxes = page.getByRole('checkbox', { name: WORDS.nl.select(title) });
+    await expect.poll(() => boxes.count()).toBe(3);
+    for (let i = 0; i < 3; i++) await boxes.nth(i).check();
+    await page
+      .getByRole('region', { name: 'Geselecteerde acties' })
+      .getByRole('button', { name: WORDS.nl.execute, exact: true })
+      .click();
+    const dialog = page.getByRole('dialog');
+    const confirm = dialog.getByRole('button', { name: '2 aangevinkte acties nu uitvoeren' });
+    await expect.poll(() => confirm.isEnabled()).toBe(true);
+    await dialog.getByText(/Kan nu niet worden uitgevoerd/).waitFor();
+    expect([...previewed].sort(), 'a preview only for what can be executed').toEqual(
+      open.map((a) => a.id).sort(),
+    );
+    await confirm.click();
+    await dialog.getByTestId('bulk-results').waitFor();
+    for (const a of open) expect((await wf.actions.get(a.id)).status, a.id).toBe('done');
+    await settled(page);
+    expect(previewed, 'no preview asked again after executing').toHaveLength(2);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+
+    // Cancelling what is done or cancelled already: refused per action, by its status in Dutch.
+    await page.goto(`${ui.server.base}/actions?filter=all&template=${template.id}`);
+    await expect.poll(() => boxes.count()).toBe(3);
+    for (let i = 0; i < 3; i++) await boxes.nth(i).check();
+    await page
+      .getByRole('region', { name: 'Geselecteerde acties' })
+      .getByRole('button', { name: 'Annuleren', exact: true })
+      .click();
+    await dialog.getByRole('textbox', { name: 'Reden' }).fill('te laat');
+    await dialog.getByRole('button', { name: '3 acties annuleren' }).click();
+    const failures = dialog.getByTestId('bulk-failures');
+    await failures.waitFor();
+    await expect.poll(() => failures.getByText('Kan niet in deze status (Gereed).').count()).toBe(2);
+    expect(await failures.getByText('Kan niet in deze status (Geannuleerd).').count()).toBe(1);
+    await context.close();
+  });
 });

@@ -31,6 +31,14 @@ export type ActionStatus = (typeof ACTION_STATUSES)[number];
 /** Statuses from which an action can still do something. */
 export const OPEN_STATUSES: readonly ActionStatus[] = ['waiting', 'pending', 'due', 'running', 'failed'];
 
+/** Statuses from which a person may execute an action now (the Execute button, bulk execute). */
+export const EXECUTABLE_STATUSES: readonly ActionStatus[] = ['pending', 'due', 'failed'];
+
+/** Whether a person may execute an action in this status now (its mode aside). */
+export function isExecutable(status: string): boolean {
+  return (EXECUTABLE_STATUSES as readonly string[]).includes(status);
+}
+
 const TRANSITIONS: Readonly<Record<ActionStatus, readonly ActionStatus[]>> = {
   waiting: ['pending', 'cancelled', 'expired'],
   pending: ['due', 'running', 'waiting', 'cancelled', 'expired', 'done'],

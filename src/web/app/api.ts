@@ -8,6 +8,8 @@
 import type { components, paths } from './api-schema.js';
 import { lang } from './i18n.js';
 
+export { withQuery } from './query-string.js';
+
 export type Schemas = components['schemas'];
 export type Action = Schemas['Action'];
 export type Template = Schemas['Template'];
@@ -21,6 +23,13 @@ export type Simulation = Schemas['Simulation'];
 /** The JSON answer of `GET path` (status 200), as the OpenAPI document describes it. */
 export type GetResult<P extends keyof paths> = paths[P] extends {
   get: { responses: { 200: { content: { 'application/json': infer R } } } };
+}
+  ? R
+  : never;
+
+/** The JSON answer of `POST path` (status 200), as the OpenAPI document describes it. */
+export type PostResult<P extends keyof paths> = paths[P] extends {
+  post: { responses: { 200: { content: { 'application/json': infer R } } } };
 }
   ? R
   : never;
@@ -62,18 +71,6 @@ export function whenUnauthenticated(handler: () => void): void {
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-/** Builds `path?a=1&b=2`, leaving out undefined and empty values. */
-export function withQuery(
-  path: string,
-  query: Record<string, string | number | boolean | undefined>,
-): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query))
-    if (value !== undefined && value !== '') params.set(key, String(value));
-  const qs = params.toString();
-  return qs ? `${path}?${qs}` : path;
-}
 
 /** `/api/x/{a}/{b}` with each part URL-encoded. */
 export function apiPath(...parts: string[]): string {

@@ -68,17 +68,13 @@ export function DateTimeField({
   onChange,
   description,
   error,
-  required,
   defaultTime = '09:00',
   w,
-  size,
-  disabled,
-  minDate,
-  maxDate,
   ...rest
 }: DateTimeFieldProps) {
   const { t } = useI18n();
-  const id = useId();
+  // The group is named by the wrapper's label, whose id is given here (not Mantine's own scheme).
+  const labelId = useId();
   const date = value ? value.slice(0, 10) : '';
   const time = value ? value.slice(11, 16) : '';
   return (
@@ -86,32 +82,27 @@ export function DateTimeField({
       label={label}
       description={description}
       error={error}
-      required={required}
+      required={rest.required}
       w={w}
-      size={size}
+      size={rest.size}
       labelElement="div"
-      id={`${id}-group`}
+      labelProps={{ id: labelId }}
     >
-      <Group gap="xs" wrap="nowrap" align="flex-start" role="group" aria-labelledby={`${id}-group-label`}>
+      <Group gap="xs" wrap="nowrap" align="flex-start" role="group" aria-labelledby={labelId}>
         <DateField
           {...rest}
           label={t('date.day')}
-          size={size}
           value={date}
-          required={required}
-          disabled={disabled}
-          minDate={minDate}
-          maxDate={maxDate}
-          clearable={!required}
+          clearable={!rest.required}
           onChange={(d) => onChange(d ? `${d}T${time || defaultTime}` : null)}
           error={error ? true : undefined}
         />
         <TimeField
           label={t('date.time')}
-          size={size}
+          size={rest.size}
           value={time}
-          disabled={disabled || !date}
-          required={required}
+          disabled={rest.disabled || !date}
+          required={rest.required}
           onChange={(hhmm) => date && hhmm && onChange(`${date}T${hhmm}`)}
           error={error ? true : undefined}
         />

@@ -15,14 +15,6 @@ export function datePlaceholder(lang: Lang): string {
   return lang === 'nl' ? 'dd-mm-jjjj' : 'dd/mm/yyyy';
 }
 
-/** `YYYY-MM-DD` written the language's way (`31-12-2026`, `31/12/2026`); anything else as it is. */
-export function formatDate(value: string, lang: Lang): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!m) return value;
-  const sep = lang === 'nl' ? '-' : '/';
-  return `${m[3]}${sep}${m[2]}${sep}${m[1]}`;
-}
-
 function valid(y: number, m: number, d: number): boolean {
   if (y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
   return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();

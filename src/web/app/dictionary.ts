@@ -114,10 +114,10 @@ export const nl = {
   'actions.bulk.clear': 'Selectie wissen',
   'actions.bulk.intro':
     'Dit geldt voor elk van de {n} geselecteerde acties; wat bij een actie niet kan, wordt daarna per actie genoemd.',
-  'actions.bulk.execute': '{n} acties uitvoeren',
   'actions.bulk.complete': '{n} acties gereed melden',
   'actions.bulk.reschedule': '{n} acties verplaatsen',
   'actions.bulk.cancel': '{n} acties annuleren',
+  'actions.bulk.notInStatus': 'Kan niet in deze status ({status}).',
   'actions.bulk.result': '{done} gelukt, {failed} niet gelukt.',
   'dash.title': 'Overzicht',
   'dash.dueToday': 'Vandaag uit te voeren',
@@ -803,6 +803,7 @@ export const nl = {
   'templates.active.keep': 'laten staan',
   'templates.warning.fieldConflict':
     'Opgeslagen, maar let op: {templates} zetten «{field}» bij dezelfde gebeurtenis. Welke waarde blijft staan, hangt af van de volgorde.',
+  'templates.warning.other': 'Opgeslagen, maar let op: de server meldt een waarschuwing ({code}).',
   'templates.active.confirm.on': 'Nu activeren',
   'templates.active.confirm.off': 'Nu deactiveren',
   'templates.active.doneOn': 'Template geactiveerd.',
@@ -912,10 +913,10 @@ export const en: Record<Key, string> = {
   'actions.bulk.clear': 'Clear selection',
   'actions.bulk.intro':
     'This applies to each of the {n} selected actions; whatever cannot be done is named per action afterwards.',
-  'actions.bulk.execute': 'Execute {n} actions',
   'actions.bulk.complete': 'Mark {n} actions done',
   'actions.bulk.reschedule': 'Reschedule {n} actions',
   'actions.bulk.cancel': 'Cancel {n} actions',
+  'actions.bulk.notInStatus': 'Not possible in this status ({status}).',
   'actions.bulk.result': '{done} done, {failed} not done.',
   'dash.title': 'Overview',
   'dash.dueToday': 'Due today',
@@ -1590,6 +1591,7 @@ export const en: Record<Key, string> = {
   'templates.active.keep': 'keep them',
   'templates.warning.fieldConflict':
     'Saved, but note: {templates} set “{field}” on the same event. Which value stays depends on the order.',
+  'templates.warning.other': 'Saved, but note: the server reports a warning ({code}).',
   'templates.active.confirm.on': 'Activate now',
   'templates.active.confirm.off': 'Deactivate now',
   'templates.active.doneOn': 'Template activated.',

@@ -3,6 +3,7 @@
  * `/mail?status=&template=&mailbox=&dossierType=&dossier=&from=&to=`, so a filtered view can be
  * bookmarked, reloaded and shared, and back/forward step through the filters (no DOM, no React).
  */
+import { withQuery } from './query-string.js';
 
 export const STATUS_CHOICES = [
   'attention',
@@ -62,18 +63,14 @@ export function filterFromSearch(search: string): Filter {
 
 /** The outbox's address for a filter (default parts left out), with other parameters (`limit`) kept. */
 export function searchForFilter(f: Filter, keep: Record<string, string | undefined> = {}): string {
-  const parts: [string, string | null | undefined][] = [
-    ['status', f.status === 'attention' ? null : f.status],
-    ['template', f.templateId],
-    ['mailbox', f.mailboxId],
-    ['dossierType', f.dossierType],
-    ['dossier', f.dossierType ? f.dossierId : null],
-    ['from', f.from],
-    ['to', f.to],
-    ...Object.entries(keep),
-  ];
-  const q = new URLSearchParams();
-  for (const [name, value] of parts) if (value) q.set(name, value);
-  const qs = q.toString();
-  return qs ? `/mail?${qs}` : '/mail';
+  return withQuery('/mail', {
+    status: f.status === 'attention' ? undefined : f.status,
+    template: f.templateId ?? undefined,
+    mailbox: f.mailboxId ?? undefined,
+    dossierType: f.dossierType ?? undefined,
+    dossier: (f.dossierType && f.dossierId) || undefined,
+    from: f.from,
+    to: f.to,
+    ...keep,
+  });
 }

@@ -87,7 +87,10 @@ export function Facts({ rows }: { rows: [ReactNode, ReactNode][] }) {
       <Table.Tbody>
         {rows.map(([label, value], i) => (
           <Table.Tr key={i}>
-            <Table.Th w="35%">{label}</Table.Th>
+            {/* A long label (Verantwoordelijke) wraps inside its column instead of running into the value. */}
+            <Table.Th w="35%" style={{ overflowWrap: 'anywhere', hyphens: 'auto' }}>
+              {label}
+            </Table.Th>
             <Table.Td style={{ overflowWrap: 'anywhere' }}>{value}</Table.Td>
           </Table.Tr>
         ))}
@@ -174,8 +177,7 @@ export function NotFound() {
   );
 }
 
-/** The NL / EN switch; the choice is remembered in localStorage. */
-/** NL/EN; `onChoose` (signed in) also saves the choice on the user. */
+/** The NL / EN switch: the choice is remembered in localStorage; `onChoose` (signed in) also saves it on the user. */
 export function LanguageSwitch({ onChoose = setLang }: { onChoose?: (next: Lang) => void }) {
   const { t, lang } = useI18n();
   return (

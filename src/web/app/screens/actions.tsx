@@ -13,7 +13,6 @@ import {
   Button,
   Checkbox,
   Group,
-  List,
   Modal,
   Select,
   SimpleGrid,
@@ -28,7 +27,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { type ReactNode, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import { type Action, type Page, api, apiPath, withQuery } from '../api.js';
-import { ErrorAlert, errorTexts } from '../errors.js';
+import { ErrorAlert } from '../errors.js';
 import { isInstantParam } from '../../../domain/action/reasons.js';
 import { type Formats, type I18n, type Key, fromZoned, toZoned, useFormats, useI18n } from '../i18n.js';
 import { actorText, useDossierTypes } from '../dossier-types.js';
@@ -36,7 +35,8 @@ import { AppLink, BackLink, DataTable, Facts, MailFrame, PageHead, Query, RouteT
 import { DARK_ORANGE, URGENCY_COLOR, countText, dayEnd, dayStart, urgencyOf } from '../urgency.js';
 import { useTemplatesList } from './template-form.js';
 import { DateField, DateTimeField } from '../date-field.js';
-import { type BulkAnswer, BulkExecuteDialog, bulkError, type Preview } from './bulk-execute.js';
+import { type BulkAnswer, BulkExecuteDialog, BulkResults, previewQuery } from './bulk-execute.js';
+import { isExecutable } from '../../../domain/action/action.js';
 
 /**
  * The server's "now": in the sandbox its clock is moved on by hand (+1 dag), so urgency and
@@ -256,9 +256,8 @@ export function ActionButtons({ action: a }: { action: Action }) {
         {t(key)}
       </Button>,
     );
-  if (a.executionMode !== 'manual' && ['pending', 'due'].includes(a.status))
-    add('actions.execute', 'execute', 'brand');
-  if (a.executionMode !== 'manual' && a.status === 'failed') add('actions.executeAgain', 'execute', 'brand');
+  if (a.executionMode !== 'manual' && isExecutable(a.status))
+    add(a.status === 'failed' ? 'actions.executeAgain' : 'actions.execute', 'execute', 'brand');
   if (a.executionMode === 'manual' && OPEN.includes(a.status)) add('actions.markDone', 'done', 'brand');
   if (OPEN.includes(a.status)) add('actions.reschedule', 'reschedule');
   if ([...OPEN, 'failed'].includes(a.status)) add('actions.cancelAction', 'cancel');
@@ -278,11 +277,7 @@ function ExecuteDialog({ action: a, onClose }: { action: Action; onClose: () => 
   const i18n = useI18n();
   const { t } = i18n;
   const after = useAfterChange();
-  const preview = useQuery({
-    queryKey: ['actions', a.id, 'preview'],
-    queryFn: () => api<Preview>('GET', `${apiPath('actions', a.id)}/preview`),
-    gcTime: 0,
-  });
+  const preview = useQuery(previewQuery(a.id));
   const execute = useMutation({
     mutationFn: () => api<Action>('POST', `${apiPath('actions', a.id)}/execute`),
     // A failed execution is an answer too: the list then shows the action's error.
@@ -901,31 +896,11 @@ function BulkDialog({
   return (
     <Modal opened onClose={onClose} title={t(titles[op], { n })}>
       {answer ? (
-        <Stack>
-          <Alert color={answer.failed === 0 ? 'brand' : DARK_ORANGE} role="status">
-            {t('actions.bulk.result', { done: answer.done, failed: answer.failed })}
-          </Alert>
-          {answer.failed > 0 ? (
-            <List size="sm" data-testid="bulk-failures">
-              {answer.results
-                .filter((r) => !r.ok)
-                .map((r) => (
-                  <List.Item key={r.id}>
-                    <strong>{r.title ?? r.id}</strong>
-                    {r.dossierTitle ? ` (${r.dossierTitle})` : ''}:{' '}
-                    {r.error
-                      ? errorTexts(i18n, bulkError(r.error.error), (path) =>
-                          path === 'dueAt' ? t('actions.col.due') : undefined,
-                        ).join(' ')
-                      : ''}
-                  </List.Item>
-                ))}
-            </List>
-          ) : null}
-          <Group justify="flex-end">
-            <Button onClick={onClose}>{t('close')}</Button>
-          </Group>
-        </Stack>
+        <BulkResults
+          answer={answer}
+          fieldLabel={(path) => (path === 'dueAt' ? t('actions.col.due') : undefined)}
+          onClose={onClose}
+        />
       ) : (
         <form
           onSubmit={(event) => {

@@ -39,7 +39,6 @@ export function useTeams() {
   });
 }
 
-/** Every API token, of every user (administrators only). */
 /** Everyone's API tokens (administrators), or with `mine` your own (every user). */
 export function useTokens(mine = false) {
   return useQuery({

@@ -2,13 +2,14 @@
  * Executing a selection of the to-do list (Mijn acties → select → Uitvoeren): first a preview per
  * action of what it will do — the e-mail to whom with its subject, the task, the field or status
  * it sets, the webhook it calls — read with the single-action preview (`GET /api/actions/{id}/preview`,
- * one request per selected action), each row with a tick to leave it out; then only the ticked
+ * one request per selected action that can be executed now), each row with a tick to leave it out; then only the ticked
  * ones go to `POST /api/actions/bulk`, and the dialog shows the result per action.
  */
 import { Alert, Button, Checkbox, Group, List, Modal, Stack, Text } from '@mantine/core';
 import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { type Action, ApiError, api, apiPath } from '../api.js';
+import { type Action, ApiError, type PostResult, type Schemas, api, apiPath } from '../api.js';
+import { isExecutable } from '../../../domain/action/action.js';
 import { statusLabel, useDossierTypes, valueText } from '../dossier-types.js';
 import { errorTexts } from '../errors.js';
 import { type I18n, type Formats, useFormats, useI18n } from '../i18n.js';
@@ -23,33 +24,83 @@ export interface Preview {
   readonly dossier?: { id: string; type: string };
 }
 
-export interface BulkAnswer {
-  done: number;
-  failed: number;
-  results: {
-    id: string;
-    ok: boolean;
-    title: string | null;
-    dossierTitle: string | null;
-    status?: string | null;
-    error?: {
-      error: { code: string; message: string; path: string; params?: Record<string, string | number> };
-    };
-  }[];
-}
+/** What `POST /api/actions/bulk` answers: per action whether it was done and, if not, why. */
+export type BulkAnswer = PostResult<'/api/actions/bulk'>;
 
 /** A bulk answer's per-action error as the error the UI renders in the reader's language. */
-export function bulkError(e: {
-  code: string;
-  message: string;
-  path: string;
-  params?: Record<string, unknown>;
-}) {
-  return new ApiError(e.message, 422, e.code, e.path, e.params ?? {}, []);
+function bulkError(body: Schemas['ErrorBody']): ApiError {
+  const e = body.error;
+  return new ApiError(e.message, 422, e.code, e.path, e.params ?? {}, e.details ?? []);
 }
 
-/** Only these may be executed (the server refuses the rest; the preview says so up front). */
-const EXECUTABLE = new Set(['pending', 'due', 'failed']);
+/**
+ * The preview of one action, kept out of the `['actions']` key: executing invalidates the lists,
+ * not the previews (an executed action has nothing left to preview), and a preview is dropped as
+ * soon as its dialog closes.
+ */
+export function previewQuery(id: string) {
+  return {
+    queryKey: ['action-preview', id],
+    queryFn: () => api<Preview>('GET', `${apiPath('actions', id)}/preview`),
+    gcTime: 0,
+  };
+}
+
+/**
+ * What a bulk operation did: the count, then per action by name what happened (`all`), or only
+ * those that were not done and why.
+ */
+export function BulkResults({
+  answer,
+  all = false,
+  fieldLabel,
+  onClose,
+}: {
+  answer: BulkAnswer;
+  all?: boolean;
+  /** The name of a request field a refusal points at (e.g. the new due time). */
+  fieldLabel?: (path: string) => string | undefined;
+  onClose: () => void;
+}) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const rows = all ? answer.results : answer.results.filter((r) => !r.ok);
+  const why = (r: BulkAnswer['results'][number]): string => {
+    if (!r.error) return '';
+    const e = r.error.error;
+    // Refused for the action's status (done, cancelled, …): which status, in the reader's language.
+    if (e.code === 'invalid_state' && e.path === 'status' && r.status)
+      return t('actions.bulk.notInStatus', { status: i18n.tOr(`status.${r.status}`, r.status) });
+    return errorTexts(i18n, bulkError(r.error), fieldLabel).join(' ');
+  };
+  return (
+    <Stack>
+      <Alert color={answer.failed === 0 ? 'brand' : DARK_ORANGE} role="status">
+        {t('actions.bulk.result', { done: answer.done, failed: answer.failed })}
+      </Alert>
+      {rows.length > 0 ? (
+        <List size="sm" data-testid={all ? 'bulk-results' : 'bulk-failures'} spacing="xs">
+          {rows.map((r) => (
+            <List.Item key={r.id}>
+              <strong>{r.title ?? r.id}</strong>
+              {r.dossierTitle ? ` (${r.dossierTitle})` : ''}:{' '}
+              {!r.ok
+                ? all
+                  ? `${t('bulkExec.result.failed')} ${why(r)}`
+                  : why(r)
+                : r.status === 'done'
+                  ? t('bulkExec.result.done')
+                  : t('bulkExec.result.status', { status: i18n.tOr(`status.${r.status}`, String(r.status)) })}
+            </List.Item>
+          ))}
+        </List>
+      ) : null}
+      <Group justify="flex-end">
+        <Button onClick={onClose}>{t('close')}</Button>
+      </Group>
+    </Stack>
+  );
+}
 
 /** What executing will do, in one sentence of the reader's language. */
 function effectSentence(
@@ -112,24 +163,24 @@ export function BulkExecuteDialog({
   const types = useDossierTypes();
   // The selection as it was when the dialog opened (what was executed leaves the selection).
   const [actions] = useState(selected);
+  // Only what can be executed is previewed (the server refuses the rest; the row says why).
   const previews = useQueries({
     queries: actions.map((a) => ({
-      queryKey: ['actions', a.id, 'preview'],
-      queryFn: () => api<Preview>('GET', `${apiPath('actions', a.id)}/preview`),
-      gcTime: 0,
+      ...previewQuery(a.id),
+      enabled: a.executionMode !== 'manual' && isExecutable(a.status),
       retry: false,
     })),
   });
   const [left, setLeft] = useState<ReadonlySet<string>>(new Set());
   const why = (a: Action, i: number): string | null => {
     if (a.executionMode === 'manual') return t('bulkExec.manual');
-    if (!EXECUTABLE.has(a.status))
+    if (!isExecutable(a.status))
       return t('bulkExec.notNow', { status: i18n.tOr(`status.${a.status}`, a.status) });
     const q = previews[i]!;
     return q.error ? errorTexts(i18n, q.error).join(' ') : null;
   };
   const ticked = actions.filter((a, i) => why(a, i) === null && previews[i]!.data && !left.has(a.id));
-  const loading = previews.some((q) => q.isPending);
+  const loading = previews.some((q) => q.isLoading);
   const run = useMutation({
     mutationFn: () =>
       api<BulkAnswer>('POST', '/api/actions/bulk', { ids: ticked.map((a) => a.id), operation: 'execute' }),
@@ -142,29 +193,7 @@ export function BulkExecuteDialog({
   return (
     <Modal opened onClose={onClose} title={t('bulkExec.title', { n: actions.length })} size="lg">
       {answer ? (
-        <Stack>
-          <Alert color={answer.failed === 0 ? 'brand' : DARK_ORANGE} role="status">
-            {t('actions.bulk.result', { done: answer.done, failed: answer.failed })}
-          </Alert>
-          <List size="sm" data-testid="bulk-results" spacing="xs">
-            {answer.results.map((r) => (
-              <List.Item key={r.id}>
-                <strong>{r.title ?? r.id}</strong>
-                {r.dossierTitle ? ` (${r.dossierTitle})` : ''}:{' '}
-                {r.ok
-                  ? r.status === 'done'
-                    ? t('bulkExec.result.done')
-                    : t('bulkExec.result.status', {
-                        status: i18n.tOr(`status.${r.status}`, String(r.status)),
-                      })
-                  : `${t('bulkExec.result.failed')} ${r.error ? errorTexts(i18n, bulkError(r.error.error)).join(' ') : ''}`}
-              </List.Item>
-            ))}
-          </List>
-          <Group justify="flex-end">
-            <Button onClick={onClose}>{t('close')}</Button>
-          </Group>
-        </Stack>
+        <BulkResults answer={answer} all onClose={onClose} />
       ) : (
         <form
           onSubmit={(event) => {
@@ -195,7 +224,7 @@ export function BulkExecuteDialog({
                           ) : null}
                         </>
                       }
-                      description={problem ?? (q.isPending ? t('loading') : (sentence ?? ''))}
+                      description={problem ?? (q.isLoading ? t('loading') : (sentence ?? ''))}
                       checked={problem === null && !!q.data && !left.has(a.id)}
                       disabled={problem !== null || !q.data}
                       onChange={(e) => {

@@ -32,9 +32,10 @@ import {
   valueText,
 } from '../dossier-types.js';
 import { ErrorAlert } from '../errors.js';
-import { lang, useFormats, useI18n } from '../i18n.js';
+import { type Formats, lang, useFormats, useI18n } from '../i18n.js';
 import { AppLink, BackLink, DataTable, Facts, PageHead, Query, notify } from '../ui.js';
-import { ActionTable } from './actions.js';
+import { ActionTable, reasonText } from './actions.js';
+import { WORKER_WORD } from '../../../domain/actor.js';
 import { ValueInput } from './fields.js';
 import { ConflictAlert } from './dossier-form.js';
 import { ExplainSection } from './explain-panel.js';
@@ -608,6 +609,12 @@ function stepWord({ t, tOr }: ReturnType<typeof useI18n>, s: ActionStep): string
   return tOr(`dossiers.step.${s.to}`, `${tOr(`status.${s.from}`, s.from)} → ${tOr(`status.${s.to}`, s.to)}`);
 }
 
+/** A step's note in the reader's language (rendered from its code), unless it only repeats the step's word. */
+function stepNote(i18n: ReturnType<typeof useI18n>, f: Formats, s: ActionStep): string {
+  const note = s.noteCoded ? reasonText(i18n, f, s.noteCoded, s.note) : '';
+  return note && note.toLowerCase() !== stepWord(i18n, s).toLowerCase() ? ` (${note})` : '';
+}
+
 /**
  * Changes, the steps of its actions and e-mails of a dossier, newest first, each with who did it
  * and why; "Meer laden" reads the next page of whichever source the list ends at.
@@ -620,7 +627,7 @@ function Timeline({ type, base, id }: { type: DossierType | undefined; base: str
   const names = usePeopleNames();
   const events = useTimelineSource<DossierEvent>(['dossiers', type?.key, id, 'events'], `${base}/events`);
   const steps = useTimelineSource<ActionStep>(
-    ['dossiers', type?.key, id, 'action-steps', lang()],
+    ['dossiers', type?.key, id, 'action-steps'],
     `${base}/action-steps`,
   );
   const mails = useTimelineSource<MailItem>(['dossiers', type?.key, id, 'emails'], `${base}/emails`);
@@ -658,9 +665,7 @@ function Timeline({ type, base, id }: { type: DossierType | undefined; base: str
           <strong>{t('dossiers.timeline.action')}</strong>{' '}
           <AppLink href={`/actions/${encodeURIComponent(s.actionId)}`}>{s.actionTitle}</AppLink> ·{' '}
           {stepWord(i18n, s)}
-          {s.noteCoded?.text && s.noteCoded.text.toLowerCase() !== stepWord(i18n, s).toLowerCase()
-            ? ` (${s.noteCoded.text})`
-            : ''}
+          {stepNote(i18n, f, s)}
         </>
       ),
     }));
@@ -668,7 +673,7 @@ function Timeline({ type, base, id }: { type: DossierType | undefined; base: str
     .flatMap((p) => p.items)
     .map((m) => ({
       at: m.createdAt,
-      who: 'werkflow-worker',
+      who: WORKER_WORD,
       what: (
         <>
           <strong>{t('dossiers.timeline.mail')}</strong> «{m.subject}» → {m.to.join(', ')} ·{' '}

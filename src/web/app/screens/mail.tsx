@@ -271,6 +271,7 @@ function Outbox() {
           className="bulk-bar"
           gap="xs"
           mb="xs"
+          p="xs"
           wrap="wrap"
           aria-label={t('mail.bulk.label')}
           role="group"

@@ -165,7 +165,7 @@ export function TemplateForm({
           error={err('name')}
           onChange={(e) => set({ name: e.currentTarget.value })}
         />
-        <Group grow align="start" wrap="wrap">
+        <Group grow align="start" wrap="wrap" className="field-row">
           <Autocomplete
             label={t('tpl.process')}
             description={t('tpl.process.help')}
@@ -485,7 +485,7 @@ function EventEditor({
         data={EVENTS.map((e) => ({ value: e, label: t(`event.${e}`) }))}
       />
       {event.type === 'fieldChanged' ? (
-        <Group grow align="start" wrap="wrap">
+        <Group grow align="start" wrap="wrap" className="field-row">
           <Select
             label={t('tpl.event.field')}
             searchable
@@ -510,7 +510,7 @@ function EventEditor({
         </Group>
       ) : null}
       {event.type === 'statusSet' ? (
-        <Group grow align="start" wrap="wrap">
+        <Group grow align="start" wrap="wrap" className="field-row">
           <ValueInput
             label={t('tpl.event.statusTo')}
             field={statusField}
@@ -727,7 +727,7 @@ function EffectEditor({
         <CreateDossierEditor effect={effect} sourcePaths={paths} onChange={onChange} error={err('effect')} />
       ) : null}
       {effect.type === 'setField' ? (
-        <Group grow align="start" wrap="wrap">
+        <Group grow align="start" wrap="wrap" className="field-row">
           <Select
             label={t('tpl.effect.field')}
             value={effect.field || null}

@@ -349,7 +349,7 @@ interface SaveWarning {
 
 /** Saved, but worth a look: other active templates set the same field on the same event. */
 function SaveWarnings({ warnings }: { warnings: readonly SaveWarning[] }) {
-  const { t, label } = useI18n();
+  const { t, label, lang } = useI18n();
   const list = useTemplatesList();
   const types = useDossierTypes();
   if (warnings.length === 0) return null;
@@ -366,7 +366,11 @@ function SaveWarnings({ warnings }: { warnings: readonly SaveWarning[] }) {
                   templates: (w.params.templateIds ?? []).map(nameOf).join(', '),
                   field: field ? label(field.label) : (w.params.field ?? ''),
                 })
-              : w.message}
+              : // A warning this UI does not know yet: by its code, in the reader's language (the
+                // server's sentence is English only).
+                lang === 'en' && w.message
+                ? w.message
+                : t('templates.warning.other', { code: w.code })}
           </Text>
         );
       })}
