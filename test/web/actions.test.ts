@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
-import { check, hasChromium, logIn, newPage, useUiServer } from './browser.js';
+import { check, hasChromium, logIn, newPage, settled, useUiServer } from './browser.js';
 
 const COACH = 'cora.coach@test.werkflow.local';
 
