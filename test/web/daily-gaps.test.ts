@@ -10,7 +10,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
-import { UserPreferencesService } from '../../src/services/user-preferences.service.js';
 import {
   expectAccessible,
   expectNoOverflow,
@@ -259,7 +258,7 @@ describe.skipIf(!hasChromium)(
 
     /** The language saved on a user. */
     async function prefs(email: string) {
-      return (await new UserPreferencesService(server.werkflow.store).get(await userId(email))).language;
+      return (await server.werkflow.preferences.get(await userId(email))).language;
     }
   },
 );

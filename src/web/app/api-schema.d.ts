@@ -1905,7 +1905,7 @@ export interface paths {
             };
         };
         /**
-         * Save your own settings: the language the UI opens in, in every browser
+         * Save your own settings: the language the UI opens in, in every browser (a change of language is written to the audit log as user.language_changed)
          * @description Needs the right `dossiers.read` (Dossiers inzien).
          */
         put: {
