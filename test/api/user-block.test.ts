@@ -94,8 +94,21 @@ describe.each(BACKENDS)('blocking users and tokens for others on $name', (backen
       'forbidden',
     );
     const api = await apiAs(w, 'admin');
+    // Nobody blocks their own account (so the last administrator cannot be blocked either); the
+    // detail's code lets the UI say it in the reader's language.
+    const me = (await api.request('GET', '/api/auth/me')).json<{ user: { id: string } }>().user;
+    const self = await api.request('POST', `/api/users/${me.id}/block`);
+    expectError(self, 409, 'invalid_state');
+    expect(self.json<{ error: { details: { code: string }[] } }>().error.details[0]!.code).toBe(
+      'user.block_self',
+    );
     const admins = (await w.auth.users.listUsers()).filter((u) => u.roles.includes('administrator'));
-    if (admins.length === 1)
-      expectError(await api.request('POST', `/api/users/${admins[0]!.id}/block`), 409, 'invalid_state');
+    if (admins.length === 1) {
+      const last = await api.request('PATCH', `/api/users/${admins[0]!.id}`, { active: false });
+      expectError(last, 409, 'invalid_state');
+      expect(last.json<{ error: { details: { code: string }[] } }>().error.details[0]!.code).toBe(
+        'user.last_administrator',
+      );
+    }
   });
 });

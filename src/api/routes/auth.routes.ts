@@ -438,12 +438,13 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
         tags: ['users'],
         summary: 'Block a user',
         description:
-          'A blocked user cannot log in (403 account_blocked); their sessions end at once and their API tokens are refused until they are unblocked (not revoked). The last active administrator cannot be blocked.',
+          'A blocked user cannot log in (403 account_blocked); their sessions end at once and their API tokens are refused until they are unblocked (not revoked). Refused with 409 invalid_state: the last active administrator (detail code user.last_administrator) and your own account (detail code user.block_self).',
         params: IdParams,
         response: { 200: Type.Ref('User'), ...errorResponses },
       },
     },
-    async (request) => userBody(await auth.users.blockUser(request.params.id, actorOf(request))),
+    async (request) =>
+      userBody(await auth.users.blockUser(request.params.id, actorOf(request), principalOf(request).user.id)),
   );
 
   app.post(

@@ -100,6 +100,16 @@ export const adminNl = {
   'admin.users.reactivate': 'Activeren',
   'admin.users.reactivateNamed': '{name} weer activeren',
   'admin.users.reactivated': '{name} is weer actief.',
+  'admin.users.blocked': 'Geblokkeerd',
+  'admin.users.block': 'Blokkeren',
+  'admin.users.blockNamed': '{name} blokkeren',
+  'admin.users.blockTitle': '{name} blokkeren?',
+  'admin.users.blockHelp':
+    '{name} kan dan niet meer inloggen: de sessies van {name} stoppen meteen en de API-tokens van {name} worden geweigerd (niet ingetrokken). Je kunt {name} later weer deblokkeren; dan werken die tokens weer.',
+  'admin.users.blockDone': '{name} is geblokkeerd.',
+  'admin.users.unblock': 'Deblokkeren',
+  'admin.users.unblockNamed': '{name} deblokkeren',
+  'admin.users.unblocked': '{name} is gedeblokkeerd.',
 
   'admin.reset.title': 'Nieuw wachtwoord voor {name}',
   'admin.reset.intro':
@@ -405,6 +415,16 @@ export const adminEn: Record<keyof typeof adminNl, string> = {
   'admin.users.reactivate': 'Activate',
   'admin.users.reactivateNamed': 'Activate {name} again',
   'admin.users.reactivated': '{name} is active again.',
+  'admin.users.blocked': 'Blocked',
+  'admin.users.block': 'Block',
+  'admin.users.blockNamed': 'Block {name}',
+  'admin.users.blockTitle': 'Block {name}?',
+  'admin.users.blockHelp':
+    '{name} will no longer be able to log in: the sessions of {name} end at once and the API tokens of {name} are refused (not revoked). You can unblock {name} later; those tokens then work again.',
+  'admin.users.blockDone': '{name} was blocked.',
+  'admin.users.unblock': 'Unblock',
+  'admin.users.unblockNamed': 'Unblock {name}',
+  'admin.users.unblocked': '{name} was unblocked.',
 
   'admin.reset.title': 'New password for {name}',
   'admin.reset.intro':
