@@ -37,6 +37,11 @@ describe.each(BACKENDS)('blocking users and tokens for others on $name', (backen
     expect(made.statusCode, made.body).toBe(201);
     const { token, secret } = made.json<{ token: { userId: string }; secret: string }>();
     expect(token.userId).toBe(anna.id);
+    // Every list names the owner (not just an id).
+    const all = (await admin.request('GET', '/api/tokens?all=true')).json<{
+      items: { userId: string; userName: string }[];
+    }>();
+    expect(all.items.find((t) => t.userId === anna.id)?.userName).toBe('Anna de Vries');
     const byToken = await apiWithToken(w, secret);
     expect((await byToken.request('GET', '/api/auth/me')).statusCode).toBe(200);
 

@@ -11546,6 +11546,8 @@ export interface components {
             revokedAt: string | null;
             scopes: string[];
             userId: string;
+            /** @description The name of the user the token belongs to (its owner). */
+            userName: string;
         };
         Condition: {
             conditions: components["schemas"]["Condition"][];
