@@ -32,6 +32,7 @@ import { type Logger, LoopHealth, type LoopName, Metrics, silentLogger } from '.
 import { PresetService } from '../services/presets.service.js';
 import { ReadinessService } from '../services/readiness.js';
 import { DigestService } from '../services/digest.service.js';
+import { UserPreferencesService } from '../services/user-preferences.service.js';
 
 export interface WerkflowOptions extends StoreConfig {
   readonly clock?: Clock;
@@ -70,6 +71,8 @@ export class Werkflow {
   readonly webhooks: WebhookSettingsService;
   /** The daily digest of failed actions and mails in doubt (started with the scheduler). */
   readonly digest: DigestService;
+  /** Each person's own settings (the UI's language), from Mijn instellingen. */
+  readonly preferences: UserPreferencesService;
   /**
    * Where links in e-mails Werkflow writes itself (the daily digest) point: WERKFLOW_PUBLIC_URL,
    * else the address `serve` listens on.
@@ -113,6 +116,7 @@ export class Werkflow {
     // Sessions, lock-outs and tokens expire in real time, also when a sandbox clock is moved on.
     this.auth = new Auth(store, clock instanceof SandboxClock ? systemClock : clock, this.audit);
     this.calendar = new CalendarService(store, clock);
+    this.preferences = new UserPreferencesService(store, this.audit);
     const catalog = () => this.catalogCache;
     this.engine = new ActionEngine(store, catalog, this.dossiers.dossiers, this.calendar, clock);
     this.webhooks = new WebhookSettingsService(store, this.audit);

@@ -288,6 +288,43 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     expect((await manager.request('POST', '/api/mailboxes/no-such-id/test')).statusCode).toBe(404);
   });
 
+  it('refuses to delete a used mailbox with a 409 that names its templates and categories', async () => {
+    const created = await manager.request(
+      'POST',
+      '/api/mailboxes',
+      mailbox({ name: 'Campagnepostbus', categories: ['campagne-zon'] }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    const m = created.json<{ id: string }>();
+    const t = await manager.request(
+      'POST',
+      '/api/email-templates',
+      template({ name: 'Zon op je dak', mailboxId: m.id }),
+    );
+    expect(t.statusCode, t.body).toBe(201);
+    const refused = await manager.request('DELETE', `/api/mailboxes/${m.id}`);
+    expect(refused.statusCode, refused.body).toBe(409);
+    const details = refused.json<{ error: { details: { code: string; params: Record<string, string> }[] } }>()
+      .error.details;
+    expect(details.map((d) => [d.code, d.params])).toEqual([
+      ['mailbox.used_by_templates', { name: 'Campagnepostbus', templates: '"Zon op je dak"' }],
+      ['mailbox.used_by_categories', { name: 'Campagnepostbus', categories: '"campagne-zon"' }],
+    ]);
+    // Unused (template deleted, categories taken away): deleted.
+    expect(
+      (await manager.request('DELETE', `/api/email-templates/${t.json<{ id: string }>().id}`)).statusCode,
+    ).toBe(204);
+    const onlyCategories = await manager.request('DELETE', `/api/mailboxes/${m.id}`);
+    expect(
+      onlyCategories.json<{ error: { details: { code: string }[] } }>().error.details.map((d) => d.code),
+    ).toEqual(['mailbox.used_by_categories']);
+    await w.email.mailboxes.updateMailbox(m.id, {
+      ...mailbox({ name: 'Campagnepostbus' }),
+      categories: [],
+    } as never);
+    expect((await manager.request('DELETE', `/api/mailboxes/${m.id}`)).statusCode).toBe(204);
+  });
+
   it('refuses to keep a stored password when the server or user name changes', async () => {
     const created = await manager.request('POST', '/api/mailboxes', mailbox({ name: 'Tweede postbus' }));
     expect(created.statusCode, created.body).toBe(201);

@@ -37,6 +37,11 @@ describe.each(BACKENDS)('blocking users and tokens for others on $name', (backen
     expect(made.statusCode, made.body).toBe(201);
     const { token, secret } = made.json<{ token: { userId: string }; secret: string }>();
     expect(token.userId).toBe(anna.id);
+    // Every list names the owner (not just an id).
+    const all = (await admin.request('GET', '/api/tokens?all=true')).json<{
+      items: { userId: string; userName: string }[];
+    }>();
+    expect(all.items.find((t) => t.userId === anna.id)?.userName).toBe('Anna de Vries');
     const byToken = await apiWithToken(w, secret);
     expect((await byToken.request('GET', '/api/auth/me')).statusCode).toBe(200);
 
@@ -94,8 +99,21 @@ describe.each(BACKENDS)('blocking users and tokens for others on $name', (backen
       'forbidden',
     );
     const api = await apiAs(w, 'admin');
+    // Nobody blocks their own account (so the last administrator cannot be blocked either); the
+    // detail's code lets the UI say it in the reader's language.
+    const me = (await api.request('GET', '/api/auth/me')).json<{ user: { id: string } }>().user;
+    const self = await api.request('POST', `/api/users/${me.id}/block`);
+    expectError(self, 409, 'invalid_state');
+    expect(self.json<{ error: { details: { code: string }[] } }>().error.details[0]!.code).toBe(
+      'user.block_self',
+    );
     const admins = (await w.auth.users.listUsers()).filter((u) => u.roles.includes('administrator'));
-    if (admins.length === 1)
-      expectError(await api.request('POST', `/api/users/${admins[0]!.id}/block`), 409, 'invalid_state');
+    if (admins.length === 1) {
+      const last = await api.request('PATCH', `/api/users/${admins[0]!.id}`, { active: false });
+      expectError(last, 409, 'invalid_state');
+      expect(last.json<{ error: { details: { code: string }[] } }>().error.details[0]!.code).toBe(
+        'user.last_administrator',
+      );
+    }
   });
 });

@@ -13,20 +13,9 @@ import {
   nextDay,
   objectKey,
 } from '../../src/web/app/audit-entry.js';
-import { type Key, en as enStrings, nl as nlStrings } from '../../src/web/app/dictionary.js';
+import { en as enStrings, nl as nlStrings } from '../../src/web/app/dictionary.js';
+import { words } from '../support/words.js';
 
-// i18n.ts needs a browser (localStorage); its translate is this, over the same dictionaries.
-function words(strings: Record<Key, string>) {
-  const fill = (text: string, params: Record<string, string | number> = {}) =>
-    text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
-  const isKey = (key: string): key is Key => key in strings;
-  return {
-    t: (key: Key, params?: Record<string, string | number>) => fill(strings[key], params),
-    tOr: (key: string, fallback: string, params?: Record<string, string | number>) =>
-      isKey(key) ? fill(strings[key], params) : fallback,
-    isKey,
-  };
-}
 const nl = words(nlStrings);
 const en = words(enStrings);
 const isKey = nl.isKey;

@@ -120,14 +120,19 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-/** A fresh browser context (own cookies and localStorage) in a language, at a width. */
+/**
+ * A fresh browser context (own cookies and localStorage) in a language, at a width. `locale` is
+ * the browser's own language (navigator.languages), which the UI follows until one is chosen:
+ * Dutch unless said otherwise.
+ */
 export async function newPage(
   browser: Browser,
-  options: { lang?: 'nl' | 'en'; width?: number } = {},
+  options: { lang?: 'nl' | 'en'; width?: number; locale?: string } = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
   // bypassCSP: only so the test can inject axe-core; the page itself keeps its policy.
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1280, height: 900 },
+    locale: options.locale ?? 'nl-NL',
     bypassCSP: true,
   });
   if (options.lang) {

@@ -2,7 +2,8 @@
  * Issue 10's daily-work gaps in a real browser on a real server, in nl at 1280 px and en at 390 px,
  * axe clean and without horizontal overflow:
  * - Mijn instellingen from the user menu for a coach (no admin): the language saved on the user,
- *   the own digest, an own API token (secret shown once, revoked), the own password changed;
+ *   the own digest switched on and off, an own API token (secret shown once, revoked), the own
+ *   password changed (a wrong current one refused), then logged out and in with the new one;
  * - the outbox filters written to the address: bookmarkable, reloadable, back and forward;
  * - date fields in the UI language (dd-mm-jjjj with Dutch month names, dd/mm/yyyy in English);
  * - executing a selection after a per-action preview with one row unticked, and a result per action.
@@ -10,7 +11,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
-import { UserPreferencesService } from '../../src/services/user-preferences.service.js';
 import {
   expectAccessible,
   expectNoOverflow,
@@ -18,6 +18,7 @@ import {
   launch,
   logIn,
   newPage,
+  PASSWORD,
   screenshot,
   settled,
   startUiServer,
@@ -39,6 +40,11 @@ const WORDS = {
     makeToken: 'Token maken',
     copied: 'Ik heb het gekopieerd',
     revoke: /Intrekken/,
+    revokeNamed: (name: string) => `API-token ${name} intrekken`,
+    revoked: 'Ingetrokken',
+    digest: 'Ik wil het dagelijks overzicht ontvangen',
+    save: 'Opslaan',
+    logout: 'Uitloggen',
     current: 'Huidig wachtwoord',
     next: 'Nieuw wachtwoord',
     repeat: 'Nieuw wachtwoord herhalen',
@@ -65,11 +71,16 @@ const WORDS = {
     makeToken: 'Make token',
     copied: 'I have copied it',
     revoke: /Revoke/,
+    revokeNamed: (name: string) => `Revoke API token ${name}`,
+    revoked: 'Revoked',
+    digest: 'I want to receive the daily digest',
+    save: 'Save',
+    logout: 'Log out',
     current: 'Current password',
     next: 'New password',
     repeat: 'Repeat new password',
     change: 'Change password',
-    wrong: /current password is wrong/,
+    wrong: /The current password is wrong/,
     changed: /Your password has been changed/,
     from: 'Created from',
     typed: '01/11/2026',
@@ -148,7 +159,54 @@ describe.skipIf(!hasChromium)(
         const secret = await dialog.getByTestId('token-secret').inputValue();
         expect(secret.length).toBeGreaterThan(20);
         await check(page, `settings-token-${lang}-${width}`);
-        // Revoking and changing the password are not asserted here yet (see /work/notes/ui10.md).
+        await dialog.getByRole('button', { name: w.copied }).click();
+        await dialog.waitFor({ state: 'detached' });
+        // ... and revoked (after the confirmation): the list says so, the server refuses it.
+        await page.getByRole('button', { name: w.revokeNamed(`Rapport ${lang}`) }).click();
+        await page.getByRole('dialog').getByRole('button', { name: w.revoke }).click();
+        const tokenRow = page.getByRole('row').filter({ hasText: `Rapport ${lang}` });
+        await tokenRow.getByText(w.revoked, { exact: true }).waitFor();
+        const bearer = await fetch(`${server.base}/api/auth/me`, {
+          headers: { authorization: `Bearer ${secret}` },
+        });
+        expect(bearer.status).toBe(401);
+
+        // The own digest: switched on, saved on the user; and off again.
+        const digest = page.locator('section[aria-labelledby="my-digest-heading"]');
+        const digestOn = async () =>
+          (await server.werkflow.digest.preference(await userId(COACH[lang]))).enabled;
+        const before = await digestOn();
+        await digest.getByRole('switch', { name: w.digest }).setChecked(!before, { force: true });
+        await digest.getByRole('button', { name: w.save }).click();
+        await poll(digestOn).toBe(!before);
+        await digest.getByRole('switch', { name: w.digest }).setChecked(before, { force: true });
+        await digest.getByRole('button', { name: w.save }).click();
+        await poll(digestOn).toBe(before);
+
+        // The own password: a wrong current one is refused (the same message in both languages),
+        // the right one changes it; then log out and log in with the new one.
+        const newPassword = `nieuwe-fiets-${lang}-onder-de-brug`;
+        await page.locator('input[autocomplete="current-password"]').fill('helemaal-niet-goed-1234');
+        await page.locator('input[autocomplete="new-password"]').nth(0).fill(newPassword);
+        await page.locator('input[autocomplete="new-password"]').nth(1).fill(newPassword);
+        await page.getByRole('button', { name: w.change }).click();
+        await page.getByText(w.wrong).first().waitFor();
+        await check(page, `settings-password-wrong-${lang}-${width}`);
+        await page.locator('input[autocomplete="current-password"]').fill(PASSWORD);
+        await page.getByRole('button', { name: w.change }).click();
+        await page.getByText(w.changed).first().waitFor();
+        // The change ended the other sessions, not this one: log out here.
+        if (!(await page.getByRole('button', { name: w.logout }).isVisible()))
+          await page
+            .getByRole('banner')
+            .getByRole('button', { name: /Hoofdmenu|Main menu/ })
+            .click();
+        await page.getByRole('button', { name: w.logout }).click();
+        await page.locator('input[type="email"]').waitFor();
+        await page.locator('input[type="email"]').fill(COACH[lang]);
+        await page.locator('input[type="password"]').fill(newPassword);
+        await page.locator('button[type="submit"]').click();
+        await page.locator('nav[aria-label]').first().waitFor();
         await context.close();
       }, 240_000);
 
@@ -259,7 +317,7 @@ describe.skipIf(!hasChromium)(
 
     /** The language saved on a user. */
     async function prefs(email: string) {
-      return (await new UserPreferencesService(server.werkflow.store).get(await userId(email))).language;
+      return (await server.werkflow.preferences.get(await userId(email))).language;
     }
   },
 );

@@ -53,6 +53,7 @@ const ApiTokenSchema = Type.Object(
   {
     id: Type.String(),
     userId: Type.String(),
+    userName: Type.String({ description: 'The name of the user the token belongs to (its owner).' }),
     name: Type.String(),
     hint: Type.String({ description: 'The first characters of the secret, to tell tokens apart.' }),
     scopes: Type.Array(Type.String()),
@@ -100,10 +101,11 @@ function userBody(u: UserWithRoles): UserBody {
   };
 }
 
-function tokenBody(t: ApiToken) {
+function tokenBody(t: ApiToken, userName: string) {
   return {
     id: t.id,
     userId: t.userId,
+    userName,
     name: t.name,
     hint: t.hint,
     scopes: [...t.scopes],
@@ -125,7 +127,7 @@ async function meBody(werkflow: Werkflow, p: Principal) {
     via: p.kind,
     csrfToken: p.kind === 'session' ? p.session.csrfToken : null,
     sessionExpiresAt: p.kind === 'session' ? iso(p.session.expiresAt) : null,
-    token: p.kind === 'token' ? tokenBody(p.token) : null,
+    token: p.kind === 'token' ? tokenBody(p.token, p.user.name) : null,
   };
 }
 
@@ -438,12 +440,13 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
         tags: ['users'],
         summary: 'Block a user',
         description:
-          'A blocked user cannot log in (403 account_blocked); their sessions end at once and their API tokens are refused until they are unblocked (not revoked). The last active administrator cannot be blocked.',
+          'A blocked user cannot log in (403 account_blocked); their sessions end at once and their API tokens are refused until they are unblocked (not revoked). Refused with 409 invalid_state: the last active administrator (detail code user.last_administrator) and your own account (detail code user.block_self).',
         params: IdParams,
         response: { 200: Type.Ref('User'), ...errorResponses },
       },
     },
-    async (request) => userBody(await auth.users.blockUser(request.params.id, actorOf(request))),
+    async (request) =>
+      userBody(await auth.users.blockUser(request.params.id, actorOf(request), principalOf(request).user.id)),
   );
 
   app.post(
@@ -612,9 +615,11 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Object({ items: Type.Array(Type.Ref('ApiToken')) }), ...errorResponses },
       },
     },
-    async (request) => ({
-      items: (await auth.tokens.listTokens(principalOf(request), { all: request.query.all })).map(tokenBody),
-    }),
+    async (request) => {
+      const tokens = await auth.tokens.listTokens(principalOf(request), { all: request.query.all });
+      const names = new Map((await auth.users.listUsers()).map((u) => [u.id, u.name]));
+      return { items: tokens.map((t) => tokenBody(t, names.get(t.userId) ?? '')) };
+    },
   );
 
   app.post(
@@ -656,7 +661,8 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
         expiresAt: body.expiresAt == null ? null : parseTime(body.expiresAt, 'expiresAt'),
         userId: body.userId,
       });
-      return reply.status(201).send({ token: tokenBody(token), secret });
+      const owner = await auth.users.getUser(token.userId);
+      return reply.status(201).send({ token: tokenBody(token, owner.name), secret });
     },
   );
 
@@ -671,7 +677,10 @@ export function authRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Ref('ApiToken'), ...errorResponses },
       },
     },
-    async (request) => tokenBody(await auth.tokens.revokeToken(principalOf(request), request.params.id)),
+    async (request) => {
+      const token = await auth.tokens.revokeToken(principalOf(request), request.params.id);
+      return tokenBody(token, (await auth.users.getUser(token.userId)).name);
+    },
   );
 
   // ----- audit log ------------------------------------------------------------------------------

@@ -870,7 +870,9 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       config: { permission: 'workflows.automatic' },
       schema: {
         tags: ['email'],
-        summary: 'Delete a mailbox no template uses',
+        summary: 'Delete a mailbox no template or category uses',
+        description:
+          'Refused with 409 invalid_state while e-mail templates send through it or categories are routed to it; the error has one detail for each (codes mailbox.used_by_templates and mailbox.used_by_categories), naming them (params templates, categories).',
         params: IdParams,
         response: { 204: Type.Null(), ...errorResponses },
       },

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { TypedApp } from '../fastify-types.js';
 import type { Werkflow } from '../../engine/werkflow.js';
-import { UI_LANGUAGES, UserPreferencesService } from '../../services/user-preferences.service.js';
+import { UI_LANGUAGES } from '../../services/user-preferences.service.js';
 import { principalOf } from '../auth.hook.js';
+import { actorOf } from '../request-context.js';
 import { errorResponses } from '../schemas.js';
 
 const PreferencesBody = Type.Object(
@@ -16,7 +17,7 @@ const PreferencesBody = Type.Object(
 
 /** "Mijn instellingen": what every signed-in person sets for themselves (the UI's language). */
 export function meRoutes(app: TypedApp, werkflow: Werkflow): void {
-  const preferences = new UserPreferencesService(werkflow.store);
+  const preferences = werkflow.preferences;
   app.addSchema(PreferencesBody);
   app.get(
     '/api/auth/me/preferences',
@@ -36,11 +37,12 @@ export function meRoutes(app: TypedApp, werkflow: Werkflow): void {
       config: { permission: 'dossiers.read' },
       schema: {
         tags: ['auth'],
-        summary: 'Save your own settings: the language the UI opens in, in every browser',
+        summary:
+          'Save your own settings: the language the UI opens in, in every browser (a change of language is written to the audit log as user.language_changed)',
         body: PreferencesBody,
         response: { 200: Type.Ref('UserPreferences'), ...errorResponses },
       },
     },
-    async (request) => preferences.save(principalOf(request).user.id, request.body),
+    async (request) => preferences.save(principalOf(request).user.id, request.body, actorOf(request)),
   );
 }

@@ -120,7 +120,13 @@ export class UserService {
    * API tokens are refused while blocked (not revoked: unblocking restores them). The last
    * active administrator cannot be blocked. Blocking twice is not an error.
    */
-  async blockUser(id: string, actor: string | null): Promise<UserWithRoles> {
+  async blockUser(id: string, actor: string | null, byUserId: string | null = null): Promise<UserWithRoles> {
+    if (byUserId === id) {
+      const message = 'You cannot block your own account; ask another administrator.';
+      throw new WerkflowError('invalid_state', message, {
+        details: [{ path: '', code: 'user.block_self', message }],
+      });
+    }
     return this.setBlocked(id, true, actor);
   }
 
@@ -328,11 +334,13 @@ export class UserService {
     what: 'deactivate' | 'demote' | 'block',
   ): Promise<void> {
     const admins = await this.ctx.users.activeUserIdsWithRole('administrator', trx);
-    if (admins.length === 1 && admins[0] === userId)
-      throw new WerkflowError(
-        'invalid_state',
-        `This is the last active administrator; make someone else administrator before you ${what} this one.`,
-      );
+    if (admins.length === 1 && admins[0] === userId) {
+      const message = `This is the last active administrator; make someone else administrator before you ${what} this one.`;
+      // The code lets a client say it in its reader's language.
+      throw new WerkflowError('invalid_state', message, {
+        details: [{ path: '', code: 'user.last_administrator', message }],
+      });
+    }
   }
 
   private async checkMembers(memberIds: readonly string[], trx: Db): Promise<string[]> {

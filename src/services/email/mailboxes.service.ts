@@ -201,13 +201,32 @@ export class MailboxService {
   async deleteMailbox(id: string, actor: string | null = null): Promise<void> {
     const mailbox = await this.getMailbox(id);
     const users = await this.ctx.templates.usingMailbox(id);
+    // Used: e-mail templates that send through it, categories routed to it. Each named, with a
+    // code and params so a client can say it in its reader's language.
+    const details: ErrorDetail[] = [];
     if (users.length > 0) {
-      throw new WerkflowError(
-        'invalid_state',
-        `The mailbox "${mailbox.name}" is used by e-mail template${users.length > 1 ? 's' : ''} ${users.map((t) => `"${t.name}"`).join(', ')}. Choose another mailbox there first.`,
-        { path: 'id' },
-      );
+      const templates = users.map((t) => `"${t.name}"`).join(', ');
+      details.push({
+        path: 'id',
+        code: 'mailbox.used_by_templates',
+        params: { name: mailbox.name, templates },
+        message: `The mailbox "${mailbox.name}" is used by e-mail template${users.length > 1 ? 's' : ''} ${templates}. Choose another mailbox there first.`,
+      });
     }
+    if (mailbox.categories.length > 0) {
+      const categories = mailbox.categories.map((c) => `"${c}"`).join(', ');
+      details.push({
+        path: 'id',
+        code: 'mailbox.used_by_categories',
+        params: { name: mailbox.name, categories },
+        message: `The mailbox "${mailbox.name}" sends the mails of categor${mailbox.categories.length > 1 ? 'ies' : 'y'} ${categories}. Remove them from this mailbox (or give them to another one) first.`,
+      });
+    }
+    if (details.length > 0)
+      throw new WerkflowError('invalid_state', details.map((d) => d.message).join(' '), {
+        path: 'id',
+        details,
+      });
     await this.ctx.store.db.transaction().execute(async (trx) => {
       await this.ctx.mailboxes.delete(id, trx);
       await this.ctx.audit(trx, {

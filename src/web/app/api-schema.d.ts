@@ -1905,7 +1905,7 @@ export interface paths {
             };
         };
         /**
-         * Save your own settings: the language the UI opens in, in every browser
+         * Save your own settings: the language the UI opens in, in every browser (a change of language is written to the audit log as user.language_changed)
          * @description Needs the right `dossiers.read` (Dossiers inzien).
          */
         put: {
@@ -6709,8 +6709,10 @@ export interface paths {
         };
         post?: never;
         /**
-         * Delete a mailbox no template uses
-         * @description Needs the right `workflows.automatic` (Automatische workflow).
+         * Delete a mailbox no template or category uses
+         * @description Refused with 409 invalid_state while e-mail templates send through it or categories are routed to it; the error has one detail for each (codes mailbox.used_by_templates and mailbox.used_by_categories), naming them (params templates, categories).
+         *
+         *     Needs the right `workflows.automatic` (Automatische workflow).
          */
         delete: {
             parameters: {
@@ -10612,7 +10614,7 @@ export interface paths {
         put?: never;
         /**
          * Block a user
-         * @description A blocked user cannot log in (403 account_blocked); their sessions end at once and their API tokens are refused until they are unblocked (not revoked). The last active administrator cannot be blocked.
+         * @description A blocked user cannot log in (403 account_blocked); their sessions end at once and their API tokens are refused until they are unblocked (not revoked). Refused with 409 invalid_state: the last active administrator (detail code user.last_administrator) and your own account (detail code user.block_self).
          *
          *     Needs the right `admin` (Beheer).
          */
@@ -11544,6 +11546,8 @@ export interface components {
             revokedAt: string | null;
             scopes: string[];
             userId: string;
+            /** @description The name of the user the token belongs to (its owner). */
+            userName: string;
         };
         Condition: {
             conditions: components["schemas"]["Condition"][];

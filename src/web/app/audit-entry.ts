@@ -33,6 +33,9 @@ export const AUDIT_ACTIONS = [
   'user.password_changed',
   'user.password_reset_issued',
   'user.locked',
+  'user.blocked',
+  'user.unblocked',
+  'user.language_changed',
   'team.created',
   'team.updated',
   'team.members_changed',
@@ -123,6 +126,12 @@ function rolesOf(value: unknown, roleLabel: (key: string) => string): string {
   return Array.isArray(roles) ? roles.map((r) => roleLabel(String(r))).join(', ') : '';
 }
 
+/** The language a `user.language_changed` entry set, in words ("English"; none chosen: the browser's). */
+function languageOf(i18n: Words, value: unknown): string {
+  const language = (value as { language?: unknown } | null)?.language;
+  return language === 'nl' || language === 'en' ? i18n.t(`lang.${language}`) : i18n.t('audit.language.none');
+}
+
 /**
  * The entry as one sentence. Unknown actions (added after this screen) still read: who, the
  * action's code and the object.
@@ -149,6 +158,7 @@ export function describeEntry(
     object,
     action: entry.action,
     roles: rolesOf(entry.after, roleLabel),
+    language: languageOf(i18n, entry.after),
   };
   const sentence = i18n.tOr(`audit.do.${entry.action}`, i18n.t('audit.do.other', params), params);
   return sentence.charAt(0).toUpperCase() + sentence.slice(1);

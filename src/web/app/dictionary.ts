@@ -381,6 +381,12 @@ export const nl = {
   'mailbox.server': 'Server',
   'mailbox.default': 'Standaard',
   'mailbox.isDefault': 'Standaardmailbox (voor templates zonder eigen mailbox)',
+  'mailbox.delete': 'Verwijderen',
+  'mailbox.deleteNamed': 'Mailbox {name} verwijderen',
+  'mailbox.deleteTitle': 'Mailbox {name} verwijderen?',
+  'mailbox.deleteHelp':
+    'Mailbox {name} en zijn instellingen (server, wachtwoord) worden verwijderd; verstuurde mails blijven in de geschiedenis. Zolang e-mailsjablonen of categorieën deze mailbox gebruiken, kan dat niet.',
+  'mailbox.deleted': 'Mailbox {name} is verwijderd.',
   'mailbox.categories': 'Categorieën',
   'mailbox.categories.help':
     'Campagnes of opleidingssoorten waarvan de e-mail via deze mailbox gaat. Enter na elke waarde.',
@@ -452,6 +458,12 @@ export const nl = {
   'err.schema_too_new': 'De database is nieuwer dan deze versie van Werkflow.',
   'err.invalid_state': 'Dit kan nu niet meer: de toestand is intussen veranderd.',
   'err.invalid_state.field': '«{field}»: dit kan in de huidige toestand niet.',
+  'err.mailbox.used_by_templates':
+    'Mailbox “{name}” wordt gebruikt door de e-mailsjablonen {templates}. Kies daar eerst een andere mailbox.',
+  'err.mailbox.used_by_categories':
+    'Mailbox “{name}” verstuurt de mails van de categorieën {categories}. Haal ze eerst uit deze mailbox (of geef ze aan een andere).',
+  'err.user.block_self': 'Je kunt je eigen account niet blokkeren; vraag het een andere beheerder.',
+  'err.user.last_administrator': 'Dit is de laatste actieve beheerder. Maak eerst iemand anders beheerder.',
   'err.configuration': 'De server is niet goed ingesteld. Meld dit aan een beheerder.',
   'err.internal': 'Er ging iets mis aan onze kant; het is gelogd. Probeer het opnieuw.',
   'nav.emailTemplates': 'E-mailtemplates',
@@ -1178,6 +1190,12 @@ export const en: Record<Key, string> = {
   'mailbox.server': 'Server',
   'mailbox.default': 'Default',
   'mailbox.isDefault': 'Default mailbox (for templates without a mailbox of their own)',
+  'mailbox.delete': 'Delete',
+  'mailbox.deleteNamed': 'Delete mailbox {name}',
+  'mailbox.deleteTitle': 'Delete mailbox {name}?',
+  'mailbox.deleteHelp':
+    'Mailbox {name} and its settings (server, password) are deleted; sent mails stay in the history. This is not possible while e-mail templates or categories use this mailbox.',
+  'mailbox.deleted': 'Mailbox {name} was deleted.',
   'mailbox.categories': 'Categories',
   'mailbox.categories.help':
     'Campaigns or training types whose mail goes through this mailbox. Enter after each value.',
@@ -1248,6 +1266,13 @@ export const en: Record<Key, string> = {
   'err.schema_too_new': 'The database is newer than this version of Werkflow.',
   'err.invalid_state': 'This is no longer possible: the state has changed.',
   'err.invalid_state.field': '“{field}”: this is not possible in the current state.',
+  'err.mailbox.used_by_templates':
+    'Mailbox “{name}” is used by the e-mail templates {templates}. Choose another mailbox there first.',
+  'err.mailbox.used_by_categories':
+    'Mailbox “{name}” sends the mails of the categories {categories}. Remove them from this mailbox (or give them to another one) first.',
+  'err.user.block_self': 'You cannot block your own account; ask another administrator.',
+  'err.user.last_administrator':
+    'This is the last active administrator. Make someone else administrator first.',
   'err.configuration': 'The server is not configured correctly. Tell an administrator.',
   'err.internal': 'Something went wrong on our side; it was logged. Try again.',
   'nav.emailTemplates': 'E-mail templates',

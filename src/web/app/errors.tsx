@@ -59,7 +59,9 @@ export function ErrorAlert({ error, name }: { error: unknown; name?: FieldNamer 
   const texts = errorTexts(i18n, error, name);
   return (
     <Alert
-      color="red"
+      color="red.9"
+      // The light variant's title is a light red on pink: too little contrast (axe).
+      styles={{ title: { color: 'var(--mantine-color-red-9)' } }}
       role="alert"
       data-testid="error"
       title={texts.length > 1 ? i18n.t('error.title') : undefined}

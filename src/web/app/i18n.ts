@@ -1,11 +1,13 @@
 /**
- * The chosen language (remembered in localStorage, key `werkflow.lang`), translation with
+ * The chosen language (remembered in localStorage, key `werkflow.lang`; until one is chosen, the
+ * browser's: navigator.languages, nl* Dutch, otherwise English), translation with
  * `{name}` placeholders, and dates written the language's way in the organisation's time zone
  * (from the calendar settings, `GET /api/settings/calendar`).
  */
 import { useQuery } from '@tanstack/react-query';
 import { useCallback, useMemo, useSyncExternalStore } from 'react';
 import { api } from './api.js';
+import { browserLanguage } from './browser-language.js';
 import { en, type Key, type Label, type Lang, nl } from './dictionary.js';
 
 export type { Key, Label, Lang };
@@ -15,13 +17,18 @@ const STORAGE_KEY = 'werkflow.lang';
 /** Until the calendar settings are read (and for the log-in page): the default zone. */
 export const DEFAULT_TIME_ZONE = 'Europe/Amsterdam';
 
+/** The language chosen in this browser, else the browser's own (nl* Dutch, otherwise English). */
 function stored(): Lang {
+  let value: string | null = null;
   try {
-    const value = localStorage.getItem(STORAGE_KEY);
-    return value === 'en' || value === 'nl' ? value : 'nl';
+    value = localStorage.getItem(STORAGE_KEY);
   } catch {
-    return 'nl';
+    // private mode: nothing remembered
   }
+  if (value === 'en' || value === 'nl') return value;
+  return browserLanguage(
+    typeof navigator === 'undefined' ? [] : (navigator.languages ?? [navigator.language]),
+  );
 }
 
 let current: Lang = stored();

@@ -33,7 +33,9 @@ export function useSetMe(): (me: Me | null) => void {
   const client = useQueryClient();
   return (me) => {
     setCsrfToken(me?.csrfToken ?? null);
-    if (me === null) client.clear();
     client.setQueryData(['me'], me);
+    // Logged out: forget everything else. Not ['me'] itself: the mounted app watches that query,
+    // and a cleared one would leave it showing the old log-in (the log-out button did nothing).
+    if (me === null) client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
   };
 }

@@ -159,25 +159,31 @@ export function FormModal({
  */
 export function ConfirmDelete({
   path,
+  method = 'DELETE',
   title,
   message,
   confirmLabel,
   done,
   onClose,
+  refresh = ['admin'],
 }: {
   path: string;
+  /** POST for an action that is not a deletion (blocking a user). */
+  method?: 'DELETE' | 'POST';
   title: string;
   message: ReactNode;
   confirmLabel: string;
   done: string;
   onClose: () => void;
+  /** The query to refresh afterwards (default: the administration lists). */
+  refresh?: readonly string[];
 }) {
   const { t } = useI18n();
   const client = useQueryClient();
   const remove = useMutation({
-    mutationFn: () => api('DELETE', path),
+    mutationFn: () => api(method, path),
     onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: ['admin'] });
+      await client.invalidateQueries({ queryKey: refresh });
       notify(done);
       onClose();
     },

@@ -1,9 +1,21 @@
 /**
  * Beheer → API-tokens: tokens let another system (Econobis, a report, a script) use the API. A new
  * token's secret is shown once, in a field to copy, with a warning; the list never shows a secret,
- * only the first characters to tell tokens apart. Revoking stops a token at once.
+ * only the first characters to tell tokens apart, and its owner by name. An administrator can make
+ * a token for another user (picked by name). Revoking stops a token at once.
  */
-import { Alert, Button, Checkbox, CopyButton, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Checkbox,
+  CopyButton,
+  Group,
+  Modal,
+  Select,
+  Stack,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, apiPath } from '../api.js';
@@ -15,7 +27,7 @@ import {
   type ApiToken,
   ConfirmDelete,
   FormModal,
-  namesById,
+  type User,
   useTokens,
   useUsers,
   AdminSection,
@@ -45,7 +57,6 @@ export function TokensView({ mine = false }: { mine?: boolean }) {
   const users = useUsers(!mine);
   const [creating, setCreating] = useState(false);
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
-  const owners = namesById(users.data);
   // The server's clock (also the sandbox's), shared with the sandbox banner.
   const clock = useQuery({
     queryKey: ['sandbox'],
@@ -85,7 +96,7 @@ export function TokensView({ mine = false }: { mine?: boolean }) {
                       {t('admin.tokens.hint')} <code>{token.hint}…</code>
                     </Text>
                   </Stack>,
-                  ...(mine ? [] : [owners.get(token.userId) ?? t('admin.unknownUser')]),
+                  ...(mine ? [] : [token.userName || t('admin.unknownUser')]),
                   token.scopes.map((s) => tOr(scopeKey(s), s)).join(', '),
                   <Stack key="d" gap={0}>
                     <Text size="xs">{t('admin.tokens.created', { at: f.dateTime(token.createdAt) })}</Text>
@@ -120,7 +131,13 @@ export function TokensView({ mine = false }: { mine?: boolean }) {
           </>
         )}
       </Query>
-      {creating && me.data ? <CreateTokenDialog me={me.data} onClose={() => setCreating(false)} /> : null}
+      {creating && me.data ? (
+        <CreateTokenDialog
+          me={me.data}
+          users={mine ? null : (users.data ?? []).filter((u) => u.active && !u.blockedAt)}
+          onClose={() => setCreating(false)}
+        />
+      ) : null}
       {revoking ? (
         <ConfirmDelete
           path={apiPath('tokens', revoking.id)}
@@ -135,7 +152,11 @@ export function TokensView({ mine = false }: { mine?: boolean }) {
   );
 }
 
-function CreateTokenDialog({ me, onClose }: { me: Me; onClose: () => void }) {
+/**
+ * A new token: for yourself, or (Beheer, `users` given) for another user picked by name, who then
+ * holds it; its secret is shown once, to hand over.
+ */
+function CreateTokenDialog({ me, users, onClose }: { me: Me; users: User[] | null; onClose: () => void }) {
   const i18n = useI18n();
   const { t } = i18n;
   const f = useFormats();
@@ -143,6 +164,8 @@ function CreateTokenDialog({ me, onClose }: { me: Me; onClose: () => void }) {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(['read']);
   const [expiry, setExpiry] = useState('');
+  const [ownerId, setOwnerId] = useState(me.user.id);
+  const ownerName = users?.find((u) => u.id === ownerId)?.name ?? me.user.name;
   const namer: FieldNamer = (path) =>
     path === 'name'
       ? t('admin.tokens.name')
@@ -150,7 +173,9 @@ function CreateTokenDialog({ me, onClose }: { me: Me; onClose: () => void }) {
         ? t('admin.tokens.scopes')
         : path === 'expiresAt'
           ? t('admin.tokens.expiry')
-          : undefined;
+          : path === 'userId'
+            ? t('admin.tokens.ownerPick')
+            : undefined;
   const create = useMutation({
     mutationFn: () =>
       api<{ token: ApiToken; secret: string }>('POST', '/api/tokens', {
@@ -158,6 +183,7 @@ function CreateTokenDialog({ me, onClose }: { me: Me; onClose: () => void }) {
         scopes,
         // The token works through the chosen day, in the organisation's time zone.
         expiresAt: expiry ? fromZoned(`${expiry}T23:59`, f.timeZone) : null,
+        ...(ownerId !== me.user.id ? { userId: ownerId } : {}),
       }),
     onSuccess: () => client.invalidateQueries({ queryKey: ['admin'] }),
   });
@@ -177,6 +203,9 @@ function CreateTokenDialog({ me, onClose }: { me: Me; onClose: () => void }) {
               {t('admin.tokens.onceTitle')}
             </Text>
             <Text>{t('admin.tokens.onceHelp')}</Text>
+            {create.data.token.userId !== me.user.id ? (
+              <Text mt={4}>{t('admin.tokens.madeFor', { name: create.data.token.userName })}</Text>
+            ) : null}
           </Alert>
           <TextInput
             label={t('admin.tokens.secret')}
@@ -223,9 +252,23 @@ function CreateTokenDialog({ me, onClose }: { me: Me; onClose: () => void }) {
         maxLength={100}
         data-autofocus
       />
+      {users ? (
+        <Select
+          label={t('admin.tokens.ownerPick')}
+          description={t('admin.tokens.ownerHelp')}
+          data={users.map((u) => ({ value: u.id, label: u.name }))}
+          value={ownerId}
+          onChange={(v) => setOwnerId(v ?? me.user.id)}
+          searchable
+          allowDeselect={false}
+          nothingFoundMessage={t('empty')}
+          error={errors.userId}
+          comboboxProps={{ withinPortal: true }}
+        />
+      ) : null}
       <Checkbox.Group
         label={t('admin.tokens.scopes')}
-        description={t('admin.tokens.scopesHelp', { name: me.user.name })}
+        description={t('admin.tokens.scopesHelp', { name: ownerName })}
         value={scopes}
         onChange={setScopes}
         error={errors.scopes}

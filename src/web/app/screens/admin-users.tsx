@@ -1,7 +1,8 @@
 /**
  * Beheer → Gebruikers and Teams: who may use Werkflow with which role, and the teams that actions
  * can be assigned to. Users are never deleted (their name stays on history and in the audit log):
- * they are deactivated, which ends their sessions and revokes their API tokens.
+ * they are deactivated, which ends their sessions and revokes their API tokens. Blocking (after a
+ * confirmation) stops log-in, ends the sessions and refuses the tokens until unblocked.
  */
 import {
   Alert,
@@ -58,6 +59,7 @@ export function UsersView() {
   const [editing, setEditing] = useState<User | 'new' | null>(null);
   const [resetFor, setResetFor] = useState<User | null>(null);
   const [deactivating, setDeactivating] = useState<User | null>(null);
+  const [blocking, setBlocking] = useState<User | null>(null);
   const roleLabel = (key: string) => label(roles.data?.roles.find((r) => r.key === key)?.label, key);
   const teamsOf = (id: string) =>
     (teams.data ?? [])
@@ -113,6 +115,11 @@ export function UsersView() {
                     <Badge color={u.active ? 'brand.9' : 'gray.8'} variant={u.active ? 'filled' : 'outline'}>
                       {t(u.active ? 'admin.users.active' : 'admin.users.inactive')}
                     </Badge>
+                    {u.blockedAt ? (
+                      <Badge color="red.9" variant="filled" data-testid="blocked-badge">
+                        {t('admin.users.blocked')}
+                      </Badge>
+                    ) : null}
                     {u.active && !u.hasPassword ? (
                       <Text size="xs" c="dimmed">
                         {t('admin.users.noPassword')}
@@ -132,6 +139,22 @@ export function UsersView() {
                           named={t('admin.users.resetNamed', { name: u.name })}
                           onClick={() => setResetFor(u)}
                         />
+                        {u.blockedAt ? (
+                          <ImmediateAction
+                            path={apiPath('users', u.id, 'unblock')}
+                            method="POST"
+                            label={t('admin.users.unblock')}
+                            named={t('admin.users.unblockNamed', { name: u.name })}
+                            done={t('admin.users.unblocked', { name: u.name })}
+                          />
+                        ) : (
+                          <RowAction
+                            label={t('admin.users.block')}
+                            named={t('admin.users.blockNamed', { name: u.name })}
+                            danger
+                            onClick={() => setBlocking(u)}
+                          />
+                        )}
                         <RowAction
                           label={t('admin.users.deactivate')}
                           named={t('admin.users.deactivateNamed', { name: u.name })}
@@ -140,7 +163,14 @@ export function UsersView() {
                         />
                       </>
                     ) : (
-                      <ReactivateButton user={u} />
+                      <ImmediateAction
+                        path={apiPath('users', u.id)}
+                        method="PATCH"
+                        body={{ active: true }}
+                        label={t('admin.users.reactivate')}
+                        named={t('admin.users.reactivateNamed', { name: u.name })}
+                        done={t('admin.users.reactivated', { name: u.name })}
+                      />
                     )}
                   </Group>,
                 ])}
@@ -167,29 +197,49 @@ export function UsersView() {
           onClose={() => setDeactivating(null)}
         />
       ) : null}
+      {blocking ? (
+        <ConfirmDelete
+          path={apiPath('users', blocking.id, 'block')}
+          method="POST"
+          title={t('admin.users.blockTitle', { name: blocking.name })}
+          message={t('admin.users.blockHelp', { name: blocking.name })}
+          confirmLabel={t('admin.users.block')}
+          done={t('admin.users.blockDone', { name: blocking.name })}
+          onClose={() => setBlocking(null)}
+        />
+      ) : null}
     </AdminSection>
   );
 }
 
-function ReactivateButton({ user }: { user: User }) {
-  const { t } = useI18n();
+/** A row action that needs no confirmation (activate, unblock): sends at once, then says so. */
+function ImmediateAction({
+  path,
+  method,
+  body,
+  label,
+  named,
+  done,
+}: {
+  path: string;
+  method: 'PATCH' | 'POST';
+  body?: unknown;
+  label: string;
+  named: string;
+  done: string;
+}) {
   const invalidate = useInvalidateAdmin();
-  const reactivate = useMutation({
-    mutationFn: () => api('PATCH', apiPath('users', user.id), { active: true }),
+  const run = useMutation({
+    mutationFn: () => api(method, path, body),
     onSuccess: async () => {
       await invalidate();
-      notify(t('admin.users.reactivated', { name: user.name }));
+      notify(done);
     },
   });
   return (
     <>
-      <RowAction
-        label={t('admin.users.reactivate')}
-        named={t('admin.users.reactivateNamed', { name: user.name })}
-        loading={reactivate.isPending}
-        onClick={() => reactivate.mutate()}
-      />
-      <ErrorAlert error={reactivate.error} />
+      <RowAction label={label} named={named} loading={run.isPending} onClick={() => run.mutate()} />
+      <ErrorAlert error={run.error} />
     </>
   );
 }

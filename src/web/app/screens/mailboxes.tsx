@@ -1,7 +1,8 @@
 /**
  * Mailboxes: the list (sender, server, default, categories and the e-mail templates that send
  * through each), a form to create and edit one (the password is write-only), and "test
- * connection", which names the step that failed: DNS, connect, TLS, login or the SMTP greeting.
+ * connection", which names the step that failed: DNS, connect, TLS, login or the SMTP greeting; delete
+ * after a confirmation (refused, naming them, while templates or categories use the mailbox).
  */
 import {
   Alert,
@@ -26,6 +27,7 @@ import { ErrorAlert, fieldErrors } from '../errors.js';
 import { type Key, useI18n } from '../i18n.js';
 import { DataTable, notify, Query } from '../ui.js';
 import { useEmailTemplates } from './email-templates.js';
+import { ConfirmDelete, RowAction } from './admin-common.js';
 
 type Mailbox = Schemas['Mailbox'];
 type EmailTemplate = Schemas['EmailTemplate'];
@@ -129,6 +131,7 @@ export function Mailboxes() {
   const { t, tOr } = useI18n();
   const [editing, setEditingNow] = useState<Mailbox | 'new' | null>(null);
   const [tested, setTested] = useState<{ name: string; result: ConnectionTest } | null>(null);
+  const [deleting, setDeleting] = useState<Mailbox | null>(null);
   const setEditing = (m: Mailbox | 'new' | null) => {
     setTested(null);
     setEditingNow(m);
@@ -181,20 +184,38 @@ export function Mailboxes() {
               `${m.host}:${m.port} · ${tOr(`mailbox.security.short.${m.security}`, m.security)}`,
               m.categories.length > 0 ? m.categories.join(', ') : t('none'),
               <UsedBy key="u" mailbox={m} templates={usersOf(m)} />,
-              <Button
-                key="t"
-                size="xs"
-                variant="default"
-                loading={test.isPending && test.variables?.id === m.id}
-                onClick={() => test.mutate(m)}
-                aria-label={t('mailbox.testNamed', { name: m.name })}
-              >
-                {t('mailbox.test')}
-              </Button>,
+              <Group key="t" gap={4} wrap="wrap">
+                <Button
+                  size="xs"
+                  variant="default"
+                  loading={test.isPending && test.variables?.id === m.id}
+                  onClick={() => test.mutate(m)}
+                  aria-label={t('mailbox.testNamed', { name: m.name })}
+                >
+                  {t('mailbox.test')}
+                </Button>
+                <RowAction
+                  label={t('mailbox.delete')}
+                  named={t('mailbox.deleteNamed', { name: m.name })}
+                  danger
+                  onClick={() => setDeleting(m)}
+                />
+              </Group>,
             ])}
           />
         )}
       </Query>
+      {deleting ? (
+        <ConfirmDelete
+          path={apiPath('mailboxes', deleting.id)}
+          title={t('mailbox.deleteTitle', { name: deleting.name })}
+          message={t('mailbox.deleteHelp', { name: deleting.name })}
+          confirmLabel={t('mailbox.delete')}
+          done={t('mailbox.deleted', { name: deleting.name })}
+          refresh={['mailboxes']}
+          onClose={() => setDeleting(null)}
+        />
+      ) : null}
       {editing ? (
         <MailboxForm mailbox={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />
       ) : null}

@@ -6,6 +6,7 @@
 import { Alert, Button, List, PasswordInput, Radio, Stack, Text } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
+import { PASSWORD_MIN_LENGTH } from '../../../domain/auth/password-policy.js';
 import { api } from '../api.js';
 import { ErrorAlert, type FieldNamer, fieldErrors } from '../errors.js';
 import { useI18n } from '../i18n.js';
@@ -15,9 +16,6 @@ import { notify, PageHead } from '../ui.js';
 import { AdminSection } from './admin-common.js';
 import { MyDigest } from './admin-calendar.js';
 import { TokensView } from './admin-tokens.js';
-
-/** The server's rule (src/domain/auth/password-policy.ts); checked there, shown here. */
-const PASSWORD_MIN_LENGTH = 12;
 
 export function MySettingsPage() {
   const { t } = useI18n();
@@ -50,8 +48,8 @@ function LanguageSection() {
         description={t('settings.language.help')}
       >
         <Stack gap="xs" mt="xs">
-          <Radio value="nl" label="Nederlands" lang="nl" />
-          <Radio value="en" label="English" lang="en" />
+          <Radio value="nl" label={t('lang.nl')} lang="nl" />
+          <Radio value="en" label={t('lang.en')} lang="en" />
         </Stack>
       </Radio.Group>
       <ErrorAlert error={language.error} />
@@ -116,9 +114,7 @@ function PasswordSection() {
             onChange={(e) => setCurrent(e.currentTarget.value)}
             error={
               errors.currentPassword
-                ? i18n.lang === 'en'
-                  ? errors.currentPassword
-                  : t('settings.password.wrong')
+                ? t('settings.password.wrong')
                 : tried && !current
                   ? t('settings.password.missing')
                   : undefined

@@ -3,6 +3,7 @@ import { Button, PasswordInput, Stack } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useLocation } from 'wouter';
+import { PASSWORD_MIN_LENGTH } from '../../../domain/auth/password-policy.js';
 import { api } from '../api.js';
 import { ErrorAlert } from '../errors.js';
 import { useI18n } from '../i18n.js';
@@ -30,7 +31,7 @@ export function ResetPasswordPage({ token }: { token: string }) {
             label={t('reset.password')}
             autoComplete="new-password"
             required
-            minLength={12}
+            minLength={PASSWORD_MIN_LENGTH}
             autoFocus
             value={password}
             onChange={(e) => setPassword(e.currentTarget.value)}
