@@ -112,11 +112,20 @@ export function UsersView() {
                   u.roles.map(roleLabel).join(', '),
                   teamsOf(u.id) || t('none'),
                   <Stack key="s" gap={2} align="flex-start">
-                    <Badge color={u.active ? 'brand.9' : 'gray.8'} variant={u.active ? 'filled' : 'outline'}>
+                    <Badge
+                      color={u.active ? 'brand.9' : 'gray.8'}
+                      variant={u.active ? 'filled' : 'outline'}
+                      className="status-badge"
+                    >
                       {t(u.active ? 'admin.users.active' : 'admin.users.inactive')}
                     </Badge>
                     {u.blockedAt ? (
-                      <Badge color="red.9" variant="filled" data-testid="blocked-badge">
+                      <Badge
+                        color="red.9"
+                        variant="filled"
+                        className="status-badge"
+                        data-testid="blocked-badge"
+                      >
                         {t('admin.users.blocked')}
                       </Badge>
                     ) : null}
