@@ -361,21 +361,16 @@ export class ExplainService {
     if (t.publishedVersion === null) reasons.push(say('reason.notPublished'));
     else if (!t.active) reasons.push(say('reason.inactive'));
     for (const a of own) {
-      const reason = a.statusReason ?? '';
-      // A stored reason goes in coded (a list of reasons or one), so the sentence reads in the reader's language.
+      // A stored reason goes in coded (a list of reasons or one), so the sentence reads in the
+      // reader's language; which kind of cancel it was is read from its code, not its wording.
       if (a.status === 'cancelled') {
-        if (reason.startsWith('skipped: it was more than'))
+        const coded = a.statusReasonCoded ?? textReason(a.statusReason ?? '');
+        if (coded.code === 'reason.skippedLate')
           reasons.push(say('reason.skippedTooLate', { actionId: a.id, hours: def.skipIfLateHours ?? null }));
-        else if (reason.includes('no longer in a category linked'))
+        else if (coded.code === 'reason.notInCategory')
           reasons.push(say('reason.outsideLinkedCategories', { actionId: a.id, at: iso(a.updatedAt) }));
-        else if (reason !== 'the dossier was deleted')
-          reasons.push(
-            say('reason.cancelled', {
-              actionId: a.id,
-              at: iso(a.updatedAt),
-              reason: a.statusReasonCoded ?? textReason(reason),
-            }),
-          );
+        else if (coded.code !== 'reason.dossierDeleted')
+          reasons.push(say('reason.cancelled', { actionId: a.id, at: iso(a.updatedAt), reason: coded }));
       } else if (a.status === 'failed') {
         const error = a.error ?? '';
         const coded = a.errorCoded ?? textReason(error);
