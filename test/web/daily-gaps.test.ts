@@ -8,18 +8,16 @@
  * - date fields in the UI language (dd-mm-jjjj with Dutch month names, dd/mm/yyyy in English);
  * - executing a selection after a per-action preview with one row unticked, and a result per action.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import {
-  expectAccessible,
-  expectNoOverflow,
+  check,
   hasChromium,
   launch,
   logIn,
   newPage,
   PASSWORD,
-  screenshot,
   settled,
   startUiServer,
   type UiServer,
@@ -27,12 +25,15 @@ import {
 
 const COACH = { nl: 'cora.coach@test.werkflow.local', en: 'carl.coach@test.werkflow.local' } as const;
 const NAME = { nl: 'Cora Coach', en: 'Carl Coach' } as const;
+/** The settings test changes its user's password: a user of its own, so the other tests can log in. */
+const SELF = { nl: 'sanne.zelf@test.werkflow.local', en: 'sam.self@test.werkflow.local' } as const;
+const SELF_NAME = { nl: 'Sanne Zelf', en: 'Sam Self' } as const;
 /** Waits for a value on a busy machine (the default second is too short for a page load). */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000 });
 
 const WORDS = {
   nl: {
-    menu: /Cora Coach: mijn instellingen/,
+    menu: /Sanne Zelf: mijn instellingen/,
     settings: 'Mijn instellingen',
     other: 'English',
     newToken: 'Nieuw API-token',
@@ -63,7 +64,7 @@ const WORDS = {
     executed: /uitgevoerd\./,
   },
   en: {
-    menu: /Carl Coach: my settings/,
+    menu: /Sam Self: my settings/,
     settings: 'My settings',
     other: 'Nederlands',
     newToken: 'New API token',
@@ -106,19 +107,14 @@ describe.skipIf(!hasChromium)(
       server = await startUiServer('energy-cooperative', [
         { name: NAME.nl, email: COACH.nl, roles: ['staff'] },
         { name: NAME.en, email: COACH.en, roles: ['staff'] },
+        { name: SELF_NAME.nl, email: SELF.nl, roles: ['staff'] },
+        { name: SELF_NAME.en, email: SELF.en, roles: ['staff'] },
       ]);
     }, 180_000);
     afterAll(async () => {
       await server?.close();
       await browser?.close();
     });
-
-    async function check(page: Page, what: string) {
-      await settled(page);
-      await expectAccessible(page, what);
-      await expectNoOverflow(page, what);
-      await screenshot(page, what);
-    }
 
     const userId = async (email: string) => (await server.werkflow.auth.users.getUserByEmail(email))!.id;
 
@@ -130,7 +126,7 @@ describe.skipIf(!hasChromium)(
 
       it(`Mijn instellingen from the user menu: language, token, password (${lang}, ${width} px)`, async () => {
         const { context, page } = await newPage(browser, { lang, width });
-        await logIn(page, server.base, COACH[lang]);
+        await logIn(page, server.base, SELF[lang]);
         // On a wide screen the name in the header leads there; on a phone the menu (behind the burger).
         if (width > 576) await page.getByRole('banner').getByRole('link', { name: w.menu }).click();
         else {
@@ -147,9 +143,9 @@ describe.skipIf(!hasChromium)(
         const other = lang === 'nl' ? 'en' : 'nl';
         await page.getByRole('radio', { name: w.other }).check();
         await poll(() => page.evaluate('document.documentElement.lang')).toBe(other);
-        await poll(() => prefs(COACH[lang])).toBe(other);
+        await poll(() => prefs(SELF[lang])).toBe(other);
         await page.getByRole('radio', { name: lang === 'nl' ? 'Nederlands' : 'English' }).check();
-        await poll(() => prefs(COACH[lang])).toBe(lang);
+        await poll(() => prefs(SELF[lang])).toBe(lang);
 
         // An own API token: the secret shown once, then revoked.
         await page.getByRole('button', { name: w.newToken }).click();
@@ -174,7 +170,7 @@ describe.skipIf(!hasChromium)(
         // The own digest: switched on, saved on the user; and off again.
         const digest = page.locator('section[aria-labelledby="my-digest-heading"]');
         const digestOn = async () =>
-          (await server.werkflow.digest.preference(await userId(COACH[lang]))).enabled;
+          (await server.werkflow.digest.preference(await userId(SELF[lang]))).enabled;
         const before = await digestOn();
         await digest.getByRole('switch', { name: w.digest }).setChecked(!before, { force: true });
         await digest.getByRole('button', { name: w.save }).click();
@@ -203,7 +199,7 @@ describe.skipIf(!hasChromium)(
             .click();
         await page.getByRole('button', { name: w.logout }).click();
         await page.locator('input[type="email"]').waitFor();
-        await page.locator('input[type="email"]').fill(COACH[lang]);
+        await page.locator('input[type="email"]').fill(SELF[lang]);
         await page.locator('input[type="password"]').fill(newPassword);
         await page.locator('button[type="submit"]').click();
         await page.locator('nav[aria-label]').first().waitFor();

@@ -105,11 +105,17 @@ export function DataTable({
   rows,
   className,
   empty,
+  stack = false,
 }: {
   head: ReactNode[];
   rows: ReactNode[][];
   className?: string;
   empty?: string;
+  /**
+   * On a phone, show each row as a card (every cell under its column's name) instead of a table
+   * that scrolls sideways: for lists whose last column holds the row's buttons.
+   */
+  stack?: boolean;
 }) {
   const { t } = useI18n();
   if (rows.length === 0)
@@ -119,8 +125,13 @@ export function DataTable({
       </Text>
     );
   return (
-    <ScrollBox minWidth={Math.min(640, head.length * 110)}>
-      <Table className={className} striped highlightOnHover verticalSpacing="xs">
+    <ScrollBox minWidth={Math.min(640, head.length * 110)} stack={stack}>
+      <Table
+        className={[className, stack ? 'stack-narrow' : undefined].filter(Boolean).join(' ') || undefined}
+        striped
+        highlightOnHover
+        verticalSpacing="xs"
+      >
         <Table.Thead>
           <Table.Tr>
             {head.map((h, i) => (
@@ -150,11 +161,22 @@ export function DataTable({
  * A box that scrolls sideways inside itself on a narrow screen (so the page never gets wider
  * than the window); focusable, so it can be scrolled with the keyboard.
  */
-export function ScrollBox({ minWidth, children }: { minWidth: number; children: ReactNode }) {
+export function ScrollBox({
+  minWidth,
+  stack = false,
+  children,
+}: {
+  minWidth: number;
+  /** The content lays itself out for a phone (see DataTable's `stack`): no minimum width there. */
+  stack?: boolean;
+  children: ReactNode;
+}) {
   const { t } = useI18n();
   return (
     <div className="scroll-box" tabIndex={0} role="region" aria-label={t('table.scroll')}>
-      <div style={{ minWidth }}>{children}</div>
+      <div className={stack ? 'stack-narrow-box' : undefined} style={{ minWidth }}>
+        {children}
+      </div>
     </div>
   );
 }

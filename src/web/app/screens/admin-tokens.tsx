@@ -76,6 +76,7 @@ export function TokensView({ mine = false }: { mine?: boolean }) {
           <>
             <CountedTable
               className="tokens-table"
+              stack
               empty={t('admin.tokens.empty')}
               head={[
                 t('admin.tokens.name'),

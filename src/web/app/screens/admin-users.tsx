@@ -86,6 +86,7 @@ export function UsersView() {
             <>
               <CountedTable
                 className="users-table"
+                stack
                 empty={t('admin.users.empty')}
                 head={[
                   t('admin.users.name'),
@@ -476,6 +477,7 @@ export function TeamsView() {
           <>
             <CountedTable
               className="teams-table"
+              stack
               empty={t('admin.teams.empty')}
               head={[t('admin.teams.name'), t('admin.teams.members'), t('admin.actions')]}
               rows={all.map((team) => [

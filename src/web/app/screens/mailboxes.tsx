@@ -160,6 +160,7 @@ export function Mailboxes() {
         {(data) => (
           <DataTable
             className="mailbox-table"
+            stack
             empty={t('mailbox.empty')}
             head={[
               t('mailbox.name'),
