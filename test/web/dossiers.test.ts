@@ -96,6 +96,9 @@ describe.skipIf(!hasChromium)('dossier screens: a coach’s day (SQLite, chromiu
     await page.getByRole('textbox', { name: 'Opmerking' }).fill('Voorkeur: na 17:00 bellen');
     await page.getByRole('button', { name: 'Opslaan' }).click();
     await page.getByRole('heading', { level: 1, name: 'Bel over de offerte (Anja)' }).waitFor();
+    await page.locator('#fields').waitFor();
+    // No type refers to a task: no "Gekoppelde dossiers" heading with nothing under it.
+    expect(await page.locator('#related').count()).toBe(0);
     const saved = await ui.server.werkflow.dossiers.get('task', taskId);
     expect(saved.data).toMatchObject({
       description: 'Bel over de offerte (Anja)',

@@ -729,6 +729,10 @@ export function DossierDetail({ type: key, id }: { type: string; id: string }) {
     queryFn: () => api<Page<Action>>('GET', withQuery('/api/actions', { dossierId: id, limit: 200 })),
   });
   const type = types.data?.find((x) => x.key === key);
+  // Only a type that other types refer to has linked dossiers (a visit: none; no empty heading).
+  const referred = (types.data ?? []).some((other) =>
+    other.fields.some((field) => field.kind === 'reference' && field.refType === key),
+  );
   const show = (field: FieldDef, value: unknown): ReactNode =>
     field.kind === 'reference' && typeof value === 'string' && field.refType ? (
       <ReferenceValue refType={field.refType} id={value} />
@@ -753,7 +757,7 @@ export function DossierDetail({ type: key, id }: { type: string; id: string }) {
                   .map((x) => [label(x.label), show(x, d.data[x.key])])}
               />
             </Section>
-            {type ? (
+            {type && referred ? (
               <Section title={t('dossiers.related')} id="related">
                 <Query query={related}>
                   {(r) => <RelatedDossiers type={type} id={id} related={r.items} />}
