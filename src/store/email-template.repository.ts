@@ -112,6 +112,12 @@ export class EmailTemplateRepository {
   }
 
   /** Templates that send from `mailboxId` (a mailbox in use cannot be deleted). */
+  /** The e-mail templates that send through the default mailbox: those without one of their own. */
+  async withoutMailbox(db: Db = this.store.db): Promise<EmailTemplate[]> {
+    const rows = await db.selectFrom('email_templates').selectAll().where('mailbox_id', 'is', null).execute();
+    return rows.map((r) => this.toDomain(r));
+  }
+
   async usingMailbox(mailboxId: string, db: Db = this.store.db): Promise<EmailTemplate[]> {
     const rows = await db
       .selectFrom('email_templates')

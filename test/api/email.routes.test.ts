@@ -325,6 +325,29 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     expect((await manager.request('DELETE', `/api/mailboxes/${m.id}`)).statusCode).toBe(204);
   });
 
+  it('refuses to delete the default mailbox while templates without a mailbox of their own send through it', async () => {
+    const all = (await manager.request('GET', '/api/mailboxes')).json<{
+      items: { id: string; name: string; isDefault: boolean }[];
+    }>().items;
+    const fallback = all.find((m) => m.isDefault)!;
+    const t = await manager.request(
+      'POST',
+      '/api/email-templates',
+      template({ name: 'Zonder eigen postbus' }),
+    );
+    expect(t.statusCode, t.body).toBe(201);
+    const refused = await manager.request('DELETE', `/api/mailboxes/${fallback.id}`);
+    expect(refused.statusCode, refused.body).toBe(409);
+    const detail = refused
+      .json<{ error: { details: { code: string; params: Record<string, string> }[] } }>()
+      .error.details.find((d) => d.code === 'mailbox.default_for_templates');
+    expect(detail?.params.name).toBe(fallback.name);
+    expect(detail?.params.templates).toContain('"Zonder eigen postbus"');
+    expect((await manager.request('GET', '/api/mailboxes')).json<{ items: unknown[] }>().items).toHaveLength(
+      all.length,
+    );
+  });
+
   it('refuses to keep a stored password when the server or user name changes', async () => {
     const created = await manager.request('POST', '/api/mailboxes', mailbox({ name: 'Tweede postbus' }));
     expect(created.statusCode, created.body).toBe(201);

@@ -872,7 +872,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
         tags: ['email'],
         summary: 'Delete a mailbox no template or category uses',
         description:
-          'Refused with 409 invalid_state while e-mail templates send through it or categories are routed to it; the error has one detail for each (codes mailbox.used_by_templates and mailbox.used_by_categories), naming them (params templates, categories).',
+          'Refused with 409 invalid_state while e-mail templates send through it (their own, or, for the default mailbox, those without a mailbox of their own) or categories are routed to it; the error has one detail for each (codes mailbox.used_by_templates, mailbox.default_for_templates and mailbox.used_by_categories), naming them (params templates, categories).',
         params: IdParams,
         response: { 204: Type.Null(), ...errorResponses },
       },

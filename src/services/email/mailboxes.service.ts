@@ -213,6 +213,16 @@ export class MailboxService {
         message: `The mailbox "${mailbox.name}" is used by e-mail template${users.length > 1 ? 's' : ''} ${templates}. Choose another mailbox there first.`,
       });
     }
+    const byDefault = mailbox.isDefault ? await this.ctx.templates.withoutMailbox() : [];
+    if (byDefault.length > 0) {
+      const templates = byDefault.map((t) => `"${t.name}"`).join(', ');
+      details.push({
+        path: 'id',
+        code: 'mailbox.default_for_templates',
+        params: { name: mailbox.name, templates },
+        message: `The mailbox "${mailbox.name}" is the default: e-mail template${byDefault.length > 1 ? 's' : ''} ${templates} without a mailbox of their own send through it. Make another mailbox the default first.`,
+      });
+    }
     if (mailbox.categories.length > 0) {
       const categories = mailbox.categories.map((c) => `"${c}"`).join(', ');
       details.push({
