@@ -235,8 +235,9 @@ export class DigestService {
     }
     const admins = new Set(await this.deps.users.activeUserIdsWithRole('administrator', db));
     const owners = [...failed, ...inDoubt].map((i) => i.templateOwner).filter((o): o is string => o !== null);
+    // A blocked person gets no digest either: it names dossiers and links to them.
     const people = (await this.deps.users.getMany([...new Set([...admins, ...owners])], db)).filter(
-      (u) => u.active,
+      (u) => u.active && (u.blockedAt ?? null) === null,
     );
     const mailboxes = await this.deps.email.mailboxes.repository.list(db);
     const mailbox = mailboxes.find((m) => m.isDefault) ?? (mailboxes.length === 1 ? mailboxes[0] : undefined);

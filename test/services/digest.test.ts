@@ -180,6 +180,16 @@ describe.each(BACKENDS)('the daily digest on $name', (backend) => {
     expect(await restarted.digest.runDue()).toMatchObject({ day: '2026-12-01', sent: [] });
   });
 
+  it('a blocked owner gets no digest (it names dossiers and links to them)', async () => {
+    const w = await start();
+    const { owner } = await setUp(w);
+    await failBoth(w);
+    await w.auth.users.blockUser(owner.id, 'test');
+    clock.set('2026-11-30T07:00:00+01:00');
+    const run = await w.digest.runDue();
+    expect(run?.sent.map((s) => s.email)).toEqual(['anna@coop.example.nl']);
+  });
+
   it('not sent twice when two workers run', async () => {
     const a = await start();
     await setUp(a);
