@@ -285,15 +285,24 @@ export class DossierService {
     let written = 0;
     for (;;) {
       if (options.signal?.aborted) return written;
-      const batch = await this.dossiers.batchAfter(after, options.batchSize ?? 1_000, options.types);
-      if (batch.length === 0) return written;
-      const lastId = batch[batch.length - 1]!.id;
-      written += await this.store.db.transaction().execute(async (trx) => {
+      // Read in the batch's own transaction, rows held: a dossier saved meanwhile keeps its texts.
+      const done = await this.store.db.transaction().execute(async (trx) => {
+        const batch = await this.dossiers.batchAfter(
+          after,
+          options.batchSize ?? 1_000,
+          options.types,
+          trx,
+          true,
+        );
+        if (batch.length === 0) return undefined;
+        const lastId = batch[batch.length - 1]!.id;
         const changed = await this.writeTextsIfChanged(batch, trx);
         await options.afterBatch?.(lastId, trx);
-        return changed.length;
+        return { lastId, written: changed.length };
       });
-      after = lastId;
+      if (done === undefined) return written;
+      written += done.written;
+      after = done.lastId;
     }
   }
 

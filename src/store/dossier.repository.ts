@@ -559,16 +559,24 @@ export class DossierRepository {
         .execute();
   }
 
-  /** Up to `limit` dossiers after id `after` (all types, or those of `types`), in id order: for backfills. */
+  /**
+   * Up to `limit` dossiers after id `after` (all types, or those of `types`), in id order: for
+   * backfills. Inside a transaction, `lock` holds the rows (PostgreSQL `for update`; SQLite's one
+   * writer is held by the transaction itself) so a write in between cannot be overwritten with
+   * texts computed from what was read before it.
+   */
   async batchAfter(
     after: string,
     limit: number,
     types: readonly string[] | undefined,
     db: Db = this.store.db,
+    lock = false,
   ): Promise<Dossier[]> {
     let q = db.selectFrom('dossiers').selectAll().where('id', '>', after);
     if (types) q = q.where('type', 'in', types.length > 0 ? [...types] : ['']);
-    const rows = await q.orderBy('id').limit(limit).execute();
+    q = q.orderBy('id').limit(limit);
+    if (lock && this.store.adapter.name === 'postgres') q = q.forUpdate();
+    const rows = await q.execute();
     return rows.map((r) => this.toDomain(r));
   }
 
