@@ -206,6 +206,53 @@ describe.each(BACKENDS)('migration 013 on $name', (backend) => {
     }
   });
 
+  it('migration 016 reads reason.legacy rows again: an older wording gets its code, other text stays legacy', async () => {
+    const { openTestWerkflow } = await import('../support/backends.js');
+    const { SYSTEM_PRINCIPAL } = await import('../../src/domain/permissions.js');
+    const w = await openTestWerkflow(backend, { clock: new TestClock() });
+    try {
+      await w.templates.create(
+        {
+          name: 'Bel',
+          dossierType: 'contact',
+          event: { type: 'created' },
+          timing: { anchor: { type: 'event' }, offset: 1, unit: 'days' },
+          effect: { type: 'none' },
+        },
+        SYSTEM_PRINCIPAL,
+        { publish: true },
+      );
+      await w.dossiers.create('contact', { data: { kind: 'persoon', name: 'Een' } }, null);
+      await w.dossiers.create('contact', { data: { kind: 'persoon', name: 'Twee' } }, null);
+      const ids = (await w.actions.list({ limit: 10 })).map((x) => x.id);
+      // As a database migrated by 013 before its parser knew the older wording left them.
+      for (const [id, text] of [
+        [ids[0]!, 'rescheduled to 2026-11-25T08:00:00.000Z'],
+        [ids[1]!, 'opleiding gaat niet door'],
+      ] as const)
+        await w.store.db
+          .updateTable('actions')
+          .set({
+            status_reason: text,
+            status_reason_code: 'reason.legacy',
+            status_reason_params: w.store.adapter.toJson({ text }) as never,
+          })
+          .where('id', '=', id)
+          .execute();
+      const reread = MIGRATIONS.find((m) => m.name === '016-reason-legacy-reread')!;
+      await (w.store.db as unknown as Kysely<unknown>)
+        .transaction()
+        .execute((trx) => reread.up(trx, w.store.adapter));
+      expect((await w.actions.get(ids[0]!)).statusReasonCoded?.code).toBe('reason.rescheduled');
+      expect((await w.actions.get(ids[1]!)).statusReasonCoded).toEqual({
+        code: 'reason.legacy',
+        params: { text: 'opleiding gaat niet door' },
+      });
+    } finally {
+      await w.close();
+    }
+  });
+
   it('pages through more than a page of rows on the key (history ids as numbers, past 1000)', async () => {
     const { openTestWerkflow } = await import('../support/backends.js');
     const { newId } = await import('../../src/domain/id.js');

@@ -14,6 +14,7 @@ import { dossierSearchMigration } from './012-dossier-search.js';
 import { reasonBackfillMigration } from './013-reason-backfill.js';
 import { userBlockedMigration } from './014-user-blocked.js';
 import { dossierTextsResumeMigration } from './015-dossier-texts-resume.js';
+import { reasonLegacyRereadMigration } from './016-reason-legacy-reread.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   reasonBackfillMigration,
   userBlockedMigration,
   dossierTextsResumeMigration,
+  reasonLegacyRereadMigration,
 ];
