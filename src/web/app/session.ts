@@ -36,6 +36,9 @@ export function useSetMe(): (me: Me | null) => void {
     client.setQueryData(['me'], me);
     // Logged out: forget everything else. Not ['me'] itself: the mounted app watches that query,
     // and a cleared one would leave it showing the old log-in (the log-out button did nothing).
-    if (me === null) client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
+    // Everything else includes ['me', 'preferences'] and ['me', 'digest']: the next person in this
+    // tab must not get the previous one's language or digest.
+    if (me === null)
+      client.removeQueries({ predicate: (q) => !(q.queryKey.length === 1 && q.queryKey[0] === 'me') });
   };
 }
