@@ -269,7 +269,9 @@ function CreateTokenDialog({ me, users, onClose }: { me: Me; users: User[] | nul
       ) : null}
       <Checkbox.Group
         label={t('admin.tokens.scopes')}
-        description={t('admin.tokens.scopesHelp', { name: ownerName })}
+        description={t(ownerId === me.user.id ? 'admin.tokens.scopesHelp' : 'admin.tokens.scopesHelpOther', {
+          name: ownerName,
+        })}
         value={scopes}
         onChange={setScopes}
         error={errors.scopes}
