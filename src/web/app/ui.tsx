@@ -113,7 +113,8 @@ export function DataTable({
   empty?: string;
   /**
    * On a phone, show each row as a card (every cell under its column's name) instead of a table
-   * that scrolls sideways: for lists whose last column holds the row's buttons.
+   * that scrolls sideways: for lists whose last column holds the row's buttons. (The table roles
+   * are explicit, so a screen reader keeps them when CSS lays the rows out as blocks.)
    */
   stack?: boolean;
 }) {
@@ -128,24 +129,25 @@ export function DataTable({
     <ScrollBox minWidth={Math.min(640, head.length * 110)} stack={stack}>
       <Table
         className={[className, stack ? 'stack-narrow' : undefined].filter(Boolean).join(' ') || undefined}
+        role="table"
         striped
         highlightOnHover
         verticalSpacing="xs"
       >
-        <Table.Thead>
-          <Table.Tr>
+        <Table.Thead role="rowgroup">
+          <Table.Tr role="row">
             {head.map((h, i) => (
-              <Table.Th key={i} scope="col">
+              <Table.Th key={i} scope="col" role="columnheader">
                 {h}
               </Table.Th>
             ))}
           </Table.Tr>
         </Table.Thead>
-        <Table.Tbody>
+        <Table.Tbody role="rowgroup">
           {rows.map((row, i) => (
-            <Table.Tr key={i}>
+            <Table.Tr key={i} role="row">
               {row.map((cell, j) => (
-                <Table.Td key={j} data-label={typeof head[j] === 'string' ? head[j] : undefined}>
+                <Table.Td key={j} role="cell" data-label={typeof head[j] === 'string' ? head[j] : undefined}>
                   {cell}
                 </Table.Td>
               ))}
