@@ -181,12 +181,13 @@ export const adminNl = {
   'admin.scope.read': 'Dossiers inzien',
   'admin.scope.dossiers.write': 'Dossiers inzien en wijzigen',
   'admin.scope.workflows.manage': 'Workflows beheren',
-  'admin.scope.all': 'Alles wat jij mag',
+  'admin.scope.all': 'Alles wat de eigenaar mag',
   'admin.scopeHelp.read': 'Voor een rapportage of dashboard dat alleen leest.',
   'admin.scopeHelp.dossiers.write': 'Voor een CRM dat contacten en dossiers bijwerkt.',
   'admin.scopeHelp.workflows.manage':
     'Actie-templates, mailboxen en e-mailtemplates beheren en acties afhandelen (bijvoorbeeld een installatiescript).',
-  'admin.scopeHelp.all': 'Alle rechten die jij hebt, ook beheer. Alleen voor scripts die namens jou werken.',
+  'admin.scopeHelp.all':
+    'Alle rechten van de eigenaar van het token, ook beheer. Alleen voor scripts die namens de eigenaar werken.',
 
   'admin.org.intro':
     'Deze gegevens staan in de e-mails die Werkflow verstuurt, via samenvoegvelden zoals {{ organisation.name }} in de e-mailtemplates (bijvoorbeeld de ondertekening). Lege velden blijven in een e-mail leeg.',
@@ -500,12 +501,13 @@ export const adminEn: Record<keyof typeof adminNl, string> = {
   'admin.scope.read': 'See dossiers',
   'admin.scope.dossiers.write': 'See and change dossiers',
   'admin.scope.workflows.manage': 'Manage workflows',
-  'admin.scope.all': 'Everything you may do',
+  'admin.scope.all': 'Everything its owner may do',
   'admin.scopeHelp.read': 'For a report or dashboard that only reads.',
   'admin.scopeHelp.dossiers.write': 'For a CRM that updates contacts and dossiers.',
   'admin.scopeHelp.workflows.manage':
     'Manage action templates, mailboxes and e-mail templates and handle actions (a deployment script, say).',
-  'admin.scopeHelp.all': 'All the rights you have, administration included. Only for scripts acting for you.',
+  'admin.scopeHelp.all':
+    'All the rights of the token’s owner, administration included. Only for scripts acting for the owner.',
 
   'admin.org.intro':
     'These details appear in the e-mails Werkflow sends, through merge fields such as {{ organisation.name }} in the e-mail templates (the signature, for example). Empty fields stay empty in an e-mail.',
