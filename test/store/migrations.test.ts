@@ -4,7 +4,9 @@ import { openStore } from '../../src/store/database.js';
 import { migrate, schemaVersion } from '../../src/store/migrator.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { WerkflowError } from '../../src/domain/errors.js';
-import { BACKENDS, TestClock } from '../support/backends.js';
+import type { Werkflow } from '../../src/engine/werkflow.js';
+import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
+import { BACKENDS, openTestWerkflow, TestClock } from '../support/backends.js';
 import { runTsChild } from '../support/run-child.js';
 
 describe.each(BACKENDS)('migrations on $name', (backend) => {
@@ -141,31 +143,37 @@ describe('older wordings (migration 013)', () => {
 });
 
 describe.each(BACKENDS)('migration 013 on $name', (backend) => {
+  /** A published template on contacts and two contacts: the ids of their two actions. */
+  async function twoActions(w: Werkflow): Promise<string[]> {
+    await w.templates.create(
+      {
+        name: 'Bel',
+        dossierType: 'contact',
+        event: { type: 'created' },
+        timing: { anchor: { type: 'event' }, offset: 1, unit: 'days' },
+        effect: { type: 'none' },
+      },
+      SYSTEM_PRINCIPAL,
+      { publish: true },
+    );
+    await w.dossiers.create('contact', { data: { kind: 'persoon', name: 'Een' } }, null);
+    await w.dossiers.create('contact', { data: { kind: 'persoon', name: 'Twee' } }, null);
+    const ids = (await w.actions.list({ limit: 10 })).map((x) => x.id);
+    expect(ids).toHaveLength(2);
+    return ids;
+  }
+
+  /** One migration run by itself, in a transaction, as migrate does (later ones are applied already). */
+  async function runMigration(w: Werkflow, name: string): Promise<void> {
+    const migration = MIGRATIONS.find((m) => m.name === name)!;
+    await (w.store.db as unknown as Kysely<unknown>)
+      .transaction()
+      .execute((trx) => migration.up(trx, w.store.adapter));
+  }
   it('gives rows written before codes a code: parsed where it can, legacy otherwise', async () => {
-    const clock = new TestClock();
-    const { openTestWerkflow } = await import('../support/backends.js');
-    const { SYSTEM_PRINCIPAL } = await import('../../src/domain/permissions.js');
-    const w = await openTestWerkflow(backend, { clock });
+    const w = await openTestWerkflow(backend, { clock: new TestClock() });
     try {
-      await w.templates.create(
-        {
-          name: 'Bel',
-          dossierType: 'contact',
-          event: { type: 'created' },
-          timing: { anchor: { type: 'event' }, offset: 1, unit: 'days' },
-          effect: { type: 'none' },
-        },
-        SYSTEM_PRINCIPAL,
-        { publish: true },
-      );
-      const [a, b] = [
-        await w.dossiers.create('contact', { data: { kind: 'persoon', name: 'Een' } }, null),
-        await w.dossiers.create('contact', { data: { kind: 'persoon', name: 'Twee' } }, null),
-      ];
-      const ids = (await w.actions.list({ limit: 10 })).map((x) => x.id);
-      expect(ids).toHaveLength(2);
-      void a;
-      void b;
+      const ids = await twoActions(w);
       // As written before migration 010: the English text, no code.
       await w.store.db
         .updateTable('actions')
@@ -188,10 +196,7 @@ describe.each(BACKENDS)('migration 013 on $name', (backend) => {
       await w.store.db.updateTable('action_history').set({ note_code: null, note_params: null }).execute();
       // Migration 013 run again over these rows, as on a database that had not had it (later
       // migrations are applied already, so it is run by itself, in a transaction, as migrate does).
-      const backfill = MIGRATIONS.find((m) => m.name === '013-reason-backfill')!;
-      await (w.store.db as unknown as Kysely<unknown>)
-        .transaction()
-        .execute((trx) => backfill.up(trx, w.store.adapter));
+      await runMigration(w, '013-reason-backfill');
       const first = await w.actions.get(ids[0]!);
       expect(first.statusReasonCoded).toEqual({ code: 'reason.skippedLate', params: { hours: 2 } });
       expect(first.statusReason).toBe('skipped: it was more than 2 hours late');
@@ -207,24 +212,9 @@ describe.each(BACKENDS)('migration 013 on $name', (backend) => {
   });
 
   it('migration 016 reads reason.legacy rows again: an older wording gets its code, other text stays legacy', async () => {
-    const { openTestWerkflow } = await import('../support/backends.js');
-    const { SYSTEM_PRINCIPAL } = await import('../../src/domain/permissions.js');
     const w = await openTestWerkflow(backend, { clock: new TestClock() });
     try {
-      await w.templates.create(
-        {
-          name: 'Bel',
-          dossierType: 'contact',
-          event: { type: 'created' },
-          timing: { anchor: { type: 'event' }, offset: 1, unit: 'days' },
-          effect: { type: 'none' },
-        },
-        SYSTEM_PRINCIPAL,
-        { publish: true },
-      );
-      await w.dossiers.create('contact', { data: { kind: 'persoon', name: 'Een' } }, null);
-      await w.dossiers.create('contact', { data: { kind: 'persoon', name: 'Twee' } }, null);
-      const ids = (await w.actions.list({ limit: 10 })).map((x) => x.id);
+      const ids = await twoActions(w);
       // As a database migrated by 013 before its parser knew the older wording left them.
       for (const [id, text] of [
         [ids[0]!, 'rescheduled to 2026-11-25T08:00:00.000Z'],
@@ -239,10 +229,7 @@ describe.each(BACKENDS)('migration 013 on $name', (backend) => {
           })
           .where('id', '=', id)
           .execute();
-      const reread = MIGRATIONS.find((m) => m.name === '016-reason-legacy-reread')!;
-      await (w.store.db as unknown as Kysely<unknown>)
-        .transaction()
-        .execute((trx) => reread.up(trx, w.store.adapter));
+      await runMigration(w, '016-reason-legacy-reread');
       expect((await w.actions.get(ids[0]!)).statusReasonCoded?.code).toBe('reason.rescheduled');
       expect((await w.actions.get(ids[1]!)).statusReasonCoded).toEqual({
         code: 'reason.legacy',
@@ -254,7 +241,6 @@ describe.each(BACKENDS)('migration 013 on $name', (backend) => {
   });
 
   it('pages through more than a page of rows on the key (history ids as numbers, past 1000)', async () => {
-    const { openTestWerkflow } = await import('../support/backends.js');
     const { newId } = await import('../../src/domain/id.js');
     const { openAction } = await import('../support/action-fixture.js');
     const w = await openTestWerkflow(backend, { clock: new TestClock() });
@@ -285,10 +271,7 @@ describe.each(BACKENDS)('migration 013 on $name', (backend) => {
           .insertInto('action_history')
           .values(rows.slice(i, i + 500))
           .execute();
-      const backfill = MIGRATIONS.find((m) => m.name === '013-reason-backfill')!;
-      await (w.store.db as unknown as Kysely<unknown>)
-        .transaction()
-        .execute((trx) => backfill.up(trx, w.store.adapter));
+      await runMigration(w, '013-reason-backfill');
       const left = await w.store.db
         .selectFrom('action_history')
         .select((eb) => eb.fn.countAll<number>().as('n'))
