@@ -325,6 +325,42 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     expect((await manager.request('DELETE', `/api/mailboxes/${m.id}`)).statusCode).toBe(204);
   });
 
+  it("refuses to delete a mailbox that an action template's e-mail step names, naming the action template", async () => {
+    const created = await manager.request('POST', '/api/mailboxes', mailbox({ name: 'Stappostbus' }));
+    expect(created.statusCode, created.body).toBe(201);
+    const m = created.json<{ id: string }>();
+    const t = await manager.request('POST', '/api/email-templates', template({ name: 'Stapmail' }));
+    const action = await manager.request('POST', '/api/templates', {
+      name: 'Kans met eigen postbus',
+      dossierType: 'opportunity',
+      event: { type: 'created' },
+      executionMode: 'semiAutomatic',
+      effect: {
+        type: 'sendEmail',
+        templateId: t.json<{ id: string }>().id,
+        mailboxId: m.id,
+        to: [{ type: 'address', address: 'a@example.nl' }],
+      },
+    });
+    expect(action.statusCode, action.body).toBe(201);
+    const refused = await manager.request('DELETE', `/api/mailboxes/${m.id}`);
+    expect(refused.statusCode, refused.body).toBe(409);
+    const details = refused.json<{ error: { details: { code: string; params: Record<string, string> }[] } }>()
+      .error.details;
+    expect(details.map((d) => [d.code, d.params])).toEqual([
+      ['mailbox.used_by_action_templates', { name: 'Stappostbus', templates: '"Kans met eigen postbus"' }],
+    ]);
+    // The e-mail step without the mailbox: deleted.
+    const id = action.json<{ id: string }>().id;
+    const draft = (await manager.request('GET', `/api/templates/${id}`)).json<{
+      draft: Record<string, unknown> & { effect: Record<string, unknown> };
+    }>().draft;
+    const { mailboxId: _gone, ...effect } = draft.effect;
+    const saved = await manager.request('PUT', `/api/templates/${id}/draft`, { ...draft, effect });
+    expect(saved.statusCode, saved.body).toBeLessThan(300);
+    expect((await manager.request('DELETE', `/api/mailboxes/${m.id}`)).statusCode).toBe(204);
+  });
+
   it('refuses to delete the default mailbox while templates without a mailbox of their own send through it', async () => {
     const all = (await manager.request('GET', '/api/mailboxes')).json<{
       items: { id: string; name: string; isDefault: boolean }[];

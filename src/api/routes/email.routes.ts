@@ -453,24 +453,42 @@ function parseStatuses(raw: string | undefined): OutboxStatus[] | undefined {
  * The action templates that send an e-mail template (as their effect or their reminder), by their
  * draft or their newest published version: an e-mail template they use may not be deleted.
  */
-export async function emailTemplateUsers(
+/** The action templates whose draft or published version `uses` says yes to. */
+async function actionTemplatesWhere(
   werkflow: Werkflow,
-  emailTemplateId: string,
+  uses: (d: TemplateDefinition) => boolean,
 ): Promise<{ templateId: string; name: string; active: boolean }[]> {
-  const uses = (d: TemplateDefinition | undefined) =>
-    d !== undefined &&
-    ((d.effect.type === 'sendEmail' && d.effect.templateId === emailTemplateId) ||
-      d.reminder?.emailTemplateId === emailTemplateId);
+  const used = (d: TemplateDefinition | undefined) => d !== undefined && uses(d);
   const users = [];
   for (const t of await werkflow.templates.list()) {
     const published =
       t.publishedVersion === null
         ? undefined
         : (await werkflow.templates.get(t.id)).versions.at(-1)?.definition;
-    if (uses(t.draft) || uses(published))
+    if (used(t.draft) || used(published))
       users.push({ templateId: t.id, name: t.draft.name, active: t.active });
   }
   return users;
+}
+
+export function emailTemplateUsers(
+  werkflow: Werkflow,
+  emailTemplateId: string,
+): Promise<{ templateId: string; name: string; active: boolean }[]> {
+  return actionTemplatesWhere(
+    werkflow,
+    (d) =>
+      (d.effect.type === 'sendEmail' && d.effect.templateId === emailTemplateId) ||
+      d.reminder?.emailTemplateId === emailTemplateId,
+  );
+}
+
+/** The action templates whose e-mail effect names this mailbox (`effect.mailboxId`). */
+function mailboxUsers(werkflow: Werkflow, mailboxId: string) {
+  return actionTemplatesWhere(
+    werkflow,
+    (d) => d.effect.type === 'sendEmail' && d.effect.mailboxId === mailboxId,
+  );
 }
 
 export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
@@ -870,15 +888,17 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
       config: { permission: 'workflows.automatic' },
       schema: {
         tags: ['email'],
-        summary: 'Delete a mailbox no template or category uses',
+        summary: 'Delete a mailbox no template, action template or category uses',
         description:
-          'Refused with 409 invalid_state while e-mail templates send through it (their own, or, for the default mailbox, those without a mailbox of their own) or categories are routed to it; the error has one detail for each (codes mailbox.used_by_templates, mailbox.default_for_templates and mailbox.used_by_categories), naming them (params templates, categories).',
+          'Refused with 409 invalid_state while e-mail templates send through it (their own, or, for the default mailbox, those without a mailbox of their own) or action templates send through it (the mailboxId of their e-mail effect) or categories are routed to it; the error has one detail for each (codes mailbox.used_by_templates, mailbox.default_for_templates, mailbox.used_by_action_templates and mailbox.used_by_categories), naming them (params templates, categories).',
         params: IdParams,
         response: { 204: Type.Null(), ...errorResponses },
       },
     },
     async (request, reply) => {
-      await email.mailboxes.deleteMailbox(request.params.id, actorOf(request));
+      const id = request.params.id;
+      const actionTemplates = (await mailboxUsers(werkflow, id)).map((u) => u.name);
+      await email.mailboxes.deleteMailbox(id, actorOf(request), actionTemplates);
       return reply.status(204).send(null);
     },
   );

@@ -198,7 +198,15 @@ export class MailboxService {
     return next;
   }
 
-  async deleteMailbox(id: string, actor: string | null = null): Promise<void> {
+  /**
+   * Deletes an unused mailbox. `actionTemplates`: the names of the action templates whose e-mail
+   * effect names this mailbox (the caller knows the action templates; this service does not).
+   */
+  async deleteMailbox(
+    id: string,
+    actor: string | null = null,
+    actionTemplates: readonly string[] = [],
+  ): Promise<void> {
     const mailbox = await this.getMailbox(id);
     const users = await this.ctx.templates.usingMailbox(id);
     // Used: e-mail templates that send through it, categories routed to it. Each named, with a
@@ -221,6 +229,15 @@ export class MailboxService {
         code: 'mailbox.default_for_templates',
         params: { name: mailbox.name, templates },
         message: `The mailbox "${mailbox.name}" is the default: e-mail template${byDefault.length > 1 ? 's' : ''} ${templates} without a mailbox of their own send through it. Make another mailbox the default first.`,
+      });
+    }
+    if (actionTemplates.length > 0) {
+      const templates = actionTemplates.map((n) => `"${n}"`).join(', ');
+      details.push({
+        path: 'id',
+        code: 'mailbox.used_by_action_templates',
+        params: { name: mailbox.name, templates },
+        message: `The mailbox "${mailbox.name}" is chosen in the e-mail step (effect.mailboxId) of action template${actionTemplates.length > 1 ? 's' : ''} ${templates}. Take it out there or choose another first.`,
       });
     }
     if (mailbox.categories.length > 0) {

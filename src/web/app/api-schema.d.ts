@@ -6709,8 +6709,8 @@ export interface paths {
         };
         post?: never;
         /**
-         * Delete a mailbox no template or category uses
-         * @description Refused with 409 invalid_state while e-mail templates send through it (their own, or, for the default mailbox, those without a mailbox of their own) or categories are routed to it; the error has one detail for each (codes mailbox.used_by_templates, mailbox.default_for_templates and mailbox.used_by_categories), naming them (params templates, categories).
+         * Delete a mailbox no template, action template or category uses
+         * @description Refused with 409 invalid_state while e-mail templates send through it (their own, or, for the default mailbox, those without a mailbox of their own) or action templates send through it (the mailboxId of their e-mail effect) or categories are routed to it; the error has one detail for each (codes mailbox.used_by_templates, mailbox.default_for_templates, mailbox.used_by_action_templates and mailbox.used_by_categories), naming them (params templates, categories).
          *
          *     Needs the right `workflows.automatic` (Automatische workflow).
          */

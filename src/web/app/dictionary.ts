@@ -462,6 +462,8 @@ export const nl = {
     'Mailbox “{name}” wordt gebruikt door de e-mailsjablonen {templates}. Kies daar eerst een andere mailbox.',
   'err.mailbox.default_for_templates':
     'Mailbox “{name}” is de standaardmailbox: de e-mailsjablonen {templates} hebben geen eigen mailbox en versturen via deze. Maak eerst een andere mailbox de standaard.',
+  'err.mailbox.used_by_action_templates':
+    'Mailbox “{name}” is gekozen in de e-mailstap van de actie-templates {templates} (via de API). Haal hem daar eerst weg of kies een andere.',
   'err.mailbox.used_by_categories':
     'Mailbox “{name}” verstuurt de mails van de categorieën {categories}. Haal ze eerst uit deze mailbox (of geef ze aan een andere).',
   'err.user.block_self': 'Je kunt je eigen account niet blokkeren; vraag het een andere beheerder.',
@@ -1272,6 +1274,8 @@ export const en: Record<Key, string> = {
     'Mailbox “{name}” is used by the e-mail templates {templates}. Choose another mailbox there first.',
   'err.mailbox.default_for_templates':
     'Mailbox “{name}” is the default: the e-mail templates {templates} have no mailbox of their own and send through it. Make another mailbox the default first.',
+  'err.mailbox.used_by_action_templates':
+    'Mailbox “{name}” is chosen in the e-mail step of the action templates {templates} (through the API). Take it out there or choose another first.',
   'err.mailbox.used_by_categories':
     'Mailbox “{name}” sends the mails of the categories {categories}. Remove them from this mailbox (or give them to another one) first.',
   'err.user.block_self': 'You cannot block your own account; ask another administrator.',
