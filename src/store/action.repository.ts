@@ -915,20 +915,30 @@ export class ActionRepository {
     const done = new Set<string>();
     // The ids are one parameter on both databases (textIn): a whole batch is one statement.
     for (let i = 0; i < picked.length; i += ID_CHUNK) {
+      const part = picked.slice(i, i + ID_CHUNK).map((a) => a.id);
       const complete = db
         .updateTable('actions')
         .set((eb) => ({ ...doneColumns(now), attempts: eb('attempts', '+', 1) }))
-        .where(
-          adapter.textIn(
-            'id',
-            picked.slice(i, i + ID_CHUNK).map((a) => a.id),
-          ),
-        )
-        .where(stillIn(adapter, 'pending'))
-        .returning('id');
+        .where(adapter.textIn('id', part))
+        .where(stillIn(adapter, 'pending'));
       if (!adapter.writableCte) {
-        // SQLite: the update, then the history of the rows it wrote, from their ids as one parameter.
-        const ids = (await complete.execute()).map((r) => r.id);
+        // SQLite: the update, then the history of the rows it wrote, from their ids as one
+        // parameter. The picked rows are this transaction's (one writer), so the update writes
+        // every one of them and needs no RETURNING (a row object per action); should its count
+        // say otherwise, the rows it wrote are read back.
+        const written = Number((await complete.executeTakeFirst()).numUpdatedRows);
+        const ids =
+          written === part.length
+            ? part
+            : (
+                await db
+                  .selectFrom('actions')
+                  .select('id')
+                  .where(adapter.textIn('id', part))
+                  .where(stillIn(adapter, 'done'))
+                  .where('completed_at', '=', now)
+                  .execute()
+              ).map((r) => r.id);
         if (ids.length === 0) continue;
         await db
           .insertInto('action_history')
@@ -952,7 +962,7 @@ export class ActionRepository {
       }
       // PostgreSQL: the update and its history in one statement (a data-modifying WITH).
       const rows = await db
-        .with('done', () => complete)
+        .with('done', () => complete.returning('id'))
         .insertInto('action_history')
         .columns(['action_id', 'at', 'actor', 'from_status', 'to_status', 'note'])
         .expression((eb) =>
