@@ -255,7 +255,7 @@ export class ActionEngine {
   }
 
   /** Whether finishing this action stamps anything (chained templates, a reminder). */
-  hasFollowUps(action: Action, def: TemplateDefinition): boolean {
+  hasFollowUps(action: Pick<Action, 'kind' | 'templateId'>, def: TemplateDefinition): boolean {
     return (
       action.kind === 'main' &&
       (def.reminder !== undefined || this.index.chained('actionCompleted', action.templateId).length > 0)

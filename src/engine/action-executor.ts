@@ -27,7 +27,7 @@ import { type Reason, reason, reasonText, textReason } from '../domain/action/re
  * when a person pressed Execute) or too deep in a chain of actions (maxDepth). Undefined when it may.
  */
 function stopBeforeEffect(
-  action: Action,
+  action: Pick<Action, 'dueAt' | 'chainDepth'>,
   def: TemplateDefinition,
   now: number,
   byPerson: boolean,
@@ -273,8 +273,11 @@ export class ActionExecutor {
     });
     const done =
       plain.length > 0 ? await this.engine.actions.completePicked(plain, actor, now, db) : new Set<string>();
+    const others = done.size === 0 ? picked : picked.filter((a) => !done.has(a.id));
+    if (others.length === 0) return { counts: { done: done.size, failed: 0, skipped: 0 }, outside: [] };
+    // The others in full (the pick read only what decides how an action runs), then claimed.
     const rest = await this.engine.actions.claimPicked(
-      done.size === 0 ? picked : picked.filter((a) => !done.has(a.id)),
+      await this.engine.actions.readPicked(others, workerId, now, db),
       workerId,
       now,
       db,
@@ -291,10 +294,20 @@ export class ActionExecutor {
     return !this.engine.alwaysHoldsWithoutChanged(def);
   }
 
-  private async definitions(actions: readonly Action[], db: Db): Promise<Map<string, TemplateDefinition>> {
+  /** The definition of each action's template version, by action id (each version looked up once). */
+  private async definitions(
+    actions: readonly Pick<Action, 'id' | 'templateId' | 'templateVersion'>[],
+    db: Db,
+  ): Promise<Map<string, TemplateDefinition>> {
+    const versions = new Map<string, TemplateDefinition | undefined>();
     const defs = new Map<string, TemplateDefinition>();
     for (const a of actions) {
-      const def = await this.engine.definitionOf(a.templateId, a.templateVersion, db);
+      const key = `${a.templateId}@${a.templateVersion}`;
+      let def = versions.get(key);
+      if (def === undefined && !versions.has(key)) {
+        def = await this.engine.definitionOf(a.templateId, a.templateVersion, db);
+        versions.set(key, def);
+      }
       if (def) defs.set(a.id, def);
     }
     return defs;

@@ -26,7 +26,10 @@ export function asCausedBy<T>(action: Action, fn: () => Promise<T>): Promise<T> 
  * template without one, than the engine's limit (a loop that slipped past the save check).
  * Undefined when it may run.
  */
-export function chainTooDeep(action: Action, def: TemplateDefinition): Reason | undefined {
+export function chainTooDeep(
+  action: Pick<Action, 'chainDepth'>,
+  def: TemplateDefinition,
+): Reason | undefined {
   const depth = action.chainDepth ?? 0;
   const limit = def.maxDepth ?? MAX_CHAIN_DEPTH;
   if (depth < limit) return undefined;

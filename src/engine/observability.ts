@@ -227,7 +227,7 @@ export class Metrics {
   }
 
   /** The scheduler's batches: size, claim and execution time, lateness against the due time. */
-  recordBatch(batch: readonly Action[], claimMs: number, executeMs: number): void {
+  recordBatch(batch: readonly Pick<Action, 'dueAt'>[], claimMs: number, executeMs: number): void {
     this.batchSize.observe(batch.length);
     this.claimDuration.observe(claimMs / 1000);
     this.executeDuration.observe(executeMs / 1000);

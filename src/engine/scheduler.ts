@@ -4,6 +4,7 @@ import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/id.js';
 import { backoffStep } from '../domain/backoff.js';
 import type { ListenEvents, Store } from '../store/database.js';
+import type { PickedAction } from '../store/action.repository.js';
 import { ACTIONS_CHANNEL, type ActionEngine } from './action-engine.js';
 import type { ActionExecutor } from './action-executor.js';
 import { reason } from '../domain/action/reasons.js';
@@ -40,7 +41,7 @@ export interface SchedulerObserver {
   /** A round of the loop ended: `error` undefined when it worked. */
   readonly roundEnded?: (error: unknown) => void;
   /** A batch was claimed and executed (committed), with the time each step took. */
-  readonly batch?: (batch: readonly Action[], claimMs: number, executeMs: number) => void;
+  readonly batch?: (batch: readonly PickedAction[], claimMs: number, executeMs: number) => void;
   /** The LISTEN connection (PostgreSQL) failed or came back. */
   readonly listen?: ListenEvents;
 }
@@ -310,7 +311,7 @@ export class Scheduler {
     // reported as the loop's error) while the lease holds.
     const run = { leaseMs: this.leaseMs, onRetry: (e: unknown) => this.options.onError?.(e) };
     let outside: Action[] = [];
-    let claimed: Action[] = [];
+    let claimed: PickedAction[] = [];
     const times = { start: performance.now(), claimed: 0 };
     const size = this.claimSize;
     // Assume the backlog ends here; a full batch below says it does not.
@@ -319,7 +320,7 @@ export class Scheduler {
       await this.store.db.transaction().execute(async (db) => {
         // Picked, not yet written: the executor completes plain actions straight from pending and
         // claims only the others (see ActionExecutor.runPicked).
-        const batch = await this.engine.actions.pickDue(this.workerId, this.clock.now(), size, db);
+        const batch = await this.engine.actions.pickDue(this.clock.now(), size, db);
         times.claimed = performance.now();
         claimed = batch;
         if (batch.length > 0)

@@ -51,11 +51,17 @@ export interface DialectAdapter {
    */
   binaryText(text: Expression<string | null>): RawBuilder<string | null>;
   /**
-   * `column in (…values)` for a list of text keys (a batch of action ids). SQLite binds each value;
-   * PostgreSQL binds one array (`= any($1::text[])`): a statement with 500 parameters cost it more
-   * to parse and plan than to run.
+   * `column in (…values)` for a list of text keys (a batch of action ids), bound as one parameter:
+   * SQLite a JSON array (`in (select value from json_each(?))`), PostgreSQL an array
+   * (`= any($1::text[])`). A statement with 500 parameters cost more to bind, parse and plan than
+   * to run.
    */
   textIn(column: string, values: readonly string[]): RawBuilder<SqlBool>;
+  /**
+   * A list of text keys as a table of one column, `id`, bound as one parameter (SQLite
+   * `json_each`, PostgreSQL `unnest`): for `selectFrom(textRows(ids).as('ids'))`.
+   */
+  textRows(values: readonly string[]): RawBuilder<{ id: string }>;
   /**
    * A column as SQL text that the planner does not use to choose an index, for the conditions of
    * partial indexes (migration 006): SQLite plans without table statistics and would otherwise
@@ -112,7 +118,12 @@ export const sqliteAdapter: DialectAdapter = {
   binaryText: (text) => sql<string | null>`(${text} collate binary)`,
   notIndexed: (column) => `+${column}`,
   filterOnly: (column) => `+${column}`,
-  textIn: (column, values) => sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})`,
+  // One parameter, a JSON array, however many values: binding 500 parameters and compiling a
+  // statement that names each one cost more than the statement (issue 12). The planner reads
+  // the list and looks up each value in the column's index, as for a list of parameters.
+  textIn: (column, values) =>
+    sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`,
+  textRows: (values) => sql<{ id: string }>`(select value as id from json_each(${JSON.stringify(values)}))`,
   // The connection opens every transaction with BEGIN IMMEDIATE (see sqlite-driver.ts), which
   // already takes SQLite's single write lock; other processes wait on busy_timeout.
   lockForMigration: async () => {},
@@ -151,6 +162,7 @@ export const postgresAdapter: DialectAdapter = {
   notIndexed: (column) => column,
   filterOnly: (column) => `(${column} || '')`,
   textIn: (column, values) => sql<SqlBool>`${sql.ref(column)} = any(${[...values]}::text[])`,
+  textRows: (values) => sql<{ id: string }>`(select unnest(${[...values]}::text[]) as id)`,
   lockForMigration: async (trx) => {
     await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
   },

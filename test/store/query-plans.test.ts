@@ -6,7 +6,7 @@
  * without an index is one that has no index to use). It asserts on plans, never on timings.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CompiledQuery } from 'kysely';
+import { type CompiledQuery, sql } from 'kysely';
 import type { Action, ActionStatus } from '../../src/domain/action/action.js';
 import { newId } from '../../src/domain/id.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
@@ -207,6 +207,24 @@ describe.each(BACKENDS)('query plans on $name', (backend) => {
       .where('dossier_id', '=', 'contact7')
       .execute();
     expect(left.map((r) => r.action_id).sort()).toEqual(open.map((r) => r.id).sort());
+  });
+
+  it('a dossier’s actions: a range of actions_dossier, which a status change does not move on SQLite (migration 017)', async () => {
+    const sqlite = wf.store.adapter.name === 'sqlite';
+    // Its open actions (re-checked when the dossier changes): the dossiers' ranges, the status tested on the row.
+    const [open] = await plansOf((db) =>
+      repo.openForDossiers(['d7', 'd8'], ['waiting', 'pending', 'due'], db),
+    );
+    expectIndexed(open!, 'actions_dossier', false);
+    if (!sqlite) return;
+    // Its list, in id order straight from the index (no sort).
+    const [list] = await plansOf((db) => repo.list({ dossierId: 'd7', limit: 10 }, db));
+    expectIndexed(list!, 'actions_dossier');
+    // No status in the index: completing an action (pending → done) leaves its entry where it is.
+    const columns = await sql<{
+      name: string;
+    }>`select name from pragma_index_info('actions_dossier') order by seqno`.execute(wf.store.db);
+    expect(columns.rows.map((r) => r.name)).toEqual(['dossier_id', 'id']);
   });
 
   it('the failed list pages through its partial index in id order', async () => {

@@ -15,6 +15,7 @@ import { reasonBackfillMigration } from './013-reason-backfill.js';
 import { userBlockedMigration } from './014-user-blocked.js';
 import { dossierTextsResumeMigration } from './015-dossier-texts-resume.js';
 import { reasonLegacyRereadMigration } from './016-reason-legacy-reread.js';
+import { actionDossierIndexMigration } from './017-action-dossier-index.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   userBlockedMigration,
   dossierTextsResumeMigration,
   reasonLegacyRereadMigration,
+  actionDossierIndexMigration,
 ];
