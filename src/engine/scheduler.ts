@@ -287,7 +287,13 @@ export class Scheduler {
         });
     let executed = 0;
     // Housekeeping may have made work due (a waiting action whose conditions hold again).
-    if (!probe.due && !housekeeping) return { executed, markedDue, expired, swept };
+    if (!probe.due && !housekeeping) {
+      // Nothing to do: the moment to copy SQLite's write-ahead log into the database file, which
+      // the commits of work would otherwise do (see SQLITE_AUTOCHECKPOINT_PAGES). Cheap when the
+      // log holds nothing new.
+      await this.store.checkpoint?.();
+      return { executed, markedDue, expired, swept };
+    }
     for (;;) {
       if (this.stopRequested) break;
       const n = await this.claimAndRun();

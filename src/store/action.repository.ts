@@ -158,6 +158,11 @@ const OPEN_EXPIRY: readonly ActionStatus[] = ['waiting', 'pending', 'due'];
 const OVERDUE: readonly ActionStatus[] = ['pending', 'due', 'failed'];
 const OPEN_ASSIGNED: readonly ActionStatus[] = ['waiting', 'pending', 'due', 'running', 'failed'];
 
+/** Whether two lists hold the same statuses (in any order, repeats aside). */
+function sameStatuses(a: readonly ActionStatus[], b: readonly ActionStatus[]): boolean {
+  return a.every((s) => b.includes(s)) && b.every((s) => a.includes(s));
+}
+
 /** Every SQL statement on actions and their history. */
 export class ActionRepository {
   constructor(private readonly store: Store) {}
@@ -502,9 +507,12 @@ export class ActionRepository {
     if (dueRange) q = q.where(statusIn(this.store.adapter, OVERDUE));
     if (statuses.length === 1 && statuses[0] === 'failed') {
       q = q.where(statusIn(this.store.adapter, ['failed'])); // the partial index of failed work
-    } else if (statuses.length > 0) {
+    } else if (statuses.length > 0 && !(assigned && sameStatuses(statuses, OPEN_ASSIGNED))) {
       // Alone, the statuses choose an index on status; beside an overdue or assignee range they
-      // only filter it.
+      // only filter it. All open statuses beside an assignee are the condition of the partial
+      // index of open assigned work, added below in its words: a second, bound copy would make
+      // SQLite read every action's row to check it (a team's count of 10,000 at a million
+      // actions: 45 ms instead of 1 ms).
       const column = sql.raw(byDue || assigned ? this.store.adapter.notIndexed('status') : 'status');
       q = q.where(sql<boolean>`${column} in (${sql.join(statuses)})`);
     }
