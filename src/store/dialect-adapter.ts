@@ -1,5 +1,18 @@
 import { type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction, sql } from 'kysely';
 
+/** A column of a bulk write (`DialectAdapter.bulkRows`): its name and SQL type. */
+export interface BulkColumn {
+  readonly name: string;
+  /** `json`: a JSON document, bound as JSON text (`toJson`), stored as the dialect's JSON type. */
+  readonly type: 'text' | 'bigint' | 'integer' | 'json';
+}
+
+/** The rows of a bulk write as raw SQL and its parameters (see `DialectAdapter.bulkRows`). */
+export interface BulkRows {
+  readonly sql: string;
+  readonly parameters: unknown[];
+}
+
 /**
  * Every difference between SQLite and PostgreSQL that the repositories meet has a name here, in
  * one object per dialect. Repositories call these and never test which dialect they run on.
@@ -75,6 +88,22 @@ export interface DialectAdapter {
    * inside the migration transaction.
    */
   lockForMigration(trx: Transaction<unknown>): Promise<void>;
+  /**
+   * Rows for a bulk insert, in their order, as raw SQL to follow `insert into t (columns)` in a
+   * CompiledQuery (parameters numbered from `$firstParam` on PostgreSQL). Values are what a
+   * one-row insert binds (JSON columns as JSON text). SQLite: a multi-row VALUES of bound
+   * parameters, prepared once per row count (reading the rows from one JSON parameter with
+   * json_each cost it more than binding them). PostgreSQL: ONE parameter, a JSON array of the
+   * rows unpacked by jsonb_array_elements: a VALUES of 60,000 parameters cost the server more
+   * to parse and the client more to bind and send than the insert itself.
+   */
+  bulkRows(
+    columns: readonly BulkColumn[],
+    rows: readonly (readonly unknown[])[],
+    firstParam?: number,
+  ): BulkRows;
+  /** How many rows of `columns` columns one bulk statement (`bulkRows`) carries at most. */
+  bulkChunk(columns: number): number;
 }
 
 export const sqliteAdapter: DialectAdapter = {
@@ -116,6 +145,21 @@ export const sqliteAdapter: DialectAdapter = {
   // The connection opens every transaction with BEGIN IMMEDIATE (see sqlite-driver.ts), which
   // already takes SQLite's single write lock; other processes wait on busy_timeout.
   lockForMigration: async () => {},
+  bulkRows: (columns, rows) => {
+    const one = `(${columns.map(() => '?').join(', ')})`;
+    const parameters: unknown[] = [];
+    for (const row of rows) for (const value of row) parameters.push(value);
+    return { sql: `values ${new Array<string>(rows.length).fill(one).join(', ')}`, parameters };
+  },
+  // Below the parameter limit; a full chunk's statement text is the same each time (cached).
+  bulkChunk: (columns) => Math.min(1_000, Math.floor(32_000 / columns)),
+};
+
+const PG_BULK_TYPE: Record<BulkColumn['type'], string> = {
+  text: 'text',
+  bigint: 'bigint',
+  integer: 'integer',
+  json: 'jsonb',
 };
 
 /** Advisory lock key for migrations: "werkflow" as a 32-bit number. */
@@ -154,6 +198,15 @@ export const postgresAdapter: DialectAdapter = {
   lockForMigration: async (trx) => {
     await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
   },
+  // A JSON column's value is JSON text in the array (what a one-row insert binds): ->> gives it
+  // back as text, cast to jsonb as a bound parameter would be.
+  bulkRows: (columns, rows, firstParam = 1) => ({
+    sql: `select ${columns.map((c, i) => `(r.v ->> ${i})::${PG_BULK_TYPE[c.type]}`).join(', ')}
+      from jsonb_array_elements($${firstParam}::jsonb) with ordinality as r(v, n) order by r.n`,
+    parameters: [JSON.stringify(rows)],
+  }),
+  // A few MB of JSON per statement.
+  bulkChunk: () => 5_000,
 };
 
 export type AnyKysely = Kysely<unknown>;
