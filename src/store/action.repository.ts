@@ -1,10 +1,10 @@
-import { CompiledQuery, type SelectQueryBuilder, type Selectable, sql } from 'kysely';
+import { type SelectQueryBuilder, type Selectable, sql } from 'kysely';
 import type { Action, ActionHistoryEntry, ActionStatus, Delivery } from '../domain/action/action.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { ExecutionMode } from '../domain/template/action-template.js';
 import type { Database, Db, Store } from './database.js';
 import type { BulkColumn, DialectAdapter } from './dialect-adapter.js';
-import { affectedRows, bulkInsert } from './bulk-insert.js';
+import { bulkChunks, bulkInsert } from './bulk-insert.js';
 import type { ActionTable } from './engine.tables.js';
 import { historyEntryOf } from './action-history.rows.js';
 import { type Reason, reason, reasonText, storedReason, textReason } from '../domain/action/reasons.js';
@@ -266,70 +266,81 @@ export class ActionRepository {
     db: Db,
     announce?: string,
   ): Promise<Action[]> {
-    if (actions.length === 0) return [];
-    const { adapter } = this.store;
-    if (!adapter.writableCte) {
-      // SQLite: no RETURNING (one writer, new ids): when the count falls short of the rows sent,
-      // the ids present are the ones inserted (a conflict skips the row with its new id).
-      const results = await bulkInsert(
+    const notify =
+      announce === undefined || !this.store.adapter.writableCte
+        ? null
+        : this.store.notifyExpression(announce, sql<string>`cast(min(stamped.due_at) as text)`);
+    let count = 0;
+    for (const part of bulkChunks(this.store, actions)) {
+      const insert = bulkInsert(
         this.store,
         db,
         'actions',
         ACTION_COLUMNS,
-        actions.map((a) => this.bulkRow(a)),
-        'on conflict (idempotency_key) do nothing',
-      );
-      const inserted = affectedRows(results) === actions.length ? actions : await this.present(actions, db);
+        part.map((a) => this.bulkRow(a)),
+      ).onConflict((oc) => oc.column('idempotency_key').doNothing());
+      if (!this.store.adapter.writableCte) {
+        // SQLite: no RETURNING (one writer, new ids): when the count falls short of the rows
+        // sent, `present` finds the ones inserted (a conflict skips the row with its new id).
+        const result = await insert.executeTakeFirst();
+        count += Number(result.numInsertedOrUpdatedRows ?? 0);
+        continue;
+      }
+      // PostgreSQL: the actions and their first history entries in one statement (a stamp is one
+      // round trip less per batch, and a single create one of six), and the notification.
+      const rows = await db
+        .with('stamped', () =>
+          insert.returning([
+            'id',
+            'created_at',
+            'status',
+            'status_reason',
+            'status_reason_code',
+            'status_reason_params',
+            'due_at',
+          ]),
+        )
+        .insertInto('action_history')
+        .columns(['action_id', 'at', 'actor', 'from_status', 'to_status', 'note', 'note_code', 'note_params'])
+        .expression((eb) =>
+          eb
+            .selectFrom('stamped')
+            .select([
+              'stamped.id',
+              'stamped.created_at',
+              sql<string | null>`cast(${actor} as text)`.as('actor'),
+              sql<null>`null`.as('from_status'),
+              'stamped.status',
+              sql<string>`coalesce(stamped.status_reason, 'stamped')`.as('note'),
+              // The note's code as appendHistory writes it: the status reason's, else reason.stamped.
+              sql<string>`case when stamped.status_reason is null then 'reason.stamped' else stamped.status_reason_code end`.as(
+                'note_code',
+              ),
+              sql<unknown>`case when stamped.status_reason is null then '{}'::jsonb else stamped.status_reason_params end`.as(
+                'note_params',
+              ),
+            ])
+            .orderBy('stamped.id'),
+        )
+        .returning([
+          // Evaluated once (it reads no column of the row): nothing when no pending action with a
+          // due time was inserted. One row per history entry written: one per action inserted.
+          (notify === null
+            ? sql<null>`null`
+            : sql<unknown>`(select ${notify} from stamped
+                where stamped.status = 'pending' and stamped.due_at is not null having count(*) > 0)`
+          ).as('announced'),
+        ])
+        .execute();
+      count += rows.length;
+    }
+    const inserted = count === actions.length ? [...actions] : await this.present(actions, db);
+    if (!this.store.adapter.writableCte)
       await this.appendHistory(
         inserted.map((a) => stampedEntry(a, actor)),
         db,
       );
-      return [...inserted];
-    }
-    // PostgreSQL: the actions and their first history entries in one statement per bulk chunk (a
-    // stamp is one round trip, a single create one of six), and the notification, announced by
-    // the statement itself: nothing when no pending action with a due time was inserted.
-    const notify =
-      announce === undefined
-        ? null
-        : this.store.notifyExpression(announce, sql<string>`cast(min(stamped.due_at) as text)`)?.compile(db);
-    const params = [...(notify?.parameters ?? []), actor];
-    const names = ACTION_COLUMNS.map((c) => c.name).join(', ');
-    const chunk = adapter.bulkChunk(ACTION_COLUMNS.length);
-    let count = 0;
-    for (let i = 0; i < actions.length; i += chunk) {
-      const part = actions.slice(i, i + chunk);
-      const rows = adapter.bulkRows(
-        ACTION_COLUMNS,
-        part.map((a) => this.bulkRow(a)),
-        params.length + 1,
-      );
-      const result = await db.executeQuery<{ inserted: number | string }>(
-        CompiledQuery.raw(
-          `with stamped as (
-            insert into actions (${names}) ${rows.sql}
-            on conflict (idempotency_key) do nothing
-            returning id, created_at, status, status_reason, status_reason_code, status_reason_params, due_at
-          ), history as (
-            insert into action_history (action_id, at, actor, from_status, to_status, note, note_code, note_params)
-            select id, created_at, cast($${params.length} as text), null, status,
-              coalesce(status_reason, 'stamped'),
-              case when status_reason is null then 'reason.stamped' else status_reason_code end,
-              case when status_reason is null then '{}'::jsonb else status_reason_params end
-            from stamped order by id
-          )
-          select count(*) as inserted${
-            notify
-              ? `, (select ${notify.sql} from stamped
-                  where stamped.status = 'pending' and stamped.due_at is not null having count(*) > 0) as announced`
-              : ''
-          } from stamped`,
-          [...params, ...rows.parameters],
-        ),
-      );
-      count += Number(result.rows[0]?.inserted ?? 0);
-    }
-    return count === actions.length ? [...actions] : this.present(actions, db);
+    return inserted;
   }
 
   /** The actions among these (with new ids) that are in the table: the ones an insert wrote. */
@@ -384,18 +395,14 @@ export class ActionRepository {
   }
 
   async appendHistory(entries: readonly Omit<ActionHistoryEntry, 'id'>[], db: Db): Promise<void> {
-    if (entries.length === 0) return;
     const { adapter } = this.store;
-    await bulkInsert(
-      this.store,
-      db,
-      'action_history',
-      HISTORY_COLUMNS,
-      entries.map((e) => {
+    for (const part of bulkChunks(this.store, entries)) {
+      const rows = part.map((e) => {
         const c = reasonColumns(e.noteCoded ?? e.note, adapter);
         return [e.actionId, e.at, e.actor, e.fromStatus, e.toStatus, c.text, c.code, c.params];
-      }),
-    );
+      });
+      await bulkInsert(this.store, db, 'action_history', HISTORY_COLUMNS, rows).execute();
+    }
   }
 
   /** Actions by id, in no particular order; missing ids are absent. */

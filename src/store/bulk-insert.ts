@@ -1,37 +1,30 @@
-import { CompiledQuery, type QueryResult } from 'kysely';
-import type { Db, Store } from './database.js';
+import type { InsertQueryBuilder, InsertResult } from 'kysely';
+import type { Database, Db, Store } from './database.js';
 import type { BulkColumn } from './dialect-adapter.js';
 
 /**
- * Inserts rows (arrays of values in `columns` order) into `table`, in statements of the
- * dialect's bulk size (`DialectAdapter.bulkRows`): raw SQL of a fixed shape, no query built per
- * row. `tail` follows each statement (an ON CONFLICT clause, a RETURNING list). Returns each
- * statement's result, in order.
+ * The insert of `rows` (arrays of values in `columns` order) into `table` as one statement of
+ * a few query nodes (`DialectAdapter.bulkRows`: the rows are one JSON parameter), to finish with
+ * an ON CONFLICT or a RETURNING. At most `adapter.bulkChunk` rows: see `bulkChunks`.
  */
-export async function bulkInsert<R = unknown>(
+export function bulkInsert<T extends keyof Database & string>(
   store: Store,
   db: Db,
-  table: string,
+  table: T,
   columns: readonly BulkColumn[],
   rows: readonly (readonly unknown[])[],
-  tail = '',
-): Promise<QueryResult<R>[]> {
-  const { adapter } = store;
-  const names = columns.map((c) => c.name).join(', ');
-  const chunk = adapter.bulkChunk(columns.length);
-  const results: QueryResult<R>[] = [];
-  for (let i = 0; i < rows.length; i += chunk) {
-    const part = adapter.bulkRows(columns, i === 0 && rows.length <= chunk ? rows : rows.slice(i, i + chunk));
-    results.push(
-      await db.executeQuery<R>(
-        CompiledQuery.raw(`insert into ${table} (${names}) ${part.sql} ${tail}`, part.parameters),
-      ),
-    );
-  }
-  return results;
+): InsertQueryBuilder<Database, T, InsertResult> {
+  return db
+    .insertInto(table)
+    .columns(columns.map((c) => c.name) as never)
+    .expression(store.adapter.bulkRows(columns, rows));
 }
 
-/** The rows a bulk insert's results report as inserted (or updated). */
-export function affectedRows(results: readonly QueryResult<unknown>[]): number {
-  return results.reduce((sum, r) => sum + Number(r.numAffectedRows ?? 0), 0);
+/** `items` in slices of the dialect's bulk statement size. */
+export function bulkChunks<I>(store: Store, items: readonly I[]): (readonly I[])[] {
+  const size = store.adapter.bulkChunk;
+  if (items.length <= size) return items.length === 0 ? [] : [items];
+  const out: I[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

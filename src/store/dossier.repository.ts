@@ -9,7 +9,7 @@ import {
 import type { Dossier, DossierData } from '../domain/dossier.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { Database, Db, DossierTable, Store } from './database.js';
-import { affectedRows, bulkInsert } from './bulk-insert.js';
+import { bulkChunks, bulkInsert } from './bulk-insert.js';
 import type { BulkColumn } from './dialect-adapter.js';
 
 /** The columns of a dossier's row as bulk writes send them (`DossierRepository.bulkRow`). */
@@ -244,17 +244,22 @@ export class DossierRepository {
     db: Db,
     texts: ReadonlyMap<string, DossierText>,
   ): Promise<void> {
-    if (dossiers.length === 0) return;
-    await bulkInsert(
-      this.store,
-      db,
-      'dossiers',
-      DOSSIER_COLUMNS,
-      dossiers.map((d) => this.bulkRow(d, textOf(texts, d))),
-      `on conflict (id) do update set status = excluded.status, data = excluded.data,
-        version = excluded.version, updated_at = excluded.updated_at, title_nl = excluded.title_nl,
-        title_en = excluded.title_en, search_text = excluded.search_text`,
-    );
+    for (const part of bulkChunks(this.store, dossiers)) {
+      const rows = part.map((d) => this.bulkRow(d, textOf(texts, d)));
+      await bulkInsert(this.store, db, 'dossiers', DOSSIER_COLUMNS, rows)
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => ({
+            status: eb.ref('excluded.status'),
+            data: eb.ref('excluded.data'),
+            version: eb.ref('excluded.version'),
+            updated_at: eb.ref('excluded.updated_at'),
+            title_nl: eb.ref('excluded.title_nl'),
+            title_en: eb.ref('excluded.title_en'),
+            search_text: eb.ref('excluded.search_text'),
+          })),
+        )
+        .execute();
+    }
   }
 
   /**
@@ -277,16 +282,15 @@ export class DossierRepository {
     db: Db,
     texts: ReadonlyMap<string, DossierText>,
   ): Promise<number> {
-    if (dossiers.length === 0) return 0;
-    const results = await bulkInsert(
-      this.store,
-      db,
-      'dossiers',
-      DOSSIER_COLUMNS,
-      dossiers.map((d) => this.bulkRow(d, textOf(texts, d))),
-      'on conflict (type, external_id) do nothing',
-    );
-    return affectedRows(results);
+    let inserted = 0;
+    for (const part of bulkChunks(this.store, dossiers)) {
+      const rows = part.map((d) => this.bulkRow(d, textOf(texts, d)));
+      const result = await bulkInsert(this.store, db, 'dossiers', DOSSIER_COLUMNS, rows)
+        .onConflict((oc) => oc.columns(['type', 'external_id']).doNothing())
+        .executeTakeFirst();
+      inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+    }
+    return inserted;
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { DossierData } from '../domain/dossier.js';
 import { type InsertQueryBuilder, sql } from 'kysely';
 import type { Database, Db, Store } from './database.js';
-import { bulkInsert } from './bulk-insert.js';
+import { bulkChunks, bulkInsert } from './bulk-insert.js';
 import type { BulkColumn } from './dialect-adapter.js';
 
 /** An event's row as `append` sends it. */
@@ -48,14 +48,10 @@ export class EventRepository {
 
   /** Appends events; call with the transaction that writes the dossiers. Returns them with their ids. */
   async append(db: Db, events: readonly NewDossierEvent[]): Promise<DossierEvent[]> {
-    if (events.length === 0) return [];
     const { adapter } = this.store;
-    const results = await bulkInsert<{ id: number | string }>(
-      this.store,
-      db,
-      'events',
-      EVENT_COLUMNS,
-      events.map((e) => [
+    const out: DossierEvent[] = [];
+    for (const part of bulkChunks(this.store, events)) {
+      const rows = part.map((e) => [
         e.dossierId,
         e.dossierType,
         e.kind,
@@ -64,13 +60,10 @@ export class EventRepository {
         e.status,
         e.actor,
         e.occurredAt,
-      ]),
-      'returning id',
-    );
-    // One result per statement of the bulk size, each for the next events in order.
-    const out: DossierEvent[] = [];
-    for (const r of results)
-      out.push(...withIds(events.slice(out.length, out.length + r.rows.length), r.rows));
+      ]);
+      const ids = await bulkInsert(this.store, db, 'events', EVENT_COLUMNS, rows).returning('id').execute();
+      out.push(...withIds(part, ids));
+    }
     return out;
   }
 
