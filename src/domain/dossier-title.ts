@@ -82,6 +82,36 @@ function partText(
   }
 }
 
+/** A title rule's placeholders, each with the literal text before it and the field it names. */
+interface TemplatePart {
+  readonly literal: string;
+  readonly key: string;
+  readonly field: FieldDef | undefined;
+}
+
+/** The parts of a type's title rule, worked out once per type object (a bulk write titles thousands). */
+const templateParts = new WeakMap<DossierType, readonly TemplatePart[]>();
+
+function templatePartsOf(type: DossierType): readonly TemplatePart[] {
+  let parts = templateParts.get(type);
+  if (parts === undefined) {
+    const template = type.titleTemplate ?? (type.titleField ? `{${type.titleField}}` : '');
+    const found: TemplatePart[] = [];
+    let last = 0;
+    for (const m of template.matchAll(PLACEHOLDER)) {
+      found.push({
+        literal: template.slice(last, m.index),
+        key: m[1]!,
+        field: type.fields.find((f) => f.key === m[1]),
+      });
+      last = m.index + m[0].length;
+    }
+    parts = found;
+    templateParts.set(type, parts);
+  }
+  return parts;
+}
+
 /** The dossier's title in `lang`; references are followed up to `depth` links. */
 export function titleOf(
   dossier: Dossier,
@@ -91,31 +121,20 @@ export function titleOf(
   depth = 2,
 ): string {
   const type = catalog.get(dossier.type);
-  const fallback = `${type?.label[lang] ?? dossier.type} ${dossier.id.slice(-6)}`;
-  if (!type) return fallback;
-  const template = type.titleTemplate ?? (type.titleField ? `{${type.titleField}}` : '');
+  const fallback = () => `${type?.label[lang] ?? dossier.type} ${dossier.id.slice(-6)}`;
+  if (!type) return fallback();
   // Split into literal text and placeholders; a placeholder without a value drops the literal before it.
   const pieces: string[] = [];
-  let last = 0;
   let pendingLiteral = '';
-  for (const m of template.matchAll(PLACEHOLDER)) {
-    pendingLiteral += template.slice(last, m.index);
-    last = m.index + m[0].length;
-    const text = partText(
-      type.fields.find((f) => f.key === m[1]),
-      type,
-      dossier.data[m[1]!],
-      catalog,
-      lookup,
-      lang,
-      depth,
-    );
+  for (const part of templatePartsOf(type)) {
+    pendingLiteral += part.literal;
+    const text = partText(part.field, type, dossier.data[part.key], catalog, lookup, lang, depth);
     if (text === '') continue;
     pieces.push(pieces.length === 0 ? text : pendingLiteral + text);
     pendingLiteral = '';
   }
   const title = pieces.join('').replace(/\s+/g, ' ').trim();
-  return title === '' ? fallback : title;
+  return title === '' ? fallback() : title;
 }
 
 /**

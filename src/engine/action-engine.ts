@@ -107,6 +107,9 @@ const chainsOf = perDefinition((d): readonly (readonly string[])[] => {
   return chains;
 });
 
+/** Whether a template's condition (its status included) holds on every dossier: no need to evaluate it per dossier. */
+const conditionAlwaysHolds = perDefinition((d) => alwaysHolds(effectiveCondition(d)));
+
 /** Loads, in batches, every dossier the checks' templates read through from their dossiers. */
 async function preloadChecks(
   graph: DossierGraph,
@@ -418,7 +421,7 @@ export class ActionEngine {
       if (!type) continue;
       if (!r.force && !this.inLinkedCategory(def, r, graph)) continue;
       let holds = true;
-      if (!r.force) {
+      if (!r.force && !conditionAlwaysHolds(def)) {
         const condition = effectiveCondition(def);
         holds = evaluateCondition(r.joined ? withoutChanged(condition) : condition, {
           type,
@@ -701,9 +704,14 @@ export class ActionEngine {
     subjects: ReadonlyMap<string, Dossier>,
     graph: DossierGraph,
   ): Promise<void> {
+    // Only templates whose actions read other dossiers record anything (a bulk stamp of a plain
+    // template looks at none of its actions).
     const defs = new Map<string, TemplateDefinition>();
-    for (const r of requests)
-      defs.set(`${r.template.templateId}@${r.template.version}`, r.template.definition);
+    for (const r of requests) {
+      const def = r.template.definition;
+      if (readsOthers(def)) defs.set(`${r.template.templateId}@${r.template.version}`, def);
+    }
+    if (defs.size === 0) return;
     const rows: { actionId: string; dossierId: string }[] = [];
     for (const action of inserted) {
       const def = defs.get(`${action.templateId}@${action.templateVersion}`);

@@ -187,23 +187,44 @@ export class DossierService {
     const catalog = this.catalog();
     const known = await this.withTitleReferences(dossiers, db);
     const lookup = (id: string) => known.get(id);
-    const ownText = (d: Dossier): string[] =>
-      (catalog.get(d.type)?.fields ?? [])
-        .filter((f) => ['text', 'email', 'phone'].includes(f.kind))
-        .map((f) => d.data[f.key])
-        .filter((v): v is string | number => typeof v === 'string' || typeof v === 'number')
-        .map(String);
-    return new Map(
-      dossiers.map((d) => {
-        const titleNl = titleOf(d, catalog, lookup, 'nl');
-        const titleEn = titleOf(d, catalog, lookup, 'en');
-        const read = titleReferences([d], catalog)
-          .map(lookup)
-          .filter((r): r is Dossier => r !== undefined);
-        const parts = [titleNl, titleEn, ...ownText(d), ...read.flatMap(ownText)];
-        return [d.id, { titleNl, titleEn, search: parts.join('\n').toLowerCase() }];
-      }),
-    );
+    // Per type, once per call (a bulk upsert asks for thousands of one type): its text fields,
+    // and whether its title reads other dossiers at all.
+    const perType = new Map<string, { textKeys: string[]; readsOthers: boolean }>();
+    const typeInfo = (key: string) => {
+      let info = perType.get(key);
+      if (info === undefined) {
+        const type = catalog.get(key);
+        const fields = type?.fields ?? [];
+        const titleKeys = type ? titleFieldKeys(type) : [];
+        info = {
+          textKeys: fields.filter((f) => ['text', 'email', 'phone'].includes(f.kind)).map((f) => f.key),
+          readsOthers: fields.some((f) => f.kind === 'reference' && titleKeys.includes(f.key)),
+        };
+        perType.set(key, info);
+      }
+      return info;
+    };
+    const ownText = (d: Dossier): string[] => {
+      const out: string[] = [];
+      for (const key of typeInfo(d.type).textKeys) {
+        const v = d.data[key];
+        if (typeof v === 'string' || typeof v === 'number') out.push(String(v));
+      }
+      return out;
+    };
+    const texts = new Map<string, DossierText>();
+    for (const d of dossiers) {
+      const titleNl = titleOf(d, catalog, lookup, 'nl');
+      const titleEn = titleOf(d, catalog, lookup, 'en');
+      const read = typeInfo(d.type).readsOthers
+        ? titleReferences([d], catalog)
+            .map(lookup)
+            .filter((r): r is Dossier => r !== undefined)
+        : [];
+      const parts = [titleNl, titleEn, ...ownText(d), ...read.flatMap(ownText)];
+      texts.set(d.id, { titleNl, titleEn, search: parts.join('\n').toLowerCase() });
+    }
+    return texts;
   }
 
   /** Writes the texts of `dossiers` where they differ from the stored ones; returns those that changed. */

@@ -3,7 +3,8 @@ import type { Action, ActionHistoryEntry, ActionStatus, Delivery } from '../doma
 import { WerkflowError } from '../domain/errors.js';
 import type { ExecutionMode } from '../domain/template/action-template.js';
 import type { Db, Store } from './database.js';
-import type { DialectAdapter } from './dialect-adapter.js';
+import type { BulkColumn, DialectAdapter } from './dialect-adapter.js';
+import { bulkChunks, bulkInsert } from './bulk-insert.js';
 import type { ActionTable } from './engine.tables.js';
 import { historyEntryOf } from './action-history.rows.js';
 import { type Reason, reason, reasonText, storedReason, textReason } from '../domain/action/reasons.js';
@@ -82,6 +83,60 @@ function noteFields(note: string | Reason | undefined): { note: string | null; n
 const CHUNK = 500;
 /** Ids per statement where they are bound as one parameter (`DialectAdapter.textIn`, `textRows`). */
 const ID_CHUNK = 5000;
+
+/** A new action's row as `insertMany` sends it (the columns it leaves empty are not named). */
+const ACTION_COLUMNS: readonly BulkColumn[] = [
+  { name: 'id', type: 'text' },
+  { name: 'template_id', type: 'text' },
+  { name: 'template_version', type: 'integer' },
+  { name: 'dossier_id', type: 'text' },
+  { name: 'dossier_type', type: 'text' },
+  { name: 'kind', type: 'text' },
+  { name: 'title', type: 'text' },
+  { name: 'process', type: 'text' },
+  { name: 'idempotency_key', type: 'text' },
+  { name: 'status', type: 'text' },
+  { name: 'execution_mode', type: 'text' },
+  { name: 'priority', type: 'text' },
+  { name: 'due_at', type: 'bigint' },
+  { name: 'expires_at', type: 'bigint' },
+  { name: 'assignee_user_id', type: 'text' },
+  { name: 'assignee_team_id', type: 'text' },
+  { name: 'attempts', type: 'integer' },
+  { name: 'next_attempt_at', type: 'bigint' },
+  { name: 'status_reason', type: 'text' },
+  { name: 'status_reason_code', type: 'text' },
+  { name: 'status_reason_params', type: 'json' },
+  { name: 'trigger_event_id', type: 'bigint' },
+  { name: 'chain_depth', type: 'integer' },
+  { name: 'created_at', type: 'bigint' },
+  { name: 'updated_at', type: 'bigint' },
+];
+
+/** A history entry's row as `appendHistory` sends it. */
+const HISTORY_COLUMNS: readonly BulkColumn[] = [
+  { name: 'action_id', type: 'text' },
+  { name: 'at', type: 'bigint' },
+  { name: 'actor', type: 'text' },
+  { name: 'from_status', type: 'text' },
+  { name: 'to_status', type: 'text' },
+  { name: 'note', type: 'text' },
+  { name: 'note_code', type: 'text' },
+  { name: 'note_params', type: 'json' },
+];
+
+/** The first history entry of a stamped action (what PostgreSQL's insert writes in SQL). */
+function stampedEntry(a: Action, actor: string | null): Omit<ActionHistoryEntry, 'id'> {
+  return {
+    actionId: a.id,
+    at: a.createdAt,
+    actor,
+    fromStatus: null,
+    toStatus: a.status,
+    note: a.statusReason ?? 'stamped',
+    noteCoded: a.statusReasonCoded ?? (a.statusReason === null ? reason('reason.stamped') : null),
+  };
+}
 
 /** What a scheduler tick would find (`ActionRepository.workProbe`). */
 export interface WorkProbe {
@@ -224,73 +279,40 @@ export class ActionRepository {
     db: Db,
     announce?: string,
   ): Promise<Action[]> {
-    const inserted: Action[] = [];
     const notify =
       announce === undefined || !this.store.adapter.writableCte
         ? null
         : this.store.notifyExpression(announce, sql<string>`cast(min(stamped.due_at) as text)`);
-    /** Inserted with their history entries already (PostgreSQL). */
-    const written: Action[] = [];
-    const perRow = 28;
-    const chunk = Math.min(CHUNK, Math.floor(this.store.adapter.maxParameters / perRow));
-    for (let i = 0; i < actions.length; i += chunk) {
-      const part = actions.slice(i, i + chunk);
-      const insert = db
-        .insertInto('actions')
-        .values(
-          part.map((a) => ({
-            id: a.id,
-            template_id: a.templateId,
-            template_version: a.templateVersion,
-            dossier_id: a.dossierId,
-            dossier_type: a.dossierType,
-            kind: a.kind,
-            title: a.title,
-            process: a.process,
-            idempotency_key: a.idempotencyKey,
-            status: a.status,
-            execution_mode: a.executionMode,
-            priority: a.priority,
-            due_at: a.dueAt,
-            expires_at: a.expiresAt,
-            assignee_user_id: a.assigneeUserId,
-            assignee_team_id: a.assigneeTeamId,
-            attempts: a.attempts,
-            next_attempt_at: a.nextAttemptAt,
-            locked_by: null,
-            locked_at: null,
-            result: null,
-            error: null,
-            ...(() => {
-              const c = reasonColumns(a.statusReasonCoded ?? a.statusReason, this.store.adapter);
-              return { status_reason: c.text, status_reason_code: c.code, status_reason_params: c.params };
-            })(),
-            trigger_event_id: a.triggerEventId,
-            chain_depth: a.chainDepth ?? 0,
-            created_at: a.createdAt,
-            updated_at: a.updatedAt,
-            completed_at: null,
-          })),
-        )
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .returning([
-          'id',
-          'created_at',
-          'status',
-          'status_reason',
-          'status_reason_code',
-          'status_reason_params',
-          'due_at',
-        ]);
+    let count = 0;
+    for (const part of bulkChunks(this.store, actions)) {
+      const insert = bulkInsert(
+        this.store,
+        db,
+        'actions',
+        ACTION_COLUMNS,
+        part.map((a) => this.bulkRow(a)),
+      ).onConflict((oc) => oc.column('idempotency_key').doNothing());
       if (!this.store.adapter.writableCte) {
-        const ids = new Set((await insert.execute()).map((r) => r.id));
-        inserted.push(...part.filter((a) => ids.has(a.id)));
+        // SQLite: no RETURNING (one writer, new ids): when the count falls short of the rows
+        // sent, `present` finds the ones inserted (a conflict skips the row with its new id).
+        const result = await insert.executeTakeFirst();
+        count += Number(result.numInsertedOrUpdatedRows ?? 0);
         continue;
       }
-      // PostgreSQL: the actions and their first history entries in one statement (a stamp is
-      // one round trip less per batch, and a single create one of six), and the notification.
+      // PostgreSQL: the actions and their first history entries in one statement (a stamp is one
+      // round trip less per batch, and a single create one of six), and the notification.
       const rows = await db
-        .with('stamped', () => insert)
+        .with('stamped', () =>
+          insert.returning([
+            'id',
+            'created_at',
+            'status',
+            'status_reason',
+            'status_reason_code',
+            'status_reason_params',
+            'due_at',
+          ]),
+        )
         .insertInto('action_history')
         .columns(['action_id', 'at', 'actor', 'from_status', 'to_status', 'note', 'note_code', 'note_params'])
         .expression((eb) =>
@@ -314,9 +336,8 @@ export class ActionRepository {
             .orderBy('stamped.id'),
         )
         .returning([
-          'action_id',
           // Evaluated once (it reads no column of the row): nothing when no pending action with a
-          // due time was inserted.
+          // due time was inserted. One row per history entry written: one per action inserted.
           (notify === null
             ? sql<null>`null`
             : sql<unknown>`(select ${notify} from stamped
@@ -324,42 +345,76 @@ export class ActionRepository {
           ).as('announced'),
         ])
         .execute();
-      const ids = new Set(rows.map((r) => r.action_id));
-      written.push(...part.filter((a) => ids.has(a.id)));
+      count += rows.length;
     }
-    await this.appendHistory(
-      inserted.map((a) => ({
-        actionId: a.id,
-        at: a.createdAt,
-        actor,
-        fromStatus: null,
-        toStatus: a.status,
-        note: a.statusReason ?? 'stamped',
-        noteCoded: a.statusReasonCoded ?? (a.statusReason === null ? reason('reason.stamped') : null),
-      })),
-      db,
-    );
-    return [...inserted, ...written];
+    const inserted = count === actions.length ? [...actions] : await this.present(actions, db);
+    if (!this.store.adapter.writableCte)
+      await this.appendHistory(
+        inserted.map((a) => stampedEntry(a, actor)),
+        db,
+      );
+    return inserted;
+  }
+
+  /** The actions among these (with new ids) that are in the table: the ones an insert wrote. */
+  private async present(actions: readonly Action[], db: Db): Promise<Action[]> {
+    const ids = new Set<string>();
+    for (let i = 0; i < actions.length; i += CHUNK) {
+      const rows = await db
+        .selectFrom('actions')
+        .select('id')
+        .where(
+          this.store.adapter.textIn(
+            'id',
+            actions.slice(i, i + CHUNK).map((a) => a.id),
+          ),
+        )
+        .execute();
+      for (const r of rows) ids.add(r.id);
+    }
+    return actions.filter((a) => ids.has(a.id));
+  }
+
+  /** A new action as a row of ACTION_COLUMNS. */
+  private bulkRow(a: Action): unknown[] {
+    const reason = reasonColumns(a.statusReasonCoded ?? a.statusReason, this.store.adapter);
+    return [
+      a.id,
+      a.templateId,
+      a.templateVersion,
+      a.dossierId,
+      a.dossierType,
+      a.kind,
+      a.title,
+      a.process,
+      a.idempotencyKey,
+      a.status,
+      a.executionMode,
+      a.priority,
+      a.dueAt,
+      a.expiresAt,
+      a.assigneeUserId,
+      a.assigneeTeamId,
+      a.attempts,
+      a.nextAttemptAt,
+      reason.text,
+      reason.code,
+      reason.params,
+      a.triggerEventId,
+      a.chainDepth ?? 0,
+      a.createdAt,
+      a.updatedAt,
+    ];
   }
 
   async appendHistory(entries: readonly Omit<ActionHistoryEntry, 'id'>[], db: Db): Promise<void> {
-    for (let i = 0; i < entries.length; i += CHUNK) {
-      await db
-        .insertInto('action_history')
-        .values(
-          entries.slice(i, i + CHUNK).map((e) => ({
-            action_id: e.actionId,
-            at: e.at,
-            actor: e.actor,
-            from_status: e.fromStatus,
-            to_status: e.toStatus,
-            ...(() => {
-              const c = reasonColumns(e.noteCoded ?? e.note, this.store.adapter);
-              return { note: c.text, note_code: c.code, note_params: c.params };
-            })(),
-          })),
-        )
-        .execute();
+    const { adapter } = this.store;
+    for (const part of bulkChunks(this.store, entries)) {
+      const rows = part.map((e) => {
+        const c = reasonColumns(e.noteCoded ?? e.note, adapter);
+        return [e.actionId, e.at, e.actor, e.fromStatus, e.toStatus, c.text, c.code, c.params];
+      });
+      await bulkInsert(this.store, db, 'action_history', HISTORY_COLUMNS, rows).execute();
     }
   }
 

@@ -9,6 +9,23 @@ import {
 import type { Dossier, DossierData } from '../domain/dossier.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { Database, Db, DossierTable, Store } from './database.js';
+import { bulkChunks, bulkInsert } from './bulk-insert.js';
+import type { BulkColumn } from './dialect-adapter.js';
+
+/** The columns of a dossier's row as bulk writes send them (`DossierRepository.bulkRow`). */
+const DOSSIER_COLUMNS: readonly BulkColumn[] = [
+  { name: 'id', type: 'text' },
+  { name: 'type', type: 'text' },
+  { name: 'external_id', type: 'text' },
+  { name: 'status', type: 'text' },
+  { name: 'data', type: 'json' },
+  { name: 'version', type: 'integer' },
+  { name: 'created_at', type: 'bigint' },
+  { name: 'updated_at', type: 'bigint' },
+  { name: 'title_nl', type: 'text' },
+  { name: 'title_en', type: 'text' },
+  { name: 'search_text', type: 'text' },
+];
 
 export interface DossierFilter {
   readonly type: string;
@@ -174,13 +191,14 @@ export class DossierRepository {
     lock = false,
   ): Promise<Dossier[]> {
     const out: Dossier[] = [];
-    const chunk = 500;
+    // PostgreSQL binds each chunk as one array (textIn): a bulk upsert's lookup is one statement.
+    const chunk = 5_000;
     for (let i = 0; i < externalIds.length; i += chunk) {
       let q = db
         .selectFrom('dossiers')
         .selectAll()
         .where('type', '=', type)
-        .where('external_id', 'in', externalIds.slice(i, i + chunk));
+        .where(this.store.adapter.textIn('external_id', externalIds.slice(i, i + chunk)));
       if (lock && this.store.adapter.rowLocking) q = q.forUpdate();
       for (const r of await q.execute()) out.push(this.toDomain(r));
     }
@@ -203,17 +221,32 @@ export class DossierRepository {
     return found;
   }
 
-  /** Inserts new dossiers, or replaces existing ones by id (bulk upsert); chunked to fit the dialect. */
+  /** A dossier with its texts as a row of DOSSIER_COLUMNS (bulk writes). */
+  private bulkRow(d: Dossier, text: DossierText): unknown[] {
+    return [
+      d.id,
+      d.type,
+      d.externalId,
+      d.status,
+      this.store.adapter.toJson(d.data),
+      d.version,
+      d.createdAt,
+      d.updatedAt,
+      text.titleNl,
+      text.titleEn,
+      text.search,
+    ];
+  }
+
+  /** Inserts new dossiers, or replaces existing ones by id (bulk upsert), in bulk statements. */
   async upsertMany(
     dossiers: readonly Dossier[],
     db: Db,
     texts: ReadonlyMap<string, DossierText>,
   ): Promise<void> {
-    const chunk = Math.floor(this.store.adapter.maxParameters / 11);
-    for (let i = 0; i < dossiers.length; i += chunk) {
-      await db
-        .insertInto('dossiers')
-        .values(dossiers.slice(i, i + chunk).map((d) => this.toRow(d, textOf(texts, d))))
+    for (const part of bulkChunks(this.store, dossiers)) {
+      const rows = part.map((d) => this.bulkRow(d, textOf(texts, d)));
+      await bulkInsert(this.store, db, 'dossiers', DOSSIER_COLUMNS, rows)
         .onConflict((oc) =>
           oc.column('id').doUpdateSet((eb) => ({
             status: eb.ref('excluded.status'),
@@ -249,10 +282,12 @@ export class DossierRepository {
     db: Db,
     texts: ReadonlyMap<string, DossierText>,
   ): Promise<number> {
-    const chunk = Math.floor(this.store.adapter.maxParameters / 11);
     let inserted = 0;
-    for (let i = 0; i < dossiers.length; i += chunk) {
-      const result = await this.skipTaken(dossiers.slice(i, i + chunk), db, texts).executeTakeFirst();
+    for (const part of bulkChunks(this.store, dossiers)) {
+      const rows = part.map((d) => this.bulkRow(d, textOf(texts, d)));
+      const result = await bulkInsert(this.store, db, 'dossiers', DOSSIER_COLUMNS, rows)
+        .onConflict((oc) => oc.columns(['type', 'external_id']).doNothing())
+        .executeTakeFirst();
       inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
     }
     return inserted;

@@ -1,6 +1,20 @@
 import type { DossierData } from '../domain/dossier.js';
 import { type InsertQueryBuilder, sql } from 'kysely';
 import type { Database, Db, Store } from './database.js';
+import { bulkChunks, bulkInsert } from './bulk-insert.js';
+import type { BulkColumn } from './dialect-adapter.js';
+
+/** An event's row as `append` sends it. */
+const EVENT_COLUMNS: readonly BulkColumn[] = [
+  { name: 'dossier_id', type: 'text' },
+  { name: 'dossier_type', type: 'text' },
+  { name: 'kind', type: 'text' },
+  { name: 'changes', type: 'json' },
+  { name: 'data', type: 'json' },
+  { name: 'status', type: 'text' },
+  { name: 'actor', type: 'text' },
+  { name: 'occurred_at', type: 'bigint' },
+];
 
 export type DossierEventKind = 'created' | 'updated' | 'deleted';
 
@@ -34,12 +48,21 @@ export class EventRepository {
 
   /** Appends events; call with the transaction that writes the dossiers. Returns them with their ids. */
   async append(db: Db, events: readonly NewDossierEvent[]): Promise<DossierEvent[]> {
-    const perRow = 8;
-    const chunk = Math.floor(this.store.adapter.maxParameters / perRow);
+    const { adapter } = this.store;
     const out: DossierEvent[] = [];
-    for (let i = 0; i < events.length; i += chunk) {
-      const part = events.slice(i, i + chunk);
-      out.push(...withIds(part, await this.insertStatement(db, part).execute()));
+    for (const part of bulkChunks(this.store, events)) {
+      const rows = part.map((e) => [
+        e.dossierId,
+        e.dossierType,
+        e.kind,
+        adapter.toJson(e.changes),
+        adapter.toJson(e.data),
+        e.status,
+        e.actor,
+        e.occurredAt,
+      ]);
+      const ids = await bulkInsert(this.store, db, 'events', EVENT_COLUMNS, rows).returning('id').execute();
+      out.push(...withIds(part, ids));
     }
     return out;
   }
@@ -76,10 +99,6 @@ export class EventRepository {
       actor: e.actor,
       occurred_at: e.occurredAt,
     }));
-  }
-
-  private insertStatement(db: Db, events: readonly NewDossierEvent[]) {
-    return db.insertInto('events').values(this.rows(events)).returning('id');
   }
 
   /** Events of one dossier, newest first, paged by event id. */

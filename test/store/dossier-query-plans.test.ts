@@ -75,7 +75,13 @@ describe.each(BACKENDS)('dossier list plans on $name', (backend) => {
   const sorted = (by: string, desc: boolean, as: 'number' | 'text' = 'text') => ({ by, as, desc });
 
   it('the default order and the order by last change read (type, id) and (type, updated_at, id)', async () => {
-    expectIndexed(await planOf(() => repo.listSorted(page({}))), /dossiers_type_id/);
+    // PostgreSQL may read the primary key in order and filter on the type instead, by its
+    // statistics: ids increase as they are made (newId), so when most dossiers are of the type
+    // (here all are) that reads as few rows. Either is index-backed and sorts nothing.
+    expectIndexed(
+      await planOf(() => repo.listSorted(page({}))),
+      wf.store.adapter.name === 'postgres' ? /dossiers_type_id|dossiers_pkey/ : /dossiers_type_id/,
+    );
     expectIndexed(
       await planOf(() => repo.listSorted(page({ sort: sorted('updatedAt', true) }))),
       /dossiers_type_updated/,
