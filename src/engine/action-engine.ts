@@ -14,6 +14,7 @@ import { ActionRepository } from '../store/action.repository.js';
 import type { DossierRepository } from '../store/dossier.repository.js';
 import type { DossierEvent } from '../store/event.repository.js';
 import { TemplateRepository } from '../store/template.repository.js';
+import { afterCommit } from '../store/transaction-hooks.js';
 import { DossierGraph } from './reference-loader.js';
 import { type Label, type Reason, orLabels, reason } from '../domain/action/reasons.js';
 import { ActionReadsRepository, READER_STATUSES } from '../store/action-reads.repository.js';
@@ -213,8 +214,17 @@ export class ActionEngine {
   private readonly versionCache = new Map<string, TemplateDefinition>();
   /** Per cached definition (a template version): whether its condition without `changed` always holds. */
   private readonly alwaysHoldsCache = new WeakMap<TemplateDefinition, boolean>();
-  /** Called after stamping with the earliest new due time, so the scheduler can wake earlier. */
+  /**
+   * Called with the earliest new due time once the transaction that stamped commits, so the
+   * scheduler can wake earlier and its first look finds the new actions (woken inside the
+   * transaction, a tick on another connection could not see them yet: one wasted probe).
+   */
   onStamped: (earliestDue: number) => void = () => {};
+
+  /** Announces new pending work due at `due` after `db` commits (at once outside a transaction). */
+  private stamped(db: Db, due: number): Promise<void> {
+    return afterCommit(db, () => this.onStamped(due));
+  }
 
   constructor(
     private readonly store: Store,
@@ -506,7 +516,7 @@ export class ActionEngine {
       (min, a) => (a.status === 'pending' && a.dueAt !== null && a.dueAt < min ? a.dueAt : min),
       Number.POSITIVE_INFINITY,
     );
-    if (Number.isFinite(earliest)) this.onStamped(earliest);
+    if (Number.isFinite(earliest)) await this.stamped(db, earliest);
     return inserted;
   }
 
@@ -689,7 +699,7 @@ export class ActionEngine {
         now,
         db,
       );
-      this.onStamped(now);
+      await this.stamped(db, now);
     }
   }
 
@@ -1009,7 +1019,7 @@ export class ActionEngine {
         completedAt: null,
       };
       const inserted = await this.actions.insertMany([reminder], actor, db);
-      if (inserted.length > 0) this.onStamped(due);
+      if (inserted.length > 0) await this.stamped(db, due);
     }
   }
 
