@@ -1,7 +1,15 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { type ColumnType, type Driver, type Generated, Kysely, PostgresDialect, type RawBuilder, sql } from 'kysely';
+import {
+  type ColumnType,
+  type Driver,
+  type Generated,
+  Kysely,
+  PostgresDialect,
+  type RawBuilder,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import { backoffStep } from '../domain/backoff.js';
 import { type DialectAdapter, postgresAdapter, sqliteAdapter } from './dialect-adapter.js';

@@ -137,7 +137,10 @@ class HookedConnection implements DatabaseConnection {
     return this.inner.executeQuery<R>(compiledQuery);
   }
 
-  async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+  async *streamQuery<R>(
+    compiledQuery: CompiledQuery,
+    chunkSize?: number,
+  ): AsyncIterableIterator<QueryResult<R>> {
     this.check();
     await this.begin();
     yield* this.inner.streamQuery<R>(compiledQuery, chunkSize);
