@@ -160,6 +160,8 @@ export class Scheduler {
     this.stopped = true;
     this.stopRequested = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
     await (
@@ -176,16 +178,26 @@ export class Scheduler {
       this.again = true;
       return;
     }
+    if (this.immediate) return;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     // Mark the immediate run as planned, so a later, later-dated plan cannot replace it.
     this.plannedAt = this.clock.now();
-    this.timer = setTimeout(() => void this.loop(), 0);
+    // setImmediate, not setTimeout(0): Node makes a 0 ms timer wait 1 ms, a millisecond of
+    // every add → start.
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      void this.loop();
+    });
   }
+
+  private immediate: NodeJS.Immediate | undefined;
 
   /** Called with a new action's due time: runs now when it is due, else plans the wake-up for it. */
   notifyDue(dueAt: number): void {
-    if (this.stopped) return;
     const due = dueAt <= this.clock.now();
+    if (due) this.dueSignals += 1;
+    if (this.stopped) return;
     if (this.running) {
       // The running loop reads the next wake-up from the database when it ends.
       if (due) this.again = true;
@@ -196,13 +208,15 @@ export class Scheduler {
   }
 
   private plannedAt: number | undefined;
+  /** Work due now announced so far (notifyDue): a tick claims again after a short batch only when this moved. */
+  private dueSignals = 0;
   private idleRounds = 0;
   /** Failed rounds in a row: the next one is tried after the back-off for this many. */
   private failedRounds = 0;
   private unlisten: Promise<() => Promise<void>> = Promise.resolve(async () => {});
 
   private planWake(at: number): void {
-    if (this.stopped || this.running) return;
+    if (this.stopped || this.running || this.immediate) return;
     if (this.plannedAt !== undefined && this.plannedAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
     this.plannedAt = at;
@@ -289,9 +303,14 @@ export class Scheduler {
     if (!probe.due && !housekeeping) return { executed, markedDue, expired, swept };
     for (;;) {
       if (this.stopRequested) break;
-      const n = await this.claimAndRun();
-      if (n === 0) break;
-      executed += n;
+      const signals = this.dueSignals;
+      const { claimed, size } = await this.claimAndRun();
+      executed += claimed;
+      // A batch that was not full took all that was due when it looked: look again only when
+      // work due now was announced since (a chained action, another process's NOTIFY), instead
+      // of one more empty claim (a transaction) per tick. Work that fell due meanwhile is found
+      // by the next wake-up, planned from the database when the loop ends.
+      if (claimed === 0 || (claimed < size && this.dueSignals === signals)) break;
     }
     return { executed, markedDue, expired, swept };
   }
@@ -302,9 +321,9 @@ export class Scheduler {
    * the claim back too). Webhook actions stay claimed and run after the commit, outside any
    * transaction. Should the combined transaction fail, the batch is claimed on its own and run
    * as before: a batch that keeps failing then waits for its lease instead of being retried at
-   * once, again and again. Returns how many actions were claimed.
+   * once, again and again. Returns how many actions were claimed, of at most `size`.
    */
-  private async claimAndRun(): Promise<number> {
+  private async claimAndRun(): Promise<{ claimed: number; size: number }> {
     const actor = `worker:${this.workerId}`;
     // Webhooks called while the database goes away: their completion is retried (and each failure
     // reported as the loop's error) while the lease holds.
@@ -330,7 +349,7 @@ export class Scheduler {
       const batch = await this.store.db
         .transaction()
         .execute((db) => this.engine.actions.claimDue(this.workerId, this.clock.now(), this.batchSize, db));
-      if (batch.length === 0) return 0;
+      if (batch.length === 0) return { claimed: 0, size: this.batchSize };
       try {
         await this.executor.run(batch, actor, run);
       } catch (again) {
@@ -348,13 +367,13 @@ export class Scheduler {
           ),
         );
       }
-      return batch.length;
+      return { claimed: batch.length, size: this.batchSize };
     }
     if (claimed.length === size) this.claimSize = Math.min(2 * size, this.maxBatchSize);
     if (claimed.length > 0) this.executor.afterCommit();
     if (outside.length > 0) await this.executor.run(outside, actor, run);
     if (claimed.length > 0)
       this.options.observer?.batch?.(claimed, times.claimed - times.start, performance.now() - times.claimed);
-    return claimed.length;
+    return { claimed: claimed.length, size };
   }
 }

@@ -1,6 +1,7 @@
 import type { DossierData } from '../domain/dossier.js';
 import { type InsertQueryBuilder, sql } from 'kysely';
 import type { Database, Db, Store } from './database.js';
+import { finalStatement } from './transaction-hooks.js';
 
 export type DossierEventKind = 'created' | 'updated' | 'deleted';
 
@@ -17,6 +18,13 @@ export interface DossierEvent {
 }
 
 export type NewDossierEvent = Omit<DossierEvent, 'id'>;
+
+/**
+ * The id an event has while it is not written yet: a create on PostgreSQL stamps its actions
+ * before the statement that writes the dossier, its event and the actions together, which puts
+ * the event's real id where this one stands (ActionRepository.insertWithCreated).
+ */
+export const PLANNED_EVENT_ID = -1;
 
 /** The events with the ids their insert returned. */
 function withIds(
@@ -54,13 +62,16 @@ export class EventRepository {
     db: Db,
     events: readonly NewDossierEvent[],
     write: InsertQueryBuilder<Database, 'dossiers', { id: string }>,
+    final = false,
   ): Promise<{ events: DossierEvent[]; written: number }> {
-    const rows = await db
+    const compiled = db
       .with('written', () => write)
       .insertInto('events')
       .values(this.rows(events))
       .returning(['id', sql<number | string>`(select count(*) from written)`.as('written')])
-      .execute();
+      .compile();
+    // final: the caller's transaction has nothing else to write (see finalStatement).
+    const { rows } = await db.executeQuery(final ? finalStatement(compiled) : compiled);
     return { events: withIds(events, rows), written: Number(rows[0]?.written ?? 0) };
   }
 
@@ -78,7 +89,8 @@ export class EventRepository {
     }));
   }
 
-  private insertStatement(db: Db, events: readonly NewDossierEvent[]) {
+  /** The insert of `events` returning their ids (to put in a statement of its caller). */
+  insertStatement(db: Db, events: readonly NewDossierEvent[]) {
     return db.insertInto('events').values(this.rows(events)).returning('id');
   }
 

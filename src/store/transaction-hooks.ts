@@ -171,7 +171,10 @@ class HookedConnection implements DatabaseConnection {
  * Runs `fn` once the transaction `db` commits (not when it rolls back); at once when `db` is not
  * a transaction. For work that must see the committed rows, such as waking the scheduler.
  */
-export async function afterCommit<DB>(db: Kysely<DB>, fn: () => void): Promise<void> {
+export async function afterCommit(
+  db: Pick<Kysely<never>, 'isTransaction' | 'getExecutor'>,
+  fn: () => void,
+): Promise<void> {
   if (!db.isTransaction) {
     fn();
     return;
@@ -191,7 +194,7 @@ export async function afterCommit<DB>(db: Kysely<DB>, fn: () => void): Promise<v
  * was sent yet), it runs as a transaction of its own and the commit sends nothing. A statement
  * sent after it in the same transaction is refused.
  */
-export function finalStatement(compiled: CompiledQuery): CompiledQuery {
+export function finalStatement<R>(compiled: CompiledQuery<R>): CompiledQuery<R> {
   FINAL.add(compiled);
   return compiled;
 }
