@@ -104,8 +104,10 @@ export class Scheduler {
       .listen(
         ACTIONS_CHANNEL,
         (payload) => {
+          // Possibly this process's own stamping echoed (already woken after its commit): a
+          // wake-up that looks first (the probe) instead of claiming at once.
           const dueAt = Number(payload);
-          if (Number.isFinite(dueAt)) this.notifyDue(dueAt);
+          if (Number.isFinite(dueAt)) this.notifyDue(dueAt, { probe: true });
         },
         this.options.observer?.listen,
       )
@@ -194,7 +196,7 @@ export class Scheduler {
   private immediate: NodeJS.Immediate | undefined;
 
   /** Called with a new action's due time: runs now when it is due, else plans the wake-up for it. */
-  notifyDue(dueAt: number): void {
+  notifyDue(dueAt: number, options: { probe?: boolean } = {}): void {
     const due = dueAt <= this.clock.now();
     if (due) this.dueSignals += 1;
     if (this.stopped) return;
@@ -203,9 +205,18 @@ export class Scheduler {
       if (due) this.again = true;
       return;
     }
-    if (due) this.wake();
-    else this.planWake(dueAt);
+    if (due) {
+      if (!options.probe) this.wokenForDue = true;
+      this.wake();
+    } else this.planWake(dueAt);
   }
+
+  /** The loop was woken for work due now (notifyDue): its first tick may go straight to claiming. */
+  private wokenForDue = false;
+  /** When the last work probe ran (performance.now(), real time whatever the clock). */
+  private probedAt = Number.NEGATIVE_INFINITY;
+  /** A tick woken for due work skips the probe when one ran this recently (ms). */
+  static readonly PROBE_SKIP_MS = 1000;
 
   private plannedAt: number | undefined;
   /** Work due now announced so far (notifyDue): a tick claims again after a short batch only when this moved. */
@@ -233,10 +244,17 @@ export class Scheduler {
     this.plannedAt = undefined;
     this.options.observer?.woke?.();
     let executed = 0;
+    // Woken for work due now, with a probe shortly before: claim at once (one read less between
+    // add and start). Housekeeping waits for the next probe, at most PROBE_SKIP_MS away; what
+    // falls due meanwhile (expiry, manual work) makes the next wake-up, read when the loop
+    // ends, immediate, and that tick probes.
+    let skipProbe = this.wokenForDue && performance.now() - this.probedAt < Scheduler.PROBE_SKIP_MS;
+    this.wokenForDue = false;
     try {
       do {
         this.again = false;
-        executed += (await this.tick()).executed;
+        executed += (await this.tick({ skipProbe })).executed;
+        skipProbe = false;
       } while (this.again && !this.stopped);
       this.failedRounds = 0;
       this.options.observer?.roundEnded?.(undefined);
@@ -269,11 +287,15 @@ export class Scheduler {
    * one read of what there is to do (`ActionRepository.workProbe`): an idle tick is that one
    * statement, and each step runs only when the probe found work for it.
    */
-  async tick(): Promise<TickReport> {
+  async tick(options: { skipProbe?: boolean } = {}): Promise<TickReport> {
     const now = this.clock.now();
     await this.engine.refreshTemplates();
     // One read says whether there is anything to do: an idle tick is that statement alone.
-    const probe = await this.engine.actions.workProbe(now, now - this.leaseMs);
+    // Skipped (the loop was woken for due work, see loop()): claim, nothing else.
+    const probe = options.skipProbe
+      ? { due: true, sweep: false, waiting: false, fallingDue: false, expiring: false }
+      : await this.engine.actions.workProbe(now, now - this.leaseMs);
+    if (!options.skipProbe) this.probedAt = performance.now();
     const housekeeping = probe.sweep || probe.waiting || probe.fallingDue || probe.expiring;
     const { swept, markedDue, expired } = !housekeeping
       ? { swept: 0, markedDue: 0, expired: 0 }
