@@ -10,10 +10,11 @@ import { dueTimeOf, expiryOf, idempotencyKey } from '../domain/template/stamp.js
 import { TemplateIndex, effectiveCondition, type MatchEvent } from '../domain/template/template-index.js';
 import { type Calendar, shiftInstant } from '../domain/timing/index.js';
 import type { Db, Store } from '../store/database.js';
-import { ActionRepository } from '../store/action.repository.js';
+import { ActionRepository, type DeferredStamp } from '../store/action.repository.js';
 import type { DossierRepository } from '../store/dossier.repository.js';
 import type { DossierEvent } from '../store/event.repository.js';
 import { TemplateRepository } from '../store/template.repository.js';
+import { afterCommit } from '../store/transaction-hooks.js';
 import { DossierGraph } from './reference-loader.js';
 import { type Label, type Reason, orLabels, reason } from '../domain/action/reasons.js';
 import { ActionReadsRepository, READER_STATUSES } from '../store/action-reads.repository.js';
@@ -216,8 +217,17 @@ export class ActionEngine {
   private readonly versionCache = new Map<string, TemplateDefinition>();
   /** Per cached definition (a template version): whether its condition without `changed` always holds. */
   private readonly alwaysHoldsCache = new WeakMap<TemplateDefinition, boolean>();
-  /** Called after stamping with the earliest new due time, so the scheduler can wake earlier. */
+  /**
+   * Called with the earliest new due time once the transaction that stamped commits, so the
+   * scheduler can wake earlier and its first look finds the new actions (woken inside the
+   * transaction, a tick on another connection could not see them yet: one wasted probe).
+   */
   onStamped: (earliestDue: number) => void = () => {};
+
+  /** Announces new pending work due at `due` after `db` commits (at once outside a transaction). */
+  private stamped(db: Db, due: number): Promise<void> {
+    return afterCommit(db, () => this.onStamped(due));
+  }
 
   constructor(
     private readonly store: Store,
@@ -320,8 +330,15 @@ export class ActionEngine {
     return this.calendars.calendar();
   }
 
-  /** The after-write hook: stamp for new events, re-check open actions of changed dossiers. */
-  async onDossierEvents(db: Db, events: readonly DossierEvent[]): Promise<void> {
+  /**
+   * The after-write hook: stamp for new events, re-check open actions of changed dossiers. With
+   * `plan` (created events not written yet, their id PLANNED_EVENT_ID) nothing is written: the
+   * actions and what must follow them are left in `plan` for the caller's statement.
+   */
+  async onDossierEvents(db: Db, events: readonly DossierEvent[], plan?: DeferredStamp): Promise<void> {
+    // Only a created event can be planned: it has no open actions to re-check or re-plan.
+    if (plan && events.some((e) => e.kind !== 'created'))
+      throw new Error('Only created events can be stamped before they are written.');
     await this.refreshTemplates(db);
     await this.recheckReaders(db, events);
     const relevant = events.filter((e) => this.index.hasTemplatesFor(e.dossierType));
@@ -349,7 +366,7 @@ export class ActionEngine {
     }
     requests.push(...(await this.joinRequests(relevant, graph)));
     requests.push(...(await this.replanTimedThrough(db, relevant, graph)));
-    if (requests.length > 0) await this.stamp(db, requests, graph, e0Actor(events));
+    if (requests.length > 0) await this.stamp(db, requests, graph, e0Actor(events), plan);
   }
 
   /**
@@ -402,6 +419,7 @@ export class ActionEngine {
     requests: readonly StampRequest[],
     graph: DossierGraph,
     actor: string | null,
+    plan?: DeferredStamp,
   ): Promise<Action[]> {
     const catalog = this.catalog();
     const calendar = await this.calendar();
@@ -502,14 +520,19 @@ export class ActionEngine {
     }
     // Other worker processes learn of new pending work when this transaction commits (PostgreSQL
     // NOTIFY, sent by the insert itself where it can).
-    const inserted = await this.actions.insertMany(toInsert, actor, db, ACTIONS_CHANNEL);
-    await this.recordReads(db, inserted, requests, subjects, graph);
+    // Planned (an event not written yet): every action is new, as its event is.
+    if (plan) {
+      plan.actions.push(...toInsert);
+      plan.announce = ACTIONS_CHANNEL;
+    }
+    const inserted = plan ? toInsert : await this.actions.insertMany(toInsert, actor, db, ACTIONS_CHANNEL);
+    await this.recordReads(db, inserted, requests, subjects, graph, plan);
     // reduce, not Math.min(...): a spread of 100,000+ values overflows the call stack.
     const earliest = inserted.reduce(
       (min, a) => (a.status === 'pending' && a.dueAt !== null && a.dueAt < min ? a.dueAt : min),
       Number.POSITIVE_INFINITY,
     );
-    if (Number.isFinite(earliest)) this.onStamped(earliest);
+    if (Number.isFinite(earliest)) await this.stamped(db, earliest);
     return inserted;
   }
 
@@ -692,7 +715,7 @@ export class ActionEngine {
         now,
         db,
       );
-      this.onStamped(now);
+      await this.stamped(db, now);
     }
   }
 
@@ -703,6 +726,7 @@ export class ActionEngine {
     requests: readonly StampRequest[],
     subjects: ReadonlyMap<string, Dossier>,
     graph: DossierGraph,
+    plan?: DeferredStamp,
   ): Promise<void> {
     // Only templates whose actions read other dossiers record anything (a bulk stamp of a plain
     // template looks at none of its actions).
@@ -719,7 +743,9 @@ export class ActionEngine {
       if (!def || !dossier || !READER_STATUSES.includes(action.status)) continue;
       for (const dossierId of readsOf(def, dossier, graph)) rows.push({ actionId: action.id, dossierId });
     }
-    if (rows.length > 0) await this.reads.replace([], rows, db);
+    if (rows.length === 0) return;
+    if (plan) plan.then.push((trx) => this.reads.replace([], rows, trx));
+    else await this.reads.replace([], rows, db);
   }
 
   /** Rewrites `action_reads` for re-checked actions that stay open, and drops it for closed ones. */
@@ -1017,7 +1043,7 @@ export class ActionEngine {
         completedAt: null,
       };
       const inserted = await this.actions.insertMany([reminder], actor, db);
-      if (inserted.length > 0) this.onStamped(due);
+      if (inserted.length > 0) await this.stamped(db, due);
     }
   }
 

@@ -105,8 +105,10 @@ export class Scheduler {
       .listen(
         ACTIONS_CHANNEL,
         (payload) => {
+          // Possibly this process's own stamping echoed (already woken after its commit): a
+          // wake-up that looks first (the probe) instead of claiming at once.
           const dueAt = Number(payload);
-          if (Number.isFinite(dueAt)) this.notifyDue(dueAt);
+          if (Number.isFinite(dueAt)) this.notifyDue(dueAt, { probe: true });
         },
         this.options.observer?.listen,
       )
@@ -161,6 +163,8 @@ export class Scheduler {
     this.stopped = true;
     this.stopRequested = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
     await (
@@ -177,33 +181,54 @@ export class Scheduler {
       this.again = true;
       return;
     }
+    if (this.immediate) return;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     // Mark the immediate run as planned, so a later, later-dated plan cannot replace it.
     this.plannedAt = this.clock.now();
-    this.timer = setTimeout(() => void this.loop(), 0);
+    // setImmediate, not setTimeout(0): Node makes a 0 ms timer wait 1 ms, a millisecond of
+    // every add → start.
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      void this.loop();
+    });
   }
 
+  private immediate: NodeJS.Immediate | undefined;
+
   /** Called with a new action's due time: runs now when it is due, else plans the wake-up for it. */
-  notifyDue(dueAt: number): void {
-    if (this.stopped) return;
+  notifyDue(dueAt: number, options: { probe?: boolean } = {}): void {
     const due = dueAt <= this.clock.now();
+    if (due) this.dueSignals += 1;
+    if (this.stopped) return;
     if (this.running) {
       // The running loop reads the next wake-up from the database when it ends.
       if (due) this.again = true;
       return;
     }
-    if (due) this.wake();
-    else this.planWake(dueAt);
+    if (due) {
+      if (!options.probe) this.wokenForDue = true;
+      this.wake();
+    } else this.planWake(dueAt);
   }
 
+  /** The loop was woken for work due now (notifyDue): its first tick may go straight to claiming. */
+  private wokenForDue = false;
+  /** When the last work probe ran (performance.now(), real time whatever the clock). */
+  private probedAt = Number.NEGATIVE_INFINITY;
+  /** A tick woken for due work skips the probe when one ran this recently (ms). */
+  static readonly PROBE_SKIP_MS = 1000;
+
   private plannedAt: number | undefined;
+  /** Work due now announced so far (notifyDue): a tick claims again after a short batch only when this moved. */
+  private dueSignals = 0;
   private idleRounds = 0;
   /** Failed rounds in a row: the next one is tried after the back-off for this many. */
   private failedRounds = 0;
   private unlisten: Promise<() => Promise<void>> = Promise.resolve(async () => {});
 
   private planWake(at: number): void {
-    if (this.stopped || this.running) return;
+    if (this.stopped || this.running || this.immediate) return;
     if (this.plannedAt !== undefined && this.plannedAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
     this.plannedAt = at;
@@ -220,10 +245,17 @@ export class Scheduler {
     this.plannedAt = undefined;
     this.options.observer?.woke?.();
     let executed = 0;
+    // Woken for work due now, with a probe shortly before: claim at once (one read less between
+    // add and start). Housekeeping waits for the next probe, at most PROBE_SKIP_MS away; what
+    // falls due meanwhile (expiry, manual work) makes the next wake-up, read when the loop
+    // ends, immediate, and that tick probes.
+    let skipProbe = this.wokenForDue && performance.now() - this.probedAt < Scheduler.PROBE_SKIP_MS;
+    this.wokenForDue = false;
     try {
       do {
         this.again = false;
-        executed += (await this.tick()).executed;
+        executed += (await this.tick({ skipProbe })).executed;
+        skipProbe = false;
       } while (this.again && !this.stopped);
       this.failedRounds = 0;
       this.options.observer?.roundEnded?.(undefined);
@@ -256,11 +288,15 @@ export class Scheduler {
    * one read of what there is to do (`ActionRepository.workProbe`): an idle tick is that one
    * statement, and each step runs only when the probe found work for it.
    */
-  async tick(): Promise<TickReport> {
+  async tick(options: { skipProbe?: boolean } = {}): Promise<TickReport> {
     const now = this.clock.now();
     await this.engine.refreshTemplates();
     // One read says whether there is anything to do: an idle tick is that statement alone.
-    const probe = await this.engine.actions.workProbe(now, now - this.leaseMs);
+    // Skipped (the loop was woken for due work, see loop()): claim, nothing else.
+    const probe = options.skipProbe
+      ? { due: true, sweep: false, waiting: false, fallingDue: false, expiring: false }
+      : await this.engine.actions.workProbe(now, now - this.leaseMs);
+    if (!options.skipProbe) this.probedAt = performance.now();
     const housekeeping = probe.sweep || probe.waiting || probe.fallingDue || probe.expiring;
     const { swept, markedDue, expired } = !housekeeping
       ? { swept: 0, markedDue: 0, expired: 0 }
@@ -296,9 +332,14 @@ export class Scheduler {
     }
     for (;;) {
       if (this.stopRequested) break;
-      const n = await this.claimAndRun();
-      if (n === 0) break;
-      executed += n;
+      const signals = this.dueSignals;
+      const { claimed, size } = await this.claimAndRun();
+      executed += claimed;
+      // A batch that was not full took all that was due when it looked: look again only when
+      // work due now was announced since (a chained action, another process's NOTIFY), instead
+      // of one more empty claim (a transaction) per tick. Work that fell due meanwhile is found
+      // by the next wake-up, planned from the database when the loop ends.
+      if (claimed === 0 || (claimed < size && this.dueSignals === signals)) break;
     }
     return { executed, markedDue, expired, swept };
   }
@@ -309,9 +350,9 @@ export class Scheduler {
    * the claim back too). Webhook actions stay claimed and run after the commit, outside any
    * transaction. Should the combined transaction fail, the batch is claimed on its own and run
    * as before: a batch that keeps failing then waits for its lease instead of being retried at
-   * once, again and again. Returns how many actions were claimed.
+   * once, again and again. Returns how many actions were claimed, of at most `size`.
    */
-  private async claimAndRun(): Promise<number> {
+  private async claimAndRun(): Promise<{ claimed: number; size: number }> {
     const actor = `worker:${this.workerId}`;
     // Webhooks called while the database goes away: their completion is retried (and each failure
     // reported as the loop's error) while the lease holds.
@@ -337,7 +378,7 @@ export class Scheduler {
       const batch = await this.store.db
         .transaction()
         .execute((db) => this.engine.actions.claimDue(this.workerId, this.clock.now(), this.batchSize, db));
-      if (batch.length === 0) return 0;
+      if (batch.length === 0) return { claimed: 0, size: this.batchSize };
       try {
         await this.executor.run(batch, actor, run);
       } catch (again) {
@@ -355,13 +396,13 @@ export class Scheduler {
           ),
         );
       }
-      return batch.length;
+      return { claimed: batch.length, size: this.batchSize };
     }
     if (claimed.length === size) this.claimSize = Math.min(2 * size, this.maxBatchSize);
     if (claimed.length > 0) this.executor.afterCommit();
     if (outside.length > 0) await this.executor.run(outside, actor, run);
     if (claimed.length > 0)
       this.options.observer?.batch?.(claimed, times.claimed - times.start, performance.now() - times.claimed);
-    return claimed.length;
+    return { claimed: claimed.length, size };
   }
 }

@@ -239,7 +239,7 @@ export class Werkflow {
     this.templates.relinkImpact = (db, input, actor) => impact.relink(db, input, actor);
     this.actions.email = this.email.outbox;
     // A dossier, its event and the actions it stamps commit in one transaction.
-    this.dossiers.onAfterWrite((db, events) => this.engine.onDossierEvents(db, events));
+    this.dossiers.onAfterWrite((db, events, plan) => this.engine.onDossierEvents(db, events, plan));
     this.engine.onStamped = (dueAt) => this.scheduler.notifyDue(dueAt);
     const audit: AuditHook = (db, e) => this.audit.record(db, e);
     this.templates.audit = audit;

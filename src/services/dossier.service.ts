@@ -9,7 +9,8 @@ import type { Db, Store } from '../store/database.js';
 import type { DossierFilter, DossierText, SortedDossier } from '../store/dossier.repository.js';
 import { DossierRepository, rememberTexts, textsReadWith } from '../store/dossier.repository.js';
 import type { DossierEvent, NewDossierEvent } from '../store/event.repository.js';
-import { EventRepository } from '../store/event.repository.js';
+import { EventRepository, PLANNED_EVENT_ID } from '../store/event.repository.js';
+import { ActionRepository, type DeferredStamp } from '../store/action.repository.js';
 import { type ActionStep, DossierTimelineRepository } from '../store/dossier-timeline.repository.js';
 import { UserRepository } from '../store/user.repository.js';
 import { SettingsRepository } from '../store/settings.repository.js';
@@ -44,8 +45,13 @@ export interface ChangeSince {
   readonly occurredAt: number;
 }
 
-/** Called inside the write transaction with the events it wrote (the engine stamps actions here). */
-export type AfterWriteHook = (db: Db, events: readonly DossierEvent[]) => Promise<void>;
+/**
+ * Called inside the write transaction with the events it wrote (the engine stamps actions here).
+ * With `plan` the events are created events not written yet (their id PLANNED_EVENT_ID): the hook
+ * writes nothing and leaves its actions in `plan`, written with the dossier and the event in one
+ * statement (PostgreSQL).
+ */
+export type AfterWriteHook = (db: Db, events: readonly DossierEvent[], plan?: DeferredStamp) => Promise<void>;
 
 /**
  * Writes dossiers: validates against the dossier type, checks references, and writes the
@@ -58,6 +64,8 @@ export class DossierService {
   private readonly timeline: DossierTimelineRepository;
   private readonly settings: SettingsRepository;
   private readonly afterWrite: AfterWriteHook[] = [];
+  /** Writes the actions stamped for a created dossier in its statement (insertCreated). */
+  private readonly actions: ActionRepository;
 
   constructor(
     private readonly store: Store,
@@ -66,6 +74,7 @@ export class DossierService {
   ) {
     this.dossiers = new DossierRepository(store);
     this.events = new EventRepository(store);
+    this.actions = new ActionRepository(store);
     this.users = new UserRepository(store);
     this.timeline = new DossierTimelineRepository(store);
     this.settings = new SettingsRepository(store);
@@ -513,31 +522,55 @@ export class DossierService {
     await this.runHooks(db, await this.events.append(db, events));
   }
 
-  private async runHooks(db: Db, written: readonly DossierEvent[]): Promise<void> {
-    for (const hook of this.afterWrite) await hook(db, written);
+  private async runHooks(db: Db, written: readonly DossierEvent[], plan?: DeferredStamp): Promise<void> {
+    for (const hook of this.afterWrite) await hook(db, written, plan);
   }
 
   /**
    * Inserts a new dossier with its created event and runs the hooks (stamping). PostgreSQL writes
-   * the dossier and the event in one statement (a data-modifying WITH): one round trip less.
+   * the dossier, the event and the actions the hooks stamp in ONE statement (data-modifying WITH):
+   * the hooks run first, for the event not written yet (`plan`). With `final` (the caller's
+   * transaction writes nothing after this) and nothing read before, that statement is the whole
+   * transaction: a create is one round trip.
    */
   private async insertCreated(
     db: Db,
     dossier: Dossier,
     event: NewDossierEvent,
     texts: ReadonlyMap<string, DossierText>,
+    final: boolean,
   ): Promise<void> {
     if (!this.store.adapter.writableCte) {
       await this.dossiers.insert(dossier, db, texts.get(dossier.id)!);
       return this.runAfterWrite(db, [event]);
     }
-    const { events, written } = await this.events.appendWith(
-      db,
-      [event],
-      this.dossiers.insertStatement([dossier], db, texts),
-    );
-    this.dossiers.checkInserted(dossier, written);
-    await this.runHooks(db, events);
+    const write = this.dossiers.insertStatement([dossier], db, texts);
+    if (dossier.externalId !== null) {
+      // An external id may be taken meanwhile (checkInserted): the event and actions would then
+      // have no dossier, so they are written after the dossier, by the hooks as usual.
+      const { events, written } = await this.events.appendWith(db, [event], write);
+      this.dossiers.checkInserted(dossier, written);
+      return this.runHooks(db, events);
+    }
+    const plan: DeferredStamp = { actions: [], then: [] };
+    await this.runHooks(db, [{ ...event, id: PLANNED_EVENT_ID }], plan);
+    const last = final && plan.then.length === 0;
+    if (plan.actions.length === 0) {
+      const { written } = await this.events.appendWith(db, [event], write, last);
+      this.dossiers.checkInserted(dossier, written);
+    } else {
+      const { written } = await this.actions.insertWithCreated(
+        db,
+        write,
+        this.events.insertStatement(db, [event]),
+        plan.actions,
+        event.actor,
+        plan.announce ?? null,
+        last,
+      );
+      this.dossiers.checkInserted(dossier, written);
+    }
+    for (const then of plan.then) await then(db);
   }
 
   /** Runs `fn` in the caller's transaction when given one, else in a new transaction. */
@@ -579,7 +612,7 @@ export class DossierService {
         }
       }
       const texts = await this.textsOf([dossier], trx);
-      await this.insertCreated(trx, dossier, eventOf(dossier, 'created', {}, actor, now), texts);
+      await this.insertCreated(trx, dossier, eventOf(dossier, 'created', {}, actor, now), texts, !outer);
       rememberTexts(dossier, texts.get(dossier.id)!);
       return dossier;
     });

@@ -1,13 +1,27 @@
-import { type Selectable, sql } from 'kysely';
+import { type InsertQueryBuilder, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { Action, ActionHistoryEntry, ActionStatus, Delivery } from '../domain/action/action.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { ExecutionMode } from '../domain/template/action-template.js';
-import type { Db, Store } from './database.js';
+import type { Database, Db, Store } from './database.js';
 import type { BulkColumn, DialectAdapter } from './dialect-adapter.js';
 import { bulkChunks, bulkInsert } from './bulk-insert.js';
 import type { ActionTable } from './engine.tables.js';
 import { historyEntryOf } from './action-history.rows.js';
+import { finalStatement } from './transaction-hooks.js';
+import { PLANNED_EVENT_ID } from './event.repository.js';
 import { type Reason, reason, reasonText, storedReason, textReason } from '../domain/action/reasons.js';
+
+/**
+ * What stamping for an event not written yet leaves to its caller (DossierService.create on
+ * PostgreSQL): the actions, written in the statement that writes the event, and writes that must
+ * follow that statement in the same transaction.
+ */
+export interface DeferredStamp {
+  readonly actions: Action[];
+  readonly then: ((db: Db) => Promise<void>)[];
+  /** The channel the actions are announced on when they commit (insertMany's `announce`). */
+  announce?: string;
+}
 
 export interface ActionFilter {
   readonly statuses?: readonly ActionStatus[];
@@ -314,36 +328,9 @@ export class ActionRepository {
           ]),
         )
         .insertInto('action_history')
-        .columns(['action_id', 'at', 'actor', 'from_status', 'to_status', 'note', 'note_code', 'note_params'])
-        .expression((eb) =>
-          eb
-            .selectFrom('stamped')
-            .select([
-              'stamped.id',
-              'stamped.created_at',
-              sql<string | null>`cast(${actor} as text)`.as('actor'),
-              sql<null>`null`.as('from_status'),
-              'stamped.status',
-              sql<string>`coalesce(stamped.status_reason, 'stamped')`.as('note'),
-              // The note's code as appendHistory writes it: the status reason's, else reason.stamped.
-              sql<string>`case when stamped.status_reason is null then 'reason.stamped' else stamped.status_reason_code end`.as(
-                'note_code',
-              ),
-              sql<unknown>`case when stamped.status_reason is null then '{}'::jsonb else stamped.status_reason_params end`.as(
-                'note_params',
-              ),
-            ])
-            .orderBy('stamped.id'),
-        )
-        .returning([
-          // Evaluated once (it reads no column of the row): nothing when no pending action with a
-          // due time was inserted. One row per history entry written: one per action inserted.
-          (notify === null
-            ? sql<null>`null`
-            : sql<unknown>`(select ${notify} from stamped
-                where stamped.status = 'pending' and stamped.due_at is not null having count(*) > 0)`
-          ).as('announced'),
-        ])
+        .columns(HISTORY_COLUMN_NAMES)
+        .expression((eb) => eb.selectFrom('stamped').select(firstHistoryOf(actor)).orderBy('stamped.id'))
+        .returning([announcedBy(notify).as('announced')])
         .execute();
       count += rows.length;
     }
@@ -405,6 +392,113 @@ export class ActionRepository {
       a.createdAt,
       a.updatedAt,
     ];
+  }
+
+  /**
+   * The insert of `actions`, skipping those whose idempotency key exists, returning what their
+   * first history entry needs. With `eventId` (the event written by the same statement) it stands
+   * in for PLANNED_EVENT_ID: in the trigger event id and in the idempotency key.
+   */
+  private insertStatement(db: Db, actions: readonly Action[], eventId?: RawBuilder<number>) {
+    return db
+      .insertInto('actions')
+      .values(
+        actions.map((a) => {
+          const planned = eventId !== undefined && a.triggerEventId === PLANNED_EVENT_ID;
+          const marker = `|e${PLANNED_EVENT_ID}`;
+          const at = a.idempotencyKey.indexOf(marker);
+          const c = reasonColumns(a.statusReasonCoded ?? a.statusReason, this.store.adapter);
+          return {
+            id: a.id,
+            template_id: a.templateId,
+            template_version: a.templateVersion,
+            dossier_id: a.dossierId,
+            dossier_type: a.dossierType,
+            kind: a.kind,
+            title: a.title,
+            process: a.process,
+            idempotency_key:
+              planned && at >= 0
+                ? sql<string>`${a.idempotencyKey.slice(0, at)} || '|e' || ${eventId} || ${a.idempotencyKey.slice(at + marker.length)}`
+                : a.idempotencyKey,
+            status: a.status,
+            execution_mode: a.executionMode,
+            priority: a.priority,
+            due_at: a.dueAt,
+            expires_at: a.expiresAt,
+            assignee_user_id: a.assigneeUserId,
+            assignee_team_id: a.assigneeTeamId,
+            attempts: a.attempts,
+            next_attempt_at: a.nextAttemptAt,
+            locked_by: null,
+            locked_at: null,
+            result: null,
+            error: null,
+            status_reason: c.text,
+            status_reason_code: c.code,
+            status_reason_params: c.params,
+            trigger_event_id: planned ? eventId : a.triggerEventId,
+            chain_depth: a.chainDepth ?? 0,
+            created_at: a.createdAt,
+            updated_at: a.updatedAt,
+            completed_at: null,
+          };
+        }),
+      )
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .returning([
+        'id',
+        'created_at',
+        'status',
+        'status_reason',
+        'status_reason_code',
+        'status_reason_params',
+        'due_at',
+      ]);
+  }
+
+  /**
+   * PostgreSQL: a created dossier (`write`, an insert returning its id), its event (`event`, an
+   * insert returning its id) and the actions stamped for it beforehand (with PLANNED_EVENT_ID for
+   * the event's id) with their first history entries, written and announced on `announce` in ONE
+   * statement. With `final` the statement may run as a transaction of its own (finalStatement):
+   * a single create is then one round trip. Returns the event's id, how many dossiers were
+   * written (0 or 1) and how many actions were stamped.
+   */
+  async insertWithCreated(
+    db: Db,
+    write: InsertQueryBuilder<Database, 'dossiers', { id: string }>,
+    event: InsertQueryBuilder<Database, 'events', { id: number }>,
+    actions: readonly Action[],
+    actor: string | null,
+    announce: string | null,
+    final: boolean,
+  ): Promise<{ eventId: number; written: number; stamped: number }> {
+    const notify =
+      announce === null
+        ? null
+        : this.store.notifyExpression(announce, sql<string>`cast(min(stamped.due_at) as text)`);
+    const query = db
+      .with('written', () => write)
+      .with('ev', () => event)
+      .with('stamped', () => this.insertStatement(db, actions, sql<number>`(select id from ev)`))
+      .with('hist', (qc) =>
+        qc
+          .insertInto('action_history')
+          .columns(HISTORY_COLUMN_NAMES)
+          .expression((eb) => eb.selectFrom('stamped').select(firstHistoryOf(actor)).orderBy('stamped.id'))
+          .returning('action_id'),
+      )
+      .selectNoFrom([
+        sql<number | string>`(select id from ev)`.as('event_id'),
+        sql<number | string>`(select count(*) from written)`.as('written'),
+        sql<number | string>`(select count(*) from hist)`.as('stamped'),
+        announcedBy(notify).as('announced'),
+      ]);
+    const compiled = query.compile();
+    const { rows } = await db.executeQuery(final ? finalStatement(compiled) : compiled);
+    const row = rows[0]!;
+    return { eventId: Number(row.event_id), written: Number(row.written), stamped: Number(row.stamped) };
   }
 
   async appendHistory(entries: readonly Omit<ActionHistoryEntry, 'id'>[], db: Db): Promise<void> {
@@ -1462,4 +1556,47 @@ export class ActionRepository {
       .execute();
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
+}
+
+/** The columns of a first history entry written from the `stamped` CTE. */
+/** The columns of a history entry, in HISTORY_COLUMNS' order (for `insertInto(…).columns`). */
+const HISTORY_COLUMN_NAMES = [
+  'action_id',
+  'at',
+  'actor',
+  'from_status',
+  'to_status',
+  'note',
+  'note_code',
+  'note_params',
+] as const;
+
+/** A stamped action's first history entry, selected from the `stamped` CTE (as appendHistory writes it). */
+function firstHistoryOf(actor: string | null) {
+  return [
+    sql<string>`stamped.id`.as('action_id'),
+    sql<number>`stamped.created_at`.as('at'),
+    sql<string | null>`cast(${actor} as text)`.as('actor'),
+    sql<null>`null`.as('from_status'),
+    sql<string>`stamped.status`.as('to_status'),
+    sql<string>`coalesce(stamped.status_reason, 'stamped')`.as('note'),
+    // The note's code as appendHistory writes it: the status reason's, else reason.stamped.
+    sql<string>`case when stamped.status_reason is null then 'reason.stamped' else stamped.status_reason_code end`.as(
+      'note_code',
+    ),
+    sql<unknown>`case when stamped.status_reason is null then '{}'::jsonb else stamped.status_reason_params end`.as(
+      'note_params',
+    ),
+  ];
+}
+
+/**
+ * The notification of new pending work, evaluated once (it reads no column of the row): nothing
+ * when no pending action with a due time was inserted.
+ */
+function announcedBy(notify: RawBuilder<unknown> | null): RawBuilder<unknown> {
+  return notify === null
+    ? sql<null>`null`
+    : sql<unknown>`(select ${notify} from stamped
+        where stamped.status = 'pending' and stamped.due_at is not null having count(*) > 0)`;
 }

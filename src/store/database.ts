@@ -1,11 +1,20 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { type ColumnType, type Generated, Kysely, PostgresDialect, type RawBuilder, sql } from 'kysely';
+import {
+  type ColumnType,
+  type Driver,
+  type Generated,
+  Kysely,
+  PostgresDialect,
+  type RawBuilder,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import { backoffStep } from '../domain/backoff.js';
 import { type DialectAdapter, postgresAdapter, sqliteAdapter } from './dialect-adapter.js';
 import { ImmediateSqliteDialect, withStatementCache } from './sqlite-driver.js';
+import { TransactionHooksDriver } from './transaction-hooks.js';
 import type { EngineTables } from './engine.tables.js';
 import type { EmailTables } from './email.tables.js';
 import type { AuthTables } from './auth.tables.js';
@@ -211,7 +220,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     // its next query, which the caller sees. Unhandled, either event would end the process.
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', () => {}));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new LazyBeginPostgresDialect({ pool }) });
     // Channels are per schema, so test schemas (and several installations in one database) do not wake each other.
     const channelOf = (channel: string) => `${schema ?? 'public'}_${channel}`;
     return {
@@ -269,6 +278,13 @@ export async function openStore(config: StoreConfig): Promise<Store> {
  * checkpoints when it finds nothing to do (`Store.checkpoint`).
  */
 export const SQLITE_AUTOCHECKPOINT_PAGES = 10_000;
+
+/** PostgreSQL with BEGIN sent with a transaction's first statement, and after-commit hooks (transaction-hooks.ts). */
+class LazyBeginPostgresDialect extends PostgresDialect {
+  override createDriver(): Driver {
+    return new TransactionHooksDriver(super.createDriver(), { lazyBegin: true });
+  }
+}
 
 /** Socket errors of a connection that cannot be made or was cut. */
 const SOCKET_ERRORS = new Set([

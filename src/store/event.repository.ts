@@ -15,6 +15,7 @@ const EVENT_COLUMNS: readonly BulkColumn[] = [
   { name: 'actor', type: 'text' },
   { name: 'occurred_at', type: 'bigint' },
 ];
+import { finalStatement } from './transaction-hooks.js';
 
 export type DossierEventKind = 'created' | 'updated' | 'deleted';
 
@@ -31,6 +32,13 @@ export interface DossierEvent {
 }
 
 export type NewDossierEvent = Omit<DossierEvent, 'id'>;
+
+/**
+ * The id an event has while it is not written yet: a create on PostgreSQL stamps its actions
+ * before the statement that writes the dossier, its event and the actions together, which puts
+ * the event's real id where this one stands (ActionRepository.insertWithCreated).
+ */
+export const PLANNED_EVENT_ID = -1;
 
 /** The events with the ids their insert returned. */
 function withIds(
@@ -77,13 +85,16 @@ export class EventRepository {
     db: Db,
     events: readonly NewDossierEvent[],
     write: InsertQueryBuilder<Database, 'dossiers', { id: string }>,
+    final = false,
   ): Promise<{ events: DossierEvent[]; written: number }> {
-    const rows = await db
+    const compiled = db
       .with('written', () => write)
       .insertInto('events')
       .values(this.rows(events))
       .returning(['id', sql<number | string>`(select count(*) from written)`.as('written')])
-      .execute();
+      .compile();
+    // final: the caller's transaction has nothing else to write (see finalStatement).
+    const { rows } = await db.executeQuery(final ? finalStatement(compiled) : compiled);
     return { events: withIds(events, rows), written: Number(rows[0]?.written ?? 0) };
   }
 
@@ -99,6 +110,11 @@ export class EventRepository {
       actor: e.actor,
       occurred_at: e.occurredAt,
     }));
+  }
+
+  /** The insert of `events` returning their ids (to put in a statement of its caller). */
+  insertStatement(db: Db, events: readonly NewDossierEvent[]) {
+    return db.insertInto('events').values(this.rows(events)).returning('id');
   }
 
   /** Events of one dossier, newest first, paged by event id. */

@@ -1,5 +1,6 @@
 import { CompiledQuery, type DatabaseConnection, SqliteDialect, SqliteDriver, type Driver } from 'kysely';
 import type { SqliteDatabase, SqliteDialectConfig, SqliteStatement } from 'kysely';
+import { TransactionHooksDriver } from './transaction-hooks.js';
 
 /**
  * Kysely's SQLite driver opens transactions with a plain BEGIN (deferred): a transaction that
@@ -21,7 +22,7 @@ export class ImmediateSqliteDialect extends SqliteDialect {
     this.#config = config;
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
+    return new TransactionHooksDriver(new ImmediateSqliteDriver(this.#config), { lazyBegin: false });
   }
 }
 

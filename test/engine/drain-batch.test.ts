@@ -9,6 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type KyselyPlugin, sql } from 'kysely';
+import pg from 'pg';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import type { SchedulerOptions } from '../../src/engine/scheduler.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
@@ -21,6 +22,13 @@ interface Node {
   kind: string;
   table?: { table: { identifier: { name: string } } };
   into?: { table: { identifier: { name: string } } };
+  with?: { expressions: { expression: Node }[] };
+}
+
+/** The tables a statement inserts into: at its top and in its WITH (data-modifying CTEs). */
+function insertsOf(n: Node): string[] {
+  const own = n.kind === 'InsertQueryNode' && n.into ? [n.into.table.identifier.name] : [];
+  return [...(n.with?.expressions ?? []).flatMap((e) => insertsOf(e.expression)), ...own];
 }
 
 /**
@@ -88,8 +96,7 @@ describe.each(BACKENDS)('draining a batch on $name', (backend) => {
   async function writesOf(w: Werkflow, fn: () => Promise<unknown>): Promise<Map<string, number>> {
     const writes = new Map<string, number>();
     const counter = countingPlugin((n) => {
-      const table = n.into?.table.identifier.name;
-      if (n.kind === 'InsertQueryNode' && table) writes.set(table, (writes.get(table) ?? 0) + 1);
+      for (const table of insertsOf(n)) writes.set(table, (writes.get(table) ?? 0) + 1);
     });
     const store = w.store as { db: Db };
     const original = store.db;
@@ -105,20 +112,13 @@ describe.each(BACKENDS)('draining a batch on $name', (backend) => {
   it('stamps an action and its first history entry in one statement on PostgreSQL (two on SQLite)', async () => {
     const { w } = await open();
     const writes = await writesOf(w, () => contacts(w, 1));
-    const stamping = (writes.get('actions') ?? 0) + (writes.get('action_history') ?? 0);
-    expect(stamping).toBe(w.store.adapter.writableCte ? 1 : 2);
-    const [action] = await w.actions.list({ limit: 10 });
-    const history = await w.engine.actions.history(action!.id);
-    expect(history.map((h) => [h.fromStatus, h.toStatus, h.note, h.at])).toEqual([
-      [null, 'pending', 'stamped', action!.createdAt],
-    ]);
-  });
-
-  it('creates a dossier that stamps an action in two statements on PostgreSQL (four on SQLite)', async () => {
-    const { w } = await open();
-    await contacts(w, 1); // the first create reads the templates once
-    const sent: string[] = [];
-    const counter = countingPlugin((n) => sent.push(`${n.kind}:${n.into?.table.identifier.name ?? ''}`));
+    // Each table once; on PostgreSQL both inside the create's one statement (counted below).
+    expect([writes.get('actions'), writes.get('action_history')]).toEqual([1, 1]);
+    const statements: string[][] = [];
+    const counter = countingPlugin((n) => {
+      const tables = insertsOf(n).filter((t) => t === 'actions' || t === 'action_history');
+      if (tables.length > 0) statements.push(tables);
+    });
     const store = w.store as { db: Db };
     const original = store.db;
     store.db = original.withPlugin(counter);
@@ -127,19 +127,67 @@ describe.each(BACKENDS)('draining a batch on $name', (backend) => {
     } finally {
       store.db = original;
     }
-    // PostgreSQL: the dossier inside the event's insert, the action and its history with the
-    // notification inside one more (begin and commit are not statements of the plugin).
-    expect(sent).toEqual(
-      w.store.adapter.writableCte
-        ? ['InsertQueryNode:events', 'InsertQueryNode:action_history']
-        : [
-            'InsertQueryNode:dossiers',
-            'InsertQueryNode:events',
-            'InsertQueryNode:actions',
-            'InsertQueryNode:action_history',
-          ],
+    expect(statements).toEqual(
+      w.store.adapter.writableCte ? [['actions', 'action_history']] : [['actions'], ['action_history']],
     );
-    expect(await w.actions.list({ limit: 10 })).toHaveLength(2);
+    const [action] = await w.actions.list({ limit: 10 });
+    const history = await w.engine.actions.history(action!.id);
+    expect(history.map((h) => [h.fromStatus, h.toStatus, h.note, h.at])).toEqual([
+      [null, 'pending', 'stamped', action!.createdAt],
+    ]);
+  });
+
+  it('creates a dossier that stamps an action in one statement and one round trip on PostgreSQL (four statements on SQLite)', async () => {
+    const { w } = await open();
+    await contacts(w, 1); // the first create reads the templates once
+    const sent: string[] = [];
+    const counter = countingPlugin((n) => sent.push(`${n.kind}:${insertsOf(n).join(',')}`));
+    const store = w.store as { db: Db };
+    const original = store.db;
+    store.db = original.withPlugin(counter);
+    const texts: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0];
+      texts.push(typeof q === 'string' ? q : String((q as { text?: string }).text));
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    try {
+      await contacts(w, 1, 1);
+    } finally {
+      store.db = original;
+      pg.Client.prototype.query = query;
+    }
+    if (w.store.adapter.writableCte) {
+      // PostgreSQL: the dossier, its event, the action, its history entry and the notification
+      // in one statement (data-modifying WITH), stamped before it is sent; being the whole
+      // transaction, it is sent without BEGIN and COMMIT: one round trip.
+      expect(sent).toEqual(['SelectQueryNode:dossiers,events,actions,action_history']);
+      expect(texts).toHaveLength(1);
+    } else {
+      expect(sent).toEqual([
+        'InsertQueryNode:dossiers',
+        'InsertQueryNode:events',
+        'InsertQueryNode:actions',
+        'InsertQueryNode:action_history',
+      ]);
+    }
+    const actions = await w.actions.list({ limit: 10 });
+    expect(actions).toHaveLength(2);
+    // The event's id, written in the same statement, is in the action's trigger and key.
+    const [event] = await w.store.db
+      .selectFrom('events')
+      .select('id')
+      .where('dossier_id', '=', actions.find((a) => a.title && a.dossierId)!.dossierId)
+      .execute();
+    const stamped = actions.find((a) => a.triggerEventId === Number(event!.id));
+    expect(stamped?.triggerEventId).toBe(Number(event!.id));
+    const row = await w.store.db
+      .selectFrom('actions')
+      .select('idempotency_key')
+      .where('id', '=', stamped!.id)
+      .executeTakeFirstOrThrow();
+    expect(row.idempotency_key.endsWith(`|e${event!.id}`)).toBe(true);
   });
 
   /** Runs one tick and counts the writes it sends per table, by kind of statement (and all statements). */
