@@ -223,6 +223,8 @@ export class Scheduler {
   /** Work due now announced so far (notifyDue): a tick claims again after a short batch only when this moved. */
   private dueSignals = 0;
   private idleRounds = 0;
+  /** When the last tick looked for work (its probe and claims saw what was due by then). */
+  private lookedAt = 0;
   /** Failed rounds in a row: the next one is tried after the back-off for this many. */
   private failedRounds = 0;
   private unlisten: Promise<() => Promise<void>> = Promise.resolve(async () => {});
@@ -275,12 +277,16 @@ export class Scheduler {
       return;
     }
     const next = (await this.engine.actions.nextWakeAt().catch(() => null)) ?? now + this.maxSleepMs;
-    // Work that is due but could not be claimed belongs to another worker (its rows are locked,
-    // or it waits for a retry): back off instead of spinning on it, 50 ms doubling to maxSleep.
-    this.idleRounds = executed === 0 && next <= now ? this.idleRounds + 1 : 0;
-    const backoff =
-      this.idleRounds === 0 ? 0 : backoffStep(this.idleRounds, { baseMs: 50, maxMs: this.maxSleepMs });
-    this.planWake(Math.max(next, now + backoff));
+    const plan = nextRound({
+      executed,
+      next,
+      lookedAt: this.lookedAt,
+      now,
+      idleRounds: this.idleRounds,
+      maxSleepMs: this.maxSleepMs,
+    });
+    this.idleRounds = plan.idleRounds;
+    this.planWake(plan.wakeAt);
   }
 
   /**
@@ -290,6 +296,7 @@ export class Scheduler {
    */
   async tick(options: { skipProbe?: boolean } = {}): Promise<TickReport> {
     const now = this.clock.now();
+    this.lookedAt = now;
     await this.engine.refreshTemplates();
     // One read says whether there is anything to do: an idle tick is that statement alone.
     // Skipped (the loop was woken for due work, see loop()): claim, nothing else.
@@ -405,4 +412,27 @@ export class Scheduler {
       this.options.observer?.batch?.(claimed, times.claimed - times.start, performance.now() - times.claimed);
     return { claimed: claimed.length, size };
   }
+}
+
+/**
+ * When the loop runs next, after a round that executed `executed` actions and read `next` as the
+ * earliest due time. Work due by the time the round looked (`lookedAt`) that it could not claim
+ * belongs to another worker (its rows are locked, or it waits for a retry): back off instead of
+ * spinning on it, 50 ms doubling to maxSleep. Work that fell due after the round looked (while it
+ * ran, or a timer that fired a moment early) is not such work: the loop runs for it at once. (The
+ * round's end used to be the measure, which took such work for another worker's and started it
+ * 50 ms late: delayed jobs' lateness p99 was 53 ms on a quiet machine.)
+ */
+export function nextRound(round: {
+  readonly executed: number;
+  readonly next: number;
+  readonly lookedAt: number;
+  readonly now: number;
+  readonly idleRounds: number;
+  readonly maxSleepMs: number;
+}): { idleRounds: number; wakeAt: number } {
+  const stuck = round.executed === 0 && round.next <= round.lookedAt;
+  const idleRounds = stuck ? round.idleRounds + 1 : 0;
+  const backoff = idleRounds === 0 ? 0 : backoffStep(idleRounds, { baseMs: 50, maxMs: round.maxSleepMs });
+  return { idleRounds, wakeAt: Math.max(round.next, round.now + backoff) };
 }
