@@ -127,6 +127,17 @@ const ACTION_COLUMNS: readonly BulkColumn[] = [
   { name: 'updated_at', type: 'bigint' },
 ];
 
+/** What a stamped action's insert returns for its first history entry and the notification (`firstHistoryOf`, `announcedBy`). */
+const STAMPED_RETURNING = [
+  'id',
+  'created_at',
+  'status',
+  'status_reason',
+  'status_reason_code',
+  'status_reason_params',
+  'due_at',
+] as const;
+
 /** A history entry's row as `appendHistory` sends it. */
 const HISTORY_COLUMNS: readonly BulkColumn[] = [
   { name: 'action_id', type: 'text' },
@@ -316,17 +327,7 @@ export class ActionRepository {
       // PostgreSQL: the actions and their first history entries in one statement (a stamp is one
       // round trip less per batch, and a single create one of six), and the notification.
       const rows = await db
-        .with('stamped', () =>
-          insert.returning([
-            'id',
-            'created_at',
-            'status',
-            'status_reason',
-            'status_reason_code',
-            'status_reason_params',
-            'due_at',
-          ]),
-        )
+        .with('stamped', () => insert.returning(STAMPED_RETURNING))
         .insertInto('action_history')
         .columns(HISTORY_COLUMN_NAMES)
         .expression((eb) => eb.selectFrom('stamped').select(firstHistoryOf(actor)).orderBy('stamped.id'))
@@ -446,15 +447,7 @@ export class ActionRepository {
         }),
       )
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .returning([
-        'id',
-        'created_at',
-        'status',
-        'status_reason',
-        'status_reason_code',
-        'status_reason_params',
-        'due_at',
-      ]);
+      .returning(STAMPED_RETURNING);
   }
 
   /**
