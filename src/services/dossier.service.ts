@@ -94,7 +94,12 @@ export class DossierService {
     return isStorableText(id) ? this.timeline.actionSteps(typeKey, id, page) : [];
   }
 
-  /** Registers a hook run in the write transaction after the events are appended. */
+  /**
+   * Registers a hook run in the write transaction with the events of the write: after they are
+   * appended, except for a create on PostgreSQL (no externalId), where it runs BEFORE anything is
+   * written, with the created event's id PLANNED_EVENT_ID and a `plan` to leave its writes in
+   * (they go into the create's one statement; see insertCreated). A hook must then write nothing.
+   */
   onAfterWrite(hook: AfterWriteHook): void {
     this.afterWrite.push(hook);
   }
@@ -554,6 +559,10 @@ export class DossierService {
     }
     const plan: DeferredStamp = { actions: [], then: [] };
     await this.runHooks(db, [{ ...event, id: PLANNED_EVENT_ID }], plan);
+    // With `last` the statement below may commit on its own (finalStatement): nothing that can
+    // fail may run after it in this create, or a committed create would report an error (and a
+    // retry make a second dossier). checkInserted cannot fail here (no externalId; a clash of the
+    // id fails the statement itself), and plan.then is empty when `last`.
     const last = final && plan.then.length === 0;
     if (plan.actions.length === 0) {
       const { written } = await this.events.appendWith(db, [event], write, last);

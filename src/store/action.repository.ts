@@ -1559,7 +1559,6 @@ export class ActionRepository {
   }
 }
 
-/** The columns of a first history entry written from the `stamped` CTE. */
 /** The columns of a history entry, in HISTORY_COLUMNS' order (for `insertInto(…).columns`). */
 const HISTORY_COLUMN_NAMES = [
   'action_id',

@@ -51,7 +51,7 @@ export class TransactionHooksDriver implements Driver {
     const c = connection as HookedConnection;
     // Nothing was sent (a transaction without statements), or its one statement committed itself.
     if (!c.pendingBegin && !c.autocommitted) await this.#inner.commitTransaction(c.inner);
-    c.finish(true);
+    c.finish(!c.finalFailed);
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -59,8 +59,9 @@ export class TransactionHooksDriver implements Driver {
     try {
       if (!c.pendingBegin && !c.autocommitted) await this.#inner.rollbackTransaction(c.inner);
     } finally {
-      // A final statement that ran on its own committed: what waits for its commit still runs.
-      c.finish(c.autocommitted);
+      // A final statement that ran on its own and succeeded committed: what waits for its commit
+      // still runs. One that failed wrote nothing, so nothing waits for it.
+      c.finish(c.autocommitted && !c.finalFailed);
     }
   }
 
@@ -110,6 +111,8 @@ class HookedConnection implements DatabaseConnection {
   pendingBegin = false;
   /** The transaction's only statement ran as a transaction of its own (it committed). */
   autocommitted = false;
+  /** That statement failed: it wrote nothing (a statement is atomic), so nothing committed. */
+  finalFailed = false;
   callbacks: (() => void)[] = [];
 
   constructor(
@@ -119,8 +122,10 @@ class HookedConnection implements DatabaseConnection {
 
   async begin(): Promise<void> {
     if (!this.pendingBegin) return;
-    this.pendingBegin = false;
     await this.driver.beginTransaction(this.inner, {});
+    // Owed until sent: a BEGIN that failed opened nothing, so the rollback sends no ROLLBACK
+    // (whose error on a dead connection would hide the first one).
+    this.pendingBegin = false;
   }
 
   private check(): void {
@@ -133,7 +138,14 @@ class HookedConnection implements DatabaseConnection {
     if (this.pendingBegin && FINAL.has(compiledQuery)) {
       this.pendingBegin = false;
       this.autocommitted = true;
-    } else await this.begin();
+      try {
+        return await this.inner.executeQuery<R>(compiledQuery);
+      } catch (error) {
+        this.finalFailed = true;
+        throw error;
+      }
+    }
+    await this.begin();
     return this.inner.executeQuery<R>(compiledQuery);
   }
 
@@ -150,6 +162,7 @@ class HookedConnection implements DatabaseConnection {
     this.inTransaction = false;
     this.pendingBegin = false;
     this.autocommitted = false;
+    this.finalFailed = false;
     this.callbacks = [];
   }
 

@@ -92,4 +92,26 @@ describe.each(BACKENDS)('transaction hooks on $name', (backend) => {
       expect(rows.rows.map((r) => r.n)).toEqual([1, 2, 3]);
     },
   );
+
+  it.runIf(backend.name === 'postgres')(
+    'runs no afterCommit work when a final statement that ran on its own failed (it wrote nothing)',
+    async () => {
+      const s = await open();
+      const seen: string[] = [];
+      const failing = finalStatement(sql`insert into t values (1 / 0)`.compile(s.db));
+      await expect(
+        s.db.transaction().execute(async (trx) => {
+          await afterCommit(trx, () => seen.push('woken'));
+          await trx.executeQuery(failing);
+        }),
+      ).rejects.toThrow(/division by zero/);
+      expect(seen).toEqual([]);
+      // The connection goes on as usual.
+      await s.db.transaction().execute(async (trx) => {
+        await afterCommit(trx, () => seen.push('next'));
+        await trx.executeQuery(finalStatement(sql`insert into t values (2)`.compile(trx)));
+      });
+      expect(seen).toEqual(['next']);
+    },
+  );
 });

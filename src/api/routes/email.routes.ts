@@ -449,11 +449,7 @@ function parseStatuses(raw: string | undefined): OutboxStatus[] | undefined {
  * connection; the password is write-only), the outbox (list, resend or dismiss what failed or is
  * in doubt), the mail history of a dossier, the e-mail settings, and the demo mail viewer.
  */
-/**
- * The action templates that send an e-mail template (as their effect or their reminder), by their
- * draft or their newest published version: an e-mail template they use may not be deleted.
- */
-/** The action templates whose draft or published version `uses` says yes to. */
+/** The action templates whose draft or newest published version `uses` says yes to. */
 async function actionTemplatesWhere(
   werkflow: Werkflow,
   uses: (d: TemplateDefinition) => boolean,
@@ -471,6 +467,10 @@ async function actionTemplatesWhere(
   return users;
 }
 
+/**
+ * The action templates that send an e-mail template (as their effect or their reminder), by their
+ * draft or their newest published version: an e-mail template they use may not be deleted.
+ */
 export function emailTemplateUsers(
   werkflow: Werkflow,
   emailTemplateId: string,
