@@ -307,8 +307,8 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     const details = refused.json<{ error: { details: { code: string; params: Record<string, string> }[] } }>()
       .error.details;
     expect(details.map((d) => [d.code, d.params])).toEqual([
-      ['mailbox.used_by_templates', { name: 'Campagnepostbus', templates: '"Zon op je dak"' }],
-      ['mailbox.used_by_categories', { name: 'Campagnepostbus', categories: '"campagne-zon"' }],
+      ['mailbox.used_by_templates', { name: 'Campagnepostbus', templates: '“Zon op je dak”' }],
+      ['mailbox.used_by_categories', { name: 'Campagnepostbus', categories: '“campagne-zon”' }],
     ]);
     // Unused (template deleted, categories taken away): deleted.
     expect(
@@ -348,8 +348,23 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
     const details = refused.json<{ error: { details: { code: string; params: Record<string, string> }[] } }>()
       .error.details;
     expect(details.map((d) => [d.code, d.params])).toEqual([
-      ['mailbox.used_by_action_templates', { name: 'Stappostbus', templates: '"Kans met eigen postbus"' }],
+      ['mailbox.used_by_action_templates', { name: 'Stappostbus', templates: '“Kans met eigen postbus”' }],
     ]);
+    // Said in a user's words (no field paths), and shown in the list before anyone presses Delete.
+    expect(refused.json<{ error: { message: string } }>().error.message).toBe(
+      'The mailbox “Stappostbus” is chosen in the e-mail step of action template “Kans met eigen postbus” (set through the API). Take it out there or choose another mailbox first.',
+    );
+    const listed = (await manager.request('GET', '/api/mailboxes')).json<{
+      items: { id: string; usedByActionTemplates: { templateId: string; name: string }[] }[];
+    }>();
+    const actionTemplateId = action.json<{ id: string }>().id;
+    expect(listed.items.find((x) => x.id === m.id)?.usedByActionTemplates).toEqual([
+      { templateId: actionTemplateId, name: 'Kans met eigen postbus' },
+    ]);
+    expect(
+      (await manager.request('GET', `/api/mailboxes/${m.id}`)).json<{ usedByActionTemplates: unknown[] }>()
+        .usedByActionTemplates,
+    ).toHaveLength(1);
     // The e-mail step without the mailbox: deleted.
     const id = action.json<{ id: string }>().id;
     const draft = (await manager.request('GET', `/api/templates/${id}`)).json<{
@@ -378,7 +393,7 @@ describe.each(BACKENDS)('e-mail API on $name', (backend) => {
       .json<{ error: { details: { code: string; params: Record<string, string> }[] } }>()
       .error.details.find((d) => d.code === 'mailbox.default_for_templates');
     expect(detail?.params.name).toBe(fallback.name);
-    expect(detail?.params.templates).toContain('"Zonder eigen postbus"');
+    expect(detail?.params.templates).toContain('“Zonder eigen postbus”');
     expect((await manager.request('GET', '/api/mailboxes')).json<{ items: unknown[] }>().items).toHaveLength(
       all.length,
     );

@@ -9,6 +9,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import {
   expectAccessible,
   expectNoOverflow,
@@ -39,8 +40,10 @@ const WORDS = {
     copied: 'Ik heb het gekopieerd',
     deleteMailbox: (n: string) => `Mailbox ${n} verwijderen`,
     confirmDelete: 'Verwijderen',
-    usedByTemplates: /wordt gebruikt door de e-mailsjablonen "Zon op je dak nl"/,
-    usedByCategories: /verstuurt de mails van de categorieën "zon-nl"/,
+    usedByTemplates: /wordt gebruikt door de e-mailsjablonen “Zon op je dak nl”/,
+    usedByCategories: /verstuurt de mails van de categorieën “zon-nl”/,
+    usedByActionTemplates: /gekozen in de e-mailstap van de actie-templates “Kansmail nl”/,
+    actionStep: 'E-mailstap van actie-template:',
     login: 'Inloggen',
   },
   en: {
@@ -58,8 +61,11 @@ const WORDS = {
     copied: 'I have copied it',
     deleteMailbox: (n: string) => `Delete mailbox ${n}`,
     confirmDelete: 'Delete',
-    usedByTemplates: /is used by e-mail template "Zon op je dak en"/,
-    usedByCategories: /sends the mails of category "zon-en"/,
+    usedByTemplates: /is used by e-mail template “Zon op je dak en”/,
+    usedByCategories: /sends the mails of category “zon-en”/,
+    usedByActionTemplates:
+      /chosen in the e-mail step of action template “Kansmail en” \(set through the API\)/,
+    actionStep: 'E-mail step of action template:',
     login: 'Log in',
   },
 } as const;
@@ -145,7 +151,7 @@ describe.skipIf(!hasChromium)(
         await context.close();
       }, 240_000);
 
-      it(`refuses to delete a used mailbox, naming template and category (${lang}, ${width} px)`, async () => {
+      it(`shows and refuses to delete a used mailbox, naming templates, action template and category (${lang}, ${width} px)`, async () => {
         const wf = ui.server.werkflow;
         const name = `Campagne ${lang}`;
         const mailbox = await wf.email.mailboxes.createMailbox({
@@ -157,7 +163,7 @@ describe.skipIf(!hasChromium)(
           fromAddress: 'campagne@coop.example.nl',
           categories: [`zon-${lang}`],
         } as never);
-        await wf.email.templates.createTemplate({
+        const emailTemplate = await wf.email.templates.createTemplate({
           name: `Zon op je dak ${lang}`,
           rootType: 'opportunity',
           language: lang,
@@ -165,16 +171,37 @@ describe.skipIf(!hasChromium)(
           htmlBody: '<p>Hallo</p>',
           mailboxId: mailbox.id,
         } as never);
+        // An action template's e-mail step names the mailbox (possible through the API only).
+        await wf.templates.create(
+          {
+            name: `Kansmail ${lang}`,
+            dossierType: 'opportunity',
+            event: { type: 'created' },
+            executionMode: 'semiAutomatic',
+            effect: {
+              type: 'sendEmail',
+              templateId: emailTemplate.id,
+              mailboxId: mailbox.id,
+              to: [{ type: 'address', address: 'a@example.nl' }],
+            },
+          },
+          SYSTEM_PRINCIPAL,
+        );
         const { context, page } = await ui.signedIn(ADMIN[lang], { lang, width });
         await page.goto(`${ui.server.base}/mail/mailboxes`);
         const row = page.getByRole('row').filter({ hasText: name });
         await row.getByText(`Zon op je dak ${lang}`).waitFor();
+        // The list says so before anyone presses Delete, with a link to the action template.
+        await row.getByText(w.actionStep).waitFor();
+        await row.getByRole('link', { name: `Kansmail ${lang}` }).waitFor();
         await page.getByRole('button', { name: w.deleteMailbox(name) }).click();
         const dialog = page.getByRole('dialog');
         await dialog.getByRole('button', { name: w.confirmDelete, exact: true }).click();
         const alert = dialog.getByRole('alert');
         await expect.poll(() => alert.innerText()).toMatch(w.usedByTemplates);
         expect(await alert.innerText()).toMatch(w.usedByCategories);
+        expect(await alert.innerText()).toMatch(w.usedByActionTemplates);
+        expect(await alert.innerText()).not.toContain('effect.');
         await check(page, `mailbox-delete-refused-${lang}-${width}`);
         expect(await wf.email.mailboxes.getMailbox(mailbox.id)).toBeTruthy();
         await dialog.getByRole('button', { name: w.cancel }).click();

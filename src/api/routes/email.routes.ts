@@ -178,11 +178,17 @@ const MailboxBody = Type.Object(
     version: Type.Integer(),
     createdAt: Time,
     updatedAt: Time,
+    usedByActionTemplates: Type.Array(Type.Object({ templateId: Type.String(), name: Type.String() }), {
+      description:
+        'The action templates whose e-mail step sends through this mailbox (by their draft or newest published version): while there are any, the mailbox cannot be deleted.',
+    }),
   },
   { $id: 'Mailbox' },
 );
 
-function mailboxBody(m: Mailbox): Static<typeof MailboxBody> {
+type ActionTemplateUser = { templateId: string; name: string };
+
+function mailboxBody(m: Mailbox, actionTemplates: readonly ActionTemplateUser[]): Static<typeof MailboxBody> {
   return {
     id: m.id,
     name: m.name,
@@ -202,6 +208,7 @@ function mailboxBody(m: Mailbox): Static<typeof MailboxBody> {
     version: m.version,
     createdAt: iso(m.createdAt)!,
     updatedAt: iso(m.updatedAt)!,
+    usedByActionTemplates: actionTemplates.map(({ templateId, name }) => ({ templateId, name })),
   };
 }
 
@@ -449,22 +456,30 @@ function parseStatuses(raw: string | undefined): OutboxStatus[] | undefined {
  * connection; the password is write-only), the outbox (list, resend or dismiss what failed or is
  * in doubt), the mail history of a dossier, the e-mail settings, and the demo mail viewer.
  */
-/** The action templates whose draft or newest published version `uses` says yes to. */
-async function actionTemplatesWhere(
+/** Every action template with its draft and (if any) its newest published definition. */
+async function actionTemplateDefinitions(
   werkflow: Werkflow,
-  uses: (d: TemplateDefinition) => boolean,
-): Promise<{ templateId: string; name: string; active: boolean }[]> {
-  const used = (d: TemplateDefinition | undefined) => d !== undefined && uses(d);
-  const users = [];
+): Promise<{ templateId: string; name: string; active: boolean; definitions: TemplateDefinition[] }[]> {
+  const all = [];
   for (const t of await werkflow.templates.list()) {
     const published =
       t.publishedVersion === null
         ? undefined
         : (await werkflow.templates.get(t.id)).versions.at(-1)?.definition;
-    if (used(t.draft) || used(published))
-      users.push({ templateId: t.id, name: t.draft.name, active: t.active });
+    const definitions = published === undefined ? [t.draft] : [t.draft, published];
+    all.push({ templateId: t.id, name: t.draft.name, active: t.active, definitions });
   }
-  return users;
+  return all;
+}
+
+/** The action templates whose draft or newest published version `uses` says yes to. */
+async function actionTemplatesWhere(
+  werkflow: Werkflow,
+  uses: (d: TemplateDefinition) => boolean,
+): Promise<{ templateId: string; name: string; active: boolean }[]> {
+  return (await actionTemplateDefinitions(werkflow))
+    .filter((t) => t.definitions.some(uses))
+    .map(({ templateId, name, active }) => ({ templateId, name, active }));
 }
 
 /**
@@ -483,12 +498,22 @@ export function emailTemplateUsers(
   );
 }
 
-/** The action templates whose e-mail effect names this mailbox (`effect.mailboxId`). */
-function mailboxUsers(werkflow: Werkflow, mailboxId: string) {
-  return actionTemplatesWhere(
-    werkflow,
-    (d) => d.effect.type === 'sendEmail' && d.effect.mailboxId === mailboxId,
-  );
+/**
+ * Per mailbox id, the action templates whose e-mail effect (draft or newest published version)
+ * names it (`effect.mailboxId`): the mailbox list shows them, and the mailbox cannot be deleted.
+ */
+async function mailboxUsers(werkflow: Werkflow): Promise<Map<string, ActionTemplateUser[]>> {
+  const byMailbox = new Map<string, ActionTemplateUser[]>();
+  for (const t of await actionTemplateDefinitions(werkflow)) {
+    const mailboxIds = new Set(
+      t.definitions.flatMap((d) =>
+        d.effect.type === 'sendEmail' && d.effect.mailboxId ? [d.effect.mailboxId] : [],
+      ),
+    );
+    for (const id of mailboxIds)
+      byMailbox.set(id, [...(byMailbox.get(id) ?? []), { templateId: t.templateId, name: t.name }]);
+  }
+  return byMailbox;
 }
 
 export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
@@ -802,7 +827,11 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
         response: { 200: Type.Object({ items: Type.Array(Type.Ref('Mailbox')) }), ...errorResponses },
       },
     },
-    async () => ({ items: (await email.mailboxes.listMailboxes()).map(mailboxBody) }),
+    async () => {
+      const users = await mailboxUsers(werkflow);
+      const mailboxes = await email.mailboxes.listMailboxes();
+      return { items: mailboxes.map((m) => mailboxBody(m, users.get(m.id) ?? [])) };
+    },
   );
 
   app.post(
@@ -823,7 +852,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
         .status(201)
         .header('ETag', `"${m.version}"`)
         .header('Location', `/api/mailboxes/${m.id}`)
-        .send(mailboxBody(m));
+        .send(mailboxBody(m, []));
     },
   );
 
@@ -854,7 +883,8 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request, reply) => {
       const m = await email.mailboxes.getMailbox(request.params.id);
-      return reply.header('ETag', `"${m.version}"`).send(mailboxBody(m));
+      const users = (await mailboxUsers(werkflow)).get(m.id) ?? [];
+      return reply.header('ETag', `"${m.version}"`).send(mailboxBody(m, users));
     },
   );
 
@@ -878,7 +908,8 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
         ifMatch(request),
         actorOf(request),
       );
-      return reply.header('ETag', `"${m.version}"`).send(mailboxBody(m));
+      const users = (await mailboxUsers(werkflow)).get(m.id) ?? [];
+      return reply.header('ETag', `"${m.version}"`).send(mailboxBody(m, users));
     },
   );
 
@@ -897,7 +928,7 @@ export function emailRoutes(app: TypedApp, werkflow: Werkflow): void {
     },
     async (request, reply) => {
       const id = request.params.id;
-      const actionTemplates = (await mailboxUsers(werkflow, id)).map((u) => u.name);
+      const actionTemplates = ((await mailboxUsers(werkflow)).get(id) ?? []).map((u) => u.name);
       await email.mailboxes.deleteMailbox(id, actorOf(request), actionTemplates);
       return reply.status(204).send(null);
     },

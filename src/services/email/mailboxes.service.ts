@@ -213,40 +213,40 @@ export class MailboxService {
     // code and params so a client can say it in its reader's language.
     const details: ErrorDetail[] = [];
     if (users.length > 0) {
-      const templates = users.map((t) => `"${t.name}"`).join(', ');
+      const templates = users.map((t) => quoted(t.name)).join(', ');
       details.push({
         path: 'id',
         code: 'mailbox.used_by_templates',
         params: { name: mailbox.name, templates },
-        message: `The mailbox "${mailbox.name}" is used by e-mail template${users.length > 1 ? 's' : ''} ${templates}. Choose another mailbox there first.`,
+        message: `The mailbox ${quoted(mailbox.name)} is used by e-mail template${users.length > 1 ? 's' : ''} ${templates}. Choose another mailbox there first.`,
       });
     }
     const byDefault = mailbox.isDefault ? await this.ctx.templates.withoutMailbox() : [];
     if (byDefault.length > 0) {
-      const templates = byDefault.map((t) => `"${t.name}"`).join(', ');
+      const templates = byDefault.map((t) => quoted(t.name)).join(', ');
       details.push({
         path: 'id',
         code: 'mailbox.default_for_templates',
         params: { name: mailbox.name, templates },
-        message: `The mailbox "${mailbox.name}" is the default: e-mail template${byDefault.length > 1 ? 's' : ''} ${templates} without a mailbox of their own send through it. Make another mailbox the default first.`,
+        message: `The mailbox ${quoted(mailbox.name)} is the default: e-mail template${byDefault.length > 1 ? 's' : ''} ${templates} without a mailbox of their own send through it. Make another mailbox the default first.`,
       });
     }
     if (actionTemplates.length > 0) {
-      const templates = actionTemplates.map((n) => `"${n}"`).join(', ');
+      const templates = actionTemplates.map((n) => quoted(n)).join(', ');
       details.push({
         path: 'id',
         code: 'mailbox.used_by_action_templates',
         params: { name: mailbox.name, templates },
-        message: `The mailbox "${mailbox.name}" is chosen in the e-mail step (effect.mailboxId) of action template${actionTemplates.length > 1 ? 's' : ''} ${templates}. Take it out there or choose another first.`,
+        message: `The mailbox ${quoted(mailbox.name)} is chosen in the e-mail step of action template${actionTemplates.length > 1 ? 's' : ''} ${templates} (set through the API). Take it out there or choose another mailbox first.`,
       });
     }
     if (mailbox.categories.length > 0) {
-      const categories = mailbox.categories.map((c) => `"${c}"`).join(', ');
+      const categories = mailbox.categories.map((c) => quoted(c)).join(', ');
       details.push({
         path: 'id',
         code: 'mailbox.used_by_categories',
         params: { name: mailbox.name, categories },
-        message: `The mailbox "${mailbox.name}" sends the mails of categor${mailbox.categories.length > 1 ? 'ies' : 'y'} ${categories}. Remove them from this mailbox (or give them to another one) first.`,
+        message: `The mailbox ${quoted(mailbox.name)} sends the mails of categor${mailbox.categories.length > 1 ? 'ies' : 'y'} ${categories}. Remove them from this mailbox (or give them to another one) first.`,
       });
     }
     if (details.length > 0)
@@ -311,4 +311,9 @@ function requirePasswordForNewServer(
       { path: 'password' },
     );
   }
+}
+
+/** A name in a message, in the typographic quotes the Dutch and English dictionaries use. */
+function quoted(name: string): string {
+  return `“${name}”`;
 }

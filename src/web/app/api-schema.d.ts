@@ -11691,6 +11691,11 @@ export interface components {
             security: string;
             /** Format: date-time */
             updatedAt: string;
+            /** @description The action templates whose e-mail step sends through this mailbox (by their draft or newest published version): while there are any, the mailbox cannot be deleted. */
+            usedByActionTemplates: {
+                name: string;
+                templateId: string;
+            }[];
             username: string | null;
             version: number;
         };

@@ -385,13 +385,14 @@ export const nl = {
   'mailbox.deleteNamed': 'Mailbox {name} verwijderen',
   'mailbox.deleteTitle': 'Mailbox {name} verwijderen?',
   'mailbox.deleteHelp':
-    'Mailbox {name} en zijn instellingen (server, wachtwoord) worden verwijderd; verstuurde mails blijven in de geschiedenis. Zolang e-mailsjablonen of categorieën deze mailbox gebruiken, kan dat niet.',
+    'Mailbox {name} en zijn instellingen (server, wachtwoord) worden verwijderd; verstuurde mails blijven in de geschiedenis. Zolang e-mailsjablonen, actie-templates of categorieën deze mailbox gebruiken (zie «Gebruikt door»), kan dat niet.',
   'mailbox.deleted': 'Mailbox {name} is verwijderd.',
   'mailbox.categories': 'Categorieën',
   'mailbox.categories.help':
     'Campagnes of opleidingssoorten waarvan de e-mail via deze mailbox gaat. Enter na elke waarde.',
   'mailbox.usedBy': 'Gebruikt door',
-  'mailbox.usedBy.none': 'Geen e-mailtemplate',
+  'mailbox.usedBy.none': 'Geen e-mailtemplate of actie-template',
+  'mailbox.usedBy.actionTemplates': 'E-mailstap van actie-template:',
   'mailbox.usedBy.default': 'en {n} templates zonder eigen mailbox (standaard)',
   'mailbox.usedBy.defaultOnly': '{n} templates zonder eigen mailbox (standaard)',
   'mailbox.security.short.starttls': 'STARTTLS',
@@ -1198,13 +1199,14 @@ export const en: Record<Key, string> = {
   'mailbox.deleteNamed': 'Delete mailbox {name}',
   'mailbox.deleteTitle': 'Delete mailbox {name}?',
   'mailbox.deleteHelp':
-    'Mailbox {name} and its settings (server, password) are deleted; sent mails stay in the history. This is not possible while e-mail templates or categories use this mailbox.',
+    'Mailbox {name} and its settings (server, password) are deleted; sent mails stay in the history. This is not possible while e-mail templates, action templates or categories use this mailbox (see “Used by”).',
   'mailbox.deleted': 'Mailbox {name} was deleted.',
   'mailbox.categories': 'Categories',
   'mailbox.categories.help':
     'Campaigns or training types whose mail goes through this mailbox. Enter after each value.',
   'mailbox.usedBy': 'Used by',
-  'mailbox.usedBy.none': 'No e-mail template',
+  'mailbox.usedBy.none': 'No e-mail template or action template',
+  'mailbox.usedBy.actionTemplates': 'E-mail step of action template:',
   'mailbox.usedBy.default': 'and {n} templates without a mailbox of their own (default)',
   'mailbox.usedBy.defaultOnly': '{n} templates without a mailbox of their own (default)',
   'mailbox.security.short.starttls': 'STARTTLS',

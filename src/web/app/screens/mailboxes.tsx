@@ -25,7 +25,7 @@ import { useState } from 'react';
 import { api, apiPath, type Schemas } from '../api.js';
 import { ErrorAlert, fieldErrors } from '../errors.js';
 import { type Key, useI18n } from '../i18n.js';
-import { DataTable, notify, Query } from '../ui.js';
+import { AppLink, DataTable, notify, Query } from '../ui.js';
 import { useEmailTemplates } from './email-templates.js';
 import { ConfirmDelete, RowAction } from './admin-common.js';
 
@@ -226,7 +226,8 @@ export function Mailboxes() {
 
 function UsedBy({ mailbox, templates }: { mailbox: Mailbox; templates: EmailTemplate[] }) {
   const { t } = useI18n();
-  if (templates.length === 0) return <>{t('mailbox.usedBy.none')}</>;
+  const actionTemplates = mailbox.usedByActionTemplates;
+  if (templates.length === 0 && actionTemplates.length === 0) return <>{t('mailbox.usedBy.none')}</>;
   const own = templates.filter((x) => x.mailboxId === mailbox.id);
   const byDefault = templates.length - own.length;
   return (
@@ -235,6 +236,17 @@ function UsedBy({ mailbox, templates }: { mailbox: Mailbox; templates: EmailTemp
       {byDefault > 0 ? (
         <Text size="xs" c="dimmed" component="span" display="block">
           {t(own.length > 0 ? 'mailbox.usedBy.default' : 'mailbox.usedBy.defaultOnly', { n: byDefault })}
+        </Text>
+      ) : null}
+      {actionTemplates.length > 0 ? (
+        <Text size="sm" component="span" display="block">
+          {t('mailbox.usedBy.actionTemplates')}{' '}
+          {actionTemplates.map((u, i) => (
+            <span key={u.templateId}>
+              {i > 0 ? ', ' : null}
+              <AppLink href={`/templates/${encodeURIComponent(u.templateId)}`}>{u.name}</AppLink>
+            </span>
+          ))}
         </Text>
       ) : null}
     </span>
