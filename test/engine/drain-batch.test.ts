@@ -8,46 +8,19 @@
  * still take the executor's full path.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type KyselyPlugin, sql } from 'kysely';
-import pg from 'pg';
+import { sql } from 'kysely';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import type { SchedulerOptions } from '../../src/engine/scheduler.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
-import type { Db } from '../../src/store/database.js';
 import { BACKENDS, TestClock, openTestWerkflow } from '../support/backends.js';
+import { type StatementNode, sentBy, watchStatements } from '../support/query-count.js';
 
 const HOUR = 3_600_000;
 
-interface Node {
-  kind: string;
-  table?: { table: { identifier: { name: string } } };
-  into?: { table: { identifier: { name: string } } };
-  with?: { expressions: { expression: Node }[] };
-}
-
 /** The tables a statement inserts into: at its top and in its WITH (data-modifying CTEs). */
-function insertsOf(n: Node): string[] {
+function insertsOf(n: StatementNode): string[] {
   const own = n.kind === 'InsertQueryNode' && n.into ? [n.into.table.identifier.name] : [];
   return [...(n.with?.expressions ?? []).flatMap((e) => insertsOf(e.expression)), ...own];
-}
-
-/**
- * Calls `count` once per statement sent to the database, with its top node: a query built into
- * another one (a WITH) is seen by transformQuery too, but only the statement sent has a result.
- */
-function countingPlugin(count: (node: Node) => void): KyselyPlugin {
-  const nodes = new Map<unknown, Node>();
-  return {
-    transformQuery: ({ node, queryId }) => {
-      nodes.set(queryId, node as unknown as Node);
-      return node;
-    },
-    transformResult: async ({ result, queryId }) => {
-      const node = nodes.get(queryId);
-      if (node) count(node);
-      return result;
-    },
-  };
 }
 
 describe.each(BACKENDS)('draining a batch on $name', (backend) => {
@@ -95,17 +68,13 @@ describe.each(BACKENDS)('draining a batch on $name', (backend) => {
   /** Counts the statements `fn` sends, by kind and table (writes only). */
   async function writesOf(w: Werkflow, fn: () => Promise<unknown>): Promise<Map<string, number>> {
     const writes = new Map<string, number>();
-    const counter = countingPlugin((n) => {
-      for (const table of insertsOf(n)) writes.set(table, (writes.get(table) ?? 0) + 1);
-    });
-    const store = w.store as { db: Db };
-    const original = store.db;
-    store.db = original.withPlugin(counter);
-    try {
-      await fn();
-    } finally {
-      store.db = original;
-    }
+    await watchStatements(
+      w.store,
+      (n) => {
+        for (const table of insertsOf(n)) writes.set(table, (writes.get(table) ?? 0) + 1);
+      },
+      fn,
+    );
     return writes;
   }
 
@@ -115,18 +84,14 @@ describe.each(BACKENDS)('draining a batch on $name', (backend) => {
     // Each table once; on PostgreSQL both inside the create's one statement (counted below).
     expect([writes.get('actions'), writes.get('action_history')]).toEqual([1, 1]);
     const statements: string[][] = [];
-    const counter = countingPlugin((n) => {
-      const tables = insertsOf(n).filter((t) => t === 'actions' || t === 'action_history');
-      if (tables.length > 0) statements.push(tables);
-    });
-    const store = w.store as { db: Db };
-    const original = store.db;
-    store.db = original.withPlugin(counter);
-    try {
-      await contacts(w, 1, 1);
-    } finally {
-      store.db = original;
-    }
+    await watchStatements(
+      w.store,
+      (n) => {
+        const tables = insertsOf(n).filter((t) => t === 'actions' || t === 'action_history');
+        if (tables.length > 0) statements.push(tables);
+      },
+      () => contacts(w, 1, 1),
+    );
     expect(statements).toEqual(
       w.store.adapter.writableCte ? [['actions', 'action_history']] : [['actions'], ['action_history']],
     );
@@ -141,23 +106,13 @@ describe.each(BACKENDS)('draining a batch on $name', (backend) => {
     const { w } = await open();
     await contacts(w, 1); // the first create reads the templates once
     const sent: string[] = [];
-    const counter = countingPlugin((n) => sent.push(`${n.kind}:${insertsOf(n).join(',')}`));
-    const store = w.store as { db: Db };
-    const original = store.db;
-    store.db = original.withPlugin(counter);
-    const texts: string[] = [];
-    const query = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const q = args[0];
-      texts.push(typeof q === 'string' ? q : String((q as { text?: string }).text));
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
-    try {
-      await contacts(w, 1, 1);
-    } finally {
-      store.db = original;
-      pg.Client.prototype.query = query;
-    }
+    const texts = await sentBy(() =>
+      watchStatements(
+        w.store,
+        (n) => sent.push(`${n.kind}:${insertsOf(n).join(',')}`),
+        () => contacts(w, 1, 1),
+      ),
+    );
     if (w.store.adapter.writableCte) {
       // PostgreSQL: the dossier, its event, the action, its history entry and the notification
       // in one statement (data-modifying WITH), stamped before it is sent; being the whole
@@ -196,22 +151,19 @@ describe.each(BACKENDS)('draining a batch on $name', (backend) => {
   ): Promise<{ executed: number; writes: Map<string, number>; statements: number }> {
     const writes = new Map<string, number>();
     let statements = 0;
-    const counter = countingPlugin((n) => {
-      statements++;
-      const table = n.table?.table.identifier.name ?? n.into?.table.identifier.name;
-      if (n.kind !== 'SelectQueryNode' && table) {
-        const key = `${n.kind}:${table}`;
-        writes.set(key, (writes.get(key) ?? 0) + 1);
-      }
-    });
-    const store = w.store as { db: Db };
-    const original = store.db;
-    store.db = original.withPlugin(counter);
-    try {
-      return { executed: (await w.scheduler.tick()).executed, writes, statements };
-    } finally {
-      store.db = original;
-    }
+    const { executed } = await watchStatements(
+      w.store,
+      (n) => {
+        statements++;
+        const table = n.table?.table.identifier.name ?? n.into?.table.identifier.name;
+        if (n.kind !== 'SelectQueryNode' && table) {
+          const key = `${n.kind}:${table}`;
+          writes.set(key, (writes.get(key) ?? 0) + 1);
+        }
+      },
+      () => w.scheduler.tick(),
+    );
+    return { executed, writes, statements };
   }
 
   it('completes no-op actions from pending in one write per batch, whatever its size, with one history entry', async () => {

@@ -267,6 +267,29 @@ describe.each(BACKENDS)('DossierService on $name', (backend) => {
       expect(await eventCount()).toBe(0);
     });
 
+    it('create, failing after the write (an outer transaction that throws once the dossier is written)', async () => {
+      // On PostgreSQL the after-write hook runs before the create's one statement, so the test
+      // above fails before anything is written; this one fails after the write.
+      let written = 0;
+      await expect(
+        werkflow.store.db.transaction().execute(async (trx) => {
+          await service().create('contact', { data: contactData(1) }, null, trx);
+          written = Number(
+            (
+              await trx
+                .selectFrom('dossiers')
+                .select((eb) => eb.fn.countAll().as('n'))
+                .executeTakeFirstOrThrow()
+            ).n,
+          );
+          throw new Error('failed after the write, on purpose');
+        }),
+      ).rejects.toThrow(/after the write, on purpose/);
+      expect(written).toBe(1);
+      expect(await dossierCount()).toBe(0);
+      expect(await eventCount()).toBe(0);
+    });
+
     it('patch', async () => {
       const created = await service().create('contact', { data: contactData(1) }, null);
       hookFails = true;

@@ -5,28 +5,11 @@
  * timed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { type Store, openStore } from '../../src/store/database.js';
 import { afterCommit, finalStatement } from '../../src/store/transaction-hooks.js';
 import { BACKENDS } from '../support/backends.js';
-
-/** The SQL texts the pg clients send while `fn` runs. */
-async function sentBy(fn: () => Promise<unknown>): Promise<string[]> {
-  const sent: string[] = [];
-  const original = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const q = args[0];
-    sent.push(typeof q === 'string' ? q : String((q as { text?: string }).text));
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  try {
-    await fn();
-  } finally {
-    pg.Client.prototype.query = original;
-  }
-  return sent;
-}
+import { sentBy } from '../support/query-count.js';
 
 describe.each(BACKENDS)('transaction hooks on $name', (backend) => {
   let store: Store | undefined;
