@@ -217,31 +217,42 @@ function call(
     });
   };
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send(target, { method: 'POST', headers, lookup, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const finish = () => {
-        resolve({
-          status: res.statusCode ?? 0,
-          location: typeof res.headers.location === 'string' ? res.headers.location : undefined,
-          text: Buffer.concat(chunks).toString('utf8'),
+  const attempt = (
+    retryOnStaleSocket: boolean,
+  ): Promise<{ status: number; location: string | undefined; text: string }> =>
+    new Promise((resolve, reject) => {
+      const req = send(target, { method: 'POST', headers, lookup, signal }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const finish = () => {
+          resolve({
+            status: res.statusCode ?? 0,
+            location: typeof res.headers.location === 'string' ? res.headers.location : undefined,
+            text: Buffer.concat(chunks).toString('utf8'),
+          });
+        };
+        res.on('data', (chunk: Buffer) => {
+          if (size >= maxBytes) return;
+          chunks.push(chunk.subarray(0, maxBytes - size));
+          size += chunk.length;
+          // Enough read: the rest of an over-long answer is not waited for.
+          if (size >= maxBytes) {
+            finish();
+            res.destroy();
+          }
         });
-      };
-      res.on('data', (chunk: Buffer) => {
-        if (size >= maxBytes) return;
-        chunks.push(chunk.subarray(0, maxBytes - size));
-        size += chunk.length;
-        // Enough read: the rest of an over-long answer is not waited for.
-        if (size >= maxBytes) {
-          finish();
-          res.destroy();
-        }
+        res.on('end', finish);
+        res.on('error', (e) => (size >= maxBytes ? undefined : reject(e)));
       });
-      res.on('end', finish);
-      res.on('error', (e) => (size >= maxBytes ? undefined : reject(e)));
+      // A kept-alive socket the server closed while it sat idle (its keep-alive timeout) resets
+      // at once: nothing reached the server, so the call goes again on a new connection, once
+      // (Node's advice for req.reusedSocket; the Idempotency-Key covers the rare other case).
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        retryOnStaleSocket && req.reusedSocket && error.code === 'ECONNRESET'
+          ? resolve(attempt(false))
+          : reject(error),
+      );
+      req.end(payload);
     });
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return attempt(true);
 }

@@ -5,6 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
@@ -15,7 +16,8 @@ import { createWebhookClient, isInternalAddress } from '../../src/engine/webhook
 import { apiAs } from '../support/api-client.js';
 import { BACKENDS, type Backend, TestClock } from '../support/backends.js';
 
-const PORT = 3210;
+/** The receiver's port: any free one (two checkouts running this file at once must not collide). */
+let PORT = 0;
 const DAY = 86_400_000;
 
 interface Received {
@@ -42,7 +44,8 @@ beforeAll(async () => {
       answer(req, res);
     });
   });
-  await new Promise<void>((r) => server.listen(PORT, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  PORT = (server.address() as AddressInfo).port;
 });
 afterAll(async () => {
   server.closeAllConnections();
@@ -148,6 +151,42 @@ describe('the webhook client', () => {
       client.post({ url: `http://127.0.0.1:${PORT}/slow`, actionId: 'a1', body: {} }),
     ).rejects.toThrow(/did not answer within 0\.3 s\. It will be retried/);
     expect(failures).toEqual(['timeout']);
+  });
+
+  it('calls again on a new connection when a kept-alive one turns out closed (the receiver dropped it while idle)', async () => {
+    // The receiver answers the first call on a connection and keeps it open, then drops that
+    // connection when the next call arrives on it, as a server does whose keep-alive timeout
+    // ends just as the call is sent. The second call must reach it on a new connection.
+    const calls: number[] = [];
+    const seen = new WeakSet<object>();
+    const dropping = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (seen.has(req.socket)) {
+          req.socket.destroy();
+          return;
+        }
+        seen.add(req.socket);
+        calls.push(calls.length + 1);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => dropping.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(dropping.address() as AddressInfo).port}/hook`;
+    const failures: string[] = [];
+    const client = createWebhookClient({
+      allowedHosts: allow('127.0.0.1'),
+      observer: { failed: (r) => failures.push(r) },
+    });
+    try {
+      expect(await client.post({ url, actionId: 'a1', body: {} })).toEqual({ status: 200 });
+      expect(await client.post({ url, actionId: 'a2', body: {} })).toEqual({ status: 200 });
+      expect(calls).toEqual([1, 2]);
+      expect(failures).toEqual([]);
+    } finally {
+      dropping.closeAllConnections();
+      await new Promise((r) => dropping.close(r));
+    }
   });
 
   it('reads no more than the size limit of an answer', async () => {
