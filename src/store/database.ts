@@ -15,6 +15,7 @@ import { backoffStep } from '../domain/backoff.js';
 import { type DialectAdapter, postgresAdapter, sqliteAdapter } from './dialect-adapter.js';
 import { ImmediateSqliteDialect, withStatementCache } from './sqlite-driver.js';
 import { TransactionHooksDriver } from './transaction-hooks.js';
+import { BackgroundCheckpointer } from './sqlite-checkpointer.js';
 import type { EngineTables } from './engine.tables.js';
 import type { EmailTables } from './email.tables.js';
 import type { AuthTables } from './auth.tables.js';
@@ -143,7 +144,9 @@ export interface Store {
   /**
    * SQLite: copies what the write-ahead log holds into the database file (a passive checkpoint),
    * which the scheduler does when it finds nothing to do, so that work does not pay for it (see
-   * `SQLITE_AUTOCHECKPOINT_PAGES`). Undefined for PostgreSQL.
+   * `SQLITE_AUTOCHECKPOINT_PAGES`). A small log is copied before this resolves; a large one in a
+   * thread of its own, started here and not waited for (see `SQLITE_INLINE_CHECKPOINT_PAGES`).
+   * Undefined for PostgreSQL.
    */
   checkpoint?(): Promise<void>;
   close(): Promise<void>;
@@ -255,6 +258,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
   });
+  const background = config.url === ':memory:' ? null : new BackgroundCheckpointer(config.url);
   return {
     db,
     adapter: sqliteAdapter,
@@ -263,11 +267,28 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     notifyExpression: () => null,
     listen: async () => async () => {},
     checkpoint: async () => {
-      await sql`pragma wal_checkpoint(passive)`.execute(db);
+      // What the log holds that the file does not yet (a "noop" checkpoint only reads that).
+      const [wal] = (
+        await sql<{ log: number; checkpointed: number }>`pragma wal_checkpoint(noop)`.execute(db)
+      ).rows;
+      const backlog = wal ? wal.log - wal.checkpointed : 0;
+      if (backlog <= 0) return;
+      if (backlog <= SQLITE_INLINE_CHECKPOINT_PAGES || !background)
+        await sql`pragma wal_checkpoint(passive)`.execute(db);
+      else background.start();
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await background?.close();
+      await db.destroy();
+    },
   };
 }
+
+/**
+ * The largest checkpoint (pages of the write-ahead log) done on the main thread, a few
+ * milliseconds; a larger one runs in a thread of its own (`BackgroundCheckpointer`).
+ */
+export const SQLITE_INLINE_CHECKPOINT_PAGES = 500;
 
 /**
  * SQLite's automatic checkpoint, in pages of the write-ahead log (SQLite's default is 1,000, 4 MB).
