@@ -15,6 +15,7 @@ import { backoffStep } from '../domain/backoff.js';
 import { type DialectAdapter, postgresAdapter, sqliteAdapter } from './dialect-adapter.js';
 import { ImmediateSqliteDialect, withStatementCache } from './sqlite-driver.js';
 import { TransactionHooksDriver } from './transaction-hooks.js';
+import { PreparingClient } from './prepared-statements.js';
 import type { EngineTables } from './engine.tables.js';
 import type { EmailTables } from './email.tables.js';
 import type { AuthTables } from './auth.tables.js';
@@ -206,6 +207,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
       }
     }
     const pool = new pg.Pool({
+      Client: PreparingClient,
       connectionString: config.url,
       max: config.poolSize ?? 10,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
