@@ -14,10 +14,10 @@ const MAX_NAMED = 64;
 
 /** Marks a compiled PostgreSQL statement to run prepared (a no-op for SQLite: the client ignores it). */
 export function preparedStatement<R>(compiled: CompiledQuery<R>): CompiledQuery<R> {
-  if (!NAMES.has(compiled.sql) && NAMES.size < MAX_NAMED) NAMES.set(compiled.sql, `werkflow_${NAMES.size + 1}`);
+  if (!NAMES.has(compiled.sql) && NAMES.size < MAX_NAMED)
+    NAMES.set(compiled.sql, `werkflow_${NAMES.size + 1}`);
   return compiled;
 }
-
 
 /**
  * A pg client that runs the texts marked by `preparedStatement` as named statements (`pg.Pool`'s
@@ -33,4 +33,3 @@ export class PreparingClient extends pg.Client {
     return call.call(this, { name, text }, values, callback);
   }
 }
-
