@@ -104,9 +104,12 @@ export class Scheduler {
     this.unlisten = this.store
       .listen(
         ACTIONS_CHANNEL,
-        (payload) => {
-          // Possibly this process's own stamping echoed (already woken after its commit): a
-          // wake-up that looks first (the probe) instead of claiming at once.
+        (payload, own) => {
+          // This process's own stamping echoed: it woke this scheduler after its commit already
+          // (ActionEngine.onStamped; every NOTIFY on this channel is sent by a stamp that also
+          // calls it), so the echo would only cost a second probe per create.
+          if (own) return;
+          // Another process's stamping (or, after a reconnect, an empty payload: a look).
           const dueAt = Number(payload);
           if (Number.isFinite(dueAt)) this.notifyDue(dueAt, { probe: true });
         },

@@ -8,6 +8,7 @@ import { bulkChunks, bulkInsert } from './bulk-insert.js';
 import type { ActionTable } from './engine.tables.js';
 import { historyEntryOf } from './action-history.rows.js';
 import { finalStatement } from './transaction-hooks.js';
+import { preparedStatement } from './prepared-statements.js';
 import { PLANNED_EVENT_ID } from './event.repository.js';
 import { type Reason, reason, reasonText, storedReason, textReason } from '../domain/action/reasons.js';
 
@@ -488,7 +489,8 @@ export class ActionRepository {
         sql<number | string>`(select count(*) from hist)`.as('stamped'),
         announcedBy(notify).as('announced'),
       ]);
-    const compiled = query.compile();
+    // The same text for every create that stamps the same shape of actions: prepared once per connection.
+    const compiled = preparedStatement(query.compile());
     const { rows } = await db.executeQuery(final ? finalStatement(compiled) : compiled);
     const row = rows[0]!;
     return { eventId: Number(row.event_id), written: Number(row.written), stamped: Number(row.stamped) };

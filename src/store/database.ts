@@ -16,6 +16,7 @@ import { type DialectAdapter, postgresAdapter, sqliteAdapter } from './dialect-a
 import { ImmediateSqliteDialect, withStatementCache } from './sqlite-driver.js';
 import { TransactionHooksDriver } from './transaction-hooks.js';
 import { BackgroundCheckpointer } from './sqlite-checkpointer.js';
+import { PreparingClient } from './prepared-statements.js';
 import type { EngineTables } from './engine.tables.js';
 import type { EmailTables } from './email.tables.js';
 import type { AuthTables } from './auth.tables.js';
@@ -132,11 +133,12 @@ export interface Store {
   /**
    * A lost LISTEN connection is reconnected with back-off (`events.error` for each failure,
    * `events.recovered` once it listens again, followed by one empty notification: what was sent
-   * meanwhile was missed). Resolves once the first attempt is made, connected or not.
+   * meanwhile was missed). Resolves once the first attempt is made, connected or not. `own`:
+   * the notification was sent by a connection of this store's own pool (this process's commit).
    */
   listen(
     channel: string,
-    handler: (payload: string) => void,
+    handler: (payload: string, own: boolean) => void,
     events?: ListenEvents,
   ): Promise<() => Promise<void>>;
   /** PostgreSQL: the connection pool's use; undefined for SQLite (one connection). */
@@ -209,6 +211,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
       }
     }
     const pool = new pg.Pool({
+      Client: PreparingClient,
       connectionString: config.url,
       max: config.poolSize ?? 10,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
@@ -223,6 +226,11 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     // its next query, which the caller sees. Unhandled, either event would end the process.
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', () => {}));
+    // The server processes of this pool's connections: a notification from one of them is this
+    // process's own (see `listen`).
+    const backends = new Set<number>();
+    pool.on('connect', (client) => backends.add(pidOf(client)));
+    pool.on('remove', (client) => backends.delete(pidOf(client)));
     const db = new Kysely<Database>({ dialect: new LazyBeginPostgresDialect({ pool }) });
     // Channels are per schema, so test schemas (and several installations in one database) do not wake each other.
     const channelOf = (channel: string) => `${schema ?? 'public'}_${channel}`;
@@ -235,7 +243,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
         await sql`select pg_notify(${channelOf(channel)}, ${payload})`.execute(trx);
       },
       listen: (channel, handler, events = {}) =>
-        listenWithReconnect(config.url, channelOf(channel), handler, events),
+        listenWithReconnect(config.url, channelOf(channel), handler, events, backends),
       poolStats: () => ({
         total: pool.totalCount,
         idle: pool.idleCount,
@@ -307,6 +315,9 @@ class LazyBeginPostgresDialect extends PostgresDialect {
   }
 }
 
+/** The server process of a pool connection (pg keeps it from the connection's BackendKeyData). */
+const pidOf = (client: pg.PoolClient) => (client as unknown as { processID: number }).processID;
+
 /** Socket errors of a connection that cannot be made or was cut. */
 const SOCKET_ERRORS = new Set([
   'ECONNREFUSED',
@@ -341,8 +352,9 @@ export function isConnectionFailure(error: unknown): boolean {
 async function listenWithReconnect(
   url: string,
   channel: string,
-  handler: (payload: string) => void,
+  handler: (payload: string, own: boolean) => void,
   events: ListenEvents,
+  own: ReadonlySet<number>,
 ): Promise<() => Promise<void>> {
   let client: pg.Client | null = null;
   let closed = false;
@@ -363,7 +375,7 @@ async function listenWithReconnect(
     if (closed) return;
     const c = new pg.Client({ connectionString: url });
     c.on('notification', (m) => {
-      if (m.channel === channel) handler(m.payload ?? '');
+      if (m.channel === channel) handler(m.payload ?? '', own.has(m.processId));
     });
     // A broken connection must not crash the process: it is reported and reconnected.
     c.on('error', (e) => lost(c, e));
@@ -386,7 +398,7 @@ async function listenWithReconnect(
     failures = 0;
     if (reconnect) {
       events.recovered?.();
-      handler('');
+      handler('', false);
     }
   };
   await attempt(false);

@@ -72,7 +72,22 @@ interface WallTime {
 /** An anchor resolved against the calendar: its instant and its wall time. */
 interface ResolvedAnchor {
   instant: number;
-  wall: WallTime;
+  readonly wall: WallTime;
+}
+
+/**
+ * An instant as an anchor whose wall time is worked out when first read: an exact shift (minutes,
+ * hours, no atTime) never reads it, and the zone's offset (Intl) costs more than the rest of a
+ * stamp.
+ */
+function instantAnchor(instant: number, zone: IANAZone): ResolvedAnchor {
+  let wall: WallTime | undefined;
+  return {
+    instant,
+    get wall() {
+      return (wall ??= wallTimeOf(instant, zone));
+    },
+  };
 }
 
 /** The calendar's zone; an unknown zone name is a configuration error an administrator can fix. */
@@ -154,7 +169,7 @@ function resolveAnchor(
   if (anchor.type === 'event') {
     if (!Number.isFinite(input.eventAt))
       throw new RangeError(`eventAt must be epoch milliseconds, got ${input.eventAt}.`);
-    return { instant: input.eventAt, wall: wallTimeOf(input.eventAt, zone) };
+    return instantAnchor(input.eventAt, zone);
   }
   const value = input.fieldValue?.trim();
   if (!value) return null;
@@ -165,8 +180,7 @@ function resolveAnchor(
   if (EXPLICIT_ZONE.test(value)) {
     const parsed = DateTime.fromISO(value, { setZone: true });
     if (!parsed.isValid) return null;
-    const instant = parsed.toMillis();
-    return { instant, wall: wallTimeOf(instant, zone) };
+    return instantAnchor(parsed.toMillis(), zone);
   }
   // No offset: parse as if UTC to read the wall-clock fields, then place them in the zone.
   const parsed = DateTime.fromISO(value, { zone: 'utc' });
@@ -259,7 +273,7 @@ export function computeDueTime(
 export function shiftInstant(instant: number, offset: number, unit: TimingUnit, calendar: Calendar): number {
   const zone = zoneOf(calendar);
   if (!Number.isFinite(instant)) throw new RangeError(`Expected epoch milliseconds, got ${instant}.`);
-  return shiftAnchor({ instant, wall: wallTimeOf(instant, zone) }, offset, unit, undefined, calendar, zone);
+  return shiftAnchor(instantAnchor(instant, zone), offset, unit, undefined, calendar, zone);
 }
 
 // ---------------------------------------------------------------------------------------------
