@@ -1,4 +1,4 @@
-import { type InsertQueryBuilder, type RawBuilder, type Selectable, sql } from 'kysely';
+import { type InsertQueryBuilder, type Insertable, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { Action, ActionHistoryEntry, ActionStatus, Delivery } from '../domain/action/action.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { ExecutionMode } from '../domain/template/action-template.js';
@@ -364,7 +364,7 @@ export class ActionRepository {
     return actions.filter((a) => ids.has(a.id));
   }
 
-  /** A new action as a row of ACTION_COLUMNS. */
+  /** A new action as a row of ACTION_COLUMNS: the one mapping of an action to its row, for the bulk insert and (by column name) the single create's `insertStatement`. */
   private bulkRow(a: Action): unknown[] {
     const reason = reasonColumns(a.statusReasonCoded ?? a.statusReason, this.store.adapter);
     return [
@@ -402,49 +402,22 @@ export class ActionRepository {
    * in for PLANNED_EVENT_ID: in the trigger event id and in the idempotency key.
    */
   private insertStatement(db: Db, actions: readonly Action[], eventId?: RawBuilder<number>) {
+    const marker = `|e${PLANNED_EVENT_ID}`;
     return db
       .insertInto('actions')
       .values(
         actions.map((a) => {
-          const planned = eventId !== undefined && a.triggerEventId === PLANNED_EVENT_ID;
-          const marker = `|e${PLANNED_EVENT_ID}`;
-          const at = a.idempotencyKey.indexOf(marker);
-          const c = reasonColumns(a.statusReasonCoded ?? a.statusReason, this.store.adapter);
-          return {
-            id: a.id,
-            template_id: a.templateId,
-            template_version: a.templateVersion,
-            dossier_id: a.dossierId,
-            dossier_type: a.dossierType,
-            kind: a.kind,
-            title: a.title,
-            process: a.process,
-            idempotency_key:
-              planned && at >= 0
-                ? sql<string>`${a.idempotencyKey.slice(0, at)} || '|e' || ${eventId} || ${a.idempotencyKey.slice(at + marker.length)}`
-                : a.idempotencyKey,
-            status: a.status,
-            execution_mode: a.executionMode,
-            priority: a.priority,
-            due_at: a.dueAt,
-            expires_at: a.expiresAt,
-            assignee_user_id: a.assigneeUserId,
-            assignee_team_id: a.assigneeTeamId,
-            attempts: a.attempts,
-            next_attempt_at: a.nextAttemptAt,
-            locked_by: null,
-            locked_at: null,
-            result: null,
-            error: null,
-            status_reason: c.text,
-            status_reason_code: c.code,
-            status_reason_params: c.params,
-            trigger_event_id: planned ? eventId : a.triggerEventId,
-            chain_depth: a.chainDepth ?? 0,
-            created_at: a.createdAt,
-            updated_at: a.updatedAt,
-            completed_at: null,
-          };
+          // The bulk insert's row (bulkRow), by column name; the columns it leaves out are null.
+          const row = this.bulkRow(a);
+          const values: Record<string, unknown> = {};
+          for (let i = 0; i < ACTION_COLUMNS.length; i++) values[ACTION_COLUMNS[i]!.name] = row[i];
+          if (eventId !== undefined && a.triggerEventId === PLANNED_EVENT_ID) {
+            values.trigger_event_id = eventId;
+            const at = a.idempotencyKey.indexOf(marker);
+            if (at >= 0)
+              values.idempotency_key = sql<string>`${a.idempotencyKey.slice(0, at)} || '|e' || ${eventId} || ${a.idempotencyKey.slice(at + marker.length)}`;
+          }
+          return values as Insertable<ActionTable>;
         }),
       )
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
