@@ -236,6 +236,17 @@ describe.each(BACKENDS)('query plans on $name', (backend) => {
     expect(columns.rows.map((r) => r.name)).toEqual(['dossier_id', 'id']);
   });
 
+  it('on SQLite the partial indexes of open work test their column before their status list (migration 018)', async () => {
+    if (wf.store.adapter.name !== 'sqlite') return;
+    // A status change evaluates each condition for the old row and the new; the not-null test
+    // first spares the status list's probe for actions without an expiry or an assignee.
+    const rows = await sql<{ name: string; sql: string }>`select name, sql from sqlite_master
+      where name in ('actions_open_expiry', 'actions_open_user', 'actions_open_team')`.execute(wf.store.db);
+    expect(rows.rows).toHaveLength(3);
+    for (const r of rows.rows)
+      expect(r.sql.replace(/\s+/g, ' ')).toMatch(/ where \w+ is not null and \+status in \(/);
+  });
+
   it('the failed list pages through its partial index in id order', async () => {
     const first = await repo.list({ statuses: ['failed'], limit: 10 });
     const [plan] = await plansOf((db) =>
