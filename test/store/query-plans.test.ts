@@ -12,6 +12,7 @@ import { newId } from '../../src/domain/id.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import { ActionReadsRepository } from '../../src/store/action-reads.repository.js';
 import { ActionRepository } from '../../src/store/action.repository.js';
+import { MetricsRepository } from '../../src/store/metrics.repository.js';
 import type { Db } from '../../src/store/database.js';
 import { openAction } from '../support/action-fixture.js';
 import { capturing, planText } from '../support/query-plans.js';
@@ -245,6 +246,30 @@ describe.each(BACKENDS)('query plans on $name', (backend) => {
     expect(rows.rows).toHaveLength(3);
     for (const r of rows.rows)
       expect(r.sql.replace(/\s+/g, ' ')).toMatch(/ where \w+ is not null and \+status in \(/);
+  });
+
+  it('/metrics: actions per template and status, counted from covering indexes (on SQLite done as all minus not done, migration 018)', async () => {
+    const [plan, ...more] = await plansOf((db) =>
+      new MetricsRepository({ ...wf.store, db }).actionsByTemplateAndStatus(),
+    );
+    expect(more).toHaveLength(0);
+    expectIndexed(plan!, 'actions_template|actions_template_open', false);
+    if (wf.store.adapter.name === 'sqlite') {
+      expect(plan).toMatch(/COVERING INDEX actions_template\b/);
+      expect(plan).toMatch(/COVERING INDEX actions_template_open\b/);
+      expect(plan).not.toMatch(/TEMP B-TREE/);
+    }
+    // The same counts as grouping the table.
+    const counted = await new MetricsRepository(wf.store).actionsByTemplateAndStatus();
+    const grouped = await wf.store.db
+      .selectFrom('actions')
+      .select(['template_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy(['template_id', 'status'])
+      .execute();
+    const key = (t: string, s: string, n: number) => `${t}/${s}=${n}`;
+    expect(counted.map((r) => key(r.templateId, r.status, r.count)).sort()).toEqual(
+      grouped.map((r) => key(r.template_id, r.status, Number(r.n))).sort(),
+    );
   });
 
   it('the failed list pages through its partial index in id order', async () => {
