@@ -188,14 +188,13 @@ export type PickedAction = Pick<
 type PickRow = [string, string, number, string, string, number | null, number | null, number];
 
 /**
- * `column in ('a', 'b')` with the statuses written as literals, in the given order. A partial
- * index (migration 006) serves only a query naming its condition in the same words: SQLite plans
- * before it sees bound parameters. Statuses come from code, never from a request.
+ * The status is one of these, written as literals in the given order (`DialectAdapter.literalIn`:
+ * SQLite ORs of equalities, PostgreSQL `in`). A partial index (migrations 006, 018) serves only a
+ * query naming its condition in the same words: SQLite plans before it sees bound parameters.
+ * Statuses come from code, never from a request.
  */
 function statusIn(adapter: DialectAdapter, statuses: readonly ActionStatus[]) {
-  const column = sql.raw(adapter.notIndexed('status'));
-  if (statuses.length === 1) return sql<boolean>`${column} = ${sql.lit(statuses[0]!)}`;
-  return sql<boolean>`${column} in (${sql.join(statuses.map((s) => sql.lit(s)))})`;
+  return sql<boolean>`${sql.raw(adapter.literalIn(adapter.notIndexed('status'), statuses))}`;
 }
 
 /** The keyset position after an action: its id, or due time and id in the overdue list. */

@@ -237,15 +237,22 @@ describe.each(BACKENDS)('query plans on $name', (backend) => {
     expect(columns.rows.map((r) => r.name)).toEqual(['dossier_id', 'id']);
   });
 
-  it('on SQLite the partial indexes of open work test their column before their status list (migration 018)', async () => {
+  it('on SQLite the partial indexes of open work test a status list as a CASE, after their nullable column (migration 018)', async () => {
     if (wf.store.adapter.name !== 'sqlite') return;
-    // A status change evaluates each condition for the old row and the new; the not-null test
-    // first spares the status list's probe for actions without an expiry or an assignee.
+    // A status change evaluates each condition for the old row and the new: comparisons instead of
+    // an `in` list's temporary b-tree, and the not-null test first for actions without an expiry or assignee.
     const rows = await sql<{ name: string; sql: string }>`select name, sql from sqlite_master
-      where name in ('actions_open_expiry', 'actions_open_user', 'actions_open_team')`.execute(wf.store.db);
-    expect(rows.rows).toHaveLength(3);
-    for (const r of rows.rows)
-      expect(r.sql.replace(/\s+/g, ' ')).toMatch(/ where \w+ is not null and \+status in \(/);
+      where name in ('actions_open_expiry', 'actions_open_user', 'actions_open_team', 'actions_overdue')`.execute(
+      wf.store.db,
+    );
+    expect(rows.rows).toHaveLength(4);
+    for (const r of rows.rows) {
+      const where = r.sql.replace(/\s+/g, ' ').split(' where ')[1]!;
+      expect(where).not.toMatch(/ in \(/);
+      if (r.name === 'actions_overdue')
+        expect(where).toBe("(case +status when 'pending' then 1 when 'due' then 1 when 'failed' then 1 end)");
+      else expect(where).toMatch(/^\w+ is not null and \(case \+status when 'waiting' then 1 /);
+    }
   });
 
   it('/metrics: actions per template and status, counted from covering indexes (on SQLite done as all minus not done, migration 018)', async () => {
