@@ -9,6 +9,7 @@ import type { ActionTable } from './engine.tables.js';
 import { historyEntryOf } from './action-history.rows.js';
 import { finalStatement } from './transaction-hooks.js';
 import { preparedStatement } from './prepared-statements.js';
+import { SQLITE_ARRAY_ROWS } from './sqlite-driver.js';
 import { PLANNED_EVENT_ID } from './event.repository.js';
 import { type Reason, reason, reasonText, storedReason, textReason } from '../domain/action/reasons.js';
 
@@ -184,15 +185,17 @@ export type PickedAction = Pick<
   'id' | 'templateId' | 'templateVersion' | 'dossierId' | 'kind' | 'dueAt' | 'chainDepth'
 > & { readonly dossierExists: boolean };
 
+/** A row of `pickDue` on SQLite, as an array in its select's order. */
+type PickRow = [string, string, number, string, string, number | null, number | null, number];
+
 /**
- * `column in ('a', 'b')` with the statuses written as literals, in the given order. A partial
- * index (migration 006) serves only a query naming its condition in the same words: SQLite plans
- * before it sees bound parameters. Statuses come from code, never from a request.
+ * The status is one of these, written as literals in the given order (`DialectAdapter.literalIn`:
+ * SQLite ORs of equalities, PostgreSQL `in`). A partial index (migrations 006, 018) serves only a
+ * query naming its condition in the same words: SQLite plans before it sees bound parameters.
+ * Statuses come from code, never from a request.
  */
 function statusIn(adapter: DialectAdapter, statuses: readonly ActionStatus[]) {
-  const column = sql.raw(adapter.notIndexed('status'));
-  if (statuses.length === 1) return sql<boolean>`${column} = ${sql.lit(statuses[0]!)}`;
-  return sql<boolean>`${column} in (${sql.join(statuses.map((s) => sql.lit(s)))})`;
+  return sql<boolean>`${sql.raw(adapter.literalIn(adapter.notIndexed('status'), statuses))}`;
 }
 
 /** The keyset position after an action: its id, or due time and id in the overdue list. */
@@ -918,6 +921,22 @@ export class ActionRepository {
       .orderBy('due_at')
       .limit(limit);
     if (this.store.adapter.supportsSkipLocked) pick = pick.forUpdate().skipLocked();
+    if (this.store.adapter.name === 'sqlite') {
+      // Rows as arrays in the select's order (SQLITE_ARRAY_ROWS): an object per row cost more
+      // than finding the row.
+      const compiled = pick.compile();
+      const { rows } = await db.executeQuery<PickRow>({ ...compiled, sql: SQLITE_ARRAY_ROWS + compiled.sql });
+      return rows.map((r) => ({
+        id: r[0],
+        templateId: r[1],
+        templateVersion: Number(r[2]),
+        dossierId: r[3],
+        kind: r[4] as Action['kind'],
+        dueAt: r[5] === null ? null : Number(r[5]),
+        chainDepth: Number(r[6] ?? 0),
+        dossierExists: Boolean(r[7]),
+      }));
+    }
     return (await pick.execute()).map((r) => ({
       id: r.id,
       templateId: r.template_id,

@@ -12,6 +12,7 @@ import { newId } from '../../src/domain/id.js';
 import type { Werkflow } from '../../src/engine/werkflow.js';
 import { ActionReadsRepository } from '../../src/store/action-reads.repository.js';
 import { ActionRepository } from '../../src/store/action.repository.js';
+import { MetricsRepository } from '../../src/store/metrics.repository.js';
 import type { Db } from '../../src/store/database.js';
 import { openAction } from '../support/action-fixture.js';
 import { capturing, planText } from '../support/query-plans.js';
@@ -234,6 +235,48 @@ describe.each(BACKENDS)('query plans on $name', (backend) => {
       name: string;
     }>`select name from pragma_index_info('actions_dossier') order by seqno`.execute(wf.store.db);
     expect(columns.rows.map((r) => r.name)).toEqual(['dossier_id', 'id']);
+  });
+
+  it('on SQLite the partial indexes of open work test a status list as a CASE, after their nullable column (migration 018)', async () => {
+    if (wf.store.adapter.name !== 'sqlite') return;
+    // A status change evaluates each condition for the old row and the new: comparisons instead of
+    // an `in` list's temporary b-tree, and the not-null test first for actions without an expiry or assignee.
+    const rows = await sql<{ name: string; sql: string }>`select name, sql from sqlite_master
+      where name in ('actions_open_expiry', 'actions_open_user', 'actions_open_team', 'actions_overdue')`.execute(
+      wf.store.db,
+    );
+    expect(rows.rows).toHaveLength(4);
+    for (const r of rows.rows) {
+      const where = r.sql.replace(/\s+/g, ' ').split(' where ')[1]!;
+      expect(where).not.toMatch(/ in \(/);
+      if (r.name === 'actions_overdue')
+        expect(where).toBe("(case +status when 'pending' then 1 when 'due' then 1 when 'failed' then 1 end)");
+      else expect(where).toMatch(/^\w+ is not null and \(case \+status when 'waiting' then 1 /);
+    }
+  });
+
+  it('/metrics: actions per template and status, counted from covering indexes (on SQLite done as all minus not done, migration 018)', async () => {
+    const [plan, ...more] = await plansOf((db) =>
+      new MetricsRepository({ ...wf.store, db }).actionsByTemplateAndStatus(),
+    );
+    expect(more).toHaveLength(0);
+    expectIndexed(plan!, 'actions_template|actions_template_open', false);
+    if (wf.store.adapter.name === 'sqlite') {
+      expect(plan).toMatch(/COVERING INDEX actions_template\b/);
+      expect(plan).toMatch(/COVERING INDEX actions_template_open\b/);
+      expect(plan).not.toMatch(/TEMP B-TREE/);
+    }
+    // The same counts as grouping the table.
+    const counted = await new MetricsRepository(wf.store).actionsByTemplateAndStatus();
+    const grouped = await wf.store.db
+      .selectFrom('actions')
+      .select(['template_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy(['template_id', 'status'])
+      .execute();
+    const key = (t: string, s: string, n: number) => `${t}/${s}=${n}`;
+    expect(counted.map((r) => key(r.templateId, r.status, r.count)).sort()).toEqual(
+      grouped.map((r) => key(r.template_id, r.status, Number(r.n))).sort(),
+    );
   });
 
   it('the failed list pages through its partial index in id order', async () => {
