@@ -16,6 +16,7 @@ import { userBlockedMigration } from './014-user-blocked.js';
 import { dossierTextsResumeMigration } from './015-dossier-texts-resume.js';
 import { reasonLegacyRereadMigration } from './016-reason-legacy-reread.js';
 import { actionDossierIndexMigration } from './017-action-dossier-index.js';
+import { actionManualDueIndexMigration } from './018-action-manual-due-index.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly Migration[] = [
   dossierTextsResumeMigration,
   reasonLegacyRereadMigration,
   actionDossierIndexMigration,
+  actionManualDueIndexMigration,
 ];
