@@ -17,7 +17,11 @@
  * `addToExecutedP99Ms` (50 dossier creates one by one, each stamping an automatic no-op due at
  * once through a template, with the scheduler running: create to `completed_at`), the first page
  * (100) of the lists `overdue`, `failed`, `mine` and `team`, and `rssMiB`, this process's resident
- * memory at the end. The to-do screen (issue 10): `listAllNamedMs` and `listOverdueNamedMs` (a
+ * memory at the end (it built the data: not a worker's figure). A worker alone
+ * (bench/scale-worker.mjs, a fresh process on the loaded database, running compiled dist/ when
+ * that is current): `workerClaimExecute1000Ms`/`CpuMs` for another 1,000 made due, `workerRssMiB`
+ * (peak RSS sampled every 50 ms while it claims and then idles 3 s with the scheduler running),
+ * `workerOpenRssMiB`, `workerIdleRssMiB`, `workerHeapUsedMiB`, `workerCompiled` (1: dist/). The to-do screen (issue 10): `listAllNamedMs` and `listOverdueNamedMs` (a
  * page with its dossiers' titles and assignees' names, as the route answers), `listInDoubtMs`,
  * `countTabsMs` (the six tab counts, each cut off at 10,000) and `dashboardMs` (the start page).
  * `simulateSelectiveMs`: simulating a template whose condition (on the enum field `kind`) holds
