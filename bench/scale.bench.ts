@@ -17,7 +17,11 @@
  * `addToExecutedP99Ms` (50 dossier creates one by one, each stamping an automatic no-op due at
  * once through a template, with the scheduler running: create to `completed_at`), the first page
  * (100) of the lists `overdue`, `failed`, `mine` and `team`, and `rssMiB`, this process's resident
- * memory at the end. The to-do screen (issue 10): `listAllNamedMs` and `listOverdueNamedMs` (a
+ * memory at the end (it built the data: not a worker's figure). A worker alone
+ * (bench/scale-worker.mjs, a fresh process on the loaded database, running compiled dist/ when
+ * that is current): `workerClaimExecute1000Ms`/`CpuMs` for another 1,000 made due, `workerRssMiB`
+ * (peak RSS sampled every 50 ms while it claims and then idles 3 s with the scheduler running),
+ * `workerOpenRssMiB`, `workerIdleRssMiB`, `workerHeapUsedMiB`, `workerCompiled` (1: dist/). The to-do screen (issue 10): `listAllNamedMs` and `listOverdueNamedMs` (a
  * page with its dossiers' titles and assignees' names, as the route answers), `listInDoubtMs`,
  * `countTabsMs` (the six tab counts, each cut off at 10,000) and `dashboardMs` (the start page).
  * `simulateSelectiveMs`: simulating a template whose condition (on the enum field `kind`) holds
@@ -25,7 +29,10 @@
  * `--dossiers <m>` spreads the actions over m dossiers (the issue's case: 1,000,000 actions on
  * 100,000 dossiers).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -110,8 +117,23 @@ async function measureAt(
   });
   const out: Record<string, number> = {};
   try {
-    const now = Date.now();
     const loadStart = performance.now();
+    // A kept database (WERKFLOW_BENCH_SCALE_KEEP) loaded by an earlier run: measured as it is.
+    const loaded = await wf.store.db
+      .selectFrom('dossiers')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('type', '=', 'contact')
+      .executeTakeFirstOrThrow();
+    if (Number(loaded.n) < dossierCount) await load();
+    out.loadSeconds = round((performance.now() - loadStart) / 1000);
+    await measure();
+  } finally {
+    await wf.close();
+  }
+  return out;
+
+  async function load(): Promise<void> {
+    const now = Date.now();
     const ids: string[] = [];
     for (let i = 0; i < dossierCount; i += 5_000) {
       const items = Array.from({ length: Math.min(5_000, dossierCount - i) }, (_, j) => ({
@@ -146,8 +168,9 @@ async function measureAt(
     // Autovacuum would analyze the fresh tables within a minute; do it now so plans are settled.
     if (wf.store.adapter.name === 'postgres') await sql`analyze`.execute(wf.store.db);
     ids.length = 0;
-    out.loadSeconds = round((performance.now() - loadStart) / 1000);
+  }
 
+  async function measure(): Promise<void> {
     await wf.scheduler.tick(); // the first tick reads the templates
     out.idleTickMs = await timeMs(() => wf.scheduler.tick());
     out.nextWakeMs = await timeMs(() => wf.engine.actions.nextWakeAt());
@@ -215,22 +238,7 @@ async function measureAt(
     );
 
     // 1,000 of the pending automatic actions fall due; one tick claims and executes them.
-    const due = await wf.store.db
-      .selectFrom('actions')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('execution_mode', '=', 'automatic')
-      .limit(1_000)
-      .execute();
-    await wf.store.db
-      .updateTable('actions')
-      .set({ due_at: Date.now() - 1_000 })
-      .where(
-        'id',
-        'in',
-        due.map((r) => r.id),
-      )
-      .execute();
+    await makeDue(1_000);
     const t = performance.now();
     const cpu = process.cpuUsage();
     const report = await wf.scheduler.tick();
@@ -272,10 +280,69 @@ async function measureAt(
     lat.sort((a, b) => a - b);
     out.addToExecutedP99Ms = lat.length < added.size ? NaN : lat[Math.floor(0.99 * (lat.length - 1))]!;
     out.rssMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
-  } finally {
-    await wf.close();
+
+    // A worker alone (bench/scale-worker.mjs): a fresh process on the loaded database claims and
+    // executes another 1,000 newly due actions and idles; its RSS is the worker's figure.
+    const worker = startWorker(options);
+    await worker.ready;
+    await makeDue(1_000);
+    Object.assign(out, await worker.run());
+    if (out.workerExecuted! < 1_000)
+      throw new Error(`scale bench: the worker executed ${out.workerExecuted}`);
   }
-  return out;
+
+  /** Makes 1,000 pending automatic actions (due later) due now. */
+  async function makeDue(count: number): Promise<void> {
+    const due = await wf.store.db
+      .selectFrom('actions')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('execution_mode', '=', 'automatic')
+      .where('due_at', '>', Date.now())
+      .limit(count)
+      .execute();
+    await wf.store.db
+      .updateTable('actions')
+      .set({ due_at: Date.now() - 1_000 })
+      .where(
+        'id',
+        'in',
+        due.map((r) => r.id),
+      )
+      .execute();
+  }
+}
+
+/** bench/scale-worker.mjs as a child process on the same database. */
+function startWorker(options: WerkflowOptions): {
+  ready: Promise<void>;
+  run: () => Promise<Record<string, number>>;
+} {
+  const script = fileURLToPath(new URL('./scale-worker.mjs', import.meta.url));
+  const child = spawn(process.execPath, [script, JSON.stringify(options)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`scale bench: the worker exited (${code})`));
+      child.once('exit', onExit);
+      lines.once('line', (line) => {
+        child.off('exit', onExit);
+        resolve(line);
+      });
+    });
+  const ready = next().then(() => undefined);
+  return {
+    ready,
+    run: async () => {
+      const result = next();
+      child.stdin!.write('go\n');
+      const figures = JSON.parse(await result) as Record<string, number>;
+      child.stdin!.end();
+      return figures;
+    },
+  };
 }
 
 export async function dropSchema(url: string, schema: string): Promise<void> {
@@ -295,26 +362,36 @@ export async function scaleBench(n: number, dossiers?: number): Promise<Record<s
   // The same ratio of actions to dossiers at the small size.
   const sizeDossiers = (size: number) =>
     dossiers === undefined ? size : Math.max(1, Math.round((dossiers * size) / n));
+  // WERKFLOW_BENCH_SCALE_KEEP=name keeps each loaded database (SQLite /tmp/name-<size>/, the
+  // PostgreSQL schema name_<size>) and measures it again next time without loading;
+  // WERKFLOW_BENCH_SCALE_DBS=sqlite (or postgres) runs one database only.
+  const keep = process.env.WERKFLOW_BENCH_SCALE_KEEP;
+  const dbs = (process.env.WERKFLOW_BENCH_SCALE_DBS ?? 'sqlite,postgres').split(',');
   for (const size of [10_000, n]) {
-    const dir = mkdtempSync(join(tmpdir(), 'perf-scale-'));
-    try {
-      process.stderr.write(`  sqlite, ${size}…\n`);
-      for (const [k, v] of Object.entries(
-        await measureAt({ url: join(dir, 'werkflow.db') }, size, sizeDossiers(size)),
-      ))
-        results[`sqlite.${size}.${k}`] = v;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    if (dbs.includes('sqlite')) {
+      const dir = keep ? join(tmpdir(), `${keep}-${size}`) : mkdtempSync(join(tmpdir(), 'perf-scale-'));
+      mkdirSync(dir, { recursive: true });
+      try {
+        process.stderr.write(`  sqlite, ${size}…\n`);
+        for (const [k, v] of Object.entries(
+          await measureAt({ url: join(dir, 'werkflow.db') }, size, sizeDossiers(size)),
+        ))
+          results[`sqlite.${size}.${k}`] = v;
+      } finally {
+        if (!keep) rmSync(dir, { recursive: true, force: true });
+      }
     }
-    const schema = `perf_scale_${process.pid}_${randomBytes(3).toString('hex')}`;
-    try {
-      process.stderr.write(`  postgres, ${size}…\n`);
-      for (const [k, v] of Object.entries(
-        await measureAt({ url: pgUrl, schema, poolSize: 4 }, size, sizeDossiers(size)),
-      ))
-        results[`postgres.${size}.${k}`] = v;
-    } finally {
-      await dropSchema(pgUrl, schema);
+    if (dbs.includes('postgres')) {
+      const schema = keep ? `${keep}_${size}` : `perf_scale_${process.pid}_${randomBytes(3).toString('hex')}`;
+      try {
+        process.stderr.write(`  postgres, ${size}…\n`);
+        for (const [k, v] of Object.entries(
+          await measureAt({ url: pgUrl, schema, poolSize: 4 }, size, sizeDossiers(size)),
+        ))
+          results[`postgres.${size}.${k}`] = v;
+      } finally {
+        if (!keep) await dropSchema(pgUrl, schema);
+      }
     }
   }
   return results;

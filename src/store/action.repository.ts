@@ -1379,8 +1379,9 @@ export class ActionRepository {
     const rows = await db
       .selectFrom('actions')
       .select('id')
-      .where('status', '=', 'pending')
-      .where('execution_mode', 'in', ['manual', 'semiAutomatic'])
+      // The range of actions_manual_due (migration 019): literals, as the index names them.
+      .where(statusIn(this.store.adapter, ['pending']))
+      .where('execution_mode', 'in', [sql.lit('manual'), sql.lit('semiAutomatic')])
       .where('due_at', '<=', now)
       .limit(5000)
       .execute();
@@ -1509,9 +1510,11 @@ export class ActionRepository {
         // PostgreSQL's statistics at a million actions (pending work due later, overdue work of
         // other statuses) promised a match within the first rows of the table and it scanned
         // all of it: 150-210 ms each, the whole idle tick (issue 12).
+        // Manual work falling due: the head of its own index (migration 018), not a walk of
+        // the due pending range past every automatic action due in it.
         selectFrom('actions')
           .select('due_at')
-          .where('status', '=', sql.lit('pending'))
+          .where(statusIn(this.store.adapter, ['pending']))
           .where('execution_mode', 'in', [sql.lit('manual'), sql.lit('semiAutomatic')])
           .where('due_at', '<=', now)
           .orderBy('due_at')

@@ -130,17 +130,41 @@ describe.each(BACKENDS)('query plans on $name', (backend) => {
   it('the idle tick’s probe: one statement of five index probes, no scan', async () => {
     const [plan, ...more] = await plansOf((db) => repo.workProbe(NOW, NOW - 60_000, db));
     expect(more).toHaveLength(0);
-    const indexes = ['actions_due', 'actions_waiting', 'actions_open_expiry', 'actions_claim'];
+    const indexes = [
+      'actions_due',
+      'actions_waiting',
+      'actions_open_expiry',
+      'actions_claim',
+      'actions_manual_due',
+    ];
     // Ordered: the due-time probes read an index in due order, no sort step.
     expectIndexed(plan!, indexes.join('|'));
-    for (const index of ['actions_due', 'actions_waiting', 'actions_open_expiry'])
+    for (const index of ['actions_due', 'actions_waiting', 'actions_open_expiry', 'actions_manual_due'])
       expect(plan).toMatch(new RegExp(`\\b${index}\\b`));
     if (wf.store.adapter.name === 'postgres') {
       // Manual work falling due and due automatic work: each the first entry of an index in due
       // order (a Limit over an index scan). As an exists, PostgreSQL's statistics at a million
       // actions made it scan the table twice per idle tick (643 ms; issue 12).
       expect(plan!.match(/-> {2}Limit\b/g) ?? []).toHaveLength(2);
-      expect(plan).toMatch(/Limit[^\n]*\n\s*-> {2}Index (Only )?Scan using (actions_due|actions_claim)\b/);
+      expect(plan).toMatch(
+        /Limit[^\n]*\n\s*-> {2}Index (Only )?Scan using (actions_due|actions_claim|actions_manual_due)\b/,
+      );
+    }
+  });
+
+  it('manual work falling due: the head of actions_manual_due, not a walk past due automatic work (migration 019)', async () => {
+    // Through actions_due (status, due_at) the probe and markDue read every pending action due
+    // so far, automatic ones included, to find the manual ones: with a backlog of due automatic
+    // work that is the whole backlog, every idle tick (issue 12).
+    const [probe] = await plansOf((db) => repo.workProbe(NOW, NOW - 60_000, db));
+    const [markDue] = await plansOf((db) => repo.markDue(NOW, db));
+    for (const plan of [probe!, markDue!]) expect(plan).toMatch(/\bactions_manual_due\b/);
+    expectIndexed(markDue!, 'actions_manual_due', false);
+    if (wf.store.adapter.name === 'sqlite') {
+      expect(probe).toMatch(/SEARCH actions USING (COVERING )?INDEX actions_manual_due \(due_at<\?\)/);
+      expect(markDue).toMatch(/SEARCH actions USING INDEX actions_manual_due \(due_at<\?\)/);
+    } else {
+      expect(probe).toMatch(/Index (Only )?Scan using actions_manual_due on actions/);
     }
   });
 
@@ -150,7 +174,7 @@ describe.each(BACKENDS)('query plans on $name', (backend) => {
     const [claim] = await plansOf((db) => repo.claimDue('w1', NOW, 500, db));
     expectIndexed(claim!, 'actions_claim');
     const [markDue] = await plansOf((db) => repo.markDue(NOW, db));
-    expectIndexed(markDue!, 'actions_due', false);
+    expectIndexed(markDue!, 'actions_manual_due', false);
     const [waiting] = await plansOf((db) => repo.waitingBatch(200, db));
     expectIndexed(waiting!, 'actions_waiting');
     const [sweep] = await plansOf((db) => repo.sweep(NOW - 60_000, NOW, db));

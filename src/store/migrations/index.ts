@@ -17,6 +17,7 @@ import { dossierTextsResumeMigration } from './015-dossier-texts-resume.js';
 import { reasonLegacyRereadMigration } from './016-reason-legacy-reread.js';
 import { actionDossierIndexMigration } from './017-action-dossier-index.js';
 import { actionStatusWritesMigration } from './018-action-status-writes.js';
+import { actionManualDueIndexMigration } from './019-action-manual-due-index.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -38,4 +39,5 @@ export const MIGRATIONS: readonly Migration[] = [
   reasonLegacyRereadMigration,
   actionDossierIndexMigration,
   actionStatusWritesMigration,
+  actionManualDueIndexMigration,
 ];
