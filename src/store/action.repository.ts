@@ -912,10 +912,6 @@ export class ActionRepository {
     return this.claimPicked(picked, workerId, now, db);
   }
 
-  /** Picks so far (`pickDue`): every PLAIN_PICK_EVERY-th takes the head in due order as it is. */
-  private picks = 0;
-  static readonly PLAIN_PICK_EVERY = 8;
-
   /**
    * Picks up to `limit` due automatic actions without writing them: the rows are the caller's
    * until its transaction ends (FOR UPDATE SKIP LOCKED on PostgreSQL, the one writer on SQLite).
@@ -926,67 +922,28 @@ export class ActionRepository {
    */
   async pickDue(now: number, limit: number, db: Db): Promise<PickedAction[]> {
     // The condition of the partial index actions_claim (migration 008), in its words.
-    const due = () =>
-      db
-        .selectFrom('actions')
-        .select([
-          'id',
-          'template_id',
-          'template_version',
-          'dossier_id',
-          'kind',
-          'due_at',
-          'chain_depth',
-          ({ exists, selectFrom }) =>
-            exists(
-              selectFrom('dossiers').select('dossiers.id').whereRef('dossiers.id', '=', 'actions.dossier_id'),
-            ).as('dossier_exists'),
-        ])
-        .where(statusIn(this.store.adapter, ['pending']))
-        .where('execution_mode', '=', sql.lit('automatic'))
-        .where('due_at', '<=', now)
-        .orderBy('due_at')
-        .limit(limit);
-    let rows: Awaited<ReturnType<ReturnType<typeof due>['execute']>>;
-    this.picks += 1;
-    if (!this.store.adapter.supportsSkipLocked) rows = await due().execute();
-    else if (this.picks % ActionRepository.PLAIN_PICK_EVERY === 0)
-      // Now and then the head in due order whatever touched it, so that a row left with its
-      // `xmax` set cannot wait behind a backlog that never ends (see below).
-      rows = await due().forUpdate().skipLocked().execute();
-    else {
-      // Several workers read the head of the same index range, and SKIP LOCKED tries the row lock
-      // of every row another worker holds before it steps over it: a lock-manager call each (3-4 µs
-      // measured, 15 ms for a pick behind two other workers' batches of 2,000), a third more
-      // server CPU per action with 3 workers than with 1 (issue 12). A row another transaction
-      // locked (or updated) carries that transaction in `xmax`; one no one touched has 0. So the
-      // pick takes untouched rows first, stepping over the others' with a look at the row only,
-      // and only when those do not fill the batch also the rows whose `xmax` is set (left by a
-      // transaction that rolled back or only locked them), still with SKIP LOCKED: the row locks
-      // decide who runs what as before, `xmax` only the order rows are tried in. One statement:
-      // the second part runs only when the first came back short (a CTE is read as it is needed,
-      // and the outer limit stops the append before it), and locks no more rows than are
-      // missing; it leaves out the rows the first just locked (their xmax is now this one's).
-      // Measured: about 8% less server CPU draining 20,000 with 3 workers (docs/engine.md).
-      const fresh = due()
-        .where(sql`xmax`, '=', sql`'0'::xid`)
-        .forUpdate()
-        .skipLocked();
-      const touched = due()
-        .where(sql<boolean>`not (xmax = '0'::xid)`)
-        .where(sql<boolean>`id not in (select id from fresh)`)
-        .forUpdate()
-        .skipLocked();
-      // (FOR UPDATE is not allowed in a UNION's branches: each part is a CTE, read as the append needs it.)
-      const picked = await sql<Awaited<ReturnType<ReturnType<typeof due>['execute']>>[number]>`
-        with fresh as materialized (${fresh}), touched as materialized (${touched})
-        select * from (select * from fresh union all select * from touched) picked limit ${limit}`.execute(
-        db,
-      );
-      // In due order, as one pick would have taken them.
-      rows = picked.rows.sort((a, b) => Number(a.due_at) - Number(b.due_at));
-    }
-    return rows.map((r) => ({
+    let pick = db
+      .selectFrom('actions')
+      .select([
+        'id',
+        'template_id',
+        'template_version',
+        'dossier_id',
+        'kind',
+        'due_at',
+        'chain_depth',
+        ({ exists, selectFrom }) =>
+          exists(
+            selectFrom('dossiers').select('dossiers.id').whereRef('dossiers.id', '=', 'actions.dossier_id'),
+          ).as('dossier_exists'),
+      ])
+      .where(statusIn(this.store.adapter, ['pending']))
+      .where('execution_mode', '=', sql.lit('automatic'))
+      .where('due_at', '<=', now)
+      .orderBy('due_at')
+      .limit(limit);
+    if (this.store.adapter.supportsSkipLocked) pick = pick.forUpdate().skipLocked();
+    return (await pick.execute()).map((r) => ({
       id: r.id,
       templateId: r.template_id,
       templateVersion: Number(r.template_version),
