@@ -18,7 +18,12 @@
  *   stamps 20,000 actions; graphile `addJobs`; pg-boss `insert`; the bare loop one transaction).
  * - `drainPerSec`: 20,000 due jobs executed. Werkflow's are inserted straight into the actions
  *   table (`ActionRepository.insertMany`, what stamping writes) so that only the draining is timed.
- *   `werkflow-pg` also drains with 3 workers (`drain3PerSec`).
+ *   `werkflow-pg` also drains with 3 workers (`drain3PerSec`), each its own `Werkflow` with its
+ *   own pool and LISTEN connection, all three opened before the clock starts (as the first one
+ *   is: a worker's start-up is not draining; opening two took 0.18-0.35 s at load 11, where a
+ *   quiet drain of 20,000 took 0.66 s).
+ *   The drain cases also report the database server's CPU per job, read from /proc for the
+ *   backends of this process's connections (`serverCpuMsPerJob`).
  * - `addToStartP50Ms` / `P99Ms`: 200 enqueues 10 ms apart with the worker running, from the start of
  *   the enqueue call to the start of the job.
  * - `latenessP99Ms`: 300 jobs added in one call, due over 3 s starting a second later, from the
@@ -28,9 +33,10 @@
  * Every case runs on a fresh database (a new SQLite file, a new PostgreSQL schema in the
  * database `perf_bench`), the contenders interleaved case by case, three rounds; the median is
  * reported with the load average at the time and the CPU of this process per job (the database
- * server's CPU is not in it). The machine is shared: compare ratios within one run only.
+ * server's CPU is not in it; the drains report it apart). The machine is shared: compare ratios
+ * within one run only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -106,8 +112,13 @@ interface Instance {
   enqueueBatch(n: number): Promise<void>;
   /** Puts `n` jobs due now in place without timing it. */
   seedDue(n: number): Promise<void>;
-  /** Starts the worker(s); resolves when they run. */
-  start(workers?: number): Promise<void>;
+  /**
+   * Opens `n` more workers (processes, as a deployment runs them), not yet started: done before
+   * a timed case, as the first worker is open before it (a worker's start-up is not draining).
+   */
+  addWorkers?(n: number): Promise<void>;
+  /** Starts the worker(s) opened so far; resolves when they run. */
+  start(): Promise<void>;
   /** Adds jobs due at the times `ats`, in one call, whose starts are reported. */
   addDelayed(ats: readonly number[]): Promise<void>;
   /** Start times minus reference times (add or due) of reported jobs, in ms. */
@@ -202,8 +213,10 @@ function werkflowContender(name: string, pgUrl: string | null): Contender {
               .execute((db) => wf.engine.actions.insertMany(all.slice(i, i + 5_000), 'bench', db));
           }
         },
-        async start(workers = 1) {
-          for (let i = 1; i < workers; i++) extra.push(await open());
+        async addWorkers(n) {
+          for (let i = 0; i < n; i++) extra.push(await open());
+        },
+        async start() {
           for (const w of [wf, ...extra]) w.scheduler.start();
         },
         async addDelayed(ats) {
@@ -474,6 +487,64 @@ function pgBossContender(pgUrl: string): Contender {
   };
 }
 
+/**
+ * CPU (ms) of the PostgreSQL server processes serving this process's connections, by backend pid:
+ * this process's TCP sockets (/proc/self/fd, /proc/self/net/tcp) are matched to `client_port` in
+ * pg_stat_activity, and each backend's user+system time read from /proc/<pid>/stat. Linux only,
+ * with the server on this machine; an empty map otherwise. A backend that disconnected between
+ * two readings is not counted (the pools keep theirs for the few seconds of a drain).
+ */
+async function pgBackendCpu(url: string): Promise<Map<number, number>> {
+  const cpu = new Map<number, number>();
+  try {
+    const inodes = new Set<string>();
+    for (const fd of readdirSync('/proc/self/fd')) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        // closed meanwhile
+      }
+    }
+    const ports: number[] = [];
+    for (const line of readFileSync('/proc/self/net/tcp', 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
+    }
+    if (ports.length === 0) return cpu;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const r = await client.query<{ pid: number }>(
+        `select pid from pg_stat_activity where client_port = any($1::int[]) and pid <> pg_backend_pid()`,
+        [ports],
+      );
+      const tick = 1000 / 100; // USER_HZ
+      for (const { pid } of r.rows) {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          cpu.set(pid, (Number(f[11]) + Number(f[12])) * tick);
+        } catch {
+          // gone meanwhile
+        }
+      }
+    } finally {
+      await client.end();
+    }
+  } catch {
+    // not Linux, or the server elsewhere
+  }
+  return cpu;
+}
+
+/** CPU (ms) the backends in `after` used since `before` (all of it for backends new since). */
+function pgCpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
+  return ms;
+}
+
 // ----------------------------------------------------------------------------------------------
 
 interface Measurement {
@@ -483,7 +554,7 @@ interface Measurement {
   readonly extra?: Record<string, number>;
 }
 
-async function measure(contender: Contender, c: CaseName): Promise<Measurement> {
+async function measure(contender: Contender, c: CaseName, pgUrl: string): Promise<Measurement> {
   const inst = await contender.open();
   const cpu0 = process.cpuUsage();
   let jobs = 0;
@@ -502,16 +573,22 @@ async function measure(contender: Contender, c: CaseName): Promise<Measurement> 
       jobs = BATCH;
     } else if (c === 'drain' || c === 'drain3') {
       await inst.seedDue(BATCH);
+      // The two more workers are open before the clock starts, as the first one is.
+      if (c === 'drain3') await inst.addWorkers!(2);
+      const pgSeeded = await pgBackendCpu(pgUrl);
       const cpuSeeded = process.cpuUsage();
       const t = performance.now();
-      await inst.start(c === 'drain3' ? 3 : 1);
+      await inst.start();
       await until(async () => (await inst.executed()) >= BATCH, `${contender.name} to drain`);
       value = (BATCH / (performance.now() - t)) * 1000;
       const cpu = process.cpuUsage(cpuSeeded);
+      // The server's CPU for the drain too (the backends of this process's connections).
+      const pgMs = pgCpuSince(pgSeeded, await pgBackendCpu(pgUrl));
       return {
         value,
         cpuMsPerJob: (cpu.user + cpu.system) / 1000 / BATCH,
         load: loadavg()[0]!,
+        extra: { pgCpuMsPerJob: pgMs / BATCH },
       };
     } else if (c === 'addToStart') {
       await inst.start();
@@ -589,8 +666,12 @@ export async function peersBench(): Promise<Record<string, number>> {
         // WERKFLOW_BENCH_ONLY=werkflow-sqlite.lateness runs one contender's case (to look into it).
         if (ONLY !== undefined && !ONLY.includes(`${contender.name}.${c}`)) continue;
         process.stderr.write(`  round ${round}: ${contender.name} ${c}…`);
-        const m = await measure(contender, c);
-        process.stderr.write(` ${m.value.toFixed(1)} (load ${m.load.toFixed(1)})\n`);
+        const m = await measure(contender, c, pgUrl);
+        const pgCpu = m.extra?.pgCpuMsPerJob;
+        process.stderr.write(
+          ` ${m.value.toFixed(1)} (load ${m.load.toFixed(1)}, cpu ${m.cpuMsPerJob.toFixed(3)}` +
+            `${pgCpu === undefined ? '' : ` + server ${pgCpu.toFixed(3)}`} ms/job)\n`,
+        );
         const key = `${contender.name}.${c}`;
         samples.set(key, [...(samples.get(key) ?? []), m]);
       }
@@ -602,6 +683,9 @@ export async function peersBench(): Promise<Record<string, number>> {
     const r = (n: number) => Math.round(n * 100) / 100;
     results[`${name}.${METRIC[c]}`] = r(median(ms.map((m) => m.value)));
     if (c === 'addToStart') results[`${name}.addToStartP99Ms`] = r(median(ms.map((m) => m.extra!.p99!)));
+    if (c === 'drain' || c === 'drain3')
+      results[`${name}.${c}.serverCpuMsPerJob`] =
+        Math.round(median(ms.map((m) => m.extra!.pgCpuMsPerJob!)) * 1000) / 1000;
     results[`${name}.${c}.cpuMsPerJob`] = r(median(ms.map((m) => m.cpuMsPerJob)));
     results[`${name}.${c}.loadAverage`] = r(median(ms.map((m) => m.load)));
   }
