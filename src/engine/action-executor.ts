@@ -258,23 +258,45 @@ export class ActionExecutor {
     workerId: string,
     actor: string,
   ): Promise<{ counts: Counts; outside: Action[] }> {
-    const defs = await this.definitions(picked, db);
     const now = this.clock.now();
-    const plain = picked.filter((a) => {
-      const def = defs.get(a.id);
-      return (
+    // The definition of each template version once; a batch mostly runs one version, so the
+    // previous action's is tried first (no key string and map lookup per action).
+    const versions = new Map<string, TemplateDefinition | undefined>();
+    let last:
+      { templateId: string; templateVersion: number; def: TemplateDefinition | undefined } | undefined;
+    const plain: PickedAction[] = [];
+    for (const a of picked) {
+      if (
+        last === undefined ||
+        last.templateId !== a.templateId ||
+        last.templateVersion !== a.templateVersion
+      ) {
+        const key = `${a.templateId}@${a.templateVersion}`;
+        let def = versions.get(key);
+        if (def === undefined && !versions.has(key)) {
+          def = await this.engine.definitionOf(a.templateId, a.templateVersion, db);
+          versions.set(key, def);
+        }
+        last = { templateId: a.templateId, templateVersion: a.templateVersion, def };
+      }
+      const def = last.def;
+      if (
         a.dossierExists &&
         def !== undefined &&
         SAFE_EFFECTS.has(def.effect.type) &&
         !this.recheckCanFail(def) &&
         !this.engine.hasFollowUps(a, def) &&
         stopBeforeEffect(a, def, now, false) === undefined
-      );
-    });
-    const done =
-      plain.length > 0 ? await this.engine.actions.completePicked(plain, actor, now, db) : new Set<string>();
-    const others = done.size === 0 ? picked : picked.filter((a) => !done.has(a.id));
-    if (others.length === 0) return { counts: { done: done.size, failed: 0, skipped: 0 }, outside: [] };
+      )
+        plain.push(a);
+    }
+    const done = plain.length > 0 ? await this.engine.actions.completePicked(plain, actor, now, db) : [];
+    // Every picked action done (the usual backlog): no set of ids to look the others up in.
+    if (done.length === picked.length)
+      return { counts: { done: done.length, failed: 0, skipped: 0 }, outside: [] };
+    const doneIds = new Set(done);
+    const others = done.length === 0 ? picked : picked.filter((a) => !doneIds.has(a.id));
+    if (others.length === 0) return { counts: { done: done.length, failed: 0, skipped: 0 }, outside: [] };
     // The others in full (the pick read only what decides how an action runs), then claimed.
     const rest = await this.engine.actions.claimPicked(
       await this.engine.actions.readPicked(others, workerId, now, db),
@@ -282,9 +304,9 @@ export class ActionExecutor {
       now,
       db,
     );
-    if (rest.length === 0) return { counts: { done: done.size, failed: 0, skipped: 0 }, outside: [] };
+    if (rest.length === 0) return { counts: { done: done.length, failed: 0, skipped: 0 }, outside: [] };
     const r = await this.runInTransaction(db, rest, actor);
-    return { counts: { ...r.counts, done: r.counts.done + done.size }, outside: r.outside };
+    return { counts: { ...r.counts, done: r.counts.done + done.length }, outside: r.outside };
   }
 
   /** Whether re-checking at due time could stop the action (see `perform`). */

@@ -9,7 +9,6 @@ import type { ActionTable } from './engine.tables.js';
 import { historyEntryOf } from './action-history.rows.js';
 import { finalStatement } from './transaction-hooks.js';
 import { preparedStatement } from './prepared-statements.js';
-import { SQLITE_ARRAY_ROWS } from './sqlite-driver.js';
 import { PLANNED_EVENT_ID } from './event.repository.js';
 import { type Reason, reason, reasonText, storedReason, textReason } from '../domain/action/reasons.js';
 
@@ -182,11 +181,11 @@ export interface WorkProbe {
  */
 export type PickedAction = Pick<
   Action,
-  'id' | 'templateId' | 'templateVersion' | 'dossierId' | 'kind' | 'dueAt' | 'chainDepth'
+  'id' | 'templateId' | 'templateVersion' | 'kind' | 'dueAt' | 'chainDepth'
 > & { readonly dossierExists: boolean };
 
-/** A row of `pickDue` on SQLite, as an array in its select's order. */
-type PickRow = [string, string, number, string, string, number | null, number | null, number];
+/** A row of `pickDue` on SQLite, as a JSON array in its select's order. */
+type PickRow = [string, string, number, string, number | null, number | null, number];
 
 /**
  * The status is one of these, written as literals in the given order (`DialectAdapter.literalIn`:
@@ -906,7 +905,6 @@ export class ActionRepository {
         'id',
         'template_id',
         'template_version',
-        'dossier_id',
         'kind',
         'due_at',
         'chain_depth',
@@ -922,26 +920,30 @@ export class ActionRepository {
       .limit(limit);
     if (this.store.adapter.supportsSkipLocked) pick = pick.forUpdate().skipLocked();
     if (this.store.adapter.name === 'sqlite') {
-      // Rows as arrays in the select's order (SQLITE_ARRAY_ROWS): an object per row cost more
-      // than finding the row.
+      // The whole pick as ONE value, a JSON array of rows (arrays in the select's order), parsed
+      // at once: better-sqlite3 builds each row it returns property by property (an object per
+      // row cost more than finding the row; an array per row still ~10k instructions, issue 12).
+      // The subquery with its LIMIT is not flattened into the aggregate: its rows reach
+      // json_group_array in the pick's order (due time, from actions_claim).
       const compiled = pick.compile();
-      const { rows } = await db.executeQuery<PickRow>({ ...compiled, sql: SQLITE_ARRAY_ROWS + compiled.sql });
-      return rows.map((r) => ({
+      const { rows } = await db.executeQuery<{ rows: string }>({
+        ...compiled,
+        sql: `select json_group_array(json_array(id, template_id, template_version, kind, due_at, chain_depth, dossier_exists)) as rows from (${compiled.sql})`,
+      });
+      return (JSON.parse(rows[0]?.rows ?? '[]') as PickRow[]).map((r) => ({
         id: r[0],
         templateId: r[1],
         templateVersion: Number(r[2]),
-        dossierId: r[3],
-        kind: r[4] as Action['kind'],
-        dueAt: r[5] === null ? null : Number(r[5]),
-        chainDepth: Number(r[6] ?? 0),
-        dossierExists: Boolean(r[7]),
+        kind: r[3] as Action['kind'],
+        dueAt: r[4] === null ? null : Number(r[4]),
+        chainDepth: Number(r[5] ?? 0),
+        dossierExists: Boolean(r[6]),
       }));
     }
     return (await pick.execute()).map((r) => ({
       id: r.id,
       templateId: r.template_id,
       templateVersion: Number(r.template_version),
-      dossierId: r.dossier_id,
       kind: r.kind as Action['kind'],
       dueAt: r.due_at === null ? null : Number(r.due_at),
       chainDepth: Number(r.chain_depth ?? 0),
@@ -1054,9 +1056,9 @@ export class ActionRepository {
     actor: string,
     now: number,
     db: Db,
-  ): Promise<Set<string>> {
+  ): Promise<string[]> {
     const { adapter } = this.store;
-    const done = new Set<string>();
+    const done: string[] = [];
     // The ids are one parameter on both databases (textIn): a whole batch is one statement.
     for (let i = 0; i < picked.length; i += ID_CHUNK) {
       const part = picked.slice(i, i + ID_CHUNK).map((a) => a.id);
@@ -1101,7 +1103,8 @@ export class ActionRepository {
               .orderBy('ids.id'),
           )
           .execute();
-        for (const id of ids) done.add(id);
+        if (done.length === 0 && ids.length === picked.length) return ids;
+        for (const id of ids) done.push(id);
         continue;
       }
       // PostgreSQL: the update and its history in one statement (a data-modifying WITH).
@@ -1124,7 +1127,7 @@ export class ActionRepository {
         )
         .returning('action_id')
         .execute();
-      for (const r of rows) done.add(r.action_id);
+      for (const r of rows) done.push(r.action_id);
     }
     return done;
   }
