@@ -26,16 +26,6 @@ export class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-type RawableStatement = SqliteStatement & { readonly busy?: boolean; raw(on: boolean): unknown };
-
-/**
- * Leading comment of a SELECT whose rows come back as arrays of the column values in select order
- * (better-sqlite3's raw mode), not as objects: building an object per row set every column by its
- * name, which took more instructions than SQLite spent finding the row (half the CPU of reading the
- * scheduler's pick of 2,000 due actions, issue 12). For hot reads of many rows only (`pickDue`).
- */
-export const SQLITE_ARRAY_ROWS = '/* array rows */ ';
-
 /**
  * A SQLite connection that keeps its prepared statements: Kysely asks for a new statement for
  * every query, and preparing (parsing and planning the SQL) was about a third of the time of a
@@ -43,10 +33,10 @@ export const SQLITE_ARRAY_ROWS = '/* array rows */ ';
  * is still being iterated is not handed out twice (a fresh one is prepared for that call).
  */
 export function withStatementCache(
-  database: Omit<SqliteDatabase, 'prepare'> & { prepare(sql: string): RawableStatement },
+  database: SqliteDatabase & { prepare(sql: string): SqliteStatement & { readonly busy?: boolean } },
   size = 500,
 ): SqliteDatabase {
-  const cache = new Map<string, RawableStatement>();
+  const cache = new Map<string, SqliteStatement & { readonly busy?: boolean }>();
   return {
     close: () => database.close(),
     prepare(sql) {
@@ -58,7 +48,6 @@ export function withStatementCache(
         return kept;
       }
       const statement = database.prepare(sql);
-      if (sql.startsWith(SQLITE_ARRAY_ROWS)) statement.raw(true);
       if (kept === undefined) {
         cache.set(sql, statement);
         if (cache.size > size) cache.delete(cache.keys().next().value!);

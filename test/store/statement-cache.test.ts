@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import BetterSqlite3 from 'better-sqlite3';
-import { SQLITE_ARRAY_ROWS, withStatementCache } from '../../src/store/sqlite-driver.js';
+import { withStatementCache } from '../../src/store/sqlite-driver.js';
 
 describe('the SQLite statement cache', () => {
   it('prepares a statement once per SQL text and reuses it', () => {
@@ -10,14 +10,6 @@ describe('the SQLite statement cache', () => {
     expect(cached.prepare('select 1 as x')).toBe(a);
     expect(cached.prepare('select 2 as x')).not.toBe(a);
     expect(a.all([])).toEqual([{ x: 1 }]);
-    cached.close();
-  });
-
-  it('returns rows as arrays for SQL that starts with SQLITE_ARRAY_ROWS, objects otherwise', () => {
-    const db = new BetterSqlite3(':memory:');
-    const cached = withStatementCache(db);
-    expect(cached.prepare(`${SQLITE_ARRAY_ROWS}select 1 as x, 'a' as y`).all([])).toEqual([[1, 'a']]);
-    expect(cached.prepare(`select 1 as x, 'a' as y`).all([])).toEqual([{ x: 1, y: 'a' }]);
     cached.close();
   });
 

@@ -371,7 +371,8 @@ export const nl = {
   'mail.resolution.resent': 'Opnieuw verstuurd op {at}',
   'mail.resolution.dismissed': 'Afgesloten op {at}',
 
-  'mailbox.intro': 'De mailboxen waarmee Werkflow e-mail verstuurt, en welke e-mailtemplates ze gebruiken.',
+  'mailbox.intro':
+    'De mailboxen waarmee Werkflow e-mail verstuurt, en welke e-mailtemplates en actie-templates ze gebruiken.',
   'mailbox.new': 'Nieuwe mailbox',
   'mailbox.edit': 'Mailbox «{name}» wijzigen',
   'mailbox.empty': 'Nog geen mailbox. Voeg er een toe om e-mail te kunnen versturen.',
@@ -1185,7 +1186,8 @@ export const en: Record<Key, string> = {
   'mail.resolution.resent': 'Resent on {at}',
   'mail.resolution.dismissed': 'Closed on {at}',
 
-  'mailbox.intro': 'The mailboxes Werkflow sends e-mail through, and which e-mail templates use them.',
+  'mailbox.intro':
+    'The mailboxes Werkflow sends e-mail through, and which e-mail templates and action templates use them.',
   'mailbox.new': 'New mailbox',
   'mailbox.edit': 'Change mailbox “{name}”',
   'mailbox.empty': 'No mailbox yet. Add one to be able to send e-mail.',
