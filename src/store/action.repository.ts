@@ -189,7 +189,7 @@ type PickRow = [string, string, number, string, number | null, number | null, nu
 
 /**
  * The status is one of these, written as literals in the given order (`DialectAdapter.literalIn`:
- * SQLite ORs of equalities, PostgreSQL `in`). A partial index (migrations 006, 018) serves only a
+ * SQLite a CASE of equalities, PostgreSQL `in`). A partial index (migrations 006, 018) serves only a
  * query naming its condition in the same words: SQLite plans before it sees bound parameters.
  * Statuses come from code, never from a request.
  */
@@ -1513,7 +1513,7 @@ export class ActionRepository {
         // PostgreSQL's statistics at a million actions (pending work due later, overdue work of
         // other statuses) promised a match within the first rows of the table and it scanned
         // all of it: 150-210 ms each, the whole idle tick (issue 12).
-        // Manual work falling due: the head of its own index (migration 018), not a walk of
+        // Manual work falling due: the head of its own index (migration 019), not a walk of
         // the due pending range past every automatic action due in it.
         selectFrom('actions')
           .select('due_at')
