@@ -1,4 +1,5 @@
 import { type InsertQueryBuilder, type Insertable, type RawBuilder, type Selectable, sql } from 'kysely';
+import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Action, ActionHistoryEntry, ActionStatus, Delivery } from '../domain/action/action.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { ExecutionMode } from '../domain/template/action-template.js';
@@ -195,6 +196,24 @@ type PickRow = [string, string, number, string, number | null, number | null, nu
  */
 function statusIn(adapter: DialectAdapter, statuses: readonly ActionStatus[]) {
   return sql<boolean>`${sql.raw(adapter.literalIn(adapter.notIndexed('status'), statuses))}`;
+}
+
+/**
+ * The earliest `column` (at or before `now`) of the actions `narrow` selects: the first entry of
+ * an index in its order ("order by … limit 1", the limit a literal so a generic plan knows it).
+ */
+function head(
+  selectFrom: ExpressionBuilder<Database, never>['selectFrom'],
+  column: 'due_at' | 'expires_at',
+  now: number,
+  narrow: (
+    q: SelectQueryBuilder<Database, 'actions', object>,
+  ) => SelectQueryBuilder<Database, 'actions', object>,
+) {
+  return narrow(selectFrom('actions').select(column))
+    .where(column, '<=', now)
+    .orderBy(column)
+    .limit(sql.lit(1));
 }
 
 /** The keyset position after an action: its id, or due time and id in the overdue list. */
@@ -1519,30 +1538,17 @@ export class ActionRepository {
       // all of it: 150-210 ms each, the whole idle tick (issue 12).
       // Manual work falling due: the head of its own index (migration 019), not a walk of
       // the due pending range past every automatic action due in it.
-      selectFrom('actions')
-        .select('due_at')
-        .where(statusIn(this.store.adapter, ['pending']))
-        .where('execution_mode', 'in', [sql.lit('manual'), sql.lit('semiAutomatic')])
-        .where('due_at', '<=', now)
-        .orderBy('due_at')
-        .limit(sql.lit(1))
-        .as('fallingDue'),
-      selectFrom('actions')
-        .select('expires_at')
-        .where(statusIn(this.store.adapter, OPEN_EXPIRY))
-        .where('expires_at', 'is not', null)
-        .where('expires_at', '<=', now)
-        .orderBy('expires_at')
-        .limit(sql.lit(1))
-        .as('expiring'),
-      selectFrom('actions')
-        .select('due_at')
-        .where(statusIn(this.store.adapter, ['pending']))
-        .where('execution_mode', '=', sql.lit('automatic'))
-        .where('due_at', '<=', now)
-        .orderBy('due_at')
-        .limit(sql.lit(1))
-        .as('due'),
+      head(selectFrom, 'due_at', now, (q) =>
+        q
+          .where(statusIn(this.store.adapter, ['pending']))
+          .where('execution_mode', 'in', [sql.lit('manual'), sql.lit('semiAutomatic')]),
+      ).as('fallingDue'),
+      head(selectFrom, 'expires_at', now, (q) =>
+        q.where(statusIn(this.store.adapter, OPEN_EXPIRY)).where('expires_at', 'is not', null),
+      ).as('expiring'),
+      head(selectFrom, 'due_at', now, (q) =>
+        q.where(statusIn(this.store.adapter, ['pending'])).where('execution_mode', '=', sql.lit('automatic')),
+      ).as('due'),
     ]);
     const { rows } = await db.executeQuery(preparedStatement(query.compile()));
     const row = rows[0]!;
