@@ -1,8 +1,9 @@
 /**
- * PostgreSQL only: a single create's statement runs as a named prepared statement (parsed and
- * planned once per connection, src/store/prepared-statements.ts), and a notification is marked
- * as the store's own when one of its pool's connections sent it (the scheduler ignores its own
- * stamping's echo: it woke after the commit already). Structural facts, never timings.
+ * PostgreSQL only: a single create's statement and the idle tick's probe run as named prepared
+ * statements (parsed and planned once per connection, src/store/prepared-statements.ts), and a
+ * notification is marked as the store's own when one of its pool's connections sent it (the
+ * scheduler ignores its own stamping's echo: it woke after the commit already). Structural
+ * facts, never timings.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -42,6 +43,18 @@ describe.skipIf(!url)('PostgreSQL prepared creates and own notifications', () =>
     expect(creates).toHaveLength(1);
     expect(await wf.store.db.selectFrom('actions').select('id').execute()).toHaveLength(3);
     expect(await wf.store.db.selectFrom('action_history').select('id').execute()).toHaveLength(3);
+  });
+
+  it('prepares the idle tick’s probe once per connection and reuses it', async () => {
+    wf = await Werkflow.open({ ...backend.fresh(), poolSize: 1, preset: 'energy-cooperative' });
+    for (let i = 0; i < 4; i++) await wf.scheduler.tick();
+    // poolSize 1: this reads the session that ran the ticks. Planning the probe's five
+    // subqueries cost the server more than running them, every idle tick (issue 12).
+    const { rows } = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(
+      wf.store.db,
+    );
+    const probes = rows.filter((r) => r.statement.startsWith('select exists (select "id" from "actions"'));
+    expect(probes).toHaveLength(1);
   });
 
   it("marks a notification from the store's own pool as own, another connection's not", async () => {

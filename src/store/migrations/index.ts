@@ -18,6 +18,7 @@ import { reasonLegacyRereadMigration } from './016-reason-legacy-reread.js';
 import { actionDossierIndexMigration } from './017-action-dossier-index.js';
 import { actionStatusWritesMigration } from './018-action-status-writes.js';
 import { actionManualDueIndexMigration } from './019-action-manual-due-index.js';
+import { actionAutovacuumMigration } from './020-action-autovacuum.js';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -40,4 +41,5 @@ export const MIGRATIONS: readonly Migration[] = [
   actionDossierIndexMigration,
   actionStatusWritesMigration,
   actionManualDueIndexMigration,
+  actionAutovacuumMigration,
 ];
