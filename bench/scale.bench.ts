@@ -47,6 +47,8 @@ import { openAction } from '../test/support/action-fixture.js';
 
 const DAY = 86_400_000;
 const OVERDUE: ActionStatus[] = ['pending', 'due', 'failed'];
+/** The user of the "mine" list and count: one the load assigns work to (`actionAt`). */
+const ME = 'user-10';
 const BASE_PG_URL = process.env.WERKFLOW_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -197,8 +199,10 @@ async function measureAt(
     );
     out.listFailedMs = await timeMs(() => wf.actions.list({ statuses: ['failed'], limit: 101 }));
     const open: ActionStatus[] = ['waiting', 'pending', 'due', 'running', 'failed'];
+    // ME: manual work of even i goes to user-(i % 20), i.e. user-10, -12, -14 or -16 (until
+    // 2026-12-01 the bench asked for user-2, whom nothing is assigned: an empty list).
     out.listMineMs = await timeMs(() =>
-      wf.actions.list({ statuses: open, assigneeUserId: 'user-2', assigneeTeamIds: ['team-1'], limit: 101 }),
+      wf.actions.list({ statuses: open, assigneeUserId: ME, assigneeTeamIds: ['team-1'], limit: 101 }),
     );
     out.listTeamMs = await timeMs(() =>
       wf.actions.list({ statuses: open, assigneeTeamIds: ['team-3'], limit: 101 }),
@@ -216,7 +220,7 @@ async function measureAt(
     out.listInDoubtMs = await timeMs(() => wf.actions.list({ inDoubt: true, limit: 101 }));
     out.countTabsMs = await timeMs(async () => {
       const cap = 10_000;
-      await wf.actions.count({ statuses: open, assigneeUserId: 'user-2' }, cap);
+      await wf.actions.count({ statuses: open, assigneeUserId: ME }, cap);
       await wf.actions.count({ statuses: open, assigneeTeamIds: ['team-1'] }, cap);
       await wf.actions.count({ overdueAt: Date.now(), statuses: OVERDUE }, cap);
       await wf.actions.count({ statuses: ['failed'] }, cap);
