@@ -315,20 +315,44 @@ export class ActionExecutor {
   /**
    * The template versions of a batch of actions, each looked up once, as a lookup of an action's
    * definition. The engine keeps the versions it found for good; one not found is undefined for
-   * this batch only (it may be published later).
+   * this batch only (it may be published later). A batch mostly runs one version: an action of
+   * the same version as the one before is answered without a map lookup (a drained backlog ran
+   * in V8's interpreter, where four map lookups per action were ~700 instructions, callgrind).
    */
   private async versionsOf(
     actions: readonly Pick<Action, 'templateId' | 'templateVersion'>[],
     db: Db,
   ): Promise<(a: Pick<Action, 'templateId' | 'templateVersion'>) => TemplateDefinition | undefined> {
     const byTemplate = new Map<string, Map<number, TemplateDefinition | undefined>>();
+    let last: Pick<Action, 'templateId' | 'templateVersion'> | undefined;
     for (const a of actions) {
+      if (
+        last !== undefined &&
+        last.templateId === a.templateId &&
+        last.templateVersion === a.templateVersion
+      )
+        continue;
+      last = a;
       let versions = byTemplate.get(a.templateId);
       if (versions === undefined) byTemplate.set(a.templateId, (versions = new Map()));
       if (!versions.has(a.templateVersion))
         versions.set(a.templateVersion, await this.engine.definitionOf(a.templateId, a.templateVersion, db));
     }
-    return (a) => byTemplate.get(a.templateId)?.get(a.templateVersion);
+    let seen:
+      { templateId: string; templateVersion: number; def: TemplateDefinition | undefined } | undefined;
+    return (a) => {
+      if (
+        seen === undefined ||
+        seen.templateId !== a.templateId ||
+        seen.templateVersion !== a.templateVersion
+      )
+        seen = {
+          templateId: a.templateId,
+          templateVersion: a.templateVersion,
+          def: byTemplate.get(a.templateId)?.get(a.templateVersion),
+        };
+      return seen.def;
+    };
   }
 
   /** Performs the effects and records the outcomes of running actions inside `db`. */

@@ -962,15 +962,17 @@ export class ActionRepository {
         ...compiled,
         sql: `select json_group_array(json_array(${PICK_COLUMNS.join(', ')})) as rows from (${compiled.sql})`,
       });
+      // The positions as locals: read once per batch, not per row.
+      const { id, template_id, template_version, kind, due_at, chain_depth, dossier_exists } = PICK;
       return (JSON.parse(rows[0]?.rows ?? '[]') as unknown[][]).map((r) =>
         pickedAction(
-          r[PICK.id],
-          r[PICK.template_id],
-          r[PICK.template_version],
-          r[PICK.kind],
-          r[PICK.due_at],
-          r[PICK.chain_depth],
-          r[PICK.dossier_exists],
+          r[id],
+          r[template_id],
+          r[template_version],
+          r[kind],
+          r[due_at],
+          r[chain_depth],
+          r[dossier_exists],
         ),
       );
     }
