@@ -8,6 +8,15 @@ export interface BulkColumn {
 }
 
 /**
+ * A list of text keys as the one value `DialectAdapter.textIn` and `textRows` bind (SQLite its JSON
+ * text, PostgreSQL an array), from `DialectAdapter.textKeys`: made once when two statements bind
+ * the same list (a batch's update and its history).
+ */
+export class TextKeys {
+  constructor(readonly bound: unknown) {}
+}
+
+/**
  * Every difference between SQLite and PostgreSQL that the repositories meet has a name here, in
  * one object per dialect. Repositories call these and never test which dialect they run on.
  */
@@ -63,12 +72,15 @@ export interface DialectAdapter {
    * (`= any($1::text[])`). A statement with 500 parameters cost more to bind, parse and plan than
    * to run.
    */
-  textIn(column: string, values: readonly string[]): RawBuilder<SqlBool>;
+  textIn(column: string, values: readonly string[] | TextKeys): RawBuilder<SqlBool>;
   /**
    * A list of text keys as a table of one column, `id`, bound as one parameter (SQLite
-   * `json_each`, PostgreSQL `unnest`): for `selectFrom(textRows(ids).as('ids'))`.
+   * `json_each`, PostgreSQL `unnest`): for `selectFrom(textRows(ids).as('ids'))`. On SQLite its
+   * rows come in the list's order (json_each's).
    */
-  textRows(values: readonly string[]): RawBuilder<{ id: string }>;
+  textRows(values: readonly string[] | TextKeys): RawBuilder<{ id: string }>;
+  /** The value `textIn` and `textRows` bind for `values`, made once for several statements. */
+  textKeys(values: readonly string[]): TextKeys;
   /**
    * A column as SQL text that the planner does not use to choose an index, for the conditions of
    * partial indexes (migration 006): SQLite plans without table statistics and would otherwise
@@ -155,8 +167,9 @@ export const sqliteAdapter: DialectAdapter = {
   // statement that names each one cost more than the statement (issue 12). The planner reads
   // the list and looks up each value in the column's index, as for a list of parameters.
   textIn: (column, values) =>
-    sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`,
-  textRows: (values) => sql<{ id: string }>`(select value as id from json_each(${JSON.stringify(values)}))`,
+    sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${sqliteKeys(values)}))`,
+  textRows: (values) => sql<{ id: string }>`(select value as id from json_each(${sqliteKeys(values)}))`,
+  textKeys: (values) => new TextKeys(JSON.stringify(values)),
   // The connection opens every transaction with BEGIN IMMEDIATE (see sqlite-driver.ts), which
   // already takes SQLite's single write lock; other processes wait on busy_timeout.
   lockForMigration: async () => {},
@@ -212,8 +225,9 @@ export const postgresAdapter: DialectAdapter = {
     values.length === 1
       ? `${column} = ${quoteLiteral(values[0]!)}`
       : `${column} in (${values.map(quoteLiteral).join(', ')})`,
-  textIn: (column, values) => sql<SqlBool>`${sql.ref(column)} = any(${[...values]}::text[])`,
-  textRows: (values) => sql<{ id: string }>`(select unnest(${[...values]}::text[]) as id)`,
+  textIn: (column, values) => sql<SqlBool>`${sql.ref(column)} = any(${postgresKeys(values)}::text[])`,
+  textRows: (values) => sql<{ id: string }>`(select unnest(${postgresKeys(values)}::text[]) as id)`,
+  textKeys: (values) => new TextKeys([...values]),
   lockForMigration: async (trx) => {
     await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
   },
@@ -226,6 +240,16 @@ export const postgresAdapter: DialectAdapter = {
 };
 
 export type AnyKysely = Kysely<unknown>;
+
+/** The JSON text SQLite binds for a list of keys (`textIn`, `textRows`). */
+function sqliteKeys(values: readonly string[] | TextKeys): unknown {
+  return values instanceof TextKeys ? values.bound : JSON.stringify(values);
+}
+
+/** The array PostgreSQL binds for a list of keys (`textIn`, `textRows`). */
+function postgresKeys(values: readonly string[] | TextKeys): unknown {
+  return values instanceof TextKeys ? values.bound : [...values];
+}
 
 /** A text literal in SQL: between single quotes, a quote doubled. */
 function quoteLiteral(value: string): string {

@@ -202,6 +202,29 @@ describe.each(BACKENDS)('draining a batch on $name', (backend) => {
     }
   });
 
+  it('writes the completion entries of a batch in action id order, whatever order the actions were picked in', async () => {
+    // SQLite sorts the ids in JavaScript and inserts the history in the list's order, without a
+    // sort step in the statement (PostgreSQL orders in the statement).
+    const { w, clock } = await open();
+    await contacts(w, 6);
+    clock.advance(HOUR);
+    const picked = await w.store.db.transaction().execute(async (db) => {
+      const batch = await w.engine.actions.pickDue(clock.now(), 100, db);
+      const reversed = [...batch].sort((a, b) => (a.id < b.id ? 1 : -1));
+      const done = await w.engine.actions.completePicked(reversed, 'worker:t', clock.now(), db);
+      expect([...done].sort()).toEqual(batch.map((a) => a.id).sort());
+      return batch;
+    });
+    expect(picked).toHaveLength(6);
+    const rows = await w.store.db
+      .selectFrom('action_history')
+      .select('action_id')
+      .where('to_status', '=', 'done')
+      .orderBy('id')
+      .execute();
+    expect(rows.map((r) => r.action_id)).toEqual(picked.map((a) => a.id).sort());
+  });
+
   it('claims a backlog in batches that double while they come back full, and starts small again', async () => {
     const batches: number[] = [];
     const { w, clock } = await open(undefined, {
