@@ -549,11 +549,11 @@ export class DossierService {
       await this.dossiers.insert(dossier, db, texts.get(dossier.id)!);
       return this.runAfterWrite(db, [event]);
     }
-    const write = this.dossiers.insertStatement([dossier], db, texts);
+    const rows = this.dossiers.rowsOf([dossier], texts);
     if (dossier.externalId !== null) {
       // An external id may be taken meanwhile (checkInserted): the event and actions would then
       // have no dossier, so they are written after the dossier, by the hooks as usual.
-      const { events, written } = await this.events.appendWith(db, [event], write);
+      const { events, written } = await this.events.appendWith(db, [event], rows);
       this.dossiers.checkInserted(dossier, written);
       return this.runHooks(db, events);
     }
@@ -565,13 +565,13 @@ export class DossierService {
     // id fails the statement itself), and plan.then is empty when `last`.
     const last = final && plan.then.length === 0;
     if (plan.actions.length === 0) {
-      const { written } = await this.events.appendWith(db, [event], write, last);
+      const { written } = await this.events.appendWith(db, [event], rows, last);
       this.dossiers.checkInserted(dossier, written);
     } else {
       const { written } = await this.actions.insertWithCreated(
         db,
-        write,
-        this.events.insertStatement(db, [event]),
+        rows,
+        this.events.rowsOf([event]),
         plan.actions,
         event.actor,
         plan.announce ?? null,
