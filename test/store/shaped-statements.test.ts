@@ -29,23 +29,33 @@ interface Table {
   c: string | null;
 }
 
+/** A Kysely that only compiles, with one dialect's adapter and compiler. */
+function compileOnly(
+  adapter: () => PostgresAdapter | SqliteAdapter,
+  introspector: (db: Kysely<unknown>) => PostgresIntrospector | SqliteIntrospector,
+  compiler: () => PostgresQueryCompiler | SqliteQueryCompiler,
+) {
+  return new Kysely<{ t: Table }>({
+    dialect: {
+      createAdapter: adapter,
+      createDriver: () => new DummyDriver(),
+      createIntrospector: introspector,
+      createQueryCompiler: compiler,
+    },
+  });
+}
+
 const compilers = {
-  postgres: new Kysely<{ t: Table }>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (db) => new PostgresIntrospector(db),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-    },
-  }),
-  sqlite: new Kysely<{ t: Table }>({
-    dialect: {
-      createAdapter: () => new SqliteAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (db) => new SqliteIntrospector(db),
-      createQueryCompiler: () => new SqliteQueryCompiler(),
-    },
-  }),
+  postgres: compileOnly(
+    () => new PostgresAdapter(),
+    (db) => new PostgresIntrospector(db),
+    () => new PostgresQueryCompiler(),
+  ),
+  sqlite: compileOnly(
+    () => new SqliteAdapter(),
+    (db) => new SqliteIntrospector(db),
+    () => new SqliteQueryCompiler(),
+  ),
 };
 
 /** Rows of [a, b, c] (a Part 'x' for `a` stands for `upper(<its value>)`), returning `c`. */
@@ -83,20 +93,15 @@ describe.each(Object.entries(compilers))('statements kept per shape (%s compiler
     same(shapes, [[['b', 2, null]], ['t2']]);
     same(shapes, [[[new Part('x', ['y']), 3, 'z']], [null]]);
     same(shapes, [[[new Part('x', ['w']), 4, 'v']], ['t4']]);
-    same(shapes, [
+    const twoRows = (x: string, tail: string) => [
       [
-        ['a', 1, 'c'],
-        ['d', 5, 'e'],
+        [x, 5, 'e'],
+        ['d', 6, x],
       ],
-      ['t5'],
-    ]);
-    same(shapes, [
-      [
-        ['f', 6, 'g'],
-        ['h', 7, 'i'],
-      ],
-      ['t6'],
-    ]);
+      [tail],
+    ];
+    same(shapes, twoRows('a', 't5'));
+    same(shapes, twoRows('f', 't6'));
     // Three shapes learned (one row; one row with a Part; two rows), each bound once after.
     expect(shapes.hits).toBe(3);
   });
@@ -120,22 +125,11 @@ describe.each(Object.entries(compilers))('statements kept per shape (%s compiler
 
   it('keeps at most `max` shapes and builds the others every time', () => {
     const shapes = new ShapedStatements(1);
-    same(shapes, [[['a', 1, 'c']], ['t']]);
-    same(shapes, [[['a', 1, 'c']], ['t']]);
-    same(shapes, [
-      [
-        ['a', 1, 'c'],
-        ['a', 1, 'c'],
-      ],
-      ['t'],
-    ]);
-    same(shapes, [
-      [
-        ['a', 1, 'c'],
-        ['a', 1, 'c'],
-      ],
-      ['t'],
-    ]);
+    const rows = (n: number) => [Array.from({ length: n }, (_, i) => ['a', i, 'c']), ['t']];
+    same(shapes, rows(1));
+    same(shapes, rows(1));
+    same(shapes, rows(2));
+    same(shapes, rows(2));
     expect(shapes.hits).toBe(1);
   });
 });
