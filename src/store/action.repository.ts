@@ -448,7 +448,7 @@ export class ActionRepository {
     final: boolean,
   ): Promise<{ eventId: number; written: number; stamped: number }> {
     const structure = [dossierRows, eventRows, actions.map((a) => this.createdRow(a)), [actor]];
-    const compiled = this.#created.compile(announce ?? '', structure, ([dossiers, events, rows, by]) =>
+    const compiled = this.#created.compile(db, announce ?? '', structure, ([dossiers, events, rows, by]) =>
       this.createdStatement(db, dossiers, events, rows, (by as unknown[])[0], announce),
     );
     // The same text for every create that stamps the same shape of actions: prepared once per connection.

@@ -99,7 +99,7 @@ export class EventRepository {
     final = false,
   ): Promise<{ events: DossierEvent[]; written: number }> {
     const compiled = preparedStatement(
-      this.#created.compile('', [dossierRows, this.rowsOf(events)], ([dossiers, rows]) =>
+      this.#created.compile(db, '', [dossierRows, this.rowsOf(events)], ([dossiers, rows]) =>
         db
           .with('written', () => insertDossierRows(db, dossiers as unknown[][]))
           .insertInto('events')

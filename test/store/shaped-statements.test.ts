@@ -81,7 +81,7 @@ describe.each(Object.entries(compilers))('statements kept per shape (%s compiler
     structure: readonly unknown[],
     build: (s: readonly unknown[]) => Compilable<unknown> = (s) => insertRows(db, s),
   ) {
-    const got = shapes.compile('p', structure, build);
+    const got = shapes.compile(db, 'p', structure, build);
     const want = build(structure).compile();
     expect(got.sql).toBe(want.sql);
     expect(got.parameters).toEqual(want.parameters);
@@ -123,6 +123,29 @@ describe.each(Object.entries(compilers))('statements kept per shape (%s compiler
     expect(shapes.hits).toBe(0);
   });
 
+  it('builds through Kysely every time for a database with plugins (which see each statement)', () => {
+    const shapes = new ShapedStatements();
+    const seen: string[] = [];
+    const watched = db.withPlugin({
+      transformQuery: ({ node }) => {
+        seen.push(node.kind);
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    });
+    for (const tail of ['t1', 't2']) {
+      const structure = [[['a', 1, 'c']], [tail]];
+      const got = shapes.compile(watched, 'p', structure, (s) => insertRows(watched, s));
+      expect(got.parameters).toEqual(insertRows(db, structure).compile().parameters);
+    }
+    expect(shapes.hits).toBe(0);
+    expect(seen).toEqual(['InsertQueryNode', 'InsertQueryNode']);
+    // Without plugins the same shape is learned and kept.
+    same(shapes, [[['a', 1, 'c']], ['t3']]);
+    same(shapes, [[['a', 1, 'c']], ['t4']]);
+    expect(shapes.hits).toBe(1);
+  });
+
   it('keeps at most `max` shapes and builds the others every time', () => {
     const shapes = new ShapedStatements(1);
     const rows = (n: number) => [Array.from({ length: n }, (_, i) => ['a', i, 'c']), ['t']];
@@ -151,12 +174,13 @@ describe.skipIf(!url)('PostgreSQL single creates built once per shape', () => {
     let checked = 0;
     vi.spyOn(ShapedStatements.prototype, 'compile').mockImplementation(function (
       this: ShapedStatements,
+      db,
       prefix,
       structure,
       build,
     ) {
       const before = this.hits;
-      const got = compile.call(this, prefix, structure, build);
+      const got = compile.call(this, db, prefix, structure, build);
       const want = build(structure).compile();
       expect(got.sql).toBe(want.sql);
       expect(got.parameters).toEqual(want.parameters);
