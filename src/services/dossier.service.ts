@@ -201,23 +201,7 @@ export class DossierService {
     const catalog = this.catalog();
     const known = await this.withTitleReferences(dossiers, db);
     const lookup = (id: string) => known.get(id);
-    // Per type, once per call (a bulk upsert asks for thousands of one type): its text fields,
-    // and whether its title reads other dossiers at all.
-    const perType = new Map<string, { textKeys: string[]; readsOthers: boolean }>();
-    const typeInfo = (key: string) => {
-      let info = perType.get(key);
-      if (info === undefined) {
-        const type = catalog.get(key);
-        const fields = type?.fields ?? [];
-        const titleKeys = type ? titleFieldKeys(type) : [];
-        info = {
-          textKeys: fields.filter((f) => ['text', 'email', 'phone'].includes(f.kind)).map((f) => f.key),
-          readsOthers: fields.some((f) => f.kind === 'reference' && titleKeys.includes(f.key)),
-        };
-        perType.set(key, info);
-      }
-      return info;
-    };
+    const typeInfo = (key: string) => textInfoOf(catalog.get(key));
     const ownText = (d: Dossier): string[] => {
       const out: string[] = [];
       for (const key of typeInfo(d.type).textKeys) {
@@ -549,11 +533,11 @@ export class DossierService {
       await this.dossiers.insert(dossier, db, texts.get(dossier.id)!);
       return this.runAfterWrite(db, [event]);
     }
-    const write = this.dossiers.insertStatement([dossier], db, texts);
+    const rows = this.dossiers.rowsOf([dossier], texts);
     if (dossier.externalId !== null) {
       // An external id may be taken meanwhile (checkInserted): the event and actions would then
       // have no dossier, so they are written after the dossier, by the hooks as usual.
-      const { events, written } = await this.events.appendWith(db, [event], write);
+      const { events, written } = await this.events.appendWith(db, [event], rows);
       this.dossiers.checkInserted(dossier, written);
       return this.runHooks(db, events);
     }
@@ -565,13 +549,13 @@ export class DossierService {
     // id fails the statement itself), and plan.then is empty when `last`.
     const last = final && plan.then.length === 0;
     if (plan.actions.length === 0) {
-      const { written } = await this.events.appendWith(db, [event], write, last);
+      const { written } = await this.events.appendWith(db, [event], rows, last);
       this.dossiers.checkInserted(dossier, written);
     } else {
       const { written } = await this.actions.insertWithCreated(
         db,
-        write,
-        this.events.insertStatement(db, [event]),
+        rows,
+        this.events.rowsOf([event]),
         plan.actions,
         event.actor,
         plan.announce ?? null,
@@ -822,6 +806,30 @@ export class DossierService {
       return { created, updated, unchanged, ids };
     });
   }
+}
+
+/** What a type's stored texts read: its text fields, and whether its title reads other dossiers. */
+interface TextInfo {
+  readonly textKeys: readonly string[];
+  readonly readsOthers: boolean;
+}
+
+/** TextInfo per dossier type definition (a changed type is a new object): once, not per create. */
+const TEXT_INFO = new WeakMap<DossierType, TextInfo>();
+const NO_TEXT_INFO: TextInfo = { textKeys: [], readsOthers: false };
+
+function textInfoOf(type: DossierType | undefined): TextInfo {
+  if (type === undefined) return NO_TEXT_INFO;
+  let info = TEXT_INFO.get(type);
+  if (info === undefined) {
+    const titleKeys = titleFieldKeys(type);
+    info = {
+      textKeys: type.fields.filter((f) => ['text', 'email', 'phone'].includes(f.kind)).map((f) => f.key),
+      readsOthers: type.fields.some((f) => f.kind === 'reference' && titleKeys.includes(f.key)),
+    };
+    TEXT_INFO.set(type, info);
+  }
+  return info;
 }
 
 function sameText(a: DossierText | undefined, b: DossierText): boolean {

@@ -1,4 +1,4 @@
-import { type InsertQueryBuilder, type Insertable, type RawBuilder, type Selectable, sql } from 'kysely';
+import { type Insertable, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Action, ActionHistoryEntry, ActionStatus, Delivery } from '../domain/action/action.js';
 import { WerkflowError } from '../domain/errors.js';
@@ -10,7 +10,9 @@ import type { ActionTable } from './engine.tables.js';
 import { historyEntryOf } from './action-history.rows.js';
 import { finalStatement } from './transaction-hooks.js';
 import { preparedStatement } from './prepared-statements.js';
-import { PLANNED_EVENT_ID } from './event.repository.js';
+import { PLANNED_EVENT_ID, insertEventRows } from './event.repository.js';
+import { insertDossierRows } from './dossier.repository.js';
+import { Part, ShapedStatements } from './shaped-statements.js';
 import { type Reason, reason, reasonText, storedReason, textReason } from '../domain/action/reasons.js';
 
 /**
@@ -128,6 +130,13 @@ const ACTION_COLUMNS: readonly BulkColumn[] = [
   { name: 'created_at', type: 'bigint' },
   { name: 'updated_at', type: 'bigint' },
 ];
+const ACTION_COLUMN_NAMES = ACTION_COLUMNS.map((c) => c.name);
+const TRIGGER_EVENT_ID = ACTION_COLUMN_NAMES.indexOf('trigger_event_id');
+const IDEMPOTENCY_KEY = ACTION_COLUMN_NAMES.indexOf('idempotency_key');
+/** Where a planned event's id stands in an idempotency key (`idempotencyKey`'s `|e<id>`). */
+const PLANNED_MARKER = `|e${PLANNED_EVENT_ID}`;
+/** The id of the event written by the same statement, in a row of `insertWithCreated`. */
+const EVENT_ID = new Part('e');
 
 /** What a stamped action's insert returns for its first history entry and the notification (`firstHistoryOf`, `announcedBy`). */
 const STAMPED_RETURNING = [
@@ -304,6 +313,9 @@ function sameStatuses(a: readonly ActionStatus[], b: readonly ActionStatus[]): b
 
 /** Every SQL statement on actions and their history. */
 export class ActionRepository {
+  /** The statements of single creates that stamp (insertWithCreated), per shape. */
+  readonly #created = new ShapedStatements();
+
   constructor(private readonly store: Store) {}
 
   private params(raw: unknown): unknown {
@@ -422,7 +434,7 @@ export class ActionRepository {
     return actions.filter((a) => ids.has(a.id));
   }
 
-  /** A new action as a row of ACTION_COLUMNS: the one mapping of an action to its row, for the bulk insert and (by column name) the single create's `insertStatement`. */
+  /** A new action as a row of ACTION_COLUMNS: the one mapping of an action to its row, for the bulk insert and the single create's statement (`createdRow`). */
   private bulkRow(a: Action): unknown[] {
     const reason = reasonColumns(a.statusReasonCoded ?? a.statusReason, this.store.adapter);
     return [
@@ -455,63 +467,98 @@ export class ActionRepository {
   }
 
   /**
-   * The insert of `actions`, skipping those whose idempotency key exists, returning what their
-   * first history entry needs. With `eventId` (the event written by the same statement) it stands
-   * in for PLANNED_EVENT_ID: in the trigger event id and in the idempotency key.
+   * A stamped action's row for `insertWithCreated`: its bulk row (bulkRow), where an action
+   * stamped for the event written by the same statement (PLANNED_EVENT_ID) has that event's id
+   * as a Part: in its trigger event id, and in its idempotency key around the words before and
+   * after it.
    */
-  private insertStatement(db: Db, actions: readonly Action[], eventId?: RawBuilder<number>) {
-    const marker = `|e${PLANNED_EVENT_ID}`;
-    return db
-      .insertInto('actions')
-      .values(
-        actions.map((a) => {
-          // The bulk insert's row (bulkRow), by column name; the columns it leaves out are null.
-          const row = this.bulkRow(a);
-          const values: Record<string, unknown> = {};
-          for (let i = 0; i < ACTION_COLUMNS.length; i++) values[ACTION_COLUMNS[i]!.name] = row[i];
-          if (eventId !== undefined && a.triggerEventId === PLANNED_EVENT_ID) {
-            values.trigger_event_id = eventId;
-            const at = a.idempotencyKey.indexOf(marker);
-            if (at >= 0)
-              values.idempotency_key = sql<string>`${a.idempotencyKey.slice(0, at)} || '|e' || ${eventId} || ${a.idempotencyKey.slice(at + marker.length)}`;
-          }
-          return values as Insertable<ActionTable>;
-        }),
-      )
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .returning(STAMPED_RETURNING);
+  private createdRow(a: Action): unknown[] {
+    const row = this.bulkRow(a);
+    if (a.triggerEventId !== PLANNED_EVENT_ID) return row;
+    row[TRIGGER_EVENT_ID] = EVENT_ID;
+    const at = a.idempotencyKey.indexOf(PLANNED_MARKER);
+    if (at >= 0)
+      row[IDEMPOTENCY_KEY] = new Part('k', [
+        a.idempotencyKey.slice(0, at),
+        a.idempotencyKey.slice(at + PLANNED_MARKER.length),
+      ]);
+    return row;
   }
 
   /**
-   * PostgreSQL: a created dossier (`write`, an insert returning its id), its event (`event`, an
-   * insert returning its id) and the actions stamped for it beforehand (with PLANNED_EVENT_ID for
-   * the event's id) with their first history entries, written and announced on `announce` in ONE
-   * statement. With `final` the statement may run as a transaction of its own (finalStatement):
-   * a single create is then one round trip. Returns the event's id, how many dossiers were
-   * written (0 or 1) and how many actions were stamped.
+   * PostgreSQL: a created dossier (`dossierRows`, DossierRepository.rowsOf), its event
+   * (`eventRows`, EventRepository.rowsOf) and the actions stamped for it beforehand (with
+   * PLANNED_EVENT_ID for the event's id) with their first history entries, written and announced
+   * on `announce` in ONE statement, its SQL built once per shape (ShapedStatements) and run as a
+   * prepared statement. With `final` the statement may run as a transaction of its own
+   * (finalStatement): a single create is then one round trip. Returns the event's id, how many
+   * dossiers were written (0 or 1) and how many actions were stamped.
    */
   async insertWithCreated(
     db: Db,
-    write: InsertQueryBuilder<Database, 'dossiers', { id: string }>,
-    event: InsertQueryBuilder<Database, 'events', { id: number }>,
+    dossierRows: readonly (readonly unknown[])[],
+    eventRows: readonly (readonly unknown[])[],
     actions: readonly Action[],
     actor: string | null,
     announce: string | null,
     final: boolean,
   ): Promise<{ eventId: number; written: number; stamped: number }> {
+    const structure = [dossierRows, eventRows, actions.map((a) => this.createdRow(a)), [actor]];
+    const compiled = this.#created.compile(db, announce ?? '', structure, ([dossiers, events, rows, by]) =>
+      this.createdStatement(db, dossiers, events, rows, (by as unknown[])[0], announce),
+    );
+    // The same text for every create that stamps the same shape of actions: prepared once per connection.
+    const { rows } = await db.executeQuery(preparedStatement(final ? finalStatement(compiled) : compiled));
+    const row = rows[0]!;
+    return { eventId: Number(row.event_id), written: Number(row.written), stamped: Number(row.stamped) };
+  }
+
+  /** The statement of `insertWithCreated`, from its structure (values or ShapedStatements' placeholders). */
+  private createdStatement(
+    db: Db,
+    dossierRows: unknown,
+    eventRows: unknown,
+    actionRows: unknown,
+    actor: unknown,
+    announce: string | null,
+  ) {
     const notify =
       announce === null
         ? null
         : this.store.notifyExpression(announce, sql<string>`cast(min(stamped.due_at) as text)`);
-    const query = db
-      .with('written', () => write)
-      .with('ev', () => event)
-      .with('stamped', () => this.insertStatement(db, actions, sql<number>`(select id from ev)`))
+    const eventId = sql<number>`(select id from ev)`;
+    const actions = (actionRows as unknown[][]).map((row) => {
+      const values: Record<string, unknown> = {};
+      for (let i = 0; i < ACTION_COLUMN_NAMES.length; i++) {
+        const v = row[i];
+        values[ACTION_COLUMN_NAMES[i]!] = !(v instanceof Part)
+          ? v
+          : v.tag === EVENT_ID.tag
+            ? eventId
+            : sql<string>`${v.values[0]} || '|e' || ${eventId} || ${v.values[1]}`;
+      }
+      return values as Insertable<ActionTable>;
+    });
+    return db
+      .with('written', () => insertDossierRows(db, dossierRows as unknown[][]))
+      .with('ev', () => insertEventRows(db, eventRows as unknown[][]))
+      .with('stamped', (qc) =>
+        qc
+          .insertInto('actions')
+          .values(actions)
+          .onConflict((oc) => oc.column('idempotency_key').doNothing())
+          .returning(STAMPED_RETURNING),
+      )
       .with('hist', (qc) =>
         qc
           .insertInto('action_history')
           .columns(HISTORY_COLUMN_NAMES)
-          .expression((eb) => eb.selectFrom('stamped').select(firstHistoryOf(actor)).orderBy('stamped.id'))
+          .expression((eb) =>
+            eb
+              .selectFrom('stamped')
+              .select(firstHistoryOf(actor as string | null))
+              .orderBy('stamped.id'),
+          )
           .returning('action_id'),
       )
       .selectNoFrom([
@@ -520,11 +567,6 @@ export class ActionRepository {
         sql<number | string>`(select count(*) from hist)`.as('stamped'),
         announcedBy(notify).as('announced'),
       ]);
-    // The same text for every create that stamps the same shape of actions: prepared once per connection.
-    const compiled = preparedStatement(query.compile());
-    const { rows } = await db.executeQuery(final ? finalStatement(compiled) : compiled);
-    const row = rows[0]!;
-    return { eventId: Number(row.event_id), written: Number(row.written), stamped: Number(row.stamped) };
   }
 
   async appendHistory(entries: readonly Omit<ActionHistoryEntry, 'id'>[], db: Db): Promise<void> {

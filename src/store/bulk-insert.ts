@@ -28,3 +28,15 @@ export function bulkChunks<I>(store: Store, items: readonly I[]): (readonly I[])
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/**
+ * Rows (arrays of values in `names` order) as the objects Kysely's `values` takes: for a
+ * statement built once per shape (ShapedStatements), whose rows are those of the bulk insert.
+ */
+export function rowObjects(names: readonly string[], rows: readonly (readonly unknown[])[]) {
+  return rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) out[names[i]!] = row[i];
+    return out;
+  });
+}

@@ -9,7 +9,7 @@ import {
 import type { Dossier, DossierData } from '../domain/dossier.js';
 import { WerkflowError } from '../domain/errors.js';
 import type { Database, Db, DossierTable, Store } from './database.js';
-import { bulkChunks, bulkInsert } from './bulk-insert.js';
+import { bulkChunks, bulkInsert, rowObjects } from './bulk-insert.js';
 import type { BulkColumn } from './dialect-adapter.js';
 
 /** The columns of a dossier's row as bulk writes send them (`DossierRepository.bulkRow`). */
@@ -26,6 +26,7 @@ const DOSSIER_COLUMNS: readonly BulkColumn[] = [
   { name: 'title_en', type: 'text' },
   { name: 'search_text', type: 'text' },
 ];
+const DOSSIER_COLUMN_NAMES = DOSSIER_COLUMNS.map((c) => c.name);
 
 export interface DossierFilter {
   readonly type: string;
@@ -293,20 +294,9 @@ export class DossierRepository {
     return inserted;
   }
 
-  /**
-   * The insert of `insertMany` for dossiers that fit one statement, returning the ids inserted:
-   * for sending inside another statement (PostgreSQL's data-modifying WITH, see
-   * `EventRepository.appendWith`). Check the count with `checkInserted`.
-   */
-  insertStatement(dossiers: readonly Dossier[], db: Db, texts: ReadonlyMap<string, DossierText>) {
-    return this.skipTaken(dossiers, db, texts).returning('id');
-  }
-
-  private skipTaken(dossiers: readonly Dossier[], db: Db, texts: ReadonlyMap<string, DossierText>) {
-    return db
-      .insertInto('dossiers')
-      .values(dossiers.map((d) => this.toRow(d, textOf(texts, d))))
-      .onConflict((oc) => oc.columns(['type', 'external_id']).doNothing());
+  /** Dossiers with their texts as rows of DOSSIER_COLUMNS, for `insertStatement`. */
+  rowsOf(dossiers: readonly Dossier[], texts: ReadonlyMap<string, DossierText>): unknown[][] {
+    return dossiers.map((d) => this.bulkRow(d, textOf(texts, d)));
   }
 
   /** Raises what `insert` raises when the one dossier of `insertStatement` was not inserted. */
@@ -668,6 +658,19 @@ export class DossierRepository {
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
+}
+
+/**
+ * The insert of `insertMany` for dossiers that fit one statement (`rows`: DossierRepository.rowsOf),
+ * returning the ids inserted: for sending inside another statement (PostgreSQL's data-modifying
+ * WITH, see `EventRepository.appendWith`). Check the count with `checkInserted`.
+ */
+export function insertDossierRows(db: Db, rows: readonly (readonly unknown[])[]) {
+  return db
+    .insertInto('dossiers')
+    .values(rowObjects(DOSSIER_COLUMN_NAMES, rows) as Insertable<DossierTable>[])
+    .onConflict((oc) => oc.columns(['type', 'external_id']).doNothing())
+    .returning('id');
 }
 
 function textOf(texts: ReadonlyMap<string, DossierText>, d: Dossier): DossierText {

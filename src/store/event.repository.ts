@@ -1,7 +1,11 @@
 import type { DossierData } from '../domain/dossier.js';
-import { type InsertQueryBuilder, sql } from 'kysely';
-import type { Database, Db, Store } from './database.js';
-import { bulkChunks, bulkInsert } from './bulk-insert.js';
+import { type Insertable, sql } from 'kysely';
+import type { Db, EventTable, Store } from './database.js';
+import { bulkChunks, bulkInsert, rowObjects } from './bulk-insert.js';
+import { insertDossierRows } from './dossier.repository.js';
+import { preparedStatement } from './prepared-statements.js';
+import { ShapedStatements } from './shaped-statements.js';
+import { finalStatement } from './transaction-hooks.js';
 import type { BulkColumn } from './dialect-adapter.js';
 
 /** An event's row as `append` sends it. */
@@ -15,7 +19,7 @@ const EVENT_COLUMNS: readonly BulkColumn[] = [
   { name: 'actor', type: 'text' },
   { name: 'occurred_at', type: 'bigint' },
 ];
-import { finalStatement } from './transaction-hooks.js';
+const EVENT_COLUMN_NAMES = EVENT_COLUMNS.map((c) => c.name);
 
 export type DossierEventKind = 'created' | 'updated' | 'deleted';
 
@@ -40,6 +44,18 @@ export type NewDossierEvent = Omit<DossierEvent, 'id'>;
  */
 export const PLANNED_EVENT_ID = -1;
 
+/**
+ * The insert of event rows (`EventRepository.rowsOf`) returning their ids: for putting in a
+ * statement of its caller (`ActionRepository.insertWithCreated`).
+ */
+export function insertEventRows(db: Db, rows: readonly (readonly unknown[])[]) {
+  return db.insertInto('events').values(eventRowObjects(rows)).returning('id');
+}
+
+function eventRowObjects(rows: readonly (readonly unknown[])[]) {
+  return rowObjects(EVENT_COLUMN_NAMES, rows) as Insertable<EventTable>[];
+}
+
 /** The events with the ids their insert returned. */
 function withIds(
   events: readonly NewDossierEvent[],
@@ -52,69 +68,63 @@ function withIds(
 
 /** Event rows: written in the transaction of the dossier write that causes them. */
 export class EventRepository {
+  /** The dossier and event statements of single creates (appendWith), per shape. */
+  readonly #created = new ShapedStatements();
+
   constructor(private readonly store: Store) {}
 
   /** Appends events; call with the transaction that writes the dossiers. Returns them with their ids. */
   async append(db: Db, events: readonly NewDossierEvent[]): Promise<DossierEvent[]> {
-    const { adapter } = this.store;
     const out: DossierEvent[] = [];
     for (const part of bulkChunks(this.store, events)) {
-      const rows = part.map((e) => [
-        e.dossierId,
-        e.dossierType,
-        e.kind,
-        adapter.toJson(e.changes),
-        adapter.toJson(e.data),
-        e.status,
-        e.actor,
-        e.occurredAt,
-      ]);
-      const ids = await bulkInsert(this.store, db, 'events', EVENT_COLUMNS, rows).returning('id').execute();
+      const ids = await bulkInsert(this.store, db, 'events', EVENT_COLUMNS, this.rowsOf(part))
+        .returning('id')
+        .execute();
       out.push(...withIds(part, ids));
     }
     return out;
   }
 
   /**
-   * Appends a few events (one statement's worth, at least one) in the same statement as `write`,
-   * an insert of dossiers returning their ids (`DossierRepository.insertStatement`): PostgreSQL's data-modifying
-   * WITH, one round trip for both. Returns the events and how many rows `write` inserted.
+   * Appends a few events (one statement's worth, at least one) in the same statement as the
+   * insert of `dossierRows` (`DossierRepository.rowsOf`, see `insertDossierRows`): PostgreSQL's
+   * data-modifying WITH, one round trip for both, its SQL built once per shape (ShapedStatements)
+   * and run as a prepared statement. Returns the events and how many dossiers were inserted.
    * Only where the adapter has writable CTEs (`writableCte`).
    */
   async appendWith(
     db: Db,
     events: readonly NewDossierEvent[],
-    write: InsertQueryBuilder<Database, 'dossiers', { id: string }>,
+    dossierRows: readonly (readonly unknown[])[],
     final = false,
   ): Promise<{ events: DossierEvent[]; written: number }> {
-    const compiled = db
-      .with('written', () => write)
-      .insertInto('events')
-      .values(this.rows(events))
-      .returning(['id', sql<number | string>`(select count(*) from written)`.as('written')])
-      .compile();
+    const compiled = preparedStatement(
+      this.#created.compile(db, '', [dossierRows, this.rowsOf(events)], ([dossiers, rows]) =>
+        db
+          .with('written', () => insertDossierRows(db, dossiers as unknown[][]))
+          .insertInto('events')
+          .values(eventRowObjects(rows as unknown[][]))
+          .returning(['id', sql<number | string>`(select count(*) from written)`.as('written')]),
+      ),
+    );
     // final: the caller's transaction has nothing else to write (see finalStatement).
     const { rows } = await db.executeQuery(final ? finalStatement(compiled) : compiled);
     return { events: withIds(events, rows), written: Number(rows[0]?.written ?? 0) };
   }
 
-  private rows(events: readonly NewDossierEvent[]) {
+  /** Events as rows of EVENT_COLUMNS: the one mapping of an event to its row. */
+  rowsOf(events: readonly NewDossierEvent[]): unknown[][] {
     const { adapter } = this.store;
-    return events.map((e) => ({
-      dossier_id: e.dossierId,
-      dossier_type: e.dossierType,
-      kind: e.kind,
-      changes: adapter.toJson(e.changes) as string,
-      data: adapter.toJson(e.data) as string,
-      status: e.status,
-      actor: e.actor,
-      occurred_at: e.occurredAt,
-    }));
-  }
-
-  /** The insert of `events` returning their ids (to put in a statement of its caller). */
-  insertStatement(db: Db, events: readonly NewDossierEvent[]) {
-    return db.insertInto('events').values(this.rows(events)).returning('id');
+    return events.map((e) => [
+      e.dossierId,
+      e.dossierType,
+      e.kind,
+      adapter.toJson(e.changes),
+      adapter.toJson(e.data),
+      e.status,
+      e.actor,
+      e.occurredAt,
+    ]);
   }
 
   /** Events of one dossier, newest first, paged by event id. */
