@@ -294,12 +294,12 @@ export class DossierRepository {
     return inserted;
   }
 
-  /** Dossiers with their texts as rows of DOSSIER_COLUMNS, for `insertStatement`. */
+  /** Dossiers with their texts as rows of DOSSIER_COLUMNS, for `insertDossierRows`. */
   rowsOf(dossiers: readonly Dossier[], texts: ReadonlyMap<string, DossierText>): unknown[][] {
     return dossiers.map((d) => this.bulkRow(d, textOf(texts, d)));
   }
 
-  /** Raises what `insert` raises when the one dossier of `insertStatement` was not inserted. */
+  /** Raises what `insert` raises when the one dossier of `insertDossierRows` was not inserted. */
   checkInserted(dossier: Dossier, inserted: number): void {
     if (inserted !== 1) throw externalIdTaken(dossier);
   }

@@ -18,7 +18,10 @@ import { type CompiledQuery, type Compilable, type Kysely, createQueryId } from 
  *
  * `build` must read the values from the structure it is given and nothing else of the call
  * (what it takes from elsewhere is kept with the shape); the structure given at the first call
- * of a shape holds placeholders instead of values.
+ * of a shape holds placeholders instead of values. It must not branch on a value either
+ * (`v ?? x`, `v === null ? … : …`): the check above compares one call's values, so a shape learned
+ * from a call where the branch went one way would bind later values as if it always did. A
+ * choice that changes the SQL belongs in the structure's shape (a `Part`, or `undefined`).
  */
 export class ShapedStatements {
   readonly #shapes = new Map<string, Shape | null>();
@@ -116,5 +119,8 @@ function learn(compiled: CompiledQuery, slotted: CompiledQuery, values: readonly
     const value = p instanceof Slot ? values[p.index] : p;
     if (!Object.is(value, compiled.parameters[i])) return null;
   }
-  return { sql: compiled.sql, query: compiled.query, parameters };
+  // The placeholders' tree, not the first call's: that one holds a create's data (personal data),
+  // which a kept shape would otherwise keep for the life of the process. Nothing reads it after
+  // compiling; it is there because a CompiledQuery has one.
+  return { sql: compiled.sql, query: slotted.query, parameters };
 }

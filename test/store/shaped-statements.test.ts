@@ -18,9 +18,15 @@ import {
   SqliteQueryCompiler,
   sql,
 } from 'kysely';
+import type { Action } from '../../src/domain/action/action.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/permissions.js';
 import { Werkflow } from '../../src/engine/werkflow.js';
+import { ActionRepository } from '../../src/store/action.repository.js';
+import type { Store } from '../../src/store/database.js';
+import { postgresAdapter } from '../../src/store/dialect-adapter.js';
+import { PLANNED_EVENT_ID } from '../../src/store/event.repository.js';
 import { Part, ShapedStatements } from '../../src/store/shaped-statements.js';
+import { openAction } from '../support/action-fixture.js';
 import { postgresBackend } from '../support/backends.js';
 
 interface Table {
@@ -154,6 +160,87 @@ describe.each(Object.entries(compilers))('statements kept per shape (%s compiler
     same(shapes, rows(2));
     same(shapes, rows(2));
     expect(shapes.hits).toBe(1);
+  });
+});
+
+/** What `insertWithCreated` builds from (private: its row of an action, and its Kysely builder). */
+interface CreatedBuilder {
+  createdRow(a: Action): unknown[];
+  createdStatement(
+    db: unknown,
+    dossiers: unknown,
+    events: unknown,
+    rows: unknown,
+    actor: unknown,
+    announce: string | null,
+  ): Compilable<unknown>;
+}
+
+describe('the stamping create built once per shape, compile only (PostgreSQL compiler, no server)', () => {
+  it('binds exactly what Kysely builds, every value in its own place', () => {
+    const db = compilers.postgres;
+    const store = {
+      adapter: postgresAdapter,
+      db,
+      notifyExpression: (channel: string, payload: unknown) => sql`pg_notify(${'s_' + channel}, ${payload})`,
+    } as unknown as Store;
+    const repo = new ActionRepository(store) as unknown as CreatedBuilder;
+    const shapes = new ShapedStatements();
+    let n = 0;
+    // Every value differs from every other (created and updated too), so a swapped pair shows.
+    const action = (over: Partial<Action> = {}): Action =>
+      openAction({
+        id: `a${++n}`,
+        title: `T${n}`,
+        dossierId: `d${n}`,
+        dossierType: 'contact',
+        idempotencyKey: `k${n}|e${PLANNED_EVENT_ID}|x${n}`,
+        createdAt: 1_000 + n,
+        updatedAt: 2_000 + n,
+        dueAt: 3_000 + n,
+        status: 'pending',
+        executionMode: 'automatic',
+        triggerEventId: PLANNED_EVENT_ID,
+        templateId: `t${n}`,
+        templateVersion: n,
+        ...over,
+      });
+    const dossier = (i: number) => [
+      [
+        `d${i}`,
+        'contact',
+        i % 2 ? null : `ext${i}`,
+        'open',
+        `{"i":${i}}`,
+        1,
+        10 + i,
+        20 + i,
+        'nl',
+        'en',
+        `s${i}`,
+      ],
+    ];
+    const event = (i: number, actor: string | null) => [
+      [`d${i}`, 'contact', 'created', undefined, `{"i":${i}}`, 'open', actor, 30 + i],
+    ];
+    const run = (i: number, actions: Action[], actor: string | null, announce: string | null) => {
+      const structure = [dossier(i), event(i, actor), actions.map((a) => repo.createdRow(a)), [actor]];
+      const build = ([d, e, r, by]: readonly unknown[]) =>
+        repo.createdStatement(db, d, e, r, (by as unknown[])[0], announce);
+      const got = shapes.compile(db, announce ?? '', structure, build);
+      const want = build(structure).compile();
+      expect(got.sql).toBe(want.sql);
+      expect(got.parameters).toEqual(want.parameters);
+    };
+    run(1, [action()], 'x', 'actions');
+    run(2, [action()], null, 'actions');
+    run(3, [action({ triggerEventId: 7, idempotencyKey: 'plain' })], null, 'actions');
+    run(4, [action({ statusReason: 'because' })], 'y', 'actions');
+    run(5, [action({ dueAt: undefined as unknown as number }), action()], 'y', null);
+    run(6, [action({ dueAt: undefined as unknown as number }), action()], null, null);
+    run(7, [action(), action({ triggerEventId: 3 })], 'z', 'actions');
+    run(8, [action(), action({ triggerEventId: 3 })], 'w', 'actions');
+    expect(shapes.hits).toBe(4);
   });
 });
 

@@ -16,6 +16,8 @@ import type { Migration } from '../migrator.js';
  * scale bench. Vacuuming skips all-visible pages, so a run after 1% reads about a quarter of the
  * table (and the indexes), throttled by the cost limit as any autovacuum.
  *
+ * PostgreSQL 12 (no `autovacuum_vacuum_insert_scale_factor`) gets the update setting only.
+ *
  * SQLite has no visibility map (an index that holds every column a query reads is read alone):
  * nothing to do there.
  */
@@ -24,9 +26,12 @@ export const actionAutovacuumMigration: Migration = {
   name: '020-action-autovacuum',
   async up(trx, adapter) {
     if (adapter.name !== 'postgres') return;
-    await sql`alter table actions set (
-      autovacuum_vacuum_scale_factor = 0.01,
-      autovacuum_vacuum_insert_scale_factor = 0.01
-    )`.execute(trx);
+    await sql`alter table actions set (autovacuum_vacuum_scale_factor = 0.01)`.execute(trx);
+    // Inserts count towards autovacuum from PostgreSQL 13 on; 12 does not know the setting.
+    const { rows } = await sql<{ v: number }>`select current_setting('server_version_num')::int as v`.execute(
+      trx,
+    );
+    if (Number(rows[0]!.v) >= 130000)
+      await sql`alter table actions set (autovacuum_vacuum_insert_scale_factor = 0.01)`.execute(trx);
   },
 };
