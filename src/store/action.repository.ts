@@ -5,7 +5,7 @@ import { WerkflowError } from '../domain/errors.js';
 import type { ExecutionMode } from '../domain/template/action-template.js';
 import type { Database, Db, Store } from './database.js';
 import type { BulkColumn, DialectAdapter, TextKeys } from './dialect-adapter.js';
-import { bulkChunks, bulkInsert } from './bulk-insert.js';
+import { bulkChunks, bulkInsert, rowObjects } from './bulk-insert.js';
 import type { ActionTable } from './engine.tables.js';
 import { historyEntryOf } from './action-history.rows.js';
 import { finalStatement } from './transaction-hooks.js';
@@ -527,18 +527,17 @@ export class ActionRepository {
         ? null
         : this.store.notifyExpression(announce, sql<string>`cast(min(stamped.due_at) as text)`);
     const eventId = sql<number>`(select id from ev)`;
-    const actions = (actionRows as unknown[][]).map((row) => {
-      const values: Record<string, unknown> = {};
-      for (let i = 0; i < ACTION_COLUMN_NAMES.length; i++) {
-        const v = row[i];
-        values[ACTION_COLUMN_NAMES[i]!] = !(v instanceof Part)
-          ? v
-          : v.tag === EVENT_ID.tag
-            ? eventId
-            : sql<string>`${v.values[0]} || '|e' || ${eventId} || ${v.values[1]}`;
-      }
-      return values as Insertable<ActionTable>;
-    });
+    // A Part is the event's id, or an idempotency key with the event's id between its two words.
+    const valueOf = (v: unknown) =>
+      !(v instanceof Part)
+        ? v
+        : v.tag === EVENT_ID.tag
+          ? eventId
+          : sql<string>`${v.values[0]} || '|e' || ${eventId} || ${v.values[1]}`;
+    const actions = rowObjects(
+      ACTION_COLUMN_NAMES,
+      (actionRows as unknown[][]).map((row) => row.map(valueOf)),
+    ) as Insertable<ActionTable>[];
     return db
       .with('written', () => insertDossierRows(db, dossierRows as unknown[][]))
       .with('ev', () => insertEventRows(db, eventRows as unknown[][]))
